@@ -1,0 +1,72 @@
+"""Config of one crawl source (a ``sources:`` entry). Owned with crawlers/."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, field_validator, model_validator
+
+from config.types import Duration, EnvRef, Strict
+
+
+class ForumSelectors(Strict):
+    """CSS/XPath selectors for the generic forum mode (a new forum is a config change)."""
+
+    thread_links: str  # on the list page: links to threads
+    next_page: str = ""  # on list and thread pages: link to the next page
+    post: str  # on a thread page: one element per post/floor
+    post_id: str = ""  # within a post: its id (attribute or text)
+    post_text: str
+    post_author: str = ""
+    post_time: str = ""
+    thread_title: str = ""
+
+
+class SourceConfig(Strict):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Literal["weibo", "forum", "feed"]
+    base_url: str
+    enabled: bool = True
+    # weibo: search | timeline | comments; forum: tieba | discuz | generic; feed: rss
+    mode: str = ""
+    query: list[str] = Field(default_factory=list)  # search keywords (weibo search, tieba kw)
+    user_ids: list[str] = Field(default_factory=list)  # weibo timelines
+    forum_ids: list[str] = Field(default_factory=list)  # discuz fid / tieba forum names
+    feeds: list[str] = Field(default_factory=list)  # feed paths/URLs relative to base_url
+    interval: Duration = 300.0
+    max_pages: int = Field(default=50, ge=1)
+    fetch_comments: bool = True
+    headers: dict[str, EnvRef] = Field(default_factory=dict)  # values from env vars only
+    cookies: EnvRef | None = None  # a Cookie header value, from an env var
+    obey_robots: bool = True
+    download_delay: Duration = 1.0
+    autothrottle: bool = True
+    selectors: ForumSelectors | None = None  # forum kind, generic mode
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        u = urlparse(v)
+        if u.scheme not in ("http", "https") or not u.netloc:
+            raise ValueError(f"must be an http(s) URL with a host, got {v!r}")
+        return v.rstrip("/")
+
+    @model_validator(mode="after")
+    def _mode(self) -> SourceConfig:
+        modes = {
+            "weibo": ("search", "timeline", "comments"),
+            "forum": ("tieba", "discuz", "generic"),
+            "feed": ("rss", "atom", ""),
+        }[self.kind]
+        if not self.mode:
+            self.mode = modes[0]
+        if self.mode not in modes:
+            raise ValueError(f"mode: {self.kind} sources take one of {', '.join(m for m in modes if m)}")
+        if self.kind == "forum" and self.mode == "generic" and self.selectors is None:
+            raise ValueError("selectors: required for a forum source in generic mode")
+        if self.kind == "weibo" and self.mode == "search" and not self.query:
+            raise ValueError("query: a weibo search source needs at least one keyword")
+        if self.kind == "weibo" and self.mode == "timeline" and not self.user_ids:
+            raise ValueError("user_ids: a weibo timeline source needs at least one user id")
+        return self

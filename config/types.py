@@ -1,0 +1,56 @@
+"""Value types shared by every config section: secrets by env var, durations, URLs."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|w)?\s*$")
+_UNITS = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0,
+          "d": 86400.0, "w": 604800.0}
+
+
+def parse_duration(value: Any) -> float:
+    """``90``, ``"90s"``, ``"5m"``, ``"2h"``, ``"1d"`` → seconds (float)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 30s, 5m, 2h or 1d")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if isinstance(value, str) and (m := _DURATION.match(value)):
+        return float(m.group(1)) * _UNITS[m.group(2)]
+    raise ValueError(f"expected a duration like 30s, 5m, 2h or 1d, got {value!r}")
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class Strict(BaseModel):
+    """Base of every config section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class EnvRef(Strict):
+    """A secret referenced by environment variable: ``{"$env": "SLACK_BOT_TOKEN"}``.
+
+    The value is never written in the config file. A reference whose variable is not
+    set is reported by ``radar config check`` (and stops start-up) unless ``optional``.
+    """
+
+    env: str = Field(alias="$env", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    optional: bool = False
+
+    @model_validator(mode="after")
+    def _present(self) -> EnvRef:
+        if not self.optional and os.environ.get(self.env) in (None, ""):
+            raise ValueError(f"environment variable {self.env} is not set")
+        return self
+
+    def get(self) -> str | None:
+        value = os.environ.get(self.env)
+        return value if value else None

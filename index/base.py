@@ -1,0 +1,243 @@
+"""The Store: one interface, two backends (``index/sqlite.py``, ``index/elastic.py``).
+
+Chosen by URL (``sqlite:///path`` or ``http(s)://host:9200``) through
+``index.open_store``. Everything above ``index/`` talks to this interface only, and one
+contract suite (``tests/index/test_store_contract.py``) runs against every backend.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from index.models import Case, CaseEvent, Mention
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked (unreachable, misconfigured, corrupt)."""
+
+
+class StoreUnavailable(StoreError):
+    """The backend cannot be reached; the caller may retry later. Nothing was written."""
+
+
+@dataclass
+class UpsertResult:
+    new: int = 0
+    updated: int = 0  # existed; engagement/sentiment/etc. refreshed
+    unchanged: int = 0  # existed with identical content
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (mention id, reason)
+
+    @property
+    def written(self) -> int:
+        return self.new + self.updated
+
+
+@dataclass
+class SearchRequest:
+    query: str = ""  # the search-box language of index/query.py
+    brand: str | None = None
+    sentiment: str | None = None
+    source: str | None = None
+    author: str | None = None
+    since: datetime | None = None  # published_at >= since
+    until: datetime | None = None  # published_at < until
+    handled: bool | None = None
+    sort: str = "time"  # "time" (newest first) | "relevance"
+    offset: int = 0
+    limit: int = 20
+    facets: bool = True
+    highlight: bool = True
+    include_reposts: bool = True  # False: only story originals (repost_of is None)
+
+
+@dataclass
+class SearchHit:
+    mention: Mention
+    highlight: str = ""  # snippet with matches wrapped in <mark>…</mark>; the rest escaped
+    score: float = 0.0
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[SearchHit]
+    # facet name ("sentiment", "source", "brand") -> value -> count over the whole result set
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class Bucket:
+    start: datetime
+    brand: str
+    sentiment: str  # negative | neutral | positive | "" when unscored
+    count: int  # mentions
+    stories: int = 0  # distinct dedupe clusters among them
+    reach: int = 0  # sum of author followers + engagement
+
+
+@dataclass
+class Notification:
+    """One outbox entry: delivered at most once per ``key`` (idempotent per case and step)."""
+
+    key: str
+    channel: str
+    payload: dict[str, Any]
+    case_id: str | None = None
+    created_at: datetime | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    last_error: str = ""
+    result: dict[str, Any] = field(default_factory=dict)  # e.g. {"ts": "...", "channel": "..."}
+
+
+@dataclass
+class SourceHealth:
+    source: str
+    state: str  # ok | paused | failing
+    reason: str = ""  # ban | captcha | login | http_403 | http_418 | http_429 | silent | ...
+    since: datetime | None = None
+    paused_until: datetime | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Store(abc.ABC):
+    """Persistence for mentions, cases, cursors, outbox and source health."""
+
+    url: str
+
+    # -- mentions ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def upsert_mentions(self, mentions: Iterable[Mention]) -> UpsertResult:
+        """Insert or update by id. Same mention twice = one document; engagement,
+        sentiment and text are refreshed, care-staff handling state and notes are kept."""
+
+    @abc.abstractmethod
+    def get_mention(self, mention_id: str) -> Mention | None: ...
+
+    @abc.abstractmethod
+    def get_mentions(self, ids: Sequence[str]) -> list[Mention]:
+        """Mentions for the ids that exist, in the order given."""
+
+    @abc.abstractmethod
+    def search(self, request: SearchRequest) -> SearchResult: ...
+
+    @abc.abstractmethod
+    def count_buckets(
+        self,
+        since: datetime,
+        until: datetime,
+        interval_seconds: int,
+        brand: str | None = None,
+    ) -> list[Bucket]:
+        """Mention counts by (bucket start, brand, sentiment) for published_at in
+        [since, until). Bucket starts are aligned to multiples of the interval since the
+        Unix epoch. A mention with several brands counts once for each."""
+
+    @abc.abstractmethod
+    def top_authors(
+        self, brand: str | None, since: datetime, until: datetime, limit: int = 10
+    ) -> list[dict[str, Any]]:
+        """Authors by reach: [{"id", "name", "followers", "verified", "mentions",
+        "negative", "engagement"}], largest followers+engagement first."""
+
+    @abc.abstractmethod
+    def top_terms(
+        self, brand: str | None, since: datetime, until: datetime, limit: int = 20
+    ) -> list[tuple[str, int]]:
+        """Most frequent meaningful words (2+ characters, stop words and the brand's
+        own names excluded) in the window, with counts."""
+
+    @abc.abstractmethod
+    def find_near_duplicates(
+        self, simhash: int, since: datetime, max_distance: int = 3, limit: int = 5
+    ) -> list[Mention]:
+        """Mentions published since ``since`` whose 64-bit simhash is within
+        ``max_distance`` bits of ``simhash``, oldest first."""
+
+    @abc.abstractmethod
+    def mark_handled(self, mention_id: str, by: str, note: str = "") -> Mention:
+        """Care staff mark a mention handled (optionally with a note)."""
+
+    @abc.abstractmethod
+    def add_mention_note(self, mention_id: str, by: str, text: str) -> Mention: ...
+
+    # -- cases ------------------------------------------------------------------------
+    @abc.abstractmethod
+    def save_case(self, case: Case) -> Case:
+        """Create or replace the case document (not its events)."""
+
+    @abc.abstractmethod
+    def get_case(self, case_id: str) -> Case | None: ...
+
+    @abc.abstractmethod
+    def list_cases(
+        self, status: Sequence[str] | None = None, brand: str | None = None, limit: int = 100
+    ) -> list[Case]:
+        """Newest opened first."""
+
+    @abc.abstractmethod
+    def append_case_event(self, event: CaseEvent) -> CaseEvent:
+        """Append to the case's timeline; the store assigns ``seq``. Never edits."""
+
+    @abc.abstractmethod
+    def case_events(self, case_id: str) -> list[CaseEvent]:
+        """The timeline in order of ``seq``."""
+
+    # -- crawl cursors and source health -----------------------------------------------
+    @abc.abstractmethod
+    def get_cursor(self, source: str) -> dict[str, Any] | None: ...
+
+    @abc.abstractmethod
+    def set_cursor(self, source: str, cursor: dict[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    def set_source_health(self, health: SourceHealth) -> None: ...
+
+    @abc.abstractmethod
+    def get_source_health(self, source: str | None = None) -> list[SourceHealth]: ...
+
+    @abc.abstractmethod
+    def record_crawl_run(self, source: str, stats: dict[str, Any]) -> None:
+        """Keep the summary of one crawl run (pages, items, errors, truncation, times)."""
+
+    @abc.abstractmethod
+    def crawl_runs(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Newest first; each dict has ``source`` and the stats given."""
+
+    # -- notification outbox -------------------------------------------------------------
+    @abc.abstractmethod
+    def enqueue_notification(self, notification: Notification) -> bool:
+        """Add to the durable outbox; False (and nothing changes) if the key exists."""
+
+    @abc.abstractmethod
+    def due_notifications(self, now: datetime, limit: int = 50) -> list[Notification]:
+        """Undelivered entries whose next attempt is due, oldest first."""
+
+    @abc.abstractmethod
+    def mark_notification_delivered(
+        self, key: str, at: datetime, result: dict[str, Any] | None = None
+    ) -> None: ...
+
+    @abc.abstractmethod
+    def mark_notification_failed(self, key: str, error: str, retry_at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def get_notification(self, key: str) -> Notification | None: ...
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @abc.abstractmethod
+    def count_mentions(self) -> int: ...
+
+    def close(self) -> None:  # noqa: B027 - optional for backends without resources
+        """Release connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

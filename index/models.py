@@ -1,0 +1,185 @@
+"""The stored document shapes: Mention and Case (see ARCHITECTURE.md, "Contracts").
+
+Defined once here; crawlers, alerts and the web layer all build and read these.
+Every datetime is timezone-aware UTC. Validation errors (pydantic) name the field that
+is wrong, e.g. ``published_at: Field required``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC; aware ones are converted to UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class SentimentLabel(StrEnum):
+    negative = "negative"
+    neutral = "neutral"
+    positive = "positive"
+
+
+class SourceKind(StrEnum):
+    weibo = "weibo"
+    forum = "forum"
+    feed = "feed"
+    demo = "demo"
+
+
+class Severity(StrEnum):
+    P1 = "P1"  # most severe
+    P2 = "P2"
+    P3 = "P3"
+
+
+class CaseStatus(StrEnum):
+    open = "open"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+    closed = "closed"
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Author(_Doc):
+    id: str = ""
+    name: str = ""
+    followers: int = Field(default=0, ge=0)
+    verified: bool = False
+
+
+class Engagement(_Doc):
+    reposts: int = Field(default=0, ge=0)
+    comments: int = Field(default=0, ge=0)
+    likes: int = Field(default=0, ge=0)
+
+    @property
+    def total(self) -> int:
+        return self.reposts + self.comments + self.likes
+
+
+class BrandMatch(_Doc):
+    brand: str
+    keywords: list[str] = Field(default_factory=list)
+
+
+class Sentiment(_Doc):
+    score: float = Field(ge=0.0, le=1.0)  # probability of positive
+    label: SentimentLabel
+
+
+class Mention(_Doc):
+    """One post, comment or article. ``id`` is ``<source>:<native id>``."""
+
+    id: str
+    source: str
+    source_kind: SourceKind = SourceKind.weibo
+    native_id: str = ""
+    kind: str = "post"  # post | comment | article | reply
+    url: str = ""
+    title: str = ""
+    text: str
+    author: Author = Field(default_factory=Author)
+    published_at: datetime
+    crawled_at: datetime = Field(default_factory=utcnow)
+    engagement: Engagement = Field(default_factory=Engagement)
+    brands: list[BrandMatch] = Field(default_factory=list)
+    sentiment: Sentiment | None = None
+    complaint_category: str | None = None
+    risk_signals: list[str] = Field(default_factory=list)
+    # dedupe: ``cluster_id`` is the id of the story's first mention (itself when original);
+    # ``repost_of`` is set when this mention repeats another one (repost or near-copy).
+    cluster_id: str | None = None
+    repost_of: str | None = None
+    simhash: int | None = None
+    parent_id: str | None = None  # the post a comment belongs to
+    # care-staff handling state; never overwritten by a re-crawl
+    handled: bool = False
+    handled_by: str | None = None
+    handled_at: datetime | None = None
+    notes: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("published_at", "crawled_at", "handled_at")
+    @classmethod
+    def _utc(cls, v: datetime | None) -> datetime | None:
+        return None if v is None else as_utc(v)
+
+    @field_validator("id")
+    @classmethod
+    def _id_has_source(cls, v: str) -> str:
+        if ":" not in v or v.startswith(":") or v.endswith(":"):
+            raise ValueError("must look like '<source>:<native id>'")
+        return v
+
+    @property
+    def brand_names(self) -> list[str]:
+        return [b.brand for b in self.brands]
+
+    @property
+    def reach(self) -> int:
+        """Rough audience: author followers plus engagement."""
+        return self.author.followers + self.engagement.total
+
+
+class CaseEvent(_Doc):
+    """One entry of a case's append-only timeline."""
+
+    case_id: str
+    seq: int = 0  # assigned by the store, 1-based, strictly increasing per case
+    at: datetime = Field(default_factory=utcnow)
+    kind: str  # alerted | updated | escalated | acknowledged | assigned | note |
+    #            resolution_proposed | resolved | closed | reopened | notified | reminder
+    actor: str = "system"
+    text: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        return as_utc(v)
+
+
+class Case(_Doc):
+    """A crisis case for one brand."""
+
+    id: str
+    brand: str
+    rule: str  # the rule that opened it (negative_surge, high_reach, risk_signal, source_health)
+    severity: Severity = Severity.P3
+    status: CaseStatus = CaseStatus.open
+    title: str = ""
+    opened_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    assignee: str | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    trigger: dict[str, Any] = Field(default_factory=dict)  # figures that fired the rule
+    evidence: list[str] = Field(default_factory=list)  # mention ids, most important first
+    escalation_level: int = 0
+    ack_due_at: datetime | None = None  # SLA: acknowledge before this or escalate
+    update_due_at: datetime | None = None  # SLA: next daily update
+    slack: dict[str, Any] = Field(default_factory=dict)  # channel, ts of the case message
+
+    @field_validator(
+        "opened_at", "updated_at", "acknowledged_at", "resolved_at", "closed_at",
+        "ack_due_at", "update_due_at",
+    )
+    @classmethod
+    def _utc(cls, v: datetime | None) -> datetime | None:
+        return None if v is None else as_utc(v)

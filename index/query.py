@@ -1,0 +1,203 @@
+"""The one query language of the search box, parsed once for both backends.
+
+    漏油 退款                 both words (AND is implicit)
+    漏油 OR 异响              either
+    NOT 广告   /  -广告        without
+    "发动机 漏油"              the exact phrase
+    (漏油 OR 异响) 投诉        grouping
+    brand:极光汽车 sentiment:negative source:weibo-search author:某某   filters
+
+Field filters may be quoted (``author:"Li Lei"``). ``AND``, ``OR`` and ``NOT`` are
+operators only in upper case. Backends turn the tree into FTS5 MATCH expressions or
+Elasticsearch bool queries; nothing here knows about either.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+FILTER_FIELDS = ("brand", "sentiment", "source", "author", "category", "signal", "kind")
+
+
+class QuerySyntaxError(ValueError):
+    """The query string cannot be parsed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+
+
+@dataclass(frozen=True)
+class Filter:
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Not:
+    node: Node
+
+
+@dataclass(frozen=True)
+class And:
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    nodes: tuple[Node, ...]
+
+
+Node = Term | Phrase | Filter | Not | And | Or
+
+
+@dataclass
+class ParsedQuery:
+    """``tree`` is None for an empty query (match everything)."""
+
+    tree: Node | None
+    raw: str = ""
+    text_terms: list[str] = field(default_factory=list)  # words/phrases to highlight
+
+
+_TOKEN = re.compile(
+    r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<field>[a-z]+):"(?P<fq>[^"]*)"'
+    r'|(?P<neg>-)?"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]+))'
+)
+
+
+def _tokens(q: str) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    pos = 0
+    while pos < len(q):
+        if q[pos:].strip() == "":
+            break
+        m = _TOKEN.match(q, pos)
+        if not m or m.end() == pos:
+            raise QuerySyntaxError(f"cannot read the query at position {pos}: {q[pos:pos + 20]!r}")
+        pos = m.end()
+        if m.group("lp"):
+            out.append(("(", "", ""))
+        elif m.group("rp"):
+            out.append((")", "", ""))
+        elif m.group("field") is not None:
+            out.append(("field", m.group("field"), m.group("fq")))
+        elif m.group("phrase") is not None:
+            out.append(("nphrase" if m.group("neg") else "phrase", m.group("phrase"), ""))
+        else:
+            out.append(("word", m.group("word"), ""))
+    if q.count('"') % 2:
+        raise QuerySyntaxError('unbalanced quote (") in the query')
+    return out
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str, str]]):
+        self.toks = tokens
+        self.i = 0
+        self.terms: list[str] = []
+
+    def peek(self) -> tuple[str, str, str] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def parse(self) -> Node | None:
+        if not self.toks:
+            return None
+        node = self.or_expr()
+        if self.peek() is not None:
+            raise QuerySyntaxError("unmatched ')' in the query")
+        return node
+
+    def or_expr(self) -> Node:
+        nodes = [self.and_expr()]
+        while (t := self.peek()) and t[0] == "word" and t[1] == "OR":
+            self.i += 1
+            nodes.append(self.and_expr())
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+
+    def and_expr(self) -> Node:
+        nodes: list[Node] = []
+        while (t := self.peek()) and t[0] != ")" and not (t[0] == "word" and t[1] == "OR"):
+            if t[0] == "word" and t[1] == "AND":
+                self.i += 1
+                continue
+            nodes.append(self.unary())
+        if not nodes:
+            raise QuerySyntaxError("an operator (OR/AND) is missing a word on one side")
+        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+    def unary(self) -> Node:
+        t = self.peek()
+        assert t is not None
+        if t[0] == "word" and t[1] == "NOT":
+            self.i += 1
+            if self.peek() is None:
+                raise QuerySyntaxError("NOT at the end of the query has nothing to exclude")
+            before = list(self.terms)
+            node = self.unary()
+            self.terms = before  # excluded words are not highlighted
+            return Not(node)
+        if t[0] == "word" and t[1].startswith("-") and len(t[1]) > 1:
+            self.i += 1
+            self.toks.insert(self.i, ("word", t[1][1:], ""))
+            return Not(self._negated_atom())
+        return self.atom()
+
+    def _negated_atom(self) -> Node:
+        # the excluded term must not feed highlighting
+        before = list(self.terms)
+        node = self.atom()
+        self.terms = before
+        return node
+
+    def atom(self) -> Node:
+        t = self.toks[self.i]
+        self.i += 1
+        kind, a, b = t
+        if kind == "(":
+            node = self.or_expr()
+            if (c := self.peek()) is None or c[0] != ")":
+                raise QuerySyntaxError("missing ')' in the query")
+            self.i += 1
+            return node
+        if kind == ")":
+            raise QuerySyntaxError("unexpected ')' in the query")
+        if kind == "field":
+            return self._filter(a, b)
+        if kind in ("phrase", "nphrase"):
+            node: Node = Phrase(a.strip())
+            if kind == "nphrase":
+                return Not(node)
+            self.terms.append(a.strip())
+            return node
+        m = re.fullmatch(r"([a-z]+):(.+)", a)
+        if m and m.group(1) in FILTER_FIELDS:
+            return self._filter(m.group(1), m.group(2))
+        self.terms.append(a)
+        return Term(a)
+
+    def _filter(self, name: str, value: str) -> Node:
+        if name not in FILTER_FIELDS:
+            raise QuerySyntaxError(
+                f"unknown filter '{name}:' (known: {', '.join(f + ':' for f in FILTER_FIELDS)})"
+            )
+        if not value:
+            raise QuerySyntaxError(f"filter '{name}:' has no value")
+        if name == "sentiment" and value not in ("negative", "neutral", "positive"):
+            raise QuerySyntaxError("sentiment: must be negative, neutral or positive")
+        return Filter(name, value)
+
+
+def parse_query(q: str) -> ParsedQuery:
+    """Parse a search-box string; raises QuerySyntaxError naming what is wrong."""
+    q = (q or "").strip()
+    parser = _Parser(_tokens(q))
+    tree = parser.parse()
+    return ParsedQuery(tree=tree, raw=q, text_terms=[t for t in parser.terms if t])

@@ -1,0 +1,32 @@
+"""Options and helpers shared by the CLI commands."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from config import ConfigError, RadarConfig, load_config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="RADAR_CONFIG",
+    default=None,
+    help="Config file (default: $RADAR_CONFIG or the bundled config/demo.yaml).",
+)
+
+
+def load_or_exit(path: str | None) -> RadarConfig:
+    """Load the config or print every problem (file, key, reason) and exit 2."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            click.echo(f"config error: {issue}", err=True)
+        sys.exit(2)

@@ -1,0 +1,88 @@
+"""Config validation: every problem named with file, key path and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from config import ConfigError, load_config
+from radar.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_bundled_demo_config_is_valid() -> None:
+    cfg = load_config(REPO / "config" / "demo.yaml")
+    assert {b.name for b in cfg.brands} >= {"极光汽车"}
+    assert all(s.base_url.startswith("http://127.0.0.1") for s in cfg.sources)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "key", "message"),
+    [
+        ("store: {url: 'ftp://x'}", "store.url", "sqlite:///"),
+        ("brands: [{name: a, bogus: 1}]", "brands[0].bogus", "unknown key"),
+        ("brands: [{aliases: [x]}]", "brands[0].name", "required key is missing"),
+        (
+            "sources: [{name: s, kind: weibo, base_url: nope, query: [a]}]",
+            "sources[0].base_url",
+            "http(s) URL",
+        ),
+        (
+            "sources: [{name: s, kind: weibo, base_url: 'http://h', query: [a], interval: soon}]",
+            "sources[0].interval",
+            "duration",
+        ),
+        (
+            "sources: [{name: s, kind: weibo, base_url: 'http://h', query: [a],"
+            " cookies: {$env: RADAR_TEST_UNSET_VAR}}]",
+            "sources[0].cookies",
+            "RADAR_TEST_UNSET_VAR is not set",
+        ),
+        ("sources: [{name: s, kind: rss, base_url: 'http://h'}]", "sources[0].kind", "weibo"),
+        ("web: {port: 'eighty'}", "web.port", "integer"),
+        ("brands: {name: a}", "brands", "list"),
+        ("store: [\n  - x", "line", "YAML syntax error"),
+    ],
+)
+def test_errors_name_file_key_and_reason(
+    tmp_path: Path, yaml_text: str, key: str, message: str
+) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    text = str(err.value)
+    assert str(f) in text
+    assert any(i.key.startswith(key) and message in i.message for i in err.value.issues), text
+
+
+def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text("store: {url: 'ftp://x'}\nbrands: [{name: a, bogus: 1}]\nweb: {port: 0}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert len(err.value.issues) == 3
+
+
+def test_secret_from_env_is_read_not_written(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RADAR_TEST_TOKEN", "xoxb-secret")
+    f = tmp_path / "ok.yaml"
+    f.write_text("slack: {token: {$env: RADAR_TEST_TOKEN}}\n")
+    cfg = load_config(f)
+    assert cfg.slack.token is not None and cfg.slack.token.get() == "xoxb-secret"
+
+
+def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["config", "check"])
+    assert ok.exit_code == 0, ok.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("brands: [{name: a, bogus: 1}]\n")
+    res = runner.invoke(cli, ["config", "check", str(bad)])
+    assert res.exit_code == 1
+    assert "brands[0].bogus: unknown key" in res.output
+    missing = runner.invoke(cli, ["config", "check", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 1 and "file not found" in missing.output
