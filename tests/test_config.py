@@ -86,3 +86,27 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert "brands[0].bogus: unknown key" in res.output
     missing = runner.invoke(cli, ["config", "check", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 1 and "file not found" in missing.output
+
+
+PRODUCTION_ENV = (
+    "RADAR_ES_USER RADAR_ES_PASSWORD WEIBO_COOKIE RADAR_USER_AGENT SLACK_BOT_TOKEN "
+    "SLACK_SIGNING_SECRET RADAR_SECRET_KEY RADAR_HASH_CARE1 RADAR_HASH_PR1 RADAR_HASH_CEO"
+).split()
+
+
+def test_example_production_config_names_every_missing_secret(monkeypatch) -> None:
+    for name in PRODUCTION_ENV:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError) as err:
+        load_config(REPO / "config" / "example-production.yaml")
+    missing = " ".join(i.message for i in err.value.issues)
+    for name in PRODUCTION_ENV:
+        assert f"{name} is not set" in missing
+
+
+def test_example_production_config_is_valid_with_its_secrets(monkeypatch) -> None:
+    for name in PRODUCTION_ENV:
+        monkeypatch.setenv(name, "x")
+    cfg = load_config(REPO / "config" / "example-production.yaml")
+    assert cfg.store.url.startswith("https://")
+    assert {s.kind for s in cfg.sources} == {"weibo", "forum", "feed"}
