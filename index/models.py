@@ -177,8 +177,13 @@ class Case(_Doc):
     slack: dict[str, Any] = Field(default_factory=dict)  # channel, ts of the case message
 
     @field_validator(
-        "opened_at", "updated_at", "acknowledged_at", "resolved_at", "closed_at",
-        "ack_due_at", "update_due_at",
+        "opened_at",
+        "updated_at",
+        "acknowledged_at",
+        "resolved_at",
+        "closed_at",
+        "ack_due_at",
+        "update_due_at",
     )
     @classmethod
     def _utc(cls, v: datetime | None) -> datetime | None:

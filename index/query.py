@@ -81,7 +81,9 @@ def _tokens(q: str) -> list[tuple[str, str, str]]:
             break
         m = _TOKEN.match(q, pos)
         if not m or m.end() == pos:
-            raise QuerySyntaxError(f"cannot read the query at position {pos}: {q[pos:pos + 20]!r}")
+            raise QuerySyntaxError(
+                f"cannot read the query at position {pos}: {q[pos : pos + 20]!r}"
+            )
         pos = m.end()
         if m.group("lp"):
             out.append(("(", "", ""))
@@ -172,11 +174,11 @@ class _Parser:
         if kind == "field":
             return self._filter(a, b)
         if kind in ("phrase", "nphrase"):
-            node: Node = Phrase(a.strip())
+            phrase = Phrase(a.strip())
             if kind == "nphrase":
-                return Not(node)
+                return Not(phrase)
             self.terms.append(a.strip())
-            return node
+            return phrase
         m = re.fullmatch(r"([a-z]+):(.+)", a)
         if m and m.group(1) in FILTER_FIELDS:
             return self._filter(m.group(1), m.group(2))

@@ -88,10 +88,11 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "file not found" in missing.output
 
 
-PRODUCTION_ENV = (
-    "RADAR_ES_USER RADAR_ES_PASSWORD WEIBO_COOKIE RADAR_USER_AGENT SLACK_BOT_TOKEN "
-    "SLACK_SIGNING_SECRET RADAR_SECRET_KEY RADAR_HASH_CARE1 RADAR_HASH_PR1 RADAR_HASH_CEO"
-).split()
+PRODUCTION_ENV = [
+    *("RADAR_ES_USER", "RADAR_ES_PASSWORD", "WEIBO_COOKIE", "RADAR_USER_AGENT"),
+    *("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "RADAR_SECRET_KEY"),
+    *("RADAR_HASH_CARE1", "RADAR_HASH_PR1", "RADAR_HASH_CEO"),
+]
 
 
 def test_example_production_config_names_every_missing_secret(monkeypatch) -> None:

@@ -27,8 +27,7 @@ def check(file: str | None) -> None:
         click.echo(f"{len(exc.issues)} error(s) in {path}", err=True)
         sys.exit(1)
     click.echo(
-        f"{path}: OK — {len(cfg.brands)} brands, {len(cfg.sources)} sources, "
-        f"store {cfg.store.url}"
+        f"{path}: OK — {len(cfg.brands)} brands, {len(cfg.sources)} sources, store {cfg.store.url}"
     )
 
 
