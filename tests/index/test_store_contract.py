@@ -1,0 +1,640 @@
+"""The Store contract: every backend (SQLite always, Elasticsearch when RADAR_ES_URL is
+set) must pass these. Tests use only the Store interface; a backend makes its own writes
+visible to the next read (Elasticsearch refreshes after writes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from index.base import Notification, SearchRequest, SourceHealth, Store
+from index.models import Case, CaseEvent, Mention
+from index.query import QuerySyntaxError
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+BRAND = "极光汽车"
+OTHER = "星河手机"
+
+
+def mention(
+    mid: str,
+    text: str,
+    *,
+    brands: tuple[str, ...] = (BRAND,),
+    sentiment: str | None = "negative",
+    score: float | None = None,
+    source: str = "weibo-search",
+    author: str = "张三",
+    author_id: str | None = None,
+    followers: int = 100,
+    published: datetime | None = None,
+    kind: str = "post",
+    category: str | None = None,
+    signals: tuple[str, ...] = (),
+    title: str = "",
+    likes: int = 0,
+    repost_of: str | None = None,
+    cluster_id: str | None = None,
+    simhash: int | None = None,
+) -> Mention:
+    data: dict[str, Any] = {
+        "id": f"{source}:{mid}",
+        "source": source,
+        "native_id": mid,
+        "kind": kind,
+        "url": f"https://example.test/{mid}",
+        "title": title,
+        "text": text,
+        "author": {
+            "id": author_id or f"u-{author}",
+            "name": author,
+            "followers": followers,
+        },
+        "published_at": published or NOW - timedelta(hours=1),
+        "crawled_at": NOW,
+        "engagement": {"likes": likes},
+        "brands": [{"brand": b, "keywords": [b]} for b in brands],
+        "complaint_category": category,
+        "risk_signals": list(signals),
+        "repost_of": repost_of,
+        "cluster_id": cluster_id or f"{source}:{mid}",
+        "simhash": simhash,
+    }
+    if sentiment is not None:
+        default = {"negative": 0.1, "neutral": 0.5, "positive": 0.9}[sentiment]
+        data["sentiment"] = {"score": default if score is None else score, "label": sentiment}
+    return Mention.model_validate(data)
+
+
+def ids(result) -> list[str]:
+    return [h.mention.id for h in result.hits]
+
+
+def search(store: Store, query: str = "", **kw: Any) -> list[str]:
+    return sorted(ids(store.search(SearchRequest(query=query, limit=100, **kw))))
+
+
+# -- upsert --------------------------------------------------------------------------
+
+
+def test_upsert_is_idempotent_and_refreshes_engagement(store: Store) -> None:
+    m = mention("1", "发动机漏油，4S店不给退款", likes=3)
+    first = store.upsert_mentions([m])
+    assert (first.new, first.updated, first.unchanged, first.errors) == (1, 0, 0, [])
+    again = store.upsert_mentions([m])
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
+    changed = m.model_copy(update={"engagement": m.engagement.model_copy(update={"likes": 40})})
+    third = store.upsert_mentions([changed])
+    assert (third.new, third.updated, third.unchanged) == (0, 1, 0)
+    assert store.count_mentions() == 1
+    got = store.get_mention(m.id)
+    assert got is not None and got.engagement.likes == 40
+    assert got.text == m.text and got.published_at == m.published_at
+    assert got.author.name == "张三"
+
+
+def test_same_id_twice_in_one_batch_is_one_document(store: Store) -> None:
+    a = mention("1", "第一版文字", likes=1)
+    b = mention("1", "第一版文字", likes=9)
+    store.upsert_mentions([a, b])
+    assert store.count_mentions() == 1
+    got = store.get_mention(a.id)
+    assert got is not None and got.engagement.likes == 9
+
+
+def test_sentiment_refreshed_on_reupsert(store: Store) -> None:
+    m = mention("1", "车机很卡", sentiment="neutral")
+    store.upsert_mentions([m])
+    store.upsert_mentions([mention("1", "车机很卡", sentiment="negative")])
+    got = store.get_mention(m.id)
+    assert got is not None and got.sentiment is not None
+    assert got.sentiment.label == "negative"
+    assert search(store, "sentiment:negative") == [m.id]
+    assert search(store, "sentiment:neutral") == []
+
+
+def test_handled_state_and_notes_survive_recrawl(store: Store) -> None:
+    m = mention("1", "客服态度差，要求退款", likes=1)
+    store.upsert_mentions([m])
+    handled = store.mark_handled(m.id, by="alice", note="已私信联系")
+    assert handled.handled and handled.handled_by == "alice" and handled.handled_at
+    store.add_mention_note(m.id, by="bob", text="用户已同意退款")
+    recrawled = mention("1", "客服态度差，要求退款", likes=99)
+    assert not recrawled.handled and recrawled.notes == []
+    result = store.upsert_mentions([recrawled])
+    assert result.updated == 1
+    got = store.get_mention(m.id)
+    assert got is not None
+    assert got.engagement.likes == 99
+    assert got.handled and got.handled_by == "alice"
+    texts = [n.get("text") for n in got.notes]
+    assert "已私信联系" in texts and "用户已同意退款" in texts
+    assert search(store, "", handled=True) == [m.id]
+    assert search(store, "", handled=False) == []
+
+
+def test_mark_handled_unknown_mention_raises_key_error(store: Store) -> None:
+    with pytest.raises(KeyError):
+        store.mark_handled("weibo-search:nope", by="alice")
+    with pytest.raises(KeyError):
+        store.add_mention_note("weibo-search:nope", by="alice", text="x")
+
+
+def test_bad_mention_in_batch_is_reported_and_rest_stored(store: Store) -> None:
+    good1 = mention("1", "刹车异响")
+    good2 = mention("2", "空调漏水")
+    bad = good1.model_dump(mode="json")
+    bad["id"] = "weibo-search:bad"
+    del bad["published_at"]
+    result = store.upsert_mentions([good1, bad, good2])  # type: ignore[list-item]
+    assert result.new == 2
+    assert len(result.errors) == 1
+    bad_id, reason = result.errors[0]
+    assert bad_id == "weibo-search:bad"
+    assert "published_at" in reason
+    assert store.count_mentions() == 2
+    assert store.get_mention("weibo-search:bad") is None
+
+
+def test_get_mentions_keeps_the_order_given_and_skips_missing(store: Store) -> None:
+    store.upsert_mentions([mention(str(i), f"第{i}条") for i in range(3)])
+    wanted = ["weibo-search:2", "weibo-search:missing", "weibo-search:0"]
+    assert [m.id for m in store.get_mentions(wanted)] == ["weibo-search:2", "weibo-search:0"]
+    assert store.get_mention("weibo-search:missing") is None
+
+
+# -- full-text search ----------------------------------------------------------------
+
+
+@pytest.fixture
+def corpus(store: Store) -> Store:
+    store.upsert_mentions(
+        [
+            mention("leak", "新买的车发动机漏油，去4S店投诉也没用", author="李雷"),
+            mention("leak2", "漏油问题已经第三次了，要求退款", author="韩梅梅"),
+            mention("apart", "漏了一点油，不过没关系", sentiment="neutral"),
+            mention("refund", "客服答应退款但一直不到账", category="billing"),
+            mention(
+                "noise",
+                "开了一个月，底盘异响很明显",
+                brands=(OTHER,),
+                source="tieba-car",
+                kind="reply",
+            ),
+            mention("good", "续航很好，很满意", sentiment="positive", brands=(BRAND, OTHER)),
+            mention("ad", "广告：低价卖漏油修复剂", sentiment="neutral"),
+            mention(
+                "media",
+                "记者曝光：多名车主集体投诉发动机漏油",
+                signals=("media", "collective"),
+                category="quality",
+                source="news-feed",
+            ),
+            mention("iphone", "iPhone 15 Pro 的屏幕有绿线", brands=(OTHER,)),
+        ]
+    )
+    return store
+
+
+def s(mid: str, source: str = "weibo-search") -> str:
+    return f"{source}:{mid}"
+
+
+def test_two_character_words_are_found(corpus: Store) -> None:
+    assert search(corpus, "漏油") == sorted(
+        [s("leak"), s("leak2"), s("ad"), s("media", "news-feed")]
+    )
+    assert search(corpus, "退款") == sorted([s("leak2"), s("refund")])
+    assert search(corpus, "投诉") == sorted([s("leak"), s("media", "news-feed")])
+    assert search(corpus, "异响") == [s("noise", "tieba-car")]
+
+
+def test_phrases_and_latin_words(corpus: Store) -> None:
+    assert search(corpus, '"发动机漏油"') == sorted([s("leak"), s("media", "news-feed")])
+    assert search(corpus, '"漏油 问题"') == [s("leak2")]
+    assert search(corpus, '"问题 漏油"') == []
+    assert search(corpus, "iphone") == [s("iphone")]
+    assert search(corpus, "IPHONE 屏幕") == [s("iphone")]
+
+
+def test_boolean_operators(corpus: Store) -> None:
+    assert search(corpus, "漏油 退款") == [s("leak2")]
+    assert search(corpus, "漏油 AND 退款") == [s("leak2")]
+    assert search(corpus, "异响 OR 退款") == sorted(
+        [s("noise", "tieba-car"), s("leak2"), s("refund")]
+    )
+    assert search(corpus, "漏油 NOT 广告") == sorted(
+        [s("leak"), s("leak2"), s("media", "news-feed")]
+    )
+    assert search(corpus, "漏油 -广告 -投诉") == [s("leak2")]
+    assert search(corpus, '漏油 -"发动机漏油"') == sorted([s("leak2"), s("ad")])
+    assert search(corpus, "(异响 OR 绿线) 屏幕") == [s("iphone")]
+    assert s("ad") not in search(corpus, "NOT 广告")
+    assert len(search(corpus, "NOT 广告")) == 8
+
+
+def test_query_filters(corpus: Store) -> None:
+    assert search(corpus, f"brand:{OTHER}") == sorted(
+        [s("noise", "tieba-car"), s("good"), s("iphone")]
+    )
+    assert search(corpus, f"漏油 brand:{OTHER}") == []
+    assert search(corpus, "sentiment:positive") == [s("good")]
+    assert search(corpus, "漏油 sentiment:neutral") == [s("ad")]
+    assert search(corpus, "source:tieba-car") == [s("noise", "tieba-car")]
+    assert search(corpus, "author:李雷") == [s("leak")]
+    assert search(corpus, 'author:"韩梅梅" 退款') == [s("leak2")]
+    assert search(corpus, "category:billing") == [s("refund")]
+    assert search(corpus, "signal:media") == [s("media", "news-feed")]
+    assert search(corpus, "kind:reply") == [s("noise", "tieba-car")]
+    assert search(corpus, f"brand:{OTHER} OR 退款") == sorted(
+        [s("noise", "tieba-car"), s("good"), s("iphone"), s("leak2"), s("refund")]
+    )
+    assert s("good") not in search(corpus, f"-brand:{OTHER}")
+
+
+def test_request_filters(corpus: Store) -> None:
+    assert search(corpus, "漏油", sentiment="neutral") == [s("ad")]
+    assert search(corpus, "", brand=OTHER, sentiment="negative") == sorted(
+        [s("noise", "tieba-car"), s("iphone")]
+    )
+    assert search(corpus, "投诉", source="news-feed") == [s("media", "news-feed")]
+    assert search(corpus, "", author="韩梅梅") == [s("leak2")]
+    assert search(corpus, "", author="u-韩梅梅") == [s("leak2")]
+
+
+def test_query_syntax_error_is_raised(corpus: Store) -> None:
+    with pytest.raises(QuerySyntaxError):
+        corpus.search(SearchRequest(query='"漏油'))
+    with pytest.raises(QuerySyntaxError):
+        corpus.search(SearchRequest(query="colour:red"))
+
+
+def test_time_range_and_time_sort(store: Store) -> None:
+    store.upsert_mentions(
+        [mention(str(i), f"退款 第{i}天", published=NOW - timedelta(days=i)) for i in range(6)]
+    )
+    r = store.search(SearchRequest(query="退款", since=NOW - timedelta(days=3), until=NOW))
+    # since inclusive, until exclusive: day 0 (== NOW) is out, days 1..3 in
+    assert ids(r) == [s("1"), s("2"), s("3")]
+    assert r.total == 3
+    newest_first = ids(store.search(SearchRequest(query="退款", sort="time")))
+    assert newest_first == [s(str(i)) for i in range(6)]
+
+
+def test_relevance_sort(store: Store) -> None:
+    store.upsert_mentions(
+        [
+            mention(
+                "weak",
+                "今天去提车，顺便问了问保养价格，销售很热情，最后聊到了退款政策，"
+                "整体体验还行，路上堵车，晚饭吃了火锅，明天还要上班。",
+                published=NOW - timedelta(minutes=1),
+            ),
+            mention("strong", "退款！退款！退款！", published=NOW - timedelta(days=2)),
+        ]
+    )
+    r = store.search(SearchRequest(query="退款", sort="relevance"))
+    assert ids(r) == [s("strong"), s("weak")]
+    assert r.hits[0].score >= r.hits[1].score
+    assert ids(store.search(SearchRequest(query="退款", sort="time"))) == [s("weak"), s("strong")]
+
+
+def test_highlight_marks_matches_and_escapes_everything_else(store: Store) -> None:
+    store.upsert_mentions([mention("x", '<script>alert("x")</script> 发动机漏油 & <b>退款</b>')])
+    r = store.search(SearchRequest(query="漏油"))
+    assert r.total == 1
+    snippet = r.hits[0].highlight
+    joined = snippet.replace("</mark><mark>", "")
+    assert "<mark>漏油</mark>" in joined
+    assert "<script>" not in snippet and "<b>" not in snippet
+    assert "&lt;script&gt;" in snippet
+    without_marks = snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in without_marks and ">" not in without_marks
+
+
+def test_highlight_without_text_query_is_escaped_text(store: Store) -> None:
+    store.upsert_mentions([mention("x", "<img src=x onerror=alert(1)> 很好")])
+    r = store.search(SearchRequest(query=f"brand:{BRAND}"))
+    assert "<img" not in r.hits[0].highlight
+    assert "&lt;img" in r.hits[0].highlight
+
+
+def test_facets_cover_the_whole_result_set(corpus: Store) -> None:
+    r = corpus.search(SearchRequest(query="漏油", limit=1))
+    assert r.total == 4 and len(r.hits) == 1
+    assert r.facets["sentiment"] == {"negative": 3, "neutral": 1}
+    assert r.facets["source"] == {"weibo-search": 3, "news-feed": 1}
+    assert r.facets["brand"] == {BRAND: 4}
+    everything = corpus.search(SearchRequest(query="", limit=1))
+    assert everything.total == 9
+    assert everything.facets["brand"] == {BRAND: 7, OTHER: 3}
+
+
+def test_paging(store: Store) -> None:
+    store.upsert_mentions(
+        [mention(str(i), f"投诉{i}", published=NOW - timedelta(minutes=i)) for i in range(25)]
+    )
+    pages = [store.search(SearchRequest(query="投诉", offset=o, limit=10)) for o in (0, 10, 20)]
+    assert [len(p.hits) for p in pages] == [10, 10, 5]
+    assert all(p.total == 25 for p in pages)
+    seen = [i for p in pages for i in ids(p)]
+    assert seen == [s(str(i)) for i in range(25)]
+
+
+def test_reposts_can_be_left_out(store: Store) -> None:
+    store.upsert_mentions(
+        [
+            mention("orig", "漏油了"),
+            mention("copy", "漏油了", repost_of=s("orig"), cluster_id=s("orig")),
+        ]
+    )
+    assert search(store, "漏油") == [s("copy"), s("orig")]
+    assert search(store, "漏油", include_reposts=False) == [s("orig")]
+
+
+# -- analytics -----------------------------------------------------------------------
+
+
+def test_count_buckets_by_brand_and_sentiment_aligned_to_interval(store: Store) -> None:
+    base = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    store.upsert_mentions(
+        [
+            mention("a", "一", published=base + timedelta(minutes=5), followers=10, likes=1),
+            mention(
+                "b",
+                "二",
+                published=base + timedelta(minutes=50),
+                followers=20,
+                cluster_id=s("a"),
+                repost_of=s("a"),
+            ),
+            mention("c", "三", published=base + timedelta(minutes=70), sentiment="positive"),
+            mention("d", "四", published=base + timedelta(minutes=75), brands=(BRAND, OTHER)),
+            mention("e", "五", published=base + timedelta(minutes=80), sentiment=None),
+            mention("old", "旧", published=base - timedelta(hours=5)),
+        ]
+    )
+    buckets = store.count_buckets(
+        base - timedelta(minutes=30), base + timedelta(hours=3), interval_seconds=3600
+    )
+    got = {(b.start, b.brand, b.sentiment): b for b in buckets}
+    h10, h11 = base, base + timedelta(hours=1)
+    assert {k: b.count for k, b in got.items()} == {
+        (h10, BRAND, "negative"): 2,
+        (h11, BRAND, "positive"): 1,
+        (h11, BRAND, "negative"): 1,
+        (h11, OTHER, "negative"): 1,
+        (h11, BRAND, ""): 1,
+    }
+    first = got[(h10, BRAND, "negative")]
+    assert first.stories == 1  # b is a repost of a
+    assert first.reach == 10 + 1 + 20
+    only_other = store.count_buckets(base, base + timedelta(hours=3), 3600, brand=OTHER)
+    assert [(b.start, b.brand, b.count) for b in only_other] == [(h11, OTHER, 1)]
+    # 15-minute buckets start at multiples of 15 minutes since the epoch
+    quarter = store.count_buckets(base, base + timedelta(hours=1), 900, brand=BRAND)
+    assert sorted((b.start, b.count) for b in quarter) == [
+        (base, 1),
+        (base + timedelta(minutes=45), 1),
+    ]
+
+
+def test_top_authors_by_reach(store: Store) -> None:
+    store.upsert_mentions(
+        [
+            mention("1", "漏油", author="大V", followers=100000, likes=10),
+            mention("2", "又漏油", author="大V", followers=100000, sentiment="neutral"),
+            mention("3", "漏油", author="小号", followers=5, likes=2),
+            mention("4", "漏油", author="中号", followers=3000, brands=(OTHER,)),
+            mention(
+                "5", "漏油", author="古早", followers=10**6, published=NOW - timedelta(days=30)
+            ),
+        ]
+    )
+    top = store.top_authors(BRAND, NOW - timedelta(days=1), NOW, limit=10)
+    assert [a["name"] for a in top] == ["大V", "小号"]
+    big = top[0]
+    assert big["id"] == "u-大V" and big["followers"] == 100000
+    assert big["mentions"] == 2 and big["negative"] == 1 and big["engagement"] == 10
+    assert {"verified"} <= set(big)
+    every_brand = store.top_authors(None, NOW - timedelta(days=1), NOW, limit=2)
+    assert [a["name"] for a in every_brand] == ["大V", "中号"]
+
+
+def test_top_terms(store: Store) -> None:
+    """Counts are the number of mentions in which the word appears."""
+    texts = [
+        "极光汽车发动机漏油，售后拒绝退款",
+        "发动机漏油太严重了，极光汽车不管",
+        "第三次发动机漏油，必须退款",
+        "漏油问题一直没解决",
+        "车机卡顿",
+    ]
+    store.upsert_mentions([mention(str(i), t) for i, t in enumerate(texts)])
+    store.upsert_mentions([mention("other", "屏幕绿线屏幕绿线", brands=(OTHER,))])
+    terms = store.top_terms(BRAND, NOW - timedelta(days=1), NOW, limit=5)
+    words = [w for w, _ in terms]
+    counts = [c for _, c in terms]
+    assert words[0] == "漏油" and counts[0] == 4
+    assert "发动机" in words and "退款" in words
+    assert BRAND not in words and "屏幕" not in words
+    assert all(len(w) >= 2 for w in words)
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_find_near_duplicates(store: Store) -> None:
+    h = 0xF0F0_1234_ABCD_0001  # top bit set: negative as a signed 64-bit integer
+    store.upsert_mentions(
+        [
+            mention("same", "一", simhash=h, published=NOW - timedelta(hours=3)),
+            mention("2bits", "二", simhash=h ^ 0b101, published=NOW - timedelta(hours=2)),
+            mention("3bits", "三", simhash=h ^ (1 << 63 | 1 << 40 | 1 << 20)),
+            mention("4bits", "四", simhash=h ^ 0b1111),
+            mention("far", "五", simhash=h ^ 0xFFFF_FFFF),
+            mention("old", "六", simhash=h, published=NOW - timedelta(days=10)),
+            mention("nohash", "七"),
+        ]
+    )
+    found = store.find_near_duplicates(h, since=NOW - timedelta(days=1))
+    assert [m.id for m in found] == [s("same"), s("2bits"), s("3bits")]
+    assert found[0].simhash == h
+    assert [m.id for m in store.find_near_duplicates(h, NOW - timedelta(days=1), limit=1)] == [
+        s("same")
+    ]
+    exact = store.find_near_duplicates(h, NOW - timedelta(days=30), max_distance=0)
+    assert [m.id for m in exact] == [s("old"), s("same")]
+
+
+# -- cases ---------------------------------------------------------------------------
+
+
+def case(cid: str, **kw: Any) -> Case:
+    data: dict[str, Any] = {
+        "id": cid,
+        "brand": BRAND,
+        "rule": "negative_surge",
+        "title": f"{BRAND} 漏油投诉激增",
+        "opened_at": NOW,
+        "updated_at": NOW,
+    }
+    data.update(kw)
+    return Case.model_validate(data)
+
+
+def test_cases_save_get_list(store: Store) -> None:
+    store.save_case(case("c1", opened_at=NOW - timedelta(hours=2), evidence=["weibo-search:1"]))
+    store.save_case(case("c2", opened_at=NOW - timedelta(hours=1), brand=OTHER, severity="P1"))
+    store.save_case(case("c3", opened_at=NOW, status="closed"))
+    got = store.get_case("c1")
+    assert got is not None and got.evidence == ["weibo-search:1"] and got.brand == BRAND
+    assert store.get_case("nope") is None
+    assert [c.id for c in store.list_cases()] == ["c3", "c2", "c1"]
+    assert [c.id for c in store.list_cases(status=["open", "acknowledged"])] == ["c2", "c1"]
+    assert [c.id for c in store.list_cases(brand=BRAND)] == ["c3", "c1"]
+    assert [c.id for c in store.list_cases(limit=1)] == ["c3"]
+    updated = got.model_copy(update={"status": "acknowledged", "acknowledged_by": "alice"})
+    store.save_case(updated)
+    again = store.get_case("c1")
+    assert again is not None and again.status == "acknowledged"
+    assert again.acknowledged_by == "alice"
+    assert len(store.list_cases()) == 3
+
+
+def test_case_events_are_appended_in_order(store: Store) -> None:
+    store.save_case(case("c1"))
+    store.save_case(case("c2"))
+    kinds = ["alerted", "escalated", "acknowledged", "note"]
+    seqs = [
+        store.append_case_event(
+            CaseEvent(case_id="c1", kind=k, at=NOW + timedelta(minutes=i), text=f"第{i}步")
+        ).seq
+        for i, k in enumerate(kinds)
+    ]
+    assert seqs == [1, 2, 3, 4]
+    other = store.append_case_event(CaseEvent(case_id="c2", kind="alerted", data={"n": 5}))
+    assert other.seq == 1
+    events = store.case_events("c1")
+    assert [(e.seq, e.kind) for e in events] == list(zip([1, 2, 3, 4], kinds, strict=True))
+    assert events[3].text == "第3步" and events[0].at == NOW
+    assert store.case_events("c2")[0].data == {"n": 5}
+    assert store.case_events("none") == []
+
+
+# -- cursors, health, crawl runs ------------------------------------------------------
+
+
+def test_cursors(store: Store) -> None:
+    assert store.get_cursor("weibo-search") is None
+    store.set_cursor("weibo-search", {"page": 3, "since_id": "49"})
+    store.set_cursor("weibo-search", {"page": 4, "since_id": "51", "seen": ["a", "b"]})
+    store.set_cursor("tieba-car", {"pn": 50})
+    assert store.get_cursor("weibo-search") == {"page": 4, "since_id": "51", "seen": ["a", "b"]}
+    assert store.get_cursor("tieba-car") == {"pn": 50}
+
+
+def test_source_health(store: Store) -> None:
+    assert store.get_source_health() == []
+    store.set_source_health(SourceHealth(source="weibo-search", state="ok", since=NOW))
+    store.set_source_health(
+        SourceHealth(
+            source="tieba-car",
+            state="paused",
+            reason="captcha",
+            since=NOW,
+            paused_until=NOW + timedelta(hours=1),
+            detail={"url": "https://example.test/verify", "status": 302},
+        )
+    )
+    store.set_source_health(SourceHealth(source="weibo-search", state="failing", reason="http_429"))
+    by_source = {h.source: h for h in store.get_source_health()}
+    assert set(by_source) == {"weibo-search", "tieba-car"}
+    assert by_source["weibo-search"].state == "failing"
+    assert by_source["weibo-search"].reason == "http_429"
+    paused = store.get_source_health("tieba-car")
+    assert len(paused) == 1
+    assert paused[0].paused_until == NOW + timedelta(hours=1)
+    assert paused[0].since == NOW
+    assert paused[0].detail == {"url": "https://example.test/verify", "status": 302}
+    assert store.get_source_health("unknown") == []
+
+
+def test_crawl_runs_newest_first(store: Store) -> None:
+    for i in range(4):
+        store.record_crawl_run(
+            "weibo-search",
+            {
+                "pages": i,
+                "items_new": 10 * i,
+                "finished_at": (NOW + timedelta(minutes=i)).isoformat(),
+            },
+        )
+    store.record_crawl_run("tieba-car", {"pages": 9, "errors": ["HTTP 500 on page 2"]})
+    runs = store.crawl_runs("weibo-search")
+    assert [r["pages"] for r in runs] == [3, 2, 1, 0]
+    assert all(r["source"] == "weibo-search" for r in runs)
+    assert runs[0]["items_new"] == 30
+    assert [r["pages"] for r in store.crawl_runs("weibo-search", limit=2)] == [3, 2]
+    everything = store.crawl_runs()
+    assert len(everything) == 5 and everything[0]["source"] == "tieba-car"
+    assert everything[0]["errors"] == ["HTTP 500 on page 2"]
+
+
+# -- notification outbox ---------------------------------------------------------------
+
+
+def note(key: str, **kw: Any) -> Notification:
+    return Notification(
+        key=key,
+        channel="#crisis",
+        payload={"text": f"案件 {key}", "blocks": [{"type": "section"}]},
+        case_id="c1",
+        created_at=kw.pop("created_at", NOW),
+        **kw,
+    )
+
+
+def test_outbox_enqueue_is_idempotent_by_key(store: Store) -> None:
+    assert store.enqueue_notification(note("c1:alert")) is True
+    assert store.enqueue_notification(note("c1:alert")) is False
+    dupe = Notification(key="c1:alert", channel="#other", payload={"text": "changed"})
+    assert store.enqueue_notification(dupe) is False
+    got = store.get_notification("c1:alert")
+    assert got is not None
+    assert got.channel == "#crisis" and got.payload["text"] == "案件 c1:alert"
+    assert got.case_id == "c1" and got.attempts == 0 and got.delivered_at is None
+    assert store.get_notification("nope") is None
+
+
+def test_outbox_due_delivered_failed_and_retry(store: Store) -> None:
+    store.enqueue_notification(note("a", created_at=NOW - timedelta(minutes=3)))
+    store.enqueue_notification(note("b", created_at=NOW - timedelta(minutes=2)))
+    store.enqueue_notification(
+        note(
+            "later", created_at=NOW - timedelta(minutes=1), next_attempt_at=NOW + timedelta(hours=1)
+        )
+    )
+    assert [n.key for n in store.due_notifications(NOW)] == ["a", "b"]
+    assert [n.key for n in store.due_notifications(NOW, limit=1)] == ["a"]
+
+    store.mark_notification_failed("a", "slack: ratelimited", retry_at=NOW + timedelta(minutes=5))
+    failed = store.get_notification("a")
+    assert failed is not None
+    assert failed.attempts == 1 and failed.last_error == "slack: ratelimited"
+    assert failed.next_attempt_at == NOW + timedelta(minutes=5)
+    assert [n.key for n in store.due_notifications(NOW)] == ["b"]
+    assert [n.key for n in store.due_notifications(NOW + timedelta(minutes=6))] == ["a", "b"]
+
+    store.mark_notification_delivered("b", NOW, result={"ts": "1700000000.0001", "channel": "C1"})
+    done = store.get_notification("b")
+    assert done is not None and done.delivered_at == NOW
+    assert done.result == {"ts": "1700000000.0001", "channel": "C1"}
+    assert [n.key for n in store.due_notifications(NOW + timedelta(hours=2))] == ["a", "later"]
+    assert store.enqueue_notification(note("b")) is False  # delivered keys stay taken
+
+
+def test_count_mentions(store: Store) -> None:
+    assert store.count_mentions() == 0
+    store.upsert_mentions([mention(str(i), "好") for i in range(7)])
+    assert store.count_mentions() == 7
