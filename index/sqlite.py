@@ -1,0 +1,993 @@
+"""The embedded Store: one SQLite file (WAL) with an FTS5 full-text index.
+
+Layout
+  mentions        one row per mention: the document as JSON (``doc``) plus the columns
+                  searches sort and filter on (published_at, sentiment, source, ...)
+  mention_fts     contentless FTS5 table (``unicode61``), rowid = mentions.rowid, columns
+                  title, text and tags. CJK text is indexed one character per token (see
+                  index/text.py), so two-character words (漏油, 退款) and phrases are phrase
+                  queries over characters: exact, no segmenter to miss a word, any length
+                  of word. (The trigram tokenizer cannot match words shorter than three
+                  characters; a bigram index cannot match single characters.) ``tags``
+                  holds one token per filter value (brand, sentiment, source, author,
+                  kind, category, signal), so a keyword + brand + sentiment search is one
+                  FTS5 intersection of posting lists instead of a join over every
+                  keyword hit.
+  mention_brands  (brand, published_at, mention, sentiment, cluster, reach): covering rows
+                  for time buckets and per-brand windows
+  simhash_bands   the four 16-bit bands of each simhash, indexed: two hashes within 3
+                  bits share at least one band, so a near-duplicate lookup reads only the
+                  mentions that share a band
+  cases, case_events, cursors, source_health, crawl_runs, outbox
+
+Concurrency: WAL lets readers run while one writer writes; writes are short
+``BEGIN IMMEDIATE`` transactions (one per batch), waiting on ``busy_timeout`` and retried
+when another process holds the lock, so crawler subprocesses and the service can write
+at the same time. Each thread gets its own connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlparse
+
+from pydantic import ValidationError
+
+from index.base import (
+    Bucket,
+    Notification,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    SourceHealth,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    UpsertResult,
+)
+from index.models import Case, CaseEvent, Mention, utcnow
+from index.query import And, Filter, Node, Not, Or, Phrase, QuerySyntaxError, Term, parse_query
+from index.text import highlight, index_text, query_tokens, top_words
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+WRITE_ATTEMPTS = 8
+TOP_TERMS_SAMPLE = 2_000  # newest mentions read (and segmented) per top_terms call
+_SEP = "\x1f"  # between brand names in mentions.brands
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS mentions (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    published_at INTEGER NOT NULL,          -- microseconds since the Unix epoch, UTC
+    sentiment TEXT NOT NULL DEFAULT '',     -- '' when unscored
+    brands TEXT NOT NULL DEFAULT '',        -- brand names joined by \\x1f (facets)
+    author_key TEXT NOT NULL DEFAULT '',
+    author_name TEXT NOT NULL DEFAULT '',
+    followers INTEGER NOT NULL DEFAULT 0,
+    verified INTEGER NOT NULL DEFAULT 0,
+    engagement INTEGER NOT NULL DEFAULT 0,
+    handled INTEGER NOT NULL DEFAULT 0,
+    is_repost INTEGER NOT NULL DEFAULT 0,
+    simhash INTEGER,                        -- signed 64-bit two's complement
+    doc TEXT NOT NULL                       -- the Mention as JSON
+);
+CREATE INDEX IF NOT EXISTS mentions_published ON mentions (published_at);
+CREATE VIRTUAL TABLE IF NOT EXISTS mention_fts USING fts5 (
+    title, text, tags, content='', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS mention_brands (
+    brand TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    mention INTEGER NOT NULL,
+    sentiment TEXT NOT NULL,
+    cluster TEXT NOT NULL,
+    reach INTEGER NOT NULL,
+    PRIMARY KEY (brand, published_at, mention)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS simhash_bands (
+    band INTEGER NOT NULL,                  -- band number << 16 | 16-bit band value
+    published_at INTEGER NOT NULL,
+    mention INTEGER NOT NULL,
+    PRIMARY KEY (band, published_at, mention)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY,
+    brand TEXT NOT NULL,
+    status TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_opened ON cases (opened_at);
+CREATE TABLE IF NOT EXISTS case_events (
+    case_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (case_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cursors (
+    source TEXT PRIMARY KEY,
+    cursor TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS source_health (
+    source TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    since INTEGER,
+    paused_until INTEGER,
+    detail TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS crawl_runs (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    stats TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS crawl_runs_source ON crawl_runs (source, id);
+CREATE TABLE IF NOT EXISTS outbox (
+    key TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    case_id TEXT,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    delivered_at INTEGER,
+    last_error TEXT NOT NULL DEFAULT '',
+    result TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (delivered_at, created_at);
+"""
+
+
+# -- conversions --------------------------------------------------------------------------
+
+
+def to_us(value: datetime) -> int:
+    """Microseconds since the epoch (naive datetimes are UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    delta = value - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(value: int | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
+
+
+def signed64(value: int) -> int:
+    value &= (1 << 64) - 1
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def simhash_bands(value: int) -> list[int]:
+    value &= (1 << 64) - 1
+    return [(i << 16) | ((value >> (16 * i)) & 0xFFFF) for i in range(4)]
+
+
+def tag(field: str, value: str) -> str:
+    """The FTS token for one filter value: letters and digits only, so any brand or
+    author name (spaces, punctuation, CJK) becomes one exact-match token."""
+    digest = hashlib.blake2b(f"{field}\0{value}".encode(), digest_size=8).hexdigest()
+    return "x" + digest
+
+
+def mention_tags(m: Mention) -> str:
+    tags = [tag("source", m.source), tag("kind", m.kind)]
+    tags += [tag("brand", b.brand) for b in m.brands]
+    if m.sentiment is not None:
+        tags.append(tag("sentiment", str(m.sentiment.label)))
+    if m.complaint_category:
+        tags.append(tag("category", m.complaint_category))
+    tags += [tag("signal", s) for s in m.risk_signals]
+    for value in {m.author.id, m.author.name} - {""}:
+        tags.append(tag("author", value))
+    return " ".join(tags)
+
+
+def fts_row(m: Mention) -> tuple[str, str, str]:
+    return index_text(m.title), index_text(m.text), mention_tags(m)
+
+
+def validation_reason(exc: ValidationError) -> str:
+    """``published_at: Field required; author.followers: ...``"""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "mention"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _content_key(doc: dict[str, Any]) -> str:
+    """What "unchanged" compares: everything except when it was crawled."""
+    return json.dumps({k: v for k, v in doc.items() if k != "crawled_at"}, sort_keys=True)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    msg = str(exc).lower()
+    return "locked" in msg or "busy" in msg
+
+
+# -- query compilation --------------------------------------------------------------------
+
+_TEXT_COLUMNS = "{title text}"
+
+
+def _fts_phrase(text: str) -> str:
+    tokens = query_tokens(text)
+    if not tokens:
+        raise QuerySyntaxError(f"{text!r} has no letters or characters to search for")
+    return f'{_TEXT_COLUMNS} : "{" ".join(tokens)}"'
+
+
+def fts_expr(node: Node) -> str | None:
+    """The FTS5 MATCH expression for ``node``, or None when FTS5 cannot express it on
+    its own (a NOT with nothing positive beside it)."""
+    if isinstance(node, Term | Phrase):
+        return _fts_phrase(node.text)
+    if isinstance(node, Filter):
+        return f"tags : {tag(node.field, node.value)}"
+    if isinstance(node, Or):
+        parts = [fts_expr(n) for n in node.nodes]
+        if any(p is None for p in parts):
+            return None
+        return "(" + " OR ".join(f"({p})" for p in parts) + ")"
+    if isinstance(node, And):
+        positive = [fts_expr(n) for n in node.nodes if not isinstance(n, Not)]
+        negative = [fts_expr(n.node) for n in node.nodes if isinstance(n, Not)]
+        if not positive or any(p is None for p in positive + negative):
+            return None
+        expr = "(" + " AND ".join(f"({p})" for p in positive) + ")"
+        for n in negative:
+            expr = f"({expr} NOT ({n}))"
+        return expr
+    return None  # Not on its own
+
+
+def sql_condition(node: Node) -> tuple[str, list[Any]]:
+    """A WHERE condition over ``m`` (mentions) for any query node."""
+    expr = fts_expr(node)
+    if expr is not None:
+        return "m.rowid IN (SELECT rowid FROM mention_fts WHERE mention_fts MATCH ?)", [expr]
+    if isinstance(node, Not):
+        inner, params = sql_condition(node.node)
+        return f"NOT ({inner})", params
+    assert isinstance(node, And | Or)
+    parts = [sql_condition(n) for n in node.nodes]
+    joiner = " AND " if isinstance(node, And) else " OR "
+    return "(" + joiner.join(p for p, _ in parts) + ")", [x for _, ps in parts for x in ps]
+
+
+def request_tree(request: SearchRequest) -> tuple[Node | None, list[str]]:
+    """The parsed query with the request's own filters ANDed in, and the words to
+    highlight."""
+    parsed = parse_query(request.query)
+    nodes: list[Node] = []
+    if parsed.tree is not None:
+        nodes += list(parsed.tree.nodes) if isinstance(parsed.tree, And) else [parsed.tree]
+    for name in ("brand", "sentiment", "source", "author"):
+        value = getattr(request, name)
+        if value:
+            nodes.append(Filter(name, value))
+    if not nodes:
+        return None, parsed.text_terms
+    return (nodes[0] if len(nodes) == 1 else And(tuple(nodes))), parsed.text_terms
+
+
+# -- the store ---------------------------------------------------------------------------
+
+
+def sqlite_path(url: str) -> str:
+    """``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db`` (as SQLAlchemy)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "sqlite":
+        raise StoreError(f"not a sqlite URL: {url!r}")
+    path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
+    if not path:
+        raise StoreError(f"sqlite URL needs a file path, e.g. sqlite:///var/radar.db: {url!r}")
+    return path
+
+
+class SQLiteStore(Store):
+    def __init__(self, url: str, **_options: object) -> None:
+        self.url = url
+        self.path = sqlite_path(url)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        try:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder for SQLite store {self.path}: {exc}"
+            ) from None
+        self._write(self._create_schema)
+
+    # -- connections and transactions --------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise sqlite3.DatabaseError(f"cannot switch to WAL journal mode (got {mode})")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = OFF")
+            conn.execute("PRAGMA cache_size = -65536")  # 64 MiB page cache per connection
+            conn.execute("PRAGMA temp_store = MEMORY")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from None
+        self._local.conn = conn
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one IMMEDIATE transaction; retried while another process
+        holds the write lock longer than busy_timeout."""
+        conn = self._conn()
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _is_busy(exc) and attempt < WRITE_ATTEMPTS - 1:
+                    time.sleep(min(0.05 * 2**attempt, 2.0))
+                    continue
+                raise self._error(exc) from None
+            except sqlite3.DatabaseError as exc:
+                raise self._error(exc) from None
+            try:
+                result = work(conn)
+                conn.execute("COMMIT")
+                return result
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                busy = isinstance(exc, sqlite3.OperationalError) and _is_busy(exc)
+                if busy and attempt < WRITE_ATTEMPTS - 1:
+                    time.sleep(min(0.05 * 2**attempt, 2.0))
+                    continue
+                if isinstance(exc, sqlite3.Error):
+                    raise self._error(exc) from None
+                raise
+        raise StoreUnavailable(f"SQLite store {self.path} stayed locked by another writer")
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
+                raise QuerySyntaxError(f"cannot search for that: {exc}") from None
+            raise self._error(exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            return StoreUnavailable(f"SQLite store {self.path} is locked: {exc}")
+        return StoreError(f"SQLite store {self.path}: {exc}")
+
+    def _create_schema(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"SQLite store {self.path} has schema version {version}, newer than this "
+                f"program ({SCHEMA_VERSION})"
+            )
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+    # -- mentions --------------------------------------------------------------------
+
+    def upsert_mentions(self, mentions: Iterable[Mention | Mapping[str, Any]]) -> UpsertResult:
+        result = UpsertResult()
+        latest: dict[str, Mention] = {}  # the same id twice in one batch: the last wins
+        for item in mentions:
+            mention = self._validated(item, result)
+            if mention is not None:
+                latest.pop(mention.id, None)
+                latest[mention.id] = mention
+        if not latest:
+            return result
+        self._write(lambda conn: self._upsert(conn, list(latest.values()), result))
+        return result
+
+    @staticmethod
+    def _validated(item: Mention | Mapping[str, Any], result: UpsertResult) -> Mention | None:
+        if isinstance(item, Mention):
+            return item
+        mid = str(item.get("id", "")) if isinstance(item, Mapping) else ""
+        try:
+            return Mention.model_validate(item)
+        except ValidationError as exc:
+            result.errors.append((mid or "<no id>", validation_reason(exc)))
+            return None
+
+    def _upsert(self, conn: sqlite3.Connection, batch: list[Mention], result: UpsertResult) -> None:
+        existing: dict[str, tuple[int, str]] = {}
+        ids = [m.id for m in batch]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for rowid, mid, doc in conn.execute(
+                f"SELECT rowid, id, doc FROM mentions WHERE id IN ({marks})", chunk
+            ):
+                existing[mid] = (rowid, doc)
+        next_rowid = (conn.execute("SELECT max(rowid) FROM mentions").fetchone()[0] or 0) + 1
+
+        rows, fts, brands, bands = [], [], [], []
+        stale: list[int] = []
+        for m in batch:
+            old = existing.get(m.id)
+            if old is None:
+                rowid = next_rowid
+                next_rowid += 1
+                result.new += 1
+            else:
+                rowid, old_json = old
+                previous = Mention.model_validate_json(old_json)
+                m = m.model_copy(  # care-staff handling survives a re-crawl
+                    update={
+                        "handled": previous.handled,
+                        "handled_by": previous.handled_by,
+                        "handled_at": previous.handled_at,
+                        "notes": previous.notes,
+                    }
+                )
+                new_doc = m.model_dump(mode="json")
+                if _content_key(new_doc) == _content_key(json.loads(old_json)):
+                    result.unchanged += 1
+                    continue
+                result.updated += 1
+                stale.append(rowid)
+                title, text, tags = fts_row(previous)
+                conn.execute(
+                    "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
+                    "VALUES ('delete', ?, ?, ?, ?)",
+                    (rowid, title, text, tags),
+                )
+            rows.append(self._row(rowid, m))
+            fts.append((rowid, *fts_row(m)))
+            published = to_us(m.published_at)
+            sentiment = str(m.sentiment.label) if m.sentiment else ""
+            cluster = m.cluster_id or m.id
+            for b in dict.fromkeys(m.brand_names):
+                brands.append((b, published, rowid, sentiment, cluster, m.reach))
+            if m.simhash is not None:
+                bands += [(band, published, rowid) for band in simhash_bands(m.simhash)]
+
+        for i in range(0, len(stale), 500):
+            chunk = stale[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            conn.execute(f"DELETE FROM mention_brands WHERE mention IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM simhash_bands WHERE mention IN ({marks})", chunk)
+        conn.executemany(
+            "INSERT OR REPLACE INTO mentions (rowid, id, source, published_at, sentiment, "
+            "brands, author_key, author_name, followers, verified, engagement, handled, "
+            "is_repost, simhash, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.executemany("INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?,?,?,?)", fts)
+        conn.executemany("INSERT INTO mention_brands VALUES (?,?,?,?,?,?)", brands)
+        conn.executemany("INSERT OR IGNORE INTO simhash_bands VALUES (?,?,?)", bands)
+
+    @staticmethod
+    def _row(rowid: int, m: Mention) -> tuple[Any, ...]:
+        return (
+            rowid,
+            m.id,
+            m.source,
+            to_us(m.published_at),
+            str(m.sentiment.label) if m.sentiment else "",
+            _SEP.join(dict.fromkeys(m.brand_names)),
+            m.author.id or m.author.name,
+            m.author.name,
+            m.author.followers,
+            int(m.author.verified),
+            m.engagement.total,
+            int(m.handled),
+            int(m.repost_of is not None),
+            None if m.simhash is None else signed64(m.simhash),
+            m.model_dump_json(),
+        )
+
+    def get_mention(self, mention_id: str) -> Mention | None:
+        rows = self._read("SELECT doc FROM mentions WHERE id = ?", (mention_id,))
+        return Mention.model_validate_json(rows[0][0]) if rows else None
+
+    def get_mentions(self, ids: Sequence[str]) -> list[Mention]:
+        found: dict[str, Mention] = {}
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for mid, doc in self._read(
+                f"SELECT id, doc FROM mentions WHERE id IN ({marks})", chunk
+            ):
+                found[mid] = Mention.model_validate_json(doc)
+        return [found[i] for i in ids if i in found]
+
+    def _update_doc(self, mention_id: str, change: Callable[[Mention], Mention]) -> Mention:
+        def work(conn: sqlite3.Connection) -> Mention:
+            row = conn.execute("SELECT doc FROM mentions WHERE id = ?", (mention_id,)).fetchone()
+            if row is None:
+                raise KeyError(mention_id)
+            m = change(Mention.model_validate_json(row[0]))
+            conn.execute(
+                "UPDATE mentions SET doc = ?, handled = ? WHERE id = ?",
+                (m.model_dump_json(), int(m.handled), mention_id),
+            )
+            return m
+
+        return self._write(work)
+
+    def mark_handled(self, mention_id: str, by: str, note: str = "") -> Mention:
+        def change(m: Mention) -> Mention:
+            at = utcnow()
+            notes = list(m.notes)
+            if note:
+                notes.append({"by": by, "at": at.isoformat(), "text": note})
+            return m.model_copy(
+                update={"handled": True, "handled_by": by, "handled_at": at, "notes": notes}
+            )
+
+        return self._update_doc(mention_id, change)
+
+    def add_mention_note(self, mention_id: str, by: str, text: str) -> Mention:
+        def change(m: Mention) -> Mention:
+            note = {"by": by, "at": utcnow().isoformat(), "text": text}
+            return m.model_copy(update={"notes": [*m.notes, note]})
+
+        return self._update_doc(mention_id, change)
+
+    def count_mentions(self) -> int:
+        return self._read("SELECT count(*) FROM mentions")[0][0]
+
+    # -- search ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        tree, terms = request_tree(request)
+        where: list[str] = []
+        params: list[Any] = []
+        driving: str | None = None
+        if tree is not None:
+            driving = fts_expr(tree)
+            if driving is None and isinstance(tree, And):
+                # FTS5 drives with the positive parts; the NOT-only rest becomes SQL
+                positive = And(tuple(n for n in tree.nodes if not isinstance(n, Not)))
+                if positive.nodes:
+                    driving = fts_expr(positive)
+                if driving is not None:
+                    for n in tree.nodes:
+                        if isinstance(n, Not):
+                            cond, ps = sql_condition(n)
+                            where.append(cond)
+                            params += ps
+            if driving is None:
+                cond, ps = sql_condition(tree)
+                where.append(cond)
+                params += ps
+        if request.since is not None:
+            where.append("m.published_at >= ?")
+            params.append(to_us(request.since))
+        if request.until is not None:
+            where.append("m.published_at < ?")
+            params.append(to_us(request.until))
+        if request.handled is not None:
+            where.append("m.handled = ?")
+            params.append(int(request.handled))
+        if not request.include_reposts:
+            where.append("m.is_repost = 0")
+
+        if driving is not None:
+            source = "mention_fts CROSS JOIN mentions m ON m.rowid = mention_fts.rowid"
+            where.insert(0, "mention_fts MATCH ?")
+            params.insert(0, driving)
+        else:
+            source = "mentions m"
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+
+        facets: dict[str, dict[str, int]] = {}
+        if request.facets:
+            total = 0
+            sentiment: dict[str, int] = {}
+            sources: dict[str, int] = {}
+            brands: dict[str, int] = {}
+            for sent, src, brand_list, n in self._read(
+                f"SELECT m.sentiment, m.source, m.brands, count(*) FROM {source}{clause} "
+                "GROUP BY 1, 2, 3",
+                params,
+            ):
+                total += n
+                if sent:
+                    sentiment[sent] = sentiment.get(sent, 0) + n
+                sources[src] = sources.get(src, 0) + n
+                for b in brand_list.split(_SEP) if brand_list else ():
+                    brands[b] = brands.get(b, 0) + n
+            facets = {"sentiment": sentiment, "source": sources, "brand": brands}
+        else:
+            total = self._read(f"SELECT count(*) FROM {source}{clause}", params)[0][0]
+
+        if request.sort == "relevance" and driving is not None:
+            score = "-bm25(mention_fts, 2.0, 1.0, 0.0)"
+            order = "score DESC, m.published_at DESC, m.rowid DESC"
+        else:
+            score = "0.0"
+            order = "m.published_at DESC, m.rowid DESC"
+        rows = self._read(
+            f"SELECT m.doc, {score} AS score FROM {source}{clause} ORDER BY {order} "
+            "LIMIT ? OFFSET ?",
+            [*params, max(0, request.limit), max(0, request.offset)],
+        )
+        hits = []
+        for doc, value in rows:
+            m = Mention.model_validate_json(doc)
+            snippet = ""
+            if request.highlight:
+                snippet = highlight(m.text or m.title, terms)
+                if terms and "<mark>" not in snippet and m.title:
+                    title_snippet = highlight(m.title, terms)
+                    if "<mark>" in title_snippet:
+                        snippet = title_snippet
+            hits.append(SearchHit(mention=m, highlight=snippet, score=float(value)))
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    # -- analytics -----------------------------------------------------------------------
+
+    def count_buckets(
+        self, since: datetime, until: datetime, interval_seconds: int, brand: str | None = None
+    ) -> list[Bucket]:
+        if interval_seconds <= 0:
+            raise ValueError("interval_seconds must be positive")
+        step = interval_seconds * 1_000_000
+        sql = (
+            "SELECT published_at - (published_at % ?) AS b, brand, sentiment, count(*), "
+            "count(DISTINCT cluster), sum(reach) FROM mention_brands "
+            "WHERE published_at >= ? AND published_at < ?"
+        )
+        params: list[Any] = [step, to_us(since), to_us(until)]
+        if brand is not None:
+            sql += " AND brand = ?"
+            params.append(brand)
+        sql += " GROUP BY b, brand, sentiment ORDER BY b, brand, sentiment"
+        return [
+            Bucket(
+                start=from_us(start) or since,
+                brand=b,
+                sentiment=sent,
+                count=n,
+                stories=stories,
+                reach=reach or 0,
+            )
+            for start, b, sent, n, stories, reach in self._read(sql, params)
+        ]
+
+    def _window(self, brand: str | None, since: datetime, until: datetime) -> tuple[str, list[Any]]:
+        """FROM/WHERE for the mentions of one brand (or all) in [since, until)."""
+        if brand is None:
+            return (
+                "mentions m WHERE m.published_at >= ? AND m.published_at < ?",
+                [to_us(since), to_us(until)],
+            )
+        return (
+            "mention_brands mb CROSS JOIN mentions m ON m.rowid = mb.mention "
+            "WHERE mb.brand = ? AND mb.published_at >= ? AND mb.published_at < ?",
+            [brand, to_us(since), to_us(until)],
+        )
+
+    def top_authors(
+        self, brand: str | None, since: datetime, until: datetime, limit: int = 10
+    ) -> list[dict[str, Any]]:
+        source, params = self._window(brand, since, until)
+        rows = self._read(
+            "SELECT m.author_key, max(m.author_name), max(m.followers), max(m.verified), "
+            "count(*), sum(m.sentiment = 'negative'), sum(m.engagement) "
+            f"FROM {source} AND m.author_key != '' GROUP BY m.author_key "
+            "ORDER BY max(m.followers) + sum(m.engagement) DESC, count(*) DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [
+            {
+                "id": key,
+                "name": name,
+                "followers": followers,
+                "verified": bool(verified),
+                "mentions": n,
+                "negative": negative,
+                "engagement": engagement,
+            }
+            for key, name, followers, verified, n, negative, engagement in rows
+        ]
+
+    def top_terms(
+        self, brand: str | None, since: datetime, until: datetime, limit: int = 20
+    ) -> list[tuple[str, int]]:
+        """Counted over the newest ``TOP_TERMS_SAMPLE`` mentions of the window (words are
+        segmented at query time; a bounded sample keeps the cost fixed)."""
+        source, params = self._window(brand, since, until)
+        rows = self._read(
+            f"SELECT m.doc FROM {source} ORDER BY m.published_at DESC LIMIT ?",
+            [*params, TOP_TERMS_SAMPLE],
+        )
+        texts: list[str] = []
+        exclude: set[str] = set()
+        for (doc,) in rows:
+            m = Mention.model_validate_json(doc)
+            texts.append(f"{m.title}\n{m.text}" if m.title else m.text)
+            for b in m.brands:
+                if brand is None or b.brand == brand:
+                    exclude.add(b.brand)
+                    exclude.update(b.keywords)
+        return top_words(texts, exclude=exclude, limit=limit)
+
+    def find_near_duplicates(
+        self, simhash: int, since: datetime, max_distance: int = 3, limit: int = 5
+    ) -> list[Mention]:
+        target = simhash & ((1 << 64) - 1)
+        if max_distance <= 3:  # pigeonhole: at least one of the four bands is identical
+            bands = simhash_bands(target)
+            rows = self._read(
+                "SELECT m.simhash, m.published_at, m.rowid, m.doc FROM mentions m "
+                "WHERE m.rowid IN (SELECT mention FROM simhash_bands "
+                "WHERE band IN (?,?,?,?) AND published_at >= ?)",
+                [*bands, to_us(since)],
+            )
+        else:
+            rows = self._read(
+                "SELECT m.simhash, m.published_at, m.rowid, m.doc FROM mentions m "
+                "WHERE m.published_at >= ? AND m.simhash IS NOT NULL",
+                [to_us(since)],
+            )
+        close = [
+            (published, rowid, doc)
+            for value, published, rowid, doc in rows
+            if value is not None
+            and bin((value & ((1 << 64) - 1)) ^ target).count("1") <= max_distance
+        ]
+        close.sort()
+        return [Mention.model_validate_json(doc) for _, _, doc in close[:limit]]
+
+    # -- cases -------------------------------------------------------------------------
+
+    def save_case(self, case: Case) -> Case:
+        case = Case.model_validate(case.model_dump(warnings=False))  # model_copy skips checks
+        self._write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO cases (id, brand, status, opened_at, doc) "
+                "VALUES (?,?,?,?,?)",
+                (
+                    case.id,
+                    case.brand,
+                    str(case.status),
+                    to_us(case.opened_at),
+                    case.model_dump_json(),
+                ),
+            )
+        )
+        return case
+
+    def get_case(self, case_id: str) -> Case | None:
+        rows = self._read("SELECT doc FROM cases WHERE id = ?", (case_id,))
+        return Case.model_validate_json(rows[0][0]) if rows else None
+
+    def list_cases(
+        self, status: Sequence[str] | None = None, brand: str | None = None, limit: int = 100
+    ) -> list[Case]:
+        where, params = [], []
+        if status is not None:
+            values = [str(getattr(s, "value", s)) for s in status]
+            where.append(f"status IN ({','.join('?' * len(values))})" if values else "0")
+            params += values
+        if brand is not None:
+            where.append("brand = ?")
+            params.append(brand)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        rows = self._read(
+            f"SELECT doc FROM cases{clause} ORDER BY opened_at DESC, id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [Case.model_validate_json(doc) for (doc,) in rows]
+
+    def append_case_event(self, event: CaseEvent) -> CaseEvent:
+        def work(conn: sqlite3.Connection) -> CaseEvent:
+            last = conn.execute(
+                "SELECT max(seq) FROM case_events WHERE case_id = ?", (event.case_id,)
+            ).fetchone()[0]
+            stored = event.model_copy(update={"seq": (last or 0) + 1})
+            conn.execute(
+                "INSERT INTO case_events (case_id, seq, doc) VALUES (?,?,?)",
+                (stored.case_id, stored.seq, stored.model_dump_json()),
+            )
+            return stored
+
+        return self._write(work)
+
+    def case_events(self, case_id: str) -> list[CaseEvent]:
+        rows = self._read("SELECT doc FROM case_events WHERE case_id = ? ORDER BY seq", (case_id,))
+        return [CaseEvent.model_validate_json(doc) for (doc,) in rows]
+
+    # -- cursors, health, crawl runs ------------------------------------------------------
+
+    def get_cursor(self, source: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT cursor FROM cursors WHERE source = ?", (source,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def set_cursor(self, source: str, cursor: dict[str, Any]) -> None:
+        data = json.dumps(cursor, ensure_ascii=False)
+        self._write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO cursors (source, cursor, updated_at) VALUES (?,?,?)",
+                (source, data, to_us(utcnow())),
+            )
+        )
+
+    def set_source_health(self, health: SourceHealth) -> None:
+        row = (
+            health.source,
+            health.state,
+            health.reason,
+            None if health.since is None else to_us(health.since),
+            None if health.paused_until is None else to_us(health.paused_until),
+            json.dumps(health.detail, ensure_ascii=False, default=str),
+        )
+        self._write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO source_health VALUES (?,?,?,?,?,?)", row
+            )
+        )
+
+    def get_source_health(self, source: str | None = None) -> list[SourceHealth]:
+        sql = "SELECT source, state, reason, since, paused_until, detail FROM source_health"
+        rows = (
+            self._read(sql + " WHERE source = ?", (source,))
+            if source is not None
+            else self._read(sql + " ORDER BY source")
+        )
+        return [
+            SourceHealth(
+                source=src,
+                state=state,
+                reason=reason,
+                since=from_us(since),
+                paused_until=from_us(paused),
+                detail=json.loads(detail),
+            )
+            for src, state, reason, since, paused, detail in rows
+        ]
+
+    def record_crawl_run(self, source: str, stats: dict[str, Any]) -> None:
+        data = json.dumps(stats, ensure_ascii=False, default=str)
+        self._write(
+            lambda conn: conn.execute(
+                "INSERT INTO crawl_runs (source, recorded_at, stats) VALUES (?,?,?)",
+                (source, to_us(utcnow()), data),
+            )
+        )
+
+    def crawl_runs(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        if source is None:
+            rows = self._read(
+                "SELECT source, stats FROM crawl_runs ORDER BY id DESC LIMIT ?", (limit,)
+            )
+        else:
+            rows = self._read(
+                "SELECT source, stats FROM crawl_runs WHERE source = ? ORDER BY id DESC LIMIT ?",
+                (source, limit),
+            )
+        return [{**json.loads(stats), "source": src} for src, stats in rows]
+
+    # -- notification outbox ---------------------------------------------------------------
+
+    _OUTBOX_COLUMNS = (
+        "key, channel, payload, case_id, created_at, attempts, next_attempt_at, "
+        "delivered_at, last_error, result"
+    )
+
+    def enqueue_notification(self, notification: Notification) -> bool:
+        n = notification
+        row = (
+            n.key,
+            n.channel,
+            json.dumps(n.payload, ensure_ascii=False, default=str),
+            n.case_id,
+            to_us(n.created_at or utcnow()),
+            n.attempts,
+            None if n.next_attempt_at is None else to_us(n.next_attempt_at),
+            None if n.delivered_at is None else to_us(n.delivered_at),
+            n.last_error,
+            json.dumps(n.result, ensure_ascii=False, default=str),
+        )
+        return self._write(
+            lambda conn: (
+                conn.execute(
+                    f"INSERT OR IGNORE INTO outbox ({self._OUTBOX_COLUMNS}) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    row,
+                ).rowcount
+                == 1
+            )
+        )
+
+    @staticmethod
+    def _notification(row: tuple[Any, ...]) -> Notification:
+        key, channel, payload, case_id, created, attempts, nxt, delivered, error, res = row
+        return Notification(
+            key=key,
+            channel=channel,
+            payload=json.loads(payload),
+            case_id=case_id,
+            created_at=from_us(created),
+            attempts=attempts,
+            next_attempt_at=from_us(nxt),
+            delivered_at=from_us(delivered),
+            last_error=error,
+            result=json.loads(res),
+        )
+
+    def due_notifications(self, now: datetime, limit: int = 50) -> list[Notification]:
+        rows = self._read(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE delivered_at IS NULL "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+            "ORDER BY created_at, key LIMIT ?",
+            (to_us(now), limit),
+        )
+        return [self._notification(r) for r in rows]
+
+    def get_notification(self, key: str) -> Notification | None:
+        rows = self._read(f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = ?", (key,))
+        return self._notification(rows[0]) if rows else None
+
+    def mark_notification_delivered(
+        self, key: str, at: datetime, result: dict[str, Any] | None = None
+    ) -> None:
+        data = json.dumps(result or {}, ensure_ascii=False, default=str)
+        self._write(
+            lambda conn: conn.execute(
+                "UPDATE outbox SET delivered_at = ?, result = ?, attempts = attempts + 1 "
+                "WHERE key = ?",
+                (to_us(at), data, key),
+            )
+        )
+
+    def mark_notification_failed(self, key: str, error: str, retry_at: datetime) -> None:
+        self._write(
+            lambda conn: conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+                "next_attempt_at = ? WHERE key = ?",
+                (error, to_us(retry_at), key),
+            )
+        )

@@ -1,0 +1,158 @@
+"""Text helpers shared by the store backends: CJK-aware tokens for full-text indexing,
+highlighted snippets (escaped), and word counts for "top terms".
+
+Chinese has no spaces between words, so a word-level index would need a segmenter whose
+mistakes silently hide matches (a segmenter that reads 发动机漏油 as 发动/机漏/油 never
+finds 漏油). Instead every CJK character is its own token (``index_text``), and a query
+word becomes the phrase of its characters (``query_tokens``): 漏油 matches exactly where
+漏 is directly followed by 油, whatever the segmentation. Latin words and numbers stay
+whole words. Word segmentation (jieba) is used only where words themselves are the
+output: ``top_words``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+
+# CJK radicals/punctuation-free ideographs, kana, CJK unified ideographs (+ ext. A, B-F),
+# compatibility ideographs
+CJK_RANGES = (
+    "\u2e80-\u2eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+)
+_CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
+# one token: a single CJK character, or a run of other letters/digits
+_TOKEN = re.compile(f"[{CJK_RANGES}]|(?:(?![{CJK_RANGES}])[^\\W_])+")
+_LATIN = re.compile(r"[^\W_]")
+
+
+def index_text(text: str) -> str:
+    """Text as the full-text index should see it: CJK characters separated by spaces,
+    so a ``unicode61`` tokenizer makes each one a token (other words are left whole)."""
+    return _CJK_CHAR.sub(r" \g<0> ", text)
+
+
+def query_tokens(term: str) -> list[str]:
+    """The index tokens of a search word or phrase (lower-cased)."""
+    return _TOKEN.findall(term.lower())
+
+
+# -- highlighting ---------------------------------------------------------------------
+
+_SEPARATOR = r"[\W_]*"  # anything the tokenizer skips may sit between two tokens
+
+
+def _term_pattern(term: str) -> str | None:
+    tokens = query_tokens(term)
+    if not tokens:
+        return None
+    parts = [re.escape(t) for t in tokens]
+    pattern = _SEPARATOR.join(parts)
+    if not _CJK_CHAR.match(tokens[0]):
+        pattern = r"(?<![^\W_])" + pattern  # whole latin words only
+    if not _CJK_CHAR.match(tokens[-1]):
+        pattern += r"(?![^\W_])"
+    return pattern
+
+
+def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Merged, sorted (start, end) spans of ``text`` where any of ``terms`` occurs."""
+    patterns = [p for p in (_term_pattern(t) for t in terms) if p]
+    if not patterns:
+        return []
+    rx = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    spans: list[tuple[int, int]] = []
+    for m in rx.finditer(text):
+        if m.end() == m.start():
+            continue
+        if spans and m.start() <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], m.end()))
+        else:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def highlight(text: str, terms: Iterable[str], max_chars: int = 160) -> str:
+    """An HTML snippet of ``text`` around the first match: matches wrapped in
+    ``<mark>…</mark>``, everything else escaped (crawled text is untrusted)."""
+    spans = match_spans(text, terms)
+    start, end = 0, len(text)
+    if len(text) > max_chars:
+        first = spans[0][0] if spans else 0
+        start = max(0, min(first - max_chars // 4, len(text) - max_chars))
+        end = start + max_chars
+    out: list[str] = ["…" if start > 0 else ""]
+    pos = start
+    for s, e in spans:
+        if e <= start:
+            continue
+        if s >= end:
+            break
+        s, e = max(s, start), min(e, end)
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    if end < len(text):
+        out.append("…")
+    return "".join(out)
+
+
+# -- words for "top terms" --------------------------------------------------------------
+
+# Function words and filler that are frequent in any Chinese post and say nothing about
+# what people complain about. jieba ships no Chinese stop-word list for plain cutting.
+STOP_WORDS = frozenset(
+    """
+    我们 你们 他们 她们 它们 自己 大家 这个 那个 这些 那些 这样 那样 这么 那么 怎么
+    什么 为什么 哪里 哪个 一个 一些 一下 一点 一直 一起 一样 一定 一次 已经 还是 就是
+    不是 没有 可以 可能 因为 所以 但是 而且 然后 如果 虽然 还有 或者 以及 只是 只有
+    真的 其实 确实 非常 特别 比较 有点 有些 现在 今天 昨天 明天 时候 之后 之前 以后
+    以前 出来 起来 过来 知道 觉得 感觉 看到 听说 问题 东西 事情 情况 方面 地方 时间
+    还要 就要 不要 不会 不能 不了 没什么 怎么办 怎么样 这种 那种 各位 朋友 网友 转发
+    微博 回复 楼主 全文 原文 链接 视频 图片 哈哈 哈哈哈 啊啊 呵呵 http https www com
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_MEANINGFUL = re.compile(f"[{CJK_RANGES}]|[A-Za-z]")
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+def _cut(text: str) -> list[str]:
+    global _jieba_ready
+    import jieba
+
+    if not _jieba_ready:
+        with _jieba_lock:
+            if not _jieba_ready:
+                import logging
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba_ready = True
+    return jieba.lcut(text)
+
+
+def top_words(
+    texts: Iterable[str], exclude: Iterable[str] = (), limit: int = 20
+) -> list[tuple[str, int]]:
+    """Words of 2+ characters by the number of texts they occur in (each text counts a
+    word once), without stop words, numbers and anything inside ``exclude`` (brand names:
+    a brand's own name and its parts are no news in its own mentions)."""
+    excluded = [e.lower() for e in exclude if e]
+    counts: Counter[str] = Counter()
+    for text in texts:
+        words = set()
+        for word in _cut(text):
+            w = word.strip().lower()
+            if len(w) < 2 or w in STOP_WORDS or not _MEANINGFUL.search(w):
+                continue
+            if any(w in e for e in excluded):
+                continue
+            words.add(w)
+        counts.update(words)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
