@@ -1,0 +1,1138 @@
+"""The Elasticsearch backend of the Store, through the official ``elasticsearch`` client.
+
+Layout (names in ``index/es_mappings.py``): mentions in monthly indices
+``<prefix>-mentions-YYYY.MM`` (the month of ``published_at``) behind the alias
+``<prefix>-mentions``; every read goes through the alias, so dropping an old month is
+deleting one index (``drop_mentions_before``). Cases, case events, cursors, source
+health, crawl runs and the outbox live in one small index each.
+
+Writes use ``refresh="wait_for"``: the call returns once the next periodic refresh
+(``refresh_interval``, 1 s by default) has made the documents searchable. The contract
+wants a write visible to the next read (the alert engine reads what a crawl just wrote,
+the web UI re-lists after "mark handled"), and unlike ``refresh=true`` this does not
+force a tiny Lucene segment per request, so bulk ingest keeps its throughput: a bulk
+request of 500 mentions waits for one refresh, not 500.
+
+Connection failures become ``StoreUnavailable`` naming the URL; every mention is
+written with one atomic update, so a failed request leaves whole documents or nothing,
+and retrying an upsert is safe (it is idempotent by id).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlparse, urlunparse
+
+from elastic_transport import Transport
+from elasticsearch import (
+    ApiError,
+    AuthenticationException,
+    AuthorizationException,
+    ConflictError,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+)
+from pydantic import ValidationError
+
+from index import es_mappings as maps
+from index.base import (
+    Bucket,
+    Notification,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    SourceHealth,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    UpsertResult,
+)
+from index.models import Case, CaseEvent, Mention, as_utc, utcnow
+from index.query import And, Filter, Node, Not, Or, Phrase, Term, parse_query
+from index.text import top_words
+
+T = TypeVar("T")
+
+BULK_CHUNK = 500  # mentions per bulk request
+MAX_READ_BATCH = 1000  # ids per lookup request
+TOP_TERMS_SAMPLE = 2_000  # newest mentions segmented per top_terms call (as on SQLite)
+_PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,100}$")
+# unchanged parts of a mention that care staff own; a re-crawl never overwrites them
+CARE_FIELDS = ("handled", "handled_by", "handled_at", "notes")
+# search-box filter -> indexed field(s)
+FILTER_FIELDS: dict[str, tuple[str, ...]] = {
+    "brand": ("brand_names",),
+    "sentiment": ("sentiment_label",),
+    "source": ("source",),
+    "author": ("author.name", "author.id"),
+    "category": ("complaint_category",),
+    "signal": ("risk_signals",),
+    "kind": ("kind",),
+}
+FACETS = {"sentiment": "sentiment_label", "source": "source", "brand": "brand_names"}
+HIGHLIGHT_CHARS = 160
+
+
+class _CompatTransport(Transport):
+    """Lets the 9.x client talk to an 8.x cluster: the client marks every request
+    ``compatible-with=<client major>``, which an 8.x server refuses; once the server's
+    major version is known, the marker is rewritten to it (REST API compatibility)."""
+
+    server_major: int | None = None
+
+    def perform_request(self, method: str, target: str, **kwargs: Any) -> Any:
+        headers = kwargs.get("headers")
+        if self.server_major is not None and headers:
+            marker = f"compatible-with={self.server_major}"
+            kwargs["headers"] = {
+                k: re.sub(r"compatible-with=\d+", marker, v) if isinstance(v, str) else v
+                for k, v in dict(headers).items()
+            }
+        return super().perform_request(method, target, **kwargs)
+
+
+def _public_url(url: str) -> str:
+    """The URL without a password, for error messages and ``store.url``."""
+    parts = urlparse(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunparse(parts._replace(netloc=netloc))
+
+
+def _es_error(err: ApiError) -> str:
+    info = err.info if isinstance(err.info, dict) else {}
+    cause = info.get("error", {})
+    if isinstance(cause, dict):
+        return f"{err.meta.status} {cause.get('type', '')}: {cause.get('reason', '')}".strip()
+    return f"{err.meta.status} {err.message}"
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn client errors into StoreUnavailable / StoreError naming the cluster URL."""
+
+    @functools.wraps(method)
+    def wrapper(self: ElasticStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except TransportError as err:  # connection refused, timeout, TLS, DNS
+            raise StoreUnavailable(
+                f"Elasticsearch at {self.url} is unreachable ({type(err).__name__}: {err}); "
+                "nothing was written by this call"
+            ) from err
+        except (AuthenticationException, AuthorizationException) as err:
+            raise StoreError(
+                f"Elasticsearch at {self.url} refused the credentials: {_es_error(err)} "
+                "(check store.username/password/api_key)"
+            ) from err
+        except ApiError as err:
+            raise StoreError(
+                f"Elasticsearch at {self.url} failed {method.__name__}: {_es_error(err)}"
+            ) from err
+
+    return wrapper
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else as_utc(value).isoformat()
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def simhash_bands(simhash: int) -> list[int]:
+    """The four 16-bit bands of a 64-bit simhash, lowest first. Two hashes within 3 bits
+    share at least one band (pigeonhole), so a terms query on the bands finds every
+    candidate and the exact Hamming distance is checked on the client."""
+    return [(simhash >> (16 * i)) & 0xFFFF for i in range(maps.SIMHASH_BANDS)]
+
+
+def _mention_doc(mention: Mention) -> dict[str, Any]:
+    doc = mention.model_dump(mode="json", warnings=False)
+    doc["simhash"] = None if mention.simhash is None else str(mention.simhash)
+    doc["brand_names"] = mention.brand_names
+    doc["sentiment_label"] = mention.sentiment.label.value if mention.sentiment else ""
+    doc["story"] = mention.cluster_id or mention.id
+    doc["author_key"] = mention.author.id or mention.author.name
+    doc["reach"] = mention.reach
+    doc["engagement_total"] = mention.engagement.total
+    bands = simhash_bands(mention.simhash) if mention.simhash is not None else [None] * 4
+    doc.update(zip(maps.BAND_FIELDS, bands, strict=True))
+    return doc
+
+
+def _mention_from_source(source: dict[str, Any]) -> Mention:
+    data = {k: v for k, v in source.items() if k not in maps.DERIVED_MENTION_FIELDS}
+    if data.get("simhash") is not None:
+        data["simhash"] = int(data["simhash"])
+    return Mention.model_validate(data)
+
+
+def _validation_reason(err: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'mention'}: {e['msg']}" for e in err.errors()
+    )
+
+
+class ElasticStore(Store):
+    """Store on an Elasticsearch 8.x/9.x cluster. Index names start with ``index_prefix``.
+
+    Nothing touches the network until the first call; the first call installs the index
+    template and creates the small indices (idempotent, safe from several processes).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        index_prefix: str = "radar",
+        username: str | None = None,
+        password: str | None = None,
+        api_key: str | None = None,
+        verify_certs: bool = True,
+        ca_certs: str | None = None,
+        request_timeout: float = 30.0,
+        max_retries: int = 2,
+        shards: int | None = None,
+        replicas: int | None = None,
+        refresh_interval: str = "1s",
+        bulk_chunk: int = BULK_CHUNK,
+    ):
+        if not _PREFIX_RE.match(index_prefix):
+            raise StoreError(
+                f"index_prefix {index_prefix!r} is not a valid Elasticsearch index name "
+                "prefix (lower-case letters, digits, '-', '_', '.'; not starting with '-')"
+            )
+        self.url = _public_url(url)
+        self.prefix = index_prefix
+        self.alias = f"{index_prefix}-mentions"
+        self.template_name = f"{index_prefix}-mentions"
+        self.bulk_chunk = bulk_chunk
+        self._shards, self._replicas, self._refresh_interval = shards, replicas, refresh_interval
+        auth: dict[str, Any] = {"ca_certs": ca_certs} if ca_certs else {}
+        if api_key:
+            auth["api_key"] = api_key
+        elif username:
+            auth["basic_auth"] = (username, password or "")
+        self._es = Elasticsearch(
+            url,
+            verify_certs=verify_certs,
+            request_timeout=request_timeout,
+            max_retries=max_retries,
+            retry_on_timeout=True,
+            transport_class=_CompatTransport,
+            **auth,
+        )
+        self._ready = False
+        self._known_indices: set[str] = set()
+        self.server_info: dict[str, Any] = {}
+
+    # -- names and setup ------------------------------------------------------------------
+    def _small(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def month_index(self, published_at: datetime) -> str:
+        """The monthly index a mention published at ``published_at`` is written to."""
+        at = as_utc(published_at)
+        return f"{self.alias}-{at.year:04d}.{at.month:02d}"
+
+    @property
+    def es(self) -> Elasticsearch:
+        """The client, set up on first use (template, small indices, version check)."""
+        if not self._ready:
+            self._setup()
+        return self._es
+
+    def _setup(self) -> None:
+        # plain JSON so any server version answers; then speak its REST API version
+        meta, info = self._es.transport.perform_request(
+            "GET", "/", headers={"accept": "application/json"}
+        )
+        if meta.status != 200 or not isinstance(info, dict):
+            raise StoreError(f"{self.url} did not answer like Elasticsearch (HTTP {meta.status})")
+        self.server_info = dict(info)
+        number = str(info.get("version", {}).get("number", "0"))
+        major = int(number.split(".")[0] or 0)
+        if major < 8:
+            raise StoreError(f"Elasticsearch at {self.url} is {number}; radar needs 8.x or 9.x")
+        transport = self._es.transport
+        if isinstance(transport, _CompatTransport):
+            transport.server_major = major
+        es = self._es
+        es.indices.put_index_template(
+            name=self.template_name,
+            **maps.mentions_template(
+                self.prefix, self._shards, self._replicas, self._refresh_interval
+            ),
+        )
+        settings = maps.index_settings(self._shards, self._replicas, self._refresh_interval)
+        for name, properties in maps.SMALL_INDICES.items():
+            self._create_index(self._small(name), settings, maps.mappings(properties))
+        # the current month exists from the start, so the read alias always resolves
+        self._create_index(self.month_index(utcnow()))
+        self._ready = True
+
+    def _create_index(
+        self,
+        name: str,
+        settings: dict[str, Any] | None = None,
+        mappings: dict[str, Any] | None = None,
+    ) -> None:
+        if name in self._known_indices:
+            return
+        try:
+            self._es.indices.create(index=name, settings=settings, mappings=mappings)
+        except ApiError as err:
+            if err.error != "resource_already_exists_exception":
+                raise
+        self._known_indices.add(name)
+
+    @property
+    def is_emulator(self) -> bool:
+        """True on the noida-db ES-API stand-in used by CI (not a real cluster)."""
+        if not self._ready:
+            self._guarded_setup()
+        info = self.server_info
+        return (
+            info.get("name") == "noida-db" or info.get("version", {}).get("build_hash") == "noida"
+        )
+
+    @_guarded
+    def _guarded_setup(self) -> None:
+        self._setup()
+
+    @_guarded
+    def drop_all(self) -> None:
+        """Delete every index and the template of this prefix (tests, decommissioning)."""
+        es = self._es
+        names = [self._small(n) for n in maps.SMALL_INDICES]
+        found = es.options(ignore_status=404).indices.get(
+            index=f"{self.alias}-*", expand_wildcards="all"
+        )
+        if found.meta.status == 200:
+            names += list(found.body)
+        for chunk in _chunks(names, 50):
+            es.options(ignore_status=404).indices.delete(
+                index=",".join(chunk), ignore_unavailable=True
+            )
+        es.options(ignore_status=404).indices.delete_index_template(name=self.template_name)
+        self._ready = False
+        self._known_indices.clear()
+
+    @_guarded
+    def mention_indices(self) -> list[str]:
+        """The monthly mention indices behind the alias, oldest first."""
+        found = self.es.indices.get_alias(name=self.alias, ignore_unavailable=True)
+        return sorted(found.body)
+
+    @_guarded
+    def drop_mentions_before(self, month_start: datetime) -> list[str]:
+        """Delete the monthly indices of months that end on or before ``month_start``
+        (e.g. keep 13 months: pass the first day of the month 12 months ago)."""
+        cutoff = self.month_index(month_start)
+        old = [name for name in self.mention_indices() if name < cutoff]
+        if old:
+            self.es.indices.delete(index=",".join(old))
+            self._known_indices.difference_update(old)
+        return old
+
+    def close(self) -> None:
+        self._es.close()
+
+    # -- mentions ---------------------------------------------------------------------
+    @_guarded
+    def upsert_mentions(self, mentions: Iterable[Mention]) -> UpsertResult:
+        result = UpsertResult()
+        batch: list[Mention] = []
+        for item in mentions:
+            if isinstance(item, Mention):
+                batch.append(item)
+            else:
+                try:
+                    batch.append(Mention.model_validate(item))
+                except ValidationError as err:
+                    mid = item.get("id", "?") if isinstance(item, dict) else "?"
+                    result.errors.append((str(mid), _validation_reason(err)))
+                    continue
+            if len(batch) >= self.bulk_chunk:
+                self._upsert_chunk(batch, result)
+                batch = []
+        if batch:
+            self._upsert_chunk(batch, result)
+        return result
+
+    def _upsert_chunk(self, batch: list[Mention], result: UpsertResult) -> None:
+        es = self.es
+        # a mention stays in the index it was first written to (found through the alias)
+        where = self._locate([m.id for m in batch])
+        actions: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+        for mention in batch:
+            index = where.setdefault(mention.id, self.month_index(mention.published_at))
+            self._create_index(index)
+            full = _mention_doc(mention)
+            partial = {k: v for k, v in full.items() if k not in CARE_FIELDS}
+            actions.append((mention.id, index, partial, full))
+        pending = list(range(len(actions)))
+        for attempt in range(4):
+            body: list[dict[str, Any]] = []
+            for i in pending:
+                mid, index, partial, full = actions[i]
+                body.append({"update": {"_index": index, "_id": mid, "retry_on_conflict": 3}})
+                body.append({"doc": partial, "upsert": full})
+            response = es.bulk(operations=body, refresh="wait_for")
+            retry: list[int] = []
+            for i, item in zip(pending, response["items"], strict=True):
+                outcome = item["update"]
+                status = outcome.get("status", 500)
+                if status == 429 and attempt < 3:  # cluster busy: back off, send again
+                    retry.append(i)
+                elif "error" in outcome:
+                    err = outcome["error"]
+                    reason = f"{err.get('type', 'error')}: {err.get('reason', '')}"
+                    if isinstance(err.get("caused_by"), dict):
+                        reason += f" ({err['caused_by'].get('reason', '')})"
+                    result.errors.append((actions[i][0], reason))
+                elif outcome.get("result") == "created":
+                    result.new += 1
+                elif outcome.get("result") == "noop":
+                    result.unchanged += 1
+                else:
+                    result.updated += 1
+            if not retry:
+                return
+            pending = retry
+            time.sleep(0.5 * 2**attempt)
+
+    def _locate(self, ids: Sequence[str]) -> dict[str, str]:
+        """mention id -> the index holding it, for the ids that exist."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), MAX_READ_BATCH):
+            for hit in self._search_ids(chunk, source=False):
+                found[hit["_id"]] = hit["_index"]
+        return found
+
+    def _search_ids(
+        self, ids: Sequence[str], source: bool = True, seq_no: bool = False
+    ) -> list[dict[str, Any]]:
+        response = self.es.search(
+            index=self.alias,
+            query={"ids": {"values": list(ids)}},
+            size=len(ids),
+            source=source,
+            seq_no_primary_term=seq_no or None,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        return list(response["hits"]["hits"])
+
+    @_guarded
+    def get_mention(self, mention_id: str) -> Mention | None:
+        hits = self._search_ids([mention_id])
+        return _mention_from_source(hits[0]["_source"]) if hits else None
+
+    @_guarded
+    def get_mentions(self, ids: Sequence[str]) -> list[Mention]:
+        by_id: dict[str, Mention] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), MAX_READ_BATCH):
+            for hit in self._search_ids(chunk):
+                by_id[hit["_id"]] = _mention_from_source(hit["_source"])
+        return [by_id[i] for i in ids if i in by_id]
+
+    def _care_update(self, mention_id: str, change: Callable[[dict[str, Any]], None]) -> Mention:
+        """Read-modify-write of one mention's care-staff fields, guarded by seq_no so a
+        concurrent re-crawl or note is never lost (retried on conflict)."""
+        for _ in range(10):
+            hits = self._search_ids([mention_id], seq_no=True)
+            if not hits:
+                raise KeyError(mention_id)
+            hit = hits[0]
+            source = hit["_source"]
+            doc = {k: source.get(k) for k in CARE_FIELDS}
+            doc["notes"] = list(doc.get("notes") or [])
+            change(doc)
+            try:
+                self.es.update(
+                    index=hit["_index"],
+                    id=mention_id,
+                    doc=doc,
+                    if_seq_no=hit["_seq_no"],
+                    if_primary_term=hit["_primary_term"],
+                    refresh="wait_for",
+                )
+            except ConflictError:
+                continue
+            source.update(doc)
+            return _mention_from_source(source)
+        raise StoreError(f"mention {mention_id!r} kept changing while being updated; try again")
+
+    @_guarded
+    def mark_handled(self, mention_id: str, by: str, note: str = "") -> Mention:
+        now = utcnow()
+
+        def change(doc: dict[str, Any]) -> None:
+            doc.update(handled=True, handled_by=by, handled_at=_iso(now))
+            if note:
+                doc["notes"].append({"by": by, "text": note, "at": _iso(now)})
+
+        return self._care_update(mention_id, change)
+
+    @_guarded
+    def add_mention_note(self, mention_id: str, by: str, text: str) -> Mention:
+        now = utcnow()
+        return self._care_update(
+            mention_id, lambda doc: doc["notes"].append({"by": by, "text": text, "at": _iso(now)})
+        )
+
+    @_guarded
+    def count_mentions(self) -> int:
+        response = self.es.count(index=self.alias, ignore_unavailable=True, allow_no_indices=True)
+        return int(response["count"])
+
+    # -- search -----------------------------------------------------------------------
+    @_guarded
+    def search(self, request: SearchRequest) -> SearchResult:
+        parsed = parse_query(request.query)
+        must: list[dict[str, Any]] = []
+        if parsed.tree is not None:
+            must.append(_node_query(parsed.tree))
+        filters = _request_filters(request)
+        query = {"bool": {"must": must, "filter": filters}}
+        if request.sort == "relevance":
+            sort: list[Any] = ["_score", {"published_at": "desc"}, {"id": "desc"}]
+        elif request.sort == "time":
+            sort = [{"published_at": "desc"}, {"id": "desc"}]
+        else:
+            raise StoreError(f"unknown sort {request.sort!r}: use 'time' or 'relevance'")
+        body: dict[str, Any] = {
+            "query": query,
+            "sort": sort,
+            "from_": request.offset,
+            "size": request.limit,
+            "track_total_hits": True,
+            "track_scores": True,
+        }
+        if request.facets:
+            body["aggs"] = {
+                name: {"terms": {"field": field, "size": 200, "exclude": [""]}}
+                for name, field in FACETS.items()
+            }
+        if request.highlight:
+            body["highlight"] = _highlight(parsed.text_terms)
+        response = self.es.search(
+            index=self.alias, ignore_unavailable=True, allow_no_indices=True, **body
+        )
+        hits = []
+        for hit in response["hits"]["hits"]:
+            mention = _mention_from_source(hit["_source"])
+            snippet = ""
+            if request.highlight:
+                fragments = hit.get("highlight", {}).get("text") or hit.get("highlight", {}).get(
+                    "title"
+                )
+                snippet = _join_marks(fragments[0]) if fragments else ""
+            hits.append(SearchHit(mention=mention, highlight=snippet, score=hit["_score"] or 0.0))
+        facets: dict[str, dict[str, int]] = {}
+        for name in FACETS if request.facets else ():
+            buckets = response["aggregations"][name]["buckets"]
+            facets[name] = {b["key"]: b["doc_count"] for b in buckets}
+        return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets)
+
+    # -- analytics --------------------------------------------------------------------
+    def _window(self, since: datetime, until: datetime, brand: str | None) -> list[dict]:
+        filters: list[dict[str, Any]] = [
+            {"range": {"published_at": {"gte": _iso(since), "lt": _iso(until)}}}
+        ]
+        if brand:
+            filters.append({"term": {"brand_names": brand}})
+        return filters
+
+    @_guarded
+    def count_buckets(
+        self,
+        since: datetime,
+        until: datetime,
+        interval_seconds: int,
+        brand: str | None = None,
+    ) -> list[Bucket]:
+        if interval_seconds <= 0:
+            raise StoreError("interval_seconds must be positive")
+        brands: dict[str, Any] = {"field": "brand_names", "size": 10_000}
+        if brand:
+            brands["include"] = [brand]
+        aggs = {
+            "brand": {
+                "terms": brands,
+                "aggs": {
+                    "sentiment": {
+                        "terms": {"field": "sentiment_label", "size": 10},
+                        "aggs": {
+                            "time": {
+                                # fixed intervals are rounded from the Unix epoch
+                                "date_histogram": {
+                                    "field": "published_at",
+                                    "fixed_interval": f"{interval_seconds}s",
+                                    "min_doc_count": 1,
+                                },
+                                "aggs": {
+                                    # exact below 40,000 distinct stories per bucket
+                                    "stories": {
+                                        "cardinality": {
+                                            "field": "story",
+                                            "precision_threshold": 40_000,
+                                        }
+                                    },
+                                    "reach": {"sum": {"field": "reach"}},
+                                },
+                            }
+                        },
+                    }
+                },
+            }
+        }
+        response = self.es.search(
+            index=self.alias,
+            size=0,
+            query={"bool": {"filter": self._window(since, until, brand)}},
+            aggs=aggs,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        out: list[Bucket] = []
+        for b in response["aggregations"]["brand"]["buckets"]:
+            if brand and b["key"] != brand:  # the other brands of multi-brand mentions
+                continue
+            for s in b["sentiment"]["buckets"]:
+                for t in s["time"]["buckets"]:
+                    out.append(
+                        Bucket(
+                            start=datetime.fromtimestamp(t["key"] / 1000, UTC),
+                            brand=b["key"],
+                            sentiment=s["key"],
+                            count=t["doc_count"],
+                            stories=int(t["stories"]["value"]),
+                            reach=int(t["reach"]["value"]),
+                        )
+                    )
+        out.sort(key=lambda x: (x.start, x.brand, x.sentiment))
+        return out
+
+    @_guarded
+    def top_authors(
+        self, brand: str | None, since: datetime, until: datetime, limit: int = 10
+    ) -> list[dict[str, Any]]:
+        """Ranked by followers + engagement. A terms aggregation cannot order by the sum
+        of two metrics, so the candidates are the top authors by followers and the top by
+        engagement. The ranking is exact once its last score is at least the followers of
+        the last follower-candidate plus the engagement of the last engagement-candidate
+        (no author outside both lists can beat that); otherwise the lists grow."""
+        query = {"bool": {"filter": self._window(since, until, brand)}}
+        size = max(limit * 3, 30)
+        while True:
+            response = self.es.search(
+                index=self.alias,
+                size=0,
+                query=query,
+                aggs={
+                    "by_followers": _authors_by("followers", size),
+                    "by_engagement": _authors_by("engagement", size),
+                },
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            )
+            by_followers = response["aggregations"]["by_followers"]["buckets"]
+            by_engagement = response["aggregations"]["by_engagement"]["buckets"]
+            authors = {b["key"]: _author(b) for b in by_followers + by_engagement}
+            ranking = sorted(
+                authors.values(),
+                key=lambda a: (-(a["followers"] + a["engagement"]), -a["mentions"], a["id"]),
+            )[:limit]
+            if len(by_followers) < size or len(by_engagement) < size:
+                return ranking  # every author of the window is a candidate
+            bound = (by_followers[-1]["followers"]["value"] or 0) + (
+                by_engagement[-1]["engagement"]["value"] or 0
+            )
+            if (
+                len(ranking) == limit
+                and ranking[-1]["followers"] + ranking[-1]["engagement"] >= bound
+            ):
+                return ranking
+            size *= 4
+
+    @_guarded
+    def top_terms(
+        self, brand: str | None, since: datetime, until: datetime, limit: int = 20
+    ) -> list[tuple[str, int]]:
+        """Counted like the SQLite backend: over the newest ``TOP_TERMS_SAMPLE`` mentions
+        of the window, segmented on the client (``index.text.top_words``, jieba), so no
+        analysis plugin is needed and both backends name the same words."""
+        response = self.es.search(
+            index=self.alias,
+            query={"bool": {"filter": self._window(since, until, brand)}},
+            sort=[{"published_at": "desc"}, {"id": "desc"}],
+            size=TOP_TERMS_SAMPLE,
+            source={"includes": ["title", "text", "brands"]},
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        texts: list[str] = []
+        exclude: set[str] = set()
+        for hit in response["hits"]["hits"]:
+            doc = hit["_source"]
+            title, text = doc.get("title") or "", doc.get("text") or ""
+            texts.append(f"{title}\n{text}" if title else text)
+            for match in doc.get("brands") or []:
+                if brand is None or match.get("brand") == brand:
+                    exclude.add(match.get("brand", ""))
+                    exclude.update(match.get("keywords") or [])
+        return top_words(texts, exclude=exclude, limit=limit)
+
+    @_guarded
+    def find_near_duplicates(
+        self, simhash: int, since: datetime, max_distance: int = 3, limit: int = 5
+    ) -> list[Mention]:
+        band_filter: dict[str, Any]
+        if max_distance < maps.SIMHASH_BANDS:
+            bands = simhash_bands(simhash)
+            band_filter = {
+                "bool": {
+                    "should": [
+                        {"term": {field: band}}
+                        for field, band in zip(maps.BAND_FIELDS, bands, strict=True)
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        else:  # bands no longer guarantee a shared value: check every hashed mention
+            band_filter = {"exists": {"field": maps.BAND_FIELDS[0]}}
+        query = {
+            "bool": {"filter": [band_filter, {"range": {"published_at": {"gte": _iso(since)}}}]}
+        }
+        found: list[Mention] = []
+        after: list[Any] | None = None
+        while len(found) < limit:
+            response = self.es.search(
+                index=self.alias,
+                query=query,
+                size=500,
+                sort=[{"published_at": "asc"}, {"id": "asc"}],
+                search_after=after,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            )
+            hits = response["hits"]["hits"]
+            for hit in hits:
+                candidate = int(hit["_source"]["simhash"])
+                if (candidate ^ simhash).bit_count() <= max_distance:
+                    found.append(_mention_from_source(hit["_source"]))
+            if len(hits) < 500:
+                break
+            after = hits[-1]["sort"]
+        return found[:limit]
+
+    # -- cases ------------------------------------------------------------------------
+    @_guarded
+    def save_case(self, case: Case) -> Case:
+        self.es.index(
+            index=self._small("cases"),
+            id=case.id,
+            document=case.model_dump(mode="json", warnings=False),
+            refresh="wait_for",
+        )
+        return case
+
+    @_guarded
+    def get_case(self, case_id: str) -> Case | None:
+        try:
+            doc = self.es.get(index=self._small("cases"), id=case_id)
+        except NotFoundError:
+            return None
+        return Case.model_validate(doc["_source"])
+
+    @_guarded
+    def list_cases(
+        self, status: Sequence[str] | None = None, brand: str | None = None, limit: int = 100
+    ) -> list[Case]:
+        filters: list[dict[str, Any]] = []
+        if status:
+            filters.append({"terms": {"status": [str(s) for s in status]}})
+        if brand:
+            filters.append({"term": {"brand": brand}})
+        response = self.es.search(
+            index=self._small("cases"),
+            query={"bool": {"filter": filters}},
+            sort=[{"opened_at": "desc"}, {"id": "desc"}],
+            size=limit,
+        )
+        return [Case.model_validate(h["_source"]) for h in response["hits"]["hits"]]
+
+    @_guarded
+    def append_case_event(self, event: CaseEvent) -> CaseEvent:
+        """seq = last seq + 1, claimed with create-if-absent on ``<case>#<seq>``: two
+        writers racing for the same seq get a conflict and the loser takes the next."""
+        index = self._small("case-events")
+        response = self.es.search(
+            index=index,
+            query={"term": {"case_id": event.case_id}},
+            sort=[{"seq": "desc"}],
+            size=1,
+            source={"includes": ["seq"]},
+        )
+        hits = response["hits"]["hits"]
+        seq = (hits[0]["_source"]["seq"] if hits else 0) + 1
+        while True:
+            stored = event.model_copy(update={"seq": seq})
+            try:
+                self.es.create(
+                    index=index,
+                    id=f"{event.case_id}#{seq:09d}",
+                    document=stored.model_dump(mode="json", warnings=False),
+                    refresh="wait_for",
+                )
+                return stored
+            except ConflictError:
+                seq += 1
+
+    @_guarded
+    def case_events(self, case_id: str) -> list[CaseEvent]:
+        events: list[CaseEvent] = []
+        after: list[Any] | None = None
+        while True:
+            response = self.es.search(
+                index=self._small("case-events"),
+                query={"term": {"case_id": case_id}},
+                sort=[{"seq": "asc"}],
+                size=1000,
+                search_after=after,
+            )
+            hits = response["hits"]["hits"]
+            events += [CaseEvent.model_validate(h["_source"]) for h in hits]
+            if len(hits) < 1000:
+                return events
+            after = hits[-1]["sort"]
+
+    # -- cursors, health, crawl runs ----------------------------------------------------
+    @_guarded
+    def get_cursor(self, source: str) -> dict[str, Any] | None:
+        try:
+            doc = self.es.get(index=self._small("cursors"), id=source)
+        except NotFoundError:
+            return None
+        return dict(doc["_source"]["cursor"])
+
+    @_guarded
+    def set_cursor(self, source: str, cursor: dict[str, Any]) -> None:
+        self.es.index(
+            index=self._small("cursors"),
+            id=source,
+            document={"source": source, "cursor": cursor, "updated_at": _iso(utcnow())},
+            refresh="wait_for",
+        )
+
+    @_guarded
+    def set_source_health(self, health: SourceHealth) -> None:
+        self.es.index(
+            index=self._small("source-health"),
+            id=health.source,
+            document={
+                "source": health.source,
+                "state": health.state,
+                "reason": health.reason,
+                "since": _iso(health.since),
+                "paused_until": _iso(health.paused_until),
+                "detail": health.detail,
+            },
+            refresh="wait_for",
+        )
+
+    @_guarded
+    def get_source_health(self, source: str | None = None) -> list[SourceHealth]:
+        query = {"term": {"source": source}} if source else {"match_all": {}}
+        response = self.es.search(
+            index=self._small("source-health"), query=query, sort=[{"source": "asc"}], size=10_000
+        )
+        out = []
+        for hit in response["hits"]["hits"]:
+            d = hit["_source"]
+            out.append(
+                SourceHealth(
+                    source=d["source"],
+                    state=d["state"],
+                    reason=d.get("reason") or "",
+                    since=_parse_dt(d.get("since")),
+                    paused_until=_parse_dt(d.get("paused_until")),
+                    detail=dict(d.get("detail") or {}),
+                )
+            )
+        return out
+
+    @_guarded
+    def record_crawl_run(self, source: str, stats: dict[str, Any]) -> None:
+        self.es.index(
+            index=self._small("crawl-runs"),
+            document={
+                "source": source,
+                "recorded_at": _iso(utcnow()),
+                "order": time.time_ns(),
+                "stats": stats,
+            },
+            refresh="wait_for",
+        )
+
+    @_guarded
+    def crawl_runs(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        query = {"term": {"source": source}} if source else {"match_all": {}}
+        response = self.es.search(
+            index=self._small("crawl-runs"), query=query, sort=[{"order": "desc"}], size=limit
+        )
+        return [
+            {**h["_source"]["stats"], "source": h["_source"]["source"]}
+            for h in response["hits"]["hits"]
+        ]
+
+    # -- notification outbox -------------------------------------------------------------
+    def _outbox(self) -> str:
+        return self._small("outbox")
+
+    @_guarded
+    def enqueue_notification(self, notification: Notification) -> bool:
+        doc = _notification_doc(notification)
+        doc["created_at"] = doc["created_at"] or _iso(utcnow())
+        doc["order"] = time.time_ns()
+        try:
+            self.es.create(
+                index=self._outbox(), id=notification.key, document=doc, refresh="wait_for"
+            )
+        except ConflictError:
+            return False
+        return True
+
+    @_guarded
+    def due_notifications(self, now: datetime, limit: int = 50) -> list[Notification]:
+        query = {
+            "bool": {
+                "must_not": [{"exists": {"field": "delivered_at"}}],
+                "should": [
+                    {"bool": {"must_not": [{"exists": {"field": "next_attempt_at"}}]}},
+                    {"range": {"next_attempt_at": {"lte": _iso(now)}}},
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+        response = self.es.search(
+            index=self._outbox(),
+            query=query,
+            sort=[{"created_at": "asc"}, {"order": "asc"}],
+            size=limit,
+        )
+        return [_notification_from(h["_source"]) for h in response["hits"]["hits"]]
+
+    def _update_notification(self, key: str, change: Callable[[dict[str, Any]], None]) -> None:
+        for _ in range(10):
+            try:
+                doc = self.es.get(index=self._outbox(), id=key)
+            except NotFoundError:
+                raise KeyError(key) from None
+            source = dict(doc["_source"])
+            change(source)
+            try:
+                self.es.index(
+                    index=self._outbox(),
+                    id=key,
+                    document=source,
+                    if_seq_no=doc["_seq_no"],
+                    if_primary_term=doc["_primary_term"],
+                    refresh="wait_for",
+                )
+                return
+            except ConflictError:
+                continue
+        raise StoreError(f"notification {key!r} kept changing while being updated; try again")
+
+    @_guarded
+    def mark_notification_delivered(
+        self, key: str, at: datetime, result: dict[str, Any] | None = None
+    ) -> None:
+        def change(doc: dict[str, Any]) -> None:
+            doc["delivered_at"] = _iso(at)
+            doc["result"] = result or {}
+
+        self._update_notification(key, change)
+
+    @_guarded
+    def mark_notification_failed(self, key: str, error: str, retry_at: datetime) -> None:
+        def change(doc: dict[str, Any]) -> None:
+            doc["attempts"] = int(doc.get("attempts") or 0) + 1
+            doc["last_error"] = error
+            doc["next_attempt_at"] = _iso(retry_at)
+
+        self._update_notification(key, change)
+
+    @_guarded
+    def get_notification(self, key: str) -> Notification | None:
+        try:
+            doc = self.es.get(index=self._outbox(), id=key)
+        except NotFoundError:
+            return None
+        return _notification_from(doc["_source"])
+
+
+# -- query tree -> Elasticsearch query DSL ------------------------------------------------
+
+
+def _text_query(text: str) -> dict[str, Any]:
+    """A word or phrase of the search box: adjacent tokens in the title or the text."""
+    return {"multi_match": {"query": text, "type": "phrase", "fields": ["title", "text"]}}
+
+
+def _filter_query(field: str, value: str) -> dict[str, Any]:
+    fields = FILTER_FIELDS[field]
+    if len(fields) == 1:
+        return {"term": {fields[0]: value}}
+    return {"bool": {"should": [{"term": {f: value}} for f in fields], "minimum_should_match": 1}}
+
+
+def _node_query(node: Node) -> dict[str, Any]:
+    if isinstance(node, Term | Phrase):
+        return _text_query(node.text)
+    if isinstance(node, Filter):
+        return _filter_query(node.field, node.value)
+    if isinstance(node, Not):
+        return {"bool": {"must_not": [_node_query(node.node)]}}
+    if isinstance(node, And):
+        return {"bool": {"must": [_node_query(n) for n in node.nodes]}}
+    if isinstance(node, Or):
+        return {"bool": {"should": [_node_query(n) for n in node.nodes], "minimum_should_match": 1}}
+    raise TypeError(f"unknown query node {node!r}")
+
+
+def _request_filters(request: SearchRequest) -> list[dict[str, Any]]:
+    filters: list[dict[str, Any]] = []
+    for name in ("brand", "sentiment", "source", "author"):
+        value = getattr(request, name)
+        if value:
+            filters.append(_filter_query(name, str(value)))
+    if request.since or request.until:
+        bounds: dict[str, Any] = {}
+        if request.since:
+            bounds["gte"] = _iso(request.since)
+        if request.until:
+            bounds["lt"] = _iso(request.until)
+        filters.append({"range": {"published_at": bounds}})
+    if request.handled is not None:
+        filters.append({"term": {"handled": request.handled}})
+    if not request.include_reposts:
+        filters.append({"bool": {"must_not": [{"exists": {"field": "repost_of"}}]}})
+    return filters
+
+
+def _authors_by(metric: str, size: int) -> dict[str, Any]:
+    """Authors (``author_key``: id, else name) ordered by one metric, with the figures
+    ``top_authors`` reports."""
+    return {
+        "terms": {
+            "field": "author_key",
+            "size": size,
+            "shard_size": size * 2,
+            "exclude": [""],
+            "order": [{metric: "desc"}, {"_key": "asc"}],
+        },
+        "aggs": {
+            "followers": {"max": {"field": "author.followers"}},
+            "engagement": {"sum": {"field": "engagement_total"}},
+            "negative": {"filter": {"term": {"sentiment_label": "negative"}}},
+            "latest": {
+                "top_hits": {
+                    "size": 1,
+                    "sort": [{"published_at": "desc"}],
+                    "_source": {"includes": ["author"]},
+                }
+            },
+        },
+    }
+
+
+def _author(bucket: dict[str, Any]) -> dict[str, Any]:
+    author = bucket["latest"]["hits"]["hits"][0]["_source"]["author"]
+    return {
+        "id": bucket["key"],
+        "name": author.get("name", ""),
+        "followers": int(bucket["followers"]["value"] or 0),
+        "verified": bool(author.get("verified", False)),
+        "mentions": bucket["doc_count"],
+        "negative": bucket["negative"]["doc_count"],
+        "engagement": int(bucket["engagement"]["value"] or 0),
+    }
+
+
+def _highlight(terms: list[str]) -> dict[str, Any]:
+    """Matches wrapped in <mark>, everything else HTML-escaped by the server (encoder
+    html); without words to mark, the beginning of the text (escaped) is the snippet."""
+    field = {
+        "number_of_fragments": 1,
+        "fragment_size": HIGHLIGHT_CHARS,
+        "no_match_size": HIGHLIGHT_CHARS,
+    }
+    body: dict[str, Any] = {
+        "encoder": "html",
+        "pre_tags": ["<mark>"],
+        "post_tags": ["</mark>"],
+        "require_field_match": False,
+        "fields": {"text": field},
+    }
+    if terms:
+        body["highlight_query"] = {
+            "bool": {"should": [_text_query(t) for t in terms], "minimum_should_match": 1}
+        }
+    else:
+        body["highlight_query"] = {"match_none": {}}
+    return body
+
+
+def _join_marks(snippet: str) -> str:
+    """The per-character CJK tokens of a phrase come back as <mark>漏</mark><mark>油</mark>;
+    one <mark> per match reads better."""
+    return snippet.replace("</mark><mark>", "")
+
+
+# -- small documents ------------------------------------------------------------------------
+
+
+def _parse_dt(value: str | None) -> datetime | None:
+    return None if not value else as_utc(datetime.fromisoformat(value))
+
+
+def _notification_doc(n: Notification) -> dict[str, Any]:
+    return {
+        "key": n.key,
+        "channel": n.channel,
+        "payload": n.payload,
+        "case_id": n.case_id,
+        "created_at": _iso(n.created_at),
+        "attempts": n.attempts,
+        "next_attempt_at": _iso(n.next_attempt_at),
+        "delivered_at": _iso(n.delivered_at),
+        "last_error": n.last_error,
+        "result": n.result,
+    }
+
+
+def _notification_from(d: dict[str, Any]) -> Notification:
+    return Notification(
+        key=d["key"],
+        channel=d["channel"],
+        payload=dict(d.get("payload") or {}),
+        case_id=d.get("case_id"),
+        created_at=_parse_dt(d.get("created_at")),
+        attempts=int(d.get("attempts") or 0),
+        next_attempt_at=_parse_dt(d.get("next_attempt_at")),
+        delivered_at=_parse_dt(d.get("delivered_at")),
+        last_error=d.get("last_error") or "",
+        result=dict(d.get("result") or {}),
+    )

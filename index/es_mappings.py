@@ -1,0 +1,202 @@
+"""Elasticsearch index names, settings and explicit mappings for ``index/elastic.py``.
+
+Mentions live in monthly indices ``<prefix>-mentions-YYYY.MM`` created from one index
+template that also puts them behind the read alias ``<prefix>-mentions``; dropping an
+old month is deleting one index. Cases, events, cursors, source health, crawl runs and
+the outbox each have one small index.
+
+Chinese text uses only built-in analysis (no IK/smartcn plugin): the ``standard``
+tokenizer emits every CJK ideograph as its own token, and every word of the search box
+is sent as a phrase query, so 漏油 matches the two adjacent characters 漏油 and never
+油…漏. ``cjk_width`` folds full-width Latin/digits (ＡＢＣ → ABC) before lowercasing.
+
+``dynamic: false`` keeps the mappings explicit (nothing is indexed that is not listed
+here) while a field added to the models later is still stored and returned from
+``_source`` instead of rejecting every write; ``tests/index/test_elastic_specific.py``
+checks that every model field is mapped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXT_ANALYZER = "radar_text"
+
+ANALYSIS: dict[str, Any] = {
+    "analyzer": {
+        TEXT_ANALYZER: {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["cjk_width", "lowercase"],
+        }
+    }
+}
+
+_KEYWORD = {"type": "keyword", "ignore_above": 1024}
+_STORED_ONLY = {"type": "object", "enabled": False}  # kept in _source, not indexed
+_TEXT = {"type": "text", "analyzer": TEXT_ANALYZER}
+_DATE = {"type": "date"}
+_LONG = {"type": "long"}
+
+# simhash is an unsigned 64-bit number, out of range for ``long``: it is kept as a
+# decimal string, and its four 16-bit bands are indexed for near-duplicate lookups.
+SIMHASH_BANDS = 4
+BAND_FIELDS = tuple(f"simhash_b{i}" for i in range(SIMHASH_BANDS))
+
+MENTION_PROPERTIES: dict[str, Any] = {
+    "id": _KEYWORD,
+    "source": _KEYWORD,
+    "source_kind": _KEYWORD,
+    "native_id": _KEYWORD,
+    "kind": _KEYWORD,
+    "url": {"type": "keyword", "index": False, "doc_values": False},
+    "title": _TEXT,
+    "text": _TEXT,
+    "author": {
+        "properties": {
+            "id": _KEYWORD,
+            "name": _KEYWORD,
+            "followers": _LONG,
+            "verified": {"type": "boolean"},
+        }
+    },
+    "published_at": _DATE,
+    "crawled_at": _DATE,
+    "engagement": {"properties": {"reposts": _LONG, "comments": _LONG, "likes": _LONG}},
+    "brands": {"properties": {"brand": _KEYWORD, "keywords": _KEYWORD}},
+    "sentiment": {"properties": {"score": {"type": "float"}, "label": _KEYWORD}},
+    "complaint_category": _KEYWORD,
+    "risk_signals": _KEYWORD,
+    "cluster_id": _KEYWORD,
+    "repost_of": _KEYWORD,
+    "simhash": {"type": "keyword", "index": False, "doc_values": False},
+    "parent_id": _KEYWORD,
+    "handled": {"type": "boolean"},
+    "handled_by": _KEYWORD,
+    "handled_at": _DATE,
+    "notes": _STORED_ONLY,
+    # derived at write time (see elastic._mention_doc), never returned to callers
+    "brand_names": _KEYWORD,
+    "sentiment_label": _KEYWORD,  # "" when unscored, so it can be counted
+    "story": _KEYWORD,  # cluster_id, or the mention's own id
+    "author_key": _KEYWORD,  # author id, else name: who top_authors groups by
+    "reach": _LONG,  # author followers + engagement
+    "engagement_total": _LONG,
+    **{band: {"type": "integer"} for band in BAND_FIELDS},
+}
+
+DERIVED_MENTION_FIELDS = frozenset(
+    {"brand_names", "sentiment_label", "story", "author_key", "reach", "engagement_total"}
+    | set(BAND_FIELDS)
+)
+
+CASE_PROPERTIES: dict[str, Any] = {
+    "id": _KEYWORD,
+    "brand": _KEYWORD,
+    "rule": _KEYWORD,
+    "severity": _KEYWORD,
+    "status": _KEYWORD,
+    "title": _TEXT,
+    "opened_at": _DATE,
+    "updated_at": _DATE,
+    "acknowledged_at": _DATE,
+    "acknowledged_by": _KEYWORD,
+    "assignee": _KEYWORD,
+    "resolved_at": _DATE,
+    "closed_at": _DATE,
+    "trigger": _STORED_ONLY,
+    "evidence": _KEYWORD,
+    "escalation_level": {"type": "integer"},
+    "ack_due_at": _DATE,
+    "update_due_at": _DATE,
+    "slack": _STORED_ONLY,
+}
+
+CASE_EVENT_PROPERTIES: dict[str, Any] = {
+    "case_id": _KEYWORD,
+    "seq": {"type": "integer"},
+    "at": _DATE,
+    "kind": _KEYWORD,
+    "actor": _KEYWORD,
+    "text": _TEXT,
+    "data": _STORED_ONLY,
+}
+
+CURSOR_PROPERTIES: dict[str, Any] = {
+    "source": _KEYWORD,
+    "cursor": _STORED_ONLY,
+    "updated_at": _DATE,
+}
+
+SOURCE_HEALTH_PROPERTIES: dict[str, Any] = {
+    "source": _KEYWORD,
+    "state": _KEYWORD,
+    "reason": _KEYWORD,
+    "since": _DATE,
+    "paused_until": _DATE,
+    "detail": _STORED_ONLY,
+}
+
+CRAWL_RUN_PROPERTIES: dict[str, Any] = {
+    "source": _KEYWORD,
+    "recorded_at": _DATE,
+    "order": _LONG,  # nanoseconds at recording, for a stable newest-first order
+    "stats": _STORED_ONLY,
+}
+
+NOTIFICATION_PROPERTIES: dict[str, Any] = {
+    "key": _KEYWORD,
+    "channel": _KEYWORD,
+    "payload": _STORED_ONLY,
+    "case_id": _KEYWORD,
+    "created_at": _DATE,
+    "attempts": {"type": "integer"},
+    "next_attempt_at": _DATE,
+    "delivered_at": _DATE,
+    "last_error": {"type": "keyword", "index": False, "doc_values": False},
+    "result": _STORED_ONLY,
+    "order": _LONG,
+}
+
+# short name -> properties of the small, non time-based indices
+SMALL_INDICES: dict[str, dict[str, Any]] = {
+    "cases": CASE_PROPERTIES,
+    "case-events": CASE_EVENT_PROPERTIES,
+    "cursors": CURSOR_PROPERTIES,
+    "source-health": SOURCE_HEALTH_PROPERTIES,
+    "crawl-runs": CRAWL_RUN_PROPERTIES,
+    "outbox": NOTIFICATION_PROPERTIES,
+}
+
+
+def mappings(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"dynamic": False, "properties": properties}
+
+
+def index_settings(
+    shards: int | None, replicas: int | None, refresh_interval: str
+) -> dict[str, Any]:
+    """Settings for every radar index. ``refresh_interval`` is set explicitly so shards
+    never go search-idle (an idle shard would delay ``refresh=wait_for`` writes)."""
+    settings: dict[str, Any] = {"refresh_interval": refresh_interval, "analysis": ANALYSIS}
+    if shards is not None:
+        settings["number_of_shards"] = shards
+    if replicas is not None:
+        settings["number_of_replicas"] = replicas
+    return settings
+
+
+def mentions_template(
+    prefix: str, shards: int | None, replicas: int | None, refresh_interval: str
+) -> dict[str, Any]:
+    """Body of the composable index template for ``<prefix>-mentions-*``."""
+    return {
+        "index_patterns": [f"{prefix}-mentions-*"],
+        "priority": 200,
+        "template": {
+            "settings": index_settings(shards, replicas, refresh_interval),
+            "mappings": mappings(MENTION_PROPERTIES),
+            "aliases": {f"{prefix}-mentions": {}},
+        },
+        "_meta": {"managed_by": "opinion-radar"},
+    }
