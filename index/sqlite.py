@@ -64,7 +64,10 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 8
 TOP_TERMS_SAMPLE = 2_000  # newest mentions read (and segmented) per top_terms call
-_SEP = "\x1f"  # between brand names in mentions.brands
+_SEP = "\x1f"
+_REQUIRED = [
+    name for name, info in Mention.model_fields.items() if info.is_required()
+]  # between brand names in mentions.brands
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mentions (
@@ -423,13 +426,22 @@ class SQLiteStore(Store):
                 latest[mention.id] = mention
         if not latest:
             return result
-        self._write(lambda conn: self._upsert(conn, list(latest.values()), result))
+        batch = list(latest.values())
+        counts = self._write(lambda conn: self._upsert(conn, batch))  # retried as a whole
+        result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
+        result.errors += counts.errors
         return result
 
     @staticmethod
     def _validated(item: Mention | Mapping[str, Any], result: UpsertResult) -> Mention | None:
         if isinstance(item, Mention):
-            return item
+            # Mention.model_construct() skips validation and may lack required fields
+            missing = [f for f in _REQUIRED if f not in item.__dict__]
+            if not missing:
+                return item
+            mid = str(item.__dict__.get("id", "")) or "<no id>"
+            result.errors.append((mid, "; ".join(f"{f}: Field required" for f in missing)))
+            return None
         mid = str(item.get("id", "")) if isinstance(item, Mapping) else ""
         try:
             return Mention.model_validate(item)
@@ -437,7 +449,10 @@ class SQLiteStore(Store):
             result.errors.append((mid or "<no id>", validation_reason(exc)))
             return None
 
-    def _upsert(self, conn: sqlite3.Connection, batch: list[Mention], result: UpsertResult) -> None:
+    def _upsert(self, conn: sqlite3.Connection, batch: list[Mention]) -> UpsertResult:
+        """Write one batch inside the caller's transaction. A mention that cannot be
+        turned into rows is reported and skipped before anything is written."""
+        counts = UpsertResult()
         existing: dict[str, tuple[int, str]] = {}
         ids = [m.id for m in batch]
         for i in range(0, len(ids), 500):
@@ -451,45 +466,62 @@ class SQLiteStore(Store):
 
         rows, fts, brands, bands = [], [], [], []
         stale: list[int] = []
+        stale_fts: list[tuple[Any, ...]] = []
         for m in batch:
-            old = existing.get(m.id)
+            try:
+                old = existing.get(m.id)
+                if old is None:
+                    rowid = next_rowid
+                else:
+                    rowid, old_json = old
+                    previous = Mention.model_validate_json(old_json)
+                    m = m.model_copy(  # care-staff handling survives a re-crawl
+                        update={
+                            "handled": previous.handled,
+                            "handled_by": previous.handled_by,
+                            "handled_at": previous.handled_at,
+                            "notes": previous.notes,
+                        }
+                    )
+                    new_doc = m.model_dump(mode="json")
+                    if _content_key(new_doc) == _content_key(json.loads(old_json)):
+                        counts.unchanged += 1
+                        continue
+                row = self._row(rowid, m)
+                fts_values = fts_row(m)
+                published = row[3]
+                sentiment = row[4]
+                cluster = m.cluster_id or m.id
+                reach = m.reach
+                mention_brands = [
+                    (b, published, rowid, sentiment, cluster, reach)
+                    for b in dict.fromkeys(m.brand_names)
+                ]
+                mention_bands = (
+                    []
+                    if m.simhash is None
+                    else [(band, published, rowid) for band in simhash_bands(m.simhash)]
+                )
+            except (AttributeError, TypeError, ValueError) as exc:
+                counts.errors.append((getattr(m, "id", "<no id>"), f"invalid mention: {exc}"))
+                continue
             if old is None:
-                rowid = next_rowid
                 next_rowid += 1
-                result.new += 1
+                counts.new += 1
             else:
-                rowid, old_json = old
-                previous = Mention.model_validate_json(old_json)
-                m = m.model_copy(  # care-staff handling survives a re-crawl
-                    update={
-                        "handled": previous.handled,
-                        "handled_by": previous.handled_by,
-                        "handled_at": previous.handled_at,
-                        "notes": previous.notes,
-                    }
-                )
-                new_doc = m.model_dump(mode="json")
-                if _content_key(new_doc) == _content_key(json.loads(old_json)):
-                    result.unchanged += 1
-                    continue
-                result.updated += 1
+                counts.updated += 1
                 stale.append(rowid)
-                title, text, tags = fts_row(previous)
-                conn.execute(
-                    "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
-                    "VALUES ('delete', ?, ?, ?, ?)",
-                    (rowid, title, text, tags),
-                )
-            rows.append(self._row(rowid, m))
-            fts.append((rowid, *fts_row(m)))
-            published = to_us(m.published_at)
-            sentiment = str(m.sentiment.label) if m.sentiment else ""
-            cluster = m.cluster_id or m.id
-            for b in dict.fromkeys(m.brand_names):
-                brands.append((b, published, rowid, sentiment, cluster, m.reach))
-            if m.simhash is not None:
-                bands += [(band, published, rowid) for band in simhash_bands(m.simhash)]
+                stale_fts.append((rowid, *fts_row(previous)))
+            rows.append(row)
+            fts.append((rowid, *fts_values))
+            brands += mention_brands
+            bands += mention_bands
 
+        conn.executemany(
+            "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
+            "VALUES ('delete', ?, ?, ?, ?)",
+            stale_fts,
+        )
         for i in range(0, len(stale), 500):
             chunk = stale[i : i + 500]
             marks = ",".join("?" * len(chunk))
@@ -504,6 +536,7 @@ class SQLiteStore(Store):
         conn.executemany("INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?,?,?,?)", fts)
         conn.executemany("INSERT INTO mention_brands VALUES (?,?,?,?,?,?)", brands)
         conn.executemany("INSERT OR IGNORE INTO simhash_bands VALUES (?,?,?)", bands)
+        return counts
 
     @staticmethod
     def _row(rowid: int, m: Mention) -> tuple[Any, ...]:

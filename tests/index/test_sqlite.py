@@ -98,3 +98,11 @@ def test_changed_text_replaces_the_old_index_entries(tmp_path) -> None:
         assert store.search(SearchRequest(query="漏油")).total == 0
         assert store.search(SearchRequest(query="修好")).total == 1
         assert store.search(SearchRequest(query="source:w1")).total == 1
+
+
+def test_unvalidated_mention_missing_a_field_is_reported(tmp_path) -> None:
+    with open_store(f"sqlite:///{tmp_path}/radar.db") as store:
+        broken = Mention.model_construct(id="w1:broken", source="w1", text="没有发布时间")
+        result = store.upsert_mentions([broken, _mention(1, 1)])
+        assert result.new == 1
+        assert result.errors == [("w1:broken", "published_at: Field required")]
