@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
@@ -37,11 +38,23 @@ class SourceConfig(Strict):
     interval: Duration = 300.0
     max_pages: int = Field(default=50, ge=1)
     fetch_comments: bool = True
+    max_comment_pages: int = Field(default=3, ge=1)  # hotflow pages per post
+    max_thread_pages: int = Field(default=20, ge=1)  # forum: pages of floors per thread
+    fetch_articles: bool = True  # feed: fetch the article page when the entry is a summary
+    # incremental crawling: stop paging at posts older than the last complete run's
+    # newest post minus this margin (covers late-indexed posts and clock skew)
+    overlap: Duration = 3600.0
+    # health: a ban/captcha/login page pauses the source this long, doubling on each
+    # consecutive ban up to pause_max
+    pause_base: Duration = 1800.0
+    pause_max: Duration = 86400.0
     headers: dict[str, EnvRef] = Field(default_factory=dict)  # values from env vars only
     cookies: EnvRef | None = None  # a Cookie header value, from an env var
     obey_robots: bool = True
     download_delay: Duration = 1.0
     autothrottle: bool = True
+    concurrency: int = Field(default=4, ge=1, le=64)  # concurrent requests to this source
+    timezone: str = "Asia/Shanghai"  # how the site shows local times ("06-14", "昨天 12:30")
     selectors: ForumSelectors | None = None  # forum kind, generic mode
 
     @field_validator("base_url")
@@ -51,6 +64,17 @@ class SourceConfig(Strict):
         if u.scheme not in ("http", "https") or not u.netloc:
             raise ValueError(f"must be an http(s) URL with a host, got {v!r}")
         return v.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {v!r} (use an IANA name like Asia/Shanghai)"
+            ) from None
+        return v
 
     @model_validator(mode="after")
     def _mode(self) -> SourceConfig:
@@ -62,7 +86,9 @@ class SourceConfig(Strict):
         if not self.mode:
             self.mode = modes[0]
         if self.mode not in modes:
-            raise ValueError(f"mode: {self.kind} sources take one of {', '.join(m for m in modes if m)}")
+            raise ValueError(
+                f"mode: {self.kind} sources take one of {', '.join(m for m in modes if m)}"
+            )
         if self.kind == "forum" and self.mode == "generic" and self.selectors is None:
             raise ValueError("selectors: required for a forum source in generic mode")
         if self.kind == "weibo" and self.mode == "search" and not self.query:

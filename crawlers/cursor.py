@@ -1,0 +1,88 @@
+"""Incremental crawling state of one source, kept in the Store (``get/set_cursor``).
+
+The cursor never runs ahead of what is stored, so a crash never skips posts:
+
+* ``watermark`` — newest ``published_at`` of the last run that **completed** (every
+  item stored, spider finished normally). Listings are paged newest first and paging stops
+  at a page whose posts are all older than ``watermark - overlap``.
+* ``run`` — progress of the run in flight, written after every stored batch. A run killed
+  mid-way leaves it behind; the next run logs it, crawls down to the old watermark again
+  (everything already stored is upserted unchanged, so nothing is duplicated) and only
+  then moves the watermark.
+* ``seen`` — per-thing change markers committed with the watermark: a forum thread's
+  reply count and pages read, a Weibo post's comment count. Unchanged things are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from index.base import Store
+
+SEEN_CAPACITY = 5000  # markers kept per source (most recent)
+
+
+@dataclass
+class Cursor:
+    source: str
+    watermark: datetime | None = None
+    previous_run: dict[str, Any] | None = None  # an interrupted run found at start
+    seen: dict[str, Any] = field(default_factory=dict)
+    run_newest: datetime | None = None
+    run_seen: dict[str, Any] = field(default_factory=dict)
+    stored: int = 0
+
+    @classmethod
+    def load(cls, store: Store, source: str) -> Cursor:
+        data = store.get_cursor(source) or {}
+        wm = data.get("watermark")
+        return cls(
+            source=source,
+            watermark=datetime.fromisoformat(wm) if wm else None,
+            previous_run=data.get("run"),
+            seen=dict(data.get("seen") or {}),
+        )
+
+    def is_old(self, published_at: datetime, overlap_seconds: float) -> bool:
+        """True when a post is older than what the last complete run covered."""
+        if self.watermark is None:
+            return False
+        return published_at < self.watermark - timedelta(seconds=overlap_seconds)
+
+    def mark(self, key: str, value: Any) -> None:
+        """Record a change marker, committed with the watermark when the run completes."""
+        self.run_seen[key] = value
+
+    def stored_batch(self, store: Store, newest: datetime | None, count: int) -> None:
+        """After a batch is written: note the run's progress (not the watermark)."""
+        if newest is not None and (self.run_newest is None or newest > self.run_newest):
+            self.run_newest = newest
+        self.stored += count
+        store.set_cursor(self.source, self._data(run=self._run_state()))
+
+    def complete(self, store: Store) -> None:
+        """The run finished and everything is stored: move the watermark, commit markers."""
+        if self.run_newest is not None and (
+            self.watermark is None or self.run_newest > self.watermark
+        ):
+            self.watermark = self.run_newest
+        merged = {**self.seen, **self.run_seen}
+        if len(merged) > SEEN_CAPACITY:
+            merged = dict(list(merged.items())[-SEEN_CAPACITY:])
+        self.seen, self.run_seen = merged, {}
+        store.set_cursor(self.source, self._data(run=None))
+
+    def _run_state(self) -> dict[str, Any]:
+        return {
+            "newest": self.run_newest.isoformat() if self.run_newest else None,
+            "stored": self.stored,
+        }
+
+    def _data(self, run: dict[str, Any] | None) -> dict[str, Any]:
+        return {
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+            "seen": self.seen,
+            "run": run,
+        }

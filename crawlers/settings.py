@@ -1,0 +1,52 @@
+"""Scrapy settings of the Radar crawlers (``scrapy.cfg`` points here).
+
+Per-source politeness (DOWNLOAD_DELAY, AutoThrottle, robots.txt, concurrency) is set by
+each spider from its ``sources:`` entry in ``from_crawler`` (see crawlers/spiders/base.py);
+the values here are the defaults for everything else.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "opinion-radar"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0 Mobile Safari/537.36 opinion-radar/0.1"
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_TIMEOUT = 30
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# 429 is a ban signal handled by HealthMiddleware, not something to hammer again
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+RETRY_TIMES = 2
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    # after RetryMiddleware (550) and before RedirectMiddleware (600) on the response
+    # path, so it sees 403/418/429 and login/captcha redirects first
+    "crawlers.middlewares.HealthMiddleware": 650,
+}
+
+ITEM_PIPELINES = {
+    "crawlers.pipelines.CleanPipeline": 100,
+    "crawlers.pipelines.BrandPipeline": 200,
+    "crawlers.pipelines.DedupePipeline": 300,
+    "crawlers.pipelines.ScorePipeline": 400,
+    "crawlers.pipelines.StorePipeline": 500,
+}
+
+# batching: texts scored per sentiment.analyze_batch call, mentions per Store upsert
+RADAR_SCORE_BATCH = 64
+RADAR_STORE_BATCH = 200
+RADAR_STORE_FLUSH_SECONDS = 1.0

@@ -1,0 +1,86 @@
+"""Crawled HTML fragments → plain text.
+
+Emoticons are images whose ``alt`` is their name (m.weibo.cn: ``<span class="url-icon">
+<img alt=[泪] …></span>``; Tieba: ``<img class="BDE_Smiley" alt="…">``): the alt text is
+kept because it carries sentiment. Other images (photos, link icons without alt) are
+dropped, ``<br>`` and block ends become newlines, and Weibo's "全文" (read more) link is
+removed. The result is plain text; whoever shows it escapes it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import lxml.html
+from lxml import etree
+
+_BLOCKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+_DROP = {"script", "style", "noscript", "template"}
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_MORE_LINKS = {"全文", "展开全文", "...全文", "展开"}
+
+
+def squeeze(text: str) -> str:
+    """Collapse runs of spaces, keep single line breaks, strip the ends."""
+    text = _SPACES.sub(" ", text)
+    return _NEWLINES.sub("\n", text).strip()
+
+
+def html_to_text(fragment: str) -> str:
+    if "<" not in fragment:
+        return squeeze(html.unescape(fragment))
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return squeeze(html.unescape(re.sub(r"<[^>]*>", " ", fragment)))
+    return squeeze(element_text(root))
+
+
+def element_text(root: lxml.html.HtmlElement) -> str:
+    """Text of an element with the rules above (emoticon alt kept, breaks as newlines)."""
+    parts: list[str] = []
+
+    def walk(el: etree._Element) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _DROP:
+            if el.tail:
+                parts.append(el.tail)
+            return
+        if tag == "img":
+            alt = (el.get("alt") or "").strip()
+            if alt and _is_emoticon(el, alt):
+                parts.append(alt)
+        elif tag == "br":
+            parts.append("\n")
+        elif tag == "a" and (el.text_content() or "").strip() in _MORE_LINKS:
+            pass
+        else:
+            if el.text and tag:
+                parts.append(el.text)
+            for child in el:
+                walk(child)
+            if tag in _BLOCKS:
+                parts.append("\n")
+        if el.tail:
+            parts.append(el.tail)
+
+    if root.text:
+        parts.append(root.text)
+    for child in root:
+        walk(child)
+    return "".join(parts)
+
+
+def _is_emoticon(img: etree._Element, alt: str) -> bool:
+    cls = img.get("class") or ""
+    parent = img.getparent()
+    parent_cls = (parent.get("class") or "") if parent is not None else ""
+    return (
+        (alt.startswith("[") and alt.endswith("]"))
+        or "url-icon" in parent_cls
+        or "Smiley" in cls
+        or "smiley" in cls
+        or "emoticon" in (img.get("src") or "")
+    )
