@@ -124,7 +124,8 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
         except TransportError as err:  # connection refused, timeout, TLS, DNS
             raise StoreUnavailable(
                 f"Elasticsearch at {self.url} is unreachable ({type(err).__name__}: {err}); "
-                "nothing was written by this call"
+                "retry later (every document is written whole or not at all, and upserts "
+                "are idempotent by id)"
             ) from err
         except (AuthenticationException, AuthorizationException) as err:
             raise StoreError(

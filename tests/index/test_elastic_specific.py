@@ -1,0 +1,295 @@
+"""Behaviour only the Elasticsearch backend has: the index template and its mappings,
+monthly indices behind the read alias, per-document bulk errors, an unreachable cluster,
+and speaking to an 8.x cluster with the 9.x client.
+
+Tests marked ``elasticsearch`` need a cluster (or the noida-db stand-in) at RADAR_ES_URL;
+the others run everywhere against a local socket or HTTP server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+
+import pytest
+
+from index import StoreError, StoreUnavailable, open_store
+from index import es_mappings as maps
+from index.base import SearchRequest
+from index.elastic import ElasticStore
+from index.models import Case, CaseEvent, Mention
+
+ES_URL = os.environ.get("RADAR_ES_URL")
+needs_es = pytest.mark.skipif(
+    not ES_URL,
+    reason="RADAR_ES_URL not set: Elasticsearch-only tests need a cluster (or the noida-db "
+    "stand-in, see .ci/with-es-standin)",
+)
+
+
+def mention(mid: str, published: datetime, text: str = "发动机漏油", **extra: Any) -> Mention:
+    return Mention.model_validate(
+        {
+            "id": f"weibo-search:{mid}",
+            "source": "weibo-search",
+            "text": text,
+            "published_at": published,
+            "author": {"id": f"u{mid}", "name": "张三", "followers": 10},
+            "brands": [{"brand": "极光汽车", "keywords": ["极光"]}],
+            "sentiment": {"score": 0.1, "label": "negative"},
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+def es_store() -> Iterator[ElasticStore]:
+    if not ES_URL:
+        pytest.skip("RADAR_ES_URL not set")
+    store = open_store(ES_URL, index_prefix=f"radar-test-{uuid.uuid4().hex[:12]}")
+    assert isinstance(store, ElasticStore)
+    try:
+        yield store
+    finally:
+        store.drop_all()
+        store.close()
+
+
+JAN = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
+FEB = datetime(2026, 2, 3, 9, 30, tzinfo=UTC)
+
+
+# -- template and mappings --------------------------------------------------------------
+
+
+def test_every_model_field_is_mapped() -> None:
+    """dynamic: false means an unmapped field is stored but never searchable: a field
+    added to Mention or Case must be added to the mappings too."""
+    assert set(Mention.model_fields) <= set(maps.MENTION_PROPERTIES)
+    assert set(Case.model_fields) <= set(maps.CASE_PROPERTIES)
+    assert set(CaseEvent.model_fields) <= set(maps.CASE_EVENT_PROPERTIES)
+
+
+def test_analysis_uses_only_built_in_components() -> None:
+    analyzer = maps.ANALYSIS["analyzer"][maps.TEXT_ANALYZER]
+    assert analyzer["tokenizer"] == "standard"
+    assert set(analyzer["filter"]) <= {"cjk_width", "lowercase"}
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_template_gives_monthly_indices_explicit_mappings_and_the_alias(
+    es_store: ElasticStore,
+) -> None:
+    es_store.upsert_mentions([mention("1", JAN), mention("2", FEB)])
+    es = es_store.es
+    template = es.indices.get_index_template(name=es_store.template_name)["index_templates"][0]
+    assert template["index_template"]["index_patterns"] == [f"{es_store.prefix}-mentions-*"]
+    jan_index = f"{es_store.prefix}-mentions-2026.01"
+    assert es_store.month_index(JAN) == jan_index
+    assert {jan_index, f"{es_store.prefix}-mentions-2026.02"} <= set(es_store.mention_indices())
+    mapping = es.indices.get_mapping(index=jan_index)[jan_index]["mappings"]
+    assert str(mapping["dynamic"]).lower() == "false"
+    properties = mapping["properties"]
+    assert properties["text"]["analyzer"] == maps.TEXT_ANALYZER
+    assert properties["published_at"]["type"] == "date"
+    assert properties["brand_names"]["type"] == "keyword"
+    aliases = es.indices.get_alias(index=jan_index)[jan_index]["aliases"]
+    assert es_store.alias in aliases
+    tokens = es.indices.analyze(
+        index=jan_index, analyzer=maps.TEXT_ANALYZER, text="发动机漏油ＡＢＣ"
+    )
+    assert [t["token"] for t in tokens["tokens"]] == ["发", "动", "机", "漏", "油", "abc"]
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_old_months_can_be_dropped(es_store: ElasticStore) -> None:
+    es_store.upsert_mentions([mention("jan", JAN), mention("feb", FEB)])
+    assert es_store.count_mentions() == 2
+    dropped = es_store.drop_mentions_before(datetime(2026, 2, 1, tzinfo=UTC))
+    assert dropped == [f"{es_store.prefix}-mentions-2026.01"]
+    assert es_store.count_mentions() == 1
+    hits = es_store.search(SearchRequest(query="漏油"))
+    assert [h.mention.id for h in hits.hits] == ["weibo-search:feb"]
+    # a late mention for a dropped month recreates its index behind the alias
+    assert es_store.upsert_mentions([mention("jan2", JAN)]).new == 1
+    assert es_store.count_mentions() == 2
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_a_mention_stays_in_its_index_when_published_at_moves(es_store: ElasticStore) -> None:
+    """Relative times ("5分钟前") can move published_at across a month boundary on a
+    re-crawl; the mention is updated where it is, never duplicated into another month."""
+    first = mention("1", datetime(2026, 1, 31, 23, 58, tzinfo=UTC))
+    es_store.upsert_mentions([first])
+    moved = first.model_copy(update={"published_at": datetime(2026, 2, 1, 0, 1, tzinfo=UTC)})
+    result = es_store.upsert_mentions([moved])
+    assert (result.new, result.updated) == (0, 1)
+    assert es_store.count_mentions() == 1
+    got = es_store.get_mention(first.id)
+    assert got is not None and got.published_at == moved.published_at
+
+
+# -- bulk errors ----------------------------------------------------------------------------
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_bulk_reports_documents_the_cluster_refuses_and_stores_the_rest(
+    es_store: ElasticStore,
+) -> None:
+    # followers beyond a 64-bit long: valid for the model, refused by the mapping
+    huge = mention("huge", FEB).model_copy(deep=True)
+    huge.author.followers = 2**70
+    result = es_store.upsert_mentions([mention("ok1", FEB), huge, mention("ok2", FEB)])
+    assert result.new == 2
+    assert [mid for mid, _ in result.errors] == ["weibo-search:huge"]
+    assert "followers" in result.errors[0][1]
+    assert es_store.count_mentions() == 2
+    assert es_store.get_mention("weibo-search:huge") is None
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_bulk_into_a_read_only_month_reports_each_document(es_store: ElasticStore) -> None:
+    es_store.upsert_mentions([mention("jan", JAN)])
+    jan_index = es_store.month_index(JAN)
+    es_store.es.indices.put_settings(index=jan_index, settings={"index.blocks.write": True})
+    try:
+        result = es_store.upsert_mentions([mention("jan-late", JAN), mention("feb", FEB)])
+    finally:
+        es_store.es.indices.put_settings(index=jan_index, settings={"index.blocks.write": False})
+    assert result.new == 1
+    assert [mid for mid, _ in result.errors] == ["weibo-search:jan-late"]
+    assert "block" in result.errors[0][1]
+    assert es_store.get_mention("weibo-search:feb") is not None
+
+
+# -- concurrency ----------------------------------------------------------------------------
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_concurrent_event_appends_get_distinct_increasing_seqs(es_store: ElasticStore) -> None:
+    other = open_store(ES_URL or "", index_prefix=es_store.prefix)
+    errors: list[BaseException] = []
+
+    def append(store: Any, who: str) -> None:
+        try:
+            for i in range(8):
+                store.append_case_event(CaseEvent(case_id="c1", kind="note", text=f"{who}{i}"))
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [
+        threading.Thread(target=append, args=(store, who))
+        for store, who in ((es_store, "a"), (other, "b"))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    assert not errors
+    events = es_store.case_events("c1")
+    assert [e.seq for e in events] == list(range(1, 17))
+    assert sorted(e.text for e in events) == sorted(
+        [f"a{i}" for i in range(8)] + [f"b{i}" for i in range(8)]
+    )
+
+
+# -- unreachable cluster and bad settings (no cluster needed) --------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_cluster_raises_store_unavailable_naming_the_url() -> None:
+    port = _closed_port()
+    url = f"http://radar:s3cret@127.0.0.1:{port}"
+    store = open_store(url, max_retries=0, request_timeout=2)
+    for call in (
+        lambda: store.upsert_mentions([mention("1", FEB)]),
+        lambda: store.search(SearchRequest(query="漏油")),
+        lambda: store.count_mentions(),
+    ):
+        with pytest.raises(StoreUnavailable) as info:
+            call()
+        message = str(info.value)
+        assert f"127.0.0.1:{port}" in message and "unreachable" in message
+        assert "s3cret" not in message
+
+
+def test_invalid_index_prefix_is_refused() -> None:
+    with pytest.raises(StoreError, match="index_prefix"):
+        open_store("http://127.0.0.1:9200", index_prefix="Radar Prod")
+
+
+# -- an 8.x cluster with the 9.x client ------------------------------------------------------
+
+
+class _Fake8xCluster(BaseHTTPRequestHandler):
+    """Answers like an Elasticsearch 8.15 node: refuses ``compatible-with=9`` the way a real
+    8.x node does and records the Accept header of every request."""
+
+    seen: ClassVar[list[tuple[str, str, str]]] = []
+
+    def _answer(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Elastic-Product", "Elasticsearch")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        accept = self.headers.get("Accept", "")
+        self.seen.append((self.command, self.path, accept))
+        if "compatible-with=9" in accept:
+            reason = "Accept version must be either version 8 or 7, but found 9"
+            self._answer(400, {"error": {"type": "media_type_header_exception", "reason": reason}})
+        elif self.path == "/":
+            self._answer(200, {"name": "node-1", "version": {"number": "8.15.0"}})
+        elif "_count" in self.path:
+            self._answer(200, {"count": 0})
+        else:
+            self._answer(200, {"acknowledged": True})
+
+    do_GET = do_PUT = do_POST = do_HEAD = _handle
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_speaks_rest_compatibility_8_to_an_8x_cluster() -> None:
+    _Fake8xCluster.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Fake8xCluster)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = open_store(f"http://127.0.0.1:{server.server_address[1]}", max_retries=0)
+        assert store.count_mentions() == 0
+        store.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    versioned = [accept for _, _, accept in _Fake8xCluster.seen if "compatible-with" in accept]
+    assert versioned, "the client sent no versioned requests"
+    assert all("compatible-with=8" in accept for accept in versioned)
+    assert any("_count" in path for _, path, _ in _Fake8xCluster.seen)
