@@ -10,8 +10,10 @@ Writes use ``refresh="wait_for"``: the call returns once the next periodic refre
 (``refresh_interval``, 1 s by default) has made the documents searchable. The contract
 wants a write visible to the next read (the alert engine reads what a crawl just wrote,
 the web UI re-lists after "mark handled"), and unlike ``refresh=true`` this does not
-force a tiny Lucene segment per request, so bulk ingest keeps its throughput: a bulk
-request of 500 mentions waits for one refresh, not 500.
+force a tiny Lucene segment per request, so indexing keeps its throughput. An
+``upsert_mentions`` call of many bulk requests waits only on its last one (a refresh
+covers every earlier write of the shard). Back-fills can pass
+``wait_for_refresh=False`` and call ``refresh()`` once at the end.
 
 Connection failures become ``StoreUnavailable`` naming the URL; every mention is
 written with one atomic update, so a failed request leaves whole documents or nothing,
@@ -177,6 +179,24 @@ def _mention_from_source(source: dict[str, Any]) -> Mention:
     return Mention.model_validate(data)
 
 
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _item_error(err: dict[str, Any]) -> str:
+    reason = f"{err.get('type', 'error')}: {err.get('reason', '')}"
+    if isinstance(err.get("caused_by"), dict):
+        reason += f" ({err['caused_by'].get('reason', '')})"
+    return reason
+
+
 def _validation_reason(err: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'mention'}: {e['msg']}" for e in err.errors()
@@ -205,6 +225,7 @@ class ElasticStore(Store):
         replicas: int | None = None,
         refresh_interval: str = "1s",
         bulk_chunk: int = BULK_CHUNK,
+        wait_for_refresh: bool = True,
     ):
         if not _PREFIX_RE.match(index_prefix):
             raise StoreError(
@@ -216,6 +237,9 @@ class ElasticStore(Store):
         self.alias = f"{index_prefix}-mentions"
         self.template_name = f"{index_prefix}-mentions"
         self.bulk_chunk = bulk_chunk
+        # False for bulk back-fills: mention writes return before they are searchable and
+        # refresh() is called at the end (the contract's read-your-writes needs True)
+        self.wait_for_refresh = wait_for_refresh
         self._shards, self._replicas, self._refresh_interval = shards, replicas, refresh_interval
         auth: dict[str, Any] = {"ca_certs": ca_certs} if ca_certs else {}
         if api_key:
@@ -330,8 +354,8 @@ class ElasticStore(Store):
     @_guarded
     def mention_indices(self) -> list[str]:
         """The monthly mention indices behind the alias, oldest first."""
-        found = self.es.indices.get_alias(name=self.alias, ignore_unavailable=True)
-        return sorted(found.body)
+        found = self.es.options(ignore_status=404).indices.get_alias(name=self.alias)
+        return sorted(found.body) if found.meta.status == 200 else []
 
     @_guarded
     def drop_mentions_before(self, month_start: datetime) -> list[str]:
@@ -350,36 +374,56 @@ class ElasticStore(Store):
     # -- mentions ---------------------------------------------------------------------
     @_guarded
     def upsert_mentions(self, mentions: Iterable[Mention]) -> UpsertResult:
+        """Bulk requests of ``bulk_chunk`` mentions. Only the last request of the call
+        waits for a refresh (a refresh makes every earlier write of its shard visible
+        too), so a large call costs one refresh wait, not one per request."""
         result = UpsertResult()
-        batch: list[Mention] = []
-        for item in mentions:
-            if isinstance(item, Mention):
-                batch.append(item)
-            else:
-                try:
-                    batch.append(Mention.model_validate(item))
-                except ValidationError as err:
-                    mid = item.get("id", "?") if isinstance(item, dict) else "?"
-                    result.errors.append((str(mid), _validation_reason(err)))
-                    continue
-            if len(batch) >= self.bulk_chunk:
-                self._upsert_chunk(batch, result)
-                batch = []
-        if batch:
-            self._upsert_chunk(batch, result)
+        placed: dict[str, str] = {}  # mention id -> its index, across the chunks of this call
+        dirty: set[str] = set()  # indices written by the chunks before the last
+        previous: list[Mention] | None = None
+        for chunk in _batched(self._validated(mentions, result), self.bulk_chunk):
+            if previous is not None:
+                dirty |= self._write_chunk(previous, result, placed, wait=False)
+            previous = chunk
+        if previous is not None:
+            covered = self._write_chunk(previous, result, placed, wait=self.wait_for_refresh)
+            if self.wait_for_refresh and dirty - covered:
+                # written earlier in this call, untouched by the last request: make visible
+                self.es.indices.refresh(index=",".join(sorted(dirty - covered)))
         return result
 
-    def _upsert_chunk(self, batch: list[Mention], result: UpsertResult) -> None:
+    @staticmethod
+    def _validated(
+        items: Iterable[Mention | dict[str, Any]], result: UpsertResult
+    ) -> Iterator[Mention]:
+        """Mentions as given; dicts are validated and a bad one is reported, not raised."""
+        for item in items:
+            if isinstance(item, Mention):
+                yield item
+                continue
+            try:
+                yield Mention.model_validate(item)
+            except ValidationError as err:
+                mid = item.get("id", "?") if isinstance(item, dict) else "?"
+                result.errors.append((str(mid), _validation_reason(err)))
+
+    def _write_chunk(
+        self, batch: list[Mention], result: UpsertResult, placed: dict[str, str], wait: bool
+    ) -> set[str]:
+        """One bulk request of partial updates (upsert when new) that leave the care-staff
+        fields alone. Returns the indices it changed."""
         es = self.es
         # a mention stays in the index it was first written to (found through the alias)
-        where = self._locate([m.id for m in batch])
+        unknown = [m.id for m in batch if m.id not in placed]
+        placed.update(self._locate(unknown))
         actions: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
         for mention in batch:
-            index = where.setdefault(mention.id, self.month_index(mention.published_at))
+            index = placed.setdefault(mention.id, self.month_index(mention.published_at))
             self._create_index(index)
             full = _mention_doc(mention)
             partial = {k: v for k, v in full.items() if k not in CARE_FIELDS}
             actions.append((mention.id, index, partial, full))
+        changed: set[str] = set()
         pending = list(range(len(actions)))
         for attempt in range(4):
             body: list[dict[str, Any]] = []
@@ -387,29 +431,33 @@ class ElasticStore(Store):
                 mid, index, partial, full = actions[i]
                 body.append({"update": {"_index": index, "_id": mid, "retry_on_conflict": 3}})
                 body.append({"doc": partial, "upsert": full})
-            response = es.bulk(operations=body, refresh="wait_for")
+            response = es.bulk(operations=body, refresh="wait_for" if wait else False)
             retry: list[int] = []
             for i, item in zip(pending, response["items"], strict=True):
                 outcome = item["update"]
-                status = outcome.get("status", 500)
-                if status == 429 and attempt < 3:  # cluster busy: back off, send again
+                if outcome.get("status") == 429 and attempt < 3:  # cluster busy: back off
                     retry.append(i)
                 elif "error" in outcome:
-                    err = outcome["error"]
-                    reason = f"{err.get('type', 'error')}: {err.get('reason', '')}"
-                    if isinstance(err.get("caused_by"), dict):
-                        reason += f" ({err['caused_by'].get('reason', '')})"
-                    result.errors.append((actions[i][0], reason))
-                elif outcome.get("result") == "created":
-                    result.new += 1
+                    result.errors.append((actions[i][0], _item_error(outcome["error"])))
                 elif outcome.get("result") == "noop":
                     result.unchanged += 1
                 else:
-                    result.updated += 1
+                    changed.add(actions[i][1])
+                    if outcome.get("result") == "created":
+                        result.new += 1
+                    else:
+                        result.updated += 1
             if not retry:
-                return
+                break
             pending = retry
             time.sleep(0.5 * 2**attempt)
+        return changed
+
+    @_guarded
+    def refresh(self) -> None:
+        """Make every write searchable now (after writing with wait_for_refresh=False)."""
+        names = [self.alias, *(self._small(n) for n in maps.SMALL_INDICES)]
+        self.es.indices.refresh(index=",".join(names), ignore_unavailable=True)
 
     def _locate(self, ids: Sequence[str]) -> dict[str, str]:
         """mention id -> the index holding it, for the ids that exist."""

@@ -139,6 +139,20 @@ def test_a_mention_stays_in_its_index_when_published_at_moves(es_store: ElasticS
     assert got is not None and got.published_at == moved.published_at
 
 
+@pytest.mark.elasticsearch
+@needs_es
+def test_a_call_of_many_bulk_requests_is_visible_when_it_returns(es_store: ElasticStore) -> None:
+    """Only the last bulk request of a call waits for a refresh; what earlier requests
+    wrote to other indices (here: January) is refreshed explicitly."""
+    es_store.bulk_chunk = 2
+    late = [mention("feb1", FEB), mention("feb2", FEB)]
+    es_store.upsert_mentions(late)
+    batch = [mention(f"jan{i}", JAN) for i in range(5)] + late  # last request: unchanged
+    result = es_store.upsert_mentions(batch)
+    assert (result.new, result.unchanged) == (5, 2)
+    assert es_store.search(SearchRequest(query="漏油", limit=1)).total == 7
+
+
 # -- bulk errors ----------------------------------------------------------------------------
 
 
