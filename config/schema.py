@@ -3,6 +3,7 @@ config/example-production.yaml for commented examples."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
@@ -92,6 +93,19 @@ class DemoConfig(Strict):
     seed: int = 7
 
 
+class SentimentConfig(Strict):
+    # complaint categories / risk signals lexicon (YAML, same sections as the shipped
+    # sentiment/lexicon.yaml); empty = the shipped one
+    lexicon_path: str = ""
+
+    @field_validator("lexicon_path")
+    @classmethod
+    def _lexicon_exists(cls, v: str) -> str:
+        if v and not Path(v).is_file():
+            raise ValueError(f"lexicon file {v!r} does not exist")
+        return v
+
+
 class RadarConfig(Strict):
     store: StoreConfig = Field(default_factory=StoreConfig)
     brands: list[BrandConfig] = Field(default_factory=list)
@@ -101,6 +115,7 @@ class RadarConfig(Strict):
     web: WebConfig = Field(default_factory=WebConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     demo: DemoConfig = Field(default_factory=DemoConfig)
+    sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
     timezone: str = "Asia/Shanghai"  # how local times in the UI and digests are shown
 
     @model_validator(mode="after")

@@ -1,0 +1,132 @@
+"""``radar sentiment score|eval|train``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from radar.commands.options import config_option, load_or_exit
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+@click.group("sentiment")
+def sentiment_group() -> None:
+    """Score text, evaluate the model on labelled data, retrain it."""
+
+
+@sentiment_group.command("score")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per text.")
+@config_option
+def score_cmd(text: tuple[str, ...], as_json: bool, config_path: str | None) -> None:
+    """Print score, label, complaint category and risk signals of each TEXT."""
+    import sentiment
+
+    if config_path:
+        sentiment.configure_from(load_or_exit(config_path))
+    for item, a in zip(text, sentiment.analyze_batch(list(text)), strict=True):
+        if as_json:
+            click.echo(json.dumps({"text": item, **a.__dict__}, ensure_ascii=False))
+        else:
+            click.echo(
+                f"score {a.score:.3f}  label {a.label}  category {a.category or '-'}  "
+                f"signals {','.join(a.signals) or '-'}"
+            )
+
+
+@sentiment_group.command("eval")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_cmd(file: str, as_json: bool) -> None:
+    """Evaluate on FILE.csv with `label,text` (1/0) or `polarity,text` columns."""
+    from sentiment.evaluate import EvalInputError, evaluate_file, read_labelled
+
+    console = Console(stderr=True)
+    try:
+        total = len(read_labelled(Path(file))[1])
+    except EvalInputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    with _progress(console) as progress:
+        task = progress.add_task("scoring", total=total)
+        result = evaluate_file(file, progress=lambda n: progress.advance(task, n))
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    table = Table(title=f"{result['mode']}, {result['rows']} rows", caption=file)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key in ("accuracy", "macro_f1"):
+        if key in result:
+            table.add_row(key, f"{result[key]:.4f}")
+    for name, value in result.get("f1", {}).items():
+        table.add_row(f"F1 {name}", f"{value:.4f}")
+    table.add_row("skipped rows", str(result["skipped"]))
+    table.add_row("texts/s", str(result["texts_per_second"]))
+    Console().print(table)
+
+
+@sentiment_group.command("train")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Model file to write.")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of corpora (default: ../shared/data/sentiment).",
+)
+@click.option("--seed", type=int, default=None, help="Split seed (default: the documented one).")
+def train_cmd(out: str, data_dir: str | None, seed: int | None) -> None:
+    """Train the model from the corpora and write it to --out (reproducible)."""
+    from sentiment.corpora import SPLIT_SEED
+    from sentiment.train import DEFAULT_DATA_DIR, train
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    with console.status("training") as status:
+
+        def say(message: str) -> None:
+            console.log(message)
+            status.update(message)
+
+        try:
+            model = train(
+                Path(data_dir) if data_dir else DEFAULT_DATA_DIR,
+                seed=SPLIT_SEED if seed is None else seed,
+                progress=say,
+            )
+        except FileNotFoundError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+    model.save(out)
+    figures = model.meta.get("figures", {})
+    for name, fig in figures.items():
+        main = fig.get("macro_f1", fig.get("accuracy"))
+        console.print(
+            f"{name:28s} n={fig['n']:<6d} {'macro-F1' if 'macro_f1' in fig else 'acc'} {main}"
+        )
+    console.print(
+        f"wrote {out} ({Path(out).stat().st_size / 1e6:.1f} MB) in "
+        f"{time.perf_counter() - started:.0f}s; neutral band "
+        f"[{model.neutral_low}, {model.neutral_high}]"
+    )
+
+
+commands = [sentiment_group]

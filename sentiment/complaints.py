@@ -1,0 +1,142 @@
+"""Complaint category and risk signals from a configurable lexicon (sentiment/lexicon.yaml).
+
+Rules, not a model: they must be explainable to a PR team and adjustable per brand
+without retraining. A term counts unless a negation directly precedes it ("不是假货",
+"没有起火"); a text that reads as the brand's own promotion raises no risk signals.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sentiment.normalize import to_simplified
+
+DEFAULT_LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
+CATEGORIES = ("quality", "service", "delivery", "billing", "safety", "fraud", "other")
+SIGNALS = ("media", "regulator", "legal", "rights", "collective", "safety")
+NEGATION_WINDOW = 8  # characters before a term searched for a negation
+PROMOTION_MIN_MARKERS = 2
+_FILLERS = "(?:有|是|发生|出现|任何|过|什么)?"
+
+
+class LexiconError(ValueError):
+    """The lexicon file cannot be used; the message names the file and key."""
+
+
+def fold(text: str) -> str:
+    """The form both texts and lexicon terms are matched in."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+
+
+def _alternation(terms: list[str]) -> re.Pattern[str]:
+    ordered = sorted(set(terms), key=lambda t: (-len(t), t))  # longest match wins
+    return re.compile("|".join(re.escape(t) for t in ordered) or r"(?!x)x")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    categories: dict[str, list[str]]  # in priority order
+    signals: dict[str, list[str]]
+    negations: list[str]
+    promotion: list[str]
+
+    def __post_init__(self) -> None:
+        cat_terms = {fold(t): c for c, terms in reversed(self.categories.items()) for t in terms}
+        sig_terms: dict[str, list[str]] = {}
+        for name, terms in self.signals.items():
+            for t in terms:
+                sig_terms.setdefault(fold(t), []).append(name)
+        object.__setattr__(self, "_category_of", cat_terms)
+        object.__setattr__(self, "_signals_of", sig_terms)
+        object.__setattr__(self, "_category_re", _alternation(list(cat_terms)))
+        object.__setattr__(self, "_signal_re", _alternation(list(sig_terms)))
+        object.__setattr__(self, "_promotion_re", _alternation([fold(t) for t in self.promotion]))
+        negs = sorted({fold(n) for n in self.negations}, key=len, reverse=True)
+        negation = "(?:" + "|".join(re.escape(n) for n in negs) + ")" + _FILLERS + "$"
+        object.__setattr__(self, "_negated_re", re.compile(negation if negs else r"(?!x)x"))
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Lexicon:
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise LexiconError(f"{path}: cannot read lexicon: {exc}") from exc
+        return cls.from_dict(data, str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, origin: str = "<lexicon>") -> Lexicon:
+        if not isinstance(data, dict):
+            raise LexiconError(f"{origin}: expected a mapping with categories/signals/...")
+
+        def terms_map(key: str, allowed: tuple[str, ...]) -> dict[str, list[str]]:
+            section = data.get(key) or {}
+            if not isinstance(section, dict):
+                raise LexiconError(f"{origin}: {key}: expected a mapping of name → terms")
+            out = {}
+            for name, terms in section.items():
+                if name not in allowed:
+                    raise LexiconError(
+                        f"{origin}: {key}.{name}: unknown name (expected one of {allowed})"
+                    )
+                out[name] = term_list(f"{key}.{name}", terms)
+            return out
+
+        def term_list(key: str, terms: Any) -> list[str]:
+            if terms is None:
+                return []
+            if not isinstance(terms, list) or not all(isinstance(t, str | int) for t in terms):
+                raise LexiconError(f"{origin}: {key}: expected a list of terms")
+            return [str(t).strip() for t in terms if str(t).strip()]
+
+        unknown = set(data) - {"categories", "signals", "negations", "promotion"}
+        if unknown:
+            raise LexiconError(f"{origin}: unknown section(s) {sorted(unknown)}")
+        return cls(
+            categories=terms_map("categories", CATEGORIES[:-1]),
+            signals=terms_map("signals", SIGNALS),
+            negations=term_list("negations", data.get("negations")),
+            promotion=term_list("promotion", data.get("promotion")),
+        )
+
+    # -- matching ------------------------------------------------------------------------
+    def _hits(self, text: str, pattern: re.Pattern[str]) -> list[str]:
+        """Terms found in folded ``text``, except those a negation directly precedes."""
+        hits = []
+        for m in pattern.finditer(text):
+            before = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
+            if not self._negated_re.search(before):  # type: ignore[attr-defined]
+                hits.append(m.group())
+        return hits
+
+    def category(self, text: str) -> str:
+        """The complaint category of a negative text ("other" when no term matches)."""
+        counts = dict.fromkeys(self.categories, 0)
+        for term in self._hits(fold(text), self._category_re):  # type: ignore[attr-defined]
+            counts[self._category_of[term]] += 1  # type: ignore[attr-defined]
+        best = max(counts.items(), key=lambda kv: kv[1], default=("other", 0))
+        return best[0] if best[1] > 0 else "other"
+
+    def is_promotion(self, text: str) -> bool:
+        found = set(self._promotion_re.findall(fold(text)))  # type: ignore[attr-defined]
+        return len(found) >= PROMOTION_MIN_MARKERS
+
+    def signals_in(self, text: str) -> list[str]:
+        """Risk signals in ``text``, in :data:`SIGNALS` order."""
+        found: set[str] = set()
+        for term in self._hits(fold(text), self._signal_re):  # type: ignore[attr-defined]
+            found.update(self._signals_of[term])  # type: ignore[attr-defined]
+        return [s for s in SIGNALS if s in found]
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(path: str | None = None) -> Lexicon:
+    """The lexicon at ``path`` (the shipped one by default), parsed once per path."""
+    return Lexicon.from_file(path or DEFAULT_LEXICON_PATH)

@@ -1,0 +1,110 @@
+"""Weibo text as the scorer sees it.
+
+Crawled posts arrive as plain text after cleaning, but still carry Weibo's marks:
+emoticon tags ``[怒]`` ``[泪]`` ``[哈哈]``, repost chains ``我的话//@某人:转发的话``,
+topics ``#话题#`` (``{%#话题#%}`` in some exports), ``@mentions``, URLs, traditional
+characters, runs like ``哈哈哈哈哈哈``. :func:`model_text` turns a post into the string
+the model was trained on (the same function is used at training time):
+
+- the author's own words are scored; when they are empty (a bare repost, "转发微博"),
+  the first non-empty part of the repost chain is used instead;
+- each emoticon tag becomes ONE private-use character (a stable hash of its name), so
+  ``[泪]`` is a feature of its own, distinct from the character 泪 in the text;
+- traditional characters go through SnowNLP's converter (``snownlp.normal.zh2hans``);
+- full-width forms are folded (NFKC), Latin is lower-cased, URLs and @names dropped,
+  character runs capped at three, and very long posts cut to :data:`MAX_CHARS`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import unicodedata
+import zlib
+from pathlib import Path
+
+MAX_CHARS = 2000  # a post's first 2,000 characters carry its sentiment; keeps 10k-char input fast
+EMOTICON_BASE = 0xE000  # Unicode private-use area: emoticon tags map here
+EMOTICON_SLOTS = 6000
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s\u4e00-\u9fff，。！？；：、]+|\bt\.cn/\w+", re.I)
+_TOPIC_WRAPPER = re.compile(r"\{%(#[^#]{0,60}#)%\}")
+_MENTION = re.compile(r"@[\w\u4e00-\u9fff\-]{1,30}[:：]?")
+_REPOST_SPLIT = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
+_EMOTICON = re.compile(r"\[([^\[\]\s]{1,8})\]")
+_RUN = re.compile(r"(.)\1{3,}", re.S)
+_SPACE = re.compile(r"\s+")
+_BARE_REPOST = {"", "转发微博", "转发", "repost", "轉發微博", "//", "分享"}
+
+
+def _traditional_only_chars() -> str:
+    """Characters that only occur in traditional text, read from SnowNLP's conversion
+    table (snownlp/normal/zh.py) without importing SnowNLP: importing it loads its
+    segmentation models (seconds), which only texts that need converting should pay."""
+    spec = importlib.util.find_spec("snownlp")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    pairs = []
+    for folder in locations:
+        table = Path(folder) / "normal" / "zh.py"
+        if table.exists():
+            pairs = re.findall(r"[\"'](.)[\"']\s*:\s*[\"'](.)[\"']", table.read_text("utf-8"))
+            break
+    traditional = {k for k, v in pairs if k != v} - {v for _, v in pairs}
+    return "".join(sorted(traditional))
+
+
+_TRADITIONAL = re.compile("[" + re.escape(_traditional_only_chars() or "後") + "]")
+
+
+def emoticon_char(name: str) -> str:
+    """The single character standing for emoticon ``[name]`` (stable across runs)."""
+    return chr(EMOTICON_BASE + zlib.crc32(name.encode("utf-8")) % EMOTICON_SLOTS)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified with SnowNLP's converter, only when needed."""
+    if _TRADITIONAL.search(text):
+        from snownlp import normal  # slow import, see _traditional_only_chars
+
+        return str(normal.zh2hans(text))
+    return text
+
+
+def own_words(text: str) -> str:
+    """The author's own words of a post; the repost chain when they are empty.
+
+    ``"太差了//@小王:这家店上热搜了"`` → ``"太差了"``; ``"转发微博//@小王:这家店上热搜了"``
+    → ``"这家店上热搜了"``.
+    """
+    parts = _REPOST_SPLIT.split(text)
+    for part in parts:
+        if _strip_marks(part).lower() not in _BARE_REPOST:
+            return part
+    return parts[0]
+
+
+def _strip_marks(text: str) -> str:
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    return _SPACE.sub("", text)
+
+
+def _emoticon(match: re.Match[str]) -> str:
+    return emoticon_char(match.group(1))
+
+
+def model_text(text: str) -> str:
+    """The normalised string the model scores (see the module docstring)."""
+    if not text:
+        return ""
+    text = text[: MAX_CHARS * 3]  # bound the work on huge inputs before any regex
+    text = _TOPIC_WRAPPER.sub(r"\1", text)
+    text = own_words(text)
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = _EMOTICON.sub(_emoticon, text)
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text).lower()
+    text = _RUN.sub(r"\1\1\1", text)
+    text = _SPACE.sub(" ", text).strip()
+    return text[:MAX_CHARS]
