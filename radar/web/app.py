@@ -1,0 +1,263 @@
+"""The web UI and JSON API: ``create_app(config, store)`` returns the FastAPI app.
+
+Layers, outermost first: security headers → CSRF check of every unsafe request that
+carries cookies (asgi-csrf, double-submit token; bearer-token API calls and Slack's
+signed callbacks are exempt) → signed session cookie → routes. Every route but
+``GET /healthz``, ``/login`` and the static assets needs a logged-in user or an API token.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from alerts.slack_interactive import handle_interaction
+from asgi_csrf import asgi_csrf
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
+
+from config.schema import RadarConfig
+from config.types import EnvRef
+from index.base import Store, StoreError
+from radar.web import cases, executive, login, search
+from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
+from radar.web.render import STATIC_DIR, Formatter, make_templates, render
+from radar.web.schemas import Me
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "radar_session"
+SESSION_MAX_AGE = 12 * 3600
+
+# no inline scripts anywhere: chart data travels as JSON in <script type="application/json">
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+def secret_key(config: RadarConfig) -> str:
+    """``web.secret_key`` (literal or ``{$env: NAME}``), else a fresh key for this run
+    (sessions then end when the service restarts)."""
+    value = config.web.secret_key
+    if isinstance(value, EnvRef):
+        value = value.get()
+    return value or secrets.token_urlsafe(48)
+
+
+def create_app(
+    config: RadarConfig,
+    store: Store,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """The web UI + JSON API over ``store``. ``clock`` (UTC now) is for tests."""
+    app = FastAPI(
+        title="Opinion Radar API",
+        version="1",
+        description=(
+            "JSON API of the Opinion Radar web UI. Authenticate with "
+            "`Authorization: Bearer <token>` (token hashes in `web.users[].api_token_hash`, "
+            "made by `radar web new-token`) or with the browser session."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    formatter = Formatter(config.timezone)
+    app.state.config = config
+    app.state.store = store
+    app.state.users = Users(config.web.users)
+    app.state.formatter = formatter
+    app.state.templates = make_templates(formatter)
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+
+    _install_error_handlers(app)
+    for router in (service, login.pages, search.pages, cases.pages, executive.pages):
+        app.include_router(router)
+    for router in API_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    key = secret_key(config)
+    secure = config.web.secure_cookies
+    # added innermost first: the session is read inside the CSRF check
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure,
+    )
+    app.add_middleware(
+        asgi_csrf,  # type: ignore[arg-type]
+        signing_secret=key,
+        cookie_secure=secure,
+        always_protect={"/login"},
+        skip_if_scope=lambda scope: scope["path"] == "/slack/actions",
+        send_csrf_failed=_csrf_failed,
+    )
+    app.add_middleware(_SecurityHeaders)  # type: ignore[arg-type]
+    return app
+
+
+service = APIRouter(include_in_schema=False)
+session_api = APIRouter(prefix="/api", tags=["session"])
+
+
+@service.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    """The only route without login: is the process up and the store reachable?"""
+    try:
+        mentions = request.app.state.store.count_mentions()
+    except StoreError as exc:
+        return JSONResponse({"ok": False, "store": str(exc)}, status_code=503)
+    return JSONResponse({"ok": True, "mentions": mentions})
+
+
+@service.get("/")
+def home(user: LoggedIn) -> RedirectResponse:
+    start = {"care": "/search", "pr": "/cases", "exec": "/overview", "admin": "/cases"}
+    return RedirectResponse(start[user.role], status_code=303)
+
+
+@service.get("/openapi.json")
+def openapi_json(request: Request, user: LoggedIn) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+@service.get("/api/docs")
+def api_docs(request: Request, user: LoggedIn) -> HTMLResponse:
+    return render(request, "docs.html")
+
+
+@service.post("/slack/actions")
+async def slack_actions(request: Request) -> Response:
+    """Slack's interactive callbacks; the Slack signature is the authentication."""
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    config, store = request.app.state.config, request.app.state.store
+    status, payload = await run_in_threadpool(handle_interaction, config, store, body, headers)
+    return JSONResponse(payload, status_code=status)
+
+
+@session_api.get("/me", response_model=Me, summary="Who is logged in")
+def me(user: LoggedIn) -> Me:
+    return Me(
+        name=user.name,
+        role=user.role,
+        display_name=user.display_name,
+        permissions=user.permissions,
+    )
+
+
+# the routers of the JSON API, whose every route must be in the OpenAPI doc and the README
+API_ROUTERS = (search.api, cases.api, executive.api, session_api)
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path == "/openapi.json"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if _wants_json(request) or request.method != "GET":
+            return JSONResponse(
+                {"detail": "login required: send Authorization: Bearer <token> or log in"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+        return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        message = f"your role may not do this (needs the '{exc.permission}' permission)"
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=403)
+        return render(request, "error.html", status_code=403, title="Not allowed", message=message)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_json(request) or getattr(request.state, "user", None) is None:
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return render(
+            request,
+            "error.html",
+            status_code=exc.status_code,
+            title="Error",
+            message=str(exc.detail),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}" for e in exc.errors()
+        )
+        return JSONResponse({"detail": problems, "errors": _jsonable(exc.errors())}, 422)
+
+    @app.exception_handler(StoreError)
+    async def store_down(request: Request, exc: StoreError) -> Response:
+        log.warning("store error serving %s: %s", request.url.path, exc)
+        return JSONResponse({"detail": f"the store is unavailable: {exc}"}, status_code=503)
+
+
+def _jsonable(errors: Any) -> Any:
+    return jsonable_encoder(errors, custom_encoder={Exception: str})
+
+
+async def _csrf_failed(scope: dict[str, Any], send: Any, message_id: Any) -> None:
+    body = (
+        b"CSRF check failed: the form was not sent by this site's page. "
+        b"Reload the page and try again."
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), *SECURITY_HEADERS],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class _SecurityHeaders:
+    """Adds CSP and friends to every response."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

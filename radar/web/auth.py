@@ -1,0 +1,164 @@
+"""Who may use the web UI and API, and what each role may do.
+
+Users come from ``web.users`` in the config. Passwords are stored only as argon2 hashes
+(``radar web hash-password``); API tokens only as their SHA-256 (``radar web new-token``),
+sent as ``Authorization: Bearer <token>``. Browsers log in once and carry a signed,
+HttpOnly, SameSite=Lax session cookie (Starlette's SessionMiddleware).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from config.schema import UserConfig
+from config.types import EnvRef
+
+ROLES = ("care", "pr", "exec", "admin")
+
+# permission -> roles holding it. Everyone may read search results and case pages;
+# changing a case's state is for the PR team; executives read summaries.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "search": frozenset({"care", "pr", "exec", "admin"}),  # search, mentions, CSV export
+    "handle": frozenset({"care", "pr", "admin"}),  # mark a mention handled, note on it
+    "attach": frozenset({"care", "pr", "admin"}),  # attach a mention to a case
+    "cases": frozenset({"care", "pr", "exec", "admin"}),  # case board and case pages
+    "case_action": frozenset({"pr", "admin"}),  # acknowledge, assign, note, resolve, close
+    "summary": frozenset({"exec", "pr", "admin"}),  # crisis summaries, overview, digest
+}
+
+_hasher = PasswordHasher()
+# verified against when the user name is unknown, so a wrong name costs as long as a
+# wrong password and timing does not tell which names exist
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash for ``web.users[].password_hash``."""
+    return _hasher.hash(password)
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 hex digest kept in ``web.users[].api_token_hash``."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    display_name: str = ""
+
+    def can(self, permission: str) -> bool:
+        return self.role in PERMISSIONS[permission]
+
+    @property
+    def permissions(self) -> list[str]:
+        return [p for p in PERMISSIONS if self.can(p)]
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
+
+class Users:
+    """The configured users, looked up by name or by API token."""
+
+    def __init__(self, configs: list[UserConfig]):
+        self._users: dict[str, User] = {}
+        self._password_hashes: dict[str, str] = {}
+        self._token_hashes: dict[str, str] = {}  # sha256 hex -> user name
+        for c in configs:
+            self._users[c.name] = User(c.name, c.role, c.display_name)
+            ph = c.password_hash
+            stored = ph.get() if isinstance(ph, EnvRef) else ph
+            if stored:
+                self._password_hashes[c.name] = stored
+            if c.api_token_hash:
+                self._token_hashes[c.api_token_hash.strip().lower()] = c.name
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._users.values())
+
+    def get(self, name: str | None) -> User | None:
+        return self._users.get(name) if name else None
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        stored = self._password_hashes.get(name)
+        try:
+            _hasher.verify(stored or _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return self._users[name] if stored else None
+
+    def by_token(self, token: str) -> User | None:
+        digest = token_hash(token)
+        for known, name in self._token_hashes.items():
+            if hmac.compare_digest(known, digest):
+                return self._users.get(name)
+        return None
+
+
+class NotAuthenticated(Exception):
+    """No valid session or token: pages redirect to /login, the API answers 401."""
+
+
+class Forbidden(Exception):
+    """Logged in, but the role lacks the permission: 403."""
+
+    def __init__(self, permission: str):
+        super().__init__(permission)
+        self.permission = permission
+
+
+bearer = HTTPBearer(auto_error=False, description="API token from `radar web new-token`")
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    users: Users = request.app.state.users
+    if credentials is not None:
+        user = users.by_token(credentials.credentials)
+    else:
+        user = users.get(request.session.get("user"))
+    if user is None:
+        raise NotAuthenticated()
+    request.state.user = user
+    return user
+
+
+def require(permission: str) -> Any:
+    """A dependency: the logged-in user, who must hold ``permission``."""
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
+
+    def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+        if not user.can(permission):
+            raise Forbidden(permission)
+        return user
+
+    return Depends(dependency)
+
+
+# route parameter types: ``user: Searcher`` = logged in and allowed to search
+LoggedIn = Annotated[User, Depends(current_user)]
+Searcher = Annotated[User, require("search")]
+Handler = Annotated[User, require("handle")]
+Attacher = Annotated[User, require("attach")]
+CaseReader = Annotated[User, require("cases")]
+CaseWorker = Annotated[User, require("case_action")]
+ExecReader = Annotated[User, require("summary")]

@@ -1,0 +1,170 @@
+"""PR team: the case board and case pages, and the case actions.
+
+Every change of a case goes through ``alerts.actions`` — the same code path as the Slack
+buttons — so the timeline, the SLA fields and the Slack thread stay consistent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from alerts import actions
+from index.base import Store
+from index.models import Case, CaseStatus
+from radar.web.auth import CaseReader, CaseWorker, User
+from radar.web.render import flash, render
+from radar.web.schemas import AssignIn, Board, BoardItem, CaseDetail, NoteIn
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["pr"])
+
+ACTIVE = [CaseStatus.open.value, CaseStatus.acknowledged.value]
+DONE = [CaseStatus.resolved.value, CaseStatus.closed.value]
+SEVERITY_ORDER = {"P1": 0, "P2": 1, "P3": 2}
+
+
+def board_item(case: Case, now: datetime) -> BoardItem:
+    due, due_at = None, None
+    if case.status == CaseStatus.open:
+        due, due_at = "acknowledge", case.ack_due_at
+    elif case.status == CaseStatus.acknowledged:
+        due, due_at = "update", case.update_due_at
+    return BoardItem(
+        case=case,
+        age_seconds=(now - case.opened_at).total_seconds(),
+        due=due if due_at else None,
+        due_in_seconds=(due_at - now).total_seconds() if due_at else None,
+    )
+
+
+def build_board(store: Store, now: datetime) -> Board:
+    active = [board_item(c, now) for c in store.list_cases(status=ACTIVE, limit=500)]
+    active.sort(
+        key=lambda i: (
+            SEVERITY_ORDER.get(str(i.case.severity), 9),
+            i.due_in_seconds if i.due_in_seconds is not None else float("inf"),
+        )
+    )
+    recent = [board_item(c, now) for c in store.list_cases(status=DONE, limit=20)]
+    return Board(open=active, recent=recent)
+
+
+def case_detail(store: Store, case_id: str, now: datetime) -> CaseDetail:
+    case = store.get_case(case_id)
+    if case is None:
+        raise HTTPException(404, f"no case with id {case_id!r}")
+    return CaseDetail(
+        case=case,
+        board=board_item(case, now),
+        events=store.case_events(case_id),
+        evidence=store.get_mentions(case.evidence),
+    )
+
+
+def apply_action(request: Request, case_id: str, user: User, action: str, value: str = "") -> None:
+    """Run one case action through alerts.actions; raises ActionError or HTTPException."""
+    store: Store = request.app.state.store
+    now = request.app.state.clock()
+    if store.get_case(case_id) is None:
+        raise HTTPException(404, f"no case with id {case_id!r}")
+    if action == "acknowledge":
+        actions.acknowledge(store, case_id, user.name, now=now)
+    elif action == "assign":
+        if not value.strip():
+            raise actions.ActionError("assign: name someone to assign the case to")
+        actions.assign(store, case_id, user.name, value.strip(), now=now)
+    elif action == "note":
+        if not value.strip():
+            raise actions.ActionError("note: a note needs some text")
+        actions.add_note(store, case_id, user.name, value.strip(), now=now)
+    elif action == "resolve":
+        actions.resolve(store, case_id, user.name, now=now)
+    elif action == "close":
+        actions.close(store, case_id, user.name, now=now)
+    else:
+        raise HTTPException(404, f"unknown case action {action!r}")
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+@pages.get("/cases")
+def board_page(request: Request, user: CaseReader):
+    board = build_board(request.app.state.store, request.app.state.clock())
+    return render(request, "cases.html", board=board)
+
+
+@pages.get("/cases/{case_id}")
+def case_page(request: Request, user: CaseReader, case_id: str):
+    detail = case_detail(request.app.state.store, case_id, request.app.state.clock())
+    users = [u for u in request.app.state.users if u.can("case_action")]
+    return render(request, "case.html", d=detail, assignees=users)
+
+
+@pages.post("/cases/{case_id}/{action}")
+def case_action_form(
+    request: Request,
+    user: CaseWorker,
+    case_id: str,
+    action: str,
+    value: Annotated[str, Form(max_length=5000)] = "",
+):
+    try:
+        apply_action(request, case_id, user, action, value)
+        flash(request, f"{action.capitalize()}: done.")
+    except actions.ActionError as exc:
+        flash(request, f"{action.capitalize()} refused: {exc}", "error")
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+# -- JSON API ---------------------------------------------------------------------------------
+
+
+@api.get("/cases", response_model=Board, summary="Case board: open cases by severity")
+def api_board(request: Request, user: CaseReader) -> Board:
+    return build_board(request.app.state.store, request.app.state.clock())
+
+
+@api.get("/cases/{case_id}", response_model=CaseDetail, summary="A case with evidence, timeline")
+def api_case(request: Request, user: CaseReader, case_id: str) -> CaseDetail:
+    return case_detail(request.app.state.store, case_id, request.app.state.clock())
+
+
+def _api_action(request: Request, case_id: str, user: User, action: str, value: str = "") -> Case:
+    store: Store = request.app.state.store
+    try:
+        apply_action(request, case_id, user, action, value)
+    except actions.ActionError as exc:
+        raise HTTPException(409, str(exc)) from None
+    case = store.get_case(case_id)
+    assert case is not None
+    return case
+
+
+@api.post("/cases/{case_id}/acknowledge", response_model=Case, summary="Acknowledge a case")
+def api_acknowledge(request: Request, user: CaseWorker, case_id: str) -> Case:
+    return _api_action(request, case_id, user, "acknowledge")
+
+
+@api.post("/cases/{case_id}/assign", response_model=Case, summary="Assign a case")
+def api_assign(request: Request, user: CaseWorker, case_id: str, body: AssignIn) -> Case:
+    return _api_action(request, case_id, user, "assign", body.assignee)
+
+
+@api.post("/cases/{case_id}/notes", response_model=Case, summary="Add a note to a case")
+def api_case_note(request: Request, user: CaseWorker, case_id: str, body: NoteIn) -> Case:
+    return _api_action(request, case_id, user, "note", body.text)
+
+
+@api.post("/cases/{case_id}/resolve", response_model=Case, summary="Resolve a case")
+def api_resolve(request: Request, user: CaseWorker, case_id: str) -> Case:
+    return _api_action(request, case_id, user, "resolve")
+
+
+@api.post("/cases/{case_id}/close", response_model=Case, summary="Close a case")
+def api_close(request: Request, user: CaseWorker, case_id: str) -> Case:
+    return _api_action(request, case_id, user, "close")

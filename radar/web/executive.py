@@ -1,0 +1,125 @@
+"""Executives: the crisis summary of a case, the brand overview and the daily digest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from index.base import Store
+from radar.web import digest
+from radar.web.auth import ExecReader
+from radar.web.figures import case_window, cases_in_window, chart_data, compute_figures, timeline
+from radar.web.render import render
+from radar.web.schemas import CaseSummary, Overview
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["exec"])
+
+
+def case_summary(request: Request, case_id: str) -> CaseSummary:
+    store: Store = request.app.state.store
+    case = store.get_case(case_id)
+    if case is None:
+        raise HTTPException(404, f"no case with id {case_id!r}")
+    since, until = case_window(case, request.app.state.clock())
+    figures = compute_figures(store, request.app.state.formatter, case.brand, since, until, [case])
+    return CaseSummary(
+        case=case,
+        figures=figures,
+        events=store.case_events(case.id),
+        evidence=store.get_mentions(case.evidence[:10]),
+    )
+
+
+def overview(request: Request, brand: str | None, days: int) -> Overview:
+    config = request.app.state.config
+    if brand and config.brand(brand) is None:
+        raise HTTPException(404, f"brand {brand!r} is not configured")
+    if not 1 <= days <= 90:
+        raise HTTPException(400, "days: must be between 1 and 90")
+    store: Store = request.app.state.store
+    until = request.app.state.clock()
+    since = until - timedelta(days=days)
+    cases = cases_in_window(store, brand, since, until)
+    figures = compute_figures(store, request.app.state.formatter, brand, since, until, cases)
+    return Overview(figures=figures, cases=cases, timeline=timeline(store, cases, since)[-50:])
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+@pages.get("/cases/{case_id}/summary")
+def summary_page(request: Request, user: ExecReader, case_id: str):
+    s = case_summary(request, case_id)
+    return render(request, "summary.html", s=s, charts=chart_data(s.figures))
+
+
+@pages.get("/overview")
+def overview_page(request: Request, user: ExecReader, brand: str = "", days: int = 7):
+    o = overview(request, brand or None, days)
+    return render(
+        request,
+        "overview.html",
+        o=o,
+        charts=chart_data(o.figures),
+        brand=brand,
+        days=days,
+        brands=[b.name for b in request.app.state.config.brands],
+    )
+
+
+@pages.get("/digest")
+def digest_page(request: Request, user: ExecReader, date: str = ""):
+    day = _parse_day(request, date)
+    figures = digest.figures(request.app.state.config, request.app.state.store, day)
+    return render(
+        request,
+        "digest.html",
+        d=figures,
+        date=date,
+        digest_time=request.app.state.config.scheduler.digest_time,
+    )
+
+
+def _parse_day(request: Request, date: str) -> datetime:
+    """The end of the digest's day: ``date`` (YYYY-MM-DD, configured zone) or now."""
+    now = request.app.state.clock()
+    if not date:
+        return now
+    fmt = request.app.state.formatter
+    try:
+        start = fmt.parse_local(date + "T00:00")
+    except ValueError:
+        raise HTTPException(400, f"date: expected YYYY-MM-DD, got {date!r}") from None
+    assert start is not None
+    return min(start + timedelta(days=1), now)
+
+
+# -- JSON API ---------------------------------------------------------------------------------
+
+
+@api.get("/cases/{case_id}/summary", response_model=CaseSummary, summary="Crisis summary")
+def api_summary(request: Request, user: ExecReader, case_id: str) -> CaseSummary:
+    return case_summary(request, case_id)
+
+
+@api.get("/overview", response_model=Overview, summary="Brand overview")
+def api_overview(
+    request: Request,
+    user: ExecReader,
+    brand: str = Query("", description="a configured brand; empty for all brands"),
+    days: int = Query(7, ge=1, le=90),
+) -> Overview:
+    return overview(request, brand or None, days)
+
+
+@api.get("/digest", summary="Daily digest: each brand against the previous day")
+def api_digest(
+    request: Request,
+    user: ExecReader,
+    date: str = Query("", description="YYYY-MM-DD in the configured timezone; default today"),
+) -> dict[str, Any]:
+    day = _parse_day(request, date)
+    return digest.figures(request.app.state.config, request.app.state.store, day)

@@ -1,0 +1,174 @@
+"""The figures executives read: volume and negative share over time with the alert
+moments marked, sentiment breakdown, sources, key spreaders and top terms, for one brand
+(or all) over a window. Every number comes from the Store's aggregate calls."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from index.base import SearchRequest, Store
+from index.models import Case, CaseEvent
+from radar.web.render import Formatter
+from radar.web.schemas import AlertMoment, Figures, SeriesPoint
+
+# bucket sizes, smallest first; the first one giving at most MAX_POINTS buckets is used
+INTERVALS = (300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
+MAX_POINTS = 96
+MOMENT_KINDS = {"alerted", "escalated", "acknowledged", "resolved", "closed", "reopened"}
+
+
+def pick_interval(since: datetime, until: datetime) -> int:
+    span = max((until - since).total_seconds(), 1)
+    return next((i for i in INTERVALS if span / i <= MAX_POINTS), INTERVALS[-1])
+
+
+def _align(at: datetime, interval: int) -> datetime:
+    ts = int(at.timestamp())
+    return datetime.fromtimestamp(ts - ts % interval, UTC)
+
+
+def _label(fmt: Formatter, start: datetime, interval: int) -> str:
+    return fmt.local(start, "%m-%d" if interval >= 86400 else "%m-%d %H:%M")
+
+
+def compute_figures(
+    store: Store,
+    fmt: Formatter,
+    brand: str | None,
+    since: datetime,
+    until: datetime,
+    cases: list[Case],
+    terms: bool = True,
+) -> Figures:
+    """Figures for ``brand`` (None: every brand) with published_at in [since, until).
+    ``cases`` are the cases whose timeline moments are marked on the series."""
+    interval = pick_interval(since, until)
+    buckets = store.count_buckets(since, until, interval, brand)
+
+    per_start: dict[datetime, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_brand: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sentiment: dict[str, int] = defaultdict(int)
+    stories = reach = 0
+    for b in buckets:
+        label = b.sentiment or "unscored"
+        per_start[b.start][label] += b.count
+        per_start[b.start]["total"] += b.count
+        per_brand[b.brand][label] += b.count
+        per_brand[b.brand]["total"] += b.count
+        sentiment[label] += b.count
+        stories += b.stories
+        reach += b.reach
+
+    series: list[SeriesPoint] = []
+    start = _align(since, interval)
+    while start < until:
+        c = per_start.get(start, {})
+        total = c.get("total", 0)
+        series.append(
+            SeriesPoint(
+                start=start,
+                label=_label(fmt, start, interval),
+                total=total,
+                negative=c.get("negative", 0),
+                neutral=c.get("neutral", 0),
+                positive=c.get("positive", 0),
+                negative_share=round(c.get("negative", 0) / total, 4) if total else 0.0,
+            )
+        )
+        start += timedelta(seconds=interval)
+
+    moments: list[AlertMoment] = []
+    for case in cases:
+        for ev in store.case_events(case.id):
+            if ev.kind in MOMENT_KINDS and since <= ev.at < until:
+                moments.append(
+                    AlertMoment(
+                        at=ev.at,
+                        label=_label(fmt, _align(ev.at, interval), interval),
+                        case_id=case.id,
+                        kind=ev.kind,
+                        severity=str(case.severity),
+                        title=case.title,
+                    )
+                )
+    moments.sort(key=lambda m: m.at)
+
+    facets = store.search(
+        SearchRequest(brand=brand, since=since, until=until, limit=1, highlight=False)
+    ).facets
+    mentions = sum(sentiment.values())
+    negative = sentiment.get("negative", 0)
+    brands = {
+        name: {
+            "mentions": c["total"],
+            "negative": c.get("negative", 0),
+            "negative_share": round(c.get("negative", 0) / c["total"], 4) if c["total"] else 0.0,
+        }
+        for name, c in sorted(per_brand.items(), key=lambda kv: -kv[1]["total"])
+    }
+    return Figures(
+        brand=brand,
+        since=since,
+        until=until,
+        interval_seconds=interval,
+        mentions=mentions,
+        stories=stories,
+        reach=reach,
+        negative=negative,
+        negative_share=round(negative / mentions, 4) if mentions else 0.0,
+        sentiment=dict(sentiment),
+        sources=dict(sorted(facets.get("source", {}).items(), key=lambda kv: -kv[1])),
+        series=series,
+        alert_moments=moments,
+        spreaders=store.top_authors(brand, since, until, 10),
+        terms=[(t, int(n)) for t, n in store.top_terms(brand, since, until, 20)] if terms else [],
+        brands=brands,
+    )
+
+
+def case_window(case: Case, now: datetime) -> tuple[datetime, datetime]:
+    """A day before the case opened until it was resolved (or now), at most 7 days."""
+    end = case.closed_at or case.resolved_at or now
+    end = min(max(end, case.opened_at + timedelta(hours=1)), now + timedelta(minutes=1))
+    start = max(case.opened_at - timedelta(days=1), end - timedelta(days=7))
+    return start, end
+
+
+def cases_in_window(
+    store: Store, brand: str | None, since: datetime, until: datetime, limit: int = 30
+) -> list[Case]:
+    """Cases of ``brand`` that were live at some point in [since, until)."""
+    out = []
+    for case in store.list_cases(brand=brand, limit=200):
+        ended = case.closed_at or case.resolved_at
+        if case.opened_at < until and (ended is None or ended >= since):
+            out.append(case)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def timeline(store: Store, cases: list[Case], since: datetime) -> list[CaseEvent]:
+    """The handling timeline of these cases (events since ``since``), oldest first."""
+    events = [e for c in cases for e in store.case_events(c.id) if e.at >= since]
+    events.sort(key=lambda e: e.at)
+    return events
+
+
+def chart_data(figures: Figures) -> dict[str, Any]:
+    """The part of the figures the charts draw (embedded in the page as JSON)."""
+    return {
+        "labels": [p.label for p in figures.series],
+        "negative": [p.negative for p in figures.series],
+        "neutral": [p.neutral for p in figures.series],
+        "positive": [p.positive for p in figures.series],
+        "negative_share": [round(100 * p.negative_share, 1) for p in figures.series],
+        "moments": [
+            {"label": m.label, "text": f"{m.severity} {m.kind}"} for m in figures.alert_moments
+        ],
+        "sentiment": figures.sentiment,
+        "sources": figures.sources,
+        "terms": figures.terms,
+    }

@@ -1,0 +1,141 @@
+"""Jinja2 templates and the filters that keep crawled text inert when it is shown.
+
+Everything is auto-escaped. The one exception is the store's highlighted snippet, which
+arrives as HTML (``<mark>`` around matches, the rest escaped): ``safe_highlight`` checks
+that nothing but ``<mark>``/``</mark>`` tags is in it before marking it safe. Links to
+original posts are rendered only for http(s) URLs (``safe_url``), so a ``javascript:``
+URL stays text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+STATIC_DIR = Path(__file__).with_name("static")
+
+_MARK_TAG = re.compile(r"</?mark>")
+
+
+def safe_highlight(snippet: str, fallback: str = "") -> Markup:
+    """The store's snippet as markup, if it holds no HTML but <mark> tags; otherwise the
+    escaped ``fallback`` (and a warning: the backend broke its contract)."""
+    rest = _MARK_TAG.sub("", snippet or "")
+    opens = len(re.findall(r"<mark>", snippet or ""))
+    closes = len(re.findall(r"</mark>", snippet or ""))
+    if "<" in rest or ">" in rest or opens != closes:
+        log.warning("store returned a highlight with unescaped HTML; showing plain text")
+        return Markup(escape(fallback[:300]))
+    return Markup(snippet)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL, else None (javascript:, data:, relative…)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return url.strip()
+    return None
+
+
+def local_next(target: str | None, default: str = "/search") -> str:
+    """Only same-site paths may be redirected to (no //host or scheme)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def human_duration(seconds: float | None) -> str:
+    """``3d 4h``, ``2h 5m``, ``7m``; negative durations are shown as their size."""
+    if seconds is None:
+        return ""
+    s = int(abs(seconds))
+    days, rem = divmod(s, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes = rem // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m" if minutes else f"{s}s"
+
+
+class Formatter:
+    """Time and number formatting in the configured time zone."""
+
+    def __init__(self, timezone: str):
+        self.tz = ZoneInfo(timezone)
+        self.tz_name = timezone
+
+    def local(self, value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(self.tz).strftime(fmt)
+
+    def parse_local(self, text: str | None) -> datetime | None:
+        """An ISO date/time from a form or query string; naive means the configured zone.
+        Raises ValueError naming the bad value."""
+        if not text or not text.strip():
+            return None
+        try:
+            value = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(f"not a date/time: {text!r} (use e.g. 2026-11-23T09:30)") from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.tz)
+        return value.astimezone(UTC)
+
+
+def make_templates(formatter: Formatter) -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local"] = formatter.local
+    env.filters["duration"] = human_duration
+    env.filters["safe_url"] = safe_url
+    env.filters["highlight"] = safe_highlight
+    env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
+    env.filters["percent"] = lambda x: f"{100 * float(x or 0):.0f}%"
+    env.globals["tz_name"] = formatter.tz_name
+    return Jinja2Templates(env=env)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any):  # type: ignore[no-untyped-def]
+    """A template response with the user, the CSRF token and any flash messages."""
+    templates: Jinja2Templates = request.app.state.templates
+    token_getter = request.scope.get("csrftoken")
+    context.setdefault("user", getattr(request.state, "user", None))
+    context["csrf_token"] = token_getter() if token_getter else ""
+    context["flashes"] = request.session.pop("flash", []) if "session" in request.scope else []
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A one-time message shown on the next page (kept in the signed session)."""
+    request.session.setdefault("flash", []).append({"kind": kind, "text": message})
+    request.session["flash"] = request.session["flash"]  # mark modified

@@ -1,0 +1,126 @@
+"""Request and response bodies of the JSON API (they make its OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from index.models import Case, CaseEvent, Mention
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    display_name: str
+    permissions: list[str]
+
+
+class Hit(BaseModel):
+    mention: Mention
+    highlight: str = Field(description="snippet: matches in <mark>…</mark>, the rest escaped")
+    score: float
+    reach: int = Field(description="author followers + engagement")
+    link: str | None = Field(description="the original post's URL if it is http(s), else null")
+
+
+class SearchOut(BaseModel):
+    query: str
+    since: datetime | None
+    until: datetime | None
+    total: int
+    offset: int
+    limit: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class HandledIn(BaseModel):
+    note: str = Field(default="", max_length=5000)
+
+
+class AttachIn(BaseModel):
+    case_id: str = Field(min_length=1)
+
+
+class AssignIn(BaseModel):
+    assignee: str = Field(min_length=1, max_length=200)
+
+
+class BoardItem(BaseModel):
+    case: Case
+    age_seconds: float = Field(description="time since the case was opened")
+    due: str | None = Field(description="'acknowledge' or 'update': what the SLA waits for")
+    due_in_seconds: float | None = Field(description="time left before escalation; <0 overdue")
+
+
+class Board(BaseModel):
+    open: list[BoardItem]
+    recent: list[BoardItem] = Field(description="resolved and closed cases, newest first")
+
+
+class CaseDetail(BaseModel):
+    case: Case
+    board: BoardItem
+    events: list[CaseEvent]
+    evidence: list[Mention]
+
+
+class SeriesPoint(BaseModel):
+    start: datetime
+    label: str
+    total: int
+    negative: int
+    neutral: int
+    positive: int
+    negative_share: float
+
+
+class AlertMoment(BaseModel):
+    at: datetime
+    label: str = Field(description="the series bucket it falls in")
+    case_id: str
+    kind: str
+    severity: str
+    title: str
+
+
+class Figures(BaseModel):
+    """Volume, sentiment and spread of one brand (or all brands) over a window."""
+
+    brand: str | None
+    since: datetime
+    until: datetime
+    interval_seconds: int
+    mentions: int
+    stories: int
+    reach: int
+    negative: int
+    negative_share: float
+    sentiment: dict[str, int]
+    sources: dict[str, int]
+    series: list[SeriesPoint]
+    alert_moments: list[AlertMoment]
+    spreaders: list[dict[str, Any]]
+    terms: list[tuple[str, int]]
+    brands: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="per brand: mentions, negative, negative_share"
+    )
+
+
+class CaseSummary(BaseModel):
+    case: Case
+    figures: Figures
+    events: list[CaseEvent]
+    evidence: list[Mention]
+
+
+class Overview(BaseModel):
+    figures: Figures
+    cases: list[Case]
+    timeline: list[CaseEvent]

@@ -1,0 +1,402 @@
+"""Customer care: search mentions, mark them handled, note them, attach them to a case,
+export the result set as CSV. Pages and their JSON API mirror share ``run_search``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from alerts import actions
+from index.base import SearchRequest, SearchResult, Store
+from index.models import Case, Mention
+from index.query import QuerySyntaxError, parse_query
+from radar.web.auth import Attacher, Handler, Searcher
+from radar.web.render import flash, local_next, render, safe_url
+from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["care"])
+
+RANGES = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
+PER_PAGE = 20
+EXPORT_LIMIT = 50_000  # rows in one CSV export
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    range: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    sort: str = "time"
+    handled: bool | None = None
+    offset: int = 0
+    limit: int = PER_PAGE
+
+    def request(self, now: datetime, **overrides: object) -> SearchRequest:
+        since = self.since
+        if since is None and self.range in RANGES:
+            since = now - timedelta(seconds=RANGES[self.range])
+        req = SearchRequest(
+            query=self.q,
+            since=since,
+            until=self.until,
+            handled=self.handled,
+            sort=self.sort,
+            offset=self.offset,
+            limit=self.limit,
+        )
+        for key, value in overrides.items():
+            setattr(req, key, value)
+        return req
+
+
+def parse_params(
+    request: Request,
+    q: str,
+    range_: str,
+    since: str | None,
+    until: str | None,
+    sort: str,
+    handled: str,
+    offset: int,
+    limit: int,
+) -> SearchParams:
+    """Validate the search inputs; raises HTTPException(400) naming the bad one."""
+    fmt = request.app.state.formatter
+    try:
+        parse_query(q)
+    except QuerySyntaxError as exc:
+        raise HTTPException(400, f"q: {exc}") from None
+    if range_ and range_ not in RANGES:
+        raise HTTPException(400, f"range: must be one of {', '.join(RANGES)}")
+    try:
+        since_dt, until_dt = fmt.parse_local(since), fmt.parse_local(until)
+    except ValueError as exc:
+        raise HTTPException(400, f"since/until: {exc}") from None
+    if sort not in ("time", "relevance"):
+        raise HTTPException(400, "sort: must be 'time' or 'relevance'")
+    handled_map = {"": None, "any": None, "yes": True, "true": True, "no": False, "false": False}
+    if handled not in handled_map:
+        raise HTTPException(400, "handled: must be yes, no or empty")
+    return SearchParams(
+        q=q.strip(),
+        range=range_,
+        since=since_dt,
+        until=until_dt,
+        sort=sort,
+        handled=handled_map[handled],
+        offset=max(0, offset),
+        limit=max(1, min(limit, 100)),
+    )
+
+
+def run_search(request: Request, params: SearchParams) -> SearchResult:
+    store: Store = request.app.state.store
+    try:
+        return store.search(params.request(request.app.state.clock()))
+    except QuerySyntaxError as exc:
+        raise HTTPException(400, f"q: {exc}") from None
+
+
+def hit_out(hit) -> Hit:  # type: ignore[no-untyped-def]
+    m: Mention = hit.mention
+    return Hit(
+        mention=m, highlight=hit.highlight, score=hit.score, reach=m.reach, link=safe_url(m.url)
+    )
+
+
+def _mention_or_404(store: Store, mention_id: str) -> Mention:
+    mention = store.get_mention(mention_id)
+    if mention is None:
+        raise HTTPException(404, f"no mention with id {mention_id!r}")
+    return mention
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "id", "published_at", "source", "brands", "author", "author_followers", "verified",
+    "sentiment", "sentiment_score", "complaint_category", "risk_signals", "reach",
+    "reposts", "comments", "likes", "handled", "handled_by", "url", "title", "text",
+)  # fmt: skip
+
+
+def csv_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_row(m: Mention, local) -> list[object]:  # type: ignore[no-untyped-def]
+    row = [
+        m.id, local(m.published_at, "%Y-%m-%d %H:%M:%S"), m.source, " ".join(m.brand_names),
+        m.author.name, m.author.followers, m.author.verified,
+        m.sentiment.label if m.sentiment else "",
+        round(m.sentiment.score, 3) if m.sentiment else "",
+        m.complaint_category or "", " ".join(m.risk_signals), m.reach,
+        m.engagement.reposts, m.engagement.comments, m.engagement.likes,
+        m.handled, m.handled_by or "", m.url, m.title, m.text,
+    ]  # fmt: skip
+    return [csv_cell(v) for v in row]
+
+
+def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
+    """The whole result set (up to EXPORT_LIMIT rows) as CSV text, page by page."""
+    store: Store = request.app.state.store
+    local = request.app.state.formatter.local
+    now = request.app.state.clock()
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    buf.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
+    writer.writerow(CSV_COLUMNS)
+    offset, batch = 0, 500
+    while offset < EXPORT_LIMIT:
+        req = params.request(
+            now, offset=offset, limit=batch, facets=False, highlight=False, sort="time"
+        )
+        result = store.search(req)
+        for hit in result.hits:
+            writer.writerow(csv_row(hit.mention, local))
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        offset += batch
+        if len(result.hits) < batch or offset >= result.total:
+            break
+
+
+def csv_response(request: Request, params: SearchParams) -> StreamingResponse:
+    stamp = request.app.state.clock().strftime("%Y%m%d-%H%M")
+    return StreamingResponse(
+        export_rows(request, params),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="radar-search-{stamp}.csv"'},
+    )
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+@pages.get("/search")
+def search_page(
+    request: Request,
+    user: Searcher,
+    q: str = "",
+    range: str = "",
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "time",
+    handled: str = "",
+    page: int = 1,
+):
+    error = ""
+    result = None
+    try:
+        params = parse_params(
+            request,
+            q,
+            range,
+            since,
+            until,
+            sort,
+            handled,
+            (max(page, 1) - 1) * PER_PAGE,
+            PER_PAGE,
+        )
+        result = run_search(request, params)
+    except HTTPException as exc:
+        error = str(exc.detail)
+        params = SearchParams(q=q)
+    store: Store = request.app.state.store
+    open_cases = (
+        store.list_cases(status=["open", "acknowledged"], limit=50) if user.can("attach") else []
+    )
+    pages_total = 0
+    if result is not None:
+        pages_total = max(1, (result.total + PER_PAGE - 1) // PER_PAGE)
+    return render(
+        request,
+        "search.html",
+        status_code=400 if error else 200,
+        q=q,
+        range=range,
+        since=since or "",
+        until=until or "",
+        sort=sort,
+        handled=handled,
+        page=max(page, 1),
+        pages_total=pages_total,
+        result=result,
+        error=error,
+        open_cases=open_cases,
+        ranges=list(RANGES),
+        request_path=str(request.url.path)
+        + (("?" + request.url.query) if request.url.query else ""),
+        export_query=request.url.query,
+    )
+
+
+@pages.get("/search/export.csv")
+def search_export_page(
+    request: Request,
+    user: Searcher,
+    q: str = "",
+    range: str = "",
+    since: str | None = None,
+    until: str | None = None,
+    sort: str = "time",
+    handled: str = "",
+):
+    params = parse_params(request, q, range, since, until, sort, handled, 0, 500)
+    return csv_response(request, params)
+
+
+@pages.post("/mentions/{mention_id:path}/handled")
+def handled_form(
+    request: Request,
+    user: Handler,
+    mention_id: str,
+    note: Annotated[str, Form(max_length=5000)] = "",
+    next: Annotated[str, Form()] = "/search",
+):
+    store: Store = request.app.state.store
+    _mention_or_404(store, mention_id)
+    store.mark_handled(mention_id, user.name, note.strip())
+    flash(request, "Marked handled.")
+    return RedirectResponse(local_next(next), status_code=303)
+
+
+@pages.post("/mentions/{mention_id:path}/notes")
+def note_form(
+    request: Request,
+    user: Handler,
+    mention_id: str,
+    text: Annotated[str, Form(max_length=5000)] = "",
+    next: Annotated[str, Form()] = "/search",
+):
+    store: Store = request.app.state.store
+    _mention_or_404(store, mention_id)
+    if not text.strip():
+        flash(request, "A note needs some text.", "error")
+    else:
+        store.add_mention_note(mention_id, user.name, text.strip())
+        flash(request, "Note added.")
+    return RedirectResponse(local_next(next), status_code=303)
+
+
+@pages.post("/mentions/{mention_id:path}/attach")
+def attach_form(
+    request: Request,
+    user: Attacher,
+    mention_id: str,
+    case_id: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/search",
+):
+    store: Store = request.app.state.store
+    _mention_or_404(store, mention_id)
+    try:
+        actions.attach_mention(store, case_id, user.name, mention_id, now=request.app.state.clock())
+        flash(request, f"Attached to case {case_id}.")
+    except actions.ActionError as exc:
+        flash(request, f"Not attached: {exc}", "error")
+    return RedirectResponse(local_next(next), status_code=303)
+
+
+# -- JSON API ---------------------------------------------------------------------------------
+
+_Q = Query("", description='search-box language: words, AND/OR/NOT, "phrases", brand:/source:/'
+           "sentiment:/author:/category:/signal: filters")  # fmt: skip
+
+
+@api.get("/search", response_model=SearchOut, summary="Search mentions")
+def api_search(
+    request: Request,
+    user: Searcher,
+    q: str = _Q,
+    range: str = Query("", description="1h | 24h | 7d | 30d (ignored when since is given)"),
+    since: str | None = Query(None, description="ISO time; naive = the configured timezone"),
+    until: str | None = Query(None, description="ISO time, exclusive"),
+    sort: str = Query("time", description="time (newest first) | relevance"),
+    handled: str = Query("", description="yes | no | empty for both"),
+    offset: int = Query(0, ge=0),
+    limit: int = Query(PER_PAGE, ge=1, le=100),
+) -> SearchOut:
+    params = parse_params(request, q, range, since, until, sort, handled, offset, limit)
+    result = run_search(request, params)
+    req = params.request(request.app.state.clock())
+    return SearchOut(
+        query=params.q,
+        since=req.since,
+        until=req.until,
+        total=result.total,
+        offset=params.offset,
+        limit=params.limit,
+        hits=[hit_out(h) for h in result.hits],
+        facets=result.facets,
+    )
+
+
+@api.get(
+    "/search/export.csv",
+    summary="Export the whole result set as CSV",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def api_search_export(
+    request: Request,
+    user: Searcher,
+    q: str = _Q,
+    range: str = "",
+    since: str | None = None,
+    until: str | None = None,
+    handled: str = "",
+):
+    params = parse_params(request, q, range, since, until, "time", handled, 0, 500)
+    return csv_response(request, params)
+
+
+@api.get("/mentions/{mention_id:path}", response_model=Mention, summary="One mention")
+def api_mention(request: Request, user: Searcher, mention_id: str) -> Mention:
+    return _mention_or_404(request.app.state.store, mention_id)
+
+
+@api.post("/mentions/{mention_id:path}/handled", response_model=Mention, summary="Mark handled")
+def api_mark_handled(request: Request, user: Handler, mention_id: str, body: HandledIn) -> Mention:
+    store: Store = request.app.state.store
+    _mention_or_404(store, mention_id)
+    return store.mark_handled(mention_id, user.name, body.note.strip())
+
+
+@api.post("/mentions/{mention_id:path}/notes", response_model=Mention, summary="Note a mention")
+def api_mention_note(request: Request, user: Handler, mention_id: str, body: NoteIn) -> Mention:
+    store: Store = request.app.state.store
+    _mention_or_404(store, mention_id)
+    if not body.text.strip():
+        raise HTTPException(422, "text: a note needs some text")
+    return store.add_mention_note(mention_id, user.name, body.text.strip())
+
+
+@api.post("/mentions/{mention_id:path}/attach", response_model=Case, summary="Attach to a case")
+def api_attach(request: Request, user: Attacher, mention_id: str, body: AttachIn) -> Case:
+    store: Store = request.app.state.store
+    _mention_or_404(store, mention_id)
+    try:
+        actions.attach_mention(
+            store, body.case_id, user.name, mention_id, now=request.app.state.clock()
+        )
+    except actions.ActionError as exc:
+        raise HTTPException(409, str(exc)) from None
+    case = store.get_case(body.case_id)
+    if case is None:
+        raise HTTPException(404, f"no case with id {body.case_id!r}")
+    return case

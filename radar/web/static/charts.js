@@ -1,0 +1,75 @@
+// Draws the executive charts with Apache ECharts (vendored, see vendor/echarts/).
+// Data comes from <script type="application/json" id="chart-data">: never from HTML.
+// Tooltips use ECharts' richText mode, so crawled words are drawn as text, not HTML.
+(function () {
+  "use strict";
+  var el = document.getElementById("chart-data");
+  if (!el || typeof echarts === "undefined") { return; }
+  var d = JSON.parse(el.textContent);
+  var COLORS = { negative: "#d9534f", neutral: "#9aa5b1", positive: "#3c9d5d", unscored: "#cfd6dd" };
+  var tooltip = { trigger: "axis", renderMode: "richText" };
+  var charts = [];
+
+  function chart(id, option) {
+    var node = document.getElementById(id);
+    if (!node) { return; }
+    var c = echarts.init(node, null, { renderer: "canvas" });
+    option.animation = false;
+    c.setOption(option);
+    charts.push(c);
+  }
+
+  var marks = d.moments.map(function (m) {
+    return { xAxis: m.label, name: m.text, label: { formatter: m.text } };
+  });
+  chart("chart-volume", {
+    title: { text: "Volume and negative share", left: 0, textStyle: { fontSize: 14 } },
+    tooltip: tooltip,
+    legend: { top: 0, right: 0 },
+    grid: { left: 50, right: 50, top: 40, bottom: 40 },
+    xAxis: { type: "category", data: d.labels },
+    yAxis: [{ type: "value", name: "mentions" },
+            { type: "value", name: "negative %", max: 100, splitLine: { show: false } }],
+    series: [
+      { name: "negative", type: "bar", stack: "v", data: d.negative, itemStyle: { color: COLORS.negative },
+        markLine: { symbol: "none", lineStyle: { color: "#b30000", type: "dashed" }, data: marks } },
+      { name: "neutral", type: "bar", stack: "v", data: d.neutral, itemStyle: { color: COLORS.neutral } },
+      { name: "positive", type: "bar", stack: "v", data: d.positive, itemStyle: { color: COLORS.positive } },
+      { name: "negative share %", type: "line", yAxisIndex: 1, data: d.negative_share, showSymbol: false,
+        lineStyle: { color: "#7a1f1f", width: 2 }, itemStyle: { color: "#7a1f1f" } }
+    ]
+  });
+
+  chart("chart-sentiment", {
+    title: { text: "Sentiment", textStyle: { fontSize: 14 } },
+    tooltip: { trigger: "item", renderMode: "richText" },
+    series: [{ type: "pie", radius: ["35%", "65%"], top: 20,
+      data: Object.keys(d.sentiment).map(function (k) {
+        return { name: k, value: d.sentiment[k], itemStyle: { color: COLORS[k] || "#888" } };
+      }) }]
+  });
+
+  var sources = Object.keys(d.sources);
+  chart("chart-sources", {
+    title: { text: "Sources", textStyle: { fontSize: 14 } },
+    tooltip: tooltip,
+    grid: { left: 110, right: 20, top: 30, bottom: 20 },
+    xAxis: { type: "value" },
+    yAxis: { type: "category", data: sources.slice().reverse() },
+    series: [{ type: "bar", data: sources.map(function (k) { return d.sources[k]; }).reverse(),
+               itemStyle: { color: "#4a78b5" } }]
+  });
+
+  var terms = d.terms.slice(0, 15).reverse();
+  chart("chart-terms", {
+    title: { text: "Top terms", textStyle: { fontSize: 14 } },
+    tooltip: tooltip,
+    grid: { left: 90, right: 20, top: 30, bottom: 20 },
+    xAxis: { type: "value" },
+    yAxis: { type: "category", data: terms.map(function (t) { return t[0]; }) },
+    series: [{ type: "bar", data: terms.map(function (t) { return t[1]; }), itemStyle: { color: "#8a6bb8" } }]
+  });
+
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  document.body.setAttribute("data-charts-ready", String(charts.length));
+})();
