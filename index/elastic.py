@@ -63,6 +63,7 @@ T = TypeVar("T")
 
 BULK_CHUNK = 500  # mentions per bulk request
 MAX_READ_BATCH = 1000  # ids per lookup request
+MAX_BUCKETS_PER_REQUEST = 20_000  # count_buckets slices its window to stay under this
 TOP_TERMS_SAMPLE = 2_000  # newest mentions segmented per top_terms call (as on SQLite)
 _PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,100}$")
 # unchanged parts of a mention that care staff own; a re-crawl never overwrites them
@@ -610,37 +611,61 @@ class ElasticStore(Store):
         interval_seconds: int,
         brand: str | None = None,
     ) -> list[Bucket]:
+        """One date_histogram per (brand, sentiment). Long windows with fine intervals
+        are asked for in slices that end on interval boundaries, so no request comes near
+        the cluster's ``search.max_buckets`` (65,536 by default): 28 days of hourly
+        buckets for 20 brands and 4 sentiment values would already be 53,760."""
         if interval_seconds <= 0:
             raise StoreError("interval_seconds must be positive")
+        since, until = as_utc(since), as_utc(until)
+        brands = 1 if brand else self._distinct_brands(since, until)
+        per_request = max(1, MAX_BUCKETS_PER_REQUEST // (4 * max(brands, 1)))  # intervals
+        out: list[Bucket] = []
+        start = since
+        while start < until:
+            first = int(start.timestamp()) // interval_seconds * interval_seconds
+            end = min(until, datetime.fromtimestamp(first + per_request * interval_seconds, UTC))
+            out += self._bucket_slice(start, end, interval_seconds, brand)
+            start = end
+        out.sort(key=lambda x: (x.start, x.brand, x.sentiment))
+        return out
+
+    def _distinct_brands(self, since: datetime, until: datetime) -> int:
+        response = self.es.search(
+            index=self.alias,
+            size=0,
+            query={"bool": {"filter": self._window(since, until, None)}},
+            aggs={"brands": {"cardinality": {"field": "brand_names"}}},
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        return int(response["aggregations"]["brands"]["value"] or 0)
+
+    def _bucket_slice(
+        self, since: datetime, until: datetime, interval_seconds: int, brand: str | None
+    ) -> list[Bucket]:
         brands: dict[str, Any] = {"field": "brand_names", "size": 10_000}
         if brand:
             brands["include"] = [brand]
+        per_time = {
+            # approximate only beyond 3,000 distinct stories in one bucket
+            "stories": {"cardinality": {"field": "story", "precision_threshold": 3000}},
+            "reach": {"sum": {"field": "reach"}},
+        }
+        # fixed intervals are rounded from the Unix epoch
+        histogram = {
+            "field": "published_at",
+            "fixed_interval": f"{interval_seconds}s",
+            "min_doc_count": 1,
+        }
+        sentiment = {"terms": {"field": "sentiment_label", "size": 10}}
         aggs = {
             "brand": {
                 "terms": brands,
                 "aggs": {
                     "sentiment": {
-                        "terms": {"field": "sentiment_label", "size": 10},
-                        "aggs": {
-                            "time": {
-                                # fixed intervals are rounded from the Unix epoch
-                                "date_histogram": {
-                                    "field": "published_at",
-                                    "fixed_interval": f"{interval_seconds}s",
-                                    "min_doc_count": 1,
-                                },
-                                "aggs": {
-                                    # exact below 40,000 distinct stories per bucket
-                                    "stories": {
-                                        "cardinality": {
-                                            "field": "story",
-                                            "precision_threshold": 40_000,
-                                        }
-                                    },
-                                    "reach": {"sum": {"field": "reach"}},
-                                },
-                            }
-                        },
+                        **sentiment,
+                        "aggs": {"time": {"date_histogram": histogram, "aggs": per_time}},
                     }
                 },
             }
@@ -669,7 +694,6 @@ class ElasticStore(Store):
                             reach=int(t["reach"]["value"]),
                         )
                     )
-        out.sort(key=lambda x: (x.start, x.brand, x.sentiment))
         return out
 
     @_guarded

@@ -14,13 +14,13 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
 import pytest
 
-from index import StoreError, StoreUnavailable, open_store
+from index import StoreError, StoreUnavailable, elastic, open_store
 from index import es_mappings as maps
 from index.base import SearchRequest
 from index.elastic import ElasticStore
@@ -151,6 +151,26 @@ def test_a_call_of_many_bulk_requests_is_visible_when_it_returns(es_store: Elast
     result = es_store.upsert_mentions(batch)
     assert (result.new, result.unchanged) == (5, 2)
     assert es_store.search(SearchRequest(query="漏油", limit=1)).total == 7
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_count_buckets_slices_long_windows_without_changing_the_counts(
+    es_store: ElasticStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    mentions = []
+    for i in range(40):
+        names = ["极光汽车", "星河手机"] if i % 3 == 0 else ["极光汽车"]
+        published = start + timedelta(minutes=37 * i)
+        mentions.append(mention(f"m{i}", published, brands=[{"brand": n} for n in names]))
+    es_store.upsert_mentions(mentions)
+    whole = es_store.count_buckets(start, start + timedelta(days=2), 3600)
+    monkeypatch.setattr(elastic, "MAX_BUCKETS_PER_REQUEST", 16)  # 2 intervals per request
+    sliced = es_store.count_buckets(start, start + timedelta(days=2), 3600)
+    assert sliced == whole
+    assert sum(b.count for b in whole) == 40 + 14
+    assert len({b.start for b in whole}) > 10
 
 
 # -- bulk errors ----------------------------------------------------------------------------
