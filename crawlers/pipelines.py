@@ -230,6 +230,7 @@ class StorePipeline(_Pipeline):
                 mark_ok(store, spider.source.name, now)
             self.stats.set_value("radar/completed", completed)
             summary = summarize(spider, self.stats.get_stats(), reason, now)
+            spider.summary = summary
             store.record_crawl_run(spider.source.name, summary)
         except StoreError as exc:
             logger.error("could not record the end of the run: %s", exc)

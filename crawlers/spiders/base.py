@@ -76,6 +76,7 @@ class RadarSpider(scrapy.Spider):
         self.block: Block | None = None
         self.cookies: dict[str, str] = {}
         self.headers: dict[str, str] = {}
+        self.summary: dict[str, Any] | None = None  # set when the run ends
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

@@ -70,7 +70,10 @@ class FeedSpider(RadarSpider):
                 skipped += 1
                 continue
             if needs_article and self.source.fetch_articles and item.mention.url:
-                request = self.request(item.mention.url, self.parse_article, item=item)
+                # dont_filter: two entries may link the same page, each needs its item
+                request = self.request(
+                    item.mention.url, self.parse_article, item=item, dont_filter=True
+                )
                 yield request.replace(errback=self.article_failed)
             else:
                 yield item

@@ -1,0 +1,3 @@
+from tests.crawlers.mockserver.server import main
+
+main()
