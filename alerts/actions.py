@@ -1,0 +1,164 @@
+"""What people do with a case: THE one code path for Slack buttons and the web UI.
+
+Each action checks the transition, updates the Case, appends a CaseEvent and queues
+the Slack thread update. Invalid transitions raise ``ActionError`` naming the problem.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from alerts import messages
+from alerts.timeline import record
+from index.base import Store
+from index.models import Case, CaseEvent, CaseStatus, utcnow
+
+ACTIVE = (CaseStatus.open, CaseStatus.acknowledged)
+DEFAULT_UPDATE_EVERY = 86400.0  # the engine stores the configured one in case.trigger
+
+
+class ActionError(ValueError):
+    """The action is not possible (unknown case, wrong status, missing input)."""
+
+
+def _case(store: Store, case_id: str) -> Case:
+    case = store.get_case(case_id)
+    if case is None:
+        raise ActionError(f"no case {case_id!r}")
+    return case
+
+
+def _user(user: str) -> str:
+    if not user or not user.strip():
+        raise ActionError("user: who is acting must be given")
+    return user.strip()
+
+
+def _save(store: Store, case: Case, now: datetime) -> None:
+    case.updated_at = now
+    store.save_case(case)
+
+
+def acknowledge(store: Store, case_id: str, user: str, now: datetime | None = None) -> CaseEvent:
+    now = now or utcnow()
+    user = _user(user)
+    case = _case(store, case_id)
+    if case.status == CaseStatus.acknowledged:
+        raise ActionError(f"case {case_id} was already acknowledged by {case.acknowledged_by}")
+    if case.status != CaseStatus.open:
+        raise ActionError(
+            f"case {case_id} is {case.status.value}: only an open case can be acknowledged"
+        )
+    case.status = CaseStatus.acknowledged
+    case.acknowledged_at, case.acknowledged_by = now, user
+    case.ack_due_at = None
+    _save(store, case, now)
+    return record(
+        store, case_id, "acknowledged", now, actor=user, text=f"✅ Acknowledged by {user}"
+    )
+
+
+def assign(
+    store: Store, case_id: str, user: str, assignee: str, now: datetime | None = None
+) -> CaseEvent:
+    now = now or utcnow()
+    user = _user(user)
+    if not assignee or not assignee.strip():
+        raise ActionError("assignee: must be given")
+    case = _case(store, case_id)
+    if case.status not in ACTIVE:
+        raise ActionError(
+            f"case {case_id} is {case.status.value}: only an open or "
+            "acknowledged case can be assigned"
+        )
+    case.assignee = assignee.strip()
+    _save(store, case, now)
+    return record(
+        store,
+        case_id,
+        "assigned",
+        now,
+        actor=user,
+        text=f"👤 Assigned to {case.assignee} by {user}",
+        data={"assignee": case.assignee},
+    )
+
+
+def add_note(
+    store: Store, case_id: str, user: str, text: str, now: datetime | None = None
+) -> CaseEvent:
+    """A note is an update: it also resets the daily-update reminder."""
+    now = now or utcnow()
+    user = _user(user)
+    if not text or not text.strip():
+        raise ActionError("text: a note cannot be empty")
+    case = _case(store, case_id)
+    if case.status == CaseStatus.closed:
+        raise ActionError(f"case {case_id} is closed: notes cannot be added")
+    if case.status in ACTIVE:
+        every = float(case.trigger.get("update_every", DEFAULT_UPDATE_EVERY))
+        case.update_due_at = now + timedelta(seconds=every)
+    _save(store, case, now)
+    return record(
+        store,
+        case_id,
+        "note",
+        now,
+        actor=user,
+        text=text.strip(),
+        thread_text=f"📝 *{messages.escape(user)}*: {messages.escape(text.strip())}",
+    )
+
+
+def resolve(store: Store, case_id: str, user: str, now: datetime | None = None) -> CaseEvent:
+    now = now or utcnow()
+    user = _user(user)
+    case = _case(store, case_id)
+    if case.status not in ACTIVE:
+        raise ActionError(
+            f"case {case_id} is {case.status.value}: only an open or "
+            "acknowledged case can be resolved"
+        )
+    case.status = CaseStatus.resolved
+    case.resolved_at = now
+    case.ack_due_at = case.update_due_at = None
+    _save(store, case, now)
+    return record(store, case_id, "resolved", now, actor=user, text=f"☑️ Resolved by {user}")
+
+
+def close(store: Store, case_id: str, user: str, now: datetime | None = None) -> CaseEvent:
+    now = now or utcnow()
+    user = _user(user)
+    case = _case(store, case_id)
+    if case.status != CaseStatus.resolved:
+        raise ActionError(f"case {case_id} is {case.status.value}: resolve it before closing")
+    case.status = CaseStatus.closed
+    case.closed_at = now
+    _save(store, case, now)
+    return record(store, case_id, "closed", now, actor=user, text=f"Closed by {user}")
+
+
+def attach_mention(
+    store: Store, case_id: str, user: str, mention_id: str, now: datetime | None = None
+) -> CaseEvent:
+    now = now or utcnow()
+    user = _user(user)
+    case = _case(store, case_id)
+    if case.status == CaseStatus.closed:
+        raise ActionError(f"case {case_id} is closed: evidence cannot be added")
+    mention = store.get_mention(mention_id)
+    if mention is None:
+        raise ActionError(f"mention_id: no mention {mention_id!r}")
+    if mention_id in case.evidence:
+        raise ActionError(f"mention {mention_id} is already evidence of case {case_id}")
+    case.evidence = [mention_id, *case.evidence]
+    _save(store, case, now)
+    return record(
+        store,
+        case_id,
+        "evidence",
+        now,
+        actor=user,
+        text=f"📎 {user} attached {mention.url or mention_id}",
+        data={"mention_id": mention_id},
+    )

@@ -1,0 +1,261 @@
+"""Recent activity per brand, kept in memory and fed mention by mention.
+
+The rules look at minutes and hours, never at 14 days of raw mentions: the engine feeds
+each new mention once (live: pulled from the Store; replay: as it is written) and the
+rules read these running counts. Counting is by story (dedupe cluster): a story counts
+once, in the minute it first appears (for negatives: first appears negative), so a
+repost storm is one story with its reach and a surge measures what is new.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from index.models import Mention, SentimentLabel
+
+
+@dataclass(slots=True)
+class Fact:
+    """What the rules need to know of one mention, for one of its brands."""
+
+    id: str
+    minute: int  # epoch minute of published_at
+    cluster: str
+    repost: bool
+    scored: bool
+    negative: bool
+    negativity: float  # 1 - sentiment score
+    followers: int
+    reposts: int
+    reach: int
+    age_hours: float  # published → crawled, for repost velocity
+    signals: tuple[str, ...]
+    author: str
+    url: str
+    text: str
+
+    @property
+    def weight(self) -> float:
+        """Evidence rank: negativity times the order of magnitude of the reach."""
+        return self.negativity * (1.0 + math.log10(1 + self.reach))
+
+
+@dataclass(slots=True)
+class Story:
+    cluster: str
+    first_minute: int
+    last_minute: int
+    negative: bool = False
+    minutes: deque[int] = field(default_factory=deque)  # one entry per mention, recent hour
+    mentions: int = 0
+    max_reposts: int = 0
+    max_age_hours: float = 0.0
+    top: Fact | None = None  # the mention with the widest reach
+
+    def reposts_per_hour(self, end_minute: int) -> float:
+        """Observed copies in the last hour, or the reported repost count spread over
+        the post's age (at least an hour), whichever is larger."""
+        while self.minutes and self.minutes[0] < end_minute - 60:
+            self.minutes.popleft()
+        observed = max(0, len(self.minutes) - (1 if self.first_minute >= end_minute - 60 else 0))
+        reported = self.max_reposts / max(1.0, self.max_age_hours)
+        return max(float(observed), reported)
+
+
+class BrandActivity:
+    """Running counts for one brand (see the module docstring)."""
+
+    def __init__(self, brand: str, retention_minutes: int, story_minutes: int = 72 * 60):
+        self.brand = brand
+        self.retention = retention_minutes
+        self.story_retention = story_minutes
+        self.negative_new: dict[int, int] = {}  # minute -> new negative stories
+        self.total_new: dict[int, int] = {}  # minute -> new stories (scored)
+        self.negative_reach: dict[int, int] = {}  # minute -> reach of negative mentions
+        self.hour_negative: dict[int, int] = {}
+        self.hour_total: dict[int, int] = {}
+        self.negative_seen: dict[str, int] = {}  # cluster -> minute first seen negative
+        self.total_seen: dict[str, int] = {}
+        self.stories: dict[str, Story] = {}
+        # both kept sorted by minute (late arrivals are inserted in place)
+        self.recent_negative: list[Fact] = []
+        self.touches: list[tuple[int, str]] = []  # (minute, cluster) per mention
+        self.last_minute = -1
+        # a week of hourly counts of negative mentions, and of those carrying risk signals
+        self.week_negative: dict[int, int] = {}
+        self.week_signals: dict[int, int] = {}
+
+    def add(self, fact: Fact) -> None:
+        m, h = fact.minute, fact.minute // 60
+        self.last_minute = max(self.last_minute, m)
+        story = self.stories.get(fact.cluster)
+        if story is None:
+            story = self.stories[fact.cluster] = Story(fact.cluster, m, m)
+        story.last_minute = max(story.last_minute, m)
+        story.mentions += 1
+        story.minutes.append(m)
+        story.max_reposts = max(story.max_reposts, fact.reposts)
+        story.max_age_hours = max(story.max_age_hours, fact.age_hours)
+        if story.top is None or fact.reach > story.top.reach:
+            story.top = fact
+        bisect.insort(self.touches, (m, fact.cluster))
+        if fact.scored and fact.cluster not in self.total_seen:
+            self.total_seen[fact.cluster] = m
+            self.total_new[m] = self.total_new.get(m, 0) + 1
+            self.hour_total[h] = self.hour_total.get(h, 0) + 1
+        if not fact.negative:
+            return
+        story.negative = True
+        self.week_negative[h] = self.week_negative.get(h, 0) + 1
+        if fact.signals:
+            self.week_signals[h] = self.week_signals.get(h, 0) + 1
+        bisect.insort(self.recent_negative, fact, key=lambda f: f.minute)
+        self.negative_reach[m] = self.negative_reach.get(m, 0) + fact.reach
+        if fact.cluster not in self.negative_seen:
+            self.negative_seen[fact.cluster] = m
+            self.negative_new[m] = self.negative_new.get(m, 0) + 1
+            self.hour_negative[h] = self.hour_negative.get(h, 0) + 1
+
+    # -- reading -----------------------------------------------------------------------
+    def count(self, start_minute: int, end_minute: int, negative: bool = True) -> int:
+        """New stories in the minutes [start, end)."""
+        series = self.negative_new if negative else self.total_new
+        if end_minute - start_minute > 180:
+            hours = self.hour_negative if negative else self.hour_total
+            first_full = -(-start_minute // 60)
+            last_full = end_minute // 60
+            total = sum(series.get(m, 0) for m in range(start_minute, first_full * 60))
+            total += sum(hours.get(h, 0) for h in range(first_full, last_full))
+            total += sum(series.get(m, 0) for m in range(last_full * 60, end_minute))
+            return total
+        return sum(series.get(m, 0) for m in range(start_minute, end_minute))
+
+    def signal_share(self, prior: float = 0.05, weight: float = 20.0) -> float:
+        """Share of negative mentions carrying risk signals over the last week seen,
+        shrunk toward ``prior`` with ``weight`` pseudo-mentions."""
+        negative = sum(self.week_negative.values())
+        signals = sum(self.week_signals.values())
+        return (signals + prior * weight) / (negative + weight)
+
+    def hour_count(self, hour: int, negative: bool = True) -> int:
+        return (self.hour_negative if negative else self.hour_total).get(hour, 0)
+
+    def reach(self, start_minute: int, end_minute: int) -> int:
+        return sum(self.negative_reach.get(m, 0) for m in range(start_minute, end_minute))
+
+    def negative_facts(self, start_minute: int, end_minute: int) -> list[Fact]:
+        key = _minute_of
+        lo = bisect.bisect_left(self.recent_negative, start_minute, key=key)
+        hi = bisect.bisect_left(self.recent_negative, end_minute, key=key)
+        return self.recent_negative[lo:hi]
+
+    def touched_stories(self, start_minute: int, end_minute: int) -> list[Story]:
+        """Stories with a mention in the window."""
+        lo = bisect.bisect_left(self.touches, (start_minute, ""))
+        hi = bisect.bisect_left(self.touches, (end_minute, ""))
+        clusters = {c for _, c in self.touches[lo:hi]}
+        return [self.stories[c] for c in sorted(clusters) if c in self.stories]
+
+    def evidence(self, start_minute: int, end_minute: int, size: int) -> list[Fact]:
+        """The most important negative mentions of the window, one per story."""
+        best: dict[str, Fact] = {}
+        for f in self.negative_facts(start_minute, end_minute):
+            cur = best.get(f.cluster)
+            if cur is None or f.weight > cur.weight:
+                best[f.cluster] = f
+        return sorted(best.values(), key=lambda f: (-f.weight, f.id))[:size]
+
+    def prune(self, end_minute: int) -> None:
+        cutoff = end_minute - self.retention
+        for series in (self.negative_new, self.total_new, self.negative_reach):
+            for m in [m for m in series if m < cutoff]:
+                del series[m]
+        for hours in (self.hour_negative, self.hour_total):
+            for h in [h for h in hours if h < cutoff // 60]:
+                del hours[h]
+        del self.recent_negative[: bisect.bisect_left(self.recent_negative, cutoff, key=_minute_of)]
+        del self.touches[: bisect.bisect_left(self.touches, (cutoff, ""))]
+        week = end_minute // 60 - 7 * 24
+        for hours in (self.week_negative, self.week_signals):
+            for h in [h for h in hours if h < week]:
+                del hours[h]
+        story_cutoff = end_minute - self.story_retention
+        for seen in (self.negative_seen, self.total_seen):
+            for c in [c for c, m in seen.items() if m < story_cutoff]:
+                del seen[c]
+        for c in [c for c, s in self.stories.items() if s.last_minute < cutoff]:
+            del self.stories[c]
+
+
+def _minute_of(fact: Fact) -> int:
+    return fact.minute
+
+
+def facts_of(mention: Mention) -> Iterable[tuple[str, Fact]]:
+    """(brand, fact) for each brand the mention matched."""
+    sentiment = mention.sentiment
+    published = mention.published_at
+    age = max(0.0, (mention.crawled_at - published).total_seconds() / 3600)
+    fact_args = dict(
+        id=mention.id,
+        minute=int(published.timestamp() // 60),
+        cluster=mention.cluster_id or mention.repost_of or mention.id,
+        repost=mention.repost_of is not None,
+        scored=sentiment is not None,
+        negative=sentiment is not None and sentiment.label == SentimentLabel.negative,
+        negativity=1.0 - sentiment.score if sentiment is not None else 0.0,
+        followers=mention.author.followers,
+        reposts=mention.engagement.reposts,
+        reach=mention.reach,
+        age_hours=age,
+        signals=tuple(mention.risk_signals),
+        author=mention.author.name or mention.author.id,
+        url=mention.url,
+        text=(mention.title + " " + mention.text).strip()[:300],
+    )
+    for brand in dict.fromkeys(mention.brand_names):
+        yield brand, Fact(**fact_args)  # type: ignore[arg-type]
+
+
+class Activity:
+    """Every brand's running counts, plus which brands changed since the last look."""
+
+    def __init__(self, retention_minutes: int):
+        self.retention = retention_minutes
+        self.brands: dict[str, BrandActivity] = {}
+        self.changed: set[str] = set()
+        self._seen: dict[str, int] = {}  # mention id -> minute, to feed each mention once
+
+    def brand(self, name: str) -> BrandActivity:
+        act = self.brands.get(name)
+        if act is None:
+            act = self.brands[name] = BrandActivity(name, self.retention)
+        return act
+
+    def feed(self, mentions: Iterable[Mention]) -> int:
+        """Add mentions not fed before; returns how many were new."""
+        fed = 0
+        for mention in mentions:
+            if mention.id in self._seen:
+                continue
+            self._seen[mention.id] = int(mention.published_at.timestamp() // 60)
+            fed += 1
+            for brand, fact in facts_of(mention):
+                self.brand(brand).add(fact)
+                self.changed.add(brand)
+        return fed
+
+    def take_changed(self) -> set[str]:
+        changed, self.changed = self.changed, set()
+        return changed
+
+    def prune(self, end_minute: int) -> None:
+        for act in self.brands.values():
+            act.prune(end_minute)
+        cutoff = end_minute - 72 * 60
+        if len(self._seen) > 50_000:
+            self._seen = {k: m for k, m in self._seen.items() if m >= cutoff}

@@ -1,0 +1,326 @@
+"""Crisis cases from the engine's side: a firing rule opens a case for the brand or
+updates the open one (never a second case for the same surge), raises severity,
+merges evidence, proposes resolution when calm, escalates when nobody acknowledges."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from alerts import messages, outbox
+from alerts.activity import Fact
+from alerts.routing import case_channel, case_url, ladder_step, mention_markup
+from alerts.rules.base import Finding
+from alerts.severity import RANK, more_severe, severity_of
+from alerts.timeline import record
+from config.schema import RadarConfig
+from index.base import Store
+from index.models import Case, CaseEvent, CaseStatus, Severity
+
+ACTIVE = [CaseStatus.open.value, CaseStatus.acknowledged.value]
+
+
+def case_id_for(brand: str, now: datetime) -> str:
+    digest = hashlib.sha1(f"{brand}|{now.isoformat()}".encode()).hexdigest()[:6]
+    return f"c{now:%Y%m%d-%H%M}-{digest}"
+
+
+def _figures(findings: list[Finding]) -> dict[str, Any]:
+    return {f.rule: {"summary": f.summary, "key": f.key, **f.figures} for f in findings}
+
+
+def _peak(findings: list[Finding]) -> dict[str, float]:
+    stories = max((int(f.figures.get("stories", 0)) for f in findings), default=0)
+    return {
+        "stories": stories,
+        "ratio": round(max((f.ratio for f in findings), default=0), 2),
+        "reach": max((f.reach for f in findings), default=0),
+    }
+
+
+def _merge_evidence(case: Case, facts: list[Fact], size: int) -> None:
+    weights: dict[str, float] = dict(case.trigger.get("evidence_weight", {}))
+    for f in facts:
+        weights[f.id] = max(weights.get(f.id, 0.0), round(f.weight, 4))
+    manual = [i for i in case.evidence if i not in weights]  # attached by people: keep first
+    ranked = sorted(weights, key=lambda i: (-weights[i], i))[:size]
+    case.evidence = manual + ranked
+    case.trigger["evidence_weight"] = {i: weights[i] for i in ranked}
+
+
+class CaseManager:
+    def __init__(self, config: RadarConfig, store: Store):
+        self.config = config
+        self.store = store
+
+    def active_cases(self) -> dict[str, Case]:
+        """brand -> its open or acknowledged case (the newest if, unexpectedly, several)."""
+        out: dict[str, Case] = {}
+        for case in self.store.list_cases(status=ACTIVE, limit=1000):
+            out.setdefault(case.brand, case)
+        return out
+
+    def _deadline(self, severity: Severity) -> timedelta:
+        return timedelta(seconds=getattr(self.config.alerts.ack_deadline, severity.value))
+
+    # -- rules fired --------------------------------------------------------------------
+    def apply(
+        self, brand: str, findings: list[Finding], now: datetime, active: Case | None
+    ) -> list[CaseEvent]:
+        if active is None:
+            recent = self._recently_resolved(brand, now)
+            if recent is not None:
+                return self._reopen(recent, findings, now)
+            return self._open(brand, findings, now)
+        return self._update(active, findings, now)
+
+    def _recently_resolved(self, brand: str, now: datetime) -> Case | None:
+        window = timedelta(seconds=self.config.alerts.reopen_within)
+        for case in self.store.list_cases(status=["resolved"], brand=brand, limit=1):
+            if case.resolved_at and now - case.resolved_at <= window:
+                return case
+        return None
+
+    def _open(self, brand: str, findings: list[Finding], now: datetime) -> list[CaseEvent]:
+        cfg = self.config.alerts
+        severity = severity_of(findings, cfg.severity)
+        main = findings[0]
+        case = Case(
+            id=case_id_for(brand, now),
+            brand=brand,
+            rule=main.rule,
+            severity=severity,
+            opened_at=now,
+            updated_at=now,
+            ack_due_at=now + self._deadline(severity),
+            update_due_at=now + timedelta(seconds=cfg.update_every),
+        )
+        case.title = f"{messages.case_title(case)} — {main.summary}"[:200]
+        case.trigger = {
+            "rules": _figures(findings),
+            "peak": _peak(findings),
+            "first_fired_at": now.isoformat(),
+            "last_fired_at": now.isoformat(),
+            "notified": {
+                **_peak(findings),
+                "at": now.isoformat(),
+                "severity": severity.value,
+                "keys": sorted({f.key for f in findings}),
+            },
+            "update_every": cfg.update_every,
+        }
+        facts = [f for finding in findings for f in finding.evidence]
+        _merge_evidence(case, facts, cfg.evidence_size)
+        self.store.save_case(case)
+        self._queue_case_message(case, findings, facts, now)
+        event = record(
+            self.store,
+            case.id,
+            "alerted",
+            now,
+            text=f"{severity.value} {main.summary}",
+            data={
+                "severity": severity.value,
+                "rules": _figures(findings),
+                "evidence": case.evidence,
+            },
+            notify=False,
+        )
+        return [event]
+
+    def _queue_case_message(
+        self, case: Case, findings: list[Finding], facts: list[Fact], now: datetime
+    ) -> None:
+        slack = self.config.slack
+        step = ladder_step(slack, 0)
+        seen: set[str] = set()
+        evidence = sorted(
+            (f for f in facts if not (f.cluster in seen or seen.add(f.cluster))),
+            key=lambda f: -f.weight,
+        )
+        payload = messages.case_message(
+            case,
+            findings,
+            evidence,
+            case_url(self.config, case.id),
+            mentions=mention_markup(step.mention) if step else "",
+        )
+        channel = case_channel(slack, case.brand, case.severity.value)
+        outbox.enqueue(
+            self.store, outbox.alert_key(case.id), channel, payload, now, case_id=case.id
+        )
+
+    def _reopen(self, case: Case, findings: list[Finding], now: datetime) -> list[CaseEvent]:
+        cfg = self.config.alerts
+        severity = more_severe(case.severity, severity_of(findings, cfg.severity))
+        case.status, case.severity = CaseStatus.open, severity
+        case.resolved_at = None
+        case.acknowledged_at = case.acknowledged_by = None
+        case.escalation_level = 0
+        case.ack_due_at = now + self._deadline(severity)
+        case.update_due_at = now + timedelta(seconds=cfg.update_every)
+        case.trigger.update(
+            {
+                "rules": _figures(findings),
+                "peak": _peak(findings),
+                "last_fired_at": now.isoformat(),
+                "resolution_proposed_at": None,
+                "notified": {
+                    **_peak(findings),
+                    "at": now.isoformat(),
+                    "severity": severity.value,
+                    "keys": sorted({f.key for f in findings}),
+                },
+            }
+        )
+        _merge_evidence(case, [f for x in findings for f in x.evidence], cfg.evidence_size)
+        case.updated_at = now
+        self.store.save_case(case)
+        text = f"Reopened ({severity.value}): " + "; ".join(f.summary for f in findings)
+        return [
+            record(
+                self.store,
+                case.id,
+                "reopened",
+                now,
+                text=text,
+                broadcast=True,
+                data={"severity": severity.value, "rules": _figures(findings)},
+            )
+        ]
+
+    def _update(self, case: Case, findings: list[Finding], now: datetime) -> list[CaseEvent]:
+        cfg = self.config.alerts
+        trig = case.trigger
+        events: list[CaseEvent] = []
+        old_severity = case.severity
+        new_severity = more_severe(old_severity, severity_of(findings, cfg.severity))
+        peak = dict(trig.get("peak", {}))
+        for k, v in _peak(findings).items():
+            peak[k] = max(peak.get(k, 0), v)
+        rules = dict(trig.get("rules", {}))
+        rules.update(_figures(findings))
+        trig.update({"rules": rules, "peak": peak, "last_fired_at": now.isoformat()})
+        _merge_evidence(case, [f for x in findings for f in x.evidence], cfg.evidence_size)
+        reasons = []
+        if trig.get("resolution_proposed_at"):
+            trig["resolution_proposed_at"] = None
+            reasons.append("activity resumed")
+        notified = dict(trig.get("notified", {}))
+        new_keys = sorted({f.key for f in findings} - set(notified.get("keys", [])))
+        if RANK[new_severity] < RANK[old_severity]:
+            case.severity = new_severity
+            reasons.append(f"severity raised {old_severity.value} → {new_severity.value}")
+            if case.status == CaseStatus.open:
+                due = now + self._deadline(new_severity)
+                case.ack_due_at = min(case.ack_due_at, due) if case.ack_due_at else due
+        if new_keys:
+            reasons.append("new: " + "; ".join(f.summary for f in findings if f.key in new_keys))
+        last_at = datetime.fromisoformat(notified["at"]) if notified.get("at") else case.opened_at
+        grown = any(
+            peak.get(k, 0) >= cfg.update_growth * max(1, notified.get(k, 0))
+            for k in ("stories", "reach")
+        )
+        if grown and (now - last_at).total_seconds() >= cfg.update_min_interval:
+            reasons.append("growing: " + "; ".join(f.summary for f in findings))
+        case.updated_at = now
+        if reasons:
+            trig["notified"] = {
+                **peak,
+                "at": now.isoformat(),
+                "severity": case.severity.value,
+                "keys": sorted(set(notified.get("keys", [])) | set(new_keys)),
+            }
+        self.store.save_case(case)
+        if reasons:
+            text = f"Update ({case.severity.value}): " + " · ".join(reasons)
+            events.append(
+                record(
+                    self.store,
+                    case.id,
+                    "updated",
+                    now,
+                    text=text,
+                    broadcast=case.severity != old_severity,
+                    data={
+                        "severity": case.severity.value,
+                        "rules": _figures(findings),
+                        "peak": peak,
+                    },
+                )
+            )
+        return events
+
+    # -- calm ---------------------------------------------------------------------------
+    def propose_resolution(self, case: Case, now: datetime, why: str) -> CaseEvent:
+        case.trigger["resolution_proposed_at"] = now.isoformat()
+        case.updated_at = now
+        self.store.save_case(case)
+        text = f"Calm: {why}. Resolution proposed — confirm with Resolve when done."
+        return record(self.store, case.id, "resolution_proposed", now, text=text)
+
+    # -- nobody acknowledged / daily update due --------------------------------------------
+    def escalate(self, case: Case, now: datetime) -> list[CaseEvent]:
+        slack = self.config.slack
+        level = case.escalation_level + 1
+        waited = _human(getattr(self.config.alerts.ack_deadline, case.severity.value))
+        ladder = slack.escalation
+        if ladder and level >= len(ladder):
+            case.ack_due_at = None  # top of the ladder reached: nothing further to do
+            self.store.save_case(case)
+            return []
+        if not ladder and level > 1:
+            case.ack_due_at = None
+            self.store.save_case(case)
+            return []
+        step = ladder_step(slack, level)
+        name = step.name if step else "everyone in the channel"
+        channel = step.channel if step else case_channel(slack, case.brand, case.severity.value)
+        mentions = mention_markup(step.mention if step else ["here"])
+        case.escalation_level = level
+        case.ack_due_at = now + self._deadline(case.severity) if step else None
+        case.updated_at = now
+        self.store.save_case(case)
+        outbox.enqueue(
+            self.store,
+            f"{case.id}:escalate:{level}",
+            channel,
+            messages.escalation_message(
+                case, name, mentions, case_url(self.config, case.id), waited
+            ),
+            now,
+            case_id=case.id,
+        )
+        return [
+            record(
+                self.store,
+                case.id,
+                "escalated",
+                now,
+                text=f"⏫ Not acknowledged within {waited}: escalated to {name}",
+                data={"level": level, "step": name, "channel": channel},
+            )
+        ]
+
+    def remind(self, case: Case, now: datetime) -> CaseEvent:
+        every = timedelta(seconds=self.config.alerts.update_every)
+        case.update_due_at = now + every
+        self.store.save_case(case)
+        who = case.assignee or case.acknowledged_by or "the duty officer"
+        return record(
+            self.store,
+            case.id,
+            "reminder",
+            now,
+            text=f"⏰ Update due: {who}, please post an update on this case "
+            f"(at least every {_human(every.total_seconds())}).",
+        )
+
+
+def _human(seconds: float) -> str:
+    if seconds % 86400 == 0:
+        return f"{int(seconds // 86400)} d"
+    if seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 60)} min"

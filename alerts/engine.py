@@ -1,0 +1,292 @@
+"""The alert engine: the same code runs live (every minute, from the scheduler) and in
+replay (at each simulated minute).
+
+Each ``evaluate(now)``: take in new mentions (live: pulled from the Store, including
+ones published up to ``alerts.late_arrival`` earlier; replay: handed over with
+``observe``), refresh the brands' seasonal baselines at each new hour (incrementally,
+from ``Store.count_buckets``), run the rules for brands that received data or have an
+active case, and open/update cases. Messages go through the durable outbox;
+``deliver_outbox`` sends them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from alerts import baseline, messages, outbox
+from alerts.activity import Activity
+from alerts.cases import CaseManager
+from alerts.notifiers import Notifier, notifier_from_config
+from alerts.rules import BRAND_RULES, BrandContext, Finding, source_health
+from config.schema import RadarConfig
+from index.base import SearchRequest, Store
+from index.models import Case, CaseEvent, CaseStatus, Mention, as_utc
+
+log = logging.getLogger(__name__)
+PAGE = 500
+
+
+def epoch_minute(at: datetime) -> int:
+    return int(as_utc(at).timestamp() // 60)
+
+
+def minute_start(minute: int) -> datetime:
+    from datetime import UTC
+
+    return datetime.fromtimestamp(minute * 60, UTC)
+
+
+class AlertEngine:
+    def __init__(
+        self,
+        config: RadarConfig,
+        store: Store,
+        notifier: Notifier | None = None,
+        *,
+        pull: bool = True,
+    ):
+        """``pull=False``: the caller hands new mentions to ``observe`` (replay) instead
+        of the engine reading them back from the Store."""
+        self.config = config
+        self.store = store
+        self.notifier = notifier or notifier_from_config(config)
+        self.pull = pull
+        a = config.alerts
+        retention = (
+            int(
+                max(
+                    a.surge.slow_climb_hours * 60,
+                    a.surge.window / 60,
+                    a.risk_signal.window / 60,
+                    60,
+                )
+            )
+            + 60
+        )
+        self.activity = Activity(retention)
+        self.cases = CaseManager(config, store)
+        self.histories: dict[str, baseline.HourlyHistory] = {}
+        self.profiles: dict[str, baseline.Profile] = {}
+        self._synced_hour: int | None = None
+        self._pulled_until: datetime | None = None
+        self._pruned_hour = -1
+        self.tz = config.timezone
+
+    # -- input ----------------------------------------------------------------------------
+    def observe(self, mentions: Iterable[Mention]) -> int:
+        """Hand over mentions just written to the Store (replay)."""
+        return self.activity.feed(mentions)
+
+    def _pull(self, now: datetime) -> None:
+        late = timedelta(seconds=self.config.alerts.late_arrival)
+        if self._pulled_until is None:
+            since = now - timedelta(minutes=self.activity.retention)
+        else:
+            since = self._pulled_until - late
+        offset, batch = 0, []
+        while True:
+            result = self.store.search(
+                SearchRequest(
+                    since=since,
+                    until=now,
+                    sort="time",
+                    offset=offset,
+                    limit=PAGE,
+                    facets=False,
+                    highlight=False,
+                )
+            )
+            batch.extend(h.mention for h in result.hits)
+            offset += len(result.hits)
+            if len(result.hits) < PAGE or offset >= result.total:
+                break
+        batch.sort(key=lambda m: (m.published_at, m.id))
+        self.activity.feed(batch)
+        self._pulled_until = now
+
+    # -- baselines ------------------------------------------------------------------------
+    def _sync_history(self, hour: int) -> None:
+        """Hourly counts of new stories per brand, refreshed when an hour closes."""
+        if self._synced_hour is not None and hour <= self._synced_hour:
+            return
+        days = self.config.alerts.surge.baseline_days
+        if self._synced_hour is None:
+            since_hour = hour - days * 24
+        else:
+            late = math.ceil(self.config.alerts.late_arrival / 3600) if self.pull else 0
+            since_hour = max(hour - days * 24, self._synced_hour - late)
+        buckets = self.store.count_buckets(
+            minute_start(since_hour * 60), minute_start(hour * 60), 3600
+        )
+        fresh: dict[str, dict[int, list[int]]] = {}
+        for b in buckets:
+            h = int(b.start.timestamp() // 3600)
+            row = fresh.setdefault(b.brand, {}).setdefault(h, [0, 0])
+            stories = b.stories or b.count
+            if b.sentiment == "negative":
+                row[0] += stories
+            if b.sentiment:
+                row[1] += stories
+        for brand in set(fresh) | set(self.histories):
+            hist = self.histories.setdefault(brand, baseline.HourlyHistory())
+            rows = fresh.get(brand, {})
+            for h in range(since_hour, hour):
+                neg, total = rows.get(h, (0, 0))
+                hist.add(h, neg, total)
+            hist.prune(hour - days * 24)
+        self._synced_hour = hour
+        for brand, hist in self.histories.items():
+            self.profiles[brand] = baseline.fit(
+                hist, hour, days, self.config.alerts.surge.prior_days, self.tz
+            )
+
+    def profile(self, brand: str) -> baseline.Profile:
+        prof = self.profiles.get(brand)
+        if prof is None:
+            prof = self.profiles[brand] = baseline.fit(
+                baseline.HourlyHistory(), 0, 1, self.config.alerts.surge.prior_days, self.tz
+            )
+        return prof
+
+    # -- evaluation -------------------------------------------------------------------------
+    def findings(self, brand: str, end_minute: int) -> list[Finding]:
+        ctx = BrandContext(
+            brand, self.activity.brand(brand), self.profile(brand), end_minute, self.config.alerts
+        )
+        return [f for rule in BRAND_RULES if (f := rule(ctx)) is not None]
+
+    def evaluate(self, now: datetime) -> list[CaseEvent]:
+        now = as_utc(now)
+        end = epoch_minute(now)
+        if self.pull:
+            self._pull(now)
+        self._sync_history(end // 60)
+        changed = self.activity.take_changed()
+        active = self.cases.active_cases()
+        events: list[CaseEvent] = []
+        for brand in sorted(changed | {b for b in active if not b.startswith("source:")}):
+            found = self.findings(brand, end)
+            case = active.get(brand)
+            if found:
+                events += self.cases.apply(brand, found, now, case)
+            elif case is not None:
+                events += self._maybe_calm(case, end, now)
+        events += self._source_health(now, active)
+        if end // 60 != self._pruned_hour:
+            self._pruned_hour = end // 60
+            self.activity.prune(end)
+        return events
+
+    def _source_health(self, now: datetime, active: dict[str, Case]) -> list[CaseEvent]:
+        sources = [s.name for s in self.config.sources if s.enabled]
+        found = source_health.evaluate(self.config.alerts, self.store, now, sources)
+        events: list[CaseEvent] = []
+        firing = {f.brand for f in found}
+        for f in found:
+            events += self.cases.apply(f.brand, [f], now, active.get(f.brand))
+        for brand, case in active.items():
+            if brand.startswith("source:") and brand not in firing:
+                events += self._maybe_calm(case, None, now)
+        return events
+
+    def _maybe_calm(self, case: Case, end: int | None, now: datetime) -> list[CaseEvent]:
+        """Propose resolution once nothing has fired for ``resolve_after_calm`` and the
+        brand's negative volume is back near its baseline."""
+        if case.trigger.get("resolution_proposed_at"):
+            return []
+        last = case.trigger.get("last_fired_at")
+        last_at = datetime.fromisoformat(last) if last else case.opened_at
+        calm_for = self.config.alerts.resolve_after_calm
+        if (now - last_at).total_seconds() < calm_for:
+            return []
+        if end is None:
+            why = f"source healthy again for {calm_for / 60:.0f} min"
+        else:
+            surge = self.config.alerts.surge
+            act, prof = self.activity.brand(case.brand), self.profile(case.brand)
+            count = act.count(end - 60, end)
+            expected = prof.expected(end - 60, end)
+            if count >= surge.min_stories and count > surge.calm_ratio * expected:
+                return []
+            why = (
+                f"no rule fired for {calm_for / 60:.0f} min; last hour {count} new negative "
+                f"stories vs {expected:.1f} expected"
+            )
+        return [self.cases.propose_resolution(case, now, why)]
+
+    def check_escalations(self, now: datetime) -> list[CaseEvent]:
+        """Escalate open cases past their acknowledge deadline; remind active cases whose
+        daily update is due."""
+        now = as_utc(now)
+        events: list[CaseEvent] = []
+        for case in self.cases.active_cases().values():
+            if case.status == CaseStatus.open and case.ack_due_at and now >= case.ack_due_at:
+                events += self.cases.escalate(case, now)
+            if case.update_due_at and now >= case.update_due_at:
+                events.append(self.cases.remind(case, now))
+        return events
+
+    def deliver_outbox(self, now: datetime) -> int:
+        return outbox.deliver(self.store, self.notifier, as_utc(now), self.config.slack)
+
+    def daily_digest(self, now: datetime) -> dict[str, Any]:
+        """Figures per brand for the last 24 h vs the 24 h before; queued to Slack once
+        per day (key ``digest:<date>``)."""
+        now = as_utc(now)
+        until = now.replace(minute=0, second=0, microsecond=0)
+        start = until - timedelta(days=2)
+        days: dict[str, list[dict[str, int]]] = {}
+        for b in self.store.count_buckets(start, until, 3600):
+            idx = 0 if b.start < until - timedelta(days=1) else 1
+            row = days.setdefault(
+                b.brand, [{"mentions": 0, "negative": 0, "stories": 0} for _ in range(2)]
+            )[idx]
+            row["mentions"] += b.count
+            row["stories"] += b.stories
+            if b.sentiment == "negative":
+                row["negative"] += b.count
+        active = self.store.list_cases(status=["open", "acknowledged"], limit=1000)
+        open_by_brand: dict[str, int] = {}
+        for c in active:
+            open_by_brand[c.brand] = open_by_brand.get(c.brand, 0) + 1
+        brands = [b.name for b in self.config.brands] + sorted(
+            set(days) - {b.name for b in self.config.brands}
+        )
+        out: dict[str, Any] = {
+            "since": (until - timedelta(days=1)).isoformat(),
+            "until": until.isoformat(),
+            "brands": {},
+        }
+        for brand in brands:
+            prev, cur = days.get(brand, [{"mentions": 0, "negative": 0, "stories": 0}] * 2)
+            change = (
+                (cur["negative"] - prev["negative"]) / prev["negative"]
+                if prev["negative"]
+                else None
+            )
+            out["brands"][brand] = {
+                **cur,
+                "negative_share": cur["negative"] / cur["mentions"] if cur["mentions"] else 0.0,
+                "previous": prev,
+                "negative_change": change,
+                "open_cases": open_by_brand.get(brand, 0),
+            }
+        out["open_cases"] = [
+            {
+                "id": c.id,
+                "brand": c.brand,
+                "severity": c.severity.value,
+                "status": c.status.value,
+                "title": c.title,
+            }
+            for c in active
+        ]
+        channel = self.config.slack.digest_channel or self.config.slack.default_channel
+        key = f"digest:{until:%Y-%m-%d}"
+        out["queued"] = outbox.enqueue(self.store, key, channel, messages.digest_message(out), now)
+        out["key"] = key
+        return out

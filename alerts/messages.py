@@ -1,0 +1,223 @@
+"""Slack Block Kit content of case messages, thread updates, escalations and digests.
+
+Crawled text is untrusted: everything taken from a post (text, author names) is escaped
+for Slack mrkdwn (``&``, ``<``, ``>``), so a post cannot inject links or @mentions, and
+link targets are restricted to http(s) URLs with the delimiters percent-encoded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from alerts.activity import Fact
+from alerts.rules.base import Finding
+from index.models import Case
+
+SEVERITY_MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡"}
+RULE_TITLE = {
+    "negative_surge": "Negative surge",
+    "high_reach": "High-reach post",
+    "risk_signal": "Risk signals",
+    "source_health": "Source health",
+}
+MAX_SECTION = 2900  # Slack refuses section text over 3000 characters
+
+
+def escape(text: str) -> str:
+    """Escape text for Slack mrkdwn (the three characters Slack asks to escape)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def safe_url(url: str) -> str | None:
+    if not url.startswith(("http://", "https://")):
+        return None
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
+def link(url: str, label: str) -> str:
+    label = escape(label.replace("|", "¦").replace("\n", " "))
+    target = safe_url(url)
+    return f"<{target}|{label}>" if target else label
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def evidence_lines(facts: list[Fact], limit: int = 5) -> list[str]:
+    lines = []
+    for f in facts[:limit]:
+        who = escape(_clip(f.author, 30)) if f.author else "unknown author"
+        reach = f"{f.followers:,} followers" + (f", {f.reposts:,} reposts" if f.reposts else "")
+        signals = f" · ⚠ {', '.join(f.signals)}" if f.signals else ""
+        lines.append(f"• {link(f.url, _clip(f.text, 80))} — {who} ({reach}){signals}")
+    return lines
+
+
+def case_title(case: Case) -> str:
+    return f"{case.brand}: {RULE_TITLE.get(case.rule, case.rule)}"
+
+
+def _fmt(at: datetime | None) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC" if at else "—"
+
+
+def case_message(
+    case: Case,
+    findings: list[Finding],
+    evidence: list[Fact],
+    case_url: str,
+    mentions: str = "",
+) -> dict[str, Any]:
+    """The top-level message of a case: payload for the outbox."""
+    mark = SEVERITY_MARK.get(case.severity, "")
+    header = _clip(f"{mark} {case.severity} · {case_title(case)}", 150)
+    fired = "\n".join(
+        f"• *{RULE_TITLE.get(f.rule, f.rule)}*: {escape(f.summary)}" for f in findings
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": _clip(f"*What fired*\n{fired}", MAX_SECTION)},
+        },
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Brand*\n{escape(case.brand)}"},
+                {"type": "mrkdwn", "text": f"*Severity*\n{case.severity}"},
+                {"type": "mrkdwn", "text": f"*Opened*\n{_fmt(case.opened_at)}"},
+                {"type": "mrkdwn", "text": f"*Acknowledge by*\n{_fmt(case.ack_due_at)}"},
+            ],
+        },
+    ]
+    lines = evidence_lines(evidence)
+    if lines:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": _clip("*Top evidence*\n" + "\n".join(lines), MAX_SECTION),
+                },
+            }
+        )
+    context = f"Case `{case.id}` · {link(case_url, 'open the case page')}"
+    if mentions:
+        context += f" · {mentions}"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"case:{case.id}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "case_acknowledge",
+                    "style": "primary",
+                    "text": {"type": "plain_text", "text": "Acknowledge"},
+                    "value": case.id,
+                },
+                {
+                    "type": "button",
+                    "action_id": "case_resolve",
+                    "text": {"type": "plain_text", "text": "Resolve"},
+                    "value": case.id,
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": "Resolve this case?"},
+                        "text": {"type": "mrkdwn", "text": "Mark the case resolved."},
+                        "confirm": {"type": "plain_text", "text": "Resolve"},
+                        "deny": {"type": "plain_text", "text": "Cancel"},
+                    },
+                },
+                {
+                    "type": "button",
+                    "action_id": "case_open",
+                    "url": safe_url(case_url) or case_url,
+                    "text": {"type": "plain_text", "text": "Case page"},
+                },
+            ],
+        }
+    )
+    text = f"{case.severity} {case.brand}: " + "; ".join(f.summary for f in findings)
+    return {"kind": "case", "case_id": case.id, "text": escape(_clip(text, 300)), "blocks": blocks}
+
+
+def thread_message(case_id: str, text: str, broadcast: bool = False) -> dict[str, Any]:
+    """A reply in the case's thread. ``text`` is mrkdwn the caller has escaped."""
+    return {
+        "kind": "thread",
+        "case_id": case_id,
+        "text": text,
+        "broadcast": broadcast,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}}
+        ],
+    }
+
+
+def escalation_message(
+    case: Case, step_name: str, mentions: str, case_url: str, waited: str
+) -> dict[str, Any]:
+    text = (
+        f"{mentions + ' ' if mentions else ''}*Escalated to {escape(step_name)}*: "
+        f"{case.severity} case for *{escape(case.brand)}* not acknowledged within {waited}. "
+        f"{escape(case.title)} · {link(case_url, 'open the case page')}"
+    )
+    return {
+        "kind": "escalation",
+        "case_id": case.id,
+        "text": text,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}},
+            {
+                "type": "actions",
+                "block_id": f"case:{case.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "case_acknowledge",
+                        "style": "primary",
+                        "value": case.id,
+                        "text": {"type": "plain_text", "text": "Acknowledge"},
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def digest_message(digest: dict[str, Any]) -> dict[str, Any]:
+    lines = [f"*Daily digest* — 24 h to {digest['until']}"]
+    for brand, row in digest["brands"].items():
+        change = row.get("negative_change")
+        trend = f" ({change:+.0%} vs previous day)" if change is not None else ""
+        lines.append(
+            f"• *{escape(brand)}*: {row['mentions']:,} mentions, {row['negative']:,} negative "
+            f"({row['negative_share']:.0%}){trend}, open cases {row['open_cases']}"
+        )
+    text = "\n".join(lines)
+    return {
+        "kind": "digest",
+        "text": _clip(text, 3000),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}}
+        ],
+    }
+
+
+def plain(payload: dict[str, Any]) -> str:
+    """The content of a payload as plain lines (console notifier, case timeline)."""
+    out = []
+    for block in payload.get("blocks", []):
+        if "text" in block and isinstance(block["text"], dict):
+            out.append(block["text"]["text"])
+        for field in block.get("fields", []):
+            out.append(field["text"].replace("\n", ": ", 1))
+        for el in block.get("elements", []):
+            if el.get("type") == "mrkdwn":
+                out.append(el["text"])
+    return "\n".join(out) or str(payload.get("text", ""))

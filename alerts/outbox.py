@@ -1,0 +1,119 @@
+"""Durable notification outbox: every message goes through the Store and is delivered
+once per key (idempotent per case and step), retried with back-off, never dropped.
+
+Keys: ``<case>:alert`` (the case message), ``<case>:event:<seq>`` (a thread update for a
+timeline event), ``<case>:escalate:<level>``, ``digest:<date>``. A thread update waits
+until its case message has been delivered (it needs the message ts)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from alerts.messages import plain
+from alerts.notifiers.base import Notifier, RetryLater
+from config.alerting import SlackConfig
+from index.base import Notification, Store
+from index.models import CaseEvent
+
+log = logging.getLogger(__name__)
+
+
+def alert_key(case_id: str) -> str:
+    return f"{case_id}:alert"
+
+
+def enqueue(
+    store: Store,
+    key: str,
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+    case_id: str | None = None,
+) -> bool:
+    """Queue a message; False if this key was queued before (nothing changes)."""
+    return store.enqueue_notification(
+        Notification(
+            key=key,
+            channel=channel,
+            payload=payload,
+            case_id=case_id,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def backoff(attempts: int, config: SlackConfig) -> float:
+    """Seconds to wait after the ``attempts``-th failure: base·2^(n-1), capped."""
+    return min(config.retry_max, config.retry_base * 2 ** max(0, attempts - 1))
+
+
+def deliver(
+    store: Store, notifier: Notifier, now: datetime, config: SlackConfig, limit: int = 50
+) -> int:
+    """Send what is due; returns how many were delivered. A rate limit stops the run
+    (every later call would be refused too) and defers the rest by Retry-After."""
+    delivered = 0
+    for n in store.due_notifications(now, limit=limit):
+        channel, thread_ts = n.channel, None
+        if n.payload.get("kind") == "thread":
+            case = store.get_case(n.case_id) if n.case_id else None
+            thread_ts = case.slack.get("ts") if case else None
+            if case is None or not thread_ts:
+                root = store.get_notification(alert_key(n.case_id or ""))
+                wait = root.next_attempt_at if root and root.next_attempt_at else None
+                retry = max(wait or now, now + timedelta(seconds=config.retry_base))
+                store.mark_notification_failed(n.key, "waiting for the case message", retry)
+                continue
+            channel = case.slack.get("channel") or channel
+        try:
+            result = notifier.send(n, channel, thread_ts)
+        except RetryLater as exc:
+            retry_at = now + timedelta(seconds=exc.retry_after)
+            store.mark_notification_failed(n.key, str(exc), retry_at)
+            log.warning("outbox: %s deferred %gs: %s", n.key, exc.retry_after, exc)
+            break
+        except Exception as exc:  # network, timeout, Slack error: retry, never drop
+            wait = backoff(n.attempts + 1, config)
+            store.mark_notification_failed(
+                n.key, f"{type(exc).__name__}: {exc}"[:500], now + timedelta(seconds=wait)
+            )
+            log.warning(
+                "outbox: %s failed (attempt %d), retry in %gs: %s", n.key, n.attempts + 1, wait, exc
+            )
+            continue
+        store.mark_notification_delivered(n.key, now, result)
+        delivered += 1
+        _record(store, notifier, n, result, now)
+    return delivered
+
+
+def _record(
+    store: Store, notifier: Notifier, n: Notification, result: dict[str, Any], now: datetime
+) -> None:
+    if not n.case_id:
+        return
+    case = store.get_case(n.case_id)
+    if case is None:
+        return
+    if n.payload.get("kind") == "case" and not case.slack.get("ts"):
+        case.slack = {"channel": result.get("channel"), "ts": result.get("ts")}
+        store.save_case(case)
+    store.append_case_event(
+        CaseEvent(
+            case_id=n.case_id,
+            at=now,
+            kind="notified",
+            actor=notifier.name,
+            text=f"{n.payload.get('kind', 'message')} sent to {result.get('channel')}",
+            data={
+                "key": n.key,
+                "via": notifier.name,
+                "channel": result.get("channel"),
+                "ts": result.get("ts"),
+                "content": plain(n.payload)[:4000],
+            },
+        )
+    )

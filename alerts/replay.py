@@ -1,0 +1,364 @@
+"""Backtesting: feed timestamped mentions through the same store, dedupe, engine and
+rules in simulated time, and report every case event with its simulated time.
+
+Input: JSON lines, each with at least ``published_at`` (ISO 8601 or epoch seconds),
+``text`` and ``brand`` (a name) or ``brands`` (names or ``{"brand": …}``); optional
+``sentiment`` (a label, a 0..1 score or ``{"label", "score"}``), ``risk_signals``,
+author followers (``followers``, ``author_followers`` or ``author.followers``),
+``reposts`` (or ``engagement``), ``source``, ``id``, ``url``, ``author``, ``repost_of``.
+Missing sentiment or risk signals are computed with ``sentiment.analyze_batch``.
+A broken line is counted and skipped with its line number; the rest is replayed.
+
+Simulated time: at each minute boundary T the mentions published before T have been
+written to the store (dedupe assigns their stories) and the engine evaluates, then
+checks escalations — exactly the live cycle. With ``auto_resolve`` a proposed
+resolution is confirmed at once by the actor ``replay`` (nobody is there to click), so
+a later surge opens a new case instead of extending a weeks-old one.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from alerts import actions
+from alerts.engine import AlertEngine, epoch_minute, minute_start
+from alerts.notifiers import ConsoleNotifier
+from config.schema import RadarConfig
+from index import open_store
+from index.base import Store
+from index.dedupe import RecentStories, assign_story
+from index.models import CaseEvent, Mention
+
+REPORTED = {
+    "alerted",
+    "updated",
+    "reopened",
+    "escalated",
+    "resolution_proposed",
+    "resolved",
+    "reminder",
+}
+CHUNK = 5000
+
+
+class LineError(ValueError):
+    pass
+
+
+@dataclass
+class ReplayStats:
+    lines: int = 0
+    mentions: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)  # first ones, "line N: why"
+    ticks: int = 0
+    events: int = 0
+    cases: int = 0
+    seconds: float = 0.0
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "summary": True,
+            "lines": self.lines,
+            "mentions": self.mentions,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "ticks": self.ticks,
+            "events": self.events,
+            "cases": self.cases,
+            "seconds": round(self.seconds, 2),
+            "mentions_per_second": round(self.mentions / self.seconds, 1) if self.seconds else None,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+        }
+
+
+def _time(value: Any, name: str) -> datetime:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), UTC)
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise LineError(f"{name}: not an ISO 8601 time: {value[:40]!r}") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise LineError(f"{name}: required (ISO 8601 time or epoch seconds)")
+
+
+def _brands(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = obj.get("brands", obj.get("brand"))
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise LineError("brand/brands: required (a brand name or a list of them)")
+    out = []
+    for b in raw:
+        if isinstance(b, str) and b.strip():
+            out.append({"brand": b.strip()})
+        elif isinstance(b, dict) and isinstance(b.get("brand"), str):
+            out.append({"brand": b["brand"], "keywords": list(b.get("keywords", []))})
+        else:
+            raise LineError(f"brands: not a brand name: {b!r}"[:80])
+    return out
+
+
+def _sentiment(raw: Any, label_of: Callable[[float], str]) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        label = raw.strip().lower()
+        if label not in ("negative", "neutral", "positive"):
+            raise LineError(f"sentiment: expected negative/neutral/positive, got {raw!r}"[:80])
+        return {"label": label, "score": {"negative": 0.1, "neutral": 0.5, "positive": 0.9}[label]}
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if not 0 <= raw <= 1:
+            raise LineError(f"sentiment: a score must be within 0..1, got {raw}")
+        return {"score": float(raw), "label": label_of(float(raw))}
+    if isinstance(raw, dict):
+        score = raw.get("score")
+        label = raw.get("label")
+        if label is None and isinstance(score, int | float):
+            return _sentiment(float(score), label_of)
+        base = _sentiment(label, label_of)
+        if base and isinstance(score, int | float):
+            base["score"] = float(score)
+        return base
+    raise LineError(f"sentiment: expected a label, a score or an object, got {raw!r}"[:80])
+
+
+def _int(obj: dict[str, Any], *paths: str) -> int:
+    for path in paths:
+        node: Any = obj
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, int | float) and not isinstance(node, bool):
+            return max(0, int(node))
+    return 0
+
+
+def parse_line(obj: Any, n: int, label_of: Callable[[float], str]) -> dict[str, Any]:
+    """One input object → the fields of a Mention (sentiment may still be missing)."""
+    if not isinstance(obj, dict):
+        raise LineError("expected a JSON object")
+    published = _time(obj.get("published_at"), "published_at")
+    text = obj.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise LineError("text: required (a non-empty string)")
+    source = str(obj.get("source") or "replay")
+    native = str(obj.get("id") or f"line{n}")
+    mid = native if ":" in native.strip(":") else f"{source}:{native}"
+    author = obj.get("author")
+    author_doc = {"name": author} if isinstance(author, str) else {}
+    if isinstance(author, dict):
+        author_doc = {k: author[k] for k in ("id", "name", "verified") if k in author}
+    author_doc["followers"] = _int(obj, "followers", "author_followers", "author.followers")
+    signals = obj.get("risk_signals", obj.get("signals"))
+    doc: dict[str, Any] = {
+        "id": mid,
+        "source": source,
+        "source_kind": "demo",
+        "native_id": native,
+        "url": str(obj.get("url") or ""),
+        "title": str(obj.get("title") or ""),
+        "text": text,
+        "author": author_doc,
+        "published_at": published,
+        "crawled_at": _time(obj["crawled_at"], "crawled_at")
+        if obj.get("crawled_at")
+        else published,
+        "engagement": {
+            "reposts": _int(obj, "reposts", "engagement.reposts"),
+            "comments": _int(obj, "comments", "engagement.comments"),
+            "likes": _int(obj, "likes", "engagement.likes"),
+        },
+        "brands": _brands(obj),
+        "sentiment": _sentiment(obj.get("sentiment"), label_of),
+        "risk_signals": [str(s) for s in signals] if isinstance(signals, list) else None,
+        "repost_of": (
+            f"{source}:{obj['repost_of']}"
+            if ":" not in str(obj["repost_of"])
+            else str(obj["repost_of"])
+        )
+        if obj.get("repost_of")
+        else None,
+    }
+    return doc
+
+
+def read_lines(
+    lines: Iterable[str], stats: ReplayStats, label_of: Callable[[float], str]
+) -> list[dict[str, Any]]:
+    docs = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        stats.lines += 1
+        try:
+            docs.append(parse_line(json.loads(line), n, label_of))
+        except (json.JSONDecodeError, LineError) as exc:
+            stats.skipped += 1
+            if len(stats.errors) < 20:
+                stats.errors.append(f"line {n}: {exc}")
+    docs.sort(key=lambda d: (d["published_at"], d["id"]))
+    return docs
+
+
+def _complete(docs: list[dict[str, Any]], stats: ReplayStats) -> Iterator[Mention]:
+    """Fill missing sentiment/signals with the scorer (in batches), validate."""
+    from sentiment import analyze_batch
+
+    for i in range(0, len(docs), CHUNK):
+        chunk = docs[i : i + CHUNK]
+        todo = [d for d in chunk if d["sentiment"] is None or d["risk_signals"] is None]
+        if todo:
+            for d, a in zip(todo, analyze_batch([d["text"] for d in todo]), strict=True):
+                if d["sentiment"] is None:
+                    d["sentiment"] = {"score": a.score, "label": a.label}
+                    d["complaint_category"] = a.category
+                if d["risk_signals"] is None:
+                    d["risk_signals"] = list(a.signals)
+        for d in chunk:
+            try:
+                yield Mention.model_validate(d)
+            except ValidationError as exc:
+                stats.skipped += 1
+                if len(stats.errors) < 20:
+                    err = exc.errors()[0]
+                    where = ".".join(str(x) for x in err["loc"])
+                    stats.errors.append(f"id {d['id']}: {where}: {err['msg']}")
+
+
+def _label_of() -> Callable[[float], str]:
+    """Label of a bare score with the scorer's own thresholds (model loaded only if a
+    line gives a score without a label)."""
+    label: Callable[[float], str] | None = None
+
+    def of(score: float) -> str:
+        nonlocal label
+        if label is None:
+            from sentiment import get_model
+
+            label = get_model().label
+        return label(score)
+
+    return of
+
+
+def replay(
+    config: RadarConfig,
+    lines: Iterable[str],
+    on_event: Callable[[dict[str, Any]], None],
+    store: Store | None = None,
+    auto_resolve: bool = True,
+    tail: timedelta = timedelta(hours=2),
+) -> ReplayStats:
+    """Replay; ``on_event`` gets one dict per reported case event, in simulated order."""
+    stats = ReplayStats()
+    started = time.perf_counter()
+    docs = read_lines(lines, stats, _label_of())
+    with tempfile.TemporaryDirectory(prefix="radar-replay-") as tmp:
+        own = store is None
+        st = store or open_store(f"sqlite:///{Path(tmp) / 'replay.db'}")
+        try:
+            _run(config, st, docs, stats, on_event, auto_resolve, tail)
+        finally:
+            if own:
+                st.close()
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _run(
+    config: RadarConfig,
+    store: Store,
+    docs: list[dict[str, Any]],
+    stats: ReplayStats,
+    on_event: Callable[[dict[str, Any]], None],
+    auto_resolve: bool,
+    tail: timedelta,
+) -> None:
+    engine = AlertEngine(config, store, ConsoleNotifier(), pull=False)
+    recent = RecentStories()
+    pending: list[Mention] = []
+    tick: int | None = None
+    cases: set[str] = set()
+
+    observed = 0
+
+    def flush(to_store: bool) -> None:
+        # the engine sees each minute's mentions at once; the store gets them in
+        # batches, at the latest when an hour closes (before the baselines read it)
+        nonlocal observed
+        if observed < len(pending):
+            engine.observe(pending[observed:])
+            observed = len(pending)
+        if pending and (to_store or len(pending) >= CHUNK):
+            store.upsert_mentions(pending)
+            stats.mentions += len(pending)
+            pending.clear()
+            observed = 0
+
+    def step(minute: int) -> None:
+        now = minute_start(minute)
+        events = engine.evaluate(now) + engine.check_escalations(now)
+        if auto_resolve:
+            for ev in list(events):
+                if ev.kind == "resolution_proposed":
+                    events.append(actions.resolve(store, ev.case_id, "replay", now))
+        for ev in events:
+            if ev.kind in REPORTED:
+                cases.add(ev.case_id)
+                stats.events += 1
+                on_event(event_record(store, ev))
+        stats.ticks += 1
+
+    for mention in _complete(docs, stats):
+        minute = epoch_minute(mention.published_at)
+        if tick is None:
+            tick = minute
+            stats.start = mention.published_at
+        while minute >= tick:
+            flush(to_store=tick % 60 == 0)
+            step(tick)
+            tick += 1
+        assign_story(mention, store, recent=recent)
+        recent.add(mention)
+        pending.append(mention)
+        stats.end = mention.published_at
+    if tick is not None:
+        flush(to_store=True)
+        stop = tick + int(tail.total_seconds() // 60)
+        while tick <= stop:
+            step(tick)
+            tick += 1
+    stats.cases = len(cases)
+
+
+def event_record(store: Store, event: CaseEvent) -> dict[str, Any]:
+    case = store.get_case(event.case_id)
+    rec: dict[str, Any] = {
+        "at": event.at.isoformat(),
+        "event": event.kind,
+        "case_id": event.case_id,
+        "brand": case.brand if case else None,
+        "severity": case.severity.value if case else None,
+        "status": case.status.value if case else None,
+        "rule": case.rule if case else None,
+        "text": event.text,
+    }
+    if event.data.get("rules"):
+        rec["rules"] = event.data["rules"]
+    if event.kind == "alerted" and case:
+        rec["evidence"] = case.evidence[:5]
+    return rec

@@ -1,0 +1,40 @@
+"""Where a case's messages go: channel per brand and severity, escalation ladder."""
+
+from __future__ import annotations
+
+from config.alerting import EscalationStep, SlackConfig
+from config.schema import RadarConfig
+
+
+def case_channel(slack: SlackConfig, brand: str, severity: str) -> str:
+    """The first route matching the brand and the severity; else the default channel."""
+    for route in slack.routes:
+        if route.brands and brand not in route.brands:
+            continue
+        if route.severities and severity not in route.severities:
+            continue
+        return route.channel
+    return slack.default_channel
+
+
+def mention_markup(ids: list[str]) -> str:
+    """Slack mention markup: users ``U…``/``W…``, user groups ``S…``, ``here``/``channel``."""
+    out = []
+    for raw in ids:
+        i = raw.strip().lstrip("@")
+        if i in ("here", "channel", "everyone"):
+            out.append(f"<!{i}>")
+        elif i.startswith("S"):
+            out.append(f"<!subteam^{i}>")
+        elif i:
+            out.append(f"<@{i}>")
+    return " ".join(out)
+
+
+def ladder_step(slack: SlackConfig, level: int) -> EscalationStep | None:
+    return slack.escalation[level] if 0 <= level < len(slack.escalation) else None
+
+
+def case_url(config: RadarConfig, case_id: str) -> str:
+    base = config.web.public_url or f"http://{config.web.host}:{config.web.port}"
+    return f"{base.rstrip('/')}/cases/{case_id}"

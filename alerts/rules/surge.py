@@ -1,0 +1,159 @@
+"""Negative surge: new negative stories against the brand's seasonal baseline.
+
+Two shapes, one rule. *Sharp*: the last ``window`` holds at least ``min_stories`` and
+``min_ratio`` times what this hour of this kind of day usually brings, and the count is
+improbable under a Poisson model of the baseline. *Slow climb*: over the last
+``slow_climb_window`` (in clock hours, the current partial hour included) the count is
+``slow_climb_ratio`` times the expected one, very improbably so, and the latest hour is
+still elevated. Both require the negative share of new stories to be high or clearly
+above its usual level, so a busy day that lifts every sentiment alike does not fire.
+"""
+
+from __future__ import annotations
+
+import math
+
+from alerts.rules.base import BrandContext, Finding
+from alerts.stats import poisson_sf
+
+MIN_EXPECTED = 0.05  # a never-seen hour still expects a little, so ratios stay finite
+
+
+def evaluate(ctx: BrandContext) -> Finding | None:
+    rule = ctx.config.surge
+    if not rule.enabled:
+        return None
+    return _sharp(ctx) or _slow_climb(ctx)
+
+
+def _share_ok(ctx: BrandContext, start: int, end: int, negative: int) -> tuple[bool, float]:
+    rule = ctx.config.surge
+    total = ctx.activity.count(start, end, negative=False)
+    share = negative / total if total else 1.0
+    usual = ctx.profile.negative_share(end - 1)
+    return share >= rule.min_negative_share or share >= rule.min_share_lift * usual, share
+
+
+def _sharp(ctx: BrandContext) -> Finding | None:
+    rule = ctx.config.surge
+    end = ctx.end_minute
+    start = end - int(rule.window // 60)
+    count = ctx.activity.count(start, end)
+    if count < rule.min_stories:
+        return None
+    expected = max(MIN_EXPECTED, ctx.profile.expected(start, end))
+    ratio = count / expected
+    if ratio < rule.min_ratio:
+        return None
+    p_value = poisson_sf(count, expected)
+    if p_value > rule.max_p_value:
+        return None
+    share_ok, share = _share_ok(ctx, start, end, count)
+    if not share_ok:
+        return None
+    minutes = int(rule.window // 60)
+    return _finding(
+        ctx,
+        "sharp",
+        start,
+        end,
+        count,
+        expected,
+        ratio,
+        p_value,
+        share,
+        f"{count} new negative stories in {minutes} min vs {expected:.1f} expected "
+        f"({ratio:.1f}×), negative share {share:.0%}",
+    )
+
+
+def _slow_climb(ctx: BrandContext) -> Finding | None:
+    rule = ctx.config.surge
+    end = ctx.end_minute
+    current_hour = end // 60
+    hours = max(1, math.ceil(rule.slow_climb_window / 3600))
+    start = (current_hour - hours) * 60
+    act = ctx.activity
+    count = sum(act.hour_count(h) for h in range(current_hour - hours, current_hour + 1))
+    if count < rule.min_stories:
+        return None
+    expected = max(MIN_EXPECTED, ctx.profile.expected(start, end))
+    ratio = count / expected
+    if ratio < rule.slow_climb_ratio:
+        return None
+    p_value = poisson_sf(count, expected)
+    if p_value > rule.slow_climb_p_value:
+        return None
+    # still elevated now: the last 60 minutes alone
+    last = act.count(end - 60, end)
+    last_expected = max(MIN_EXPECTED, ctx.profile.expected(end - 60, end))
+    if last / last_expected < rule.slow_climb_ratio:
+        return None
+    share_ok, share = _share_ok(ctx, start, end, count)
+    if not share_ok:
+        return None
+    span = int(rule.slow_climb_hours)
+    hourly = []
+    for h in range(current_hour - span + 1, current_hour + 1):
+        stop = min(end, (h + 1) * 60)
+        exp = ctx.profile.expected(h * 60, stop)
+        hourly.append(
+            {"hour_start_minute": h * 60, "stories": act.hour_count(h), "expected": round(exp, 2)}
+        )
+    finding = _finding(
+        ctx,
+        "slow_climb",
+        start,
+        end,
+        count,
+        expected,
+        ratio,
+        p_value,
+        share,
+        f"sustained rise: {count} new negative stories in {(end - start) / 60:.1f} h vs "
+        f"{expected:.1f} expected ({ratio:.1f}×), last hour {last} vs {last_expected:.1f}",
+    )
+    finding.figures["hourly"] = hourly
+    return finding
+
+
+def _finding(
+    ctx: BrandContext,
+    shape: str,
+    start: int,
+    end: int,
+    count: int,
+    expected: float,
+    ratio: float,
+    p_value: float,
+    share: float,
+    summary: str,
+) -> Finding:
+    act = ctx.activity
+    reach = act.reach(start, end)
+    evidence = act.evidence(start, end, ctx.config.evidence_size)
+    signals: dict[str, int] = {}
+    for fact in act.evidence(start, end, 1000):
+        for s in set(fact.signals):
+            signals[s] = signals.get(s, 0) + 1
+    return Finding(
+        rule="negative_surge",
+        brand=ctx.brand,
+        key=f"negative_surge:{shape}",
+        summary=summary,
+        figures={
+            "shape": shape,
+            "window_minutes": end - start,
+            "stories": count,
+            "expected": round(expected, 2),
+            "ratio": round(ratio, 2),
+            "p_value": float(f"{p_value:.3g}"),
+            "negative_share": round(share, 3),
+            "reach": reach,
+            "baseline_days": round(ctx.profile.days, 1),
+        },
+        ratio=ratio,
+        reach=reach,
+        signals=signals,
+        evidence=evidence,
+    )

@@ -1,0 +1,170 @@
+"""``radar alerts …``: replay (backtest), and one-off evaluate / escalate / deliver /
+digest runs of the same engine the service schedules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from typing import Any
+
+import click
+
+from config.types import parse_duration
+from radar.commands.options import config_option, load_or_exit
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """Alert rules, crisis cases and their delivery."""
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+@alerts_group.command("replay")
+@click.argument("mentions", type=click.File("r", encoding="utf-8"))
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--tail",
+    default="2h",
+    show_default=True,
+    help="Keep simulating this long after the last mention (resolutions).",
+)
+@click.option(
+    "--no-auto-resolve",
+    is_flag=True,
+    help="Leave proposed resolutions unconfirmed (as nobody clicked Resolve).",
+)
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="Replay into this store URL instead of a temporary SQLite file.",
+)
+def replay_cmd(
+    mentions: Any,
+    config_path: str | None,
+    as_json: bool,
+    tail: str,
+    no_auto_resolve: bool,
+    store_url: str | None,
+) -> None:
+    """Replay MENTIONS.jsonl (use - for stdin) through the alert rules in simulated time
+    and print every case opened / updated / escalated / resolved with its time.
+
+    Each line: published_at, text, brand or brands; optional sentiment (label, score or
+    {label, score}), risk_signals, followers, reposts, source, id, url, author,
+    repost_of. Broken lines are counted, reported on stderr and skipped."""
+    from alerts.replay import replay
+    from index import open_store
+
+    config = load_or_exit(config_path)
+    try:
+        tail_delta = timedelta(seconds=parse_duration(tail))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tail") from None
+
+    def show(rec: dict[str, Any]) -> None:
+        if as_json:
+            click.echo(_json(rec))
+        else:
+            click.echo(
+                f"{rec['at']}  {rec['event']:<19} {rec['severity']}  "
+                f"{rec['brand']}  {rec['case_id']}  {rec['text']}"
+            )
+
+    store = open_store(store_url) if store_url else None
+    try:
+        stats = replay(
+            config, mentions, show, store=store, auto_resolve=not no_auto_resolve, tail=tail_delta
+        )
+    finally:
+        if store is not None:
+            store.close()
+    for err in stats.errors:
+        click.echo(f"skipped {err}", err=True)
+    summary = stats.as_dict()
+    if as_json:
+        click.echo(_json(summary))
+    else:
+        click.echo(
+            f"replayed {summary['mentions']} mentions ({summary['skipped']} skipped) in "
+            f"{summary['seconds']}s, {summary['mentions_per_second']} mentions/s: "
+            f"{summary['events']} events, {summary['cases']} cases",
+            err=True,
+        )
+
+
+def _engine(config_path: str | None) -> Any:
+    from alerts.engine import AlertEngine
+    from index import open_store
+
+    config = load_or_exit(config_path)
+    return AlertEngine(config, open_store(config.store.url))
+
+
+def _now() -> Any:
+    from index.models import utcnow
+
+    return utcnow()
+
+
+@alerts_group.command("evaluate")
+@config_option
+@click.option("--json", "as_json", is_flag=True)
+def evaluate_cmd(config_path: str | None, as_json: bool) -> None:
+    """Run the rules once now (and check escalations); print the case events."""
+    engine = _engine(config_path)
+    try:
+        now = _now()
+        events = engine.evaluate(now) + engine.check_escalations(now)
+    finally:
+        engine.store.close()
+    for ev in events:
+        click.echo(
+            _json(ev.model_dump(mode="json"))
+            if as_json
+            else f"{ev.at:%Y-%m-%d %H:%M} {ev.case_id} {ev.kind}: {ev.text}"
+        )
+    if not as_json:
+        click.echo(f"{len(events)} case event(s)", err=True)
+
+
+@alerts_group.command("deliver")
+@config_option
+@click.option("--json", "as_json", is_flag=True)
+def deliver_cmd(config_path: str | None, as_json: bool) -> None:
+    """Send the due notifications of the outbox once (Slack, or the console)."""
+    engine = _engine(config_path)
+    try:
+        sent = engine.deliver_outbox(_now())
+    finally:
+        engine.store.close()
+    click.echo(_json({"delivered": sent}) if as_json else f"{sent} notification(s) delivered")
+
+
+@alerts_group.command("digest")
+@config_option
+@click.option("--json", "as_json", is_flag=True)
+def digest_cmd(config_path: str | None, as_json: bool) -> None:
+    """Build today's digest (last 24 h vs the day before) and queue it for Slack."""
+    engine = _engine(config_path)
+    try:
+        digest = engine.daily_digest(_now())
+    finally:
+        engine.store.close()
+    if as_json:
+        click.echo(_json(digest))
+        return
+    for brand, row in digest["brands"].items():
+        click.echo(
+            f"{brand}: {row['mentions']} mentions, {row['negative']} negative "
+            f"({row['negative_share']:.0%}), open cases {row['open_cases']}"
+        )
+    sys.stdout.flush()
+
+
+commands = [alerts_group]
