@@ -37,6 +37,19 @@ class StoreConfig(Strict):
             return v
         raise ValueError("must be sqlite:///path/radar.db or http(s)://host:9200")
 
+    def open_options(self) -> dict[str, object]:
+        """Keyword arguments for ``index.open_store(self.url, **options)``: the
+        Elasticsearch settings, secrets read from the environment; none for SQLite."""
+        if urlparse(self.url).scheme not in ("http", "https"):
+            return {}
+        return {
+            "index_prefix": self.index_prefix,
+            "username": self.username.get() if self.username else None,
+            "password": self.password.get() if self.password else None,
+            "api_key": self.api_key.get() if self.api_key else None,
+            "verify_certs": self.verify_certs,
+        }
+
 
 class BrandConfig(Strict):
     name: str = Field(min_length=1)

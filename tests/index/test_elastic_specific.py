@@ -279,6 +279,7 @@ class _Fake8xCluster(BaseHTTPRequestHandler):
     8.x node does and records the Accept header of every request."""
 
     seen: ClassVar[list[tuple[str, str, str]]] = []
+    authorization: ClassVar[list[str]] = []
 
     def _answer(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
@@ -295,6 +296,7 @@ class _Fake8xCluster(BaseHTTPRequestHandler):
             self.rfile.read(length)
         accept = self.headers.get("Accept", "")
         self.seen.append((self.command, self.path, accept))
+        self.authorization.append(self.headers.get("Authorization", ""))
         if "compatible-with=9" in accept:
             reason = "Accept version must be either version 8 or 7, but found 9"
             self._answer(400, {"error": {"type": "media_type_header_exception", "reason": reason}})
@@ -311,19 +313,40 @@ class _Fake8xCluster(BaseHTTPRequestHandler):
         pass
 
 
-def test_speaks_rest_compatibility_8_to_an_8x_cluster() -> None:
-    _Fake8xCluster.seen = []
+@pytest.fixture
+def fake_8x_url() -> Iterator[str]:
+    _Fake8xCluster.seen, _Fake8xCluster.authorization = [], []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Fake8xCluster)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        store = open_store(f"http://127.0.0.1:{server.server_address[1]}", max_retries=0)
-        assert store.count_mentions() == 0
-        store.close()
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_speaks_rest_compatibility_8_to_an_8x_cluster(fake_8x_url: str) -> None:
+    store = open_store(fake_8x_url, max_retries=0)
+    assert store.count_mentions() == 0
+    store.close()
     versioned = [accept for _, _, accept in _Fake8xCluster.seen if "compatible-with" in accept]
     assert versioned, "the client sent no versioned requests"
     assert all("compatible-with=8" in accept for accept in versioned)
     assert any("_count" in path for _, path, _ in _Fake8xCluster.seen)
+
+
+def test_store_config_credentials_reach_the_cluster(
+    fake_8x_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.schema import StoreConfig
+
+    monkeypatch.setenv("RADAR_TEST_ES_KEY", "a2V5OnNlY3JldA==")
+    cfg = StoreConfig.model_validate(
+        {"url": fake_8x_url, "api_key": {"$env": "RADAR_TEST_ES_KEY"}, "index_prefix": "acme"}
+    )
+    store = open_store(cfg.url, **cfg.open_options())
+    assert store.count_mentions() == 0
+    store.close()
+    assert _Fake8xCluster.authorization[-1] == "ApiKey a2V5OnNlY3JldA=="
+    assert any("acme-mentions" in path for _, path, _ in _Fake8xCluster.seen)
