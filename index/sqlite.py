@@ -29,13 +29,14 @@ at the same time. Each thread gets its own connection.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
@@ -183,6 +184,7 @@ def simhash_bands(value: int) -> list[int]:
     return [(i << 16) | ((value >> (16 * i)) & 0xFFFF) for i in range(4)]
 
 
+@functools.lru_cache(maxsize=65_536)
 def tag(field: str, value: str) -> str:
     """The FTS token for one filter value: letters and digits only, so any brand or
     author name (spaces, punctuation, CJK) becomes one exact-match token."""
@@ -190,21 +192,89 @@ def tag(field: str, value: str) -> str:
     return "x" + digest
 
 
-def mention_tags(m: Mention) -> str:
-    tags = [tag("source", m.source), tag("kind", m.kind)]
-    tags += [tag("brand", b.brand) for b in m.brands]
-    if m.sentiment is not None:
-        tags.append(tag("sentiment", str(m.sentiment.label)))
-    if m.complaint_category:
-        tags.append(tag("category", m.complaint_category))
-    tags += [tag("signal", s) for s in m.risk_signals]
-    for value in {m.author.id, m.author.name} - {""}:
-        tags.append(tag("author", value))
+@functools.lru_cache(maxsize=4096)
+def _filter_tags(
+    source: str,
+    kind: str,
+    brands: tuple[str, ...],
+    sentiment: str,
+    category: str,
+    signals: tuple[str, ...],
+) -> str:
+    tags = [tag("source", source), tag("kind", kind)]
+    tags += [tag("brand", b) for b in brands]
+    if sentiment:
+        tags.append(tag("sentiment", sentiment))
+    if category:
+        tags.append(tag("category", category))
+    tags += [tag("signal", s) for s in signals]
     return " ".join(tags)
 
 
+@functools.lru_cache(maxsize=65_536)
+def _author_tags(author_id: str, name: str) -> str:
+    return " ".join(tag("author", v) for v in dict.fromkeys((author_id, name)) if v)
+
+
+def mention_tags(m: Mention) -> str:
+    """The ``tags`` column: one token per filter value the mention can be found by."""
+    sentiment = str(m.sentiment.label) if m.sentiment is not None else ""
+    filters = _filter_tags(
+        m.source,
+        m.kind,
+        tuple(b.brand for b in m.brands),
+        sentiment,
+        m.complaint_category or "",
+        tuple(m.risk_signals),
+    )
+    return f"{filters} {_author_tags(m.author.id, m.author.name)}"
+
+
 def fts_row(m: Mention) -> tuple[str, str, str]:
-    return index_text(m.title), index_text(m.text), mention_tags(m)
+    return index_text(m.title) if m.title else "", index_text(m.text), mention_tags(m)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_to_json = Mention.__pydantic_serializer__.to_json
+
+
+def prepare(rowid: int, m: Mention) -> tuple[tuple[Any, ...], tuple[Any, ...], list, list]:
+    """The rows one mention becomes: mentions, mention_fts, mention_brands, simhash_bands.
+    (The hot path of bulk ingest: kept flat on purpose.)"""
+    published = (m.published_at - _EPOCH) // _MICROSECOND
+    sentiment = str(m.sentiment.label) if m.sentiment is not None else ""
+    names = [b.brand for b in m.brands]
+    if len(names) > 1:
+        names = list(dict.fromkeys(names))
+    author = m.author
+    engagement = m.engagement
+    total = engagement.reposts + engagement.comments + engagement.likes
+    row = (
+        rowid,
+        m.id,
+        m.source,
+        published,
+        sentiment,
+        _SEP.join(names),
+        author.id or author.name,
+        author.name,
+        author.followers,
+        int(author.verified),
+        total,
+        int(m.handled),
+        int(m.repost_of is not None),
+        None if m.simhash is None else signed64(m.simhash),
+        _to_json(m).decode(),
+    )
+    fts = (rowid, *fts_row(m))
+    cluster = m.cluster_id or m.id
+    reach = author.followers + total
+    brand_rows = [(b, published, rowid, sentiment, cluster, reach) for b in names]
+    band_rows = (
+        [] if m.simhash is None else [(band, published, rowid) for band in simhash_bands(m.simhash)]
+    )
+    return row, fts, brand_rows, band_rows
 
 
 def validation_reason(exc: ValidationError) -> str:
@@ -340,7 +410,7 @@ class SQLiteStore(Store):
                 raise sqlite3.DatabaseError(f"cannot switch to WAL journal mode (got {mode})")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = OFF")
-            conn.execute("PRAGMA cache_size = -65536")  # 64 MiB page cache per connection
+            conn.execute("PRAGMA cache_size = -131072")  # up to 128 MiB page cache per connection
             conn.execute("PRAGMA temp_store = MEMORY")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from None
@@ -484,24 +554,10 @@ class SQLiteStore(Store):
                         }
                     )
                     new_doc = m.model_dump(mode="json")
-                    if _content_key(new_doc) == _content_key(json.loads(old_json)):
+                    if _content_key(new_doc) == _content_key(previous.model_dump(mode="json")):
                         counts.unchanged += 1
                         continue
-                row = self._row(rowid, m)
-                fts_values = fts_row(m)
-                published = row[3]
-                sentiment = row[4]
-                cluster = m.cluster_id or m.id
-                reach = m.reach
-                mention_brands = [
-                    (b, published, rowid, sentiment, cluster, reach)
-                    for b in dict.fromkeys(m.brand_names)
-                ]
-                mention_bands = (
-                    []
-                    if m.simhash is None
-                    else [(band, published, rowid) for band in simhash_bands(m.simhash)]
-                )
+                row, fts_values, mention_brands, mention_bands = prepare(rowid, m)
             except (AttributeError, TypeError, ValueError) as exc:
                 counts.errors.append((getattr(m, "id", "<no id>"), f"invalid mention: {exc}"))
                 continue
@@ -511,9 +567,9 @@ class SQLiteStore(Store):
             else:
                 counts.updated += 1
                 stale.append(rowid)
-                stale_fts.append((rowid, *fts_row(previous)))
+                stale_fts.append((rowid, *fts_row(previous)))  # what was indexed
             rows.append(row)
-            fts.append((rowid, *fts_values))
+            fts.append(fts_values)
             brands += mention_brands
             bands += mention_bands
 
@@ -527,36 +583,22 @@ class SQLiteStore(Store):
             marks = ",".join("?" * len(chunk))
             conn.execute(f"DELETE FROM mention_brands WHERE mention IN ({marks})", chunk)
             conn.execute(f"DELETE FROM simhash_bands WHERE mention IN ({marks})", chunk)
+        columns = (
+            "(rowid, id, source, published_at, sentiment, brands, author_key, author_name, "
+            "followers, verified, engagement, handled, is_repost, simhash, doc) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        )
+        stale_rowids = set(stale)
         conn.executemany(
-            "INSERT OR REPLACE INTO mentions (rowid, id, source, published_at, sentiment, "
-            "brands, author_key, author_name, followers, verified, engagement, handled, "
-            "is_repost, simhash, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
+            f"INSERT OR REPLACE INTO mentions {columns}", [r for r in rows if r[0] in stale_rowids]
+        )
+        conn.executemany(
+            f"INSERT INTO mentions {columns}", [r for r in rows if r[0] not in stale_rowids]
         )
         conn.executemany("INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?,?,?,?)", fts)
         conn.executemany("INSERT INTO mention_brands VALUES (?,?,?,?,?,?)", brands)
         conn.executemany("INSERT OR IGNORE INTO simhash_bands VALUES (?,?,?)", bands)
         return counts
-
-    @staticmethod
-    def _row(rowid: int, m: Mention) -> tuple[Any, ...]:
-        return (
-            rowid,
-            m.id,
-            m.source,
-            to_us(m.published_at),
-            str(m.sentiment.label) if m.sentiment else "",
-            _SEP.join(dict.fromkeys(m.brand_names)),
-            m.author.id or m.author.name,
-            m.author.name,
-            m.author.followers,
-            int(m.author.verified),
-            m.engagement.total,
-            int(m.handled),
-            int(m.repost_of is not None),
-            None if m.simhash is None else signed64(m.simhash),
-            m.model_dump_json(),
-        )
 
     def get_mention(self, mention_id: str) -> Mention | None:
         rows = self._read("SELECT doc FROM mentions WHERE id = ?", (mention_id,))

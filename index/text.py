@@ -30,9 +30,10 @@ _LATIN = re.compile(r"[^\W_]")
 
 
 def index_text(text: str) -> str:
-    """Text as the full-text index should see it: CJK characters separated by spaces,
-    so a ``unicode61`` tokenizer makes each one a token (other words are left whole)."""
-    return _CJK_CHAR.sub(r" \g<0> ", text)
+    """Text as the full-text index should see it: its tokens separated by spaces, so a
+    ``unicode61`` tokenizer makes each CJK character one token (other words stay whole;
+    punctuation, which the tokenizer would skip anyway, is left out)."""
+    return " ".join(_TOKEN.findall(text))
 
 
 def query_tokens(term: str) -> list[str]:
