@@ -1,0 +1,137 @@
+"""``radar search QUERY``: search the configured store from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from config.types import parse_duration
+from index import StoreError, open_store
+from index.base import SearchRequest, SearchResult
+from index.models import utcnow
+from index.query import QuerySyntaxError
+from radar.commands.options import config_option, load_or_exit
+
+
+def _since(value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        return timedelta(seconds=parse_duration(value))
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc} (e.g. 30m, 24h, 7d)", param_hint="--since") from None
+
+
+def _as_json(result: SearchResult) -> str:
+    return json.dumps(
+        {
+            "total": result.total,
+            "facets": result.facets,
+            "hits": [
+                {
+                    "score": hit.score,
+                    "highlight": hit.highlight,
+                    "mention": hit.mention.model_dump(mode="json"),
+                }
+                for hit in result.hits
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _print_table(result: SearchResult, shown_from: int) -> None:
+    console = Console()
+    table = Table(show_lines=False, expand=True)
+    table.add_column("published (UTC)", no_wrap=True)
+    table.add_column("source", no_wrap=True)
+    table.add_column("brand")
+    table.add_column("sentiment", no_wrap=True)
+    table.add_column("text", ratio=1)
+    for hit in result.hits:
+        m = hit.mention
+        table.add_row(
+            m.published_at.strftime("%Y-%m-%d %H:%M"),
+            escape(m.source),
+            escape(", ".join(m.brand_names)),
+            m.sentiment.label.value if m.sentiment else "",
+            escape(m.text[:140] + ("…" if len(m.text) > 140 else "")),
+        )
+    console.print(table)
+    last = shown_from + len(result.hits)
+    summary = f"{shown_from + 1 if result.hits else 0}–{last} of {result.total} mentions"
+    for name, counts in result.facets.items():
+        if counts:
+            top = sorted(counts.items(), key=lambda kv: -kv[1])[:6]
+            summary += f"\n{name}: " + ", ".join(f"{escape(k)} {v}" for k, v in top)
+    console.print(summary)
+
+
+@click.command("search")
+@click.argument("query", default="")
+@click.option("--brand", help="Only mentions of this brand.")
+@click.option(
+    "--sentiment", type=click.Choice(["negative", "neutral", "positive"]), help="Only this label."
+)
+@click.option("--since", "since", help="Only mentions published in this period, e.g. 24h, 7d.")
+@click.option("--source", help="Only mentions from this configured source.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--sort", type=click.Choice(["time", "relevance"]), default="time", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@config_option
+def search(
+    query: str,
+    brand: str | None,
+    sentiment: str | None,
+    since: str | None,
+    source: str | None,
+    limit: int,
+    offset: int,
+    sort: str,
+    as_json: bool,
+    config_path: str | None,
+) -> None:
+    """Search stored mentions. QUERY uses the search-box language: words (AND is
+    implicit), OR, NOT / -word, "exact phrase", (grouping) and brand:, sentiment:,
+    source:, author:, category:, signal:, kind: filters.
+
+    \b
+    Examples:
+      radar search 漏油 --brand 极光汽车 --since 7d
+      radar search '"发动机 漏油" OR 异响 -广告' --sort relevance --json
+    """
+    window = _since(since)
+    cfg = load_or_exit(config_path)
+    request = SearchRequest(
+        query=query,
+        brand=brand,
+        sentiment=sentiment,
+        source=source,
+        since=utcnow() - window if window is not None else None,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    try:
+        with open_store(cfg.store.url, **cfg.store.open_options()) as store:
+            result = store.search(request)
+    except QuerySyntaxError as exc:
+        click.echo(f"query error: {exc}", err=True)
+        sys.exit(2)
+    except StoreError as exc:
+        click.echo(f"store error: {exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(_as_json(result))
+    else:
+        _print_table(result, offset)
+
+
+commands = [search]
