@@ -5,7 +5,7 @@ Time is cut into one-minute slots; each slot's ordinary posts come from a RNG se
 time is kept in a state file by the server), and a post never changes once published
 except for its engagement, which grows towards its final figures as time passes.
 
-- history: the ``history`` before ``start`` is backfilled with ordinary traffic (with a
+- history: the ``history`` (26 h) before ``start`` is backfilled with ordinary traffic (with a
   day/night rhythm), published in the past, so rules that compare with a baseline have one;
 - steady traffic: ``posts_per_minute`` on average, over the brands, across the Weibo-style
   site (70 %), the Tieba-style forum (25 %) and the news feed (a few articles an hour);
@@ -110,7 +110,7 @@ class DemoWorld:
         posts_per_minute: float = 4.0,
         crisis_brand: str = "",
         crisis_after: float = 90.0,
-        history: timedelta = timedelta(hours=24),
+        history: timedelta = timedelta(hours=26),
     ) -> None:
         if not brands:
             raise ValueError("the demo needs at least one brand")
@@ -323,8 +323,9 @@ class DemoWorld:
     def _news_post(self, rng: random.Random, brand: str, at: datetime, k: int) -> DemoPost:
         profile = vocab.profile_for(brand)
         title = self._fill(rng, rng.choice(profile.headlines), brand)
+        said = self._fill(rng, rng.choice(profile.neutral), brand).rstrip("？?")
         body = (
-            f"{title}。据了解，{self._fill(rng, rng.choice(profile.neutral), brand).rstrip('？?')}。"
+            f"{title}。据了解，{said}。"
             f"业内人士表示，消费者对{brand}的关注度近期保持平稳。"
         )
         return DemoPost(

@@ -1,0 +1,241 @@
+"""``radar run``: the long-running service.
+
+One process holds the scheduler (crawls, alerting, digest — see scheduler.py), the web UI
++ JSON API (uvicorn in a thread) and, with ``demo.enabled``, the bundled demo sources.
+SIGTERM/SIGINT stop it cleanly: no new jobs, running crawls are asked to stop, running
+jobs are waited for. A SIGKILL loses nothing either: the schedule is in the job store,
+crawl cursors advance only after their posts are stored, notifications wait in the
+store's outbox.
+
+A lock file beside the job store keeps a second service on the same config from
+running the same jobs twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+import uvicorn
+from apscheduler.jobstores.base import JobLookupError
+
+from config import DEFAULT_CONFIG, RadarConfig, load_config
+from index import Store, open_store
+from radar import jobs
+from radar.scheduler import build_scheduler, jobs_db_path, sync_jobs, wanted_jobs
+
+log = logging.getLogger(__name__)
+
+WARMUP = 600.0  # seconds alert rules wait, at most, for every source's first crawl
+
+
+class ServiceError(RuntimeError):
+    """The service cannot start (port in use, another instance running, …)."""
+
+
+def lock_path(config: RadarConfig) -> Path:
+    return jobs_db_path(config).with_suffix(".lock")
+
+
+def demo_state_path(config: RadarConfig) -> Path:
+    return jobs_db_path(config).with_name("demo-state.json")
+
+
+def running_pid(config: RadarConfig) -> int | None:
+    """The pid of the service running on this config, if any (its lock is held)."""
+    path = lock_path(config)
+    if not path.exists():
+        return None
+    with path.open("r+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = fh.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return None
+
+
+class Service:
+    def __init__(self, config_path: str | None, out: TextIO | None = None) -> None:
+        self.config_path = str(Path(config_path or DEFAULT_CONFIG).resolve())
+        self.config = load_config(self.config_path)
+        self.out = out
+        self.store: Store | None = None
+        self.scheduler: Any = None
+        self.demo: Any = None
+        self._web: uvicorn.Server | None = None
+        self._web_thread: threading.Thread | None = None
+        self._lock_file: TextIO | None = None
+        self._stop = threading.Event()
+        self.started_at: datetime | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._take_lock()
+        cfg = self.config
+        self.store = open_store(cfg.store.url)
+        ctx = jobs.ServiceContext(self.config_path, cfg, self.store)
+        ctx.engine = jobs.make_engine(cfg, self.store)
+        ctx.on_crawl_done = self._crawl_done
+        ctx.warmup_until = jobs.now_utc() + timedelta(seconds=WARMUP)
+        jobs.register(ctx)
+        if cfg.demo.enabled:
+            self._start_demo()
+        self.scheduler = build_scheduler(cfg)
+        self.scheduler.start(paused=True)
+        report = sync_jobs(self.scheduler, wanted_jobs(cfg, self.config_path))
+        self._first_runs(report["added"])
+        self.scheduler.resume()
+        self._start_web()
+        self.started_at = jobs.now_utc()
+        self._banner(report)
+
+    def _take_lock(self) -> None:
+        path = lock_path(self.config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = path.open("a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            pid = fh.read().strip()
+            fh.close()
+            raise ServiceError(
+                f"another radar service (pid {pid or '?'}) is running on {self.config_path} "
+                f"(lock {path})"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._lock_file = fh
+
+    def _start_demo(self) -> None:
+        from radar.demo.server import DemoSources
+
+        self.demo = DemoSources(self.config, demo_state_path(self.config))
+        try:
+            self.demo.start()
+        except RuntimeError as exc:
+            raise ServiceError(str(exc)) from None
+
+    def _first_runs(self, added: list[str]) -> None:
+        """A job new to the store runs at once (crawls first), not one interval later."""
+        now = datetime.now(self.scheduler.timezone)
+        for job_id in added:
+            if job_id.startswith("crawl:") or job_id == "alerts:evaluate":
+                self.scheduler.modify_job(job_id, next_run_time=now)
+
+    def _start_web(self) -> None:
+        try:
+            from radar.web.app import create_app
+        except ImportError as exc:
+            log.warning("web UI not available (%s); running without it", exc)
+            return
+        assert self.store is not None
+        app = create_app(self.config, self.store)
+        web = self.config.web
+        self._web = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=web.host,
+                port=web.port,
+                log_level="warning",
+                lifespan="on",
+                access_log=False,
+            )
+        )
+        self._web_thread = threading.Thread(target=self._web.run, name="web", daemon=True)
+        self._web_thread.start()
+        deadline = time.monotonic() + 15
+        while not self._web.started:
+            if not self._web_thread.is_alive() or time.monotonic() > deadline:
+                raise ServiceError(
+                    f"web UI could not start on {web.host}:{web.port} (port in use?)"
+                )
+            time.sleep(0.05)
+
+    def _crawl_done(self, source: str, summary: dict[str, Any]) -> None:
+        """New posts stored: evaluate the alert rules now rather than at the next minute."""
+        items = summary.get("items") or {}
+        if not (items.get("new") or items.get("updated")) or self.scheduler is None:
+            return
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.modify_job(
+                "alerts:evaluate", next_run_time=datetime.now(self.scheduler.timezone)
+            )
+
+    def request_stop(self, *_: object) -> None:
+        self._stop.set()
+
+    def wait(self) -> None:
+        """Block until SIGTERM/SIGINT (or ``request_stop``)."""
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+        while not self._stop.wait(1.0):
+            pass
+
+    def stop(self) -> None:
+        self._say("stopping: waiting for running jobs, stopping crawls …")
+        jobs.stop_crawls(self.config_path)
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if self._web is not None:
+            self._web.should_exit = True
+            if self._web_thread is not None:
+                self._web_thread.join(timeout=10)
+        if self.demo is not None:
+            self.demo.stop()
+        jobs.unregister(self.config_path)
+        if self.store is not None:
+            self.store.close()
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+        self._say("stopped")
+
+    # -- output -------------------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        if self.out is not None:
+            print(text, file=self.out, flush=True)
+
+    def _banner(self, report: dict[str, list[str]]) -> None:
+        cfg = self.config
+        host = cfg.web.host
+        url = cfg.web.public_url or f"http://{host}:{cfg.web.port}"
+        lines = [f"舆情雷达 Opinion Radar — service running (pid {os.getpid()})"]
+        lines.append(f"  config     {self.config_path}")
+        lines.append(f"  store      {cfg.store.url}")
+        lines.append(
+            f"  jobs       {jobs_db_path(cfg)} (resumed {len(report['kept'])}, "
+            f"new {len(report['added'])}, removed {len(report['removed'])})"
+        )
+        if self._web is not None:
+            lines.append(f"  web UI     {url}/")
+        else:
+            lines.append("  web UI     not available")
+        for user in cfg.web.users:
+            lines.append(f"  login      {user.name} ({user.role})")
+        if self.demo is not None:
+            lines.append(
+                f"  demo       sources on {self.demo.url}; crisis for "
+                f"{cfg.demo.crisis_brand or '-'} at "
+                f"{self.demo.world.crisis_start.astimezone().strftime('%H:%M:%S')}"
+            )
+            lines.append("             demo logins and passwords: see README, 'Demo'")
+        notifier = "Slack" if cfg.slack.token else "console (no Slack token set)"
+        lines.append(f"  alerts     {notifier}")
+        for s in cfg.sources:
+            state = f"every {s.interval:g}s" if s.enabled else "disabled"
+            lines.append(f"  source     {s.name:<16} {s.kind}/{s.mode} {state}")
+        lines.append("Stop with Ctrl-C (SIGTERM).")
+        self._say("\n".join(lines))
