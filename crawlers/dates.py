@@ -41,7 +41,16 @@ _PREFIXES = ("发表于", "发布于", "最后回复", "回复于", "创建于",
 
 def parse_site_time(text: str, now: datetime, tz: ZoneInfo = SHANGHAI) -> datetime:
     """Parse one of the shapes above; ``now`` is the crawl time (aware). Raises ValueError
-    naming the text when the shape is unknown."""
+    naming the text when the shape is unknown or the date impossible ("13-45")."""
+    try:
+        return _parse(text, now, tz)
+    except ValueError as exc:
+        if str(exc).startswith(("unknown time", "empty time")):
+            raise
+        raise ValueError(f"invalid time {text!r}: {exc}") from None
+
+
+def _parse(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     raw = text
     s = re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
     for prefix in _PREFIXES:

@@ -8,7 +8,7 @@ A repost storm is one story with its reach, not a thousand stories. Three layers
 * a copy-paste of the same text (small edits, an added "转发" or emoticon) is found by a
   64-bit simhash within 3 bits of an earlier mention's and linked to it.
 
-The simhash comes from the ``simhash`` package (character 4-gram features hashed with
+The simhash comes from the ``simhash`` package (character 3-gram features hashed with
 MD5, so the value is stable across runs and processes). Texts shorter than
 ``MIN_SIMHASH_CHARS`` word characters still get a simhash but are never linked by it:
 two different "支持！" comments are not a copy of each other's story.
@@ -27,6 +27,7 @@ from index.models import Mention
 
 MIN_SIMHASH_CHARS = 20
 MAX_DISTANCE = 3
+SHINGLE = 3
 _WORD = re.compile(r"[\w\u4e00-\u9fff]+")
 _NOISE = re.compile(r"https?://\S+|//@[^:：]{1,30}[:：]|@[\w\u4e00-\u9fff-]{1,30}|\[[^\]]{1,8}\]")
 
@@ -36,9 +37,16 @@ def _features_text(text: str) -> str:
     return "".join(_WORD.findall(_NOISE.sub(" ", text).lower()))
 
 
+def _shingles(text: str) -> list[str]:
+    """Character 3-grams: on short Chinese posts they move fewest bits for a small edit
+    (an added "【转】" or "！！") while unrelated texts stay ~30 bits apart."""
+    t = _features_text(text) or text
+    return [t[i : i + SHINGLE] for i in range(max(len(t) - SHINGLE + 1, 1))]
+
+
 def simhash64(text: str) -> int:
     """64-bit simhash of ``text`` (unsigned, 0 ≤ value < 2**64), stable across processes."""
-    return int(Simhash(_features_text(text) or text, f=64).value)
+    return int(Simhash(_shingles(text), f=64).value)
 
 
 class RecentStories:

@@ -1,0 +1,251 @@
+"""Tables for the pure parts: site dates, brand matching, text cleaning, block detection,
+display counts; and dedupe (same id, repost storm, near-copy) against a real SQLite store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from config.schema import BrandConfig
+from crawlers.brands import BrandMatcher
+from crawlers.dates import parse_site_time
+from crawlers.health import detect_block, pause_source
+from crawlers.spiders.weibo import parse_count
+from crawlers.text import html_to_text
+from index import open_store
+from index.base import Store
+from index.dedupe import RecentStories, assign_story, simhash64
+from index.models import Mention
+
+# 2026-06-15 10:30 in Shanghai
+NOW = datetime(2026, 6, 15, 2, 30, tzinfo=UTC)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fri Jun 14 20:39:20 +0800 2019", utc(2019, 6, 14, 12, 39, 20)),
+        ("06-14", utc(2026, 6, 13, 16, 0)),  # local midnight
+        ("12-31", utc(2025, 12, 30, 16, 0)),  # not in the future: last year
+        ("2019-06-14", utc(2019, 6, 13, 16, 0)),
+        ("15小时前", NOW - timedelta(hours=15)),
+        ("5分钟前", NOW - timedelta(minutes=5)),
+        ("30秒前", NOW - timedelta(seconds=30)),
+        ("刚刚", NOW),
+        ("半小时前", NOW - timedelta(minutes=30)),
+        ("昨天 12:30", utc(2026, 6, 14, 4, 30)),
+        ("前天 08:15", utc(2026, 6, 13, 0, 15)),
+        ("今天 09:00", utc(2026, 6, 15, 1, 0)),
+        ("3 天前", NOW - timedelta(days=3)),
+        ("2024-08-05 16:56", utc(2024, 8, 5, 8, 56)),
+        ("发表于 2026-1-5 12:00", utc(2026, 1, 5, 4, 0)),
+        ("8-7", utc(2025, 8, 6, 16, 0)),
+        ("06-14 20:00", utc(2026, 6, 14, 12, 0)),
+        ("09:54", utc(2026, 6, 15, 1, 54)),
+        ("23:50", utc(2026, 6, 14, 15, 50)),  # a clock time ahead of now is yesterday's
+        ("Mon, 05 Jan 2026 08:00:00 +0000", utc(2026, 1, 5, 8, 0)),
+        ("2026-01-05T08:00:00+08:00", utc(2026, 1, 5, 0, 0)),
+    ],
+)
+def test_site_times(text: str, expected: datetime) -> None:
+    assert parse_site_time(text, NOW) == expected
+
+
+@pytest.mark.parametrize("text", ["", "很久以前", "13-45", "yesterday-ish"])
+def test_unknown_times_are_errors_naming_the_text(text: str) -> None:
+    with pytest.raises(ValueError, match="time"):
+        parse_site_time(text, NOW)
+
+
+BRANDS = [
+    BrandConfig(
+        name="极光汽车",
+        aliases=["极光", "极光SUV"],
+        keywords=["极光X7"],
+        exclude=["北极光", "极光现象", "看极光"],
+    ),
+    BrandConfig(name="星辰手机", aliases=["星辰Pro"], keywords=["星辰手机"], exclude=["星辰大海"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("极光X7刹车异响", {"极光汽车": ["极光", "极光X7"]}),
+        ("去冰岛看北极光", {}),
+        ("看极光的时候想到极光SUV", {"极光汽车": ["极光", "极光SUV"]}),  # one real mention
+        ("今晚看极光，极光现象真美", {}),
+        ("星辰ＰＲＯ续航不错", {"星辰手机": ["星辰Pro"]}),  # full-width, case folded
+        ("我们的征途是星辰大海", {}),
+        ("星辰大海是口号，星辰手机是产品", {"星辰手机": ["星辰手机"]}),
+        ("极光和星辰pro都买了", {"极光汽车": ["极光"], "星辰手机": ["星辰Pro"]}),
+        ("", {}),
+    ],
+)
+def test_brand_matching(text: str, expected: dict[str, list[str]]) -> None:
+    got = {m.brand: m.keywords for m in BrandMatcher(BRANDS).match(text)}
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("fragment", "text"),
+    [
+        ('太差了<span class="url-icon"><img alt=[怒] src="//h5/x.png" /></span>', "太差了[怒]"),
+        ("第一行<br />第二行", "第一行\n第二行"),
+        ('转发<a href="/n/小王">@小王</a>:好', "转发@小王:好"),
+        ('很长的文字...<a href="/status/1">全文</a>', "很长的文字..."),
+        ('看图<img src="//wx1/large.jpg">', "看图"),
+        ("&lt;script&gt;不是标签", "<script>不是标签"),
+        ('<span class="surl-text">#话题#</span>  内容', "#话题# 内容"),
+    ],
+)
+def test_html_to_text(fragment: str, text: str) -> None:
+    assert html_to_text(fragment) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "count"),
+    [
+        (1234, 1234),
+        ("5678", 5678),
+        ("1.2万", 12000),
+        ("100万+", 1_000_000),
+        ("3亿", 300_000_000),
+        (None, 0),
+        ("", 0),
+        (True, 0),
+    ],
+)
+def test_display_counts(value: object, count: int) -> None:
+    assert parse_count(value) == count
+
+
+@pytest.mark.parametrize(
+    ("status", "location", "body", "reason"),
+    [
+        (418, "", b"", "http_418"),
+        (403, "", b"forbidden", "http_403"),
+        (429, "", b"", "http_429"),
+        (302, "https://passport.weibo.cn/signin/login?r=x", b"", "login"),
+        (302, "https://wappass.baidu.com/static/captcha/tuxing.html", b"", "captcha"),
+        (200, "", b'{"ok":-100,"url":"https://passport.weibo.cn/signin/welcome"}', "login"),
+        (200, "", '{"ok":0,"errno":"100005","msg":"请求过于频繁"}'.encode(), "rate_limited"),
+        (200, "", "<html><head><title>百度安全验证</title>".encode(), "captcha"),
+        (200, "", b"<html><head><title>Sina Visitor System</title>", "captcha"),
+        (
+            200,
+            "",
+            '<div id="messagetext" class="alert_info"><p>您需要先登录才能继续本操作</p>'.encode(),
+            "login",
+        ),
+    ],
+)
+def test_block_pages(status: int, location: str, body: bytes, reason: str) -> None:
+    block = detect_block(status, "http://x/y", location, body)
+    assert block is not None and block.reason == reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"ok":1,"data":{"cards":[]}}',
+        b'{"ok":0,"msg":"\xe8\xbf\x99\xe9\x87\x8c\xe8\xbf\x98\xe6\xb2\xa1\xe6\x9c\x89\xe5\x86\x85\xe5\xae\xb9"}',
+        "<html><head><title>App登录不了怎么办【星辰手机吧】_百度贴吧</title>".encode(),
+        b"<html><body>plain page</body></html>",
+    ],
+)
+def test_normal_pages_are_not_blocks(body: bytes) -> None:
+    assert detect_block(200, "http://x/y", "", body) is None
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = open_store(f"sqlite:///{tmp_path}/radar.db")
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+def test_pause_backs_off_on_consecutive_blocks(store: Store) -> None:
+    block = detect_block(418, "http://x", "", b"")
+    assert block is not None
+    first = pause_source(store, "s", block, NOW, base=600, maximum=3000)
+    second = pause_source(store, "s", block, NOW, base=600, maximum=3000)
+    third = pause_source(store, "s", block, NOW, base=600, maximum=3000)
+    fourth = pause_source(store, "s", block, NOW, base=600, maximum=3000)
+    pauses = [h.paused_until - NOW for h in (first, second, third, fourth)]  # type: ignore[operator]
+    assert pauses == [timedelta(seconds=s) for s in (600, 1200, 2400, 3000)]
+
+
+def mention(mid: str, text: str, minutes: int = 0, repost_of: str | None = None) -> Mention:
+    return Mention(
+        id=f"s:{mid}",
+        source="s",
+        text=text,
+        repost_of=repost_of,
+        published_at=NOW + timedelta(minutes=minutes),
+    )
+
+
+COMPLAINT = "极光X7雨天刹车异响问题到底什么时候解决？车主们联合起来维权吧，已经三十多人了"
+
+
+def test_simhash_is_stable_and_64_bit() -> None:
+    value = simhash64(COMPLAINT)
+    assert 0 <= value < 2**64
+    assert value == simhash64(COMPLAINT)
+    assert bin(value ^ simhash64(COMPLAINT + "！！")).count("1") <= 3
+
+
+def test_same_id_twice_is_one_mention(store: Store) -> None:
+    first = assign_story(mention("1", COMPLAINT), store)
+    store.upsert_mentions([first])
+    again = assign_story(mention("1", COMPLAINT + "（已编辑）"), store)
+    assert again.cluster_id == "s:1" and again.repost_of is None
+    result = store.upsert_mentions([again])
+    assert result.new == 0 and store.count_mentions() == 1
+
+
+def test_repost_storm_is_one_story(store: Store) -> None:
+    original = assign_story(mention("orig", COMPLAINT), store)
+    store.upsert_mentions([original])
+    recent = RecentStories()
+    storm = []
+    for i in range(200):
+        m = assign_story(
+            mention(f"r{i}", "转发微博", i + 1, repost_of="s:orig"), store, recent=recent
+        )
+        recent.add(m)
+        storm.append(m)
+    store.upsert_mentions(storm)
+    assert {m.cluster_id for m in storm} == {"s:orig"}
+    # a repost of a repost joins the same story
+    deeper = assign_story(mention("rr", "//@b:转发", 300, repost_of="s:r5"), store)
+    assert deeper.cluster_id == "s:orig"
+
+
+def test_near_copy_links_to_the_earlier_mention(store: Store) -> None:
+    first = assign_story(mention("a", COMPLAINT), store)
+    store.upsert_mentions([first])
+    copy = assign_story(mention("b", COMPLAINT + "！！[怒]", 30), store)
+    assert copy.repost_of == "s:a" and copy.cluster_id == "s:a"
+    other = assign_story(
+        mention("c", "星辰手机S3的拍照效果在夜景模式下非常惊艳，推荐入手", 40), store
+    )
+    assert other.repost_of is None and other.cluster_id == "s:c"
+    short = assign_story(mention("d", "支持！", 50), store)
+    store.upsert_mentions([short])
+    assert assign_story(mention("e", "支持！", 51), store).repost_of is None
+
+
+def test_near_copy_found_in_the_current_batch_before_it_is_stored(store: Store) -> None:
+    recent = RecentStories()
+    first = assign_story(mention("a", COMPLAINT), store, recent=recent)
+    recent.add(first)
+    copy = assign_story(mention("b", "【转】" + COMPLAINT, 5), store, recent=recent)
+    assert copy.repost_of == "s:a"
