@@ -74,6 +74,8 @@ _TOKEN = re.compile(
 
 
 def _tokens(q: str) -> list[tuple[str, str, str]]:
+    if q.count('"') % 2:
+        raise QuerySyntaxError('unbalanced quote (") in the query')
     out: list[tuple[str, str, str]] = []
     pos = 0
     while pos < len(q):
@@ -95,8 +97,6 @@ def _tokens(q: str) -> list[tuple[str, str, str]]:
             out.append(("nphrase" if m.group("neg") else "phrase", m.group("phrase"), ""))
         else:
             out.append(("word", m.group("word"), ""))
-    if q.count('"') % 2:
-        raise QuerySyntaxError('unbalanced quote (") in the query')
     return out
 
 

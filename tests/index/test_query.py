@@ -1,0 +1,85 @@
+"""The search-box language (index/query.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.query import (
+    And,
+    Filter,
+    Not,
+    Or,
+    Phrase,
+    QuerySyntaxError,
+    Term,
+    parse_query,
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "tree"),
+    [
+        ("", None),
+        ("漏油", Term("漏油")),
+        ("漏油 退款", And((Term("漏油"), Term("退款")))),
+        ("漏油 AND 退款", And((Term("漏油"), Term("退款")))),
+        ("漏油 OR 异响", Or((Term("漏油"), Term("异响")))),
+        ("漏油 退款 OR 异响", Or((And((Term("漏油"), Term("退款"))), Term("异响")))),
+        ("NOT 广告", Not(Term("广告"))),
+        ("漏油 -广告", And((Term("漏油"), Not(Term("广告"))))),
+        ('"发动机 漏油"', Phrase("发动机 漏油")),
+        ('漏油 -"修复剂"', And((Term("漏油"), Not(Phrase("修复剂"))))),
+        ("(漏油 OR 异响) 投诉", And((Or((Term("漏油"), Term("异响"))), Term("投诉")))),
+        ("brand:极光汽车", Filter("brand", "极光汽车")),
+        ('author:"Li Lei"', Filter("author", "Li Lei")),
+        (
+            "sentiment:negative source:weibo-search 漏油",
+            And(
+                (
+                    Filter("sentiment", "negative"),
+                    Filter("source", "weibo-search"),
+                    Term("漏油"),
+                )
+            ),
+        ),
+        ("-brand:星河手机", Not(Filter("brand", "星河手机"))),
+        (
+            "category:billing signal:media kind:reply",
+            And(
+                (
+                    Filter("category", "billing"),
+                    Filter("signal", "media"),
+                    Filter("kind", "reply"),
+                )
+            ),
+        ),
+        ("url:http", Term("url:http")),  # unknown prefixes are plain words
+        ("or and", And((Term("or"), Term("and")))),  # operators are upper case only
+    ],
+)
+def test_parse(query: str, tree: object) -> None:
+    assert parse_query(query).tree == tree
+
+
+def test_highlight_terms_leave_out_excluded_words() -> None:
+    parsed = parse_query('漏油 "发动机 异响" -广告 NOT 修复剂 brand:极光汽车')
+    assert parsed.text_terms == ["漏油", "发动机 异响"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"漏油', "unbalanced quote"),
+        ("(漏油 OR 异响", "missing ')'"),
+        ("漏油)", "unmatched ')'"),
+        ("漏油 OR", "missing a word"),
+        ("OR 漏油", "missing a word"),
+        ("漏油 NOT", "nothing to exclude"),
+        ('colour:"red"', "unknown filter 'colour:'"),
+        ("sentiment:angry", "negative, neutral or positive"),
+        ('brand:""', "has no value"),
+    ],
+)
+def test_syntax_errors_say_what_is_wrong(query: str, message: str) -> None:
+    with pytest.raises(QuerySyntaxError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_query(query)
