@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from alerts.slack_interactive import handle_interaction
 from asgi_csrf import asgi_csrf
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
@@ -25,11 +24,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
+from alerts.slack_interactive import handle_interaction
 from config.schema import RadarConfig
 from config.types import EnvRef
 from index.base import Store, StoreError
 from radar.web import cases, executive, login, search
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
+from radar.web.figures import TermsCache
 from radar.web.render import STATIC_DIR, Formatter, make_templates, render
 from radar.web.schemas import Me
 
@@ -86,6 +87,7 @@ def create_app(
     app.state.formatter = formatter
     app.state.templates = make_templates(formatter)
     app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.terms = TermsCache()
 
     _install_error_handlers(app)
     for router in (service, login.pages, search.pages, cases.pages, executive.pages):

@@ -12,19 +12,22 @@ from radar.web import digest
 from radar.web.auth import ExecReader
 from radar.web.figures import case_window, cases_in_window, chart_data, compute_figures, timeline
 from radar.web.render import render
-from radar.web.schemas import CaseSummary, Overview
+from radar.web.schemas import CaseSummary, Overview, Terms
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["exec"])
 
 
-def case_summary(request: Request, case_id: str) -> CaseSummary:
+def case_summary(request: Request, case_id: str, terms: bool = False) -> CaseSummary:
     store: Store = request.app.state.store
     case = store.get_case(case_id)
     if case is None:
         raise HTTPException(404, f"no case with id {case_id!r}")
     since, until = case_window(case, request.app.state.clock())
-    figures = compute_figures(store, request.app.state.formatter, case.brand, since, until, [case])
+    cache = request.app.state.terms if terms else None
+    figures = compute_figures(
+        store, request.app.state.formatter, case.brand, since, until, [case], cache
+    )
     return CaseSummary(
         case=case,
         figures=figures,
@@ -33,7 +36,7 @@ def case_summary(request: Request, case_id: str) -> CaseSummary:
     )
 
 
-def overview(request: Request, brand: str | None, days: int) -> Overview:
+def overview(request: Request, brand: str | None, days: int, terms: bool = False) -> Overview:
     config = request.app.state.config
     if brand and config.brand(brand) is None:
         raise HTTPException(404, f"brand {brand!r} is not configured")
@@ -43,7 +46,10 @@ def overview(request: Request, brand: str | None, days: int) -> Overview:
     until = request.app.state.clock()
     since = until - timedelta(days=days)
     cases = cases_in_window(store, brand, since, until)
-    figures = compute_figures(store, request.app.state.formatter, brand, since, until, cases)
+    figures = compute_figures(
+        store, request.app.state.formatter, brand, since, until, cases,
+        request.app.state.terms if terms else None,
+    )  # fmt: skip
     return Overview(figures=figures, cases=cases, timeline=timeline(store, cases, since)[-50:])
 
 
@@ -100,9 +106,14 @@ def _parse_day(request: Request, date: str) -> datetime:
 # -- JSON API ---------------------------------------------------------------------------------
 
 
+_TERMS = Query(True, description="include top terms (cached for minutes: segmenting is slow)")
+
+
 @api.get("/cases/{case_id}/summary", response_model=CaseSummary, summary="Crisis summary")
-def api_summary(request: Request, user: ExecReader, case_id: str) -> CaseSummary:
-    return case_summary(request, case_id)
+def api_summary(
+    request: Request, user: ExecReader, case_id: str, terms: bool = _TERMS
+) -> CaseSummary:
+    return case_summary(request, case_id, terms)
 
 
 @api.get("/overview", response_model=Overview, summary="Brand overview")
@@ -111,8 +122,34 @@ def api_overview(
     user: ExecReader,
     brand: str = Query("", description="a configured brand; empty for all brands"),
     days: int = Query(7, ge=1, le=90),
+    terms: bool = _TERMS,
 ) -> Overview:
-    return overview(request, brand or None, days)
+    return overview(request, brand or None, days, terms)
+
+
+@api.get("/terms", response_model=Terms, summary="Top terms of a brand in a time window")
+def api_terms(
+    request: Request,
+    user: ExecReader,
+    since: str = Query(description="ISO time; naive = the configured timezone"),
+    until: str = Query(description="ISO time, exclusive"),
+    brand: str = Query("", description="a configured brand; empty for all brands"),
+) -> Terms:
+    config = request.app.state.config
+    if brand and config.brand(brand) is None:
+        raise HTTPException(404, f"brand {brand!r} is not configured")
+    fmt = request.app.state.formatter
+    try:
+        start, end = fmt.parse_local(since), fmt.parse_local(until)
+    except ValueError as exc:
+        raise HTTPException(400, f"since/until: {exc}") from None
+    assert start is not None and end is not None
+    if end <= start:
+        raise HTTPException(400, "until: must be after since")
+    cache = request.app.state.terms
+    terms = cache.get(request.app.state.store, brand or None, start, end)
+    start, end = cache.window(start, end)
+    return Terms(brand=brand or None, since=start, until=end, terms=terms)
 
 
 @api.get("/digest", summary="Daily digest: each brand against the previous day")

@@ -4,9 +4,13 @@ moments marked, sentiment breakdown, sources, key spreaders and top terms, for o
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
+
+from cachetools import TTLCache
 
 from index.base import SearchRequest, Store
 from index.models import Case, CaseEvent
@@ -16,7 +20,40 @@ from radar.web.schemas import AlertMoment, Figures, SeriesPoint
 # bucket sizes, smallest first; the first one giving at most MAX_POINTS buckets is used
 INTERVALS = (300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
 MAX_POINTS = 96
-MOMENT_KINDS = {"alerted", "escalated", "acknowledged", "resolved", "closed", "reopened"}
+MOMENT_KINDS = {"alerted", "escalated", "resolved", "reopened"}  # marked on the charts
+MIN_SHARE_BASE = 3  # fewer mentions in a bucket: no negative share drawn (it would be noise)
+
+
+class TermsCache:
+    """Top terms per (brand, window), kept for ``ttl`` seconds.
+
+    ``Store.top_terms`` segments up to a few thousand posts with jieba, which takes
+    seconds, while the words of a day or a week barely move in minutes. Windows are
+    widened to whole ``step``-second marks so that requests a moment apart share a key."""
+
+    def __init__(self, ttl: float = 600, step: int = 300, size: int = 256):
+        self._cache: TTLCache[tuple[Any, ...], list[tuple[str, int]]] = TTLCache(size, ttl)
+        self._lock = threading.Lock()
+        self.step = step
+
+    def window(self, since: datetime, until: datetime) -> tuple[datetime, datetime]:
+        start = _align(since, self.step)
+        end = _align(until, self.step)
+        return start, end if end >= until else end + timedelta(seconds=self.step)
+
+    def get(
+        self, store: Store, brand: str | None, since: datetime, until: datetime
+    ) -> list[tuple[str, int]]:
+        start, end = self.window(since, until)
+        key = (brand, start, end)
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        terms = [(t, int(n)) for t, n in store.top_terms(brand, start, end, 20)]
+        with self._lock:
+            self._cache[key] = terms
+        return terms
 
 
 def pick_interval(since: datetime, until: datetime) -> int:
@@ -40,10 +77,11 @@ def compute_figures(
     since: datetime,
     until: datetime,
     cases: list[Case],
-    terms: bool = True,
+    terms: TermsCache | None = None,
 ) -> Figures:
     """Figures for ``brand`` (None: every brand) with published_at in [since, until).
-    ``cases`` are the cases whose timeline moments are marked on the series."""
+    ``cases`` are the cases whose timeline moments are marked on the series. Top terms
+    only with ``terms`` (pages load them separately, from /api/terms)."""
     interval = pick_interval(since, until)
     buckets = store.count_buckets(since, until, interval, brand)
 
@@ -123,7 +161,7 @@ def compute_figures(
         series=series,
         alert_moments=moments,
         spreaders=store.top_authors(brand, since, until, 10),
-        terms=[(t, int(n)) for t, n in store.top_terms(brand, since, until, 20)] if terms else [],
+        terms=terms.get(store, brand, since, until) if terms else [],
         brands=brands,
     )
 
@@ -158,17 +196,24 @@ def timeline(store: Store, cases: list[Case], since: datetime) -> list[CaseEvent
 
 
 def chart_data(figures: Figures) -> dict[str, Any]:
-    """The part of the figures the charts draw (embedded in the page as JSON)."""
+    """The part of the figures the charts draw (embedded in the page as JSON); the top
+    terms chart fetches ``terms_url``."""
+    query = {"since": figures.since.isoformat(), "until": figures.until.isoformat()}
+    if figures.brand:
+        query["brand"] = figures.brand
     return {
+        "terms_url": "/api/terms?" + urlencode(query),
         "labels": [p.label for p in figures.series],
         "negative": [p.negative for p in figures.series],
         "neutral": [p.neutral for p in figures.series],
         "positive": [p.positive for p in figures.series],
-        "negative_share": [round(100 * p.negative_share, 1) for p in figures.series],
+        "negative_share": [
+            round(100 * p.negative_share, 1) if p.total >= MIN_SHARE_BASE else None
+            for p in figures.series
+        ],
         "moments": [
             {"label": m.label, "text": f"{m.severity} {m.kind}"} for m in figures.alert_moments
         ],
         "sentiment": figures.sentiment,
         "sources": figures.sources,
-        "terms": figures.terms,
     }

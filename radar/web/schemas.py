@@ -124,3 +124,10 @@ class Overview(BaseModel):
     figures: Figures
     cases: list[Case]
     timeline: list[CaseEvent]
+
+
+class Terms(BaseModel):
+    brand: str | None
+    since: datetime = Field(description="the window, widened to whole 5-minute marks")
+    until: datetime
+    terms: list[tuple[str, int]] = Field(description="(word, number of posts), most first")

@@ -20,22 +20,25 @@
   }
 
   var marks = d.moments.map(function (m) {
-    return { xAxis: m.label, name: m.text, label: { formatter: m.text } };
+    return { xAxis: m.label, name: m.text, label: { formatter: m.text, position: "end", fontSize: 11 } };
   });
   chart("chart-volume", {
-    title: { text: "Volume and negative share", left: 0, textStyle: { fontSize: 14 } },
+    title: { text: "Volume (bars, left) and negative share % (line, right)", left: 0, top: 0,
+             textStyle: { fontSize: 14 } },
     tooltip: tooltip,
     legend: { top: 0, right: 0 },
-    grid: { left: 50, right: 50, top: 40, bottom: 40 },
+    grid: { left: 50, right: 50, top: 60, bottom: 40 },
     xAxis: { type: "category", data: d.labels },
-    yAxis: [{ type: "value", name: "mentions" },
-            { type: "value", name: "negative %", max: 100, splitLine: { show: false } }],
+    yAxis: [{ type: "value", minInterval: 1 },
+            { type: "value", max: 100, splitLine: { show: false },
+              axisLabel: { formatter: "{value}%" } }],
     series: [
       { name: "negative", type: "bar", stack: "v", data: d.negative, itemStyle: { color: COLORS.negative },
         markLine: { symbol: "none", lineStyle: { color: "#b30000", type: "dashed" }, data: marks } },
       { name: "neutral", type: "bar", stack: "v", data: d.neutral, itemStyle: { color: COLORS.neutral } },
       { name: "positive", type: "bar", stack: "v", data: d.positive, itemStyle: { color: COLORS.positive } },
       { name: "negative share %", type: "line", yAxisIndex: 1, data: d.negative_share, showSymbol: false,
+        connectNulls: false,
         lineStyle: { color: "#7a1f1f", width: 2 }, itemStyle: { color: "#7a1f1f" } }
     ]
   });
@@ -43,7 +46,7 @@
   chart("chart-sentiment", {
     title: { text: "Sentiment", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "item", renderMode: "richText" },
-    series: [{ type: "pie", radius: ["35%", "65%"], top: 20,
+    series: [{ type: "pie", radius: ["35%", "65%"], top: 20, label: { formatter: "{b}: {c}" },
       data: Object.keys(d.sentiment).map(function (k) {
         return { name: k, value: d.sentiment[k], itemStyle: { color: COLORS[k] || "#888" } };
       }) }]
@@ -53,23 +56,30 @@
   chart("chart-sources", {
     title: { text: "Sources", textStyle: { fontSize: 14 } },
     tooltip: tooltip,
-    grid: { left: 110, right: 20, top: 30, bottom: 20 },
+    grid: { left: 110, right: 20, top: 40, bottom: 20 },
     xAxis: { type: "value" },
     yAxis: { type: "category", data: sources.slice().reverse() },
     series: [{ type: "bar", data: sources.map(function (k) { return d.sources[k]; }).reverse(),
                itemStyle: { color: "#4a78b5" } }]
   });
 
-  var terms = d.terms.slice(0, 15).reverse();
-  chart("chart-terms", {
-    title: { text: "Top terms", textStyle: { fontSize: 14 } },
-    tooltip: tooltip,
-    grid: { left: 90, right: 20, top: 30, bottom: 20 },
-    xAxis: { type: "value" },
-    yAxis: { type: "category", data: terms.map(function (t) { return t[0]; }) },
-    series: [{ type: "bar", data: terms.map(function (t) { return t[1]; }), itemStyle: { color: "#8a6bb8" } }]
-  });
+  // top terms are slow to compute (word segmentation), so they arrive after the page
+  function drawTerms(list, note) {
+    var terms = list.slice(0, 15).reverse();
+    chart("chart-terms", {
+      title: { text: "Top terms" + (note || ""), textStyle: { fontSize: 14 } },
+      tooltip: tooltip,
+      grid: { left: 90, right: 20, top: 40, bottom: 20 },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: terms.map(function (t) { return t[0]; }) },
+      series: [{ type: "bar", data: terms.map(function (t) { return t[1]; }), itemStyle: { color: "#8a6bb8" } }]
+    });
+    document.body.setAttribute("data-charts-ready", String(charts.length));
+  }
+  fetch(d.terms_url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+    .then(function (body) { drawTerms(body.terms); })
+    .catch(function () { drawTerms([], " (unavailable)"); });
 
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
-  document.body.setAttribute("data-charts-ready", String(charts.length));
 })();

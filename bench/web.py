@@ -1,0 +1,160 @@
+"""Web latency with a large embedded store: the search page and the executive pages,
+rendered in-process through the whole ASGI stack (session login, CSRF layer, routes,
+templates), p50/p95 per page over repeated requests. Goal: p95 <= 300 ms at 1,000,000
+mentions.
+
+    .venv/bin/python bench/ingest.py --n 1000000 --db var/bench/web-1m.db --keep   # once
+    .venv/bin/python bench/web.py --db var/bench/web-1m.db
+
+Without an existing ``--db`` the store is built first with bench/ingest.py's code (the
+same generated mentions, bench/mentions_gen.py). A few crisis cases are saved into the
+store (ids ``bench-case-*``) so the crisis summaries have cases to show. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import resource
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+from argon2 import PasswordHasher
+
+from bench.ingest import END, ingest
+from bench.mentions_gen import BRANDS
+from config.schema import RadarConfig
+from index import open_store
+from index.models import Case, CaseEvent, Severity
+from radar.web.app import create_app
+
+PASSWORD = "bench-password"
+BIG, SMALL = BRANDS[0][0], BRANDS[-1][0]
+
+SEARCHES = [
+    {"q": "漏油"},
+    {"q": "发动机 异响"},
+    {"q": "退款 OR 投诉"},
+    {"q": f"brand:{BIG} sentiment:negative"},
+    {"q": f'"客服电话" brand:{BRANDS[9][0]}'},
+    {"q": "质量 NOT 广告", "range": "7d"},
+    {"q": ""},
+    {"q": f"brand:{SMALL}", "range": "24h"},
+    {"q": "投诉", "page": "5"},
+]
+
+
+def bench_config() -> RadarConfig:
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return RadarConfig.model_validate(
+        {
+            "brands": [{"name": name} for name, _ in BRANDS],
+            "web": {"users": [{"name": "admin", "role": "admin",
+                               "password_hash": cheap.hash(PASSWORD)}]},
+        }
+    )  # fmt: skip
+
+
+def seed_cases(store) -> list[str]:  # type: ignore[no-untyped-def]
+    """One P1 case for the biggest brand and one for the smallest, opened 6 h before END."""
+    ids = []
+    for n, brand in enumerate((BIG, SMALL)):
+        case_id = f"bench-case-{n}"
+        opened = END - timedelta(hours=6)
+        if store.get_case(case_id) is None:
+            store.save_case(
+                Case(id=case_id, brand=brand, rule="negative_surge", severity=Severity.P1,
+                     title=f"{brand} negative surge (bench)", opened_at=opened, updated_at=opened,
+                     trigger={"stories": 40, "ratio": 5.0}, ack_due_at=opened)
+            )  # fmt: skip
+            store.append_case_event(CaseEvent(case_id=case_id, at=opened, kind="alerted"))
+        ids.append(case_id)
+    return ids
+
+
+async def measure(app, urls: dict[str, list[str]], rounds: int) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        page = await client.get("/login")
+        token = page.text.split('name="csrftoken" value="', 1)[1].split('"', 1)[0]
+        r = await client.post(
+            "/login", data={"name": "admin", "password": PASSWORD, "csrftoken": token}
+        )
+        assert r.status_code == 303, r.text
+        for group in urls.values():  # warm-up: the OS page cache and SQLite's
+            for url in group:
+                assert (await client.get(url)).status_code == 200, url
+        times: dict[str, list[float]] = {name: [] for name in urls}
+        for _ in range(rounds):
+            for name, group in urls.items():
+                for url in group:
+                    t0 = time.perf_counter()
+                    r = await client.get(url)
+                    times[name].append((time.perf_counter() - t0) * 1000)
+                    assert r.status_code == 200, (url, r.status_code)
+    out = {}
+    for name, ms in times.items():
+        ms.sort()
+        out[name] = {
+            "requests": len(ms),
+            "p50_ms": round(statistics.median(ms), 1),
+            "p95_ms": round(ms[math.ceil(len(ms) * 0.95) - 1], 1),  # nearest rank
+            "max_ms": round(ms[-1], 1),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="var/bench/web-1m.db", help="SQLite store to use")
+    parser.add_argument("--n", type=int, default=1_000_000, help="mentions if it is built")
+    parser.add_argument("--rounds", type=int, default=5, help="passes over every URL")
+    args = parser.parse_args()
+
+    db = Path(args.db).resolve()
+    url = f"sqlite:///{db}"
+    built = None
+    if not db.exists():
+        db.parent.mkdir(parents=True, exist_ok=True)
+        built = ingest(url, args.n, 1000)
+    store = open_store(url)
+    case_ids = seed_cases(store)
+    app = create_app(bench_config(), store, clock=lambda: END)
+    urls = {
+        "search_page": ["/search?" + urlencode(p) for p in SEARCHES],
+        "case_summary_page": [f"/cases/{c}/summary" for c in case_ids],
+        "brand_overview_page": [
+            "/overview?" + urlencode({"brand": BIG, "days": 7}),
+            "/overview?" + urlencode({"brand": SMALL, "days": 7}),
+            "/overview?days=1",
+        ],
+        "all_brands_overview_7d": ["/overview?days=7"],
+        "case_board_page": ["/cases"],
+        "search_api": ["/api/search?" + urlencode(p) for p in SEARCHES[:4]],
+    }
+    figures: dict[str, object] = {
+        "benchmark": "web",
+        "mentions": store.count_mentions(),
+        "store": "sqlite",
+        "rounds": args.rounds,
+    }
+    if built:
+        figures["ingest"] = built
+    figures["pages"] = asyncio.run(measure(app, urls, args.rounds))
+    figures["goal_p95_ms"] = 300
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    store.close()
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
