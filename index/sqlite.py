@@ -35,6 +35,7 @@ import json
 import sqlite3
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,7 +62,7 @@ from index.text import highlight, index_text, query_tokens, top_words
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 8
 TOP_TERMS_SAMPLE = 2_000  # newest mentions read (and segmented) per top_terms call
@@ -72,8 +73,9 @@ _REQUIRED = [
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mentions (
-    rowid INTEGER PRIMARY KEY,
+    rowid INTEGER PRIMARY KEY,              -- time key: published ms * 1000 + a free slot
     id TEXT NOT NULL UNIQUE,
+    doc_id INTEGER NOT NULL,                -- mention_docs.rowid
     source TEXT NOT NULL,
     published_at INTEGER NOT NULL,          -- microseconds since the Unix epoch, UTC
     sentiment TEXT NOT NULL DEFAULT '',     -- '' when unscored
@@ -85,10 +87,12 @@ CREATE TABLE IF NOT EXISTS mentions (
     engagement INTEGER NOT NULL DEFAULT 0,
     handled INTEGER NOT NULL DEFAULT 0,
     is_repost INTEGER NOT NULL DEFAULT 0,
-    simhash INTEGER,                        -- signed 64-bit two's complement
+    simhash INTEGER                         -- signed 64-bit two's complement
+);
+CREATE TABLE IF NOT EXISTS mention_docs (
+    rowid INTEGER PRIMARY KEY,              -- in order of arrival: appends, not inserts
     doc TEXT NOT NULL                       -- the Mention as JSON
 );
-CREATE INDEX IF NOT EXISTS mentions_published ON mentions (published_at);
 CREATE VIRTUAL TABLE IF NOT EXISTS mention_fts USING fts5 (
     title, text, tags, content='', tokenize='unicode61 remove_diacritics 2'
 );
@@ -205,6 +209,8 @@ def _filter_tags(
     tags += [tag("brand", b) for b in brands]
     if sentiment:
         tags.append(tag("sentiment", sentiment))
+        # brand AND sentiment is the most common pair of filters: one posting list for it
+        tags += [tag("brand+sentiment", f"{b}\0{sentiment}") for b in brands]
     if category:
         tags.append(tag("category", category))
     tags += [tag("signal", s) for s in signals]
@@ -239,9 +245,16 @@ _MICROSECOND = timedelta(microseconds=1)
 _to_json = Mention.__pydantic_serializer__.to_json
 
 
-def prepare(rowid: int, m: Mention) -> tuple[tuple[Any, ...], tuple[Any, ...], list, list]:
-    """The rows one mention becomes: mentions, mention_fts, mention_brands, simhash_bands.
-    (The hot path of bulk ingest: kept flat on purpose.)"""
+def time_key(published_us: int) -> int:
+    """First rowid of the millisecond a mention was published in: mentions and the FTS
+    index are ordered by time, so a time window is a rowid range (FTS5 seeks to it) and
+    "newest first" is the index order."""
+    return (published_us // 1000) * 1000
+
+
+def extract(m: Mention) -> tuple[Any, ...]:
+    """Everything one mention contributes to the tables (the hot path of bulk ingest,
+    kept flat on purpose). Raises on a malformed mention before anything is written."""
     published = (m.published_at - _EPOCH) // _MICROSECOND
     sentiment = str(m.sentiment.label) if m.sentiment is not None else ""
     names = [b.brand for b in m.brands]
@@ -250,9 +263,7 @@ def prepare(rowid: int, m: Mention) -> tuple[tuple[Any, ...], tuple[Any, ...], l
     author = m.author
     engagement = m.engagement
     total = engagement.reposts + engagement.comments + engagement.likes
-    row = (
-        rowid,
-        m.id,
+    columns = (
         m.source,
         published,
         sentiment,
@@ -265,16 +276,16 @@ def prepare(rowid: int, m: Mention) -> tuple[tuple[Any, ...], tuple[Any, ...], l
         int(m.handled),
         int(m.repost_of is not None),
         None if m.simhash is None else signed64(m.simhash),
+    )
+    return (
+        columns,
         _to_json(m).decode(),
+        fts_row(m),
+        names,
+        m.cluster_id or m.id,
+        author.followers + total,
+        [] if m.simhash is None else simhash_bands(m.simhash),
     )
-    fts = (rowid, *fts_row(m))
-    cluster = m.cluster_id or m.id
-    reach = author.followers + total
-    brand_rows = [(b, published, rowid, sentiment, cluster, reach) for b in names]
-    band_rows = (
-        [] if m.simhash is None else [(band, published, rowid) for band in simhash_bands(m.simhash)]
-    )
-    return row, fts, brand_rows, band_rows
 
 
 def validation_reason(exc: ValidationError) -> str:
@@ -359,6 +370,11 @@ def request_tree(request: SearchRequest) -> tuple[Node | None, list[str]]:
             nodes.append(Filter(name, value))
     if not nodes:
         return None, parsed.text_terms
+    brands = [n for n in nodes if isinstance(n, Filter) and n.field == "brand"]
+    sentiments = [n for n in nodes if isinstance(n, Filter) and n.field == "sentiment"]
+    if len(brands) == 1 and len(sentiments) == 1:
+        nodes = [n for n in nodes if n is not brands[0] and n is not sentiments[0]]
+        nodes.append(Filter("brand+sentiment", f"{brands[0].value}\0{sentiments[0].value}"))
     return (nodes[0] if len(nodes) == 1 else And(tuple(nodes))), parsed.text_terms
 
 
@@ -466,6 +482,11 @@ class SQLiteStore(Store):
 
     def _create_schema(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if 0 < version < SCHEMA_VERSION:
+            raise StoreError(
+                f"SQLite store {self.path} was written by a pre-release layout (version "
+                f"{version}); move it away and let the crawlers fill a new one"
+            )
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"SQLite store {self.path} has schema version {version}, newer than this "
@@ -521,30 +542,30 @@ class SQLiteStore(Store):
 
     def _upsert(self, conn: sqlite3.Connection, batch: list[Mention]) -> UpsertResult:
         """Write one batch inside the caller's transaction. A mention that cannot be
-        turned into rows is reported and skipped before anything is written."""
+        turned into rows is reported and skipped before anything is written. An update
+        replaces every row of the old version (its text, time or brands may differ)."""
         counts = UpsertResult()
-        existing: dict[str, tuple[int, str]] = {}
+        existing: dict[str, tuple[int, int, str]] = {}
         ids = [m.id for m in batch]
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for rowid, mid, doc in conn.execute(
-                f"SELECT rowid, id, doc FROM mentions WHERE id IN ({marks})", chunk
+            for rowid, mid, doc_id, doc in conn.execute(
+                "SELECT m.rowid, m.id, m.doc_id, d.doc FROM mentions m "
+                f"JOIN mention_docs d ON d.rowid = m.doc_id WHERE m.id IN ({marks})",
+                chunk,
             ):
-                existing[mid] = (rowid, doc)
-        next_rowid = (conn.execute("SELECT max(rowid) FROM mentions").fetchone()[0] or 0) + 1
+                existing[mid] = (rowid, doc_id, doc)
 
-        rows, fts, brands, bands = [], [], [], []
-        stale: list[int] = []
+        todo: list[tuple[str, tuple[Any, ...], int]] = []  # (id, extracted, time key)
+        stale_rows: list[int] = []
+        stale_docs: list[int] = []
         stale_fts: list[tuple[Any, ...]] = []
         for m in batch:
             try:
                 old = existing.get(m.id)
-                if old is None:
-                    rowid = next_rowid
-                else:
-                    rowid, old_json = old
-                    previous = Mention.model_validate_json(old_json)
+                if old is not None:
+                    previous = Mention.model_validate_json(old[2])
                     m = m.model_copy(  # care-staff handling survives a re-crawl
                         update={
                             "handled": previous.handled,
@@ -557,51 +578,85 @@ class SQLiteStore(Store):
                     if _content_key(new_doc) == _content_key(previous.model_dump(mode="json")):
                         counts.unchanged += 1
                         continue
-                row, fts_values, mention_brands, mention_bands = prepare(rowid, m)
+                facts = extract(m)
             except (AttributeError, TypeError, ValueError) as exc:
                 counts.errors.append((getattr(m, "id", "<no id>"), f"invalid mention: {exc}"))
                 continue
             if old is None:
-                next_rowid += 1
                 counts.new += 1
             else:
                 counts.updated += 1
-                stale.append(rowid)
-                stale_fts.append((rowid, *fts_row(previous)))  # what was indexed
-            rows.append(row)
-            fts.append(fts_values)
-            brands += mention_brands
-            bands += mention_bands
+                stale_rows.append(old[0])
+                stale_docs.append(old[1])
+                stale_fts.append((old[0], *fts_row(previous)))  # exactly what was indexed
+            todo.append((m.id, facts, time_key(facts[0][1])))
 
         conn.executemany(
             "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
             "VALUES ('delete', ?, ?, ?, ?)",
             stale_fts,
         )
-        for i in range(0, len(stale), 500):
-            chunk = stale[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            conn.execute(f"DELETE FROM mention_brands WHERE mention IN ({marks})", chunk)
-            conn.execute(f"DELETE FROM simhash_bands WHERE mention IN ({marks})", chunk)
-        columns = (
-            "(rowid, id, source, published_at, sentiment, brands, author_key, author_name, "
-            "followers, verified, engagement, handled, is_repost, simhash, doc) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        )
-        stale_rowids = set(stale)
+        for i in range(0, len(stale_rows), 500):
+            rows_chunk, docs_chunk = stale_rows[i : i + 500], stale_docs[i : i + 500]
+            marks = ",".join("?" * len(rows_chunk))
+            conn.execute(f"DELETE FROM mentions WHERE rowid IN ({marks})", rows_chunk)
+            conn.execute(f"DELETE FROM mention_docs WHERE rowid IN ({marks})", docs_chunk)
+            conn.execute(f"DELETE FROM mention_brands WHERE mention IN ({marks})", rows_chunk)
+            conn.execute(f"DELETE FROM simhash_bands WHERE mention IN ({marks})", rows_chunk)
+
+        rowids = self._free_rowids(conn, [(mid, key) for mid, _, key in todo])
+        next_doc = (conn.execute("SELECT max(rowid) FROM mention_docs").fetchone()[0] or 0) + 1
+        rows, docs, fts, brands, bands = [], [], [], [], []
+        for (_, facts, _), rowid in zip(todo, rowids, strict=True):
+            columns, doc, fts_values, names, cluster, reach, band_values = facts
+            published, sentiment = columns[1], columns[2]
+            rows.append((rowid, next_doc, *columns))
+            docs.append((next_doc, doc))
+            fts.append((rowid, *fts_values))
+            brands += [(b, published, rowid, sentiment, cluster, reach) for b in names]
+            bands += [(band, published, rowid) for band in band_values]
+            next_doc += 1
         conn.executemany(
-            f"INSERT OR REPLACE INTO mentions {columns}", [r for r in rows if r[0] in stale_rowids]
+            "INSERT INTO mentions (rowid, doc_id, source, published_at, sentiment, brands, "
+            "author_key, author_name, followers, verified, engagement, handled, is_repost, "
+            "simhash, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(*r, mid) for r, (mid, _, _) in zip(rows, todo, strict=True)],
         )
-        conn.executemany(
-            f"INSERT INTO mentions {columns}", [r for r in rows if r[0] not in stale_rowids]
-        )
+        conn.executemany("INSERT INTO mention_docs (rowid, doc) VALUES (?,?)", docs)
         conn.executemany("INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?,?,?,?)", fts)
         conn.executemany("INSERT INTO mention_brands VALUES (?,?,?,?,?,?)", brands)
         conn.executemany("INSERT OR IGNORE INTO simhash_bands VALUES (?,?,?)", bands)
         return counts
 
+    @staticmethod
+    def _free_rowids(conn: sqlite3.Connection, wanted: list[tuple[str, int]]) -> list[int]:
+        """A free rowid at or after each time key (the slot within the millisecond comes
+        from the id's hash, so collisions are rare and resolved by probing upwards)."""
+        candidates = [key + zlib.crc32(mid.encode()) % 1000 for mid, key in wanted]
+        taken: set[int] = set()
+        for i in range(0, len(candidates), 500):
+            chunk = candidates[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT rowid FROM mentions WHERE rowid IN ({marks})"
+            taken.update(r for (r,) in conn.execute(query, chunk))
+        out = []
+        for rowid in candidates:
+            probed = False  # the first candidate was checked against the table above
+            while rowid in taken or (
+                probed
+                and conn.execute("SELECT 1 FROM mentions WHERE rowid = ?", (rowid,)).fetchone()
+            ):
+                rowid += 1
+                probed = True
+            taken.add(rowid)
+            out.append(rowid)
+        return out
+
     def get_mention(self, mention_id: str) -> Mention | None:
-        rows = self._read("SELECT doc FROM mentions WHERE id = ?", (mention_id,))
+        rows = self._read(
+            "SELECT d.doc FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id WHERE m.id = ?",
+            (mention_id,),
+        )
         return Mention.model_validate_json(rows[0][0]) if rows else None
 
     def get_mentions(self, ids: Sequence[str]) -> list[Mention]:
@@ -611,20 +666,39 @@ class SQLiteStore(Store):
             chunk = unique[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for mid, doc in self._read(
-                f"SELECT id, doc FROM mentions WHERE id IN ({marks})", chunk
+                "SELECT m.id, d.doc FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id "
+                f"WHERE m.id IN ({marks})",
+                chunk,
             ):
                 found[mid] = Mention.model_validate_json(doc)
         return [found[i] for i in ids if i in found]
 
+    def _docs(self, doc_ids: Sequence[int]) -> list[Mention]:
+        """Mentions by mention_docs rowid, in the order given."""
+        found: dict[int, str] = {}
+        for i in range(0, len(doc_ids), 500):
+            chunk = list(doc_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._read(f"SELECT rowid, doc FROM mention_docs WHERE rowid IN ({marks})", chunk)
+            )
+        return [Mention.model_validate_json(found[d]) for d in doc_ids if d in found]
+
     def _update_doc(self, mention_id: str, change: Callable[[Mention], Mention]) -> Mention:
         def work(conn: sqlite3.Connection) -> Mention:
-            row = conn.execute("SELECT doc FROM mentions WHERE id = ?", (mention_id,)).fetchone()
+            row = conn.execute(
+                "SELECT m.doc_id, d.doc FROM mentions m JOIN mention_docs d "
+                "ON d.rowid = m.doc_id WHERE m.id = ?",
+                (mention_id,),
+            ).fetchone()
             if row is None:
                 raise KeyError(mention_id)
-            m = change(Mention.model_validate_json(row[0]))
+            m = change(Mention.model_validate_json(row[1]))
             conn.execute(
-                "UPDATE mentions SET doc = ?, handled = ? WHERE id = ?",
-                (m.model_dump_json(), int(m.handled), mention_id),
+                "UPDATE mention_docs SET doc = ? WHERE rowid = ?", (m.model_dump_json(), row[0])
+            )
+            conn.execute(
+                "UPDATE mentions SET handled = ? WHERE id = ?", (int(m.handled), mention_id)
             )
             return m
 
@@ -676,12 +750,17 @@ class SQLiteStore(Store):
                 cond, ps = sql_condition(tree)
                 where.append(cond)
                 params += ps
+
+        # the time window is a rowid range (see time_key) plus the exact bounds
+        key = "mention_fts.rowid" if driving is not None else "m.rowid"
         if request.since is not None:
-            where.append("m.published_at >= ?")
-            params.append(to_us(request.since))
+            since = to_us(request.since)
+            where += [f"{key} >= ?", "m.published_at >= ?"]
+            params += [time_key(since), since]
         if request.until is not None:
-            where.append("m.published_at < ?")
-            params.append(to_us(request.until))
+            until = to_us(request.until)
+            where += [f"{key} < ?", "m.published_at < ?"]
+            params += [time_key(until) + 2000, until]  # + slots probed past the millisecond
         if request.handled is not None:
             where.append("m.handled = ?")
             params.append(int(request.handled))
@@ -719,18 +798,17 @@ class SQLiteStore(Store):
 
         if request.sort == "relevance" and driving is not None:
             score = "-bm25(mention_fts, 2.0, 1.0, 0.0)"
-            order = "score DESC, m.published_at DESC, m.rowid DESC"
+            order = f"score DESC, {key} DESC"
         else:
             score = "0.0"
-            order = "m.published_at DESC, m.rowid DESC"
-        rows = self._read(
-            f"SELECT m.doc, {score} AS score FROM {source}{clause} ORDER BY {order} "
+            order = f"{key} DESC"
+        page = self._read(
+            f"SELECT m.doc_id, {score} AS score FROM {source}{clause} ORDER BY {order} "
             "LIMIT ? OFFSET ?",
             [*params, max(0, request.limit), max(0, request.offset)],
         )
         hits = []
-        for doc, value in rows:
-            m = Mention.model_validate_json(doc)
+        for m, (_, value) in zip(self._docs([d for d, _ in page]), page, strict=True):
             snippet = ""
             if request.highlight:
                 snippet = highlight(m.text or m.title, terms)
@@ -773,15 +851,17 @@ class SQLiteStore(Store):
 
     def _window(self, brand: str | None, since: datetime, until: datetime) -> tuple[str, list[Any]]:
         """FROM/WHERE for the mentions of one brand (or all) in [since, until)."""
+        lo, hi = to_us(since), to_us(until)
         if brand is None:
             return (
-                "mentions m WHERE m.published_at >= ? AND m.published_at < ?",
-                [to_us(since), to_us(until)],
+                "mentions m WHERE m.rowid >= ? AND m.rowid < ? "
+                "AND m.published_at >= ? AND m.published_at < ?",
+                [time_key(lo), time_key(hi) + 2000, lo, hi],
             )
         return (
             "mention_brands mb CROSS JOIN mentions m ON m.rowid = mb.mention "
             "WHERE mb.brand = ? AND mb.published_at >= ? AND mb.published_at < ?",
-            [brand, to_us(since), to_us(until)],
+            [brand, lo, hi],
         )
 
     def top_authors(
@@ -815,13 +895,12 @@ class SQLiteStore(Store):
         segmented at query time; a bounded sample keeps the cost fixed)."""
         source, params = self._window(brand, since, until)
         rows = self._read(
-            f"SELECT m.doc FROM {source} ORDER BY m.published_at DESC LIMIT ?",
+            f"SELECT m.doc_id FROM {source} ORDER BY m.rowid DESC LIMIT ?",
             [*params, TOP_TERMS_SAMPLE],
         )
         texts: list[str] = []
         exclude: set[str] = set()
-        for (doc,) in rows:
-            m = Mention.model_validate_json(doc)
+        for m in self._docs([d for (d,) in rows]):
             texts.append(f"{m.title}\n{m.text}" if m.title else m.text)
             for b in m.brands:
                 if brand is None or b.brand == brand:
@@ -833,28 +912,27 @@ class SQLiteStore(Store):
         self, simhash: int, since: datetime, max_distance: int = 3, limit: int = 5
     ) -> list[Mention]:
         target = simhash & ((1 << 64) - 1)
+        start = to_us(since)
         if max_distance <= 3:  # pigeonhole: at least one of the four bands is identical
-            bands = simhash_bands(target)
             rows = self._read(
-                "SELECT m.simhash, m.published_at, m.rowid, m.doc FROM mentions m "
+                "SELECT m.simhash, m.published_at, m.rowid, m.doc_id FROM mentions m "
                 "WHERE m.rowid IN (SELECT mention FROM simhash_bands "
                 "WHERE band IN (?,?,?,?) AND published_at >= ?)",
-                [*bands, to_us(since)],
+                [*simhash_bands(target), start],
             )
-        else:
+        else:  # no band guarantee: read every hash in the window
             rows = self._read(
-                "SELECT m.simhash, m.published_at, m.rowid, m.doc FROM mentions m "
-                "WHERE m.published_at >= ? AND m.simhash IS NOT NULL",
-                [to_us(since)],
+                "SELECT m.simhash, m.published_at, m.rowid, m.doc_id FROM mentions m "
+                "WHERE m.rowid >= ? AND m.published_at >= ? AND m.simhash IS NOT NULL",
+                [time_key(start), start],
             )
-        close = [
-            (published, rowid, doc)
-            for value, published, rowid, doc in rows
+        close = sorted(
+            (published, rowid, doc_id)
+            for value, published, rowid, doc_id in rows
             if value is not None
-            and bin((value & ((1 << 64) - 1)) ^ target).count("1") <= max_distance
-        ]
-        close.sort()
-        return [Mention.model_validate_json(doc) for _, _, doc in close[:limit]]
+            and ((value & ((1 << 64) - 1)) ^ target).bit_count() <= max_distance
+        )
+        return self._docs([doc_id for _, _, doc_id in close[:limit]])
 
     # -- cases -------------------------------------------------------------------------
 
