@@ -373,7 +373,7 @@ def slow_pages(pages: int = 12) -> list[list[Post]]:
     ]
 
 
-def bench_page(page: int) -> list[Post]:
+def bench_page(page: int, lane: int = 0) -> list[Post]:
     """Benchmark search pages: ten distinct brand posts per page, comments off."""
     brands = ["极光汽车", "清泉乳业", "星辰手机"]
     moods = [
@@ -386,11 +386,11 @@ def bench_page(page: int) -> list[Post]:
     ]
     return [
         Post(
-            4970000000000000 + page * 10 + i,
+            4970000000000000 + lane * 100_000 + page * 10 + i,
             1900000001 + (page + i) % 10,
             f"{brands[(page + i) % 3]}{moods[(page * 7 + i) % 6]}，第{page}页{i}号用户的真实反馈"
-            f"，编号{page * 10 + i}",
-            age=page * 60 + i,
+            f"，{lane}号通道编号{page * 10 + i}",
+            age=page * 60 + i + lane,
             style="full",
             reposts=i,
             likes=page % 50,

@@ -190,7 +190,9 @@ def weibo(handler: Handler, site: str, path: str, q: dict[str, str]) -> None:
             elif site == "bench":
                 if page > 1000:
                     return handler.json(EMPTY)
-                return handler.json(cards_page(c.bench_page(page), page, 10000, True, now, cid))
+                lane = int(kw.removeprefix("bench") or 0)
+                posts = c.bench_page(page, lane)
+                return handler.json(cards_page(posts, page, 10000, True, now, cid))
             else:
                 pages = c.SEARCH.get(kw, [])
                 if site in ("weibo-ban", "weibo-bad"):
@@ -554,6 +556,7 @@ def news(handler: Handler, site: str, path: str, q: dict[str, str], base: str) -
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mockserver/1.0"
+    disable_nagle_algorithm = True  # headers and body go out at once on keep-alive
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
