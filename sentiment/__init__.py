@@ -87,7 +87,7 @@ def analyze_batch(texts: list[str]) -> list[Analysis]:
         label = model.label(s) if norm else "neutral"
         category = lex.category(text) if label == "negative" else None
         signals = lex.signals_in(text)
-        if signals and label != "negative" and lex.is_promotion(text):
+        if signals and lex.is_promotion(text):
             signals = []
         out.append(Analysis(score=s, label=label, category=category, signals=signals))
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ CATEGORIES = ("quality", "service", "delivery", "billing", "safety", "fraud", "o
 SIGNALS = ("media", "regulator", "legal", "rights", "collective", "safety")
 NEGATION_WINDOW = 8  # characters before a term searched for a negation
 PROMOTION_MIN_MARKERS = 2
-_FILLERS = "(?:有|是|发生|出现|任何|过|什么)?"
+_FILLERS = "(?:有|是|发生|出现|任何|过|什么|去|再|要|会|被|造成|导致){0,2}"
 
 
 class LexiconError(ValueError):
@@ -46,6 +46,7 @@ class Lexicon:
     signals: dict[str, list[str]]
     negations: list[str]
     promotion: list[str]
+    complaint_cues: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         cat_terms = {fold(t): c for c, terms in reversed(self.categories.items()) for t in terms}
@@ -58,6 +59,7 @@ class Lexicon:
         object.__setattr__(self, "_category_re", _alternation(list(cat_terms)))
         object.__setattr__(self, "_signal_re", _alternation(list(sig_terms)))
         object.__setattr__(self, "_promotion_re", _alternation([fold(t) for t in self.promotion]))
+        object.__setattr__(self, "_cue_re", _alternation([fold(t) for t in self.complaint_cues]))
         negs = sorted({fold(n) for n in self.negations}, key=len, reverse=True)
         negation = "(?:" + "|".join(re.escape(n) for n in negs) + ")" + _FILLERS + "$"
         object.__setattr__(self, "_negated_re", re.compile(negation if negs else r"(?!x)x"))
@@ -96,7 +98,7 @@ class Lexicon:
                 raise LexiconError(f"{origin}: {key}: expected a list of terms")
             return [str(t).strip() for t in terms if str(t).strip()]
 
-        unknown = set(data) - {"categories", "signals", "negations", "promotion"}
+        unknown = set(data) - {"categories", "signals", "negations", "promotion", "complaint_cues"}
         if unknown:
             raise LexiconError(f"{origin}: unknown section(s) {sorted(unknown)}")
         return cls(
@@ -104,6 +106,7 @@ class Lexicon:
             signals=terms_map("signals", SIGNALS),
             negations=term_list("negations", data.get("negations")),
             promotion=term_list("promotion", data.get("promotion")),
+            complaint_cues=term_list("complaint_cues", data.get("complaint_cues")),
         )
 
     # -- matching ------------------------------------------------------------------------
@@ -125,8 +128,14 @@ class Lexicon:
         return best[0] if best[1] > 0 else "other"
 
     def is_promotion(self, text: str) -> bool:
-        found = set(self._promotion_re.findall(fold(text)))  # type: ignore[attr-defined]
-        return len(found) >= PROMOTION_MIN_MARKERS
+        """Marketing copy: two or more promotion markers and nothing that complains."""
+        folded = fold(text)
+        found = set(self._promotion_re.findall(folded))  # type: ignore[attr-defined]
+        if len(found) < PROMOTION_MIN_MARKERS:
+            return False
+        if self._cue_re.search(folded):  # type: ignore[attr-defined]
+            return False
+        return not self._hits(folded, self._category_re)  # type: ignore[attr-defined]
 
     def signals_in(self, text: str) -> list[str]:
         """Risk signals in ``text``, in :data:`SIGNALS` order."""

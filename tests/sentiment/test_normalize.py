@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from sentiment.normalize import MAX_CHARS, emoticon_char, model_text, own_words, to_simplified
+
+
+@pytest.mark.parametrize(
+    ("post", "own"),
+    [
+        ("太差了//@小王:这家店上热搜了", "太差了"),
+        ("转发微博//@小王:这家店上热搜了", "这家店上热搜了"),
+        ("//@小王:退款三周还没到//@老李:同样遭遇", "退款三周还没到"),
+        ("Repost //@小王: 支持维权", " 支持维权"),
+        ("没有转发链的普通微博", "没有转发链的普通微博"),
+        ("", ""),
+    ],
+)
+def test_own_words_first_then_the_chain(post: str, own: str) -> None:
+    assert own_words(post) == own
+
+
+def test_emoticon_tags_become_single_private_use_characters() -> None:
+    text = model_text("又迟到了[怒][怒]")
+    assert text == "又迟到了" + emoticon_char("怒") * 2
+    assert emoticon_char("怒") != emoticon_char("哈哈")
+    assert 0xE000 <= ord(emoticon_char("泪")) < 0xF900
+    # the tag is not the same feature as the character in running text
+    assert "泪" not in model_text("[泪]")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("#某品牌维权# 客服不理人 http://t.cn/A6abcd", "#某品牌维权# 客服不理人"),
+        ("{%#静下心来听音乐#%} 好听", "#静下心来听音乐# 好听"),
+        ("@小王 你看看这个", "你看看这个"),
+        ("哈哈哈哈哈哈哈哈", "哈哈哈"),
+        ("ＡＢＣ１２３ Good", "abc123 good"),
+        ("這個產品質量太差", "这个产品质量太差"),
+        ("   ", ""),
+    ],
+)
+def test_model_text(raw: str, expected: str) -> None:
+    assert model_text(raw) == expected
+
+
+def test_simplified_text_is_left_alone() -> None:
+    assert to_simplified("剩余的钱不退") == "剩余的钱不退"
+
+
+def test_very_long_posts_are_cut() -> None:
+    assert len(model_text("差" * 3 + "好评" * 10_000)) <= MAX_CHARS

@@ -1,0 +1,230 @@
+"""Training reproducibility and the eval command, on a small synthetic corpus written here
+(the real corpora live in ../shared and are not needed)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from radar.cli import cli
+from sentiment.corpora import load_corpora, split
+from sentiment.model import ModelFileError, SentimentModel
+from sentiment.train import TrainSettings, train
+
+POSITIVE = ["很好", "满意", "点赞", "好评", "开心", "喜欢", "推荐", "[哈哈]", "[爱你]", "赞"]
+NEGATIVE = ["太差", "失望", "垃圾", "差评", "生气", "难吃", "投诉", "[怒]", "[泪]", "坑"]
+NEUTRAL = ["今天", "发布", "通知", "下午", "会议", "地点", "时间", "公告", "安排", "显示"]
+SUBJECTS = ["这家店", "快递", "客服", "酒店", "外卖", "手机", "这次活动", "房间"]
+
+SMALL = TrainSettings(n_features=2**12, max_iter=200)
+
+
+def _post(rng: random.Random, words: list[str]) -> str:
+    return rng.choice(SUBJECTS) + "".join(rng.choice(words) for _ in range(3))
+
+
+def write_corpus(folder: Path, seed: int = 1) -> Path:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "weibo2018_train.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["label", "text"])
+        for i in range(300):
+            w.writerow([i % 2, _post(rng, POSITIVE if i % 2 else NEGATIVE) + str(i)])
+    with (folder / "smp2020_virus_weibo.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["emotion", "polarity", "text"])
+        for i in range(300):
+            kind = ("negative", "neutral", "positive", "mixed")[i % 4]
+            words = {"negative": NEGATIVE, "positive": POSITIVE}.get(kind, NEUTRAL)
+            w.writerow(["x", kind, _post(rng, words) + str(i)])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+def test_splits_are_deterministic_and_disjoint(corpus: Path) -> None:
+    a = load_corpora(corpus, seed=5)
+    b = load_corpora(corpus, seed=5)
+    c = load_corpora(corpus, seed=6)
+    assert [x.test.texts for x in a] == [x.test.texts for x in b]
+    assert [x.test.texts for x in a] != [x.test.texts for x in c]
+    for part in a:
+        held_out = set(part.test.texts) | set(part.val.texts)
+        assert not held_out & set(part.train.texts)
+        assert set(part.test.texts).isdisjoint(part.val.texts)
+    smp = next(x for x in a if x.name == "smp2020_virus")
+    assert len(smp.train) + len(smp.val) + len(smp.test) == 225  # "mixed" rows dropped
+
+
+def test_texts_held_out_anywhere_are_never_trained_on(tmp_path: Path) -> None:
+    write_corpus(tmp_path)
+    # a second corpus repeating the first one's rows, as the review corpora do
+    (tmp_path / "waimai_train.csv").write_bytes((tmp_path / "weibo2018_train.csv").read_bytes())
+    corpora = load_corpora(tmp_path)
+    held_out = {t for c in corpora for t in (*c.val.texts, *c.test.texts)}
+    assert all(held_out.isdisjoint(c.train.texts) for c in corpora)
+
+
+def test_split_shares() -> None:
+    from sentiment.corpora import Rows
+
+    rows = Rows([str(i) for i in range(1000)], [0] * 1000)
+    parts = split(rows, "x")
+    assert (len(parts.train), len(parts.val), len(parts.test)) == (800, 100, 100)
+
+
+def test_training_is_reproducible_byte_for_byte(corpus: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    train(corpus, seed=3, settings=SMALL).save(first)
+    train(corpus, seed=3, settings=SMALL).save(second)
+    assert first.read_bytes() == second.read_bytes()
+    train(corpus, seed=4, settings=SMALL).save(tmp_path / "c.npz")
+    assert (tmp_path / "c.npz").read_bytes() != first.read_bytes()
+
+
+def test_trained_model_learns_and_records_figures(corpus: Path, tmp_path: Path) -> None:
+    model = train(corpus, seed=3, settings=SMALL)
+    model.save(tmp_path / "m.npz")
+    loaded = SentimentModel.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(loaded.weights, model.weights)
+    scores = loaded.scores(["这家店很好满意点赞", "这家店太差垃圾差评"])
+    assert scores[0] > 0.5 > scores[1]
+    assert loaded.neutral_low <= loaded.neutral_high
+    figures = loaded.meta["figures"]
+    assert figures["weibo2018/test"]["accuracy"] > 0.9
+    assert "macro_f1" in figures["smp2020_virus/test"]
+    assert loaded.meta["data"]["weibo2018"] == {"train": 240, "val": 30, "test": 30}
+
+
+def test_train_command_writes_a_loadable_model(corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    import sentiment.train as train_module
+
+    monkeypatch.setattr(train_module, "TrainSettings", lambda: SMALL)
+    out = tmp_path / "cli.npz"
+    result = CliRunner().invoke(
+        cli, ["sentiment", "train", "--out", str(out), "--data", str(corpus), "--seed", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == _saved(train(corpus, seed=3, settings=SMALL), tmp_path)
+
+
+def _saved(model: SentimentModel, folder: Path) -> bytes:
+    path = folder / "direct.npz"
+    model.save(path)
+    return path.read_bytes()
+
+
+def test_train_command_without_data_says_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["sentiment", "train", "--out", str(tmp_path / "m.npz"), "--data", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "no training corpora found" in result.output
+
+
+def test_a_broken_model_file_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ModelFileError, match=r"broken\.npz"):
+        SentimentModel.load(bad)
+
+
+# -- radar sentiment eval ---------------------------------------------------------------
+
+
+def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_eval_binary_json(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path / "b.csv",
+        ["label", "text"],
+        [
+            ["1", "酒店房间干净，服务很好，下次还来"],
+            ["0", "送餐太慢了，饭菜都凉了，差评"],
+            ["1", "味道很赞，推荐"],
+            ["0", "客服态度恶劣，再也不买了"],
+            ["2", "not a label"],
+        ],
+    )
+    result = CliRunner().invoke(cli, ["sentiment", "eval", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["mode"] == "binary"
+    assert (report["rows"], report["skipped"]) == (4, 1)
+    assert report["accuracy"] == 1.0
+    assert set(report["f1"]) == {"negative", "positive"}
+    assert report["texts_per_second"] > 0
+
+
+def test_eval_polarity_with_extra_columns(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path / "p.csv",
+        ["emotion", "polarity", "text"],
+        [
+            ["angry", "negative", "气死了，又被坑了[怒]"],
+            ["happy", "positive", "太开心了，谢谢大家[哈哈]"],
+            ["neutral", "neutral", "明天下午三点开会"],
+            ["surprise", "mixed", "居然是这样"],
+        ],
+    )
+    result = CliRunner().invoke(cli, ["sentiment", "eval", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["mode"] == "three_way"
+    assert (report["rows"], report["skipped"]) == (3, 1)
+    assert set(report["f1"]) == {"negative", "neutral", "positive"}
+    assert 0.0 <= report["macro_f1"] <= 1.0
+
+
+def test_eval_table_output(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "t.csv", ["label", "text"], [["1", "很好"], ["0", "很差"]])
+    result = CliRunner().invoke(cli, ["sentiment", "eval", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "accuracy" in result.output and "texts/s" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("score,body\n1,好\n", "header must have 'text'"), ("", "no header")],
+)
+def test_eval_rejects_unknown_layout(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["sentiment", "eval", str(path)])
+    assert result.exit_code == 2
+    assert message in result.output and str(path) in result.output
+
+
+def test_eval_missing_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["sentiment", "eval", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2
+    assert "cannot open" in result.output
+
+
+def test_score_command() -> None:
+    result = CliRunner().invoke(
+        cli, ["sentiment", "score", "假货！客服不理人，我要去12315投诉", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["label"] == "negative"
+    assert out["signals"] == ["regulator"]
+    assert set(out) == {"text", "score", "label", "category", "signals"}
+    plain = CliRunner().invoke(cli, ["sentiment", "score", "很好"])
+    assert "score" in plain.output and "label" in plain.output
