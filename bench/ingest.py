@@ -76,7 +76,7 @@ def ingest(url: str, n: int, batch: int, seed: int = 0) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="mentions to ingest")
-    parser.add_argument("--batch", type=int, default=1000, help="mentions per upsert call")
+    parser.add_argument("--batch", type=int, default=5000, help="mentions per upsert call")
     parser.add_argument("--db", help="SQLite file to create (default: a temp file)")
     parser.add_argument("--url", help="store URL instead of --db (e.g. Elasticsearch)")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file")

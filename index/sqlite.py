@@ -605,6 +605,10 @@ class SQLiteStore(Store):
             conn.execute(f"DELETE FROM simhash_bands WHERE mention IN ({marks})", rows_chunk)
 
         rowids = self._free_rowids(conn, [(mid, key) for mid, _, key in todo])
+        # ascending rowids: FTS5 flushes its pending segment whenever a rowid goes down
+        ordered = sorted(zip(rowids, range(len(todo)), strict=True))
+        rowids = [r for r, _ in ordered]
+        todo = [todo[i] for _, i in ordered]
         next_doc = (conn.execute("SELECT max(rowid) FROM mention_docs").fetchone()[0] or 0) + 1
         rows, docs, fts, brands, bands = [], [], [], [], []
         for (_, facts, _), rowid in zip(todo, rowids, strict=True):
