@@ -6,6 +6,7 @@ service runs ``radar crawl SOURCE`` in a subprocess for each scheduled crawl.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from typing import Any
@@ -85,10 +86,17 @@ def run_crawls(
 ) -> list[dict[str, Any]]:
     """Run several (source, config file) crawls side by side in this process (one reactor)
     and return their summaries in order. No pause check: callers decide what runs."""
-    # logging is the caller's (radar's -v flags), not Scrapy's root handler
-    process = CrawlerProcess(
-        crawl_settings({"LOG_INSTALL_ROOT_HANDLER": False, **(settings or {})})
-    )
+    # logging is the caller's (radar -v): Scrapy sets its loggers to DEBUG and logs its
+    # banner while starting, so follow the level the caller chose for the root logger
+    level = logging.getLogger().getEffectiveLevel()
+    logging.disable(level - 1)
+    try:
+        process = CrawlerProcess(
+            crawl_settings({"LOG_INSTALL_ROOT_HANDLER": False, **(settings or {})})
+        )
+    finally:
+        logging.disable(logging.NOTSET)
+    logging.getLogger("scrapy").setLevel(level)
     crawlers = []
     for source, path in jobs:
         config, _ = resolve(path, source)
