@@ -24,7 +24,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
-from alerts.slack_interactive import handle_interaction
 from config.schema import RadarConfig
 from config.types import EnvRef
 from index.base import Store, StoreError
@@ -152,6 +151,8 @@ def api_docs(request: Request, user: LoggedIn) -> HTMLResponse:
 @service.post("/slack/actions")
 async def slack_actions(request: Request) -> Response:
     """Slack's interactive callbacks; the Slack signature is the authentication."""
+    from alerts.slack_interactive import handle_interaction  # only needed with Slack
+
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     config, store = request.app.state.config, request.app.state.store

@@ -107,6 +107,51 @@ class Formatter:
         return value.astimezone(UTC)
 
 
+# trigger entries that are bookkeeping of the alert engine, not figures for people
+_HIDDEN_TRIGGER_KEYS = {"evidence_weight", "notified", "update_every", "key", "keys"}
+
+
+def _figure(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str]]:
+    """A case's trigger figures as (label, text) rows: each rule's own summary, then the
+    scalar figures; nested bookkeeping is left out."""
+    rows: list[tuple[str, str]] = []
+    rules = trigger.get("rules")
+    if isinstance(rules, dict):
+        for name, rule in rules.items():
+            if isinstance(rule, dict):
+                summary = rule.get("summary") or ", ".join(
+                    f"{k} {_figure(v)}" for k, v in rule.items() if isinstance(v, int | float)
+                )
+                rows.append((str(name).replace("_", " "), str(summary)))
+    for key, value in trigger.items():
+        if key == "rules" or key in _HIDDEN_TRIGGER_KEYS:
+            continue
+        if isinstance(value, dict):
+            text = ", ".join(
+                f"{k} {_figure(v)}" for k, v in value.items() if isinstance(v, int | float)
+            )
+        elif isinstance(value, list):
+            text = ", ".join(_figure(v) for v in value[:10])
+        elif isinstance(value, str) and key.endswith("_at"):
+            try:
+                text = fmt.local(value)
+            except ValueError:
+                text = value
+        else:
+            text = _figure(value)
+        if text:
+            rows.append((key.replace("_", " "), text))
+    return rows
+
+
 def make_templates(formatter: Formatter) -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -119,6 +164,7 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["duration"] = human_duration
     env.filters["safe_url"] = safe_url
     env.filters["highlight"] = safe_highlight
+    env.filters["trigger_rows"] = lambda t: trigger_rows(t or {}, formatter)
     env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
     env.filters["percent"] = lambda x: f"{100 * float(x or 0):.0f}%"
     env.globals["tz_name"] = formatter.tz_name

@@ -66,6 +66,11 @@
   // top terms are slow to compute (word segmentation), so they arrive after the page
   function drawTerms(list, note) {
     var terms = list.slice(0, 15).reverse();
+    var node = document.getElementById("chart-terms");
+    if (node && echarts.getInstanceByDom(node)) {
+      charts.splice(charts.indexOf(echarts.getInstanceByDom(node)), 1);
+      echarts.getInstanceByDom(node).dispose();
+    }
     chart("chart-terms", {
       title: { text: "Top terms" + (note || ""), textStyle: { fontSize: 14 } },
       tooltip: tooltip,
@@ -76,6 +81,7 @@
     });
     document.body.setAttribute("data-charts-ready", String(charts.length));
   }
+  chart("chart-terms", { title: { text: "Top terms (counting…)", textStyle: { fontSize: 14 } } });
   fetch(d.terms_url, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
     .then(function (body) { drawTerms(body.terms); })

@@ -1,0 +1,188 @@
+"""A real browser (Debian's headless Chromium, driven by Playwright) uses the app served
+by uvicorn on 127.0.0.1: each role logs in, care searches, PR acknowledges a case, an
+executive reads the crisis summary; a crawled ``<script>`` stays text. Screenshots of the
+search page, the case page and the executive summary go to var/screenshots/."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.models import Mention
+from tests.web.conftest import CASE_ID, PASSWORD, mention
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium); "
+        "browsers are never downloaded",
+    ),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+TEXTS = {
+    "negative": ["{b} 发动机漏油，4S店推脱责任", "{b} 售后电话一直打不通，投诉无门",
+                 "{b} 刚提车就异响，要求退车", "{b} 漏油问题集体投诉，大家一起维权"],
+    "neutral": ["{b} 新款什么时候上市", "有人开过 {b} 吗 想了解一下油耗"],
+    "positive": ["{b} 开起来很稳，推荐", "{b} 的服务态度很好，点赞"],
+}  # fmt: skip
+
+
+def traffic(brand: str, start: int, hours: int, crisis: bool) -> list[Mention]:
+    """Two days of everyday posts, and for the crisis brand a negative surge at the end."""
+    rng = random.Random(start)
+    out = []
+    for i in range(hours * 3):
+        minutes_ago = rng.randint(60, hours * 60)
+        label = rng.choices(["negative", "neutral", "positive"], [2, 3, 3])[0]
+        out.append(
+            mention(start + i, rng.choice(TEXTS[label]).format(b=brand), brand=brand,
+                    label=label, minutes_ago=minutes_ago, followers=rng.randint(10, 50_000),
+                    source=rng.choice(["demo-weibo", "demo-tieba", "demo-news"]))
+        )  # fmt: skip
+    if crisis:
+        for i in range(60):
+            out.append(
+                mention(start + 1000 + i, rng.choice(TEXTS["negative"]).format(b=brand),
+                        brand=brand, minutes_ago=rng.randint(1, 55),
+                        followers=rng.choice([120, 800, 5_000, 1_200_000]),
+                        signals=rng.choice([[], ["media"], ["rights"]]), category="quality")
+            )  # fmt: skip
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(app, store) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    store.upsert_mentions(traffic("极光汽车", 100, 48, crisis=True))
+    store.upsert_mentions(traffic("清泉乳业", 5000, 48, crisis=False))
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def open_as(browser, base: str, role: str):  # type: ignore[no-untyped-def]
+    """A fresh browser context logged in as ``role``; console errors are collected."""
+    context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(f"{base}/cases")
+    assert "/login" in page.url  # not logged in yet: sent to the login form
+    page.fill("input[name=name]", role)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    return page
+
+
+def shot(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, SCREENSHOTS / path.name)
+
+
+def test_each_role_in_a_real_browser(server: str, browser, tmp_path: Path, store) -> None:  # type: ignore[no-untyped-def]
+    # admin and exec land where their role starts
+    admin = open_as(browser, server, "admin")
+    assert admin.url.endswith("/cases")  # the page asked for before logging in
+    exec_page = open_as(browser, server, "exec")
+    exec_page.goto(f"{server}/")
+    assert exec_page.url.endswith("/overview")
+
+    # care searches; the crawled <script> and javascript: URL stay inert text
+    care = open_as(browser, server, "care")
+    care.goto(f"{server}/search")
+    care.fill("input[name=q]", "漏油 brand:极光汽车")
+    care.press("input[name=q]", "Enter")
+    care.wait_for_selector("article.mention")
+    assert care.locator("article.mention mark").count() > 0
+    assert care.evaluate("window.__pwned") is None
+    assert care.locator("article.mention script, article.mention img").count() == 0
+    assert care.locator("a[href^='javascript:']").count() == 0
+    assert care.get_by_text("<script>window.__pwned=1</script>", exact=False).count() >= 1
+    assert care.get_by_text("javascript:window.__pwned=3").count() == 1
+    care.click("article[data-id='demo-weibo:1'] >> text=Mark handled")
+    care.wait_for_selector("text=Marked handled.")
+    assert store.get_mention("demo-weibo:1").handled
+    care.goto(f"{server}/search?q=漏油")
+    shot(care, tmp_path, "search")
+    assert care.errors == [], care.errors  # no CSP violation, no script error
+
+    # PR opens the case from the board and acknowledges it
+    pr = open_as(browser, server, "pr")
+    assert pr.url.endswith("/cases")
+    pr.click(f"a[href='/cases/{CASE_ID}']")
+    pr.wait_for_selector("text=Evidence")
+    pr.click("button:has-text('Acknowledge')")
+    pr.wait_for_selector("text=Acknowledge: done.")
+    assert pr.locator(".caseinfo").inner_text().count("acknowledged by pr") == 1
+    assert store.get_case(CASE_ID).status == "acknowledged"
+    assert pr.evaluate("window.__pwned") is None
+    shot(pr, tmp_path, "case")
+    assert pr.errors == [], pr.errors
+
+    # the executive reads the crisis summary: charts drawn by ECharts
+    exec_page.goto(f"{server}/cases/{CASE_ID}/summary")
+    exec_page.wait_for_selector("body[data-charts-ready='4']")
+    assert exec_page.locator("#chart-volume canvas").count() == 1
+    assert exec_page.locator("text=Key spreaders").count() == 1
+    assert exec_page.evaluate("window.__pwned") is None
+    shot(exec_page, tmp_path, "summary")
+    exec_page.goto(f"{server}/overview")
+    exec_page.wait_for_selector("body[data-charts-ready='4']")
+    shot(exec_page, tmp_path, "overview")
+    assert exec_page.errors == [], exec_page.errors
+
+    for name in ("search", "case", "summary"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

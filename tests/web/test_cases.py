@@ -1,0 +1,106 @@
+"""PR team: case board, case page, and the case actions through alerts.actions."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.web.conftest import CASE_ID, api_token, form_post
+
+pytestmark = pytest.mark.anyio
+PR = {"Authorization": f"Bearer {api_token('pr')}"}
+
+
+async def test_board_shows_open_cases_by_severity_with_time_left(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("pr") as c:
+        page = (await c.get("/cases")).text
+    assert "极光汽车 负面激增" in page and "P1" in page
+    assert "25m ago" in page and "acknowledge within 5m" in page
+
+
+async def test_board_api(anon: httpx.AsyncClient) -> None:
+    board = (await anon.get("/api/cases", headers=PR)).json()
+    item = board["open"][0]
+    assert item["case"]["id"] == CASE_ID and item["due"] == "acknowledge"
+    assert item["due_in_seconds"] == 300 and item["age_seconds"] == 25 * 60
+
+
+async def test_case_page_has_evidence_figures_timeline(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("pr") as c:
+        page = (await c.get(f"/cases/{CASE_ID}")).text
+    assert "4S店不给退款" in page  # evidence post
+    assert "negative share" in page and "4.5" in page  # trigger figures
+    assert "alerted" in page and "negative surge 4.5× baseline" in page  # timeline
+    assert ">Acknowledge</button>" in page
+
+
+async def test_readers_see_no_action_buttons(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        page = (await c.get(f"/cases/{CASE_ID}")).text
+    assert ">Acknowledge</button>" not in page
+
+
+async def test_acknowledge_through_the_page(login, store) -> None:  # type: ignore[no-untyped-def]
+    async with login("pr") as c:
+        r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
+        assert r.status_code == 303
+        page = (await c.get(f"/cases/{CASE_ID}")).text
+        assert "acknowledged by pr" in page
+        # the same action again is refused with the reason, not an error page
+        r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
+        page = (await c.get(r.headers["location"])).text
+        assert "Acknowledge refused" in page
+    case = store.get_case(CASE_ID)
+    assert case.status == "acknowledged" and case.acknowledged_by == "pr"
+    assert [e.kind for e in store.case_events(CASE_ID)].count("acknowledged") == 1
+
+
+async def test_full_case_lifecycle_through_the_api(anon: httpx.AsyncClient, store) -> None:  # type: ignore[no-untyped-def]
+    base = f"/api/cases/{CASE_ID}"
+    r = await anon.post(f"{base}/acknowledge", headers=PR)
+    assert r.status_code == 200 and r.json()["status"] == "acknowledged"
+    r = await anon.post(f"{base}/assign", json={"assignee": "admin"}, headers=PR)
+    assert r.status_code == 200 and r.json()["assignee"] == "admin"
+    r = await anon.post(f"{base}/notes", json={"text": "已联系车主, 安排检测"}, headers=PR)
+    assert r.status_code == 200
+    r = await anon.post(f"{base}/close", headers=PR)
+    assert r.status_code == 409 and r.json()["detail"]  # must be resolved first
+    r = await anon.post(f"{base}/resolve", headers=PR)
+    assert r.status_code == 200 and r.json()["status"] == "resolved"
+    r = await anon.post(f"{base}/close", headers=PR)
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    detail = (await anon.get(base, headers=PR)).json()
+    kinds = [e["kind"] for e in detail["events"]]
+    for kind in ("alerted", "acknowledged", "assigned", "note", "resolved", "closed"):
+        assert kind in kinds
+    assert any("安排检测" in e["text"] for e in detail["events"])
+    board = (await anon.get("/api/cases", headers=PR)).json()
+    assert board["open"] == [] and board["recent"][0]["case"]["id"] == CASE_ID
+
+
+async def test_unknown_case_and_action(anon: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    assert (await anon.get("/api/cases/nope", headers=PR)).status_code == 404
+    assert (await anon.post("/api/cases/nope/acknowledge", headers=PR)).status_code == 404
+    async with login("pr") as c:
+        r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/explode", {})
+        assert r.status_code == 404
+
+
+def test_trigger_figures_are_shown_as_rows_without_bookkeeping() -> None:
+    from radar.web.render import Formatter, trigger_rows
+
+    trigger = {
+        "rules": {"negative_surge": {"summary": "61 new negative stories in 10 min", "ratio": 9.9}},
+        "peak": {"ratio": 9.9, "stories:sharp": 61, "label": "x"},
+        "first_fired_at": "2026-11-23T11:29:14+00:00",
+        "evidence_weight": {"demo-weibo:1": 5.7},
+        "notified": {"ratio": 9.9},
+        "stories": 12,
+    }
+    rows = dict(trigger_rows(trigger, Formatter("Asia/Shanghai")))
+    assert rows == {
+        "negative surge": "61 new negative stories in 10 min",
+        "peak": "ratio 9.9, stories:sharp 61",
+        "first fired at": "2026-11-23 19:29",
+        "stories": "12",
+    }

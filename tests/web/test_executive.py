@@ -1,0 +1,110 @@
+"""Executives: crisis summary, brand overview, daily digest; charts from vendored ECharts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import pytest
+
+from tests.web.conftest import CASE_ID, api_token, mention
+
+pytestmark = pytest.mark.anyio
+ASSETS = (
+    "/static/vendor/echarts/echarts.min.js",
+    "/static/charts.js",
+    "/static/vendor/swagger-ui/swagger-ui-bundle.js",
+    "/static/app.css",
+)
+EXEC = {"Authorization": f"Bearer {api_token('exec')}"}
+
+
+def chart_json(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S)
+    assert m, "no chart data on the page"
+    return json.loads(m.group(1))
+
+
+async def test_case_summary_page(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        r = await c.get(f"/cases/{CASE_ID}/summary")
+    assert r.status_code == 200
+    page = r.text
+    assert '<script src="/static/vendor/echarts/echarts.min.js">' in page
+    assert "Key spreaders" in page and "汽车大V" in page
+    assert "<script>window.__pwned" not in page
+    data = chart_json(page)
+    # the case window starts a day before it opened: mention 7 (3 days old) is outside
+    assert sum(data["negative"]) == 4 and sum(data["positive"]) == 1
+    assert any(m["text"] == "P1 alerted" for m in data["moments"])
+    assert data["terms_url"].startswith("/api/terms?")
+
+
+async def test_case_summary_api_figures(anon: httpx.AsyncClient) -> None:
+    s = (await anon.get(f"/api/cases/{CASE_ID}/summary", headers=EXEC)).json()
+    f = s["figures"]
+    assert f["brand"] == "极光汽车" and f["mentions"] == 5 and f["negative"] == 4
+    assert f["sentiment"] == {"negative": 4, "positive": 1}
+    assert f["sources"] == {"demo-weibo": 5}
+    assert f["spreaders"][0]["name"] == "汽车大V"
+    assert [m["kind"] for m in f["alert_moments"]] == ["alerted"]
+    assert [e["kind"] for e in s["events"]] == ["alerted"]
+    assert f["terms"] and all(t not in ("极光汽车",) for t, _ in f["terms"])
+
+
+async def test_overview_all_brands_and_one(login, anon: httpx.AsyncClient) -> None:  # type: ignore[no-untyped-def]
+    o = (await anon.get("/api/overview", params={"days": 7}, headers=EXEC)).json()
+    assert o["figures"]["brands"]["极光汽车"]["mentions"] == 6
+    assert o["figures"]["brands"]["清泉乳业"]["mentions"] == 1
+    assert [c["id"] for c in o["cases"]] == [CASE_ID]
+    one = (await anon.get("/api/overview", params={"brand": "清泉乳业"}, headers=EXEC)).json()
+    assert one["figures"]["mentions"] == 1 and one["cases"] == []
+    r = await anon.get("/api/overview", params={"brand": "无此品牌"}, headers=EXEC)
+    assert r.status_code == 404 and "无此品牌" in r.json()["detail"]
+    async with login("exec") as c:
+        page = (await c.get("/overview")).text
+        assert "All brands" in page and "清泉乳业" in page
+        assert chart_json(page)["labels"]
+
+
+async def test_digest_page_and_api(login, anon: httpx.AsyncClient) -> None:  # type: ignore[no-untyped-def]
+    d = (await anon.get("/api/digest", headers=EXEC)).json()
+    assert d
+    async with login("exec") as c:
+        r = await c.get("/digest")
+        assert r.status_code == 200 and "极光汽车" in r.text
+        r = await c.get("/digest", params={"date": "not-a-date"})
+        assert r.status_code == 400
+
+
+async def test_pages_load_nothing_from_other_hosts(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("admin") as c:
+        for url in ("/search", "/cases", f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/summary",
+                    "/overview", "/digest", "/api/docs"):  # fmt: skip
+            page = (await c.get(url)).text
+            assert not re.search(r'src="(https?:)?//', page), url
+            assert not re.search(r'<link[^>]+href="(https?:)?//', page), url
+        for asset in ASSETS:
+            assert (await c.get(asset)).status_code == 200
+
+
+async def test_top_terms_api_is_cached(anon: httpx.AsyncClient, app, store) -> None:  # type: ignore[no-untyped-def]
+    params = {"brand": "极光汽车", "since": "2026-11-22T10:00", "until": "2026-11-23T10:00"}
+    r = await anon.get("/api/terms", params=params, headers=EXEC)
+    assert r.status_code == 200
+    body = r.json()
+    words = dict(body["terms"])
+    assert words["漏油"] == 4 and "极光汽车" not in words  # the brand's own name is no news
+    assert body["since"] == "2026-11-22T02:00:00Z"
+    # a new post within the cache's lifetime does not change the answer; a new window does
+    store.upsert_mentions([mention(50, "极光汽车 漏油 漏油", minutes_ago=5)])
+    assert (
+        dict((await anon.get("/api/terms", params=params, headers=EXEC)).json()["terms"])["漏油"]
+        == 4
+    )
+    later = {**params, "until": "2026-11-23T10:10"}
+    fresh = (await anon.get("/api/terms", params=later, headers=EXEC)).json()
+    assert dict(fresh["terms"])["漏油"] == 5
+    r = await anon.get("/api/terms", params={**params, "until": "2026-11-21T00:00"}, headers=EXEC)
+    assert r.status_code == 400

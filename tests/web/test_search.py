@@ -1,0 +1,212 @@
+"""Customer care: search, filters, highlights, untrusted text, CSV export, handling."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import unquote
+
+import httpx
+import pytest
+
+from radar.web.render import safe_highlight, safe_url
+from tests.web.conftest import CASE_ID, XSS_URL, api_token, form_post
+
+pytestmark = pytest.mark.anyio
+
+
+def auth(role: str = "care") -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(role)}"}
+
+
+async def ids(client: httpx.AsyncClient, **params: str) -> set[str]:
+    r = await client.get("/api/search", params=params, headers=auth())
+    assert r.status_code == 200, r.text
+    return {h["mention"]["id"] for h in r.json()["hits"]}
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("漏油", {1, 2, 5, 6}),
+        ("漏油 退款", {1}),
+        ("退款 OR 异响", {1, 7}),
+        ("漏油 NOT 售后", {1, 5, 6}),
+        ("漏油 -售后", {1, 5, 6}),
+        ('"发动机漏油"', {1}),
+        ("brand:清泉乳业", {4}),
+        ("sentiment:positive", {3, 4}),
+        ("source:demo-tieba", {4}),
+        ("author:汽车大V", {1}),
+        ("brand:极光汽车 sentiment:negative category:quality", {1, 7}),
+        ("signal:regulator", {7}),
+    ],
+)
+async def test_query_language_filters(anon: httpx.AsyncClient, q: str, expected: set[int]) -> None:
+    found = await ids(anon, q=q)
+    assert found == {f"demo-{'tieba' if n == 4 else 'weibo'}:{n}" for n in expected}
+
+
+async def test_time_range(anon: httpx.AsyncClient) -> None:
+    assert "demo-weibo:7" in await ids(anon, q="异响")
+    assert await ids(anon, q="异响", range="24h") == set()
+    # naive times are the configured zone (Asia/Shanghai): 09:25-09:45 local = 01:25-01:45 UTC
+    assert await ids(anon, since="2026-11-23T09:25", until="2026-11-23T09:45") == {
+        "demo-weibo:1", "demo-weibo:5"
+    }  # fmt: skip
+    assert await ids(anon, since="2026-11-23T01:25+00:00", until="2026-11-23T01:35Z") == {
+        "demo-weibo:1"
+    }
+
+
+async def test_search_api_shape_facets_and_paging(anon: httpx.AsyncClient) -> None:
+    r = await anon.get("/api/search", params={"q": "漏油", "limit": 2}, headers=auth())
+    body = r.json()
+    assert body["total"] == 4 and len(body["hits"]) == 2
+    assert body["facets"]["sentiment"] == {"negative": 4}
+    hit = body["hits"][0]
+    assert "<mark>漏油</mark>" in hit["highlight"] and hit["reach"] > 0
+    page2 = await anon.get(
+        "/api/search", params={"q": "漏油", "limit": 2, "offset": 2}, headers=auth()
+    )
+    both = {h["mention"]["id"] for h in body["hits"] + page2.json()["hits"]}
+    assert len(both) == 4
+
+
+async def test_bad_query_is_explained(anon: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    r = await anon.get("/api/search", params={"q": '"unclosed'}, headers=auth())
+    assert r.status_code == 400 and r.json()["detail"].startswith("q: ")
+    r = await anon.get("/api/search", params={"q": "colour:red"}, headers=auth())
+    assert r.status_code == 200  # not a known filter: searched as a word
+    r = await anon.get("/api/search", params={"since": "yesterday"}, headers=auth())
+    assert r.status_code == 400 and "yesterday" in r.json()["detail"]
+    async with login("care") as c:
+        page = await c.get("/search", params={"q": "sentiment:angry"})
+        assert page.status_code == 400 and "sentiment: must be negative" in page.text
+
+
+async def test_search_page_shows_the_hit(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        r = await c.get("/search", params={"q": "退款"})
+        assert r.status_code == 200
+        page = r.text
+        assert "<mark>退款</mark>" in page
+        assert "汽车大V" in page and "2,000,000 followers" in page
+        assert "quality" in page and "media" in page
+        assert "2026-11-23 09:30" in page  # 01:30 UTC shown in Asia/Shanghai
+        assert 'href="https://weibo.example/1"' in page
+        assert "Export CSV" in page
+
+
+async def test_crawled_html_and_javascript_urls_are_inert(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        for url in ("/search", "/search?q=漏油", f"/cases/{CASE_ID}"):
+            page = (await c.get(url)).text
+            assert "<script>window.__pwned" not in page
+            assert "<img src=x" not in page
+            assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page
+            assert 'href="javascript:' not in page.replace(" ", "")
+            assert "javascript:window.__pwned=3" in page  # shown, as text only
+        case_page = (await c.get(f"/cases/{CASE_ID}")).text
+        assert "&lt;b&gt;not bold&lt;/b&gt;" in case_page
+
+
+def test_highlight_is_trusted_only_when_escaped() -> None:
+    assert str(safe_highlight("a <mark>b</mark> &lt;c&gt;", "x")) == "a <mark>b</mark> &lt;c&gt;"
+    assert str(safe_highlight("<mark>b</mark><script>x</script>", "<i>t</i>")) == (
+        "&lt;i&gt;t&lt;/i&gt;"
+    )
+    assert str(safe_highlight("<mark>b", "t")) == "t"
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://weibo.example/1", True),
+        ("http://bbs.example/t?id=1", True),
+        (XSS_URL, False),
+        (" JavaScript:alert(1)", False),
+        ("java\nscript:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("//evil.example", False),
+        ("/relative", False),
+        ("", False),
+    ],
+)
+def test_only_http_links_are_links(url: str, ok: bool) -> None:
+    assert (safe_url(url) is not None) is ok
+
+
+async def test_csv_export_whole_result_set_without_formulas(login, anon) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        r = await c.get("/search/export.csv", params={"q": "brand:极光汽车"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    text = r.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 6
+    formula = next(row for row in rows if row["id"] == "demo-weibo:6")
+    assert formula["text"].startswith("'=HYPERLINK")
+    xss = next(row for row in rows if row["id"] == "demo-weibo:5")
+    assert xss["url"] == XSS_URL  # data, not a link, in a spreadsheet
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@")), value
+    api = await anon.get("/api/search/export.csv", params={"q": "漏油"}, headers=auth())
+    assert len(list(csv.DictReader(io.StringIO(api.content.decode("utf-8-sig"))))) == 4
+
+
+async def test_mark_handled_and_note_through_the_page(login, store) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        r = await form_post(
+            c, "/search?q=退款", "/mentions/demo-weibo:1/handled",
+            {"note": "已电话联系车主", "next": "/search?q=退款"},
+        )  # fmt: skip
+        assert r.status_code == 303 and unquote(r.headers["location"]) == "/search?q=退款"
+        page = (await c.get(r.headers["location"])).text
+        assert "handled by care" in page and "Marked handled." in page
+        r = await form_post(
+            c, "/search", "/mentions/demo-weibo:2/notes", {"text": "转售后跟进", "next": "/x"}
+        )
+        assert r.status_code == 303 and r.headers["location"] == "/x"
+    m1, m2 = store.get_mention("demo-weibo:1"), store.get_mention("demo-weibo:2")
+    assert m1.handled and m1.handled_by == "care" and m1.notes[0]["text"] == "已电话联系车主"
+    assert not m2.handled and m2.notes[0]["text"] == "转售后跟进"
+    handled = await _handled_ids(store)
+    assert handled == {"demo-weibo:1"}
+
+
+async def _handled_ids(store) -> set[str]:  # type: ignore[no-untyped-def]
+    from index.base import SearchRequest
+
+    return {h.mention.id for h in store.search(SearchRequest(handled=True)).hits}
+
+
+async def test_mention_api_actions(anon: httpx.AsyncClient, store) -> None:  # type: ignore[no-untyped-def]
+    r = await anon.post(
+        "/api/mentions/demo-weibo:3/handled", json={"note": "好评，无需处理"}, headers=auth()
+    )
+    assert r.status_code == 200 and r.json()["handled_by"] == "care"
+    r = await anon.post("/api/mentions/demo-weibo:3/notes", json={"text": ""}, headers=auth())
+    assert r.status_code == 422 and "text" in r.json()["detail"]
+    r = await anon.get("/api/mentions/demo-weibo:404", headers=auth())
+    assert r.status_code == 404 and "demo-weibo:404" in r.json()["detail"]
+    r = await anon.get("/api/search", params={"handled": "no", "q": "极光汽车"}, headers=auth())
+    assert "demo-weibo:3" not in {h["mention"]["id"] for h in r.json()["hits"]}
+
+
+async def test_attach_a_mention_to_a_case(login, anon, store) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        r = await form_post(
+            c, "/search", "/mentions/demo-weibo:6/attach", {"case_id": CASE_ID, "next": "/search"}
+        )
+        assert r.status_code == 303
+    assert "demo-weibo:6" in store.get_case(CASE_ID).evidence
+    r = await anon.post(
+        "/api/mentions/demo-weibo:7/attach", json={"case_id": CASE_ID}, headers=auth("pr")
+    )
+    assert r.status_code == 200 and "demo-weibo:7" in r.json()["evidence"]
+    r = await anon.post(
+        "/api/mentions/demo-weibo:7/attach", json={"case_id": "no-such-case"}, headers=auth()
+    )
+    assert r.status_code in (404, 409)
