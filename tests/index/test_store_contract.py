@@ -135,6 +135,26 @@ def test_handled_state_and_notes_survive_recrawl(store: Store) -> None:
     assert search(store, "", handled=False) == []
 
 
+def test_reupsert_moves_time_brand_and_text(store: Store) -> None:
+    """A re-crawl may correct the time, brands or text: every index follows."""
+    old_time = NOW - timedelta(days=10)
+    store.upsert_mentions([mention("1", "刹车异响", published=old_time, brands=(BRAND,))])
+    store.mark_handled(s("1"), by="alice")
+    store.upsert_mentions(
+        [mention("1", "屏幕绿线", published=NOW - timedelta(hours=2), brands=(OTHER,))]
+    )
+    assert store.count_mentions() == 1
+    recent = NOW - timedelta(days=1)
+    assert search(store, "", since=recent) == [s("1")]
+    assert search(store, "", until=recent) == []
+    assert search(store, "绿线") == [s("1")] and search(store, "异响") == []
+    assert search(store, f"brand:{OTHER}") == [s("1")] and search(store, f"brand:{BRAND}") == []
+    buckets = store.count_buckets(NOW - timedelta(days=30), NOW, 86400)
+    assert [(b.brand, b.count) for b in buckets] == [(OTHER, 1)]
+    got = store.get_mention(s("1"))
+    assert got is not None and got.handled and got.text == "屏幕绿线"
+
+
 def test_mark_handled_unknown_mention_raises_key_error(store: Store) -> None:
     with pytest.raises(KeyError):
         store.mark_handled("weibo-search:nope", by="alice")
