@@ -61,7 +61,9 @@ class Story:
         the post's age (at least an hour), whichever is larger."""
         while self.minutes and self.minutes[0] < end_minute - 60:
             self.minutes.popleft()
-        observed = max(0, len(self.minutes) - (1 if self.first_minute >= end_minute - 60 else 0))
+        recent = sum(1 for m in self.minutes if m < end_minute)
+        original = 1 if end_minute - 60 <= self.first_minute < end_minute else 0
+        observed = max(0, recent - original)
         reported = self.max_reposts / max(1.0, self.max_age_hours)
         return max(float(observed), reported)
 
@@ -134,11 +136,12 @@ class BrandActivity:
             return total
         return sum(series.get(m, 0) for m in range(start_minute, end_minute))
 
-    def signal_share(self, prior: float = 0.05, weight: float = 20.0) -> float:
-        """Share of negative mentions carrying risk signals over the last week seen,
+    def signal_share(self, before_hour: int, prior: float = 0.05, weight: float = 20.0) -> float:
+        """Share of negative mentions carrying risk signals over the last week seen
+        before ``before_hour`` (the window judged must not inflate its own baseline),
         shrunk toward ``prior`` with ``weight`` pseudo-mentions."""
-        negative = sum(self.week_negative.values())
-        signals = sum(self.week_signals.values())
+        negative = sum(n for h, n in self.week_negative.items() if h < before_hour)
+        signals = sum(n for h, n in self.week_signals.items() if h < before_hour)
         return (signals + prior * weight) / (negative + weight)
 
     def hour_count(self, hour: int, negative: bool = True) -> int:

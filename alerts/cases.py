@@ -31,12 +31,17 @@ def _figures(findings: list[Finding]) -> dict[str, Any]:
 
 
 def _peak(findings: list[Finding]) -> dict[str, float]:
-    stories = max((int(f.figures.get("stories", 0)) for f in findings), default=0)
-    return {
-        "stories": stories,
-        "ratio": round(max((f.ratio for f in findings), default=0), 2),
-        "reach": max((f.reach for f in findings), default=0),
-    }
+    """Figures that tell whether a case grew: reach, ratio, and stories per measure
+    and reach per measure (``stories:sharp`` over the short window, ``stories:slow_climb``
+    over hours, ``reach:high_reach`` …): a case grows when one measure grows."""
+    out: dict[str, float] = {"ratio": round(max((f.ratio for f in findings), default=0), 2)}
+    for f in findings:
+        measure = f.figures.get("shape", f.rule)
+        out[f"reach:{measure}"] = max(out.get(f"reach:{measure}", 0), f.reach)
+        if "stories" in f.figures:
+            name = f"stories:{measure}"
+            out[name] = max(out.get(name, 0), int(f.figures["stories"]))
+    return out
 
 
 def _merge_evidence(case: Case, facts: list[Fact], size: int) -> None:
@@ -219,8 +224,9 @@ class CaseManager:
             reasons.append("new: " + "; ".join(f.summary for f in findings if f.key in new_keys))
         last_at = datetime.fromisoformat(notified["at"]) if notified.get("at") else case.opened_at
         grown = any(
-            peak.get(k, 0) >= cfg.update_growth * max(1, notified.get(k, 0))
-            for k in ("stories", "reach")
+            peak.get(k, 0) >= cfg.update_growth * max(1, notified[k])
+            for k in peak
+            if k.startswith(("stories:", "reach:")) and k in notified
         )
         if grown and (now - last_at).total_seconds() >= cfg.update_min_interval:
             reasons.append("growing: " + "; ".join(f.summary for f in findings))

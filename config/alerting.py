@@ -73,7 +73,7 @@ class RiskSignalRule(Strict):
     signals: list[RiskSignal] = Field(
         default_factory=lambda: ["media", "regulator", "legal", "rights", "safety", "collective"]
     )
-    min_mentions: int = Field(default=2, ge=1)  # distinct stories with a signal
+    min_mentions: int = Field(default=3, ge=1)  # distinct stories with a signal
     window: Duration = 3600.0
     # busy brands always have a few complaints naming 12315 or 维权: the count must
     # also be improbable given the brand's usual share of such stories (learnt over

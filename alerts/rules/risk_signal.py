@@ -28,7 +28,7 @@ def evaluate(ctx: BrandContext) -> Finding | None:
             signals.setdefault(s, set()).add(fact.cluster)
     if len(by_story) < rule.min_mentions:
         return None
-    share = ctx.activity.signal_share()
+    share = ctx.activity.signal_share(before_hour=start // 60)
     expected = share * max(ctx.profile.expected(start, end), 0.2)
     p_value = poisson_sf(len(by_story), expected)
     if p_value > rule.max_p_value:

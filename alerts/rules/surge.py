@@ -29,7 +29,8 @@ def evaluate(ctx: BrandContext) -> Finding | None:
 def _share_ok(ctx: BrandContext, start: int, end: int, negative: int) -> tuple[bool, float]:
     rule = ctx.config.surge
     total = ctx.activity.count(start, end, negative=False)
-    share = negative / total if total else 1.0
+    # a story first seen neutral counts as new negative when it turns negative
+    share = negative / max(total, negative) if negative else 0.0
     usual = ctx.profile.negative_share(end - 1)
     return share >= rule.min_negative_share or share >= rule.min_share_lift * usual, share
 
@@ -74,7 +75,8 @@ def _slow_climb(ctx: BrandContext) -> Finding | None:
     hours = max(1, math.ceil(rule.slow_climb_window / 3600))
     start = (current_hour - hours) * 60
     act = ctx.activity
-    count = sum(act.hour_count(h) for h in range(current_hour - hours, current_hour + 1))
+    count = sum(act.hour_count(h) for h in range(current_hour - hours, current_hour))
+    count += act.count(current_hour * 60, end)  # the current hour so far
     if count < rule.min_stories:
         return None
     expected = max(MIN_EXPECTED, ctx.profile.expected(start, end))
@@ -98,7 +100,11 @@ def _slow_climb(ctx: BrandContext) -> Finding | None:
         stop = min(end, (h + 1) * 60)
         exp = ctx.profile.expected(h * 60, stop)
         hourly.append(
-            {"hour_start_minute": h * 60, "stories": act.hour_count(h), "expected": round(exp, 2)}
+            {
+                "hour_start_minute": h * 60,
+                "stories": act.count(h * 60, stop),
+                "expected": round(exp, 2),
+            }
         )
     finding = _finding(
         ctx,
@@ -139,7 +145,7 @@ def _finding(
     return Finding(
         rule="negative_surge",
         brand=ctx.brand,
-        key=f"negative_surge:{shape}",
+        key="negative_surge",
         summary=summary,
         figures={
             "shape": shape,

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alerts.activity import Fact
+from alerts.rules.base import Finding
+from config.loader import validate_data
+from config.schema import RadarConfig
+from index import open_store
+from index.base import Store
+from tests.alerts.slack_server import SlackState, slack_stand_in
+
+T0 = datetime(2026, 9, 15, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai, a Tuesday
+TOKEN_ENV, SECRET_ENV = "RADAR_TEST_SLACK_TOKEN", "RADAR_TEST_SLACK_SECRET"
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+LADDER = [
+    {"name": "duty officer", "channel": "#duty", "mention": ["U0DUTY"]},
+    {"name": "PR manager", "channel": "#pr-managers", "mention": ["U0PRMGR"]},
+    {"name": "executive", "channel": "#exec", "mention": ["S0EXECS"]},
+]
+
+
+def make_config(slack: dict[str, Any] | None = None, **sections: Any) -> RadarConfig:
+    data: dict[str, Any] = {
+        "brands": [
+            {"name": "极光汽车", "keywords": ["极光汽车"]},
+            {"name": "清泉乳业", "keywords": ["清泉乳业"]},
+        ],
+        "web": {"public_url": "https://radar.example"},
+        "slack": {
+            "default_channel": "#crisis",
+            "routes": [{"channel": "#crisis-p1", "severities": ["P1"]}],
+            "escalation": LADDER,
+            **(slack or {}),
+        },
+        **sections,
+    }
+    return validate_data(data, "test.yaml")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    st = open_store(f"sqlite:///{tmp_path / 'radar.db'}")
+    yield st
+    st.close()
+
+
+@pytest.fixture
+def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, SlackState]]:
+    monkeypatch.setenv(TOKEN_ENV, "xoxb-test-token")
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    with slack_stand_in() as server:
+        yield server
+
+
+def slack_config(base_url: str, **slack: Any) -> RadarConfig:
+    return make_config(
+        {
+            "token": {"$env": TOKEN_ENV},
+            "signing_secret": {"$env": SECRET_ENV},
+            "base_url": base_url,
+            "timeout": "3s",
+            "retry_base": "10s",
+            **slack,
+        }
+    )
+
+
+def fact(
+    n: int, text: str = "刹车失灵，4S店推脱", followers: int = 1000, signals: tuple[str, ...] = ()
+) -> Fact:
+    return Fact(
+        id=f"weibo:{n}",
+        minute=int(T0.timestamp() // 60),
+        cluster=f"weibo:{n}",
+        repost=False,
+        scored=True,
+        negative=True,
+        negativity=0.9,
+        followers=followers,
+        reposts=0,
+        reach=followers,
+        age_hours=0.1,
+        signals=signals,
+        author=f"车主{n}",
+        url=f"https://weibo.example/{n}",
+        text=text,
+    )
+
+
+def surge_finding(
+    brand: str = "极光汽车",
+    ratio: float = 4.0,
+    stories: int = 12,
+    evidence: list[Fact] | None = None,
+) -> Finding:
+    return Finding(
+        rule="negative_surge",
+        brand=brand,
+        key="negative_surge:sharp",
+        summary=f"{stories} new negative stories in 10 min vs 3.0 expected ({ratio:.1f}×)",
+        figures={"shape": "sharp", "stories": stories, "expected": 3.0, "ratio": ratio},
+        ratio=ratio,
+        reach=sum(f.reach for f in evidence or []),
+        evidence=evidence or [fact(1), fact(2)],
+    )

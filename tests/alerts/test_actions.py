@@ -1,0 +1,86 @@
+"""People's actions on a case: valid transitions recorded, invalid ones explained."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from alerts import actions
+from alerts.cases import CaseManager
+from index.models import Mention
+from tests.alerts.conftest import T0, make_config, surge_finding
+
+
+@pytest.fixture
+def case(store):
+    [event] = CaseManager(make_config(), store).apply("极光汽车", [surge_finding()], T0, None)
+    return store.get_case(event.case_id)
+
+
+def test_lifecycle_open_ack_assign_note_resolve_close(store, case) -> None:
+    at = T0 + timedelta(minutes=5)
+    actions.acknowledge(store, case.id, "alice", now=at)
+    actions.assign(store, case.id, "alice", "bob", now=at)
+    actions.add_note(store, case.id, "bob", "已联系车主，今晚发声明", now=at)
+    actions.resolve(store, case.id, "bob", now=at + timedelta(hours=3))
+    actions.close(store, case.id, "alice", now=at + timedelta(days=1))
+    saved = store.get_case(case.id)
+    assert saved.status == "closed" and saved.assignee == "bob"
+    assert saved.acknowledged_by == "alice" and saved.ack_due_at is None
+    events = store.case_events(case.id)
+    assert [e.kind for e in events] == [
+        "alerted",
+        "acknowledged",
+        "assigned",
+        "note",
+        "resolved",
+        "closed",
+    ]
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6]
+    # each action queued its thread update, once
+    for e in events[1:]:
+        assert store.get_notification(f"{case.id}:event:{e.seq}") is not None
+
+
+@pytest.mark.parametrize(
+    ("steps", "action", "message"),
+    [
+        ([], lambda s, c: actions.close(s, c, "x"), "resolve it before closing"),
+        (["ack"], lambda s, c: actions.acknowledge(s, c, "x"), "already acknowledged by alice"),
+        (["resolve"], lambda s, c: actions.acknowledge(s, c, "x"), "is resolved"),
+        (["resolve"], lambda s, c: actions.resolve(s, c, "x"), "only an open or acknowledged"),
+        ([], lambda s, c: actions.add_note(s, c, "x", "  "), "a note cannot be empty"),
+        ([], lambda s, c: actions.acknowledge(s, c, ""), "who is acting"),
+        ([], lambda s, c: actions.acknowledge(s, "nope", "x"), "no case 'nope'"),
+        ([], lambda s, c: actions.attach_mention(s, c, "x", "weibo:404"), "no mention"),
+        ([], lambda s, c: actions.assign(s, c, "x", ""), "assignee"),
+        (["resolve", "close"], lambda s, c: actions.add_note(s, c, "x", "hi"), "is closed"),
+    ],
+)
+def test_invalid_actions_are_refused_with_a_reason(store, case, steps, action, message) -> None:
+    for step in steps:
+        {
+            "ack": lambda: actions.acknowledge(store, case.id, "alice"),
+            "resolve": lambda: actions.resolve(store, case.id, "alice"),
+            "close": lambda: actions.close(store, case.id, "alice"),
+        }[step]()
+    before = len(store.case_events(case.id))
+    with pytest.raises(actions.ActionError, match=message):
+        action(store, case.id)
+    assert len(store.case_events(case.id)) == before  # nothing recorded
+
+
+def test_attach_mention_puts_it_first_in_evidence(store, case) -> None:
+    m = Mention(
+        id="weibo:77",
+        source="weibo",
+        text="车主维权现场",
+        published_at=T0,
+        url="https://weibo.example/77",
+    )
+    store.upsert_mentions([m])
+    actions.attach_mention(store, case.id, "alice", "weibo:77", now=T0)
+    assert store.get_case(case.id).evidence[0] == "weibo:77"
+    with pytest.raises(actions.ActionError, match="already evidence"):
+        actions.attach_mention(store, case.id, "alice", "weibo:77")

@@ -1,0 +1,226 @@
+"""The engine over a real SQLite store, live mode (mentions pulled from the store):
+one case per surge, escalation ladder, calm → resolution proposed → resolved, reopen,
+daily reminders, digest, source health."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from alerts import actions
+from alerts.engine import AlertEngine
+from index.base import SourceHealth
+from index.models import Mention
+from tests.alerts.conftest import T0, make_config
+
+SEQ = iter(range(1, 10**9))
+
+
+def mention(
+    at: datetime,
+    negative: bool,
+    brand: str = "极光汽车",
+    followers: int = 100,
+    text: str | None = None,
+) -> Mention:
+    n = next(SEQ)
+    label = "negative" if negative else "neutral"
+    return Mention(
+        id=f"weibo:{n}",
+        source="weibo",
+        text=text or f"{brand} 第{n}条 {'太差了' if negative else '还行'}",
+        url=f"https://weibo.example/{n}",
+        published_at=at,
+        crawled_at=at,
+        author={"id": f"u{n}", "name": f"用户{n}", "followers": followers},
+        brands=[{"brand": brand}],
+        sentiment={"score": 0.1 if negative else 0.5, "label": label},
+        cluster_id=f"weibo:{n}",
+    )
+
+
+def background(start: datetime, end: datetime) -> list[Mention]:
+    """Three neutral stories and one negative story an hour."""
+    out, at = [], start
+    while at < end:
+        out.append(mention(at, negative=at.minute == 0))
+        at += timedelta(minutes=20)
+    return out
+
+
+def surge(at: datetime, n: int) -> list[Mention]:
+    return [mention(at + timedelta(seconds=20 * i), negative=True) for i in range(n)]
+
+
+@pytest.fixture
+def live(store):
+    config = make_config()
+    store.upsert_mentions(background(T0 - timedelta(days=3), T0))
+    engine = AlertEngine(config, store)
+    assert engine.evaluate(T0) == []
+    return engine
+
+
+def run(engine: AlertEngine, start: datetime, minutes: int) -> list:
+    events = []
+    for m in range(minutes):
+        now = start + timedelta(minutes=m)
+        events += engine.evaluate(now) + engine.check_escalations(now)
+    return events
+
+
+def test_one_case_per_surge_then_escalation_calm_and_resolution(live, store) -> None:
+    store.upsert_mentions(surge(T0 + timedelta(minutes=1), 15))
+    [opened] = live.evaluate(T0 + timedelta(minutes=7))
+    assert opened.kind == "alerted"
+    case = store.get_case(opened.case_id)
+    assert case.brand == "极光汽车" and case.rule == "negative_surge"
+    assert case.severity == "P1" and case.status == "open"  # 15 vs ~0.2 expected
+    assert case.trigger["rules"]["negative_surge"]["stories"] >= 8
+    assert case.trigger["peak"]["stories:sharp"] == 15
+    assert len(case.evidence) == 10
+
+    store.upsert_mentions(surge(T0 + timedelta(minutes=8), 15))  # the surge goes on
+    events = run(live, T0 + timedelta(minutes=8), 10)
+    assert [e.kind for e in events] == []  # same case, nothing new worth a message
+    assert len(store.list_cases()) == 1
+
+    # not acknowledged within P1's 15 minutes: up the ladder, one step per deadline
+    due = case.ack_due_at
+    [esc] = live.check_escalations(due)
+    assert esc.kind == "escalated" and esc.data["step"] == "PR manager"
+    note = store.get_notification(f"{case.id}:escalate:1")
+    assert note.channel == "#pr-managers" and "<@U0PRMGR>" in note.payload["text"]
+    assert live.check_escalations(due + timedelta(minutes=1)) == []
+    [esc2] = live.check_escalations(due + timedelta(minutes=15))
+    assert esc2.data["step"] == "executive"
+    assert live.check_escalations(due + timedelta(hours=5)) == []  # top of the ladder
+
+    actions.acknowledge(store, case.id, "alice", now=due + timedelta(minutes=20))
+    # calm: nothing fires for an hour and volume is back to baseline → proposal, once
+    events = run(live, T0 + timedelta(minutes=18), 200)
+    proposals = [e for e in events if e.kind == "resolution_proposed"]
+    # the second wave doubled the surge: one "growing" thread update, after the
+    # update interval; then calm → one proposal
+    assert [e.kind for e in events] == ["updated", "resolution_proposed"]
+    assert "growing" in events[0].text
+    assert events[0].at == case.opened_at + timedelta(minutes=30)
+    at = proposals[0].at
+    assert T0 + timedelta(hours=1) < at < T0 + timedelta(hours=3)
+    assert store.get_case(case.id).status == "acknowledged"  # a person confirms
+
+    actions.resolve(store, case.id, "alice", now=at)
+    assert store.get_case(case.id).status == "resolved"
+
+    # a new surge within reopen_within reopens the same case
+    store.upsert_mentions(surge(at + timedelta(minutes=30), 15))
+    events = run(live, at + timedelta(minutes=31), 8)
+    assert [e.kind for e in events][:1] == ["reopened"]
+    assert len(store.list_cases()) == 1 and store.get_case(case.id).status == "open"
+    kinds = [e.kind for e in store.case_events(case.id)]
+    assert kinds[:4] == ["alerted", "escalated", "escalated", "acknowledged"]
+    assert {"resolution_proposed", "resolved", "reopened"} <= set(kinds)
+
+
+def test_growing_surge_updates_the_case_thread(live, store) -> None:
+    store.upsert_mentions(surge(T0 + timedelta(minutes=1), 12))
+    [opened] = live.evaluate(T0 + timedelta(minutes=6))
+    # 40 minutes later it is three times bigger and a 大V joins
+    store.upsert_mentions(surge(T0 + timedelta(minutes=40), 40))
+    store.upsert_mentions([mention(T0 + timedelta(minutes=44), True, followers=2_000_000)])
+    events = live.evaluate(T0 + timedelta(minutes=46))
+    assert [e.kind for e in events] == ["updated"]
+    assert "growing" in events[0].text and "2,000,000 followers" in events[0].text
+    assert store.get_notification(f"{opened.case_id}:event:{events[0].seq}") is not None
+    assert len(store.list_cases()) == 1
+
+
+def test_too_little_data_opens_nothing(live, store) -> None:
+    store.upsert_mentions(surge(T0 + timedelta(minutes=1), 5))
+    assert run(live, T0 + timedelta(minutes=2), 20) == []
+
+
+def test_late_arriving_mentions_still_count(live, store) -> None:
+    live.evaluate(T0 + timedelta(minutes=30))
+    # crawled now, published 20 minutes ago (forums are indexed late)
+    store.upsert_mentions(surge(T0 + timedelta(minutes=12), 15))
+    events = live.evaluate(T0 + timedelta(minutes=31))
+    assert events == [] or events[0].kind == "alerted"
+    cases = store.list_cases()
+    assert len(cases) == 1 and cases[0].rule in ("negative_surge",)
+
+
+def test_daily_update_reminder_and_note_resets_it(live, store) -> None:
+    store.upsert_mentions(surge(T0 + timedelta(minutes=1), 15))
+    [opened] = live.evaluate(T0 + timedelta(minutes=7))
+    actions.acknowledge(store, opened.case_id, "alice", now=T0 + timedelta(minutes=8))
+    day = T0 + timedelta(minutes=7, days=1)
+    [reminder] = live.check_escalations(day)
+    assert reminder.kind == "reminder" and "alice" in reminder.text
+    assert live.check_escalations(day + timedelta(hours=1)) == []
+    actions.add_note(store, opened.case_id, "alice", "已回应", now=day + timedelta(hours=2))
+    assert live.check_escalations(day + timedelta(days=1)) == []
+    assert [e.kind for e in live.check_escalations(day + timedelta(days=1, hours=2))] == [
+        "reminder"
+    ]
+
+
+def test_daily_digest_compares_with_the_previous_day(live, store) -> None:
+    store.upsert_mentions(surge(T0 - timedelta(hours=3), 6))
+    digest = live.daily_digest(T0)
+    row = digest["brands"]["极光汽车"]
+    assert row["mentions"] == 72 + 6 and row["negative"] == 24 + 6
+    assert row["previous"]["negative"] == 24 and row["negative_change"] == pytest.approx(0.25)
+    assert digest["brands"]["清泉乳业"]["mentions"] == 0
+    assert digest["queued"] and not live.daily_digest(T0)["queued"]  # once a day
+    assert "极光汽车" in store.get_notification(digest["key"]).payload["text"]
+
+
+def test_source_health_case(store) -> None:
+    config = make_config(
+        sources=[
+            {
+                "name": "demo-weibo",
+                "kind": "weibo",
+                "query": ["极光"],
+                "base_url": "http://127.0.0.1:8765/weibo",
+            }
+        ]
+    )
+    engine = AlertEngine(config, store)
+    store.set_source_health(
+        SourceHealth(
+            "demo-weibo", "paused", "captcha", since=T0, paused_until=T0 + timedelta(hours=1)
+        )
+    )
+    [ev] = engine.evaluate(T0)
+    case = store.get_case(ev.case_id)
+    assert case.brand == "source:demo-weibo" and case.rule == "source_health"
+    assert "captcha" in case.title
+    assert engine.evaluate(T0 + timedelta(minutes=1)) == []  # same case
+    actions.acknowledge(store, case.id, "ops", now=T0 + timedelta(minutes=5))
+    store.set_source_health(SourceHealth("demo-weibo", "ok", since=T0 + timedelta(hours=1)))
+    events = run(engine, T0 + timedelta(hours=1), 62)
+    assert [e.kind for e in events] == ["resolution_proposed"]
+
+
+def test_silent_source(store) -> None:
+    config = make_config(
+        sources=[
+            {
+                "name": "demo-news",
+                "kind": "feed",
+                "feeds": ["/rss"],
+                "base_url": "http://127.0.0.1:8765/news",
+            }
+        ]
+    )
+    engine = AlertEngine(config, store)
+    for hours_ago, new in [(3, 5), (2, 0), (1, 0)]:
+        at = (T0 - timedelta(hours=hours_ago)).isoformat()
+        store.record_crawl_run(
+            "demo-news", {"started_at": at, "finished_at": at, "items": {"new": new}}
+        )
+    [ev] = engine.evaluate(T0)
+    assert "nothing new for 3.0 h" in ev.text

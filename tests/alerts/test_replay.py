@@ -1,0 +1,112 @@
+"""``radar alerts replay``: the same pipeline in simulated time, JSON lines out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from radar.cli import cli
+
+START = datetime(2026, 9, 13, 16, 0, tzinfo=UTC)  # Monday 00:00 in Shanghai
+ONSET = START + timedelta(days=1, hours=14, minutes=3)
+
+
+def stream(path: Path) -> None:
+    lines = []
+    n = 0
+    at = START
+    while at < START + timedelta(days=2):
+        n += 1
+        negative = at.minute == 0
+        lines.append(
+            {
+                "id": str(n),
+                "source": "weibo",
+                "published_at": at.isoformat(),
+                "text": f"极光汽车 第{n}条 {'太差了' if negative else '还可以'}",
+                "brand": "极光汽车",
+                "sentiment": "negative" if negative else "neutral",
+            }
+        )
+        at += timedelta(minutes=15)
+    for i in range(20):  # a sharp surge
+        lines.append(
+            {
+                "id": f"s{i}",
+                "source": "weibo",
+                "brands": ["极光汽车"],
+                "published_at": (ONSET + timedelta(seconds=15 * i)).isoformat(),
+                "text": f"极光汽车刹车失灵第{i}例，4S店不管",
+                "sentiment": {"label": "negative"},
+                "followers": 1200,
+                "reposts": 3,
+            }
+        )
+    lines.append(
+        {
+            "id": "x1",
+            "published_at": (ONSET - timedelta(hours=1)).isoformat(),
+            "text": "极光汽车客服电话一直打不通，太失望了",
+            "brand": "极光汽车",
+        }
+    )  # scored
+    body = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines)
+    body += '\n{"text": "no time", "brand": "极光汽车"}\nnot json\n'
+    path.write_text(body, encoding="utf-8")
+
+
+def default_config(tmp_path: Path) -> str:
+    path = tmp_path / "radar.yaml"
+    path.write_text("brands: [{name: 极光汽车}]\n", encoding="utf-8")
+    return str(path)
+
+
+def test_replay_prints_case_events_with_simulated_time(tmp_path: Path) -> None:
+    src = tmp_path / "mentions.jsonl"
+    stream(src)
+    result = CliRunner().invoke(
+        cli, ["alerts", "replay", str(src), "--json", "--config", default_config(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    summary = records.pop()
+    assert summary["summary"] and summary["mentions"] == 192 + 20 + 1
+    assert summary["skipped"] == 2 and summary["cases"] == 1
+    assert any("published_at: required" in e for e in summary["errors"])
+    assert "line 215" in " ".join(summary["errors"])  # "not json" names its line
+    alerted = records[0]
+    assert alerted["event"] == "alerted" and alerted["brand"] == "极光汽车"
+    at = datetime.fromisoformat(alerted["at"])
+    assert ONSET < at <= ONSET + timedelta(minutes=10)
+    assert alerted["rules"]["negative_surge"]["stories"] >= 8
+    assert alerted["evidence"][0].startswith("weibo:s")
+    kinds = [r["event"] for r in records]
+    assert "escalated" in kinds  # nobody acknowledged in simulated time
+    assert kinds[-2:] == ["resolution_proposed", "resolved"]  # calm, then confirmed
+    assert "skipped line" in result.stderr
+
+
+def test_replay_human_output_and_bad_file(tmp_path: Path) -> None:
+    src = tmp_path / "mentions.jsonl"
+    stream(src)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "alerts",
+            "replay",
+            str(src),
+            "--no-auto-resolve",
+            "--tail",
+            "30m",
+            "--config",
+            default_config(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0
+    assert "alerted" in result.stdout and "resolved" not in result.stdout
+    assert "replayed 213 mentions (2 skipped)" in result.stderr
+    missing = CliRunner().invoke(cli, ["alerts", "replay", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 2 and "No such file" in missing.output

@@ -1,0 +1,202 @@
+"""Each rule as a table of cases: what fires, what does not (Spidermon-style).
+
+A case builds "today" on top of 14 days of seasonal history (tests/alerts/scenario.py)
+and evaluates every minute of a span; the table says which findings must appear and,
+for the ones that must, how soon after the onset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from alerts.rules.base import Finding
+from tests.alerts.scenario import Scenario, local_minute
+
+
+def label(f: Finding) -> str:
+    shape = f.figures.get("shape")
+    return f"{f.rule}:{shape}" if shape else f.rule
+
+
+@dataclass
+class Case:
+    build: Callable[[Scenario], tuple[int, int, int]]  # -> (onset, eval start, eval end)
+    fires: set[str]  # labels that must fire; every other label must not
+    within: int = 0  # minutes after onset by which the first of ``fires`` must appear
+    scenario: dict | None = None
+
+
+def too_little_data(s: Scenario) -> tuple[int, int, int]:
+    onset = local_minute(14)
+    s.background(local_minute(0), onset + 60)
+    for i in range(6):  # six angry posts in five minutes on a quiet brand
+        s.post(onset + i // 2)
+    return onset, onset, onset + 60
+
+
+def night_lull_then_morning(s: Scenario) -> tuple[int, int, int]:
+    s.background(local_minute(0), local_minute(12))
+    return local_minute(5), local_minute(4), local_minute(12)
+
+
+def sharp_surge(s: Scenario) -> tuple[int, int, int]:
+    onset = local_minute(14, 7)
+    s.background(local_minute(0), onset + 90)
+    for m in range(onset, onset + 60):
+        for _ in range(3):
+            s.post(m)
+    return onset, onset, onset + 60
+
+
+def slow_climb(s: Scenario) -> tuple[int, int, int]:
+    onset = local_minute(9)
+    s.background(local_minute(0), local_minute(17))
+    extra = 0.0
+    for m in range(onset, local_minute(17)):
+        # extra negative stories grow linearly to 3x the usual rate over six hours
+        extra += 3 * s.rate(m) * s.negative_share * min(1.0, (m - onset) / 360)
+        while extra >= 1:
+            s.post(m)
+            extra -= 1
+    return onset, onset, local_minute(17)
+
+
+def launch_day(s: Scenario) -> tuple[int, int, int]:
+    onset = local_minute(10)
+    s.background(local_minute(0), onset)
+    s.background(onset, onset + 180, factor=4.0)  # every sentiment x4
+    return onset, onset, onset + 180
+
+
+def repost_storm(s: Scenario) -> tuple[int, int, int]:
+    onset = local_minute(15)
+    s.background(local_minute(0), onset + 120)
+    root = s.post(onset, followers=3000, label="你们的车刹车失灵，4S店还推脱")
+    for i in range(1200):
+        s.post(onset + i // 20, cluster=root.cluster, repost=True, label="转发微博")
+    return onset, onset, onset + 120
+
+
+def big_v_post(s: Scenario) -> tuple[int, int, int]:
+    onset = local_minute(20, 30)
+    s.background(local_minute(0), onset + 60)
+    s.post(onset, followers=3_200_000, label="极光汽车的售后太离谱了")
+    return onset, onset, onset + 60
+
+
+def big_v_praise(s: Scenario) -> tuple[int, int, int]:
+    onset = local_minute(20, 30)
+    s.background(local_minute(0), onset + 60)
+    s.post(onset, negative=False, followers=3_200_000)
+    return onset, onset, onset + 60
+
+
+def risk_signals(s: Scenario) -> tuple[int, int, int]:
+    onset = local_minute(11)
+    s.background(local_minute(0), onset + 60)
+    s.post(onset, signals=("regulator",))
+    s.post(onset + 12, signals=("media",))
+    s.post(onset + 25, signals=("regulator", "rights"))
+    return onset, onset, onset + 60
+
+
+def one_risk_signal(s: Scenario) -> tuple[int, int, int]:
+    onset = local_minute(11)
+    s.background(local_minute(0), onset + 60)
+    s.post(onset, signals=("regulator",))
+    return onset, onset, onset + 60
+
+
+def busy_brand_usual_complaints(s: Scenario) -> tuple[int, int, int]:
+    """A busy brand whose complaints name 12315 at their usual rate, for days."""
+    onset = local_minute(0)
+    for day in range(-7, 0):
+        for m in range(onset + day * 1440, onset + day * 1440 + 1440, 10):
+            s.post(m, signals=("regulator",) if m % 200 == 0 else ())
+    s.background(onset, local_minute(12))
+    for m in range(local_minute(9), local_minute(12), 30):
+        s.post(m, signals=("regulator",))
+    return onset, local_minute(9), local_minute(12)
+
+
+CASES = {
+    "too little data": Case(too_little_data, set(), scenario={"per_day": 80}),
+    "night lull then normal morning": Case(night_lull_then_morning, set()),
+    "sharp surge": Case(sharp_surge, {"negative_surge:sharp"}, within=10),
+    "slow climb over 6 hours": Case(slow_climb, {"negative_surge:slow_climb"}, within=360),
+    "launch day lifts every sentiment": Case(launch_day, set()),
+    "repost storm of one post": Case(repost_storm, {"high_reach"}, within=15),
+    "single 大V post": Case(big_v_post, {"high_reach"}, within=1),
+    "大V praise": Case(big_v_praise, set()),
+    "three risk-signal stories": Case(risk_signals, {"risk_signal"}, within=30),
+    "one risk-signal story": Case(one_risk_signal, set()),
+    "busy brand, usual 12315 complaints": Case(
+        busy_brand_usual_complaints, set(), scenario={"per_day": 3000}
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rule_table(name: str) -> None:
+    case = CASES[name]
+    s = Scenario(**(case.scenario or {}))
+    onset, start, end = case.build(s)
+    fired = s.fired(start, end)
+    labels = {label(f) for _, f in fired}
+    assert labels == case.fires, [(m - onset, label(f), f.summary) for m, f in fired][:5]
+    if case.fires:
+        first = min(m for m, f in fired if label(f) in case.fires)
+        assert first - onset <= case.within, f"fired {first - onset} min after onset"
+
+
+def test_surge_figures_name_what_fired() -> None:
+    s = Scenario()
+    _onset, start, end = sharp_surge(s)
+    _minute, finding = next((m, f) for m, f in s.fired(start, end) if f.rule == "negative_surge")
+    fig = finding.figures
+    assert fig["stories"] >= 8 and fig["ratio"] >= 3 and fig["negative_share"] >= 0.4
+    assert fig["expected"] > 0 and fig["baseline_days"] == 14
+    assert finding.evidence and all(f.negative for f in finding.evidence)
+    assert "new negative stories in 10 min" in finding.summary
+
+
+def test_repost_storm_is_one_story() -> None:
+    storm, quiet = Scenario(seed=5), Scenario(seed=5)
+    onset, _, _ = repost_storm(storm)
+    quiet.background(local_minute(0), onset + 120)  # same background, no storm
+    stories = storm.activity.count(onset, onset + 60)
+    assert stories <= quiet.activity.count(onset, onset + 60) + 1  # 1,201 copies: one story
+    f = next(f for _, f in storm.fired(onset + 30, onset + 31) if f.rule == "high_reach")
+    assert f.figures["reposts_per_hour"] >= 300 and f.figures["story_mentions"] > 500
+    assert f.evidence[0].text.startswith("你们的车")  # the original, not a copy
+
+
+@pytest.mark.parametrize(
+    ("ratio", "reach", "signals", "expected"),
+    [
+        (3.5, 1_000, {}, "P3"),
+        (6.0, 1_000, {}, "P2"),
+        (12.0, 1_000, {}, "P1"),
+        (3.5, 2_000_000, {}, "P2"),
+        (3.5, 8_000_000, {}, "P1"),
+        (3.5, 1_000, {"legal": 1}, "P2"),
+        (3.5, 1_000, {"safety": 3}, "P1"),
+        (3.5, 1_000, {"rights": 5}, "P3"),  # 维权 alone does not raise severity
+    ],
+)
+def test_severity_from_ratio_reach_and_signals(ratio, reach, signals, expected) -> None:
+    from alerts.severity import severity_of
+    from config.alerting import SeverityConfig
+
+    f = Finding(
+        rule="negative_surge",
+        brand="b",
+        key="k",
+        summary="",
+        ratio=ratio,
+        reach=reach,
+        signals=signals,
+    )
+    assert severity_of([f], SeverityConfig()).value == expected
