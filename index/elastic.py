@@ -63,6 +63,7 @@ T = TypeVar("T")
 
 BULK_CHUNK = 500  # mentions per bulk request
 MAX_READ_BATCH = 1000  # ids per lookup request
+MAX_RESULT_WINDOW = 10_000  # index.max_result_window default: from + size may not pass it
 MAX_BUCKETS_PER_REQUEST = 20_000  # count_buckets slices its window to stay under this
 TOP_TERMS_SAMPLE = 2_000  # newest mentions segmented per top_terms call (as on SQLite)
 _PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,100}$")
@@ -552,22 +553,29 @@ class ElasticStore(Store):
         must: list[dict[str, Any]] = []
         if parsed.tree is not None:
             must.append(_node_query(parsed.tree))
-        filters = _request_filters(request)
-        query = {"bool": {"must": must, "filter": filters}}
+        query = {"bool": {"must": must, "filter": _request_filters(request)}}
         if request.sort == "relevance":
             sort: list[Any] = ["_score", {"published_at": "desc"}, {"id": "desc"}]
         elif request.sort == "time":
             sort = [{"published_at": "desc"}, {"id": "desc"}]
         else:
             raise StoreError(f"unknown sort {request.sort!r}: use 'time' or 'relevance'")
+        offset, limit = max(0, request.offset), max(0, request.limit)
         body: dict[str, Any] = {
             "query": query,
             "sort": sort,
-            "from_": request.offset,
-            "size": request.limit,
+            "from_": offset,
+            "size": limit,
             "track_total_hits": True,
             "track_scores": True,
         }
+        if offset + limit > MAX_RESULT_WINDOW:  # deep page: continue after the offset-th hit
+            after = self._sort_values_at(query, sort, offset)
+            body["from_"] = 0
+            if after is None:
+                body["size"] = 0  # fewer hits than the offset: an empty page
+            else:
+                body["search_after"] = after
         if request.facets:
             body["aggs"] = {
                 name: {"terms": {"field": field, "size": 200, "exclude": [""]}}
@@ -580,19 +588,42 @@ class ElasticStore(Store):
         )
         hits = []
         for hit in response["hits"]["hits"]:
+            snippet = _snippet(hit.get("highlight", {})) if request.highlight else ""
             mention = _mention_from_source(hit["_source"])
-            snippet = ""
-            if request.highlight:
-                fragments = hit.get("highlight", {}).get("text") or hit.get("highlight", {}).get(
-                    "title"
-                )
-                snippet = _join_marks(fragments[0]) if fragments else ""
             hits.append(SearchHit(mention=mention, highlight=snippet, score=hit["_score"] or 0.0))
         facets: dict[str, dict[str, int]] = {}
         for name in FACETS if request.facets else ():
             buckets = response["aggregations"][name]["buckets"]
             facets[name] = {b["key"]: b["doc_count"] for b in buckets}
         return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets)
+
+    def _sort_values_at(
+        self, query: dict[str, Any], sort: list[Any], offset: int
+    ) -> list[Any] | None:
+        """Sort values of the ``offset``-th hit, walked with search_after in windows the
+        cluster allows (``from + size`` may not pass index.max_result_window); None when
+        there are fewer hits."""
+        after: list[Any] | None = None
+        seen = 0
+        while seen < offset:
+            size = min(MAX_RESULT_WINDOW, offset - seen)
+            response = self.es.search(
+                index=self.alias,
+                query=query,
+                sort=sort,
+                size=size,
+                source=False,
+                search_after=after,
+                track_total_hits=False,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            )
+            hits = response["hits"]["hits"]
+            if len(hits) < size:
+                return None
+            seen += len(hits)
+            after = hits[-1]["sort"]
+        return after
 
     # -- analytics --------------------------------------------------------------------
     def _window(self, since: datetime, until: datetime, brand: str | None) -> list[dict]:
@@ -1011,7 +1042,7 @@ class ElasticStore(Store):
             try:
                 doc = self.es.get(index=self._outbox(), id=key)
             except NotFoundError:
-                raise KeyError(key) from None
+                return  # gone (as on SQLite, updating an unknown key changes nothing)
             source = dict(doc["_source"])
             change(source)
             try:
@@ -1061,7 +1092,7 @@ class ElasticStore(Store):
 
 def _text_query(text: str) -> dict[str, Any]:
     """A word or phrase of the search box: adjacent tokens in the title or the text."""
-    return {"multi_match": {"query": text, "type": "phrase", "fields": ["title", "text"]}}
+    return {"multi_match": {"query": text, "type": "phrase", "fields": ["title^2", "text"]}}
 
 
 def _filter_query(field: str, value: str) -> dict[str, Any]:
@@ -1147,17 +1178,19 @@ def _author(bucket: dict[str, Any]) -> dict[str, Any]:
 def _highlight(terms: list[str]) -> dict[str, Any]:
     """Matches wrapped in <mark>, everything else HTML-escaped by the server (encoder
     html); without words to mark, the beginning of the text (escaped) is the snippet."""
-    field = {
-        "number_of_fragments": 1,
-        "fragment_size": HIGHLIGHT_CHARS,
-        "no_match_size": HIGHLIGHT_CHARS,
-    }
     body: dict[str, Any] = {
         "encoder": "html",
         "pre_tags": ["<mark>"],
         "post_tags": ["</mark>"],
         "require_field_match": False,
-        "fields": {"text": field},
+        "fields": {
+            "text": {
+                "number_of_fragments": 1,
+                "fragment_size": HIGHLIGHT_CHARS,
+                "no_match_size": HIGHLIGHT_CHARS,
+            },
+            "title": {"number_of_fragments": 0},  # the whole title, only when it matches
+        },
     }
     if terms:
         body["highlight_query"] = {
@@ -1166,6 +1199,13 @@ def _highlight(terms: list[str]) -> dict[str, Any]:
     else:
         body["highlight_query"] = {"match_none": {}}
     return body
+
+
+def _snippet(highlight: dict[str, list[str]]) -> str:
+    """The text's fragment, or the title's when only the title matched (as on SQLite)."""
+    text = _join_marks((highlight.get("text") or [""])[0])
+    title = _join_marks((highlight.get("title") or [""])[0])
+    return title if "<mark>" not in text and "<mark>" in title else text
 
 
 def _join_marks(snippet: str) -> str:

@@ -173,6 +173,41 @@ def test_count_buckets_slices_long_windows_without_changing_the_counts(
     assert len({b.start for b in whole}) > 10
 
 
+@pytest.mark.elasticsearch
+@needs_es
+def test_deep_pages_beyond_the_result_window(
+    es_store: ElasticStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """from + size may not pass index.max_result_window (10,000 by default): deeper pages
+    (CSV export) continue with search_after. Here the window is made 5."""
+    es_store.upsert_mentions([mention(f"{i:02d}", FEB + timedelta(minutes=i)) for i in range(12)])
+    es_store.es.indices.put_settings(
+        index=es_store.month_index(FEB), settings={"index.max_result_window": 5}
+    )
+    monkeypatch.setattr(elastic, "MAX_RESULT_WINDOW", 5)
+    pages = [
+        es_store.search(SearchRequest(query="漏油", offset=offset, limit=4))
+        for offset in (0, 4, 8, 12)
+    ]
+    assert [p.total for p in pages] == [12] * 4
+    got = [h.mention.id for p in pages for h in p.hits]
+    assert got == [f"weibo-search:{i:02d}" for i in reversed(range(12))]
+    assert pages[2].facets["brand"] == {"极光汽车": 12}
+    assert "<mark>漏油</mark>" in pages[2].hits[0].highlight
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_title_is_the_snippet_when_only_the_title_matches(es_store: ElasticStore) -> None:
+    es_store.upsert_mentions(
+        [mention("t", FEB, text="详情见<b>原帖</b>", title="发动机漏油 & 退款")]
+    )
+    hit = es_store.search(SearchRequest(query="漏油")).hits[0]
+    assert hit.highlight == "发动机<mark>漏油</mark> &amp; 退款"
+    plain = es_store.search(SearchRequest(query="brand:极光汽车")).hits[0]
+    assert "&lt;b&gt;原帖" in plain.highlight and "<b>" not in plain.highlight
+
+
 # -- bulk errors ----------------------------------------------------------------------------
 
 
