@@ -1,8 +1,13 @@
 """The embedded Store: one SQLite file (WAL) with an FTS5 full-text index.
 
 Layout
-  mentions        one row per mention: the document as JSON (``doc``) plus the columns
-                  searches sort and filter on (published_at, sentiment, source, ...)
+  mentions        one slim row per mention with the columns searches filter, facet and
+                  group on (published_at, sentiment, source, brands, author, ...). The
+                  rowid is a time key (published millisecond * 1000 + a free slot), so a
+                  time window is a rowid range and "newest first" is index order.
+  mention_docs    the Mention as JSON, apart, so the rows a search touches stay small
+                  (a lookup in a table of 60-byte rows stays in the page cache; one of
+                  1 kB rows does not)
   mention_fts     contentless FTS5 table (``unicode61``), rowid = mentions.rowid, columns
                   title, text and tags. CJK text is indexed one character per token (see
                   index/text.py), so two-character words (漏油, 退款) and phrases are phrase
@@ -12,7 +17,7 @@ Layout
                   holds one token per filter value (brand, sentiment, source, author,
                   kind, category, signal), so a keyword + brand + sentiment search is one
                   FTS5 intersection of posting lists instead of a join over every
-                  keyword hit.
+                  keyword hit; brand+sentiment, the usual pair, has its own token.
   mention_brands  (brand, published_at, mention, sentiment, cluster, reach): covering rows
                   for time buckets and per-brand windows
   simhash_bands   the four 16-bit bands of each simhash, indexed: two hashes within 3
