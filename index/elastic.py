@@ -55,8 +55,10 @@ from index.base import (
     StoreUnavailable,
     UpsertResult,
 )
+from index.es_query import FACETS, highlight_body, node_query, request_filters, snippet
+from index.es_query import es_date as _iso
 from index.models import Case, CaseEvent, Mention, as_utc, utcnow
-from index.query import And, Filter, Node, Not, Or, Phrase, Term, parse_query
+from index.query import parse_query
 from index.text import top_words
 
 T = TypeVar("T")
@@ -67,20 +69,8 @@ MAX_RESULT_WINDOW = 10_000  # index.max_result_window default: from + size may n
 MAX_BUCKETS_PER_REQUEST = 20_000  # count_buckets slices its window to stay under this
 TOP_TERMS_SAMPLE = 2_000  # newest mentions segmented per top_terms call (as on SQLite)
 _PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,100}$")
-# unchanged parts of a mention that care staff own; a re-crawl never overwrites them
+# the parts of a mention that care staff own: a re-crawl never overwrites them
 CARE_FIELDS = ("handled", "handled_by", "handled_at", "notes")
-# search-box filter -> indexed field(s)
-FILTER_FIELDS: dict[str, tuple[str, ...]] = {
-    "brand": ("brand_names",),
-    "sentiment": ("sentiment_label",),
-    "source": ("source",),
-    "author": ("author.name", "author.id"),
-    "category": ("complaint_category",),
-    "signal": ("risk_signals",),
-    "kind": ("kind",),
-}
-FACETS = {"sentiment": "sentiment_label", "source": "source", "brand": "brand_names"}
-HIGHLIGHT_CHARS = 160
 
 
 class _CompatTransport(Transport):
@@ -142,10 +132,6 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
             ) from err
 
     return wrapper
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else as_utc(value).isoformat()
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -552,8 +538,8 @@ class ElasticStore(Store):
         parsed = parse_query(request.query)
         must: list[dict[str, Any]] = []
         if parsed.tree is not None:
-            must.append(_node_query(parsed.tree))
-        query = {"bool": {"must": must, "filter": _request_filters(request)}}
+            must.append(node_query(parsed.tree))
+        query = {"bool": {"must": must, "filter": request_filters(request)}}
         if request.sort == "relevance":
             sort: list[Any] = ["_score", {"published_at": "desc"}, {"id": "desc"}]
         elif request.sort == "time":
@@ -582,15 +568,15 @@ class ElasticStore(Store):
                 for name, field in FACETS.items()
             }
         if request.highlight:
-            body["highlight"] = _highlight(parsed.text_terms)
+            body["highlight"] = highlight_body(parsed.text_terms)
         response = self.es.search(
             index=self.alias, ignore_unavailable=True, allow_no_indices=True, **body
         )
         hits = []
         for hit in response["hits"]["hits"]:
-            snippet = _snippet(hit.get("highlight", {})) if request.highlight else ""
+            marked = snippet(hit.get("highlight", {})) if request.highlight else ""
             mention = _mention_from_source(hit["_source"])
-            hits.append(SearchHit(mention=mention, highlight=snippet, score=hit["_score"] or 0.0))
+            hits.append(SearchHit(mention=mention, highlight=marked, score=hit["_score"] or 0.0))
         facets: dict[str, dict[str, int]] = {}
         for name in FACETS if request.facets else ():
             buckets = response["aggregations"][name]["buckets"]
@@ -1087,55 +1073,6 @@ class ElasticStore(Store):
         return _notification_from(doc["_source"])
 
 
-# -- query tree -> Elasticsearch query DSL ------------------------------------------------
-
-
-def _text_query(text: str) -> dict[str, Any]:
-    """A word or phrase of the search box: adjacent tokens in the title or the text."""
-    return {"multi_match": {"query": text, "type": "phrase", "fields": ["title^2", "text"]}}
-
-
-def _filter_query(field: str, value: str) -> dict[str, Any]:
-    fields = FILTER_FIELDS[field]
-    if len(fields) == 1:
-        return {"term": {fields[0]: value}}
-    return {"bool": {"should": [{"term": {f: value}} for f in fields], "minimum_should_match": 1}}
-
-
-def _node_query(node: Node) -> dict[str, Any]:
-    if isinstance(node, Term | Phrase):
-        return _text_query(node.text)
-    if isinstance(node, Filter):
-        return _filter_query(node.field, node.value)
-    if isinstance(node, Not):
-        return {"bool": {"must_not": [_node_query(node.node)]}}
-    if isinstance(node, And):
-        return {"bool": {"must": [_node_query(n) for n in node.nodes]}}
-    if isinstance(node, Or):
-        return {"bool": {"should": [_node_query(n) for n in node.nodes], "minimum_should_match": 1}}
-    raise TypeError(f"unknown query node {node!r}")
-
-
-def _request_filters(request: SearchRequest) -> list[dict[str, Any]]:
-    filters: list[dict[str, Any]] = []
-    for name in ("brand", "sentiment", "source", "author"):
-        value = getattr(request, name)
-        if value:
-            filters.append(_filter_query(name, str(value)))
-    if request.since or request.until:
-        bounds: dict[str, Any] = {}
-        if request.since:
-            bounds["gte"] = _iso(request.since)
-        if request.until:
-            bounds["lt"] = _iso(request.until)
-        filters.append({"range": {"published_at": bounds}})
-    if request.handled is not None:
-        filters.append({"term": {"handled": request.handled}})
-    if not request.include_reposts:
-        filters.append({"bool": {"must_not": [{"exists": {"field": "repost_of"}}]}})
-    return filters
-
-
 def _authors_by(metric: str, size: int) -> dict[str, Any]:
     """Authors (``author_key``: id, else name) ordered by one metric, with the figures
     ``top_authors`` reports."""
@@ -1173,45 +1110,6 @@ def _author(bucket: dict[str, Any]) -> dict[str, Any]:
         "negative": bucket["negative"]["doc_count"],
         "engagement": int(bucket["engagement"]["value"] or 0),
     }
-
-
-def _highlight(terms: list[str]) -> dict[str, Any]:
-    """Matches wrapped in <mark>, everything else HTML-escaped by the server (encoder
-    html); without words to mark, the beginning of the text (escaped) is the snippet."""
-    body: dict[str, Any] = {
-        "encoder": "html",
-        "pre_tags": ["<mark>"],
-        "post_tags": ["</mark>"],
-        "require_field_match": False,
-        "fields": {
-            "text": {
-                "number_of_fragments": 1,
-                "fragment_size": HIGHLIGHT_CHARS,
-                "no_match_size": HIGHLIGHT_CHARS,
-            },
-            "title": {"number_of_fragments": 0},  # the whole title, only when it matches
-        },
-    }
-    if terms:
-        body["highlight_query"] = {
-            "bool": {"should": [_text_query(t) for t in terms], "minimum_should_match": 1}
-        }
-    else:
-        body["highlight_query"] = {"match_none": {}}
-    return body
-
-
-def _snippet(highlight: dict[str, list[str]]) -> str:
-    """The text's fragment, or the title's when only the title matched (as on SQLite)."""
-    text = _join_marks((highlight.get("text") or [""])[0])
-    title = _join_marks((highlight.get("title") or [""])[0])
-    return title if "<mark>" not in text and "<mark>" in title else text
-
-
-def _join_marks(snippet: str) -> str:
-    """The per-character CJK tokens of a phrase come back as <mark>漏</mark><mark>油</mark>;
-    one <mark> per match reads better."""
-    return snippet.replace("</mark><mark>", "")
 
 
 # -- small documents ------------------------------------------------------------------------
