@@ -632,10 +632,14 @@ class DemoSources:
     """The demo site under uvicorn in a daemon thread."""
 
     def __init__(
-        self, config: RadarConfig, state_file: Path | None = None, clock: Clock = _utcnow
+        self,
+        config: RadarConfig,
+        state_file: Path | None = None,
+        clock: Clock = _utcnow,
+        world: DemoWorld | None = None,
     ) -> None:
         self.config = config
-        self.world = load_world(config, state_file, clock)
+        self.world = world or load_world(config, state_file, clock)
         terms = {b.name: b.match_terms for b in config.brands}
         self.site = DemoSite(self.world, terms, clock)
         self._server = uvicorn.Server(

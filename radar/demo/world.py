@@ -247,9 +247,9 @@ class DemoWorld:
     def _weibo_post(self, rng: random.Random, brand: str, at: datetime, k: int) -> DemoPost:
         intent = self._intent(rng)
         text = self._sentence(rng, brand, intent)
-        if rng.random() < 0.12:  # a second thought makes some posts long (全文)
-            text += self._sentence(rng, brand, intent, opener=False)
-            text += self._sentence(rng, brand, intent, opener=False)
+        if rng.random() < 0.1:  # some posts run long (weibo shows 全文 past 140)
+            while len(text) <= 150:
+                text += self._sentence(rng, brand, intent, opener=False)
         author = rng.choice(self._users)
         popular = rng.random() < 0.08
         return DemoPost(
