@@ -46,7 +46,7 @@
   chart("chart-sentiment", {
     title: { text: "Sentiment", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "item", renderMode: "richText" },
-    series: [{ type: "pie", radius: ["35%", "65%"], top: 20, label: { formatter: "{b}: {c}" },
+    series: [{ type: "pie", radius: ["35%", "65%"], top: 20, label: { formatter: "{b}\n{c}" },
       data: Object.keys(d.sentiment).map(function (k) {
         return { name: k, value: d.sentiment[k], itemStyle: { color: COLORS[k] || "#888" } };
       }) }]
