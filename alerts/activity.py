@@ -57,15 +57,23 @@ class Story:
     top: Fact | None = None  # the mention with the widest reach
 
     def reposts_per_hour(self, end_minute: int) -> float:
-        """Observed copies in the last hour, or the reported repost count spread over
-        the post's age (at least an hour), whichever is larger."""
+        """How fast the story spreads: copies (reposts, comments) seen in the last hour,
+        or four times those of the last 15 minutes (a storm that has just begun), or
+        the reported repost count spread over the post's age (at least an hour)."""
         while self.minutes and self.minutes[0] < end_minute - 60:
             self.minutes.popleft()
-        recent = sum(1 for m in self.minutes if m < end_minute)
-        original = 1 if end_minute - 60 <= self.first_minute < end_minute else 0
-        observed = max(0, recent - original)
+        hour = quarter = 0
+        for m in self.minutes:
+            if m < end_minute:
+                hour += 1
+                if m >= end_minute - 15:
+                    quarter += 1
+        if end_minute - 60 <= self.first_minute < end_minute:
+            hour -= 1  # the original itself is not a copy
+            if self.first_minute >= end_minute - 15:
+                quarter -= 1
         reported = self.max_reposts / max(1.0, self.max_age_hours)
-        return max(float(observed), reported)
+        return max(float(max(hour, 0)), 4.0 * max(quarter, 0), reported)
 
 
 class BrandActivity:
@@ -206,7 +214,9 @@ def facts_of(mention: Mention) -> Iterable[tuple[str, Fact]]:
     fact_args = dict(
         id=mention.id,
         minute=int(published.timestamp() // 60),
-        cluster=mention.cluster_id or mention.repost_of or mention.id,
+        # comments belong to their post's story: 500 angry comments under one post are
+        # one story spreading fast, not 500 new stories
+        cluster=mention.parent_id or mention.cluster_id or mention.repost_of or mention.id,
         repost=mention.repost_of is not None,
         scored=sentiment is not None,
         negative=sentiment is not None and sentiment.label == SentimentLabel.negative,

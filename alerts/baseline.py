@@ -91,6 +91,7 @@ class Profile:
     negative: dict[tuple[int, int], float]
     total: dict[tuple[int, int], float]
     days: float  # days of history the fit saw
+    hour: int = 0  # the epoch hour it was fitted at
 
     def expected(self, start_minute: int, end_minute: int, negative: bool = True) -> float:
         """Expected count over the minutes [start_minute, end_minute)."""
@@ -123,7 +124,7 @@ def fit(history: HourlyHistory, now_hour: int, days: int, prior_days: float, tz:
     span = max(0, now_hour - start)
     negative = _fit_one(history.negative, start, now_hour, prior_days, tz)
     total = _fit_one(history.total, start, now_hour, prior_days, tz)
-    return Profile(tz=tz, negative=negative, total=total, days=span / 24)
+    return Profile(tz=tz, negative=negative, total=total, days=span / 24, hour=now_hour)
 
 
 def _fit_one(

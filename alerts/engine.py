@@ -28,6 +28,7 @@ from index.models import Case, CaseEvent, CaseStatus, Mention, as_utc
 
 log = logging.getLogger(__name__)
 PAGE = 500
+REFIT_HOURS = 6
 
 
 def epoch_minute(at: datetime) -> int:
@@ -140,9 +141,13 @@ class AlertEngine:
             hist.prune(hour - days * 24)
         self._synced_hour = hour
         for brand, hist in self.histories.items():
-            self.profiles[brand] = baseline.fit(
-                hist, hour, days, self.config.alerts.surge.prior_days, self.tz
-            )
+            fitted = self.profiles.get(brand)
+            # a profile moves slowly once a brand has days of history: refit every
+            # REFIT_HOURS then; hourly while it is young (each hour changes it)
+            if fitted is None or fitted.days < 3 or hour - fitted.hour >= REFIT_HOURS:
+                self.profiles[brand] = baseline.fit(
+                    hist, hour, days, self.config.alerts.surge.prior_days, self.tz
+                )
 
     def profile(self, brand: str) -> baseline.Profile:
         prof = self.profiles.get(brand)

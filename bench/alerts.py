@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from alerts.replay import replay  # noqa: E402
 from bench.alerts_stream import SHAPES, StreamBuilder  # noqa: E402
+from config import load_config  # noqa: E402
 from config.schema import RadarConfig  # noqa: E402
 
 DETECT_WITHIN = {
@@ -49,6 +50,10 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--events", help="also write the replay's case events (JSON lines) here")
+    ap.add_argument(
+        "--config",
+        help="a Radar config file whose alerts: section to use (default: the built-in defaults)",
+    )
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -58,7 +63,8 @@ def main() -> None:
     generated = time.perf_counter() - t0
 
     events: list[dict[str, Any]] = []
-    stats = replay(RadarConfig(), lines, events.append)
+    config = load_config(args.config) if args.config else RadarConfig()
+    stats = replay(config, lines, events.append)
 
     from datetime import datetime
 

@@ -130,6 +130,12 @@ class Severities(Strict):
     P2: Duration = 1800.0
     P3: Duration = 7200.0
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Severities:
+        if not self.P1 <= self.P2 <= self.P3:
+            raise ValueError("P1 <= P2 <= P3 expected (P1 is the most urgent)")
+        return self
+
 
 class AlertsConfig(Strict):
     surge: SurgeRule = Field(default_factory=SurgeRule)
@@ -150,10 +156,7 @@ class AlertsConfig(Strict):
     late_arrival: Duration = 7200.0
 
     @model_validator(mode="after")
-    def _deadlines(self) -> AlertsConfig:
-        d = self.ack_deadline
-        if not d.P1 <= d.P2 <= d.P3:
-            raise ValueError("ack_deadline: P1 <= P2 <= P3 expected (P1 is the most urgent)")
+    def _durations(self) -> AlertsConfig:
         if self.resolve_after_calm < 60:
             raise ValueError("resolve_after_calm: must be at least 1m")
         return self

@@ -48,7 +48,10 @@ def evaluate(ctx: BrandContext) -> Finding | None:
         keys.append(top_big.cluster)
     if top_storm is not None:
         rate, story = top_storm
-        parts.append(f"negative story reposted {rate:,.0f}×/h ({story.mentions} copies seen)")
+        parts.append(
+            f"negative story spreading at {rate:,.0f} reposts/comments per hour "
+            f"({story.mentions} copies seen)"
+        )
         figures.update(
             reposts_per_hour=round(rate, 1), story_mentions=story.mentions, story=story.cluster
         )
