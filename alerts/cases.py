@@ -139,11 +139,11 @@ class CaseManager:
     ) -> None:
         slack = self.config.slack
         step = ladder_step(slack, 0)
-        seen: set[str] = set()
-        evidence = sorted(
-            (f for f in facts if not (f.cluster in seen or seen.add(f.cluster))),
-            key=lambda f: -f.weight,
-        )
+        best: dict[str, Fact] = {}
+        for f in facts:
+            if f.cluster not in best or f.weight > best[f.cluster].weight:
+                best[f.cluster] = f
+        evidence = sorted(best.values(), key=lambda f: -f.weight)
         payload = messages.case_message(
             case,
             findings,

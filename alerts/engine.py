@@ -88,7 +88,8 @@ class AlertEngine:
             since = now - timedelta(minutes=self.activity.retention)
         else:
             since = self._pulled_until - late
-        offset, batch = 0, []
+        offset = 0
+        batch: list[Mention] = []
         while True:
             result = self.store.search(
                 SearchRequest(

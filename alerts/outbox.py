@@ -63,8 +63,8 @@ def deliver(
             thread_ts = case.slack.get("ts") if case else None
             if case is None or not thread_ts:
                 root = store.get_notification(alert_key(n.case_id or ""))
-                wait = root.next_attempt_at if root and root.next_attempt_at else None
-                retry = max(wait or now, now + timedelta(seconds=config.retry_base))
+                root_due = root.next_attempt_at if root and root.next_attempt_at else now
+                retry = max(root_due, now + timedelta(seconds=config.retry_base))
                 store.mark_notification_failed(n.key, "waiting for the case message", retry)
                 continue
             channel = case.slack.get("channel") or channel

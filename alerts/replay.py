@@ -102,7 +102,7 @@ def _brands(obj: dict[str, Any]) -> list[dict[str, Any]]:
         raw = [raw]
     if not isinstance(raw, list) or not raw:
         raise LineError("brand/brands: required (a brand name or a list of them)")
-    out = []
+    out: list[dict[str, Any]] = []
     for b in raw:
         if isinstance(b, str) and b.strip():
             out.append({"brand": b.strip()})
@@ -117,7 +117,7 @@ def _sentiment(raw: Any, label_of: Callable[[float], str]) -> dict[str, Any] | N
     if raw is None:
         return None
     if isinstance(raw, str):
-        label = raw.strip().lower()
+        label: Any = raw.strip().lower()
         if label not in ("negative", "neutral", "positive"):
             raise LineError(f"sentiment: expected negative/neutral/positive, got {raw!r}"[:80])
         return {"label": label, "score": {"negative": 0.1, "neutral": 0.5, "positive": 0.9}[label]}
@@ -159,7 +159,7 @@ def parse_line(obj: Any, n: int, label_of: Callable[[float], str]) -> dict[str, 
     native = str(obj.get("id") or f"line{n}")
     mid = native if ":" in native.strip(":") else f"{source}:{native}"
     author = obj.get("author")
-    author_doc = {"name": author} if isinstance(author, str) else {}
+    author_doc: dict[str, Any] = {"name": author} if isinstance(author, str) else {}
     if isinstance(author, dict):
         author_doc = {k: author[k] for k in ("id", "name", "verified") if k in author}
     author_doc["followers"] = _int(obj, "followers", "author_followers", "author.followers")

@@ -22,7 +22,8 @@ def _meets(level: SeverityLevel, ratio: float, reach: int, signals: dict[str, in
 
 def severity_of(findings: Iterable[Finding], config: SeverityConfig) -> Severity:
     """The most severe level any criterion of which is met (P3 otherwise)."""
-    ratio, reach, signals = 0.0, 0, {}
+    ratio, reach = 0.0, 0
+    signals: dict[str, int] = {}
     for f in findings:
         if f.rule == "source_health":
             continue

@@ -15,6 +15,15 @@ from config.types import Duration, EnvRef, Strict
 
 RiskSignal = Literal["media", "regulator", "legal", "rights", "collective", "safety"]
 SeverityName = Literal["P1", "P2", "P3"]
+_ALL_SIGNALS: tuple[RiskSignal, ...] = (
+    "media",
+    "regulator",
+    "legal",
+    "rights",
+    "safety",
+    "collective",
+)
+_PAUSED: tuple[Literal["paused", "failing"], ...] = ("paused",)
 
 
 class SurgeRule(Strict):
@@ -70,9 +79,7 @@ class RiskSignalRule(Strict):
     """Negative stories carrying risk signals from sentiment/ (media, regulator, …)."""
 
     enabled: bool = True
-    signals: list[RiskSignal] = Field(
-        default_factory=lambda: ["media", "regulator", "legal", "rights", "safety", "collective"]
-    )
+    signals: list[RiskSignal] = Field(default_factory=lambda: list(_ALL_SIGNALS))
     min_mentions: int = Field(default=3, ge=1)  # distinct stories with a signal
     window: Duration = 3600.0
     # busy brands always have a few complaints naming 12315 or 维权: the count must
@@ -83,7 +90,7 @@ class RiskSignalRule(Strict):
 
 class SourceHealthRule(Strict):
     enabled: bool = True
-    states: list[Literal["paused", "failing"]] = Field(default_factory=lambda: ["paused"])
+    states: list[Literal["paused", "failing"]] = Field(default_factory=lambda: list(_PAUSED))
     silent_after: Duration = 3600.0  # a source that yields nothing new for this long
 
 

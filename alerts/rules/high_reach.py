@@ -58,8 +58,7 @@ def evaluate(ctx: BrandContext) -> Finding | None:
         if story.top is not None:
             evidence.insert(0, story.top)
         keys.append(story.cluster)
-    seen: set[str] = set()
-    unique = [f for f in evidence if not (f.cluster in seen or seen.add(f.cluster))]
+    unique = list({f.cluster: f for f in reversed(evidence)}.values())[::-1]
     reach = sum(f.reach for f in unique)
     figures["reach"] = reach
     signals: dict[str, int] = {}
