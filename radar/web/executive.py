@@ -63,7 +63,7 @@ def summary_page(request: Request, user: ExecReader, case_id: str):
 
 
 @pages.get("/overview")
-def overview_page(request: Request, user: ExecReader, brand: str = "", days: int = 7):
+def overview_page(request: Request, user: ExecReader, brand: str = "", days: int = 1):
     o = overview(request, brand or None, days)
     return render(
         request,
@@ -121,7 +121,7 @@ def api_overview(
     request: Request,
     user: ExecReader,
     brand: str = Query("", description="a configured brand; empty for all brands"),
-    days: int = Query(7, ge=1, le=90),
+    days: int = Query(1, ge=1, le=90, description="window in days (default 1: the last 24 hours)"),
     terms: bool = _TERMS,
 ) -> Overview:
     return overview(request, brand or None, days, terms)

@@ -24,7 +24,12 @@ from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["care"])
 
-RANGES = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
+RANGES: dict[str, int | None] = {
+    "1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400, "all": None,
+}  # fmt: skip
+# a search without a time range counts facets over every stored mention: the page starts
+# with the last week, and "all" is one click away
+DEFAULT_RANGE = "7d"
 PER_PAGE = 20
 EXPORT_LIMIT = 50_000  # rows in one CSV export
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,7 +38,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 @dataclass
 class SearchParams:
     q: str = ""
-    range: str = ""
+    range: str = DEFAULT_RANGE
     since: datetime | None = None
     until: datetime | None = None
     sort: str = "time"
@@ -43,8 +48,9 @@ class SearchParams:
 
     def request(self, now: datetime, **overrides: object) -> SearchRequest:
         since = self.since
-        if since is None and self.range in RANGES:
-            since = now - timedelta(seconds=RANGES[self.range])
+        seconds = RANGES.get(self.range)
+        if since is None and seconds:
+            since = now - timedelta(seconds=seconds)
         req = SearchRequest(
             query=self.q,
             since=since,
@@ -76,7 +82,8 @@ def parse_params(
         parse_query(q)
     except QuerySyntaxError as exc:
         raise HTTPException(400, f"q: {exc}") from None
-    if range_ and range_ not in RANGES:
+    range_ = range_ or DEFAULT_RANGE
+    if range_ not in RANGES:
         raise HTTPException(400, f"range: must be one of {', '.join(RANGES)}")
     try:
         since_dt, until_dt = fmt.parse_local(since), fmt.parse_local(until)
@@ -192,7 +199,7 @@ def search_page(
     request: Request,
     user: Searcher,
     q: str = "",
-    range: str = "",
+    range: str = DEFAULT_RANGE,
     since: str | None = None,
     until: str | None = None,
     sort: str = "time",
@@ -229,7 +236,7 @@ def search_page(
         "search.html",
         status_code=400 if error else 200,
         q=q,
-        range=range,
+        range=range or DEFAULT_RANGE,
         since=since or "",
         until=until or "",
         sort=sort,
@@ -240,6 +247,7 @@ def search_page(
         error=error,
         open_cases=open_cases,
         ranges=list(RANGES),
+        range_label={"all": "any time"},
         request_path=str(request.url.path)
         + (("?" + request.url.query) if request.url.query else ""),
         export_query=request.url.query,
@@ -251,7 +259,7 @@ def search_export_page(
     request: Request,
     user: Searcher,
     q: str = "",
-    range: str = "",
+    range: str = DEFAULT_RANGE,
     since: str | None = None,
     until: str | None = None,
     sort: str = "time",
@@ -323,7 +331,9 @@ def api_search(
     request: Request,
     user: Searcher,
     q: str = _Q,
-    range: str = Query("", description="1h | 24h | 7d | 30d (ignored when since is given)"),
+    range: str = Query(
+        DEFAULT_RANGE, description="1h | 24h | 7d (default) | 30d | all; ignored with since"
+    ),
     since: str | None = Query(None, description="ISO time; naive = the configured timezone"),
     until: str | None = Query(None, description="ISO time, exclusive"),
     sort: str = Query("time", description="time (newest first) | relevance"),
@@ -356,7 +366,7 @@ def api_search_export(
     request: Request,
     user: Searcher,
     q: str = _Q,
-    range: str = "",
+    range: str = DEFAULT_RANGE,
     since: str | None = None,
     until: str | None = None,
     handled: str = "",

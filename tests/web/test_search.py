@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from radar.web.render import safe_highlight, safe_url
-from tests.web.conftest import CASE_ID, XSS_URL, api_token, form_post
+from tests.web.conftest import CASE_ID, XSS_URL, api_token, form_post, mention
 
 pytestmark = pytest.mark.anyio
 
@@ -210,3 +210,11 @@ async def test_attach_a_mention_to_a_case(login, anon, store) -> None:  # type: 
         "/api/mentions/demo-weibo:7/attach", json={"case_id": "no-such-case"}, headers=auth()
     )
     assert r.status_code in (404, 409)
+
+
+async def test_search_starts_with_the_last_week(anon: httpx.AsyncClient, store) -> None:  # type: ignore[no-untyped-def]
+    store.upsert_mentions([mention(8, "极光汽车 异响 旧帖", minutes_ago=10 * 24 * 60)])
+    assert await ids(anon, q="旧帖") == set()
+    assert await ids(anon, q="旧帖", range="all") == {"demo-weibo:8"}
+    r = await anon.get("/api/search", params={"range": "forever"}, headers=auth())
+    assert r.status_code == 400 and "range" in r.json()["detail"]
