@@ -239,9 +239,9 @@ class AlertEngine:
     def deliver_outbox(self, now: datetime) -> int:
         return outbox.deliver(self.store, self.notifier, as_utc(now), self.config.slack)
 
-    def daily_digest(self, now: datetime) -> dict[str, Any]:
+    def daily_digest(self, now: datetime, queue: bool = True) -> dict[str, Any]:
         """Figures per brand for the last 24 h vs the 24 h before; queued to Slack once
-        per day (key ``digest:<date>``)."""
+        per day (key ``digest:<date>``) unless ``queue`` is False (a page view)."""
         now = as_utc(now)
         until = now.replace(minute=0, second=0, microsecond=0)
         start = until - timedelta(days=2)
@@ -293,6 +293,8 @@ class AlertEngine:
         ]
         channel = self.config.slack.digest_channel or self.config.slack.default_channel
         key = f"digest:{until:%Y-%m-%d}"
-        out["queued"] = outbox.enqueue(self.store, key, channel, messages.digest_message(out), now)
+        out["queued"] = queue and outbox.enqueue(
+            self.store, key, channel, messages.digest_message(out), now
+        )
         out["key"] = key
         return out

@@ -168,11 +168,13 @@ def test_daily_update_reminder_and_note_resets_it(live, store) -> None:
 
 def test_daily_digest_compares_with_the_previous_day(live, store) -> None:
     store.upsert_mentions(surge(T0 - timedelta(hours=3), 6))
-    digest = live.daily_digest(T0)
+    digest = live.daily_digest(T0, queue=False)  # a page view queues nothing
     row = digest["brands"]["极光汽车"]
     assert row["mentions"] == 72 + 6 and row["negative"] == 24 + 6
     assert row["previous"]["negative"] == 24 and row["negative_change"] == pytest.approx(0.25)
     assert digest["brands"]["清泉乳业"]["mentions"] == 0
+    assert not digest["queued"] and store.get_notification(digest["key"]) is None
+    digest = live.daily_digest(T0)
     assert digest["queued"] and not live.daily_digest(T0)["queued"]  # once a day
     assert "极光汽车" in store.get_notification(digest["key"]).payload["text"]
 
