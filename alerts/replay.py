@@ -5,7 +5,8 @@ Input: JSON lines, each with at least ``published_at`` (ISO 8601 or epoch second
 ``text`` and ``brand`` (a name) or ``brands`` (names or ``{"brand": …}``); optional
 ``sentiment`` (a label, a 0..1 score or ``{"label", "score"}``), ``risk_signals``,
 author followers (``followers``, ``author_followers`` or ``author.followers``),
-``reposts`` (or ``engagement``), ``source``, ``id``, ``url``, ``author``, ``repost_of``.
+``reposts`` (or ``engagement``), ``source``, ``id``, ``url``, ``author``, ``repost_of``,
+``parent_id`` (a comment's post: comments count toward their post's story).
 Missing sentiment or risk signals are computed with ``sentiment.analyze_batch``.
 A broken line is counted and skipped with its line number; the rest is replayed.
 
@@ -162,7 +163,14 @@ def parse_line(obj: Any, n: int, label_of: Callable[[float], str]) -> dict[str, 
     author_doc: dict[str, Any] = {"name": author} if isinstance(author, str) else {}
     if isinstance(author, dict):
         author_doc = {k: author[k] for k in ("id", "name", "verified") if k in author}
-    author_doc["followers"] = _int(obj, "followers", "author_followers", "author.followers")
+    author_doc["followers"] = _int(
+        obj,
+        "followers",
+        "author_followers",
+        "author.followers",
+        "followers_count",
+        "user.followers_count",
+    )
     signals = obj.get("risk_signals", obj.get("signals"))
     doc: dict[str, Any] = {
         "id": mid,
@@ -185,15 +193,19 @@ def parse_line(obj: Any, n: int, label_of: Callable[[float], str]) -> dict[str, 
         "brands": _brands(obj),
         "sentiment": _sentiment(obj.get("sentiment"), label_of),
         "risk_signals": [str(s) for s in signals] if isinstance(signals, list) else None,
-        "repost_of": (
-            f"{source}:{obj['repost_of']}"
-            if ":" not in str(obj["repost_of"])
-            else str(obj["repost_of"])
-        )
-        if obj.get("repost_of")
-        else None,
+        "repost_of": _ref(obj.get("repost_of"), source),
+        "parent_id": _ref(obj.get("parent_id"), source),
+        "kind": str(obj.get("kind") or ("comment" if obj.get("parent_id") else "post")),
     }
     return doc
+
+
+def _ref(value: Any, source: str) -> str | None:
+    """Another line's id as a mention id (``<source>:<id>`` unless already one)."""
+    if value in (None, ""):
+        return None
+    ref = str(value)
+    return ref if ":" in ref.strip(":") else f"{source}:{ref}"
 
 
 def read_lines(
