@@ -37,6 +37,16 @@ _FULL = re.compile(
 _MONTH_DAY = re.compile(r"^(\d{1,2})[-/月](\d{1,2})日?(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _PREFIXES = ("发表于", "发布于", "最后回复", "回复于", "创建于", "编辑于")
+# "Fri Jun 14 20:39:20 +0800 2019" (parsed by hand: strptime's %a/%b follow the locale)
+_WEIBO_FULL = re.compile(
+    r"^[A-Za-z]{3} ([A-Za-z]{3}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$"
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 
 
 def parse_site_time(text: str, now: datetime, tz: ZoneInfo = SHANGHAI) -> datetime:
@@ -52,6 +62,14 @@ def parse_site_time(text: str, now: datetime, tz: ZoneInfo = SHANGHAI) -> dateti
 
 def _parse(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     raw = text
+    if m := _WEIBO_FULL.match(text):  # the common case first
+        mon, day, hh, mm, ss, sign, oh, om, year = m.groups()
+        offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
+        month = _MONTHS.get(mon.lower())
+        if month is None:
+            raise ValueError(f"unknown month {mon!r}")
+        local = datetime(int(year), month, int(day), int(hh), int(mm), int(ss))
+        return (local - offset).replace(tzinfo=UTC)
     s = re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
     for prefix in _PREFIXES:
         s = s.removeprefix(prefix).strip()
@@ -80,7 +98,7 @@ def _parse(text: str, now: datetime, tz: ZoneInfo) -> datetime:
         at = _local(local_now.date(), int(m.group(1)), int(m.group(2)), int(m.group(3) or 0), tz)
         # "23:50" read at 00:05 is yesterday's
         return at - timedelta(days=1) if at > now + timedelta(minutes=5) else at
-    for fmt in ("%a %b %d %H:%M:%S %z %Y", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"):
+    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"):
         try:
             return datetime.strptime(s, fmt).astimezone(UTC)
         except ValueError:
