@@ -45,7 +45,7 @@ FAST = {"obey_robots": False, "download_delay": 0, "autothrottle": False}
 
 @pytest.fixture(scope="session")
 def mockserver() -> Iterator[MockServer]:
-    env = {**os.environ, "MOCK_SLOW_DELAY": "0.3"}
+    env = {**os.environ, "MOCK_SLOW_DELAY": "0.2"}
     with MockServer(env=env) as server:
         yield server
 
