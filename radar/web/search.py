@@ -28,8 +28,8 @@ RANGES: dict[str, int | None] = {
     "1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400, "all": None,
 }  # fmt: skip
 # a search without a time range counts facets over every stored mention: the page starts
-# with the last week, and "all" is one click away
-DEFAULT_RANGE = "7d"
+# with the last day (the care team's working set), and "all" is one click away
+DEFAULT_RANGE = "24h"
 PER_PAGE = 20
 EXPORT_LIMIT = 50_000  # rows in one CSV export
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -332,7 +332,7 @@ def api_search(
     user: Searcher,
     q: str = _Q,
     range: str = Query(
-        DEFAULT_RANGE, description="1h | 24h | 7d (default) | 30d | all; ignored with since"
+        DEFAULT_RANGE, description="1h | 24h (default) | 7d | 30d | all; ignored with since"
     ),
     since: str | None = Query(None, description="ISO time; naive = the configured timezone"),
     until: str | None = Query(None, description="ISO time, exclusive"),

@@ -43,13 +43,14 @@ async def ids(client: httpx.AsyncClient, **params: str) -> set[str]:
     ],
 )
 async def test_query_language_filters(anon: httpx.AsyncClient, q: str, expected: set[int]) -> None:
-    found = await ids(anon, q=q)
+    found = await ids(anon, q=q, range="all")
     assert found == {f"demo-{'tieba' if n == 4 else 'weibo'}:{n}" for n in expected}
 
 
 async def test_time_range(anon: httpx.AsyncClient) -> None:
-    assert "demo-weibo:7" in await ids(anon, q="异响")
-    assert await ids(anon, q="异响", range="24h") == set()
+    assert "demo-weibo:7" in await ids(anon, q="异响", range="7d")
+    assert await ids(anon, q="异响") == set()  # the default range is the last 24 hours
+    assert "demo-weibo:7" in await ids(anon, q="异响", range="all")
     # naive times are the configured zone (Asia/Shanghai): 09:25-09:45 local = 01:25-01:45 UTC
     assert await ids(anon, since="2026-11-23T09:25", until="2026-11-23T09:45") == {
         "demo-weibo:1", "demo-weibo:5"
@@ -139,7 +140,7 @@ def test_only_http_links_are_links(url: str, ok: bool) -> None:
 
 async def test_csv_export_whole_result_set_without_formulas(login, anon) -> None:  # type: ignore[no-untyped-def]
     async with login("care") as c:
-        r = await c.get("/search/export.csv", params={"q": "brand:极光汽车"})
+        r = await c.get("/search/export.csv", params={"q": "brand:极光汽车", "range": "7d"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     text = r.content.decode("utf-8-sig")
@@ -212,7 +213,7 @@ async def test_attach_a_mention_to_a_case(login, anon, store) -> None:  # type: 
     assert r.status_code in (404, 409)
 
 
-async def test_search_starts_with_the_last_week(anon: httpx.AsyncClient, store) -> None:  # type: ignore[no-untyped-def]
+async def test_search_starts_with_the_last_day(anon: httpx.AsyncClient, store) -> None:  # type: ignore[no-untyped-def]
     store.upsert_mentions([mention(8, "极光汽车 异响 旧帖", minutes_ago=10 * 24 * 60)])
     assert await ids(anon, q="旧帖") == set()
     assert await ids(anon, q="旧帖", range="all") == {"demo-weibo:8"}
