@@ -58,6 +58,8 @@ class ServiceContext:
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: bool = False
     warmup_until: datetime | None = None  # alert rules wait for first crawls until then
+    evaluating: bool = False  # an alert evaluation is running
+    evaluate_again: bool = False  # new posts were stored while it ran
 
 
 _contexts: dict[str, ServiceContext] = {}
@@ -234,7 +236,8 @@ def first_crawls_done(ctx: ServiceContext) -> bool:
 
 def evaluate_alerts(config_path: str) -> int:
     """Run the alert rules; returns how many case events they produced. During the
-    service's warm-up (``ServiceContext.warmup_until``) rules wait for the first crawls."""
+    service's warm-up (``ServiceContext.warmup_until``) rules wait for the first crawls.
+    Posts stored while an evaluation runs get another evaluation right after it."""
     ctx = context(config_path)
     engine = ctx.engine
     if engine is None:
@@ -244,10 +247,33 @@ def evaluate_alerts(config_path: str) -> int:
             log.info("alert rules wait for every source's first complete crawl")
             return 0
         ctx.warmup_until = None
-    events = engine.evaluate(now_utc())
-    for event in events:
-        log.warning("case %s: %s %s", event.case_id, event.kind, event.text)
-    return len(events)
+    with ctx.lock:
+        ctx.evaluating, ctx.evaluate_again = True, False
+    produced = 0
+    try:
+        for _ in range(3):
+            events = engine.evaluate(now_utc())
+            produced += len(events)
+            for event in events:
+                log.warning("case %s: %s %s", event.case_id, event.kind, event.text)
+            with ctx.lock:
+                if not ctx.evaluate_again:
+                    break
+                ctx.evaluate_again = False
+    finally:
+        with ctx.lock:
+            ctx.evaluating = False
+    return produced
+
+
+def request_evaluation(ctx: ServiceContext) -> bool:
+    """New posts are stored: True if the caller should schedule an evaluation now, False
+    if the running one will go round again."""
+    with ctx.lock:
+        if ctx.evaluating:
+            ctx.evaluate_again = True
+            return False
+    return True
 
 
 def deliver_outbox(config_path: str) -> int:

@@ -28,6 +28,7 @@ import uvicorn
 from apscheduler.jobstores.base import JobLookupError
 
 from config import DEFAULT_CONFIG, RadarConfig, load_config
+from config.schema import UserConfig
 from index import Store, open_store
 from radar import jobs
 from radar.scheduler import build_scheduler, jobs_db_path, sync_jobs, wanted_jobs
@@ -62,6 +63,22 @@ def running_pid(config: RadarConfig) -> int | None:
             return int(text) if text.isdigit() else -1
         fcntl.flock(fh, fcntl.LOCK_UN)
     return None
+
+
+def demo_password(config: RadarConfig, user: UserConfig) -> str | None:
+    """The published demo password (``radar-<name>``, see README) when ``user``'s hash
+    matches it in a demo config; None otherwise, so no other password is ever shown."""
+    if not config.demo.enabled or not isinstance(user.password_hash, str):
+        return None
+    from argon2 import PasswordHasher
+    from argon2.exceptions import Argon2Error, InvalidHashError
+
+    guess = f"radar-{user.name}"
+    try:
+        PasswordHasher().verify(user.password_hash, guess)
+    except (Argon2Error, InvalidHashError):
+        return None
+    return guess
 
 
 class Service:
@@ -169,6 +186,9 @@ class Service:
         items = summary.get("items") or {}
         if not (items.get("new") or items.get("updated")) or self.scheduler is None:
             return
+        ctx = jobs.context(self.config_path)
+        if not jobs.request_evaluation(ctx):
+            return
         with contextlib.suppress(JobLookupError):
             self.scheduler.modify_job(
                 "alerts:evaluate", next_run_time=datetime.now(self.scheduler.timezone)
@@ -224,14 +244,15 @@ class Service:
         else:
             lines.append("  web UI     not available")
         for user in cfg.web.users:
-            lines.append(f"  login      {user.name} ({user.role})")
+            password = demo_password(cfg, user)
+            shown = f" / {password}" if password else ""
+            lines.append(f"  login      {user.name}{shown} ({user.role})")
         if self.demo is not None:
             lines.append(
                 f"  demo       sources on {self.demo.url}; crisis for "
                 f"{cfg.demo.crisis_brand or '-'} at "
                 f"{self.demo.world.crisis_start.astimezone().strftime('%H:%M:%S')}"
             )
-            lines.append("             demo logins and passwords: see README, 'Demo'")
         notifier = "Slack" if cfg.slack.token else "console (no Slack token set)"
         lines.append(f"  alerts     {notifier}")
         for s in cfg.sources:

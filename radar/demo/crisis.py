@@ -1,4 +1,4 @@
-"""The demo's scripted crisis: what is said, by whom, and when (seconds after it begins).
+"""The demo's scripted crisis: what is said and by whom (when: ``world.CRISIS_TIMES``).
 
 The arc follows how product complaints become media crises: one owner's complaint,
 others echo it, a 大V (big-V account, millions of followers) amplifies it, reposts

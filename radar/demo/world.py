@@ -27,6 +27,19 @@ from radar.demo.crisis import CrisisScript, crisis_script
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SLOT = 60  # seconds
+# the crisis's beats, in seconds after it begins: compressed so that the demo shows a
+# whole arc within a few minutes of ``crisis_after``
+CRISIS_TIMES = {
+    "forum": 8,  # the owner also posts in the brand's forum
+    "echoes": 10,  # other owners: "me too", one every ``echo_every`` seconds
+    "echo_every": 12,
+    "kol": 25,  # the 大V reposts it; reposts of that snowball from here on
+    "fire": 50,  # a second, worse incident
+    "threats": 70,  # 12315 / 曝光 / 维权, one every ``threat_every`` seconds
+    "threat_every": 25,
+    "reporter": 120,  # a journalist asks for owners' stories
+    "news": 150,  # a news site runs the story
+}
 _EPOCH_BASE = 1_700_000_000  # keeps generated ids short but increasing with time
 
 
@@ -324,10 +337,7 @@ class DemoWorld:
         profile = vocab.profile_for(brand)
         title = self._fill(rng, rng.choice(profile.headlines), brand)
         said = self._fill(rng, rng.choice(profile.neutral), brand).rstrip("？?")
-        body = (
-            f"{title}。据了解，{said}。"
-            f"业内人士表示，消费者对{brand}的关注度近期保持平稳。"
-        )
+        body = f"{title}。据了解，{said}。业内人士表示，消费者对{brand}的关注度近期保持平稳。"
         return DemoPost(
             platform="news",
             id=str(_tieba_id(880_000_000, at, k)),
@@ -384,7 +394,7 @@ class DemoWorld:
             reason=script.kol_reason,
         )
         kol_post = weibo(
-            45,
+            CRISIS_TIMES["kol"],
             script.kol_text,
             kol,
             1,
@@ -396,7 +406,7 @@ class DemoWorld:
         )
         for i, text in enumerate(script.echoes):
             weibo(
-                20 + i * 35 + rng.uniform(0, 15),
+                CRISIS_TIMES["echoes"] + i * CRISIS_TIMES["echo_every"] + rng.uniform(0, 6),
                 text,
                 rng.choice(self._users),
                 10 + i,
@@ -407,11 +417,18 @@ class DemoWorld:
             )
         fire_author = DemoAuthor(id=2_600_000_003, name="地库邻居小周", followers=2300)
         weibo(
-            150, script.fire_text, fire_author, 40, reposts=1800, comments=600, likes=2400, tau=1200
+            CRISIS_TIMES["fire"],
+            script.fire_text,
+            fire_author,
+            40,
+            reposts=1800,
+            comments=600,
+            likes=2400,
+            tau=1200,
         )
         for i, text in enumerate(script.threats):
             weibo(
-                180 + i * 40 + rng.uniform(0, 10),
+                CRISIS_TIMES["threats"] + i * CRISIS_TIMES["threat_every"] + rng.uniform(0, 8),
                 text,
                 rng.choice(self._users),
                 50 + i,
@@ -428,7 +445,7 @@ class DemoWorld:
             reason="财经媒体记者",
         )
         weibo(
-            260,
+            CRISIS_TIMES["reporter"],
             script.reporter_text,
             reporter,
             60,
@@ -438,9 +455,9 @@ class DemoWorld:
             tau=1500,
         )
         # reposts of the 大V's post snowball, then fade (rate per second over time)
-        t, k = 60.0, 0
+        t, k = CRISIS_TIMES["kol"] + 5, 0
         while t < 2400:
-            rate = min(0.5, 0.03 * math.exp((t - 60) / 100))
+            rate = min(0.5, 0.05 * math.exp((t - CRISIS_TIMES["kol"]) / 60))
             if t > 1200:
                 rate *= math.exp(-(t - 1200) / 600)
             t += rng.expovariate(rate)
@@ -456,7 +473,8 @@ class DemoWorld:
             )
             k += 1
         # the forum thread: the origin's story, owners piling in
-        tid = str(_tieba_id(9_000_000_000, at(30), 500))
+        forum_at = CRISIS_TIMES["forum"]
+        tid = str(_tieba_id(9_000_000_000, at(forum_at), 500))
         forum_texts = [
             script.origin_text,
             *script.echoes[:6],
@@ -465,7 +483,7 @@ class DemoWorld:
             *script.angry_comments,
         ]
         for floor, text in enumerate(forum_texts, start=1):
-            seconds = 30 if floor == 1 else 30 + floor * 25 + rng.uniform(0, 10)
+            seconds = forum_at + (floor - 1) * 15 + rng.uniform(0, 5) * (floor > 1)
             posts.append(
                 DemoPost(
                     platform="tieba",
@@ -485,11 +503,11 @@ class DemoWorld:
         posts.append(
             DemoPost(
                 platform="news",
-                id=str(_tieba_id(880_000_000, at(240), 500)),
+                id=str(_tieba_id(880_000_000, at(CRISIS_TIMES["news"]), 500)),
                 brand=brand,
                 intent="crisis",
                 text=script.article,
-                published=at(240),
+                published=at(CRISIS_TIMES["news"]),
                 title=script.headline,
                 author=DemoAuthor(id=1, name="科技消费日报", followers=0),
                 crisis=True,
