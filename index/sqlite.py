@@ -69,7 +69,7 @@ T = TypeVar("T")
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
-WRITE_ATTEMPTS = 8
+WRITE_ATTEMPTS = 5  # each waits up to busy_timeout first
 TOP_TERMS_SAMPLE = 2_000  # newest mentions read (and segmented) per top_terms call
 _SEP = "\x1f"
 _REQUIRED = [
