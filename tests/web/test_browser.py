@@ -136,6 +136,9 @@ def test_each_role_in_a_real_browser(server: str, browser, tmp_path: Path, store
     # admin and exec land where their role starts
     admin = open_as(browser, server, "admin")
     assert admin.url.endswith("/cases")  # the page asked for before logging in
+    admin.goto(f"{server}/api/docs")  # Swagger UI from the vendored bundle, no CDN
+    admin.wait_for_selector(".swagger-ui .opblock")
+    assert admin.errors == [], admin.errors
     exec_page = open_as(browser, server, "exec")
     exec_page.goto(f"{server}/")
     assert exec_page.url.endswith("/overview")
