@@ -125,7 +125,7 @@ class RadarSpider(scrapy.Spider):
             callback=callback,
             errback=self.failed,
             headers=self.headers or None,
-            cookies=self.cookies or None,
+            cookies=dict(self.cookies) or None,  # type: ignore[arg-type]
             meta=meta,
             dont_filter=bool(meta.pop("dont_filter", False)),
         )
@@ -181,9 +181,7 @@ class RadarSpider(scrapy.Spider):
         assert self.crawler.engine is not None
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=f"blocked_{block.reason}"))
 
-    def guarded(
-        self, response: Response, parse: Callable[[Response], Iterator[Any]]
-    ) -> Iterator[Any]:
+    def guarded(self, response: Any, parse: Callable[[Any], Iterator[Any]]) -> Iterator[Any]:
         """Run a page parser; any exception makes the page unparsable, not the crawl."""
         self.page()
         try:

@@ -42,7 +42,7 @@ from urllib.parse import parse_qs, quote, urljoin, urlparse
 
 import lxml.html
 from parsel import Selector, SelectorList
-from scrapy.http import Response
+from scrapy.http import TextResponse as Response
 
 from crawlers.dates import parse_site_time
 from crawlers.items import MentionItem
@@ -255,7 +255,7 @@ class ForumSpider(RadarSpider):
 def _with_pagelets(response: Response) -> list[Selector]:
     """The page plus the HTML that Tieba ships inside ``<code class="pagelet_html">``
     comments (the thread list is there on the real site)."""
-    docs = [response.selector]
+    docs: list[Selector] = [response.selector]
     for comment in response.xpath('//code[contains(@class, "pagelet_html")]/comment()'):
         raw = comment.get()
         docs.append(Selector(text=raw[4:-3] if raw.startswith("<!--") else raw))

@@ -40,6 +40,11 @@ BRANDS = [
         "exclude": ["星辰大海"],
     },
 ]
+# secrets the t-auth source takes from the environment (config holds only {$env: NAME})
+SECRETS = {
+    "RADAR_TEST_WEIBO_COOKIE": "SUB=test-cookie; SUBP=x",
+    "RADAR_TEST_WEIBO_HEADER": "hello",
+}
 FAST = {"obey_robots": False, "download_delay": 0, "autothrottle": False}
 
 
@@ -81,6 +86,7 @@ def run_batch(scenarios: list[Scenario], timeout: float = 120) -> dict[str, dict
     proc = subprocess.run(
         [sys.executable, "-m", "tests.crawlers.batch", jobs],
         cwd=REPO,
+        env={**os.environ, **SECRETS},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -102,6 +108,14 @@ SCENARIOS: list[dict[str, Any]] = [
     {"name": "t-trunc", "site": "weibo", "kind": "weibo", "query": ["热搜"]},
     {"name": "t-cap", "site": "weibo", "kind": "weibo", "query": ["热搜"], "max_pages": 1},
     {"name": "t-empty", "site": "weibo", "kind": "weibo", "query": ["没有这个词"]},
+    {
+        "name": "t-auth",
+        "site": "weibo-auth",
+        "kind": "weibo",
+        "query": ["清泉乳业"],
+        "cookies": {"$env": "RADAR_TEST_WEIBO_COOKIE"},
+        "headers": {"X-Radar-Test": {"$env": "RADAR_TEST_WEIBO_HEADER"}},
+    },
     {
         "name": "t-ban",
         "site": "weibo-ban",

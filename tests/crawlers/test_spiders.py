@@ -125,6 +125,13 @@ def test_weibo_timeline_with_pinned_post(scenarios: Scenarios, first_runs: Runs)
     assert "t-timeline:4950000000000005" in found  # a comment of the timeline post
 
 
+def test_cookies_and_headers_come_from_env_vars(first_runs: Runs, scenarios: Scenarios) -> None:
+    run = first_runs["t-auth"]  # the site redirects to its login page without them
+    assert run["completed"] and run["blocked"] is None, run["_log"][-2000:]
+    assert "t-auth:4920000000000201" in mentions(scenarios["t-auth"])
+    assert "test-cookie" not in scenarios["t-auth"].config.read_text(encoding="utf-8")
+
+
 def test_truncated_search_is_reported(first_runs: Runs) -> None:
     run = first_runs["t-trunc"]
     reasons = {t["reason"] for t in run["truncation"]}

@@ -10,6 +10,7 @@ and serves until killed. Sites (each is a ``base_url`` prefix):
                     timeline of 1900000005, statuses/extend, comments/hotflow
 /weibo-ban          page 1 fine, page 2 → HTTP 418
 /weibo-login        302 to a passport signin page
+/weibo-auth         like /weibo, but only with cookie SUB=test-cookie and X-Radar-Test: hello
 /weibo-bad          page 1 fine, page 2 a broken (non-JSON) body
 /slow               12 search pages, each delayed ``SLOW_DELAY`` (the kill test)
 /bench              1000 search pages of 10 posts (benchmark)
@@ -171,7 +172,13 @@ def weibo(handler: Handler, site: str, path: str, q: dict[str, str]) -> None:
     if path == "/api/container/getIndex":
         page = int(q.get("page", "1"))
         cid = q.get("containerid", "")
-        if site == "weibo-login":
+        if site == "weibo-login" or (
+            site == "weibo-auth"
+            and (
+                "SUB=test-cookie" not in (handler.headers.get("Cookie") or "")
+                or handler.headers.get("X-Radar-Test") != "hello"
+            )
+        ):
             return handler.redirect("https://passport.weibo.example/signin/login?r=x")
         if site == "weibo-ban" and page >= 2:
             return handler.send(418, b"", "text/html")
@@ -592,7 +599,15 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/robots.txt":
             return self.send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         base = f"http://{self.headers.get('Host', '127.0.0.1')}/{site}"
-        if site in ("weibo", "weibo-ban", "weibo-login", "weibo-bad", "slow", "bench"):
+        if site in (
+            "weibo",
+            "weibo-auth",
+            "weibo-ban",
+            "weibo-login",
+            "weibo-bad",
+            "slow",
+            "bench",
+        ):
             return weibo(self, site, rest, q)
         if site in ("tieba", "tieba-captcha"):
             return tieba(self, site, rest, q)
