@@ -134,15 +134,21 @@ class BrandActivity:
     def count(self, start_minute: int, end_minute: int, negative: bool = True) -> int:
         """New stories in the minutes [start, end)."""
         series = self.negative_new if negative else self.total_new
-        if end_minute - start_minute > 180:
-            hours = self.hour_negative if negative else self.hour_total
-            first_full = -(-start_minute // 60)
-            last_full = end_minute // 60
-            total = sum(series.get(m, 0) for m in range(start_minute, first_full * 60))
-            total += sum(hours.get(h, 0) for h in range(first_full, last_full))
-            total += sum(series.get(m, 0) for m in range(last_full * 60, end_minute))
-            return total
-        return sum(series.get(m, 0) for m in range(start_minute, end_minute))
+        if end_minute - start_minute <= 30:
+            return sum(series.get(m, 0) for m in range(start_minute, end_minute))
+        # whole clock hours from the hourly totals; the current hour too when nothing
+        # newer than ``end`` has been seen (always so live; tests may load ahead)
+        hours = self.hour_negative if negative else self.hour_total
+        first_full = min(-(-start_minute // 60), end_minute // 60)
+        last_hour = end_minute // 60
+        total = sum(series.get(m, 0) for m in range(start_minute, first_full * 60))
+        total += sum(hours.get(h, 0) for h in range(first_full, last_hour))
+        if first_full * 60 >= start_minute and end_minute > self.last_minute >= 0:
+            total += hours.get(last_hour, 0) if last_hour * 60 < end_minute else 0
+        else:
+            tail_start = max(start_minute, last_hour * 60)
+            total += sum(series.get(m, 0) for m in range(tail_start, end_minute))
+        return total
 
     def signal_share(self, before_hour: int, prior: float = 0.05, weight: float = 20.0) -> float:
         """Share of negative mentions carrying risk signals over the last week seen

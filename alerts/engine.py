@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alerts import baseline, messages, outbox
@@ -36,8 +36,6 @@ def epoch_minute(at: datetime) -> int:
 
 
 def minute_start(minute: int) -> datetime:
-    from datetime import UTC
-
     return datetime.fromtimestamp(minute * 60, UTC)
 
 
@@ -189,6 +187,8 @@ class AlertEngine:
 
     def _source_health(self, now: datetime, active: dict[str, Case]) -> list[CaseEvent]:
         sources = [s.name for s in self.config.sources if s.enabled]
+        if not sources and not any(b.startswith("source:") for b in active):
+            return []  # nothing crawled by this deployment (e.g. a replay)
         found = source_health.evaluate(self.config.alerts, self.store, now, sources)
         events: list[CaseEvent] = []
         firing = {f.brand for f in found}

@@ -22,7 +22,9 @@ def evaluate(ctx: BrandContext) -> Finding | None:
     ]
     storms = []
     for story in act.touched_stories(start, end):
-        if story.negative:
+        # cheap bound first: copies seen, and the reported repost count
+        could = max(story.mentions * 4, story.max_reposts)
+        if story.negative and could >= rule.min_reposts_per_hour:
             rate = story.reposts_per_hour(end)
             if rate >= rule.min_reposts_per_hour:
                 storms.append((rate, story))
