@@ -35,11 +35,13 @@ from elasticsearch import (
     ApiError,
     AuthenticationException,
     AuthorizationException,
+    BadRequestError,
     ConflictError,
     Elasticsearch,
     NotFoundError,
     TransportError,
 )
+from elasticsearch import __versionstr__ as client_version
 from pydantic import ValidationError
 
 from index import es_mappings as maps
@@ -62,6 +64,8 @@ from index.query import parse_query
 from index.text import top_words
 
 T = TypeVar("T")
+
+CLIENT_MAJOR = int(client_version.split(".")[0])
 
 BULK_CHUNK = 500  # mentions per bulk request
 MAX_READ_BATCH = 1000  # ids per lookup request
@@ -264,19 +268,23 @@ class ElasticStore(Store):
         return self._es
 
     def _setup(self) -> None:
-        # plain JSON so any server version answers; then speak its REST API version
-        meta, info = self._es.transport.perform_request(
-            "GET", "/", headers={"accept": "application/json"}
-        )
-        if meta.status != 200 or not isinstance(info, dict):
-            raise StoreError(f"{self.url} did not answer like Elasticsearch (HTTP {meta.status})")
+        transport = self._es.transport
+        try:
+            info = self._es.info().body
+        except BadRequestError as err:
+            # an 8.x server refuses the 9.x client's compatible-with=9: ask again as 8
+            if err.error != "media_type_header_exception" or not isinstance(
+                transport, _CompatTransport
+            ):
+                raise
+            transport.server_major = 8
+            info = self._es.info().body
         self.server_info = dict(info)
         number = str(info.get("version", {}).get("number", "0"))
         major = int(number.split(".")[0] or 0)
         if major < 8:
             raise StoreError(f"Elasticsearch at {self.url} is {number}; radar needs 8.x or 9.x")
-        transport = self._es.transport
-        if isinstance(transport, _CompatTransport):
+        if isinstance(transport, _CompatTransport) and major < CLIENT_MAJOR:
             transport.server_major = major
         es = self._es
         es.indices.put_index_template(
