@@ -19,6 +19,7 @@ from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity
 
 ACTIVE = [CaseStatus.open.value, CaseStatus.acknowledged.value]
+SAVE_EVERY = 300.0  # seconds between saves of a case that fires on without news
 
 
 def case_id_for(brand: str, now: datetime) -> str:
@@ -230,6 +231,10 @@ class CaseManager:
         )
         if grown and (now - last_at).total_seconds() >= cfg.update_min_interval:
             reasons.append("growing: " + "; ".join(f.summary for f in findings))
+        if not reasons and (now - case.updated_at).total_seconds() < SAVE_EVERY:
+            # the same surge still firing: the engine remembers when it last fired;
+            # the stored case is refreshed every few minutes, not every minute
+            return events
         case.updated_at = now
         if reasons:
             trig["notified"] = {

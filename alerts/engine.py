@@ -73,6 +73,7 @@ class AlertEngine:
         self._synced_hour: int | None = None
         self._pulled_until: datetime | None = None
         self._pruned_hour = -1
+        self._last_fired: dict[str, datetime] = {}  # case brand -> last firing (live)
         self.tz = config.timezone
 
     # -- input ----------------------------------------------------------------------------
@@ -176,6 +177,7 @@ class AlertEngine:
             found = self.findings(brand, end)
             case = active.get(brand)
             if found:
+                self._last_fired[brand] = now
                 events += self.cases.apply(brand, found, now, case)
             elif case is not None:
                 events += self._maybe_calm(case, end, now)
@@ -206,6 +208,7 @@ class AlertEngine:
             return []
         last = case.trigger.get("last_fired_at")
         last_at = datetime.fromisoformat(last) if last else case.opened_at
+        last_at = max(last_at, self._last_fired.get(case.brand, last_at))
         calm_for = self.config.alerts.resolve_after_calm
         if (now - last_at).total_seconds() < calm_for:
             return []
