@@ -98,7 +98,6 @@ class ForumSpider(RadarSpider):
                 continue
             changed += 1
             start = int(before.get("pages", 1) or 1)
-            self.cursor.mark(key, {"replies": replies, "pages": start})
             yield self.request(
                 thread["url"] if mode == "generic" else self._thread_url(thread["tid"], start),
                 self.parse_thread,
@@ -106,6 +105,7 @@ class ForumSpider(RadarSpider):
                 page=start,
                 key=key,
                 replies=replies,
+                old_replies=before.get("replies"),
                 title=thread.get("title", ""),
                 first_text="",
                 first_id=None,
@@ -168,10 +168,14 @@ class ForumSpider(RadarSpider):
             if item.mention.kind == "post":
                 first_text, first_id = item.mention.text, item.mention.id
             yield item
-        self.cursor.mark(meta["key"], {"replies": meta["replies"], "pages": meta["page"]})
+        # the thread counts as read (new reply count) only once its last page is; until
+        # then the old count keeps it "changed", resuming at the last page read
+        last = not nxt or meta["page"] >= self.source.max_thread_pages
+        replies = meta["replies"] if last else meta["old_replies"]
+        self.cursor.mark(meta["key"], {"replies": replies, "pages": meta["page"]})
         if not nxt:
             return
-        if meta["page"] >= self.source.max_thread_pages:
+        if last:
             self.truncated("thread_page_cap", f"{response.url}: max_thread_pages reached")
             return
         next_url = (

@@ -135,7 +135,7 @@ class WeiboSpider(RadarSpider):
         yield self._list_request(listing, page + 1)
 
     def _end_of_results(self, listing: tuple[str, str], page: int, body: dict[str, Any]) -> None:
-        info = body.get("cardlistInfo") or {} if isinstance(body, dict) else {}
+        info = (body.get("cardlistInfo") if isinstance(body, dict) else None) or {}
         total = parse_count(info.get("total")) if isinstance(info, dict) else 0
         seen = (page - 1) * 10
         if page > 1 and (page >= SITE_PAGE_LIMIT or total > seen + 10):
@@ -225,11 +225,19 @@ class WeiboSpider(RadarSpider):
         key = f"comments:{post.native_id}"
         if self.cursor.seen.get(key) == count:
             return
-        self.cursor.mark(key, count)
-        yield self._comments_request(post.native_id, post.text or context, post.id, 1)
+        # the count is marked as seen when the last page is read (see _comments_read)
+        yield self._comments_request(
+            post.native_id, post.text or context, post.id, 1, seen=(key, count)
+        )
 
     def _comments_request(
-        self, mid: str, post_text: str, post_id: str | None, page: int, max_id: Any = None
+        self,
+        mid: str,
+        post_text: str,
+        post_id: str | None,
+        page: int,
+        max_id: Any = None,
+        seen: tuple[str, int] | None = None,
     ) -> Any:
         path = f"/comments/hotflow?id={mid}&mid={mid}&max_id_type=0"
         if max_id:
@@ -241,6 +249,7 @@ class WeiboSpider(RadarSpider):
             post_text=post_text,
             post_id=post_id or self._id(mid),
             page=page,
+            seen=seen,
         )
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
@@ -251,6 +260,7 @@ class WeiboSpider(RadarSpider):
         data = _json(response)
         if data.get("ok") != 1:
             if data.get("ok") == 0:
+                self._comments_read(meta)
                 return  # no comments ("快来发表你的评论吧")
             raise ValueError(f"hotflow answered ok={data.get('ok')!r} msg={data.get('msg')!r}")
         body = data.get("data")
@@ -265,13 +275,26 @@ class WeiboSpider(RadarSpider):
                     self.bad_entry(response, f"comment: {exc}")
         max_id = body.get("max_id")
         if not max_id or str(max_id) == "0":
+            self._comments_read(meta)
             return
         if meta["page"] >= self.source.max_comment_pages:
+            self._comments_read(meta)
             self.truncated("comment_page_cap", f"comments of {meta['mid']}: page {meta['page']}")
             return
         yield self._comments_request(
-            meta["mid"], meta["post_text"], meta["post_id"], meta["page"] + 1, max_id
+            meta["mid"],
+            meta["post_text"],
+            meta["post_id"],
+            meta["page"] + 1,
+            max_id,
+            meta.get("seen"),
         )
+
+    def _comments_read(self, meta: Any) -> None:
+        """All pages of a post's comments were read: skip them until the count changes."""
+        if meta.get("seen"):
+            key, count = meta["seen"]
+            self.cursor.mark(key, count)
 
     def _comment(
         self, comment: dict[str, Any], post_id: str, post_text: str, kind: str
