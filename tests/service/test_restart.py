@@ -119,7 +119,14 @@ def test_sigkill_then_restart_loses_nothing(private_dir: Path, monkeypatch: pyte
             lambda: next(iter(store.list_cases(brand="极光汽车")), None),
             timeout=150,
         )
-        wait_for("Slack refusing it", lambda: slack.refused >= 2, timeout=30)
+        # other notifications (another brand's case, the digest) may be refused first:
+        # wait for this case's own message to have been tried
+        wait_for(
+            "Slack refusing the case message",
+            lambda: (n := store.get_notification(f"{case.id}:alert")) is not None
+            and n.attempts >= 1,
+            timeout=30,
+        )
         wait_for("a crawl in flight", lambda: crawl_processes(config_path), timeout=30)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
