@@ -397,6 +397,15 @@ def sqlite_path(url: str) -> str:
     return path
 
 
+# the distinct brand names of mention_brands, one key seek each (a recursive skip-scan)
+_BRAND_NAMES = "brand_names WHERE name IS NOT NULL"
+_WITH_BRAND_NAMES = (
+    "WITH RECURSIVE brand_names(name) AS (SELECT min(brand) FROM mention_brands UNION ALL "
+    "SELECT (SELECT min(brand) FROM mention_brands WHERE brand > name) FROM brand_names "
+    "WHERE name IS NOT NULL) "
+)
+
+
 class SQLiteStore(Store):
     def __init__(self, url: str, **_options: object) -> None:
         self.url = url
@@ -836,15 +845,18 @@ class SQLiteStore(Store):
         if interval_seconds <= 0:
             raise ValueError("interval_seconds must be positive")
         step = interval_seconds * 1_000_000
+        # mention_brands is keyed (brand, published_at, …): for every brand, the time range
+        # is read brand by brand (the brand names by a skip-scan of the key), not by a
+        # scan of the whole table
+        brands = "= ?" if brand is not None else f"IN (SELECT name FROM {_BRAND_NAMES})"
         sql = (
+            f"{_WITH_BRAND_NAMES if brand is None else ''}"
             "SELECT published_at - (published_at % ?) AS b, brand, sentiment, count(*), "
             "count(DISTINCT cluster), sum(reach) FROM mention_brands "
-            "WHERE published_at >= ? AND published_at < ?"
+            f"WHERE brand {brands} AND published_at >= ? AND published_at < ?"
         )
-        params: list[Any] = [step, to_us(since), to_us(until)]
-        if brand is not None:
-            sql += " AND brand = ?"
-            params.append(brand)
+        params: list[Any] = [step, *([brand] if brand is not None else []), to_us(since)]
+        params.append(to_us(until))
         sql += " GROUP BY b, brand, sentiment ORDER BY b, brand, sentiment"
         return [
             Bucket(
