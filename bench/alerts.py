@@ -29,7 +29,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
 from alerts.replay import replay  # noqa: E402
-from bench.alerts_stream import SHAPES, StreamBuilder  # noqa: E402
+from bench.alerts_stream import LOCAL, SHAPES, StreamBuilder  # noqa: E402
 from config import load_config  # noqa: E402
 from config.schema import RadarConfig  # noqa: E402
 
@@ -44,6 +44,16 @@ QUIET_MARGIN_AFTER = timedelta(hours=6)
 WARMUP_DAYS = 7
 
 
+def _fired(event: dict[str, Any]) -> list[str]:
+    """The rules of an alert, with the surge's shape and figures."""
+    out = []
+    for rule, fig in (event.get("rules") or {event["rule"]: {}}).items():
+        if "shape" in fig:
+            rule += f" {fig['shape']} {fig['stories']} vs {fig['expected']}"
+        out.append(rule)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--brands", type=int, default=20)
@@ -53,6 +63,11 @@ def main() -> None:
     ap.add_argument(
         "--config",
         help="a Radar config file whose alerts: section to use (default: the built-in defaults)",
+    )
+    ap.add_argument(
+        "--per-incident",
+        action="store_true",
+        help="list every incident with its detection delay and the brand's usual volume",
     )
     args = ap.parse_args()
 
@@ -75,18 +90,31 @@ def main() -> None:
 
     per_shape: dict[str, dict[str, Any]] = {}
     for shape in SHAPES:
-        delays, missed = [], []
+        delays, missed, each = [], [], []
         for inc in (i for i in builder.incidents if i.shape == shape):
             hits = [
-                e["_at"]
+                e
                 for e in alerts
                 if e["brand"] == inc.brand
                 and inc.onset <= e["_at"] <= inc.onset + DETECT_WITHIN[shape]
             ]
+            row: dict[str, Any] = {
+                "brand": inc.brand,
+                "onset_local": f"{inc.onset + LOCAL:%m-%d %H:%M}",
+                # what the generator's background brings at onset (incl. reposts)
+                "usual_negative_per_hour": round(
+                    60 * builder.neg_per_minute(builder.brand(inc.brand), inc.onset), 1
+                ),
+            }
             if hits:
-                delays.append((min(hits) - inc.onset).total_seconds() / 60)
+                first = min(hits, key=lambda e: e["_at"])
+                delay = (first["_at"] - inc.onset).total_seconds() / 60
+                delays.append(delay)
+                row |= {"delay_min": round(delay, 1), "fired": _fired(first)}
             else:
                 missed.append(f"{inc.brand} {inc.onset:%m-%d %H:%M}")
+                row["delay_min"] = None
+            each.append(row)
         n = len(delays) + len(missed)
         per_shape[shape] = {
             "incidents": n,
@@ -94,6 +122,7 @@ def main() -> None:
             "median_delay_min": round(statistics.median(delays), 1) if delays else None,
             "worst_delay_min": round(max(delays), 1) if delays else None,
             "missed": missed,
+            "per_incident": each if args.per_incident else None,
         }
 
     start = builder.start

@@ -188,6 +188,9 @@ class StreamBuilder:
         self.seq = 0
         self.incidents: list[Incident] = []
 
+    def brand(self, name: str) -> BrandTraffic:
+        return next(b for b in self.brands if b.name == name)
+
     # -- one mention -------------------------------------------------------------------
     def _text(self, brand: str, mood: str, signal: str | None = None) -> str:
         r = self.rng
