@@ -34,6 +34,7 @@ from index import Store, open_store
 log = logging.getLogger(__name__)
 
 PR_SET_DEATHSIG = 1
+_prctl: Any
 try:  # Linux: resolved in the parent, so the child only makes one system call
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
 except (OSError, AttributeError):  # pragma: no cover - not Linux
@@ -132,8 +133,8 @@ def crawl_source(config_path: str, source: str) -> dict[str, Any]:
     finally:
         with ctx.lock:
             ctx.crawls.pop(source, None)
-    summary = _parse_summary(out)
-    if summary is None:
+    parsed = _parse_summary(out)
+    if parsed is None:
         reason = "stopped" if ctx.stopping else "crashed"
         detail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
         summary = _failed_run(
@@ -143,6 +144,7 @@ def crawl_source(config_path: str, source: str) -> dict[str, Any]:
             ctx.store.record_crawl_run(source, summary)
             log.error("crawl %s: exit %s without a summary: %s", source, proc.returncode, detail)
         return summary
+    summary = parsed
     summary.setdefault("exit_code", proc.returncode)
     items = summary.get("items") or {}
     log.info(

@@ -455,7 +455,7 @@ class DemoWorld:
             tau=1500,
         )
         # reposts of the 大V's post snowball, then fade (rate per second over time)
-        t, k = CRISIS_TIMES["kol"] + 5, 0
+        t, k = float(CRISIS_TIMES["kol"] + 5), 0
         while t < 2400:
             rate = min(0.5, 0.05 * math.exp((t - CRISIS_TIMES["kol"]) / 60))
             if t > 1200:
