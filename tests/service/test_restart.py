@@ -123,8 +123,9 @@ def test_sigkill_then_restart_loses_nothing(private_dir: Path, monkeypatch: pyte
         # wait for this case's own message to have been tried
         wait_for(
             "Slack refusing the case message",
-            lambda: (n := store.get_notification(f"{case.id}:alert")) is not None
-            and n.attempts >= 1,
+            lambda: (
+                (n := store.get_notification(f"{case.id}:alert")) is not None and n.attempts >= 1
+            ),
             timeout=30,
         )
         wait_for("a crawl in flight", lambda: crawl_processes(config_path), timeout=30)
