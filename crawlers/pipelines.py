@@ -1,8 +1,16 @@
-"""Item pipelines, in ITEM_PIPELINES order: clean → brands → dedupe → score → store.
+"""Item pipelines, in ITEM_PIPELINES order: clean → brands → dedupe → store.
 
-Every drop is counted in the crawl stats (``radar/items/...``) and logged at DEBUG; the
-store pipeline writes in batches and, once a run has finished normally with everything
-written, moves the source's cursor (crawlers/cursor.py) and records the run.
+Clean, brands and the same-id check run per item. The store pipeline collects items into
+batches (RADAR_STORE_BATCH items, or whatever came within RADAR_STORE_FLUSH_SECONDS, or
+what is left when the spider closes) and handles each batch in one go: link stories
+(``index.dedupe.assign_stories``: reposts and near-copies join their original), score
+(``sentiment.analyze_batch``), upsert into the Store, then note the run's progress in the
+cursor (crawlers/cursor.py). Per item, each of those costs several times more than per
+batch (a Store read or two, a model call), which is what bench/crawl.py measures.
+
+Every drop is counted in the crawl stats (``radar/items/...``) and logged at DEBUG. When
+the run has finished normally with everything written, the cursor moves and the run is
+recorded.
 """
 
 from __future__ import annotations
@@ -15,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+import sentiment
 from crawlers.health import mark_ok
 from crawlers.items import MentionItem
 from crawlers.summary import summarize
 from crawlers.text import squeeze
 from index.base import StoreError
-from index.dedupe import RecentStories, assign_story
+from index.dedupe import RecentStories, assign_stories
 from index.models import BrandMatch, Mention, SentimentLabel
 from index.models import Sentiment as SentimentDoc
 
@@ -92,71 +101,19 @@ class BrandPipeline(_Pipeline):
 
 
 class DedupePipeline(_Pipeline):
-    """Same id twice in a run = one mention; reposts and near-copies join their story."""
+    """Same id twice in a run = one mention (reposts and near-copies are linked to their
+    story per batch, in StorePipeline)."""
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.seen: set[str] = set()
-        self.recent = RecentStories()
 
     def process_item(self, item: MentionItem) -> MentionItem:
-        m = item.mention
-        if m.id in self.seen:
+        mid = item.mention.id
+        if mid in self.seen:
             raise self.drop("duplicate", item, "seen in this run")
-        self.seen.add(m.id)
-        had_repost = m.repost_of is not None
-        assign_story(m, self.spider.store, recent=self.recent)
-        if m.repost_of and not had_repost:
-            self.stats.inc_value("radar/items/near_duplicate")
-        self.recent.add(m)
+        self.seen.add(mid)
         return item
-
-
-class ScorePipeline(_Pipeline):
-    """Sentiment, complaint category and risk signals via ``sentiment.analyze_batch``,
-    scoring items in batches (RADAR_SCORE_BATCH) as they come."""
-
-    def __init__(self, crawler: Crawler):
-        super().__init__(crawler)
-        from sentiment import analyze_batch  # the sentiment area's public API
-
-        self.analyze_batch = analyze_batch
-        self.batch_size = crawler.settings.getint("RADAR_SCORE_BATCH", 64)
-        self.pending: list[tuple[MentionItem, asyncio.Future[MentionItem]]] = []
-        self.timer: asyncio.TimerHandle | None = None
-
-    async def process_item(self, item: MentionItem) -> MentionItem:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[MentionItem] = loop.create_future()
-        self.pending.append((item, future))
-        if len(self.pending) >= self.batch_size:
-            self._score()
-        elif self.timer is None:
-            self.timer = loop.call_later(0.02, self._score)
-        return await future
-
-    def _score(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        batch, self.pending = self.pending, []
-        if not batch:
-            return
-        texts = [f"{i.mention.title}\n{i.mention.text}".strip() for i, _ in batch]
-        try:
-            results = self.analyze_batch(texts)
-        except Exception as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (item, future), result in zip(batch, results, strict=True):
-            _apply(item.mention, result)
-            if not future.done():
-                future.set_result(item)
-
-    def close_spider(self) -> None:
-        self._score()
 
 
 def _apply(m: Mention, result: Any) -> None:
@@ -166,8 +123,10 @@ def _apply(m: Mention, result: Any) -> None:
 
 
 class StorePipeline(_Pipeline):
-    """Batch upserts into the Store; after each written batch the run's progress is saved;
-    when the run finishes normally the cursor moves and the source is marked healthy."""
+    """Batches of items: stories linked, scored, upserted into the Store; after each
+    written batch the run's progress is saved; when the run finishes normally the cursor
+    moves and the source is marked healthy. A failing store or model stops the crawl
+    without moving the cursor, so the next run fetches the unstored items again."""
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
@@ -176,6 +135,11 @@ class StorePipeline(_Pipeline):
         self.buffer: list[MentionItem] = []
         self.timer: asyncio.TimerHandle | None = None
         self.failed: str | None = None
+        self.recent = RecentStories()  # this run's mentions, for near-copies not yet stored
+        # load the model and the complaint lexicon now, not inside the first batch
+        sentiment.configure_from(self.spider.config)
+        sentiment.get_model()
+        sentiment.lexicon()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def process_item(self, item: MentionItem) -> MentionItem:
@@ -196,16 +160,29 @@ class StorePipeline(_Pipeline):
         if not batch or self.failed:
             return
         spider = self.spider
+        mentions = [i.mention for i in batch]
+        had_original = [m.repost_of is not None for m in mentions]
         try:
-            result = spider.store.upsert_mentions([i.mention for i in batch])
+            assign_stories(mentions, spider.store, recent=self.recent)
         except StoreError as exc:
-            self.failed = f"{type(exc).__name__}: {exc}"
-            self.stats.inc_value("radar/errors/store", len(batch))
-            logger.error("store write failed, stopping the crawl: %s", exc)
-            if self.crawler.engine is not None:
-                from scrapy.utils.defer import deferred_from_coro
-
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
+            self.fail("store", exc, len(batch))
+            return
+        linked = sum(
+            1 for m, had in zip(mentions, had_original, strict=True) if m.repost_of and not had
+        )
+        if linked:
+            self.stats.inc_value("radar/items/near_duplicate", linked)
+        try:
+            results = sentiment.analyze_batch([f"{m.title}\n{m.text}".strip() for m in mentions])
+        except Exception as exc:  # a broken model must not store unscored mentions
+            self.fail("score", exc, len(batch))
+            return
+        for m, result in zip(mentions, results, strict=True):
+            _apply(m, result)
+        try:
+            result = spider.store.upsert_mentions(mentions)
+        except StoreError as exc:
+            self.fail("store", exc, len(batch))
             return
         self.stats.inc_value("radar/items/new", result.new)
         self.stats.inc_value("radar/items/updated", result.updated)
@@ -216,6 +193,16 @@ class StorePipeline(_Pipeline):
                 logger.error("store rejected %s: %s", mention_id, reason)
         listed = [i.mention.published_at for i in batch if i.listing]
         spider.cursor.stored_batch(spider.store, max(listed) if listed else None, len(batch))
+
+    def fail(self, what: str, exc: Exception, lost: int) -> None:
+        """Stop the crawl: nothing more is stored and the cursor stays where it was."""
+        self.failed = f"{type(exc).__name__}: {exc}"
+        self.stats.inc_value(f"radar/errors/{what}", lost)
+        logger.error("%s failed, stopping the crawl: %s", what, self.failed)
+        if self.crawler.engine is not None:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=f"{what}_failed"))
 
     def close_spider(self) -> None:
         self.flush()

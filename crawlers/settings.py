@@ -45,11 +45,10 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.CleanPipeline": 100,
     "crawlers.pipelines.BrandPipeline": 200,
     "crawlers.pipelines.DedupePipeline": 300,
-    "crawlers.pipelines.ScorePipeline": 400,
-    "crawlers.pipelines.StorePipeline": 500,
+    "crawlers.pipelines.StorePipeline": 500,  # per batch: link stories → score → upsert
 }
 
-# batching: texts scored per sentiment.analyze_batch call, mentions per Store upsert
-RADAR_SCORE_BATCH = 64
+# a batch is handled when it holds RADAR_STORE_BATCH items or its first item has waited
+# RADAR_STORE_FLUSH_SECONDS (so a slow source's items are not held), and at spider close
 RADAR_STORE_BATCH = 200
 RADAR_STORE_FLUSH_SECONDS = 1.0

@@ -24,6 +24,7 @@ def summarize(
         "bad_entry": n("radar/errors/bad_entry"),
         "download": n("radar/errors/download"),
         "store": n("radar/errors/store"),
+        "score": n("radar/errors/score"),
         "spider": sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/")),
     }
     errors["total"] = sum(errors.values())

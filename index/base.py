@@ -159,6 +159,13 @@ class Store(abc.ABC):
         """Mentions published since ``since`` whose 64-bit simhash is within
         ``max_distance`` bits of ``simhash``, oldest first."""
 
+    def find_near_duplicates_many(
+        self, queries: Sequence[tuple[int, datetime]], max_distance: int = 3, limit: int = 5
+    ) -> list[list[Mention]]:
+        """:meth:`find_near_duplicates` for each ``(simhash, since)``, answers in order.
+        The crawler asks once per batch; a backend may answer in fewer round trips."""
+        return [self.find_near_duplicates(h, since, max_distance, limit) for h, since in queries]
+
     @abc.abstractmethod
     def mark_handled(self, mention_id: str, by: str, note: str = "") -> Mention:
         """Care staff mark a mention handled (optionally with a note)."""

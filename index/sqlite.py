@@ -67,7 +67,7 @@ from index.text import highlight, index_text, query_tokens, top_words
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: simhash bands are FTS tokens (2: the simhash_bands table)
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5  # each waits up to busy_timeout first
 TOP_TERMS_SAMPLE = 2_000  # newest mentions read (and segmented) per top_terms call
@@ -110,7 +110,11 @@ CREATE TABLE IF NOT EXISTS mention_brands (
     reach INTEGER NOT NULL,
     PRIMARY KEY (brand, published_at, mention)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS simhash_bands (
+CREATE TABLE IF NOT EXISTS store_meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS simhash_bands (  -- schema 2 only: bands of its older mentions
     band INTEGER NOT NULL,                  -- band number << 16 | 16-bit band value
     published_at INTEGER NOT NULL,
     mention INTEGER NOT NULL,
@@ -189,8 +193,22 @@ def signed64(value: int) -> int:
 
 
 def simhash_bands(value: int) -> list[int]:
+    """The legacy ``simhash_bands`` keys (stores written before schema 3)."""
     value &= (1 << 64) - 1
     return [(i << 16) | ((value >> (16 * i)) & 0xFFFF) for i in range(4)]
+
+
+def band_tokens(value: int) -> list[str]:
+    """The four 16-bit bands of a simhash as FTS tokens (``h0``..``h3`` + 4 hex digits):
+    two hashes within 3 bits share at least one."""
+    value &= (1 << 64) - 1
+    return [f"h{i}{(value >> (16 * i)) & 0xFFFF:04x}" for i in range(4)]
+
+
+def bands_match(values: Iterable[int]) -> str:
+    """The MATCH expression for mentions sharing a band with any of ``values``."""
+    tokens = sorted({t for v in values for t in band_tokens(v)})
+    return "tags : (" + " OR ".join(tokens) + ")"
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -241,8 +259,13 @@ def mention_tags(m: Mention) -> str:
     return f"{filters} {_author_tags(m.author.id, m.author.name)}"
 
 
-def fts_row(m: Mention) -> tuple[str, str, str]:
-    return index_text(m.title) if m.title else "", index_text(m.text), mention_tags(m)
+def fts_row(m: Mention, bands: bool = True) -> tuple[str, str, str]:
+    """What the FTS index holds for ``m``. ``bands=False``: as indexed before schema 3,
+    when simhash bands had a table of their own."""
+    tags = mention_tags(m)
+    if bands and m.simhash is not None:
+        tags += " " + " ".join(band_tokens(m.simhash))
+    return index_text(m.title) if m.title else "", index_text(m.text), tags
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -289,7 +312,6 @@ def extract(m: Mention) -> tuple[Any, ...]:
         names,
         m.cluster_id or m.id,
         author.followers + total,
-        [] if m.simhash is None else simhash_bands(m.simhash),
     )
 
 
@@ -302,9 +324,18 @@ def validation_reason(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _content_key(doc: dict[str, Any]) -> str:
-    """What "unchanged" compares: everything except when it was crawled."""
-    return json.dumps({k: v for k, v in doc.items() if k != "crawled_at"}, sort_keys=True)
+_HANDLING = ("handled", "handled_by", "handled_at", "notes")  # never overwritten by a re-crawl
+
+
+def _unchanged(m: Mention, stored: str) -> bool:
+    """Whether ``m`` says nothing new over the stored JSON: everything but when it was
+    crawled (and the care-staff handling, which the store keeps) is equal."""
+    new = json.loads(_to_json(m))
+    old = json.loads(stored)
+    for key in (*_HANDLING, "crawled_at"):
+        new.pop(key, None)
+        old.pop(key, None)
+    return new == old
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -419,6 +450,7 @@ class SQLiteStore(Store):
             raise StoreError(
                 f"cannot create the folder for SQLite store {self.path}: {exc}"
             ) from None
+        self._legacy_below = 0  # mention_docs rowids below this: bands in simhash_bands
         self._write(self._create_schema)
 
     # -- connections and transactions --------------------------------------------------
@@ -496,7 +528,7 @@ class SQLiteStore(Store):
 
     def _create_schema(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if 0 < version < SCHEMA_VERSION:
+        if 0 < version < 2:
             raise StoreError(
                 f"SQLite store {self.path} was written by a pre-release layout (version "
                 f"{version}); move it away and let the crawlers fill a new one"
@@ -509,7 +541,21 @@ class SQLiteStore(Store):
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version < SCHEMA_VERSION:
+            # a schema-2 store keeps its older mentions' bands in simhash_bands; mentions
+            # written from now on (mention_docs rowids from here) have them as FTS tokens
+            legacy_below = 0
+            if version == 2:
+                last = conn.execute("SELECT max(rowid) FROM mention_docs").fetchone()[0]
+                legacy_below = (last or 0) + 1
+            conn.execute(
+                "INSERT OR IGNORE INTO store_meta VALUES ('bands_in_fts_from_doc', ?)",
+                (legacy_below,),
+            )
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._legacy_below = conn.execute(
+            "SELECT value FROM store_meta WHERE key = 'bands_in_fts_from_doc'"
+        ).fetchone()[0]
 
     def close(self) -> None:
         with self._lock:
@@ -559,39 +605,38 @@ class SQLiteStore(Store):
         turned into rows is reported and skipped before anything is written. An update
         replaces every row of the old version (its text, time or brands may differ)."""
         counts = UpsertResult()
-        existing: dict[str, tuple[int, int, str]] = {}
+        existing: dict[str, tuple[Any, ...]] = {}
         ids = [m.id for m in batch]
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for rowid, mid, doc_id, doc in conn.execute(
-                "SELECT m.rowid, m.id, m.doc_id, d.doc FROM mentions m "
-                f"JOIN mention_docs d ON d.rowid = m.doc_id WHERE m.id IN ({marks})",
+            for row in conn.execute(
+                "SELECT m.id, m.rowid, m.doc_id, m.published_at, m.brands, m.simhash, d.doc "
+                "FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id "
+                f"WHERE m.id IN ({marks})",
                 chunk,
             ):
-                existing[mid] = (rowid, doc_id, doc)
+                existing[row[0]] = row[1:]
 
         todo: list[tuple[str, tuple[Any, ...], int]] = []  # (id, extracted, time key)
         stale_rows: list[int] = []
         stale_docs: list[int] = []
         stale_fts: list[tuple[Any, ...]] = []
+        stale_brands: list[tuple[str, int, int]] = []
+        stale_bands: list[tuple[int, int, int]] = []
+        legacy_below = self._legacy_below
         for m in batch:
             try:
                 old = existing.get(m.id)
                 if old is not None:
-                    previous = Mention.model_validate_json(old[2])
-                    m = m.model_copy(  # care-staff handling survives a re-crawl
-                        update={
-                            "handled": previous.handled,
-                            "handled_by": previous.handled_by,
-                            "handled_at": previous.handled_at,
-                            "notes": previous.notes,
-                        }
-                    )
-                    new_doc = m.model_dump(mode="json")
-                    if _content_key(new_doc) == _content_key(previous.model_dump(mode="json")):
+                    rowid, doc_id, published, brand_list, simhash, doc = old
+                    if _unchanged(m, doc):
                         counts.unchanged += 1
                         continue
+                    previous = Mention.model_validate_json(doc)
+                    m = m.model_copy(  # care-staff handling survives a re-crawl
+                        update={key: getattr(previous, key) for key in _HANDLING}
+                    )
                 facts = extract(m)
             except (AttributeError, TypeError, ValueError) as exc:
                 counts.errors.append((getattr(m, "id", "<no id>"), f"invalid mention: {exc}"))
@@ -600,50 +645,59 @@ class SQLiteStore(Store):
                 counts.new += 1
             else:
                 counts.updated += 1
-                stale_rows.append(old[0])
-                stale_docs.append(old[1])
-                stale_fts.append((old[0], *fts_row(previous)))  # exactly what was indexed
+                stale_rows.append(rowid)
+                stale_docs.append(doc_id)
+                legacy = doc_id < legacy_below
+                # exactly what was indexed, so the FTS index stays consistent
+                stale_fts.append((rowid, *fts_row(previous, bands=not legacy)))
+                stale_brands += [(b, published, rowid) for b in brand_list.split(_SEP) if b]
+                if legacy and simhash is not None:
+                    stale_bands += [(band, published, rowid) for band in simhash_bands(simhash)]
             todo.append((m.id, facts, time_key(facts[0][1])))
 
-        conn.executemany(
-            "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
-            "VALUES ('delete', ?, ?, ?, ?)",
-            stale_fts,
-        )
-        for i in range(0, len(stale_rows), 500):
-            rows_chunk, docs_chunk = stale_rows[i : i + 500], stale_docs[i : i + 500]
-            marks = ",".join("?" * len(rows_chunk))
-            conn.execute(f"DELETE FROM mentions WHERE rowid IN ({marks})", rows_chunk)
-            conn.execute(f"DELETE FROM mention_docs WHERE rowid IN ({marks})", docs_chunk)
-            conn.execute(f"DELETE FROM mention_brands WHERE mention IN ({marks})", rows_chunk)
-            conn.execute(f"DELETE FROM simhash_bands WHERE mention IN ({marks})", rows_chunk)
+        if stale_rows:
+            conn.executemany(
+                "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
+                "VALUES ('delete', ?, ?, ?, ?)",
+                stale_fts,
+            )
+            conn.executemany("DELETE FROM mentions WHERE rowid = ?", [(r,) for r in stale_rows])
+            conn.executemany(
+                "DELETE FROM mention_docs WHERE rowid = ?", [(d,) for d in stale_docs]
+            )
+            conn.executemany(
+                "DELETE FROM mention_brands WHERE brand = ? AND published_at = ? AND mention = ?",
+                stale_brands,
+            )
+            conn.executemany(
+                "DELETE FROM simhash_bands WHERE band = ? AND published_at = ? AND mention = ?",
+                stale_bands,
+            )
+        if not todo:
+            return counts
 
         rowids = self._free_rowids(conn, [(mid, key) for mid, _, key in todo])
         # ascending rowids: FTS5 flushes its pending segment whenever a rowid goes down
         ordered = sorted(zip(rowids, range(len(todo)), strict=True))
-        rowids = [r for r, _ in ordered]
-        todo = [todo[i] for _, i in ordered]
         next_doc = (conn.execute("SELECT max(rowid) FROM mention_docs").fetchone()[0] or 0) + 1
-        rows, docs, fts, brands, bands = [], [], [], [], []
-        for (_, facts, _), rowid in zip(todo, rowids, strict=True):
-            columns, doc, fts_values, names, cluster, reach, band_values = facts
+        rows, docs, fts, brands = [], [], [], []
+        for rowid, i in ordered:
+            mid, (columns, doc, fts_values, names, cluster, reach), _ = todo[i]
             published, sentiment = columns[1], columns[2]
-            rows.append((rowid, next_doc, *columns))
+            rows.append((rowid, next_doc, *columns, mid))
             docs.append((next_doc, doc))
             fts.append((rowid, *fts_values))
             brands += [(b, published, rowid, sentiment, cluster, reach) for b in names]
-            bands += [(band, published, rowid) for band in band_values]
             next_doc += 1
         conn.executemany(
             "INSERT INTO mentions (rowid, doc_id, source, published_at, sentiment, brands, "
             "author_key, author_name, followers, verified, engagement, handled, is_repost, "
             "simhash, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(*r, mid) for r, (mid, _, _) in zip(rows, todo, strict=True)],
+            rows,
         )
         conn.executemany("INSERT INTO mention_docs (rowid, doc) VALUES (?,?)", docs)
         conn.executemany("INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?,?,?,?)", fts)
         conn.executemany("INSERT INTO mention_brands VALUES (?,?,?,?,?,?)", brands)
-        conn.executemany("INSERT OR IGNORE INTO simhash_bands VALUES (?,?,?)", bands)
         return counts
 
     @staticmethod
@@ -929,18 +983,39 @@ class SQLiteStore(Store):
                     exclude.update(b.keywords)
         return top_words(texts, exclude=exclude, limit=limit)
 
+    def _band_candidates(self, values: Sequence[int], start: int) -> list[tuple[Any, ...]]:
+        """(simhash, published_at, rowid, doc_id, id) of the mentions published since
+        ``start`` (µs) that share a simhash band with any of ``values``."""
+        found: dict[int, tuple[Any, ...]] = {}
+        columns = "m.simhash, m.published_at, m.rowid, m.doc_id, m.id"
+        for i in range(0, len(values), 100):
+            for row in self._read(
+                f"SELECT {columns} FROM mention_fts CROSS JOIN mentions m "
+                "ON m.rowid = mention_fts.rowid "
+                "WHERE mention_fts MATCH ? AND mention_fts.rowid >= ? AND m.published_at >= ?",
+                [bands_match(values[i : i + 100]), time_key(start), start],
+            ):
+                found[row[2]] = row
+        if self._legacy_below:  # a schema-2 store's older mentions
+            bands = sorted({b for v in values for b in simhash_bands(v)})
+            for i in range(0, len(bands), 500):
+                chunk = bands[i : i + 500]
+                for row in self._read(
+                    f"SELECT {columns} FROM mentions m WHERE m.rowid IN (SELECT mention "
+                    f"FROM simhash_bands WHERE band IN ({','.join('?' * len(chunk))}) "
+                    "AND published_at >= ?)",
+                    [*chunk, start],
+                ):
+                    found[row[2]] = row
+        return list(found.values())
+
     def find_near_duplicates(
         self, simhash: int, since: datetime, max_distance: int = 3, limit: int = 5
     ) -> list[Mention]:
         target = simhash & ((1 << 64) - 1)
         start = to_us(since)
         if max_distance <= 3:  # pigeonhole: at least one of the four bands is identical
-            rows = self._read(
-                "SELECT m.simhash, m.published_at, m.rowid, m.doc_id FROM mentions m "
-                "WHERE m.rowid IN (SELECT mention FROM simhash_bands "
-                "WHERE band IN (?,?,?,?) AND published_at >= ?)",
-                [*simhash_bands(target), start],
-            )
+            rows = [row[:4] for row in self._band_candidates([target], start)]
         else:  # no band guarantee: read every hash in the window
             rows = self._read(
                 "SELECT m.simhash, m.published_at, m.rowid, m.doc_id FROM mentions m "
@@ -954,6 +1029,43 @@ class SQLiteStore(Store):
             and ((value & ((1 << 64) - 1)) ^ target).bit_count() <= max_distance
         )
         return self._docs([doc_id for _, _, doc_id in close[:limit]])
+
+    def find_near_duplicates_many(
+        self, queries: Sequence[tuple[int, datetime]], max_distance: int = 3, limit: int = 5
+    ) -> list[list[Mention]]:
+        """The mentions sharing a band with any query, each read once (a crawl batch
+        shares many bands), then the documents picked; answers oldest first, ties by id."""
+        if max_distance > 3 or not queries:
+            return super().find_near_duplicates_many(queries, max_distance, limit)
+        mask = (1 << 64) - 1
+        targets = [(h & mask, to_us(since)) for h, since in queries]
+        start = min(since for _, since in targets)
+        by_band: dict[int, list[tuple[int, int, str, int]]] = {}
+        for value, published, _, doc_id, mid in self._band_candidates(
+            sorted({h for h, _ in targets}), start
+        ):
+            if value is not None:
+                candidate = (value & mask, published, mid, doc_id)
+                for band in simhash_bands(value):
+                    by_band.setdefault(band, []).append(candidate)
+        picked: list[list[int]] = []
+        for target, since in targets:
+            close: dict[int, tuple[int, str, int]] = {}
+            for band in simhash_bands(target):
+                for value, published, mid, doc_id in by_band.get(band, ()):
+                    if published >= since and (value ^ target).bit_count() <= max_distance:
+                        close[doc_id] = (published, mid, doc_id)
+            picked.append([doc_id for _, _, doc_id in sorted(close.values())[:limit]])
+        wanted = sorted({d for docs in picked for d in docs})
+        found: dict[int, Mention] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for doc_id, doc in self._read(
+                f"SELECT rowid, doc FROM mention_docs WHERE rowid IN ({marks})", chunk
+            ):
+                found[doc_id] = Mention.model_validate_json(doc)
+        return [[found[d] for d in docs if d in found] for docs in picked]
 
     # -- cases -------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from crawlers.spiders.weibo import parse_count
 from crawlers.text import html_to_text
 from index import open_store
 from index.base import Store
-from index.dedupe import RecentStories, assign_story, simhash64
+from index.dedupe import RecentStories, assign_stories, assign_story, simhash64, simhash64_many
 from index.models import Mention
 
 # 2026-06-15 10:30 in Shanghai
@@ -249,3 +249,54 @@ def test_near_copy_found_in_the_current_batch_before_it_is_stored(store: Store) 
     recent.add(first)
     copy = assign_story(mention("b", "【转】" + COMPLAINT, 5), store, recent=recent)
     assert copy.repost_of == "s:a"
+
+
+def test_batched_simhash_is_the_same_as_one_by_one() -> None:
+    texts = [COMPLAINT, COMPLAINT + "！！", "", "支持！", "星辰手机" * 300, "🙂"]
+    assert simhash64_many(texts) == [simhash64(t) for t in texts]
+    assert simhash64("") == simhash64_many([""])[0]
+
+
+def test_batched_near_duplicate_lookup_answers_like_single_lookups(store: Store) -> None:
+    stored = [
+        assign_story(mention(str(i), f"{COMPLAINT}{'！' * (i % 3)}第{i}位", i * 10), store)
+        for i in range(12)
+    ]
+    store.upsert_mentions(stored)
+    probes = [(m.simhash or 0, NOW + timedelta(minutes=i * 7)) for i, m in enumerate(stored)]
+    probes.append((simhash64("完全不同的一段话，和上面的投诉没有关系，只是凑够长度而已"), NOW))
+    many = store.find_near_duplicates_many(probes, limit=3)
+    single = [store.find_near_duplicates(h, since, limit=3) for h, since in probes]
+    assert [[m.id for m in found] for found in many] == [[m.id for m in found] for found in single]
+    assert many[0] and not many[-1]
+
+
+def test_a_batch_links_stories_like_one_by_one(store: Store) -> None:
+    older = assign_story(mention("old", COMPLAINT), store)
+    store.upsert_mentions([older])
+
+    def batch() -> list[Mention]:
+        return [
+            mention("old", COMPLAINT, 1),  # re-crawled: keeps its story
+            mention("copy", COMPLAINT + "！！[怒]", 2),  # near-copy of a stored mention
+            mention("new", "星辰手机S3的拍照效果在夜景模式下非常惊艳，推荐入手", 3),
+            mention("new-copy", "星辰手机S3的拍照效果在夜景模式下非常惊艳，推荐入手！！", 4),
+            mention("rt", "转发微博", 5, repost_of="s:new-copy"),  # repost inside the batch
+            mention("rt-old", "转发", 6, repost_of="s:copy"),
+            mention("short", "支持！", 7),
+        ]
+
+    recent = RecentStories()
+    one_by_one = [assign_story(m, store, recent=recent) for m in batch()]
+    together = assign_stories(batch(), store, recent=RecentStories())
+    want = [(m.id, m.simhash, m.cluster_id, m.repost_of) for m in one_by_one]
+    assert [(m.id, m.simhash, m.cluster_id, m.repost_of) for m in together] == want
+    assert [m.cluster_id for m in together] == [
+        "s:old",
+        "s:old",
+        "s:new",
+        "s:new",
+        "s:new",
+        "s:old",
+        "s:short",
+    ]
