@@ -27,6 +27,10 @@ def cli(verbose: int) -> None:
     """舆情雷达 Opinion Radar — brand-mention monitoring for Chinese social media."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        # the Elasticsearch transport logs every retried connection failure with its full
+        # traceback; the store reports an unreachable cluster once, in one line
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
 
 
 def _register() -> None:
