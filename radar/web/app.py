@@ -29,7 +29,7 @@ from config.types import EnvRef
 from index.base import Store, StoreError
 from radar.web import cases, executive, login, search
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
-from radar.web.figures import TermsCache
+from radar.web.figures import AggregatesCache, TermsCache
 from radar.web.render import STATIC_DIR, Formatter, make_templates, render
 from radar.web.schemas import Me
 
@@ -87,6 +87,7 @@ def create_app(
     app.state.templates = make_templates(formatter)
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.terms = TermsCache()
+    app.state.aggregates = AggregatesCache()
 
     _install_error_handlers(app)
     for router in (service, login.pages, search.pages, cases.pages, executive.pages):

@@ -26,8 +26,9 @@ def case_summary(request: Request, case_id: str, terms: bool = False) -> CaseSum
     since, until = case_window(case, request.app.state.clock())
     cache = request.app.state.terms if terms else None
     figures = compute_figures(
-        store, request.app.state.formatter, case.brand, since, until, [case], cache
-    )
+        store, request.app.state.formatter, case.brand, since, until, [case], cache,
+        request.app.state.aggregates,
+    )  # fmt: skip
     return CaseSummary(
         case=case,
         figures=figures,
@@ -48,7 +49,7 @@ def overview(request: Request, brand: str | None, days: int, terms: bool = False
     cases = cases_in_window(store, brand, since, until)
     figures = compute_figures(
         store, request.app.state.formatter, brand, since, until, cases,
-        request.app.state.terms if terms else None,
+        request.app.state.terms if terms else None, request.app.state.aggregates,
     )  # fmt: skip
     return Overview(figures=figures, cases=cases, timeline=timeline(store, cases, since)[-50:])
 
@@ -147,7 +148,7 @@ def api_terms(
     if end <= start:
         raise HTTPException(400, "until: must be after since")
     cache = request.app.state.terms
-    terms = cache.get(request.app.state.store, brand or None, start, end)
+    terms = cache.terms(request.app.state.store, brand or None, start, end)
     start, end = cache.window(start, end)
     return Terms(brand=brand or None, since=start, until=end, terms=terms)
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from cachetools import TTLCache
 
-from index.base import SearchRequest, Store
+from index.base import Bucket, SearchRequest, Store
 from index.models import Case, CaseEvent
 from radar.web.render import Formatter
 from radar.web.schemas import AlertMoment, Figures, SeriesPoint
+
+T = TypeVar("T")
 
 # bucket sizes, smallest first; the first one giving at most MAX_POINTS buckets is used
 INTERVALS = (300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
@@ -24,15 +27,14 @@ MOMENT_KINDS = {"alerted", "escalated", "resolved", "reopened"}  # marked on the
 MIN_SHARE_BASE = 3  # fewer mentions in a bucket: no negative share drawn (it would be noise)
 
 
-class TermsCache:
-    """Top terms per (brand, window), kept for ``ttl`` seconds.
+class WindowCache:
+    """Values computed over a (brand, time window), kept for ``ttl`` seconds.
 
-    ``Store.top_terms`` segments up to a few thousand posts with jieba, which takes
-    seconds, while the words of a day or a week barely move in minutes. Windows are
-    widened to whole ``step``-second marks so that requests a moment apart share a key."""
+    Windows are widened to whole ``step``-second marks so that requests a moment apart
+    share a key; a value is at most ``ttl`` seconds old."""
 
-    def __init__(self, ttl: float = 600, step: int = 300, size: int = 256):
-        self._cache: TTLCache[tuple[Any, ...], list[tuple[str, int]]] = TTLCache(size, ttl)
+    def __init__(self, ttl: float, step: int, size: int = 256):
+        self._cache: TTLCache[tuple[Any, ...], Any] = TTLCache(size, ttl)
         self._lock = threading.Lock()
         self.step = step
 
@@ -42,18 +44,51 @@ class TermsCache:
         return start, end if end >= until else end + timedelta(seconds=self.step)
 
     def get(
+        self,
+        key: tuple[Any, ...],
+        since: datetime,
+        until: datetime,
+        compute: Callable[[datetime, datetime], T],
+    ) -> T:
+        start, end = self.window(since, until)
+        full_key = (*key, start, end)
+        with self._lock:
+            hit = self._cache.get(full_key)
+        if hit is not None:
+            return cast(T, hit)
+        value = compute(start, end)
+        with self._lock:
+            self._cache[full_key] = value
+        return value
+
+
+class TermsCache(WindowCache):
+    """Top terms per (brand, window), kept for 10 minutes: ``Store.top_terms`` segments
+    up to a few thousand posts with jieba, which takes seconds, while the words of a day
+    or a week barely move in minutes."""
+
+    def __init__(self, ttl: float = 600, step: int = 300, size: int = 256):
+        super().__init__(ttl, step, size)
+
+    def terms(
         self, store: Store, brand: str | None, since: datetime, until: datetime
     ) -> list[tuple[str, int]]:
-        start, end = self.window(since, until)
-        key = (brand, start, end)
-        with self._lock:
-            hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        terms = [(t, int(n)) for t, n in store.top_terms(brand, start, end, 20)]
-        with self._lock:
-            self._cache[key] = terms
-        return terms
+        return self.get(
+            ("terms", brand),
+            since,
+            until,
+            lambda start, end: [(t, int(n)) for t, n in store.top_terms(brand, start, end, 20)],
+        )
+
+
+class AggregatesCache(WindowCache):
+    """Volume series, source counts and key spreaders per (brand, window), to the
+    minute, kept for a minute: on the embedded store a week of every brand's mentions
+    takes about a second to aggregate, and executives' dashboards are reloaded and
+    shared (alert moments and cases are read fresh on every view)."""
+
+    def __init__(self, ttl: float = 60, step: int = 60, size: int = 256):
+        super().__init__(ttl, step, size)
 
 
 def pick_interval(since: datetime, until: datetime) -> int:
@@ -78,12 +113,23 @@ def compute_figures(
     until: datetime,
     cases: list[Case],
     terms: TermsCache | None = None,
+    aggregates: AggregatesCache | None = None,
 ) -> Figures:
     """Figures for ``brand`` (None: every brand) with published_at in [since, until).
     ``cases`` are the cases whose timeline moments are marked on the series. Top terms
-    only with ``terms`` (pages load them separately, from /api/terms)."""
+    only with ``terms`` (pages load them separately, from /api/terms); the Store's
+    aggregates through ``aggregates`` when given (the window then widens to whole
+    minutes)."""
     interval = pick_interval(since, until)
-    buckets = store.count_buckets(since, until, interval, brand)
+    if aggregates is None:
+        buckets, sources, spreaders = window_aggregates(store, brand, since, until, interval)
+    else:
+        buckets, sources, spreaders = aggregates.get(
+            ("aggregates", brand, interval),
+            since,
+            until,
+            lambda start, end: window_aggregates(store, brand, start, end, interval),
+        )
 
     per_start: dict[datetime, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     per_brand: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -133,9 +179,6 @@ def compute_figures(
                 )
     moments.sort(key=lambda m: m.at)
 
-    facets = store.search(
-        SearchRequest(brand=brand, since=since, until=until, limit=1, highlight=False)
-    ).facets
     mentions = sum(sentiment.values())
     negative = sentiment.get("negative", 0)
     brands = {
@@ -157,13 +200,26 @@ def compute_figures(
         negative=negative,
         negative_share=round(negative / mentions, 4) if mentions else 0.0,
         sentiment=dict(sentiment),
-        sources=dict(sorted(facets.get("source", {}).items(), key=lambda kv: -kv[1])),
+        sources=sources,
         series=series,
         alert_moments=moments,
-        spreaders=store.top_authors(brand, since, until, 10),
-        terms=terms.get(store, brand, since, until) if terms else [],
+        spreaders=spreaders,
+        terms=terms.terms(store, brand, since, until) if terms else [],
         brands=brands,
     )
+
+
+def window_aggregates(
+    store: Store, brand: str | None, since: datetime, until: datetime, interval: int
+) -> tuple[list[Bucket], dict[str, int], list[dict[str, Any]]]:
+    """The Store reads behind the figures: volume buckets, mentions per source (largest
+    first) and the ten key spreaders."""
+    buckets = store.count_buckets(since, until, interval, brand)
+    facets = store.search(
+        SearchRequest(brand=brand, since=since, until=until, limit=1, highlight=False)
+    ).facets
+    sources = dict(sorted(facets.get("source", {}).items(), key=lambda kv: -kv[1]))
+    return buckets, sources, store.top_authors(brand, since, until, 10)
 
 
 def case_window(case: Case, now: datetime) -> tuple[datetime, datetime]:
