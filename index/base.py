@@ -8,7 +8,7 @@ contract suite (``tests/index/test_store_contract.py``) runs against every backe
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -122,6 +122,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def get_mentions(self, ids: Sequence[str]) -> list[Mention]:
         """Mentions for the ids that exist, in the order given."""
+
+    @abc.abstractmethod
+    def iter_mentions(self, batch_size: int = 1000) -> Iterator[list[Mention]]:
+        """Every stored mention, whole (care-staff handling and notes included), in
+        batches, oldest first: for copying a store or re-indexing it."""
 
     @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchResult: ...

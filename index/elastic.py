@@ -490,6 +490,30 @@ class ElasticStore(Store):
                 by_id[hit["_id"]] = _mention_from_source(hit["_source"])
         return [by_id[i] for i in ids if i in by_id]
 
+    def iter_mentions(self, batch_size: int = 1000) -> Iterator[list[Mention]]:
+        after: list[Any] | None = None
+        while True:
+            hits = self._mentions_after(after, min(batch_size, MAX_RESULT_WINDOW))
+            if not hits:
+                return
+            after = hits[-1]["sort"]
+            yield [_mention_from_source(h["_source"]) for h in hits]
+
+    @_guarded
+    def _mentions_after(self, after: list[Any] | None, size: int) -> list[dict[str, Any]]:
+        """The next ``size`` mentions after the sort values ``after``, oldest first."""
+        response = self.es.search(
+            index=self.alias,
+            query={"match_all": {}},
+            sort=[{"published_at": "asc"}, {"id": "asc"}],
+            size=size,
+            search_after=after,
+            track_total_hits=False,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        return list(response["hits"]["hits"])
+
     def _care_update(self, mention_id: str, change: Callable[[dict[str, Any]], None]) -> Mention:
         """Read-modify-write of one mention's care-staff fields, guarded by seq_no so a
         concurrent re-crawl or note is never lost (retried on conflict)."""

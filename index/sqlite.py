@@ -41,7 +41,7 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -755,6 +755,18 @@ class SQLiteStore(Store):
                 self._read(f"SELECT rowid, doc FROM mention_docs WHERE rowid IN ({marks})", chunk)
             )
         return [Mention.model_validate_json(found[d]) for d in doc_ids if d in found]
+
+    def iter_mentions(self, batch_size: int = 1000) -> Iterator[list[Mention]]:
+        after = -1
+        while True:
+            rows = self._read(
+                "SELECT rowid, doc_id FROM mentions WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, batch_size),
+            )
+            if not rows:
+                return
+            after = rows[-1][0]
+            yield self._docs([doc_id for _, doc_id in rows])
 
     def _update_doc(self, mention_id: str, change: Callable[[Mention], Mention]) -> Mention:
         def work(conn: sqlite3.Connection) -> Mention:

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "radar.commands.alerts",
     "radar.commands.service",
     "radar.commands.web",
+    "radar.commands.store",
 )
 
 
