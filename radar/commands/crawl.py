@@ -26,7 +26,10 @@ def crawl_cmd(source: str, config_path: str | None, as_json: bool, force: bool) 
     from crawlers.runner import run_crawl
 
     try:
-        summary = run_crawl(source, config_path, force=force)
+        # a progress line on a terminal; none when the output is captured (the service)
+        show = sys.stderr.isatty() and not as_json
+        progress = {"EXTENSIONS": {"crawlers.progress.CrawlProgress": 500}} if show else None
+        summary = run_crawl(source, config_path, force=force, settings=progress)
     except ConfigError as exc:
         for issue in exc.issues:
             click.echo(f"config error: {issue}", err=True)
