@@ -150,6 +150,11 @@ class BrandActivity:
             total += sum(series.get(m, 0) for m in range(tail_start, end_minute))
         return total
 
+    def minutes_with_new(self, start_minute: int, end_minute: int) -> int:
+        """Minutes in [start, end) in which a new negative story appeared: how spread
+        out the window's stories are (a burst written at once fills one or two)."""
+        return sum(1 for m in range(start_minute, end_minute) if self.negative_new.get(m))
+
     def signal_share(self, before_hour: int, prior: float = 0.05, weight: float = 20.0) -> float:
         """Share of negative mentions carrying risk signals over the last week seen
         before ``before_hour`` (the window judged must not inflate its own baseline),

@@ -42,6 +42,14 @@ class SurgeRule(Strict):
     min_stories: int = Field(default=8, ge=1)  # a handful of posts cannot fire it
     min_ratio: float = Field(default=3.0, gt=1.0)  # recent count vs expected count
     max_p_value: float = Field(default=1e-4, gt=0, lt=1)  # Poisson tail of the count
+    # a surge that keeps coming fires on fewer stories: at least ``spread_min_stories``
+    # that appeared in at least ``spread_minutes`` different minutes of the window, with
+    # the stricter ``spread_p_value``. A quiet brand hit by ~1 new complaint a minute has
+    # fewer than 8 stories after 10 minutes one time in eleven; a burst of posts written
+    # at once fills one or two minutes and still needs ``min_stories``.
+    spread_min_stories: int = Field(default=5, ge=1)
+    spread_minutes: int = Field(default=4, ge=1)  # (at most the window's minutes)
+    spread_p_value: float = Field(default=1e-5, gt=0, lt=1)
     # the negative share of new stories must be high, or clearly above its usual level:
     # a launch day that lifts every sentiment alike is not a crisis
     min_negative_share: float = Field(default=0.4, ge=0.0, le=1.0)
@@ -60,6 +68,8 @@ class SurgeRule(Strict):
             raise ValueError("window: must be at least 1m (rules run every minute)")
         if self.window > 6 * 3600:
             raise ValueError("window: at most 6h (use slow_climb_* for longer spans)")
+        if self.spread_minutes > self.spread_min_stories:
+            raise ValueError("spread_minutes: at most spread_min_stories (one story a minute)")
         if self.slow_climb_window > self.slow_climb_hours * 3600:
             raise ValueError("slow_climb_window: must not be longer than slow_climb_hours")
         if self.slow_climb_window < 3600:

@@ -2,11 +2,19 @@
 
 Two shapes, one rule. *Sharp*: the last ``window`` holds at least ``min_stories`` and
 ``min_ratio`` times what this hour of this kind of day usually brings, and the count is
-improbable under a Poisson model of the baseline. *Slow climb*: over the last
-``slow_climb_window`` (in clock hours, the current partial hour included) the count is
-``slow_climb_ratio`` times the expected one, very improbably so, and the latest hour is
-still elevated. Both require the negative share of new stories to be high or clearly
-above its usual level, so a busy day that lifts every sentiment alike does not fire.
+improbable under a Poisson model of the baseline (tail probability ≤ ``max_p_value``).
+A surge that keeps coming needs less: ``spread_min_stories`` new stories seen in at
+least ``spread_minutes`` different minutes, with the stricter ``spread_p_value``. On a
+quiet brand that is what the first ten minutes of a crisis look like (about one new
+complaint a minute, which brings fewer than 8 stories in 10 minutes one time in eleven),
+while a handful of posts written at once still needs ``min_stories``.
+
+*Slow climb*: over the last ``slow_climb_window`` (in clock hours, the current partial
+hour included) the count is ``slow_climb_ratio`` times the expected one, very improbably
+so, and the latest hour is still elevated.
+
+Both require the negative share of new stories to be high or clearly above its usual
+level, so a busy day that lifts every sentiment alike does not fire.
 """
 
 from __future__ import annotations
@@ -38,22 +46,30 @@ def _share_ok(ctx: BrandContext, start: int, end: int, negative: int) -> tuple[b
 def _sharp(ctx: BrandContext) -> Finding | None:
     rule = ctx.config.surge
     end = ctx.end_minute
-    start = end - int(rule.window // 60)
+    minutes = int(rule.window // 60)
+    start = end - minutes
     count = ctx.activity.count(start, end)
-    if count < rule.min_stories:
+    if count < min(rule.min_stories, rule.spread_min_stories):
         return None
     expected = max(MIN_EXPECTED, ctx.profile.expected(start, end))
     ratio = count / expected
     if ratio < rule.min_ratio:
         return None
     p_value = poisson_sf(count, expected)
-    if p_value > rule.max_p_value:
+    spread = ctx.activity.minutes_with_new(start, end)
+    if not (
+        (count >= rule.min_stories and p_value <= rule.max_p_value)
+        or (
+            count >= rule.spread_min_stories
+            and spread >= min(rule.spread_minutes, minutes)
+            and p_value <= rule.spread_p_value
+        )
+    ):
         return None
     share_ok, share = _share_ok(ctx, start, end, count)
     if not share_ok:
         return None
-    minutes = int(rule.window // 60)
-    return _finding(
+    finding = _finding(
         ctx,
         "sharp",
         start,
@@ -66,6 +82,8 @@ def _sharp(ctx: BrandContext) -> Finding | None:
         f"{count} new negative stories in {minutes} min vs {expected:.1f} expected "
         f"({ratio:.1f}×), negative share {share:.0%}",
     )
+    finding.figures["minutes_with_stories"] = spread
+    return finding
 
 
 def _slow_climb(ctx: BrandContext) -> Finding | None:

@@ -31,8 +31,8 @@ class Case:
 def too_little_data(s: Scenario) -> tuple[int, int, int]:
     onset = local_minute(14)
     s.background(local_minute(0), onset + 60)
-    for i in range(6):  # six angry posts in five minutes on a quiet brand
-        s.post(onset + i // 2)
+    for i in range(6):  # six angry posts on a quiet brand, written within three minutes:
+        s.post(onset + i // 2)  # more than spread_min_stories, but a burst, not a rate
     return onset, onset, onset + 60
 
 
@@ -48,6 +48,39 @@ def sharp_surge(s: Scenario) -> tuple[int, int, int]:
         for _ in range(3):
             s.post(m)
     return onset, onset, onset + 60
+
+
+def sharp_surge_quiet_brand(s: Scenario) -> tuple[int, int, int]:
+    """A brand with ~30 mentions a day: a complaint every other minute at first (the slow
+    side of ~1 a minute), then one a minute — only 5 stories in the first 10 minutes."""
+    onset = local_minute(10, 3)
+    s.background(local_minute(0), onset + 60)
+    for m in range(onset, onset + 10, 2):
+        s.post(m)
+    for m in range(onset + 10, onset + 60):
+        s.post(m)
+    return onset, onset, onset + 60
+
+
+def complaint_a_minute_quiet_brand(s: Scenario) -> tuple[int, int, int]:
+    """A new complaint every minute for five minutes on a brand that gets one every few
+    hours: the start of a surge as far as anyone can tell, so it fires (the price of
+    catching quiet brands' surges within 10 minutes; see config ``spread_*``)."""
+    onset = local_minute(10, 3)
+    s.background(local_minute(0), onset + 30)
+    for m in range(onset, onset + 5):
+        s.post(m)
+    return onset, onset, onset + 30
+
+
+def five_spread_mid_brand(s: Scenario) -> tuple[int, int, int]:
+    """Five complaints in five minutes on a brand that usually gets ~1 in 10 minutes at
+    this hour: not improbable enough (Poisson tail ~4e-4) to fire on five stories."""
+    onset = local_minute(10, 3)
+    s.background(local_minute(0), onset + 30)
+    for m in range(onset, onset + 5):
+        s.post(m)
+    return onset, onset, onset + 30
 
 
 def slow_climb(s: Scenario) -> tuple[int, int, int]:
@@ -125,6 +158,18 @@ CASES = {
     "too little data": Case(too_little_data, set(), scenario={"per_day": 80}),
     "night lull then normal morning": Case(night_lull_then_morning, set()),
     "sharp surge": Case(sharp_surge, {"negative_surge:sharp"}, within=10),
+    "sharp surge on a quiet brand (5 stories in 10 min)": Case(
+        sharp_surge_quiet_brand, {"negative_surge:sharp"}, within=10, scenario={"per_day": 30}
+    ),
+    "a complaint a minute for 5 min on a quiet brand": Case(
+        complaint_a_minute_quiet_brand,
+        {"negative_surge:sharp"},
+        within=5,
+        scenario={"per_day": 30},
+    ),
+    "5 complaints in 5 min against ~1 expected": Case(
+        five_spread_mid_brand, set(), scenario={"per_day": 250}
+    ),
     "slow climb over 6 hours": Case(slow_climb, {"negative_surge:slow_climb"}, within=360),
     "launch day lifts every sentiment": Case(launch_day, set()),
     "repost storm of one post": Case(repost_storm, {"high_reach"}, within=15),
