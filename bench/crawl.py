@@ -61,7 +61,7 @@ def child(config: str, pipelines: bool) -> None:
                 "wall_s": wall,
                 "elapsed_s": float(stats.get("elapsed_time_seconds", wall)),
                 "pages": int(stats.get("radar/pages", 0)),
-                "items": int(stats.get("item_scraped_count", 0)),
+                "items": int(stats.get("radar/items/crawled", 0)),
                 "stored": int(stats.get("radar/items/new", 0)),
                 "errors": int(stats.get("radar/errors/unparsable", 0)),
                 "cpu_s": usage.ru_utime + usage.ru_stime,

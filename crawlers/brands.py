@@ -50,11 +50,17 @@ class BrandMatcher:
         norm = normalise(text)
         found: list[BrandMatch] = []
         for brand in self._brands:
-            excluded = [span for phrase in brand.exclude for span in _spans(norm, phrase)]
+            present = [(shown, term) for shown, term in brand.terms if term in norm]
+            if not present:  # the usual case, decided by substring search alone
+                continue
+            excluded = [
+                span for phrase in brand.exclude if phrase in norm for span in _spans(norm, phrase)
+            ]
             keywords = [
                 shown
-                for shown, term in brand.terms
-                if any(
+                for shown, term in present
+                if not excluded
+                or any(
                     not any(a <= s and e <= b for a, b in excluded) for s, e in _spans(norm, term)
                 )
             ]

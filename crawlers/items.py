@@ -1,4 +1,5 @@
-"""What the spiders yield: a Mention plus the context the pipelines need."""
+"""What the spiders yield (a Mention plus the context the pipelines need) and what the
+pipelines get (the mentions of one response together, see crawlers/middlewares.py)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,13 @@ class MentionItem:
     mention: Mention
     context_text: str = ""
     listing: bool = True
+
+
+@dataclass
+class MentionBatch:
+    """The MentionItems one response yielded, handed to the item pipelines as one Scrapy
+    item by :class:`crawlers.middlewares.MentionBatchMiddleware`: Scrapy's per-item
+    machinery (spider middlewares, pipeline chain, signals) then runs once per page, not
+    once per post. Each pipeline stage drops single mentions out of ``items``."""
+
+    items: list[MentionItem]

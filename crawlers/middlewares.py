@@ -1,15 +1,18 @@
 """Downloader middleware: block pages (ban, captcha, login) pause the source and end the
-crawl with a clear reason (detection rules in crawlers/health.py)."""
+crawl with a clear reason (detection rules in crawlers/health.py). Spider middleware: the
+mentions of one response go to the item pipelines together, as one MentionBatch."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 from crawlers.health import detect_block
+from crawlers.items import MentionBatch, MentionItem
 
 if TYPE_CHECKING:
     from typing import Self
@@ -44,3 +47,54 @@ class HealthMiddleware:
             return response
         spider.blocked(block, response.url)
         raise IgnoreRequest(f"source blocked: {block.reason}: {block.detail}")
+
+
+class MentionBatchMiddleware:
+    """Holds back the MentionItems of one response and yields them as one MentionBatch
+    after the response's last output; requests pass straight through. Closest to the
+    spider (SPIDER_MIDDLEWARES order 1000), so every other middleware sees one item per
+    page. Counts the mentions in ``radar/items/crawled``."""
+
+    def __init__(self, crawler: Crawler):
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def _batch(self, items: list[MentionItem]) -> MentionBatch:
+        self.stats.inc_value("radar/items/crawled", len(items))
+        return MentionBatch(items)
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        items: list[MentionItem] = []
+        try:
+            for out in result:
+                if isinstance(out, MentionItem):
+                    items.append(out)
+                else:
+                    yield out
+        except Exception:  # a spider error part-way: what was parsed before it is kept
+            if items:
+                yield self._batch(items)
+            raise
+        if items:
+            yield self._batch(items)
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        items: list[MentionItem] = []
+        try:
+            async for out in result:
+                if isinstance(out, MentionItem):
+                    items.append(out)
+                else:
+                    yield out
+        except Exception:  # a spider error part-way: what was parsed before it is kept
+            if items:
+                yield self._batch(items)
+            raise
+        if items:
+            yield self._batch(items)

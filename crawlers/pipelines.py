@@ -1,8 +1,11 @@
 """Item pipelines, in ITEM_PIPELINES order: clean → brands → dedupe → store.
 
-Clean, brands and the same-id check run per item. The store pipeline collects items into
-batches (RADAR_STORE_BATCH items, or whatever came within RADAR_STORE_FLUSH_SECONDS, or
-what is left when the spider closes) and handles each batch in one go: link stories
+Items arrive one MentionBatch per response (crawlers/middlewares.py), so Scrapy's own
+per-item work runs once per page; a stage drops single mentions out of the batch (a
+plain MentionItem is handled too). Clean, brands and the same-id check work mention by
+mention. The store pipeline collects mentions into batches (RADAR_STORE_BATCH mentions,
+or whatever came within RADAR_STORE_FLUSH_SECONDS, or what is left when the spider
+closes) and handles each batch in one go: link stories
 (``index.dedupe.assign_stories``: reposts and near-copies join their original), score
 (``sentiment.analyze_batch``), upsert into the Store, then note the run's progress in the
 cursor (crawlers/cursor.py). Per item, each of those costs several times more than per
@@ -25,7 +28,7 @@ from scrapy.exceptions import DropItem
 
 import sentiment
 from crawlers.health import mark_ok
-from crawlers.items import MentionItem
+from crawlers.items import MentionBatch, MentionItem
 from crawlers.summary import summarize
 from crawlers.text import squeeze
 from index.base import StoreError
@@ -63,11 +66,32 @@ class _Pipeline:
         self.stats.inc_value(f"radar/items/{what}")
         return DropItem(f"{why}: {item.mention.id}", log_level="DEBUG")
 
+    def check(self, item: MentionItem) -> None:
+        """Work on one mention in place; raise ``self.drop(...)`` to drop it."""
+
+    def process_item(self, item: MentionItem | MentionBatch) -> MentionItem | MentionBatch:
+        """A single item is checked as is; a page's batch loses the mentions dropped."""
+        if isinstance(item, MentionItem):
+            self.check(item)
+            return item
+        kept = []
+        for one in item.items:
+            try:
+                self.check(one)
+            except DropItem as exc:
+                logger.debug("Dropped: %s", exc)
+                continue
+            kept.append(one)
+        if not kept:
+            raise DropItem("every mention of the page was dropped", log_level="DEBUG")
+        item.items = kept
+        return item
+
 
 class CleanPipeline(_Pipeline):
     """Normalise whitespace, cut very long texts, drop mentions with no text at all."""
 
-    def process_item(self, item: MentionItem) -> MentionItem:
+    def check(self, item: MentionItem) -> None:
         m = item.mention
         m.text = squeeze(m.text)[:MAX_TEXT]
         m.title = squeeze(m.title)[:500]
@@ -76,14 +100,13 @@ class CleanPipeline(_Pipeline):
             raise self.drop("dropped_empty", item, "no text")
         if not m.text:
             m.text = m.title
-        return item
 
 
 class BrandPipeline(_Pipeline):
     """Match brands in title + text; a comment or repost naming no brand itself belongs to
     the brands of its post (``context_text``); anything else naming no brand is dropped."""
 
-    def process_item(self, item: MentionItem) -> MentionItem:
+    def check(self, item: MentionItem) -> None:
         matcher = self.spider.matcher
         m = item.mention
         matches = matcher.match(f"{m.title}\n{m.text}" if m.title else m.text)
@@ -97,7 +120,6 @@ class BrandPipeline(_Pipeline):
         if not matches:
             raise self.drop("dropped_no_brand", item, "matches no brand")
         m.brands = matches
-        return item
 
 
 class DedupePipeline(_Pipeline):
@@ -108,12 +130,11 @@ class DedupePipeline(_Pipeline):
         super().__init__(crawler)
         self.seen: set[str] = set()
 
-    def process_item(self, item: MentionItem) -> MentionItem:
+    def check(self, item: MentionItem) -> None:
         mid = item.mention.id
         if mid in self.seen:
             raise self.drop("duplicate", item, "seen in this run")
         self.seen.add(mid)
-        return item
 
 
 def _apply(m: Mention, result: Any) -> None:
@@ -142,10 +163,12 @@ class StorePipeline(_Pipeline):
         sentiment.lexicon()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
-    def process_item(self, item: MentionItem) -> MentionItem:
+    def process_item(self, item: MentionItem | MentionBatch) -> MentionItem | MentionBatch:
+        items = [item] if isinstance(item, MentionItem) else item.items
         if self.failed:
-            raise self.drop("not_stored", item, "the store failed earlier in this run")
-        self.buffer.append(item)
+            self.stats.inc_value("radar/items/not_stored", len(items))
+            raise DropItem("the store failed earlier in this run", log_level="DEBUG")
+        self.buffer += items
         if len(self.buffer) >= self.batch_size:
             self.flush()
         elif self.timer is None:

@@ -33,12 +33,18 @@ RETRY_TIMES = 2
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawlers.logformatter.RadarLogFormatter"  # no DEBUG records above DEBUG
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
     # after RetryMiddleware (550) and before RedirectMiddleware (600) on the response
     # path, so it sees 403/418/429 and login/captcha redirects first
     "crawlers.middlewares.HealthMiddleware": 650,
+}
+
+SPIDER_MIDDLEWARES = {
+    # closest to the spider: the mentions of one response travel on as one MentionBatch
+    "crawlers.middlewares.MentionBatchMiddleware": 1100,
 }
 
 ITEM_PIPELINES = {

@@ -105,6 +105,44 @@ def _bands(value: int) -> tuple[int, int, int, int]:
     )
 
 
+def close_pairs(
+    queries: Sequence[int], candidates: Sequence[int], max_distance: int = MAX_DISTANCE
+) -> list[tuple[int, int]]:
+    """``(query index, candidate index)`` of every pair of unsigned 64-bit hashes within
+    ``max_distance`` (at most 3) bits, sorted. Vectorised band join: such a pair agrees on
+    one of the four 16-bit bands, so per band the candidates are sorted once and each
+    query's equal run is found by binary search; only those pairs are compared."""
+    if max_distance > 3:
+        raise ValueError("the band join finds pairs within 3 bits at most")
+    if not queries or not candidates:
+        return []
+    q = np.array(queries, dtype=np.uint64)
+    c = np.array(candidates, dtype=np.uint64)
+    found_q, found_c = [], []
+    for k in range(4):
+        shift, low = np.uint64(16 * k), np.uint64(0xFFFF)
+        q_band, c_band = (q >> shift) & low, (c >> shift) & low
+        order = np.argsort(c_band, kind="stable")
+        sorted_band = c_band[order]
+        lo = np.searchsorted(sorted_band, q_band, side="left")
+        counts = np.searchsorted(sorted_band, q_band, side="right") - lo
+        total = int(counts.sum())
+        if total:
+            firsts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+            found_q.append(np.repeat(np.arange(len(q)), counts))
+            found_c.append(order[firsts + np.arange(total)])
+    if not found_q:
+        return []
+    keys = np.unique(np.concatenate(found_q) * len(c) + np.concatenate(found_c))
+    qi, ci = keys // len(c), keys % len(c)
+    x = q[qi] ^ c[ci]
+    one = np.uint64(1)
+    for _ in range(max_distance):  # clearing the lowest set bit that often leaves 0
+        x &= x - one  # exactly when at most that many bits differ
+    keep = x == 0
+    return list(zip(qi[keep].tolist(), ci[keep].tolist(), strict=True))
+
+
 def _linkable(text: str) -> bool:
     return len(_features_text(text)) >= MIN_SIMHASH_CHARS
 
@@ -137,15 +175,18 @@ class RecentStories:
     def get(self, mention_id: str) -> Mention | None:
         return self._mentions.get(mention_id)
 
-    def near(self, simhash: int) -> list[Mention]:
-        found: set[str] = set()
-        for band in _bands(simhash):
-            bucket = self._bands.get(band)
-            if bucket:
-                found.update(
-                    i for i, h in bucket.items() if (h ^ simhash).bit_count() <= MAX_DISTANCE
-                )
-        return [self._mentions[i] for i in found]
+    def near_many(self, hashes: Sequence[int | None]) -> list[list[Mention]]:
+        """For each hash (None: skip), the remembered linkable mentions within
+        MAX_DISTANCE bits."""
+        ids = list(
+            {i for h in hashes if h is not None for b in _bands(h) for i in self._bands.get(b, ())}
+        )
+        wanted = [(n, h) for n, h in enumerate(hashes) if h is not None]
+        answers: list[list[Mention]] = [[] for _ in hashes]
+        pairs = close_pairs([h for _, h in wanted], [self._mentions[i].simhash or 0 for i in ids])
+        for qi, ci in pairs:
+            answers[wanted[qi][0]].append(self._mentions[ids[ci]])
+        return answers
 
 
 def _root(m: Mention) -> str:
@@ -201,6 +242,17 @@ def assign_stories(
         limit=1,  # oldest first: the earliest stored copy is the only one that can win
     )
     near_stored = dict(zip(asks, answers, strict=True))
+    # near-copies among this run's earlier mentions: those remembered before the batch,
+    # and the batch's own earlier ones (each joins ``recent`` below as it is linked)
+    hashes = [m.simhash if linkable[i] else None for i, m in enumerate(mentions)]
+    near_recent = recent.near_many(hashes)
+    joins = [linkable[i] and recent.get(m.id) is None for i, m in enumerate(mentions)]
+    first = {m.id: i for i, m in reversed(list(enumerate(mentions)))}
+    listed = [i for i, h in enumerate(hashes) if h is not None]
+    for qi, ci in close_pairs([hashes[i] or 0 for i in listed], [hashes[i] or 0 for i in listed]):
+        q, c = listed[qi], listed[ci]
+        if c < q and joins[c] and first[mentions[c].id] == c:
+            near_recent[q].append(mentions[c])
 
     for i, m in enumerate(mentions):
         if m.repost_of:
@@ -215,7 +267,7 @@ def assign_stories(
                 since = m.published_at - window
                 candidates = [
                     c
-                    for c in [*near_stored.get(i, ()), *recent.near(m.simhash or 0)]
+                    for c in [*near_stored.get(i, ()), *near_recent[i]]
                     if c.id != m.id and c.published_at >= since
                 ]
                 if candidates:

@@ -61,6 +61,7 @@ from index.base import (
     StoreUnavailable,
     UpsertResult,
 )
+from index.dedupe import close_pairs
 from index.models import Case, CaseEvent, Mention, utcnow
 from index.query import And, Filter, Node, Not, Or, Phrase, QuerySyntaxError, Term, parse_query
 from index.text import highlight, index_text, query_tokens, top_words
@@ -1052,22 +1053,13 @@ class SQLiteStore(Store):
         mask = (1 << 64) - 1
         targets = [(h & mask, to_us(since)) for h, since in queries]
         start = min(since for _, since in targets)
-        by_band: dict[int, list[tuple[int, int, str, int]]] = {}
-        for value, published, _, doc_id, mid in self._band_candidates(
-            sorted({h for h, _ in targets}), start
-        ):
-            if value is not None:
-                candidate = (value & mask, published, mid, doc_id)
-                for band in simhash_bands(value):
-                    by_band.setdefault(band, []).append(candidate)
-        picked: list[list[int]] = []
-        for target, since in targets:
-            close: dict[int, tuple[int, str, int]] = {}
-            for band in simhash_bands(target):
-                for value, published, mid, doc_id in by_band.get(band, ()):
-                    if published >= since and (value ^ target).bit_count() <= max_distance:
-                        close[doc_id] = (published, mid, doc_id)
-            picked.append([doc_id for _, _, doc_id in sorted(close.values())[:limit]])
+        candidates = self._band_candidates(sorted({h for h, _ in targets}), start)
+        # (simhash, published_at, rowid, doc_id, id), oldest first, ties by id
+        rows = sorted((r for r in candidates if r[0] is not None), key=lambda r: (r[1], r[4]))
+        picked: list[list[int]] = [[] for _ in targets]
+        for q, c in close_pairs([h for h, _ in targets], [r[0] & mask for r in rows], max_distance):
+            if rows[c][1] >= targets[q][1] and len(picked[q]) < limit:
+                picked[q].append(rows[c][3])
         wanted = sorted({d for docs in picked for d in docs})
         found: dict[int, Mention] = {}
         for i in range(0, len(wanted), 500):

@@ -49,9 +49,11 @@ _COUNT = re.compile(r"^\s*([\d.]+)\s*(万|亿)?\+?\s*$")
 
 def parse_count(value: Any) -> int:
     """``1234``, ``"1234"``, ``"1.2万"``, ``"100万+"`` → int (0 when absent)."""
+    if type(value) is int:  # the usual case, first
+        return value if value > 0 else 0
     if isinstance(value, bool) or value is None:
         return 0
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return max(int(value), 0)
     m = _COUNT.match(str(value))
     if not m:

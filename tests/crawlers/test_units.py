@@ -300,3 +300,39 @@ def test_a_batch_links_stories_like_one_by_one(store: Store) -> None:
         "s:old",
         "s:short",
     ]
+
+
+@pytest.mark.parametrize(("level", "logged"), [("DEBUG", True), ("INFO", False), (20, False)])
+def test_per_item_debug_lines_only_built_at_debug_level(level: str | int, logged: bool) -> None:
+    from scrapy import Request, Spider
+    from scrapy.http import TextResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.logformatter import RadarLogFormatter
+
+    formatter = RadarLogFormatter.from_crawler(get_crawler(settings_dict={"LOG_LEVEL": level}))
+    spider = Spider("s")
+    response = TextResponse("http://x/", body=b"", request=Request("http://x/"))
+    assert (formatter.scraped({"a": 1}, response, spider) is not None) is logged
+    assert (formatter.crawled(response.request, response, spider) is not None) is logged
+
+
+def test_close_pairs_finds_exactly_the_pairs_within_three_bits() -> None:
+    import random
+
+    from index.dedupe import close_pairs
+
+    rng = random.Random(7)
+    base = [rng.getrandbits(64) for _ in range(60)]
+    flips = [b ^ sum(1 << rng.randrange(64) for _ in range(rng.randrange(6))) for b in base]
+    queries, candidates = [*base, 0, 2**64 - 1], [*flips, *base[:5], 7]
+    want = [
+        (i, j)
+        for i, q in enumerate(queries)
+        for j, c in enumerate(candidates)
+        if (q ^ c).bit_count() <= 3
+    ]
+    assert close_pairs(queries, candidates) == want
+    near = [(i, j) for i, j in want if queries[i] != candidates[j]]
+    assert len(near) > 20  # pairs 1–3 bits apart are found, not only exact copies
+    assert close_pairs([], candidates) == [] and close_pairs(queries, []) == []
