@@ -10,8 +10,8 @@ import pytest
 
 from index import StoreError, open_store
 from index.base import SearchRequest
-from index.models import Mention
-from index.sqlite import SQLiteStore, sqlite_path
+from index.models import BrandMatch, Mention
+from index.sqlite import SQLiteStore, fts_row, simhash_bands, sqlite_path
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -106,3 +106,66 @@ def test_unvalidated_mention_missing_a_field_is_reported(tmp_path) -> None:
         result = store.upsert_mentions([broken, _mention(1, 1)])
         assert result.new == 1
         assert result.errors == [("w1:broken", "published_at: Field required")]
+
+
+def test_update_with_other_brands_and_time_replaces_the_old_rows(tmp_path) -> None:
+    with open_store(f"sqlite:///{tmp_path}/radar.db") as store:
+        m = _mention(1, 1)
+        store.upsert_mentions([m])
+        moved = m.model_copy(
+            update={
+                "brands": [BrandMatch(brand="星河手机")],
+                "published_at": NOW - timedelta(hours=5),
+            }
+        )
+        assert store.upsert_mentions([moved]).updated == 1
+        buckets = store.count_buckets(NOW - timedelta(days=1), NOW, 86_400)
+        assert [(b.brand, b.count) for b in buckets] == [("星河手机", 1)]
+        assert store.search(SearchRequest(query="漏油", brand="极光汽车")).total == 0
+        assert store.search(SearchRequest(query="漏油", brand="星河手机")).total == 1
+
+
+def test_schema_2_store_keeps_its_older_simhash_bands(tmp_path) -> None:
+    """A store written before schema 3 kept simhash bands in a table of their own; its
+    mentions stay findable as near-duplicates and can be updated after the upgrade."""
+    path = tmp_path / "radar.db"
+    url = f"sqlite:///{path}"
+    h = 0x0123456789ABCDEF
+    old = _mention(1, 1).model_copy(update={"simhash": h})
+    with open_store(url) as store:
+        store.upsert_mentions([old])
+    conn = sqlite3.connect(path)  # rewrite it the way schema 2 stored it
+    rowid, published = conn.execute("SELECT rowid, published_at FROM mentions").fetchone()
+    conn.execute(
+        "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
+        "VALUES ('delete', ?, ?, ?, ?)",
+        (rowid, *fts_row(old)),
+    )
+    conn.execute(
+        "INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?, ?, ?, ?)",
+        (rowid, *fts_row(old, bands=False)),
+    )
+    conn.executemany(
+        "INSERT INTO simhash_bands VALUES (?, ?, ?)",
+        [(band, published, rowid) for band in simhash_bands(h)],
+    )
+    conn.execute("DELETE FROM store_meta")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+
+    since = NOW - timedelta(days=1)
+    with open_store(url) as store:
+        assert [m.id for m in store.find_near_duplicates(h ^ 0b101, since)] == [old.id]
+        newer = _mention(1, 2).model_copy(update={"simhash": h ^ 1})
+        store.upsert_mentions([newer])
+        found = store.find_near_duplicates_many([(h, since)])
+        assert [m.id for m in found[0]] == [newer.id, old.id]  # oldest first
+        changed = old.model_copy(update={"text": "已经修好了", "simhash": ~h & (2**64 - 1)})
+        assert store.upsert_mentions([changed]).updated == 1
+        assert [m.id for m in store.find_near_duplicates(h, since)] == [newer.id]
+        assert [m.id for m in store.find_near_duplicates(~h & (2**64 - 1), since)] == [old.id]
+        assert store.search(SearchRequest(query="漏油")).total == 1
+    with open_store(url) as store:  # reopened: still knows which mentions are older
+        assert store.upsert_mentions([old]).updated == 1
+        assert [m.id for m in store.find_near_duplicates(h, since)] == [newer.id, old.id]
