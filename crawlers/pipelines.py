@@ -151,7 +151,7 @@ class StorePipeline(_Pipeline):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self.batch_size = crawler.settings.getint("RADAR_STORE_BATCH", 200)
+        self.batch_size = crawler.settings.getint("RADAR_STORE_BATCH", 1000)
         self.flush_seconds = crawler.settings.getfloat("RADAR_STORE_FLUSH_SECONDS", 1.0)
         self.buffer: list[MentionItem] = []
         self.timer: asyncio.TimerHandle | None = None

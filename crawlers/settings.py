@@ -56,5 +56,5 @@ ITEM_PIPELINES = {
 
 # a batch is handled when it holds RADAR_STORE_BATCH items or its first item has waited
 # RADAR_STORE_FLUSH_SECONDS (so a slow source's items are not held), and at spider close
-RADAR_STORE_BATCH = 200
+RADAR_STORE_BATCH = 1000
 RADAR_STORE_FLUSH_SECONDS = 1.0
