@@ -4,13 +4,18 @@ the timed region, only ``Store.upsert_mentions`` is timed. One process, one core
     .venv/bin/python bench/ingest.py                 # 1,000,000 mentions into a temp SQLite file
     .venv/bin/python bench/ingest.py --n 100000 --db /tmp/radar-bench.db --keep
     .venv/bin/python bench/ingest.py --url http://localhost:9200 --n 100000
+    .venv/bin/python bench/ingest.py --n 1000000 --recrawl 100000   # then a re-crawl
 
-Prints one JSON object: mentions/s over the timed upserts, wall time, peak memory.
+Prints one JSON object: mentions/s over the timed upserts (wall clock and per CPU
+second: on a shared machine the CPU figure is the one-core cost), peak memory, and with
+``--recrawl K`` the same for upserting the first K mentions again as a re-crawl sees
+them (every other one with one more like: ``updated``; the rest ``unchanged``).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -24,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.mentions_gen import generate_mentions
 from index import open_store
+from index.models import Mention
 
 END = datetime(2026, 11, 20, tzinfo=UTC)  # fixed, so bench/search.py windows line up
 
@@ -73,6 +79,39 @@ def ingest(url: str, n: int, batch: int, seed: int = 0) -> dict[str, object]:
     }
 
 
+def recrawl(url: str, n: int, k: int, batch: int, seed: int = 0) -> dict[str, object]:
+    """Upsert the first ``k`` of the ``n`` ingested mentions again (timed as above)."""
+    store = open_store(url)
+    timed = cpu = 0.0
+    counts = {"new": 0, "updated": 0, "unchanged": 0, "errors": 0}
+    pending: list[Mention] = []
+    stream = itertools.islice(generate_mentions(n, brands=20, days=90, seed=seed, end=END), k)
+    for i, mention in enumerate(stream):
+        if i % 2 == 0:
+            more = mention.engagement.model_copy(update={"likes": mention.engagement.likes + 1})
+            mention = mention.model_copy(update={"engagement": more})
+        pending.append(mention)
+        if len(pending) == batch or i == k - 1:
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = store.upsert_mentions(pending)
+            timed += time.perf_counter() - t0
+            cpu += time.process_time() - c0
+            counts["new"] += result.new
+            counts["updated"] += result.updated
+            counts["unchanged"] += result.unchanged
+            counts["errors"] += len(result.errors)
+            pending = []
+    store.close()
+    return {
+        "k": k,
+        **counts,
+        "upsert_seconds": round(timed, 2),
+        "mentions_per_s": round(k / timed) if timed else None,
+        "upsert_cpu_seconds": round(cpu, 2),
+        "mentions_per_cpu_s": round(k / cpu) if cpu else None,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="mentions to ingest")
@@ -80,6 +119,9 @@ def main() -> None:
     parser.add_argument("--db", help="SQLite file to create (default: a temp file)")
     parser.add_argument("--url", help="store URL instead of --db (e.g. Elasticsearch)")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file")
+    parser.add_argument(
+        "--recrawl", type=int, default=0, metavar="K", help="then upsert the first K again"
+    )
     args = parser.parse_args()
 
     tmpdir = None
@@ -96,6 +138,8 @@ def main() -> None:
         url = f"sqlite:///{db.resolve()}"
     figures: dict[str, object] = {"benchmark": "ingest", "store": url.split(":")[0]}
     figures.update(ingest(url, args.n, args.batch))
+    if args.recrawl:
+        figures["recrawl"] = recrawl(url, args.n, min(args.recrawl, args.n), args.batch)
     figures["peak_rss_mb"] = peak_rss_mb()
     if db is not None:
         size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
