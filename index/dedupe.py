@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -80,9 +80,10 @@ def simhash64_many(texts: Sequence[str]) -> list[int]:
         return []
     digests: list[bytes] = []
     starts: list[int] = []
+    known = _DIGESTS.get
     for text in texts:
         starts.append(len(digests))
-        digests += map(_digest, _shingles(text))  # at least one feature per text
+        digests += [known(f) or _digest(f) for f in _shingles(text)]  # at least one each
     bits = np.unpackbits(
         np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(len(digests), 8),
         axis=1,
@@ -93,16 +94,6 @@ def simhash64_many(texts: Sequence[str]) -> list[int]:
     majority = votes * 2 > sizes[:, np.newaxis]
     packed = np.packbits(majority, axis=1, bitorder="little")  # (texts, 8) little-endian
     return [int(v) for v in packed.view("<u8").ravel()]
-
-
-def _bands(value: int) -> tuple[int, int, int, int]:
-    """The four 16-bit bands of a simhash, each tagged with its position."""
-    return (
-        value & 0xFFFF,
-        1 << 16 | (value >> 16) & 0xFFFF,
-        2 << 16 | (value >> 32) & 0xFFFF,
-        3 << 16 | (value >> 48) & 0xFFFF,
-    )
 
 
 def close_pairs(
@@ -154,7 +145,7 @@ class RecentStories:
     def __init__(self, capacity: int = 20_000):
         self.capacity = capacity
         self._mentions: OrderedDict[str, Mention] = OrderedDict()
-        self._bands: defaultdict[int, dict[str, int]] = defaultdict(dict)  # band → {id: hash}
+        self._hashes: dict[str, int] = {}  # the linkable ones: id → simhash
 
     def add(self, mention: Mention, linkable: bool | None = None) -> None:
         """Remember ``mention``; ``linkable`` (long enough to be linked by its simhash) is
@@ -163,14 +154,10 @@ class RecentStories:
             return
         self._mentions[mention.id] = mention
         if linkable if linkable is not None else _linkable(mention.text):
-            for band in _bands(mention.simhash):
-                self._bands[band][mention.id] = mention.simhash
+            self._hashes[mention.id] = mention.simhash
         while len(self._mentions) > self.capacity:
-            old_id, old = self._mentions.popitem(last=False)
-            for band in _bands(old.simhash or 0):
-                bucket = self._bands.get(band)
-                if bucket is not None and bucket.pop(old_id, None) is not None and not bucket:
-                    del self._bands[band]
+            old_id, _ = self._mentions.popitem(last=False)
+            self._hashes.pop(old_id, None)
 
     def get(self, mention_id: str) -> Mention | None:
         return self._mentions.get(mention_id)
@@ -178,13 +165,10 @@ class RecentStories:
     def near_many(self, hashes: Sequence[int | None]) -> list[list[Mention]]:
         """For each hash (None: skip), the remembered linkable mentions within
         MAX_DISTANCE bits."""
-        ids = list(
-            {i for h in hashes if h is not None for b in _bands(h) for i in self._bands.get(b, ())}
-        )
         wanted = [(n, h) for n, h in enumerate(hashes) if h is not None]
+        ids = list(self._hashes)
         answers: list[list[Mention]] = [[] for _ in hashes]
-        pairs = close_pairs([h for _, h in wanted], [self._mentions[i].simhash or 0 for i in ids])
-        for qi, ci in pairs:
+        for qi, ci in close_pairs([h for _, h in wanted], list(self._hashes.values())):
             answers[wanted[qi][0]].append(self._mentions[ids[ci]])
         return answers
 
