@@ -203,6 +203,7 @@ def test_surge_figures_name_what_fired() -> None:
     fig = finding.figures
     assert fig["stories"] >= 8 and fig["ratio"] >= 3 and fig["negative_share"] >= 0.4
     assert fig["expected"] > 0 and fig["baseline_days"] == 14
+    assert 1 <= fig["minutes_with_stories"] <= 10  # how spread out the window's stories are
     assert finding.evidence and all(f.negative for f in finding.evidence)
     assert "new negative stories in 10 min" in finding.summary
 
