@@ -18,10 +18,12 @@ run that completes sets it back to ``ok``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from index.base import SourceHealth, Store
 
@@ -92,9 +94,17 @@ def detect_block(status: int, url: str, headers_location: str, body: bytes) -> B
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def json_body(body: bytes) -> Any:
+    """``json.loads(body)``, remembered for the last few bodies: the block check here and
+    the spider's parser read the same response, and a page costs as much to parse as
+    the spider spends on its posts. Callers must not change what they get back."""
+    return json.loads(body)
+
+
 def _json_block(body: bytes, url: str) -> Block | None:
     try:
-        data = json.loads(body)
+        data = json_body(body)
     except ValueError:
         return None  # not a block page; the spider counts it as unparsable
     if not isinstance(data, dict):

@@ -26,7 +26,6 @@ Fields read (everything else is ignored):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -36,6 +35,7 @@ from urllib.parse import quote
 from scrapy.http import Response
 
 from crawlers.dates import parse_site_time
+from crawlers.health import json_body
 from crawlers.items import MentionItem
 from crawlers.spiders.base import RadarSpider
 from crawlers.text import html_to_text
@@ -326,7 +326,7 @@ class WeiboSpider(RadarSpider):
 
 def _json(response: Response) -> dict[str, Any]:
     try:
-        data = json.loads(response.body)
+        data = json_body(response.body)
     except ValueError as exc:
         raise ValueError(f"not JSON ({exc})") from None
     if not isinstance(data, dict):
