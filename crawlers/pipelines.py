@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 import sentiment
 from crawlers.health import mark_ok
@@ -203,16 +204,16 @@ class StorePipeline(_Pipeline):
         for m, result in zip(mentions, results, strict=True):
             _apply(m, result)
         try:
-            result = spider.store.upsert_mentions(mentions)
+            written = spider.store.upsert_mentions(mentions)
         except StoreError as exc:
             self.fail("store", exc, len(batch))
             return
-        self.stats.inc_value("radar/items/new", result.new)
-        self.stats.inc_value("radar/items/updated", result.updated)
-        self.stats.inc_value("radar/items/unchanged", result.unchanged)
-        if result.errors:
-            self.stats.inc_value("radar/errors/store", len(result.errors))
-            for mention_id, reason in result.errors[:20]:
+        self.stats.inc_value("radar/items/new", written.new)
+        self.stats.inc_value("radar/items/updated", written.updated)
+        self.stats.inc_value("radar/items/unchanged", written.unchanged)
+        if written.errors:
+            self.stats.inc_value("radar/errors/store", len(written.errors))
+            for mention_id, reason in written.errors[:20]:
                 logger.error("store rejected %s: %s", mention_id, reason)
         listed = [i.mention.published_at for i in batch if i.listing]
         spider.cursor.stored_batch(spider.store, max(listed) if listed else None, len(batch))
@@ -222,10 +223,7 @@ class StorePipeline(_Pipeline):
         self.failed = f"{type(exc).__name__}: {exc}"
         self.stats.inc_value(f"radar/errors/{what}", lost)
         logger.error("%s failed, stopping the crawl: %s", what, self.failed)
-        if self.crawler.engine is not None:
-            from scrapy.utils.defer import deferred_from_coro
-
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason=f"{what}_failed"))
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=f"{what}_failed"))
 
     def close_spider(self) -> None:
         self.flush()

@@ -204,7 +204,7 @@ def assign_stories(
     for m, value in zip(mentions, simhash64_many([m.text for m in mentions]), strict=True):
         m.simhash = value
     # every stored mention the batch may need: itself (a re-crawl) or its original
-    fetched = {i: None for m in mentions if recent.get(i := m.repost_of or m.id) is None}
+    fetched = {key: None for m in mentions if recent.get(key := m.repost_of or m.id) is None}
     stored = {m.id: m for m in store.get_mentions(list(fetched))} if fetched else {}
 
     def lookup(mention_id: str) -> Mention | None:

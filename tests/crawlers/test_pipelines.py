@@ -1,0 +1,93 @@
+"""The store pipeline's batches: handled when full, after RADAR_STORE_FLUSH_SECONDS and at
+close; each batch linked, scored and stored before the cursor notes it; a failing model
+stops storing instead of storing unscored mentions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+import sentiment
+from config.schema import RadarConfig
+from crawlers.cursor import Cursor
+from crawlers.items import MentionBatch, MentionItem
+from crawlers.pipelines import StorePipeline
+from index import open_store
+from index.base import Store
+from tests.crawlers.test_units import COMPLAINT, mention
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(f"sqlite:///{tmp_path}/radar.db")
+    yield s
+    s.close()
+
+
+def pipeline(store: Store, **settings: object) -> StorePipeline:
+    crawler = get_crawler(settings_dict={"RADAR_STORE_BATCH": 3, **settings})
+    crawler.spider = SimpleNamespace(  # type: ignore[assignment]
+        store=store, cursor=Cursor("s"), config=RadarConfig()
+    )
+    return StorePipeline(crawler)
+
+
+def batch(*names: str) -> MentionBatch:
+    return MentionBatch(
+        [MentionItem(mention(n, f"{COMPLAINT}（{n}）", i)) for i, n in enumerate(names)]
+    )
+
+
+def test_batches_are_stored_when_full_after_the_time_bound_and_at_close(store: Store) -> None:
+    async def crawl() -> None:
+        p = pipeline(store, RADAR_STORE_FLUSH_SECONDS=0.05)
+        p.process_item(batch("a", "b"))  # waits for more
+        assert store.count_mentions() == 0
+        await asyncio.sleep(0.2)  # a slow source: stored after the time bound anyway
+        assert store.count_mentions() == 2
+        p.process_item(batch("c", "d", "e", "f"))  # full: stored at once
+        assert store.count_mentions() == 6
+        p.process_item(batch("g"))
+        p.close_spider()
+        assert store.count_mentions() == 7
+        assert p.spider.cursor.stored == 7
+
+    asyncio.run(crawl())
+    stored = store.get_mentions(["s:a", "s:b", "s:g"])
+    assert all(m.sentiment is not None and m.simhash is not None for m in stored)
+    assert [m.cluster_id for m in stored] == ["s:a", "s:a", "s:a"]  # near-copies: one story
+
+
+def test_a_failing_model_stores_nothing_and_stops(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(texts: list[str]) -> list[object]:
+        raise RuntimeError("model file unreadable")
+
+    closed: list[str] = []
+
+    async def close_spider_async(reason: str) -> None:
+        closed.append(reason)
+
+    async def crawl() -> StorePipeline:
+        p = pipeline(store)
+        p.crawler.engine = SimpleNamespace(close_spider_async=close_spider_async)  # type: ignore[assignment]
+        monkeypatch.setattr(sentiment, "analyze_batch", broken)
+        p.process_item(batch("a", "b", "c"))
+        with pytest.raises(DropItem):
+            p.process_item(batch("d"))
+        p.close_spider()
+        return p
+
+    p = asyncio.run(crawl())
+    assert store.count_mentions() == 0 and p.spider.cursor.stored == 0
+    assert p.failed == "RuntimeError: model file unreadable"
+    assert closed == ["score_failed"]  # the crawl ends; its cursor does not move
+    assert p.stats.get_value("radar/errors/score") == 3
+    assert p.stats.get_value("radar/items/not_stored") == 1
