@@ -221,9 +221,8 @@ def band_tokens(value: int) -> str:
     return _BAND_TOKENS(value & 0xFFFF, (value >> 16) & 0xFFFF, (value >> 32) & 0xFFFF, value >> 48)
 
 
-def bands_match(values: Iterable[int]) -> str:
-    """The MATCH expression for mentions sharing a band with any of ``values``."""
-    tokens = sorted({t for v in values for t in band_tokens(v).split()})
+def bands_match(tokens: Iterable[str]) -> str:
+    """The MATCH expression for mentions having any of the band ``tokens``."""
     return "tags : (" + " OR ".join(tokens) + ")"
 
 
@@ -1039,12 +1038,14 @@ class SQLiteStore(Store):
         ``start`` (µs) that share a simhash band with any of ``values``."""
         found: dict[int, tuple[Any, ...]] = {}
         columns = "m.simhash, m.published_at, m.rowid, m.doc_id, m.id"
-        for i in range(0, len(values), 100):
+        # each distinct band read once per call: a crawl batch's hashes share many bands
+        tokens = sorted({t for v in values for t in band_tokens(v).split()})
+        for i in range(0, len(tokens), 400):
             for row in self._read(
                 f"SELECT {columns} FROM mention_fts CROSS JOIN mentions m "
                 "ON m.rowid = mention_fts.rowid "
                 "WHERE mention_fts MATCH ? AND mention_fts.rowid >= ? AND m.published_at >= ?",
-                [bands_match(values[i : i + 100]), time_key(start), start],
+                [bands_match(tokens[i : i + 400]), time_key(start), start],
             ):
                 found[row[2]] = row
         if self._legacy_below:  # a schema-2 store's older mentions
