@@ -25,6 +25,7 @@ import index
 from config import ConfigError, RadarConfig, SourceConfig, load_config
 from crawlers.brands import BrandMatcher
 from crawlers.cursor import Cursor
+from crawlers.gc_tuning import CrawlGarbageCollection
 from crawlers.health import Block, pause_source
 from index.base import Store
 
@@ -82,6 +83,7 @@ class RadarSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._setup(crawler)
+        CrawlGarbageCollection.from_crawler(crawler)
         return spider
 
     def _setup(self, crawler: Crawler) -> None:

@@ -91,3 +91,20 @@ def test_a_failing_model_stores_nothing_and_stops(
     assert closed == ["score_failed"]  # the crawl ends; its cursor does not move
     assert p.stats.get_value("radar/errors/score") == 3
     assert p.stats.get_value("radar/items/not_stored") == 1
+
+
+def test_gc_is_tuned_while_crawls_run_and_restored_after_the_last() -> None:
+    import gc
+
+    from crawlers.gc_tuning import CRAWL_THRESHOLDS, CrawlGarbageCollection
+
+    before = gc.get_threshold()
+    first, second = CrawlGarbageCollection(), CrawlGarbageCollection()
+    first.engine_started()
+    second.engine_started()
+    assert gc.get_threshold() == CRAWL_THRESHOLDS and gc.get_freeze_count() > 0
+    first.spider_closed()
+    assert gc.get_threshold() == CRAWL_THRESHOLDS  # the other crawl still runs
+    second.spider_closed()
+    second.spider_closed()  # closing twice changes nothing
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
