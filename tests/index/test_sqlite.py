@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import index.sqlite as sqlite_module
 from index import StoreError, open_store
 from index.base import SearchRequest
 from index.models import BrandMatch, Mention
@@ -125,9 +126,12 @@ def test_update_with_other_brands_and_time_replaces_the_old_rows(tmp_path) -> No
         assert store.search(SearchRequest(query="漏油", brand="星河手机")).total == 1
 
 
-def test_schema_2_store_keeps_its_older_simhash_bands(tmp_path) -> None:
+@pytest.mark.parametrize("scan_rows", [0, 50], ids=["band-lookups", "window-scan"])
+def test_schema_2_store_keeps_its_older_simhash_bands(tmp_path, monkeypatch, scan_rows) -> None:
     """A store written before schema 3 kept simhash bands in a table of their own; its
-    mentions stay findable as near-duplicates and can be updated after the upgrade."""
+    mentions stay findable as near-duplicates and can be updated after the upgrade
+    (whether candidates come from band lookups or a scan of a small time window)."""
+    monkeypatch.setattr(sqlite_module, "SCAN_ROWS_PER_BAND", scan_rows)
     path = tmp_path / "radar.db"
     url = f"sqlite:///{path}"
     h = 0x0123456789ABCDEF
