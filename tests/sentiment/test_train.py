@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from radar.cli import cli
 from sentiment.corpora import load_corpora, split
 from sentiment.model import ModelFileError, SentimentModel
-from sentiment.train import TrainSettings, train
+from sentiment.train import Expert, TrainSettings, train
 
 POSITIVE = ["很好", "满意", "点赞", "好评", "开心", "喜欢", "推荐", "[哈哈]", "[爱你]", "赞"]
 NEGATIVE = ["太差", "失望", "垃圾", "差评", "生气", "难吃", "投诉", "[怒]", "[泪]", "坑"]
@@ -228,3 +228,54 @@ def test_score_command() -> None:
     assert set(out) == {"text", "score", "label", "category", "signals"}
     plain = CliRunner().invoke(cli, ["sentiment", "score", "很好"])
     assert "score" in plain.output and "label" in plain.output
+
+
+# -- domain experts ---------------------------------------------------------------------
+
+
+def test_experts_and_gate_are_trained_per_domain(corpus: Path) -> None:
+    model = train(corpus, seed=3, settings=SMALL)
+    assert model.domains == ["weibo", "emotion"]  # the review expert has no data here
+    assert model.weights.shape == (SMALL.n_features, 6)
+    assert model.meta["settings"]["experts"]["weibo"]["corpora"] == ["weibo2018"]
+    routed = model.domain_probabilities(["这家店很好满意点赞" + "123", "今天下午会议通知"])
+    assert routed.shape == (2, 2)
+    np.testing.assert_allclose(routed.sum(axis=1), 1.0)
+
+
+def test_fast_scoring_matches_the_training_features(corpus: Path) -> None:
+    """The stored weights have each expert's NB scaling folded in and probabilities()
+    divides by the scaled norms; that must equal the gate-weighted mix computed the slow
+    way, from featurize(scale=...) and the unfolded weights."""
+    model = train(corpus, seed=3, settings=SMALL)
+    assert model.scales is not None
+    texts = ["这家店很好满意点赞", "快递太差垃圾差评[怒]", "今天下午会议通知", "x"]
+    gate = model.domain_probabilities(texts)
+    expected = np.zeros((len(texts), 3))
+    for e in range(len(model.domains)):
+        scale = model.scales[:, [e]]
+        folded = model.weights[:, 3 * e : 3 * e + 3]
+        unfolded = np.divide(folded, scale, out=np.zeros_like(folded), where=scale > 0)
+        logits = model.featurize(texts, model.scales[:, e]) @ unfolded
+        logits = np.asarray(logits, dtype=np.float64) + model.bias[e]
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        expected += gate[:, [e]] * p / p.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.probabilities(texts), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_single_expert_model_has_no_gate(corpus: Path, tmp_path: Path) -> None:
+    settings = TrainSettings(
+        n_features=2**12, max_iter=200, experts={"all": Expert(("weibo2018", "smp2020_virus"))}
+    )
+    model = train(corpus, seed=3, settings=settings)
+    assert model.domains == [] and model.gate_weights is None and model.scales is None
+    model.save(tmp_path / "one.npz")
+    loaded = SentimentModel.load(tmp_path / "one.npz")
+    texts = ["这家店很好满意点赞", "这家店太差垃圾差评"]
+    np.testing.assert_allclose(loaded.scores(texts), model.scores(texts))
+
+
+def test_corpora_without_an_expert_are_refused(corpus: Path) -> None:
+    settings = TrainSettings(n_features=2**12, experts={"weibo": Expert(("weibo2018",))})
+    with pytest.raises(ValueError, match="smp2020_virus"):
+        train(corpus, seed=3, settings=settings)
