@@ -78,12 +78,13 @@ class RadarSpider(scrapy.Spider):
         self.cookies: dict[str, str] = {}
         self.headers: dict[str, str] = {}
         self.summary: dict[str, Any] | None = None  # set when the run ends
+        self.gc_tuning: CrawlGarbageCollection | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._setup(crawler)
-        CrawlGarbageCollection.from_crawler(crawler)
+        spider.gc_tuning = CrawlGarbageCollection.from_crawler(crawler)  # signals hold weakrefs
         return spider
 
     def _setup(self, crawler: Crawler) -> None:

@@ -20,6 +20,8 @@ from crawlers.items import MentionBatch, MentionItem
 from crawlers.pipelines import StorePipeline
 from index import open_store
 from index.base import Store
+from tests.crawlers.conftest import make_scenario
+from tests.crawlers.mockserver import MockServer
 from tests.crawlers.test_units import COMPLAINT, mention
 
 
@@ -108,3 +110,26 @@ def test_gc_is_tuned_while_crawls_run_and_restored_after_the_last() -> None:
     second.spider_closed()
     second.spider_closed()  # closing twice changes nothing
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_every_radar_spider_tunes_gc_while_it_crawls(
+    mockserver: MockServer, tmp_path: Path
+) -> None:
+    import gc
+
+    from scrapy import signals
+
+    from crawlers.gc_tuning import CRAWL_THRESHOLDS
+    from crawlers.spiders.weibo import WeiboSpider
+
+    source = {"name": "t-gc", "site": "weibo", "kind": "weibo", "query": ["x"]}
+    scenario = make_scenario(tmp_path, mockserver, source)
+    crawler = get_crawler(WeiboSpider)
+    spider = WeiboSpider.from_crawler(crawler, source="t-gc", config=str(scenario.config))
+    gc.collect()  # the hook must outlive this: Scrapy's signals hold weak references
+    before = gc.get_threshold()
+    crawler.signals.send_catch_log(signals.engine_started)
+    assert gc.get_threshold() == CRAWL_THRESHOLDS
+    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
+    assert gc.get_threshold() == before
+    spider.store.close()
