@@ -60,7 +60,8 @@ def describe(s: dict[str, Any]) -> str:
         f"no brand {items.get('dropped_no_brand', 0)}",
         f"  errors {errors.get('total', 0)} "
         f"(unparsable {errors.get('unparsable', 0)}, entries {errors.get('bad_entry', 0)}, "
-        f"download {errors.get('download', 0)}, store {errors.get('store', 0)})",
+        f"download {errors.get('download', 0)}, score {errors.get('score', 0)}, "
+        f"store {errors.get('store', 0)})",
     ]
     if s.get("truncated"):
         reasons = sorted({t["reason"] for t in s.get("truncation", [])})
