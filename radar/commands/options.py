@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from config import ConfigError, RadarConfig, load_config
 
@@ -30,3 +32,16 @@ def load_or_exit(path: str | None) -> RadarConfig:
         for issue in exc.issues:
             click.echo(f"config error: {issue}", err=True)
         sys.exit(2)
+
+
+def progress_bar(console: Console) -> Progress:
+    """The progress bar of long CLI work (description, bar, n/total, elapsed), drawn on
+    ``console``; it disappears when done."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

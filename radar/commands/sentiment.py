@@ -9,21 +9,9 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from radar.commands.options import config_option, load_or_exit
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
+from radar.commands.options import config_option, load_or_exit, progress_bar
 
 
 @click.group("sentiment")
@@ -64,7 +52,7 @@ def eval_cmd(file: str, as_json: bool) -> None:
     except EvalInputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    with _progress(console) as progress:
+    with progress_bar(console) as progress:
         task = progress.add_task("scoring", total=total)
         result = evaluate_file(file, progress=lambda n: progress.advance(task, n))
     if as_json:

@@ -7,11 +7,10 @@ import sys
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from index import StoreError, open_store
 from index.copy import copy_store
-from radar.commands.options import config_option, load_or_exit
+from radar.commands.options import config_option, load_or_exit, progress_bar
 
 
 @click.group("store")
@@ -60,14 +59,7 @@ def copy_cmd(
             open_store(target_url, **target_options) as target,
         ):
             total = source.count_mentions()
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=not console.is_terminal,
-            ) as progress:
+            with progress_bar(console) as progress:
                 task = progress.add_task("mentions", total=total)
                 stats = copy_store(
                     source,
