@@ -155,12 +155,13 @@ class SentimentModel:
         experts = _softmax(logits + np.reshape(self.bias, (1, e, K)))
         if e == 1:
             return experts[:, 0, :]
+        assert self.gate_bias is not None  # a model with several experts has a gate
         gate = _softmax(product[:, K * e :] / norm + self.gate_bias)
         return np.einsum("te,tek->tk", gate, experts)
 
     def domain_probabilities(self, texts: list[str]) -> np.ndarray:
         """(len(texts), n_experts) P(domain | text) from the gate, for normalised texts."""
-        if self.gate_weights is None:
+        if self.gate_weights is None or self.gate_bias is None:
             return np.ones((len(texts), 1))
         logits = np.asarray(self.featurize(texts) @ self.gate_weights, dtype=np.float64)
         return _softmax(logits + self.gate_bias)
@@ -194,7 +195,7 @@ class SentimentModel:
         arrays = {"weights": _half(self.weights), "bias": self.bias, "idf": self.idf}
         if self.scales is not None:
             arrays["scales"] = _half(self.scales)
-        if self.gate_weights is not None:
+        if self.gate_weights is not None and self.gate_bias is not None:
             arrays.update(gate_weights=_half(self.gate_weights), gate_bias=self.gate_bias)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, array in arrays.items():
