@@ -276,8 +276,10 @@ def replay(
     store: Store | None = None,
     auto_resolve: bool = True,
     tail: timedelta = timedelta(hours=2),
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReplayStats:
-    """Replay; ``on_event`` gets one dict per reported case event, in simulated order."""
+    """Replay; ``on_event`` gets one dict per reported case event, in simulated order;
+    ``progress`` (mentions replayed so far, of how many) after each chunk."""
     stats = ReplayStats()
     started = time.perf_counter()
     docs = read_lines(lines, stats, _label_of())
@@ -285,7 +287,7 @@ def replay(
         own = store is None
         st = store or open_store(f"sqlite:///{Path(tmp) / 'replay.db'}")
         try:
-            _run(config, st, docs, stats, on_event, auto_resolve, tail)
+            _run(config, st, docs, stats, on_event, auto_resolve, tail, progress)
         finally:
             if own:
                 st.close()
@@ -301,6 +303,7 @@ def _run(
     on_event: Callable[[dict[str, Any]], None],
     auto_resolve: bool,
     tail: timedelta,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     engine = AlertEngine(config, store, ConsoleNotifier(), pull=False)
     recent = RecentStories()
@@ -308,7 +311,7 @@ def _run(
     tick: int | None = None
     cases: set[str] = set()
 
-    observed = 0
+    observed = replayed = 0
 
     def flush(to_store: bool) -> None:
         # the engine sees each minute's mentions at once; the store gets them in
@@ -353,6 +356,9 @@ def _run(
                 tick += 1
             pending.append(mention)
             stats.end = mention.published_at
+        replayed += len(chunk)
+        if progress is not None:
+            progress(replayed, len(docs))
     if tick is not None:
         flush(to_store=True)
         stop = tick + int(tail.total_seconds() // 60)

@@ -9,9 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import click
+from rich.console import Console
 
 from config.types import parse_duration
-from radar.commands.options import config_option, load_or_exit
+from radar.commands.options import config_option, load_or_exit, progress_bar
 
 
 @click.group("alerts")
@@ -78,9 +79,17 @@ def replay_cmd(
 
     store = open_store(store_url) if store_url else None
     try:
-        stats = replay(
-            config, mentions, show, store=store, auto_resolve=not no_auto_resolve, tail=tail_delta
-        )
+        with progress_bar(Console(stderr=True)) as bar:
+            task = bar.add_task("replaying", total=None)
+            stats = replay(
+                config,
+                mentions,
+                show,
+                store=store,
+                auto_resolve=not no_auto_resolve,
+                tail=tail_delta,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     finally:
         if store is not None:
             store.close()
