@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from alerts import actions
@@ -65,42 +65,65 @@ class SearchParams:
         return req
 
 
-def parse_params(
-    request: Request,
-    q: str,
-    range_: str,
-    since: str | None,
-    until: str | None,
-    sort: str,
-    handled: str,
-    offset: int,
-    limit: int,
-) -> SearchParams:
+_Q = Query("", description='search-box language: words, AND/OR/NOT, "phrases", brand:/source:/'
+           "sentiment:/author:/category:/signal: filters")  # fmt: skip
+
+
+@dataclass
+class SearchInputs:
+    """The search inputs as typed in the page's form or the API's query string, before
+    validation: one definition for the search page, the API and both CSV exports."""
+
+    q: str = ""
+    range: str = DEFAULT_RANGE
+    since: str | None = None
+    until: str | None = None
+    sort: str = "time"
+    handled: str = ""
+
+
+def search_inputs(
+    q: str = _Q,
+    range: str = Query(
+        DEFAULT_RANGE, description="1h | 24h (default) | 7d | 30d | all; ignored with since"
+    ),
+    since: str | None = Query(None, description="ISO time; naive = the configured timezone"),
+    until: str | None = Query(None, description="ISO time, exclusive"),
+    sort: str = Query("time", description="time (newest first) | relevance"),
+    handled: str = Query("", description="yes | no | empty for both"),
+) -> SearchInputs:
+    return SearchInputs(q, range, since, until, sort, handled)
+
+
+Inputs = Annotated[SearchInputs, Depends(search_inputs)]
+
+
+def parse_params(request: Request, raw: SearchInputs, offset: int, limit: int) -> SearchParams:
     """Validate the search inputs; raises HTTPException(400) naming the bad one."""
     fmt = request.app.state.formatter
     try:
-        parse_query(q)
+        parse_query(raw.q)
     except QuerySyntaxError as exc:
         raise HTTPException(400, f"q: {exc}") from None
-    range_ = range_ or DEFAULT_RANGE
+    range_ = raw.range or DEFAULT_RANGE
     if range_ not in RANGES:
         raise HTTPException(400, f"range: must be one of {', '.join(RANGES)}")
     try:
-        since_dt, until_dt = fmt.parse_local(since), fmt.parse_local(until)
+        since_dt, until_dt = fmt.parse_local(raw.since), fmt.parse_local(raw.until)
     except ValueError as exc:
         raise HTTPException(400, f"since/until: {exc}") from None
-    if sort not in ("time", "relevance"):
+    if raw.sort not in ("time", "relevance"):
         raise HTTPException(400, "sort: must be 'time' or 'relevance'")
     handled_map = {"": None, "any": None, "yes": True, "true": True, "no": False, "false": False}
-    if handled not in handled_map:
+    if raw.handled not in handled_map:
         raise HTTPException(400, "handled: must be yes, no or empty")
     return SearchParams(
-        q=q.strip(),
+        q=raw.q.strip(),
         range=range_,
         since=since_dt,
         until=until_dt,
-        sort=sort,
-        handled=handled_map[handled],
+        sort=raw.sort,
+        handled=handled_map[raw.handled],
         offset=max(0, offset),
         limit=max(1, min(limit, 100)),
     )
@@ -195,35 +218,15 @@ def csv_response(request: Request, params: SearchParams) -> StreamingResponse:
 
 
 @pages.get("/search")
-def search_page(
-    request: Request,
-    user: Searcher,
-    q: str = "",
-    range: str = DEFAULT_RANGE,
-    since: str | None = None,
-    until: str | None = None,
-    sort: str = "time",
-    handled: str = "",
-    page: int = 1,
-):
+def search_page(request: Request, user: Searcher, raw: Inputs, page: int = 1):
     error = ""
     result = None
     try:
-        params = parse_params(
-            request,
-            q,
-            range,
-            since,
-            until,
-            sort,
-            handled,
-            (max(page, 1) - 1) * PER_PAGE,
-            PER_PAGE,
-        )
+        params = parse_params(request, raw, (max(page, 1) - 1) * PER_PAGE, PER_PAGE)
         result = run_search(request, params)
     except HTTPException as exc:
         error = str(exc.detail)
-        params = SearchParams(q=q)
+        params = SearchParams(q=raw.q)
     store: Store = request.app.state.store
     open_cases = (
         store.list_cases(status=["open", "acknowledged"], limit=50) if user.can("attach") else []
@@ -235,12 +238,12 @@ def search_page(
         request,
         "search.html",
         status_code=400 if error else 200,
-        q=q,
-        range=range or DEFAULT_RANGE,
-        since=since or "",
-        until=until or "",
-        sort=sort,
-        handled=handled,
+        q=raw.q,
+        range=raw.range or DEFAULT_RANGE,
+        since=raw.since or "",
+        until=raw.until or "",
+        sort=raw.sort,
+        handled=raw.handled,
         page=max(page, 1),
         pages_total=pages_total,
         result=result,
@@ -255,18 +258,8 @@ def search_page(
 
 
 @pages.get("/search/export.csv")
-def search_export_page(
-    request: Request,
-    user: Searcher,
-    q: str = "",
-    range: str = DEFAULT_RANGE,
-    since: str | None = None,
-    until: str | None = None,
-    sort: str = "time",
-    handled: str = "",
-):
-    params = parse_params(request, q, range, since, until, sort, handled, 0, 500)
-    return csv_response(request, params)
+def search_export_page(request: Request, user: Searcher, raw: Inputs):
+    return csv_response(request, parse_params(request, raw, 0, 500))
 
 
 @pages.post("/mentions/{mention_id:path}/handled")
@@ -322,26 +315,16 @@ def attach_form(
 
 # -- JSON API ---------------------------------------------------------------------------------
 
-_Q = Query("", description='search-box language: words, AND/OR/NOT, "phrases", brand:/source:/'
-           "sentiment:/author:/category:/signal: filters")  # fmt: skip
-
 
 @api.get("/search", response_model=SearchOut, summary="Search mentions")
 def api_search(
     request: Request,
     user: Searcher,
-    q: str = _Q,
-    range: str = Query(
-        DEFAULT_RANGE, description="1h | 24h (default) | 7d | 30d | all; ignored with since"
-    ),
-    since: str | None = Query(None, description="ISO time; naive = the configured timezone"),
-    until: str | None = Query(None, description="ISO time, exclusive"),
-    sort: str = Query("time", description="time (newest first) | relevance"),
-    handled: str = Query("", description="yes | no | empty for both"),
+    raw: Inputs,
     offset: int = Query(0, ge=0),
     limit: int = Query(PER_PAGE, ge=1, le=100),
 ) -> SearchOut:
-    params = parse_params(request, q, range, since, until, sort, handled, offset, limit)
+    params = parse_params(request, raw, offset, limit)
     result = run_search(request, params)
     req = params.request(request.app.state.clock())
     return SearchOut(
@@ -362,17 +345,9 @@ def api_search(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def api_search_export(
-    request: Request,
-    user: Searcher,
-    q: str = _Q,
-    range: str = DEFAULT_RANGE,
-    since: str | None = None,
-    until: str | None = None,
-    handled: str = "",
-):
-    params = parse_params(request, q, range, since, until, "time", handled, 0, 500)
-    return csv_response(request, params)
+def api_search_export(request: Request, user: Searcher, raw: Inputs):
+    """The result set in time order (``sort`` is ignored), up to 50,000 rows."""
+    return csv_response(request, parse_params(request, raw, 0, 500))
 
 
 @api.get("/mentions/{mention_id:path}", response_model=Mention, summary="One mention")
