@@ -143,6 +143,11 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+NEAR_PAGE = 500  # near-duplicate candidates per page, oldest first
+NEAR_SORT = [{"published_at": "asc"}, {"id": "asc"}]
+NEAR_MSEARCH = 100  # near-duplicate lookups per _msearch request
+
+
 def simhash_bands(simhash: int) -> list[int]:
     """The four 16-bit bands of a 64-bit simhash, lowest first. Two hashes within 3 bits
     share at least one band (pigeonhole), so a terms query on the bands finds every
@@ -815,10 +820,10 @@ class ElasticStore(Store):
                     exclude.update(match.get("keywords") or [])
         return top_words(texts, exclude=exclude, limit=limit)
 
-    @_guarded
-    def find_near_duplicates(
-        self, simhash: int, since: datetime, max_distance: int = 3, limit: int = 5
-    ) -> list[Mention]:
+    @staticmethod
+    def _near_query(simhash: int, since: datetime, max_distance: int) -> dict[str, Any]:
+        """Mentions since ``since`` that share a simhash band with ``simhash`` (the
+        candidates; the Hamming distance is checked on the client)."""
         band_filter: dict[str, Any]
         if max_distance < maps.SIMHASH_BANDS:
             bands = simhash_bands(simhash)
@@ -833,30 +838,82 @@ class ElasticStore(Store):
             }
         else:  # bands no longer guarantee a shared value: check every hashed mention
             band_filter = {"exists": {"field": maps.BAND_FIELDS[0]}}
-        query = {
+        return {
             "bool": {"filter": [band_filter, {"range": {"published_at": {"gte": _iso(since)}}}]}
         }
-        found: list[Mention] = []
-        after: list[Any] | None = None
+
+    def _near_page(
+        self, simhash: int, hits: list[dict[str, Any]], max_distance: int
+    ) -> list[Mention]:
+        return [
+            _mention_from_source(hit["_source"])
+            for hit in hits
+            if (int(hit["_source"]["simhash"]) ^ simhash).bit_count() <= max_distance
+        ]
+
+    @_guarded
+    def find_near_duplicates(
+        self, simhash: int, since: datetime, max_distance: int = 3, limit: int = 5
+    ) -> list[Mention]:
+        return self._near_duplicates(simhash, since, max_distance, limit)
+
+    def _near_duplicates(
+        self,
+        simhash: int,
+        since: datetime,
+        max_distance: int,
+        limit: int,
+        found: list[Mention] | None = None,
+        after: list[Any] | None = None,
+    ) -> list[Mention]:
+        """Candidates page by page (oldest first) until ``limit`` matches; ``found`` and
+        ``after`` continue a scan whose first page came from :meth:`find_near_duplicates_many`."""
+        found = list(found or [])
+        query = self._near_query(simhash, since, max_distance)
         while len(found) < limit:
             response = self.es.search(
                 index=self.alias,
                 query=query,
-                size=500,
-                sort=[{"published_at": "asc"}, {"id": "asc"}],
+                size=NEAR_PAGE,
+                sort=NEAR_SORT,
                 search_after=after,
                 ignore_unavailable=True,
                 allow_no_indices=True,
             )
             hits = response["hits"]["hits"]
-            for hit in hits:
-                candidate = int(hit["_source"]["simhash"])
-                if (candidate ^ simhash).bit_count() <= max_distance:
-                    found.append(_mention_from_source(hit["_source"]))
-            if len(hits) < 500:
+            found += self._near_page(simhash, hits, max_distance)
+            if len(hits) < NEAR_PAGE:
                 break
             after = hits[-1]["sort"]
         return found[:limit]
+
+    @_guarded
+    def find_near_duplicates_many(
+        self, queries: Sequence[tuple[int, datetime]], max_distance: int = 3, limit: int = 5
+    ) -> list[list[Mention]]:
+        """The first candidate page of up to 100 lookups in one ``_msearch`` round trip (a
+        crawl batch asks for hundreds at once); a lookup whose first page is full but
+        holds fewer than ``limit`` matches, or whose search failed, goes on alone."""
+        answers: list[list[Mention]] = []
+        header = {"index": self.alias, "ignore_unavailable": True, "allow_no_indices": True}
+        for chunk in _chunks(list(queries), NEAR_MSEARCH):
+            searches: list[dict[str, Any]] = []
+            for simhash, since in chunk:
+                query = self._near_query(simhash, since, max_distance)
+                searches += [header, {"query": query, "size": NEAR_PAGE, "sort": NEAR_SORT}]
+            responses = self.es.msearch(searches=searches)["responses"]
+            for (simhash, since), response in zip(chunk, responses, strict=True):
+                if "error" in response:  # one failed search: ask again alone, errors raise
+                    answers.append(self._near_duplicates(simhash, since, max_distance, limit))
+                    continue
+                hits = response["hits"]["hits"]
+                found = self._near_page(simhash, hits, max_distance)
+                if len(found) < limit and len(hits) == NEAR_PAGE:
+                    found = self._near_duplicates(
+                        simhash, since, max_distance, limit, found, hits[-1]["sort"]
+                    )
+                answers.append(found[:limit])
+        return answers
 
     # -- cases ------------------------------------------------------------------------
     @_guarded

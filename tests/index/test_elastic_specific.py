@@ -387,3 +387,23 @@ def test_store_config_credentials_reach_the_cluster(
     assert _Fake8xCluster.authorization  # every request, the version check included
     assert set(_Fake8xCluster.authorization) == {"ApiKey a2V5OnNlY3JldA=="}
     assert any("acme-mentions" in path for _, path, _ in _Fake8xCluster.seen)
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_near_duplicate_lookups_read_past_a_full_first_page(es_store: ElasticStore) -> None:
+    """The batch lookup takes the first candidate page of every lookup from one _msearch;
+    a lookup whose page is full of candidates that are not near goes on to the next."""
+    h = 0x0123_4567_89AB_CDEF
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    # the same lowest band as h, 16+ bits away elsewhere: candidates, never matches
+    far = [
+        mention(f"far{i}", start + timedelta(seconds=i), simhash=h ^ (0xFFFF << 16) ^ (i << 32))
+        for i in range(elastic.NEAR_PAGE + 20)
+    ]
+    near = mention("near", start + timedelta(hours=1), simhash=h ^ 0b11)
+    es_store.upsert_mentions([*far, near])
+    since = start - timedelta(days=1)
+    many = es_store.find_near_duplicates_many([(h, since), (h ^ 0b1, since)], limit=2)
+    assert [[m.id for m in found] for found in many] == [[near.id], [near.id]]
+    assert [m.id for m in es_store.find_near_duplicates(h, since)] == [near.id]

@@ -486,6 +486,15 @@ def test_find_near_duplicates(store: Store) -> None:
     exact = store.find_near_duplicates(h, NOW - timedelta(days=30), max_distance=0)
     assert [m.id for m in exact] == [s("old"), s("same")]
 
+    # the batch form answers each lookup as the single form does, in order
+    day, month = NOW - timedelta(days=1), NOW - timedelta(days=30)
+    probes = [(h, day), (h ^ 0xFFFF_FFFF, day), (0x0123_4567_89AB_CDEF, day), (h, month)]
+    many = store.find_near_duplicates_many(probes, limit=2)
+    assert [[m.id for m in found] for found in many] == [
+        [m.id for m in store.find_near_duplicates(q, since, limit=2)] for q, since in probes
+    ]
+    assert [len(found) for found in many] == [2, 1, 0, 2]
+
 
 # -- cases ---------------------------------------------------------------------------
 
