@@ -17,11 +17,14 @@ class MentionItem:
     there, so the comments under a brand's post and the reposts of it count for the brand.
     ``listing`` is True for what a listing pages through (posts, threads' floors, feed
     entries): only those move the source's watermark (crawlers/cursor.py), not comments.
+    ``stored`` is set by the StorePipeline once the mention is scored and in the store
+    (feed exports wait for it, see crawlers/exporters.py).
     """
 
     mention: Mention
     context_text: str = ""
     listing: bool = True
+    stored: bool = False
 
 
 @dataclass

@@ -217,6 +217,8 @@ class StorePipeline(_Pipeline):
                 logger.error("store rejected %s: %s", mention_id, reason)
         listed = [i.mention.published_at for i in batch if i.listing]
         spider.cursor.stored_batch(spider.store, max(listed) if listed else None, len(batch))
+        for item in batch:
+            item.stored = True
 
     def fail(self, what: str, exc: Exception, lost: int) -> None:
         """Stop the crawl: nothing more is stored and the cursor stays where it was."""

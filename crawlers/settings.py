@@ -35,6 +35,15 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawlers.logformatter.RadarLogFormatter"  # no DEBUG records above DEBUG
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl … -o FILE`: one record per mention, not per page (crawlers/exporters.py)
+FEED_EXPORTERS = {
+    "json": "crawlers.exporters.JsonMentionExporter",
+    "jsonlines": "crawlers.exporters.JsonLinesMentionExporter",
+    "jsonl": "crawlers.exporters.JsonLinesMentionExporter",
+    "jl": "crawlers.exporters.JsonLinesMentionExporter",
+    "csv": "crawlers.exporters.CsvMentionExporter",
+    "xml": "crawlers.exporters.XmlMentionExporter",
+}
 
 DOWNLOADER_MIDDLEWARES = {
     # after RetryMiddleware (550) and before RedirectMiddleware (600) on the response

@@ -17,6 +17,7 @@ from alerts import actions
 from index.base import SearchRequest, SearchResult, Store
 from index.models import Case, Mention
 from index.query import QuerySyntaxError, parse_query
+from index.records import CSV_COLUMNS, csv_row
 from radar.web.auth import Attacher, Handler, Searcher
 from radar.web.render import flash, local_next, render, safe_url
 from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut
@@ -32,7 +33,6 @@ RANGES: dict[str, int | None] = {
 DEFAULT_RANGE = "24h"
 PER_PAGE = 20
 EXPORT_LIMIT = 50_000  # rows in one CSV export
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -153,37 +153,15 @@ def _mention_or_404(store: Store, mention_id: str) -> Mention:
 
 # -- CSV ----------------------------------------------------------------------------------
 
-CSV_COLUMNS = (
-    "id", "published_at", "source", "brands", "author", "author_followers", "verified",
-    "sentiment", "sentiment_score", "complaint_category", "risk_signals", "reach",
-    "reposts", "comments", "likes", "handled", "handled_by", "url", "title", "text",
-)  # fmt: skip
-
-
-def csv_cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_row(m: Mention, local) -> list[object]:  # type: ignore[no-untyped-def]
-    row = [
-        m.id, local(m.published_at, "%Y-%m-%d %H:%M:%S"), m.source, " ".join(m.brand_names),
-        m.author.name, m.author.followers, m.author.verified,
-        m.sentiment.label if m.sentiment else "",
-        round(m.sentiment.score, 3) if m.sentiment else "",
-        m.complaint_category or "", " ".join(m.risk_signals), m.reach,
-        m.engagement.reposts, m.engagement.comments, m.engagement.likes,
-        m.handled, m.handled_by or "", m.url, m.title, m.text,
-    ]  # fmt: skip
-    return [csv_cell(v) for v in row]
-
 
 def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
     """The whole result set (up to EXPORT_LIMIT rows) as CSV text, page by page."""
     store: Store = request.app.state.store
     local = request.app.state.formatter.local
+
+    def when(value: datetime) -> str:
+        return str(local(value, "%Y-%m-%d %H:%M:%S"))
+
     now = request.app.state.clock()
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -196,7 +174,7 @@ def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
         )
         result = store.search(req)
         for hit in result.hits:
-            writer.writerow(csv_row(hit.mention, local))
+            writer.writerow(csv_row(hit.mention, when))
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
