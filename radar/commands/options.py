@@ -36,7 +36,8 @@ def load_or_exit(path: str | None) -> RadarConfig:
 
 def progress_bar(console: Console) -> Progress:
     """The progress bar of long CLI work (description, bar, n/total, elapsed), drawn on
-    ``console``; it disappears when done."""
+    ``console``; it disappears when done. Drawn on a terminal only: in a pipe or a log
+    file it would leave an empty line behind."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -44,4 +45,5 @@ def progress_bar(console: Console) -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,
     )

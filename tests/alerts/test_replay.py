@@ -108,5 +108,6 @@ def test_replay_human_output_and_bad_file(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "alerted" in result.stdout and "resolved" not in result.stdout
     assert "replayed 213 mentions (2 skipped)" in result.stderr
+    assert not result.stderr.startswith("\n")  # no progress bar (or its residue) in a pipe
     missing = CliRunner().invoke(cli, ["alerts", "replay", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "No such file" in missing.output
