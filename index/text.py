@@ -36,6 +36,22 @@ def index_text(text: str) -> str:
     return " ".join(_TOKEN.findall(text))
 
 
+# a character that makes fts_text fall back to index_text: a letter or digit outside the
+# CJK ranges (a latin word must stay one token), or a private-use character (the
+# tokenizer keeps those as token characters, index_text drops them)
+_NOT_PLAIN_CJK = re.compile(f"[^\\W_{CJK_RANGES}]|[\ue000-\uf8ff\U000f0000-\U0010ffff]")
+
+
+def fts_text(text: str) -> str:
+    """``text`` for a ``unicode61`` index with the same tokens as ``index_text``, made
+    cheaper for the usual all-Chinese post: there every character is spaced apart and
+    the tokenizer itself skips punctuation (3 µs instead of 6-10 µs per post, which
+    counts in bulk ingest). Text with latin words or digits goes through index_text."""
+    if _NOT_PLAIN_CJK.search(text) is None:
+        return " ".join(text)
+    return index_text(text)
+
+
 def query_tokens(term: str) -> list[str]:
     """The index tokens of a search word or phrase (lower-cased)."""
     return _TOKEN.findall(term.lower())

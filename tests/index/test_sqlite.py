@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import index.sqlite as sqlite_module
 from index import StoreError, open_store
 from index.base import SearchRequest
-from index.models import BrandMatch, Mention
-from index.sqlite import SQLiteStore, fts_row, simhash_bands, sqlite_path
+from index.models import Author, BrandMatch, Mention
+from index.sqlite import SQLiteStore, fts_row, legacy_fts_row, sqlite_path
+from index.text import fts_text, index_text
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -126,19 +126,18 @@ def test_update_with_other_brands_and_time_replaces_the_old_rows(tmp_path) -> No
         assert store.search(SearchRequest(query="漏油", brand="星河手机")).total == 1
 
 
-@pytest.mark.parametrize("scan_rows", [0, 50], ids=["band-lookups", "window-scan"])
-def test_schema_2_store_keeps_its_older_simhash_bands(tmp_path, monkeypatch, scan_rows) -> None:
-    """A store written before schema 3 kept simhash bands in a table of their own; its
-    mentions stay findable as near-duplicates and can be updated after the upgrade
-    (whether candidates come from band lookups or a scan of a small time window)."""
-    monkeypatch.setattr(sqlite_module, "SCAN_ROWS_PER_BAND", scan_rows)
+@pytest.mark.parametrize("version", [2, 3])
+def test_older_store_is_upgraded_and_its_mentions_stay_usable(tmp_path, version) -> None:
+    """Schema 2 kept simhash bands in a table of their own, schema 3 as FTS tokens, both
+    indexed author tokens: after the upgrade on open, their mentions are found by
+    author and as near-duplicates, and an update deletes exactly what was indexed."""
     path = tmp_path / "radar.db"
     url = f"sqlite:///{path}"
     h = 0x0123456789ABCDEF
-    old = _mention(1, 1).model_copy(update={"simhash": h})
+    old = _mention(1, 1).model_copy(update={"simhash": h, "author": Author(id="u7", name="老王")})
     with open_store(url) as store:
         store.upsert_mentions([old])
-    conn = sqlite3.connect(path)  # rewrite it the way schema 2 stored it
+    conn = sqlite3.connect(path)  # rewrite it the way that schema stored it
     rowid, published = conn.execute("SELECT rowid, published_at FROM mentions").fetchone()
     conn.execute(
         "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
@@ -147,20 +146,30 @@ def test_schema_2_store_keeps_its_older_simhash_bands(tmp_path, monkeypatch, sca
     )
     conn.execute(
         "INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?, ?, ?, ?)",
-        (rowid, *fts_row(old, bands=False)),
+        (rowid, *legacy_fts_row(old, bands=version == 3)),
     )
-    conn.executemany(
-        "INSERT INTO simhash_bands VALUES (?, ?, ?)",
-        [(band, published, rowid) for band in simhash_bands(h)],
-    )
+    conn.execute("DROP TABLE authors")
+    conn.execute("DROP INDEX mentions_author")
     conn.execute("DELETE FROM store_meta")
-    conn.execute("PRAGMA user_version = 2")
+    if version == 2:
+        conn.execute(
+            "CREATE TABLE simhash_bands (band INTEGER NOT NULL, published_at INTEGER NOT NULL, "
+            "mention INTEGER NOT NULL, PRIMARY KEY (band, published_at, mention)) WITHOUT ROWID"
+        )
+        bands = [(i << 16) | ((h >> (16 * i)) & 0xFFFF) for i in range(4)]
+        conn.executemany(
+            "INSERT INTO simhash_bands VALUES (?, ?, ?)", [(b, published, rowid) for b in bands]
+        )
+    else:
+        conn.execute("INSERT INTO store_meta VALUES ('bands_in_fts_from_doc', 0)")
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
 
     since = NOW - timedelta(days=1)
     with open_store(url) as store:
         assert [m.id for m in store.find_near_duplicates(h ^ 0b101, since)] == [old.id]
+        assert store.search(SearchRequest(query="author:老王")).total == 1
         newer = _mention(1, 2).model_copy(update={"simhash": h ^ 1})
         store.upsert_mentions([newer])
         found = store.find_near_duplicates_many([(h, since)])
@@ -170,6 +179,53 @@ def test_schema_2_store_keeps_its_older_simhash_bands(tmp_path, monkeypatch, sca
         assert [m.id for m in store.find_near_duplicates(h, since)] == [newer.id]
         assert [m.id for m in store.find_near_duplicates(~h & (2**64 - 1), since)] == [old.id]
         assert store.search(SearchRequest(query="漏油")).total == 1
+        assert store.search(SearchRequest(query="修好")).total == 1
     with open_store(url) as store:  # reopened: still knows which mentions are older
         assert store.upsert_mentions([old]).updated == 1
         assert [m.id for m in store.find_near_duplicates(h, since)] == [newer.id, old.id]
+        assert store.search(SearchRequest(query="漏油")).total == 2
+    conn = sqlite3.connect(path)
+    # nothing of the old entries is left in the index: no author or band tokens
+    for token in legacy_fts_row(old, bands=True)[2].split()[-6:]:
+        query = f"tags : {token}"
+        n = conn.execute("SELECT count(*) FROM mention_fts WHERE mention_fts MATCH ?", (query,))
+        assert n.fetchone()[0] == 0, token
+    conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    assert "simhash_bands" not in tables and "authors" in tables
+    conn.close()
+
+
+def test_author_filter_finds_id_and_every_name_used(tmp_path) -> None:
+    with open_store(f"sqlite:///{tmp_path}/radar.db") as store:
+        m = _mention(1, 1).model_copy(update={"author": Author(id="u1", name="老王")})
+        renamed = _mention(1, 2).model_copy(update={"author": Author(id="u1", name="王师傅")})
+        no_id = _mention(1, 3).model_copy(update={"author": Author(name="路人")})
+        store.upsert_mentions([m, renamed, no_id])
+        for who, total in [("u1", 2), ("老王", 2), ("王师傅", 2), ("路人", 1), ("u2", 0)]:
+            assert store.search(SearchRequest(query=f"author:{who}")).total == total, who
+            assert store.search(SearchRequest(query="漏油", author=who)).total == total, who
+        assert store.search(SearchRequest(query="漏油 -author:路人")).total == 2
+        assert store.search(SearchRequest(query="author:路人 OR author:老王")).total == 3
+
+
+def test_fts_text_gives_the_tokens_of_index_text() -> None:
+    """The cheap spacing of all-Chinese text indexes exactly what index_text does."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5 (x, tokenize='unicode61 remove_diacritics 2')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    texts = [
+        "发动机漏油，去4S店投诉也没用！！",
+        "气死我了！飞鱼外卖门店今天开业，配送有活动。",
+        "「退款」……还没到账？\u3000Ｗｈｙ",
+        "漏\ue000油 ⺀ ヽ(・∀・)ノ 𠀀𠀁",
+        "iPhone 15的屏幕 café",
+    ]
+    for text in texts:
+        got = []
+        for variant in (fts_text(text), index_text(text)):
+            conn.execute("DELETE FROM t")
+            conn.execute("INSERT INTO t (rowid, x) VALUES (1, ?)", (variant,))
+            got.append(conn.execute("SELECT term, col, offset FROM v ORDER BY offset").fetchall())
+        assert got[0] == got[1], text
