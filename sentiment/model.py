@@ -19,6 +19,11 @@ side by side in one matrix) plus one sparse product for the per-expert norms
 ‖x ⊙ scale‖. A model with a single expert and no gate (format 1) is the plain linear
 model.
 
+A model may also hold a small character CNN (:mod:`sentiment.charcnn`, format 3) with
+one output head per expert: each expert's probabilities are then mixed with its head's,
+``(1 - m) · linear + m · cnn`` with the expert's weight ``m`` from ``neural_mix`` (chosen
+on validation), before the gate mixes the experts.
+
 The score is the expected polarity ``P(positive) + P(neutral) / 2`` — above 0.5 exactly
 when positive outweighs negative, so binary decisions compare the score with 0.5 — and
 the label is neutral inside the band ``[neutral_low, neutral_high]`` calibrated on
@@ -43,9 +48,11 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from sentiment.charcnn import CharCNN
+
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.npz")
-FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)  # format 1: one expert, no gate, no scales
+FORMAT_VERSION = 3
+READABLE_FORMATS = (1, 2, 3)  # 1: one expert, no gate, no scales; 2: no CNN
 LABELS = ("negative", "neutral", "positive")
 K = len(LABELS)
 
@@ -83,6 +90,8 @@ class SentimentModel:
     scales: np.ndarray | None = None  # (n_features, n_experts) float32 feature scaling
     gate_weights: np.ndarray | None = None  # (n_features, n_experts) float32
     gate_bias: np.ndarray | None = None  # (n_experts,)
+    neural: CharCNN | None = None  # one head per expert
+    neural_mix: np.ndarray | None = None  # (n_experts,) weight of the CNN head per expert
 
     def __post_init__(self) -> None:
         self._vectorizer = make_vectorizer(self.features)
@@ -137,6 +146,17 @@ class SentimentModel:
         """(len(texts), 3) class probabilities for normalised texts."""
         if not texts:
             return np.zeros((0, K), dtype=np.float64)
+        experts, gate = self.parts(texts)
+        if self.neural is not None and self.neural_mix is not None:
+            mix = np.reshape(self.neural_mix, (1, -1, 1))
+            experts = (1.0 - mix) * experts + mix * self.neural.probabilities(texts)
+        if gate is None:
+            return experts[:, 0, :]
+        return np.einsum("te,tek->tk", gate, experts)
+
+    def parts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The linear experts' class probabilities (len(texts), n_experts, 3) and the
+        gate's P(domain | text) (len(texts), n_experts), None with one expert."""
         if self._combined is None:
             self._prepare()
         n, e = len(texts), self.n_experts
@@ -154,10 +174,9 @@ class SentimentModel:
         logits = product[:, : K * e].reshape(n, e, K) / expert_norm[:, :, np.newaxis]
         experts = _softmax(logits + np.reshape(self.bias, (1, e, K)))
         if e == 1:
-            return experts[:, 0, :]
+            return experts, None
         assert self.gate_bias is not None  # a model with several experts has a gate
-        gate = _softmax(product[:, K * e :] / norm + self.gate_bias)
-        return np.einsum("te,tek->tk", gate, experts)
+        return experts, _softmax(product[:, K * e :] / norm + self.gate_bias)
 
     def domain_probabilities(self, texts: list[str]) -> np.ndarray:
         """(len(texts), n_experts) P(domain | text) from the gate, for normalised texts."""
@@ -180,7 +199,17 @@ class SentimentModel:
 
     # -- persistence ---------------------------------------------------------------------
     def header(self) -> dict[str, Any]:
-        return {
+        header: dict[str, Any] = {}
+        if self.neural is not None and self.neural_mix is not None:
+            header["neural"] = {
+                "kind": "char_cnn",
+                "vocab": self.neural.vocab,
+                "widths": list(self.neural.widths),
+                "filters": self.neural.filters,
+                "max_chars": self.neural.max_chars,
+                "mix": [float(m) for m in self.neural_mix],
+            }
+        return header | {
             "format": FORMAT_VERSION,
             "labels": list(LABELS),
             "features": self.features,
@@ -197,6 +226,15 @@ class SentimentModel:
             arrays["scales"] = _half(self.scales)
         if self.gate_weights is not None and self.gate_bias is not None:
             arrays.update(gate_weights=_half(self.gate_weights), gate_bias=self.gate_bias)
+        if self.neural is not None:
+            cnn = self.neural
+            arrays.update(
+                cnn_embeddings=_half(cnn.embeddings),
+                cnn_conv_weights=_half(cnn.conv_weights),
+                cnn_conv_bias=cnn.conv_bias.astype(np.float32),
+                cnn_head_weights=_half(cnn.head_weights),
+                cnn_head_bias=cnn.head_bias.astype(np.float32),
+            )
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, array in arrays.items():
                 buf = io.BytesIO()
@@ -213,7 +251,7 @@ class SentimentModel:
                 present = set(zf.namelist())
                 arrays = {
                     name: np.lib.format.read_array(io.BytesIO(zf.read(f"{name}.npy")))
-                    for name in ("weights", "bias", "idf", "scales", "gate_weights", "gate_bias")
+                    for name in (*BASE_ARRAYS, *CNN_ARRAYS)
                     if name in ("weights", "bias", "idf") or f"{name}.npy" in present
                 }
         except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
@@ -241,6 +279,8 @@ class SentimentModel:
         def optional(name: str, dtype: type) -> np.ndarray | None:
             return arrays[name].astype(dtype) if name in arrays else None
 
+        neural, neural_mix = _neural_from(path, header.get("neural"), arrays, experts)
+
         return cls(
             weights=arrays["weights"].astype(np.float32),
             bias=arrays["bias"].astype(np.float64),
@@ -253,7 +293,57 @@ class SentimentModel:
             scales=optional("scales", np.float32),
             gate_weights=optional("gate_weights", np.float32) if len(domains) > 1 else None,
             gate_bias=optional("gate_bias", np.float64) if len(domains) > 1 else None,
+            neural=neural,
+            neural_mix=neural_mix,
         )
+
+
+BASE_ARRAYS = ("weights", "bias", "idf", "scales", "gate_weights", "gate_bias")
+CNN_ARRAYS = (
+    "cnn_embeddings",
+    "cnn_conv_weights",
+    "cnn_conv_bias",
+    "cnn_head_weights",
+    "cnn_head_bias",
+)
+
+
+def _neural_from(
+    path: str | Path, spec: dict[str, Any] | None, arrays: dict[str, np.ndarray], experts: int
+) -> tuple[CharCNN | None, np.ndarray | None]:
+    """The CNN described by the header's ``neural`` entry, checked against its arrays."""
+    if not spec:
+        return None, None
+    missing = [name for name in CNN_ARRAYS if name not in arrays]
+    if missing:
+        raise ModelFileError(f"{path}: header describes a CNN but {missing} are missing")
+    try:
+        cnn = CharCNN(
+            vocab=str(spec["vocab"]),
+            embeddings=arrays["cnn_embeddings"].astype(np.float32),
+            conv_weights=arrays["cnn_conv_weights"].astype(np.float32),
+            conv_bias=arrays["cnn_conv_bias"].astype(np.float32),
+            head_weights=arrays["cnn_head_weights"].astype(np.float32),
+            head_bias=arrays["cnn_head_bias"].astype(np.float32),
+            widths=tuple(int(k) for k in spec["widths"]),
+            filters=int(spec["filters"]),
+            max_chars=int(spec["max_chars"]),
+        )
+        mix = np.asarray(spec["mix"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: bad CNN description in header ({exc})") from exc
+    features = len(cnn.widths) * cnn.filters
+    shapes_fit = (
+        cnn.embeddings.shape[0] == len(cnn.vocab) + 2
+        and cnn.conv_weights.shape == (cnn.embeddings.shape[1], sum(cnn.widths) * cnn.filters)
+        and cnn.conv_bias.shape == (features,)
+        and cnn.head_weights.shape == (features, K * experts)
+        and cnn.head_bias.shape == (K * experts,)
+        and mix.shape == (experts,)
+    )
+    if not shapes_fit:
+        raise ModelFileError(f"{path}: CNN array shapes do not fit the header")
+    return cnn, mix
 
 
 def _half(array: np.ndarray) -> np.ndarray:

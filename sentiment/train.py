@@ -28,6 +28,7 @@ from threadpoolctl import threadpool_limits
 from sentiment.corpora import SPLIT_SEED, Corpus, load_corpora
 from sentiment.metrics import binary_report, three_way_report
 from sentiment.model import LABELS, K, SentimentModel, round_to_file_precision
+from sentiment.neural_train import NeuralSettings, train_charcnn
 from sentiment.normalize import model_text
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "sentiment"
@@ -66,6 +67,10 @@ class TrainSettings:
     gate_sample: int = 15000  # training texts per domain for the gate (seeded sample)
     nb_alpha: float = 1.0
     corpus_weights: dict[str, float] = field(default_factory=dict)  # default 1.0
+    # the character CNN mixed into each expert (None: linear experts only); its weight
+    # per expert is picked from ``neural_mix_grid`` on validation
+    neural: NeuralSettings | None = field(default_factory=NeuralSettings)
+    neural_mix_grid: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
     def features(self) -> dict[str, Any]:
         return {
@@ -212,6 +217,8 @@ def train(
         model.gate_weights = round_to_file_precision(model.gate_weights)
     else:
         model.bias = model.bias[0]
+    if settings.neural is not None:
+        _add_neural(model, corpora, experts, settings, seed, say)
     say("calibrating the neutral band")
     model.neutral_low, model.neutral_high = _calibrate(model, corpora)
     say("evaluating on the held-out splits")
@@ -230,6 +237,51 @@ def train(
         "figures": evaluate_corpora(model, corpora),
     }
     return model
+
+
+def _add_neural(
+    model: SentimentModel,
+    corpora: Sequence[Corpus],
+    experts: dict[str, Expert],
+    settings: TrainSettings,
+    seed: int,
+    say: Progress,
+) -> None:
+    """Train the character CNN (one head per expert) on every training split, store it
+    at file precision, and pick each expert's mixing weight on validation: the weight
+    maximising the mean accuracy (score > 0.5, neutral rows left out) over the expert's
+    corpora, each text scored by its own expert (the gate plays no part in the choice)."""
+    assert settings.neural is not None
+    head_of = {c: e for e, expert in enumerate(experts.values()) for c in expert.corpora}
+    texts: list[str] = []
+    labels: list[int] = []
+    heads: list[int] = []
+    for c in corpora:
+        texts += [model_text(t) for t in c.train.texts]
+        labels += c.train.labels
+        heads += [head_of[c.name]] * len(c.train)
+    say(f"character CNN on {len(texts)} training texts")
+    cnn = train_charcnn(texts, labels, heads, len(experts), seed, settings.neural, say)
+    for name in ("embeddings", "conv_weights", "head_weights"):
+        setattr(cnn, name, round_to_file_precision(getattr(cnn, name)))
+    model.neural = cnn
+    mix = np.zeros(len(experts))
+    grid = settings.neural_mix_grid
+    for e in range(len(experts)):
+        accuracy = np.zeros(len(grid))
+        own = [c for c in corpora if head_of[c.name] == e and len(c.val)]
+        for c in own:
+            polar = [i for i, label in enumerate(c.val.labels) if label != 1]
+            val_texts = [model_text(c.val.texts[i]) for i in polar]
+            positive = np.asarray([c.val.labels[i] for i in polar]) == 2
+            linear = model.parts(val_texts)[0][:, e, :]
+            neural = cnn.probabilities(val_texts)[:, e, :]
+            for g, m in enumerate(grid):
+                p = (1.0 - m) * linear + m * neural
+                accuracy[g] += np.mean((p[:, 2] + 0.5 * p[:, 1] > 0.5) == positive) / len(own)
+        mix[e] = grid[int(np.argmax(accuracy))] if own else 0.0
+    say(f"CNN mixing weights per expert: {dict(zip(experts, mix.tolist(), strict=True))}")
+    model.neural_mix = mix
 
 
 def _fit(

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from radar.cli import cli
 from sentiment.corpora import load_corpora, split
 from sentiment.model import ModelFileError, SentimentModel
+from sentiment.neural_train import NeuralSettings
 from sentiment.train import Expert, TrainSettings, train
 
 POSITIVE = ["很好", "满意", "点赞", "好评", "开心", "喜欢", "推荐", "[哈哈]", "[爱你]", "赞"]
@@ -22,7 +23,8 @@ NEGATIVE = ["太差", "失望", "垃圾", "差评", "生气", "难吃", "投诉"
 NEUTRAL = ["今天", "发布", "通知", "下午", "会议", "地点", "时间", "公告", "安排", "显示"]
 SUBJECTS = ["这家店", "快递", "客服", "酒店", "外卖", "手机", "这次活动", "房间"]
 
-SMALL = TrainSettings(n_features=2**12, max_iter=200)
+SMALL = TrainSettings(n_features=2**12, max_iter=200, neural=None)  # linear: no torch needed
+TINY_CNN = NeuralSettings(dim=8, filters=8, widths=(2, 3), epochs=2, word2vec_epochs=1)
 
 
 def _post(rng: random.Random, words: list[str]) -> str:
@@ -265,7 +267,10 @@ def test_fast_scoring_matches_the_training_features(corpus: Path) -> None:
 
 def test_a_single_expert_model_has_no_gate(corpus: Path, tmp_path: Path) -> None:
     settings = TrainSettings(
-        n_features=2**12, max_iter=200, experts={"all": Expert(("weibo2018", "smp2020_virus"))}
+        n_features=2**12,
+        max_iter=200,
+        experts={"all": Expert(("weibo2018", "smp2020_virus"))},
+        neural=None,
     )
     model = train(corpus, seed=3, settings=settings)
     assert model.domains == [] and model.gate_weights is None and model.scales is None
@@ -276,6 +281,28 @@ def test_a_single_expert_model_has_no_gate(corpus: Path, tmp_path: Path) -> None
 
 
 def test_corpora_without_an_expert_are_refused(corpus: Path) -> None:
-    settings = TrainSettings(n_features=2**12, experts={"weibo": Expert(("weibo2018",))})
+    settings = TrainSettings(
+        n_features=2**12, experts={"weibo": Expert(("weibo2018",))}, neural=None
+    )
     with pytest.raises(ValueError, match="smp2020_virus"):
         train(corpus, seed=3, settings=settings)
+
+
+# -- the character CNN (training needs torch and gensim: the [train] extra) ----------------
+
+
+def test_cnn_is_trained_mixed_and_reproducible(corpus: Path, tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="the [train] extra (torch) is not installed")
+    pytest.importorskip("gensim", reason="the [train] extra (gensim) is not installed")
+    settings = TrainSettings(n_features=2**12, max_iter=200, neural=TINY_CNN)
+    model = train(corpus, seed=3, settings=settings)
+    assert model.neural is not None and model.neural_mix is not None
+    assert model.neural.heads == len(model.domains) == 2
+    assert all(m in settings.neural_mix_grid for m in model.neural_mix)
+    model.save(tmp_path / "a.npz")
+    train(corpus, seed=3, settings=settings).save(tmp_path / "b.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    loaded = SentimentModel.load(tmp_path / "a.npz")
+    scores = loaded.scores(["这家店很好满意点赞", "这家店太差垃圾差评"])
+    assert scores[0] > 0.5 > scores[1]
+    np.testing.assert_allclose(scores, model.scores(["这家店很好满意点赞", "这家店太差垃圾差评"]))
