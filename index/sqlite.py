@@ -118,7 +118,7 @@ CREATE TABLE IF NOT EXISTS mentions (
 );
 CREATE TABLE IF NOT EXISTS mention_docs (
     rowid INTEGER PRIMARY KEY,              -- in order of arrival: appends, not inserts
-    doc TEXT NOT NULL                       -- the Mention as JSON
+    doc TEXT NOT NULL                       -- the Mention as JSON (UTF-8 BLOB or TEXT)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS mention_fts USING fts5 (
     title, text, tags, content='', tokenize='unicode61 remove_diacritics 2'
@@ -301,7 +301,7 @@ def extract(m: Mention) -> tuple[Any, ...]:
     """Everything one mention contributes to the tables (the hot path of bulk ingest,
     kept flat on purpose). Raises on a malformed mention before anything is written."""
     published = (m.published_at - _EPOCH) // _MICROSECOND
-    sentiment = str(m.sentiment.label) if m.sentiment is not None else ""
+    sentiment = m.sentiment.label.value if m.sentiment is not None else ""
     names = [b.brand for b in m.brands]
     if len(names) > 1:
         names = list(dict.fromkeys(names))
@@ -324,7 +324,7 @@ def extract(m: Mention) -> tuple[Any, ...]:
     )
     return (
         columns,
-        _to_json(m).decode(),
+        _to_json(m),  # UTF-8 JSON, stored as is (readers parse str or bytes alike)
         fts_row(m),
         names,
         m.cluster_id or m.id,
