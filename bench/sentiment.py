@@ -14,9 +14,13 @@ With ``--retrain-snownlp`` SnowNLP's own classifier (naive Bayes over its segmen
 is also retrained on the weibo2018 training split and scored on the weibo2018 sample: the
 "SnowNLP way" of adapting it, for comparison (slow: minutes).
 
+With ``--compare MODEL`` another model file (e.g. the previous one, from git) is scored
+on the same full splits in the same run: its figures and batch texts/s beside ours.
+
 Without ../shared it runs on generated Weibo-like texts (throughput figures only).
 
     .venv/bin/python bench/sentiment.py [--sample 300] [--data DIR] [--retrain-snownlp]
+        [--compare OLD_MODEL.npz]
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import numpy as np  # noqa: E402
 
-from sentiment import analyze, analyze_batch, get_model  # noqa: E402
+from sentiment import analyze, analyze_batch, configure, get_model  # noqa: E402
 from sentiment.corpora import Rows, load_corpora  # noqa: E402
 from sentiment.metrics import LABELS, binary_report, three_way_report  # noqa: E402
 from sentiment.train import DEFAULT_DATA_DIR, tune_neutral_band  # noqa: E402
@@ -178,6 +182,29 @@ def bench_dataset(name: str, rows: Rows, sample: int, rng: random.Random) -> dic
     }
 
 
+def compare(model_file: Path, sets: dict[str, Rows]) -> dict[str, Any]:
+    """Figures and batch speed of another model on the same full splits."""
+    configure(model_path=model_file)
+    try:
+        get_model()
+        analyze_batch(["预热"])
+        out: dict[str, Any] = {}
+        for name, rows in sets.items():
+            started = time.perf_counter()
+            results = analyze_batch(rows.texts)
+            seconds = time.perf_counter() - started
+            labels = np.asarray(rows.labels)
+            scores = np.asarray([a.score for a in results])
+            predicted = np.asarray([LABELS.index(a.label) for a in results])
+            out[name] = {
+                "full_split": report(labels, scores, predicted),
+                "texts_per_s": round(len(rows) / seconds, 1),
+            }
+        return out
+    finally:
+        configure(model_path=None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=300, help="texts per data set for SnowNLP")
@@ -188,6 +215,7 @@ def main() -> None:
         action="store_true",
         help="also retrain SnowNLP's classifier on the weibo2018 train split",
     )
+    parser.add_argument("--compare", type=Path, help="another model file, scored side by side")
     args = parser.parse_args()
 
     result: dict[str, Any] = {"load": measure_load()}
@@ -205,6 +233,8 @@ def main() -> None:
     result["datasets"] = {
         name: bench_dataset(name, rows, args.sample, rng) for name, rows in sets.items()
     }
+    if args.compare:
+        result["compared_model"] = {"file": str(args.compare), **compare(args.compare, sets)}
     if args.retrain_snownlp and "weibo2018" in corpora:
         weibo = corpora["weibo2018"]
         sample_rng = random.Random(args.seed)

@@ -42,6 +42,18 @@ class NeuralSettings:
     word2vec_epochs: int = 5  # 0: random initial embeddings
 
 
+def require_training_libraries() -> None:
+    """Raise a clear error when torch or gensim (the ``[train]`` extra) is missing."""
+    import importlib.util
+
+    missing = [name for name in ("torch", "gensim") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RuntimeError(
+            f"training the sentiment model's CNN needs {' and '.join(missing)}: "
+            "pip install -e '.[train]' (or train without it: TrainSettings(neural=None))"
+        )
+
+
 def train_charcnn(
     texts: Sequence[str],
     labels: Sequence[int],
@@ -53,14 +65,11 @@ def train_charcnn(
 ) -> CharCNN:
     """Fit the CNN on normalised ``texts`` with class ``labels`` (0..2), each text's loss
     on output head ``heads[i]``."""
-    try:
-        import torch
-        import torch.nn.functional as F
-        from torch import nn
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise RuntimeError(
-            "training the sentiment model needs torch: pip install -e '.[train]'"
-        ) from exc
+    require_training_libraries()
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
     s = settings or NeuralSettings()
     say = progress or (lambda _msg: None)
     torch.set_num_threads(1)

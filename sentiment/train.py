@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from sentiment.corpora import SPLIT_SEED, Corpus, load_corpora
 from sentiment.metrics import binary_report, three_way_report
 from sentiment.model import LABELS, K, SentimentModel, round_to_file_precision
-from sentiment.neural_train import NeuralSettings, train_charcnn
+from sentiment.neural_train import NeuralSettings, require_training_libraries, train_charcnn
 from sentiment.normalize import model_text
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "sentiment"
@@ -162,6 +162,8 @@ def train(
     """Fit, calibrate and evaluate a model; raises FileNotFoundError without data."""
     settings = settings or TrainSettings()
     say = progress or (lambda _msg: None)
+    if settings.neural is not None:
+        require_training_libraries()  # fail before minutes of fitting, not after
     corpora = load_corpora(Path(data_dir), seed=seed)
     if not corpora:
         raise FileNotFoundError(f"no training corpora found in {data_dir}")

@@ -306,3 +306,19 @@ def test_cnn_is_trained_mixed_and_reproducible(corpus: Path, tmp_path: Path) -> 
     scores = loaded.scores(["这家店很好满意点赞", "这家店太差垃圾差评"])
     assert scores[0] > 0.5 > scores[1]
     np.testing.assert_allclose(scores, model.scores(["这家店很好满意点赞", "这家店太差垃圾差评"]))
+
+
+def test_training_without_torch_fails_at_once_naming_the_extra(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
+    )
+    settings = TrainSettings(n_features=2**12, max_iter=200, neural=TINY_CNN)
+    with pytest.raises(RuntimeError, match=r"needs torch.*\[train\]"):
+        train(corpus, seed=3, settings=settings)
