@@ -105,7 +105,10 @@ class CharCNN:
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """(len(texts), heads, 3) class probabilities of every head."""
-        logits = self.pooled(texts) @ self.head_weights + self.head_bias
-        logits = logits.reshape(len(texts), self.heads, 3).astype(np.float64)
+        # row by row, not one matrix product: BLAS may round a product differently with
+        # the number of rows, and a text must score the same alone as in a batch
+        pooled = self.pooled(texts).astype(np.float64)
+        logits = np.einsum("tf,fk->tk", pooled, self.head_weights.astype(np.float64))
+        logits = (logits + self.head_bias).reshape(len(texts), self.heads, 3)
         exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
         return exp / exp.sum(axis=-1, keepdims=True)
