@@ -137,10 +137,13 @@ def main() -> None:
             sys.exit(f"{db} exists; ingest needs an empty store (remove it first)")
         url = f"sqlite:///{db.resolve()}"
     figures: dict[str, object] = {"benchmark": "ingest", "store": url.split(":")[0]}
+    # other work on the machine slows the wall clock (the per-CPU-second rate much less)
+    figures["loadavg_start"] = round(os.getloadavg()[0], 2)
     figures.update(ingest(url, args.n, args.batch))
     if args.recrawl:
         figures["recrawl"] = recrawl(url, args.n, min(args.recrawl, args.n), args.batch)
     figures["peak_rss_mb"] = peak_rss_mb()
+    figures["loadavg_end"] = round(os.getloadavg()[0], 2)
     if db is not None:
         size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
         figures["db_mb"] = round(size / 2**20, 1)

@@ -88,7 +88,7 @@ PAGE_SIZE = 8192
 # row in each time- or hash-ordered B-tree); a WAL that holds several batches copies a
 # page the batches share once instead of once per batch (bench/ingest.py at 1M
 # mentions: -10% CPU against 4000 pages)
-WAL_CHECKPOINT_PAGES = 40000
+WAL_CHECKPOINT_PAGES = 4000
 # page cache of a connection once it has written mentions (readers keep 128 MiB): a
 # batch's dirty pages (~120 MiB for 5,000 mentions on a large store) and the B-tree
 # pages they sit in stay cached instead of spilling mid-transaction (-15% CPU at 1M)
@@ -1069,28 +1069,48 @@ class SQLiteStore(Store):
                     exclude.update(b.keywords)
         return top_words(texts, exclude=exclude, limit=limit)
 
-    def _window_hashes(self, start: int) -> list[tuple[Any, ...]]:
-        """(simhash, published_at, rowid, doc_id, id) of the mentions published since
-        ``start`` (µs) that have a simhash. The mentions table is in time order, so this
-        reads just the window: at 1,000,000 mentions over 90 days, a 72-hour window is
-        ~35,000 rows, tens of milliseconds, and one read serves a whole crawl batch
-        (find_near_duplicates_many). An index of the hashes would cost every ingested
-        mention more than that costs a batch (see the module docstring)."""
+    def _window_hashes(self, start: int) -> list[tuple[int, int]]:
+        """(simhash, rowid) of the mentions from time key ``start`` (µs) on that have a
+        simhash. The mentions table is in time order, so this reads just the window: at
+        1,000,000 mentions over 90 days, a 72-hour window is ~35,000 rows, and one read
+        serves a whole crawl batch (find_near_duplicates_many). An index of the hashes
+        would cost every ingested mention more than this costs a batch (see the module
+        docstring)."""
         return self._read(
-            "SELECT m.simhash, m.published_at, m.rowid, m.doc_id, m.id FROM mentions m "
-            "WHERE m.rowid >= ? AND m.published_at >= ? AND m.simhash IS NOT NULL",
-            [time_key(start), start],
+            "SELECT simhash, rowid FROM mentions WHERE rowid >= ? AND simhash IS NOT NULL",
+            [time_key(start)],
         )
+
+    def _mention_keys(self, rowids: Iterable[int]) -> dict[int, tuple[int, int, str]]:
+        """rowid -> (published_at, doc_id, id)."""
+        wanted = sorted(set(rowids))
+        found: dict[int, tuple[int, int, str]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for rowid, published, doc_id, mid in self._read(
+                f"SELECT rowid, published_at, doc_id, id FROM mentions WHERE rowid IN ({marks})",
+                chunk,
+            ):
+                found[rowid] = (published, doc_id, mid)
+        return found
 
     def find_near_duplicates(
         self, simhash: int, since: datetime, max_distance: int = 3, limit: int = 5
     ) -> list[Mention]:
         mask = (1 << 64) - 1
         target = simhash & mask
+        start = to_us(since)
+        rowids = [
+            rowid
+            for value, rowid in self._window_hashes(start)
+            if ((value & mask) ^ target).bit_count() <= max_distance
+        ]
+        keys = self._mention_keys(rowids)
         close = sorted(
             (published, rowid, doc_id)
-            for value, published, rowid, doc_id, _ in self._window_hashes(to_us(since))
-            if ((value & mask) ^ target).bit_count() <= max_distance
+            for rowid, (published, doc_id, _) in keys.items()
+            if published >= start
         )
         return self._docs([doc_id for _, _, doc_id in close[:limit]])
 
@@ -1103,23 +1123,25 @@ class SQLiteStore(Store):
             return super().find_near_duplicates_many(queries, max_distance, limit)
         mask = (1 << 64) - 1
         targets = [(h & mask, to_us(since)) for h, since in queries]
-        start = min(since for _, since in targets)
-        # (simhash, published_at, rowid, doc_id, id), oldest first, ties by id
-        rows = sorted(self._window_hashes(start), key=lambda r: (r[1], r[4]))
-        picked: list[list[int]] = [[] for _ in targets]
-        for q, c in close_pairs([h for h, _ in targets], [r[0] & mask for r in rows], max_distance):
-            if rows[c][1] >= targets[q][1] and len(picked[q]) < limit:
-                picked[q].append(rows[c][3])
+        rows = self._window_hashes(min(since for _, since in targets))
+        pairs = close_pairs([h for h, _ in targets], [h & mask for h, _ in rows], max_distance)
+        keys = self._mention_keys(rows[c][1] for _, c in pairs)
+        found_for: list[list[tuple[int, str, int]]] = [[] for _ in targets]
+        for q, c in pairs:
+            published, doc_id, mid = keys[rows[c][1]]
+            if published >= targets[q][1]:
+                found_for[q].append((published, mid, doc_id))
+        picked = [[doc_id for _, _, doc_id in sorted(found)[:limit]] for found in found_for]
         wanted = sorted({d for docs in picked for d in docs})
-        found: dict[int, Mention] = {}
+        docs: dict[int, Mention] = {}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for doc_id, doc in self._read(
                 f"SELECT rowid, doc FROM mention_docs WHERE rowid IN ({marks})", chunk
             ):
-                found[doc_id] = Mention.model_validate_json(doc)
-        return [[found[d] for d in docs if d in found] for docs in picked]
+                docs[doc_id] = Mention.model_validate_json(doc)
+        return [[docs[d] for d in ids if d in docs] for ids in picked]
 
     # -- cases -------------------------------------------------------------------------
 
