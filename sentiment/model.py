@@ -57,6 +57,7 @@ DEFAULT_MODEL_PATH = Path(__file__).with_name("model.npz")
 FORMAT_VERSION = 3
 READABLE_FORMATS = (1, 2, 3)  # 1: one expert, no gate, no scales; 2: no CNN
 LABELS = ("negative", "neutral", "positive")
+BEGIN, END = "\x02", "\x03"  # text boundary marks (features "boundary_marks")
 K = len(LABELS)
 
 
@@ -128,6 +129,9 @@ class SentimentModel:
     # -- scoring -------------------------------------------------------------------------
     def counts(self, texts: list[str]) -> Any:
         """Sparse sublinear-tf × idf rows, not normalised."""
+        if self.features.get("boundary_marks", False):
+            # a text's first and last characters as n-grams of their own ("ends in 。")
+            texts = [f"{BEGIN}{t}{END}" for t in texts]
         counts = self._vectorizer.transform(texts)
         if self.features.get("sublinear_tf", False):
             counts.data = 1.0 + np.log(counts.data)

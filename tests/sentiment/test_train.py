@@ -322,3 +322,16 @@ def test_training_without_torch_fails_at_once_naming_the_extra(
     settings = TrainSettings(n_features=2**12, max_iter=200, neural=TINY_CNN)
     with pytest.raises(RuntimeError, match=r"needs torch.*\[train\]"):
         train(corpus, seed=3, settings=settings)
+
+
+def test_boundary_marks_add_start_and_end_ngrams(corpus: Path) -> None:
+    model = train(corpus, seed=3, settings=SMALL)
+    assert model.features["boundary_marks"] is True
+    marked = model.counts(["很好。"])
+    plain = SentimentModel(
+        weights=model.weights,
+        bias=model.bias,
+        idf=model.idf,
+        features={**model.features, "boundary_marks": False},  # as format-2 files read
+    ).counts(["很好。"])
+    assert marked.nnz > plain.nnz  # "\x02很", "。\x03", ... on top of the text's own n-grams
