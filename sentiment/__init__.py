@@ -2,7 +2,7 @@
 
     from sentiment import analyze, analyze_batch, score, Analysis
     a = analyze("快递三天没到，客服还挂电话，我要打12315投诉！")
-    a.score, a.label, a.category, a.signals   # 0.02 'negative' 'delivery' ['regulator']
+    a.score, a.label, a.category, a.signals   # 0.05 'negative' 'service' ['regulator']
 
 The model (sentiment/model.npz, see sentiment/model.py and ``radar sentiment train``)
 is loaded on first use; the complaint lexicon (sentiment/lexicon.yaml) can be replaced

@@ -2,7 +2,8 @@
 
 A text (after :func:`sentiment.normalize.model_text`) is turned into character 1–3-gram
 counts hashed into ``n_features`` buckets (scikit-learn's ``HashingVectorizer``: no
-vocabulary to ship), sublinear tf, optionally idf-weighted.
+vocabulary to ship), sublinear tf, optionally idf-weighted; with ``boundary_marks`` the
+text is wrapped in start/end marks first, so its first and last characters are features.
 
 One linear model over every corpus learns a compromise: Weibo posts and product
 reviews do not use words the same way (in weibo2018 a news-like post is positive; in a
