@@ -42,13 +42,17 @@ class NeuralSettings:
     word2vec_epochs: int = 5  # 0: random initial embeddings
 
 
+class TrainingExtraMissing(RuntimeError):
+    """torch or gensim (the ``[train]`` extra) is not installed."""
+
+
 def require_training_libraries() -> None:
     """Raise a clear error when torch or gensim (the ``[train]`` extra) is missing."""
     import importlib.util
 
     missing = [name for name in ("torch", "gensim") if importlib.util.find_spec(name) is None]
     if missing:
-        raise RuntimeError(
+        raise TrainingExtraMissing(
             f"training the sentiment model's CNN needs {' and '.join(missing)}: "
             "pip install -e '.[train]' (or train without it: TrainSettings(neural=None))"
         )

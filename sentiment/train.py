@@ -162,14 +162,15 @@ def train(
     settings: TrainSettings | None = None,
     progress: Progress | None = None,
 ) -> SentimentModel:
-    """Fit, calibrate and evaluate a model; raises FileNotFoundError without data."""
+    """Fit, calibrate and evaluate a model; raises FileNotFoundError without data and
+    TrainingExtraMissing without torch/gensim (when the settings ask for the CNN)."""
     settings = settings or TrainSettings()
     say = progress or (lambda _msg: None)
-    if settings.neural is not None:
-        require_training_libraries()  # fail before minutes of fitting, not after
     corpora = load_corpora(Path(data_dir), seed=seed)
     if not corpora:
         raise FileNotFoundError(f"no training corpora found in {data_dir}")
+    if settings.neural is not None:
+        require_training_libraries()  # fail before minutes of fitting, not after
     say(f"loaded {len(corpora)} corpora")
     by_name = {c.name: c for c in corpora}
     experts = {

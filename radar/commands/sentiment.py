@@ -84,6 +84,7 @@ def eval_cmd(file: str, as_json: bool) -> None:
 def train_cmd(out: str, data_dir: str | None, seed: int | None) -> None:
     """Train the model from the corpora and write it to --out (reproducible)."""
     from sentiment.corpora import SPLIT_SEED
+    from sentiment.neural_train import TrainingExtraMissing
     from sentiment.train import DEFAULT_DATA_DIR, train
 
     console = Console(stderr=True)
@@ -100,7 +101,7 @@ def train_cmd(out: str, data_dir: str | None, seed: int | None) -> None:
                 seed=SPLIT_SEED if seed is None else seed,
                 progress=say,
             )
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, TrainingExtraMissing) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
     model.save(out)

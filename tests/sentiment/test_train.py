@@ -134,6 +134,26 @@ def test_train_command_without_data_says_so(tmp_path: Path) -> None:
     assert "no training corpora found" in result.output
 
 
+def test_train_command_without_the_train_extra_says_so(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
+    )
+    out = tmp_path / "m.npz"
+    result = CliRunner().invoke(
+        cli, ["sentiment", "train", "--out", str(out), "--data", str(corpus)]
+    )
+    assert result.exit_code == 2
+    assert "needs torch" in result.output and "[train]" in result.output
+    assert not out.exists()
+
+
 def test_a_broken_model_file_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"not a zip")
