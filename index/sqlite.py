@@ -428,6 +428,18 @@ _AUTHOR_CONDITION = (
 )
 
 
+_FTS_PROBE = (
+    "EXISTS (SELECT 1 FROM mention_fts WHERE mention_fts MATCH ? AND mention_fts.rowid = m.rowid)"
+)
+
+
+def _author_first(tree: Node) -> bool:
+    """Whether the query ANDs an ``author:`` filter with the rest (then it drives)."""
+    return isinstance(tree, And) and any(
+        isinstance(n, Filter) and n.field == "author" for n in tree.nodes
+    )
+
+
 def sql_condition(node: Node) -> tuple[str, list[Any]]:
     """A WHERE condition over ``m`` (mentions) for any query node."""
     if isinstance(node, Filter) and node.field == "author":
@@ -888,7 +900,20 @@ class SQLiteStore(Store):
         where: list[str] = []
         params: list[Any] = []
         driving: str | None = None
-        if tree is not None:
+        if tree is not None and _author_first(tree):
+            # an author has few mentions: read them through the author index and probe
+            # FTS5 per mention (rowid + MATCH), instead of filtering every keyword match
+            assert isinstance(tree, And)
+            for n in tree.nodes:
+                expr = None if isinstance(n, Filter) and n.field == "author" else fts_expr(n)
+                if expr is not None:
+                    where.append(_FTS_PROBE)
+                    params.append(expr)
+                else:
+                    cond, ps = sql_condition(n)
+                    where.append(cond)
+                    params += ps
+        elif tree is not None:
             driving = fts_expr(tree)
             if driving is None and isinstance(tree, And):
                 # FTS5 drives with the positive parts it can express; the rest (NOTs,
