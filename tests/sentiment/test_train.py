@@ -134,9 +134,9 @@ def test_train_command_without_data_says_so(tmp_path: Path) -> None:
     assert "no training corpora found" in result.output
 
 
-def test_train_command_without_the_train_extra_says_so(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if the [train] extra (torch) were not installed."""
     import importlib.util
 
     real_find_spec = importlib.util.find_spec
@@ -145,6 +145,10 @@ def test_train_command_without_the_train_extra_says_so(
         "find_spec",
         lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
     )
+
+
+@pytest.mark.usefixtures("without_torch")
+def test_train_command_without_the_train_extra_says_so(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "m.npz"
     result = CliRunner().invoke(
         cli, ["sentiment", "train", "--out", str(out), "--data", str(corpus)]
@@ -328,17 +332,8 @@ def test_cnn_is_trained_mixed_and_reproducible(corpus: Path, tmp_path: Path) -> 
     np.testing.assert_allclose(scores, model.scores(["这家店很好满意点赞", "这家店太差垃圾差评"]))
 
 
-def test_training_without_torch_fails_at_once_naming_the_extra(
-    corpus: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib.util
-
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
-    )
+@pytest.mark.usefixtures("without_torch")
+def test_training_without_torch_fails_at_once_naming_the_extra(corpus: Path) -> None:
     settings = TrainSettings(n_features=2**12, max_iter=200, neural=TINY_CNN)
     with pytest.raises(RuntimeError, match=r"needs torch.*\[train\]"):
         train(corpus, seed=3, settings=settings)
