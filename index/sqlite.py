@@ -83,11 +83,9 @@ BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5  # each waits up to busy_timeout first
 PAGE_SIZE = 8192
 # the WAL is copied back into the database file (and synced) once it holds this many
-# pages (default 1000): 40000 x 8 KiB = 320 MiB. A batch of mentions at random times
-# dirties ~3 pages per mention once the store is large (1M mentions: one leaf page per
-# row in each time- or hash-ordered B-tree); a WAL that holds several batches copies a
-# page the batches share once instead of once per batch (bench/ingest.py at 1M
-# mentions: -10% CPU against 4000 pages)
+# pages (default 1000): 4000 x 8 KiB = 32 MiB, so pages that consecutive batches touch
+# again are copied once, not per batch. 40000 pages (320 MiB) cut ingest CPU by 10% at
+# 1M mentions but doubled its wall time on this disk (big checkpoints, see README)
 WAL_CHECKPOINT_PAGES = 4000
 # page cache of a connection once it has written mentions (readers keep 128 MiB): a
 # batch's dirty pages (~120 MiB for 5,000 mentions on a large store) and the B-tree
@@ -376,6 +374,21 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+IN_CHUNK = 500  # values per "IN (...)", well below SQLite's bound-parameter limit
+
+
+def _read_in(
+    read: Callable[[str, Sequence[Any]], Iterable[tuple[Any, ...]]],
+    sql: str,
+    values: Sequence[Any],
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` for all ``values``, whose ``IN ({})`` gets IN_CHUNK at a time;
+    ``read`` runs one statement (a connection's execute, or SQLiteStore._read)."""
+    for i in range(0, len(values), IN_CHUNK):
+        chunk = list(values[i : i + IN_CHUNK])
+        yield from read(sql.format(",".join("?" * len(chunk))), chunk)
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -692,18 +705,15 @@ class SQLiteStore(Store):
         turned into rows is reported and skipped before anything is written. An update
         replaces every row of the old version (its text, time or brands may differ)."""
         counts = UpsertResult()
-        existing: dict[str, tuple[Any, ...]] = {}
-        ids = [m.id for m in batch]
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in conn.execute(
+        existing: dict[str, tuple[Any, ...]] = {
+            row[0]: row[1:]
+            for row in _read_in(
+                conn.execute,
                 "SELECT m.id, m.rowid, m.doc_id, m.published_at, m.brands, d.doc "
-                "FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id "
-                f"WHERE m.id IN ({marks})",
-                chunk,
-            ):
-                existing[row[0]] = row[1:]
+                "FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id WHERE m.id IN ({})",
+                [m.id for m in batch],
+            )
+        }
 
         todo: list[tuple[str, tuple[Any, ...], int]] = []  # (id, extracted, time key)
         stale_rows: list[int] = []
@@ -788,12 +798,8 @@ class SQLiteStore(Store):
         """A free rowid at or after each time key (the slot within the millisecond comes
         from the id's hash, so collisions are rare and resolved by probing upwards)."""
         candidates = [key + zlib.crc32(mid.encode()) % 1000 for mid, key in wanted]
-        taken: set[int] = set()
-        for i in range(0, len(candidates), 500):
-            chunk = candidates[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT rowid FROM mentions WHERE rowid IN ({marks})"
-            taken.update(r for (r,) in conn.execute(query, chunk))
+        query = "SELECT rowid FROM mentions WHERE rowid IN ({})"
+        taken = {r for (r,) in _read_in(conn.execute, query, candidates)}
         out = []
         for rowid in candidates:
             probed = False  # the first candidate was checked against the table above
@@ -815,29 +821,28 @@ class SQLiteStore(Store):
         return Mention.model_validate_json(rows[0][0]) if rows else None
 
     def get_mentions(self, ids: Sequence[str]) -> list[Mention]:
-        found: dict[str, Mention] = {}
-        unique = list(dict.fromkeys(ids))
-        for i in range(0, len(unique), 500):
-            chunk = unique[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for mid, doc in self._read(
+        found = {
+            mid: Mention.model_validate_json(doc)
+            for mid, doc in _read_in(
+                self._read,
                 "SELECT m.id, d.doc FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id "
-                f"WHERE m.id IN ({marks})",
-                chunk,
-            ):
-                found[mid] = Mention.model_validate_json(doc)
+                "WHERE m.id IN ({})",
+                list(dict.fromkeys(ids)),
+            )
+        }
         return [found[i] for i in ids if i in found]
+
+    def _doc_map(self, doc_ids: Sequence[int]) -> dict[int, Mention]:
+        """Mentions by mention_docs rowid (rowids no longer stored are left out)."""
+        query = "SELECT rowid, doc FROM mention_docs WHERE rowid IN ({})"
+        return {
+            d: Mention.model_validate_json(doc) for d, doc in _read_in(self._read, query, doc_ids)
+        }
 
     def _docs(self, doc_ids: Sequence[int]) -> list[Mention]:
         """Mentions by mention_docs rowid, in the order given."""
-        found: dict[int, str] = {}
-        for i in range(0, len(doc_ids), 500):
-            chunk = list(doc_ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                self._read(f"SELECT rowid, doc FROM mention_docs WHERE rowid IN ({marks})", chunk)
-            )
-        return [Mention.model_validate_json(found[d]) for d in doc_ids if d in found]
+        found = self._doc_map(doc_ids)
+        return [found[d] for d in doc_ids if d in found]
 
     def iter_mentions(self, batch_size: int = 1000) -> Iterator[list[Mention]]:
         after = -1
@@ -905,7 +910,7 @@ class SQLiteStore(Store):
             # FTS5 per mention (rowid + MATCH), instead of filtering every keyword match
             assert isinstance(tree, And)
             for n in tree.nodes:
-                expr = None if isinstance(n, Filter) and n.field == "author" else fts_expr(n)
+                expr = fts_expr(n)  # None for the author filter: see sql_condition
                 if expr is not None:
                     where.append(_FTS_PROBE)
                     params.append(expr)
@@ -1108,17 +1113,9 @@ class SQLiteStore(Store):
 
     def _mention_keys(self, rowids: Iterable[int]) -> dict[int, tuple[int, int, str]]:
         """rowid -> (published_at, doc_id, id)."""
-        wanted = sorted(set(rowids))
-        found: dict[int, tuple[int, int, str]] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for rowid, published, doc_id, mid in self._read(
-                f"SELECT rowid, published_at, doc_id, id FROM mentions WHERE rowid IN ({marks})",
-                chunk,
-            ):
-                found[rowid] = (published, doc_id, mid)
-        return found
+        query = "SELECT rowid, published_at, doc_id, id FROM mentions WHERE rowid IN ({})"
+        rows = _read_in(self._read, query, sorted(set(rowids)))
+        return {rowid: (published, doc_id, mid) for rowid, published, doc_id, mid in rows}
 
     def find_near_duplicates(
         self, simhash: int, since: datetime, max_distance: int = 3, limit: int = 5
@@ -1157,15 +1154,7 @@ class SQLiteStore(Store):
             if published >= targets[q][1]:
                 found_for[q].append((published, mid, doc_id))
         picked = [[doc_id for _, _, doc_id in sorted(found)[:limit]] for found in found_for]
-        wanted = sorted({d for docs in picked for d in docs})
-        docs: dict[int, Mention] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for doc_id, doc in self._read(
-                f"SELECT rowid, doc FROM mention_docs WHERE rowid IN ({marks})", chunk
-            ):
-                docs[doc_id] = Mention.model_validate_json(doc)
+        docs = self._doc_map(sorted({d for ids in picked for d in ids}))
         return [[docs[d] for d in ids if d in docs] for ids in picked]
 
     # -- cases -------------------------------------------------------------------------
