@@ -159,7 +159,7 @@ class SentimentModel:
         mixed = _gated(experts, gate)
         if self.neural is None or self.neural_mix is None:
             return mixed
-        linear_score = mixed[:, 2] + 0.5 * mixed[:, 1]
+        linear_score = _polarity(mixed)
         consult = np.flatnonzero(np.abs(linear_score - 0.5) < self.neural_margin)
         if len(consult):
             mix = np.reshape(self.neural_mix, (1, -1, 1))
@@ -201,8 +201,7 @@ class SentimentModel:
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Expected polarity in 0..1 for normalised texts."""
-        p = self.probabilities(texts)
-        return p[:, 2] + 0.5 * p[:, 1]
+        return _polarity(self.probabilities(texts))
 
     def label(self, score: float) -> str:
         if score < self.neutral_low:
@@ -369,6 +368,11 @@ def _half(array: np.ndarray) -> np.ndarray:
 def round_to_file_precision(array: np.ndarray) -> np.ndarray:
     """The float32 values ``array`` will have once saved (float16) and loaded."""
     return _half(array).astype(np.float32)
+
+
+def _polarity(p: np.ndarray) -> np.ndarray:
+    """The score of (n, 3) class probabilities: P(positive) + P(neutral) / 2."""
+    return p[:, 2] + 0.5 * p[:, 1]
 
 
 def _gated(experts: np.ndarray, gate: np.ndarray | None) -> np.ndarray:
