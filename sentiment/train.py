@@ -17,7 +17,7 @@ the solver is deterministic and BLAS runs single-threaded while fitting.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +70,8 @@ class TrainSettings:
     gate_sample: int = 15000  # training texts per domain for the gate (seeded sample)
     nb_alpha: float = 1.0
     corpus_weights: dict[str, float] = field(default_factory=dict)  # default 1.0
-    # the character CNN mixed into each expert (None: linear experts only); its weight
-    # per expert is picked from ``neural_mix_grid`` on validation
+    # the character CNN mixed into each expert (None: linear experts only); one weight for
+    # all experts, picked from ``neural_mix_grid`` on validation
     neural: NeuralSettings | None = field(default_factory=NeuralSettings)
     neural_mix_grid: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
     # the CNN is consulted when the linear score is within this of 0.5 (model.py): on
@@ -276,9 +276,13 @@ def _add_neural(
         heads += [head_of[c.name]] * len(c.train)
     say(f"character CNN on {len(texts)} training texts")
     cnn = train_charcnn(texts, labels, heads, len(experts), seed, settings.neural, say)
-    for name in ("embeddings", "conv_weights", "head_weights"):
-        setattr(cnn, name, round_to_file_precision(getattr(cnn, name)))
-    model.neural = cnn
+    # at file precision, and rebuilt (replace) so its lookup tables are the shipped ones
+    model.neural = replace(
+        cnn,
+        embeddings=round_to_file_precision(cnn.embeddings),
+        conv_weights=round_to_file_precision(cnn.conv_weights),
+        head_weights=round_to_file_precision(cnn.head_weights),
+    )
     model.neural_margin = settings.neural_margin
     polar = []  # per corpus: validation texts without the neutral ones, positive?
     for c in corpora:
