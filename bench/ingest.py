@@ -5,6 +5,7 @@ the timed region, only ``Store.upsert_mentions`` is timed. One process, one core
     .venv/bin/python bench/ingest.py --n 100000 --db /tmp/radar-bench.db --keep
     .venv/bin/python bench/ingest.py --url http://localhost:9200 --n 100000
     .venv/bin/python bench/ingest.py --n 1000000 --recrawl 100000   # then a re-crawl
+    .venv/bin/python bench/ingest.py --order arrival   # as a running crawler brings them
 
 Prints one JSON object: mentions/s over the timed upserts (wall clock and per CPU
 second: on a shared machine the CPU figure is the one-core cost), peak memory, and with
@@ -22,6 +23,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,14 +40,18 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
 
 
-def ingest(url: str, n: int, batch: int, seed: int = 0) -> dict[str, object]:
+def stream(n: int, arrival_order: bool, seed: int = 0) -> Iterator[Mention]:
+    return generate_mentions(n, brands=20, days=90, seed=seed, end=END, arrival_order=arrival_order)
+
+
+def ingest(url: str, n: int, batch: int, arrival_order: bool) -> dict[str, object]:
     store = open_store(url)
     timed = 0.0
     cpu = 0.0
     written = errors = 0
     started = time.perf_counter()
     pending = []
-    for mention in generate_mentions(n, brands=20, days=90, seed=seed, end=END):
+    for mention in stream(n, arrival_order):
         pending.append(mention)
         if len(pending) == batch:
             t0, c0 = time.perf_counter(), time.process_time()
@@ -79,14 +85,13 @@ def ingest(url: str, n: int, batch: int, seed: int = 0) -> dict[str, object]:
     }
 
 
-def recrawl(url: str, n: int, k: int, batch: int, seed: int = 0) -> dict[str, object]:
+def recrawl(url: str, n: int, k: int, batch: int, arrival_order: bool) -> dict[str, object]:
     """Upsert the first ``k`` of the ``n`` ingested mentions again (timed as above)."""
     store = open_store(url)
     timed = cpu = 0.0
     counts = {"new": 0, "updated": 0, "unchanged": 0, "errors": 0}
     pending: list[Mention] = []
-    stream = itertools.islice(generate_mentions(n, brands=20, days=90, seed=seed, end=END), k)
-    for i, mention in enumerate(stream):
+    for i, mention in enumerate(itertools.islice(stream(n, arrival_order), k)):
         if i % 2 == 0:
             more = mention.engagement.model_copy(update={"likes": mention.engagement.likes + 1})
             mention = mention.model_copy(update={"engagement": more})
@@ -118,6 +123,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000, help="mentions per upsert call")
     parser.add_argument("--db", help="SQLite file to create (default: a temp file)")
     parser.add_argument("--url", help="store URL instead of --db (e.g. Elasticsearch)")
+    parser.add_argument(
+        "--order",
+        choices=["random", "arrival"],
+        default="random",
+        help="publish times at random over the 90 days (a back-fill; default) or in the "
+        "order a running crawler brings them in (oldest first, up to 10 min off)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file")
     parser.add_argument(
         "--recrawl", type=int, default=0, metavar="K", help="then upsert the first K again"
@@ -139,9 +151,12 @@ def main() -> None:
     figures: dict[str, object] = {"benchmark": "ingest", "store": url.split(":")[0]}
     # other work on the machine slows the wall clock (the per-CPU-second rate much less)
     figures["loadavg_start"] = round(os.getloadavg()[0], 2)
-    figures.update(ingest(url, args.n, args.batch))
+    arrival = args.order == "arrival"
+    figures["order"] = args.order
+    figures.update(ingest(url, args.n, args.batch, arrival))
     if args.recrawl:
-        figures["recrawl"] = recrawl(url, args.n, min(args.recrawl, args.n), args.batch)
+        k = min(args.recrawl, args.n)
+        figures["recrawl"] = recrawl(url, args.n, k, args.batch, arrival)
     figures["peak_rss_mb"] = peak_rss_mb()
     figures["loadavg_end"] = round(os.getloadavg()[0], 2)
     if db is not None:

@@ -248,15 +248,22 @@ def _sentence(rng: random.Random, brand: str, industry: str, sentiment: str) -> 
     return [rng.choice(NEU_CORE).format(**fill), rng.choice(NEU_FOLLOW)]
 
 
+ARRIVAL_JITTER_S = 600
+
+
 def generate_mentions(
     n: int,
     brands: int = 20,
     days: int = 90,
     seed: int = 0,
     end: datetime | None = None,
+    arrival_order: bool = False,
 ) -> Iterator[Mention]:
     """``n`` mentions published over ``days`` days before ``end`` (default: now, to the
-    hour), about ``brands`` brands (at most 20)."""
+    hour), about ``brands`` brands (at most 20). Their publish times are random (a
+    back-fill: every batch lands all over the time range), or with ``arrival_order`` as
+    a crawler running all along would bring them in: oldest first, each up to ten
+    minutes off its place. The same mentions but for their times either way."""
     rng = random.Random(seed)
     end = end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     span = days * 86_400
@@ -272,7 +279,10 @@ def generate_mentions(
     for i in range(n):
         source, source_kind, kind = rng.choices(sources, source_weights)[0]
         author = rng.choices(authors, cum_weights=author_weights)[0]
-        published = end - timedelta(seconds=rng.randrange(span))
+        offset = rng.randrange(span)
+        if arrival_order:
+            offset = max(0, span - span * i // n - offset % ARRIVAL_JITTER_S)
+        published = end - timedelta(seconds=offset)
         engagement_scale = 1 + author.followers // 2_000
         engagement = {
             "reposts": int(rng.expovariate(1) * engagement_scale * 0.3),
