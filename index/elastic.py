@@ -143,6 +143,10 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+_ANY_INDEX: dict[str, Any] = {
+    "ignore_unavailable": True,
+    "allow_no_indices": True,
+}  # none yet: no hits
 NEAR_PAGE = 500  # near-duplicate candidates per page, oldest first
 NEAR_SORT = [{"published_at": "asc"}, {"id": "asc"}]
 NEAR_MSEARCH = 100  # near-duplicate lookups per _msearch request
@@ -495,29 +499,54 @@ class ElasticStore(Store):
                 by_id[hit["_id"]] = _mention_from_source(hit["_source"])
         return [by_id[i] for i in ids if i in by_id]
 
-    def iter_mentions(self, batch_size: int = 1000) -> Iterator[list[Mention]]:
-        after: list[Any] | None = None
+    def _pages(
+        self,
+        index: str,
+        query: dict[str, Any],
+        sort: list[Any],
+        size: int,
+        *,
+        after: list[Any] | None = None,
+        **options: Any,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every hit of ``query`` in ``sort`` order (which must end in a unique field),
+        ``size`` at a time, continuing with search_after past what ``from + size`` allows
+        (index.max_result_window); ends after the first short page. Each request is
+        guarded on its own, so a caller may stop early."""
         while True:
-            hits = self._mentions_after(after, min(batch_size, MAX_RESULT_WINDOW))
-            if not hits:
+            hits = self._search_page(index, query, sort, size, after, options)
+            if hits:
+                yield hits
+            if len(hits) < size:
                 return
             after = hits[-1]["sort"]
-            yield [_mention_from_source(h["_source"]) for h in hits]
 
     @_guarded
-    def _mentions_after(self, after: list[Any] | None, size: int) -> list[dict[str, Any]]:
-        """The next ``size`` mentions after the sort values ``after``, oldest first."""
+    def _search_page(
+        self,
+        index: str,
+        query: dict[str, Any],
+        sort: list[Any],
+        size: int,
+        after: list[Any] | None,
+        options: dict[str, Any],
+    ) -> list[dict[str, Any]]:
         response = self.es.search(
-            index=self.alias,
-            query={"match_all": {}},
-            sort=[{"published_at": "asc"}, {"id": "asc"}],
+            index=index,
+            query=query,
+            sort=sort,
             size=size,
             search_after=after,
             track_total_hits=False,
-            ignore_unavailable=True,
-            allow_no_indices=True,
+            **options,
         )
         return list(response["hits"]["hits"])
+
+    def iter_mentions(self, batch_size: int = 1000) -> Iterator[list[Mention]]:
+        sort = [{"published_at": "asc"}, {"id": "asc"}]  # oldest first
+        size = min(batch_size, MAX_RESULT_WINDOW)
+        for hits in self._pages(self.alias, {"match_all": {}}, sort, size, **_ANY_INDEX):
+            yield [_mention_from_source(h["_source"]) for h in hits]
 
     def _care_update(self, mention_id: str, change: Callable[[dict[str, Any]], None]) -> Mention:
         """Read-modify-write of one mention's care-staff fields, guarded by seq_no so a
@@ -626,27 +655,15 @@ class ElasticStore(Store):
         """Sort values of the ``offset``-th hit, walked with search_after in windows the
         cluster allows (``from + size`` may not pass index.max_result_window); None when
         there are fewer hits."""
-        after: list[Any] | None = None
+        if offset <= 0:
+            return None
+        size = min(MAX_RESULT_WINDOW, offset)
         seen = 0
-        while seen < offset:
-            size = min(MAX_RESULT_WINDOW, offset - seen)
-            response = self.es.search(
-                index=self.alias,
-                query=query,
-                sort=sort,
-                size=size,
-                source=False,
-                search_after=after,
-                track_total_hits=False,
-                ignore_unavailable=True,
-                allow_no_indices=True,
-            )
-            hits = response["hits"]["hits"]
-            if len(hits) < size:
-                return None
+        for hits in self._pages(self.alias, query, sort, size, source=False, **_ANY_INDEX):
+            if seen + len(hits) >= offset:
+                return list(hits[offset - seen - 1]["sort"])
             seen += len(hits)
-            after = hits[-1]["sort"]
-        return after
+        return None
 
     # -- analytics --------------------------------------------------------------------
     def _window(self, since: datetime, until: datetime, brand: str | None) -> list[dict]:
@@ -870,21 +887,11 @@ class ElasticStore(Store):
         ``after`` continue a scan whose first page came from :meth:`find_near_duplicates_many`."""
         found = list(found or [])
         query = self._near_query(simhash, since, max_distance)
-        while len(found) < limit:
-            response = self.es.search(
-                index=self.alias,
-                query=query,
-                size=NEAR_PAGE,
-                sort=NEAR_SORT,
-                search_after=after,
-                ignore_unavailable=True,
-                allow_no_indices=True,
-            )
-            hits = response["hits"]["hits"]
-            found += self._near_page(simhash, hits, max_distance)
-            if len(hits) < NEAR_PAGE:
+        pages = self._pages(self.alias, query, NEAR_SORT, NEAR_PAGE, after=after, **_ANY_INDEX)
+        for hits in pages:
+            if len(found) >= limit:
                 break
-            after = hits[-1]["sort"]
+            found += self._near_page(simhash, hits, max_distance)
         return found[:limit]
 
     @_guarded
@@ -980,21 +987,9 @@ class ElasticStore(Store):
 
     @_guarded
     def case_events(self, case_id: str) -> list[CaseEvent]:
-        events: list[CaseEvent] = []
-        after: list[Any] | None = None
-        while True:
-            response = self.es.search(
-                index=self._small("case-events"),
-                query={"term": {"case_id": case_id}},
-                sort=[{"seq": "asc"}],
-                size=1000,
-                search_after=after,
-            )
-            hits = response["hits"]["hits"]
-            events += [CaseEvent.model_validate(h["_source"]) for h in hits]
-            if len(hits) < 1000:
-                return events
-            after = hits[-1]["sort"]
+        query = {"term": {"case_id": case_id}}
+        pages = self._pages(self._small("case-events"), query, [{"seq": "asc"}], 1000)
+        return [CaseEvent.model_validate(h["_source"]) for hits in pages for h in hits]
 
     # -- cursors, health, crawl runs ----------------------------------------------------
     @_guarded
