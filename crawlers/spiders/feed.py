@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlparse
 
 import feedparser
 import trafilatura
@@ -81,10 +82,14 @@ class FeedSpider(RadarSpider):
             self.crawler.stats.inc_value("radar/stopped_at_seen")
 
     def _entry(self, entry: Any, response: Response) -> tuple[MentionItem, bool]:
-        link = str(entry.get("link", "") or "")
-        key = str(entry.get("id") or link or entry.get("title") or "")
+        raw_link = str(entry.get("link", "") or "").strip()
+        key = str(entry.get("id") or raw_link or entry.get("title") or "")
         if not key:
             raise ValueError("entry has no id, link or title")
+        # a relative link is the feed's; a javascript:/mailto: one is no article to fetch
+        link = response.urljoin(raw_link) if raw_link else ""
+        if urlparse(link).scheme not in ("http", "https"):
+            link = ""
         native = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
         full = ""
         for content in entry.get("content") or []:

@@ -161,6 +161,7 @@ SCENARIOS: list[dict[str, Any]] = [
         "kind": "feed",
         "feeds": ["/rss.xml", "/atom.xml", "/broken.xml"],
     },
+    {"name": "t-feed-links", "site": "news", "kind": "feed", "feeds": ["/odd-links.xml"]},
     {
         "name": "t-slow-clean",
         "site": "slow",

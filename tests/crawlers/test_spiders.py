@@ -254,6 +254,19 @@ def test_feed_rss_atom_and_article_pages(first_runs: Runs, scenarios: Scenarios)
     assert run["errors"]["unparsable"] == 1 and "/news/broken.xml" in run["_log"]
 
 
+def test_feed_entry_links_relative_or_not_http(first_runs: Runs, scenarios: Scenarios) -> None:
+    """A javascript: link costs the entry its link, not the whole feed page; a relative
+    link is resolved against the feed and its article fetched."""
+    run = first_runs["t-feed-links"]
+    assert run["completed"] and run["errors"]["total"] == 0, run["_log"][-2000:]
+    found = {m.title: m for m in mentions(scenarios["t-feed-links"]).values()}
+    assert set(found) == {"极光汽车车主联名维权", "相对链接：极光汽车召回"}
+    assert found["极光汽车车主联名维权"].url == ""
+    recall = found["相对链接：极光汽车召回"]
+    assert recall.url.endswith("/news/article/1.html") and recall.url.startswith("http://")
+    assert "召回范围涉及约一万两千辆车" in recall.text
+
+
 # -- incremental ---------------------------------------------------------------------------
 def test_second_run_stores_nothing_new_and_stops_early(
     first_runs: Runs, second_runs: Runs, scenarios: Scenarios

@@ -542,6 +542,16 @@ def news(handler: Handler, site: str, path: str, q: dict[str, str], base: str) -
 <updated>{stamp}</updated><content type="html">&lt;p&gt;极光汽车官方回应称，刹车异响系刹车片磨合所致，将为车主免费更换。&lt;/p&gt;</content></entry>
 </feed>"""
         return handler.send(200, xml.encode(), "application/atom+xml; charset=utf-8")
+    if path == "/odd-links.xml":  # links a feed may really carry: relative, javascript:
+        stamp = format_datetime(now - timedelta(hours=2))
+        xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>链接测试</title><link>{base}/</link><description>x</description>
+<item><title>极光汽车车主联名维权</title><link>javascript:alert(1)</link><guid>odd-1</guid>
+<pubDate>{stamp}</pubDate><description>极光汽车车主联名维权……</description></item>
+<item><title>相对链接：极光汽车召回</title><link>article/1.html</link><guid>odd-2</guid>
+<pubDate>{stamp}</pubDate><description>极光汽车召回……</description></item>
+</channel></rss>"""
+        return handler.send(200, xml.encode(), "application/rss+xml; charset=utf-8")
     if path == "/broken.xml":
         return handler.send(200, b"<html><body>Service Unavailable", "application/rss+xml")
     if path.startswith("/article/"):
