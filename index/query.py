@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 FILTER_FIELDS = ("brand", "sentiment", "source", "author", "category", "signal", "kind")
+MAX_DEPTH = 32  # nested ( ) and NOT; deeper is no real query and would exhaust the stack
 
 
 class QuerySyntaxError(ValueError):
@@ -104,7 +105,13 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str, str]]):
         self.toks = tokens
         self.i = 0
+        self.depth = 0
         self.terms: list[str] = []
+
+    def _nest(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError(f"the query nests ( ) or NOT more than {MAX_DEPTH} deep")
 
     def peek(self) -> tuple[str, str, str] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -132,6 +139,13 @@ class _Parser:
                 continue
             nodes.append(self.unary())
         if not nodes:
+            prev = self.toks[self.i - 1][0] if self.i else None
+            if t is None and prev == "(":
+                raise QuerySyntaxError("missing ')' in the query")
+            if t is not None and t[0] == ")" and prev in (None, "("):
+                raise QuerySyntaxError(
+                    "empty ( ) in the query" if prev else "unmatched ')' in the query"
+                )
             raise QuerySyntaxError("an operator (OR/AND) is missing a word on one side")
         return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
 
@@ -143,7 +157,9 @@ class _Parser:
             if self.peek() is None:
                 raise QuerySyntaxError("NOT at the end of the query has nothing to exclude")
             before = list(self.terms)
+            self._nest()
             node = self.unary()
+            self.depth -= 1
             self.terms = before  # excluded words are not highlighted
             return Not(node)
         if t[0] == "word" and t[1].startswith("-") and len(t[1]) > 1:
@@ -164,7 +180,9 @@ class _Parser:
         self.i += 1
         kind, a, b = t
         if kind == "(":
+            self._nest()
             node = self.or_expr()
+            self.depth -= 1
             if (c := self.peek()) is None or c[0] != ")":
                 raise QuerySyntaxError("missing ')' in the query")
             self.i += 1
@@ -179,7 +197,7 @@ class _Parser:
                 return Not(phrase)
             self.terms.append(a.strip())
             return phrase
-        m = re.fullmatch(r"([a-z]+):(.+)", a)
+        m = re.fullmatch(r"([a-z]+):(.*)", a)
         if m and m.group(1) in FILTER_FIELDS:
             return self._filter(m.group(1), m.group(2))
         self.terms.append(a)

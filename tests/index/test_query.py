@@ -61,6 +61,12 @@ def test_parse(query: str, tree: object) -> None:
     assert parse_query(query).tree == tree
 
 
+def test_nesting_up_to_the_limit_parses() -> None:
+    assert parse_query("(" * 32 + "漏油" + ")" * 32).tree == Term("漏油")
+    assert parse_query("NOT " * 32 + "漏油").tree is not None
+    assert parse_query("(漏油 OR 异响) NOT (广告 OR (NOT 投诉))").tree is not None
+
+
 def test_highlight_terms_leave_out_excluded_words() -> None:
     parsed = parse_query('漏油 "发动机 异响" -广告 NOT 修复剂 brand:极光汽车')
     assert parsed.text_terms == ["漏油", "发动机 异响"]
@@ -78,6 +84,15 @@ def test_highlight_terms_leave_out_excluded_words() -> None:
         ('colour:"red"', "unknown filter 'colour:'"),
         ("sentiment:angry", "negative, neutral or positive"),
         ('brand:""', "has no value"),
+        ("brand:", "has no value"),
+        ("漏油 author:", "has no value"),
+        ("(", "missing ')'"),
+        (")", "unmatched ')'"),
+        ("漏油 ( )", "empty ( )"),
+        ("(" * 33 + "漏油" + ")" * 33, "more than 32 deep"),
+        ("NOT " * 33 + "漏油", "more than 32 deep"),
+        ("(" * 5000 + "漏油" + ")" * 5000, "more than 32 deep"),  # was a RecursionError
+        ("NOT " * 5000 + "漏油", "more than 32 deep"),
     ],
 )
 def test_syntax_errors_say_what_is_wrong(query: str, message: str) -> None:
