@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from config.alerting import AlertsConfig, SlackConfig
 from config.sources import SourceConfig
-from config.types import Duration, EnvRef, Strict
+from config.types import Duration, EnvRef, Strict, TimeZoneName
 
 
 class StoreConfig(Strict):
@@ -90,7 +90,7 @@ class SchedulerConfig(Strict):
     alert_interval: Duration = 60.0
     outbox_interval: Duration = 15.0
     digest_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    timezone: str = "Asia/Shanghai"
+    timezone: TimeZoneName = "Asia/Shanghai"
     max_concurrent_crawls: int = Field(default=2, ge=1)
     crawl_timeout: Duration = 600.0
     jobs_db: str = ""  # SQLite file for APScheduler's job store; default beside the store
@@ -129,7 +129,7 @@ class RadarConfig(Strict):
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     demo: DemoConfig = Field(default_factory=DemoConfig)
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
-    timezone: str = "Asia/Shanghai"  # how local times in the UI and digests are shown
+    timezone: TimeZoneName = "Asia/Shanghai"  # how local times in the UI and digests are shown
 
     @model_validator(mode="after")
     def _cross_checks(self) -> RadarConfig:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|w)?\s*$")
 _UNITS = {
@@ -35,6 +36,21 @@ def parse_duration(value: Any) -> float:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def check_time_zone(value: str) -> str:
+    """An IANA time zone name (``Asia/Shanghai``, ``UTC``), checked at load time rather
+    than when the web UI or the scheduler first needs it."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (use a name like Asia/Shanghai or UTC)"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
 
 
 class Strict(BaseModel):

@@ -45,6 +45,9 @@ def test_bundled_demo_config_is_valid() -> None:
         ("web: {port: 'eighty'}", "web.port", "integer"),
         ("brands: {name: a}", "brands", "list"),
         ("store: [\n  - x", "line", "YAML syntax error"),
+        ("timezone: Mars/Phobos", "timezone", "unknown time zone 'Mars/Phobos'"),
+        ("scheduler: {timezone: 'Asia/Shang hai'}", "scheduler.timezone", "unknown time zone"),
+        ("timezone: ../../etc/passwd", "timezone", "unknown time zone"),
     ],
 )
 def test_errors_name_file_key_and_reason(
@@ -65,6 +68,27 @@ def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(f)
     assert len(err.value.issues) == 3
+
+
+def test_unset_env_reference_is_one_error_not_two(tmp_path: Path, monkeypatch) -> None:
+    """A key that takes text or {$env: NAME}: an unset variable is reported once, without
+    the text branch's "Input should be a valid string (got dict ...)"."""
+    monkeypatch.delenv("RADAR_TEST_UNSET_KEY", raising=False)
+    f = tmp_path / "bad.yaml"
+    f.write_text(
+        "web:\n  secret_key: {$env: RADAR_TEST_UNSET_KEY}\n"
+        "  users: [{name: a, role: care, password_hash: {$env: RADAR_TEST_UNSET_KEY}}]\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert [(i.key, i.message) for i in err.value.issues] == [
+        ("web.secret_key", "environment variable RADAR_TEST_UNSET_KEY is not set"),
+        ("web.users[0].password_hash", "environment variable RADAR_TEST_UNSET_KEY is not set"),
+    ]
+    f.write_text("web: {secret_key: 12}\n")  # not a reference: the type error stays
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert any("valid string" in i.message for i in err.value.issues)
 
 
 def test_secret_from_env_is_read_not_written(tmp_path: Path, monkeypatch) -> None:
