@@ -3,6 +3,7 @@ config/example-production.yaml for commented examples."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -75,6 +76,22 @@ class UserConfig(Strict):
     password_hash: str | EnvRef | None = None
     api_token_hash: str | None = None  # sha256 hex of an API token
     display_name: str = ""
+
+    @field_validator("password_hash")
+    @classmethod
+    def _argon2(cls, v: str | EnvRef | None) -> str | EnvRef | None:
+        # anything else would only show as "wrong password" at every login
+        value = v.get() if isinstance(v, EnvRef) else v
+        if value and not value.startswith("$argon2"):
+            raise ValueError("not an argon2 hash: make one with `radar web hash-password`")
+        return v
+
+    @field_validator("api_token_hash")
+    @classmethod
+    def _sha256(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", v.strip()):
+            raise ValueError("not a SHA-256 hex digest: make one with `radar web new-token`")
+        return v
 
 
 class WebConfig(Strict):

@@ -48,6 +48,16 @@ def test_bundled_demo_config_is_valid() -> None:
         ("timezone: Mars/Phobos", "timezone", "unknown time zone 'Mars/Phobos'"),
         ("scheduler: {timezone: 'Asia/Shang hai'}", "scheduler.timezone", "unknown time zone"),
         ("timezone: ../../etc/passwd", "timezone", "unknown time zone"),
+        (
+            "web: {users: [{name: a, role: care, password_hash: radar-care}]}",
+            "web.users[0].password_hash",
+            "radar web hash-password",
+        ),
+        (
+            "web: {users: [{name: a, role: care, api_token_hash: abc}]}",
+            "web.users[0].api_token_hash",
+            "radar web new-token",
+        ),
     ],
 )
 def test_errors_name_file_key_and_reason(
@@ -91,6 +101,16 @@ def test_unset_env_reference_is_one_error_not_two(tmp_path: Path, monkeypatch) -
     assert any("valid string" in i.message for i in err.value.issues)
 
 
+def test_password_hash_from_env_must_be_argon2(tmp_path: Path, monkeypatch) -> None:
+    f = tmp_path / "users.yaml"
+    f.write_text("web: {users: [{name: a, role: pr, password_hash: {$env: RADAR_TEST_HASH}}]}")
+    monkeypatch.setenv("RADAR_TEST_HASH", "the-password-itself")
+    with pytest.raises(ConfigError, match=r"web\.users\[0\]\.password_hash: not an argon2 hash"):
+        load_config(f)
+    monkeypatch.setenv("RADAR_TEST_HASH", ARGON2_HASH)
+    assert load_config(f).web.users[0].name == "a"
+
+
 def test_secret_from_env_is_read_not_written(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("RADAR_TEST_TOKEN", "xoxb-secret")
     f = tmp_path / "ok.yaml"
@@ -129,9 +149,12 @@ def test_example_production_config_names_every_missing_secret(monkeypatch) -> No
         assert f"{name} is not set" in missing
 
 
+ARGON2_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+
+
 def test_example_production_config_is_valid_with_its_secrets(monkeypatch) -> None:
     for name in PRODUCTION_ENV:
-        monkeypatch.setenv(name, "x")
+        monkeypatch.setenv(name, ARGON2_HASH if name.startswith("RADAR_HASH_") else "x")
     cfg = load_config(REPO / "config" / "example-production.yaml")
     assert cfg.store.url.startswith("https://")
     assert {s.kind for s in cfg.sources} == {"weibo", "forum", "feed"}
