@@ -130,6 +130,8 @@ def close(store: Store, case_id: str, user: str, now: datetime | None = None) ->
     now = now or utcnow()
     user = _user(user)
     case = _case(store, case_id)
+    if case.status == CaseStatus.closed:
+        raise ActionError(f"case {case_id} is already closed")
     if case.status != CaseStatus.resolved:
         raise ActionError(f"case {case_id} is {case.status.value}: resolve it before closing")
     case.status = CaseStatus.closed

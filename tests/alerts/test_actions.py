@@ -56,6 +56,7 @@ def test_lifecycle_open_ack_assign_note_resolve_close(store, case) -> None:
         ([], lambda s, c: actions.attach_mention(s, c, "x", "weibo:404"), "no mention"),
         ([], lambda s, c: actions.assign(s, c, "x", ""), "assignee"),
         (["resolve", "close"], lambda s, c: actions.add_note(s, c, "x", "hi"), "is closed"),
+        (["resolve", "close"], lambda s, c: actions.close(s, c, "x"), "is already closed"),
     ],
 )
 def test_invalid_actions_are_refused_with_a_reason(store, case, steps, action, message) -> None:
