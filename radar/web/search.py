@@ -334,10 +334,12 @@ def api_mention(request: Request, user: Searcher, mention_id: str) -> Mention:
 
 
 @api.post("/mentions/{mention_id:path}/handled", response_model=Mention, summary="Mark handled")
-def api_mark_handled(request: Request, user: Handler, mention_id: str, body: HandledIn) -> Mention:
+def api_mark_handled(
+    request: Request, user: Handler, mention_id: str, body: HandledIn | None = None
+) -> Mention:
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
-    return store.mark_handled(mention_id, user.name, body.note.strip())
+    return store.mark_handled(mention_id, user.name, body.note.strip() if body else "")
 
 
 @api.post("/mentions/{mention_id:path}/notes", response_model=Mention, summary="Note a mention")

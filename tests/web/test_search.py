@@ -188,6 +188,9 @@ async def test_mention_api_actions(anon: httpx.AsyncClient, store) -> None:  # t
         "/api/mentions/demo-weibo:3/handled", json={"note": "好评，无需处理"}, headers=auth()
     )
     assert r.status_code == 200 and r.json()["handled_by"] == "care"
+    # the note is optional: a script may send no body at all
+    r = await anon.post("/api/mentions/demo-weibo:2/handled", headers=auth())
+    assert r.status_code == 200 and r.json()["handled"] and r.json()["notes"] == []
     r = await anon.post("/api/mentions/demo-weibo:3/notes", json={"text": ""}, headers=auth())
     assert r.status_code == 422 and "text" in r.json()["detail"]
     r = await anon.get("/api/mentions/demo-weibo:404", headers=auth())
