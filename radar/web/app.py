@@ -35,6 +35,14 @@ from radar.web.schemas import Me
 
 log = logging.getLogger(__name__)
 
+
+def _field(error: Any) -> str:
+    """Where a request failed validation: ``q``, ``text``, or the body as a whole."""
+    if error.get("type") == "json_invalid":
+        return "request body"
+    return ".".join(str(p) for p in error["loc"] if p != "body") or "request body"
+
+
 SESSION_COOKIE = "radar_session"
 SESSION_MAX_AGE = 12 * 3600
 
@@ -215,9 +223,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{_field(e)}: {e['msg']}" for e in exc.errors())
         return JSONResponse({"detail": problems, "errors": _jsonable(exc.errors())}, 422)
 
     @app.exception_handler(StoreError)

@@ -191,6 +191,14 @@ async def test_mention_api_actions(anon: httpx.AsyncClient, store) -> None:  # t
     # the note is optional: a script may send no body at all
     r = await anon.post("/api/mentions/demo-weibo:2/handled", headers=auth())
     assert r.status_code == 200 and r.json()["handled"] and r.json()["notes"] == []
+    r = await anon.post("/api/mentions/demo-weibo:3/notes", headers=auth())
+    assert r.status_code == 422 and r.json()["detail"] == "request body: Field required"
+    r = await anon.post(
+        "/api/mentions/demo-weibo:3/notes",
+        content=b"{not json",
+        headers={**auth(), "content-type": "application/json"},
+    )
+    assert r.status_code == 422 and r.json()["detail"] == "request body: JSON decode error"
     r = await anon.post("/api/mentions/demo-weibo:3/notes", json={"text": ""}, headers=auth())
     assert r.status_code == 422 and "text" in r.json()["detail"]
     r = await anon.get("/api/mentions/demo-weibo:404", headers=auth())
