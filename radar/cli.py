@@ -9,6 +9,8 @@ import logging
 
 import click
 
+from index.base import StoreError
+
 # one module per area; a module that does not exist yet is simply not offered
 COMMAND_MODULES = (
     "radar.commands.config",
@@ -22,7 +24,19 @@ COMMAND_MODULES = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class RadarGroup(click.Group):
+    """The top-level group: a store that cannot be opened or reached (corrupt file,
+    cluster down) is one line naming it and exit status 1, in every command."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            click.echo(f"store error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=RadarGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def cli(verbose: int) -> None:
     """舆情雷达 Opinion Radar — brand-mention monitoring for Chinese social media."""

@@ -1,0 +1,61 @@
+"""Every radar command reports a store it cannot open in one line (exit 1), not with a
+traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from radar.cli import cli
+
+COMMANDS = [
+    ["status"],
+    ["alerts", "evaluate"],
+    ["alerts", "deliver"],
+    ["alerts", "digest"],
+    ["crawl", "s"],
+    ["search", "漏油"],
+    ["store", "copy", "--to", "sqlite:///{tmp}/copy.db"],
+]
+
+
+@pytest.fixture
+def corrupt_store_config(tmp_path: Path) -> Path:
+    db = tmp_path / "radar.db"
+    db.write_bytes(b"this is not a SQLite database " * 400)
+    config = tmp_path / "radar.yaml"
+    config.write_text(
+        f"store: {{url: 'sqlite:///{db}'}}\n"
+        "brands: [{name: 极光汽车}]\n"
+        "sources: [{name: s, kind: feed, base_url: 'http://127.0.0.1:9', feeds: [/rss.xml]}]\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_a_corrupt_store_is_one_line_and_exit_1(
+    corrupt_store_config: Path, tmp_path: Path, args: list[str]
+) -> None:
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = CliRunner().invoke(cli, [*args, "--config", str(corrupt_store_config)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "store error: cannot open SQLite store" in result.output
+    assert "file is not a database" in result.output
+
+
+def test_no_traceback_from_the_installed_command(corrupt_store_config: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "radar", "status", "--config", str(corrupt_store_config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("store error: cannot open SQLite store")
