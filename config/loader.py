@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ class ConfigError(ValueError):
         super().__init__("\n".join(str(i) for i in issues))
 
 
+_KEY_IN_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*): (.+)", re.DOTALL)
 _UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "EnvRef", "none"}
 
 
@@ -93,6 +95,9 @@ def validate_data(data: Any, file: str) -> RadarConfig:
                 continue
             key = _key_path(tuple(err["loc"]), data)
             msg = _describe(key, dict(err))
+            if err.get("type") == "value_error" and (m := _KEY_IN_MESSAGE.match(msg)):
+                # a check across keys names its key first: "demo.crisis_brand: unknown …"
+                key, msg = (f"{key}.{m[1]}" if key else m[1]), m[2]
             if (key, msg) not in seen:
                 seen.add((key, msg))
                 issues.append(ConfigIssue(file, key, msg))

@@ -45,6 +45,18 @@ def test_bundled_demo_config_is_valid() -> None:
         ("web: {port: 'eighty'}", "web.port", "integer"),
         ("brands: {name: a}", "brands", "list"),
         ("store: [\n  - x", "line", "YAML syntax error"),
+        (
+            "brands: [{name: a}]\ndemo: {crisis_brand: b}",
+            "demo.crisis_brand",
+            "unknown brand 'b'",
+        ),
+        ("brands: [{name: a}, {name: a}]", "brands", "duplicate brand name(s) ['a']"),
+        (
+            "sources: [{name: s, kind: weibo, base_url: 'http://h', query: []}]",
+            "sources[0].query",
+            "a weibo search source needs at least one keyword",
+        ),
+        ("alerts: {surge: {window: 10s}}", "alerts.surge.window", "at least 1m"),
         ("timezone: Mars/Phobos", "timezone", "unknown time zone 'Mars/Phobos'"),
         ("scheduler: {timezone: 'Asia/Shang hai'}", "scheduler.timezone", "unknown time zone"),
         ("timezone: ../../etc/passwd", "timezone", "unknown time zone"),
@@ -70,6 +82,7 @@ def test_errors_name_file_key_and_reason(
     text = str(err.value)
     assert str(f) in text
     assert any(i.key.startswith(key) and message in i.message for i in err.value.issues), text
+    assert not any(i.message.startswith(key + ":") for i in err.value.issues), text
 
 
 def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
