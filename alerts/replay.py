@@ -217,7 +217,12 @@ def read_lines(
             continue
         stats.lines += 1
         try:
+            line.encode("utf-8")  # a line read with errors="surrogateescape" may not be
             docs.append(parse_line(json.loads(line), n, label_of))
+        except UnicodeEncodeError:
+            stats.skipped += 1
+            if len(stats.errors) < 20:
+                stats.errors.append(f"line {n}: not UTF-8 text")
         except (json.JSONDecodeError, LineError) as exc:
             stats.skipped += 1
             if len(stats.errors) < 20:

@@ -25,7 +25,8 @@ def _json(obj: Any) -> str:
 
 
 @alerts_group.command("replay")
-@click.argument("mentions", type=click.File("r", encoding="utf-8"))
+# undecodable bytes reach read_lines as surrogates: that line is skipped, not the run
+@click.argument("mentions", type=click.File("r", encoding="utf-8", errors="surrogateescape"))
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option(

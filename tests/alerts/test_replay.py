@@ -111,3 +111,17 @@ def test_replay_human_output_and_bad_file(tmp_path: Path) -> None:
     assert not result.stderr.startswith("\n")  # no progress bar (or its residue) in a pipe
     missing = CliRunner().invoke(cli, ["alerts", "replay", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "No such file" in missing.output
+
+
+def test_a_line_that_is_not_utf8_is_skipped_not_fatal(tmp_path: Path) -> None:
+    src = tmp_path / "mentions.jsonl"
+    stream(src)
+    good = src.read_bytes()
+    src.write_bytes(good + b'{"published_at": "2026-09-14T01:00:00Z", "text": "\xff\xfe"}\n')
+    result = CliRunner().invoke(
+        cli, ["alerts", "replay", str(src), "--json", "--config", default_config(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.splitlines()[-1])
+    assert summary["mentions"] == 213 and summary["skipped"] == 3
+    assert "line 216: not UTF-8 text" in summary["errors"]
