@@ -233,6 +233,10 @@ class StorePipeline(_Pipeline):
     def spider_closed(self, spider: RadarSpider, reason: str) -> None:
         now = datetime.now(UTC)
         store = spider.store
+        if not self.stats.get_value("radar/pages") and self.stats.get_value(
+            "radar/errors/download"
+        ):
+            reason = "unreachable"  # not one page could be downloaded: nothing was crawled
         completed = reason == "finished" and not self.failed and spider.block is None
         try:
             if completed:

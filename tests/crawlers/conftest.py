@@ -162,6 +162,13 @@ SCENARIOS: list[dict[str, Any]] = [
         "feeds": ["/rss.xml", "/atom.xml", "/broken.xml"],
     },
     {"name": "t-feed-links", "site": "news", "kind": "feed", "feeds": ["/odd-links.xml"]},
+    {  # nothing listens on the discard port: every download is refused
+        "name": "t-unreachable",
+        "site": "news",
+        "kind": "feed",
+        "feeds": ["/rss.xml"],
+        "base_url": "http://127.0.0.1:9",
+    },
     {
         "name": "t-slow-clean",
         "site": "slow",

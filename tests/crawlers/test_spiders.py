@@ -267,6 +267,20 @@ def test_feed_entry_links_relative_or_not_http(first_runs: Runs, scenarios: Scen
     assert "召回范围涉及约一万两千辆车" in recall.text
 
 
+def test_a_source_that_cannot_be_reached_is_not_a_completed_run(
+    first_runs: Runs, scenarios: Scenarios
+) -> None:
+    """Every download refused: the run is not "completed" (radar crawl exits 1), the
+    source is not marked healthy and its cursor does not move."""
+    run = first_runs["t-unreachable"]
+    assert not run["completed"] and run["finish_reason"] == "unreachable"
+    assert run["pages"] == 0 and run["errors"]["download"] >= 1
+    with scenarios["t-unreachable"].store() as store:
+        assert store.get_source_health("t-unreachable") == []
+        assert not (store.get_cursor("t-unreachable") or {}).get("watermark")
+        assert store.crawl_runs("t-unreachable")[0]["finish_reason"] == "unreachable"
+
+
 # -- incremental ---------------------------------------------------------------------------
 def test_second_run_stores_nothing_new_and_stops_early(
     first_runs: Runs, second_runs: Runs, scenarios: Scenarios
