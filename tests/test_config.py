@@ -145,6 +145,18 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "file not found" in missing.output
 
 
+def test_cli_config_check_reads_radar_config_like_every_command(
+    tmp_path: Path, monkeypatch
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("brands: [{name: a, bogus: 1}]\n")
+    monkeypatch.setenv("RADAR_CONFIG", str(bad))
+    res = CliRunner().invoke(cli, ["config", "check"])
+    assert res.exit_code == 1 and "brands[0].bogus: unknown key" in res.output
+    monkeypatch.delenv("RADAR_CONFIG")
+    assert CliRunner().invoke(cli, ["config", "check"]).exit_code == 0  # the bundled demo
+
+
 PRODUCTION_ENV = [
     *("RADAR_ES_USER", "RADAR_ES_PASSWORD", "WEIBO_COOKIE", "RADAR_USER_AGENT"),
     *("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "RADAR_SECRET_KEY"),

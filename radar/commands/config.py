@@ -15,9 +15,10 @@ def config_group() -> None:
 
 
 @config_group.command("check")
-@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.argument("file", required=False, type=click.Path(dir_okay=False), envvar="RADAR_CONFIG")
 def check(file: str | None) -> None:
-    """Validate FILE (default: the bundled demo config); list every error and exit 1."""
+    """Validate FILE (default: $RADAR_CONFIG, as every other command reads, or the bundled
+    demo config); list every error and exit 1."""
     path = file or str(DEFAULT_CONFIG)
     try:
         cfg = load_config(path)
