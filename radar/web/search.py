@@ -112,6 +112,8 @@ def parse_params(request: Request, raw: SearchInputs, offset: int, limit: int) -
         since_dt, until_dt = fmt.parse_local(raw.since), fmt.parse_local(raw.until)
     except ValueError as exc:
         raise HTTPException(400, f"since/until: {exc}") from None
+    if since_dt and until_dt and until_dt <= since_dt:
+        raise HTTPException(400, "until: must be after since")
     if raw.sort not in ("time", "relevance"):
         raise HTTPException(400, "sort: must be 'time' or 'relevance'")
     handled_map = {"": None, "any": None, "yes": True, "true": True, "no": False, "false": False}

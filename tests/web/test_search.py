@@ -81,6 +81,9 @@ async def test_bad_query_is_explained(anon: httpx.AsyncClient, login) -> None:  
     assert r.status_code == 200  # not a known filter: searched as a word
     r = await anon.get("/api/search", params={"since": "yesterday"}, headers=auth())
     assert r.status_code == 400 and "yesterday" in r.json()["detail"]
+    backwards = {"since": "2026-11-24T00:00", "until": "2026-11-20T00:00"}
+    r = await anon.get("/api/search", params=backwards, headers=auth())
+    assert r.status_code == 400 and r.json()["detail"] == "until: must be after since"
     async with login("care") as c:
         page = await c.get("/search", params={"q": "sentiment:angry"})
         assert page.status_code == 400 and "sentiment: must be negative" in page.text
