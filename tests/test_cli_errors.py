@@ -1,5 +1,5 @@
-"""Every radar command reports a store it cannot open in one line (exit 1), not with a
-traceback."""
+"""CLI robustness: every radar command reports a store it cannot open in one line
+(exit 1), not with a traceback; crawled text in terminal tables is text, not markup."""
 
 from __future__ import annotations
 
@@ -59,3 +59,26 @@ def test_no_traceback_from_the_installed_command(corrupt_store_config: Path) -> 
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("store error: cannot open SQLite store")
+
+
+def test_status_prints_crawled_text_as_text_not_rich_markup(tmp_path: Path) -> None:
+    """A case title holds an author name from a post: '[/]' used to crash `radar status`
+    (rich MarkupError) and '[link=…]' would have become a terminal hyperlink."""
+    from index import open_store
+    from index.models import Case
+
+    db = tmp_path / "radar.db"
+    with open_store(f"sqlite:///{db}") as store:
+        store.save_case(
+            Case(
+                id="c1",
+                brand="极光汽车",
+                rule="high_reach",
+                title="极光汽车: negative post by [/]作者[b] [link=http://evil.example]点我[/link]",
+            )
+        )
+    config = tmp_path / "radar.yaml"
+    config.write_text(f"store: {{url: 'sqlite:///{db}'}}\nbrands: [{{name: 极光汽车}}]\n")
+    result = CliRunner().invoke(cli, ["status", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "[/]作者[b]" in result.output and "[link=http://evil.example]" in result.output

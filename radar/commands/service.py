@@ -75,8 +75,10 @@ def _until(iso: str | None, now: datetime) -> str:
 
 def _print_status(report: dict[str, Any]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    # case titles carry crawled text (author names): "[/]" or "[link=…]" is not markup
     console = Console()
     now = datetime.now(UTC)
     svc = report["service"]
@@ -109,7 +111,7 @@ def _print_status(report: dict[str, Any]) -> None:
             result,
             str(items.get("new", "-")),
             str(err if last else "-"),
-            f"{health.get('state', 'ok')} {health.get('reason', '')}".strip(),
+            escape(f"{health.get('state', 'ok')} {health.get('reason', '')}".strip()),
             str(s["mentions"]),
             _until(s["next_run"], now),
         )
@@ -123,7 +125,11 @@ def _print_status(report: dict[str, Any]) -> None:
         ctable.add_column(col)
     for c in cases:
         ctable.add_row(
-            c["severity"], c["brand"], c["status"], _ago(c["opened_at"], now), c["title"]
+            c["severity"],
+            escape(c["brand"]),
+            c["status"],
+            _ago(c["opened_at"], now),
+            escape(c["title"]),
         )
     console.print(ctable)
 
