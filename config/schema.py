@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from config.alerting import AlertsConfig, SlackConfig
 from config.sources import SourceConfig
-from config.types import Duration, EnvRef, Strict, TimeZoneName
+from config.types import Duration, EnvRef, PositiveDuration, Strict, TimeZoneName
 
 
 class StoreConfig(Strict):
@@ -104,12 +104,12 @@ class WebConfig(Strict):
 
 
 class SchedulerConfig(Strict):
-    alert_interval: Duration = 60.0
-    outbox_interval: Duration = 15.0
+    alert_interval: PositiveDuration = 60.0
+    outbox_interval: PositiveDuration = 15.0
     digest_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: TimeZoneName = "Asia/Shanghai"
     max_concurrent_crawls: int = Field(default=2, ge=1)
-    crawl_timeout: Duration = 600.0
+    crawl_timeout: PositiveDuration = 600.0
     jobs_db: str = ""  # SQLite file for APScheduler's job store; default beside the store
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from config.types import Duration, EnvRef, Strict
+from config.types import Duration, EnvRef, PositiveDuration, Strict
 
 
 class ForumSelectors(Strict):
@@ -35,7 +35,7 @@ class SourceConfig(Strict):
     user_ids: list[str] = Field(default_factory=list)  # weibo timelines
     forum_ids: list[str] = Field(default_factory=list)  # discuz fid / tieba forum names
     feeds: list[str] = Field(default_factory=list)  # feed paths/URLs relative to base_url
-    interval: Duration = 300.0
+    interval: PositiveDuration = 300.0
     max_pages: int = Field(default=50, ge=1)
     fetch_comments: bool = True
     max_comment_pages: int = Field(default=3, ge=1)  # hotflow pages per post

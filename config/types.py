@@ -36,6 +36,8 @@ def parse_duration(value: Any) -> float:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+# how often something runs or how long it may take: 0 would mean every second / at once
+PositiveDuration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
 
 
 def check_time_zone(value: str) -> str:

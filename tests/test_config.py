@@ -57,6 +57,13 @@ def test_bundled_demo_config_is_valid() -> None:
             "a weibo search source needs at least one keyword",
         ),
         ("alerts: {surge: {window: 10s}}", "alerts.surge.window", "at least 1m"),
+        (
+            "sources: [{name: s, kind: weibo, base_url: 'http://h', query: [a], interval: 0}]",
+            "sources[0].interval",
+            "greater than 0",
+        ),
+        ("scheduler: {crawl_timeout: 0s}", "scheduler.crawl_timeout", "greater than 0"),
+        ("scheduler: {alert_interval: 0}", "scheduler.alert_interval", "greater than 0"),
         ("timezone: Mars/Phobos", "timezone", "unknown time zone 'Mars/Phobos'"),
         ("scheduler: {timezone: 'Asia/Shang hai'}", "scheduler.timezone", "unknown time zone"),
         ("timezone: ../../etc/passwd", "timezone", "unknown time zone"),
