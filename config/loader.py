@@ -37,6 +37,22 @@ _KEY_IN_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*): (.+
 _UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "EnvRef", "none"}
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys without a word: a second ``alerts:`` section
+    would silently replace the first. Here a repeated key is an error with its line."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key != "<<" and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def _key_path(loc: tuple[Any, ...], data: Any) -> str:
     """pydantic's error location as a dotted key path of the user's file; union-branch
     tags that pydantic adds (``EnvRef``, ``str``, ``function-after[...]``) are dropped."""
@@ -115,7 +131,7 @@ def load_config(path: str | Path | None = None) -> RadarConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigIssue(name, "", f"cannot read: {exc}")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

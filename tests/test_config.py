@@ -46,6 +46,12 @@ def test_bundled_demo_config_is_valid() -> None:
         ("brands: {name: a}", "brands", "list"),
         ("store: [\n  - x", "line", "YAML syntax error"),
         (
+            "brands: [{name: a}]\nweb: {port: 1}\nbrands: [{name: b}]",
+            "line 3",
+            "duplicate key 'brands'",
+        ),
+        ("web: {port: 8080, host: h, port: 8081}", "line 1", "duplicate key 'port'"),
+        (
             "brands: [{name: a}]\ndemo: {crisis_brand: b}",
             "demo.crisis_brand",
             "unknown brand 'b'",
