@@ -137,6 +137,8 @@ class ForumSpider(RadarSpider):
             href = link.attrib.get("href") if hasattr(link, "attrib") else None
             href = href or link.get()
             url = urljoin(response.url, href.strip())
+            if urlparse(url).scheme not in ("http", "https"):
+                continue  # javascript:; / mailto: links are no threads
             tid = hashlib.sha1(url.encode()).hexdigest()[:16]
             threads.append({"tid": tid, "url": url, "replies": None, "title": ""})
         nxt = _next_link(response, sel.next_page)
@@ -397,7 +399,8 @@ def _next_link(response: Response, query: str) -> str | None:
         return None
     href = found[0].attrib.get("href") if found[0].attrib else None
     href = href or found.get() or ""
-    return urljoin(response.url, href.strip()) if href.strip() else None
+    url = urljoin(response.url, href.strip()) if href.strip() else None
+    return url if url and urlparse(url).scheme in ("http", "https") else None
 
 
 def _strip_tags(fragment: str) -> str:

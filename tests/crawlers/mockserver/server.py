@@ -489,7 +489,12 @@ def discuz_thread(t: c.Thread, page: int) -> str:
 # -- generic forum -----------------------------------------------------------------------
 def generic(handler: Handler, site: str, path: str, q: dict[str, str]) -> None:
     if path in ("/", ""):
-        links = "".join(
+        # a script link and a mail link among the topic links, as real forum lists have
+        links = (
+            '<li class="topic"><a class="topic-link" href="javascript:;">发帖须知</a></li>'
+            '<li class="topic"><a class="topic-link" href="mailto:admin@example.org">'
+            "联系版主</a></li>"
+        ) + "".join(
             f'<li class="topic"><a class="topic-link" href="/generic/t/{tid}">'
             f"{escape(title)}</a></li>"
             for tid, (title, _) in c.GENERIC_THREADS.items()
