@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from rich.console import Console
@@ -19,13 +19,19 @@ from index.query import QuerySyntaxError
 from radar.commands.options import config_option, load_or_exit
 
 
-def _since(value: str | None) -> timedelta | None:
+def _since(value: str | None) -> datetime | None:
+    """The start of the last ``value`` (a duration) as a UTC time."""
     if value is None:
         return None
     try:
-        return timedelta(seconds=parse_duration(value))
+        return utcnow() - timedelta(seconds=parse_duration(value))
     except ValueError as exc:
         raise click.BadParameter(f"{exc} (e.g. 30m, 24h, 7d)", param_hint="--since") from None
+    except OverflowError:
+        raise click.BadParameter(
+            f"{value!r} reaches back before year 1; leave --since out to search all time",
+            param_hint="--since",
+        ) from None
 
 
 def _as_json(result: SearchResult) -> str:
@@ -107,14 +113,14 @@ def search(
       radar search 漏油 --brand 极光汽车 --since 7d
       radar search '"发动机 漏油" OR 异响 -广告' --sort relevance --json
     """
-    window = _since(since)
+    since_at = _since(since)
     cfg = load_or_exit(config_path)
     request = SearchRequest(
         query=query,
         brand=brand,
         sentiment=sentiment,
         source=source,
-        since=utcnow() - window if window is not None else None,
+        since=since_at,
         sort=sort,
         limit=limit,
         offset=offset,

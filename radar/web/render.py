@@ -102,6 +102,8 @@ class Formatter:
             value = datetime.fromisoformat(text.strip())
         except ValueError:
             raise ValueError(f"not a date/time: {text!r} (use e.g. 2026-11-23T09:30)") from None
+        if not 1900 <= value.year <= 9000:  # year 1 or 9999 overflow time-zone arithmetic
+            raise ValueError(f"out of range: {text!r} (years 1900-9000)")
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.tz)
         return value.astimezone(UTC)

@@ -75,6 +75,12 @@ def test_query_syntax_error_exits_2(config_file: str) -> None:
     assert "query error" in err
 
 
+@pytest.mark.parametrize("since", ["1000000d", "99999999999d"])
+def test_since_beyond_year_one_is_a_usage_error(config_file: str, since: str) -> None:
+    code, _, err = run("search", "漏油", "--since", since, "--config", config_file)
+    assert code == 2 and "before year 1" in err and "Traceback" not in err
+
+
 def test_bad_since_is_a_usage_error(config_file: str) -> None:
     code, _, err = run("search", "漏油", "--since", "soon", "--config", config_file)
     assert code == 2

@@ -76,6 +76,9 @@ async def test_digest_page_and_api(login, anon: httpx.AsyncClient) -> None:  # t
         assert r.status_code == 200 and "极光汽车" in r.text
         r = await c.get("/digest", params={"date": "not-a-date"})
         assert r.status_code == 400
+    for date in ("0001-01-01", "9999-12-31"):  # were 500s (time-zone arithmetic overflow)
+        r = await anon.get("/api/digest", params={"date": date}, headers=EXEC)
+        assert r.status_code == 400 and date in r.json()["detail"]
 
 
 async def test_pages_load_nothing_from_other_hosts(login) -> None:  # type: ignore[no-untyped-def]

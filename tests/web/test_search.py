@@ -81,6 +81,9 @@ async def test_bad_query_is_explained(anon: httpx.AsyncClient, login) -> None:  
     assert r.status_code == 200  # not a known filter: searched as a word
     r = await anon.get("/api/search", params={"since": "yesterday"}, headers=auth())
     assert r.status_code == 400 and "yesterday" in r.json()["detail"]
+    for far in ({"since": "0001-01-01T00:00"}, {"until": "9999-12-31T23:59"}):  # were 500s
+        r = await anon.get("/api/search", params=far, headers=auth())
+        assert r.status_code == 400 and "out of range" in r.json()["detail"], r.text
     backwards = {"since": "2026-11-24T00:00", "until": "2026-11-20T00:00"}
     r = await anon.get("/api/search", params=backwards, headers=auth())
     assert r.status_code == 400 and r.json()["detail"] == "until: must be after since"
