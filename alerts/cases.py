@@ -168,6 +168,7 @@ class CaseManager:
         case.update_due_at = now + timedelta(seconds=cfg.update_every)
         case.trigger.update(
             {
+                "reopens": int(case.trigger.get("reopens", 0)) + 1,
                 "rules": _figures(findings),
                 "peak": _peak(findings),
                 "last_fired_at": now.isoformat(),
@@ -295,7 +296,7 @@ class CaseManager:
         self.store.save_case(case)
         outbox.enqueue(
             self.store,
-            f"{case.id}:escalate:{level}",
+            outbox.escalation_key(case.id, level, int(case.trigger.get("reopens", 0))),
             channel,
             messages.escalation_message(
                 case, name, mentions, case_url(self.config, case.id), waited

@@ -2,7 +2,8 @@
 once per key (idempotent per case and step), retried with back-off, never dropped.
 
 Keys: ``<case>:alert`` (the case message), ``<case>:event:<seq>`` (a thread update for a
-timeline event), ``<case>:escalate:<level>``, ``digest:<date>``. A thread update waits
+timeline event), ``<case>:escalate:<level>`` (``…:<level>:r<n>`` after the n-th reopening:
+a reopened case climbs the ladder again), ``digest:<date>``. A thread update waits
 until its case message has been delivered (it needs the message ts)."""
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ log = logging.getLogger(__name__)
 
 def alert_key(case_id: str) -> str:
     return f"{case_id}:alert"
+
+
+def escalation_key(case_id: str, level: int, reopens: int = 0) -> str:
+    key = f"{case_id}:escalate:{level}"
+    return f"{key}:r{reopens}" if reopens else key
 
 
 def enqueue(
