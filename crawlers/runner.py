@@ -66,7 +66,7 @@ def run_crawl(
     if not force:
         if not src.enabled:
             return {"source": source, "skipped": "disabled", "completed": False}
-        with index.open_store(config.store.url) as store:
+        with index.open_store(config.store.url, **config.store.open_options()) as store:
             health = paused_until(store, source, now)
         if health is not None:
             assert health.paused_until is not None

@@ -79,7 +79,8 @@ def context(config_path: str) -> ServiceContext:
     ctx = _contexts.get(config_path)
     if ctx is None:
         config = load_config(config_path)
-        ctx = ServiceContext(config_path, config, open_store(config.store.url))
+        store = open_store(config.store.url, **config.store.open_options())
+        ctx = ServiceContext(config_path, config, store)
         ctx.engine = make_engine(config, ctx.store)
         _contexts[config_path] = ctx
     return ctx

@@ -99,7 +99,7 @@ class Service:
     def start(self) -> None:
         self._take_lock()
         cfg = self.config
-        self.store = open_store(cfg.store.url)
+        self.store = open_store(cfg.store.url, **cfg.store.open_options())
         ctx = jobs.ServiceContext(self.config_path, cfg, self.store)
         ctx.engine = jobs.make_engine(cfg, self.store)
         ctx.on_crawl_done = self._crawl_done

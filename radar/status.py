@@ -39,7 +39,7 @@ def next_runs(config: RadarConfig) -> dict[str, str]:
 
 def collect(config: RadarConfig) -> dict[str, Any]:
     runs = next_runs(config)
-    with open_store(config.store.url) as store:
+    with open_store(config.store.url, **config.store.open_options()) as store:
         counts = store.search(SearchRequest(limit=1, facets=True, highlight=False))
         per_source = counts.facets.get("source", {})
         health = {h.source: h for h in store.get_source_health()}

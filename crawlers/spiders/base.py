@@ -106,7 +106,7 @@ class RadarSpider(scrapy.Spider):
             self.cookies = {k: m.value for k, m in jar.items()}
         self.tz = ZoneInfo(src.timezone)
         self.crawl_time = datetime.now(UTC)
-        self.store = index.open_store(self.config.store.url)
+        self.store = index.open_store(self.config.store.url, **self.config.store.open_options())
         self.matcher = BrandMatcher(self.config.brands)
         self.cursor = Cursor.load(self.store, src.name)
         if self.cursor.previous_run:

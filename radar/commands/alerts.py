@@ -113,7 +113,7 @@ def _engine(config_path: str | None) -> Any:
     from index import open_store
 
     config = load_or_exit(config_path)
-    return AlertEngine(config, open_store(config.store.url))
+    return AlertEngine(config, open_store(config.store.url, **config.store.open_options()))
 
 
 def _now() -> Any:

@@ -18,14 +18,16 @@ from radar.commands.options import config_option, load_or_exit
 def run(config_path: str | None) -> None:
     """Run the service: scheduled crawls, alerting, digest, web UI (and the demo sources
     when demo.enabled). Stop with Ctrl-C or SIGTERM."""
+    from index import StoreError
     from radar.service import Service, ServiceError
 
     load_or_exit(config_path)  # every config problem reported before anything starts
     service = Service(config_path, out=sys.stdout)
     try:
         service.start()
-    except ServiceError as exc:
-        click.echo(f"error: {exc}", err=True)
+    except (ServiceError, StoreError) as exc:
+        kind = "store error" if isinstance(exc, StoreError) else "error"
+        click.echo(f"{kind}: {exc}", err=True)
         service.stop()
         sys.exit(1)
     try:
