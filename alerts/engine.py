@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alerts import baseline, messages, outbox
 from alerts.activity import Activity
@@ -295,9 +296,11 @@ class AlertEngine:
             for c in active
         ]
         channel = self.config.slack.digest_channel or self.config.slack.default_channel
-        key = f"digest:{until:%Y-%m-%d}"
+        # one digest per local day: 07:30 in Shanghai is still the day before in UTC
+        local_until = until.astimezone(ZoneInfo(self.tz))
+        key = f"digest:{local_until:%Y-%m-%d}"
         out["queued"] = queue and outbox.enqueue(
-            self.store, key, channel, messages.digest_message(out), now
+            self.store, key, channel, messages.digest_message(out, local_until), now
         )
         out["key"] = key
         return out

@@ -190,8 +190,9 @@ def escalation_message(
     }
 
 
-def digest_message(digest: dict[str, Any]) -> dict[str, Any]:
-    lines = [f"*Daily digest* — 24 h to {digest['until']}"]
+def digest_message(digest: dict[str, Any], local_until: datetime) -> dict[str, Any]:
+    """``local_until``: the end of the digest's 24 h in the configured time zone."""
+    lines = [f"*Daily digest* — 24 h to {local_until:%Y-%m-%d %H:%M} {local_until.tzinfo}"]
     for brand, row in digest["brands"].items():
         change = row.get("negative_change")
         trend = f" ({change:+.0%} vs previous day)" if change is not None else ""
