@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import logging
 import os
@@ -24,12 +25,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from config import RadarConfig, load_config
-from index import Store, open_store
+from index import Store, StoreUnavailable, open_store
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +239,23 @@ def first_crawls_done(ctx: ServiceContext) -> bool:
     return True
 
 
+def _store_down_is_one_line(job: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An alert job while the store is unreachable: one warning line and the next run
+    tries again (the outbox and the rules lose nothing), not a chained traceback from
+    the scheduler every few seconds."""
+
+    @functools.wraps(job)
+    def run(config_path: str) -> Any:
+        try:
+            return job(config_path)
+        except StoreUnavailable as exc:
+            log.warning("%s skipped, the next run retries: %s", job.__name__, exc)
+            return None
+
+    return run
+
+
+@_store_down_is_one_line
 def evaluate_alerts(config_path: str) -> int:
     """Run the alert rules; returns how many case events they produced. During the
     service's warm-up (``ServiceContext.warmup_until``) rules wait for the first crawls.
@@ -279,16 +298,19 @@ def request_evaluation(ctx: ServiceContext) -> bool:
     return True
 
 
+@_store_down_is_one_line
 def deliver_outbox(config_path: str) -> int:
     engine = context(config_path).engine
     return 0 if engine is None else int(engine.deliver_outbox(now_utc()))
 
 
+@_store_down_is_one_line
 def check_escalations(config_path: str) -> int:
     engine = context(config_path).engine
     return 0 if engine is None else len(engine.check_escalations(now_utc()))
 
 
+@_store_down_is_one_line
 def daily_digest(config_path: str) -> dict[str, Any]:
     engine = context(config_path).engine
     return {} if engine is None else dict(engine.daily_digest(now_utc()))

@@ -101,3 +101,39 @@ def test_spiders_pass_the_store_settings(opened: tuple[str, list[dict[str, Any]]
     with pytest.raises(StoreUnavailable):
         FeedSpider.from_crawler(get_crawler(FeedSpider), source="s", config=config)
     assert calls == [EXPECTED]
+
+
+def test_alert_jobs_log_one_line_while_the_store_is_down(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The scheduler runs these every few seconds: an unreachable store is one warning
+    per run (the next run retries), not a chained traceback."""
+    from config import load_config
+    from radar import jobs
+
+    class DownEngine:
+        def _down(self, *args: object) -> Any:
+            raise StoreUnavailable("Elasticsearch at http://es:9200 is unreachable")
+
+        evaluate = deliver_outbox = check_escalations = daily_digest = _down
+
+    config = tmp_path / "radar.yaml"
+    config.write_text(f"store: {{url: 'sqlite:///{tmp_path}/radar.db'}}\n")
+    ctx = jobs.ServiceContext(str(config), load_config(config), store=None)  # type: ignore[arg-type]
+    ctx.engine = DownEngine()
+    jobs.register(ctx)
+    try:
+        for job in (
+            jobs.evaluate_alerts,
+            jobs.deliver_outbox,
+            jobs.check_escalations,
+            jobs.daily_digest,
+        ):
+            caplog.clear()
+            assert job(str(config)) is None
+            (record,) = caplog.records
+            assert record.levelname == "WARNING" and record.exc_info is None
+            assert f"{job.__name__} skipped" in record.getMessage()
+            assert "http://es:9200 is unreachable" in record.getMessage()
+    finally:
+        jobs.unregister(str(config))
