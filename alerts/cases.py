@@ -138,7 +138,17 @@ class CaseManager:
     def _queue_case_message(
         self, case: Case, findings: list[Finding], facts: list[Fact], now: datetime
     ) -> None:
+        """The case message, in the channel routed for the case's brand and severity;
+        queued again (once per channel) when a raised severity routes elsewhere — the
+        thread stays with the first message."""
         slack = self.config.slack
+        channel = case_channel(slack, case.brand, case.severity.value)
+        routed = case.trigger.setdefault("routed", [])
+        if channel in routed:
+            return
+        key = outbox.alert_key(case.id) if not routed else f"{case.id}:alert:{channel}"
+        routed.append(channel)
+        self.store.save_case(case)
         step = ladder_step(slack, 0)
         best: dict[str, Fact] = {}
         for f in facts:
@@ -152,14 +162,21 @@ class CaseManager:
             case_url(self.config, case.id),
             mentions=mention_markup(step.mention) if step else "",
         )
-        channel = case_channel(slack, case.brand, case.severity.value)
-        outbox.enqueue(
-            self.store, outbox.alert_key(case.id), channel, payload, now, case_id=case.id
-        )
+        outbox.enqueue(self.store, key, channel, payload, now, case_id=case.id)
+
+    def _route_raised(
+        self, case: Case, findings: list[Finding], old: Severity, now: datetime
+    ) -> None:
+        # cases opened before "routed" was kept went to the old severity's channel
+        if "routed" not in case.trigger:
+            case.trigger["routed"] = [case_channel(self.config.slack, case.brand, old.value)]
+        facts = [f for finding in findings for f in finding.evidence]
+        self._queue_case_message(case, findings, facts, now)
 
     def _reopen(self, case: Case, findings: list[Finding], now: datetime) -> list[CaseEvent]:
         cfg = self.config.alerts
-        severity = more_severe(case.severity, severity_of(findings, cfg.severity))
+        old_severity = case.severity
+        severity = more_severe(old_severity, severity_of(findings, cfg.severity))
         case.status, case.severity = CaseStatus.open, severity
         case.resolved_at = None
         case.acknowledged_at = case.acknowledged_by = None
@@ -184,6 +201,8 @@ class CaseManager:
         _merge_evidence(case, [f for x in findings for f in x.evidence], cfg.evidence_size)
         case.updated_at = now
         self.store.save_case(case)
+        if severity != old_severity:
+            self._route_raised(case, findings, old_severity, now)
         text = f"Reopened ({severity.value}): " + "; ".join(f.summary for f in findings)
         return [
             record(
@@ -245,6 +264,8 @@ class CaseManager:
                 "keys": sorted(set(notified.get("keys", [])) | set(new_keys)),
             }
         self.store.save_case(case)
+        if case.severity != old_severity:
+            self._route_raised(case, findings, old_severity, now)
         if reasons:
             text = f"Update ({case.severity.value}): " + " · ".join(reasons)
             events.append(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from alerts import actions
 from alerts.cases import CaseManager
 from alerts.engine import AlertEngine
-from tests.alerts.conftest import T0, make_config, surge_finding
+from tests.alerts.conftest import T0, make_config, slack_config, surge_finding
 
 
 def test_a_reopened_case_escalates_again_in_slack(store) -> None:
@@ -39,3 +40,27 @@ def test_digest_is_one_per_local_day_and_shows_local_time(store) -> None:
     # someone runs `radar alerts digest` by hand at 09:00 the same local morning
     assert not engine.daily_digest(early + timedelta(minutes=90))["queued"]
     assert engine.daily_digest(early + timedelta(days=1))["queued"]
+
+
+def test_a_case_raised_to_p1_reaches_the_p1_channel(slack, store) -> None:
+    url, state = slack
+    config = slack_config(url)  # routes: P1 -> #crisis-p1, else #crisis
+    engine = AlertEngine(config, store)
+    cases = CaseManager(config, store)
+    [opened] = cases.apply("极光汽车", [surge_finding(ratio=4.0)], T0, None)
+    engine.deliver_outbox(T0)
+    assert [r["channel"] for r in state.requests] == ["#crisis"]
+    case = store.get_case(opened.case_id)
+    later = T0 + timedelta(minutes=5)
+    [raised] = cases.apply("极光汽车", [surge_finding(ratio=15.0, stories=40)], later, case)
+    assert "P3 → P1" in raised.text
+    engine.deliver_outbox(later)
+    posts = {r["channel"]: r for r in state.requests[1:]}
+    assert posts["#crisis"]["thread_ts"] == state.requests[0]["ts"]  # the thread hears it
+    p1 = posts["#crisis-p1"]  # and the P1 channel gets the case message
+    assert "thread_ts" not in p1 and "P1 · 极光汽车" in json.dumps(p1["blocks"], ensure_ascii=False)
+    assert store.get_case(case.id).slack["ts"] == state.requests[0]["ts"]  # thread kept
+    # raised again within P1: nothing new for the P1 channel
+    cases.apply("极光汽车", [surge_finding(ratio=30.0, stories=90)], later, store.get_case(case.id))
+    engine.deliver_outbox(later + timedelta(hours=1))
+    assert [r["channel"] for r in state.requests].count("#crisis-p1") == 1
