@@ -83,6 +83,9 @@ def _describe(loc_path: str, err: dict[str, Any]) -> str:
         return "required key is missing"
     msg = msg.removeprefix("Value error, ")
     inp = err.get("input")
+    if kind == "string_type" and isinstance(inp, bool):
+        # YAML 1.1 reads a bare yes/no/on/off/true/false as a boolean
+        return f"{msg} (got {inp!r}: YAML reads a bare yes/no/on/off as true/false; quote it)"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"{msg} (got {type(inp).__name__} {inp!r})"[:300]
     return msg

@@ -70,6 +70,12 @@ def test_bundled_demo_config_is_valid() -> None:
         ),
         ("scheduler: {crawl_timeout: 0s}", "scheduler.crawl_timeout", "greater than 0"),
         ("scheduler: {alert_interval: 0}", "scheduler.alert_interval", "greater than 0"),
+        (
+            "sources: [{name: off, kind: feed, base_url: 'http://h'}]",
+            "sources[0].name",
+            "YAML reads a bare yes/no/on/off as true/false; quote it",
+        ),
+        ("brands: [{name: a, aliases: [yes, 好]}]", "brands[0].aliases[0]", "quote it"),
         ("timezone: Mars/Phobos", "timezone", "unknown time zone 'Mars/Phobos'"),
         ("scheduler: {timezone: 'Asia/Shang hai'}", "scheduler.timezone", "unknown time zone"),
         ("timezone: ../../etc/passwd", "timezone", "unknown time zone"),
