@@ -73,6 +73,11 @@ def deliver(
                 retry = max(root_due, now + timedelta(seconds=config.retry_base))
                 store.mark_notification_failed(n.key, "waiting for the case message", retry)
                 continue
+            earlier = _earlier_pending(store, n.key)
+            if earlier is not None:  # replies keep the timeline's order in the thread
+                retry = max(earlier.next_attempt_at or now, now + timedelta(seconds=1))
+                store.mark_notification_failed(n.key, f"waiting for {earlier.key}", retry)
+                continue
             channel = case.slack.get("channel") or channel
         try:
             result = notifier.send(n, channel, thread_ts)
@@ -94,6 +99,19 @@ def deliver(
         delivered += 1
         _record(store, notifier, n, result, now)
     return delivered
+
+
+def _earlier_pending(store: Store, key: str) -> Notification | None:
+    """The closest earlier thread update of the same case if it is still undelivered.
+    (Events without a message — ``alerted``, ``notified`` — leave gaps in the seqs.)"""
+    prefix, _, seq = key.rpartition(":event:")
+    if not prefix or not seq.isdigit():
+        return None
+    for earlier in range(int(seq) - 1, 0, -1):
+        n = store.get_notification(f"{prefix}:event:{earlier}")
+        if n is not None:
+            return None if n.delivered_at else n
+    return None
 
 
 def _record(

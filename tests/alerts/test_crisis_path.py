@@ -64,3 +64,25 @@ def test_a_case_raised_to_p1_reaches_the_p1_channel(slack, store) -> None:
     cases.apply("极光汽车", [surge_finding(ratio=30.0, stories=90)], later, store.get_case(case.id))
     engine.deliver_outbox(later + timedelta(hours=1))
     assert [r["channel"] for r in state.requests].count("#crisis-p1") == 1
+
+
+def test_thread_updates_stay_in_order_after_an_outage(slack, store) -> None:
+    url, state = slack
+    config = slack_config(url)  # retry_base 10 s, doubling
+    engine = AlertEngine(config, store)
+    [opened] = CaseManager(config, store).apply("极光汽车", [surge_finding()], T0, None)
+    case_id = opened.case_id
+    engine.deliver_outbox(T0)
+    state.down = True
+    t = T0 + timedelta(minutes=1)
+    actions.acknowledge(store, case_id, "alice", now=t)
+    for s in (0, 10, 30):  # the acknowledgement fails three times: next try at t + 70 s
+        engine.deliver_outbox(t + timedelta(seconds=s))
+    actions.add_note(store, case_id, "alice", "已联系车主", now=t + timedelta(seconds=35))
+    engine.deliver_outbox(t + timedelta(seconds=35))  # the note fails once: due at t + 45 s
+    state.down = False
+    for s in range(45, 200, 5):
+        engine.deliver_outbox(t + timedelta(seconds=s))
+    replies = [r["text"] for r in state.requests[1:]]
+    assert len(replies) == 2
+    assert "Acknowledged by alice" in replies[0] and "已联系车主" in replies[1]
