@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from urllib.parse import unquote
 
 import httpx
@@ -90,6 +92,19 @@ async def test_bad_query_is_explained(anon: httpx.AsyncClient, login) -> None:  
     async with login("care") as c:
         page = await c.get("/search", params={"q": "sentiment:angry"})
         assert page.status_code == 400 and "sentiment: must be negative" in page.text
+
+
+async def test_facet_links_quote_values_the_query_language_would_split(login, store) -> None:  # type: ignore[no-untyped-def]
+    store.upsert_mentions([mention(20, "星辰手机 电池鼓包", brand="星辰 (中国)")])
+    store.upsert_mentions([mention(21, "电池鼓包 无品牌括号", brand="ABC(中国)")])
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "鼓包"})).text
+        links = re.findall(r'<a href="(/search\?[^"]+)">([^<]+)</a>', page)
+        by_value = {html.unescape(label): html.unescape(href) for href, label in links}
+        for brand, mid in (("星辰 (中国)", "demo-weibo:20"), ("ABC(中国)", "demo-weibo:21")):
+            follow = await c.get(by_value[brand])
+            assert follow.status_code == 200
+            assert f'data-id="{mid}"' in follow.text, brand
 
 
 async def test_search_page_shows_the_hit(login) -> None:  # type: ignore[no-untyped-def]
