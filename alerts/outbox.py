@@ -16,7 +16,7 @@ from alerts.messages import plain
 from alerts.notifiers.base import Notifier, RetryLater
 from config.alerting import SlackConfig
 from index.base import Notification, Store
-from index.models import CaseEvent
+from index.models import CaseEvent, CaseStatus
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,15 @@ def deliver(
     delivered = 0
     for n in store.due_notifications(now, limit=limit):
         channel, thread_ts = n.channel, None
+        if n.payload.get("kind") == "escalation" and n.case_id:
+            case = store.get_case(n.case_id)
+            if case is not None and case.status != CaseStatus.open:
+                # acknowledged (or resolved) while Slack was unreachable: paging the next
+                # step now would say "not acknowledged" about a case someone has taken
+                skipped = f"case {case.status.value} before the escalation could be sent"
+                store.mark_notification_delivered(n.key, now, {"skipped": skipped})
+                log.info("outbox: %s not sent: %s", n.key, skipped)
+                continue
         if n.payload.get("kind") == "thread":
             case = store.get_case(n.case_id) if n.case_id else None
             thread_ts = case.slack.get("ts") if case else None

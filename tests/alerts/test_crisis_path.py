@@ -86,3 +86,27 @@ def test_thread_updates_stay_in_order_after_an_outage(slack, store) -> None:
     replies = [r["text"] for r in state.requests[1:]]
     assert len(replies) == 2
     assert "Acknowledged by alice" in replies[0] and "已联系车主" in replies[1]
+
+
+def test_an_escalation_acknowledged_during_an_outage_is_not_posted(slack, store) -> None:
+    url, state = slack
+    config = slack_config(url)
+    engine = AlertEngine(config, store)
+    [opened] = CaseManager(config, store).apply("极光汽车", [surge_finding()], T0, None)
+    state.down = True
+    engine.deliver_outbox(T0)
+    due = store.get_case(opened.case_id).ack_due_at
+    [escalated] = engine.check_escalations(due)  # Slack still down: nobody is told
+    assert escalated.kind == "escalated"
+    engine.deliver_outbox(due)
+    actions.acknowledge(store, opened.case_id, "alice", now=due + timedelta(minutes=1))
+    state.down = False
+    for minutes in range(2, 60, 5):
+        engine.deliver_outbox(due + timedelta(minutes=minutes))
+    channels = [r["channel"] for r in state.requests]
+    assert "#pr-managers" not in channels  # nobody is paged for an acknowledged case
+    # the case message, then its thread as the timeline has it
+    assert channels == ["#crisis", "#crisis", "#crisis"]
+    assert "Acknowledged by alice" in state.requests[2]["text"]
+    held = store.get_notification(f"{opened.case_id}:escalate:1")
+    assert held.delivered_at is not None and "acknowledged" in held.result["skipped"]
