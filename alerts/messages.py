@@ -7,6 +7,7 @@ link targets are restricted to http(s) URLs with the delimiters percent-encoded.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -62,7 +63,11 @@ def case_title(case: Case) -> str:
 
 
 def _fmt(at: datetime | None) -> str:
-    return f"{at:%Y-%m-%d %H:%M} UTC" if at else "—"
+    """A time Slack shows in each reader's own time zone (the UTC text is the fallback
+    for clients that cannot, and what ``plain`` keeps)."""
+    if at is None:
+        return "—"
+    return f"<!date^{int(at.timestamp())}^{{date_num}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
 
 
 def case_message(
@@ -210,8 +215,15 @@ def digest_message(digest: dict[str, Any], local_until: datetime) -> dict[str, A
     }
 
 
+_SLACK_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+
+
 def plain(payload: dict[str, Any]) -> str:
     """The content of a payload as plain lines (console notifier, case timeline)."""
+    return _SLACK_DATE.sub(r"\1", _plain(payload))
+
+
+def _plain(payload: dict[str, Any]) -> str:
     out = []
     for block in payload.get("blocks", []):
         if "text" in block and isinstance(block["text"], dict):

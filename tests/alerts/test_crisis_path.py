@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from alerts import actions
 from alerts.cases import CaseManager
 from alerts.engine import AlertEngine
+from alerts.messages import plain
 from tests.alerts.conftest import T0, make_config, slack_config, surge_finding
 
 
@@ -110,3 +111,13 @@ def test_an_escalation_acknowledged_during_an_outage_is_not_posted(slack, store)
     assert "Acknowledged by alice" in state.requests[2]["text"]
     held = store.get_notification(f"{opened.case_id}:escalate:1")
     assert held.delivered_at is not None and "acknowledged" in held.result["skipped"]
+
+
+def test_case_message_times_show_in_the_readers_time_zone(store) -> None:
+    [opened] = CaseManager(make_config(), store).apply("极光汽车", [surge_finding()], T0, None)
+    payload = store.get_notification(f"{opened.case_id}:alert").payload
+    fields = json.dumps(payload["blocks"], ensure_ascii=False)
+    due = int((T0 + timedelta(hours=2)).timestamp())  # P3: 2 h to acknowledge
+    assert f"<!date^{due}^{{date_num}} {{time}}|2026-09-15 08:00 UTC>" in fields
+    text = plain(payload)  # console notifier and the case timeline: the plain fallback
+    assert "*Acknowledge by*: 2026-09-15 08:00 UTC" in text and "<!date" not in text
