@@ -204,6 +204,9 @@ class CaseManager:
         if severity != old_severity:
             self._route_raised(case, findings, old_severity, now)
         text = f"Reopened ({severity.value}): " + "; ".join(f.summary for f in findings)
+        # the ladder starts again: its first step is told, as with the first alert
+        step = ladder_step(self.config.slack, 0)
+        mentions = mention_markup(step.mention) if step else ""
         return [
             record(
                 self.store,
@@ -211,6 +214,7 @@ class CaseManager:
                 "reopened",
                 now,
                 text=text,
+                thread_text=f"{mentions} {messages.escape(text)}".strip(),
                 broadcast=True,
                 data={"severity": severity.value, "rules": _figures(findings)},
             )

@@ -23,6 +23,9 @@ def test_a_reopened_case_escalates_again_in_slack(store) -> None:
     actions.resolve(store, case.id, "alice", now=at)
     [reopened] = cases.apply("极光汽车", [surge_finding()], at + timedelta(hours=1), None)
     assert reopened.kind == "reopened"
+    reply = store.get_notification(f"{case.id}:event:{reopened.seq}").payload
+    assert reply["text"].startswith("<@U0DUTY> Reopened (P3)")  # the duty officer is told
+    assert reply["broadcast"]
     case = store.get_case(case.id)
     [escalated] = cases.escalate(case, case.ack_due_at)  # nobody acknowledges it again
     assert escalated.data["step"] == "PR manager"
