@@ -87,14 +87,21 @@ class ReplayStats:
 
 def _time(value: Any, name: str) -> datetime:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), UTC)
-    if isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromtimestamp(float(value), UTC)
+        except (ValueError, OverflowError, OSError):  # NaN, 1e20 …
+            raise LineError(f"{name}: not a time in epoch seconds: {value!r}") from None
+    elif isinstance(value, str) and value.strip():
         try:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             raise LineError(f"{name}: not an ISO 8601 time: {value[:40]!r}") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise LineError(f"{name}: required (ISO 8601 time or epoch seconds)")
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    else:
+        raise LineError(f"{name}: required (ISO 8601 time or epoch seconds)")
+    if not 1900 <= parsed.year <= 9000:  # year 1 or 9999 overflow the minute arithmetic
+        raise LineError(f"{name}: out of range: {value!r} (years 1900-9000)"[:80])
+    return parsed
 
 
 def _brands(obj: dict[str, Any]) -> list[dict[str, Any]]:
