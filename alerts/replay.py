@@ -20,6 +20,7 @@ a later surge opens a new case instead of extending a weeks-old one.
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,7 @@ REPORTED = {
     "reminder",
 }
 CHUNK = 5000
+MAX_COUNT = 10**12  # followers, reposts …: beyond this a number is not a count
 
 
 class LineError(ValueError):
@@ -151,6 +153,8 @@ def _int(obj: dict[str, Any], *paths: str) -> int:
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, int | float) and not isinstance(node, bool):
+            if not math.isfinite(node) or node > MAX_COUNT:
+                raise LineError(f"{path}: not a count: {node!r}"[:80])
             return max(0, int(node))
     return 0
 

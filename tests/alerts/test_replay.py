@@ -127,21 +127,23 @@ def test_a_line_that_is_not_utf8_is_skipped_not_fatal(tmp_path: Path) -> None:
     assert "line 216: not UTF-8 text" in summary["errors"]
 
 
-def test_a_time_out_of_range_is_skipped_not_fatal(tmp_path: Path) -> None:
+def test_a_time_or_count_out_of_range_is_skipped_not_fatal(tmp_path: Path) -> None:
     src = tmp_path / "mentions.jsonl"
     stream(src)
     bad = [1e20, float("nan"), "0001-01-01T00:00:00", "9999-12-31T23:59:00"]
-    extra = "".join(
-        json.dumps({"published_at": t, "text": "极光汽车 漏油", "brand": "极光汽车"}) + "\n"
-        for t in bad
-    )
+    line = {"published_at": "2026-09-14T01:00:00Z", "text": "极光汽车 漏油", "brand": "极光汽车"}
+    counts = [{"followers": 1e400}, {"reposts": 10**23}, {"likes": float("nan")}]
+    extra = "".join(json.dumps({**line, "published_at": t}) + "\n" for t in bad)
+    extra += "".join(json.dumps({**line, **c}) + "\n" for c in counts)
     src.write_text(src.read_text(encoding="utf-8") + extra, encoding="utf-8")
     result = CliRunner().invoke(
         cli, ["alerts", "replay", str(src), "--json", "--config", default_config(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.splitlines()[-1])
-    assert summary["mentions"] == 213 and summary["skipped"] == 2 + len(bad)
+    assert summary["mentions"] == 213 and summary["skipped"] == 2 + len(bad) + len(counts)
     errors = "\n".join(summary["errors"])
     assert "line 216: published_at: not a time in epoch seconds: 1e+20" in errors
     assert "line 218: published_at: out of range: '0001-01-01T00:00:00'" in errors
+    assert "line 220: followers: not a count: inf" in errors
+    assert "line 221: reposts: not a count: 100000000000000000000000" in errors
