@@ -19,6 +19,7 @@ from index.base import Notification, Store
 from index.models import CaseEvent, CaseStatus
 
 log = logging.getLogger(__name__)
+ORDER_HOLD = timedelta(hours=1)  # a thread reply waits this long at most for an earlier one
 
 
 def alert_key(case_id: str) -> str:
@@ -82,9 +83,12 @@ def deliver(
                 retry = max(root_due, now + timedelta(seconds=config.retry_base))
                 store.mark_notification_failed(n.key, "waiting for the case message", retry)
                 continue
-            earlier = _earlier_pending(store, n.key)
+            earlier = _earlier_pending(store, n.key, now)
             if earlier is not None:  # replies keep the timeline's order in the thread
-                retry = max(earlier.next_attempt_at or now, now + timedelta(seconds=1))
+                held_until = (earlier.created_at or now) + ORDER_HOLD
+                retry = max(
+                    min(earlier.next_attempt_at or now, held_until), now + timedelta(seconds=1)
+                )
                 store.mark_notification_failed(n.key, f"waiting for {earlier.key}", retry)
                 continue
             channel = case.slack.get("channel") or channel
@@ -110,8 +114,9 @@ def deliver(
     return delivered
 
 
-def _earlier_pending(store: Store, key: str) -> Notification | None:
-    """The closest earlier thread update of the same case if it is still undelivered.
+def _earlier_pending(store: Store, key: str, now: datetime) -> Notification | None:
+    """The closest earlier thread update of the same case if it is still undelivered and
+    younger than ``ORDER_HOLD`` (one Slack refuses for good must not hold the thread).
     (Events without a message — ``alerted``, ``notified`` — leave gaps in the seqs.)"""
     prefix, _, seq = key.rpartition(":event:")
     if not prefix or not seq.isdigit():
@@ -119,7 +124,9 @@ def _earlier_pending(store: Store, key: str) -> Notification | None:
     for earlier in range(int(seq) - 1, 0, -1):
         n = store.get_notification(f"{prefix}:event:{earlier}")
         if n is not None:
-            return None if n.delivered_at else n
+            if n.delivered_at or (n.created_at and now - n.created_at >= ORDER_HOLD):
+                return None
+            return n
     return None
 
 

@@ -124,3 +124,20 @@ def test_case_message_times_show_in_the_readers_time_zone(store) -> None:
     assert f"<!date^{due}^{{date_num}} {{time}}|2026-09-15 08:00 UTC>" in fields
     text = plain(payload)  # console notifier and the case timeline: the plain fallback
     assert "*Acknowledge by*: 2026-09-15 08:00 UTC" in text and "<!date" not in text
+
+
+def test_a_reply_slack_refuses_for_good_does_not_hold_the_thread(slack, store) -> None:
+    url, state = slack
+    config = slack_config(url)
+    engine = AlertEngine(config, store)
+    [opened] = CaseManager(config, store).apply("极光汽车", [surge_finding()], T0, None)
+    engine.deliver_outbox(T0)
+    ack = actions.acknowledge(store, opened.case_id, "alice", now=T0)
+    stuck = f"{opened.case_id}:event:{ack.seq}"
+    store.mark_notification_failed(stuck, "SlackApiError: invalid_blocks", T0 + timedelta(days=1))
+    actions.add_note(store, opened.case_id, "alice", "已联系车主", now=T0 + timedelta(minutes=1))
+    engine.deliver_outbox(T0 + timedelta(minutes=1))
+    assert len(state.requests) == 1  # the note waits for the acknowledgement …
+    engine.deliver_outbox(T0 + timedelta(minutes=61))
+    assert "已联系车主" in state.requests[-1]["text"]  # … for an hour at most
+    assert store.get_notification(stuck).delivered_at is None
