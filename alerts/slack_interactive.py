@@ -67,9 +67,13 @@ def handle_interaction(
         payload = json.loads(form["payload"][0])
     except (UnicodeDecodeError, KeyError, IndexError, json.JSONDecodeError):
         return 400, {"error": "body must be form-encoded with a JSON 'payload'"}
+    if not isinstance(payload, dict) or not all(
+        isinstance(a, dict) for a in payload.get("actions") or []
+    ):
+        return 400, {"error": "payload: expected a JSON object whose actions are objects"}
     if payload.get("type") != "block_actions":
         return 200, {"ok": True, "ignored": payload.get("type")}
-    user = payload.get("user") or {}
+    user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
     who = user.get("username") or user.get("name") or user.get("id") or "slack user"
     actor = f"slack:{who}"
     results = []

@@ -97,3 +97,20 @@ def test_without_signing_secret_interactions_are_refused(store, case) -> None:
     body, headers = request("case_acknowledge", case.id, T0)
     status, reply = handle_interaction(make_config(), store, body, headers, now=T0)
     assert status == 503 and "signing_secret" in reply["error"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [[1], {"type": "block_actions", "actions": ["case_acknowledge"]}, "x"],
+)
+def test_a_signed_payload_of_the_wrong_shape_is_a_400(config, store, case, payload) -> None:
+    now = T0 + timedelta(minutes=4)
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    ts = str(int(now.timestamp()))
+    headers = {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
+    }
+    status, reply = handle_interaction(config, store, body, headers, now=now)
+    assert status == 400 and "payload" in reply["error"]
+    assert store.get_case(case.id).status == "open"
