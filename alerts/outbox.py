@@ -65,6 +65,7 @@ def deliver(
     delivered = 0
     for n in store.due_notifications(now, limit=limit):
         channel, thread_ts = n.channel, None
+        repost: Notification | None = None
         if n.payload.get("kind") == "escalation" and n.case_id:
             case = store.get_case(n.case_id)
             if case is not None and case.status != CaseStatus.open:
@@ -92,7 +93,16 @@ def deliver(
                 store.mark_notification_failed(n.key, f"waiting for {earlier.key}", retry)
                 continue
             channel = case.slack.get("channel") or channel
+            if str(thread_ts).startswith("console:") and notifier.name != "console":
+                # the case message was only logged (no Slack token then): post it now so
+                # the reply has a thread (Slack refuses thread_ts "console:…" for good)
+                repost = store.get_notification(alert_key(case.id))
+                thread_ts = None
         try:
+            if repost is not None:
+                root = notifier.send(repost, repost.channel, None)
+                _record(store, notifier, repost, root, now, thread=True)
+                channel, thread_ts = root.get("channel") or repost.channel, root.get("ts")
             result = notifier.send(n, channel, thread_ts)
         except RetryLater as exc:
             retry_at = now + timedelta(seconds=exc.retry_after)
@@ -131,14 +141,21 @@ def _earlier_pending(store: Store, key: str, now: datetime) -> Notification | No
 
 
 def _record(
-    store: Store, notifier: Notifier, n: Notification, result: dict[str, Any], now: datetime
+    store: Store,
+    notifier: Notifier,
+    n: Notification,
+    result: dict[str, Any],
+    now: datetime,
+    thread: bool = False,
 ) -> None:
+    """Note the delivery in the case timeline; the first case message (or, with
+    ``thread``, this one) becomes the case's Slack thread."""
     if not n.case_id:
         return
     case = store.get_case(n.case_id)
     if case is None:
         return
-    if n.payload.get("kind") == "case" and not case.slack.get("ts"):
+    if n.payload.get("kind") == "case" and (thread or not case.slack.get("ts")):
         case.slack = {"channel": result.get("channel"), "ts": result.get("ts")}
         store.save_case(case)
     store.append_case_event(

@@ -141,3 +141,18 @@ def test_a_reply_slack_refuses_for_good_does_not_hold_the_thread(slack, store) -
     engine.deliver_outbox(T0 + timedelta(minutes=61))
     assert "已联系车主" in state.requests[-1]["text"]  # … for an hour at most
     assert store.get_notification(stuck).delivered_at is None
+
+
+def test_a_case_from_before_slack_was_configured_gets_its_thread(slack, store) -> None:
+    url, state = slack
+    console = AlertEngine(make_config(), store)  # no Slack token yet: console notifier
+    [opened] = CaseManager(make_config(), store).apply("极光汽车", [surge_finding()], T0, None)
+    assert console.deliver_outbox(T0) == 1
+    assert store.get_case(opened.case_id).slack["ts"].startswith("console:")
+    engine = AlertEngine(slack_config(url), store)  # the token is set, the service restarts
+    actions.acknowledge(store, opened.case_id, "alice", now=T0 + timedelta(hours=1))
+    assert engine.deliver_outbox(T0 + timedelta(hours=1)) == 1
+    root, reply = state.requests
+    assert "thread_ts" not in root and "Negative surge" in json.dumps(root["blocks"])
+    assert reply["thread_ts"] == root["ts"] and "Acknowledged by alice" in reply["text"]
+    assert store.get_case(opened.case_id).slack == {"channel": "#crisis", "ts": root["ts"]}
