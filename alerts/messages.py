@@ -138,15 +138,19 @@ def case_message(
                         "deny": {"type": "plain_text", "text": "Cancel"},
                     },
                 },
-                {
-                    "type": "button",
-                    "action_id": "case_open",
-                    "url": safe_url(case_url) or case_url,
-                    "text": {"type": "plain_text", "text": "Case page"},
-                },
             ],
         }
     )
+    page = safe_url(case_url)
+    if page:  # Slack refuses the whole message (invalid_blocks) for a button URL without http(s)
+        blocks[-1]["elements"].append(
+            {
+                "type": "button",
+                "action_id": "case_open",
+                "url": page,
+                "text": {"type": "plain_text", "text": "Case page"},
+            }
+        )
     text = f"{case.severity} {case.brand}: " + "; ".join(f.summary for f in findings)
     return {"kind": "case", "case_id": case.id, "text": escape(_clip(text, 300)), "blocks": blocks}
 

@@ -156,3 +156,13 @@ def test_a_case_from_before_slack_was_configured_gets_its_thread(slack, store) -
     assert "thread_ts" not in root and "Negative surge" in json.dumps(root["blocks"])
     assert reply["thread_ts"] == root["ts"] and "Acknowledged by alice" in reply["text"]
     assert store.get_case(opened.case_id).slack == {"channel": "#crisis", "ts": root["ts"]}
+
+
+def test_a_public_url_without_scheme_does_not_break_the_case_message(store) -> None:
+    config = make_config(web={"public_url": "radar.example.com"})
+    [opened] = CaseManager(config, store).apply("极光汽车", [surge_finding()], T0, None)
+    blocks = store.get_notification(f"{opened.case_id}:alert").payload["blocks"]
+    urls = [e["url"] for b in blocks for e in b.get("elements", []) if "url" in e]
+    assert urls == []  # no button Slack would refuse; Acknowledge / Resolve still there
+    buttons = [e["action_id"] for b in blocks for e in b.get("elements", []) if "action_id" in e]
+    assert buttons == ["case_acknowledge", "case_resolve"]
