@@ -3,7 +3,9 @@
 A brand is mentioned when one of its terms (name, aliases, keywords) occurs in the text
 outside every occurrence of its exclusion phrases: with ``exclude: [北极光]`` the "极光" in
 "去冰岛看北极光" does not count, the one in "极光汽车刹车失灵" does. Matching is on
-NFKC-normalised, case-folded text, so "星辰ＰＲＯ" and "星辰pro" match the alias "星辰Pro".
+NFKC-normalised, case-folded text in simplified characters, so "星辰ＰＲＯ" and "星辰pro"
+match the alias "星辰Pro" and the traditional "極光汽車" (Hong Kong, Taiwan posters) matches
+"极光汽车".
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from dataclasses import dataclass
 
 from config.schema import BrandConfig
 from index.models import BrandMatch
+from sentiment.normalize import to_simplified
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+    return to_simplified(unicodedata.normalize("NFKC", text)).casefold()
 
 
 def _spans(text: str, phrase: str) -> Iterable[tuple[int, int]]:
