@@ -7,11 +7,14 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from alerts.messages import escape
 from alerts.notifiers.base import Notifier, RetryLater
 from config.alerting import SlackConfig
 from index.base import Notification
 
 DEFAULT_RETRY_AFTER = 30.0
+# errors that say this channel will not take the bot's posts until someone changes Slack
+CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived"}
 
 
 class SlackNotifier(Notifier):
@@ -24,11 +27,34 @@ class SlackNotifier(Notifier):
         # no rate-limit retry handler: a 429 goes back to the durable outbox, which
         # waits Retry-After without blocking the scheduler thread
         self.client = WebClient(**kwargs)
+        self.default_channel = config.default_channel
 
     def send(
         self, notification: Notification, channel: str, thread_ts: str | None = None
     ) -> dict[str, Any]:
-        payload = notification.payload
+        """Post; a top-level message the channel refuses for good (the bot was not
+        invited, the channel was renamed or archived) goes to ``default_channel`` with
+        a warning, instead of waiting in the outbox while nobody hears of the case."""
+        try:
+            return self._post(notification.payload, channel, thread_ts)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            fallback = self.default_channel
+            if thread_ts or error not in CHANNEL_ERRORS or channel == fallback:
+                raise
+        warning = (
+            f"⚠️ Could not post in {escape(channel)} ({error}): invite the bot there "
+            "or fix `slack.routes` / `slack.escalation`."
+        )
+        payload = dict(notification.payload)
+        payload["text"] = f"{warning} {payload.get('text', '')}"
+        payload["blocks"] = [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": warning}]},
+            *(payload.get("blocks") or []),
+        ]
+        return self._post(payload, fallback, None)
+
+    def _post(self, payload: dict[str, Any], channel: str, thread_ts: str | None) -> dict[str, Any]:
         args: dict[str, Any] = {
             "channel": channel,
             "text": payload.get("text", ""),

@@ -23,6 +23,7 @@ class SlackState:
     rate_limit: list[int] = field(default_factory=list)  # Retry-After for the next calls
     down: bool = False  # answer 503
     drop: bool = False  # close the connection without an answer
+    refuse: dict[str, str] = field(default_factory=dict)  # channel -> error, e.g. not_in_channel
     seq: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,6 +75,9 @@ def _handler(state: SlackState) -> type[BaseHTTPRequestHandler]:
                         args["blocks"] = json.loads(args["blocks"])
                 if not args.get("channel"):
                     self._reply(200, {"ok": False, "error": "channel_not_found"})
+                    return
+                if args["channel"] in state.refuse:
+                    self._reply(200, {"ok": False, "error": state.refuse[args["channel"]]})
                     return
                 state.seq += 1
                 ts = f"1700000000.{state.seq:06d}"

@@ -166,3 +166,21 @@ def test_a_public_url_without_scheme_does_not_break_the_case_message(store) -> N
     assert urls == []  # no button Slack would refuse; Acknowledge / Resolve still there
     buttons = [e["action_id"] for b in blocks for e in b.get("elements", []) if "action_id" in e]
     assert buttons == ["case_acknowledge", "case_resolve"]
+
+
+def test_a_channel_the_bot_cannot_post_in_falls_back_to_the_default(slack, store) -> None:
+    url, state = slack
+    state.refuse = {"#crisis-p1": "not_in_channel"}  # the bot was never invited there
+    config = slack_config(url)
+    engine = AlertEngine(config, store)
+    [opened] = CaseManager(config, store).apply(
+        "极光汽车", [surge_finding(ratio=15.0)], T0, None
+    )  # P1: routed to #crisis-p1
+    assert engine.deliver_outbox(T0) == 1
+    [msg] = state.requests
+    assert msg["channel"] == "#crisis"  # default_channel
+    assert "#crisis-p1" in msg["text"] and "not_in_channel" in msg["text"]
+    actions.acknowledge(store, opened.case_id, "alice", now=T0 + timedelta(minutes=1))
+    engine.deliver_outbox(T0 + timedelta(minutes=1))
+    assert state.requests[1]["thread_ts"] == msg["ts"]
+    assert state.requests[1]["channel"] == "#crisis"
