@@ -74,6 +74,12 @@ class CaseManager:
     def apply(
         self, brand: str, findings: list[Finding], now: datetime, active: Case | None
     ) -> list[CaseEvent]:
+        if active is not None:
+            # read it again: someone may have acknowledged or resolved it since the engine
+            # listed the active cases, and saving the old copy would undo that
+            active = self.store.get_case(active.id)
+            if active is not None and active.status.value not in ACTIVE:
+                active = None
         if active is None:
             recent = self._recently_resolved(brand, now)
             if recent is not None:

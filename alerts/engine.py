@@ -205,6 +205,10 @@ class AlertEngine:
     def _maybe_calm(self, case: Case, end: int | None, now: datetime) -> list[CaseEvent]:
         """Propose resolution once nothing has fired for ``resolve_after_calm`` and the
         brand's negative volume is back near its baseline."""
+        fresh = self.store.get_case(case.id)  # people may have acted since it was listed
+        if fresh is None or fresh.status not in (CaseStatus.open, CaseStatus.acknowledged):
+            return []
+        case = fresh
         if case.trigger.get("resolution_proposed_at"):
             return []
         last = case.trigger.get("last_fired_at")
@@ -233,10 +237,15 @@ class AlertEngine:
         daily update is due."""
         now = as_utc(now)
         events: list[CaseEvent] = []
-        for case in self.cases.active_cases().values():
+        for listed in self.cases.active_cases().values():
+            case = self.store.get_case(listed.id)  # as of now: people act meanwhile
+            if case is None:
+                continue
             if case.status == CaseStatus.open and case.ack_due_at and now >= case.ack_due_at:
                 events += self.cases.escalate(case, now)
-            if case.update_due_at and now >= case.update_due_at:
+            if case.status in (CaseStatus.open, CaseStatus.acknowledged) and (
+                case.update_due_at and now >= case.update_due_at
+            ):
                 events.append(self.cases.remind(case, now))
         return events
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from alerts import actions
 from alerts.cases import CaseManager
 from alerts.engine import AlertEngine
@@ -184,3 +186,21 @@ def test_a_channel_the_bot_cannot_post_in_falls_back_to_the_default(slack, store
     engine.deliver_outbox(T0 + timedelta(minutes=1))
     assert state.requests[1]["thread_ts"] == msg["ts"]
     assert state.requests[1]["channel"] == "#crisis"
+
+
+def test_an_acknowledgement_made_while_the_engine_runs_is_kept(live_engine) -> None:
+    engine, store = live_engine
+    [opened] = engine.cases.apply("极光汽车", [surge_finding()], T0, None)
+    listed = store.get_case(opened.case_id)  # the engine listed the active cases …
+    at = T0 + timedelta(hours=3)  # … past the acknowledge deadline
+    actions.acknowledge(store, opened.case_id, "alice", now=at)  # … then alice clicked
+    engine.cases.apply("极光汽车", [surge_finding(ratio=15.0, stories=40)], at, listed)
+    engine._maybe_calm(listed, None, at + timedelta(hours=2))
+    saved = store.get_case(opened.case_id)
+    assert saved.status == "acknowledged" and saved.acknowledged_by == "alice"
+    assert saved.ack_due_at is None and engine.check_escalations(at) == []
+
+
+@pytest.fixture
+def live_engine(store):
+    return AlertEngine(make_config(), store, pull=False), store
