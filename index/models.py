@@ -55,17 +55,22 @@ class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
 
+# a follower or engagement count beyond this is a broken page, not an account (the
+# largest are ~10**8); four of them still add up within a 64-bit integer (reach)
+MAX_COUNT = 10**15
+
+
 class Author(_Doc):
     id: str = ""
     name: str = ""
-    followers: int = Field(default=0, ge=0)
+    followers: int = Field(default=0, ge=0, le=MAX_COUNT)
     verified: bool = False
 
 
 class Engagement(_Doc):
-    reposts: int = Field(default=0, ge=0)
-    comments: int = Field(default=0, ge=0)
-    likes: int = Field(default=0, ge=0)
+    reposts: int = Field(default=0, ge=0, le=MAX_COUNT)
+    comments: int = Field(default=0, ge=0, le=MAX_COUNT)
+    likes: int = Field(default=0, ge=0, le=MAX_COUNT)
 
     @property
     def total(self) -> int:

@@ -178,6 +178,24 @@ def test_bad_mention_in_batch_is_reported_and_rest_stored(store: Store) -> None:
     assert store.get_mention("weibo-search:bad") is None
 
 
+def test_absurd_counts_are_reported_not_a_failed_batch(store: Store) -> None:
+    """A crawled follower or like count beyond any real account (10**20 does not even fit
+    a 64-bit integer column) is that mention's error; the rest of the batch is stored."""
+    good = mention("1", "刹车异响")
+    bad = good.model_dump(mode="json")
+    bad["id"] = "weibo-search:bad"
+    bad["author"]["followers"] = 10**20
+    worse = {**bad, "id": "weibo-search:worse", "author": good.author.model_dump()}
+    worse["engagement"] = {"likes": 10**16}
+    result = store.upsert_mentions([bad, good, worse])  # type: ignore[list-item]
+    assert result.new == 1
+    assert [(i, "followers" in r or "likes" in r) for i, r in result.errors] == [
+        ("weibo-search:bad", True),
+        ("weibo-search:worse", True),
+    ]
+    assert store.count_mentions() == 1
+
+
 def test_get_mentions_keeps_the_order_given_and_skips_missing(store: Store) -> None:
     store.upsert_mentions([mention(str(i), f"第{i}条") for i in range(3)])
     wanted = ["weibo-search:2", "weibo-search:missing", "weibo-search:0"]
