@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,6 +23,19 @@ def alerts_group() -> None:
 
 def _json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+def _same_store(url: str, configured: str) -> bool:
+    """Whether two store URLs name the same store (SQLite files by their resolved path)."""
+    from index.base import StoreError
+    from index.sqlite import sqlite_path
+
+    if url.startswith("sqlite:") and configured.startswith("sqlite:"):
+        try:
+            return Path(sqlite_path(url)).resolve() == Path(sqlite_path(configured)).resolve()
+        except StoreError:
+            return False
+    return url.rstrip("/") == configured.rstrip("/")
 
 
 @alerts_group.command("replay")
@@ -78,6 +92,13 @@ def replay_cmd(
                 f"{rec['brand']}  {rec['case_id']}  {rec['text']}"
             )
 
+    if store_url and _same_store(store_url, config.store.url):
+        raise click.BadParameter(
+            f"{store_url} is the store the service monitors: the replayed cases would "
+            "appear on the case board and their messages would be delivered to Slack. "
+            "Replay into another store (or leave --store out for a temporary one).",
+            param_hint="--store",
+        )
     store = open_store(store_url) if store_url else None
     try:
         with progress_bar(Console(stderr=True)) as bar:

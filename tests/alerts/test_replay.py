@@ -89,6 +89,27 @@ def test_replay_prints_case_events_with_simulated_time(tmp_path: Path) -> None:
     assert "skipped line" in result.stderr
 
 
+def test_replay_refuses_the_monitored_store(tmp_path: Path) -> None:
+    """A backtest into the live store would put simulated cases on the case board and
+    queue their messages for Slack."""
+    src = tmp_path / "mentions.jsonl"
+    stream(src)
+    config = tmp_path / "radar.yaml"
+    config.write_text(
+        f"brands: [{{name: 极光汽车}}]\nstore: {{url: 'sqlite:///{tmp_path}/live.db'}}\n",
+        encoding="utf-8",
+    )
+    live = f"sqlite:///{tmp_path}/./live.db"
+    args = ["alerts", "replay", str(src), "--config", str(config), "--store"]
+    refused = CliRunner().invoke(cli, [*args, live])
+    assert refused.exit_code == 2
+    assert "the store the service monitors" in refused.output
+    assert not (tmp_path / "live.db").exists()
+    other = CliRunner().invoke(cli, [*args, f"sqlite:///{tmp_path}/backtest.db"])
+    assert other.exit_code == 0, other.output
+    assert (tmp_path / "backtest.db").exists()
+
+
 def test_replay_human_output_and_bad_file(tmp_path: Path) -> None:
     src = tmp_path / "mentions.jsonl"
     stream(src)
