@@ -100,9 +100,9 @@ def deliver(
                 thread_ts = None
         try:
             if repost is not None:
-                root = notifier.send(repost, repost.channel, None)
-                _record(store, notifier, repost, root, now, thread=True)
-                channel, thread_ts = root.get("channel") or repost.channel, root.get("ts")
+                posted = notifier.send(repost, repost.channel, None)
+                _record(store, notifier, repost, posted, now, thread=True)
+                channel, thread_ts = posted.get("channel") or repost.channel, posted.get("ts")
             result = notifier.send(n, channel, thread_ts)
         except RetryLater as exc:
             retry_at = now + timedelta(seconds=exc.retry_after)

@@ -73,7 +73,9 @@ def handle_interaction(
         return 400, {"error": "payload: expected a JSON object whose actions are objects"}
     if payload.get("type") != "block_actions":
         return 200, {"ok": True, "ignored": payload.get("type")}
-    user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
+    user = payload.get("user")
+    if not isinstance(user, dict):
+        user = {}
     who = user.get("username") or user.get("name") or user.get("id") or "slack user"
     actor = f"slack:{who}"
     results = []
