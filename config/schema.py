@@ -102,6 +102,15 @@ class WebConfig(Strict):
     secure_cookies: bool = False  # set true behind HTTPS
     users: list[UserConfig] = Field(default_factory=list)
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str) -> str:
+        # the case page links in Slack; without a scheme Slack refuses the whole message
+        u = urlparse(v)
+        if v and (u.scheme not in ("http", "https") or not u.netloc):
+            raise ValueError(f"must be an http(s) URL with a host, got {v!r}")
+        return v
+
 
 class SchedulerConfig(Strict):
     alert_interval: PositiveDuration = 60.0

@@ -11,6 +11,7 @@ from alerts import actions
 from alerts.cases import CaseManager
 from alerts.engine import AlertEngine
 from alerts.messages import plain
+from config.loader import ConfigError
 from tests.alerts.conftest import T0, make_config, slack_config, surge_finding
 
 
@@ -161,7 +162,12 @@ def test_a_case_from_before_slack_was_configured_gets_its_thread(slack, store) -
 
 
 def test_a_public_url_without_scheme_does_not_break_the_case_message(store) -> None:
-    config = make_config(web={"public_url": "radar.example.com"})
+    with pytest.raises(ConfigError, match=r"web\.public_url.*http\(s\) URL"):
+        make_config(web={"public_url": "radar.example.com"})  # config check refuses it
+    config = make_config()  # and should one reach the engine, the link is left out
+    config = config.model_copy(
+        update={"web": config.web.model_copy(update={"public_url": "radar.example.com"})}
+    )
     [opened] = CaseManager(config, store).apply("极光汽车", [surge_finding()], T0, None)
     blocks = store.get_notification(f"{opened.case_id}:alert").payload["blocks"]
     urls = [e["url"] for b in blocks for e in b.get("elements", []) if "url" in e]
