@@ -47,7 +47,7 @@ def evaluate(ctx: BrandContext) -> Finding | None:
             big_accounts=len({f.author for f in big}),
         )
         evidence.extend(sorted(big, key=lambda f: -f.followers))
-        keys.append(top_big.cluster)
+        keys.append(top_big.id)  # not its story: a merge of stories changes that id
     if top_storm is not None:
         rate, story = top_storm
         parts.append(

@@ -219,6 +219,19 @@ def test_repost_storm_is_one_story() -> None:
     assert f.evidence[0].text.startswith("你们的车")  # the original, not a copy
 
 
+def test_a_big_account_post_keeps_its_key_when_its_story_merges() -> None:
+    """The case thread says "new: …" once per new key: the same 大V post, now part of a
+    bigger story (its cluster id changed when stories merged), is not new."""
+    keys = []
+    for cluster in (None, "demo:the-story-it-joined"):
+        s = Scenario(seed=5)
+        onset = local_minute(20, 30)
+        s.background(local_minute(0), onset + 60)
+        s.post(onset, followers=3_200_000, cluster=cluster, label="极光汽车的售后太离谱了")
+        keys += [f.key for _, f in s.fired(onset, onset + 2) if f.rule == "high_reach"][:1]
+    assert len(keys) == 2 and keys[0] == keys[1]
+
+
 @pytest.mark.parametrize(
     ("ratio", "reach", "signals", "expected"),
     [
