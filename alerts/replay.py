@@ -1,7 +1,9 @@
 """Backtesting: feed timestamped mentions through the same store, dedupe, engine and
 rules in simulated time, and report every case event with its simulated time.
 
-Input: JSON lines, each with at least ``published_at`` (ISO 8601 or epoch seconds),
+Input: JSON lines, each with at least ``published_at`` (ISO 8601 or epoch seconds; an
+ISO time without an offset is local time in the config's ``timezone``, as the web UI
+reads times and as Weibo exports write them),
 ``text`` and ``brand`` (a name) or ``brands`` (names or ``{"brand": …}``); optional
 ``sentiment`` (a label, a 0..1 score or ``{"label", "score"}``), ``risk_signals``,
 author followers (``followers``, ``author_followers`` or ``author.followers``),
@@ -25,9 +27,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -87,7 +90,7 @@ class ReplayStats:
         }
 
 
-def _time(value: Any, name: str) -> datetime:
+def _time(value: Any, name: str, zone: tzinfo = UTC) -> datetime:
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             parsed = datetime.fromtimestamp(float(value), UTC)
@@ -98,7 +101,7 @@ def _time(value: Any, name: str) -> datetime:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             raise LineError(f"{name}: not an ISO 8601 time: {value[:40]!r}") from None
-        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
     else:
         raise LineError(f"{name}: required (ISO 8601 time or epoch seconds)")
     if not 1900 <= parsed.year <= 9000:  # year 1 or 9999 overflow the minute arithmetic
@@ -159,11 +162,14 @@ def _int(obj: dict[str, Any], *paths: str) -> int:
     return 0
 
 
-def parse_line(obj: Any, n: int, label_of: Callable[[float], str]) -> dict[str, Any]:
-    """One input object → the fields of a Mention (sentiment may still be missing)."""
+def parse_line(
+    obj: Any, n: int, label_of: Callable[[float], str], zone: tzinfo = UTC
+) -> dict[str, Any]:
+    """One input object → the fields of a Mention (sentiment may still be missing). A
+    time without an offset is in ``zone`` (the config's timezone, as in the web UI)."""
     if not isinstance(obj, dict):
         raise LineError("expected a JSON object")
-    published = _time(obj.get("published_at"), "published_at")
+    published = _time(obj.get("published_at"), "published_at", zone)
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         raise LineError("text: required (a non-empty string)")
@@ -193,7 +199,7 @@ def parse_line(obj: Any, n: int, label_of: Callable[[float], str]) -> dict[str, 
         "text": text,
         "author": author_doc,
         "published_at": published,
-        "crawled_at": _time(obj["crawled_at"], "crawled_at")
+        "crawled_at": _time(obj["crawled_at"], "crawled_at", zone)
         if obj.get("crawled_at")
         else published,
         "engagement": {
@@ -220,7 +226,10 @@ def _ref(value: Any, source: str) -> str | None:
 
 
 def read_lines(
-    lines: Iterable[str], stats: ReplayStats, label_of: Callable[[float], str]
+    lines: Iterable[str],
+    stats: ReplayStats,
+    label_of: Callable[[float], str],
+    zone: tzinfo = UTC,
 ) -> list[dict[str, Any]]:
     docs = []
     for n, line in enumerate(lines, 1):
@@ -229,7 +238,7 @@ def read_lines(
         stats.lines += 1
         try:
             line.encode("utf-8")  # a line read with errors="surrogateescape" may not be
-            docs.append(parse_line(json.loads(line), n, label_of))
+            docs.append(parse_line(json.loads(line), n, label_of, zone))
         except UnicodeEncodeError:
             stats.skipped += 1
             if len(stats.errors) < 20:
@@ -298,7 +307,7 @@ def replay(
     ``progress`` (mentions replayed so far, of how many) after each chunk."""
     stats = ReplayStats()
     started = time.perf_counter()
-    docs = read_lines(lines, stats, _label_of())
+    docs = read_lines(lines, stats, _label_of(), ZoneInfo(config.timezone))
     with tempfile.TemporaryDirectory(prefix="radar-replay-") as tmp:
         own = store is None
         st = store or open_store(f"sqlite:///{Path(tmp) / 'replay.db'}")

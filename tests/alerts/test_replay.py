@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 
+from alerts.replay import parse_line
 from radar.cli import cli
 
 START = datetime(2026, 9, 13, 16, 0, tzinfo=UTC)  # Monday 00:00 in Shanghai
@@ -168,3 +170,13 @@ def test_a_time_or_count_out_of_range_is_skipped_not_fatal(tmp_path: Path) -> No
     assert "line 218: published_at: out of range: '0001-01-01T00:00:00'" in errors
     assert "line 220: followers: not a count: inf" in errors
     assert "line 221: reposts: not a count: 100000000000000000000000" in errors
+
+
+def test_a_time_without_offset_is_local_time_in_the_configured_zone() -> None:
+    line = {"published_at": "2026-09-14 09:00", "text": "极光汽车 漏油", "brand": "极光汽车"}
+    shanghai = parse_line(line, 1, lambda score: "negative", ZoneInfo("Asia/Shanghai"))
+    assert shanghai["published_at"] == datetime(2026, 9, 14, 1, 0, tzinfo=UTC)
+    explicit = {**line, "published_at": "2026-09-14T09:00:00Z"}
+    assert parse_line(explicit, 1, lambda score: "negative", ZoneInfo("Asia/Shanghai"))[
+        "published_at"
+    ] == datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
