@@ -11,6 +11,11 @@ The cursor never runs ahead of what is stored, so a crash never skips posts:
   then moves the watermark.
 * ``seen`` — per-thing change markers committed with the watermark: a forum thread's
   reply count and pages read, a Weibo post's comment count. Unchanged things are skipped.
+* ``held_runs`` — a run that finished but lost pages (a download that failed after its
+  retries, a page whose parser failed) does not move the watermark or commit markers, so
+  the next run crawls down to the old watermark and fetches those pages again; after
+  MAX_HELD_RUNS such runs in a row the watermark moves anyway (a page that is always
+  broken must not make every run crawl further back).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 from index.base import Store
 
 SEEN_CAPACITY = 5000  # markers kept per source (most recent)
+MAX_HELD_RUNS = 3
 
 
 @dataclass
@@ -33,6 +39,7 @@ class Cursor:
     run_newest: datetime | None = None
     run_seen: dict[str, Any] = field(default_factory=dict)
     stored: int = 0
+    held_runs: int = 0  # finished runs in a row that lost pages and kept the watermark
 
     @classmethod
     def load(cls, store: Store, source: str) -> Cursor:
@@ -43,6 +50,7 @@ class Cursor:
             watermark=datetime.fromisoformat(wm) if wm else None,
             previous_run=data.get("run"),
             seen=dict(data.get("seen") or {}),
+            held_runs=int(data.get("held_runs") or 0),
         )
 
     def is_old(self, published_at: datetime, overlap_seconds: float) -> bool:
@@ -72,7 +80,19 @@ class Cursor:
         if len(merged) > SEEN_CAPACITY:
             merged = dict(list(merged.items())[-SEEN_CAPACITY:])
         self.seen, self.run_seen = merged, {}
+        self.held_runs = 0
         store.set_cursor(self.source, self._data(run=None))
+
+    def hold(self, store: Store) -> bool:
+        """The run finished but lost pages: keep the watermark (and the markers) where they
+        were, so the next run fetches those pages again. False, and nothing changed, once
+        MAX_HELD_RUNS runs in a row have held it: the caller completes instead."""
+        if self.held_runs >= MAX_HELD_RUNS:
+            return False
+        self.held_runs += 1
+        self.run_seen = {}
+        store.set_cursor(self.source, self._data(run=None))
+        return True
 
     def _run_state(self) -> dict[str, Any]:
         return {
@@ -85,4 +105,5 @@ class Cursor:
             "watermark": self.watermark.isoformat() if self.watermark else None,
             "seen": self.seen,
             "run": run,
+            "held_runs": self.held_runs,
         }

@@ -28,6 +28,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 import sentiment
+from crawlers.cursor import MAX_HELD_RUNS
 from crawlers.health import mark_ok
 from crawlers.items import MentionBatch, MentionItem
 from crawlers.summary import summarize
@@ -238,9 +239,21 @@ class StorePipeline(_Pipeline):
         ):
             reason = "unreachable"  # not one page could be downloaded: nothing was crawled
         completed = reason == "finished" and not self.failed and spider.block is None
+        lost = int(self.stats.get_value("radar/pages_lost", 0) or 0)
         try:
             if completed:
-                spider.cursor.complete(store)
+                if lost and spider.cursor.hold(store):
+                    self.stats.set_value("radar/watermark_held", True)
+                    logger.warning(
+                        "%d page(s) lost: the watermark stays where it was (%s), so the next "
+                        "run fetches them again (%d of %d such runs in a row)",
+                        lost,
+                        spider.cursor.watermark,
+                        spider.cursor.held_runs,
+                        MAX_HELD_RUNS,
+                    )
+                else:
+                    spider.cursor.complete(store)
                 mark_ok(store, spider.source.name, now)
             self.stats.set_value("radar/completed", completed)
             summary = summarize(spider, self.stats.get_stats(), reason, now)

@@ -52,6 +52,9 @@ def summarize(
             "long_texts": n("radar/long_texts"),
         },
         "errors": errors,
+        "pages_lost": n("radar/pages_lost"),
+        # the run lost pages, so the watermark did not move: the next run fetches them
+        "watermark_held": bool(stats.get("radar/watermark_held")),
         "stopped_at_seen": n("radar/stopped_at_seen"),
         "truncated": bool(spider.truncation),
         "truncation": spider.truncation[:50],

@@ -139,6 +139,7 @@ class RadarSpider(scrapy.Spider):
         if self.block is not None:
             return  # the block was counted once already
         self.crawler.stats.inc_value("radar/errors/download")
+        self.crawler.stats.inc_value("radar/pages_lost")
         logger.error("download failed: %s: %s", url, failure.getErrorMessage())
 
     # -- bookkeeping ------------------------------------------------------------------
@@ -190,4 +191,5 @@ class RadarSpider(scrapy.Spider):
         try:
             yield from parse(response)
         except Exception as exc:
+            self.crawler.stats.inc_value("radar/pages_lost")
             self.unparsable(response, f"{type(exc).__name__}: {exc}")

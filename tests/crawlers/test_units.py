@@ -10,6 +10,7 @@ import pytest
 
 from config.schema import BrandConfig
 from crawlers.brands import BrandMatcher
+from crawlers.cursor import MAX_HELD_RUNS, Cursor
 from crawlers.dates import parse_site_time
 from crawlers.health import detect_block, pause_source
 from crawlers.spiders.weibo import parse_count
@@ -341,3 +342,26 @@ def test_close_pairs_finds_exactly_the_pairs_within_three_bits() -> None:
     near = [(i, j) for i, j in want if queries[i] != candidates[j]]
     assert len(near) > 20  # pairs 1–3 bits apart are found, not only exact copies
     assert close_pairs([], candidates) == [] and close_pairs(queries, []) == []
+
+
+def test_runs_that_lose_pages_keep_the_watermark_a_bounded_number_of_times(
+    store: Store,
+) -> None:
+    first, later = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 2, tzinfo=UTC)
+    cursor = Cursor.load(store, "s")
+    cursor.run_newest = first
+    cursor.complete(store)
+    for held in range(1, MAX_HELD_RUNS + 1):
+        cursor = Cursor.load(store, "s")
+        cursor.run_newest = later
+        cursor.mark("thread:1", 5)
+        assert cursor.hold(store)  # pages lost: the next run crawls down to `first` again
+        again = Cursor.load(store, "s")
+        assert again.watermark == first and again.held_runs == held
+        assert again.seen == {} and again.previous_run is None
+    cursor = Cursor.load(store, "s")
+    cursor.run_newest = later
+    assert not cursor.hold(store)  # a page that never comes back must not hold it forever
+    cursor.complete(store)
+    again = Cursor.load(store, "s")
+    assert again.watermark == later and again.held_runs == 0
