@@ -309,12 +309,11 @@ class CaseManager:
         level = case.escalation_level + 1
         waited = _human(getattr(self.config.alerts.ack_deadline, case.severity.value))
         ladder = slack.escalation
-        if ladder and level >= len(ladder):
-            case.ack_due_at = None  # top of the ladder reached: nothing further to do
-            self.store.save_case(case)
-            return []
-        if not ladder and level > 1:
-            case.ack_due_at = None
+        top_reached = level >= len(ladder) if ladder else level > 1
+        # a crawler problem climbs only so far: it is operations' (reminders go on)
+        source_top = self.config.alerts.source_health.escalate_to
+        if top_reached or (case.brand.startswith("source:") and level > source_top):
+            case.ack_due_at = None  # nothing further to do
             self.store.save_case(case)
             return []
         step = ladder_step(slack, level)

@@ -102,6 +102,9 @@ class SourceHealthRule(Strict):
     enabled: bool = True
     states: list[Literal["paused", "failing"]] = Field(default_factory=lambda: list(_PAUSED))
     silent_after: Duration = 3600.0  # a source that yields nothing new for this long
+    # the highest escalation step a crawler-health case climbs to: 0 = it stays with the
+    # ladder's first step (a captcha is an operations matter, not one for executives)
+    escalate_to: int = Field(default=0, ge=0)
 
 
 class SeverityLevel(Strict):

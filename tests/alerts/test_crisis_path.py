@@ -11,6 +11,7 @@ from alerts import actions
 from alerts.cases import CaseManager
 from alerts.engine import AlertEngine
 from alerts.messages import plain
+from alerts.rules.base import Finding
 from config.loader import ConfigError
 from tests.alerts.conftest import T0, make_config, slack_config, surge_finding
 
@@ -35,6 +36,33 @@ def test_a_reopened_case_escalates_again_in_slack(store) -> None:
     due = [n for n in store.due_notifications(case.ack_due_at, limit=100) if ":escalate:" in n.key]
     assert [n.key for n in due] == [first.key, f"{case.id}:escalate:1:r1"]
     assert due[1].channel == "#pr-managers" and due[1].created_at == escalated.at
+
+
+def source_finding(source: str) -> Finding:
+    return Finding(
+        rule="source_health",
+        brand=f"source:{source}",
+        key="source_health:paused",
+        summary=f"source {source} paused: captcha",
+    )
+
+
+def test_a_crawler_health_case_does_not_climb_to_executives(store) -> None:
+    cases = CaseManager(make_config(), store)
+    [opened] = cases.apply("source:weibo", [source_finding("weibo")], T0, None)
+    case = store.get_case(opened.case_id)
+    assert cases.escalate(case, case.ack_due_at) == []  # stays with the duty officer
+    assert store.get_case(case.id).ack_due_at is None
+    due = store.due_notifications(T0 + timedelta(days=1), limit=100)
+    assert not [n for n in due if ":escalate:" in n.key]
+    # one step up (and no further) when the config asks for it
+    cases = CaseManager(make_config(alerts={"source_health": {"escalate_to": 1}}), store)
+    [opened] = cases.apply("source:tieba", [source_finding("tieba")], T0, None)
+    case = store.get_case(opened.case_id)
+    [escalated] = cases.escalate(case, case.ack_due_at)
+    assert escalated.data["step"] == "PR manager"
+    case = store.get_case(case.id)
+    assert cases.escalate(case, case.ack_due_at) == []
 
 
 def test_digest_is_one_per_local_day_and_shows_local_time(store) -> None:
