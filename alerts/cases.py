@@ -8,7 +8,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts import messages, outbox
+from alerts import actions, messages, outbox
 from alerts.activity import Fact
 from alerts.routing import case_channel, case_url, ladder_step, mention_markup
 from alerts.rules.base import Finding
@@ -18,7 +18,7 @@ from config.schema import RadarConfig
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity
 
-ACTIVE = [CaseStatus.open.value, CaseStatus.acknowledged.value]
+ACTIVE = [status.value for status in actions.ACTIVE]  # as the store lists cases
 SAVE_EVERY = 300.0  # seconds between saves of a case that fires on without news
 
 

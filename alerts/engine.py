@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from alerts import baseline, messages, outbox
+from alerts.actions import ACTIVE
 from alerts.activity import Activity
 from alerts.cases import CaseManager
 from alerts.notifiers import Notifier, notifier_from_config
@@ -206,7 +207,7 @@ class AlertEngine:
         """Propose resolution once nothing has fired for ``resolve_after_calm`` and the
         brand's negative volume is back near its baseline."""
         fresh = self.store.get_case(case.id)  # people may have acted since it was listed
-        if fresh is None or fresh.status not in (CaseStatus.open, CaseStatus.acknowledged):
+        if fresh is None or fresh.status not in ACTIVE:
             return []
         case = fresh
         if case.trigger.get("resolution_proposed_at"):
@@ -243,9 +244,7 @@ class AlertEngine:
                 continue
             if case.status == CaseStatus.open and case.ack_due_at and now >= case.ack_due_at:
                 events += self.cases.escalate(case, now)
-            if case.status in (CaseStatus.open, CaseStatus.acknowledged) and (
-                case.update_due_at and now >= case.update_due_at
-            ):
+            if case.status in ACTIVE and case.update_due_at and now >= case.update_due_at:
                 events.append(self.cases.remind(case, now))
         return events
 

@@ -41,7 +41,7 @@ from config.schema import RadarConfig
 from index import open_store
 from index.base import Store
 from index.dedupe import RecentStories, assign_stories
-from index.models import CaseEvent, Mention
+from index.models import MAX_COUNT, CaseEvent, Mention
 
 REPORTED = {
     "alerted",
@@ -53,7 +53,6 @@ REPORTED = {
     "reminder",
 }
 CHUNK = 5000
-MAX_COUNT = 10**12  # followers, reposts …: beyond this a number is not a count
 
 
 class LineError(ValueError):
@@ -225,6 +224,14 @@ def _ref(value: Any, source: str) -> str | None:
     return ref if ":" in ref.strip(":") else f"{source}:{ref}"
 
 
+def _json_line(line: str) -> Any:
+    try:
+        line.encode("utf-8")  # a line read with errors="surrogateescape" may not be
+    except UnicodeEncodeError:
+        raise LineError("not UTF-8 text") from None
+    return json.loads(line)
+
+
 def read_lines(
     lines: Iterable[str],
     stats: ReplayStats,
@@ -237,12 +244,7 @@ def read_lines(
             continue
         stats.lines += 1
         try:
-            line.encode("utf-8")  # a line read with errors="surrogateescape" may not be
-            docs.append(parse_line(json.loads(line), n, label_of, zone))
-        except UnicodeEncodeError:
-            stats.skipped += 1
-            if len(stats.errors) < 20:
-                stats.errors.append(f"line {n}: not UTF-8 text")
+            docs.append(parse_line(_json_line(line), n, label_of, zone))
         except (json.JSONDecodeError, LineError) as exc:
             stats.skipped += 1
             if len(stats.errors) < 20:

@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, field_validator, model_validator
 
 from config.alerting import AlertsConfig, SlackConfig
 from config.sources import SourceConfig
-from config.types import Duration, EnvRef, PositiveDuration, Strict, TimeZoneName
+from config.types import (
+    Duration,
+    EnvRef,
+    PositiveDuration,
+    Strict,
+    TimeZoneName,
+    check_http_url,
+)
+
+if TYPE_CHECKING:
+    from index.base import Store
 
 
 class StoreConfig(Strict):
@@ -50,6 +60,13 @@ class StoreConfig(Strict):
             "api_key": self.api_key.get() if self.api_key else None,
             "verify_certs": self.verify_certs,
         }
+
+    def open(self) -> Store:
+        """The configured store, with its settings (every caller: one forgotten option set
+        once made most commands ignore the Elasticsearch credentials and prefix)."""
+        from index import open_store
+
+        return open_store(self.url, **self.open_options())
 
 
 class BrandConfig(Strict):
@@ -106,10 +123,7 @@ class WebConfig(Strict):
     @classmethod
     def _public_url(cls, v: str) -> str:
         # the case page links in Slack; without a scheme Slack refuses the whole message
-        u = urlparse(v)
-        if v and (u.scheme not in ("http", "https") or not u.netloc):
-            raise ValueError(f"must be an http(s) URL with a host, got {v!r}")
-        return v
+        return check_http_url(v) if v else v
 
 
 class SchedulerConfig(Strict):

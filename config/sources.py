@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlparse
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from config.types import Duration, EnvRef, PositiveDuration, Strict
+from config.types import (
+    Duration,
+    EnvRef,
+    PositiveDuration,
+    Strict,
+    TimeZoneName,
+    check_http_url,
+)
 
 
 class ForumSelectors(Strict):
@@ -54,27 +59,14 @@ class SourceConfig(Strict):
     download_delay: Duration = 1.0
     autothrottle: bool = True
     concurrency: int = Field(default=4, ge=1, le=64)  # concurrent requests to this source
-    timezone: str = "Asia/Shanghai"  # how the site shows local times ("06-14", "昨天 12:30")
+    # how the site shows local times ("06-14", "昨天 12:30")
+    timezone: TimeZoneName = "Asia/Shanghai"
     selectors: ForumSelectors | None = None  # forum kind, generic mode
 
     @field_validator("base_url")
     @classmethod
     def _base_url(cls, v: str) -> str:
-        u = urlparse(v)
-        if u.scheme not in ("http", "https") or not u.netloc:
-            raise ValueError(f"must be an http(s) URL with a host, got {v!r}")
-        return v.rstrip("/")
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {v!r} (use an IANA name like Asia/Shanghai)"
-            ) from None
-        return v
+        return check_http_url(v).rstrip("/")
 
     @model_validator(mode="after")
     def _mode(self) -> SourceConfig:

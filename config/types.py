@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from typing import Annotated, Any
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -53,6 +54,14 @@ def check_time_zone(value: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
+
+
+def check_http_url(value: str) -> str:
+    """An http(s) URL with a host (a source's base URL, the web UI's public URL)."""
+    u = urlparse(value)
+    if u.scheme not in ("http", "https") or not u.netloc:
+        raise ValueError(f"must be an http(s) URL with a host, got {value!r}")
+    return value
 
 
 class Strict(BaseModel):

@@ -14,7 +14,6 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-import index
 from config import ConfigError, ConfigIssue, RadarConfig, load_config
 from crawlers.health import paused_until
 from crawlers.spiders.feed import FeedSpider
@@ -66,7 +65,7 @@ def run_crawl(
     if not force:
         if not src.enabled:
             return {"source": source, "skipped": "disabled", "completed": False}
-        with index.open_store(config.store.url, **config.store.open_options()) as store:
+        with config.store.open() as store:
             health = paused_until(store, source, now)
         if health is not None:
             assert health.paused_until is not None

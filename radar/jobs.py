@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from config import RadarConfig, load_config
-from index import Store, StoreUnavailable, open_store
+from index import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def context(config_path: str) -> ServiceContext:
     ctx = _contexts.get(config_path)
     if ctx is None:
         config = load_config(config_path)
-        store = open_store(config.store.url, **config.store.open_options())
+        store = config.store.open()
         ctx = ServiceContext(config_path, config, store)
         ctx.engine = make_engine(config, ctx.store)
         _contexts[config_path] = ctx

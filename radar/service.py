@@ -29,7 +29,7 @@ from apscheduler.jobstores.base import JobLookupError
 
 from config import DEFAULT_CONFIG, RadarConfig, load_config
 from config.schema import UserConfig
-from index import Store, open_store
+from index import Store
 from radar import jobs
 from radar.scheduler import build_scheduler, jobs_db_path, sync_jobs, wanted_jobs
 
@@ -99,7 +99,7 @@ class Service:
     def start(self) -> None:
         self._take_lock()
         cfg = self.config
-        self.store = open_store(cfg.store.url, **cfg.store.open_options())
+        self.store = cfg.store.open()
         ctx = jobs.ServiceContext(self.config_path, cfg, self.store)
         ctx.engine = jobs.make_engine(cfg, self.store)
         ctx.on_crawl_done = self._crawl_done

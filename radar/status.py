@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from config import RadarConfig
-from index import open_store
 from index.base import SearchRequest
 from radar.scheduler import jobs_db_path
 from radar.service import running_pid
@@ -39,7 +38,7 @@ def next_runs(config: RadarConfig) -> dict[str, str]:
 
 def collect(config: RadarConfig) -> dict[str, Any]:
     runs = next_runs(config)
-    with open_store(config.store.url, **config.store.open_options()) as store:
+    with config.store.open() as store:
         counts = store.search(SearchRequest(limit=1, facets=True, highlight=False))
         per_source = counts.facets.get("source", {})
         health = {h.source: h for h in store.get_source_health()}

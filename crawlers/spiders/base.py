@@ -21,7 +21,6 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
-import index
 from config import ConfigError, RadarConfig, SourceConfig, load_config
 from crawlers.brands import BrandMatcher
 from crawlers.cursor import Cursor
@@ -106,7 +105,7 @@ class RadarSpider(scrapy.Spider):
             self.cookies = {k: m.value for k, m in jar.items()}
         self.tz = ZoneInfo(src.timezone)
         self.crawl_time = datetime.now(UTC)
-        self.store = index.open_store(self.config.store.url, **self.config.store.open_options())
+        self.store = self.config.store.open()
         self.matcher = BrandMatcher(self.config.brands)
         self.cursor = Cursor.load(self.store, src.name)
         if self.cursor.previous_run:

@@ -131,10 +131,9 @@ def replay_cmd(
 
 def _engine(config_path: str | None) -> Any:
     from alerts.engine import AlertEngine
-    from index import open_store
 
     config = load_or_exit(config_path)
-    return AlertEngine(config, open_store(config.store.url, **config.store.open_options()))
+    return AlertEngine(config, config.store.open())
 
 
 def _now() -> Any:

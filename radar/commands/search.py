@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from config.types import parse_duration
-from index import StoreError, open_store
+from index import StoreError
 from index.base import SearchRequest, SearchResult
 from index.models import utcnow
 from index.query import QuerySyntaxError
@@ -126,7 +126,7 @@ def search(
         offset=offset,
     )
     try:
-        with open_store(cfg.store.url, **cfg.store.open_options()) as store:
+        with cfg.store.open() as store:
             result = store.search(request)
     except QuerySyntaxError as exc:
         click.echo(f"query error: {exc}", err=True)

@@ -55,7 +55,7 @@ def copy_cmd(
     console = Console(stderr=True)
     try:
         with (
-            open_store(config.store.url, **config.store.open_options()) as source,
+            config.store.open() as source,
             open_store(target_url, **target_options) as target,
         ):
             total = source.count_mentions()

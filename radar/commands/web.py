@@ -47,13 +47,12 @@ def serve_cmd(config_path: str | None, host: str | None, port: int | None) -> No
     """Serve the web UI alone over the configured store (no crawling or alerting)."""
     import uvicorn
 
-    from index import open_store
     from radar.web.app import create_app
 
     config = load_or_exit(config_path)
     if not config.web.users:
         click.echo("warning: no web.users configured: nobody can log in", err=True)
-    store = open_store(config.store.url, **config.store.open_options())
+    store = config.store.open()
     app = create_app(config, store)
     bind_host, bind_port = host or config.web.host, port or config.web.port
     click.echo(f"web UI on http://{bind_host}:{bind_port}/  (Ctrl-C stops)")
