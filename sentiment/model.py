@@ -44,6 +44,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,8 @@ from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from sentiment.charcnn import CharCNN
+from sentiment.normalize import model_text
+from sentiment.target import focus_texts
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.npz")
 FORMAT_VERSION = 3
@@ -98,6 +101,8 @@ class SentimentModel:
     neural: CharCNN | None = None  # one head per expert
     neural_mix: np.ndarray | None = None  # (n_experts,) weight of the CNN head per expert
     neural_margin: float = 0.5  # consult the CNN when |linear score - 0.5| < this
+    target_low: float | None = None  # target_label's neutral band (None: the document's)
+    target_high: float | None = None
 
     def __post_init__(self) -> None:
         self._vectorizer = make_vectorizer(self.features)
@@ -210,6 +215,43 @@ class SentimentModel:
             return "positive"
         return "neutral"
 
+    # -- target-level polarity -----------------------------------------------------------
+    def target_scores(
+        self,
+        texts: list[str],
+        targets: list[Sequence[str]],
+        others: list[Sequence[str]] | None = None,
+    ) -> np.ndarray:
+        """Polarity 0..1 of each RAW text toward its target (``targets[i]``: the surface
+        terms naming it; ``others[i]``: other companies matched in the text), scored on
+        the parts of the text that concern the target (:func:`sentiment.target.focus`).
+        A text that never names the target gets its document-level score."""
+        if not texts:
+            return np.zeros(0, dtype=np.float64)
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        focuses = focus_texts(texts, targets, others)
+        found = np.asarray([f.found for f in focuses], dtype=bool)
+        out = np.full(len(texts), 0.5)
+        missing = np.flatnonzero(~found)
+        if len(missing):
+            normalised = [model_text(texts[i]) for i in missing]
+            out[missing] = np.where([bool(t) for t in normalised], self.scores(normalised), 0.5)
+        hit = np.flatnonzero(found)
+        if len(hit):
+            out[hit] = self.scores([focuses[i].plain for i in hit])
+        return out
+
+    def target_label(self, score: float) -> str:
+        """negative / neutral / positive for a :meth:`target_scores` score (its own
+        neutral band, calibrated on target-level validation data)."""
+        low = self.target_low if self.target_low is not None else self.neutral_low
+        high = self.target_high if self.target_high is not None else self.neutral_high
+        if score < low:
+            return "negative"
+        if score > high:
+            return "positive"
+        return "neutral"
+
     # -- persistence ---------------------------------------------------------------------
     def header(self) -> dict[str, Any]:
         header: dict[str, Any] = {}
@@ -223,6 +265,8 @@ class SentimentModel:
                 "mix": [float(m) for m in self.neural_mix],
                 "margin": self.neural_margin,
             }
+        if self.target_low is not None and self.target_high is not None:
+            header["target_neutral"] = [self.target_low, self.target_high]
         return header | {
             "format": FORMAT_VERSION,
             "labels": list(LABELS),
@@ -310,6 +354,8 @@ class SentimentModel:
             neural=neural,
             neural_mix=neural_mix,
             neural_margin=float((header.get("neural") or {}).get("margin", 0.5)),
+            target_low=float(header["target_neutral"][0]) if "target_neutral" in header else None,
+            target_high=float(header["target_neutral"][1]) if "target_neutral" in header else None,
         )
 
 

@@ -124,11 +124,12 @@ def _emoticon(match: re.Match[str]) -> str:
     return emoticon_char(match.group(1))
 
 
-def model_text(text: str) -> str:
-    """The normalised string the model scores (see the module docstring)."""
+def model_text(text: str, max_chars: int = MAX_CHARS) -> str:
+    """The normalised string the model scores (see the module docstring); ``max_chars``
+    is raised by :mod:`sentiment.target`, which searches whole articles for a brand."""
     if not text:
         return ""
-    text = text[: MAX_CHARS * 3]  # bound the work on huge inputs before any regex
+    text = text[: max_chars * 3]  # bound the work on huge inputs before any regex
     text = _ZERO_WIDTH.sub("", text)
     text = _TOPIC_WRAPPER.sub(r"\1", text)
     text = _EMBED.sub(" ", text)
@@ -140,4 +141,4 @@ def model_text(text: str) -> str:
     text = to_simplified(text).lower()
     text = _RUN.sub(r"\1\1\1", text)
     text = _SPACE.sub(" ", text).strip()
-    return text[:MAX_CHARS]
+    return text[:max_chars]
