@@ -4,6 +4,12 @@
     a = analyze("快递三天没到，客服还挂电话，我要打12315投诉！")
     a.score, a.label, a.category, a.signals   # 0.05 'negative' 'service' ['regulator']
 
+    # polarity toward each brand a text names (what is bad *for the brand*), a repost or
+    # comment read with what it passes on (sentiment.context)
+    [a] = analyze_batch(["比亚迪比特斯拉好多了"],
+                        targets=[[Target("比亚迪", ("比亚迪",)), Target("特斯拉", ("特斯拉",))]])
+    a.brands["特斯拉"].label                   # 'negative'
+
 The model (sentiment/model.npz, see sentiment/model.py and ``radar sentiment train``)
 is loaded on first use; the complaint lexicon (sentiment/lexicon.yaml) can be replaced
 with :func:`configure` or the ``sentiment.lexicon_path`` config key. Nothing here raises
@@ -14,22 +20,52 @@ Analysis (empty text scores 0.5, neutral).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sentiment.complaints import Lexicon, load_lexicon
+from sentiment.context import reading
 from sentiment.model import DEFAULT_MODEL_PATH, SentimentModel
 from sentiment.normalize import model_text
 
-__all__ = ["Analysis", "analyze", "analyze_batch", "configure", "get_model", "score"]
+__all__ = [
+    "Analysis",
+    "BrandPolarity",
+    "Target",
+    "analyze",
+    "analyze_batch",
+    "configure",
+    "get_model",
+    "score",
+    "targets_of",
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A brand to score a text toward: its name and the terms that name it in the text
+    (the matched keywords, aliases)."""
+
+    brand: str
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BrandPolarity:
+    score: float  # 0..1 toward the brand: below 0.5 leans bad for it
+    label: str  # "negative" | "neutral" | "positive"
+    from_context: bool = False  # read from the reposted/answered text (sentiment.context)
 
 
 @dataclass(frozen=True)
 class Analysis:
-    score: float  # 0..1, probability positive
+    score: float  # 0..1, probability positive (the document: the author's own words)
     label: str  # "negative" | "neutral" | "positive"
     category: str | None = None  # negative texts only, see sentiment.complaints.CATEGORIES
     signals: list[str] = field(default_factory=list)  # see sentiment.complaints.SIGNALS
+    brands: dict[str, BrandPolarity] = field(default_factory=dict)  # brand → polarity
 
 
 _lock = threading.Lock()
@@ -74,23 +110,84 @@ def lexicon() -> Lexicon:
     return load_lexicon(_lexicon_path)
 
 
-def analyze_batch(texts: list[str]) -> list[Analysis]:
-    """Analyse many texts at once (the fast form: one vectorised model call)."""
+def analyze_batch(
+    texts: list[str],
+    targets: Sequence[Sequence[Target]] | None = None,
+    contexts: Sequence[str | None] | None = None,
+) -> list[Analysis]:
+    """Analyse many texts at once (the fast form: vectorised model calls).
+
+    ``targets[i]`` are the brands text i names: each gets its polarity toward that brand
+    in ``Analysis.brands`` (the other targets of the same text are its rivals).
+    ``contexts[i]`` is the text a comment answers (a repost's chain is in its own text):
+    a post that only echoes its context is scored toward the brands on that context.
+    The complaint category follows the most negative brand polarity, else the document.
+    """
     texts = [t if isinstance(t, str) else "" for t in texts]
     normalised = [model_text(t) for t in texts]
     model = get_model()
     scores = model.scores(normalised)
     lex = lexicon()
+    brands = _brand_polarities(model, lex, texts, targets, contexts)
     out = []
-    for text, norm, value in zip(texts, normalised, scores, strict=True):
+    for text, norm, value, polarity in zip(texts, normalised, scores, brands, strict=True):
         s = float(value) if norm else 0.5
         label = model.label(s) if norm else "neutral"
-        category = lex.category(text) if label == "negative" else None
+        negative = label == "negative" or any(p.label == "negative" for p in polarity.values())
+        category = lex.category(text) if negative else None
         signals = lex.signals_in(text)
         if signals and lex.is_promotion(text):
             signals = []
-        out.append(Analysis(score=s, label=label, category=category, signals=signals))
+        out.append(
+            Analysis(score=s, label=label, category=category, signals=signals, brands=polarity)
+        )
     return out
+
+
+def _brand_polarities(
+    model: SentimentModel,
+    lex: Lexicon,
+    texts: list[str],
+    targets: Sequence[Sequence[Target]] | None,
+    contexts: Sequence[str | None] | None,
+) -> list[dict[str, BrandPolarity]]:
+    """One model call for every (text, brand) pair of the batch."""
+    out: list[dict[str, BrandPolarity]] = [{} for _ in texts]
+    if not targets:
+        return out
+    if len(targets) != len(texts) or (contexts is not None and len(contexts) != len(texts)):
+        raise ValueError("targets and contexts must have one entry per text")
+    rows: list[tuple[int, str, bool]] = []  # (text index, brand, from context)
+    pair_texts: list[str] = []
+    pair_terms: list[tuple[str, ...]] = []
+    pair_others: list[tuple[str, ...]] = []
+    for i, (text, wanted) in enumerate(zip(texts, targets, strict=True)):
+        if not wanted:
+            continue
+        read = reading(text, contexts[i] if contexts else None, lex)
+        for target in wanted:
+            terms = tuple(dict.fromkeys((target.brand, *target.terms)))
+            others = tuple(
+                t for o in wanted if o.brand != target.brand for t in (o.brand, *o.terms)
+            )
+            rows.append((i, target.brand, read.from_context))
+            pair_texts.append(read.text)
+            pair_terms.append(terms)
+            pair_others.append(others)
+    if not rows:
+        return out
+    values = model.target_scores(pair_texts, pair_terms, pair_others)
+    for (i, brand, from_context), text, value in zip(rows, pair_texts, values, strict=True):
+        empty = not model_text(text)
+        s = 0.5 if empty else float(value)
+        label = "neutral" if empty else model.target_label(s)
+        out[i][brand] = BrandPolarity(score=s, label=label, from_context=from_context)
+    return out
+
+
+def targets_of(matches: Iterable[Any]) -> list[Target]:
+    """Targets from brand matches (anything with ``brand`` and ``keywords``)."""
+    return [Target(m.brand, tuple(m.keywords)) for m in matches]
 
 
 def analyze(text: str) -> Analysis:

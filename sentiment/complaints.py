@@ -47,6 +47,7 @@ class Lexicon:
     negations: list[str]
     promotion: list[str]
     complaint_cues: list[str] = field(default_factory=list)
+    echoes: list[str] = field(default_factory=list)  # see sentiment.context
 
     def __post_init__(self) -> None:
         cat_terms = {fold(t): c for c, terms in reversed(self.categories.items()) for t in terms}
@@ -60,6 +61,7 @@ class Lexicon:
         object.__setattr__(self, "_signal_re", _alternation(list(sig_terms)))
         object.__setattr__(self, "_promotion_re", _alternation([fold(t) for t in self.promotion]))
         object.__setattr__(self, "_cue_re", _alternation([fold(t) for t in self.complaint_cues]))
+        object.__setattr__(self, "_echo_re", _alternation([fold(t) for t in self.echoes]))
         negs = sorted({fold(n) for n in self.negations}, key=len, reverse=True)
         negation = "(?:" + "|".join(re.escape(n) for n in negs) + ")" + _FILLERS + "$"
         object.__setattr__(self, "_negated_re", re.compile(negation if negs else r"(?!x)x"))
@@ -98,7 +100,8 @@ class Lexicon:
                 raise LexiconError(f"{origin}: {key}: expected a list of terms")
             return [str(t).strip() for t in terms if str(t).strip()]
 
-        unknown = set(data) - {"categories", "signals", "negations", "promotion", "complaint_cues"}
+        sections = {"categories", "signals", "negations", "promotion", "complaint_cues", "echoes"}
+        unknown = set(data) - sections
         if unknown:
             raise LexiconError(f"{origin}: unknown section(s) {sorted(unknown)}")
         return cls(
@@ -107,6 +110,7 @@ class Lexicon:
             negations=term_list("negations", data.get("negations")),
             promotion=term_list("promotion", data.get("promotion")),
             complaint_cues=term_list("complaint_cues", data.get("complaint_cues")),
+            echoes=term_list("echoes", data.get("echoes")),
         )
 
     # -- matching ------------------------------------------------------------------------
@@ -136,6 +140,10 @@ class Lexicon:
         if self._cue_re.search(folded):  # type: ignore[attr-defined]
             return False
         return not self._hits(folded, self._category_re)  # type: ignore[attr-defined]
+
+    def has_echo(self, folded: str) -> bool:
+        """Folded text passes on what it reposts or answers ("同款", "求扩散", "已转")."""
+        return bool(self._echo_re.search(folded))  # type: ignore[attr-defined]
 
     def signals_in(self, text: str) -> list[str]:
         """Risk signals in ``text``, in :data:`SIGNALS` order."""

@@ -1,11 +1,16 @@
 """Evaluate the scorer on a labelled CSV (``radar sentiment eval``).
 
-Two layouts, told apart by the header:
+Three layouts, told apart by the header (other columns are ignored):
 - ``label,text``: 1 = positive, 0 = negative; scored as a binary task (score > 0.5 is
   positive); reports accuracy and F1 per class.
-- ``polarity,text`` (other columns such as ``emotion`` allowed): positive / negative /
-  neutral, rows with any other polarity (e.g. ``mixed``) skipped; reports accuracy,
-  macro-F1 and F1 per class, using the labels (neutral band included).
+- ``polarity,text`` (other columns such as ``emotion`` or ``subject`` allowed): positive /
+  negative / neutral, rows with any other polarity (e.g. ``mixed``) skipped; reports
+  accuracy, macro-F1 and F1 per class, using the labels (neutral band included).
+- ``entity,label,text``: 1 = the text is negative about that entity, 0 = it is not; each
+  row is scored toward its entity (the other entities listed for the same text are its
+  rivals, as the other brands matched in one mention are) and counts as predicted
+  negative when the label toward the entity is negative; reports precision, recall and
+  F1 of the negative class, and accuracy.
 """
 
 from __future__ import annotations
@@ -28,8 +33,22 @@ class EvalInputError(ValueError):
 
 
 def read_labelled(path: Path) -> tuple[str, list[str], list[int], int]:
-    """(mode, texts, labels, skipped). mode is "binary" (labels 0/1) or "three_way"
-    (labels index LABELS)."""
+    """(mode, texts, labels, skipped). mode is "binary" (labels 0/1), "three_way"
+    (labels index LABELS) or "entity" (labels 0/1, texts are (entity, text) pairs, see
+    :func:`read_entity_rows`)."""
+    mode, rows, skipped = _read(path)
+    return mode, [r[-1] for r in rows], [r[0] for r in rows], skipped
+
+
+def read_entity_rows(path: Path) -> tuple[list[tuple[int, str, str]], int]:
+    """``([(label, entity, text)], skipped)`` of an ``entity,label,text`` file."""
+    mode, rows, skipped = _read(path)
+    if mode != "entity":
+        raise EvalInputError(f"{path}: not an entity,label,text file")
+    return [(r[0], r[1], r[2]) for r in rows], skipped
+
+
+def _read(path: Path) -> tuple[str, list[tuple[Any, ...]], int]:
     try:
         fh = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -44,12 +63,17 @@ def read_labelled(path: Path) -> tuple[str, list[str], list[int], int]:
                 f"found {columns or 'no header'}"
             )
         mode = "three_way" if "polarity" in columns else "binary"
-        texts: list[str] = []
-        labels: list[int] = []
+        if "entity" in columns and "label" in columns:
+            mode = "entity"
+        rows: list[tuple[Any, ...]] = []
         skipped = 0
         for row in reader:
             text = row.get("text")
-            if mode == "binary":
+            entity = (row.get("entity") or "").strip()
+            if mode == "entity" and not entity:
+                skipped += 1
+                continue
+            if mode in ("binary", "entity"):
                 value = (row.get("label") or "").strip()
                 label = {"0": 0, "1": 1}.get(value)
             else:
@@ -58,9 +82,8 @@ def read_labelled(path: Path) -> tuple[str, list[str], list[int], int]:
             if label is None or text is None:
                 skipped += 1
                 continue
-            texts.append(text)
-            labels.append(label)
-    return mode, texts, labels, skipped
+            rows.append((label, entity, text) if mode == "entity" else (label, text))
+    return mode, rows, skipped
 
 
 def evaluate_file(
@@ -71,6 +94,8 @@ def evaluate_file(
 
     path = Path(path)
     mode, texts, labels, skipped = read_labelled(path)
+    if mode == "entity":
+        return _evaluate_entities(path, progress)
     get_model()  # loading is not part of the throughput
     scores: list[float] = []
     predicted: list[int] = []
@@ -96,4 +121,60 @@ def evaluate_file(
         **report,
         "seconds": round(elapsed, 3),
         "texts_per_second": round(len(texts) / elapsed, 1) if elapsed > 0 else None,
+    }
+
+
+def _evaluate_entities(path: Path, progress: Callable[[int], None] | None) -> dict[str, Any]:
+    """Negative-about-the-entity figures of an ``entity,label,text`` file."""
+    from sentiment import Target, analyze_batch, get_model
+
+    rows, skipped = read_entity_rows(path)
+    entities_of: dict[str, list[str]] = {}  # text → every entity listed for it
+    for _, entity, text in rows:
+        entities_of.setdefault(text, [])
+        if entity not in entities_of[text]:
+            entities_of[text].append(entity)
+    get_model()
+    predicted: list[bool] = []
+    started = time.perf_counter()
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        # the row's entity first: its polarity is the one read back
+        targets = [
+            [Target(entity, (entity,))]
+            + [Target(o, (o,)) for o in entities_of[text] if o != entity]
+            for _, entity, text in chunk
+        ]
+        results = analyze_batch([text for _, _, text in chunk], targets=targets)
+        predicted += [
+            a.brands[entity].label == "negative"
+            for (_, entity, _), a in zip(chunk, results, strict=True)
+        ]
+        if progress:
+            progress(len(chunk))
+    elapsed = time.perf_counter() - started
+    y = np.asarray([label == 1 for label, _, _ in rows], dtype=bool)
+    p = np.asarray(predicted, dtype=bool)
+    report: dict[str, Any] = {}
+    if rows:
+        tp = int(np.sum(y & p))
+        precision = tp / max(1, int(p.sum()))
+        recall = tp / max(1, int(y.sum()))
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report = {
+            "accuracy": round(float(np.mean(y == p)), 4),
+            "negative": {
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+                "f1": round(f1, 4),
+            },
+        }
+    return {
+        "file": str(path),
+        "mode": "entity",
+        "rows": len(rows),
+        "skipped": skipped,
+        **report,
+        "seconds": round(elapsed, 3),
+        "texts_per_second": round(len(rows) / elapsed, 1) if elapsed > 0 else None,
     }

@@ -21,29 +21,45 @@ def sentiment_group() -> None:
 
 @sentiment_group.command("score")
 @click.argument("text", nargs=-1, required=True)
+@click.option(
+    "--brand",
+    "brands",
+    multiple=True,
+    help="Also score each TEXT toward this brand (repeatable: the others are its rivals).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per text.")
 @config_option
-def score_cmd(text: tuple[str, ...], as_json: bool, config_path: str | None) -> None:
+def score_cmd(
+    text: tuple[str, ...], brands: tuple[str, ...], as_json: bool, config_path: str | None
+) -> None:
     """Print score, label, complaint category and risk signals of each TEXT."""
+    import dataclasses
+
     import sentiment
 
     if config_path:
         sentiment.configure_from(load_or_exit(config_path))
-    for item, a in zip(text, sentiment.analyze_batch(list(text)), strict=True):
+    targets = [[sentiment.Target(b, (b,)) for b in brands] for _ in text] if brands else None
+    for item, a in zip(text, sentiment.analyze_batch(list(text), targets=targets), strict=True):
         if as_json:
-            click.echo(json.dumps({"text": item, **a.__dict__}, ensure_ascii=False))
-        else:
-            click.echo(
-                f"score {a.score:.3f}  label {a.label}  category {a.category or '-'}  "
-                f"signals {','.join(a.signals) or '-'}"
-            )
+            click.echo(json.dumps({"text": item, **dataclasses.asdict(a)}, ensure_ascii=False))
+            continue
+        toward = "".join(
+            f"  {brand}: {p.label} {p.score:.3f}" + (" (from context)" if p.from_context else "")
+            for brand, p in a.brands.items()
+        )
+        click.echo(
+            f"score {a.score:.3f}  label {a.label}  category {a.category or '-'}  "
+            f"signals {','.join(a.signals) or '-'}{toward}"
+        )
 
 
 @sentiment_group.command("eval")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def eval_cmd(file: str, as_json: bool) -> None:
-    """Evaluate on FILE.csv with `label,text` (1/0) or `polarity,text` columns."""
+    """Evaluate on FILE.csv with `label,text` (1/0), `polarity,text` or `entity,label,text`
+    (1 = negative about the entity) columns; other columns are ignored."""
     from sentiment.evaluate import EvalInputError, evaluate_file, read_labelled
 
     console = Console(stderr=True)
@@ -66,6 +82,8 @@ def eval_cmd(file: str, as_json: bool) -> None:
             table.add_row(key, f"{result[key]:.4f}")
     for name, value in result.get("f1", {}).items():
         table.add_row(f"F1 {name}", f"{value:.4f}")
+    for name, value in result.get("negative", {}).items():
+        table.add_row(f"negative {name}", f"{value:.4f}")
     table.add_row("skipped rows", str(result["skipped"]))
     table.add_row("texts/s", str(result["texts_per_second"]))
     Console().print(table)

@@ -130,3 +130,58 @@ def test_neutral_band_is_calibrated() -> None:
     model = sentiment.get_model()
     assert 0.0 < model.neutral_low < 0.5 < model.neutral_high < 1.0
     assert model.meta.get("figures"), "the shipped model records its held-out figures"
+
+
+# -- polarity toward each brand (sentiment.Target) ------------------------------------------
+def test_each_target_gets_its_own_polarity() -> None:
+    from sentiment import BrandPolarity, Target
+
+    [a] = analyze_batch(
+        ["极光汽车刹车失灵，车主维权无门；云朵外卖今天送餐很快"],
+        targets=[[Target("极光汽车", ("极光汽车",)), Target("云朵外卖", ("云朵外卖",))]],
+    )
+    assert set(a.brands) == {"极光汽车", "云朵外卖"}
+    for polarity in a.brands.values():
+        assert isinstance(polarity, BrandPolarity)
+        assert 0.0 <= polarity.score <= 1.0
+        assert polarity.label in ("negative", "neutral", "positive")
+    assert a.brands["极光汽车"].score < a.brands["云朵外卖"].score
+    assert a.brands["极光汽车"].label == "negative"
+
+
+def test_a_news_report_of_a_scandal_is_negative_for_the_company_named() -> None:
+    from sentiment import Target
+
+    text = "据新华社报道，极光汽车因涉嫌虚假宣传被市场监管部门罚款200万元，并被责令召回问题车辆。"
+    [a] = analyze_batch([text], targets=[[Target("极光汽车", ("极光汽车",))]])
+    assert a.brands["极光汽车"].label == "negative"
+    assert a.category is not None  # a negative mention for the brand gets a category
+
+
+def test_an_echoing_repost_is_read_on_what_it_reposts() -> None:
+    from sentiment import Target
+
+    complaint = "极光X7高速上刹车失灵，4S店一句'正常现象'就打发了？我要投诉到12315！"
+    [repost, comment] = analyze_batch(
+        [f"已转，支持维权//@车主小王:{complaint}", "同款，也遇到了"],
+        targets=[[Target("极光汽车", ("极光X7",))]] * 2,
+        contexts=[None, complaint],
+    )
+    for a in (repost, comment):
+        assert a.brands["极光汽车"].from_context
+        assert a.brands["极光汽车"].label == "negative"
+
+
+def test_a_text_without_targets_has_no_brand_polarity() -> None:
+    from sentiment import Target
+
+    out = analyze_batch(["很好", ""], targets=[[], [Target("某品牌", ("某品牌",))]])
+    assert out[0].brands == {}
+    assert out[1].brands["某品牌"].label == "neutral"  # empty text: neutral, like the document
+
+
+def test_targets_must_match_the_texts() -> None:
+    from sentiment import Target
+
+    with pytest.raises(ValueError, match="one entry per text"):
+        analyze_batch(["a", "b"], targets=[[Target("x", ("x",))]])
