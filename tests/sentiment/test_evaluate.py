@@ -1,0 +1,69 @@
+"""``radar sentiment eval`` on entity,label,text files and ``radar sentiment score --brand``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from radar.cli import cli
+
+
+def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_eval_entity_file_reports_the_negative_class(tmp_path: Path) -> None:
+    scandal = "极光汽车因涉嫌虚假宣传被市场监管部门罚款，消费者集体维权，云朵外卖未受影响"
+    path = _csv(
+        tmp_path / "e.csv",
+        ["entity", "label", "text", "source"],
+        [
+            ["极光汽车", "1", scandal, "x"],
+            ["云朵外卖", "0", scandal, "x"],
+            ["", "1", "no entity: skipped", "x"],
+            ["某公司", "7", "bad label: skipped", "x"],
+        ],
+    )
+    result = CliRunner().invoke(cli, ["sentiment", "eval", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["mode"] == "entity"
+    assert (report["rows"], report["skipped"]) == (2, 2)
+    assert set(report["negative"]) == {"precision", "recall", "f1"}
+    assert report["negative"]["recall"] == 1.0  # the scandal is negative for 极光汽车
+    assert 0.0 <= report["accuracy"] <= 1.0
+
+
+def test_eval_entity_table_output(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path / "e.csv", ["entity", "label", "text"], [["甲公司", "1", "甲公司涉嫌诈骗"]]
+    )
+    result = CliRunner().invoke(cli, ["sentiment", "eval", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "negative f1" in result.output and "entity" in result.output
+
+
+def test_score_toward_brands_json() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["sentiment", "score", "极光汽车刹车失灵，车主要维权", "--brand", "极光汽车", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["brands"]["极光汽车"]["label"] == "negative"
+    assert out["brands"]["极光汽车"]["from_context"] is False
+
+
+def test_score_toward_brands_text() -> None:
+    result = CliRunner().invoke(
+        cli, ["sentiment", "score", "极光汽车刹车失灵", "--brand", "极光汽车"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "极光汽车: negative" in result.output
