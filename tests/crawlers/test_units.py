@@ -3,6 +3,7 @@ display counts; and dedupe (same id, repost storm, near-copy) against a real SQL
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -365,3 +366,16 @@ def test_runs_that_lose_pages_keep_the_watermark_a_bounded_number_of_times(
     cursor.complete(store)
     again = Cursor.load(store, "s")
     assert again.watermark == later and again.held_runs == 0
+
+
+def test_lxml_html_clean_is_a_declared_dependency() -> None:
+    """trafilatura imports ``lxml.html.clean``, a package of its own since lxml 5.2; with
+    an older pip the resolver left it out and every crawl failed at import."""
+    import tomllib
+
+    from tests.crawlers.mockserver import REPO
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = [re.split(r"[\s<>=!~;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]]
+    assert "trafilatura" in declared
+    assert "lxml_html_clean" in declared or "lxml[html_clean]" in declared
