@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,8 @@ from crawlers.text import html_to_text
 from index.models import Author, Mention, SourceKind
 
 SUMMARY_CHARS = 200
+# a time of day followed by a zone: "… 10:00:00 +0800", "…T10:00:00Z", "… 10:00 GMT"
+_ZONE = re.compile(r"\d:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})\s*$")
 _ELLIPSES = ("…", "...", "……", "[…]", "阅读全文", "查看全文")
 
 
@@ -117,13 +120,25 @@ class FeedSpider(RadarSpider):
         return MentionItem(mention=mention), needs_article
 
     def _published(self, entry: Any) -> datetime:
-        for key in ("published_parsed", "updated_parsed"):
-            value = entry.get(key)
-            if value:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+        """``published`` (else ``updated``). feedparser reads a time without a zone, and a
+        date without a time, as UTC; the feeds we read mean local time (a Chinese feed's
+        ``<pubDate>2025-11-23</pubDate>`` is that day's midnight in Beijing, not 08:00),
+        so only a value that names its zone is taken as feedparser parsed it."""
         for key in ("published", "updated"):
-            if entry.get(key):
-                return parse_site_time(str(entry[key]), self.crawl_time, self.tz)
+            raw = str(entry.get(key, "") or "").strip()
+            parsed = entry.get(f"{key}_parsed")
+            if not raw and not parsed:
+                continue
+            if parsed and (not raw or _ZONE.search(raw)):
+                return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+            try:  # no zone: the source's local time, a bare date its local midnight
+                return parse_site_time(raw, self.crawl_time, self.tz)
+            except ValueError:
+                if not parsed:
+                    raise
+                # a shape only feedparser knows: its fields, read as local time
+                y, mo, d, h, mi, s = parsed[:6]
+                return datetime(y, mo, d, h, mi, s, tzinfo=self.tz).astimezone(UTC)
         return self.crawl_time
 
     def article_failed(self, failure: Failure) -> Iterator[Any]:

@@ -162,6 +162,12 @@ SCENARIOS: list[dict[str, Any]] = [
         "feeds": ["/rss.xml", "/atom.xml", "/broken.xml"],
     },
     {"name": "t-feed-links", "site": "news", "kind": "feed", "feeds": ["/odd-links.xml"]},
+    {
+        "name": "t-feed-dates",
+        "site": "news",
+        "kind": "feed",
+        "feeds": ["/dates.xml", "/dates-atom.xml"],
+    },
     {  # nothing listens on the discard port: every download is refused
         "name": "t-unreachable",
         "site": "news",

@@ -269,6 +269,21 @@ def test_feed_entry_links_relative_or_not_http(first_runs: Runs, scenarios: Scen
     assert "召回范围涉及约一万两千辆车" in recall.text
 
 
+def test_feed_times_without_a_zone_are_local_time(first_runs: Runs, scenarios: Scenarios) -> None:
+    """A bare date (``<pubDate>2025-11-23</pubDate>``, Atom ``<updated>2025-11-24``) is
+    local midnight in the source's time zone, a time without a zone local wall-clock time;
+    a time that names its zone is taken as it is."""
+    run = first_runs["t-feed-dates"]
+    assert run["completed"] and run["errors"]["total"] == 0, run["_log"][-2000:]
+    found = {m.title: m.published_at for m in mentions(scenarios["t-feed-dates"]).values()}
+    assert found == {
+        "极光汽车门店开业": datetime(2025, 11, 22, 16, 0, tzinfo=UTC),  # 00:00 +08:00
+        "极光汽车售后升级": datetime(2025, 11, 23, 2, 30, tzinfo=UTC),  # 10:30 +08:00
+        "极光汽车回应质疑": datetime(2025, 11, 23, 10, 30, tzinfo=UTC),  # its own +0000
+        "清泉乳业新品上市": datetime(2025, 11, 23, 16, 0, tzinfo=UTC),
+    }
+
+
 def test_a_source_that_cannot_be_reached_is_not_a_completed_run(
     first_runs: Runs, scenarios: Scenarios
 ) -> None:

@@ -557,6 +557,25 @@ def news(handler: Handler, site: str, path: str, q: dict[str, str], base: str) -
 <pubDate>{stamp}</pubDate><description>极光汽车召回……</description></item>
 </channel></rss>"""
         return handler.send(200, xml.encode(), "application/rss+xml; charset=utf-8")
+    if path == "/dates.xml":  # times as real Chinese feeds print them: a bare date, no zone
+        xml = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+<title>日期测试</title><link>http://news.example/</link><description>x</description>
+<item><title>极光汽车门店开业</title><guid>dates-1</guid><pubDate>2025-11-23</pubDate>
+<content:encoded><![CDATA[<p>极光汽车新门店今日开业，现场人气很旺。</p>]]></content:encoded></item>
+<item><title>极光汽车售后升级</title><guid>dates-2</guid><pubDate>2025-11-23 10:30:00</pubDate>
+<content:encoded><![CDATA[<p>极光汽车宣布售后服务升级，承诺两小时响应。</p>]]></content:encoded></item>
+<item><title>极光汽车回应质疑</title><guid>dates-3</guid><pubDate>Sun, 23 Nov 2025 10:30:00 +0000</pubDate>
+<content:encoded><![CDATA[<p>极光汽车就刹车异响质疑作出回应。</p>]]></content:encoded></item>
+</channel></rss>"""
+        return handler.send(200, xml.encode(), "application/rss+xml; charset=utf-8")
+    if path == "/dates-atom.xml":
+        xml = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>日期测试</title><id>urn:test:dates</id><updated>2025-11-24</updated>
+<entry><title>清泉乳业新品上市</title><id>urn:test:dates:1</id><updated>2025-11-24</updated>
+<content type="html">&lt;p&gt;清泉乳业推出新款酸奶。&lt;/p&gt;</content></entry>
+</feed>"""
+        return handler.send(200, xml.encode(), "application/atom+xml; charset=utf-8")
     if path == "/broken.xml":
         return handler.send(200, b"<html><body>Service Unavailable", "application/rss+xml")
     if path.startswith("/article/"):
