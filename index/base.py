@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from index.models import Case, CaseEvent, Mention
+from index.models import Case, CaseEvent, Mention, SentimentLabel
 
 
 class StoreError(RuntimeError):
@@ -40,6 +40,9 @@ class UpsertResult:
 class SearchRequest:
     query: str = ""  # the search-box language of index/query.py
     brand: str | None = None
+    # the effective sentiment toward the brand filtered (brand here or one brand: ANDed
+    # in the query), else toward any brand the mention names; the "sentiment" facet counts
+    # the same way
     sentiment: str | None = None
     source: str | None = None
     author: str | None = None
@@ -73,7 +76,7 @@ class SearchResult:
 class Bucket:
     start: datetime
     brand: str
-    sentiment: str  # negative | neutral | positive | "" when unscored
+    sentiment: str  # effective toward the brand: negative | neutral | positive | "" unscored
     count: int  # mentions
     stories: int = 0  # distinct dedupe clusters among them
     reach: int = 0  # sum of author followers + engagement
@@ -114,7 +117,9 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def upsert_mentions(self, mentions: Iterable[Mention]) -> UpsertResult:
         """Insert or update by id. Same mention twice = one document; engagement,
-        sentiment and text are refreshed, care-staff handling state and notes are kept."""
+        sentiment (the document's and toward each brand) and text are refreshed;
+        care-staff handling state, notes and sentiment corrections are kept (a brand
+        first named by this crawl starts uncorrected)."""
 
     @abc.abstractmethod
     def get_mention(self, mention_id: str) -> Mention | None: ...
@@ -141,14 +146,16 @@ class Store(abc.ABC):
     ) -> list[Bucket]:
         """Mention counts by (bucket start, brand, sentiment) for published_at in
         [since, until). Bucket starts are aligned to multiples of the interval since the
-        Unix epoch. A mention with several brands counts once for each."""
+        Unix epoch. A mention with several brands counts once for each, under its
+        effective sentiment toward that brand (``Mention.brand_sentiment``)."""
 
     @abc.abstractmethod
     def top_authors(
         self, brand: str | None, since: datetime, until: datetime, limit: int = 10
     ) -> list[dict[str, Any]]:
         """Authors by reach: [{"id", "name", "followers", "verified", "mentions",
-        "negative", "engagement"}], largest followers+engagement first."""
+        "negative", "engagement"}], largest followers+engagement first. ``negative``
+        counts their mentions negative toward ``brand`` (None: toward any brand)."""
 
     @abc.abstractmethod
     def top_terms(
@@ -177,6 +184,20 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def add_mention_note(self, mention_id: str, by: str, text: str) -> Mention: ...
+
+    @abc.abstractmethod
+    def correct_sentiment(
+        self,
+        mention_id: str,
+        brand: str,
+        label: SentimentLabel | str | None,
+        actor: str,
+        at: datetime | None = None,
+    ) -> Mention:
+        """Care or PR staff set (``label`` None: clear) the sentiment toward ``brand``;
+        filters, facets, buckets and top authors follow at once, and re-crawls keep it.
+        Returns the mention as stored. KeyError for an unknown mention; ValueError when
+        the mention does not name ``brand`` or ``label`` is no sentiment label."""
 
     # -- cases ------------------------------------------------------------------------
     @abc.abstractmethod

@@ -26,6 +26,7 @@ import functools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlparse, urlunparse
@@ -57,10 +58,26 @@ from index.base import (
     StoreUnavailable,
     UpsertResult,
 )
-from index.es_query import FACETS, highlight_body, node_query, request_filters, snippet
+from index.es_query import (
+    FACETS,
+    LABELS,
+    brand_label,
+    highlight_body,
+    node_query,
+    request_filters,
+    snippet,
+)
 from index.es_query import es_date as _iso
-from index.models import Case, CaseEvent, Mention, as_utc, utcnow
-from index.query import parse_query
+from index.models import (
+    Case,
+    CaseEvent,
+    Mention,
+    SentimentCorrection,
+    SentimentLabel,
+    as_utc,
+    utcnow,
+)
+from index.query import filtered_brand, parse_query, with_filters
 from index.text import top_words
 
 T = TypeVar("T")
@@ -164,6 +181,7 @@ def _mention_doc(mention: Mention) -> dict[str, Any]:
     doc["simhash"] = None if mention.simhash is None else str(mention.simhash)
     doc["brand_names"] = mention.brand_names
     doc["sentiment_label"] = mention.sentiment.label.value if mention.sentiment else ""
+    doc.update(_sentiment_fields(mention))
     doc["story"] = mention.cluster_id or mention.id
     doc["author_key"] = mention.author.id or mention.author.name
     doc["reach"] = mention.reach
@@ -171,6 +189,35 @@ def _mention_doc(mention: Mention) -> dict[str, Any]:
     bands = simhash_bands(mention.simhash) if mention.simhash is not None else [None] * 4
     doc.update(zip(maps.BAND_FIELDS, bands, strict=True))
     return doc
+
+
+def _sentiment_fields(mention: Mention) -> dict[str, Any]:
+    """The derived fields of the effective sentiment toward each brand (a correction
+    wins over the model's label toward the brand, which wins over the document's)."""
+    labels = mention.brand_labels
+    return {
+        "brand_sentiment": [brand_label(b, label) for b, label in labels.items()],
+        "sentiment_labels": mention.sentiment_labels or [""],
+    }
+
+
+def _corrections(source: dict[str, Any]) -> dict[str, SentimentCorrection]:
+    """brand -> correction, from the ``brands`` of a stored document."""
+    found: dict[str, SentimentCorrection] = {}
+    for match in source.get("brands") or []:
+        if match.get("correction"):
+            correction = SentimentCorrection.model_validate(match["correction"])
+            found.setdefault(match["brand"], correction)
+    return found
+
+
+@dataclass
+class _Placed:
+    """Where a mention of an upsert call is stored and the corrections it has there."""
+
+    index: str
+    corrections: dict[str, SentimentCorrection]
+    version: tuple[int, int] | None = None  # (seq_no, primary_term) as read; None: new
 
 
 def _mention_from_source(source: dict[str, Any]) -> Mention:
@@ -307,7 +354,46 @@ class ElasticStore(Store):
             self._create_index(self._small(name), settings, maps.mappings(properties))
         # the current month exists from the start, so the read alias always resolves
         self._create_index(self.month_index(utcnow()))
-        self._ready = True
+        self._ready = True  # the upgrade reads through self.es
+        try:
+            self._upgrade_mentions()
+        except BaseException:
+            self._ready = False
+            raise
+
+    def _upgrade_mentions(self) -> None:
+        """Bring mention indices made by an older mapping (``_meta``'s
+        ``radar_mapping_version``) up to ``MENTION_MAPPING_VERSION``: put the current
+        properties (adding fields is allowed on a live index), rewrite the derived fields
+        of every document from its ``_source``, then record the version. Idempotent; an
+        interrupted run starts over on the next start. Version 2 derives the sentiment
+        toward each brand, which for an older document is its document label."""
+        es = self._es
+        found = es.options(ignore_status=404).indices.get_mapping(index=f"{self.alias}-*")
+        if found.meta.status != 200:
+            return
+        for index, body in sorted(found.body.items()):
+            if not isinstance(body, dict) or "mappings" not in body:
+                continue
+            meta = body["mappings"].get("_meta") or {}
+            if meta.get("radar_mapping_version", 1) >= maps.MENTION_MAPPING_VERSION:
+                continue
+            es.indices.put_mapping(index=index, properties=maps.MENTION_PROPERTIES)
+            sort = [{"id": "asc"}]
+            for hits in self._pages(index, {"match_all": {}}, sort, 500, seq_no_primary_term=True):
+                body_ops: list[dict[str, Any]] = []
+                for hit in hits:
+                    doc = _mention_doc(_mention_from_source(hit["_source"]))
+                    meta_op = {"_index": index, "_id": hit["_id"]}
+                    meta_op.update(if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
+                    derived = {k: v for k, v in doc.items() if k in maps.DERIVED_MENTION_FIELDS}
+                    body_ops += [{"update": meta_op}, {"doc": derived}]
+                # a conflict means a newer write, which derived its fields itself
+                es.bulk(operations=body_ops, refresh=False)
+            es.indices.refresh(index=index)
+            es.indices.put_mapping(
+                index=index, meta={"radar_mapping_version": maps.MENTION_MAPPING_VERSION}
+            )
 
     def _create_index(
         self,
@@ -383,7 +469,7 @@ class ElasticStore(Store):
         waits for a refresh (a refresh makes every earlier write of its shard visible
         too), so a large call costs one refresh wait, not one per request."""
         result = UpsertResult()
-        placed: dict[str, str] = {}  # mention id -> its index, across the chunks of this call
+        placed: dict[str, _Placed] = {}  # mention id -> where, across the chunks of this call
         dirty: set[str] = set()  # indices written by the chunks before the last
         previous: list[Mention] | None = None
         for chunk in _batched(self._validated(mentions, result), self.bulk_chunk):
@@ -413,49 +499,64 @@ class ElasticStore(Store):
                 result.errors.append((str(mid), _validation_reason(err)))
 
     def _write_chunk(
-        self, batch: list[Mention], result: UpsertResult, placed: dict[str, str], wait: bool
+        self, batch: list[Mention], result: UpsertResult, placed: dict[str, _Placed], wait: bool
     ) -> set[str]:
         """One bulk request of partial updates (upsert when new) that leave the care-staff
-        fields alone. Returns the indices it changed."""
+        fields alone and keep the stored sentiment corrections. An update of a mention
+        read here is conditional on the version read (a correction made meanwhile is
+        read again, never overwritten). Returns the indices it changed."""
         es = self.es
         # a mention stays in the index it was first written to (found through the alias)
-        unknown = [m.id for m in batch if m.id not in placed]
-        placed.update(self._locate(unknown))
-        actions: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+        placed.update(self._stored([m.id for m in batch if m.id not in placed]))
         for mention in batch:
-            index = placed.setdefault(mention.id, self.month_index(mention.published_at))
-            self._create_index(index)
-            full = _mention_doc(mention)
-            partial = {k: v for k, v in full.items() if k not in CARE_FIELDS}
-            actions.append((mention.id, index, partial, full))
+            if mention.id not in placed:
+                index = self.month_index(mention.published_at)
+                placed[mention.id] = _Placed(index, mention.corrections)
+            self._create_index(placed[mention.id].index)
         changed: set[str] = set()
-        pending = list(range(len(actions)))
+        pending = list(range(len(batch)))
         for attempt in range(4):
             body: list[dict[str, Any]] = []
             for i in pending:
-                mid, index, partial, full = actions[i]
-                body.append({"update": {"_index": index, "_id": mid, "retry_on_conflict": 3}})
-                body.append({"doc": partial, "upsert": full})
+                mention, where = batch[i], placed[batch[i].id]
+                meta: dict[str, Any] = {"_index": where.index, "_id": mention.id}
+                if where.version is None:  # new, or written by an earlier chunk of this call
+                    meta["retry_on_conflict"] = 3
+                else:
+                    meta["if_seq_no"], meta["if_primary_term"] = where.version
+                full = _mention_doc(mention.keeping_corrections(where.corrections))
+                partial = {k: v for k, v in full.items() if k not in CARE_FIELDS}
+                body += [{"update": meta}, {"doc": partial, "upsert": full}]
             response = es.bulk(operations=body, refresh="wait_for" if wait else False)
             retry: list[int] = []
+            busy = False
             for i, item in zip(pending, response["items"], strict=True):
                 outcome = item["update"]
+                mid, where = batch[i].id, placed[batch[i].id]
                 if outcome.get("status") == 429 and attempt < 3:  # cluster busy: back off
                     retry.append(i)
+                    busy = True
+                elif outcome.get("status") == 409 and where.version is not None and attempt < 3:
+                    placed[mid] = self._stored_now(mid, where.index)  # changed since read
+                    retry.append(i)
                 elif "error" in outcome:
-                    result.errors.append((actions[i][0], _item_error(outcome["error"])))
+                    result.errors.append((mid, _item_error(outcome["error"])))
                 elif outcome.get("result") == "noop":
                     result.unchanged += 1
                 else:
-                    changed.add(actions[i][1])
+                    changed.add(where.index)
                     if outcome.get("result") == "created":
                         result.new += 1
                     else:
                         result.updated += 1
+            for i in pending:  # a later chunk of this call writes over this version
+                if i not in retry:
+                    placed[batch[i].id].version = None
             if not retry:
                 break
             pending = retry
-            time.sleep(0.5 * 2**attempt)
+            if busy:
+                time.sleep(0.5 * 2**attempt)
         return changed
 
     @_guarded
@@ -464,16 +565,23 @@ class ElasticStore(Store):
         names = [self.alias, *(self._small(n) for n in maps.SMALL_INDICES)]
         self.es.indices.refresh(index=",".join(names), ignore_unavailable=True)
 
-    def _locate(self, ids: Sequence[str]) -> dict[str, str]:
-        """mention id -> the index holding it, for the ids that exist."""
-        found: dict[str, str] = {}
+    def _stored(self, ids: Sequence[str]) -> dict[str, _Placed]:
+        """mention id -> its index, corrections and version, for the ids that exist."""
+        found: dict[str, _Placed] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), MAX_READ_BATCH):
-            for hit in self._search_ids(chunk, source=False):
-                found[hit["_id"]] = hit["_index"]
+            for hit in self._search_ids(chunk, source={"includes": ["brands"]}, seq_no=True):
+                version = (hit["_seq_no"], hit["_primary_term"])
+                found[hit["_id"]] = _Placed(hit["_index"], _corrections(hit["_source"]), version)
         return found
 
+    def _stored_now(self, mention_id: str, index: str) -> _Placed:
+        """The latest version of one mention (a get is real-time; a search sees only what
+        was refreshed)."""
+        doc = self.es.get(index=index, id=mention_id, source_includes=["brands"])
+        return _Placed(index, _corrections(doc["_source"]), (doc["_seq_no"], doc["_primary_term"]))
+
     def _search_ids(
-        self, ids: Sequence[str], source: bool = True, seq_no: bool = False
+        self, ids: Sequence[str], source: bool | dict[str, Any] = True, seq_no: bool = False
     ) -> list[dict[str, Any]]:
         response = self.es.search(
             index=self.alias,
@@ -594,6 +702,39 @@ class ElasticStore(Store):
         )
 
     @_guarded
+    def correct_sentiment(
+        self,
+        mention_id: str,
+        brand: str,
+        label: SentimentLabel | str | None,
+        actor: str,
+        at: datetime | None = None,
+    ) -> Mention:
+        """Read-modify-write of the brands and the derived sentiment fields, guarded by
+        seq_no like the care-staff fields (a concurrent re-crawl is read again)."""
+        for _ in range(10):
+            hits = self._search_ids([mention_id], seq_no=True)
+            if not hits:
+                raise KeyError(f"no mention with id {mention_id!r}")
+            hit = hits[0]
+            changed = _mention_from_source(hit["_source"]).corrected(brand, label, actor, at)
+            doc = {"brands": changed.model_dump(mode="json", warnings=False)["brands"]}
+            doc.update(_sentiment_fields(changed))
+            try:
+                self.es.update(
+                    index=hit["_index"],
+                    id=mention_id,
+                    doc=doc,
+                    if_seq_no=hit["_seq_no"],
+                    if_primary_term=hit["_primary_term"],
+                    refresh="wait_for",
+                )
+            except ConflictError:
+                continue
+            return changed
+        raise StoreError(f"mention {mention_id!r} kept changing while being corrected; try again")
+
+    @_guarded
     def count_mentions(self) -> int:
         response = self.es.count(index=self.alias, ignore_unavailable=True, allow_no_indices=True)
         return int(response["count"])
@@ -602,9 +743,11 @@ class ElasticStore(Store):
     @_guarded
     def search(self, request: SearchRequest) -> SearchResult:
         parsed = parse_query(request.query)
+        paired = [("brand", request.brand), ("sentiment", request.sentiment)]
+        tree = with_filters(parsed.tree, paired)
         must: list[dict[str, Any]] = []
-        if parsed.tree is not None:
-            must.append(node_query(parsed.tree))
+        if tree is not None:
+            must.append(node_query(tree))
         query = {"bool": {"must": must, "filter": request_filters(request)}}
         if request.sort == "relevance":
             sort: list[Any] = ["_score", {"published_at": "desc"}, {"id": "desc"}]
@@ -628,11 +771,16 @@ class ElasticStore(Store):
                 body["size"] = 0  # fewer hits than the offset: an empty page
             else:
                 body["search_after"] = after
+        only = filtered_brand(tree)
         if request.facets:
             body["aggs"] = {
                 name: {"terms": {"field": field, "size": 200, "exclude": [""]}}
                 for name, field in FACETS.items()
             }
+            if only is not None:  # as the filter reads: the labels toward that brand
+                values = [brand_label(only, label) for label in LABELS]
+                toward = {"field": "brand_sentiment", "size": 200, "include": values}
+                body["aggs"]["sentiment"] = {"terms": toward}
         if request.highlight:
             body["highlight"] = highlight_body(parsed.text_terms)
         response = self.es.search(
@@ -647,6 +795,13 @@ class ElasticStore(Store):
         for name in FACETS if request.facets else ():
             buckets = response["aggregations"][name]["buckets"]
             facets[name] = {b["key"]: b["doc_count"] for b in buckets}
+        if only is not None and request.facets:  # (the stand-in ignores "include")
+            facets["sentiment"] = {
+                label: n
+                for key, n in facets["sentiment"].items()
+                for name, _, label in [key.rpartition("\0")]
+                if name == only and label
+            }
         return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets)
 
     def _sort_values_at(
@@ -682,10 +837,11 @@ class ElasticStore(Store):
         interval_seconds: int,
         brand: str | None = None,
     ) -> list[Bucket]:
-        """One date_histogram per (brand, sentiment). Long windows with fine intervals
-        are asked for in slices that end on interval boundaries, so no request comes near
-        the cluster's ``search.max_buckets`` (65,536 by default): 28 days of hourly
-        buckets for 20 brands and 4 sentiment values would already be 53,760."""
+        """One date_histogram per (brand, effective sentiment toward it). Long windows
+        with fine intervals are asked for in slices that end on interval boundaries, so
+        no request comes near the cluster's ``search.max_buckets`` (65,536 by default):
+        28 days of hourly buckets for 20 brands and 4 sentiment values would already be
+        53,760."""
         if interval_seconds <= 0:
             raise StoreError("interval_seconds must be positive")
         since, until = as_utc(since), as_utc(until)
@@ -715,9 +871,10 @@ class ElasticStore(Store):
     def _bucket_slice(
         self, since: datetime, until: datetime, interval_seconds: int, brand: str | None
     ) -> list[Bucket]:
-        brands: dict[str, Any] = {"field": "brand_names", "size": 10_000}
+        # (brand, label) pairs: "<brand>\0<effective label toward it>"
+        pairs: dict[str, Any] = {"field": "brand_sentiment", "size": 4 * 10_000}
         if brand:
-            brands["include"] = [brand]
+            pairs["include"] = [brand_label(brand, label) for label in ("", *LABELS)]
         per_time = {
             # approximate only beyond 3,000 distinct stories in one bucket
             "stories": {"cardinality": {"field": "story", "precision_threshold": 3000}},
@@ -729,16 +886,10 @@ class ElasticStore(Store):
             "fixed_interval": f"{interval_seconds}s",
             "min_doc_count": 1,
         }
-        sentiment = {"terms": {"field": "sentiment_label", "size": 10}}
         aggs = {
-            "brand": {
-                "terms": brands,
-                "aggs": {
-                    "sentiment": {
-                        **sentiment,
-                        "aggs": {"time": {"date_histogram": histogram, "aggs": per_time}},
-                    }
-                },
+            "pair": {
+                "terms": pairs,
+                "aggs": {"time": {"date_histogram": histogram, "aggs": per_time}},
             }
         }
         response = self.es.search(
@@ -750,21 +901,21 @@ class ElasticStore(Store):
             allow_no_indices=True,
         )
         out: list[Bucket] = []
-        for b in response["aggregations"]["brand"]["buckets"]:
-            if brand and b["key"] != brand:  # the other brands of multi-brand mentions
+        for p in response["aggregations"]["pair"]["buckets"]:
+            name, _, label = p["key"].rpartition("\0")
+            if brand and name != brand:  # the other brands of multi-brand mentions
                 continue
-            for s in b["sentiment"]["buckets"]:
-                for t in s["time"]["buckets"]:
-                    out.append(
-                        Bucket(
-                            start=datetime.fromtimestamp(t["key"] / 1000, UTC),
-                            brand=b["key"],
-                            sentiment=s["key"],
-                            count=t["doc_count"],
-                            stories=int(t["stories"]["value"]),
-                            reach=int(t["reach"]["value"]),
-                        )
+            for t in p["time"]["buckets"]:
+                out.append(
+                    Bucket(
+                        start=datetime.fromtimestamp(t["key"] / 1000, UTC),
+                        brand=name,
+                        sentiment=label,
+                        count=t["doc_count"],
+                        stories=int(t["stories"]["value"]),
+                        reach=int(t["reach"]["value"]),
                     )
+                )
         return out
 
     @_guarded
@@ -784,8 +935,8 @@ class ElasticStore(Store):
                 size=0,
                 query=query,
                 aggs={
-                    "by_followers": _authors_by("followers", size),
-                    "by_engagement": _authors_by("engagement", size),
+                    "by_followers": _authors_by("followers", size, brand),
+                    "by_engagement": _authors_by("engagement", size, brand),
                 },
                 ignore_unavailable=True,
                 allow_no_indices=True,
@@ -1157,9 +1308,14 @@ class ElasticStore(Store):
         return _notification_from(doc["_source"])
 
 
-def _authors_by(metric: str, size: int) -> dict[str, Any]:
+def _authors_by(metric: str, size: int, brand: str | None) -> dict[str, Any]:
     """Authors (``author_key``: id, else name) ordered by one metric, with the figures
-    ``top_authors`` reports."""
+    ``top_authors`` reports; negative: toward ``brand`` (None: toward any brand)."""
+    negative = (
+        {"term": {"brand_sentiment": brand_label(brand, "negative")}}
+        if brand
+        else {"term": {"sentiment_labels": "negative"}}
+    )
     return {
         "terms": {
             "field": "author_key",
@@ -1171,7 +1327,7 @@ def _authors_by(metric: str, size: int) -> dict[str, Any]:
         "aggs": {
             "followers": {"max": {"field": "author.followers"}},
             "engagement": {"sum": {"field": "engagement_total"}},
-            "negative": {"filter": {"term": {"sentiment_label": "negative"}}},
+            "negative": {"filter": negative},
             "latest": {
                 "top_hits": {
                     "size": 1,

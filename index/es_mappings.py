@@ -14,6 +14,13 @@ is sent as a phrase query, so 漏油 matches the two adjacent characters 漏油 
 here) while a field added to the models later is still stored and returned from
 ``_source`` instead of rejecting every write; ``tests/index/test_elastic_specific.py``
 checks that every model field is mapped.
+
+Mapping changes: ``MENTION_MAPPING_VERSION`` is kept in each monthly index's mapping
+``_meta``. On its first call a store puts the current properties on every older mention
+index (adding fields is allowed on a live index) and rewrites the derived fields of the
+documents they hold, then records the version (``elastic.ElasticStore._upgrade_mentions``).
+Version 2: sentiment toward each brand (``brands.sentiment``, ``brands.correction``,
+``brand_sentiment``, ``sentiment_labels``).
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ ANALYSIS: dict[str, Any] = {
         }
     }
 }
+
+MENTION_MAPPING_VERSION = 2
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _STORED_ONLY = {"type": "object", "enabled": False}  # kept in _source, not indexed
@@ -63,7 +72,14 @@ MENTION_PROPERTIES: dict[str, Any] = {
     "published_at": _DATE,
     "crawled_at": _DATE,
     "engagement": {"properties": {"reposts": _LONG, "comments": _LONG, "likes": _LONG}},
-    "brands": {"properties": {"brand": _KEYWORD, "keywords": _KEYWORD}},
+    "brands": {
+        "properties": {
+            "brand": _KEYWORD,
+            "keywords": _KEYWORD,
+            "sentiment": {"properties": {"score": {"type": "float"}, "label": _KEYWORD}},
+            "correction": {"properties": {"label": _KEYWORD, "by": _KEYWORD, "at": _DATE}},
+        }
+    },
     "sentiment": {"properties": {"score": {"type": "float"}, "label": _KEYWORD}},
     "complaint_category": _KEYWORD,
     "risk_signals": _KEYWORD,
@@ -77,7 +93,13 @@ MENTION_PROPERTIES: dict[str, Any] = {
     "notes": _STORED_ONLY,
     # derived at write time (see elastic._mention_doc), never returned to callers
     "brand_names": _KEYWORD,
-    "sentiment_label": _KEYWORD,  # "" when unscored, so it can be counted
+    "sentiment_label": _KEYWORD,  # the document's; "" when unscored, so it can be counted
+    # "<brand>\0<effective label toward it>" per brand ("" label when unscored): the
+    # brand+sentiment filter, the facet of one brand, buckets and top authors per brand
+    "brand_sentiment": _KEYWORD,
+    # the distinct effective labels toward its brands (no brands: the document's):
+    # sentiment:X without a brand, and the sentiment facet
+    "sentiment_labels": _KEYWORD,
     "story": _KEYWORD,  # cluster_id, or the mention's own id
     "author_key": _KEYWORD,  # author id, else name: who top_authors groups by
     "reach": _LONG,  # author followers + engagement
@@ -86,7 +108,16 @@ MENTION_PROPERTIES: dict[str, Any] = {
 }
 
 DERIVED_MENTION_FIELDS = frozenset(
-    {"brand_names", "sentiment_label", "story", "author_key", "reach", "engagement_total"}
+    {
+        "brand_names",
+        "sentiment_label",
+        "brand_sentiment",
+        "sentiment_labels",
+        "story",
+        "author_key",
+        "reach",
+        "engagement_total",
+    }
     | set(BAND_FIELDS)
 )
 
@@ -169,8 +200,11 @@ SMALL_INDICES: dict[str, dict[str, Any]] = {
 }
 
 
-def mappings(properties: dict[str, Any]) -> dict[str, Any]:
-    return {"dynamic": False, "properties": properties}
+def mappings(properties: dict[str, Any], version: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"dynamic": False, "properties": properties}
+    if version is not None:
+        body["_meta"] = {"radar_mapping_version": version}
+    return body
 
 
 def index_settings(
@@ -195,7 +229,7 @@ def mentions_template(
         "priority": 200,
         "template": {
             "settings": index_settings(shards, replicas, refresh_interval),
-            "mappings": mappings(MENTION_PROPERTIES),
+            "mappings": mappings(MENTION_PROPERTIES, MENTION_MAPPING_VERSION),
             "aliases": {f"{prefix}-mentions": {}},
         },
         "_meta": {"managed_by": "opinion-radar"},

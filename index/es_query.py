@@ -12,19 +12,21 @@ from typing import Any
 
 from index.base import SearchRequest
 from index.models import as_utc
-from index.query import And, Filter, Node, Not, Or, Phrase, Term
+from index.query import BRAND_SENTIMENT, And, Filter, Node, Not, Or, Phrase, Term
 
 # search-box filter -> indexed field(s)
 FILTER_FIELDS: dict[str, tuple[str, ...]] = {
     "brand": ("brand_names",),
-    "sentiment": ("sentiment_label",),
+    "sentiment": ("sentiment_labels",),  # toward any brand; paired with a brand: below
+    BRAND_SENTIMENT: ("brand_sentiment",),
     "source": ("source",),
     "author": ("author.name", "author.id"),
     "category": ("complaint_category",),
     "signal": ("risk_signals",),
     "kind": ("kind",),
 }
-FACETS = {"sentiment": "sentiment_label", "source": "source", "brand": "brand_names"}
+FACETS = {"sentiment": "sentiment_labels", "source": "source", "brand": "brand_names"}
+LABELS = ("negative", "neutral", "positive")
 HIGHLIGHT_CHARS = 160
 
 
@@ -62,9 +64,16 @@ def node_query(node: Node) -> dict[str, Any]:
     raise TypeError(f"unknown query node {node!r}")
 
 
+def brand_label(brand: str, label: str) -> str:
+    """A ``brand_sentiment`` value."""
+    return f"{brand}\0{label}"
+
+
 def request_filters(request: SearchRequest) -> list[dict[str, Any]]:
+    """The request's own filters but brand and sentiment (those go into the query tree,
+    paired: ``index.query.with_filters``)."""
     filters: list[dict[str, Any]] = []
-    for name in ("brand", "sentiment", "source", "author"):
+    for name in ("source", "author"):
         value = getattr(request, name)
         if value:
             filters.append(filter_query(name, str(value)))

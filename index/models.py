@@ -77,14 +77,48 @@ class Engagement(_Doc):
         return self.reposts + self.comments + self.likes
 
 
-class BrandMatch(_Doc):
-    brand: str
-    keywords: list[str] = Field(default_factory=list)
-
-
 class Sentiment(_Doc):
     score: float = Field(ge=0.0, le=1.0)  # probability of positive
     label: SentimentLabel
+
+
+# the score a person's correction stands for: they are sure, so the ends and the middle
+CORRECTED_SCORE = {
+    SentimentLabel.negative: 0.0,
+    SentimentLabel.neutral: 0.5,
+    SentimentLabel.positive: 1.0,
+}
+
+
+class SentimentCorrection(_Doc):
+    """Care or PR staff's verdict on the polarity toward one brand: it wins over the
+    model's and is kept when the mention is crawled again."""
+
+    label: SentimentLabel
+    by: str
+    at: datetime = Field(default_factory=utcnow)
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        return as_utc(v)
+
+
+class BrandMatch(_Doc):
+    brand: str
+    keywords: list[str] = Field(default_factory=list)
+    sentiment: Sentiment | None = None  # the model's polarity toward this brand
+    correction: SentimentCorrection | None = None  # a person's; never overwritten by a crawl
+
+    @property
+    def effective_sentiment(self) -> Sentiment | None:
+        """The correction, else the model's polarity toward this brand; None when there
+        is neither (then the mention's document-level sentiment stands: see
+        :meth:`Mention.sentiment_toward`)."""
+        if self.correction is not None:
+            label = self.correction.label
+            return Sentiment(score=CORRECTED_SCORE[label], label=label)
+        return self.sentiment
 
 
 class Mention(_Doc):
@@ -133,6 +167,90 @@ class Mention(_Doc):
     @property
     def brand_names(self) -> list[str]:
         return [b.brand for b in self.brands]
+
+    def sentiment_toward(self, brand: str) -> Sentiment | None:
+        """The effective sentiment toward ``brand``: a person's correction, else the
+        model's polarity toward that brand, else the document-level sentiment (mentions
+        stored before per-brand scoring have only that). None when the mention does not
+        name ``brand`` or nothing is scored."""
+        for match in self.brands:
+            if match.brand == brand:
+                return match.effective_sentiment or self.sentiment
+        return None
+
+    def brand_sentiment(self, brand: str) -> SentimentLabel | None:
+        """The effective label toward ``brand`` (see :meth:`sentiment_toward`)."""
+        found = self.sentiment_toward(brand)
+        return None if found is None else found.label
+
+    @property
+    def brand_labels(self) -> dict[str, str]:
+        """Each distinct brand named -> its effective label ("" when unscored), in the
+        order named: what the stores index for brand and sentiment filters, facets and
+        counts. The first match of a brand named twice decides."""
+        doc = self.sentiment.label.value if self.sentiment is not None else ""
+        labels: dict[str, str] = {}
+        for match in self.brands:
+            if match.brand in labels:
+                continue
+            if match.correction is not None:
+                labels[match.brand] = match.correction.label.value
+            elif match.sentiment is not None:
+                labels[match.brand] = match.sentiment.label.value
+            else:
+                labels[match.brand] = doc
+        return labels
+
+    @property
+    def sentiment_labels(self) -> list[str]:
+        """The distinct effective labels of its brands (a mention without brands: its
+        document label); ``sentiment:X`` without a brand filter finds the mention when X
+        is one of them. Empty when nothing is scored."""
+        if not self.brands:
+            return [self.sentiment.label.value] if self.sentiment is not None else []
+        return [label for label in dict.fromkeys(self.brand_labels.values()) if label]
+
+    def corrected(
+        self, brand: str, label: SentimentLabel | str | None, by: str, at: datetime | None = None
+    ) -> Mention:
+        """A copy with ``by``'s correction of the sentiment toward ``brand`` (None clears
+        it, so the model's label stands again). Raises ValueError naming the problem when
+        the mention does not name ``brand`` or ``label`` is not a sentiment label."""
+        if brand not in self.brand_labels:
+            named = ", ".join(self.brand_labels) or "no brand"
+            raise ValueError(f"mention {self.id} does not name brand {brand!r} (it names {named})")
+        correction = None
+        if label is not None:
+            try:
+                value = SentimentLabel(label)
+            except ValueError:
+                raise ValueError(
+                    f"sentiment label {label!r} must be negative, neutral or positive"
+                ) from None
+            correction = SentimentCorrection(label=value, by=by, at=at or utcnow())
+        brands = [
+            b.model_copy(update={"correction": correction}) if b.brand == brand else b
+            for b in self.brands
+        ]
+        return self.model_copy(update={"brands": brands})
+
+    @property
+    def corrections(self) -> dict[str, SentimentCorrection]:
+        """brand -> the correction of the sentiment toward it, for the brands corrected."""
+        found: dict[str, SentimentCorrection] = {}
+        for b in self.brands:
+            if b.correction is not None:
+                found.setdefault(b.brand, b.correction)
+        return found
+
+    def keeping_corrections(self, kept: dict[str, SentimentCorrection]) -> Mention:
+        """This (re-crawled) mention with the stored corrections ``kept`` (brand ->
+        correction) for the brands it still names, and no others: a brand new to this
+        crawl starts uncorrected."""
+        if not kept and not any(b.correction is not None for b in self.brands):
+            return self
+        brands = [b.model_copy(update={"correction": kept.get(b.brand)}) for b in self.brands]
+        return self.model_copy(update={"brands": brands})
 
     @property
     def reach(self) -> int:

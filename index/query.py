@@ -221,3 +221,52 @@ def parse_query(q: str) -> ParsedQuery:
     parser = _Parser(_tokens(q))
     tree = parser.parse()
     return ParsedQuery(tree=tree, raw=q, text_terms=[t for t in parser.terms if t])
+
+
+BRAND_SENTIMENT = "brand+sentiment"  # the internal filter a paired brand: and sentiment: become
+
+
+def pair_brand_sentiment(node: Node) -> Node:
+    """``sentiment:X`` ANDed with exactly one ``brand:B`` means the sentiment toward B:
+    the two become one ``brand+sentiment`` filter (value ``"B\\0X"``). Anywhere else
+    ``sentiment:X`` finds a mention whose sentiment toward any brand it names is X (one
+    without brands: its document sentiment). Both backends search the paired tree."""
+    if isinstance(node, Not):
+        return Not(pair_brand_sentiment(node.node))
+    if isinstance(node, Or):
+        return Or(tuple(pair_brand_sentiment(n) for n in node.nodes))
+    if not isinstance(node, And):
+        return node
+    nodes = [pair_brand_sentiment(n) for n in node.nodes]
+    brands = [n for n in nodes if isinstance(n, Filter) and n.field == "brand"]
+    sentiments = [n for n in nodes if isinstance(n, Filter) and n.field == "sentiment"]
+    if len(brands) == 1 and len(sentiments) == 1:
+        nodes = [n for n in nodes if n is not brands[0] and n is not sentiments[0]]
+        nodes.append(Filter(BRAND_SENTIMENT, f"{brands[0].value}\0{sentiments[0].value}"))
+    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+
+def with_filters(tree: Node | None, filters: list[tuple[str, str | None]]) -> Node | None:
+    """``tree`` ANDed with the request's own filters (field, value), brand and sentiment
+    paired (see :func:`pair_brand_sentiment`); None when there is nothing to match."""
+    nodes: list[Node] = []
+    if tree is not None:
+        nodes += list(tree.nodes) if isinstance(tree, And) else [tree]
+    nodes += [Filter(name, value) for name, value in filters if value]
+    if not nodes:
+        return None
+    return pair_brand_sentiment(nodes[0] if len(nodes) == 1 else And(tuple(nodes)))
+
+
+def filtered_brand(tree: Node | None) -> str | None:
+    """The one brand every match must name (``brand:`` ANDed at the top of the query),
+    else None: the sentiment facet then counts that brand's labels."""
+    if tree is None:
+        return None
+    names = set()
+    for n in tree.nodes if isinstance(tree, And) else (tree,):
+        if isinstance(n, Filter) and n.field == "brand":
+            names.add(n.value)
+        elif isinstance(n, Filter) and n.field == BRAND_SENTIMENT:
+            names.add(n.value.partition("\0")[0])
+    return names.pop() if len(names) == 1 else None

@@ -70,15 +70,30 @@ from index.base import (
     UpsertResult,
 )
 from index.dedupe import close_pairs
-from index.models import Case, CaseEvent, Mention, utcnow
-from index.query import And, Filter, Node, Not, Or, Phrase, QuerySyntaxError, Term, parse_query
+from index.models import Case, CaseEvent, Mention, SentimentLabel, utcnow
+from index.query import (
+    BRAND_SENTIMENT,
+    And,
+    Filter,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    QuerySyntaxError,
+    Term,
+    filtered_brand,
+    parse_query,
+    with_filters,
+)
 from index.text import fts_text, highlight, index_text, query_tokens, top_words
 
 T = TypeVar("T")
 
-# 4: no author or band tokens in the FTS index (3: simhash bands as FTS tokens;
-# 2: bands in a table of their own)
-SCHEMA_VERSION = 4
+# 5: sentiment per brand (mention_brands.sentiment, the sentiment and brand+sentiment
+# tags and mentions.sentiment hold the effective label toward each brand); 4: no author
+# or band tokens in the FTS index (3: simhash bands as FTS tokens; 2: bands in a table
+# of their own)
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5  # each waits up to busy_timeout first
 PAGE_SIZE = 8192
@@ -242,16 +257,23 @@ def _filter_tags(
     source: str,
     kind: str,
     brands: tuple[str, ...],
-    sentiment: str,
+    labels: tuple[str, ...],
     category: str,
     signals: tuple[str, ...],
 ) -> str:
+    """``labels``: the effective sentiment toward each of ``brands`` ("" unscored), or
+    the document's one label for a mention without brands."""
     tags = [tag("source", source), tag("kind", kind)]
     tags += [tag("brand", b) for b in brands]
-    if sentiment:
-        tags.append(tag("sentiment", sentiment))
-        # brand AND sentiment is the most common pair of filters: one posting list for it
-        tags += [tag("brand+sentiment", f"{b}\0{sentiment}") for b in brands]
+    # sentiment:X without a brand: X toward any brand (a mention without brands: its own)
+    tags += [tag("sentiment", label) for label in dict.fromkeys(labels) if label]
+    # brand AND sentiment is the most common pair of filters: one posting list for it,
+    # and the one way to ask for the sentiment toward that brand
+    tags += [
+        tag(BRAND_SENTIMENT, f"{b}\0{label}")
+        for b, label in zip(brands, labels, strict=False)
+        if label
+    ]
     if category:
         tags.append(tag("category", category))
     tags += [tag("signal", s) for s in signals]
@@ -263,22 +285,50 @@ def _author_tags(author_id: str, name: str) -> str:
     return " ".join(tag("author", v) for v in dict.fromkeys((author_id, name)) if v)
 
 
-def mention_tags(m: Mention) -> str:
-    """The ``tags`` column: one token per filter value the mention can be found by."""
-    sentiment = m.sentiment.label.value if m.sentiment is not None else ""
+def mention_tags(m: Mention, labels: dict[str, str] | None = None) -> str:
+    """The ``tags`` column: one token per filter value the mention can be found by.
+    ``labels``: ``m.brand_labels`` when the caller has them already."""
+    if labels is None:
+        labels = m.brand_labels
+    if labels:
+        names, values = tuple(labels), tuple(labels.values())
+    else:
+        names, values = (), (m.sentiment.label.value if m.sentiment is not None else "",)
     return _filter_tags(
         m.source,
         m.kind,
-        tuple([b.brand for b in m.brands]),
-        sentiment,
+        names,
+        values,
         m.complaint_category or "",
         tuple(m.risk_signals),
     )
 
 
-def fts_row(m: Mention) -> tuple[str, str, str]:
-    """What the FTS index holds for ``m`` (schema 4)."""
-    return fts_text(m.title) if m.title else "", fts_text(m.text), mention_tags(m)
+def fts_row(m: Mention, labels: dict[str, str] | None = None) -> tuple[str, str, str]:
+    """What the FTS index holds for ``m`` (schema 4 and 5)."""
+    return fts_text(m.title) if m.title else "", fts_text(m.text), mention_tags(m, labels)
+
+
+def sentiment_column(m: Mention, labels: dict[str, str]) -> str:
+    """``mentions.sentiment``: one label when every brand has it (and for a mention
+    without brands: its document label), else the label toward each brand of
+    ``mentions.brands``, joined the same way. Schema 4 stored the document label, which
+    is what every brand of such a mention has."""
+    if not labels:
+        return m.sentiment.label.value if m.sentiment is not None else ""
+    values = list(labels.values())
+    first = values[0]
+    if all(v == first for v in values):
+        return first
+    return _SEP.join(values)
+
+
+def labels_of(sentiment: str, brand_list: str) -> dict[str, str]:
+    """brand -> label from the ``sentiment`` and ``brands`` columns of a mentions row."""
+    names = brand_list.split(_SEP) if brand_list else []
+    if _SEP in sentiment:
+        return dict(zip(names, sentiment.split(_SEP), strict=False))
+    return dict.fromkeys(names, sentiment)
 
 
 def legacy_fts_row(m: Mention, bands: bool) -> tuple[str, str, str]:
@@ -306,17 +356,15 @@ def extract(m: Mention) -> tuple[Any, ...]:
     """Everything one mention contributes to the tables (the hot path of bulk ingest,
     kept flat on purpose). Raises on a malformed mention before anything is written."""
     published = (m.published_at - _EPOCH) // _MICROSECOND
-    sentiment = m.sentiment.label.value if m.sentiment is not None else ""
-    names = [b.brand for b in m.brands]
-    if len(names) > 1:
-        names = list(dict.fromkeys(names))
+    labels = m.brand_labels  # brand -> effective label, each brand once
+    names = list(labels)
     author = m.author
     engagement = m.engagement
     total = engagement.reposts + engagement.comments + engagement.likes
     columns = (
         m.source,
         published,
-        sentiment,
+        sentiment_column(m, labels),
         _SEP.join(names),
         author.id or author.name,
         author.name,
@@ -330,8 +378,8 @@ def extract(m: Mention) -> tuple[Any, ...]:
     return (
         columns,
         _to_json(m),  # UTF-8 JSON, stored as is (readers parse str or bytes alike)
-        fts_row(m),
-        names,
+        fts_row(m, labels),
+        labels,
         m.cluster_id or m.id,
         author.followers + total,
     )
@@ -357,6 +405,9 @@ def _unchanged(m: Mention, stored: str) -> bool:
     for key in (*_HANDLING, "crawled_at"):
         new.pop(key, None)
         old.pop(key, None)
+    for doc in (new, old):  # corrections are kept like the handling
+        for match in doc.get("brands", ()):
+            match.pop("correction", None)
     return new == old
 
 
@@ -473,21 +524,9 @@ def request_tree(request: SearchRequest) -> tuple[Node | None, list[str]]:
     """The parsed query with the request's own filters ANDed in, and the words to
     highlight."""
     parsed = parse_query(request.query)
-    nodes: list[Node] = []
-    if parsed.tree is not None:
-        nodes += list(parsed.tree.nodes) if isinstance(parsed.tree, And) else [parsed.tree]
-    for name in ("brand", "sentiment", "source", "author"):
-        value = getattr(request, name)
-        if value:
-            nodes.append(Filter(name, value))
-    if not nodes:
-        return None, parsed.text_terms
-    brands = [n for n in nodes if isinstance(n, Filter) and n.field == "brand"]
-    sentiments = [n for n in nodes if isinstance(n, Filter) and n.field == "sentiment"]
-    if len(brands) == 1 and len(sentiments) == 1:
-        nodes = [n for n in nodes if n is not brands[0] and n is not sentiments[0]]
-        nodes.append(Filter("brand+sentiment", f"{brands[0].value}\0{sentiments[0].value}"))
-    return (nodes[0] if len(nodes) == 1 else And(tuple(nodes))), parsed.text_terms
+    names = ("brand", "sentiment", "source", "author")
+    filters = [(name, getattr(request, name)) for name in names]
+    return with_filters(parsed.tree, filters), parsed.text_terms
 
 
 # -- the store ---------------------------------------------------------------------------
@@ -622,7 +661,7 @@ class SQLiteStore(Store):
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
-        if version < SCHEMA_VERSION:
+        if version < 4:
             # What an older store's mentions have in the FTS index depends on the layout
             # they were written under; mention_docs rowids grow with every write, so two
             # rowids say which: below 'bands_in_fts_from_doc' as schema 2 indexed them
@@ -648,6 +687,13 @@ class SQLiteStore(Store):
                 conn.execute(
                     "INSERT INTO mention_fts (mention_fts, rank) VALUES (?, ?)", (option, value)
                 )
+        if version < SCHEMA_VERSION:
+            # 4 -> 5 rewrites nothing: a mention stored before per-brand sentiment has only
+            # its document label, which is then its effective label toward every brand,
+            # and that is what schema 4 put in mention_brands.sentiment, the sentiment and
+            # brand+sentiment tags and mentions.sentiment. The version still changes: a
+            # program of schema 4 cannot read a corrected mention (and would drop the
+            # correction on the next crawl), so it must refuse the file.
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         meta = dict(conn.execute("SELECT key, value FROM store_meta"))
         self._bands_from = meta["bands_in_fts_from_doc"]
@@ -700,10 +746,14 @@ class SQLiteStore(Store):
             result.errors.append((mid or "<no id>", validation_reason(exc)))
             return None
 
-    def _upsert(self, conn: sqlite3.Connection, batch: list[Mention]) -> UpsertResult:
+    def _upsert(
+        self, conn: sqlite3.Connection, batch: list[Mention], crawled: bool = True
+    ) -> UpsertResult:
         """Write one batch inside the caller's transaction. A mention that cannot be
         turned into rows is reported and skipped before anything is written. An update
-        replaces every row of the old version (its text, time or brands may differ)."""
+        replaces every row of the old version (its text, time or brands may differ).
+        ``crawled``: the batch comes from a crawl, so the stored care-staff handling and
+        sentiment corrections are kept (False: the batch is that state's own change)."""
         counts = UpsertResult()
         existing: dict[str, tuple[Any, ...]] = {
             row[0]: row[1:]
@@ -725,13 +775,14 @@ class SQLiteStore(Store):
                 old = existing.get(m.id)
                 if old is not None:
                     rowid, doc_id, published, brand_list, doc = old
-                    if _unchanged(m, doc):
+                    if crawled and _unchanged(m, doc):
                         counts.unchanged += 1
                         continue
                     previous = Mention.model_validate_json(doc)
-                    m = m.model_copy(  # care-staff handling survives a re-crawl
-                        update={key: getattr(previous, key) for key in _HANDLING}
-                    )
+                    if crawled:  # care-staff handling and corrections survive a re-crawl
+                        m = m.model_copy(
+                            update={key: getattr(previous, key) for key in _HANDLING}
+                        ).keeping_corrections(previous.corrections)
                 facts = extract(m)
             except (AttributeError, TypeError, ValueError) as exc:
                 counts.errors.append((getattr(m, "id", "<no id>"), f"invalid mention: {exc}"))
@@ -773,12 +824,12 @@ class SQLiteStore(Store):
         rows, docs, fts, brands = [], [], [], []
         authors = set()
         for rowid, i in ordered:
-            mid, (columns, doc, fts_values, names, cluster, reach), _ = todo[i]
-            published, sentiment = columns[1], columns[2]
+            mid, (columns, doc, fts_values, labels, cluster, reach), _ = todo[i]
+            published = columns[1]
             rows.append((rowid, next_doc, *columns, mid))
             docs.append((next_doc, doc))
             fts.append((rowid, *fts_values))
-            brands += [(b, published, rowid, sentiment, cluster, reach) for b in names]
+            brands += [(b, published, rowid, label, cluster, reach) for b, label in labels.items()]
             authors.add((columns[5], columns[4]))  # (name, key)
             next_doc += 1
         conn.executemany(
@@ -895,6 +946,31 @@ class SQLiteStore(Store):
 
         return self._update_doc(mention_id, change)
 
+    def correct_sentiment(
+        self,
+        mention_id: str,
+        brand: str,
+        label: SentimentLabel | str | None,
+        actor: str,
+        at: datetime | None = None,
+    ) -> Mention:
+        def work(conn: sqlite3.Connection) -> Mention:
+            row = conn.execute(
+                "SELECT d.doc FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id "
+                "WHERE m.id = ?",
+                (mention_id,),
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"no mention with id {mention_id!r}")
+            m = Mention.model_validate_json(row[0]).corrected(brand, label, actor, at)
+            # rewritten like an updated crawl: every row and index entry follows the label
+            counts = self._upsert(conn, [m], crawled=False)
+            if counts.errors:
+                raise StoreError(f"cannot store the correction of {mention_id}: {counts.errors}")
+            return m
+
+        return self._write(work)
+
     def count_mentions(self) -> int:
         return self._read("SELECT count(*) FROM mentions")[0][0]
 
@@ -969,14 +1045,24 @@ class SQLiteStore(Store):
             sentiment: dict[str, int] = {}
             sources: dict[str, int] = {}
             brands: dict[str, int] = {}
+            # as the sentiment: filter reads: toward the one brand filtered, else each
+            # distinct label toward the mention's brands counts once
+            only = filtered_brand(tree)
             for sent, src, brand_list, n in self._read(
                 f"SELECT m.sentiment, m.source, m.brands, count(*) FROM {source}{clause} "
                 "GROUP BY 1, 2, 3",
                 params,
             ):
                 total += n
-                if sent:
-                    sentiment[sent] = sentiment.get(sent, 0) + n
+                if _SEP not in sent:  # the same toward every brand
+                    labels: Iterable[str] = (sent,)
+                elif only is None:
+                    labels = set(sent.split(_SEP))
+                else:
+                    labels = (labels_of(sent, brand_list).get(only, ""),)
+                for label in labels:
+                    if label:
+                        sentiment[label] = sentiment.get(label, 0) + n
                 sources[src] = sources.get(src, 0) + n
                 for b in brand_list.split(_SEP) if brand_list else ():
                     brands[b] = brands.get(b, 0) + n
@@ -1059,9 +1145,13 @@ class SQLiteStore(Store):
         self, brand: str | None, since: datetime, until: datetime, limit: int = 10
     ) -> list[dict[str, Any]]:
         source, params = self._window(brand, since, until)
+        # negative toward the brand; for every brand: toward any brand it names
+        negative = "mb.sentiment = 'negative'"
+        if brand is None:
+            negative = "instr(m.sentiment, 'negative')"
         rows = self._read(
             "SELECT m.author_key, max(m.author_name), max(m.followers), max(m.verified), "
-            "count(*), sum(m.sentiment = 'negative'), sum(m.engagement) "
+            f"count(*), sum(({negative}) > 0), sum(m.engagement) "
             f"FROM {source} AND m.author_key != '' GROUP BY m.author_key "
             "ORDER BY max(m.followers) + sum(m.engagement) DESC, count(*) DESC LIMIT ?",
             [*params, limit],

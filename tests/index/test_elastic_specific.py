@@ -407,3 +407,46 @@ def test_near_duplicate_lookups_read_past_a_full_first_page(es_store: ElasticSto
     many = es_store.find_near_duplicates_many([(h, since), (h ^ 0b1, since)], limit=2)
     assert [[m.id for m in found] for found in many] == [[near.id], [near.id]]
     assert [m.id for m in es_store.find_near_duplicates(h, since)] == [near.id]
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_an_index_of_the_previous_mapping_is_upgraded_on_first_use() -> None:
+    """A monthly index made before per-brand sentiment (mapping version 1: no
+    ``brand_sentiment``/``sentiment_labels``, documents without them) gets the new
+    fields and its documents' derived fields on the store's first call: they are found
+    by the sentiment toward a brand and can be corrected."""
+    assert ES_URL
+    prefix = f"radar-test-{uuid.uuid4().hex[:12]}"
+    store = open_store(ES_URL, index_prefix=prefix)
+    assert isinstance(store, ElasticStore)
+    try:
+        es = store._es
+        old_properties = {
+            k: v
+            for k, v in maps.MENTION_PROPERTIES.items()
+            if k not in ("brand_sentiment", "sentiment_labels")
+        }
+        index = store.month_index(JAN)
+        es.indices.create(
+            index=index,
+            settings={"analysis": maps.ANALYSIS},
+            mappings={"dynamic": False, "properties": old_properties},
+            aliases={store.alias: {}},
+        )
+        m = mention("old", JAN)
+        doc = m.model_dump(mode="json")
+        doc["brands"] = [{"brand": "极光汽车", "keywords": ["极光"]}]
+        doc.update(brand_names=["极光汽车"], sentiment_label="negative", story=m.id)
+        es.index(index=index, id=m.id, document=doc, refresh=True)
+
+        assert store.search(SearchRequest(query="brand:极光汽车 sentiment:negative")).total == 1
+        assert store.search(SearchRequest(query="sentiment:negative")).total == 1
+        meta = es.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
+        assert meta.get("radar_mapping_version") == maps.MENTION_MAPPING_VERSION
+        store.correct_sentiment(m.id, "极光汽车", "neutral", actor="alice")
+        assert store.search(SearchRequest(query="brand:极光汽车 sentiment:negative")).total == 0
+        assert store.search(SearchRequest(query="sentiment:neutral")).total == 1
+    finally:
+        store.drop_all()
+        store.close()

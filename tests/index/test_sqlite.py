@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -10,8 +11,8 @@ import pytest
 
 from index import StoreError, open_store
 from index.base import SearchRequest
-from index.models import Author, BrandMatch, Mention
-from index.sqlite import SQLiteStore, fts_row, legacy_fts_row, sqlite_path
+from index.models import Author, BrandMatch, Mention, Sentiment
+from index.sqlite import SCHEMA_VERSION, SQLiteStore, fts_row, legacy_fts_row, sqlite_path
 from index.text import fts_text, index_text
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -191,10 +192,72 @@ def test_older_store_is_upgraded_and_its_mentions_stay_usable(tmp_path, version)
         n = conn.execute("SELECT count(*) FROM mention_fts WHERE mention_fts MATCH ?", (query,))
         assert n.fetchone()[0] == 0, token
     conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
     assert "simhash_bands" not in tables and "authors" in tables
     conn.close()
+
+
+def test_schema_4_store_opens_and_its_mentions_take_per_brand_sentiment(tmp_path) -> None:
+    """A store written before per-brand sentiment (schema 4: documents without the
+    brands' sentiment and correction, every brand indexed under the document label) is
+    upgraded on open without rewriting a row, and its mentions can be searched by the
+    label toward a brand, corrected and re-crawled."""
+    path = tmp_path / "radar.db"
+    url = f"sqlite:///{path}"
+    two = ("极光汽车", "星河手机")
+    old = _mention(1, 1).model_copy(
+        update={
+            "brands": [BrandMatch(brand=b) for b in two],
+            "sentiment": Sentiment(score=0.1, label="negative"),
+        }
+    )
+    with open_store(url) as store:
+        store.upsert_mentions([old])
+    conn = sqlite3.connect(path)  # the document as schema 4 wrote it
+    (doc,) = conn.execute("SELECT doc FROM mention_docs").fetchone()
+    data = json.loads(doc)
+    data["brands"] = [{"brand": b["brand"], "keywords": b["keywords"]} for b in data["brands"]]
+    conn.execute("UPDATE mention_docs SET doc = ?", (json.dumps(data, ensure_ascii=False),))
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+
+    def total(query: str) -> int:
+        return store.search(SearchRequest(query=query)).total
+
+    with open_store(url) as store:
+        got = store.get_mention(old.id)
+        assert got is not None and got.brand_sentiment("星河手机") == "negative"
+        assert total("brand:星河手机 sentiment:negative") == 1
+        assert total("sentiment:negative 漏油") == 1
+        store.correct_sentiment(old.id, "星河手机", "neutral", actor="alice")
+        assert total("brand:星河手机 sentiment:negative") == 0
+        assert total("brand:极光汽车 sentiment:negative") == 1
+        assert total("brand:星河手机 sentiment:neutral") == 1
+        facets = store.search(SearchRequest(limit=1)).facets["sentiment"]
+        assert facets == {"negative": 1, "neutral": 1}
+        assert store.upsert_mentions([old]).unchanged == 1  # a re-crawl keeps the correction
+        buckets = store.count_buckets(NOW - timedelta(days=1), NOW, 86_400)
+        assert {(b.brand, b.sentiment) for b in buckets} == {
+            ("极光汽车", "negative"),
+            ("星河手机", "neutral"),
+        }
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    conn.close()
+
+
+def test_newer_schema_is_refused(tmp_path) -> None:
+    path = tmp_path / "radar.db"
+    open_store(f"sqlite:///{path}").close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this program"):
+        open_store(f"sqlite:///{path}")
 
 
 def test_author_filter_finds_id_and_every_name_used(tmp_path) -> None:

@@ -38,7 +38,9 @@ def mention(
     repost_of: str | None = None,
     cluster_id: str | None = None,
     simhash: int | None = None,
+    toward: dict[str, str] | None = None,
 ) -> Mention:
+    """``toward``: the model's sentiment toward some of the brands (brand -> label)."""
     data: dict[str, Any] = {
         "id": f"{source}:{mid}",
         "source": source,
@@ -55,7 +57,12 @@ def mention(
         "published_at": published or NOW - timedelta(hours=1),
         "crawled_at": NOW,
         "engagement": {"likes": likes},
-        "brands": [{"brand": b, "keywords": [b]} for b in brands],
+        "brands": [
+            {"brand": b, "keywords": [b], "sentiment": _sentiment(toward[b])}
+            if toward and b in toward
+            else {"brand": b, "keywords": [b]}
+            for b in brands
+        ],
         "complaint_category": category,
         "risk_signals": list(signals),
         "repost_of": repost_of,
@@ -66,6 +73,11 @@ def mention(
         default = {"negative": 0.1, "neutral": 0.5, "positive": 0.9}[sentiment]
         data["sentiment"] = {"score": default if score is None else score, "label": sentiment}
     return Mention.model_validate(data)
+
+
+def _sentiment(label: str, score: float | None = None) -> dict[str, Any]:
+    default = {"negative": 0.1, "neutral": 0.5, "positive": 0.9}[label]
+    return {"score": default if score is None else score, "label": label}
 
 
 def ids(result) -> list[str]:
@@ -688,3 +700,173 @@ def test_count_mentions(store: Store) -> None:
     assert store.count_mentions() == 0
     store.upsert_mentions([mention(str(i), "好") for i in range(7)])
     assert store.count_mentions() == 7
+
+
+# -- sentiment toward each brand, and people's corrections -----------------------------
+
+
+@pytest.fixture
+def rivals(store: Store) -> Store:
+    """``both`` praises BRAND and attacks OTHER (document label neutral); ``old`` was
+    scored before per-brand sentiment (document label only, two brands)."""
+    store.upsert_mentions(
+        [
+            mention(
+                "both",
+                "极光的售后很好，星河的屏幕太烂了",
+                brands=(BRAND, OTHER),
+                sentiment="neutral",
+                toward={BRAND: "positive", OTHER: "negative"},
+                author="对比党",
+                published=NOW - timedelta(minutes=90),
+            ),
+            mention("old", "两家都一般", brands=(BRAND, OTHER), sentiment="neutral"),
+            mention("plain", "极光刹车失灵", sentiment="negative", author="对比党"),
+            mention("nobrand", "今天天气不好", brands=(), sentiment="negative"),
+        ]
+    )
+    return store
+
+
+def labels(store: Store, **kw: Any) -> dict[str, int]:
+    return store.search(SearchRequest(limit=1, **kw)).facets["sentiment"]
+
+
+def hourly(store: Store, brand: str | None = None) -> dict[tuple[str, str], int]:
+    buckets = store.count_buckets(NOW - timedelta(days=1), NOW, 86_400, brand=brand)
+    out: dict[tuple[str, str], int] = {}
+    for b in buckets:
+        out[(b.brand, b.sentiment)] = out.get((b.brand, b.sentiment), 0) + b.count
+    return out
+
+
+def test_sentiment_filter_applies_to_the_brand_filtered(rivals: Store) -> None:
+    both, old, plain, nobrand = s("both"), s("old"), s("plain"), s("nobrand")
+    assert search(rivals, f"brand:{BRAND} sentiment:negative") == [plain]
+    assert search(rivals, f"brand:{OTHER} sentiment:negative") == [both]
+    assert search(rivals, "", brand=OTHER, sentiment="negative") == [both]
+    assert search(rivals, "sentiment:negative", brand=BRAND) == [plain]
+    assert search(rivals, f"brand:{BRAND} sentiment:positive") == [both]
+    assert search(rivals, f"brand:{OTHER} sentiment:neutral") == [old]
+    # without a brand filter: toward any brand (no brands: the document's own label)
+    assert search(rivals, "sentiment:negative") == sorted([both, plain, nobrand])
+    assert search(rivals, "sentiment:positive") == [both]
+    assert search(rivals, "sentiment:neutral") == [old]  # both is neutral only as a whole
+    assert search(rivals, "屏幕 sentiment:negative") == [both]
+    assert search(rivals, f"(brand:{OTHER} sentiment:negative) OR 刹车") == sorted([both, plain])
+
+
+def test_sentiment_facet_agrees_with_the_filter(rivals: Store) -> None:
+    for brand in (BRAND, OTHER, None):
+        query = f"brand:{brand}" if brand else ""
+        facet = labels(rivals, query=query)
+        for label in ("negative", "neutral", "positive"):
+            found = len(search(rivals, f"{query} sentiment:{label}".strip()))
+            assert facet.get(label, 0) == found, (brand, label)
+    assert labels(rivals, brand=OTHER) == {"negative": 1, "neutral": 1}
+    assert labels(rivals, query=f"brand:{BRAND}") == {"positive": 1, "neutral": 1, "negative": 1}
+    # every brand: a mention counts once under each distinct label toward its brands
+    assert labels(rivals) == {"negative": 3, "positive": 1, "neutral": 1}
+
+
+def test_buckets_and_top_authors_count_the_label_toward_each_brand(rivals: Store) -> None:
+    assert hourly(rivals) == {
+        (BRAND, "positive"): 1,
+        (BRAND, "neutral"): 1,
+        (BRAND, "negative"): 1,
+        (OTHER, "negative"): 1,
+        (OTHER, "neutral"): 1,
+    }
+    assert hourly(rivals, OTHER) == {(OTHER, "negative"): 1, (OTHER, "neutral"): 1}
+    window = (NOW - timedelta(days=1), NOW)
+    by_name = {a["name"]: a for a in rivals.top_authors(BRAND, *window)}
+    assert by_name["对比党"]["mentions"] == 2 and by_name["对比党"]["negative"] == 1
+    by_name = {a["name"]: a for a in rivals.top_authors(OTHER, *window)}
+    assert by_name["对比党"]["negative"] == 1
+    by_name = {a["name"]: a for a in rivals.top_authors(None, *window)}
+    assert by_name["对比党"]["negative"] == 2
+
+
+def test_mention_reports_the_effective_sentiment_toward_each_brand(rivals: Store) -> None:
+    both = rivals.get_mention(s("both"))
+    assert both is not None
+    assert both.brand_sentiment(BRAND) == "positive" and both.brand_sentiment(OTHER) == "negative"
+    assert both.sentiment is not None and both.sentiment.label == "neutral"
+    old = rivals.get_mention(s("old"))
+    assert old is not None and old.brand_sentiment(OTHER) == "neutral"  # the document's
+    assert old.brand_sentiment("无关品牌") is None
+
+
+def test_a_correction_wins_everywhere_at_once(rivals: Store) -> None:
+    at = NOW - timedelta(minutes=5)
+    got = rivals.correct_sentiment(s("both"), OTHER, "neutral", actor="alice", at=at)
+    match = next(b for b in got.brands if b.brand == OTHER)
+    assert match.correction is not None
+    assert (match.correction.label, match.correction.by, match.correction.at) == (
+        "neutral",
+        "alice",
+        at,
+    )
+    assert match.sentiment is not None and match.sentiment.label == "negative"  # the model's
+    assert got.brand_sentiment(OTHER) == "neutral"
+    stored = rivals.get_mention(s("both"))
+    assert stored is not None and stored.brand_sentiment(OTHER) == "neutral"
+    assert search(rivals, f"brand:{OTHER} sentiment:negative") == []
+    assert search(rivals, f"brand:{OTHER} sentiment:neutral") == sorted([s("both"), s("old")])
+    assert search(rivals, "sentiment:negative") == sorted([s("plain"), s("nobrand")])
+    assert labels(rivals, brand=OTHER) == {"neutral": 2}
+    assert labels(rivals) == {"negative": 2, "positive": 1, "neutral": 2}
+    assert hourly(rivals, OTHER) == {(OTHER, "neutral"): 2}
+    window = (NOW - timedelta(days=1), NOW)
+    negative = {a["name"]: a["negative"] for a in rivals.top_authors(OTHER, *window)}
+    assert negative == {"对比党": 0, "张三": 0}
+    # the corrected brand of a mention without per-brand scores
+    rivals.correct_sentiment(s("old"), BRAND, "negative", actor="bob")
+    assert search(rivals, f"brand:{BRAND} sentiment:negative") == sorted([s("old"), s("plain")])
+    assert search(rivals, f"brand:{OTHER} sentiment:neutral") == sorted([s("both"), s("old")])
+
+
+def test_a_correction_survives_a_recrawl_and_clearing_restores_the_model(rivals: Store) -> None:
+    rivals.mark_handled(s("both"), by="carol")
+    rivals.correct_sentiment(s("both"), OTHER, "positive", actor="alice")
+    recrawled = mention(
+        "both",
+        "极光的售后很好，星河的屏幕太烂了",
+        brands=(BRAND, OTHER, "飞鱼外卖"),
+        sentiment="neutral",
+        toward={BRAND: "neutral", OTHER: "negative", "飞鱼外卖": "negative"},
+        author="对比党",
+        published=NOW - timedelta(minutes=90),
+        likes=50,
+    )
+    assert rivals.upsert_mentions([recrawled]).updated == 1
+    got = rivals.get_mention(s("both"))
+    assert got is not None and got.handled and got.engagement.likes == 50
+    by_brand = {b.brand: b for b in got.brands}
+    assert by_brand[OTHER].correction is not None and by_brand[OTHER].correction.by == "alice"
+    assert by_brand[OTHER].sentiment is not None and by_brand[OTHER].sentiment.label == "negative"
+    assert by_brand[BRAND].correction is None and got.brand_sentiment(BRAND) == "neutral"
+    assert by_brand["飞鱼外卖"].correction is None  # new on this crawl: uncorrected
+    assert got.brand_sentiment(OTHER) == "positive"
+    assert search(rivals, f"brand:{OTHER} sentiment:positive") == [s("both")]
+    assert rivals.upsert_mentions([recrawled]).unchanged == 1  # the correction is no change
+
+    cleared = rivals.correct_sentiment(s("both"), OTHER, None, actor="alice")
+    assert cleared.brand_sentiment(OTHER) == "negative"
+    assert all(b.correction is None for b in cleared.brands)
+    assert search(rivals, f"brand:{OTHER} sentiment:negative") == [s("both")]
+    assert search(rivals, f"brand:{OTHER} sentiment:positive") == []
+    assert hourly(rivals, OTHER) == {(OTHER, "negative"): 1, (OTHER, "neutral"): 1}
+    got = rivals.get_mention(s("both"))
+    assert got is not None and got.handled  # the handling stays
+
+
+def test_correct_sentiment_errors_name_the_problem(rivals: Store) -> None:
+    with pytest.raises(KeyError, match="weibo-search:nope"):
+        rivals.correct_sentiment("weibo-search:nope", BRAND, "negative", actor="alice")
+    with pytest.raises(ValueError, match="does not name brand '飞鱼外卖'"):
+        rivals.correct_sentiment(s("both"), "飞鱼外卖", "negative", actor="alice")
+    with pytest.raises(ValueError, match="must be negative, neutral or positive"):
+        rivals.correct_sentiment(s("both"), BRAND, "angry", actor="alice")
+    got = rivals.get_mention(s("both"))
+    assert got is not None and all(b.correction is None for b in got.brands)
