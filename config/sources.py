@@ -40,6 +40,9 @@ class SourceConfig(Strict):
     user_ids: list[str] = Field(default_factory=list)  # weibo timelines
     forum_ids: list[str] = Field(default_factory=list)  # discuz fid / tieba forum names
     feeds: list[str] = Field(default_factory=list)  # feed paths/URLs relative to base_url
+    # the only hosts a crawl of this source requests are base_url's, the absolute feeds:'
+    # and these (and their subdomains): e.g. a feed whose articles live on another host
+    allowed_hosts: list[str] = Field(default_factory=list)
     interval: PositiveDuration = 300.0
     max_pages: int = Field(default=50, ge=1)
     fetch_comments: bool = True

@@ -46,6 +46,9 @@ FEED_EXPORTERS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # a crawl requests only its source's hosts: Scrapy's OffsiteMiddleware, made strict
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawlers.middlewares.SourceHostsMiddleware": 50,
     # after RetryMiddleware (550) and before RedirectMiddleware (600) on the response
     # path, so it sees 403/418/429 and login/captcha redirects first
     "crawlers.middlewares.HealthMiddleware": 650,

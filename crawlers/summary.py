@@ -53,6 +53,8 @@ def summarize(
         },
         "errors": errors,
         "pages_lost": n("radar/pages_lost"),
+        # requests not sent because they left the source's hosts (a redirect elsewhere)
+        "offsite": n("radar/offsite"),
         # the run lost pages, so the watermark did not move: the next run fetches them
         "watermark_held": bool(stats.get("radar/watermark_held")),
         "stopped_at_seen": n("radar/stopped_at_seen"),

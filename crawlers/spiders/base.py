@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import scrapy
@@ -26,6 +27,7 @@ from crawlers.brands import BrandMatcher
 from crawlers.cursor import Cursor
 from crawlers.gc_tuning import CrawlGarbageCollection
 from crawlers.health import Block, pause_source
+from crawlers.middlewares import OffsiteRequest
 from index.base import Store
 
 if TYPE_CHECKING:
@@ -55,6 +57,14 @@ def load_source(
     if src.kind != kind:
         raise SourceError(f"source {source!r} is a {src.kind} source, not {kind}")
     return config, src
+
+
+def source_hosts(src: SourceConfig) -> list[str]:
+    """The hosts a crawl of ``src`` may request: its base_url's, those of absolute
+    ``feeds:`` URLs and its ``allowed_hosts:`` (subdomains of each included)."""
+    urls = [src.base_url] + [f for f in src.feeds if f.startswith(("http://", "https://"))]
+    hosts = [urlparse(u).hostname or "" for u in urls] + [h.lower() for h in src.allowed_hosts]
+    return sorted({h for h in hosts if h})
 
 
 class RadarSpider(scrapy.Spider):
@@ -103,6 +113,9 @@ class RadarSpider(scrapy.Spider):
             jar = SimpleCookie()
             jar.load(raw)
             self.cookies = {k: m.value for k, m in jar.items()}
+        # Scrapy's convention, enforced strictly by SourceHostsMiddleware: nothing but
+        # the source's own hosts is ever requested (not a redirect, not a meta refresh)
+        self.allowed_domains = source_hosts(src)
         self.tz = ZoneInfo(src.timezone)
         self.crawl_time = datetime.now(UTC)
         self.store = self.config.store.open()
@@ -132,11 +145,16 @@ class RadarSpider(scrapy.Spider):
             dont_filter=bool(meta.pop("dont_filter", False)),
         )
 
+    def on_source(self, url: str) -> bool:
+        """May this crawl request ``url`` (see source_hosts)?"""
+        host = (urlparse(url).hostname or "").lower()
+        return any(host == h or host.endswith("." + h) for h in self.allowed_domains)
+
     def failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        if self.block is not None:
-            return  # the block was counted once already
+        if self.block is not None or failure.check(OffsiteRequest):
+            return  # the block was counted once already; so was the offsite request
         self.crawler.stats.inc_value("radar/errors/download")
         self.crawler.stats.inc_value("radar/pages_lost")
         logger.error("download failed: %s: %s", url, failure.getErrorMessage())

@@ -124,6 +124,11 @@ SCENARIOS: list[dict[str, Any]] = [
         "pause_base": "10m",
     },
     {"name": "t-login", "site": "weibo-login", "kind": "weibo", "query": ["极光汽车"]},
+    {"name": "t-abnormal", "site": "weibo-abnormal", "kind": "weibo", "query": ["极光汽车"]},
+    {"name": "t-busy", "site": "weibo-busy", "kind": "weibo", "query": ["极光汽车"]},
+    {"name": "t-sso", "site": "weibo-sso", "kind": "weibo", "query": ["极光汽车"]},
+    {"name": "t-offsite", "site": "weibo-offsite", "kind": "weibo", "query": ["极光汽车"]},
+    {"name": "t-feed-offsite", "site": "news", "kind": "feed", "feeds": ["/offsite.xml"]},
     {"name": "t-bad", "site": "weibo-bad", "kind": "weibo", "query": ["极光汽车"]},
     {
         "name": "t-tieba",

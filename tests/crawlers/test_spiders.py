@@ -4,6 +4,8 @@ and an incremental second run."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +14,7 @@ from click.testing import CliRunner
 
 from radar.cli import cli
 from tests.crawlers.conftest import Scenario, mentions
+from tests.crawlers.mockserver import MockServer
 
 Runs = dict[str, dict[str, Any]]
 Scenarios = dict[str, Scenario]
@@ -157,7 +160,15 @@ def test_malformed_page_is_counted_and_logged(first_runs: Runs, scenarios: Scena
 
 
 @pytest.mark.parametrize(
-    ("source", "reason"), [("t-ban", "http_418"), ("t-login", "login"), ("t-captcha", "captcha")]
+    ("source", "reason"),
+    [
+        ("t-ban", "http_418"),
+        ("t-login", "login"),
+        ("t-captcha", "captcha"),
+        ("t-abnormal", "ban"),  # m.weibo.cn "404错误" page: 帐号存在异常 (20003)
+        ("t-busy", "rate_limited"),  # m.weibo.cn 网络繁忙 page
+        ("t-sso", "login"),  # GBK login page refreshing to weibo.com/ajaxlogin.php
+    ],
 )
 def test_block_pages_pause_the_source(
     first_runs: Runs, scenarios: Scenarios, source: str, reason: str
@@ -172,6 +183,41 @@ def test_block_pages_pause_the_source(
         # the cursor did not move: the next run crawls everything again
         assert (store.get_cursor(source) or {}).get("watermark") is None
         assert store.crawl_runs(source)[0]["blocked"] == reason
+
+
+@pytest.mark.parametrize("source", ["t-abnormal", "t-busy"])
+def test_weibo_error_pages_are_blocks_not_unparsable(first_runs: Runs, source: str) -> None:
+    """m.weibo.cn answers page 2 with an HTML error page (HTTP 200): the source is paused
+    with the page's message, not "completed, 0 items" with an unparsable page."""
+    run = first_runs[source]
+    assert run["errors"]["unparsable"] == 0 and not run["completed"]
+    assert run["items"]["new"] > 0  # page 1 came before it
+    assert "存在异常" in run["blocked_detail"] or "网络繁忙" in run["blocked_detail"]
+
+
+def test_no_request_leaves_the_sources_hosts(
+    first_runs: Runs, scenarios: Scenarios, mockserver: MockServer
+) -> None:
+    """The sources' base_url host is 127.0.0.1; a login page refreshing to localhost, a
+    redirect to localhost and a feed article on localhost are never requested there."""
+    with urllib.request.urlopen(mockserver.url("_seen"), timeout=10) as answer:
+        seen = json.load(answer)
+    assert seen and all(host.startswith("127.0.0.1:") for host, _ in seen), [
+        s for s in seen if not s[0].startswith("127.0.0.1:")
+    ]
+    sso = first_runs["t-sso"]
+    assert sso["finish_reason"] == "blocked_login" and sso["pages"] == 0
+    assert "retcode=101" in sso["_log"] or "新浪通行证" in sso["blocked_detail"]
+    # the redirect off the source: not followed, and page 2 counts as lost
+    offsite = first_runs["t-offsite"]
+    assert offsite["offsite"] == 1 and offsite["pages_lost"] == 1
+    assert offsite["watermark_held"] and offsite["items"]["new"] > 0
+    assert "is not one of this source's" in offsite["_log"]
+    # the feed entry whose article is elsewhere keeps its summary
+    feed = first_runs["t-feed-offsite"]
+    assert feed["completed"] and feed["errors"]["total"] == 0 and not feed["pages_lost"]
+    (entry,) = mentions(scenarios["t-feed-offsite"]).values()
+    assert entry.text == "极光汽车召回部分车型……"
 
 
 def test_ban_keeps_what_was_stored_before_it(first_runs: Runs, scenarios: Scenarios) -> None:

@@ -20,6 +20,12 @@ from index import open_store
 from index.base import Store
 from index.dedupe import RecentStories, assign_stories, assign_story, simhash64, simhash64_many
 from index.models import Mention
+from tests.crawlers.mockserver.blockpages import (
+    sina_sso_login,
+    weibo_account_abnormal,
+    weibo_busy,
+    weibo_error_page,
+)
 
 # 2026-06-15 10:30 in Shanghai
 NOW = datetime(2026, 6, 15, 2, 30, tzinfo=UTC)
@@ -151,6 +157,26 @@ def test_display_counts(value: object, count: int) -> None:
             '<div id="messagetext" class="alert_info"><p>您需要先登录才能继续本操作</p>'.encode(),
             "login",
         ),
+        # m.weibo.cn's H5 error page in place of JSON (tests/crawlers/mockserver/blockpages)
+        (200, "", weibo_account_abnormal(), "ban"),
+        (200, "", weibo_busy(), "rate_limited"),
+        (200, "", '{"ok":0,"msg":"网络繁忙，请稍后再试"}'.encode(), "rate_limited"),
+        (200, "", sina_sso_login("http://weibo.example/ajaxlogin.php"), "login"),
+        (302, "https://weibo.com/ajaxlogin.php?framelogin=1&retcode=101", b"", "login"),
+        (  # a meta refresh / location.replace to a login page, whatever the title says
+            200,
+            "",
+            b'<html><head><meta http-equiv="refresh" content="0; url=&#39;'
+            b'http://weibo.example/ajaxlogin.php?framelogin=1&amp;retcode=101&#39;"/></head>',
+            "login",
+        ),
+        (
+            200,
+            "",
+            b"<html><body><script>location.replace('https://passport.weibo.example/signin"
+            b"/login?entry=mweibo');</script></body></html>",
+            "login",
+        ),
     ],
 )
 def test_block_pages(status: int, location: str, body: bytes, reason: str) -> None:
@@ -165,6 +191,9 @@ def test_block_pages(status: int, location: str, body: bytes, reason: str) -> No
         b'{"ok":0,"msg":"\xe8\xbf\x99\xe9\x87\x8c\xe8\xbf\x98\xe6\xb2\xa1\xe6\x9c\x89\xe5\x86\x85\xe5\xae\xb9"}',
         "<html><head><title>App登录不了怎么办【星辰手机吧】_百度贴吧</title>".encode(),
         b"<html><body>plain page</body></html>",
+        # a refresh to an ordinary page, an H5 error page about something else
+        b'<html><head><meta http-equiv="refresh" content="5;url=/f?kw=x"></head></html>',
+        weibo_error_page("404错误", "出错了，未知错误"),
     ],
 )
 def test_normal_pages_are_not_blocks(body: bytes) -> None:

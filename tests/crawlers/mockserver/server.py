@@ -12,6 +12,11 @@ and serves until killed. Sites (each is a ``base_url`` prefix):
 /weibo-login        302 to a passport signin page
 /weibo-auth         like /weibo, but only with cookie SUB=test-cookie and X-Radar-Test: hello
 /weibo-bad          page 1 fine, page 2 a broken (non-JSON) body
+/weibo-abnormal     page 1 fine, page 2 m.weibo.cn's "404错误" 帐号存在异常 (20003) page
+/weibo-busy         page 1 fine, page 2 m.weibo.cn's 网络繁忙 page (blockpages.py)
+/weibo-sso          Sina's GBK login page, refreshing to localhost (another host)
+/weibo-offsite      page 1 fine, page 2 redirects to the same path on localhost
+/_seen              every request so far as [Host header, path]
 /slow               12 search pages, each delayed ``SLOW_DELAY`` (the kill test)
 /bench              1000 search pages of 10 posts (benchmark)
 /tieba, /tieba-captcha, /discuz, /generic, /news
@@ -33,6 +38,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 from zoneinfo import ZoneInfo
 
+from tests.crawlers.mockserver import blockpages
 from tests.crawlers.mockserver import content as c
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -40,6 +46,13 @@ SLOW_DELAY = float(os.environ.get("MOCK_SLOW_DELAY", "0.4"))
 # posts were written at START - age; pages show that instant the way the site does,
 # relative ones ("5分钟前") relative to the moment the page is served
 START = datetime.now(UTC)
+# every request as (Host header, path): ``GET /_seen`` lists them (the offsite test)
+SEEN: list[tuple[str, str]] = []
+# the sites that serve /weibo's search results with a block page in place of page 2
+BLOCKED_PAGE_2 = {
+    "weibo-abnormal": blockpages.weibo_account_abnormal,
+    "weibo-busy": blockpages.weibo_busy,
+}
 
 
 # -- weibo -------------------------------------------------------------------------------
@@ -182,6 +195,15 @@ def weibo(handler: Handler, site: str, path: str, q: dict[str, str]) -> None:
             return handler.redirect("https://passport.weibo.example/signin/login?r=x")
         if site == "weibo-ban" and page >= 2:
             return handler.send(418, b"", "text/html")
+        if site in BLOCKED_PAGE_2 and page >= 2:  # HTTP 200, HTML where JSON belongs
+            return handler.send(200, BLOCKED_PAGE_2[site](), "text/html; charset=utf-8")
+        if site == "weibo-sso":  # the login page, refreshing to a login URL on another host
+            port = handler.server.server_address[1]
+            body = blockpages.sina_sso_login(f"http://localhost:{port}/passport/ajaxlogin.php")
+            return handler.send(200, body, "text/html; charset=GBK")
+        if site == "weibo-offsite" and page >= 2:  # a plain redirect to another host
+            port = handler.server.server_address[1]
+            return handler.redirect(f"http://localhost:{port}{handler.path}")
         if site == "weibo-bad" and page == 2:
             return handler.send(
                 200, b'{"ok":1,"data":{"cards":[{"card_type":9,"mb', "application/json"
@@ -202,7 +224,7 @@ def weibo(handler: Handler, site: str, path: str, q: dict[str, str]) -> None:
                 return handler.json(cards_page(posts, page, 10000, True, now, cid))
             else:
                 pages = c.SEARCH.get(kw, [])
-                if site in ("weibo-ban", "weibo-bad"):
+                if site in ("weibo-ban", "weibo-bad", "weibo-offsite", *BLOCKED_PAGE_2):
                     pages = [c.SEARCH["极光汽车"][0], c.SEARCH["极光汽车"][1]]
             total = c.TRUNCATED_TOTAL if kw == "热搜" else sum(len(p) for p in pages)
             if kw == "热搜" and page <= len(pages):
@@ -557,6 +579,15 @@ def news(handler: Handler, site: str, path: str, q: dict[str, str], base: str) -
 <pubDate>{stamp}</pubDate><description>极光汽车召回……</description></item>
 </channel></rss>"""
         return handler.send(200, xml.encode(), "application/rss+xml; charset=utf-8")
+    if path == "/offsite.xml":  # an entry whose article lives on another host
+        port = handler.server.server_address[1]
+        xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>转载</title><link>{base}/</link><description>x</description>
+<item><title>极光汽车召回（转载）</title><link>http://localhost:{port}/news/article/1.html</link>
+<guid>offsite-1</guid><pubDate>{format_datetime(now - timedelta(hours=2))}</pubDate>
+<description>极光汽车召回部分车型……</description></item>
+</channel></rss>"""
+        return handler.send(200, xml.encode(), "application/rss+xml; charset=utf-8")
     if path == "/dates.xml":  # times as real Chinese feeds print them: a bare date, no zone
         xml = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
@@ -630,6 +661,9 @@ class Handler(BaseHTTPRequestHandler):
         parts = url.path.split("/", 2)
         site = parts[1] if len(parts) > 1 else ""
         rest = "/" + unquote(parts[2]) if len(parts) > 2 else "/"
+        SEEN.append((self.headers.get("Host", ""), self.path))
+        if url.path == "/_seen":
+            return self.json(SEEN)
         if url.path == "/robots.txt":
             return self.send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         base = f"http://{self.headers.get('Host', '127.0.0.1')}/{site}"
@@ -639,6 +673,10 @@ class Handler(BaseHTTPRequestHandler):
             "weibo-ban",
             "weibo-login",
             "weibo-bad",
+            "weibo-abnormal",
+            "weibo-busy",
+            "weibo-sso",
+            "weibo-offsite",
             "slow",
             "bench",
         ):
