@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "search": frozenset({"care", "pr", "exec", "admin"}),  # search, mentions, CSV export
     "handle": frozenset({"care", "pr", "admin"}),  # mark a mention handled, note on it
     "attach": frozenset({"care", "pr", "admin"}),  # attach a mention to a case
+    "correct_sentiment": frozenset({"care", "pr", "admin"}),  # the sentiment toward a brand
     "cases": frozenset({"care", "pr", "exec", "admin"}),  # case board and case pages
     "case_action": frozenset({"pr", "admin"}),  # acknowledge, assign, note, resolve, close
     "summary": frozenset({"exec", "pr", "admin"}),  # crisis summaries, overview, digest
@@ -159,6 +160,7 @@ LoggedIn = Annotated[User, Depends(current_user)]
 Searcher = Annotated[User, require("search")]
 Handler = Annotated[User, require("handle")]
 Attacher = Annotated[User, require("attach")]
+SentimentCorrector = Annotated[User, require("correct_sentiment")]
 CaseReader = Annotated[User, require("cases")]
 CaseWorker = Annotated[User, require("case_action")]
 ExecReader = Annotated[User, require("summary")]

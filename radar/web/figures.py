@@ -61,6 +61,14 @@ class WindowCache:
             self._cache[full_key] = value
         return value
 
+    def forget(self, brand: str) -> None:
+        """Drop what was computed for ``brand`` and for every brand together (keys are
+        ``(name, brand, ...)``, None for all brands): its figures changed, e.g. a
+        mention's sentiment toward it was corrected."""
+        with self._lock:
+            for key in [k for k in list(self._cache) if len(k) > 1 and k[1] in (brand, None)]:
+                self._cache.pop(key, None)
+
 
 class TermsCache(WindowCache):
     """Top terms per (brand, window), kept for 10 minutes: ``Store.top_terms`` segments

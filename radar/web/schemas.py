@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from index.models import Case, CaseEvent, Mention
+from index.models import Case, CaseEvent, Mention, SentimentLabel
 
 
 class Me(BaseModel):
@@ -42,6 +42,13 @@ class NoteIn(BaseModel):
 
 class HandledIn(BaseModel):
     note: str = Field(default="", max_length=5000)
+
+
+class SentimentIn(BaseModel):
+    brand: str = Field(min_length=1, max_length=200, description="a brand the mention names")
+    label: SentimentLabel | None = Field(
+        description="the sentiment toward the brand; null clears the correction"
+    )
 
 
 class AttachIn(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,10 +19,11 @@ from index.base import SearchRequest, SearchResult, Store
 from index.models import Case, Mention
 from index.query import QuerySyntaxError, parse_query
 from index.records import CSV_COLUMNS, csv_row
-from radar.web.auth import Attacher, Handler, Searcher
+from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector
 from radar.web.render import flash, local_next, render, safe_url
-from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut
+from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut, SentimentIn
 
+log = logging.getLogger(__name__)
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["care"])
 
@@ -351,6 +353,44 @@ def api_mention_note(request: Request, user: Handler, mention_id: str, body: Not
     if not body.text.strip():
         raise HTTPException(422, "text: a note needs some text")
     return store.add_mention_note(mention_id, user.name, body.text.strip())
+
+
+@api.post(
+    "/mentions/{mention_id:path}/sentiment",
+    response_model=Mention,
+    summary="Correct the sentiment toward a brand",
+)
+def api_correct_sentiment(
+    request: Request, user: SentimentCorrector, mention_id: str, body: SentimentIn
+) -> Mention:
+    """Sets (``label`` null: clears) the sentiment toward one brand the mention names.
+    The correction wins over the model's label in search filters and facets, the
+    figures executives read and the alert counts, and survives re-crawls. 400 when the
+    mention does not name the brand, 404 when there is no such mention."""
+    store: Store = request.app.state.store
+    mention = _mention_or_404(store, mention_id)
+    if body.brand not in mention.brand_names:
+        named = ", ".join(dict.fromkeys(mention.brand_names)) or "no brand"
+        raise HTTPException(
+            400, f"brand: mention {mention_id!r} does not name {body.brand!r} (it names {named})"
+        )
+    now = request.app.state.clock()
+    try:
+        corrected = store.correct_sentiment(mention_id, body.brand, body.label, user.name, now)
+    except KeyError:
+        raise HTTPException(404, f"no mention with id {mention_id!r}") from None
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    # the cached executive figures of the brand (and of all brands) count it differently now
+    request.app.state.aggregates.forget(body.brand)
+    log.info(
+        "sentiment toward %s of %s %s by %s",
+        body.brand,
+        mention_id,
+        f"corrected to {body.label.value}" if body.label else "correction cleared",
+        user.name,
+    )
+    return corrected
 
 
 @api.post("/mentions/{mention_id:path}/attach", response_model=Case, summary="Attach to a case")
