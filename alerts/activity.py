@@ -28,7 +28,7 @@ class Fact:
     repost: bool
     scored: bool
     negative: bool
-    negativity: float  # 1 - sentiment score
+    negativity: float  # 1 - score toward the brand
     followers: int
     reposts: int
     reach: int
@@ -217,9 +217,18 @@ def _minute_of(fact: Fact) -> int:
     return fact.minute
 
 
+def toward(mention: Mention, brand: str) -> tuple[bool, bool, float]:
+    """``(scored, negative, negativity)`` of the mention toward ``brand``: a person's
+    correction wins, then the model's polarity toward the brand, then the document's
+    (mentions stored before per-brand polarity)."""
+    sentiment = mention.sentiment_toward(brand)
+    if sentiment is None:
+        return False, False, 0.0
+    return True, sentiment.label == SentimentLabel.negative, 1.0 - sentiment.score
+
+
 def facts_of(mention: Mention) -> Iterable[tuple[str, Fact]]:
-    """(brand, fact) for each brand the mention matched."""
-    sentiment = mention.sentiment
+    """(brand, fact) for each brand the mention matched, negative *for that brand*."""
     published = mention.published_at
     age = max(0.0, (mention.crawled_at - published).total_seconds() / 3600)
     fact_args = dict(
@@ -229,9 +238,6 @@ def facts_of(mention: Mention) -> Iterable[tuple[str, Fact]]:
         # one story spreading fast, not 500 new stories
         cluster=mention.parent_id or mention.cluster_id or mention.repost_of or mention.id,
         repost=mention.repost_of is not None,
-        scored=sentiment is not None,
-        negative=sentiment is not None and sentiment.label == SentimentLabel.negative,
-        negativity=1.0 - sentiment.score if sentiment is not None else 0.0,
         followers=mention.author.followers,
         reposts=mention.engagement.reposts,
         reach=mention.reach,
@@ -242,7 +248,16 @@ def facts_of(mention: Mention) -> Iterable[tuple[str, Fact]]:
         text=(mention.title + " " + mention.text).strip()[:300],
     )
     for brand in dict.fromkeys(mention.brand_names):
-        yield brand, Fact(**fact_args)  # type: ignore[arg-type]
+        scored, negative, negativity = toward(mention, brand)
+        yield (
+            brand,
+            Fact(
+                **fact_args,  # type: ignore[arg-type]
+                scored=scored,
+                negative=negative,
+                negativity=negativity,
+            ),
+        )
 
 
 class Activity:

@@ -9,7 +9,10 @@ reads times and as Weibo exports write them),
 author followers (``followers``, ``author_followers`` or ``author.followers``),
 ``reposts`` (or ``engagement``), ``source``, ``id``, ``url``, ``author``, ``repost_of``,
 ``parent_id`` (a comment's post: comments count toward their post's story).
-Missing sentiment or risk signals are computed with ``sentiment.analyze_batch``.
+Missing sentiment or risk signals are computed with ``sentiment.analyze_batch`` on
+``title`` + ``text`` as the crawl pipeline does: the document polarity and the polarity
+toward each brand, a reply or repost read with the line it answers or repeats
+(``parent_id`` / ``repost_of``) when that line is in the file.
 A broken line is counted and skipped with its line number; the rest is replayed.
 
 Simulated time: at each minute boundary T the mentions published before T have been
@@ -255,16 +258,31 @@ def read_lines(
 
 def _complete(docs: list[dict[str, Any]], stats: ReplayStats) -> Iterator[list[Mention]]:
     """Fill missing sentiment/signals with the scorer, validate; CHUNK docs at a time."""
-    from sentiment import analyze_batch
+    from sentiment import Target, analyze_batch
 
+    text_of = {d["id"]: f"{d['title']}\n{d['text']}".strip() for d in docs}
     for i in range(0, len(docs), CHUNK):
         chunk = docs[i : i + CHUNK]
         todo = [d for d in chunk if d["sentiment"] is None or d["risk_signals"] is None]
         if todo:
-            for d, a in zip(todo, analyze_batch([d["text"] for d in todo]), strict=True):
+            # scored as the crawl pipeline scores: title + text, toward each brand, a
+            # comment or repost read with the line it answers or repeats when present
+            results = analyze_batch(
+                [text_of[d["id"]] for d in todo],
+                targets=[
+                    [Target(b["brand"], tuple(b.get("keywords", ()))) for b in d["brands"]]
+                    for d in todo
+                ],
+                contexts=[text_of.get(d["parent_id"] or d["repost_of"] or "") for d in todo],
+            )
+            for d, a in zip(todo, results, strict=True):
                 if d["sentiment"] is None:
                     d["sentiment"] = {"score": a.score, "label": a.label}
                     d["complaint_category"] = a.category
+                    for b in d["brands"]:
+                        polarity = a.brands.get(b["brand"])
+                        if polarity is not None:
+                            b["sentiment"] = {"score": polarity.score, "label": polarity.label}
                 if d["risk_signals"] is None:
                     d["risk_signals"] = list(a.signals)
         valid: list[Mention] = []

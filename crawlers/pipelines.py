@@ -141,6 +141,12 @@ class DedupePipeline(_Pipeline):
 
 def _apply(m: Mention, result: Any) -> None:
     m.sentiment = SentimentDoc(score=float(result.score), label=SentimentLabel(result.label))
+    for match in m.brands:
+        polarity = result.brands.get(match.brand)
+        if polarity is not None:
+            match.sentiment = SentimentDoc(
+                score=float(polarity.score), label=SentimentLabel(polarity.label)
+            )
     m.complaint_category = result.category
     m.risk_signals = list(result.signals)
 
@@ -198,7 +204,11 @@ class StorePipeline(_Pipeline):
         if linked:
             self.stats.inc_value("radar/items/near_duplicate", linked)
         try:
-            results = sentiment.analyze_batch([f"{m.title}\n{m.text}".strip() for m in mentions])
+            results = sentiment.analyze_batch(
+                [f"{m.title}\n{m.text}".strip() for m in mentions],
+                targets=[sentiment.targets_of(m.brands) for m in mentions],
+                contexts=[i.context_text or None for i in batch],
+            )
         except Exception as exc:  # a broken model must not store unscored mentions
             self.fail("score", exc, len(batch))
             return

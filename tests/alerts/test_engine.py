@@ -226,3 +226,23 @@ def test_silent_source(store) -> None:
         )
     [ev] = engine.evaluate(T0)
     assert "nothing new for 3.0 h" in ev.text
+
+
+def test_a_surge_counts_for_the_brand_it_is_bad_for_not_its_rival(live, store) -> None:
+    """Posts naming two brands, bad for one and good for the other (document-level
+    neutral, as a comparison reads): the negative counts use each brand's own polarity,
+    so the surge opens a case for 清泉乳业 and none for 极光汽车."""
+    posts = []
+    for i in range(15):
+        doc = mention(T0 + timedelta(minutes=1, seconds=20 * i), negative=False).model_dump()
+        doc["text"] = f"清泉乳业的奶喝出异味，客服不理人；还是极光汽车的售后靠谱 {i}"
+        doc["brands"] = [
+            {"brand": "清泉乳业", "sentiment": {"score": 0.1, "label": "negative"}},
+            {"brand": "极光汽车", "sentiment": {"score": 0.9, "label": "positive"}},
+        ]
+        posts.append(Mention.model_validate(doc))
+    store.upsert_mentions(posts)
+    opened = live.evaluate(T0 + timedelta(minutes=7))
+    cases = [store.get_case(e.case_id) for e in opened if e.kind == "alerted"]
+    assert [c.brand for c in cases] == ["清泉乳业"]
+    assert cases[0].rule == "negative_surge"

@@ -180,3 +180,41 @@ def test_a_time_without_offset_is_local_time_in_the_configured_zone() -> None:
     assert parse_line(explicit, 1, lambda score: "negative", ZoneInfo("Asia/Shanghai"))[
         "published_at"
     ] == datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
+
+
+def test_lines_without_sentiment_are_scored_toward_each_brand_with_their_context() -> None:
+    """Replay scores as the crawl pipeline does: title + text, toward each brand, and a
+    comment that only echoes its post (``parent_id`` in the same file) is read with it."""
+    from alerts.replay import ReplayStats, _complete
+
+    lines = [
+        {
+            "id": "c1",
+            "published_at": START.isoformat(),
+            "title": "极光X7高速刹车失灵",
+            "text": "4S店说是正常现象，我要投诉到12315，大家一起维权",
+            "brands": [{"brand": "极光汽车", "keywords": ["极光X7"]}],
+        },
+        {
+            "id": "c2",
+            "parent_id": "c1",
+            "published_at": (START + timedelta(minutes=1)).isoformat(),
+            "text": "同款，也遇到了",
+            "brand": "极光汽车",
+        },
+        {
+            "id": "c3",
+            "published_at": (START + timedelta(minutes=2)).isoformat(),
+            "text": "极光汽车和清泉乳业都在搞活动",
+            "brands": ["极光汽车", "清泉乳业"],
+            "sentiment": "neutral",  # given: kept, nothing scored
+        },
+    ]
+    docs = [parse_line(line, n, lambda s: "neutral") for n, line in enumerate(lines, 1)]
+    [mentions] = list(_complete(docs, ReplayStats()))
+    by_id = {m.id: m for m in mentions}
+    assert by_id["replay:c1"].brand_sentiment("极光汽车") == "negative"
+    assert by_id["replay:c1"].brands[0].sentiment is not None
+    assert by_id["replay:c2"].brand_sentiment("极光汽车") == "negative"  # from its post
+    assert all(b.sentiment is None for b in by_id["replay:c3"].brands)
+    assert by_id["replay:c3"].brand_sentiment("清泉乳业") == "neutral"  # the given label

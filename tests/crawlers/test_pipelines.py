@@ -69,7 +69,7 @@ def test_batches_are_stored_when_full_after_the_time_bound_and_at_close(store: S
 def test_a_failing_model_stores_nothing_and_stops(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(texts: list[str]) -> list[object]:
+    def broken(texts: list[str], **_: object) -> list[object]:
         raise RuntimeError("model file unreadable")
 
     closed: list[str] = []
@@ -133,3 +133,34 @@ def test_every_radar_spider_tunes_gc_while_it_crawls(
     crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
     assert gc.get_threshold() == before
     spider.store.close()
+
+
+def test_each_brand_gets_its_own_polarity_and_an_echo_is_read_with_its_post(
+    store: Store,
+) -> None:
+    """The pipeline scores every mention toward each brand it names; a comment that only
+    echoes its post ("同款，也遇到了") is read with that post (its context_text)."""
+    from index.models import BrandMatch
+
+    rival = mention("r", "极光汽车刹车失灵还不召回，车主维权无门；还是云朵外卖靠谱，送餐又快又热乎")
+    rival.brands = [
+        BrandMatch(brand="极光汽车", keywords=["极光汽车"]),
+        BrandMatch(brand="云朵外卖", keywords=["云朵外卖"]),
+    ]
+    echo = mention("e", "同款，也遇到了", 1)
+    echo.brands = [BrandMatch(brand="极光汽车", keywords=["极光X7"])]
+
+    async def crawl() -> None:
+        p = pipeline(store)
+        p.process_item(
+            MentionBatch([MentionItem(rival), MentionItem(echo, context_text=COMPLAINT)])
+        )
+        p.close_spider()
+
+    asyncio.run(crawl())
+    stored = {m.id: m for m in store.get_mentions(["s:r", "s:e"])}
+    toward = {b.brand: b.sentiment for b in stored["s:r"].brands}
+    assert toward["极光汽车"] is not None and toward["云朵外卖"] is not None
+    assert toward["极光汽车"].score < toward["云朵外卖"].score
+    assert stored["s:r"].brand_sentiment("极光汽车") == "negative"
+    assert stored["s:e"].brand_sentiment("极光汽车") == "negative"
