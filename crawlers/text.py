@@ -4,7 +4,9 @@ Emoticons are images whose ``alt`` is their name (m.weibo.cn: ``<span class="url
 <img alt=[泪] …></span>``; Tieba: ``<img class="BDE_Smiley" alt="…">``): the alt text is
 kept because it carries sentiment. Other images (photos, link icons without alt) are
 dropped, ``<br>`` and block ends become newlines, and Weibo's "全文" (read more) link is
-removed. The result is plain text; whoever shows it escapes it.
+removed, and so are Weibo's embed cards (``<a data-url=…>`` "XXX的秒拍视频", "网页链接":
+their label names the uploader, not what the poster said). The result is plain text;
+whoever shows it escapes it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ _DROP = {"script", "style", "noscript", "template"}
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _MORE_LINKS = {"全文", "展开全文", "...全文", "展开"}
+# labels of Weibo embed cards (video, article, live stream, web link)
+_CARD_LABEL = re.compile(r"的(?:秒拍|微博|快手|美拍)?视频$|的头条文章$|的微博直播$|^网页链接$")
 
 
 def squeeze(text: str) -> str:
@@ -54,7 +58,9 @@ def element_text(root: lxml.html.HtmlElement) -> str:
                 parts.append(alt)
         elif tag == "br":
             parts.append("\n")
-        elif tag == "a" and (el.text_content() or "").strip() in _MORE_LINKS:
+        elif tag == "a" and (
+            (el.text_content() or "").strip() in _MORE_LINKS or _is_weibo_card(el)
+        ):
             pass
         else:
             if el.text and tag:
@@ -71,6 +77,20 @@ def element_text(root: lxml.html.HtmlElement) -> str:
     for child in root:
         walk(child)
     return "".join(parts)
+
+
+def _is_weibo_card(a: etree._Element) -> bool:
+    """A Weibo short-link card (``<a data-url="http://t.cn/…">`` with a
+    ``timeline_card_small_*`` icon): its label is the embed's title, e.g. the uploader's
+    name in "Dear-迪丽热巴的秒拍视频", not the poster's words, and a name in it must not
+    match as a brand. A place card ("北京·三里屯") is kept: the place is what was said."""
+    if not a.get("data-url"):
+        return False
+    for img in a.iter("img"):
+        src = img.get("src") or ""
+        if "timeline_card_small" in src:
+            return "location" not in src
+    return bool(_CARD_LABEL.search((a.text_content() or "").strip()))
 
 
 def _is_emoticon(img: etree._Element, alt: str) -> bool:

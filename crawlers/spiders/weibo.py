@@ -186,6 +186,9 @@ class WeiboSpider(RadarSpider):
             mention.text = html_to_text(full)
             self.crawler.stats.inc_value("radar/long_texts")
         except Exception as exc:
+            # the short text is stored, but the page is lost: the watermark holds so the
+            # next run asks for the long text again (README: a lost page holds it)
+            self.crawler.stats.inc_value("radar/pages_lost")
             self.unparsable(response, f"long text unreadable, keeping the short text: {exc}")
         context = response.meta["context"]
         yield MentionItem(mention=mention, context_text=context)

@@ -107,6 +107,13 @@ SCENARIOS: list[dict[str, Any]] = [
     },
     {"name": "t-trunc", "site": "weibo", "kind": "weibo", "query": ["热搜"]},
     {"name": "t-cap", "site": "weibo", "kind": "weibo", "query": ["热搜"], "max_pages": 1},
+    {
+        "name": "t-weibo-real",
+        "site": "weibo",
+        "kind": "weibo",
+        "query": ["极光长文"],
+        "fetch_comments": False,
+    },
     {"name": "t-empty", "site": "weibo", "kind": "weibo", "query": ["没有这个词"]},
     {
         "name": "t-auth",

@@ -57,6 +57,29 @@ def test_weibo_text_keeps_emoticons_and_long_text(scenarios: Scenarios, first_ru
     assert found["t-weibo:4900000000000001"].author.followers == 1_280_000
 
 
+def test_weibo_long_text_that_fails_is_a_lost_page(first_runs: Runs, scenarios: Scenarios) -> None:
+    """statuses/extend answering ``{"ok": 0}``: the short text is stored, and the page is
+    lost, so the watermark holds for the next run to fetch the long text again."""
+    run = first_runs["t-weibo-real"]
+    assert run["completed"] and run["errors"]["unparsable"] == 1
+    assert run["pages_lost"] == 1 and run["watermark_held"]
+    post = mentions(scenarios["t-weibo-real"])["t-weibo-real:4980000000000001"]
+    assert post.text.startswith("提车三个月") and "全文" not in post.text
+    with scenarios["t-weibo-real"].store() as store:
+        assert (store.get_cursor("t-weibo-real") or {}).get("watermark") is None
+
+
+def test_weibo_video_card_labels_are_not_text(first_runs: Runs, scenarios: Scenarios) -> None:
+    """The "<uploader>的秒拍视频" label of an embedded video card is not the poster's words:
+    the uploader 极光汽车官方 does not make the post a 极光汽车 mention."""
+    found = mentions(scenarios["t-weibo-real"])
+    post = found["t-weibo-real:4980000000000002"]
+    assert post.text == "星辰手机发布会现场太热闹了"
+    assert post.brand_names == ["星辰手机"]
+    assert "t-weibo-real:4980000000000003" not in found  # only the card named a brand
+    assert first_runs["t-weibo-real"]["items"]["dropped_no_brand"] == 1
+
+
 def test_weibo_relative_dates(scenarios: Scenarios, first_runs: Runs) -> None:
     found = mentions(scenarios["t-weibo"])
     t0 = _started(first_runs["t-weibo"])

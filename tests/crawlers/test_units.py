@@ -116,6 +116,22 @@ def test_brand_matching(text: str, expected: dict[str, list[str]]) -> None:
         ('看图<img src="//wx1/large.jpg">', "看图"),
         ("&lt;script&gt;不是标签", "<script>不是标签"),
         ('<span class="surl-text">#话题#</span>  内容', "#话题# 内容"),
+        # Weibo embed cards (structure of m.weibo.cn mblog text): the label is dropped
+        (
+            '<a href="https://m.weibo.cn/search?containerid=231522" data-hide="">'
+            '<span class="surl-text">#不潮不出街#</span></a>悠闲下午 <a data-url="http://t.cn/x" '
+            "href=\"https://m.weibo.cn/p/index?object_type=video\"><span class='url-icon'>"
+            "<img src='https://h5.sinaimg.cn/upload/2015/09/25/3/timeline_card_small_video_default"
+            '.png\'></span><span class="surl-text">Dear-迪丽热巴的秒拍视频</span></a> ',
+            "#不潮不出街#悠闲下午",
+        ),
+        ('看这个<a data-url="http://t.cn/y" href="#">星辰手机官方的微博视频</a>', "看这个"),
+        (
+            '打卡<a data-url="http://t.cn/z" href="#"><span class="url-icon"><img src="'
+            'https://h5.sinaimg.cn/upload/2015/09/25/3/timeline_card_small_location_default.png">'
+            '</span><span class="surl-text">北京·三里屯</span></a>',
+            "打卡北京·三里屯",
+        ),
     ],
 )
 def test_html_to_text(fragment: str, text: str) -> None:

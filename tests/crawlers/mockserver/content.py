@@ -265,6 +265,48 @@ SEARCH: dict[str, list[list[Post]]] = {
         ],
     ],
 }
+# shapes measured on real m.weibo.cn answers (crawl_samples): a video card's label
+# ("<uploader>的秒拍视频") inside the text, and a long post whose statuses/extend fails
+_VIDEO_ICON = "https://h5.sinaimg.example/upload/2015/09/25/3/timeline_card_small_video_default.png"
+
+
+def video_card(label: str, fid: str) -> str:
+    return (
+        f'<a data-url="http://t.cn/A6{fid}" href="https://m.weibo.cn/p/index?containerid='
+        f'230444{fid}&url_type=39&object_type=video&pos=1" data-hide=""><span class=\'url-icon\'>'
+        f"<img style='width: 1rem;height: 1rem' src='{_VIDEO_ICON}'></span>"
+        f'<span class="surl-text">{label}</span></a> '
+    )
+
+
+SEARCH["极光长文"] = [
+    [
+        Post(
+            4980000000000001,
+            1900000001,
+            _LONG[:80] + '...<a href="/status/4980000000000001">全文</a>',
+            age=3600,
+            style="hours",
+            long_text=_LONG + "（第二篇）",
+        ),
+        Post(
+            4980000000000002,
+            1900000007,
+            "星辰手机发布会现场太热闹了" + video_card("极光汽车官方的秒拍视频", "1"),
+            age=3700,
+            style="hours",
+        ),
+        Post(
+            4980000000000003,
+            1900000006,
+            "周末出去玩了一圈" + video_card("极光汽车官方的微博视频", "2"),
+            age=3800,
+            style="hours",
+        ),
+    ]
+]
+EXTEND_FAILS = {4980000000000001}  # statuses/extend answers {"ok": 0}
+
 # the truncated search: the site claims this many results but stops after page 2
 TRUNCATED_TOTAL = 1000
 OMITTED_NOTE = "根据相关法律法规和政策，部分搜索结果未予显示。"

@@ -248,6 +248,8 @@ def weibo(handler: Handler, site: str, path: str, q: dict[str, str]) -> None:
         post = _find_post(int(q.get("id", "0")))
         if post is None or not post.long_text:
             return handler.json({"ok": 0, "msg": "微博不存在"})
+        if post.id in c.EXTEND_FAILS:
+            return handler.json({"ok": 0})
         return handler.json(
             {
                 "ok": 1,
