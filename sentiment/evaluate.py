@@ -11,6 +11,8 @@ Three layouts, told apart by the header (other columns are ignored):
   rivals, as the other brands matched in one mention are) and counts as predicted
   negative when the label toward the entity is negative; reports precision, recall and
   F1 of the negative class, and accuracy.
+- ``entity,polarity,text`` (e.g. ``radar sentiment corrections``): the three-way report
+  of the polarity toward each row's entity.
 """
 
 from __future__ import annotations
@@ -40,12 +42,13 @@ def read_labelled(path: Path) -> tuple[str, list[str], list[int], int]:
     return mode, [r[-1] for r in rows], [r[0] for r in rows], skipped
 
 
-def read_entity_rows(path: Path) -> tuple[list[tuple[int, str, str]], int]:
-    """``([(label, entity, text)], skipped)`` of an ``entity,label,text`` file."""
+def read_entity_rows(path: Path) -> tuple[str, list[tuple[int, str, str]], int]:
+    """``(mode, [(label, entity, text)], skipped)`` of an ``entity,label,text`` (mode
+    "entity") or ``entity,polarity,text`` (mode "entity_three_way") file."""
     mode, rows, skipped = _read(path)
-    if mode != "entity":
-        raise EvalInputError(f"{path}: not an entity,label,text file")
-    return [(r[0], r[1], r[2]) for r in rows], skipped
+    if not mode.startswith("entity"):
+        raise EvalInputError(f"{path}: no 'entity' column")
+    return mode, [(r[0], r[1], r[2]) for r in rows], skipped
 
 
 def _read(path: Path) -> tuple[str, list[tuple[Any, ...]], int]:
@@ -63,14 +66,14 @@ def _read(path: Path) -> tuple[str, list[tuple[Any, ...]], int]:
                 f"found {columns or 'no header'}"
             )
         mode = "three_way" if "polarity" in columns else "binary"
-        if "entity" in columns and "label" in columns:
-            mode = "entity"
+        if "entity" in columns:
+            mode = "entity_three_way" if mode == "three_way" else "entity"
         rows: list[tuple[Any, ...]] = []
         skipped = 0
         for row in reader:
             text = row.get("text")
             entity = (row.get("entity") or "").strip()
-            if mode == "entity" and not entity:
+            if mode.startswith("entity") and not entity:
                 skipped += 1
                 continue
             if mode in ("binary", "entity"):
@@ -82,7 +85,7 @@ def _read(path: Path) -> tuple[str, list[tuple[Any, ...]], int]:
             if label is None or text is None:
                 skipped += 1
                 continue
-            rows.append((label, entity, text) if mode == "entity" else (label, text))
+            rows.append((label, entity, text) if mode.startswith("entity") else (label, text))
     return mode, rows, skipped
 
 
@@ -94,7 +97,7 @@ def evaluate_file(
 
     path = Path(path)
     mode, texts, labels, skipped = read_labelled(path)
-    if mode == "entity":
+    if mode.startswith("entity"):
         return _evaluate_entities(path, progress)
     get_model()  # loading is not part of the throughput
     scores: list[float] = []
@@ -125,17 +128,18 @@ def evaluate_file(
 
 
 def _evaluate_entities(path: Path, progress: Callable[[int], None] | None) -> dict[str, Any]:
-    """Negative-about-the-entity figures of an ``entity,label,text`` file."""
+    """Figures of the polarity toward each row's entity: negative precision/recall/F1
+    for ``entity,label,text``, the three-way report for ``entity,polarity,text``."""
     from sentiment import Target, analyze_batch, get_model
 
-    rows, skipped = read_entity_rows(path)
+    mode, rows, skipped = read_entity_rows(path)
     entities_of: dict[str, list[str]] = {}  # text → every entity listed for it
     for _, entity, text in rows:
         entities_of.setdefault(text, [])
         if entity not in entities_of[text]:
             entities_of[text].append(entity)
     get_model()
-    predicted: list[bool] = []
+    predicted: list[int] = []  # index into LABELS
     started = time.perf_counter()
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
@@ -147,16 +151,18 @@ def _evaluate_entities(path: Path, progress: Callable[[int], None] | None) -> di
         ]
         results = analyze_batch([text for _, _, text in chunk], targets=targets)
         predicted += [
-            a.brands[entity].label == "negative"
+            LABELS.index(a.brands[entity].label)
             for (_, entity, _), a in zip(chunk, results, strict=True)
         ]
         if progress:
             progress(len(chunk))
     elapsed = time.perf_counter() - started
-    y = np.asarray([label == 1 for label, _, _ in rows], dtype=bool)
-    p = np.asarray(predicted, dtype=bool)
     report: dict[str, Any] = {}
-    if rows:
+    if rows and mode == "entity_three_way":
+        report = three_way_report(np.asarray([r[0] for r in rows]), np.asarray(predicted))
+    elif rows:
+        y = np.asarray([label == 1 for label, _, _ in rows], dtype=bool)
+        p = np.asarray(predicted) == 0
         tp = int(np.sum(y & p))
         precision = tp / max(1, int(p.sum()))
         recall = tp / max(1, int(y.sum()))
@@ -171,7 +177,7 @@ def _evaluate_entities(path: Path, progress: Callable[[int], None] | None) -> di
         }
     return {
         "file": str(path),
-        "mode": "entity",
+        "mode": mode,
         "rows": len(rows),
         "skipped": skipped,
         **report,

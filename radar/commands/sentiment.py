@@ -136,4 +136,45 @@ def train_cmd(out: str, data_dir: str | None, seed: int | None) -> None:
     )
 
 
+CORRECTION_COLUMNS = ["entity", "polarity", "text", "mention_id", "by", "at"]
+
+
+@sentiment_group.command("corrections")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="CSV file to write (default: standard output).",
+)
+@config_option
+def corrections_cmd(out: str, config_path: str | None) -> None:
+    """Export the sentiment corrections made by people in the configured store as
+    `entity,polarity,text` CSV (one row per corrected brand of a mention, plus who and
+    when), for `radar sentiment train --corrections FILE` or `radar sentiment eval`."""
+    import csv
+
+    from index.base import StoreError
+
+    cfg = load_or_exit(config_path)
+    rows = 0
+    try:
+        with cfg.store.open() as store, click.open_file(out, "w", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(CORRECTION_COLUMNS)
+            for batch in store.iter_mentions():
+                for m in batch:
+                    for match in m.brands:
+                        fix = match.correction
+                        if fix is None:
+                            continue
+                        text = f"{m.title}\n{m.text}".strip()
+                        at = fix.at.isoformat()
+                        writer.writerow([match.brand, fix.label.value, text, m.id, fix.by, at])
+                        rows += 1
+    except StoreError as exc:
+        click.echo(f"store error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{rows} correction(s) exported", err=True)
+
+
 commands = [sentiment_group]

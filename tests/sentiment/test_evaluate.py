@@ -67,3 +67,52 @@ def test_score_toward_brands_text() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "极光汽车: negative" in result.output
+
+
+def test_corrections_are_exported_for_training_and_evaluation(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from index import open_store
+    from index.models import Mention
+
+    db = tmp_path / "radar.db"
+    with open_store(f"sqlite:///{db}") as store:
+        store.upsert_mentions(
+            [
+                Mention(
+                    id=f"weibo:{n}",
+                    source="weibo",
+                    title="标题" if n == 1 else "",
+                    text=f"极光汽车和清泉乳业 第{n}条",
+                    published_at=datetime(2026, 9, 1, tzinfo=UTC),
+                    brands=[{"brand": "极光汽车"}, {"brand": "清泉乳业"}],
+                    sentiment={"score": 0.5, "label": "neutral"},
+                )
+                for n in (1, 2, 3)
+            ]
+        )
+        store.correct_sentiment("weibo:1", "极光汽车", "negative", "care")
+        store.correct_sentiment("weibo:2", "清泉乳业", "positive", "pr")
+        store.correct_sentiment("weibo:3", "清泉乳业", "positive", "pr")
+        store.correct_sentiment("weibo:3", "清泉乳业", None, "pr")  # cleared: not exported
+    config = tmp_path / "radar.yaml"
+    config.write_text(f"store:\n  url: sqlite:///{db}\n", encoding="utf-8")
+    out = tmp_path / "corrections.csv"
+    result = CliRunner().invoke(
+        cli, ["sentiment", "corrections", "--config", str(config), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 correction(s) exported" in result.stderr
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: r["mention_id"])
+    assert [(r["entity"], r["polarity"], r["mention_id"], r["by"]) for r in rows] == [
+        ("极光汽车", "negative", "weibo:1", "care"),
+        ("清泉乳业", "positive", "weibo:2", "pr"),
+    ]
+    assert rows[0]["text"] == "标题\n极光汽车和清泉乳业 第1条"
+    # `radar sentiment eval` reads the export: the model against people, per brand
+    result = CliRunner().invoke(cli, ["sentiment", "eval", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["mode"], report["rows"]) == ("entity_three_way", 2)
+    assert set(report["f1"]) == {"negative", "neutral", "positive"}
