@@ -8,7 +8,12 @@ side in one run on the same held-out texts, one core. Prints one JSON object:
 * throughput on the sample: texts/s of ours (batch and one call per text) and of
   SnowNLP, and the ratio;
 * model load time and resident memory, measured in a fresh interpreter;
-* time to analyse a 10,000-character post.
+* time to analyse a 10,000-character post;
+* polarity *toward a company* (../shared/data/brand): the per-company finance test split
+  scored toward each row's company (negative precision/recall/F1), beside SnowNLP's
+  document score (< 0.5 = negative) and our document label on the same sample; the
+  speed of per-company scoring of 3,000-character articles; and the demo crisis's
+  texts (radar/demo/crisis.py, never trained on) read toward 极光汽车.
 
 With ``--retrain-snownlp`` SnowNLP's own classifier (naive Bayes over its segmentation)
 is also retrained on the weibo2018 training split and scored on the weibo2018 sample: the
@@ -46,12 +51,12 @@ sys.path.insert(0, str(HERE.parent))
 
 import numpy as np  # noqa: E402
 
-from sentiment import analyze, analyze_batch, configure, get_model  # noqa: E402
-from sentiment.corpora import Rows, load_corpora  # noqa: E402
+from sentiment import Target, analyze, analyze_batch, configure, get_model  # noqa: E402
+from sentiment.corpora import Rows, load_corpora, load_entity_corpus  # noqa: E402
 from sentiment.metrics import LABELS, binary_report, three_way_report  # noqa: E402
 from sentiment.train import DEFAULT_DATA_DIR, tune_neutral_band  # noqa: E402
 
-DATASETS = ("weibo2018", "smp2020_virus", "waimai", "hotel")
+DATASETS = ("weibo2018", "smp2020_virus", "waimai", "hotel", "news", "car_forum")
 
 LOAD_PROBE = """
 import json, os, time
@@ -182,6 +187,105 @@ def bench_dataset(name: str, rows: Rows, sample: int, rng: random.Random) -> dic
     }
 
 
+def negative_report(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """Precision, recall and F1 of the negative class (booleans: negative?)."""
+    tp = int(np.sum(truth & predicted))
+    precision = tp / max(1, int(predicted.sum()))
+    recall = tp / max(1, int(truth.sum()))
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def bench_entities(data: Path, sample: int, rng: random.Random) -> dict[str, Any] | None:
+    """Negative toward the company, on the per-company test split (split by text)."""
+    corpus = load_entity_corpus(data)
+    if corpus is None:
+        return None
+    rows = corpus.test
+    targets = [
+        [Target(t, (t,))] + [Target(o, (o,)) for o in others]
+        for t, others in zip(rows.targets, rows.others, strict=True)
+    ]
+    started = time.perf_counter()
+    results = analyze_batch(rows.texts, targets=targets)
+    seconds = time.perf_counter() - started
+    truth = np.asarray(rows.labels) == 1
+    toward = np.asarray(
+        [a.brands[t].label == "negative" for a, t in zip(results, rows.targets, strict=True)]
+    )
+    document = np.asarray([a.label == "negative" for a in results])
+    idx = sorted(rng.sample(range(len(rows)), min(sample, len(rows))))
+    snow, _ = snownlp_scores([rows.texts[i] for i in idx])
+    return {
+        "test_rows": len(rows),
+        "test_texts": len(set(rows.texts)),
+        "ours_toward_company": negative_report(truth, toward),
+        "ours_document_label": negative_report(truth, document),
+        "rows_per_s": round(len(rows) / seconds, 1),
+        "sample_size": len(idx),
+        "ours_toward_company_on_sample": negative_report(truth[idx], toward[idx]),
+        "snownlp_document_on_sample": negative_report(truth[idx], snow < 0.5),
+    }
+
+
+def bench_articles(texts: list[str], n: int = 300) -> dict[str, Any]:
+    """Per-company scoring of 3,000-character articles: two companies named somewhere
+    in long text made from held-out news/forum texts."""
+    rng = random.Random(7)
+    pool = texts or [t for t in generated_texts(200).texts]
+    articles = []
+    for _ in range(n):
+        body = ""
+        while len(body) < 3000:
+            body += rng.choice(pool) + "。"
+        a, b = sorted(rng.sample(range(200, 2800), 2))
+        articles.append((body[:a] + "极光汽车" + body[a:b] + "清泉乳业" + body[b:])[:3000])
+    targets = [[Target("极光汽车", ("极光汽车",)), Target("清泉乳业", ("清泉乳业",))]] * n
+    started = time.perf_counter()
+    analyze_batch(articles, targets=targets)
+    seconds = time.perf_counter() - started
+    return {"articles": n, "chars": 3000, "articles_per_s": round(n / seconds, 1)}
+
+
+def bench_demo_crisis() -> dict[str, Any]:
+    """The demo crisis's texts toward 极光汽车: its posts, echoes, threats, news article
+    and the reposts' own words read with the big account's post they repost."""
+    from radar.demo.crisis import crisis_script
+
+    script = crisis_script("极光汽车", "极光X7")
+    posts = [
+        f"{script.origin_title}\n{script.origin_text}",
+        *script.echoes,
+        script.kol_text,
+        script.fire_text,
+        *script.threats,
+        f"{script.headline}\n{script.article}",
+        script.reporter_text,
+    ]
+    reposts = [f"{c}//@{script.kol_name}:{script.kol_text}" for c in script.repost_comments]
+    comments = list(script.angry_comments)
+    texts = posts + reposts + comments
+    contexts = [None] * (len(posts) + len(reposts)) + [script.kol_text] * len(comments)
+    target = [Target("极光汽车", ("极光汽车", "极光X7"))]
+    results = analyze_batch(texts, targets=[target] * len(texts), contexts=contexts)
+
+    def share(part: list[Any]) -> dict[str, float]:
+        return {
+            "document_negative": round(np.mean([a.label == "negative" for a in part]), 3),
+            "toward_brand_negative": round(
+                np.mean([a.brands["极光汽车"].label == "negative" for a in part]), 3
+            ),
+        }
+
+    return {
+        "texts": len(texts),
+        "all": share(results),
+        "posts": share(results[: len(posts)]),
+        "reposts": share(results[len(posts) : len(posts) + len(reposts)]),
+        "comments": share(results[len(posts) + len(reposts) :]),
+    }
+
+
 def compare(model_file: Path, sets: dict[str, Rows]) -> dict[str, Any]:
     """Figures and batch speed of another model on the same full splits."""
     configure(model_path=model_file)
@@ -259,6 +363,10 @@ def main() -> None:
     started = time.perf_counter()
     analyze(long_post)
     result["seconds_for_10000_char_post"] = round(time.perf_counter() - started, 4)
+    result["toward_company"] = bench_entities(args.data, args.sample, rng)
+    long_texts = [t for n in ("news", "car_forum") if n in sets for t in sets[n].texts]
+    result["articles_3000_chars"] = bench_articles(long_texts)
+    result["demo_crisis_toward_brand"] = bench_demo_crisis()
     ratios = [d["speedup_batch_vs_snownlp"] for d in result["datasets"].values()]
     result["speedup_batch_vs_snownlp_min"] = min(ratios)
     print(json.dumps(result, ensure_ascii=False, indent=1))

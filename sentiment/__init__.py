@@ -128,7 +128,7 @@ def analyze_batch(
     model = get_model()
     scores = model.scores(normalised)
     lex = lexicon()
-    brands = _brand_polarities(model, lex, texts, targets, contexts)
+    brands = _brand_polarities(model, lex, texts, normalised, targets, contexts)
     out = []
     for text, norm, value, polarity in zip(texts, normalised, scores, brands, strict=True):
         s = float(value) if norm else 0.5
@@ -148,6 +148,7 @@ def _brand_polarities(
     model: SentimentModel,
     lex: Lexicon,
     texts: list[str],
+    normalised: list[str],
     targets: Sequence[Sequence[Target]] | None,
     contexts: Sequence[str | None] | None,
 ) -> list[dict[str, BrandPolarity]]:
@@ -157,7 +158,7 @@ def _brand_polarities(
         return out
     if len(targets) != len(texts) or (contexts is not None and len(contexts) != len(texts)):
         raise ValueError("targets and contexts must have one entry per text")
-    rows: list[tuple[int, str, bool]] = []  # (text index, brand, from context)
+    rows: list[tuple[int, str, bool, bool]] = []  # (text index, brand, from context, empty)
     pair_texts: list[str] = []
     pair_terms: list[tuple[str, ...]] = []
     pair_others: list[tuple[str, ...]] = []
@@ -165,20 +166,20 @@ def _brand_polarities(
         if not wanted:
             continue
         read = reading(text, contexts[i] if contexts else None, lex)
+        empty = not (model_text(read.text) if read.from_context else normalised[i])
         for target in wanted:
             terms = tuple(dict.fromkeys((target.brand, *target.terms)))
             others = tuple(
                 t for o in wanted if o.brand != target.brand for t in (o.brand, *o.terms)
             )
-            rows.append((i, target.brand, read.from_context))
+            rows.append((i, target.brand, read.from_context, empty))
             pair_texts.append(read.text)
             pair_terms.append(terms)
             pair_others.append(others)
     if not rows:
         return out
     values = model.target_scores(pair_texts, pair_terms, pair_others)
-    for (i, brand, from_context), text, value in zip(rows, pair_texts, values, strict=True):
-        empty = not model_text(text)
+    for (i, brand, from_context, empty), value in zip(rows, values, strict=True):
         s = 0.5 if empty else float(value)
         label = "neutral" if empty else model.target_label(s)
         out[i][brand] = BrandPolarity(score=s, label=label, from_context=from_context)

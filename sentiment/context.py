@@ -46,6 +46,8 @@ def split_repost(text: str) -> tuple[str, str]:
 
 def is_echo(own: str, lexicon: Lexicon) -> bool:
     """The author's own words only pass on what they repost or answer."""
+    if len(own) > 8 * ECHO_MAX_CHARS:  # however much markup, too long to be an echo
+        return False
     words = _NOT_WORDS.sub("", fold(own))
     if words in _BARE:
         return True
