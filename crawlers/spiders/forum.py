@@ -9,8 +9,11 @@
   blocks the real site wraps them in) with ``data-field`` JSON (``id``, ``reply_num``,
   ``author_name``), title link ``a.j_th_tit``; next page ``a.next``.
   Thread: title ``.core_title_txt`` (or ``<title>``), floors ``div.l_post`` with
-  ``data-field`` JSON (``author.user_name``/``user_id``, ``content.post_id``/``post_no``),
-  text ``div.d_post_content``, time = the date-shaped ``span.tail-info`` (or
+  ``data-field`` JSON (``author.user_id``, ``content.post_id``/``post_no``), author = the
+  name shown (``a.p_author_name``; ``author.user_nickname``/``user_name`` when absent:
+  ``user_name`` is the hidden account name, not what readers see), text
+  ``div.d_post_content`` (smileys named, a photo ``[图片]``, see crawlers/text.py; the
+  "点击展开，查看完整图片" tip dropped), time = the date-shaped ``span.tail-info`` (or
   ``content.date``); next page = the ``li.l_pager`` link "下一页".
 
 **discuz** (Discuz! X3)::
@@ -306,12 +309,15 @@ def _tieba_thread(response: Response) -> tuple[str, list[dict[str, Any]] | None,
         body = node.css("div.d_post_content")
         tails = " ".join(node.css(".post-tail-wrap span.tail-info::text").getall())
         when = _DATE.search(tails)
+        # the name the page shows; data-field's user_name is the hidden account name
+        shown = squeeze("".join(node.css(".d_author a.p_author_name ::text").getall()))
         posts.append(
             {
                 "id": pid,
                 "floor": content.get("post_no"),
-                "text": _fragment_text(body[0].get()) if body else "",
-                "author": author.get("user_name") or author.get("user_nickname") or "",
+                # the page's "点击展开，查看完整图片" tip on a photo is no text of the post
+                "text": _fragment_text(body[0].get(), drop=".replace_tip") if body else "",
+                "author": shown or author.get("user_nickname") or author.get("user_name") or "",
                 "author_id": author.get("user_id", ""),
                 "time": when.group(0) if when else str(content.get("date", "")),
                 "comments": content.get("comment_num", 0),

@@ -145,6 +145,13 @@ SCENARIOS: list[dict[str, Any]] = [
         "forum_ids": ["极光汽车"],
     },
     {
+        "name": "t-tieba-real",
+        "site": "tieba",
+        "kind": "forum",
+        "mode": "tieba",
+        "forum_ids": ["极光X7"],
+    },
+    {
         "name": "t-captcha",
         "site": "tieba-captcha",
         "kind": "forum",

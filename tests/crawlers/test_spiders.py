@@ -284,6 +284,27 @@ def test_tieba_threads_floors_and_paging(first_runs: Runs, scenarios: Scenarios)
     assert "t-tieba:150000000021" not in found
 
 
+def test_tieba_smileys_photos_and_shown_names(first_runs: Runs, scenarios: Scenarios) -> None:
+    """Real Tieba floors: a client smiley (no alt) is kept as its name, so a smiley-only
+    floor is not dropped; a photo is the mark "[图片]" (an image-only floor is stored as
+    such, never as the page's "点击展开，查看完整图片" tip); the author is the name the
+    page shows, not the hidden account name in data-field."""
+    run = first_runs["t-tieba-real"]
+    assert run["completed"] and run["errors"]["total"] == 0, run["_log"][-3000:]
+    assert run["items"]["dropped_empty"] == 0
+    found = mentions(scenarios["t-tieba-real"])
+    first = found["t-tieba-real:160000000001"]
+    assert first.text == "雨天刹车吱吱响，去了两次4S店都说正常[泪]"
+    assert first.author.name == "章景轩" and first.author.id == "3424043879"
+    smileys = found["t-tieba-real:160000000002"]
+    assert smileys.text == "[怒][怒]" and smileys.author.name == "森歌の友"
+    assert smileys.brand_names == ["极光汽车"]  # from its thread
+    photo = found["t-tieba-real:160000000003"]
+    assert photo.text == "[图片]" and photo.kind == "reply"
+    assert found["t-tieba-real:160000000004"].text == "看图是刹车片磨损[图片]"
+    assert all("点击展开" not in m.text for m in found.values())
+
+
 def test_discuz_threads(first_runs: Runs, scenarios: Scenarios) -> None:
     run = first_runs["t-discuz"]
     assert run["completed"] and run["errors"]["total"] == 0, run["_log"][-3000:]

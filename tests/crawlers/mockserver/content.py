@@ -449,6 +449,10 @@ class Floor:
     uid: int
     text: str
     when: str  # as the site prints it (Tieba: 2026-01-05 16:56; Discuz: 发表于 …)
+    # Tieba: the account name in data-field "user_name" and the nickname, when they are
+    # not the name the page shows (``author``), as on the real site for most floors
+    login: str = ""
+    nickname: str = ""
 
 
 @dataclass
@@ -461,7 +465,62 @@ class Thread:
     pages: list[list[Floor]]
 
 
+# Tieba floors as real thread pages (crawl_samples/tieba_thread_detail.html) have them:
+# client emoticons are <img class="BDE_Smiley"> with no alt (the image names the face),
+# a photo is <img class="BDE_Image"> that the page wraps with a "点击展开，查看完整图片" tip
+_SMILEY = (
+    '<img class="BDE_Smiley" width="30" height="30" changedsize="false" '
+    'src="https://gsp0.baidu.example/5aAHeD3nKhI2p27j8IqW0jdnxx1xbK/tb/editor/images/client/'
+    '{}.png" >'
+)
+_PHOTO = (
+    '<div class="replace_div" style="width: 560px;"><img class="BDE_Image" '
+    'src="http://tiebapic.baidu.example/forum/w%3D580/sign=38506042de/0a763eeff01f.jpg" '
+    'size="900943" changedsize="true" width="560" height="4369"><div class="replace_tip" '
+    'style="width: 558px;"><i class="icon-expand"></i>点击展开，查看完整图片</div></div>'
+)
+TIEBA_REAL = Thread(
+    8200000001,
+    "极光X7雨天刹车异响，4S店说正常",
+    "章景轩",
+    3,
+    "12:30",
+    [
+        [
+            Floor(
+                160000000001,
+                "章景轩",
+                3424043879,
+                "雨天刹车吱吱响，去了两次4S店都说正常" + _SMILEY.format("image_emoticon9"),
+                "2026-01-07 09:00",
+                login="怪物大宝贝",
+                nickname="贴吧用户_5JQP6NR",
+            ),
+            Floor(
+                160000000002,
+                "森歌の友",
+                3100000012,
+                _SMILEY.format("image_emoticon6") + _SMILEY.format("image_emoticon6"),
+                "2026-01-07 09:20",
+                login="上岛夏目",
+                nickname="白明丫♬",
+            ),
+            Floor(
+                160000000003, "章景轩", 3424043879, _PHOTO, "2026-01-07 09:31", login="怪物大宝贝"
+            ),
+            Floor(
+                160000000004,
+                "沉寂V殇",
+                3100000013,
+                "看图是刹车片磨损" + _PHOTO,
+                "2026-01-07 10:02",
+            ),
+        ]
+    ],
+)
+
 TIEBA: dict[str, list[list[Thread]]] = {
+    "极光X7": [[TIEBA_REAL]],
     "极光汽车": [
         [
             Thread(
@@ -579,7 +638,7 @@ TIEBA: dict[str, list[list[Thread]]] = {
                 ],
             ),
         ],
-    ]
+    ],
 }
 
 DISCUZ: dict[str, list[list[Thread]]] = {

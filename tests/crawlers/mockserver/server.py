@@ -402,10 +402,10 @@ def tieba_thread(t: c.Thread, pn: int) -> str:
         field = {
             "author": {
                 "user_id": f.uid,
-                "user_name": f.author,
+                "user_name": f.login or f.author,
                 "props": None,
                 "portrait": f"tb.1.{f.uid}",
-                "user_nickname": f.author,
+                "user_nickname": f.nickname or None,
             },
             "content": {
                 "post_id": f.pid,
