@@ -405,9 +405,11 @@ def _unchanged(m: Mention, stored: str) -> bool:
     for key in (*_HANDLING, "crawled_at"):
         new.pop(key, None)
         old.pop(key, None)
-    for doc in (new, old):  # corrections are kept like the handling
+    for doc in (new, old):
         for match in doc.get("brands", ()):
-            match.pop("correction", None)
+            match.pop("correction", None)  # kept like the handling
+            if match.get("sentiment", 0) is None:  # as a document before schema 5 says it
+                del match["sentiment"]
     return new == old
 
 

@@ -26,6 +26,7 @@ def filled(path: Path, n: int = 25) -> Store:
         for i in range(n)
     )
     source.mark_handled("weibo-search:m003", by="care", note="已回复车主")
+    source.correct_sentiment("weibo-search:m004", BRAND, "neutral", actor="care")
     source.save_case(case("c1", evidence=["weibo-search:m001"]))
     for kind in ("alerted", "acknowledged", "note"):
         source.append_case_event(CaseEvent(case_id="c1", kind=kind, at=NOW, text=kind))
@@ -65,6 +66,10 @@ def test_copy_moves_everything_and_is_safe_to_repeat(store: Store, tmp_path: Pat
     handled = store.get_mention("weibo-search:m003")
     assert handled is not None and handled.handled and handled.handled_by == "care"
     assert [n["text"] for n in handled.notes] == ["已回复车主"]
+    corrected = store.get_mention("weibo-search:m004")
+    assert corrected is not None and corrected.brand_sentiment(BRAND) == "neutral"
+    assert corrected.brands[0].correction is not None
+    assert corrected.brands[0].correction.by == "care"
     copied = store.get_case("c1")
     assert copied is not None and copied.brand == BRAND and copied.evidence == ["weibo-search:m001"]
     assert [e.kind for e in store.case_events("c1")] == ["alerted", "acknowledged", "note"]

@@ -227,6 +227,8 @@ def test_schema_4_store_opens_and_its_mentions_take_per_brand_sentiment(tmp_path
         return store.search(SearchRequest(query=query)).total
 
     with open_store(url) as store:
+        # the same crawl again is no change (nor a rewrite) for a schema-4 document
+        assert store.upsert_mentions([old]).unchanged == 1
         got = store.get_mention(old.id)
         assert got is not None and got.brand_sentiment("星河手机") == "negative"
         assert total("brand:星河手机 sentiment:negative") == 1
