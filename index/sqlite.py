@@ -290,10 +290,13 @@ def mention_tags(m: Mention, labels: dict[str, str] | None = None) -> str:
     ``labels``: ``m.brand_labels`` when the caller has them already."""
     if labels is None:
         labels = m.brand_labels
-    if labels:
-        names, values = tuple(labels), tuple(labels.values())
+    # every match, as schema 4 indexed them (a brand named twice: its tokens twice), so
+    # the entries of a mention it stored are deleted exactly
+    names = tuple([b.brand for b in m.brands])
+    if names:
+        values = tuple([labels[name] for name in names])
     else:
-        names, values = (), (m.sentiment.label.value if m.sentiment is not None else "",)
+        values = (m.sentiment.label.value if m.sentiment is not None else "",)
     return _filter_tags(
         m.source,
         m.kind,

@@ -294,3 +294,23 @@ def test_fts_text_gives_the_tokens_of_index_text() -> None:
             conn.execute("INSERT INTO t (rowid, x) VALUES (1, ?)", (variant,))
             got.append(conn.execute("SELECT term, col, offset FROM v ORDER BY offset").fetchall())
         assert got[0] == got[1], text
+
+
+def test_a_brand_named_twice_is_indexed_and_deleted_consistently(tmp_path) -> None:
+    path = tmp_path / "radar.db"
+    twice = _mention(1, 1).model_copy(
+        update={
+            "brands": [BrandMatch(brand="极光汽车"), BrandMatch(brand="极光汽车", keywords=["X7"])]
+        }
+    )
+    with open_store(f"sqlite:///{path}") as store:
+        store.upsert_mentions([twice])
+        store.correct_sentiment(twice.id, "极光汽车", "positive", actor="alice")
+        got = store.get_mention(twice.id)
+        assert got is not None and all(b.correction is not None for b in got.brands)
+        assert store.search(SearchRequest(query="brand:极光汽车 sentiment:positive")).total == 1
+        store.upsert_mentions([twice.model_copy(update={"text": "改了"})])
+        assert store.search(SearchRequest(query="漏油")).total == 0
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
+    conn.close()
