@@ -23,7 +23,9 @@ _ALL_SIGNALS: tuple[RiskSignal, ...] = (
     "safety",
     "collective",
 )
-_PAUSED: tuple[Literal["paused", "failing"], ...] = ("paused",)
+# health states that open a source-health case: a paused source (ban, captcha, login) and
+# one whose crawl process crashes (radar/jobs.py); "failing" only when listed
+_PAUSED: tuple[Literal["paused", "failing", "crashing"], ...] = ("paused", "crashing")
 
 
 class SurgeRule(Strict):
@@ -100,7 +102,9 @@ class RiskSignalRule(Strict):
 
 class SourceHealthRule(Strict):
     enabled: bool = True
-    states: list[Literal["paused", "failing"]] = Field(default_factory=lambda: list(_PAUSED))
+    states: list[Literal["paused", "failing", "crashing"]] = Field(
+        default_factory=lambda: list(_PAUSED)
+    )
     silent_after: Duration = 3600.0  # a source that yields nothing new for this long
     # the highest escalation step a crawler-health case climbs to: 0 = it stays with the
     # ladder's first step (a captcha is an operations matter, not one for executives)

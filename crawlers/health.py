@@ -213,8 +213,24 @@ def mark_ok(store: Store, source: str, now: datetime) -> None:
 
 
 def paused_until(store: Store, source: str, now: datetime) -> SourceHealth | None:
-    """The source's health when it is paused past ``now``, else None."""
+    """The source's health when it is paused past ``now``, else None (a source whose
+    crawl crashed while it was paused keeps the pause, see radar/jobs.py)."""
     for health in store.get_source_health(source):
-        if health.state == "paused" and health.paused_until and health.paused_until > now:
+        if (
+            health.state in ("paused", "crashing")
+            and health.paused_until
+            and health.paused_until > now
+        ):
             return health
     return None
+
+
+def unhealthy(store: Store, now: datetime) -> list[SourceHealth]:
+    """The sources people should hear about, for banners and ``/healthz``: crashing or
+    failing ones, and paused ones until their pause ends."""
+    return [
+        h
+        for h in store.get_source_health()
+        if h.state in ("crashing", "failing")
+        or (h.state == "paused" and h.paused_until is not None and h.paused_until > now)
+    ]

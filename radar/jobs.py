@@ -32,6 +32,7 @@ from typing import Any
 
 from config import RadarConfig, load_config
 from index import Store, StoreUnavailable
+from index.base import SourceHealth
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +146,11 @@ def crawl_source(config_path: str, source: str) -> dict[str, Any]:
         )
         if not ctx.stopping:
             ctx.store.record_crawl_run(source, summary)
+            mark_crashing(ctx.store, source, now_utc(), summary["error"], proc.returncode)
             log.error("crawl %s: exit %s without a summary: %s", source, proc.returncode, detail)
         return summary
     summary = parsed
+    clear_crashing(ctx.store, source, now_utc())
     summary.setdefault("exit_code", proc.returncode)
     items = summary.get("items") or {}
     log.info(
@@ -162,6 +165,53 @@ def crawl_source(config_path: str, source: str) -> dict[str, Any]:
     if ctx.on_crawl_done is not None:
         ctx.on_crawl_done(source, summary)
     return summary
+
+
+def mark_crashing(
+    store: Store, source: str, now: datetime, error: str, exit_code: int | None
+) -> SourceHealth:
+    """The crawl process died without a summary (at import, with a traceback): the source
+    is ``crashing``, a health state like ``paused`` that ``radar status``, ``/healthz``,
+    the web UI and the source-health alert rule show. ``streak`` counts the crashes in a
+    row; a pause the source was under (a ban) is kept, so fixing the crash does not end
+    it early. Written here, not in crawlers/: a crawler that cannot be imported must not
+    take this record with it."""
+    previous = next(iter(store.get_source_health(source)), None)
+    crashing = previous if previous is not None and previous.state == "crashing" else None
+    held = previous if previous is not None and previous.state in ("paused", "crashing") else None
+    detail: dict[str, Any] = {
+        "detail": error[:500],
+        "exit_code": exit_code,
+        "streak": int(crashing.detail.get("streak", 1)) + 1 if crashing else 1,
+        "last_crash": now.isoformat(),
+    }
+    if held is not None and held.paused_until is not None:
+        detail["paused_reason"] = held.detail.get("paused_reason") or held.reason
+    health = SourceHealth(
+        source=source,
+        state="crashing",
+        reason="crashed",
+        since=crashing.since if crashing and crashing.since else now,
+        paused_until=held.paused_until if held else None,
+        detail=detail,
+    )
+    store.set_source_health(health)
+    return health
+
+
+def clear_crashing(store: Store, source: str, now: datetime) -> None:
+    """A crawl process ended with a summary: the source is no longer crashing (what the
+    run itself found, a ban or a completed crawl, was recorded by the crawl)."""
+    previous = next(iter(store.get_source_health(source)), None)
+    if previous is None or previous.state != "crashing":
+        return
+    if previous.paused_until is not None and previous.paused_until > now:
+        reason = str(previous.detail.get("paused_reason") or "ban")
+        store.set_source_health(
+            SourceHealth(source, "paused", reason, since=now, paused_until=previous.paused_until)
+        )
+    else:
+        store.set_source_health(SourceHealth(source=source, state="ok", since=now))
 
 
 def _parse_summary(out: bytes) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
-"""Source health: a source the crawler paused (ban, captcha, expired cookies) or one
-that has brought nothing new for too long. One finding per unhealthy source."""
+"""Source health: a source the crawler paused (ban, captcha, expired cookies), one whose
+crawl process crashes (dies at import or with a traceback, radar/jobs.py), or one that
+has brought nothing new for too long. One finding per unhealthy source."""
 
 from __future__ import annotations
 
@@ -22,18 +23,27 @@ def evaluate(
         h = health.get(name)
         if h is not None and h.state in rule.states:
             until = f" until {h.paused_until:%Y-%m-%d %H:%M} UTC" if h.paused_until else ""
+            summary = f"source {name} is {h.state} ({h.reason or 'no reason given'}){until}"
+            figures: dict[str, object] = {
+                "source": name,
+                "state": h.state,
+                "reason": h.reason,
+                "since": h.since.isoformat() if h.since else None,
+            }
+            if h.state == "crashing":
+                streak = int(h.detail.get("streak", 1) or 1)
+                summary = (
+                    f"source {name}: its crawl crashed {streak} time(s) in a row, "
+                    f"nothing is crawled: {str(h.detail.get('detail', ''))[:200]}"
+                )
+                figures["crashes"] = streak
             findings.append(
                 Finding(
                     rule="source_health",
                     brand=f"source:{name}",
                     key=f"source_health:{h.state}",
-                    summary=f"source {name} is {h.state} ({h.reason or 'no reason given'}){until}",
-                    figures={
-                        "source": name,
-                        "state": h.state,
-                        "reason": h.reason,
-                        "since": h.since.isoformat() if h.since else None,
-                    },
+                    summary=summary,
+                    figures=figures,
                 )
             )
             continue

@@ -26,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from config.schema import RadarConfig
 from config.types import EnvRef
+from crawlers.health import unhealthy
 from index.base import Store, StoreError
 from radar.web import cases, executive, login, search
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
@@ -93,6 +94,8 @@ def create_app(
     app.state.users = Users(config.web.users)
     app.state.formatter = formatter
     app.state.templates = make_templates(formatter)
+    # the banner of unhealthy sources on every page (base.html)
+    app.state.templates.env.globals["source_problems"] = lambda: _source_problems(app)
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.terms = TermsCache()
     app.state.aggregates = AggregatesCache()
@@ -131,14 +134,26 @@ service = APIRouter(include_in_schema=False)
 session_api = APIRouter(prefix="/api", tags=["session"])
 
 
+def _source_problems(app: FastAPI) -> list[Any]:
+    try:
+        return unhealthy(app.state.store, app.state.clock())
+    except StoreError:
+        return []
+
+
 @service.get("/healthz")
 def healthz(request: Request) -> JSONResponse:
-    """The only route without login: is the process up and the store reachable?"""
+    """The only route without login: is the process up and the store reachable? (503 when
+    not). ``sources`` names the sources that crawl nothing (crashing, paused, failing);
+    they do not make the web service unhealthy, so the answer stays 200."""
     try:
         mentions = request.app.state.store.count_mentions()
     except StoreError as exc:
         return JSONResponse({"ok": False, "store": str(exc)}, status_code=503)
-    return JSONResponse({"ok": True, "mentions": mentions})
+    problems = {h.source: f"{h.state} ({h.reason})" for h in _source_problems(request.app)}
+    return JSONResponse(
+        {"ok": True, "mentions": mentions, "crawling_ok": not problems, "sources": problems}
+    )
 
 
 @service.get("/")

@@ -54,6 +54,56 @@ def test_a_crashing_crawl_is_recorded(ctx, monkeypatch):
     assert ctx.store.crawl_runs("t-tieba")[0]["finish_reason"] == "crashed"
 
 
+def test_a_crashing_crawl_is_a_health_state_with_a_case(ctx, monkeypatch):
+    """`radar crawl` dying at import: the source is ``crashing`` (radar status, /healthz),
+    a source-health case opens at the ladder's first step; a crawl that comes back with
+    a summary ends the state and the case calms."""
+    from alerts.engine import AlertEngine
+    from radar.status import collect
+
+    error = "ModuleNotFoundError: No module named lxml_html_clean"
+    fake_crawl(monkeypatch, f"import sys\nsys.stderr.write({error!r})\nsys.exit(1)")
+    jobs.crawl_source("test.yaml", "t-tieba")
+    jobs.crawl_source("test.yaml", "t-tieba")
+    (health,) = ctx.store.get_source_health("t-tieba")
+    assert health.state == "crashing" and health.detail["streak"] == 2
+    assert "lxml_html_clean" in health.detail["detail"]
+    status = {s["name"]: s for s in collect(ctx.config)["sources"]}
+    assert status["t-tieba"]["health"]["state"] == "crashing"
+    assert status["t-tieba"]["last_crawl"]["finish_reason"] == "crashed"
+
+    engine = AlertEngine(ctx.config, ctx.store)
+    events = engine.evaluate(jobs.now_utc())
+    (opened,) = [e for e in events if e.kind == "alerted"]
+    case = ctx.store.get_case(opened.case_id)
+    assert case.brand == "source:t-tieba" and case.rule == "source_health"
+    assert "crashed 2 time(s)" in case.title
+    assert ctx.config.alerts.source_health.escalate_to == 0  # ops, not executives
+
+    fake_crawl(monkeypatch, 'print(\'{"completed": true, "items": {}}\')')
+    jobs.crawl_source("test.yaml", "t-tieba")
+    (health,) = ctx.store.get_source_health("t-tieba")
+    assert health.state == "ok"
+
+
+def test_a_crash_during_a_pause_keeps_the_pause(ctx, monkeypatch):
+    from datetime import timedelta
+
+    from crawlers.health import Block, pause_source, paused_until
+
+    now = jobs.now_utc()
+    pause_source(ctx.store, "t-news", Block("captcha", "x"), now, 3600, 7200)
+    fake_crawl(monkeypatch, "raise SystemExit(1)")
+    jobs.crawl_source("test.yaml", "t-news")
+    (health,) = ctx.store.get_source_health("t-news")
+    assert health.state == "crashing" and paused_until(ctx.store, "t-news", now) is not None
+    fake_crawl(monkeypatch, 'print(\'{"completed": false, "items": {}}\')')
+    jobs.crawl_source("test.yaml", "t-news")
+    (health,) = ctx.store.get_source_health("t-news")
+    assert health.state == "paused" and health.reason == "captcha"
+    assert health.paused_until is not None and health.paused_until > now + timedelta(minutes=50)
+
+
 def test_a_completed_crawl_hands_its_summary_to_the_service(ctx, monkeypatch):
     result = {"source": "t-news", "completed": True, "items": {"new": 3}, "pages": 2}
     fake_crawl(monkeypatch, f"print('log line')\nprint({json.dumps(json.dumps(result))})")
