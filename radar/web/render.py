@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
+
+from index.models import Mention, SentimentCorrection
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +157,72 @@ def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str
     return rows
 
 
+@dataclass(frozen=True)
+class BrandChip:
+    """The sentiment toward one brand a mention names, as a card shows it."""
+
+    brand: str
+    label: str  # the effective label ("" when nothing is scored)
+    score: float | None  # the model's score behind the label; None when corrected
+    correction: SentimentCorrection | None  # a person's verdict, which wins
+    model: str  # what the model says toward the brand (else the post's label), "" unscored
+    differs: bool  # the effective label is not the post's (document-level) label
+
+
+def brand_chips(m: Mention) -> list[BrandChip]:
+    """One chip per distinct brand named, in the order named (the first match decides,
+    as :attr:`Mention.brand_labels` does)."""
+    doc = m.sentiment.label.value if m.sentiment is not None else ""
+    chips: dict[str, BrandChip] = {}
+    for match in m.brands:
+        if match.brand in chips:
+            continue
+        model = match.sentiment or m.sentiment
+        label = m.brand_labels[match.brand]
+        chips[match.brand] = BrandChip(
+            brand=match.brand,
+            label=label,
+            score=model.score if model is not None and match.correction is None else None,
+            correction=match.correction,
+            model=model.label.value if model is not None else "",
+            differs=bool(doc and label and label != doc),
+        )
+    return list(chips.values())
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """A line of a mention's record: a note, or a person's sentiment correction."""
+
+    at: datetime | None
+    by: str
+    text: str
+    kind: str  # note | correction
+
+
+def mention_log(m: Mention) -> list[LogEntry]:
+    """The notes and the standing sentiment corrections of ``m``, oldest first (who and
+    when are in the record: a correction is not also written as a note)."""
+    entries = []
+    for note in m.notes:
+        try:
+            at = datetime.fromisoformat(str(note["at"])) if note.get("at") else None
+        except ValueError:
+            at = None
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        entries.append(LogEntry(at, str(note.get("by", "")), str(note.get("text", "")), "note"))
+    for chip in brand_chips(m):
+        c = chip.correction
+        if c is not None:
+            model = f" (the model: {chip.model})" if chip.model else ""
+            text = f"corrected the sentiment toward {chip.brand} to {c.label.value}{model}"
+            entries.append(LogEntry(c.at, c.by, text, "correction"))
+    return sorted(
+        entries, key=lambda e: (e.at is not None, e.at or datetime.min.replace(tzinfo=UTC))
+    )
+
+
 def make_templates(formatter: Formatter) -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -169,6 +238,8 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["trigger_rows"] = lambda t: trigger_rows(t or {}, formatter)
     env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
     env.filters["percent"] = lambda x: f"{100 * float(x or 0):.0f}%"
+    env.filters["brand_chips"] = brand_chips
+    env.filters["mention_log"] = mention_log
     env.globals["tz_name"] = formatter.tz_name
     return Jinja2Templates(env=env)
 

@@ -1,26 +1,28 @@
-"""Customer care: search mentions, mark them handled, note them, attach them to a case,
-export the result set as CSV. Pages and their JSON API mirror share ``run_search``."""
+"""Customer care: search mentions, mark them handled, note them, correct the sentiment
+toward a brand, attach them to a case, export the result set as CSV. Pages and their JSON
+API mirror share ``run_search`` and ``correct_sentiment``."""
 
 from __future__ import annotations
 
 import csv
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from alerts import actions
 from index.base import SearchRequest, SearchResult, Store
-from index.models import Case, Mention
+from index.models import Case, Mention, SentimentLabel
 from index.query import QuerySyntaxError, parse_query
-from index.records import CSV_COLUMNS, csv_row
-from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector
-from radar.web.render import flash, local_next, render, safe_url
+from index.records import CSV_COLUMNS, csv_cell, csv_row
+from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
+from radar.web.render import brand_chips, flash, local_next, render, safe_url
 from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut, SentimentIn
 
 log = logging.getLogger(__name__)
@@ -155,7 +157,66 @@ def _mention_or_404(store: Store, mention_id: str) -> Mention:
     return mention
 
 
+def correct_sentiment(
+    request: Request, user: User, mention_id: str, brand: str, label: SentimentLabel | None
+) -> Mention:
+    """Set (``label`` None: clear) ``user``'s correction of the sentiment toward ``brand``
+    and drop the executive figures cached for that brand: the one code path of the JSON
+    call and the form. HTTPException 400 when the mention does not name the brand, 404
+    when there is no such mention."""
+    store: Store = request.app.state.store
+    mention = _mention_or_404(store, mention_id)
+    if brand not in mention.brand_names:
+        named = ", ".join(dict.fromkeys(mention.brand_names)) or "no brand"
+        raise HTTPException(
+            400, f"brand: mention {mention_id!r} does not name {brand!r} (it names {named})"
+        )
+    now = request.app.state.clock()
+    try:
+        corrected = store.correct_sentiment(mention_id, brand, label, user.name, now)
+    except KeyError:
+        raise HTTPException(404, f"no mention with id {mention_id!r}") from None
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    # the cached executive figures of the brand (and of all brands) count it differently now
+    request.app.state.aggregates.forget(brand)
+    log.info(
+        "sentiment toward %s of %s %s by %s",
+        brand,
+        mention_id,
+        f"corrected to {label.value}" if label else "correction cleared",
+        user.name,
+    )
+    return corrected
+
+
+def mention_anchor(mention_id: str) -> str:
+    """The fragment of a mention's card (``id="m-<mention id>"``) in a page's URL."""
+    return "m-" + quote(mention_id, safe=":")
+
+
 # -- CSV ----------------------------------------------------------------------------------
+
+# the export's columns: the stored record's, plus the sentiment toward each brand after
+# the document-level sentiment
+_AFTER = CSV_COLUMNS.index("sentiment_score") + 1
+EXPORT_COLUMNS = (*CSV_COLUMNS[:_AFTER], "sentiment_toward_brands", *CSV_COLUMNS[_AFTER:])
+
+
+def brand_sentiment_cell(m: Mention, when: Callable[[datetime], str]) -> str:
+    """``极光汽车:negative; 清泉乳业:neutral (corrected by care 2026-11-23 10:00:00)``"""
+    parts = []
+    for chip in brand_chips(m):
+        part = f"{chip.brand}:{chip.label or 'unscored'}"
+        if chip.correction is not None:
+            part += f" (corrected by {chip.correction.by} {when(chip.correction.at)})"
+        parts.append(part)
+    return "; ".join(parts)
+
+
+def export_row(m: Mention, when: Callable[[datetime], str]) -> list[object]:
+    row = csv_row(m, when)
+    return [*row[:_AFTER], csv_cell(brand_sentiment_cell(m, when)), *row[_AFTER:]]
 
 
 def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
@@ -170,7 +231,7 @@ def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(EXPORT_COLUMNS)
     offset, batch = 0, 500
     while offset < EXPORT_LIMIT:
         req = params.request(
@@ -178,7 +239,7 @@ def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
         )
         result = store.search(req)
         for hit in result.hits:
-            writer.writerow(csv_row(hit.mention, when))
+            writer.writerow(export_row(hit.mention, when))
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
@@ -277,6 +338,36 @@ def note_form(
     return RedirectResponse(local_next(next), status_code=303)
 
 
+# the buttons of the sentiment form: a label, or "clear" (a browser sends an empty value
+# as no value at all)
+FORM_LABELS: dict[str, SentimentLabel | None] = {
+    **{label.value: label for label in SentimentLabel},
+    "clear": None,
+}
+
+
+@pages.post("/mentions/{mention_id:path}/sentiment")
+def sentiment_form(
+    request: Request,
+    user: SentimentCorrector,
+    mention_id: str,
+    brand: Annotated[str, Form(max_length=200)] = "",
+    label: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/search",
+):
+    """One click on a brand chip's button; back to the same card (``#m-<id>``)."""
+    if label not in FORM_LABELS:
+        raise HTTPException(400, "label: must be negative, neutral, positive or clear")
+    value = FORM_LABELS[label]
+    correct_sentiment(request, user, mention_id, brand, value)
+    if value is None:
+        flash(request, f"Correction of the sentiment toward {brand} cleared.")
+    else:
+        flash(request, f"Sentiment toward {brand} corrected to {value.value}.")
+    target = local_next(next).split("#", 1)[0]
+    return RedirectResponse(f"{target}#{mention_anchor(mention_id)}", status_code=303)
+
+
 @pages.post("/mentions/{mention_id:path}/attach")
 def attach_form(
     request: Request,
@@ -367,30 +458,7 @@ def api_correct_sentiment(
     The correction wins over the model's label in search filters and facets, the
     figures executives read and the alert counts, and survives re-crawls. 400 when the
     mention does not name the brand, 404 when there is no such mention."""
-    store: Store = request.app.state.store
-    mention = _mention_or_404(store, mention_id)
-    if body.brand not in mention.brand_names:
-        named = ", ".join(dict.fromkeys(mention.brand_names)) or "no brand"
-        raise HTTPException(
-            400, f"brand: mention {mention_id!r} does not name {body.brand!r} (it names {named})"
-        )
-    now = request.app.state.clock()
-    try:
-        corrected = store.correct_sentiment(mention_id, body.brand, body.label, user.name, now)
-    except KeyError:
-        raise HTTPException(404, f"no mention with id {mention_id!r}") from None
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
-    # the cached executive figures of the brand (and of all brands) count it differently now
-    request.app.state.aggregates.forget(body.brand)
-    log.info(
-        "sentiment toward %s of %s %s by %s",
-        body.brand,
-        mention_id,
-        f"corrected to {body.label.value}" if body.label else "correction cleared",
-        user.name,
-    )
-    return corrected
+    return correct_sentiment(request, user, mention_id, body.brand, body.label)
 
 
 @api.post("/mentions/{mention_id:path}/attach", response_model=Case, summary="Attach to a case")
