@@ -160,8 +160,8 @@ def _brand_polarities(
         raise ValueError("targets and contexts must have one entry per text")
     rows: list[tuple[int, str, bool, bool]] = []  # (text index, brand, from context, empty)
     pair_texts: list[str] = []
-    pair_terms: list[tuple[str, ...]] = []
-    pair_others: list[tuple[str, ...]] = []
+    pair_terms: list[Sequence[str]] = []
+    pair_others: list[Sequence[str]] = []
     for i, (text, wanted) in enumerate(zip(texts, targets, strict=True)):
         if not wanted:
             continue
