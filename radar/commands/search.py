@@ -14,7 +14,7 @@ from rich.table import Table
 from config.types import parse_duration
 from index import StoreError
 from index.base import SearchRequest, SearchResult
-from index.models import utcnow
+from index.models import BrandMatch, Mention, Sentiment, utcnow
 from index.query import QuerySyntaxError
 from radar.commands.options import config_option, load_or_exit
 
@@ -52,24 +52,34 @@ def _as_json(result: SearchResult) -> str:
     )
 
 
+def _label(sentiment: Sentiment | None) -> str:
+    return sentiment.label.value if sentiment is not None else "-"
+
+
+def _toward(m: Mention, match: BrandMatch) -> str:
+    """``brand: label`` toward that brand, ``*`` when a person corrected it."""
+    mark = "*" if match.correction is not None else ""
+    return f"{match.brand}: {_label(m.sentiment_toward(match.brand))}{mark}"
+
+
 def _print_table(result: SearchResult, shown_from: int) -> None:
     console = Console()
     table = Table(show_lines=False, expand=True)
     table.add_column("published (UTC)", no_wrap=True)
     table.add_column("source", no_wrap=True)
-    table.add_column("brand")
-    table.add_column("sentiment", no_wrap=True)
+    table.add_column("brand: sentiment toward it")
     table.add_column("text", ratio=1)
     for hit in result.hits:
         m = hit.mention
         table.add_row(
             m.published_at.strftime("%Y-%m-%d %H:%M"),
             escape(m.source),
-            escape(", ".join(m.brand_names)),
-            m.sentiment.label.value if m.sentiment else "",
+            escape(", ".join(_toward(m, b) for b in m.brands) or _label(m.sentiment)),
             escape(m.text[:140] + ("…" if len(m.text) > 140 else "")),
         )
     console.print(table)
+    if any(b.correction for hit in result.hits for b in hit.mention.brands):
+        console.print("* corrected by a person")
     last = shown_from + len(result.hits)
     summary = f"{shown_from + 1 if result.hits else 0}–{last} of {result.total} mentions"
     for name, counts in result.facets.items():

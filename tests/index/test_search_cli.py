@@ -85,3 +85,16 @@ def test_bad_since_is_a_usage_error(config_file: str) -> None:
     code, _, err = run("search", "漏油", "--since", "soon", "--config", config_file)
     assert code == 2
     assert "--since" in err
+
+
+def test_the_table_shows_the_sentiment_toward_each_brand_and_corrections(config_file) -> None:
+    import yaml
+
+    with open(config_file, encoding="utf-8") as fh:
+        url = yaml.safe_load(fh)["store"]["url"]
+    with open_store(url) as store:
+        store.correct_sentiment("tieba-car:2", "极光汽车", "negative", "care")
+    code, out, _ = run("search", "漏油", "--config", config_file)
+    assert code == 0, out
+    assert "极光汽车: negative*" in out and "corrected by a person" in out
+    assert "极光汽车: negative" in out.replace("negative*", "")
