@@ -1,7 +1,9 @@
 """A real browser (Debian's headless Chromium, driven by Playwright) uses the app served
 by uvicorn on 127.0.0.1: each role logs in, care searches, PR acknowledges a case, an
-executive reads the crisis summary; a crawled ``<script>`` stays text. Screenshots of the
-search page, the case page and the executive summary go to var/screenshots/."""
+executive reads the crisis summary; care and PR correct the sentiment toward a brand with
+one click and the facets and case figures follow; a crawled ``<script>`` stays text.
+Screenshots of the search page, the case page and the executive summary go to
+var/screenshots/."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from index.models import Mention
-from tests.web.conftest import CASE_ID, PASSWORD, mention
+from index.models import BrandMatch, Mention
+from tests.web.conftest import CASE_ID, NOW, PASSWORD, mention
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -189,3 +191,78 @@ def test_each_role_in_a_real_browser(server: str, browser, tmp_path: Path, store
 
     for name in ("search", "case", "summary"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+EVIL_BRAND = '<img src=x onerror="window.__pwned=9">'
+
+
+def negative_facet(page) -> int:  # type: ignore[no-untyped-def]
+    """The search page's sentiment facet count of ``negative``."""
+    item = page.locator(".facets h4:text-is('sentiment') + ul li:has(a:text-is('negative')) span")
+    return int(item.inner_text().replace(",", ""))
+
+
+def negative_kpi(page) -> int:  # type: ignore[no-untyped-def]
+    """'negative: 1,234 mentions' of the crisis summary."""
+    text = page.locator(".kpi-negative span").inner_text()
+    return int(text.split(":")[1].split()[0].replace(",", ""))
+
+
+def test_correcting_the_sentiment_toward_a_brand(
+    server: str, browser, tmp_path: Path, store
+) -> None:  # type: ignore[no-untyped-def]
+    odd = mention(90, "极光汽车 漏油 奇怪的品牌名", minutes_ago=5).model_copy(
+        update={"brands": [BrandMatch(brand=EVIL_BRAND)]}
+    )
+    store.upsert_mentions([odd])
+    store.correct_sentiment(odd.id, EVIL_BRAND, "neutral", "<script>window.__pwned=8</script>", NOW)
+
+    # PR has the crisis summary open (its figures are cached for a minute)
+    pr = open_as(browser, server, "pr")
+    pr.goto(f"{server}/cases/{CASE_ID}/summary")
+    summary_before = negative_kpi(pr)
+
+    # care searches: a chip per brand; a crawled or odd value in a chip stays text
+    care = open_as(browser, server, "care")
+    care.goto(f"{server}/search?q=奇怪的品牌名")
+    care.wait_for_selector("article.mention .chip")
+    assert care.locator(".toward img, .toward script").count() == 0
+    chip = care.locator(".chip").first
+    assert chip.locator("b").inner_text() == EVIL_BRAND
+    assert "corrected by <script>window.__pwned=8</script>" in chip.inner_text()
+    assert care.evaluate("window.__pwned") is None
+    care.goto(f"{server}/search?q=brand:极光汽车")
+    facet_before = negative_facet(care)
+
+    # one click on a card far down the page: back at that card, corrected, facets follow
+    card = care.locator("article.mention:has(.chip[data-brand='极光汽车'].s-negative)").nth(8)
+    mention_id = card.get_attribute("data-id")
+    card.locator(".chip[data-brand='极光汽车'] button[value=positive]").click()
+    care.wait_for_selector("text=Sentiment toward 极光汽车 corrected to positive.")
+    assert care.url.endswith(f"#m-{mention_id}")
+    card = care.locator(f"article[data-id='{mention_id}']")
+    box = card.bounding_box()
+    assert care.evaluate("window.scrollY") > 300  # not the top of the page
+    assert box is not None and 0 <= box["y"] < 1000  # the card is in view
+    chip = card.locator(".chip[data-brand='极光汽车']")
+    assert "positive" in chip.inner_text() and "corrected by care" in chip.inner_text()
+    assert "corrected the sentiment toward 极光汽车 to positive" in card.inner_text()
+    assert negative_facet(care) == facet_before - 1
+    assert store.get_mention(mention_id).brand_sentiment("极光汽车") == "positive"
+    care.goto(f"{server}/search?q=漏油")
+    shot(care, tmp_path, "search-sentiment")
+    assert care.errors == [], care.errors
+
+    # PR: the crisis summary counts it at once, and PR corrects from the case evidence
+    pr.reload()
+    assert negative_kpi(pr) == summary_before - 1
+    pr.goto(f"{server}/cases/{CASE_ID}")
+    evidence = pr.locator("article[data-id='demo-weibo:2']")
+    evidence.locator(".chip[data-brand='极光汽车'] button[value=neutral]").click()
+    pr.wait_for_selector("text=Sentiment toward 极光汽车 corrected to neutral.")
+    assert pr.url.endswith(f"/cases/{CASE_ID}#m-demo-weibo:2")
+    assert "corrected by pr" in pr.locator("article[data-id='demo-weibo:2'] .chip").inner_text()
+    pr.goto(f"{server}/cases/{CASE_ID}/summary")
+    assert negative_kpi(pr) == summary_before - 2
+    assert pr.evaluate("window.__pwned") is None
+    assert pr.errors == [], pr.errors
