@@ -262,6 +262,7 @@ def test_correcting_the_sentiment_toward_a_brand(
     pr.wait_for_selector("text=Sentiment toward 极光汽车 corrected to neutral.")
     assert pr.url.endswith(f"/cases/{CASE_ID}#m-demo-weibo:2")
     assert "corrected by pr" in pr.locator("article[data-id='demo-weibo:2'] .chip").inner_text()
+    shot(pr, tmp_path, "case-sentiment")
     pr.goto(f"{server}/cases/{CASE_ID}/summary")
     assert negative_kpi(pr) == summary_before - 2
     assert pr.evaluate("window.__pwned") is None
