@@ -134,7 +134,9 @@ class RadarSpider(scrapy.Spider):
     def url(self, path: str) -> str:
         return self.source.base_url + path
 
-    def request(self, url: str, callback: Callable[..., Any], **meta: Any) -> scrapy.Request:
+    def request(
+        self, url: str, callback: Callable[..., Any], priority: int = 0, **meta: Any
+    ) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=callback,
@@ -142,6 +144,7 @@ class RadarSpider(scrapy.Spider):
             headers=self.headers or None,
             cookies=dict(self.cookies) or None,  # type: ignore[arg-type]
             meta=meta,
+            priority=priority,
             dont_filter=bool(meta.pop("dont_filter", False)),
         )
 

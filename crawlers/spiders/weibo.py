@@ -21,7 +21,8 @@ Fields read (everything else is ignored):
 * extend: ``ok``, ``data.longTextContent``.
 * hotflow: ``ok``; ``data.data[]`` comments {``id``, ``created_at``, ``text``, ``user``,
   ``like_count``, ``total_number``, ``comments`` (replies, list or false)}; ``data.max_id``
-  (0 = last page).
+  (0 = last page). A post with more pages than ``max_comment_pages`` is continued from
+  its ``max_id`` on the next runs (crawlers/cursor.py ``comments``), hottest post first.
 """
 
 from __future__ import annotations
@@ -77,6 +78,20 @@ class WeiboSpider(RadarSpider):
         else:  # comments: ``query`` holds the ids of posts whose comments are followed
             for mid in src.query:
                 yield self._comments_request(mid, "", None, 1)
+        # posts whose comments earlier runs left at max_comment_pages: the next pages,
+        # hottest post first (after the listings: new posts come first)
+        for rank, (mid, state) in enumerate(self.cursor.pending_comments()):
+            yield self._comments_request(
+                mid,
+                str(state.get("post_text", "")),
+                str(state.get("post_id") or self._id(mid)),
+                1,
+                state.get("max_id"),
+                (f"comments:{mid}", int(state.get("count") or 0)),
+                done=int(state.get("pages") or 0),
+                heat=float(state.get("heat") or 0),
+                priority=-1 - rank,
+            )
 
     # -- listings ---------------------------------------------------------------------
     def _list_request(self, listing: tuple[str, str], page: int) -> Any:
@@ -228,11 +243,11 @@ class WeiboSpider(RadarSpider):
         if not self.matcher.match(post.text) and not self.matcher.match(context):
             return
         key = f"comments:{post.native_id}"
-        if self.cursor.seen.get(key) == count:
-            return
+        if self.cursor.seen.get(key) == count or post.native_id in self.cursor.comments:
+            return  # unchanged, or an earlier run's cursor goes on with it (see start)
         # the count is marked as seen when the last page is read (see _comments_read)
         yield self._comments_request(
-            post.native_id, post.text or context, post.id, 1, seen=(key, count)
+            post.native_id, post.text or context, post.id, 1, seen=(key, count), heat=count
         )
 
     def _comments_request(
@@ -243,18 +258,26 @@ class WeiboSpider(RadarSpider):
         page: int,
         max_id: Any = None,
         seen: tuple[str, int] | None = None,
+        done: int = 0,
+        heat: float = 0,
+        priority: int = 0,
     ) -> Any:
+        """One hotflow page; ``page`` counts this run's pages of the post (the
+        max_comment_pages budget), ``done`` the pages earlier runs read."""
         path = f"/comments/hotflow?id={mid}&mid={mid}&max_id_type=0"
         if max_id:
             path += f"&max_id={max_id}"
         return self.request(
             self.url(path),
             self.parse_comments,
+            priority=priority,
             mid=mid,
             post_text=post_text,
             post_id=post_id or self._id(mid),
             page=page,
             seen=seen,
+            done=done,
+            heat=heat,
         )
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
@@ -282,9 +305,25 @@ class WeiboSpider(RadarSpider):
         if not max_id or str(max_id) == "0":
             self._comments_read(meta)
             return
+        # this page is read: the post's cursor moves to the next one (should a later
+        # page be lost, the next run goes on from here)
+        read = meta.get("done", 0) + meta["page"]
+        self.cursor.comments_progress(
+            meta["mid"],
+            {
+                "max_id": max_id,
+                "pages": read,
+                "count": meta["seen"][1] if meta.get("seen") else 0,
+                "heat": meta.get("heat", 0),
+                "post_id": meta["post_id"],
+                "post_text": meta["post_text"][:1000],
+            },
+        )
         if meta["page"] >= self.source.max_comment_pages:
-            self._comments_read(meta)
-            self.truncated("comment_page_cap", f"comments of {meta['mid']}: page {meta['page']}")
+            self.truncated(
+                "comment_page_cap",
+                f"comments of {meta['mid']}: {read} pages read; the next runs go on from there",
+            )
             return
         yield self._comments_request(
             meta["mid"],
@@ -293,10 +332,15 @@ class WeiboSpider(RadarSpider):
             meta["page"] + 1,
             max_id,
             meta.get("seen"),
+            done=meta.get("done", 0),
+            heat=meta.get("heat", 0),
+            priority=response.request.priority if response.request else 0,
         )
 
     def _comments_read(self, meta: Any) -> None:
-        """All pages of a post's comments were read: skip them until the count changes."""
+        """All pages of a post's comments were read: skip them until the count changes,
+        and its comment cursor (if a run had to stop part-way) is done."""
+        self.cursor.comments_progress(meta["mid"], None)
         if meta.get("seen"):
             key, count = meta["seen"]
             self.cursor.mark(key, count)

@@ -1,8 +1,10 @@
 """Killing a crawl (SIGKILL) mid-way and running it again ends with exactly the mentions
-a clean run stores: no gaps, no duplicates. Uses ``scrapy crawl`` from the repo root."""
+a clean run stores: no gaps, no duplicates. Uses ``scrapy crawl`` from the repo root.
+Comments beyond max_comment_pages are stored by later runs, again without duplicates."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -103,3 +105,64 @@ def test_sigkill_mid_crawl_then_rerun_matches_a_clean_run(
     with killed.store() as store:
         cursor = store.get_cursor("t-slow-clean") or {}
         assert cursor["run"] is None and cursor["watermark"]
+
+
+def test_comments_beyond_the_page_cap_are_stored_by_later_runs(
+    mockserver: MockServer, tmp_path: Path
+) -> None:
+    """A crisis post with 40 hotflow pages, crawled with max_comment_pages: 3, has all 40
+    pages of comments stored after enough later runs (3 more pages per run, from where
+    the last run stopped), hottest post first, with no duplicate rows."""
+    scenario = make_scenario(
+        tmp_path,
+        mockserver,
+        {
+            "name": "t-hot",
+            "site": "weibo",
+            "kind": "weibo",
+            "query": ["极光热帖"],
+            "max_comment_pages": 3,
+        },
+    )
+    hot, cool = "4990000000000001", "4990000000000002"
+
+    def comments_of(post: str) -> int:
+        return sum(1 for m in mentions(scenario).values() if m.parent_id == f"t-hot:{post}")
+
+    (first,) = _runs(scenario, 1)
+    assert first["completed"] and comments_of(hot) == 6 and comments_of(cool) == 6
+    assert [t["reason"] for t in first["truncation"]] == ["comment_page_cap"] * 2
+    with scenario.store() as store:
+        pending = (store.get_cursor("t-hot") or {})["comments"]
+        assert [pending[p]["pages"] for p in (hot, cool)] == [3, 3]
+        assert pending[hot]["heat"] > pending[cool]["heat"]  # 80 comments vs 20
+
+    later = _runs(scenario, 14)
+    assert all(r["completed"] and r["errors"]["total"] == 0 for r in later)
+    # 3 pages (6 comments) of each post a run: the cool post's 10 pages take 4 runs, the
+    # hot post's 40 pages 14 in all (the first and 13 of these); then nothing is left
+    new = [r["items"]["new"] for r in later]
+    assert new == [12, 12, 8, 6, 6, 6, 6, 6, 6, 6, 6, 6, 2, 0], new
+    assert comments_of(hot) == 80 and comments_of(cool) == 20
+    assert _stored(scenario.db) == 2 + 80 + 20  # no duplicate rows
+    assert later[-1]["requests"] == 1 and not later[-1]["truncated"]
+    with scenario.store() as store:
+        cursor = store.get_cursor("t-hot") or {}
+        assert cursor["comments"] == {}  # nothing left to continue
+        assert cursor["seen"][f"comments:{hot}"] == 80
+
+
+def _runs(scenario: Scenario, runs: int) -> list[dict[str, Any]]:
+    """``runs`` crawls of the scenario's source one after another (later scheduled runs)."""
+    args = [scenario.source, str(scenario.config), str(runs)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.crawlers.sequential", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    summaries: list[dict[str, Any]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(summaries) == runs and all(summaries), proc.stderr[-4000:]
+    return summaries

@@ -413,6 +413,24 @@ def test_runs_that_lose_pages_keep_the_watermark_a_bounded_number_of_times(
     assert again.watermark == later and again.held_runs == 0
 
 
+def test_comment_cursors_move_with_the_run_hottest_first(store: Store) -> None:
+    """A post's comment cursor is committed when the run ends (completed or held: the
+    pages it passed were stored), not by a run that was killed; a finished post's cursor
+    is dropped; pending posts come back hottest first."""
+    cursor = Cursor.load(store, "s")
+    cursor.comments_progress("cool", {"max_id": 7003, "pages": 3, "heat": 20})
+    cursor.comments_progress("hot", {"max_id": 7003, "pages": 3, "heat": 80})
+    cursor.stored_batch(store, None, 6)  # progress of the run in flight: no cursor yet
+    assert Cursor.load(store, "s").comments == {}
+    cursor.hold(store)
+    cursor = Cursor.load(store, "s")
+    assert [post for post, _ in cursor.pending_comments()] == ["hot", "cool"]
+    cursor.comments_progress("hot", {"max_id": 7006, "pages": 6, "heat": 80})
+    cursor.comments_progress("cool", None)  # its last page was read
+    cursor.complete(store)
+    assert Cursor.load(store, "s").comments == {"hot": {"max_id": 7006, "pages": 6, "heat": 80}}
+
+
 def test_lxml_html_clean_is_a_declared_dependency() -> None:
     """trafilatura imports ``lxml.html.clean``, a package of its own since lxml 5.2; with
     an older pip the resolver left it out and every crawl failed at import."""

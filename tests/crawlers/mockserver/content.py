@@ -397,6 +397,42 @@ COMMENTS: dict[int, list[list[Comment]]] = {
     ],
 }
 
+# a crisis post with 40 hotflow pages of comments and a cooler one with 10 (the
+# per-post comment cursor: max_comment_pages per run, hottest post first, until all read)
+HOT_POSTS = {4990000000000001: 40, 4990000000000002: 10}
+SEARCH["极光热帖"] = [
+    [
+        Post(
+            4990000000000001,
+            1900000008,
+            "极光X7刹车失灵上了热搜，极光汽车至今没有回应，大家的车都检查了吗",
+            age=1800,
+            style="minutes",
+            reposts=5210,
+        ),
+        Post(
+            4990000000000002,
+            1900000003,
+            "极光汽车的售后电话一直占线，有同样情况的吗",
+            age=2400,
+            style="minutes",
+        ),
+    ]
+]
+for _n, (_post, _pages) in enumerate(HOT_POSTS.items(), 1):
+    COMMENTS[_post] = [
+        [
+            Comment(
+                4990000000000000 + _n * 100_000 + page * 10 + i,
+                1900000001 + (page + i) % 10,
+                f"第{page + 1}页第{i + 1}条：我的车也有这个问题，4S店让等通知",
+                600 + page * 60 + i,
+            )
+            for i in range(2)
+        ]
+        for page in range(_pages)
+    ]
+
 
 def slow_pages(pages: int = 12) -> list[list[Post]]:
     """The kill-test search: every post names the brand, one page per slow response."""
