@@ -73,12 +73,13 @@ class FeedSpider(RadarSpider):
             if self.cursor.is_old(item.mention.published_at, self.source.overlap):
                 skipped += 1
                 continue
-            if needs_article and item.mention.url and not self.on_source(item.mention.url):
+            fetch = needs_article and self.source.fetch_articles and item.mention.url
+            if fetch and not self.on_source(item.mention.url):
                 # an article on a host the source is not configured for: keep the summary
                 # (allowed_hosts: lets the crawl fetch it)
                 self.crawler.stats.inc_value("radar/articles_offsite")
                 yield item
-            elif needs_article and self.source.fetch_articles and item.mention.url:
+            elif fetch:
                 # dont_filter: two entries may link the same page, each needs its item
                 request = self.request(
                     item.mention.url, self.parse_article, item=item, dont_filter=True
