@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from index.changes import Change
 from index.models import Case, CaseEvent, Mention, SentimentLabel
 
 
@@ -49,12 +50,23 @@ class SearchRequest:
     since: datetime | None = None  # published_at >= since
     until: datetime | None = None  # published_at < until
     handled: bool | None = None
-    sort: str = "time"  # "time" (newest first) | "relevance"
+    sort: str = "time"  # one of SORTS: "time" (newest first) | "relevance"
     offset: int = 0
     limit: int = 20
     facets: bool = True
     highlight: bool = True
     include_reposts: bool = True  # False: only story originals (repost_of is None)
+
+
+SORTS = ("time", "relevance")
+
+
+def checked_sort(request: SearchRequest) -> str:
+    """The request's sort; a StoreError naming the choices for any other (both backends
+    refuse it the same way instead of one sorting by time and the other failing)."""
+    if request.sort not in SORTS:
+        raise StoreError(f"unknown sort {request.sort!r}: use 'time' or 'relevance'")
+    return request.sort
 
 
 @dataclass
@@ -177,6 +189,17 @@ class Store(abc.ABC):
         """:meth:`find_near_duplicates` for each ``(simhash, since)``, answers in order.
         The crawler asks once per batch; a backend may answer in fewer round trips."""
         return [self.find_near_duplicates(h, since, max_distance, limit) for h, since in queries]
+
+    @abc.abstractmethod
+    def changes_since(self, cursor: int = 0, limit: int = 500) -> tuple[list[Change], int]:
+        """The change feed: mentions inserted or materially updated (index/changes.py)
+        after ``cursor``, at most ``limit``, in the order of their sequence numbers, and
+        the cursor to ask from next (``cursor`` itself when nothing is new). Start from
+        0. A mention changed several times since ``cursor`` comes once, as stored now,
+        at its latest sequence number; a mention whose write is still in flight is
+        never skipped (its number is not passed until it is readable). Cursors are
+        plain integers, kept by the caller (e.g. with ``set_cursor``), and stay valid
+        across restarts of the store."""
 
     @abc.abstractmethod
     def mark_handled(self, mention_id: str, by: str, note: str = "") -> Mention:

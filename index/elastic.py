@@ -15,6 +15,21 @@ force a tiny Lucene segment per request, so indexing keeps its throughput. An
 covers every earlier write of the shard). Back-fills can pass
 ``wait_for_refresh=False`` and call ``refresh()`` once at the end.
 
+The change feed (``changes_since``): each material write of a mention (index/changes.py)
+stores a sequence number in its indexed ``change_seq`` field, and readers page through
+``change_seq`` in order. The numbers come from one counter document (``<prefix>-feed``,
+id ``mentions``): a writer reserves a block for a bulk request with an update
+conditional on the counter's ``_seq_no`` (optimistic concurrency: a writer that loses
+the race reads the counter again), and the block stays listed there as *open* until its
+documents are readable, when the writer removes it. A reader never passes the first
+open block, so a slow writer's numbers are not skipped because a faster writer's larger
+ones became searchable first; nothing depends on when a refresh happens. A block is
+leased for ``FEED_LEASE``: a writer that dies mid-write holds readers back that long at
+most (its documents, if any were written, are readable by then). Time-based numbers
+would need no counter but would let a reader pass a write still in flight, or hold
+every reader back by a guessed margin. The counter costs two small requests per bulk
+request (a get is real-time, so neither needs a refresh).
+
 Connection failures become ``StoreUnavailable`` naming the URL; every mention is
 written with one atomic update, so a failed request leaves whole documents or nothing,
 and retrying an upsert is safe (it is idempotent by id).
@@ -27,7 +42,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlparse, urlunparse
 
@@ -57,7 +72,9 @@ from index.base import (
     StoreError,
     StoreUnavailable,
     UpsertResult,
+    checked_sort,
 )
+from index.changes import CORRECTION, NEW, Change, changed_fields
 from index.es_query import (
     FACETS,
     LABELS,
@@ -89,6 +106,8 @@ MAX_READ_BATCH = 1000  # ids per lookup request
 MAX_RESULT_WINDOW = 10_000  # index.max_result_window default: from + size may not pass it
 MAX_BUCKETS_PER_REQUEST = 20_000  # count_buckets slices its window to stay under this
 TOP_TERMS_SAMPLE = 2_000  # newest mentions segmented per top_terms call (as on SQLite)
+FEED_LEASE = timedelta(minutes=5)  # a reserved block of change numbers holds readers back
+FEED_COUNTER = "mentions"  # id of the counter document in the feed index
 _PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,100}$")
 # the parts of a mention that care staff own: a re-crawl never overwrites them
 CARE_FIELDS = ("handled", "handled_by", "handled_at", "notes")
@@ -218,10 +237,23 @@ class _Placed:
     index: str
     corrections: dict[str, SentimentCorrection]
     version: tuple[int, int] | None = None  # (seq_no, primary_term) as read; None: new
+    stored: dict[str, Any] | None = None  # the document as stored (None: new), to compare
+
+
+def _what(doc: dict[str, Any], stored: dict[str, Any] | None) -> frozenset[str]:
+    """What writing ``doc`` (a ``_mention_doc``) over ``stored`` changes; empty: nothing."""
+    if stored is None:
+        return frozenset({NEW})
+    new = {k: v for k, v in doc.items() if k not in _NOT_STORED}
+    old = {k: v for k, v in stored.items() if k not in _NOT_STORED}
+    return changed_fields(new, old)
+
+
+_NOT_STORED = maps.DERIVED_MENTION_FIELDS | maps.FEED_FIELDS
 
 
 def _mention_from_source(source: dict[str, Any]) -> Mention:
-    data = {k: v for k, v in source.items() if k not in maps.DERIVED_MENTION_FIELDS}
+    data = {k: v for k, v in source.items() if k not in _NOT_STORED}
     if data.get("simhash") is not None:
         data["simhash"] = int(data["simhash"])
     return Mention.model_validate(data)
@@ -305,6 +337,7 @@ class ElasticStore(Store):
         )
         self._ready = False
         self._known_indices: set[str] = set()
+        self._unreleased: list[int] = []  # change-number blocks written without a refresh
         self.server_info: dict[str, Any] = {}
 
     # -- names and setup ------------------------------------------------------------------
@@ -367,7 +400,9 @@ class ElasticStore(Store):
         properties (adding fields is allowed on a live index), rewrite the derived fields
         of every document from its ``_source``, then record the version. Idempotent; an
         interrupted run starts over on the next start. Version 2 derives the sentiment
-        toward each brand, which for an older document is its document label."""
+        toward each brand, which for an older document is its document label. Version 3
+        gives every document without one a change number (the change feed starts with
+        them all, as "new")."""
         es = self._es
         found = es.options(ignore_status=404).indices.get_mapping(index=f"{self.alias}-*")
         if found.meta.status != 200:
@@ -380,17 +415,26 @@ class ElasticStore(Store):
                 continue
             es.indices.put_mapping(index=index, properties=maps.MENTION_PROPERTIES)
             sort = [{"id": "asc"}]
+            leases: list[int] = []
             for hits in self._pages(index, {"match_all": {}}, sort, 500, seq_no_primary_term=True):
                 body_ops: list[dict[str, Any]] = []
+                unnumbered = [h for h in hits if "change_seq" not in h["_source"]]
+                first = self._reserve(len(unnumbered)) if unnumbered else 0
+                if unnumbered:
+                    leases.append(first)
+                numbers = {h["_id"]: first + k for k, h in enumerate(unnumbered)}
                 for hit in hits:
                     doc = _mention_doc(_mention_from_source(hit["_source"]))
                     meta_op = {"_index": index, "_id": hit["_id"]}
                     meta_op.update(if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
                     derived = {k: v for k, v in doc.items() if k in maps.DERIVED_MENTION_FIELDS}
+                    if hit["_id"] in numbers:
+                        derived.update(change_seq=numbers[hit["_id"]], change_what=[NEW])
                     body_ops += [{"update": meta_op}, {"doc": derived}]
                 # a conflict means a newer write, which derived its fields itself
                 es.bulk(operations=body_ops, refresh=False)
             es.indices.refresh(index=index)
+            self._release(leases)
             es.indices.put_mapping(
                 index=index, meta={"radar_mapping_version": maps.MENTION_MAPPING_VERSION}
             )
@@ -471,16 +515,23 @@ class ElasticStore(Store):
         result = UpsertResult()
         placed: dict[str, _Placed] = {}  # mention id -> where, across the chunks of this call
         dirty: set[str] = set()  # indices written by the chunks before the last
+        leases: list[int] = []  # change-number blocks reserved by this call
         previous: list[Mention] | None = None
         for chunk in _batched(self._validated(mentions, result), self.bulk_chunk):
             if previous is not None:
-                dirty |= self._write_chunk(previous, result, placed, wait=False)
+                dirty |= self._write_chunk(previous, result, placed, leases, wait=False)
             previous = chunk
         if previous is not None:
-            covered = self._write_chunk(previous, result, placed, wait=self.wait_for_refresh)
+            covered = self._write_chunk(
+                previous, result, placed, leases, wait=self.wait_for_refresh
+            )
             if self.wait_for_refresh and dirty - covered:
                 # written earlier in this call, untouched by the last request: make visible
                 self.es.indices.refresh(index=",".join(sorted(dirty - covered)))
+        if self.wait_for_refresh:
+            self._release(leases)  # every write of this call is readable now
+        else:
+            self._unreleased += leases  # readable once refresh() has run
         return result
 
     @staticmethod
@@ -499,12 +550,19 @@ class ElasticStore(Store):
                 result.errors.append((str(mid), _validation_reason(err)))
 
     def _write_chunk(
-        self, batch: list[Mention], result: UpsertResult, placed: dict[str, _Placed], wait: bool
+        self,
+        batch: list[Mention],
+        result: UpsertResult,
+        placed: dict[str, _Placed],
+        leases: list[int],
+        wait: bool,
     ) -> set[str]:
         """One bulk request of partial updates (upsert when new) that leave the care-staff
         fields alone and keep the stored sentiment corrections. An update of a mention
         read here is conditional on the version read (a correction made meanwhile is
-        read again, never overwritten). Returns the indices it changed."""
+        read again, never overwritten). A mention with nothing material to change
+        (index/changes.py) is not written; the others get change numbers from a block
+        reserved here (appended to ``leases``). Returns the indices it changed."""
         es = self.es
         # a mention stays in the index it was first written to (found through the alias)
         placed.update(self._stored([m.id for m in batch if m.id not in placed]))
@@ -514,19 +572,40 @@ class ElasticStore(Store):
                 placed[mention.id] = _Placed(index, mention.corrections)
             self._create_index(placed[mention.id].index)
         changed: set[str] = set()
+        seqs: dict[int, int] = {}  # batch position -> change number
         pending = list(range(len(batch)))
         for attempt in range(4):
             body: list[dict[str, Any]] = []
+            sent: list[int] = []
+            docs: dict[int, dict[str, Any]] = {}
             for i in pending:
                 mention, where = batch[i], placed[batch[i].id]
+                full = _mention_doc(mention.keeping_corrections(where.corrections))
+                what = _what(full, where.stored)
+                if not what:
+                    result.unchanged += 1
+                    continue
+                docs[i] = full
+                full["change_what"] = sorted(what)
+            missing = [i for i in docs if i not in seqs]
+            if missing:
+                first = self._reserve(len(missing))
+                leases.append(first)
+                seqs.update((i, first + k) for k, i in enumerate(missing))
+            for i, full in docs.items():
+                mention, where = batch[i], placed[batch[i].id]
+                full["change_seq"] = seqs[i]
                 meta: dict[str, Any] = {"_index": where.index, "_id": mention.id}
                 if where.version is None:  # new, or written by an earlier chunk of this call
                     meta["retry_on_conflict"] = 3
                 else:
                     meta["if_seq_no"], meta["if_primary_term"] = where.version
-                full = _mention_doc(mention.keeping_corrections(where.corrections))
                 partial = {k: v for k, v in full.items() if k not in CARE_FIELDS}
                 body += [{"update": meta}, {"doc": partial, "upsert": full}]
+                sent.append(i)
+            if not sent:
+                break
+            pending = sent
             response = es.bulk(operations=body, refresh="wait_for" if wait else False)
             retry: list[int] = []
             busy = False
@@ -545,6 +624,7 @@ class ElasticStore(Store):
                     result.unchanged += 1
                 else:
                     changed.add(where.index)
+                    where.stored = docs[i]
                     if outcome.get("result") == "created":
                         result.new += 1
                     else:
@@ -564,21 +644,26 @@ class ElasticStore(Store):
         """Make every write searchable now (after writing with wait_for_refresh=False)."""
         names = [self.alias, *(self._small(n) for n in maps.SMALL_INDICES)]
         self.es.indices.refresh(index=",".join(names), ignore_unavailable=True)
+        leases, self._unreleased = self._unreleased, []
+        self._release(leases)
 
     def _stored(self, ids: Sequence[str]) -> dict[str, _Placed]:
-        """mention id -> its index, corrections and version, for the ids that exist."""
+        """mention id -> its index, corrections, version and document, for the ids
+        that exist."""
         found: dict[str, _Placed] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), MAX_READ_BATCH):
-            for hit in self._search_ids(chunk, source={"includes": ["brands"]}, seq_no=True):
+            for hit in self._search_ids(chunk, seq_no=True):
                 version = (hit["_seq_no"], hit["_primary_term"])
-                found[hit["_id"]] = _Placed(hit["_index"], _corrections(hit["_source"]), version)
+                source = hit["_source"]
+                found[hit["_id"]] = _Placed(hit["_index"], _corrections(source), version, source)
         return found
 
     def _stored_now(self, mention_id: str, index: str) -> _Placed:
         """The latest version of one mention (a get is real-time; a search sees only what
         was refreshed)."""
-        doc = self.es.get(index=index, id=mention_id, source_includes=["brands"])
-        return _Placed(index, _corrections(doc["_source"]), (doc["_seq_no"], doc["_primary_term"]))
+        doc = self.es.get(index=index, id=mention_id)
+        source = doc["_source"]
+        return _Placed(index, _corrections(source), (doc["_seq_no"], doc["_primary_term"]), source)
 
     def _search_ids(
         self, ids: Sequence[str], source: bool | dict[str, Any] = True, seq_no: bool = False
@@ -711,7 +796,9 @@ class ElasticStore(Store):
         at: datetime | None = None,
     ) -> Mention:
         """Read-modify-write of the brands and the derived sentiment fields, guarded by
-        seq_no like the care-staff fields (a concurrent re-crawl is read again)."""
+        seq_no like the care-staff fields (a concurrent re-crawl is read again); a
+        change of the feed ("correction")."""
+        seq: int | None = None
         for _ in range(10):
             hits = self._search_ids([mention_id], seq_no=True)
             if not hits:
@@ -720,6 +807,9 @@ class ElasticStore(Store):
             changed = _mention_from_source(hit["_source"]).corrected(brand, label, actor, at)
             doc = {"brands": changed.model_dump(mode="json", warnings=False)["brands"]}
             doc.update(_sentiment_fields(changed))
+            if seq is None:
+                seq = self._reserve(1)
+            doc.update(change_seq=seq, change_what=[CORRECTION])
             try:
                 self.es.update(
                     index=hit["_index"],
@@ -731,8 +821,109 @@ class ElasticStore(Store):
                 )
             except ConflictError:
                 continue
+            self._release([seq])
             return changed
         raise StoreError(f"mention {mention_id!r} kept changing while being corrected; try again")
+
+    # -- change feed ------------------------------------------------------------------
+    def _feed_state(self) -> tuple[dict[str, Any], tuple[int, int] | None]:
+        """The counter document (real-time get) and its version; None when absent."""
+        try:
+            doc = self.es.get(index=self._small("feed"), id=FEED_COUNTER)
+        except NotFoundError:
+            return {"next": 1, "open": {}}, None
+        return dict(doc["_source"]), (doc["_seq_no"], doc["_primary_term"])
+
+    def _change_counter(self, change: Callable[[dict[str, Any], datetime], Any]) -> Any:
+        """Apply ``change`` to the counter document (it edits the state in place and
+        returns a value) with an update conditional on the version read; read again
+        and retried when another writer got there first."""
+        index = self._small("feed")
+        for _ in range(100):
+            state, version = self._feed_state()
+            now = utcnow()
+            state["open"] = {  # a lease past its expiry holds nobody back any more
+                first: until
+                for first, until in (state.get("open") or {}).items()
+                if (_parse_dt(until) or now) > now
+            }
+            value = change(state, now)
+            state["updated_at"] = _iso(now)
+            try:
+                if version is None:
+                    self.es.create(index=index, id=FEED_COUNTER, document=state)
+                else:
+                    seq_no, term = version
+                    self.es.index(
+                        index=index,
+                        id=FEED_COUNTER,
+                        document=state,
+                        if_seq_no=seq_no,
+                        if_primary_term=term,
+                    )
+            except ConflictError:
+                continue
+            return value
+        raise StoreUnavailable(
+            f"the change-feed counter of {self.url} ({index}) kept changing under this "
+            "writer; too many writers at once, try again"
+        )
+
+    def _reserve(self, n: int) -> int:
+        """Reserve ``n`` consecutive change numbers, open until released; the first."""
+
+        def take(state: dict[str, Any], now: datetime) -> int:
+            first = int(state["next"])
+            state["next"] = first + n
+            state["open"][str(first)] = _iso(now + FEED_LEASE)
+            return first
+
+        return int(self._change_counter(take))
+
+    def _release(self, firsts: Sequence[int]) -> None:
+        """The writes of these blocks are readable: readers may pass them."""
+        if not firsts:
+            return
+
+        def close(state: dict[str, Any], _now: datetime) -> None:
+            for first in firsts:
+                state["open"].pop(str(first), None)
+
+        self._change_counter(close)
+
+    @_guarded
+    def changes_since(self, cursor: int = 0, limit: int = 500) -> tuple[list[Change], int]:
+        """Mentions by ``change_seq`` after ``cursor`` up to the first open block (see
+        the module docstring), so no write still in flight is passed."""
+        state, _ = self._feed_state()
+        now = utcnow()
+        open_firsts = [
+            int(first)
+            for first, until in (state.get("open") or {}).items()
+            if (_parse_dt(until) or now) > now
+        ]
+        horizon = min(open_firsts, default=int(state["next"])) - 1
+        if horizon <= cursor or limit <= 0:
+            return [], cursor
+        response = self.es.search(
+            index=self.alias,
+            query={"range": {"change_seq": {"gt": cursor, "lte": horizon}}},
+            sort=[{"change_seq": "asc"}],
+            search_after=[cursor],
+            size=min(limit, MAX_RESULT_WINDOW),
+            track_total_hits=False,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        changes = [
+            Change(
+                int(hit["_source"]["change_seq"]),
+                _mention_from_source(hit["_source"]),
+                frozenset(hit["_source"].get("change_what") or (NEW,)),
+            )
+            for hit in response["hits"]["hits"]
+        ]
+        return changes, (changes[-1].seq if changes else cursor)
 
     @_guarded
     def count_mentions(self) -> int:
@@ -749,12 +940,10 @@ class ElasticStore(Store):
         if tree is not None:
             must.append(node_query(tree))
         query = {"bool": {"must": must, "filter": request_filters(request)}}
-        if request.sort == "relevance":
+        if checked_sort(request) == "relevance":
             sort: list[Any] = ["_score", {"published_at": "desc"}, {"id": "desc"}]
-        elif request.sort == "time":
-            sort = [{"published_at": "desc"}, {"id": "desc"}]
         else:
-            raise StoreError(f"unknown sort {request.sort!r}: use 'time' or 'relevance'")
+            sort = [{"published_at": "desc"}, {"id": "desc"}]
         offset, limit = max(0, request.offset), max(0, request.limit)
         body: dict[str, Any] = {
             "query": query,
@@ -1097,7 +1286,9 @@ class ElasticStore(Store):
         self, status: Sequence[str] | None = None, brand: str | None = None, limit: int = 100
     ) -> list[Case]:
         filters: list[dict[str, Any]] = []
-        if status:
+        if status is not None:
+            if not status:  # no status at all: no case (not "any status")
+                return []
             filters.append({"terms": {"status": [str(s) for s in status]}})
         if brand:
             filters.append({"term": {"brand": brand}})

@@ -20,7 +20,8 @@ Mapping changes: ``MENTION_MAPPING_VERSION`` is kept in each monthly index's map
 index (adding fields is allowed on a live index) and rewrites the derived fields of the
 documents they hold, then records the version (``elastic.ElasticStore._upgrade_mentions``).
 Version 2: sentiment toward each brand (``brands.sentiment``, ``brands.correction``,
-``brand_sentiment``, ``sentiment_labels``).
+``brand_sentiment``, ``sentiment_labels``). Version 3: the change feed (``change_seq``,
+``change_what``; the documents of an older index get sequence numbers in the upgrade).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ ANALYSIS: dict[str, Any] = {
     }
 }
 
-MENTION_MAPPING_VERSION = 2
+MENTION_MAPPING_VERSION = 3
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _STORED_ONLY = {"type": "object", "enabled": False}  # kept in _source, not indexed
@@ -105,6 +106,10 @@ MENTION_PROPERTIES: dict[str, Any] = {
     "reach": _LONG,  # author followers + engagement
     "engagement_total": _LONG,
     **{band: {"type": "integer"} for band in BAND_FIELDS},
+    # the change feed (elastic.ElasticStore.changes_since): the sequence number of the
+    # mention's last material write, and what that write changed (index/changes.py)
+    "change_seq": _LONG,
+    "change_what": {"type": "keyword", "index": False},
 }
 
 DERIVED_MENTION_FIELDS = frozenset(
@@ -120,6 +125,7 @@ DERIVED_MENTION_FIELDS = frozenset(
     }
     | set(BAND_FIELDS)
 )
+FEED_FIELDS = frozenset({"change_seq", "change_what"})
 
 CASE_PROPERTIES: dict[str, Any] = {
     "id": _KEYWORD,
@@ -175,6 +181,14 @@ CRAWL_RUN_PROPERTIES: dict[str, Any] = {
     "stats": _STORED_ONLY,
 }
 
+# one document, "mentions": the next sequence number to hand out and the blocks handed
+# out whose writes may not be readable yet (first seq -> lease expiry)
+FEED_PROPERTIES: dict[str, Any] = {
+    "next": _LONG,
+    "open": _STORED_ONLY,
+    "updated_at": _DATE,
+}
+
 NOTIFICATION_PROPERTIES: dict[str, Any] = {
     "key": _KEYWORD,
     "channel": _KEYWORD,
@@ -197,6 +211,7 @@ SMALL_INDICES: dict[str, dict[str, Any]] = {
     "source-health": SOURCE_HEALTH_PROPERTIES,
     "crawl-runs": CRAWL_RUN_PROPERTIES,
     "outbox": NOTIFICATION_PROPERTIES,
+    "feed": FEED_PROPERTIES,
 }
 
 

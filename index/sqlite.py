@@ -7,7 +7,12 @@ Layout
                   time window is a rowid range and "newest first" is index order.
   mention_docs    the Mention as JSON, apart, so the rows a search touches stay small
                   (a lookup in a table of 60-byte rows stays in the page cache; one of
-                  1 kB rows does not)
+                  1 kB rows does not). Every insert or update of a mention appends a
+                  new row (the old one is deleted), so its rowid is the mention's
+                  sequence number in the change feed: ``changes_since`` is a rowid
+                  range of this table, and the feed costs ingest nothing
+  mention_changes (doc rowid, what changed) for the documents an update wrote; an
+                  inserted mention has no row here (its change is "new")
   mention_fts     contentless FTS5 table (``unicode61``), rowid = mentions.rowid, columns
                   title, text and tags. CJK text is indexed one character per token (see
                   index/text.py), so two-character words (漏油, 退款) and phrases are phrase
@@ -68,7 +73,9 @@ from index.base import (
     StoreError,
     StoreUnavailable,
     UpsertResult,
+    checked_sort,
 )
+from index.changes import CORRECTION, NEW, Change, changed_fields, what_bits, what_of
 from index.dedupe import close_pairs
 from index.models import Case, CaseEvent, Mention, SentimentLabel, utcnow
 from index.query import (
@@ -89,11 +96,12 @@ from index.text import fts_text, highlight, index_text, query_tokens, top_words
 
 T = TypeVar("T")
 
-# 5: sentiment per brand (mention_brands.sentiment, the sentiment and brand+sentiment
-# tags and mentions.sentiment hold the effective label toward each brand); 4: no author
-# or band tokens in the FTS index (3: simhash bands as FTS tokens; 2: bands in a table
-# of their own)
-SCHEMA_VERSION = 5
+# 6: the change feed (mention_changes; mention_docs rowids never reused, see
+# SQLiteStore._upsert); 5: sentiment per brand (mention_brands.sentiment, the sentiment
+# and brand+sentiment tags and mentions.sentiment hold the effective label toward each
+# brand); 4: no author or band tokens in the FTS index (3: simhash bands as FTS tokens;
+# 2: bands in a table of their own)
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5  # each waits up to busy_timeout first
 PAGE_SIZE = 8192
@@ -152,6 +160,10 @@ CREATE TABLE IF NOT EXISTS mention_brands (
     reach INTEGER NOT NULL,
     PRIMARY KEY (brand, published_at, mention)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mention_changes (
+    doc_id INTEGER PRIMARY KEY,             -- mention_docs.rowid: the change's seq
+    what INTEGER NOT NULL                   -- index/changes.py what_bits
+);
 CREATE INDEX IF NOT EXISTS mentions_author ON mentions (author_key);
 CREATE TABLE IF NOT EXISTS authors (
     name TEXT NOT NULL,
@@ -343,6 +355,7 @@ def legacy_fts_row(m: Mention, bands: bool) -> tuple[str, str, str]:
     return index_text(m.title) if m.title else "", index_text(m.text), tags
 
 
+_NEW = frozenset({NEW})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _to_json = Mention.__pydantic_serializer__.to_json
@@ -400,20 +413,9 @@ def validation_reason(exc: ValidationError) -> str:
 _HANDLING = ("handled", "handled_by", "handled_at", "notes")  # never overwritten by a re-crawl
 
 
-def _unchanged(m: Mention, stored: str) -> bool:
-    """Whether ``m`` says nothing new over the stored JSON: everything but when it was
-    crawled (and the care-staff handling, which the store keeps) is equal."""
-    new = json.loads(_to_json(m))
-    old = json.loads(stored)
-    for key in (*_HANDLING, "crawled_at"):
-        new.pop(key, None)
-        old.pop(key, None)
-    for doc in (new, old):
-        for match in doc.get("brands", ()):
-            match.pop("correction", None)  # kept like the handling
-            if match.get("sentiment", 0) is None:  # as a document before schema 5 says it
-                del match["sentiment"]
-    return new == old
+def _changes(m: Mention, stored: str) -> frozenset[str]:
+    """What ``m`` changes over the stored JSON (index/changes.py); empty: nothing new."""
+    return changed_fields(json.loads(_to_json(m)), json.loads(stored))
 
 
 @contextlib.contextmanager
@@ -699,6 +701,12 @@ class SQLiteStore(Store):
             # brand+sentiment tags and mentions.sentiment. The version still changes: a
             # program of schema 4 cannot read a corrected mention (and would drop the
             # correction on the next crawl), so it must refuse the file.
+            # 5 -> 6 adds mention_changes (created above) and rewrites nothing either:
+            # the stored documents' rowids are their sequence numbers, in the order
+            # they were written, so every stored mention is in the feed as "new" (an
+            # update made before 6 has no "what" row). A program of schema 5 must refuse
+            # the file: it may hand a deleted document's rowid to a new one (a change
+            # the feed's readers would skip) and leaves stale mention_changes rows.
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         meta = dict(conn.execute("SELECT key, value FROM store_meta"))
         self._bands_from = meta["bands_in_fts_from_doc"]
@@ -760,6 +768,9 @@ class SQLiteStore(Store):
         ``crawled``: the batch comes from a crawl, so the stored care-staff handling and
         sentiment corrections are kept (False: the batch is that state's own change)."""
         counts = UpsertResult()
+        # read before the stale documents are deleted: a new document never takes the
+        # rowid of a deleted one, so rowids (the change feed's seq) only ever grow
+        next_doc = (conn.execute("SELECT max(rowid) FROM mention_docs").fetchone()[0] or 0) + 1
         existing: dict[str, tuple[Any, ...]] = {
             row[0]: row[1:]
             for row in _read_in(
@@ -770,19 +781,22 @@ class SQLiteStore(Store):
             )
         }
 
-        todo: list[tuple[str, tuple[Any, ...], int]] = []  # (id, extracted, time key)
+        todo: list[tuple[str, tuple[Any, ...], int, int]] = []  # (id, extracted, time key, what)
         stale_rows: list[int] = []
         stale_docs: list[int] = []
         stale_fts: list[tuple[Any, ...]] = []
         stale_brands: list[tuple[str, int, int]] = []
         for m in batch:
+            what = 0  # new: no mention_changes row
             try:
                 old = existing.get(m.id)
                 if old is not None:
                     rowid, doc_id, published, brand_list, doc = old
-                    if crawled and _unchanged(m, doc):
+                    found = _changes(m, doc) if crawled else frozenset({CORRECTION})
+                    if not found:
                         counts.unchanged += 1
                         continue
+                    what = what_bits(found)
                     previous = Mention.model_validate_json(doc)
                     if crawled:  # care-staff handling and corrections survive a re-crawl
                         m = m.model_copy(
@@ -805,7 +819,7 @@ class SQLiteStore(Store):
                     bands = doc_id >= self._bands_from
                     stale_fts.append((rowid, *legacy_fts_row(previous, bands)))
                 stale_brands += [(b, published, rowid) for b in brand_list.split(_SEP) if b]
-            todo.append((m.id, facts, time_key(facts[0][1])))
+            todo.append((m.id, facts, time_key(facts[0][1]), what))
 
         if stale_rows:
             conn.executemany(
@@ -816,23 +830,27 @@ class SQLiteStore(Store):
             conn.executemany("DELETE FROM mentions WHERE rowid = ?", [(r,) for r in stale_rows])
             conn.executemany("DELETE FROM mention_docs WHERE rowid = ?", [(d,) for d in stale_docs])
             conn.executemany(
+                "DELETE FROM mention_changes WHERE doc_id = ?", [(d,) for d in stale_docs]
+            )
+            conn.executemany(
                 "DELETE FROM mention_brands WHERE brand = ? AND published_at = ? AND mention = ?",
                 stale_brands,
             )
         if not todo:
             return counts
 
-        rowids = self._free_rowids(conn, [(mid, key) for mid, _, key in todo])
+        rowids = self._free_rowids(conn, [(mid, key) for mid, _, key, _ in todo])
         # ascending rowids: FTS5 flushes its pending segment whenever a rowid goes down
         ordered = sorted(zip(rowids, range(len(todo)), strict=True))
-        next_doc = (conn.execute("SELECT max(rowid) FROM mention_docs").fetchone()[0] or 0) + 1
-        rows, docs, fts, brands = [], [], [], []
+        rows, docs, fts, brands, whats = [], [], [], [], []
         authors = set()
         for rowid, i in ordered:
-            mid, (columns, doc, fts_values, labels, cluster, reach), _ = todo[i]
+            mid, (columns, doc, fts_values, labels, cluster, reach), _, what = todo[i]
             published = columns[1]
             rows.append((rowid, next_doc, *columns, mid))
             docs.append((next_doc, doc))
+            if what:
+                whats.append((next_doc, what))
             fts.append((rowid, *fts_values))
             brands += [(b, published, rowid, label, cluster, reach) for b, label in labels.items()]
             authors.add((columns[5], columns[4]))  # (name, key)
@@ -847,6 +865,8 @@ class SQLiteStore(Store):
         conn.executemany("INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?,?,?,?)", fts)
         conn.executemany("INSERT INTO mention_brands VALUES (?,?,?,?,?,?)", brands)
         conn.executemany("INSERT OR IGNORE INTO authors VALUES (?,?)", [a for a in authors if a[0]])
+        if whats:
+            conn.executemany("INSERT INTO mention_changes VALUES (?,?)", whats)
         return counts
 
     @staticmethod
@@ -911,6 +931,22 @@ class SQLiteStore(Store):
                 return
             after = rows[-1][0]
             yield self._docs([doc_id for _, doc_id in rows])
+
+    def changes_since(self, cursor: int = 0, limit: int = 500) -> tuple[list[Change], int]:
+        """A rowid range of mention_docs (see the module docstring). Writers commit one
+        at a time and each takes rowids above every committed one, so what a reader
+        sees past its cursor is complete: nothing below it commits later."""
+        rows = self._read(
+            "SELECT d.rowid, d.doc, c.what FROM mention_docs d "
+            "LEFT JOIN mention_changes c ON c.doc_id = d.rowid "
+            "WHERE d.rowid > ? ORDER BY d.rowid LIMIT ?",
+            (max(0, cursor), max(0, limit)),
+        )
+        changes = [
+            Change(seq, Mention.model_validate_json(doc), _NEW if what is None else what_of(what))
+            for seq, doc, what in rows
+        ]
+        return changes, (changes[-1].seq if changes else cursor)
 
     def _update_doc(self, mention_id: str, change: Callable[[Mention], Mention]) -> Mention:
         def work(conn: sqlite3.Connection) -> Mention:
@@ -982,6 +1018,7 @@ class SQLiteStore(Store):
     # -- search ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:
+        sort = checked_sort(request)
         tree, terms = request_tree(request)
         where: list[str] = []
         params: list[Any] = []
@@ -1075,7 +1112,7 @@ class SQLiteStore(Store):
         else:
             total = self._read(f"SELECT count(*) FROM {source}{clause}", params)[0][0]
 
-        if request.sort == "relevance" and driving is not None:
+        if sort == "relevance" and driving is not None:
             score = "-bm25(mention_fts, 2.0, 1.0, 0.0)"
             order = f"score DESC, {key} DESC"
         else:

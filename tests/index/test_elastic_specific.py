@@ -276,6 +276,63 @@ def test_concurrent_event_appends_get_distinct_increasing_seqs(es_store: Elastic
     )
 
 
+# -- change feed ------------------------------------------------------------------------
+
+
+def test_change_feed_waits_for_a_block_still_being_written(es_store: ElasticStore) -> None:
+    """A reader never passes the first open block, even when later numbers are already
+    readable: a slow writer's mentions are not skipped."""
+    es_store.upsert_mentions([mention("1", JAN)])
+    _, cursor = es_store.changes_since(0)
+    slow = es_store._reserve(2)  # a writer that has its numbers but has not written yet
+    es_store.upsert_mentions([mention("2", JAN)])  # a faster writer, numbered after it
+    assert es_store.changes_since(cursor) == ([], cursor)
+    es_store._release([slow])
+    changes, _ = es_store.changes_since(cursor)
+    assert [c.mention.id for c in changes] == ["weibo-search:2"]
+
+
+def test_change_feed_misses_nothing_from_concurrent_writers(es_store: ElasticStore) -> None:
+    other = open_store(ES_URL or "", index_prefix=es_store.prefix)
+    errors: list[BaseException] = []
+    done = threading.Event()
+    seen: list[tuple[int, str]] = []
+
+    def write(store: Any, who: str) -> None:
+        try:
+            for i in range(6):
+                store.upsert_mentions([mention(f"{who}{i}-{k}", JAN) for k in range(3)])
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    def read() -> None:
+        cursor = 0
+        while True:
+            finished = done.is_set()
+            changes, cursor = es_store.changes_since(cursor, limit=4)
+            seen.extend((c.seq, c.mention.id) for c in changes)
+            if finished and not changes:
+                return
+
+    writers = [
+        threading.Thread(target=write, args=(store, who))
+        for store, who in ((es_store, "a"), (other, "b"))
+    ]
+    reader = threading.Thread(target=read)
+    for t in [*writers, reader]:
+        t.start()
+    for t in writers:
+        t.join()
+    done.set()
+    reader.join()
+    other.close()
+    assert not errors
+    assert [seq for seq, _ in seen] == sorted({seq for seq, _ in seen})
+    assert sorted(mid for _, mid in seen) == sorted(
+        f"weibo-search:{who}{i}-{k}" for who in "ab" for i in range(6) for k in range(3)
+    )
+
+
 # -- unreachable cluster and bad settings (no cluster needed) --------------------------------
 
 
@@ -444,9 +501,13 @@ def test_an_index_of_the_previous_mapping_is_upgraded_on_first_use() -> None:
         assert store.search(SearchRequest(query="sentiment:negative")).total == 1
         meta = es.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
         assert meta.get("radar_mapping_version") == maps.MENTION_MAPPING_VERSION
+        changes, cursor = store.changes_since(0)  # numbered by the upgrade
+        assert [(c.mention.id, c.what) for c in changes] == [(m.id, {"new"})]
         store.correct_sentiment(m.id, "极光汽车", "neutral", actor="alice")
         assert store.search(SearchRequest(query="brand:极光汽车 sentiment:negative")).total == 0
         assert store.search(SearchRequest(query="sentiment:neutral")).total == 1
+        changes, _ = store.changes_since(cursor)
+        assert [(c.mention.id, c.what) for c in changes] == [(m.id, {"correction"})]
     finally:
         store.drop_all()
         store.close()

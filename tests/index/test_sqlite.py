@@ -11,7 +11,7 @@ import pytest
 
 from index import StoreError, open_store
 from index.base import SearchRequest
-from index.models import Author, BrandMatch, Mention, Sentiment
+from index.models import Author, BrandMatch, Engagement, Mention, Sentiment
 from index.sqlite import SCHEMA_VERSION, SQLiteStore, fts_row, legacy_fts_row, sqlite_path
 from index.text import fts_text, index_text
 
@@ -247,7 +247,33 @@ def test_schema_4_store_opens_and_its_mentions_take_per_brand_sentiment(tmp_path
         }
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_schema_5_store_opens_with_its_mentions_in_the_change_feed(tmp_path) -> None:
+    """Schema 5 had no change feed: on open every stored mention is in it, in the order
+    written, and the next update is a change of its own."""
+    path = tmp_path / "radar.db"
+    url = f"sqlite:///{path}"
+    first, second = _mention(1, 1), _mention(1, 2)
+    with open_store(url) as store:
+        store.upsert_mentions([first])
+        store.upsert_mentions([second])
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE mention_changes")
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    with open_store(url) as store:
+        changes, cursor = store.changes_since(0)
+        assert [(c.mention.id, c.is_new) for c in changes] == [(first.id, True), (second.id, True)]
+        grown = first.model_copy(update={"engagement": Engagement(reposts=40)})
+        assert store.upsert_mentions([grown]).updated == 1
+        changes, _ = store.changes_since(cursor)
+        assert [(c.mention.id, c.what) for c in changes] == [(first.id, {"engagement"})]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     conn.close()
 
 

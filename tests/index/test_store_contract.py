@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from index import StoreError, open_store
 from index.base import Notification, SearchRequest, SourceHealth, Store
 from index.models import Case, CaseEvent, CaseStatus, Mention
 from index.query import QuerySyntaxError
@@ -527,6 +528,123 @@ def test_find_near_duplicates(store: Store) -> None:
         [m.id for m in store.find_near_duplicates(q, since, limit=2)] for q, since in probes
     ]
     assert [len(found) for found in many] == [2, 1, 0, 2]
+
+
+# -- change feed ---------------------------------------------------------------------
+
+
+def feed(store: Store, cursor: int = 0, limit: int = 500) -> tuple[list[tuple[str, set[str]]], int]:
+    changes, after = store.changes_since(cursor, limit)
+    seqs = [c.seq for c in changes]
+    assert seqs == sorted(set(seqs)) and all(seq > cursor for seq in seqs)
+    return [(c.mention.id, set(c.what)) for c in changes], after
+
+
+def test_change_feed_has_each_insert_once(store: Store) -> None:
+    assert store.changes_since(0) == ([], 0)
+    store.upsert_mentions([mention("1", "刹车异响"), mention("2", "屏幕绿线")])
+    store.upsert_mentions([mention("3", "客服不理人")])
+    got, cursor = feed(store)
+    # one upsert call's mentions come in any order, before the next call's
+    assert sorted(got[:2]) == [(s("1"), {"new"}), (s("2"), {"new"})]
+    assert got[2:] == [(s("3"), {"new"})]
+    assert feed(store, cursor) == ([], cursor)
+    changes, _ = store.changes_since(0)
+    assert changes[2].mention.text == "客服不理人" and changes[2].is_new
+
+
+def test_change_feed_leaves_out_an_unchanged_recrawl_and_care_staff_work(store: Store) -> None:
+    m = mention("1", "刹车异响", likes=3)
+    store.upsert_mentions([m])
+    _, cursor = feed(store)
+    later = m.model_copy(update={"crawled_at": NOW + timedelta(hours=1)})
+    assert store.upsert_mentions([later]).unchanged == 1
+    store.mark_handled(m.id, by="alice", note="已联系")
+    store.add_mention_note(m.id, by="bob", text="已退款")
+    assert feed(store, cursor) == ([], cursor)
+
+
+def test_change_feed_has_a_count_change_with_what_changed(store: Store) -> None:
+    m = mention("1", "刹车异响", likes=3)
+    store.upsert_mentions([m, mention("2", "屏幕绿线")])
+    _, cursor = feed(store)
+    grown = m.model_copy(
+        update={
+            "engagement": m.engagement.model_copy(update={"reposts": 4000}),
+            "crawled_at": NOW + timedelta(minutes=20),
+        }
+    )
+    store.upsert_mentions([grown])
+    got, after = feed(store, cursor)
+    assert got == [(m.id, {"engagement"})] and after > cursor
+    changes, _ = store.changes_since(cursor)
+    assert changes[0].mention.engagement.reposts == 4000
+    store.upsert_mentions([grown.model_copy(update={"text": "刹车异响，4S店不管"})])
+    assert feed(store, after)[0] == [(m.id, {"text"})]
+
+
+def test_change_feed_has_sentiment_changes_and_corrections(store: Store) -> None:
+    m = mention("1", "车机很卡", sentiment="neutral")
+    store.upsert_mentions([m])
+    _, cursor = feed(store)
+    store.upsert_mentions([mention("1", "车机很卡", sentiment="negative")])
+    got, cursor = feed(store, cursor)
+    assert got == [(m.id, {"sentiment"})]
+    store.correct_sentiment(m.id, BRAND, "positive", actor="alice")
+    got, cursor = feed(store, cursor)
+    assert got == [(m.id, {"correction"})]
+    changes, _ = store.changes_since(cursor - 1)
+    assert changes[0].mention.brand_sentiment(BRAND) == "positive"
+    store.upsert_mentions([mention("1", "车机很卡", brands=(BRAND, OTHER), sentiment="negative")])
+    assert feed(store, cursor)[0] == [(m.id, {"brands"})]
+
+
+def test_change_feed_pages_with_limit_and_a_mention_changed_again_moves_on(store: Store) -> None:
+    store.upsert_mentions([mention(str(i), f"第{i}条投诉") for i in range(5)])
+    first, cursor = feed(store, 0, limit=2)
+    second, cursor = feed(store, cursor, limit=2)
+    read = [mid for mid, _ in first + second]
+    assert len(set(read)) == 4
+    again = read[0].split(":")[1]
+    store.upsert_mentions([mention(again, f"第{again}条投诉", likes=7)])
+    rest, cursor = feed(store, cursor, limit=2)  # the one read first comes again, last
+    assert [mid for mid, _ in rest] == [*({s(str(i)) for i in range(5)} - set(read)), read[0]]
+    assert feed(store, cursor, limit=2) == ([], cursor)
+    assert store.changes_since(cursor, limit=0) == ([], cursor)
+
+
+def reopened(store: Store) -> Store:
+    """A second handle on the same data (as after a restart)."""
+    prefix = getattr(store, "prefix", None)
+    return open_store(store.url, **({"index_prefix": prefix} if prefix else {}))
+
+
+def test_change_feed_cursor_survives_reopening_the_store(store: Store) -> None:
+    store.upsert_mentions([mention("1", "刹车异响"), mention("2", "屏幕绿线")])
+    _, cursor = feed(store)
+    store.set_cursor("alerts:engine", {"feed": cursor})
+    with reopened(store) as again:
+        kept = again.get_cursor("alerts:engine")
+        assert kept == {"feed": cursor}
+        assert feed(again, kept["feed"]) == ([], cursor)
+        again.upsert_mentions([mention("3", "客服不理人")])
+    got, _ = feed(store, cursor)
+    assert got == [(s("3"), {"new"})]
+
+
+# -- backend differences found in review -------------------------------------------------
+
+
+def test_unknown_sort_is_an_error_naming_the_choices(store: Store) -> None:
+    store.upsert_mentions([mention("1", "刹车异响")])
+    with pytest.raises(StoreError, match="unknown sort 'oldest': use 'time' or 'relevance'"):
+        store.search(SearchRequest(sort="oldest"))
+
+
+def test_list_cases_with_no_status_lists_nothing(store: Store) -> None:
+    store.save_case(case("c1"))
+    assert store.list_cases(status=[]) == []
+    assert [c.id for c in store.list_cases(status=None)] == ["c1"]
 
 
 # -- cases ---------------------------------------------------------------------------
