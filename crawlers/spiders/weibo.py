@@ -243,11 +243,20 @@ class WeiboSpider(RadarSpider):
         if not self.matcher.match(post.text) and not self.matcher.match(context):
             return
         key = f"comments:{post.native_id}"
-        if self.cursor.seen.get(key) == count or post.native_id in self.cursor.comments:
-            return  # unchanged, or an earlier run's cursor goes on with it (see start)
-        # the count is marked as seen when the last page is read (see _comments_read)
+        going_on = self.cursor.comments.get(post.native_id)
+        if self.cursor.seen.get(key) == count or (going_on and going_on.get("count") == count):
+            return  # unchanged (an earlier run's comment cursor goes on with it, see start)
+        # the count is marked as seen when the last page is read (see _comments_read); a
+        # post whose comment cursor goes on elsewhere has its top pages read again for
+        # the new hot comments ("top"), without moving that cursor back
         yield self._comments_request(
-            post.native_id, post.text or context, post.id, 1, seen=(key, count), heat=count
+            post.native_id,
+            post.text or context,
+            post.id,
+            1,
+            seen=(key, count),
+            heat=count,
+            top=going_on is not None,
         )
 
     def _comments_request(
@@ -261,6 +270,7 @@ class WeiboSpider(RadarSpider):
         done: int = 0,
         heat: float = 0,
         priority: int = 0,
+        top: bool = False,
     ) -> Any:
         """One hotflow page; ``page`` counts this run's pages of the post (the
         max_comment_pages budget), ``done`` the pages earlier runs read."""
@@ -278,6 +288,7 @@ class WeiboSpider(RadarSpider):
             seen=seen,
             done=done,
             heat=heat,
+            top=top,
         )
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
@@ -306,19 +317,21 @@ class WeiboSpider(RadarSpider):
             self._comments_read(meta)
             return
         # this page is read: the post's cursor moves to the next one (should a later
-        # page be lost, the next run goes on from here)
+        # page be lost, the next run goes on from here); a re-read of the top pages
+        # leaves the cursor of the deeper pages where it is
         read = meta.get("done", 0) + meta["page"]
-        self.cursor.comments_progress(
-            meta["mid"],
-            {
-                "max_id": max_id,
-                "pages": read,
-                "count": meta["seen"][1] if meta.get("seen") else 0,
-                "heat": meta.get("heat", 0),
-                "post_id": meta["post_id"],
-                "post_text": meta["post_text"][:1000],
-            },
-        )
+        if not meta.get("top"):
+            self.cursor.comments_progress(
+                meta["mid"],
+                {
+                    "max_id": max_id,
+                    "pages": read,
+                    "count": meta["seen"][1] if meta.get("seen") else 0,
+                    "heat": meta.get("heat", 0),
+                    "post_id": meta["post_id"],
+                    "post_text": meta["post_text"][:1000],
+                },
+            )
         if meta["page"] >= self.source.max_comment_pages:
             self.truncated(
                 "comment_page_cap",
@@ -335,6 +348,7 @@ class WeiboSpider(RadarSpider):
             done=meta.get("done", 0),
             heat=meta.get("heat", 0),
             priority=response.request.priority if response.request else 0,
+            top=bool(meta.get("top")),
         )
 
     def _comments_read(self, meta: Any) -> None:

@@ -152,6 +152,32 @@ def test_comments_beyond_the_page_cap_are_stored_by_later_runs(
         assert cursor["seen"][f"comments:{hot}"] == 80
 
 
+def test_new_top_comments_are_read_while_a_comment_cursor_goes_deeper(
+    mockserver: MockServer, tmp_path: Path
+) -> None:
+    """A post that keeps gaining comments while its comment cursor works through the older
+    pages: each run reads its top pages again (the new hot comments are stored that run)
+    without setting the cursor back (it still moves 3 pages a run)."""
+    scenario = make_scenario(
+        tmp_path,
+        mockserver,
+        {
+            "name": "t-growing",
+            "site": "weibo-growing",
+            "kind": "weibo",
+            "query": ["极光热帖"],
+            "max_comment_pages": 3,
+        },
+    )
+    runs = _runs(scenario, 3)
+    assert all(r["completed"] for r in runs)
+    found = mentions(scenario)
+    assert {f"t-growing:{4990000000900000 + n}" for n in (1, 2, 3)} <= set(found)
+    with scenario.store() as store:
+        pending = (store.get_cursor("t-growing") or {})["comments"]
+    assert pending["4990000000000001"]["pages"] == 9
+
+
 def _runs(scenario: Scenario, runs: int) -> list[dict[str, Any]]:
     """``runs`` crawls of the scenario's source one after another (later scheduled runs)."""
     args = [scenario.source, str(scenario.config), str(runs)]

@@ -16,6 +16,7 @@ and serves until killed. Sites (each is a ``base_url`` prefix):
 /weibo-busy         page 1 fine, page 2 m.weibo.cn's 网络繁忙 page (blockpages.py)
 /weibo-sso          Sina's GBK login page, refreshing to localhost (another host)
 /weibo-offsite      page 1 fine, page 2 redirects to the same path on localhost
+/weibo-growing      like /weibo, the crisis post gains a top comment with each run
 /_seen              every request so far as [Host header, path]
 /slow               12 search pages, each delayed ``SLOW_DELAY`` (the kill test)
 /bench              1000 search pages of 10 posts (benchmark)
@@ -48,6 +49,10 @@ SLOW_DELAY = float(os.environ.get("MOCK_SLOW_DELAY", "0.4"))
 START = datetime.now(UTC)
 # every request as (Host header, path): ``GET /_seen`` lists them (the offsite test)
 SEEN: list[tuple[str, str]] = []
+# /weibo-growing: each read of the first search page is a later run, and by then the
+# crisis post has one more comment, at the top of its hot comments
+GROWN = {"runs": 0}
+_GROWING = 4990000000000001
 # the sites that serve /weibo's search results with a block page in place of page 2
 BLOCKED_PAGE_2 = {
     "weibo-abnormal": blockpages.weibo_account_abnormal,
@@ -234,6 +239,13 @@ def weibo(handler: Handler, site: str, path: str, q: dict[str, str]) -> None:
                         pages[page - 1], page, total, True, now, cid, [note] if note else None
                     )
                 )
+        if site == "weibo-growing" and page == 1 and page <= len(pages):
+            GROWN["runs"] += 1
+            answer = cards_page(pages[0], 1, total, len(pages) > 1, now, cid)
+            for card in answer["data"]["cards"]:
+                if card["mblog"]["id"] == str(_GROWING):
+                    card["mblog"]["comments_count"] += GROWN["runs"]
+            return handler.json(answer)
         if page > len(pages):
             body = dict(EMPTY)
             if total:
@@ -263,11 +275,19 @@ def weibo(handler: Handler, site: str, path: str, q: dict[str, str]) -> None:
         if not pages or idx >= len(pages):
             return handler.json({"ok": 0, "msg": "快来发表你的评论吧"})
         nxt = 7000 + idx + 1 if idx + 1 < len(pages) else 0
+        shown = pages[idx]
+        if site == "weibo-growing" and int(q.get("id", "0")) == _GROWING and idx == 0:
+            shown = [
+                c.Comment(
+                    4990000000900000 + n, 1900000002, f"第{n}轮新增：刚看到新闻，我也是受害者", 60
+                )
+                for n in range(GROWN["runs"], 0, -1)
+            ] + shown
         return handler.json(
             {
                 "ok": 1,
                 "data": {
-                    "data": [comment(x, now) for x in pages[idx]],
+                    "data": [comment(x, now) for x in shown],
                     "total_number": sum(len(p) for p in pages),
                     "max_id": nxt,
                     "max": len(pages),
@@ -679,6 +699,7 @@ class Handler(BaseHTTPRequestHandler):
             "weibo-busy",
             "weibo-sso",
             "weibo-offsite",
+            "weibo-growing",
             "slow",
             "bench",
         ):
