@@ -55,7 +55,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from sentiment.charcnn import CharCNN
 from sentiment.normalize import model_text
-from sentiment.target import focus_texts
+from sentiment.target import focus_texts, strip_like_news
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.npz")
 FORMAT_VERSION = 3
@@ -63,6 +63,15 @@ READABLE_FORMATS = (1, 2, 3)  # 1: one expert, no gate, no scales; 2: no CNN
 LABELS = ("negative", "neutral", "positive")
 BEGIN, END = "\x02", "\x03"  # text boundary marks (features "boundary_marks")
 K = len(LABELS)
+# feature views: "full" = the normalised text; "stripped" = Chinese characters only, as
+# the news corpus was published (sentiment.target.strip_like_news), for the parts of the
+# model trained on it — they then cannot learn "no punctuation → news"
+VIEWS = ("full", "stripped")
+
+
+def view_texts(texts: list[str], view: str) -> list[str]:
+    """The normalised texts as feature view ``view`` reads them."""
+    return texts if view == "full" else [strip_like_news(t) for t in texts]
 
 
 class ModelFileError(ValueError):
@@ -101,12 +110,17 @@ class SentimentModel:
     neural: CharCNN | None = None  # one head per expert
     neural_mix: np.ndarray | None = None  # (n_experts,) weight of the CNN head per expert
     neural_margin: float = 0.5  # consult the CNN when |linear score - 0.5| < this
+    # feature view of each expert ([] = all "full"); "stripped": the text as the news
+    # corpus was published (sentiment.target.strip_like_news), see VIEWS
+    expert_views: list[str] = field(default_factory=list)
+    gate_view: str = "full"
     target_low: float | None = None  # target_label's neutral band (None: the document's)
     target_high: float | None = None
 
     def __post_init__(self) -> None:
         self._vectorizer = make_vectorizer(self.features)
         self._combined: np.ndarray | None = None
+        self._by_view: list[tuple[str, list[int], list[int], bool, np.ndarray]] = []
         self._squared_scales: np.ndarray | None = None
         self._uses_idf = bool(np.any(self.idf != 1.0))
 
@@ -119,18 +133,29 @@ class SentimentModel:
         return max(1, len(self.domains))
 
     def _prepare(self) -> None:
-        """Expert and gate weights side by side in one matrix (``weights`` and
-        ``gate_weights`` become views of it: one copy in memory)."""
+        """Per feature view, the weights of the experts (and the gate) reading it side by
+        side in one matrix: one sparse × dense product per view."""
         if self.scales is not None:
             self._squared_scales = np.ascontiguousarray(self.scales**2, dtype=np.float32)
-        if self.gate_weights is None:
-            self._combined = np.ascontiguousarray(self.weights, dtype=np.float32)
-            self.weights = self._combined
-            return
-        self._combined = np.hstack([self.weights, self.gate_weights]).astype(np.float32)
-        columns = self.weights.shape[1]
-        self.weights = self._combined[:, :columns]
-        self.gate_weights = self._combined[:, columns:]
+        e = self.n_experts
+        views = self.views_of_experts()
+        self._by_view = []
+        for view in VIEWS:
+            experts = [i for i in range(e) if views[i] == view]
+            with_gate = self.gate_weights is not None and self.gate_view == view
+            if not experts and not with_gate:
+                continue
+            columns = [K * i + k for i in experts for k in range(K)]
+            parts = [self.weights[:, columns]]
+            if with_gate:
+                parts.append(self.gate_weights)
+            combined = np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+            self._by_view.append((view, experts, columns, with_gate, combined))
+        self._combined = self._by_view[0][4]
+
+    def views_of_experts(self) -> list[str]:
+        """The feature view each expert reads ("full" or "stripped")."""
+        return list(self.expert_views) if self.expert_views else ["full"] * self.n_experts
 
     # -- scoring -------------------------------------------------------------------------
     def counts(self, texts: list[str]) -> Any:
@@ -179,29 +204,38 @@ class SentimentModel:
         if self._combined is None:
             self._prepare()
         n, e = len(texts), self.n_experts
-        rows = self.counts(texts)
-        product = np.asarray(rows @ self._combined, dtype=np.float64)
-        squares = csr_matrix((rows.data**2, rows.indices, rows.indptr), shape=rows.shape)
-        row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
-        norm = np.sqrt(np.bincount(row_of, weights=squares.data, minlength=n))[:, np.newaxis]
-        norm[norm == 0] = 1.0
-        if self._squared_scales is not None:
-            expert_norm = np.sqrt(np.asarray(squares @ self._squared_scales, dtype=np.float64))
-            expert_norm[expert_norm == 0] = 1.0
-        else:
-            expert_norm = np.repeat(norm, e, axis=1)
-        logits = product[:, : K * e].reshape(n, e, K) / expert_norm[:, :, np.newaxis]
-        experts = _softmax(logits + np.reshape(self.bias, (1, e, K)))
+        logits = np.zeros((n, e, K))
+        gate_logits = None
+        for view, experts, columns, with_gate, combined in self._by_view:
+            rows = self.counts(view_texts(texts, view))
+            product = np.asarray(rows @ combined, dtype=np.float64)
+            squares = csr_matrix((rows.data**2, rows.indices, rows.indptr), shape=rows.shape)
+            row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
+            norm = np.sqrt(np.bincount(row_of, weights=squares.data, minlength=n))[:, np.newaxis]
+            norm[norm == 0] = 1.0
+            if experts:
+                if self._squared_scales is not None:
+                    scaled = squares @ self._squared_scales[:, experts]
+                    expert_norm = np.sqrt(np.asarray(scaled, dtype=np.float64))
+                    expert_norm[expert_norm == 0] = 1.0
+                else:
+                    expert_norm = np.repeat(norm, len(experts), axis=1)
+                own = product[:, : len(columns)].reshape(n, len(experts), K)
+                logits[:, experts, :] = own / expert_norm[:, :, np.newaxis]
+            if with_gate:
+                gate_logits = product[:, len(columns) :] / norm
+        experts_p = _softmax(logits + np.reshape(self.bias, (1, e, K)))
         if e == 1:
-            return experts, None
-        assert self.gate_bias is not None  # a model with several experts has a gate
-        return experts, _softmax(product[:, K * e :] / norm + self.gate_bias)
+            return experts_p, None
+        assert self.gate_bias is not None and gate_logits is not None  # several experts
+        return experts_p, _softmax(gate_logits + self.gate_bias)
 
     def domain_probabilities(self, texts: list[str]) -> np.ndarray:
         """(len(texts), n_experts) P(domain | text) from the gate, for normalised texts."""
         if self.gate_weights is None or self.gate_bias is None:
             return np.ones((len(texts), 1))
-        logits = np.asarray(self.featurize(texts) @ self.gate_weights, dtype=np.float64)
+        rows = self.featurize(view_texts(texts, self.gate_view))
+        logits = np.asarray(rows @ self.gate_weights, dtype=np.float64)
         return _softmax(logits + self.gate_bias)
 
     def scores(self, texts: list[str]) -> np.ndarray:

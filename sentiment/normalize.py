@@ -43,6 +43,7 @@ _TOPIC_WRAPPER = re.compile(r"\{%(#[^#]{0,60}#)%\}")
 _EMBED = re.compile(r"\{%[^%]{0,80}%\}")
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _MENTION = re.compile(r"@[\w\u4e00-\u9fff\-]{1,30}[:：]?")
+_REPOST_MARK = re.compile(r"//|@")
 _REPOST_SPLIT = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
 _EMOTICON = re.compile(r"\[([^\[\]\s]{1,8})\]")
 _RUN = re.compile(r"(.)\1{3,}", re.S)
@@ -124,18 +125,25 @@ def _emoticon(match: re.Match[str]) -> str:
     return emoticon_char(match.group(1))
 
 
-def model_text(text: str, max_chars: int = MAX_CHARS) -> str:
-    """The normalised string the model scores (see the module docstring); ``max_chars``
-    is raised by :mod:`sentiment.target`, which searches whole articles for a brand."""
+def model_text(text: str, max_chars: int = MAX_CHARS, whole: bool = False) -> str:
+    """The normalised string the model scores (see the module docstring).
+
+    :mod:`sentiment.target` asks for ``whole`` texts with a larger ``max_chars``: it
+    searches whole articles for a brand, so the repost chain is kept and @names keep
+    their names (a brand is often @-mentioned); only the ``@`` and ``//`` go."""
     if not text:
         return ""
     text = text[: max_chars * 3]  # bound the work on huge inputs before any regex
     text = _ZERO_WIDTH.sub("", text)
     text = _TOPIC_WRAPPER.sub(r"\1", text)
     text = _EMBED.sub(" ", text)
-    text = own_words(text)
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
+    if whole:
+        text = _URL.sub(" ", text)
+        text = _REPOST_MARK.sub(" ", text)
+    else:
+        text = own_words(text)
+        text = _URL.sub(" ", text)
+        text = _MENTION.sub(" ", text)
     text = _EMOTICON.sub(_emoticon, text)
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text).lower()

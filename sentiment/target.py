@@ -6,12 +6,14 @@ bad mood?". For a text and the surface terms naming the target (brand name, alia
 keywords that matched) and other companies matched in the same text:
 
 1. :func:`target_text` normalises the text like :func:`sentiment.normalize.model_text`
-   but without cutting long articles (up to :data:`MAX_SOURCE_CHARS`);
+   but without cutting long articles (up to :data:`MAX_SOURCE_CHARS`), keeping the repost
+   chain and the names of @-mentions (brands are often @-mentioned);
 2. :func:`find_mentions` finds every occurrence of a target or other term, longest term
    first, so a target term inside a longer other name (``京东`` inside ``京东白条``) is
    that other name's mention, not the target's;
 3. :func:`focus` keeps the parts of the text that concern the target: the sentences
-   naming it and the adjacent :data:`NEIGHBOUR` characters of their neighbours, each
+   naming it and the adjacent :data:`NEIGHBOUR` characters of their neighbours (unless
+   a neighbour names another company and not the target: it is about that one), each
    span cut to :data:`WINDOW` characters either side of the mention (the stripped news
    corpus has no sentence ends at all), at most :data:`FOCUS_CHARS` characters in all,
    in text order; the title (the first sentence) is kept when it names the target;
@@ -61,7 +63,7 @@ def normalise_term(term: str) -> str:
 
 def target_text(text: str) -> str:
     """The normalised text searched for the target (no 2,000-character cut)."""
-    return model_text(text or "", max_chars=MAX_SOURCE_CHARS)
+    return model_text(text or "", max_chars=MAX_SOURCE_CHARS, whole=True)
 
 
 @dataclass(frozen=True)
@@ -140,11 +142,18 @@ def focus(
     bounds = _sentence_bounds(text)
     starts = [b[0] for b in bounds]
     spans: list[tuple[int, int]] = []
+    # a neighbouring sentence that names another company (and not the target) is about
+    # that company: left out
+    about_other = {_index_of(starts, m.start) for m in mentions if not m.is_target}
+    about_other -= {_index_of(starts, m.start) for m in anchors}
     for m in anchors:
         i = _index_of(starts, m.start)
-        lo = max(bounds[max(0, i - 1)][0], bounds[i][0] - neighbour, m.start - window)
-        hi = min(bounds[min(len(bounds) - 1, i + 1)][1], bounds[i][1] + neighbour)
-        spans.append((lo, min(hi, m.end + window)))
+        lo, hi = bounds[i]
+        if i > 0 and i - 1 not in about_other:
+            lo = max(bounds[i - 1][0], lo - neighbour)
+        if i + 1 < len(bounds) and i + 1 not in about_other:
+            hi = min(bounds[i + 1][1], hi + neighbour)
+        spans.append((max(lo, m.start - window), min(hi, m.end + window)))
     if anchors and _index_of(starts, anchors[0].start) == 0:
         spans.append(bounds[0])  # the title / first sentence names the target
     merged: list[list[int]] = []

@@ -54,3 +54,16 @@ def test_simplified_text_is_left_alone() -> None:
 
 def test_very_long_posts_are_cut() -> None:
     assert len(model_text("差" * 3 + "好评" * 10_000)) <= MAX_CHARS
+
+
+def test_whole_text_keeps_the_chain_and_mentioned_names() -> None:
+    post = "太差了//@极光汽车官方:我们会处理"
+    assert model_text(post) == "太差了"
+    whole = model_text(post, whole=True)
+    assert "极光汽车官方" in whole and "太差了" in whole and "@" not in whole
+
+
+def test_max_chars_is_a_parameter() -> None:
+    long = "好" + "的确" * 6000
+    assert len(model_text(long)) == 2000
+    assert len(model_text(long, max_chars=20_000)) == 12001

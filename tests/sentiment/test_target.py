@@ -110,3 +110,17 @@ def test_batch_matches_single_texts(model: SentimentModel) -> None:
 def test_target_label_bands(model: SentimentModel) -> None:
     assert model.target_label(0.0) == "negative"
     assert model.target_label(1.0) == "positive"
+
+
+def test_praise_for_one_brand_and_criticism_of_another(model: SentimentModel) -> None:
+    texts = ["极光汽车的服务很好，非常满意。星辰汽车质量太差了，刹车失灵，投诉无门。"] * 2
+    targets = [["极光汽车"], ["星辰汽车"]]
+    others = [["星辰汽车"], ["极光汽车"]]
+    a, b = model.target_scores(texts, targets, others)
+    assert a > b
+    assert model.target_label(b) == "negative"
+
+
+def test_neighbouring_sentence_about_another_company_is_left_out() -> None:
+    f = focus("极光汽车刹车失灵；云朵外卖送餐很快", ["极光汽车"], ["云朵外卖"])
+    assert "送餐" not in f.plain
