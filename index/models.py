@@ -35,6 +35,8 @@ class SourceKind(StrEnum):
     weibo = "weibo"
     forum = "forum"
     feed = "feed"
+    tousu = "tousu"  # complaint platforms (黑猫投诉)
+    bilibili = "bilibili"
     demo = "demo"
 
 
@@ -121,6 +123,18 @@ class BrandMatch(_Doc):
         return self.sentiment
 
 
+class Complaint(_Doc):
+    """What a complaint platform (黑猫投诉) shows beside a complaint's text. ``status`` is
+    the platform's handling state as it shows it (处理中 / 已回复 / 已完成 …); a re-crawl
+    that finds another status is an update of the mention."""
+
+    status: str = ""
+    company: str = ""  # 投诉对象: whom the complaint is against
+    issue: str = ""  # 投诉问题
+    demands: str = ""  # 投诉要求 / 诉求
+    amount: float | None = Field(default=None, ge=0)  # 涉诉金额 in yuan, when given
+
+
 class Mention(_Doc):
     """One post, comment or article. ``id`` is ``<source>:<native id>``."""
 
@@ -146,6 +160,7 @@ class Mention(_Doc):
     repost_of: str | None = None
     simhash: int | None = None
     parent_id: str | None = None  # the post a comment belongs to
+    complaint: Complaint | None = None  # a complaint platform's record (kind "complaint")
     # care-staff handling state; never overwritten by a re-crawl
     handled: bool = False
     handled_by: str | None = None
