@@ -9,10 +9,11 @@ reads times and as Weibo exports write them),
 author followers (``followers``, ``author_followers`` or ``author.followers``),
 ``reposts`` (or ``engagement``), ``source``, ``id``, ``url``, ``author``, ``repost_of``,
 ``parent_id`` (a comment's post: comments count toward their post's story).
-Missing sentiment or risk signals are computed with ``sentiment.analyze_batch`` on
-``title`` + ``text`` as the crawl pipeline does: the document polarity and the polarity
-toward each brand, a reply or repost read with the line it answers or repeats
-(``parent_id`` / ``repost_of``) when that line is in the file.
+Missing sentiment or risk signals are computed by the crawl's own enrichment
+(``index.ingest.enrich``: stories, then ``sentiment.analyze_batch`` on ``title`` +
+``text``): the document polarity and the polarity toward each brand, a reply or repost
+read with the line it answers or repeats (``parent_id`` / ``repost_of``) when that line
+is in the file.
 A broken line is counted and skipped with its line number; the rest is replayed.
 
 Simulated time: at each minute boundary T the mentions published before T have been
@@ -43,7 +44,8 @@ from alerts.notifiers import ConsoleNotifier
 from config.schema import RadarConfig
 from index import open_store
 from index.base import Store
-from index.dedupe import RecentStories, assign_stories
+from index.dedupe import RecentStories
+from index.ingest import SENTIMENT, SIGNALS, enrich
 from index.models import MAX_COUNT, CaseEvent, Mention
 
 REPORTED = {
@@ -256,45 +258,38 @@ def read_lines(
     return docs
 
 
-def _complete(docs: list[dict[str, Any]], stats: ReplayStats) -> Iterator[list[Mention]]:
-    """Fill missing sentiment/signals with the scorer, validate; CHUNK docs at a time."""
-    from sentiment import Target, analyze_batch
+def _complete(
+    docs: list[dict[str, Any]], stats: ReplayStats, store: Store, recent: RecentStories
+) -> Iterator[list[Mention]]:
+    """Validated mentions, CHUNK at a time, through the crawl's own enrichment
+    (index/ingest.py: stories, then scores of title + text toward each brand, a comment
+    or repost read with the line it answers or repeats when that line is in the file);
+    a line's own sentiment and risk signals are kept. Stories for a whole chunk at once
+    (one Store read, one vectorised near-copy match): each mention is linked only to
+    earlier ones, in order, exactly as if they had come one by one, so linking ahead of
+    the simulated clock is the same."""
+    import sentiment
 
     text_of = {d["id"]: f"{d['title']}\n{d['text']}".strip() for d in docs}
     for i in range(0, len(docs), CHUNK):
-        chunk = docs[i : i + CHUNK]
-        todo = [d for d in chunk if d["sentiment"] is None or d["risk_signals"] is None]
-        if todo:
-            # scored as the crawl pipeline scores: title + text, toward each brand, a
-            # comment or repost read with the line it answers or repeats when present
-            results = analyze_batch(
-                [text_of[d["id"]] for d in todo],
-                targets=[
-                    [Target(b["brand"], tuple(b.get("keywords", ()))) for b in d["brands"]]
-                    for d in todo
-                ],
-                contexts=[text_of.get(d["parent_id"] or d["repost_of"] or "") for d in todo],
-            )
-            for d, a in zip(todo, results, strict=True):
-                if d["sentiment"] is None:
-                    d["sentiment"] = {"score": a.score, "label": a.label}
-                    d["complaint_category"] = a.category
-                    for b in d["brands"]:
-                        polarity = a.brands.get(b["brand"])
-                        if polarity is not None:
-                            b["sentiment"] = {"score": polarity.score, "label": polarity.label}
-                if d["risk_signals"] is None:
-                    d["risk_signals"] = list(a.signals)
         valid: list[Mention] = []
-        for d in chunk:
+        given: list[frozenset[str]] = []
+        contexts: list[str | None] = []
+        for d in docs[i : i + CHUNK]:
             try:
-                valid.append(Mention.model_validate(d))
+                m = Mention.model_validate({**d, "risk_signals": d["risk_signals"] or []})
             except ValidationError as exc:
                 stats.skipped += 1
                 if len(stats.errors) < 20:
                     err = exc.errors()[0]
                     where = ".".join(str(x) for x in err["loc"])
                     stats.errors.append(f"id {d['id']}: {where}: {err['msg']}")
+                continue
+            valid.append(m)
+            own = {SENTIMENT} if d["sentiment"] is not None else set()
+            given.append(frozenset(own | ({SIGNALS} if d["risk_signals"] is not None else set())))
+            contexts.append(text_of.get(d["parent_id"] or d["repost_of"] or ""))
+        enrich(store, valid, sentiment, contexts=contexts, recent=recent, given=given)
         yield valid
 
 
@@ -385,11 +380,7 @@ def _run(
                 on_event(event_record(store, ev))
         stats.ticks += 1
 
-    for chunk in _complete(docs, stats):
-        # stories for a whole chunk at once (one Store read, one vectorised near-copy
-        # match): each mention is linked only to earlier ones, in order, exactly as if
-        # they had come one by one, so assigning ahead of the simulated clock is the same
-        assign_stories(chunk, store, recent=recent)
+    for chunk in _complete(docs, stats, store, recent):
         for mention in chunk:
             minute = epoch_minute(mention.published_at)
             if tick is None:

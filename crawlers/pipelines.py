@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -34,9 +34,9 @@ from crawlers.items import MentionBatch, MentionItem
 from crawlers.summary import summarize
 from crawlers.text import squeeze
 from index.base import StoreError
-from index.dedupe import RecentStories, assign_stories
-from index.models import BrandMatch, Mention, SentimentLabel
-from index.models import Sentiment as SentimentDoc
+from index.dedupe import RecentStories
+from index.ingest import ScoringFailed, ingest
+from index.models import BrandMatch
 
 if TYPE_CHECKING:
     from typing import Self
@@ -139,18 +139,6 @@ class DedupePipeline(_Pipeline):
         self.seen.add(mid)
 
 
-def _apply(m: Mention, result: Any) -> None:
-    m.sentiment = SentimentDoc(score=float(result.score), label=SentimentLabel(result.label))
-    for match in m.brands:
-        polarity = result.brands.get(match.brand)
-        if polarity is not None:
-            match.sentiment = SentimentDoc(
-                score=float(polarity.score), label=SentimentLabel(polarity.label)
-            )
-    m.complaint_category = result.category
-    m.risk_signals = list(result.signals)
-
-
 class StorePipeline(_Pipeline):
     """Batches of items: stories linked, scored, upserted into the Store; after each
     written batch the run's progress is saved; when the run finishes normally the cursor
@@ -192,33 +180,23 @@ class StorePipeline(_Pipeline):
             return
         spider = self.spider
         mentions = [i.mention for i in batch]
-        had_original = [m.repost_of is not None for m in mentions]
-        try:
-            assign_stories(mentions, spider.store, recent=self.recent)
-        except StoreError as exc:
-            self.fail("store", exc, len(batch))
-            return
-        linked = sum(
-            1 for m, had in zip(mentions, had_original, strict=True) if m.repost_of and not had
-        )
-        if linked:
-            self.stats.inc_value("radar/items/near_duplicate", linked)
-        try:
-            results = sentiment.analyze_batch(
-                [f"{m.title}\n{m.text}".strip() for m in mentions],
-                targets=[sentiment.targets_of(m.brands) for m in mentions],
+        try:  # stories, scores, upsert: the one ingest path (index/ingest.py)
+            done = ingest(
+                spider.store,
+                mentions,
+                sentiment,
                 contexts=[i.context_text or None for i in batch],
+                recent=self.recent,
             )
-        except Exception as exc:  # a broken model must not store unscored mentions
-            self.fail("score", exc, len(batch))
+        except ScoringFailed as exc:  # a broken model must not store unscored mentions
+            self.fail("score", exc.error, len(batch))
             return
-        for m, result in zip(mentions, results, strict=True):
-            _apply(m, result)
-        try:
-            written = spider.store.upsert_mentions(mentions)
         except StoreError as exc:
             self.fail("store", exc, len(batch))
             return
+        if done.linked:
+            self.stats.inc_value("radar/items/near_duplicate", done.linked)
+        written = done.written
         self.stats.inc_value("radar/items/new", written.new)
         self.stats.inc_value("radar/items/updated", written.updated)
         self.stats.inc_value("radar/items/unchanged", written.unchanged)

@@ -182,10 +182,15 @@ def test_a_time_without_offset_is_local_time_in_the_configured_zone() -> None:
     ] == datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
 
 
-def test_lines_without_sentiment_are_scored_toward_each_brand_with_their_context() -> None:
-    """Replay scores as the crawl pipeline does: title + text, toward each brand, and a
-    comment that only echoes its post (``parent_id`` in the same file) is read with it."""
+def test_lines_without_sentiment_are_scored_toward_each_brand_with_their_context(
+    tmp_path,
+) -> None:
+    """Replay scores as the crawl pipeline does (index/ingest.py): title + text, toward
+    each brand, and a comment that only echoes its post (``parent_id`` in the same file)
+    is read with it."""
     from alerts.replay import ReplayStats, _complete
+    from index import open_store
+    from index.dedupe import RecentStories
 
     lines = [
         {
@@ -211,7 +216,8 @@ def test_lines_without_sentiment_are_scored_toward_each_brand_with_their_context
         },
     ]
     docs = [parse_line(line, n, lambda s: "neutral") for n, line in enumerate(lines, 1)]
-    [mentions] = list(_complete(docs, ReplayStats()))
+    with open_store(f"sqlite:///{tmp_path}/radar.db") as store:
+        [mentions] = list(_complete(docs, ReplayStats(), store, RecentStories()))
     by_id = {m.id: m for m in mentions}
     assert by_id["replay:c1"].brand_sentiment("极光汽车") == "negative"
     assert by_id["replay:c1"].brands[0].sentiment is not None
