@@ -18,9 +18,10 @@ from config import ConfigError, ConfigIssue, RadarConfig, load_config
 from crawlers.health import paused_until
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.forum import ForumSpider
+from crawlers.spiders.tousu import TousuSpider
 from crawlers.spiders.weibo import WeiboSpider
 
-SPIDERS = {"weibo": WeiboSpider, "forum": ForumSpider, "feed": FeedSpider}
+SPIDERS = {"weibo": WeiboSpider, "forum": ForumSpider, "feed": FeedSpider, "tousu": TousuSpider}
 
 
 def crawl_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -201,4 +201,4 @@ def test_example_production_config_is_valid_with_its_secrets(monkeypatch) -> Non
         monkeypatch.setenv(name, ARGON2_HASH if name.startswith("RADAR_HASH_") else "x")
     cfg = load_config(REPO / "config" / "example-production.yaml")
     assert cfg.store.url.startswith("https://")
-    assert {s.kind for s in cfg.sources} == {"weibo", "forum", "feed"}
+    assert {s.kind for s in cfg.sources} == {"weibo", "forum", "feed", "tousu"}

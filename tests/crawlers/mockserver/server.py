@@ -21,6 +21,7 @@ and serves until killed. Sites (each is a ``base_url`` prefix):
 /slow               12 search pages, each delayed ``SLOW_DELAY`` (the kill test)
 /bench              1000 search pages of 10 posts (benchmark)
 /tieba, /tieba-captcha, /discuz, /generic, /news
+/tousu…             黑猫投诉 search API and complaint pages (tousu.py)
 ==================  =====================================================================
 """
 
@@ -39,7 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 from zoneinfo import ZoneInfo
 
-from tests.crawlers.mockserver import blockpages
+from tests.crawlers.mockserver import blockpages, tousu
 from tests.crawlers.mockserver import content as c
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -712,6 +713,8 @@ class Handler(BaseHTTPRequestHandler):
             return generic(self, site, rest, q)
         if site == "news":
             return news(self, site, rest, q, base)
+        if site.startswith("tousu"):
+            return tousu.handle(self, site, rest, q, START, SLOW_DELAY)
         return self.send(404, b"not found", "text/plain")
 
 
