@@ -1,10 +1,24 @@
-"""Recent activity per brand, kept in memory and fed mention by mention.
+"""Recent activity per brand, kept in memory and fed from the Store's change feed.
 
-The rules look at minutes and hours, never at 14 days of raw mentions: the engine feeds
-each new mention once (live: pulled from the Store; replay: as it is written) and the
-rules read these running counts. Counting is by story (dedupe cluster): a story counts
-once, in the minute it first appears (for negatives: first appears negative), so a
-repost storm is one story with its reach and a surge measures what is new.
+The rules look at minutes and hours, never at 14 days of raw mentions: the engine hands
+over each change of a mention (live and replay alike: read from the change feed) with
+the minute it arrived, and the rules read these running counts. Counting is by story
+(dedupe cluster): a story counts once, in the minute it first appears (for negatives:
+first appears negative), so a repost storm is one story with its reach and a surge
+measures what is new.
+
+A mention counts at its *arrival* (when it was crawled, at most the evaluation time),
+not at its publication: a post a search surfaces six hours late, or a complaint that
+reaches a forum index a day later, is news now and counts toward what is spreading now.
+The seasonal baselines are the Store's counts by publication hour (engine._sync_history).
+
+Observations, not snapshots: a later state of a mention already seen is an observation
+of its story (``Story.observe_counts``): reposts and comments gained between two crawls
+are the story's growth over that interval, so a re-crawl that finds 40 reposts grown to
+4,000 in 20 minutes is measured as that, and a story nobody re-crawls stops growing in
+the figures as the hour moves on. Taking in the same state twice changes nothing
+(``Activity.observe`` is idempotent per mention and state), so the engine can re-read
+the feed after a restart.
 """
 
 from __future__ import annotations
@@ -32,7 +46,7 @@ class Fact:
     followers: int
     reposts: int
     reach: int
-    age_hours: float  # published → crawled, for repost velocity
+    age_hours: float  # published → crawled (how late it arrived)
     signals: tuple[str, ...]
     author: str
     url: str
@@ -45,6 +59,21 @@ class Fact:
 
 
 @dataclass(slots=True)
+class Growth:
+    """Reposts and comments a mention gained between two observations (minutes)."""
+
+    start: int
+    end: int
+    gained: int
+
+    def within(self, lo: int, hi: int) -> float:
+        """The part gained in the minutes [lo, hi), spread evenly over the interval
+        (``start`` < ``end``)."""
+        overlap = min(self.end, hi) - max(self.start, lo)
+        return self.gained * overlap / (self.end - self.start) if overlap > 0 else 0.0
+
+
+@dataclass(slots=True)
 class Story:
     cluster: str
     first_minute: int
@@ -52,16 +81,40 @@ class Story:
     negative: bool = False
     minutes: deque[int] = field(default_factory=deque)  # one entry per mention, recent hour
     mentions: int = 0
-    max_reposts: int = 0
-    max_age_hours: float = 0.0
+    max_reposts: int = 0  # the most reposts + comments one of its mentions was seen with
     top: Fact | None = None  # the mention with the widest reach
+    # mention id -> (minute, reposts + comments) at its last observation
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    growth: deque[Growth] = field(default_factory=deque)  # in order of observation
+
+    def observe_counts(self, mention_id: str, published: int, minute: int, count: int) -> None:
+        """One observation of a mention's reposts + comments at ``minute``: what it
+        gained since the last one is growth of the story over that interval (at least a
+        minute). The first observation's count was gained since publication, spread
+        over at least an hour (a post first seen young with 300 reposts: 300 an hour,
+        not 300 in its first minute). Counts that fall (a deleted repost) gain nothing."""
+        last = self.counts.get(mention_id)
+        if last is None:
+            last_minute, last_count = min(published, minute - 60), 0
+        else:
+            last_minute, last_count = last
+        self.counts[mention_id] = (max(minute, last_minute), max(count, last_count))
+        self.max_reposts = max(self.max_reposts, count)
+        if count > last_count:
+            start = min(last_minute, minute)
+            end = max(minute, start + 1)
+            self.growth.append(Growth(start, end, count - last_count))
 
     def reposts_per_hour(self, end_minute: int) -> float:
-        """How fast the story spreads: copies (reposts, comments) seen in the last hour,
-        or four times those of the last 15 minutes (a storm that has just begun), or
-        the reported repost count spread over the post's age (at least an hour)."""
+        """How fast the story spreads, from what was observed in the last hour: copies
+        (reposts, comments) stored as mentions, or the reposts and comments its mentions
+        gained between crawls; each over the hour or, for a storm that has just begun,
+        four times the last 15 minutes. Nothing observed lately: nothing spreading (an
+        old figure is never carried forward)."""
         while self.minutes and self.minutes[0] < end_minute - 60:
             self.minutes.popleft()
+        while self.growth and self.growth[0].end < end_minute - 60:
+            self.growth.popleft()
         hour = quarter = 0
         for m in self.minutes:
             if m < end_minute:
@@ -72,8 +125,9 @@ class Story:
             hour -= 1  # the original itself is not a copy
             if self.first_minute >= end_minute - 15:
                 quarter -= 1
-        reported = self.max_reposts / max(1.0, self.max_age_hours)
-        return max(float(max(hour, 0)), 4.0 * max(quarter, 0), reported)
+        grown_hour = sum(g.within(end_minute - 60, end_minute) for g in self.growth)
+        grown_quarter = sum(g.within(end_minute - 15, end_minute) for g in self.growth)
+        return max(float(max(hour, 0)), 4.0 * max(quarter, 0), grown_hour, 4.0 * grown_quarter)
 
 
 class BrandActivity:
@@ -99,20 +153,42 @@ class BrandActivity:
         self.week_negative: dict[int, int] = {}
         self.week_signals: dict[int, int] = {}
 
-    def add(self, fact: Fact) -> None:
-        m, h = fact.minute, fact.minute // 60
-        self.last_minute = max(self.last_minute, m)
-        story = self.stories.get(fact.cluster)
+    def story(self, cluster: str, minute: int) -> Story:
+        story = self.stories.get(cluster)
         if story is None:
-            story = self.stories[fact.cluster] = Story(fact.cluster, m, m)
+            story = self.stories[cluster] = Story(cluster, minute, minute)
+        return story
+
+    def add(self, fact: Fact) -> None:
+        """A mention seen for the first time (at ``fact.minute``, its arrival)."""
+        m = fact.minute
+        self.last_minute = max(self.last_minute, m)
+        story = self.story(fact.cluster, m)
         story.last_minute = max(story.last_minute, m)
         story.mentions += 1
         story.minutes.append(m)
         story.max_reposts = max(story.max_reposts, fact.reposts)
-        story.max_age_hours = max(story.max_age_hours, fact.age_hours)
         if story.top is None or fact.reach > story.top.reach:
             story.top = fact
         bisect.insort(self.touches, (m, fact.cluster))
+        self._count(fact, story)
+
+    def observed_again(self, fact: Fact, turned_negative: bool) -> None:
+        """A later state of a mention already added (its counts or labels changed): the
+        story was touched now; a mention that has turned negative toward the brand (a
+        correction, a re-scored text) counts as negative from now."""
+        m = fact.minute
+        self.last_minute = max(self.last_minute, m)
+        story = self.story(fact.cluster, m)
+        story.last_minute = max(story.last_minute, m)
+        if story.top is None or fact.reach > story.top.reach:
+            story.top = fact
+        bisect.insort(self.touches, (m, fact.cluster))
+        if turned_negative:
+            self._count(fact, story)
+
+    def _count(self, fact: Fact, story: Story) -> None:
+        m, h = fact.minute, fact.minute // 60
         if fact.scored and fact.cluster not in self.total_seen:
             self.total_seen[fact.cluster] = m
             self.total_new[m] = self.total_new.get(m, 0) + 1
@@ -227,13 +303,14 @@ def toward(mention: Mention, brand: str) -> tuple[bool, bool, float]:
     return True, sentiment.label == SentimentLabel.negative, 1.0 - sentiment.score
 
 
-def facts_of(mention: Mention) -> Iterable[tuple[str, Fact]]:
-    """(brand, fact) for each brand the mention matched, negative *for that brand*."""
+def facts_of(mention: Mention, minute: int | None = None) -> Iterable[tuple[str, Fact]]:
+    """(brand, fact) for each brand the mention matched, negative *for that brand*;
+    ``minute``: when it arrived (default: when it was published)."""
     published = mention.published_at
     age = max(0.0, (mention.crawled_at - published).total_seconds() / 3600)
     fact_args = dict(
         id=mention.id,
-        minute=int(published.timestamp() // 60),
+        minute=int(published.timestamp() // 60) if minute is None else minute,
         # comments belong to their post's story: 500 angry comments under one post are
         # one story spreading fast, not 500 new stories
         cluster=mention.parent_id or mention.cluster_id or mention.repost_of or mention.id,
@@ -260,6 +337,20 @@ def facts_of(mention: Mention) -> Iterable[tuple[str, Fact]]:
         )
 
 
+@dataclass(slots=True)
+class _Seen:
+    minute: int  # of the last observation
+    counts: tuple[int, int]  # reposts, comments
+    labels: dict[str, str]  # brand -> effective label
+
+
+def arrival_minute(mention: Mention, now_minute: int) -> int:
+    """When a mention arrived, for the rules: crawled (or published, if later), at most
+    now (a clock behind the crawler's, as in tests and replays, means "just now")."""
+    seen = max(mention.published_at, mention.crawled_at)
+    return min(int(seen.timestamp() // 60), now_minute)
+
+
 class Activity:
     """Every brand's running counts, plus which brands changed since the last look."""
 
@@ -267,7 +358,7 @@ class Activity:
         self.retention = retention_minutes
         self.brands: dict[str, BrandActivity] = {}
         self.changed: set[str] = set()
-        self._seen: dict[str, int] = {}  # mention id -> minute, to feed each mention once
+        self._seen: dict[str, _Seen] = {}  # mention id -> its last state taken in
 
     def brand(self, name: str) -> BrandActivity:
         act = self.brands.get(name)
@@ -276,17 +367,37 @@ class Activity:
         return act
 
     def feed(self, mentions: Iterable[Mention]) -> int:
-        """Add mentions not fed before; returns how many were new."""
+        """Take in mentions at their publication minute (tests, tools); returns how
+        many were new."""
         fed = 0
         for mention in mentions:
-            if mention.id in self._seen:
-                continue
-            self._seen[mention.id] = int(mention.published_at.timestamp() // 60)
-            fed += 1
-            for brand, fact in facts_of(mention):
-                self.brand(brand).add(fact)
-                self.changed.add(brand)
+            minute = int(mention.published_at.timestamp() // 60)
+            fed += self.observe(mention, minute) == "new"
         return fed
+
+    def observe(self, mention: Mention, minute: int) -> str:
+        """Take in one state of ``mention`` arriving at ``minute``: "new" (first seen:
+        counted), "again" (a later state: an observation of its story, see the module
+        docstring) or "" (this state was taken in before: nothing changes)."""
+        counts = (mention.engagement.reposts, mention.engagement.comments)
+        labels = mention.brand_labels
+        published = int(mention.published_at.timestamp() // 60)
+        seen = self._seen.get(mention.id)
+        if seen is not None and seen.counts == counts and seen.labels == labels:
+            return ""
+        for brand, fact in facts_of(mention, minute):
+            act = self.brand(brand)
+            if seen is None:
+                act.add(fact)
+            else:
+                was = seen.labels.get(brand)
+                act.observed_again(fact, fact.negative and was != SentimentLabel.negative)
+            act.story(fact.cluster, minute).observe_counts(
+                mention.id, published, minute, sum(counts)
+            )
+            self.changed.add(brand)
+        self._seen[mention.id] = _Seen(minute, counts, labels)
+        return "new" if seen is None else "again"
 
     def take_changed(self) -> set[str]:
         changed, self.changed = self.changed, set()
@@ -297,4 +408,4 @@ class Activity:
             act.prune(end_minute)
         cutoff = end_minute - 72 * 60
         if len(self._seen) > 50_000:
-            self._seen = {k: m for k, m in self._seen.items() if m >= cutoff}
+            self._seen = {k: s for k, s in self._seen.items() if s.minute >= cutoff}

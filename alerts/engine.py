@@ -1,35 +1,49 @@
 """The alert engine: the same code runs live (every minute, from the scheduler) and in
 replay (at each simulated minute).
 
-Each ``evaluate(now)``: take in new mentions (live: pulled from the Store, including
-ones published up to ``alerts.late_arrival`` earlier; replay: handed over with
-``observe``), refresh the brands' seasonal baselines at each new hour (incrementally,
-from ``Store.count_buckets``), run the rules for brands that received data or have an
-active case, and open/update cases. Messages go through the durable outbox;
+Each ``evaluate(now)``: read what changed in the Store since the engine's cursor (the
+change feed, ``Store.changes_since``: new mentions, however late they were published,
+and re-crawled ones whose counts grew), refresh the brands' seasonal baselines at each
+new hour (incrementally, from ``Store.count_buckets``), run the rules for brands that
+received data or have an active case, open/update cases, and only then save the cursor.
+Live and replay read the same feed (replay writes each simulated minute's mentions
+through index/ingest.py first). Messages go through the durable outbox;
 ``deliver_outbox`` sends them.
+
+The cursor is durable (``Store.set_cursor("alerts:engine", …)``), saved after the
+evaluation that consumed the changes has recorded its cases and events. The counts the
+rules read live in memory, so a restarted engine rebuilds them by reading the feed
+again from a mark at least ``Activity.retention`` minutes old (the cursor keeps one mark
+per hour: the feed position at that time) up to now, then carries on: every change is
+taken in once per engine life (``Activity.observe`` is idempotent per mention and
+state), none is missed (the saved cursor never passes an unevaluated change), and what
+was evaluated before the restart opens nothing twice (its case is active and the
+outbox is idempotent per key). A change published after the evaluation time (a test
+or replay that stored ahead) waits until its minute.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from alerts import baseline, messages, outbox
 from alerts.actions import ACTIVE
-from alerts.activity import Activity
+from alerts.activity import Activity, arrival_minute
 from alerts.cases import CaseManager
 from alerts.notifiers import Notifier, notifier_from_config
 from alerts.rules import BRAND_RULES, BrandContext, Finding, source_health
 from config.schema import RadarConfig
-from index.base import SearchRequest, Store
+from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Mention, as_utc
 
 log = logging.getLogger(__name__)
-PAGE = 500
+FEED_CURSOR = "alerts:engine"  # the engine's cursor among the crawl cursors
+FEED_PAGE = 1000
 REFIT_HOURS = 6
 
 
@@ -50,8 +64,8 @@ class AlertEngine:
         *,
         pull: bool = True,
     ):
-        """``pull=False``: the caller hands new mentions to ``observe`` (replay) instead
-        of the engine reading them back from the Store."""
+        """``pull=False``: an engine that never reads the change feed nor moves its
+        cursor (the digest page; tests that hand findings to the case manager)."""
         self.config = config
         self.store = store
         self.notifier = notifier or notifier_from_config(config)
@@ -73,43 +87,67 @@ class AlertEngine:
         self.histories: dict[str, baseline.HourlyHistory] = {}
         self.profiles: dict[str, baseline.Profile] = {}
         self._synced_hour: int | None = None
-        self._pulled_until: datetime | None = None
+        self._cursor: int | None = None  # feed position taken in (None: not resumed yet)
+        self._saved: dict[str, Any] = {}  # the cursor as last saved
+        self._marks: list[list[int]] = []  # [feed position, epoch minute], one per hour
+        # (published minute, seq, mention) of changes published after the clock
+        self._held: list[tuple[int, int, Mention]] = []
         self._pruned_hour = -1
         self._last_fired: dict[str, datetime] = {}  # case brand -> last firing (live)
         self.tz = config.timezone
 
-    # -- input ----------------------------------------------------------------------------
-    def observe(self, mentions: Iterable[Mention]) -> int:
-        """Hand over mentions just written to the Store (replay)."""
-        return self.activity.feed(mentions)
+    # -- input: the change feed -------------------------------------------------------------
+    def _resume(self, end: int) -> int:
+        """Where to read the feed from on the first evaluation: the newest mark at
+        least the activity's retention old (everything stored before it arrived before
+        every window the rules read), else the start."""
+        saved = self.store.get_cursor(FEED_CURSOR) or {}
+        self._saved = saved
+        self._marks = [list(m) for m in saved.get("marks", [])]
+        start = 0
+        for seq, minute in self._marks:
+            if minute <= end - self.activity.retention:
+                start = max(start, seq)
+        return start
 
-    def _pull(self, now: datetime) -> None:
-        late = timedelta(seconds=self.config.alerts.late_arrival)
-        if self._pulled_until is None:
-            since = now - timedelta(minutes=self.activity.retention)
-        else:
-            since = self._pulled_until - late
-        offset = 0
-        batch: list[Mention] = []
+    def _read_feed(self, end: int) -> None:
+        """Take in every change after the cursor (arrived at most at minute ``end``),
+        and the held ones whose minute has come."""
+        if self._cursor is None:
+            self._cursor = self._resume(end)
+        oldest = end - self.activity.retention
         while True:
-            result = self.store.search(
-                SearchRequest(
-                    since=since,
-                    until=now,
-                    sort="time",
-                    offset=offset,
-                    limit=PAGE,
-                    facets=False,
-                    highlight=False,
-                )
-            )
-            batch.extend(h.mention for h in result.hits)
-            offset += len(result.hits)
-            if len(result.hits) < PAGE or offset >= result.total:
+            changes, self._cursor = self.store.changes_since(self._cursor, FEED_PAGE)
+            for change in changes:
+                m = change.mention
+                published = epoch_minute(m.published_at)
+                if published > end:  # stored ahead of the clock: wait for its minute
+                    bisect.insort(self._held, (published, change.seq, m), key=lambda h: h[:2])
+                elif (minute := arrival_minute(m, end)) >= oldest:
+                    self.activity.observe(m, minute)
+            if len(changes) < FEED_PAGE:
                 break
-        batch.sort(key=lambda m: (m.published_at, m.id))
-        self.activity.feed(batch)
-        self._pulled_until = now
+        due = bisect.bisect_right(self._held, end, key=lambda h: h[0])
+        for minute, _, m in self._held[:due]:
+            self.activity.observe(m, minute)
+        del self._held[:due]
+
+    def _save_cursor(self, end: int) -> None:
+        """Save the feed position once the evaluation that consumed it is recorded;
+        a mark per hour says where a restarted engine reads from."""
+        if self._cursor is None:
+            return
+        # a held change is not consumed yet: a restart must read it again
+        seq = min([self._cursor] + [held_seq - 1 for _, held_seq, _ in self._held])
+        if not self._marks or end // 60 > self._marks[-1][1] // 60:
+            self._marks.append([seq, end])
+            keep = end - self.activity.retention - 120
+            while len(self._marks) > 1 and self._marks[1][1] <= keep:
+                self._marks.pop(0)
+        state = {"seq": seq, "marks": self._marks}
+        if state != self._saved:
+            self.store.set_cursor(FEED_CURSOR, state)
+            self._saved = state
 
     # -- baselines ------------------------------------------------------------------------
     def _sync_history(self, hour: int) -> None:
@@ -170,7 +208,7 @@ class AlertEngine:
         now = as_utc(now)
         end = epoch_minute(now)
         if self.pull:
-            self._pull(now)
+            self._read_feed(end)
         self._sync_history(end // 60)
         changed = self.activity.take_changed()
         active = self.cases.active_cases()
@@ -184,6 +222,8 @@ class AlertEngine:
             elif case is not None:
                 events += self._maybe_calm(case, end, now)
         events += self._source_health(now, active)
+        if self.pull:
+            self._save_cursor(end)  # the evaluation of what was read is recorded
         if end // 60 != self._pruned_hour:
             self._pruned_hour = end // 60
             self.activity.prune(end)

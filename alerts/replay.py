@@ -16,9 +16,22 @@ read with the line it answers or repeats (``parent_id`` / ``repost_of``) when th
 is in the file.
 A broken line is counted and skipped with its line number; the rest is replayed.
 
-Simulated time: at each minute boundary T the mentions published before T have been
-written to the store (dedupe assigns their stories) and the engine evaluates, then
-checks escalations — exactly the live cycle. With ``auto_resolve`` a proposed
+Late arrivals and re-crawls: ``observed_at`` (or ``crawled_at``) is when a line's state
+was seen (default: when it was published); lines are replayed in that order. A post
+published at 08:00 with ``observed_at`` 14:00 reaches the engine at 14:00, as a search
+that surfaced it six hours late would bring it. The same ``id`` may come several times
+with later ``observed_at`` and growing ``reposts``/``comments``/``likes``: each line is
+a re-crawl of that mention (an update in the Store, an observation of its story for the
+engine), so a repost storm seen through re-crawls can be replayed:
+
+    {"id": "p1", "published_at": "2026-09-15T08:00:00+08:00", "reposts": 40, "text": "…"}
+    {"id": "p1", "published_at": "2026-09-15T08:00:00+08:00",
+     "observed_at": "2026-09-15T08:20:00+08:00", "reposts": 4000, "text": "…"}
+
+Simulated time: at each minute boundary T the lines observed before T have been
+written to the store through the crawl's ingest path (index/ingest.py) and the engine
+evaluates, reading them from the Store's change feed, then checks escalations — exactly
+the live cycle. With ``auto_resolve`` a proposed
 resolution is confirmed at once by the actor ``replay`` (nobody is there to click), so
 a later surge opens a new case instead of extending a weeks-old one.
 """
@@ -203,9 +216,7 @@ def parse_line(
         "text": text,
         "author": author_doc,
         "published_at": published,
-        "crawled_at": _time(obj["crawled_at"], "crawled_at", zone)
-        if obj.get("crawled_at")
-        else published,
+        "crawled_at": _observed(obj, published, zone),
         "engagement": {
             "reposts": _int(obj, "reposts", "engagement.reposts"),
             "comments": _int(obj, "comments", "engagement.comments"),
@@ -219,6 +230,15 @@ def parse_line(
         "kind": str(obj.get("kind") or ("comment" if obj.get("parent_id") else "post")),
     }
     return doc
+
+
+def _observed(obj: dict[str, Any], published: datetime, zone: tzinfo) -> datetime:
+    """``observed_at`` (or ``crawled_at``): when the line's state was seen; not before
+    it was published; default: when it was published."""
+    for key in ("observed_at", "crawled_at"):
+        if obj.get(key):
+            return max(_time(obj[key], key, zone), published)
+    return published
 
 
 def _ref(value: Any, source: str) -> str | None:
@@ -254,7 +274,8 @@ def read_lines(
             stats.skipped += 1
             if len(stats.errors) < 20:
                 stats.errors.append(f"line {n}: {exc}")
-    docs.sort(key=lambda d: (d["published_at"], d["id"]))
+    # in the order they were seen: a late arrival or a re-crawl when it was observed
+    docs.sort(key=lambda d: (max(d["published_at"], d["crawled_at"]), d["id"]))
     return docs
 
 
@@ -345,26 +366,20 @@ def _run(
     tail: timedelta,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    engine = AlertEngine(config, store, ConsoleNotifier(), pull=False)
+    engine = AlertEngine(config, store, ConsoleNotifier())
     recent = RecentStories()
     pending: list[Mention] = []
     tick: int | None = None
     cases: set[str] = set()
+    replayed = 0
 
-    observed = replayed = 0
-
-    def flush(to_store: bool) -> None:
-        # the engine sees each minute's mentions at once; the store gets them in
-        # batches, at the latest when an hour closes (before the baselines read it)
-        nonlocal observed
-        if observed < len(pending):
-            engine.observe(pending[observed:])
-            observed = len(pending)
-        if pending and (to_store or len(pending) >= CHUNK):
+    def flush() -> None:
+        # each simulated minute's mentions are stored before the engine evaluates
+        # that minute, and it reads them from the Store's change feed, as live
+        if pending:
             store.upsert_mentions(pending)
             stats.mentions += len(pending)
             pending.clear()
-            observed = 0
 
     def step(minute: int) -> None:
         now = minute_start(minute)
@@ -382,26 +397,32 @@ def _run(
 
     for chunk in _complete(docs, stats, store, recent):
         for mention in chunk:
-            minute = epoch_minute(mention.published_at)
+            minute = epoch_minute(observed_at(mention))
             if tick is None:
                 tick = minute
                 stats.start = mention.published_at
             while minute >= tick:
-                flush(to_store=tick % 60 == 0)
+                flush()
                 step(tick)
                 tick += 1
             pending.append(mention)
-            stats.end = mention.published_at
+            stats.end = observed_at(mention)
         replayed += len(chunk)
         if progress is not None:
             progress(replayed, len(docs))
     if tick is not None:
-        flush(to_store=True)
+        flush()
         stop = tick + int(tail.total_seconds() // 60)
         while tick <= stop:
             step(tick)
             tick += 1
     stats.cases = len(cases)
+
+
+def observed_at(m: Mention) -> datetime:
+    """When a replayed line is seen: its ``observed_at`` (``crawled_at``), else when it
+    was published."""
+    return max(m.published_at, m.crawled_at)
 
 
 def event_record(store: Store, event: CaseEvent) -> dict[str, Any]:

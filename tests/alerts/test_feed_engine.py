@@ -1,0 +1,140 @@
+"""The engine reads the Store's change feed: late arrivals count when they arrive, a
+re-crawl's grown counts are measured as growth, and a restart (even a kill -9 between a
+store write and the cursor save) misses nothing and counts nothing twice."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alerts.engine import FEED_CURSOR, AlertEngine, epoch_minute
+from index import open_store
+from index.base import Store
+from index.models import Mention
+from tests.alerts.conftest import T0, make_config
+from tests.alerts.test_engine import background, mention, surge
+
+
+@pytest.fixture
+def live(store: Store) -> AlertEngine:
+    store.upsert_mentions(background(T0 - timedelta(days=3), T0))
+    engine = AlertEngine(make_config(), store)
+    assert engine.evaluate(T0) == []
+    return engine
+
+
+def arriving(mentions: list[Mention], at: datetime) -> list[Mention]:
+    return [m.model_copy(update={"crawled_at": at}) for m in mentions]
+
+
+def grown(m: Mention, at: datetime, reposts: int) -> Mention:
+    counts = m.engagement.model_copy(update={"reposts": reposts})
+    return m.model_copy(update={"crawled_at": at, "engagement": counts})
+
+
+def test_a_storm_stored_six_hours_after_it_was_published_alerts_when_it_arrives(
+    live: AlertEngine, store: Store
+) -> None:
+    late = arriving(surge(T0 - timedelta(hours=6), 15), T0 + timedelta(minutes=1))
+    store.upsert_mentions(late)
+    events = [e for m in range(2, 8) for e in live.evaluate(T0 + timedelta(minutes=m))]
+    assert [e.kind for e in events] == ["alerted"]
+    case = store.get_case(events[0].case_id)
+    assert case is not None and case.rule == "negative_surge"
+    assert case.trigger["peak"]["stories:sharp"] == 15
+
+
+def test_a_recrawl_that_finds_reposts_grown_from_40_to_4000_in_20_min_alerts(
+    live: AlertEngine, store: Store
+) -> None:
+    post = mention(T0 - timedelta(minutes=10), negative=True)
+    post = grown(post, T0 + timedelta(minutes=1), 40)
+    store.upsert_mentions([post])
+    assert live.evaluate(T0 + timedelta(minutes=1)) == []  # 40 reposts: nothing yet
+    store.upsert_mentions([grown(post, T0 + timedelta(minutes=21), 4000)])
+    [alert] = live.evaluate(T0 + timedelta(minutes=21))
+    assert alert.kind == "alerted"
+    case = store.get_case(alert.case_id)
+    assert case is not None and case.rule == "high_reach"
+    # 3,960 gained in 20 minutes: 2,970 in the last quarter hour, 11,880 an hour
+    assert case.trigger["rules"]["high_reach"]["reposts_per_hour"] == 11_880.0
+    assert "11,880 reposts/comments per hour" in case.title
+
+
+def test_growth_nobody_observes_again_stops_counting(live: AlertEngine, store: Store) -> None:
+    post = grown(mention(T0, negative=True), T0 + timedelta(minutes=1), 40)
+    store.upsert_mentions([post])
+    live.evaluate(T0 + timedelta(minutes=1))
+    store.upsert_mentions([grown(post, T0 + timedelta(minutes=21), 4000)])
+    live.evaluate(T0 + timedelta(minutes=21))
+    story = live.activity.brand("极光汽车").stories[post.id]
+    end = epoch_minute(T0) + 21
+    assert story.reposts_per_hour(end) == 11_880.0
+    # as the hour moves past the growth seen, the rate falls; it is never carried forward
+    assert story.reposts_per_hour(end + 50) == pytest.approx(3_960 * 10 / 20)
+    assert story.reposts_per_hour(end + 60) == 0.0
+
+
+def test_the_same_state_read_again_counts_once(live: AlertEngine, store: Store) -> None:
+    store.upsert_mentions(surge(T0 + timedelta(minutes=1), 15))
+    live.evaluate(T0 + timedelta(minutes=7))
+    act = live.activity.brand("极光汽车")
+    start, end = epoch_minute(T0), epoch_minute(T0) + 10
+    assert act.count(start, end) == 15
+    changes, _ = store.changes_since(0)
+    for c in changes:  # a restart reading the feed again takes in nothing twice
+        live.activity.observe(c.mention, end)
+    assert act.count(start, end) == 15
+
+
+def _evaluate_then_die(url: str, at: datetime) -> None:
+    """A service that stores, evaluates and is killed just before saving its cursor."""
+    store = open_store(url)
+
+    def killed(*_: Any) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    store.set_cursor = killed  # type: ignore[method-assign]
+    engine = AlertEngine(make_config(), store)
+    engine.evaluate(at)
+
+
+def test_kill_9_between_a_store_write_and_the_cursor_save_misses_and_doubles_nothing(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'radar.db'}"
+    with open_store(url) as store:
+        store.upsert_mentions(background(T0 - timedelta(days=3), T0))
+        engine = AlertEngine(make_config(), store)
+        assert engine.evaluate(T0) == []
+        saved = store.get_cursor(FEED_CURSOR)
+        assert saved is not None and saved["seq"] > 0
+        store.upsert_mentions(surge(T0 + timedelta(minutes=1), 15))
+
+    child = multiprocessing.get_context("fork").Process(
+        target=_evaluate_then_die, args=(url, T0 + timedelta(minutes=7))
+    )
+    child.start()
+    child.join(30)
+    assert child.exitcode == -signal.SIGKILL
+    with open_store(url) as store:
+        [alerted] = [e for c in store.list_cases() for e in store.case_events(c.id)]
+        assert alerted.kind == "alerted"  # recorded by the killed service
+        assert store.get_cursor(FEED_CURSOR) == saved  # its cursor save never happened
+        # written while the service was down
+        store.upsert_mentions(surge(T0 + timedelta(minutes=8), 6))
+        restarted = AlertEngine(make_config(), store)
+        events = restarted.evaluate(T0 + timedelta(minutes=15))
+        assert [e.kind for e in events if e.kind != "updated"] == []  # no second alert
+        assert len(store.list_cases()) == 1
+        act = restarted.activity.brand("极光汽车")
+        start = epoch_minute(T0)
+        assert act.count(start + 1, start + 8) == 15  # each once, none missed
+        assert act.count(start + 8, start + 15) == 6
+        assert store.get_cursor(FEED_CURSOR)["seq"] > saved["seq"]
