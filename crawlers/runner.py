@@ -16,12 +16,19 @@ from scrapy.settings import Settings
 
 from config import ConfigError, ConfigIssue, RadarConfig, load_config
 from crawlers.health import paused_until
+from crawlers.spiders.bilibili import BilibiliSpider
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.forum import ForumSpider
 from crawlers.spiders.tousu import TousuSpider
 from crawlers.spiders.weibo import WeiboSpider
 
-SPIDERS = {"weibo": WeiboSpider, "forum": ForumSpider, "feed": FeedSpider, "tousu": TousuSpider}
+SPIDERS = {
+    "weibo": WeiboSpider,
+    "forum": ForumSpider,
+    "feed": FeedSpider,
+    "tousu": TousuSpider,
+    "bilibili": BilibiliSpider,
+}
 
 
 def crawl_settings(overrides: dict[str, Any] | None = None) -> Settings:

@@ -22,6 +22,7 @@ and serves until killed. Sites (each is a ``base_url`` prefix):
 /bench              1000 search pages of 10 posts (benchmark)
 /tieba, /tieba-captcha, /discuz, /generic, /news
 /tousu…             黑猫投诉 search API and complaint pages (tousu.py)
+/bilibili…          Bilibili video search and reply APIs (bilibili.py)
 ==================  =====================================================================
 """
 
@@ -40,7 +41,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 from zoneinfo import ZoneInfo
 
-from tests.crawlers.mockserver import blockpages, tousu
+from tests.crawlers.mockserver import bilibili, blockpages, tousu
 from tests.crawlers.mockserver import content as c
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -715,6 +716,8 @@ class Handler(BaseHTTPRequestHandler):
             return news(self, site, rest, q, base)
         if site.startswith("tousu"):
             return tousu.handle(self, site, rest, q, START, SLOW_DELAY)
+        if site.startswith("bilibili"):
+            return bilibili.handle(self, site, rest, q, START, SLOW_DELAY)
         return self.send(404, b"not found", "text/plain")
 
 
