@@ -1,6 +1,17 @@
 """Crisis cases from the engine's side: a firing rule opens a case for the brand or
 updates the open one (never a second case for the same surge), raises severity,
-merges evidence, proposes resolution when calm, escalates when nobody acknowledges."""
+merges evidence, proposes resolution when calm, escalates when nobody acknowledges.
+
+Each transition has its own threshold (the README's table): opening is a rule firing;
+a thread update of an open case needs a new kind of finding or a raised severity (at
+once) or figures grown ``update_growth``× since the last update (at most every
+``update_min_interval``); resolution is proposed after ``resolve_after_calm`` without a
+firing and the last hour back near the baseline (engine._maybe_calm); a resolved case
+reopens within ``reopen_within`` only on a *new wave*: a finding whose figure in its
+current window reaches ``REOPEN_SHARE`` of the case's peak for that measure (or a
+measure the case never had). A rule that fires weakly after resolution — a story
+creeping on — neither reopens the case nor opens another. A case's title carries the
+figures of its latest firing, and ``trigger["peak_at"]`` says when its peak was."""
 
 from __future__ import annotations
 
@@ -20,6 +31,7 @@ from index.models import Case, CaseEvent, CaseStatus, Severity
 
 ACTIVE = [status.value for status in actions.ACTIVE]  # as the store lists cases
 SAVE_EVERY = 300.0  # seconds between saves of a case that fires on without news
+REOPEN_SHARE = 0.5  # a new wave: at least this share of the resolved case's peak
 
 
 def case_id_for(brand: str, now: datetime) -> str:
@@ -42,7 +54,34 @@ def _peak(findings: list[Finding]) -> dict[str, float]:
         if "stories" in f.figures:
             name = f"stories:{measure}"
             out[name] = max(out.get(name, 0), int(f.figures["stories"]))
+        if "reposts_per_hour" in f.figures:
+            name = f"rate:{measure}"
+            out[name] = max(out.get(name, 0), float(f.figures["reposts_per_hour"]))
     return out
+
+
+_WAVE_MEASURES = ("stories:", "rate:")  # what a wave is measured by (reach only grows)
+
+
+def new_wave(trigger: dict[str, Any], findings: list[Finding]) -> bool:
+    """Whether ``findings`` are a new wave for a resolved case (its ``trigger``): a
+    finding the case never had (another 大V post, another story spreading, another kind
+    of surge), or new stories / a spreading rate in the current window at least
+    REOPEN_SHARE of the case's peak for that measure. The same story spreading on at a
+    fraction of its peak, or a trickle of stories, is not."""
+    known = set(trigger.get("notified", {}).get("keys", []))
+    if any(f.key not in known for f in findings):
+        return True
+    peak = trigger.get("peak", {})
+    for measure, value in _peak(findings).items():
+        if measure.startswith(_WAVE_MEASURES) and value >= REOPEN_SHARE * peak.get(measure, 0):
+            return True
+    return False
+
+
+def _title(case: Case, findings: list[Finding]) -> str:
+    """The case's title: its rule and the figures of its latest firing."""
+    return f"{messages.case_title(case)} — {findings[0].summary}"[:200]
 
 
 def _merge_evidence(case: Case, facts: list[Fact], size: int) -> None:
@@ -83,6 +122,8 @@ class CaseManager:
         if active is None:
             recent = self._recently_resolved(brand, now)
             if recent is not None:
+                if not new_wave(recent.trigger, findings):
+                    return []  # the resolved surge creeping on: neither reopened nor new
                 return self._reopen(recent, findings, now)
             return self._open(brand, findings, now)
         return self._update(active, findings, now)
@@ -108,10 +149,11 @@ class CaseManager:
             ack_due_at=now + self._deadline(severity),
             update_due_at=now + timedelta(seconds=cfg.update_every),
         )
-        case.title = f"{messages.case_title(case)} — {main.summary}"[:200]
+        case.title = _title(case, findings)
         case.trigger = {
             "rules": _figures(findings),
             "peak": _peak(findings),
+            "peak_at": now.isoformat(),
             "first_fired_at": now.isoformat(),
             "last_fired_at": now.isoformat(),
             "notified": {
@@ -194,6 +236,7 @@ class CaseManager:
                 "reopens": int(case.trigger.get("reopens", 0)) + 1,
                 "rules": _figures(findings),
                 "peak": _peak(findings),
+                "peak_at": now.isoformat(),
                 "last_fired_at": now.isoformat(),
                 "resolution_proposed_at": None,
                 "notified": {
@@ -206,6 +249,7 @@ class CaseManager:
         )
         _merge_evidence(case, [f for x in findings for f in x.evidence], cfg.evidence_size)
         case.updated_at = now
+        case.title = _title(case, findings)
         self.store.save_case(case)
         if severity != old_severity:
             self._route_raised(case, findings, old_severity, now)
@@ -234,7 +278,10 @@ class CaseManager:
         new_severity = more_severe(old_severity, severity_of(findings, cfg.severity))
         peak = dict(trig.get("peak", {}))
         for k, v in _peak(findings).items():
-            peak[k] = max(peak.get(k, 0), v)
+            if v > peak.get(k, 0):
+                peak[k] = v
+                if k.startswith(("stories:", "reach:", "rate:")):
+                    trig["peak_at"] = now.isoformat()
         rules = dict(trig.get("rules", {}))
         rules.update(_figures(findings))
         trig.update({"rules": rules, "peak": peak, "last_fired_at": now.isoformat()})
@@ -266,6 +313,7 @@ class CaseManager:
             # the stored case is refreshed every few minutes, not every minute
             return events
         case.updated_at = now
+        case.title = _title(case, findings)  # the figures of now, not of the first firing
         if reasons:
             trig["notified"] = {
                 **peak,

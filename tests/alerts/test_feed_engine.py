@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from alerts import actions
 from alerts.engine import FEED_CURSOR, AlertEngine, epoch_minute
 from index import open_store
 from index.base import Store
@@ -138,3 +139,55 @@ def test_kill_9_between_a_store_write_and_the_cursor_save_misses_and_doubles_not
         assert act.count(start + 1, start + 8) == 15  # each once, none missed
         assert act.count(start + 8, start + 15) == 6
         assert store.get_cursor(FEED_CURSOR)["seq"] > saved["seq"]
+
+
+def run(engine: AlertEngine, start: datetime, minutes: int, step: int = 1) -> list[Any]:
+    events: list[Any] = []
+    for m in range(0, minutes, step):
+        now = start + timedelta(minutes=m)
+        events += engine.evaluate(now) + engine.check_escalations(now)
+    return events
+
+
+def test_a_storm_that_settles_and_creeps_on_is_not_reopened(
+    live: AlertEngine, store: Store
+) -> None:
+    post = grown(mention(T0, negative=True), T0 + timedelta(minutes=1), 40)
+    store.upsert_mentions([post])
+    live.evaluate(T0 + timedelta(minutes=1))
+    store.upsert_mentions([grown(post, T0 + timedelta(minutes=21), 4000)])
+    [alert] = live.evaluate(T0 + timedelta(minutes=21))
+    actions.resolve(store, alert.case_id, "alice", now=T0 + timedelta(minutes=30))
+    # re-crawled every 20 minutes for six hours: a few more reposts each time
+    events, reposts, at = [], 4000, T0 + timedelta(minutes=41)
+    while at < T0 + timedelta(hours=6):
+        reposts += 4
+        store.upsert_mentions([grown(post, at, reposts)])
+        events += run(live, at, 20, step=5)
+        at += timedelta(minutes=20)
+    assert [e.kind for e in events if e.kind in ("reopened", "alerted")] == []
+    assert len(store.list_cases()) == 1 and store.get_case(alert.case_id).status == "resolved"
+
+
+def test_a_second_real_wave_the_next_day_reopens_the_case_once(store: Store) -> None:
+    store.upsert_mentions(background(T0 - timedelta(days=3), T0 + timedelta(days=2)))
+    engine = AlertEngine(make_config(alerts={"reopen_within": "2d"}), store)
+    engine.evaluate(T0)
+    store.upsert_mentions(surge(T0 + timedelta(minutes=1), 15))
+    [alert] = engine.evaluate(T0 + timedelta(minutes=7))
+    case_id = alert.case_id
+    actions.resolve(store, case_id, "alice", now=T0 + timedelta(hours=2))
+    # the first wave's tail: a story now and then, all night
+    for h in range(3, 20, 3):
+        store.upsert_mentions(surge(T0 + timedelta(hours=h), 1))
+    events = run(engine, T0 + timedelta(hours=2), 22 * 60, step=10)
+    assert [e.kind for e in events if e.kind in ("reopened", "alerted")] == []
+    # the next day, a wave as big as the first
+    next_day = T0 + timedelta(days=1)
+    store.upsert_mentions(surge(next_day + timedelta(minutes=1), 15))
+    events = run(engine, next_day, 120)
+    assert [e.kind for e in events if e.kind in ("reopened", "alerted")] == ["reopened"]
+    assert len(store.list_cases()) == 1
+    case = store.get_case(case_id)
+    assert case is not None and case.trigger["reopens"] == 1
+    assert case.trigger["peak_at"] >= next_day.isoformat()
