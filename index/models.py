@@ -37,6 +37,7 @@ class SourceKind(StrEnum):
     feed = "feed"
     tousu = "tousu"  # complaint platforms (黑猫投诉)
     bilibili = "bilibili"
+    zhihu = "zhihu"
     demo = "demo"
 
 
