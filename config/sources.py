@@ -31,13 +31,13 @@ class ForumSelectors(Strict):
 
 class SourceConfig(Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    kind: Literal["weibo", "forum", "feed", "tousu", "bilibili"]
+    kind: Literal["weibo", "forum", "feed", "tousu", "bilibili", "zhihu"]
     base_url: str
     enabled: bool = True
     # weibo: search | timeline | comments; forum: tieba | discuz | generic; feed: rss;
-    # tousu (黑猫投诉) and bilibili: search
+    # tousu (黑猫投诉), bilibili and zhihu: search
     mode: str = ""
-    # search keywords (weibo search, tieba kw, tousu and bilibili search)
+    # search keywords (weibo search, tieba kw, tousu, bilibili and zhihu search)
     query: list[str] = Field(default_factory=list)
     user_ids: list[str] = Field(default_factory=list)  # weibo timelines
     forum_ids: list[str] = Field(default_factory=list)  # discuz fid / tieba forum names
@@ -47,8 +47,9 @@ class SourceConfig(Strict):
     allowed_hosts: list[str] = Field(default_factory=list)
     interval: PositiveDuration = 300.0
     max_pages: int = Field(default=50, ge=1)
-    fetch_comments: bool = True  # weibo hotflow, bilibili replies
-    max_comment_pages: int = Field(default=3, ge=1)  # comment pages per post/video and run
+    fetch_comments: bool = True  # weibo hotflow, bilibili replies, zhihu question answers
+    # comment pages per post/video (answer pages per question) and run
+    max_comment_pages: int = Field(default=3, ge=1)
     max_thread_pages: int = Field(default=20, ge=1)  # forum: pages of floors per thread
     fetch_articles: bool = True  # feed: fetch the article page when the entry is a summary
     # incremental crawling: stop paging at posts older than the last complete run's
@@ -81,6 +82,7 @@ class SourceConfig(Strict):
             "feed": ("rss", "atom", ""),
             "tousu": ("search",),
             "bilibili": ("search",),
+            "zhihu": ("search",),
         }[self.kind]
         if not self.mode:
             self.mode = modes[0]
@@ -92,7 +94,7 @@ class SourceConfig(Strict):
             raise ValueError("selectors: required for a forum source in generic mode")
         if self.kind == "weibo" and self.mode == "search" and not self.query:
             raise ValueError("query: a weibo search source needs at least one keyword")
-        if self.kind in ("tousu", "bilibili") and not self.query:
+        if self.kind in ("tousu", "bilibili", "zhihu") and not self.query:
             raise ValueError(f"query: a {self.kind} source needs at least one keyword")
         if self.kind == "weibo" and self.mode == "timeline" and not self.user_ids:
             raise ValueError("user_ids: a weibo timeline source needs at least one user id")

@@ -21,6 +21,7 @@ from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.forum import ForumSpider
 from crawlers.spiders.tousu import TousuSpider
 from crawlers.spiders.weibo import WeiboSpider
+from crawlers.spiders.zhihu import ZhihuSpider
 
 SPIDERS = {
     "weibo": WeiboSpider,
@@ -28,6 +29,7 @@ SPIDERS = {
     "feed": FeedSpider,
     "tousu": TousuSpider,
     "bilibili": BilibiliSpider,
+    "zhihu": ZhihuSpider,
 }
 
 

@@ -178,7 +178,7 @@ def test_cli_config_check_reads_radar_config_like_every_command(
 
 PRODUCTION_ENV = [
     *("RADAR_ES_USER", "RADAR_ES_PASSWORD", "WEIBO_COOKIE", "RADAR_USER_AGENT"),
-    "BILIBILI_COOKIE",
+    *("BILIBILI_COOKIE", "ZHIHU_COOKIE"),
     *("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "RADAR_SECRET_KEY"),
     *("RADAR_HASH_CARE1", "RADAR_HASH_PR1", "RADAR_HASH_CEO"),
 ]
@@ -202,4 +202,4 @@ def test_example_production_config_is_valid_with_its_secrets(monkeypatch) -> Non
         monkeypatch.setenv(name, ARGON2_HASH if name.startswith("RADAR_HASH_") else "x")
     cfg = load_config(REPO / "config" / "example-production.yaml")
     assert cfg.store.url.startswith("https://")
-    assert {s.kind for s in cfg.sources} == {"weibo", "forum", "feed", "tousu", "bilibili"}
+    assert {s.kind for s in cfg.sources} == {"weibo", "forum", "feed", "tousu", "bilibili", "zhihu"}

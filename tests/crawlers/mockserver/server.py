@@ -23,6 +23,7 @@ and serves until killed. Sites (each is a ``base_url`` prefix):
 /tieba, /tieba-captcha, /discuz, /generic, /news
 /tousu…             黑猫投诉 search API and complaint pages (tousu.py)
 /bilibili…          Bilibili video search and reply APIs (bilibili.py)
+/zhihu…             Zhihu search, answers and question answers APIs (zhihu.py)
 ==================  =====================================================================
 """
 
@@ -41,7 +42,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 from zoneinfo import ZoneInfo
 
-from tests.crawlers.mockserver import bilibili, blockpages, tousu
+from tests.crawlers.mockserver import bilibili, blockpages, tousu, zhihu
 from tests.crawlers.mockserver import content as c
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -718,6 +719,8 @@ class Handler(BaseHTTPRequestHandler):
             return tousu.handle(self, site, rest, q, START, SLOW_DELAY)
         if site.startswith("bilibili"):
             return bilibili.handle(self, site, rest, q, START, SLOW_DELAY)
+        if site.startswith("zhihu"):
+            return zhihu.handle(self, site, rest, q, START, SLOW_DELAY)
         return self.send(404, b"not found", "text/plain")
 
 
