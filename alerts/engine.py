@@ -132,9 +132,11 @@ class AlertEngine:
             self.activity.observe(m, minute)
         del self._held[:due]
 
-    def _save_cursor(self, end: int) -> None:
-        """Save the feed position once the evaluation that consumed it is recorded;
-        a mark per hour says where a restarted engine reads from."""
+    def _save_cursor(self, end: int, recorded: bool) -> None:
+        """Save the feed position once the evaluation that consumed it is recorded:
+        when it recorded case events, else with the hourly mark (a restart rebuilds
+        from a mark, so a position saved every minute would buy nothing but writes: a
+        replay of a month is 43,000 minutes)."""
         if self._cursor is None:
             return
         # a held change is not consumed yet: a restart must read it again
@@ -144,8 +146,8 @@ class AlertEngine:
             keep = end - self.activity.retention - 120
             while len(self._marks) > 1 and self._marks[1][1] <= keep:
                 self._marks.pop(0)
-        state = {"seq": seq, "marks": self._marks}
-        if state != self._saved:
+        state = {"seq": seq, "marks": [list(mark) for mark in self._marks]}
+        if state["marks"] != self._saved.get("marks") or (recorded and state != self._saved):
             self.store.set_cursor(FEED_CURSOR, state)
             self._saved = state
 
@@ -223,7 +225,7 @@ class AlertEngine:
                 events += self._maybe_calm(case, end, now)
         events += self._source_health(now, active)
         if self.pull:
-            self._save_cursor(end)  # the evaluation of what was read is recorded
+            self._save_cursor(end, bool(events))  # the evaluation of what was read is recorded
         if end // 60 != self._pruned_hour:
             self._pruned_hour = end // 60
             self.activity.prune(end)

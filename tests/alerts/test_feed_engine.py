@@ -138,6 +138,7 @@ def test_kill_9_between_a_store_write_and_the_cursor_save_misses_and_doubles_not
         start = epoch_minute(T0)
         assert act.count(start + 1, start + 8) == 15  # each once, none missed
         assert act.count(start + 8, start + 15) == 6
+        restarted.evaluate(T0 + timedelta(minutes=61))  # saved with the next hourly mark
         assert store.get_cursor(FEED_CURSOR)["seq"] > saved["seq"]
 
 
