@@ -194,7 +194,7 @@ class CaseManager:
         routed = case.trigger.setdefault("routed", [])
         if channel in routed:
             return
-        key = outbox.alert_key(case.id) if not routed else f"{case.id}:alert:{channel}"
+        key = outbox.alert_key(case.id, channel if routed else "")
         routed.append(channel)
         self.store.save_case(case)
         step = ladder_step(slack, 0)

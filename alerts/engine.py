@@ -348,7 +348,7 @@ class AlertEngine:
         channel = self.config.slack.digest_channel or self.config.slack.default_channel
         # one digest per local day: 07:30 in Shanghai is still the day before in UTC
         local_until = until.astimezone(ZoneInfo(self.tz))
-        key = f"digest:{local_until:%Y-%m-%d}"
+        key = outbox.digest_key(f"{local_until:%Y-%m-%d}")
         out["queued"] = queue and outbox.enqueue(
             self.store, key, channel, messages.digest_message(out, local_until), now
         )

@@ -1,14 +1,17 @@
 """Durable notification outbox: every message goes through the Store and is delivered
 once per key (idempotent per case and step), retried with back-off, never dropped.
 
-Keys: ``<case>:alert`` (the case message), ``<case>:event:<seq>`` (a thread update for a
-timeline event), ``<case>:escalate:<level>`` (``…:<level>:r<n>`` after the n-th reopening:
-a reopened case climbs the ladder again), ``digest:<date>``. A thread update waits
-until its case message has been delivered (it needs the message ts)."""
+Keys (built and read by ``OutboxKey`` only): ``<case>:alert`` (the case message),
+``<case>:alert:<channel>`` (it again in the channel a raised severity routes to),
+``<case>:event:<seq>`` (a thread update for a timeline event),
+``<case>:escalate:<level>`` (``…:<level>:r<n>`` after the n-th reopening: a reopened
+case climbs the ladder again), ``digest:<date>``. A thread update waits until its case
+message has been delivered (it needs the message ts)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,13 +25,61 @@ log = logging.getLogger(__name__)
 ORDER_HOLD = timedelta(hours=1)  # a thread reply waits this long at most for an earlier one
 
 
-def alert_key(case_id: str) -> str:
-    return f"{case_id}:alert"
+KINDS = ("alert", "event", "escalate", "digest")
+
+
+@dataclass(frozen=True)
+class OutboxKey:
+    """The one builder and parser of outbox keys (see the module docstring). ``owner``
+    is the case id (the date for a digest); ``part`` the channel of a re-routed case
+    message, an event's seq or an escalation level."""
+
+    owner: str
+    kind: str
+    part: str = ""
+    reopens: int = 0
+
+    def __str__(self) -> str:
+        if self.kind == "digest":
+            return f"digest:{self.owner}"
+        key = f"{self.owner}:{self.kind}"
+        if self.part:
+            key += f":{self.part}"
+        return f"{key}:r{self.reopens}" if self.reopens else key
+
+    @classmethod
+    def parse(cls, key: str) -> OutboxKey:
+        """ValueError naming the key when it is none of the kinds above."""
+        head, _, rest = key.partition(":")
+        if head == "digest" and rest:
+            return cls(rest, "digest")
+        kind, _, part = rest.partition(":")
+        if not head or kind not in KINDS or kind == "digest":
+            raise ValueError(f"not an outbox key: {key!r} (see alerts/outbox.py)")
+        reopens = 0
+        if kind == "escalate" and ":r" in part:
+            part, _, n = part.partition(":r")
+            reopens = int(n)
+        if kind in ("event", "escalate") and not part.isdigit():
+            raise ValueError(f"not an outbox key: {key!r} ({kind} needs a number)")
+        return cls(head, kind, part, reopens)
+
+
+def alert_key(case_id: str, channel: str = "") -> str:
+    """The case message; with ``channel``: it again where a raised severity routes."""
+    return str(OutboxKey(case_id, "alert", channel))
+
+
+def event_key(case_id: str, seq: int) -> str:
+    return str(OutboxKey(case_id, "event", str(seq)))
 
 
 def escalation_key(case_id: str, level: int, reopens: int = 0) -> str:
-    key = f"{case_id}:escalate:{level}"
-    return f"{key}:r{reopens}" if reopens else key
+    return str(OutboxKey(case_id, "escalate", str(level), reopens))
+
+
+def digest_key(day: str) -> str:
+    return str(OutboxKey(day, "digest"))
 
 
 def enqueue(
@@ -128,11 +179,14 @@ def _earlier_pending(store: Store, key: str, now: datetime) -> Notification | No
     """The closest earlier thread update of the same case if it is still undelivered and
     younger than ``ORDER_HOLD`` (one Slack refuses for good must not hold the thread).
     (Events without a message — ``alerted``, ``notified`` — leave gaps in the seqs.)"""
-    prefix, _, seq = key.rpartition(":event:")
-    if not prefix or not seq.isdigit():
+    try:
+        parsed = OutboxKey.parse(key)
+    except ValueError:
         return None
-    for earlier in range(int(seq) - 1, 0, -1):
-        n = store.get_notification(f"{prefix}:event:{earlier}")
+    if parsed.kind != "event":
+        return None
+    for earlier in range(int(parsed.part) - 1, 0, -1):
+        n = store.get_notification(event_key(parsed.owner, earlier))
         if n is not None:
             if n.delivered_at or (n.created_at and now - n.created_at >= ORDER_HOLD):
                 return None

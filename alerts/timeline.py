@@ -35,7 +35,7 @@ def record(
         body = thread_text if thread_text is not None else messages.escape(text)
         outbox.enqueue(
             store,
-            f"{case_id}:event:{event.seq}",
+            outbox.event_key(case_id, event.seq),
             "",
             messages.thread_message(case_id, body, broadcast=broadcast),
             now,
