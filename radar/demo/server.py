@@ -1,6 +1,7 @@
-"""The bundled demo sources: a Weibo-style API, a Tieba-style forum and an RSS feed.
+"""The bundled demo sources: a Weibo-style API, a Tieba-style forum, an RSS feed and a
+黑猫投诉-style complaint site.
 
-One Starlette app serves the demo world (``world.py``) under three prefixes, with the
+One Starlette app serves the demo world (``world.py``) under four prefixes, with the
 real sites' URL shapes and response structure (see docs/INTERFACES and the structure of
 m.weibo.cn and tieba.baidu.com responses):
 
@@ -8,7 +9,8 @@ m.weibo.cn and tieba.baidu.com responses):
   ``107603{uid}``), ``statuses/extend`` (long text), ``comments/hotflow``, ``detail/{id}``;
 - ``/tieba``: ``f?kw=&ie=utf-8&pn=`` (thread list, 50 a page, inside the commented-out
   Bigpipe pagelet like the real page) and ``p/{tid}?pn=`` (30 floors a page);
-- ``/news``: ``rss.xml`` (RSS 2.0, also ``atom.xml``) and ``article/{id}.html``.
+- ``/news``: ``rss.xml`` (RSS 2.0, also ``atom.xml``) and ``article/{id}.html``;
+- ``/tousu``: ``api/index/s`` (complaint search) and ``complaint/view/{sn}/`` (tousu.py).
 
 ``DemoSources`` runs it under uvicorn in a background thread of the service (or alone:
 ``radar demo-sources``). The world's start time is kept in a state file so a restart
@@ -39,6 +41,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from config.schema import RadarConfig
+from radar.demo.tousu import DemoTousu
 from radar.demo.world import SHANGHAI, DemoAuthor, DemoPost, DemoWorld
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,7 @@ class DemoSite:
             loader=PackageLoader("radar.demo", "templates"),
             autoescape=select_autoescape(["html"]),
         )
+        self.tousu = DemoTousu(world, brand_terms, clock, self.templates)
         self.app = Starlette(
             routes=[
                 Route("/robots.txt", self.robots),
@@ -88,6 +92,8 @@ class DemoSite:
                 Route("/tieba/p/{tid:int}", self.tieba_thread),
                 Route("/news/article/{aid}.html", self.news_article),
                 Route("/news/{name}.xml", self.news_feed),
+                Route("/tousu/api/index/s", self.tousu.search),
+                Route("/tousu/complaint/view/{sn}/", self.tousu.complaint),
                 Route("/demo/crisis", self.crisis_info),
             ]
         )
