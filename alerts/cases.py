@@ -11,7 +11,9 @@ reopens within ``reopen_within`` only on a *new wave*: a finding whose figure in
 current window reaches ``REOPEN_SHARE`` of the case's peak for that measure (or a
 measure the case never had). A rule that fires weakly after resolution — a story
 creeping on — neither reopens the case nor opens another. A case's title carries the
-figures of its latest firing, and ``trigger["peak_at"]`` says when its peak was."""
+figures of its latest firing, and ``trigger["peak_at"]`` says when its peak was.
+
+``Case.trigger`` is read and written through the typed ``alerts.trigger.CaseTrigger``."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from alerts.routing import case_channel, case_url, ladder_step, mention_markup
 from alerts.rules.base import Finding
 from alerts.severity import RANK, more_severe, severity_of
 from alerts.timeline import record
+from alerts.trigger import CaseTrigger, Notified
 from config.schema import RadarConfig
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity
@@ -63,20 +66,24 @@ def _peak(findings: list[Finding]) -> dict[str, float]:
 _WAVE_MEASURES = ("stories:", "rate:")  # what a wave is measured by (reach only grows)
 
 
-def new_wave(trigger: dict[str, Any], findings: list[Finding]) -> bool:
+def new_wave(trigger: CaseTrigger, findings: list[Finding]) -> bool:
     """Whether ``findings`` are a new wave for a resolved case (its ``trigger``): a
     finding the case never had (another 大V post, another story spreading, another kind
     of surge), or new stories / a spreading rate in the current window at least
     REOPEN_SHARE of the case's peak for that measure. The same story spreading on at a
     fraction of its peak, or a trickle of stories, is not."""
-    known = set(trigger.get("notified", {}).get("keys", []))
+    known = set(trigger.notified.keys)
     if any(f.key not in known for f in findings):
         return True
-    peak = trigger.get("peak", {})
+    peak = trigger.peak
     for measure, value in _peak(findings).items():
         if measure.startswith(_WAVE_MEASURES) and value >= REOPEN_SHARE * peak.get(measure, 0):
             return True
     return False
+
+
+def _notified(findings: list[Finding], severity: Severity, now: datetime) -> Notified:
+    return Notified(now, severity.value, sorted({f.key for f in findings}), _peak(findings))
 
 
 def _title(case: Case, findings: list[Finding]) -> str:
@@ -84,14 +91,14 @@ def _title(case: Case, findings: list[Finding]) -> str:
     return f"{messages.case_title(case)} — {findings[0].summary}"[:200]
 
 
-def _merge_evidence(case: Case, facts: list[Fact], size: int) -> None:
-    weights: dict[str, float] = dict(case.trigger.get("evidence_weight", {}))
+def _merge_evidence(case: Case, trig: CaseTrigger, facts: list[Fact], size: int) -> None:
+    weights = dict(trig.evidence_weight)
     for f in facts:
         weights[f.id] = max(weights.get(f.id, 0.0), round(f.weight, 4))
     manual = [i for i in case.evidence if i not in weights]  # attached by people: keep first
     ranked = sorted(weights, key=lambda i: (-weights[i], i))[:size]
     case.evidence = manual + ranked
-    case.trigger["evidence_weight"] = {i: weights[i] for i in ranked}
+    trig.evidence_weight = {i: weights[i] for i in ranked}
 
 
 class CaseManager:
@@ -122,7 +129,7 @@ class CaseManager:
         if active is None:
             recent = self._recently_resolved(brand, now)
             if recent is not None:
-                if not new_wave(recent.trigger, findings):
+                if not new_wave(CaseTrigger.of(recent), findings):
                     return []  # the resolved surge creeping on: neither reopened nor new
                 return self._reopen(recent, findings, now)
             return self._open(brand, findings, now)
@@ -150,22 +157,18 @@ class CaseManager:
             update_due_at=now + timedelta(seconds=cfg.update_every),
         )
         case.title = _title(case, findings)
-        case.trigger = {
-            "rules": _figures(findings),
-            "peak": _peak(findings),
-            "peak_at": now.isoformat(),
-            "first_fired_at": now.isoformat(),
-            "last_fired_at": now.isoformat(),
-            "notified": {
-                **_peak(findings),
-                "at": now.isoformat(),
-                "severity": severity.value,
-                "keys": sorted({f.key for f in findings}),
-            },
-            "update_every": cfg.update_every,
-        }
+        trig = CaseTrigger(
+            rules=_figures(findings),
+            peak=_peak(findings),
+            peak_at=now,
+            first_fired_at=now,
+            last_fired_at=now,
+            notified=_notified(findings, severity, now),
+            update_every=cfg.update_every,
+        )
         facts = [f for finding in findings for f in finding.evidence]
-        _merge_evidence(case, facts, cfg.evidence_size)
+        _merge_evidence(case, trig, facts, cfg.evidence_size)
+        trig.save_to(case)
         self.store.save_case(case)
         self._queue_case_message(case, findings, facts, now)
         event = record(
@@ -191,11 +194,13 @@ class CaseManager:
         thread stays with the first message."""
         slack = self.config.slack
         channel = case_channel(slack, case.brand, case.severity.value)
-        routed = case.trigger.setdefault("routed", [])
+        trig = CaseTrigger.of(case)
+        routed = trig.routed or []
         if channel in routed:
             return
         key = outbox.alert_key(case.id, channel if routed else "")
-        routed.append(channel)
+        trig.routed = [*routed, channel]
+        trig.save_to(case)
         self.store.save_case(case)
         step = ladder_step(slack, 0)
         best: dict[str, Fact] = {}
@@ -216,8 +221,10 @@ class CaseManager:
         self, case: Case, findings: list[Finding], old: Severity, now: datetime
     ) -> None:
         # cases opened before "routed" was kept went to the old severity's channel
-        if "routed" not in case.trigger:
-            case.trigger["routed"] = [case_channel(self.config.slack, case.brand, old.value)]
+        trig = CaseTrigger.of(case)
+        if trig.routed is None:
+            trig.routed = [case_channel(self.config.slack, case.brand, old.value)]
+            trig.save_to(case)
         facts = [f for finding in findings for f in finding.evidence]
         self._queue_case_message(case, findings, facts, now)
 
@@ -231,23 +238,14 @@ class CaseManager:
         case.escalation_level = 0
         case.ack_due_at = now + self._deadline(severity)
         case.update_due_at = now + timedelta(seconds=cfg.update_every)
-        case.trigger.update(
-            {
-                "reopens": int(case.trigger.get("reopens", 0)) + 1,
-                "rules": _figures(findings),
-                "peak": _peak(findings),
-                "peak_at": now.isoformat(),
-                "last_fired_at": now.isoformat(),
-                "resolution_proposed_at": None,
-                "notified": {
-                    **_peak(findings),
-                    "at": now.isoformat(),
-                    "severity": severity.value,
-                    "keys": sorted({f.key for f in findings}),
-                },
-            }
-        )
-        _merge_evidence(case, [f for x in findings for f in x.evidence], cfg.evidence_size)
+        trig = CaseTrigger.of(case)
+        trig.reopens += 1
+        trig.rules, trig.peak = _figures(findings), _peak(findings)
+        trig.peak_at = trig.last_fired_at = now
+        trig.resolution_proposed_at = None
+        trig.notified = _notified(findings, severity, now)
+        _merge_evidence(case, trig, [f for x in findings for f in x.evidence], cfg.evidence_size)
+        trig.save_to(case)
         case.updated_at = now
         case.title = _title(case, findings)
         self.store.save_case(case)
@@ -272,26 +270,25 @@ class CaseManager:
 
     def _update(self, case: Case, findings: list[Finding], now: datetime) -> list[CaseEvent]:
         cfg = self.config.alerts
-        trig = case.trigger
+        trig = CaseTrigger.of(case)
         events: list[CaseEvent] = []
         old_severity = case.severity
         new_severity = more_severe(old_severity, severity_of(findings, cfg.severity))
-        peak = dict(trig.get("peak", {}))
+        peak = trig.peak
         for k, v in _peak(findings).items():
             if v > peak.get(k, 0):
                 peak[k] = v
                 if k.startswith(("stories:", "reach:", "rate:")):
-                    trig["peak_at"] = now.isoformat()
-        rules = dict(trig.get("rules", {}))
-        rules.update(_figures(findings))
-        trig.update({"rules": rules, "peak": peak, "last_fired_at": now.isoformat()})
-        _merge_evidence(case, [f for x in findings for f in x.evidence], cfg.evidence_size)
+                    trig.peak_at = now
+        trig.rules.update(_figures(findings))
+        trig.last_fired_at = now
+        _merge_evidence(case, trig, [f for x in findings for f in x.evidence], cfg.evidence_size)
         reasons = []
-        if trig.get("resolution_proposed_at"):
-            trig["resolution_proposed_at"] = None
+        if trig.resolution_proposed_at is not None:
+            trig.resolution_proposed_at = None
             reasons.append("activity resumed")
-        notified = dict(trig.get("notified", {}))
-        new_keys = sorted({f.key for f in findings} - set(notified.get("keys", [])))
+        notified = trig.notified
+        new_keys = sorted({f.key for f in findings} - set(notified.keys))
         if RANK[new_severity] < RANK[old_severity]:
             case.severity = new_severity
             reasons.append(f"severity raised {old_severity.value} → {new_severity.value}")
@@ -300,11 +297,11 @@ class CaseManager:
                 case.ack_due_at = min(case.ack_due_at, due) if case.ack_due_at else due
         if new_keys:
             reasons.append("new: " + "; ".join(f.summary for f in findings if f.key in new_keys))
-        last_at = datetime.fromisoformat(notified["at"]) if notified.get("at") else case.opened_at
+        last_at = notified.at or case.opened_at
         grown = any(
-            peak.get(k, 0) >= cfg.update_growth * max(1, notified[k])
+            peak.get(k, 0) >= cfg.update_growth * max(1, notified.figures[k])
             for k in peak
-            if k.startswith(("stories:", "reach:")) and k in notified
+            if k.startswith(("stories:", "reach:")) and k in notified.figures
         )
         if grown and (now - last_at).total_seconds() >= cfg.update_min_interval:
             reasons.append("growing: " + "; ".join(f.summary for f in findings))
@@ -315,12 +312,9 @@ class CaseManager:
         case.updated_at = now
         case.title = _title(case, findings)  # the figures of now, not of the first firing
         if reasons:
-            trig["notified"] = {
-                **peak,
-                "at": now.isoformat(),
-                "severity": case.severity.value,
-                "keys": sorted(set(notified.get("keys", [])) | set(new_keys)),
-            }
+            keys = sorted(set(notified.keys) | set(new_keys))
+            trig.notified = Notified(now, case.severity.value, keys, dict(peak))
+        trig.save_to(case)
         self.store.save_case(case)
         if case.severity != old_severity:
             self._route_raised(case, findings, old_severity, now)
@@ -345,7 +339,9 @@ class CaseManager:
 
     # -- calm ---------------------------------------------------------------------------
     def propose_resolution(self, case: Case, now: datetime, why: str) -> CaseEvent:
-        case.trigger["resolution_proposed_at"] = now.isoformat()
+        trig = CaseTrigger.of(case)
+        trig.resolution_proposed_at = now
+        trig.save_to(case)
         case.updated_at = now
         self.store.save_case(case)
         text = f"Calm: {why}. Resolution proposed — confirm with Resolve when done."
@@ -374,7 +370,7 @@ class CaseManager:
         self.store.save_case(case)
         outbox.enqueue(
             self.store,
-            outbox.escalation_key(case.id, level, int(case.trigger.get("reopens", 0))),
+            outbox.escalation_key(case.id, level, CaseTrigger.of(case).reopens),
             channel,
             messages.escalation_message(
                 case, name, mentions, case_url(self.config, case.id), waited

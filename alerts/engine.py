@@ -37,6 +37,7 @@ from alerts.activity import Activity, arrival_minute
 from alerts.cases import CaseManager
 from alerts.notifiers import Notifier, notifier_from_config
 from alerts.rules import BRAND_RULES, BrandContext, Finding, source_health
+from alerts.trigger import CaseTrigger
 from config.schema import RadarConfig
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Mention, as_utc
@@ -252,10 +253,10 @@ class AlertEngine:
         if fresh is None or fresh.status not in ACTIVE:
             return []
         case = fresh
-        if case.trigger.get("resolution_proposed_at"):
+        trig = CaseTrigger.of(case)
+        if trig.resolution_proposed_at is not None:
             return []
-        last = case.trigger.get("last_fired_at")
-        last_at = datetime.fromisoformat(last) if last else case.opened_at
+        last_at = trig.last_fired_at or case.opened_at
         last_at = max(last_at, self._last_fired.get(case.brand, last_at))
         calm_for = self.config.alerts.resolve_after_calm
         if (now - last_at).total_seconds() < calm_for:
