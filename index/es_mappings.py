@@ -83,6 +83,16 @@ MENTION_PROPERTIES: dict[str, Any] = {
     },
     "sentiment": {"properties": {"score": {"type": "float"}, "label": _KEYWORD}},
     "complaint_category": _KEYWORD,
+    # a complaint platform's record (黑猫投诉): its status and company can be filtered on
+    "complaint": {
+        "properties": {
+            "status": _KEYWORD,
+            "company": _KEYWORD,
+            "issue": _TEXT,
+            "demands": _TEXT,
+            "amount": {"type": "double"},
+        }
+    },
     "risk_signals": _KEYWORD,
     "cluster_id": _KEYWORD,
     "repost_of": _KEYWORD,
