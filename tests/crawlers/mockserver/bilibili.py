@@ -22,7 +22,8 @@ README next to this file):
 Sites: ``/bilibili`` (极光汽车 2 pages, 清泉乳业 1 page, 极光热议 one video with 7 reply
 pages), ``/bilibili-412`` (search page 2 is the 412 ban), ``/bilibili-352`` (search is
 the risk-control answer), ``/bilibili-slow`` (12 search pages × 10 videos, each page
-delayed: the kill test).
+delayed: the kill test), ``/bilibili-bench`` (pages of 20 videos with 20 replies each per
+keyword ``bench<lane>``: bench/crawl.py).
 """
 
 from __future__ import annotations
@@ -134,6 +135,30 @@ def slow_pages() -> list[list[Video]]:
         ]
         for p in range(12)
     ]
+
+
+_BRANDS = ["极光汽车", "清泉乳业", "星辰手机"]
+
+
+def bench_video(aid: int) -> Video:
+    """Benchmark videos (``/bilibili-bench``): aid = 1170000000 + lane * 10**6 + n, 20
+    replies each (one page)."""
+    n = aid % 10**6
+    brand = _BRANDS[n % 3]
+    return Video(
+        aid,
+        f"BV1Bb{aid:010d}",
+        n * 60,
+        f'<em class="keyword">{brand}</em>使用体验第{n}期',
+        f"{brand}用了一个月的真实感受，第{n}期。",
+        f"UP主{n % 97}",
+        600000 + n % 97,
+        20,
+    )
+
+
+def bench_page(lane: int, page: int) -> list[Video]:
+    return [bench_video(1170000000 + lane * 10**6 + page * 20 + i) for i in range(20)]
 
 
 def _video(v: Video, start: datetime) -> dict[str, Any]:
@@ -307,6 +332,10 @@ def handle(
             return handler.send(412, body, "application/json; charset=utf-8")
         if q.get("search_type") != "video" or q.get("order") != "pubdate":
             return handler.json({"code": -400, "message": "请求错误", "ttl": 1})
+        if site == "bilibili-bench":
+            lane = int(q.get("keyword", "").removeprefix("bench") or 0)
+            shown = bench_page(lane, page) if page <= 1000 else []
+            return handler.json(search_answer(shown, page, 1000, 20000, start))
         if site == "bilibili-slow":
             time.sleep(delay)
             pages = slow_pages()
@@ -317,7 +346,8 @@ def handle(
             search_answer(shown, page, len(pages), sum(len(p) for p in pages), start)
         )
     if path == "/x/v2/reply":
-        v = _videos().get(int(q.get("oid", "0")))
+        oid = int(q.get("oid", "0"))
+        v = bench_video(oid) if site == "bilibili-bench" else _videos().get(oid)
         if v is None:
             return handler.json({"code": -404, "message": "啥都木有", "ttl": 1})
         if v.closed:

@@ -21,7 +21,8 @@ Sites: ``/tousu`` (极光汽车 2 pages, 清泉乳业 1 page, anything else empt
 已完成, and 17390000199, on no page a later run reads, is 已回复 from the second run), ``/tousu-visitor`` (page 2 is Sina's visitor wall),
 ``/tousu-login`` (the search redirects to Sina's login), ``/tousu-bad`` (page 2 a broken
 complaint page), ``/tousu-slow`` (12 pages × 10 complaints, each page delayed: the kill
-test).
+test), ``/tousu-bench`` (1000 pages × 10 complaints per keyword ``bench<lane>``:
+bench/crawl.py).
 """
 
 from __future__ import annotations
@@ -101,6 +102,32 @@ def slow_pages() -> list[list[Complaint]]:
         ]
         for p in range(12)
     ]
+
+
+_BRANDS = ["极光汽车", "清泉乳业", "星辰手机"]
+_MOODS = ["质量太差，要求退货", "客服半天不回复", "用了一周就坏了", "承诺的赔偿一直不到账"]
+
+
+def bench_complaint(sn: int) -> Complaint:
+    """Benchmark complaints (``/tousu-bench``): sn = 1760000000000 + lane * 10**6 + n."""
+    n = sn % 10**6
+    brand = _BRANDS[n % 3]
+    return Complaint(
+        sn,
+        n * 60,
+        f"{brand}{_MOODS[n % 4]}",
+        brand,
+        "售后服务",
+        "退款",
+        str(n % 900),
+        "处理中",
+        f"黑猫用户{n}",
+        f"{brand}{_MOODS[n % 4]}，第{n}号投诉人的经历：多次联系客服无果，要求尽快处理。",
+    )
+
+
+def bench_page(lane: int, page: int) -> list[Complaint]:
+    return [bench_complaint(1760000000000 + lane * 10**6 + page * 10 + i) for i in range(10)]
 
 
 def signature_ok(q: dict[str, str]) -> bool:
@@ -217,6 +244,10 @@ def handle(
             return handler.html(
                 "<html><head><title>Sina Visitor System</title></head><body><script>window.location.href='//passport.weibo.example/visitor/visitor'</script></body></html>"
             )
+        if site == "tousu-bench":
+            lane = int(keyword.removeprefix("bench") or 0)
+            shown = bench_page(lane, page) if page <= 1000 else []
+            return handler.json(search_answer(shown, page, 1000, 10000, start, keyword))
         if site == "tousu-slow":
             time.sleep(delay)
             pages = slow_pages()
@@ -232,7 +263,7 @@ def handle(
         return handler.json({"run": _runs["moving"] + 1})
     if path.startswith("/complaint/view/"):
         sn = int(path.removeprefix("/complaint/view/").strip("/") or 0)
-        c = all_complaints().get(sn)
+        c = bench_complaint(sn) if site == "tousu-bench" else all_complaints().get(sn)
         if c is None:
             return handler.send(404, b"not found", "text/html")
         if site == "tousu-moving":

@@ -21,7 +21,8 @@ Sites: ``/zhihu`` (极光汽车 2 search pages: a question with 25 answers, a lo
 names the brand once, an article, a 北极光 question; 清泉乳业 one answer),
 ``/zhihu-captcha`` (search page 2 is the 40352 wall), ``/zhihu-login`` (the search
 answers need_login), ``/zhihu-slow`` (12 search pages × 10 answers, each page delayed:
-the kill test).
+the kill test), ``/zhihu-bench`` (pages of 20 answers per keyword ``bench<lane>``:
+bench/crawl.py).
 """
 
 from __future__ import annotations
@@ -152,6 +153,22 @@ def slow_results() -> list[Answer]:
     ]
 
 
+_BRANDS = ["极光汽车", "清泉乳业", "星辰手机"]
+
+
+def bench_answer(aid: int) -> Answer:
+    """Benchmark answers (``/zhihu-bench``): id = 2600000000 + lane * 10**6 + n."""
+    n = aid % 10**6
+    brand = _BRANDS[n % 3]
+    body = (
+        f"<p>{brand}用了半年，说说真实感受。</p>"
+        + "<p>续航、做工和售后都聊一聊，整体还算满意，但客服响应偏慢。</p>" * 8
+    )
+    return Answer(
+        aid, 3600000000 + n, f"{brand}值得买吗？（{n}）", n * 60, f"答主{n % 97}", body, n % 50
+    )
+
+
 def _author(name: str) -> dict[str, Any]:
     key = zlib.crc32(name.encode())
     return {
@@ -229,6 +246,16 @@ def handle(
         if site == "zhihu-captcha" and offset >= 20:
             body = '{"error":{"code":40352,"message":"系统监测到您的网络环境存在异常，为保证您的正常访问，请点击下方验证按钮进行验证。","redirect":"https://www.zhihu.example/account/unhuman?type=unhuman&message=x&need_login=false","need_login":false}}'
             return handler.send(403, body.encode(), "application/json")
+        if site == "zhihu-bench":
+            lane = int(q.get("q", "").removeprefix("bench") or 0)
+            base = 2600000000 + lane * 10**6 + offset
+            shown = [bench_answer(base + i) for i in range(20)] if offset < 20000 else []
+            return handler.json(
+                {
+                    "paging": {"is_end": offset + 20 >= 20000, "next": ""},
+                    "data": [_result(a, start) for a in shown],
+                }
+            )
         if site == "zhihu-slow":
             time.sleep(delay)
             found: list[Any] = list(slow_results())
@@ -254,6 +281,8 @@ def handle(
     if path.startswith("/api/v4/answers/"):
         aid = int(path.rsplit("/", 1)[1])
         every = {a.id: a for a in [LONG, MILK, OLD, *slow_results()]}
+        if site == "zhihu-bench":
+            every = {aid: bench_answer(aid)}
         if aid not in every:
             return handler.send(
                 404,
