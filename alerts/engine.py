@@ -111,9 +111,10 @@ class AlertEngine:
                 start = max(start, seq)
         return start
 
-    def _read_feed(self, end: int) -> None:
-        """Take in every change after the cursor (arrived at most at minute ``end``),
-        and the held ones whose minute has come."""
+    def _read_feed(self, now: datetime) -> None:
+        """Take in every change after the cursor (arrived at most at ``now``), and the
+        held ones whose time has come."""
+        end = epoch_minute(now)
         if self._cursor is None:
             self._cursor = self._resume(end)
         oldest = end - self.activity.retention
@@ -121,17 +122,17 @@ class AlertEngine:
             changes, self._cursor = self.store.changes_since(self._cursor, FEED_PAGE)
             for change in changes:
                 m = change.mention
-                published = epoch_minute(m.published_at)
-                if published > end:  # stored ahead of the clock: wait for its minute
-                    bisect.insort(self._held, (published, change.seq, m), key=lambda h: h[:2])
+                if m.published_at > now:  # stored ahead of the clock: wait for its time
+                    due = math.ceil(m.published_at.timestamp() / 60)
+                    bisect.insort(self._held, (due, change.seq, m), key=lambda h: h[:2])
                 elif (minute := arrival_minute(m, end)) >= oldest:
                     self.activity.observe(m, minute)
             if len(changes) < FEED_PAGE:
                 break
-        due = bisect.bisect_right(self._held, end, key=lambda h: h[0])
-        for minute, _, m in self._held[:due]:
-            self.activity.observe(m, minute)
-        del self._held[:due]
+        ready = bisect.bisect_right(self._held, end, key=lambda h: h[0])
+        for _, _, m in self._held[:ready]:
+            self.activity.observe(m, epoch_minute(m.published_at))
+        del self._held[:ready]
 
     def _save_cursor(self, end: int, recorded: bool) -> None:
         """Save the feed position once the evaluation that consumed it is recorded:
@@ -211,7 +212,7 @@ class AlertEngine:
         now = as_utc(now)
         end = epoch_minute(now)
         if self.pull:
-            self._read_feed(end)
+            self._read_feed(now)
         self._sync_history(end // 60)
         changed = self.activity.take_changed()
         active = self.cases.active_cases()

@@ -28,10 +28,13 @@ engine), so a repost storm seen through re-crawls can be replayed:
     {"id": "p1", "published_at": "2026-09-15T08:00:00+08:00",
      "observed_at": "2026-09-15T08:20:00+08:00", "reposts": 4000, "text": "…"}
 
-Simulated time: at each minute boundary T the lines observed before T have been
-written to the store through the crawl's ingest path (index/ingest.py) and the engine
-evaluates, reading them from the Store's change feed, then checks escalations — exactly
-the live cycle. With ``auto_resolve`` a proposed
+Simulated time: at each minute boundary T the lines observed before T are in the
+store, enriched by the crawl's own path (index/ingest.py), and the engine evaluates,
+reading them from the Store's change feed, then checks escalations — exactly the live
+cycle. Late arrivals and re-crawls are written at the minute they were seen; a line
+seen once, when it was published, is written a chunk ahead (the store is faster by the
+batch) and the engine holds it until its time, as it holds anything published after
+its clock. With ``auto_resolve`` a proposed
 resolution is confirmed at once by the actor ``replay`` (nobody is there to click), so
 a later surge opens a new case instead of extending a weeks-old one.
 """
@@ -372,9 +375,18 @@ def _run(
     tick: int | None = None
     cases: set[str] = set()
     replayed = 0
+    seen_ids: dict[str, int] = {}
+    for d in docs:
+        seen_ids[d["id"]] = seen_ids.get(d["id"], 0) + 1
+
+    def observation(m: Mention) -> bool:
+        """A late arrival or a re-crawl: stored at the minute it was seen. A line seen
+        when it was published, once, is stored a chunk ahead (the engine holds what is
+        published after its clock), as the store is faster by the batch."""
+        return seen_ids[m.id] > 1 or m.crawled_at > m.published_at
 
     def flush() -> None:
-        # each simulated minute's mentions are stored before the engine evaluates
+        # each simulated minute's observations are stored before the engine evaluates
         # that minute, and it reads them from the Store's change feed, as live
         if pending:
             store.upsert_mentions(pending)
@@ -396,6 +408,10 @@ def _run(
         stats.ticks += 1
 
     for chunk in _complete(docs, stats, store, recent):
+        ahead = [m for m in chunk if not observation(m)]
+        if ahead:
+            store.upsert_mentions(ahead)
+            stats.mentions += len(ahead)
         for mention in chunk:
             minute = epoch_minute(observed_at(mention))
             if tick is None:
@@ -405,7 +421,8 @@ def _run(
                 flush()
                 step(tick)
                 tick += 1
-            pending.append(mention)
+            if observation(mention):
+                pending.append(mention)
             stats.end = observed_at(mention)
         replayed += len(chunk)
         if progress is not None:
