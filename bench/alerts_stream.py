@@ -6,7 +6,14 @@ quieter and later weekends, day-to-day and hour-to-hour overdispersion, small ha
 bursts (a news item brings a few posts), reposts, a few complaint posts naming 12315 or
 维权, and big accounts that mention brands without complaining. Incidents of four shapes
 are injected after a warm-up week: sharp surge, slow climb over six hours, a single
-negative post by a 大V (with its reposts), and a repost storm of one post.
+negative post by a 大V (with its reposts), and a repost storm of one post. Two more,
+each brand one of them, on a day of its own and drawn from a generator of their own (so
+the four above are the same stream as before they were added): a *late arrival*, a
+sharp surge of posts published 3–6 hours before a search surfaces them
+(``observed_at``), and a *re-crawl storm*, one negative post whose reposts and comments
+grow from a few dozen to thousands while it is re-crawled every 8 minutes (the same id
+again with ``observed_at`` and the counts then; only a handful of copies are crawled as
+mentions of their own).
 """
 
 from __future__ import annotations
@@ -47,7 +54,16 @@ SHAPE = (
 )
 SHAPE_MEAN = sum(SHAPE) / 24
 LOCAL = timedelta(hours=8)
-SHAPES = ("sharp_surge", "slow_climb", "big_v_post", "repost_storm")
+SHAPES = (
+    "sharp_surge",
+    "slow_climb",
+    "big_v_post",
+    "repost_storm",
+    "late_arrival",
+    "recrawl_storm",
+)
+EXTRA_SHAPES = SHAPES[4:]  # one per brand, from a generator of their own
+RECRAWL_EVERY = timedelta(minutes=8)
 
 SUBJECTS = [
     "新款",
@@ -175,6 +191,7 @@ class StreamBuilder:
         start: datetime = datetime(2026, 8, 31, 16, 0, tzinfo=UTC),
     ):
         self.rng = random.Random(seed)
+        self.seed = seed
         self.days = days
         self.start = start  # 2026-09-01 00:00 local
         self.brands = [
@@ -346,6 +363,46 @@ class StreamBuilder:
                     repost_of=post["id"],
                     text=f"转发微博 //@{post['author']} {r.randint(1, 10**6)}",
                 )
+        elif shape == "late_arrival":
+            minutes = r.randint(60, 120)
+            self.incidents.append(
+                Incident(brand.name, shape, onset, onset + timedelta(minutes=minutes))
+            )
+            for m in range(minutes):
+                seen = onset + timedelta(minutes=m)
+                peak = max(6 * self.neg_per_minute(brand, seen), 1.2)
+                for _ in range(_poisson(r, peak * (1.0 if m < 45 else 0.3))):
+                    late = timedelta(minutes=r.randint(180, 360))
+                    line = self.mention(brand.name, seen - late, "negative")
+                    line["observed_at"] = (seen + timedelta(seconds=r.randrange(60))).isoformat()
+                    yield line
+        elif shape == "recrawl_storm":
+            minutes = 120
+            self.incidents.append(
+                Incident(brand.name, shape, onset, onset + timedelta(minutes=minutes))
+            )
+            post = self.mention(brand.name, onset, "negative", followers=r.randint(500, 5000))
+            total, tau = r.randint(3000, 8000), r.uniform(25, 50)
+            at = onset + timedelta(minutes=r.uniform(2, 6))  # first crawled
+            while at < onset + timedelta(minutes=minutes):
+                grown = 1 - math.exp(-(at - onset).total_seconds() / 60 / tau)
+                reposts = 30 + int((total - 30) * grown)
+                yield {
+                    **post,
+                    "reposts": reposts,
+                    "comments": reposts // 5,
+                    "observed_at": at.isoformat(),
+                }
+                at += RECRAWL_EVERY
+            for _ in range(r.randint(0, 5)):
+                copied = onset + timedelta(seconds=r.randrange(minutes * 60))
+                yield self.mention(
+                    brand.name,
+                    copied,
+                    "negative",
+                    repost_of=post["id"],
+                    text=f"转发微博 {r.choice(BAD)} {r.randint(1, 10**6)}",
+                )
         elif shape == "repost_storm":
             minutes = 120
             self.incidents.append(
@@ -374,15 +431,25 @@ class StreamBuilder:
         r = self.rng
         for brand in self.brands:
             out.extend(self.background(brand))
+        used: dict[str, set[int]] = {}
         for i, brand in enumerate(self.brands):
             shapes = [SHAPES[i % 4], SHAPES[(i + 1 + r.randrange(3)) % 4]]
             if r.random() < 0.5:
                 shapes.append(SHAPES[(i + 2) % 4])
             days = r.sample(range(warmup_days, self.days - 1), len(shapes))
+            used[brand.name] = set(days)
             for shape, day in zip(shapes, days, strict=True):
                 first = 8 if shape != "slow_climb" else 7
                 hour = r.randint(first, 14 if shape == "slow_climb" else 21)
                 onset = self.start + timedelta(days=day, hours=hour, minutes=r.randrange(60))
                 out.extend(self.incident(brand, shape, onset))
-        out.sort(key=lambda m: (m["published_at"], m["id"]))
+        # the late-arrival and re-crawl storms: a generator of their own, after the rest
+        kept, self.rng = self.rng, random.Random(f"{self.seed}:feed")
+        for i, brand in enumerate(self.brands):
+            free = [d for d in range(warmup_days, self.days - 1) if d not in used[brand.name]]
+            day, hour = self.rng.choice(free), self.rng.randint(8, 21)
+            onset = self.start + timedelta(days=day, hours=hour, minutes=self.rng.randrange(60))
+            out.extend(self.incident(brand, EXTRA_SHAPES[i % 2], onset))
+        self.rng = kept
+        out.sort(key=lambda m: (m.get("observed_at", m["published_at"]), m["id"]))
         return out
