@@ -32,7 +32,7 @@ from config.schema import RadarConfig
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity
 
-ACTIVE = [status.value for status in actions.ACTIVE]  # as the store lists cases
+ACTIVE = list(actions.ACTIVE)  # the statuses of a live case, defined in actions
 SAVE_EVERY = 300.0  # seconds between saves of a case that fires on without news
 REOPEN_SHARE = 0.5  # a new wave: at least this share of the resolved case's peak
 
@@ -124,7 +124,7 @@ class CaseManager:
             # read it again: someone may have acknowledged or resolved it since the engine
             # listed the active cases, and saving the old copy would undo that
             active = self.store.get_case(active.id)
-            if active is not None and active.status.value not in ACTIVE:
+            if active is not None and active.status not in actions.ACTIVE:
                 active = None
         if active is None:
             recent = self._recently_resolved(brand, now)

@@ -311,7 +311,7 @@ class AlertEngine:
             row["stories"] += b.stories
             if b.sentiment == "negative":
                 row["negative"] += b.count
-        active = self.store.list_cases(status=["open", "acknowledged"], limit=1000)
+        active = self.store.list_cases(status=list(ACTIVE), limit=1000)
         open_by_brand: dict[str, int] = {}
         for c in active:
             open_by_brand[c.brand] = open_by_brand.get(c.brand, 0) + 1
