@@ -823,6 +823,8 @@ class ElasticStore(Store):
                 continue
             self._release([seq])
             return changed
+        if seq is not None:  # never written: its number holds nobody back
+            self._release([seq])
         raise StoreError(f"mention {mention_id!r} kept changing while being corrected; try again")
 
     # -- change feed ------------------------------------------------------------------
