@@ -35,6 +35,13 @@ SOURCES: list[dict[str, Any]] = [
     {"name": "t-tousu-visitor", "site": "tousu-visitor", "kind": "tousu", "query": ["极光汽车"]},
     {"name": "t-tousu-login", "site": "tousu-login", "kind": "tousu", "query": ["极光汽车"]},
     {"name": "t-tousu-slow", "site": "tousu-slow", "kind": "tousu", "query": ["极光汽车"]},
+    {"name": "t-tousu-salt", "site": "tousu-salt", "kind": "tousu", "query": ["极光汽车"]},
+    {
+        "name": "t-tousu-needlogin",
+        "site": "tousu-needlogin",
+        "kind": "tousu",
+        "query": ["极光汽车"],
+    },
 ]
 
 
@@ -91,8 +98,18 @@ def test_broken_complaint_page_is_a_lost_page(tousu: Any) -> None:
     assert "t-tousu-bad:17390000108" not in mentions(scenarios["t-tousu-bad"])
 
 
+def test_a_refused_signature_is_a_failed_page_not_an_empty_result(tousu: Any) -> None:
+    """The site changed the constant its search is signed with: every search page is
+    refused; the run counts it unparsable and lost (the watermark holds), never "0 new"."""
+    _, runs = tousu
+    run = runs["t-tousu-salt"]
+    assert run["errors"]["unparsable"] == 1 and run["pages_lost"] == 1
+    assert run["watermark_held"] and "签名错误" in run["_log"]
+
+
 @pytest.mark.parametrize(
-    ("source", "reason"), [("t-tousu-visitor", "captcha"), ("t-tousu-login", "login")]
+    ("source", "reason"),
+    [("t-tousu-visitor", "captcha"), ("t-tousu-login", "login"), ("t-tousu-needlogin", "login")],
 )
 def test_block_pages_pause_the_source(tousu: Any, source: str, reason: str) -> None:
     scenarios, runs = tousu

@@ -21,7 +21,9 @@ Sites: ``/tousu`` (极光汽车 2 pages, 清泉乳业 1 page, anything else empt
 已完成, and 17390000199, on no page a later run reads, is 已回复 from the second run), ``/tousu-visitor`` (page 2 is Sina's visitor wall),
 ``/tousu-login`` (the search redirects to Sina's login), ``/tousu-bad`` (page 2 a broken
 complaint page), ``/tousu-slow`` (12 pages × 10 complaints, each page delayed: the kill
-test), ``/tousu-bench`` (1000 pages × 10 complaints per keyword ``bench<lane>``:
+test), ``/tousu-salt`` (every signature is refused, as after the site changes its
+script's constant), ``/tousu-needlogin`` (the search's status message asks to log in: our
+assumption of its wording), ``/tousu-bench`` (1000 pages × 10 complaints per keyword ``bench<lane>``:
 bench/crawl.py).
 """
 
@@ -237,7 +239,9 @@ def handle(
     if path == "/api/index/s":
         if site == "tousu-login":
             return handler.redirect("https://login.sina.example/signin/login.php?entry=tousu")
-        if not signature_ok(q):
+        if site == "tousu-needlogin":  # assumed wording: a status message asking to log in
+            return handler.json({"result": {"status": {"code": -1, "msg": "请先登录"}, "data": {}}})
+        if not signature_ok(q) or site == "tousu-salt":  # tousu-salt: the site changed its salt
             return handler.json({"result": {"status": {"code": -2, "msg": "签名错误"}, "data": {}}})
         keyword, page = q.get("keywords", ""), int(q.get("page", "1"))
         if site == "tousu-visitor" and page >= 2:
