@@ -35,11 +35,12 @@ class SourceConfig(Strict):
     base_url: str
     enabled: bool = True
     # weibo: search | timeline | comments; forum: tieba | discuz | generic; feed: rss;
-    # tousu (黑猫投诉), bilibili and zhihu: search
+    # tousu (黑猫投诉): search | company; bilibili and zhihu: search
     mode: str = ""
     # search keywords (weibo search, tieba kw, tousu, bilibili and zhihu search)
     query: list[str] = Field(default_factory=list)
-    user_ids: list[str] = Field(default_factory=list)  # weibo timelines
+    # weibo timelines; tousu company mode: the companies' couid (their 黑猫投诉 page)
+    user_ids: list[str] = Field(default_factory=list)
     forum_ids: list[str] = Field(default_factory=list)  # discuz fid / tieba forum names
     feeds: list[str] = Field(default_factory=list)  # feed paths/URLs relative to base_url
     # the only hosts a crawl of this source requests are base_url's, the absolute feeds:'
@@ -80,7 +81,7 @@ class SourceConfig(Strict):
             "weibo": ("search", "timeline", "comments"),
             "forum": ("tieba", "discuz", "generic"),
             "feed": ("rss", "atom", ""),
-            "tousu": ("search",),
+            "tousu": ("search", "company"),
             "bilibili": ("search",),
             "zhihu": ("search",),
         }[self.kind]
@@ -94,8 +95,10 @@ class SourceConfig(Strict):
             raise ValueError("selectors: required for a forum source in generic mode")
         if self.kind == "weibo" and self.mode == "search" and not self.query:
             raise ValueError("query: a weibo search source needs at least one keyword")
-        if self.kind in ("tousu", "bilibili", "zhihu") and not self.query:
-            raise ValueError(f"query: a {self.kind} source needs at least one keyword")
+        if self.kind in ("tousu", "bilibili", "zhihu") and self.mode == "search" and not self.query:
+            raise ValueError(f"query: a {self.kind} search source needs at least one keyword")
+        if self.kind == "tousu" and self.mode == "company" and not self.user_ids:
+            raise ValueError("user_ids: a tousu company source needs at least one couid")
         if self.kind == "weibo" and self.mode == "timeline" and not self.user_ids:
             raise ValueError("user_ids: a weibo timeline source needs at least one user id")
         return self

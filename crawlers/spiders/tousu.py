@@ -1,21 +1,26 @@
-"""黑猫投诉 spider (tousu.sina.com.cn): complaints found by keyword, each stored from its
-detail page as a mention of kind ``complaint`` whose status is followed over time.
+"""黑猫投诉 spider (tousu.sina.com.cn): complaints found by keyword (``mode: search``,
+``query:``) or those a company received (``mode: company``, ``user_ids:`` its ``couid``),
+each stored from its detail page as a mention of kind ``complaint`` whose status is
+followed over time.
 
 Requests (under the source's ``base_url``)::
 
-    search  /api/index/s?ts={ms}&rs={nonce}&signature={sha256}&keywords={kw}
-            &page_size=10&page={n}
-    detail  /complaint/view/{sn}/
+    search   /api/index/s?ts={ms}&rs={nonce}&signature={sha256}&keywords={kw}
+             &page_size=10&page={n}
+    company  /api/company/received_complaints?ts={ms}&rs={nonce}&signature={sha256}
+             &couid={couid}&type=1&page_size=10&page={n}
+    detail   /complaint/view/{sn}/
 
-The search is signed the way the site's own search page signs it (public crawler
-projects reproduce it): ``signature`` is the SHA-256 hex digest of the sorted
-concatenation of ``ts`` (milliseconds), ``rs`` (16 random letters/digits), the page
-script's constant, ``keywords``, ``page_size`` and ``page``.
+The listings are signed the way the site's own pages sign them (public crawler projects
+reproduce it): ``signature`` is the SHA-256 hex digest of the sorted concatenation of
+``ts`` (milliseconds), ``rs`` (16 random letters/digits), the page script's constant and
+the other parameters' values.
 
 Fields read (everything else is ignored):
 
-* search: ``result.status.code`` (0 = answer; anything else is a failed page, one whose
-  ``msg`` asks to log in or says "频繁"/"验证" a block), ``result.data.lists[]`` of
+* search / company: ``result.status.code`` (0 = answer; anything else is a failed page,
+  one whose ``msg`` asks to log in or says "频繁"/"验证" a block),
+  ``result.data.lists[]`` (company: ``result.data.complaints[]``, null when none) of
   ``{"main": {sn, status, timestamp, url}}`` (``status``: 1 通过审核, 3 待分配,
   4 处理中, 6 已回复, 7 已完成, 8 已关闭; ``timestamp``: Unix seconds, newest first),
   ``result.data.pager`` {``current``, ``page_amount``, ``item_count``}.
@@ -67,20 +72,12 @@ _AMOUNT = re.compile(r"\d+(?:\.\d+)?")
 _BLOCK_WORDS = (("登录", "login"), ("频繁", "rate_limited"), ("验证", "captcha"))
 
 
-def signed_query(keyword: str, page: int, ts: str, rs: str) -> str:
+def signed_query(params: dict[str, str], ts: str, rs: str) -> str:
+    """``params`` with ``ts``, ``rs`` and their ``signature``, as a query string."""
     signature = hashlib.sha256(
-        "".join(sorted([ts, rs, _SALT, keyword, str(PAGE_SIZE), str(page)])).encode()
+        "".join(sorted([ts, rs, _SALT, *params.values()])).encode()
     ).hexdigest()
-    return urlencode(
-        {
-            "ts": ts,
-            "rs": rs,
-            "signature": signature,
-            "keywords": keyword,
-            "page_size": PAGE_SIZE,
-            "page": page,
-        }
-    )
+    return urlencode({"ts": ts, "rs": rs, "signature": signature, **params})
 
 
 def status_label(code: Any) -> str:
@@ -95,8 +92,12 @@ class TousuSpider(RadarSpider):
     kind = "tousu"
 
     async def start(self) -> AsyncIterator[Any]:
-        for kw in self.source.query:
-            yield self._search(kw, 1)
+        if self.source.mode == "company":
+            for couid in self.source.user_ids:
+                yield self._search(("company", couid), 1)
+        else:
+            for kw in self.source.query:
+                yield self._search(("search", kw), 1)
         # unsettled complaints of earlier runs: their status may have moved since
         pending = [
             (key.removeprefix("open:"), state)
@@ -109,17 +110,25 @@ class TousuSpider(RadarSpider):
             yield request.replace(errback=self.revisit_failed)
 
     # -- search -----------------------------------------------------------------------
-    def _search(self, keyword: str, page: int) -> Any:
+    def _search(self, listing: tuple[str, str], page: int) -> Any:
+        what, value = listing
         ts = str(int(datetime.now(UTC).timestamp() * 1000))
         rs = "".join(secrets.choice(_NONCE) for _ in range(16))
-        url = self.url(f"/api/index/s?{signed_query(keyword, page, ts, rs)}")
-        return self.request(url, self.parse_search, keyword=keyword, page=page)
+        size, n = str(PAGE_SIZE), str(page)
+        if what == "company":
+            params = {"couid": value, "type": "1", "page_size": size, "page": n}
+            path = "/api/company/received_complaints"
+        else:
+            params = {"keywords": value, "page_size": size, "page": n}
+            path = "/api/index/s"
+        url = self.url(f"{path}?{signed_query(params, ts, rs)}")
+        return self.request(url, self.parse_search, listing=listing, page=page)
 
     def parse_search(self, response: Response) -> Iterator[Any]:
         yield from self.guarded(response, self._parse_search)
 
     def _parse_search(self, response: Response) -> Iterator[Any]:
-        keyword, page = response.meta["keyword"], response.meta["page"]
+        listing, page = response.meta["listing"], response.meta["page"]
         try:
             data = json_body(response.body)
         except ValueError as exc:
@@ -137,10 +146,14 @@ class TousuSpider(RadarSpider):
                     return
             raise ValueError(f"search answered code={status.get('code')!r} msg={msg!r}")
         body = result.get("data")
-        if not isinstance(body, dict) or not isinstance(body.get("lists"), list):
-            raise ValueError("search answer has no result.data.lists list")
+        key = "complaints" if listing[0] == "company" else "lists"
+        if not isinstance(body, dict) or key not in body:
+            raise ValueError(f"{listing[0]} answer has no result.data.{key}")
+        entries = body[key] or []  # the company list is null past its last page
+        if not isinstance(entries, list):
+            raise ValueError(f"{listing[0]} answer's result.data.{key} is not a list")
         times: list[datetime] = []
-        for entry in body["lists"]:
+        for entry in entries:
             main = entry.get("main") if isinstance(entry, dict) else None
             try:
                 if not isinstance(main, dict):
@@ -174,9 +187,11 @@ class TousuSpider(RadarSpider):
         if amount and page >= amount:
             return
         if page >= self.source.max_pages:
-            self.truncated("page_cap", f"search {keyword!r}: max_pages={page} of {amount} reached")
+            self.truncated(
+                "page_cap", f"{listing[0]} {listing[1]!r}: max_pages={page} of {amount} reached"
+            )
             return
-        yield self._search(keyword, page + 1)
+        yield self._search(listing, page + 1)
 
     # -- complaints -------------------------------------------------------------------
     def _detail(self, sn: str, published: float, priority: int = 0, listed: str = "") -> Any:

@@ -37,6 +37,13 @@ SOURCES: list[dict[str, Any]] = [
     {"name": "t-tousu-slow", "site": "tousu-slow", "kind": "tousu", "query": ["极光汽车"]},
     {"name": "t-tousu-salt", "site": "tousu-salt", "kind": "tousu", "query": ["极光汽车"]},
     {
+        "name": "t-tousu-company",
+        "site": "tousu",
+        "kind": "tousu",
+        "mode": "company",
+        "user_ids": ["1040000000"],
+    },
+    {
         "name": "t-tousu-needlogin",
         "site": "tousu-needlogin",
         "kind": "tousu",
@@ -80,6 +87,18 @@ def test_search_pages_and_complaint_pages(tousu: Any) -> None:
     brakes = found["t-tousu:17390000101"]
     assert "极光" not in brakes.title + brakes.text and brakes.brand_names == ["极光汽车"]
     assert found["t-tousu:17390000201"].brand_names == ["清泉乳业"]
+
+
+def test_complaints_a_company_received(tousu: Any) -> None:
+    """mode: company reads the company's received complaints (signed with its couid),
+    also those that never name it, page by page."""
+    scenarios, runs = tousu
+    run = runs["t-tousu-company"]
+    assert run["completed"] and run["errors"]["total"] == 0, run["_log"][-3000:]
+    found = mentions(scenarios["t-tousu-company"])
+    assert len(found) == 9 and run["pages"] == 2 + 9  # 5 + 4 listed, each complaint page
+    assert {m.complaint.company for m in found.values() if m.complaint} == {"极光汽车"}
+    assert found["t-tousu-company:17390000101"].brand_names == ["极光汽车"]
 
 
 def test_page_cap_is_truncation(tousu: Any) -> None:

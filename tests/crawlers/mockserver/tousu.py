@@ -15,7 +15,11 @@ read it (the README next to this file names them):
   status in ``<b>``) and ``div.ts-d-steplist`` of ``div.ts-d-item`` steps (``u-name``,
   ``u-status``, ``u-date``, ``div.ts-d-cont``), newest step first.
 
-Sites: ``/tousu`` (极光汽车 2 pages, 清泉乳业 1 page, anything else empty), ``/tousu-moving``
+Also ``GET /api/company/received_complaints?ts=&rs=&signature=&couid=&type=1&page_size=
+&page=`` (what a company received: ``result.data.complaints``, null past the last page).
+
+Sites: ``/tousu`` (search: 极光汽车 2 pages, 清泉乳业 1 page, anything else empty; the
+complaints against couid 1040000000 (极光汽车) 5 a page), ``/tousu-moving``
 (极光汽车 plus a third page with a 20-day-old complaint 17390000199; each
 ``GET /tousu-moving/_next_run`` is a later run: complaint 17390000101 goes 处理中 → 已回复 →
 已完成, and 17390000199, on no page a later run reads, is 已回复 from the second run), ``/tousu-visitor`` (page 2 is Sina's visitor wall),
@@ -83,6 +87,7 @@ MOVING = ["处理中", "已回复", "已完成"]
 OLD_OPEN = Complaint(17390000199, 20 * 24 * H, "车辆召回迟迟不通知", "极光汽车", "召回问题", "解释", "0", "处理中", "黑猫用户4501", "看新闻才知道我的车在召回范围内，门店一直没通知。")
 # fmt: on
 _runs = {"moving": 0}
+COMPANIES = {"1040000000": "极光汽车"}  # couid → company (/api/company/received_complaints)
 
 
 def slow_pages() -> list[list[Complaint]]:
@@ -133,7 +138,8 @@ def bench_page(lane: int, page: int) -> list[Complaint]:
 
 
 def signature_ok(q: dict[str, str]) -> bool:
-    parts = [q.get(k, "") for k in ("ts", "rs", "keywords", "page_size", "page")] + [SALT]
+    """Every parameter but the signature, and the constant, signed (search or company)."""
+    parts = [v for k, v in q.items() if k != "signature"] + [SALT]
     return q.get("signature") == hashlib.sha256("".join(sorted(parts)).encode()).hexdigest()
 
 
@@ -262,6 +268,22 @@ def handle(
         total = sum(len(p) for p in pages)
         shown = pages[page - 1] if page <= len(pages) else []
         return handler.json(search_answer(shown, page, len(pages), total, start, keyword))
+    if path == "/api/company/received_complaints":
+        if not signature_ok(q) or q.get("type") != "1":
+            return handler.json({"result": {"status": {"code": -2, "msg": "签名错误"}, "data": {}}})
+        page = int(q.get("page", "1"))
+        company = COMPANIES.get(q.get("couid", ""), "")
+        every = sorted(
+            (c for c in all_complaints().values() if c.company == company and c.sn < 17391000000),
+            key=lambda c: c.age,
+        )
+        pages = [every[i : i + 5] for i in range(0, len(every), 5)]  # 5 a page here
+        answer = search_answer(
+            pages[page - 1] if page <= len(pages) else [], page, len(pages), len(every), start, ""
+        )
+        data = answer["result"]["data"]
+        data["complaints"] = data.pop("lists") or None  # null past the last page
+        return handler.json(answer)
     if path == "/_next_run":  # /tousu-moving: what the site shows moves on a run
         _runs["moving"] += 1
         return handler.json({"run": _runs["moving"] + 1})
