@@ -55,6 +55,10 @@ def test_answers_and_questions_from_the_search(zhihu: Any) -> None:
     )
     assert len(long.text) > 1000 and "刹车异响修了三次" in long.text  # the whole answer
     assert long.brand_names == ["极光汽车"] and long.parent_id is None
+    # 1,000 characters of neutral advice around one bad experience with the brand: the
+    # polarity toward the brand is that sentence's
+    toward = long.sentiment_toward("极光汽车")
+    assert toward is not None and toward.label == "negative"
     assert (long.author.name, long.engagement.likes) == ("用车十年", 321)
     assert long.url == "https://www.zhihu.com/question/3300000001/answer/2300000001"
     question = found["t-zhihu:q3300000002"]
