@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from index.base import Store
+from index.base import SearchRequest, Store
 from radar.web import digest
 from radar.web.auth import ExecReader
 from radar.web.figures import case_window, cases_in_window, chart_data, compute_figures, timeline
@@ -51,7 +52,36 @@ def overview(request: Request, brand: str | None, days: int, terms: bool = False
         store, request.app.state.formatter, brand, since, until, cases,
         request.app.state.terms if terms else None, request.app.state.aggregates,
     )  # fmt: skip
-    return Overview(figures=figures, cases=cases, timeline=timeline(store, cases, since)[-50:])
+    return Overview(
+        figures=figures,
+        cases=cases,
+        timeline=timeline(store, cases, since)[-50:],
+        complaints=complaint_statuses(store, brand, since, until),
+    )
+
+
+COMPLAINTS_COUNTED = 5000  # complaints are few (a brand gets tens a day); a bound all the same
+
+
+def complaint_statuses(
+    store: Store, brand: str | None, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Complaints filed on complaint platforms in [since, until), by their current status."""
+    counts: dict[str, int] = {}
+    request = SearchRequest(
+        query="kind:complaint", brand=brand, since=since, until=until, limit=500,
+        facets=False, highlight=False,
+    )  # fmt: skip
+    while request.offset < COMPLAINTS_COUNTED:
+        hits = store.search(request).hits
+        for hit in hits:
+            complaint = hit.mention.complaint
+            status = (complaint.status if complaint else "") or "unknown"
+            counts[status] = counts.get(status, 0) + 1
+        if len(hits) < request.limit:
+            break
+        request = replace(request, offset=request.offset + request.limit)
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 # -- pages ----------------------------------------------------------------------------------

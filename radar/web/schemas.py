@@ -131,6 +131,11 @@ class Overview(BaseModel):
     figures: Figures
     cases: list[Case]
     timeline: list[CaseEvent]
+    complaints: dict[str, int] = Field(
+        default_factory=dict,
+        description="complaint-platform complaints (黑猫投诉) filed in the window, by the "
+        "status the platform shows now (处理中 / 已回复 / 已完成 …)",
+    )
 
 
 class Terms(BaseModel):

@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 
+from index.models import Complaint
 from tests.web.conftest import CASE_ID, api_token, mention
 
 pytestmark = pytest.mark.anyio
@@ -111,3 +112,24 @@ async def test_top_terms_api_is_cached(anon: httpx.AsyncClient, app, store) -> N
     assert dict(fresh["terms"])["漏油"] == 5
     r = await anon.get("/api/terms", params={**params, "until": "2026-11-21T00:00"}, headers=EXEC)
     assert r.status_code == 400
+
+
+async def test_overview_counts_complaints_by_their_platform_status(  # type: ignore[no-untyped-def]
+    login, anon: httpx.AsyncClient, store
+) -> None:
+    """黑猫投诉 complaints filed in the window, by the status the platform shows now."""
+    complaints = []
+    for n, status in ((901, "处理中"), (902, "处理中"), (903, "已完成"), (904, "<b>已回复</b>")):
+        m = mention(n, f"极光汽车 投诉{n}", source="demo-tousu", minutes_ago=60)
+        m.kind = "complaint"
+        m.complaint = Complaint(status=status, company="极光汽车")
+        complaints.append(m)
+    store.upsert_mentions(complaints)
+    o = (await anon.get("/api/overview", params={"brand": "极光汽车"}, headers=EXEC)).json()
+    assert o["complaints"] == {"处理中": 2, "已完成": 1, "<b>已回复</b>": 1}
+    other = (await anon.get("/api/overview", params={"brand": "清泉乳业"}, headers=EXEC)).json()
+    assert other["complaints"] == {}
+    async with login("exec") as c:
+        page = (await c.get("/overview", params={"brand": "极光汽车"})).text
+    assert "Complaint platforms" in page and "处理中 2" in page
+    assert "&lt;b&gt;已回复&lt;/b&gt;" in page  # crawled text stays text
