@@ -68,16 +68,18 @@ _WAVE_MEASURES = ("stories:", "rate:")  # what a wave is measured by (reach only
 
 def new_wave(trigger: CaseTrigger, findings: list[Finding]) -> bool:
     """Whether ``findings`` are a new wave for a resolved case (its ``trigger``): a
-    finding the case never had (another 大V post, another story spreading, another kind
-    of surge), or new stories / a spreading rate in the current window at least
-    REOPEN_SHARE of the case's peak for that measure. The same story spreading on at a
-    fraction of its peak, or a trickle of stories, is not."""
+    finding the case never had (another 大V post, another story spreading, another rule),
+    or new stories / a spreading rate in the current window at least REOPEN_SHARE of
+    the case's peak for that measure. The same story spreading on at a fraction of its
+    peak, a trickle of stories, or the same rule's other measure (a sustained rise in
+    the hours after a sharp surge: that surge's tail) is not."""
     known = set(trigger.notified.keys)
     if any(f.key not in known for f in findings):
         return True
     peak = trigger.peak
     for measure, value in _peak(findings).items():
-        if measure.startswith(_WAVE_MEASURES) and value >= REOPEN_SHARE * peak.get(measure, 0):
+        before = peak.get(measure)
+        if measure.startswith(_WAVE_MEASURES) and before and value >= REOPEN_SHARE * before:
             return True
     return False
 
