@@ -261,3 +261,40 @@ def test_live_and_replay_give_the_same_events(tmp_path: Path) -> None:
             minute += 1
     assert [(e["event"], e["at"]) for e in replayed] == live
     assert live and live[0][0] == "alerted"
+
+
+def test_replay_takes_a_recrawled_id_with_observed_at_as_growth() -> None:
+    """The same id again with a later ``observed_at`` and grown counts is a re-crawl:
+    the repost storm it shows is alerted with the rate measured between the crawls."""
+    from alerts.replay import replay
+
+    start = T0 - timedelta(days=1)
+    lines: list[dict[str, Any]] = [
+        {
+            "id": f"b{i}",
+            "published_at": (start + timedelta(minutes=30 * i)).isoformat(),
+            "text": f"极光汽车 第{i}条",
+            "brand": "极光汽车",
+            "sentiment": "neutral",
+            "risk_signals": [],
+        }
+        for i in range(48)
+    ]
+    post = {
+        "id": "p1",
+        "published_at": T0.isoformat(),
+        "text": "极光汽车刹车失灵，4S店拒不承认",
+        "brand": "极光汽车",
+        "sentiment": "negative",
+        "risk_signals": [],
+    }
+    lines += [
+        {**post, "observed_at": (T0 + timedelta(minutes=5)).isoformat(), "reposts": 40},
+        {**post, "observed_at": (T0 + timedelta(minutes=25)).isoformat(), "reposts": 4000},
+    ]
+    events: list[dict[str, Any]] = []
+    replay(make_config(), [json.dumps(x) for x in lines], events.append)
+    [alert] = [e for e in events if e["event"] == "alerted"]
+    assert alert["rule"] == "high_reach" and alert["at"] == (T0 + timedelta(minutes=26)).isoformat()
+    # at 00:26: 14 of the 20 minutes of growth (3,960) in the last quarter hour, × 4
+    assert "11,088 reposts/comments per hour" in alert["text"]
