@@ -44,6 +44,7 @@ MAX_SOURCE_CHARS = 20_000  # an article's first 20,000 characters are searched
 WINDOW = 120  # characters kept either side of a mention
 NEIGHBOUR = 40  # characters of the neighbouring sentences kept
 FOCUS_CHARS = 600  # at most this much focus text per target
+NEAR = 10  # characters either side of a target mention read as "next to the target"
 MIN_TERM_CHARS = 1
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n…]+")
@@ -54,6 +55,17 @@ _NOT_KEPT = re.compile(r"[^\u4e00-\u9fff]|[年月日十百千万亿]")
 def strip_like_news(text: str) -> str:
     """Chinese characters only, 年月日十百千万亿 removed (the news corpus's formatting)."""
     return _NOT_KEPT.sub("", text)
+
+
+_TITLE_END = re.compile(r"[。！？!?\n]")
+TITLE_CHARS = 80
+
+
+def title_of(text: str) -> str:
+    """The first sentence (a news item's title: the news corpus is title + "。" + body),
+    at most :data:`TITLE_CHARS` characters."""
+    match = _TITLE_END.search(text, 0, TITLE_CHARS + 1)
+    return text[: match.start() if match else TITLE_CHARS]
 
 
 def normalise_term(term: str) -> str:
@@ -201,10 +213,40 @@ def _marked(text: str, lo: int, hi: int, mentions: list[Mention]) -> str:
     return "".join(out)
 
 
+def near_text(marked: str, width: int = NEAR) -> str:
+    """The ``width`` characters either side of each target mark of a marked focus text
+    (what is said right next to the target), space-separated."""
+    out, i = [], marked.find(TARGET_MARK)
+    while i >= 0:
+        out.append(marked[max(0, i - width) : i + width + 1])
+        i = marked.find(TARGET_MARK, i + 1)
+    return " ".join(out)
+
+
+INSIDE_OTHER, CONTAINS_OTHER, OTHER_NAMED = "\x11", "\x12", "\x13"
+
+
+def relation_marks(targets: Sequence[str], others: Sequence[str] = ()) -> str:
+    """Marks for how the target's names relate to the other companies': one of its names
+    is part of a longer other name (``京东`` / ``京东白条``: the text is usually about the
+    longer one), it contains another's name, and one mark per other company (up to 4)."""
+    names = [n for n in (normalise_term(t) for t in targets) if n]
+    other = [n for n in (normalise_term(t) for t in others) if n and n not in names]
+    marks = ""
+    if any(n in o for n in names for o in other):
+        marks += INSIDE_OTHER
+    if any(o in n for n in names for o in other):
+        marks += CONTAINS_OTHER
+    return marks + OTHER_NAMED * min(len(other), 4)
+
+
 def focus_texts(
     texts: Sequence[str],
     targets: Sequence[Sequence[str]],
     others: Sequence[Sequence[str]] | None = None,
+    window: int = WINDOW,
+    neighbour: int = NEIGHBOUR,
+    budget: int = FOCUS_CHARS,
 ) -> list[Focus]:
     """:func:`focus` of each raw text (normalised with :func:`target_text` first)."""
     if len(targets) != len(texts) or (others is not None and len(others) != len(texts)):
@@ -213,5 +255,8 @@ def focus_texts(
     for i, text in enumerate(texts):
         normalised = target_text(text if isinstance(text, str) else "")
         other = others[i] if others is not None else ()
-        out.append(focus(normalised, list(targets[i] or ()), list(other or ())))
+        found = focus(
+            normalised, list(targets[i] or ()), list(other or ()), window, neighbour, budget
+        )
+        out.append(found)
     return out

@@ -25,11 +25,25 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from sentiment.corpora import SPLIT_SEED, Corpus, load_corpora
+from sentiment.corpora import (
+    SPLIT_SEED,
+    Corpus,
+    EntityCorpus,
+    EntityRows,
+    load_corpora,
+    load_entity_corpus,
+)
 from sentiment.metrics import binary_report, three_way_report
-from sentiment.model import LABELS, K, SentimentModel, round_to_file_precision
+from sentiment.model import (
+    LABELS,
+    K,
+    SentimentModel,
+    TargetExpert,
+    round_to_file_precision,
+)
 from sentiment.neural_train import NeuralSettings, require_training_libraries, train_charcnn
 from sentiment.normalize import model_text
+from sentiment.target import Focus, focus_texts, normalise_term, relation_marks
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "sentiment"
 
@@ -42,6 +56,9 @@ class Expert:
     corpora: tuple[str, ...]
     C: float = 10.0
     nb_scale: bool = False
+    # "stripped": reads texts as the news corpus was published; "headed": the same plus
+    # the first sentence (title) in features of its own (model.VIEWS)
+    view: str = "full"
 
 
 # Chosen on validation (README, "Sentiment"). weibo2018 labels Weibo posts its own way
@@ -55,18 +72,45 @@ EXPERTS: dict[str, Expert] = {
     "emotion": Expert(("smp2020_virus", "covid_weibo", "nlpcc2014"), C=3.0, nb_scale=True),
     "review": Expert(("hotel", "chnsenticorp", "online_shopping"), C=10.0, nb_scale=True),
     "waimai": Expert(("waimai",), C=3.0, nb_scale=True),
+    # public-opinion polarity (舆情倾向): news / articles (the corpus has only Chinese
+    # characters, so the expert reads every text that way) and car-owner forum comments
+    "news": Expert(("news",), C=30.0, nb_scale=False, view="headed"),
+    "forum": Expert(("car_forum",), C=10.0, nb_scale=False),
 }
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """The target-level expert (model.TargetExpert), fitted on the per-company finance
+    corpus; windows and weights chosen on its validation split (README, "Sentiment")."""
+
+    C_doc: float = 10.0
+    C_key: float = 10.0
+    near: int = 10
+    near_weight: float = 1.0
+    relation_weight: float = 1.0
+    # the target's own names as features: finance val F1 of the key part 0.910 → 0.920
+    name_weight: float = 0.3
+    window: int = 120
+    neighbour: int = 40
+    budget: int = 600
+    doc_mix_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 @dataclass
 class TrainSettings:
     n_features: int = 2**19  # 2**20: same val figures, 0.5 s more load time, +50 MB RSS
+    # "numpy": model.NgramHasher (format 4); "sklearn": scikit-learn's HashingVectorizer
+    hasher: str = "sklearn"
     ngram_range: tuple[int, int] = (1, 3)
     sublinear_tf: bool = True
     use_idf: bool = False
     max_iter: int = 1000
     experts: dict[str, Expert] = field(default_factory=lambda: dict(EXPERTS))
     gate_C: float = 1.0
+    # the gate reads the stripped view: the news corpus has no punctuation, digits or
+    # Latin, so a gate reading full texts learns "no punctuation → news"
+    gate_view: str = "stripped"
     gate_sample: int = 15000  # training texts per domain for the gate (seeded sample)
     nb_alpha: float = 1.0
     corpus_weights: dict[str, float] = field(default_factory=dict)  # default 1.0
@@ -77,6 +121,15 @@ class TrainSettings:
     # the CNN is consulted when the linear score is within this of 0.5 (model.py): on
     # validation 0.3 (~15% of texts) gave the same decisions as consulting it always
     neural_margin: float = 0.3
+    # target-level expert (None: target_scores uses the document model on the focus)
+    target: TargetSettings | None = field(default_factory=TargetSettings)
+    # the neutral band of `label` is tuned on these corpora's validation splits (the
+    # three-way Weibo sentences, as before the brand corpora); the experts of the other
+    # three-way corpora are then calibrated to that band: offsets to their neutral and
+    # positive logits chosen on their own corpora's validation macro-F1 (one band cannot
+    # suit Weibo sentences, news and forum comments at once); () = no offsets
+    band_corpora: tuple[str, ...] = ("smp2020_virus",)
+    offset_grid: tuple[float, ...] = tuple(float(x) for x in np.arange(-3.0, 3.01, 0.25))
 
     def features(self) -> dict[str, Any]:
         return {
@@ -88,7 +141,7 @@ class TrainSettings:
             # start/end-of-text marks (model.py): weibo2018 validation 0.854 → 0.868 with
             # zero-width characters stripped (classic-ML review), mostly better routing
             "boundary_marks": True,
-        }
+        } | ({"hasher": self.hasher} if self.hasher != "sklearn" else {})
 
 
 Progress = Callable[[str], None]
@@ -188,6 +241,8 @@ def train(
         idf=np.ones(n_features, dtype=np.float32),
         features=settings.features(),
         domains=list(experts) if n > 1 else [],
+        expert_views=[e.view for e in experts.values()] if n > 1 else [],
+        gate_view=settings.gate_view if n > 1 else "full",
     )
     if settings.use_idf:
         texts, _, _ = _stack(corpora, "train")
@@ -203,9 +258,11 @@ def train(
         normalised = [model_text(t) for t in texts]
         say(f"expert {name}: {len(normalised)} training texts from {', '.join(expert.corpora)}")
         if expert.nb_scale:
-            ratio = nb_scale(model.counts(normalised), labels, settings.nb_alpha)
+            counts = model.view_counts(normalised, expert.view)
+            ratio = nb_scale(counts, labels, settings.nb_alpha)
             scales[:, e] = round_to_file_precision(ratio)
-        X = model.featurize(normalised, scales[:, e] if expert.nb_scale else None)
+        scale = scales[:, e] if expert.nb_scale else None
+        X = model.featurize(normalised, scale, view=expert.view)
         clf = _fit(X, labels, expert.C, settings.max_iter, weights)
         expert_weights, model.bias[e] = _full_weights(clf, n_features)
         model.weights[:, K * e : K * e + K] = expert_weights * scales[:, [e]]  # folded
@@ -219,7 +276,7 @@ def train(
         say(f"fitting the gate on {len(gate_texts)} texts")
         labels = np.asarray(gate_labels)
         balance = (len(labels) / (n * np.bincount(labels, minlength=n)))[labels]
-        features = model.featurize(gate_texts)
+        features = model.featurize(gate_texts, view=model.gate_view)
         gate = _fit(features, labels, settings.gate_C, settings.max_iter, balance)
         model.gate_weights = np.ascontiguousarray(gate.coef_.T, dtype=np.float32)
         model.gate_bias = gate.intercept_.astype(np.float64)
@@ -232,7 +289,12 @@ def train(
     if settings.neural is not None:
         _add_neural(model, corpora, experts, settings, seed, say)
     say("calibrating the neutral band")
-    model.neutral_low, model.neutral_high = _calibrate(model, corpora)
+    model.neutral_low, model.neutral_high = _calibrate(model, corpora, settings.band_corpora)
+    if settings.offset_grid and n > 1:
+        _tune_offsets(model, corpora, experts, settings, say)
+    entity = load_entity_corpus(Path(data_dir), seed=seed)
+    if settings.target is not None and entity is not None and len(entity.train):
+        _add_target(model, entity, settings.target, settings, say)
     say("evaluating on the held-out splits")
     model.meta = {
         "seed": seed,
@@ -248,7 +310,169 @@ def train(
         },
         "figures": evaluate_corpora(model, corpora),
     }
+    if entity is not None:
+        model.meta["data"][entity.name] = {
+            p: len(getattr(entity, p)) for p in ("train", "val", "test")
+        }
+        model.meta["figures"].update(evaluate_entities(model, entity))
     return model
+
+
+def _tune_offsets(
+    model: SentimentModel,
+    corpora: Sequence[Corpus],
+    experts: dict[str, Expert],
+    settings: TrainSettings,
+    say: Progress,
+) -> None:
+    """For each expert with three-way corpora outside ``band_corpora``, offsets to its
+    neutral and positive logits maximising the macro-F1 of its own corpora's validation
+    splits under the band (coordinate search over ``offset_grid``, twice)."""
+    by_name = {c.name: c for c in corpora}
+    grid = settings.offset_grid
+    for e, (name, expert) in enumerate(experts.items()):
+        own = [
+            by_name[c]
+            for c in expert.corpora
+            if c in by_name and 1 in by_name[c].val.labels and c not in settings.band_corpora
+        ]
+        if not own:
+            continue
+        texts, labels, _ = _stack(own, "val")
+        normalised = [model_text(t) for t in texts]
+
+        def macro() -> float:
+            return _macro_f1(model, normalised, labels)  # noqa: B023 (used in this loop)
+
+        best = macro()
+        for _ in range(2):
+            for k in (1, 2):  # neutral, positive
+                base = float(model.bias[e, k])
+                results = []
+                for offset in grid:
+                    model.bias[e, k] = base + offset
+                    results.append(macro())
+                i = int(np.argmax(results))
+                model.bias[e, k] = base + grid[i] if results[i] > best else base
+                best = max(best, results[i])
+        say(f"expert {name}: biases {np.round(model.bias[e], 2).tolist()} (val macro-F1 {best})")
+
+
+def _macro_f1(model: SentimentModel, normalised: list[str], labels: np.ndarray) -> float:
+    pred = [LABELS.index(model.label(x)) for x in model.scores(normalised)]
+    return float(three_way_report(labels, pred)["macro_f1"])
+
+
+def _entity_focuses(rows: EntityRows, t: TargetSettings) -> list[Focus]:
+    return focus_texts(
+        rows.texts,
+        [[g] for g in rows.targets],
+        rows.others,
+        window=t.window,
+        neighbour=t.neighbour,
+        budget=t.budget,
+    )
+
+
+def _add_target(
+    model: SentimentModel,
+    entity: EntityCorpus,
+    t: TargetSettings,
+    settings: TrainSettings,
+    say: Progress,
+) -> None:
+    """Fit the target expert on the per-company corpus (train split), pick the doc mix
+    and the target neutral band's lower edge on its validation split (negative F1)."""
+    n_features = settings.n_features
+    focuses = _entity_focuses(entity.train, t)
+    labels = np.asarray(entity.train.labels)
+    negative_text: dict[str, int] = {}
+    for text, label in zip(entity.train.texts, labels, strict=True):
+        negative_text[text] = max(negative_text.get(text, 0), int(label))
+    # document part: is the focus text negative (about anyone)? one row per distinct focus
+    doc_label: dict[str, int] = {}
+    for f, text in zip(focuses, entity.train.texts, strict=True):
+        doc_label[f.plain] = max(doc_label.get(f.plain, 0), negative_text[text])
+    plains = sorted(doc_label)
+    say(f"target expert: {len(plains)} focus texts, {len(focuses)} (text, company) pairs")
+    y = np.asarray([doc_label[p] for p in plains])
+    keep = np.flatnonzero([negative_text[text] == 1 for text in entity.train.texts])
+    if len(set(y)) < 2 or len(set(labels[keep])) < 2:
+        say("target expert: the per-company corpus needs both labels; not fitted")
+        return
+    doc = _fit(model.featurize(plains), y, t.C_doc, settings.max_iter, np.ones(len(y)))
+    zeros = np.zeros(n_features, dtype=np.float32)
+    model.target = TargetExpert(
+        doc_weights=round_to_file_precision(doc.coef_[0]),
+        doc_bias=float(doc.intercept_[0]),
+        key_weights=zeros,
+        key_bias=0.0,
+        near=t.near,
+        near_weight=t.near_weight,
+        relation_weight=t.relation_weight,
+        name_weight=t.name_weight,
+        window=t.window,
+        neighbour=t.neighbour,
+        budget=t.budget,
+    )
+    # key part: among the pairs of negative texts, is this company the one concerned?
+    relations = [
+        relation_marks([g], o)
+        for g, o in zip(entity.train.targets, entity.train.others, strict=True)
+    ]
+    names = [normalise_term(g) for g in entity.train.targets]
+    X = model.key_features(
+        [focuses[i] for i in keep], [relations[i] for i in keep], [names[i] for i in keep]
+    )
+    key = _fit(X, labels[keep], t.C_key, settings.max_iter, np.ones(len(keep)))
+    model.target.key_weights = round_to_file_precision(key.coef_[0])
+    model.target.key_bias = float(key.intercept_[0])
+    # doc mix and the band's lower edge, on validation
+    val = entity.val
+    targets = [[g] for g in val.targets]
+    y_val = np.asarray(val.labels) == 1
+    best = (-1.0, 1.0, 0.5)
+    for mix in t.doc_mix_grid:
+        model.target.doc_mix = mix
+        scores = model.target_scores(val.texts, targets, val.others)
+        for low in np.round(np.arange(0.05, 0.7, 0.01), 2):
+            f1 = _negative_f1(y_val, scores < low)
+            if f1 > best[0]:
+                best = (f1, mix, float(low))
+    f1, model.target.doc_mix, model.target_low = best
+    model.target_high = max(model.neutral_high, model.target_low)
+    say(
+        f"target expert: doc mix {model.target.doc_mix}, band low {model.target_low} "
+        f"(val F1 {f1:.4f})"
+    )
+
+
+def _negative_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    tp = float(np.sum(truth & predicted))
+    denominator = float(np.sum(truth) + np.sum(predicted))
+    return 2 * tp / denominator if denominator else 0.0
+
+
+def evaluate_entities(
+    model: SentimentModel, entity: EntityCorpus, parts: Sequence[str] = ("val", "test")
+) -> dict[str, Any]:
+    """Negative-class precision / recall / F1 of target_label on the per-company rows."""
+    figures: dict[str, Any] = {}
+    for part in parts:
+        rows: EntityRows = getattr(entity, part)
+        if not len(rows):
+            continue
+        scores = model.target_scores(rows.texts, [[g] for g in rows.targets], rows.others)
+        predicted = np.asarray([model.target_label(x) == "negative" for x in scores])
+        truth = np.asarray(rows.labels) == 1
+        tp = float(np.sum(truth & predicted))
+        figures[f"{entity.name}/{part}"] = {
+            "n": len(rows),
+            "negative_precision": round(tp / max(1.0, float(predicted.sum())), 4),
+            "negative_recall": round(tp / max(1.0, float(truth.sum())), 4),
+            "negative_f1": round(_negative_f1(truth, predicted), 4),
+        }
+    return figures
 
 
 def _add_neural(
@@ -267,6 +491,10 @@ def _add_neural(
     were within one standard error (≈ 0.01), so it would follow noise."""
     assert settings.neural is not None
     head_of = {c: e for e, expert in enumerate(experts.values()) for c in expert.corpora}
+    # the CNN reads the full text: experts reading the stripped view do not use it
+    # (their heads stay untrained and their mixing weight is 0)
+    full = np.asarray([expert.view == "full" for expert in experts.values()])
+    corpora = [c for c in corpora if full[head_of[c.name]]]
     texts: list[str] = []
     labels: list[int] = []
     heads: list[int] = []
@@ -292,11 +520,11 @@ def _add_neural(
             polar.append((texts_c, np.asarray([c.val.labels[i] for i in keep]) == 2))
     accuracy = []
     for m in settings.neural_mix_grid:
-        model.neural_mix = np.full(len(experts), m)
+        model.neural_mix = np.where(full, m, 0.0)
         accuracy.append(np.mean([np.mean((model.scores(t) > 0.5) == y) for t, y in polar]))
     best = settings.neural_mix_grid[int(np.argmax(accuracy))]
     say(f"CNN mixing weight {best} (mean validation accuracy {max(accuracy):.4f})")
-    model.neural_mix = np.full(len(experts), best)
+    model.neural_mix = np.where(full, best, 0.0)
 
 
 def _fit(
@@ -321,8 +549,14 @@ def _full_weights(clf: LogisticRegression, n_features: int) -> tuple[np.ndarray,
     return weights, bias
 
 
-def _calibrate(model: SentimentModel, corpora: Sequence[Corpus]) -> tuple[float, float]:
+def _calibrate(
+    model: SentimentModel, corpora: Sequence[Corpus], band_corpora: Sequence[str] = ()
+) -> tuple[float, float]:
+    """The neutral band maximising macro-F1 on the validation splits of the three-way
+    corpora named in ``band_corpora`` (all three-way corpora when none of them is here)."""
     three_way = [c for c in corpora if 1 in c.val.labels]
+    if any(c.name in band_corpora for c in three_way):
+        three_way = [c for c in three_way if c.name in band_corpora]
     if not three_way:
         return 0.4, 0.6
     texts, labels, _ = _stack(three_way, "val")

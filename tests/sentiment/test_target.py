@@ -124,3 +124,16 @@ def test_praise_for_one_brand_and_criticism_of_another(model: SentimentModel) ->
 def test_neighbouring_sentence_about_another_company_is_left_out() -> None:
     f = focus("极光汽车刹车失灵；云朵外卖送餐很快", ["极光汽车"], ["云朵外卖"])
     assert "送餐" not in f.plain
+
+
+def test_numpy_hasher_counts_the_same_ngrams_as_scikit_learn() -> None:
+    from sentiment.model import NgramHasher, make_vectorizer
+
+    texts = ["abc", "", "a", "\x02很好。\x03", "哈哈哈哈", "极光汽车 刹车失灵"]
+    ours = NgramHasher((1, 3), 2**16).transform(texts)
+    theirs = make_vectorizer({"ngram_range": [1, 3], "n_features": 2**16}).transform(texts)
+    np.testing.assert_array_equal(ours.toarray().sum(axis=1), theirs.toarray().sum(axis=1))
+    np.testing.assert_array_equal(np.diff(ours.indptr), np.diff(theirs.indptr))
+    again = NgramHasher((1, 3), 2**16).transform(texts[::-1])
+    np.testing.assert_array_equal(again.toarray()[::-1], ours.toarray())  # row-independent
+    assert NgramHasher((2, 3), 2**10).transform(["a"]).nnz == 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -350,3 +351,113 @@ def test_boundary_marks_add_start_and_end_ngrams(corpus: Path) -> None:
         features={**model.features, "boundary_marks": False},  # as format-2 files read
     ).counts(["很好。"])
     assert marked.nnz > plain.nnz  # "\x02很", "。\x03", ... on top of the text's own n-grams
+
+
+# -- brand corpora and the target-level expert --------------------------------------------
+
+COMPANIES = ["极光汽车", "星辰集团", "云朵外卖", "蓝海银行", "青山科技", "白鹭金融"]
+SCANDAL = ["涉嫌诈骗", "被罚款", "爆雷跑路", "召回缺陷", "被立案调查", "逾期兑付"]
+NEWS_CALM = ["召开发布会", "发布年报", "举行会议", "公布名单", "开展活动", "签署协议"]
+NEWS_GOOD = ["荣获大奖", "业绩大增", "广受好评", "创新突破", "捐款助学", "获得表彰"]
+
+
+def write_brand_corpus(folder: Path, seed: int = 2) -> Path:
+    rng = random.Random(seed)
+    write_corpus(folder)
+    with (folder / "news_opinion_train.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["polarity", "text"])
+        for i in range(240):
+            kind = ("negative", "neutral", "positive")[i % 3]
+            words = {"negative": SCANDAL, "neutral": NEWS_CALM, "positive": NEWS_GOOD}[kind]
+            company = rng.choice(COMPANIES)
+            title = company + rng.choice(words)
+            body = "记者报道" + company + "".join(rng.choice(words) for _ in range(3))
+            w.writerow([kind, title + "。" + body + "相关人士表示" * (i % 4)])
+    with (folder / "car_forum_train.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["polarity", "subject", "text"])
+        for i in range(240):
+            kind = ("negative", "neutral", "positive")[i % 3]
+            words = {"negative": NEGATIVE, "neutral": NEUTRAL, "positive": POSITIVE}[kind]
+            w.writerow(
+                [kind, "动力", "这车的发动机" + "".join(rng.choice(words) for _ in range(2))]
+            )
+    with (folder / "finance_entity_train.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["entity", "label", "text"])
+        for i in range(300):
+            bad, calm = rng.sample(COMPANIES, 2)
+            if i % 3 == 0:  # nobody is criticised
+                text = f"{bad}{rng.choice(NEWS_GOOD)}。{calm}{rng.choice(NEWS_CALM)}。第{i}期"
+            else:
+                scandal = rng.choice(SCANDAL)
+                text = f"{bad}{scandal}，投资者维权。{calm}{rng.choice(NEWS_CALM)}。第{i}期"
+            w.writerow([bad, int(i % 3 != 0), text])
+            w.writerow([calm, 0, text])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def brand_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_brand_corpus(tmp_path_factory.mktemp("brand"))
+
+
+def test_entity_rows_of_one_text_stay_in_one_split(brand_corpus: Path) -> None:
+    from sentiment.corpora import load_entity_corpus
+
+    entity = load_entity_corpus(brand_corpus, seed=3)
+    assert entity is not None
+    parts = [set(getattr(entity, p).texts) for p in ("train", "val", "test")]
+    assert not parts[0] & parts[1] and not parts[0] & parts[2] and not parts[1] & parts[2]
+    assert len(entity.train) + len(entity.val) + len(entity.test) == 600
+    i = entity.train.texts.index(entity.train.texts[0])
+    assert entity.train.others[i] and entity.train.targets[i] not in entity.train.others[i]
+
+
+def test_brand_model_has_news_forum_and_target_experts(brand_corpus: Path, tmp_path: Path) -> None:
+    model = train(brand_corpus, seed=3, settings=dataclasses.replace(SMALL, hasher="numpy"))
+    assert model.features["hasher"] == "numpy"
+    assert {"news", "forum"} <= set(model.domains)
+    assert model.expert_views[model.domains.index("news")] == "headed"
+    assert model.gate_view == "stripped"
+    assert model.target is not None and model.target_low is not None
+    figures = model.meta["figures"]
+    assert {"news/test", "car_forum/test", "finance_entity/test"} <= set(figures)
+    assert figures["finance_entity/test"]["negative_f1"] > 0.8
+    model.save(tmp_path / "brand.npz")
+    loaded = SentimentModel.load(tmp_path / "brand.npz")
+    text = "青山科技涉嫌诈骗，投资者维权。蓝海银行召开发布会。"
+    targets, others = [["青山科技"], ["蓝海银行"]], [["蓝海银行"], ["青山科技"]]
+    got = loaded.target_scores([text, text], targets, others)
+    np.testing.assert_allclose(got, model.target_scores([text, text], targets, others))
+    assert got[0] < got[1]
+    assert loaded.target_label(got[0]) == "negative"
+    # the punctuated form of a news text reads like its stripped form
+    news = "白鹭金融爆雷跑路。记者报道白鹭金融涉嫌诈骗被立案调查"
+    punctuated = "白鹭金融爆雷跑路！记者报道：白鹭金融（2019年）涉嫌诈骗、被立案调查。"
+    np.testing.assert_allclose(
+        loaded.domain_probabilities([news]), loaded.domain_probabilities([punctuated]), atol=0.05
+    )
+
+
+def test_format_3_files_still_load(corpus: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    model = train(corpus, seed=3, settings=SMALL)
+    model.save(tmp_path / "new.npz")
+    with (
+        zipfile.ZipFile(tmp_path / "new.npz") as src,
+        zipfile.ZipFile(tmp_path / "old.npz", "w") as dst,
+    ):
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "header.json":
+                header = json.loads(data)
+                header["format"] = 3
+                header.pop("views", None)
+                data = json.dumps(header).encode()
+            dst.writestr(name, data)
+    old = SentimentModel.load(tmp_path / "old.npz")
+    assert old.views_of_experts() == ["full"] * len(old.domains)
+    assert old.scores(["这家店很好满意点赞"])[0] > 0.5
