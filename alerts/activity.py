@@ -399,8 +399,13 @@ class Activity:
         self._seen[mention.id] = _Seen(minute, counts, labels)
         return "new" if seen is None else "again"
 
-    def take_changed(self) -> set[str]:
+    def take_changed(self, end_minute: int | None = None) -> set[str]:
+        """Brands that received data since the last look. With ``end_minute`` (the
+        minute being evaluated, whose windows end before it): a brand that received
+        data of that minute is looked at again next time, when that minute counts."""
         changed, self.changed = self.changed, set()
+        if end_minute is not None:
+            self.changed = {b for b in changed if self.brands[b].last_minute >= end_minute}
         return changed
 
     def prune(self, end_minute: int) -> None:

@@ -214,7 +214,7 @@ class AlertEngine:
         if self.pull:
             self._read_feed(now)
         self._sync_history(end // 60)
-        changed = self.activity.take_changed()
+        changed = self.activity.take_changed(end)
         active = self.cases.active_cases()
         events: list[CaseEvent] = []
         for brand in sorted(changed | {b for b in active if not b.startswith("source:")}):
