@@ -298,3 +298,15 @@ def test_replay_takes_a_recrawled_id_with_observed_at_as_growth() -> None:
     assert alert["rule"] == "high_reach" and alert["at"] == (T0 + timedelta(minutes=26)).isoformat()
     # at 00:26: 14 of the 20 minutes of growth (3,960) in the last quarter hour, × 4
     assert "11,088 reposts/comments per hour" in alert["text"]
+
+
+def test_a_post_of_the_minute_being_evaluated_counts_the_next_minute(
+    live: AlertEngine, store: Store
+) -> None:
+    """Windows end before the minute evaluated: a 大V post stored in that minute is
+    looked at again the next minute, even when nothing else arrives."""
+    at = T0 + timedelta(minutes=5)
+    store.upsert_mentions([mention(at, negative=True, followers=2_000_000)])
+    assert live.evaluate(at) == []
+    [alert] = live.evaluate(at + timedelta(minutes=1))
+    assert alert.kind == "alerted" and store.get_case(alert.case_id).rule == "high_reach"
