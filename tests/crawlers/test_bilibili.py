@@ -6,11 +6,6 @@ SIGKILL mid-crawl with no gap and no duplicate."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,8 +14,8 @@ from typing import Any
 import pytest
 
 from tests.crawlers.conftest import Scenario, make_scenario, mentions, run_batch
-from tests.crawlers.mockserver import REPO, MockServer
-from tests.crawlers.test_resume import _runs, _stored
+from tests.crawlers.mockserver import MockServer
+from tests.crawlers.test_resume import _runs, _stored, kill_mid_crawl_then_rerun
 
 SOURCES: list[dict[str, Any]] = [
     {"name": "t-bili", "site": "bilibili", "kind": "bilibili", "query": ["极光汽车", "清泉乳业"]},
@@ -137,48 +132,13 @@ def test_sigkill_mid_crawl_then_rerun_matches_a_clean_run(
     source = {**SOURCES[3], "name": "t-bili-slow"}
     killed = make_scenario(tmp_path, mockserver, dict(source))
 
-    def crawl() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [
-                *(sys.executable, "-m", "scrapy", "crawl", "bilibili", "-a", "source=t-bili-slow"),
-                *("-a", f"config={killed.config}", "-s", "RADAR_STORE_BATCH=5"),
-                *("-s", "RADAR_STORE_FLUSH_SECONDS=0.1", "-s", "LOG_LEVEL=WARNING"),
-            ],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-
-    proc = crawl()
-    deadline = time.monotonic() + 60
-    while _stored(killed.db) < 15 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the crawl ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.stderr is not None
-    proc.stderr.close()
-    assert 15 <= _stored(killed.db) < 120
-    with killed.store() as store:
-        cursor = store.get_cursor("t-bili-slow") or {}
-        assert cursor.get("run", {}).get("stored", 0) >= 15 and cursor.get("watermark") is None
-
-    again = crawl()
-    _, err = again.communicate(timeout=90)
-    assert again.returncode == 0, err.decode()[-3000:]
-    assert b"previous run was interrupted" in err
-    want, got = mentions(clean), mentions(killed)
-    assert len(want) == 120 and sorted(got) == sorted(want)
-    assert _stored(killed.db) == 120
+    want, got = kill_mid_crawl_then_rerun("bilibili", clean, killed)
     for mid, m in want.items():
         assert (got[mid].title, got[mid].text, got[mid].published_at) == (
             m.title,
             m.text,
             m.published_at,
         )
-    with killed.store() as store:
-        cursor = store.get_cursor("t-bili-slow") or {}
-        assert cursor["run"] is None and cursor["watermark"]
 
 
 def test_no_request_leaves_the_sources_hosts(bili: Any, mockserver: MockServer) -> None:

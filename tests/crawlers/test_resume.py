@@ -18,29 +18,54 @@ from tests.crawlers.conftest import Scenario, make_scenario, mentions
 from tests.crawlers.mockserver import REPO, MockServer
 
 
-def _scrapy_crawl(scenario: Scenario) -> subprocess.Popen[bytes]:
+def _scrapy_crawl(scenario: Scenario, spider: str = "weibo") -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "weibo",
-            "-a",
-            f"source={scenario.source}",
-            "-a",
-            f"config={scenario.config}",
-            "-s",
-            "RADAR_STORE_BATCH=5",
-            "-s",
-            "RADAR_STORE_FLUSH_SECONDS=0.1",
-            "-s",
-            "LOG_LEVEL=WARNING",
+            *(sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"source={scenario.source}"),
+            *("-a", f"config={scenario.config}", "-s", "RADAR_STORE_BATCH=5"),
+            *("-s", "RADAR_STORE_FLUSH_SECONDS=0.1", "-s", "LOG_LEVEL=WARNING"),
         ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def kill_mid_crawl_then_rerun(
+    spider: str, clean: Scenario, killed: Scenario, total: int = 120
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``scrapy crawl SPIDER`` on ``killed`` is SIGKILLed once 15 mentions are stored: its
+    progress is recorded but the watermark has not moved past unstored posts; run again,
+    it finishes with exactly the mentions of the ``clean`` run (no gap, no duplicate row)
+    and closes its run. Returns (clean run's mentions, killed-and-rerun's) by id, for
+    each kind's own field checks."""
+    proc = _scrapy_crawl(killed, spider)
+    deadline = time.monotonic() + 60
+    while _stored(killed.db) < 15 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the crawl ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.stderr is not None
+    proc.stderr.close()
+    assert 15 <= _stored(killed.db) < total  # stopped part-way through
+    with killed.store() as store:
+        cursor = store.get_cursor(killed.source) or {}
+        assert cursor.get("run", {}).get("stored", 0) >= 15
+        assert cursor.get("watermark") is None
+
+    again = _scrapy_crawl(killed, spider)
+    _, err = again.communicate(timeout=90)
+    assert again.returncode == 0, err.decode()[-3000:]
+    assert b"previous run was interrupted" in err
+    want, got = mentions(clean), mentions(killed)
+    assert len(want) == total
+    assert sorted(got) == sorted(want)  # no gaps, and ids are unique in a dict
+    assert _stored(killed.db) == total  # no duplicate rows either
+    with killed.store() as store:
+        cursor = store.get_cursor(killed.source) or {}
+        assert cursor["run"] is None and cursor["watermark"]
+    return want, got
 
 
 def _stored(db: str) -> int:
@@ -73,38 +98,9 @@ def test_sigkill_mid_crawl_then_rerun_matches_a_clean_run(
             "fetch_comments": False,
         },
     )
-    proc = _scrapy_crawl(killed)
-    deadline = time.monotonic() + 60
-    while _stored(killed.db) < 15 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the crawl ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.stderr is not None
-    proc.stderr.close()
-    partial = _stored(killed.db)
-    assert 15 <= partial < 120  # stopped part-way through the 12 pages
-
-    with killed.store() as store:
-        cursor = store.get_cursor("t-slow-clean") or {}
-        # progress was recorded, but the watermark did not move past unstored posts
-        assert cursor.get("run", {}).get("stored", 0) >= 15
-        assert cursor.get("watermark") is None
-
-    again = _scrapy_crawl(killed)
-    _, err = again.communicate(timeout=90)
-    assert again.returncode == 0, err.decode()[-3000:]
-    assert b"previous run was interrupted" in err
-
-    want, got = mentions(clean), mentions(killed)
-    assert len(want) == 120
-    assert sorted(got) == sorted(want)  # no gaps, and ids are unique in a dict
-    assert _stored(killed.db) == 120  # no duplicate rows either
+    want, got = kill_mid_crawl_then_rerun("weibo", clean, killed)
     for mid, m in want.items():
         assert (got[mid].text, got[mid].brand_names) == (m.text, m.brand_names)
-    with killed.store() as store:
-        cursor = store.get_cursor("t-slow-clean") or {}
-        assert cursor["run"] is None and cursor["watermark"]
 
 
 def test_comments_beyond_the_page_cap_are_stored_by_later_runs(

@@ -6,11 +6,8 @@ a SIGKILL mid-crawl with no gap and no duplicate."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +17,7 @@ import pytest
 
 from tests.crawlers.conftest import Scenario, make_scenario, mentions, run_batch
 from tests.crawlers.mockserver import REPO, MockServer
-from tests.crawlers.test_resume import _runs, _stored
+from tests.crawlers.test_resume import _runs, kill_mid_crawl_then_rerun
 
 SOURCES: list[dict[str, Any]] = [
     {"name": "t-tousu", "site": "tousu", "kind": "tousu", "query": ["极光汽车", "清泉乳业"]},
@@ -209,49 +206,13 @@ def test_sigkill_mid_crawl_then_rerun_matches_a_clean_run(
         {"name": "t-tousu-slow", "site": "tousu-slow", "kind": "tousu", "query": ["极光汽车"]},
     )
 
-    def crawl() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [
-                *(sys.executable, "-m", "scrapy", "crawl", "tousu", "-a", "source=t-tousu-slow"),
-                *("-a", f"config={killed.config}", "-s", "RADAR_STORE_BATCH=5"),
-                *("-s", "RADAR_STORE_FLUSH_SECONDS=0.1", "-s", "LOG_LEVEL=WARNING"),
-            ],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-
-    proc = crawl()
-    deadline = time.monotonic() + 60
-    while _stored(killed.db) < 15 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the crawl ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.stderr is not None
-    proc.stderr.close()
-    partial = _stored(killed.db)
-    assert 15 <= partial < 120
-    with killed.store() as store:
-        cursor = store.get_cursor("t-tousu-slow") or {}
-        assert cursor.get("run", {}).get("stored", 0) >= 15 and cursor.get("watermark") is None
-
-    again = crawl()
-    _, err = again.communicate(timeout=90)
-    assert again.returncode == 0, err.decode()[-3000:]
-    assert b"previous run was interrupted" in err
-    want, got = mentions(clean), mentions(killed)
-    assert len(want) == 120 and sorted(got) == sorted(want)
-    assert _stored(killed.db) == 120  # no duplicate rows
+    want, got = kill_mid_crawl_then_rerun("tousu", clean, killed)
     for mid, m in want.items():
         assert (got[mid].text, got[mid].complaint, got[mid].published_at) == (
             m.text,
             m.complaint,
             m.published_at,
         )
-    with killed.store() as store:
-        cursor = store.get_cursor("t-tousu-slow") or {}
-        assert cursor["run"] is None and cursor["watermark"]
 
 
 def test_no_request_leaves_the_sources_hosts(tousu: Any, mockserver: MockServer) -> None:
