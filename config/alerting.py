@@ -176,7 +176,9 @@ class AlertsConfig(Strict):
     update_min_interval: Duration = 1800.0
     update_growth: float = Field(default=1.5, gt=1.0)  # …and only when figures grew this much
     evidence_size: int = Field(default=10, ge=1, le=50)
-    # live: mentions published this long before the last evaluation are still picked up
+    # live: the hourly baselines (by publication hour) are re-read this far back when an
+    # hour closes, so posts that arrive late still land in the hour they were published.
+    # The rules themselves see every arrival from the Store's change feed, however late.
     late_arrival: Duration = 7200.0
 
     @model_validator(mode="after")
