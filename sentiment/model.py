@@ -175,12 +175,16 @@ class TargetExpert:
     negative) × P(the target is the one it is negative about | negative text).
 
     ``doc``: logistic regression over the plain focus text (features as the document
-    experts), mixed with the document model's P(negative): ``doc_mix · q + (1 − doc_mix)
-    · P_doc(negative)``. ``key``: logistic regression over the *marked* focus text, the
-    ``near`` characters next to each target mark (weight ``near_weight``, own hash
-    namespace), the relation marks (weight ``relation_weight``) and the target's own
-    names (weight ``name_weight``: some companies are mostly in the news for their
-    troubles), see :mod:`sentiment.target`. The rest of the probability is split between neutral and
+    experts), q; the text counts as negative when q or the document model says so
+    (noisy-or): ``1 − (1 − doc_mix · q) · (1 − P_doc(negative))`` — q knows finance
+    news (fraud, default, investigations), the document model knows complaints (q alone
+    left "极光汽车刹车失灵，车主维权无门" at 0.6 and neutral for the brand).
+
+    ``key``: logistic regression over the *marked* focus text, the ``near`` characters
+    next to each target mark (weight ``near_weight``, own hash namespace), the relation
+    marks (weight ``relation_weight``) and the target's own names (weight
+    ``name_weight``: some companies are mostly in the news for their troubles), see
+    :mod:`sentiment.target`. The rest of the probability is split between neutral and
     positive as the document model splits it on the focus text."""
 
     doc_weights: np.ndarray  # (n_features,) float32
@@ -192,6 +196,7 @@ class TargetExpert:
     near_weight: float = 1.0
     relation_weight: float = 1.0
     name_weight: float = 0.0
+    doc_view: str = "full"
     window: int = 120
     neighbour: int = 40
     budget: int = 600
@@ -205,6 +210,7 @@ class TargetExpert:
             "near_weight": self.near_weight,
             "relation_weight": self.relation_weight,
             "name_weight": self.name_weight,
+            "doc_view": self.doc_view,
             "window": self.window,
             "neighbour": self.neighbour,
             "budget": self.budget,
@@ -428,7 +434,10 @@ class SentimentModel:
                 out[hit] = self.scores(plain)
             else:
                 relations = [
-                    relation_marks(targets[i], others[i] if others is not None else ()) for i in hit
+                    relation_marks(
+                        targets[i], others[i] if others is not None else (), focuses[i].marked
+                    )
+                    for i in hit
                 ]
                 names = [" ".join(normalise_term(x) for x in targets[i] or ()) for i in hit]
                 p_neg = self.target_negative([focuses[i] for i in hit], relations, names)
@@ -442,7 +451,7 @@ class SentimentModel:
         document model and P(the target is what it is negative about)."""
         t = self.target
         assert t is not None
-        doc_rows = self.featurize([f.plain for f in focuses])
+        doc_rows = self.featurize([f.plain for f in focuses], view=t.doc_view)
         q = _sigmoid(np.asarray(doc_rows @ t.doc_weights, dtype=np.float64) + t.doc_bias)
         key_rows = self.key_features(focuses, relations, names)
         key = _sigmoid(np.asarray(key_rows @ t.key_weights, dtype=np.float64) + t.key_bias)
@@ -674,6 +683,7 @@ def _target_from(
             near_weight=float(spec["near_weight"]),
             relation_weight=float(spec["relation_weight"]),
             name_weight=float(spec.get("name_weight", 0.0)),
+            doc_view=str(spec.get("doc_view", "full")),
             window=int(spec["window"]),
             neighbour=int(spec["neighbour"]),
             budget=int(spec["budget"]),
@@ -709,7 +719,7 @@ def _target_score(
     """Target-level score from the document model's (n, 3) probabilities on the focus
     text and the target expert's (q, key) (see TargetExpert)."""
     q, key = key_parts
-    negative = key * (mix * q + (1.0 - mix) * doc[:, 0])
+    negative = key * (1.0 - (1.0 - mix * q) * (1.0 - doc[:, 0]))
     not_negative = doc[:, 1] + doc[:, 2]
     positive_share = np.divide(
         doc[:, 2], not_negative, out=np.zeros(len(doc)), where=not_negative > 0

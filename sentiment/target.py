@@ -226,10 +226,11 @@ def near_text(marked: str, width: int = NEAR) -> str:
 INSIDE_OTHER, CONTAINS_OTHER, OTHER_NAMED = "\x11", "\x12", "\x13"
 
 
-def relation_marks(targets: Sequence[str], others: Sequence[str] = ()) -> str:
+def relation_marks(targets: Sequence[str], others: Sequence[str] = (), marked: str = "") -> str:
     """Marks for how the target's names relate to the other companies': one of its names
     is part of a longer other name (``京东`` / ``京东白条``: the text is usually about the
-    longer one), it contains another's name, and one mark per other company (up to 4)."""
+    longer one), it contains another's name, and one mark per mention of another company
+    in the ``marked`` focus text (up to 4: a focus naming only the target is about it)."""
     names = [n for n in (normalise_term(t) for t in targets) if n]
     other = [n for n in (normalise_term(t) for t in others) if n and n not in names]
     marks = ""
@@ -237,7 +238,7 @@ def relation_marks(targets: Sequence[str], others: Sequence[str] = ()) -> str:
         marks += INSIDE_OTHER
     if any(o in n for n in names for o in other):
         marks += CONTAINS_OTHER
-    return marks + OTHER_NAMED * min(len(other), 4)
+    return marks + OTHER_NAMED * min(marked.count(OTHER_MARK), 4)
 
 
 def focus_texts(

@@ -149,7 +149,13 @@ def without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("without_torch")
-def test_train_command_without_the_train_extra_says_so(corpus: Path, tmp_path: Path) -> None:
+def test_train_command_without_the_train_extra_says_so(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sentiment.train as train_module
+
+    with_cnn = TrainSettings(n_features=2**12, max_iter=200, neural=TINY_CNN)
+    monkeypatch.setattr(train_module, "TrainSettings", lambda: with_cnn)
     out = tmp_path / "m.npz"
     result = CliRunner().invoke(
         cli, ["sentiment", "train", "--out", str(out), "--data", str(corpus)]
