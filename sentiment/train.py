@@ -69,13 +69,17 @@ class Expert:
 # train+val 0.8927 → 0.8986, val 0.8997 → 0.9027, the other corpora within ±0.004.
 EXPERTS: dict[str, Expert] = {
     "weibo": Expert(("weibo2018",), C=3.0, nb_scale=True),
-    "emotion": Expert(("smp2020_virus", "covid_weibo", "nlpcc2014"), C=3.0, nb_scale=True),
+    # car-owner forum comments (three-way, negative = an aspect criticised) learn with the
+    # emotion-labelled Weibo sentences: an expert of their own (validation macro-F1 0.508
+    # vs 0.423 here) took every car post, and scored "极光汽车刹车失灵，车主要维权" neutral
+    "emotion": Expert(
+        ("smp2020_virus", "covid_weibo", "nlpcc2014", "car_forum"), C=3.0, nb_scale=True
+    ),
     "review": Expert(("hotel", "chnsenticorp", "online_shopping"), C=10.0, nb_scale=True),
     "waimai": Expert(("waimai",), C=3.0, nb_scale=True),
-    # public-opinion polarity (舆情倾向): news / articles (the corpus has only Chinese
-    # characters, so the expert reads every text that way) and car-owner forum comments
+    # public-opinion polarity (舆情倾向) of news / articles: the corpus has only Chinese
+    # characters, so the expert reads every text that way, its title in features of its own
     "news": Expert(("news",), C=30.0, nb_scale=False, view="headed"),
-    "forum": Expert(("car_forum",), C=10.0, nb_scale=False),
 }
 
 
@@ -107,7 +111,7 @@ class TargetSettings:
 class TrainSettings:
     n_features: int = 2**19  # 2**20: same val figures, 0.5 s more load time, +50 MB RSS
     # "numpy": model.NgramHasher (format 4); "sklearn": scikit-learn's HashingVectorizer
-    hasher: str = "sklearn"
+    hasher: str = "numpy"
     ngram_range: tuple[int, int] = (1, 3)
     sublinear_tf: bool = True
     use_idf: bool = False

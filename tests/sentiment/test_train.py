@@ -421,10 +421,10 @@ def test_entity_rows_of_one_text_stay_in_one_split(brand_corpus: Path) -> None:
     assert entity.train.others[i] and entity.train.targets[i] not in entity.train.others[i]
 
 
-def test_brand_model_has_news_forum_and_target_experts(brand_corpus: Path, tmp_path: Path) -> None:
+def test_brand_model_has_news_and_target_experts(brand_corpus: Path, tmp_path: Path) -> None:
     model = train(brand_corpus, seed=3, settings=dataclasses.replace(SMALL, hasher="numpy"))
     assert model.features["hasher"] == "numpy"
-    assert {"news", "forum"} <= set(model.domains)
+    assert "news" in model.domains and "car_forum" in model.meta["data"]
     assert model.expert_views[model.domains.index("news")] == "headed"
     assert model.gate_view == "stripped"
     assert model.target is not None and model.target_low is not None
