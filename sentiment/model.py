@@ -278,7 +278,7 @@ class SentimentModel:
                 continue
             columns = [K * i + k for i in experts for k in range(K)]
             parts = [self.weights[:, columns]]
-            if with_gate:
+            if with_gate and self.gate_weights is not None:
                 parts.append(self.gate_weights)
             combined = np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
             self._by_view.append((view, experts, columns, with_gate, combined))
@@ -404,18 +404,23 @@ class SentimentModel:
     def target_scores(
         self,
         texts: list[str],
-        targets: list[Sequence[str]],
-        others: list[Sequence[str]] | None = None,
+        targets: Sequence[Sequence[str]],
+        others: Sequence[Sequence[str]] | None = None,
     ) -> np.ndarray:
         """Polarity 0..1 of each RAW text toward its target (``targets[i]``: the surface
         terms naming it; ``others[i]``: other companies matched in the text), scored on
         the parts of the text that concern the target (:func:`sentiment.target.focus`).
-        A text that never names the target gets its document-level score."""
+        A text that never names the target (a comment or repost that belongs to the
+        brand's post, a brand named by an alias outside ``targets``) was matched to the
+        brand all the same: it is read as about the target, as if it opened with its
+        first term; without any term, it gets its document-level score."""
         if len(targets) != len(texts) or (others is not None and len(others) != len(texts)):
             raise ValueError("texts, targets and others must have the same length")
         if not texts:
             return np.zeros(0, dtype=np.float64)
         texts = [t if isinstance(t, str) else "" for t in texts]
+        targets = list(targets)
+        others = list(others) if others is not None else None
         t = self.target
         shape = {} if t is None else {"window": t.window, "neighbour": t.neighbour}
         focuses = focus_texts(
@@ -424,6 +429,23 @@ class SentimentModel:
         found = np.asarray([f.found for f in focuses], dtype=bool)
         out = np.full(len(texts), 0.5)
         missing = np.flatnonzero(~found)
+        named = [
+            i
+            for i in missing
+            if any(term.strip() for term in targets[i] or ()) and model_text(texts[i])
+        ]
+        if named:
+            # the mention is about the brand it was matched to: "<brand>：<text>"
+            first = [next(term for term in targets[i] if term.strip()) for i in named]
+            about = [f"{term}：{texts[i]}" for term, i in zip(first, named, strict=True)]
+            rescored = self.target_scores(
+                about,
+                [targets[i] for i in named],
+                [others[i] for i in named] if others is not None else None,
+            )
+            found_now = np.asarray([f.found for f in focus_texts(about, [[t] for t in first])])
+            out[named] = np.where(found_now, rescored, 0.5)
+            missing = np.setdiff1d(missing, np.asarray(named, dtype=np.int64)[found_now])
         if len(missing):
             normalised = [model_text(texts[i]) for i in missing]
             out[missing] = np.where([bool(x) for x in normalised], self.scores(normalised), 0.5)

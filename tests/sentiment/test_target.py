@@ -80,12 +80,18 @@ def test_fraud_news_is_negative_for_the_company(model: SentimentModel) -> None:
     assert model.target_label(score) == "negative"
 
 
-def test_missing_target_falls_back_to_the_document_score(model: SentimentModel) -> None:
+def test_a_text_that_never_names_its_target_is_read_as_about_it(model: SentimentModel) -> None:
+    """A comment matched to the brand through its post, or an alias: read as about the
+    target; with no term at all, the document score; empty text stays 0.5."""
     from sentiment.normalize import model_text
 
-    text = "这家店的服务太差了，再也不来了"
-    got = model.target_scores([text], [["极光汽车"]], [[]])
-    np.testing.assert_allclose(got, model.scores([model_text(text)]))
+    text = "刹车失灵，4S店说是正常现象，我要投诉到12315"
+    got = model.target_scores([text, "", text], [["极光汽车"], ["极光汽车"], []], [[], [], []])
+    about = model.target_scores([f"极光汽车：{text}"], [["极光汽车"]], [[]])
+    np.testing.assert_allclose(got[0], about[0])
+    assert model.target_label(got[0]) == "negative"
+    assert got[1] == 0.5
+    np.testing.assert_allclose(got[2], model.scores([model_text(text)])[0])
 
 
 def test_long_article_is_scored_on_the_part_about_the_target(model: SentimentModel) -> None:
