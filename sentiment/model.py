@@ -406,6 +406,8 @@ class SentimentModel:
         texts: list[str],
         targets: Sequence[Sequence[str]],
         others: Sequence[Sequence[str]] | None = None,
+        *,
+        read_as_about: bool = True,
     ) -> np.ndarray:
         """Polarity 0..1 of each RAW text toward its target (``targets[i]``: the surface
         terms naming it; ``others[i]``: other companies matched in the text), scored on
@@ -432,20 +434,26 @@ class SentimentModel:
         named = [
             i
             for i in missing
-            if any(term.strip() for term in targets[i] or ()) and model_text(texts[i])
+            if read_as_about
+            and any(term.strip() for term in targets[i] or ())
+            and model_text(texts[i])
         ]
         if named:
             # the mention is about the brand it was matched to: "<brand>：<text>"
             first = [next(term for term in targets[i] if term.strip()) for i in named]
             about = [f"{term}：{texts[i]}" for term, i in zip(first, named, strict=True)]
-            rescored = self.target_scores(
-                about,
-                [targets[i] for i in named],
-                [others[i] for i in named] if others is not None else None,
+            found_now = np.asarray(
+                [f.found for f in focus_texts(about, [[t] for t in first])], dtype=bool
             )
-            found_now = np.asarray([f.found for f in focus_texts(about, [[t] for t in first])])
-            out[named] = np.where(found_now, rescored, 0.5)
-            missing = np.setdiff1d(missing, np.asarray(named, dtype=np.int64)[found_now])
+            if found_now.any():  # not when the term is only part of another company's name
+                now = [i for i, ok in zip(named, found_now, strict=True) if ok]
+                out[now] = self.target_scores(
+                    [a for a, ok in zip(about, found_now, strict=True) if ok],
+                    [targets[i] for i in now],
+                    [others[i] for i in now] if others is not None else None,
+                    read_as_about=False,
+                )
+                missing = np.setdiff1d(missing, np.asarray(now, dtype=np.int64))
         if len(missing):
             normalised = [model_text(texts[i]) for i in missing]
             out[missing] = np.where([bool(x) for x in normalised], self.scores(normalised), 0.5)

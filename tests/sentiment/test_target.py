@@ -143,3 +143,15 @@ def test_numpy_hasher_counts_the_same_ngrams_as_scikit_learn() -> None:
     again = NgramHasher((1, 3), 2**16).transform(texts[::-1])
     np.testing.assert_array_equal(again.toarray()[::-1], ours.toarray())  # row-independent
     assert NgramHasher((2, 3), 2**10).transform(["a"]).nnz == 0
+
+
+def test_a_target_named_only_inside_another_name_is_not_read_as_about_it(
+    model: SentimentModel,
+) -> None:
+    """京东 only inside 京东白条 (another company matched in the text): the text is not
+    about 京东 however it is prefixed — scored once, by the document model."""
+    from sentiment.normalize import model_text
+
+    text = "京东白条提现被骗了，客服不理人"
+    got = model.target_scores([text], [["京东"]], [["京东白条"]])
+    np.testing.assert_allclose(got, model.scores([model_text(text)]))
