@@ -148,10 +148,12 @@ def test_numpy_hasher_counts_the_same_ngrams_as_scikit_learn() -> None:
 def test_a_target_named_only_inside_another_name_is_not_read_as_about_it(
     model: SentimentModel,
 ) -> None:
-    """京东 only inside 京东白条 (another company matched in the text): the text is not
-    about 京东 however it is prefixed — scored once, by the document model."""
-    from sentiment.normalize import model_text
-
+    """京东 only inside 京东白条 (another company matched in the text): the complaint is
+    about 京东白条, not 京东 — and reading it as about its target ends (scored once)."""
     text = "京东白条提现被骗了，客服不理人"
-    got = model.target_scores([text], [["京东"]], [["京东白条"]])
-    np.testing.assert_allclose(got, model.scores([model_text(text)]))
+    about_other, about_target = model.target_scores(
+        [text, text], [["京东"], ["京东白条"]], [["京东白条"], ["京东"]]
+    )
+    assert model.target_label(about_target) == "negative"
+    assert about_other > about_target
+    assert model.target_label(about_other) != "negative"
