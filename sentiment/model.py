@@ -271,6 +271,7 @@ class SentimentModel:
         e = self.n_experts
         views = self.views_of_experts()
         self._by_view = []
+        self._view_scales: dict[str, np.ndarray] = {}
         for view in VIEWS:
             experts = [i for i in range(e) if views[i] == view]
             with_gate = self.gate_weights is not None and self.gate_view == view
@@ -282,6 +283,11 @@ class SentimentModel:
                 parts.append(self.gate_weights)
             combined = np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
             self._by_view.append((view, experts, columns, with_gate, combined))
+            if self._squared_scales is not None and experts:
+                # once, not per call: a column slice of (n_features, e) is a copy of MBs
+                self._view_scales[view] = np.ascontiguousarray(
+                    self._squared_scales[:, experts]
+                )
         self._combined = self._by_view[0][4]
 
     def views_of_experts(self) -> list[str]:
@@ -366,7 +372,7 @@ class SentimentModel:
             norm[norm == 0] = 1.0
             if experts:
                 if self._squared_scales is not None:
-                    scaled = squares @ self._squared_scales[:, experts]
+                    scaled = squares @ self._view_scales[view]
                     expert_norm = np.sqrt(np.asarray(scaled, dtype=np.float64))
                     expert_norm[expert_norm == 0] = 1.0
                 else:
