@@ -285,9 +285,7 @@ class SentimentModel:
             self._by_view.append((view, experts, columns, with_gate, combined))
             if self._squared_scales is not None and experts:
                 # once, not per call: a column slice of (n_features, e) is a copy of MBs
-                self._view_scales[view] = np.ascontiguousarray(
-                    self._squared_scales[:, experts]
-                )
+                self._view_scales[view] = np.ascontiguousarray(self._squared_scales[:, experts])
         self._combined = self._by_view[0][4]
 
     def views_of_experts(self) -> list[str]:
