@@ -40,12 +40,14 @@ from alerts.rules import BRAND_RULES, BrandContext, Finding, source_health
 from alerts.trigger import CaseTrigger
 from config.schema import RadarConfig
 from index.base import Store
+from index.changes import Change
 from index.models import Case, CaseEvent, CaseStatus, Mention, as_utc
 
 log = logging.getLogger(__name__)
 FEED_CURSOR = "alerts:engine"  # the engine's cursor among the crawl cursors
 FEED_PAGE = 1000
 REFIT_HOURS = 6
+BACKLOG_SPAN = 60  # minutes of publication one read may span before it is a backlog
 
 
 def epoch_minute(at: datetime) -> int:
@@ -118,21 +120,49 @@ class AlertEngine:
         if self._cursor is None:
             self._cursor = self._resume(end)
         oldest = end - self.activity.retention
+        read: list[Change] = []
         while True:
             changes, self._cursor = self.store.changes_since(self._cursor, FEED_PAGE)
-            for change in changes:
-                m = change.mention
-                if m.published_at > now:  # stored ahead of the clock: wait for its time
-                    due = math.ceil(m.published_at.timestamp() / 60)
-                    bisect.insort(self._held, (due, change.seq, m), key=lambda h: h[:2])
-                elif (minute := arrival_minute(m, end)) >= oldest:
-                    self.activity.observe(m, minute)
+            read += changes
             if len(changes) < FEED_PAGE:
                 break
+        paced = self._backlog_pace(read, now)
+        for change in read:
+            m = change.mention
+            if m.published_at > now:  # stored ahead of the clock: wait for its time
+                due = math.ceil(m.published_at.timestamp() / 60)
+                bisect.insort(self._held, (due, change.seq, m), key=lambda h: h[:2])
+            elif (minute := paced.get(change.seq, arrival_minute(m, end))) >= oldest:
+                self.activity.observe(m, minute)
         ready = bisect.bisect_right(self._held, end, key=lambda h: h[0])
         for _, _, m in self._held[:ready]:
             self.activity.observe(m, epoch_minute(m.published_at))
         del self._held[:ready]
+
+    def _backlog_pace(self, read: list[Change], now: datetime) -> dict[int, int]:
+        """Arrival minutes for the new mentions of a *backlog*: a source's first crawl
+        (the demo's 26 hours of history, a new keyword) or its catch-up after an outage
+        stores hours of posts at once. Counted at their arrival they were a surge on every
+        brand at start-up; counted at publication, a storm that a search surfaces 6 h late
+        would be missed. So when the new mentions one source brought in one read were
+        published over more than ``BACKLOG_SPAN`` minutes, they keep their own pace,
+        ending now: each counts at arrival minus (the newest publication − its own),
+        never before its publication. A burst published within minutes still arrives as
+        a burst, however late; a day of history is spread over its day."""
+        published: dict[str, list[tuple[int, Change]]] = {}
+        for c in read:
+            if c.is_new and c.mention.published_at <= now:
+                minute = epoch_minute(c.mention.published_at)
+                published.setdefault(c.mention.source, []).append((minute, c))
+        end = epoch_minute(now)
+        paced: dict[int, int] = {}
+        for entries in published.values():
+            newest = max(minute for minute, _ in entries)
+            if newest - min(minute for minute, _ in entries) <= BACKLOG_SPAN:
+                continue
+            for minute, c in entries:
+                paced[c.seq] = max(minute, arrival_minute(c.mention, end) - (newest - minute))
+        return paced
 
     def _save_cursor(self, end: int, recorded: bool) -> None:
         """Save the feed position once the evaluation that consumed it is recorded:

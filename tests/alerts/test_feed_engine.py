@@ -52,6 +52,28 @@ def test_a_storm_stored_six_hours_after_it_was_published_alerts_when_it_arrives(
     assert case.trigger["peak"]["stories:sharp"] == 15
 
 
+def test_a_backlog_of_history_stored_at_once_keeps_its_own_pace(store: Store) -> None:
+    """A source's first crawl stores a day of ordinary history at once (the demo's 26
+    hours, a new keyword): counted at its arrival it was a negative surge on every brand
+    at start-up. Its posts keep their own pace, ending now: no case — while a storm
+    published within minutes and surfaced hours late still arrives as a burst (above)."""
+
+    def busy(start: datetime, end: datetime) -> list[Mention]:
+        """Twenty stories an hour, every other one negative."""
+        return [
+            mention(start + timedelta(minutes=3 * i), negative=i % 2 == 0)
+            for i in range(int((end - start).total_seconds() // 180))
+        ]
+
+    store.upsert_mentions(busy(T0 - timedelta(days=3), T0 - timedelta(days=1)))
+    engine = AlertEngine(make_config(), store)
+    assert engine.evaluate(T0 - timedelta(days=1)) == []
+    history = arriving(busy(T0 - timedelta(days=1), T0), T0 + timedelta(minutes=1))
+    store.upsert_mentions(history)
+    events = [e for m in range(2, 30) for e in engine.evaluate(T0 + timedelta(minutes=m))]
+    assert [e for e in events if e.kind == "alerted"] == []
+
+
 def test_a_recrawl_that_finds_reposts_grown_from_40_to_4000_in_20_min_alerts(
     live: AlertEngine, store: Store
 ) -> None:
