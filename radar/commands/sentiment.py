@@ -125,10 +125,16 @@ def train_cmd(out: str, data_dir: str | None, seed: int | None) -> None:
     model.save(out)
     figures = model.meta.get("figures", {})
     for name, fig in figures.items():
-        main = fig.get("macro_f1", fig.get("accuracy"))
-        console.print(
-            f"{name:28s} n={fig['n']:<6d} {'macro-F1' if 'macro_f1' in fig else 'acc'} {main}"
+        kind, main = next(
+            (label, fig[key])
+            for key, label in (
+                ("macro_f1", "macro-F1"),
+                ("negative_f1", "neg-F1"),
+                ("accuracy", "acc"),
+            )
+            if key in fig
         )
+        console.print(f"{name:28s} n={fig['n']:<6d} {kind} {main}")
     console.print(
         f"wrote {out} ({Path(out).stat().st_size / 1e6:.1f} MB) in "
         f"{time.perf_counter() - started:.0f}s; neutral band "
