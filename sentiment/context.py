@@ -19,12 +19,10 @@ import re
 from dataclasses import dataclass
 
 from sentiment.complaints import Lexicon, fold
+from sentiment.normalize import BARE_REPOSTS, REPOST_SPLIT
 
-# the repost chain separator, as in sentiment.normalize: "我的话//@某人:转发的话"
-_REPOST_SPLIT = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
 # emoticon tags, @names, punctuation and spaces ("+1" keeps its plus)
 _NOT_WORDS = re.compile(r"\[[^\[\]\s]{1,8}\]|@[\w\u4e00-\u9fff\-]{1,30}[:：]?|[^\w+]+|_+")
-_BARE = {"", "转发微博", "转发", "轉發微博", "repost", "分享"}
 ECHO_MAX_CHARS = 24  # own words longer than this say something of their own
 
 
@@ -38,7 +36,7 @@ class Reading:
 
 def split_repost(text: str) -> tuple[str, str]:
     """``(own words, reposted chain)`` of a post; the chain is "" for an original post."""
-    match = _REPOST_SPLIT.search(text)
+    match = REPOST_SPLIT.search(text)
     if match is None:
         return text, ""
     return text[: match.start()], text[match.start() :]
@@ -49,7 +47,7 @@ def is_echo(own: str, lexicon: Lexicon) -> bool:
     if len(own) > 8 * ECHO_MAX_CHARS:  # however much markup, too long to be an echo
         return False
     words = _NOT_WORDS.sub("", fold(own))
-    if words in _BARE:
+    if words in BARE_REPOSTS:
         return True
     if len(words) > ECHO_MAX_CHARS:
         return False
@@ -59,7 +57,7 @@ def is_echo(own: str, lexicon: Lexicon) -> bool:
 def reading(text: str, context: str | None, lexicon: Lexicon) -> Reading:
     """The text whose polarity toward the brands is this post's (see the module doc)."""
     own, chain = split_repost(text or "")
-    passed_on = _REPOST_SPLIT.sub(" ", chain).strip() or (context or "").strip()
+    passed_on = REPOST_SPLIT.sub(" ", chain).strip() or (context or "").strip()
     if passed_on and is_echo(own, lexicon):
         return Reading(passed_on, from_context=True)
     return Reading(text or "", from_context=False)

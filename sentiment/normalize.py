@@ -44,11 +44,11 @@ _EMBED = re.compile(r"\{%[^%]{0,80}%\}")
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _MENTION = re.compile(r"@[\w\u4e00-\u9fff\-]{1,30}[:：]?")
 _REPOST_MARK = re.compile(r"//|@")
-_REPOST_SPLIT = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
+REPOST_SPLIT = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")  # 我的话//@某人:转发的话
 _EMOTICON = re.compile(r"\[([^\[\]\s]{1,8})\]")
 _RUN = re.compile(r"(.)\1{3,}", re.S)
 _SPACE = re.compile(r"\s+")
-_BARE_REPOST = {"", "转发微博", "转发", "repost", "轉發微博", "//", "分享"}
+BARE_REPOSTS = {"", "转发微博", "转发", "repost", "轉發微博", "//", "分享"}
 
 
 def _snownlp_converter() -> ModuleType:
@@ -110,9 +110,9 @@ def own_words(text: str) -> str:
     ``"太差了//@小王:这家店上热搜了"`` → ``"太差了"``; ``"转发微博//@小王:这家店上热搜了"``
     → ``"这家店上热搜了"``.
     """
-    parts = _REPOST_SPLIT.split(text)
+    parts = REPOST_SPLIT.split(text)
     for part in parts:
-        if _strip_marks(part).lower() not in _BARE_REPOST:
+        if _strip_marks(part).lower() not in BARE_REPOSTS:
             return part
     return parts[0]
 
