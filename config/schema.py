@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from pydantic import Field, field_validator, model_validator
 
 from config.alerting import AlertsConfig, SlackConfig
+from config.i18n import DEFAULT_LOCALE, LocaleName
 from config.sources import SourceConfig
 from config.types import (
     Duration,
@@ -93,6 +94,7 @@ class UserConfig(Strict):
     password_hash: str | EnvRef | None = None
     api_token_hash: str | None = None  # sha256 hex of an API token
     display_name: str = ""
+    locale: LocaleName | None = None  # this user's language in the web UI; default `locale:`
 
     @field_validator("password_hash")
     @classmethod
@@ -111,11 +113,28 @@ class UserConfig(Strict):
         return v
 
 
+# a session-signing key anyone could guess signs an admin's cookie: outside the demo it
+# must be at least this long and not a repetition of a few characters
+MIN_SECRET_KEY_CHARS = 32
+MIN_SECRET_KEY_DISTINCT = 12
+
+
+def weak_secret_key(value: str) -> str | None:
+    """Why ``value`` is too weak to sign sessions, or None when it will do."""
+    if len(value) < MIN_SECRET_KEY_CHARS:
+        return f"is {len(value)} characters; at least {MIN_SECRET_KEY_CHARS} are needed"
+    if len(set(value)) < MIN_SECRET_KEY_DISTINCT:
+        return f"uses only {len(set(value))} distinct characters (too guessable)"
+    return None
+
+
 class WebConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     public_url: str = ""  # used in Slack links; defaults to http://host:port
-    secret_key: EnvRef | str | None = None  # session signing; generated per run if absent
+    # session signing; generated per run if absent (sessions then end at a restart).
+    # Outside the demo a given key must be strong (weak_secret_key)
+    secret_key: EnvRef | str | None = None
     secure_cookies: bool = False  # set true behind HTTPS
     users: list[UserConfig] = Field(default_factory=list)
 
@@ -124,6 +143,34 @@ class WebConfig(Strict):
     def _public_url(cls, v: str) -> str:
         # the case page links in Slack; without a scheme Slack refuses the whole message
         return check_http_url(v) if v else v
+
+    @model_validator(mode="after")
+    def _unique_users(self) -> WebConfig:
+        # a second entry of a name or a token would silently act as the other (the care
+        # user's token then authenticated as pr)
+        names: dict[str, int] = {}
+        tokens: dict[str, int] = {}
+        for i, user in enumerate(self.users):
+            if user.name in names:
+                raise ValueError(
+                    f"users: user name {user.name!r} is given twice "
+                    f"(entries {names[user.name]} and {i}, counting from 0)"
+                )
+            names[user.name] = i
+            if user.api_token_hash:
+                digest = user.api_token_hash.strip().lower()
+                if digest in tokens:
+                    raise ValueError(
+                        f"users: the same api_token_hash is given to "
+                        f"{self.users[tokens[digest]].name!r} and {user.name!r}; "
+                        "make one token per user with `radar web new-token`"
+                    )
+                tokens[digest] = i
+        return self
+
+    def secret_key_value(self) -> str | None:
+        value = self.secret_key
+        return value.get() if isinstance(value, EnvRef) else value
 
 
 class SchedulerConfig(Strict):
@@ -135,6 +182,14 @@ class SchedulerConfig(Strict):
     crawl_timeout: PositiveDuration = 600.0
     jobs_db: str = ""  # SQLite file for APScheduler's job store; default beside the store
 
+    @field_validator("jobs_db")
+    @classmethod
+    def _jobs_db_file(cls, v: str) -> str:
+        # a folder ("/", "var/") passed the check and crashed `radar run`
+        if v and (v.endswith(("/", "\\")) or Path(v).is_dir()):
+            raise ValueError(f"{v!r} is a folder; give a file path, e.g. var/radar-jobs.db")
+        return v
+
 
 class DemoConfig(Strict):
     enabled: bool = False
@@ -142,7 +197,8 @@ class DemoConfig(Strict):
     port: int = Field(default=8765, ge=0, le=65535)
     crisis_brand: str = ""
     crisis_after: Duration = 120.0  # seconds after start when the scripted crisis begins
-    posts_per_minute: float = 20.0
+    # bounded: 1e12 passed the check, then the demo source spun a CPU generating posts
+    posts_per_minute: float = Field(default=20.0, gt=0, le=6000)
     seed: int = 7
 
 
@@ -170,6 +226,8 @@ class RadarConfig(Strict):
     demo: DemoConfig = Field(default_factory=DemoConfig)
     sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
     timezone: TimeZoneName = "Asia/Shanghai"  # how local times in the UI and digests are shown
+    # the deployment's language: web UI default, Slack and other notifier texts, the digest
+    locale: LocaleName = DEFAULT_LOCALE
 
     @model_validator(mode="after")
     def _cross_checks(self) -> RadarConfig:
@@ -183,6 +241,12 @@ class RadarConfig(Strict):
             raise ValueError(f"sources: duplicate source name(s) {sorted(sdup)}")
         if self.demo.crisis_brand and self.demo.crisis_brand not in names:
             raise ValueError(f"demo.crisis_brand: unknown brand {self.demo.crisis_brand!r}")
+        key = self.web.secret_key_value()
+        if key and not self.demo.enabled and (weak := weak_secret_key(key)):
+            raise ValueError(
+                f"web.secret_key: {weak}; make one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
         return self
 
     def brand(self, name: str) -> BrandConfig | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import Annotated, Any
@@ -23,17 +24,27 @@ _UNITS = {
 }
 
 
+# the longest duration any setting takes: ten years. Beyond it a value is a typo, and
+# timedelta/APScheduler raise OverflowError on it only when the service starts
+MAX_DURATION = 3650 * 86400.0
+
+
 def parse_duration(value: Any) -> float:
-    """``90``, ``"90s"``, ``"5m"``, ``"2h"``, ``"1d"`` → seconds (float)."""
+    """``90``, ``"90s"``, ``"5m"``, ``"2h"``, ``"1d"`` → seconds (float), at most
+    :data:`MAX_DURATION`."""
     if isinstance(value, bool):
         raise ValueError("expected a duration like 30s, 5m, 2h or 1d")
     if isinstance(value, int | float):
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return float(value)
-    if isinstance(value, str) and (m := _DURATION.match(value)):
-        return float(m.group(1)) * _UNITS[m.group(2)]
-    raise ValueError(f"expected a duration like 30s, 5m, 2h or 1d, got {value!r}")
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.match(value)):
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    else:
+        raise ValueError(f"expected a duration like 30s, 5m, 2h or 1d, got {value!r}")
+    if not math.isfinite(seconds) or seconds > MAX_DURATION:
+        raise ValueError(f"a duration of at most 3650d (ten years), got {value!r}")
+    return seconds
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]

@@ -89,6 +89,36 @@ def test_bundled_demo_config_is_valid() -> None:
             "web.users[0].api_token_hash",
             "radar web new-token",
         ),
+        # issue 16 probe 1: a second entry of a name or token acted as the other user
+        (
+            "web: {users: [{name: a, role: care}, {name: a, role: pr}]}",
+            "web.users",
+            "user name 'a' is given twice",
+        ),
+        (
+            "web: {users: [{name: a, role: care, api_token_hash: 'abababababababababababababababababababababababababababababababab'},"
+            " {name: b, role: pr, api_token_hash: 'ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB'}]}",
+            "web.users",
+            "the same api_token_hash is given to 'a' and 'b'",
+        ),
+        # probe 5: a cookie signed with the key "a" was accepted as admin
+        ("web: {secret_key: a}", "web.secret_key", "at least 32 are needed"),
+        (
+            "web: {secret_key: 'abababababababababababababababababababab'}",
+            "web.secret_key",
+            "only 2 distinct characters",
+        ),
+        # probe 14: values that passed the check and then crashed `radar run`
+        (
+            "sources: [{name: s, kind: weibo, base_url: 'http://h', query: [a],"
+            " interval: 99999999999999999999d}]",
+            "sources[0].interval",
+            "at most 3650d",
+        ),
+        ("scheduler: {alert_interval: .inf}", "scheduler.alert_interval", "at most 3650d"),
+        ("scheduler: {alert_interval: .nan}", "scheduler.alert_interval", "at most 3650d"),
+        ("scheduler: {jobs_db: /}", "scheduler.jobs_db", "is a folder"),
+        ("demo: {posts_per_minute: 1e12}", "demo.posts_per_minute", "less than or equal to 6000"),
     ],
 )
 def test_errors_name_file_key_and_reason(
@@ -200,6 +230,26 @@ ARGON2_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA
 def test_example_production_config_is_valid_with_its_secrets(monkeypatch) -> None:
     for name in PRODUCTION_ENV:
         monkeypatch.setenv(name, ARGON2_HASH if name.startswith("RADAR_HASH_") else "x")
+    monkeypatch.setenv("RADAR_SECRET_KEY", "kR3v-9qLz_T8wYp2Xh6Nc1Bm5Jd7Gf0Sa4Ue")  # a strong one
     cfg = load_config(REPO / "config" / "example-production.yaml")
     assert cfg.store.url.startswith("https://")
     assert {s.kind for s in cfg.sources} == {"weibo", "forum", "feed", "tousu", "bilibili", "zhihu"}
+
+
+def test_weak_secret_key_is_allowed_in_the_demo_only(tmp_path: Path) -> None:
+    f = tmp_path / "demo.yaml"
+    f.write_text("demo: {enabled: true}\nweb: {secret_key: a}\n")
+    assert load_config(f).web.secret_key == "a"
+
+
+def test_config_check_refuses_a_shared_api_token(tmp_path: Path) -> None:
+    token = "ab" * 32
+    f = tmp_path / "users.yaml"
+    f.write_text(
+        "web:\n  users:\n"
+        f"    - {{name: care, role: care, api_token_hash: {token}}}\n"
+        f"    - {{name: pr, role: pr, api_token_hash: {token}}}\n"
+    )
+    result = CliRunner().invoke(cli, ["config", "check", str(f)])
+    assert result.exit_code == 1
+    assert f"{f}: web.users: the same api_token_hash is given to 'care' and 'pr'" in result.output
