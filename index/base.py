@@ -56,16 +56,23 @@ class SearchRequest:
     facets: bool = True
     highlight: bool = True
     include_reposts: bool = True  # False: only story originals (repost_of is None)
+    # True: one hit per story (dedupe cluster: an original, its reposts and near-copies)
+    # among the matching mentions; offset/limit page through stories, ``SearchHit.story_*``
+    # say how many matching mentions each stands for and their reach, the hit's mention is
+    # the story's earliest matching one, and ``SearchResult.stories`` counts the stories
+    group_stories: bool = False
 
 
-SORTS = ("time", "relevance")
+# "reach": author followers + engagement, largest first (a story: the sum over its
+# matching mentions); "time": newest first (a story: by its newest matching mention)
+SORTS = ("time", "relevance", "reach")
 
 
 def checked_sort(request: SearchRequest) -> str:
     """The request's sort; a StoreError naming the choices for any other (both backends
     refuse it the same way instead of one sorting by time and the other failing)."""
     if request.sort not in SORTS:
-        raise StoreError(f"unknown sort {request.sort!r}: use 'time' or 'relevance'")
+        raise StoreError(f"unknown sort {request.sort!r}: use 'time', 'relevance' or 'reach'")
     return request.sort
 
 
@@ -74,14 +81,22 @@ class SearchHit:
     mention: Mention
     highlight: str = ""  # snippet with matches wrapped in <mark>…</mark>; the rest escaped
     score: float = 0.0
+    # with ``group_stories``: the story's id (cluster id), its matching mentions and their
+    # summed reach; without: the mention's own story, 1 and its reach
+    story: str = ""
+    story_size: int = 1
+    story_reach: int = 0
 
 
 @dataclass
 class SearchResult:
     total: int
     hits: list[SearchHit]
-    # facet name ("sentiment", "source", "brand") -> value -> count over the whole result set
+    # facet name ("sentiment", "source", "brand") -> value -> count over the whole result set;
+    # with ``group_stories`` also "story": {"stories": distinct stories, "copies": the
+    # matching mentions beyond each story's first}
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    stories: int | None = None  # distinct stories among the matches (``group_stories``)
 
 
 @dataclass
@@ -147,6 +162,12 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchResult: ...
+
+    @abc.abstractmethod
+    def story(self, story_id: str, limit: int = 500) -> list[Mention]:
+        """The mentions of one story, oldest first: those whose cluster is ``story_id``
+        (the original, reposts, near-copies) and the comments under any of them
+        (``parent_id``), at most ``limit``. Empty when nothing is stored for it."""
 
     @abc.abstractmethod
     def count_buckets(

@@ -95,7 +95,7 @@ from index.models import (
     utcnow,
 )
 from index.query import filtered_brand, parse_query, with_filters
-from index.text import top_words
+from index.text import text_or_title_snippet, top_words
 
 T = TypeVar("T")
 
@@ -104,6 +104,10 @@ CLIENT_MAJOR = int(client_version.split(".")[0])
 BULK_CHUNK = 500  # mentions per bulk request
 MAX_READ_BATCH = 1000  # ids per lookup request
 MAX_RESULT_WINDOW = 10_000  # index.max_result_window default: from + size may not pass it
+# stories ranked by reach are the buckets of a terms aggregation: a page past this many
+# stories is empty (a person pages through the first few hundred at most)
+MAX_STORY_PAGE = 10_000
+STORY_PRECISION = 40_000  # cardinality counts of stories are exact below this many
 MAX_BUCKETS_PER_REQUEST = 20_000  # count_buckets slices its window to stay under this
 TOP_TERMS_SAMPLE = 2_000  # newest mentions segmented per top_terms call (as on SQLite)
 FEED_LEASE = timedelta(minutes=5)  # a reserved block of change numbers holds readers back
@@ -942,8 +946,11 @@ class ElasticStore(Store):
         if tree is not None:
             must.append(node_query(tree))
         query = {"bool": {"must": must, "filter": request_filters(request)}}
-        if checked_sort(request) == "relevance":
+        order = checked_sort(request)
+        if order == "relevance":
             sort: list[Any] = ["_score", {"published_at": "desc"}, {"id": "desc"}]
+        elif order == "reach":
+            sort = [{"reach": "desc"}, {"published_at": "desc"}, {"id": "desc"}]
         else:
             sort = [{"published_at": "desc"}, {"id": "desc"}]
         offset, limit = max(0, request.offset), max(0, request.limit)
@@ -972,7 +979,25 @@ class ElasticStore(Store):
                 values = [brand_label(only, label) for label in LABELS]
                 toward = {"field": "brand_sentiment", "size": 200, "include": values}
                 body["aggs"]["sentiment"] = {"terms": toward}
-        if request.highlight:
+        if request.group_stories:
+            body.update(size=0, from_=0, aggs=body.get("aggs") or {})
+            body.pop("search_after", None)
+            body["aggs"]["story_count"] = {
+                "cardinality": {"field": "story", "precision_threshold": STORY_PRECISION}
+            }
+            if order == "reach":
+                # the stand-in ignores a terms order by a sub-aggregation: it gets every
+                # story (up to MAX_STORY_PAGE) and they are ordered here
+                size = MAX_STORY_PAGE if self.is_emulator else min(offset + limit, MAX_STORY_PAGE)
+                body["aggs"]["story_page"] = {
+                    "terms": {
+                        "field": "story",
+                        "size": max(size, 1),
+                        "order": [{"reach": "desc"}, {"_key": "asc"}],
+                    },
+                    "aggs": {"reach": {"sum": {"field": "reach"}}},
+                }
+        elif request.highlight:
             body["highlight"] = highlight_body(parsed.text_terms)
         response = self.es.search(
             index=self.alias, ignore_unavailable=True, allow_no_indices=True, **body
@@ -981,7 +1006,27 @@ class ElasticStore(Store):
         for hit in response["hits"]["hits"]:
             marked = snippet(hit.get("highlight", {})) if request.highlight else ""
             mention = _mention_from_source(hit["_source"])
-            hits.append(SearchHit(mention=mention, highlight=marked, score=hit["_score"] or 0.0))
+            hits.append(
+                SearchHit(
+                    mention=mention,
+                    highlight=marked,
+                    score=hit["_score"] or 0.0,
+                    story=mention.cluster_id or mention.id,
+                    story_reach=mention.reach,
+                )
+            )
+        stories: int | None = None
+        if request.group_stories:
+            stories = int(response["aggregations"]["story_count"]["value"])
+            if order == "reach":
+                buckets = sorted(
+                    response["aggregations"]["story_page"]["buckets"],
+                    key=lambda b: (-(b["reach"]["value"] or 0), b["key"]),
+                )
+                keys = [b["key"] for b in buckets][offset : offset + limit]
+            else:
+                keys = self._story_keys(query, sort, offset, limit)
+            hits = self._story_hits(query, keys, parsed.text_terms if request.highlight else ())
         facets: dict[str, dict[str, int]] = {}
         for name in FACETS if request.facets else ():
             buckets = response["aggregations"][name]["buckets"]
@@ -993,7 +1038,106 @@ class ElasticStore(Store):
                 for name, _, label in [key.rpartition("\0")]
                 if name == only and label
             }
-        return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets)
+        total = response["hits"]["total"]["value"]
+        if stories is not None and request.facets:
+            facets["story"] = {"stories": stories, "copies": max(total - stories, 0)}
+        return SearchResult(total=total, hits=hits, facets=facets, stories=stories)
+
+    def _story_keys(
+        self, query: dict[str, Any], sort: list[Any], offset: int, limit: int
+    ) -> list[str]:
+        """The stories of a page in ``sort`` order of their best mention (collapse on
+        ``story``: each story once, where its first mention in that order falls)."""
+        if offset + limit > MAX_RESULT_WINDOW:
+            raise StoreError(
+                f"stories past the first {MAX_RESULT_WINDOW:,} cannot be paged to: narrow "
+                "the search"
+            )
+        response = self.es.search(
+            index=self.alias,
+            query=query,
+            sort=sort,
+            collapse={"field": "story"},
+            from_=offset,
+            size=limit,
+            source={"includes": ["story"]},
+            track_total_hits=False,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        return [h["_source"]["story"] for h in response["hits"]["hits"]]
+
+    def _story_hits(
+        self, query: dict[str, Any], keys: list[str], terms: Sequence[str]
+    ) -> list[SearchHit]:
+        """For each story of ``keys`` (in that order): its matching mentions' count and
+        reach and its earliest matching mention, highlighted like the SQLite store does."""
+        if not keys:
+            return []
+        response = self.es.search(
+            index=self.alias,
+            query={"bool": {"must": [query], "filter": [{"terms": {"story": keys}}]}},
+            size=0,
+            aggs={
+                "stories": {
+                    "terms": {"field": "story", "size": len(keys)},
+                    "aggs": {
+                        "reach": {"sum": {"field": "reach"}},
+                        "first": {
+                            "top_hits": {
+                                "size": 1,
+                                "sort": [{"published_at": "asc"}, {"id": "asc"}],
+                            }
+                        },
+                    },
+                }
+            },
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        found = {b["key"]: b for b in response["aggregations"]["stories"]["buckets"]}
+        hits = []
+        for key in keys:
+            bucket = found.get(key)
+            if bucket is None or not bucket["first"]["hits"]["hits"]:
+                continue
+            mention = _mention_from_source(bucket["first"]["hits"]["hits"][0]["_source"])
+            hits.append(
+                SearchHit(
+                    mention=mention,
+                    highlight=text_or_title_snippet(mention.text, mention.title, terms),
+                    story=key,
+                    story_size=int(bucket["doc_count"]),
+                    story_reach=int(bucket["reach"]["value"] or 0),
+                )
+            )
+        return hits
+
+    @_guarded
+    def story(self, story_id: str, limit: int = 500) -> list[Mention]:
+        size = max(1, min(limit, MAX_RESULT_WINDOW))
+        sort = [{"published_at": "asc"}, {"id": "asc"}]
+        members = self.es.search(
+            index=self.alias,
+            query={"term": {"story": story_id}},
+            sort=sort,
+            size=size,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )["hits"]["hits"]
+        ids = [h["_id"] for h in members]
+        comments = []
+        if ids:
+            comments = self.es.search(
+                index=self.alias,
+                query={"terms": {"parent_id": ids}},
+                sort=sort,
+                size=size,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            )["hits"]["hits"]
+        found = {h["_id"]: _mention_from_source(h["_source"]) for h in [*members, *comments]}
+        return sorted(found.values(), key=lambda m: (m.published_at, m.id))[:limit]
 
     def _sort_values_at(
         self, query: dict[str, Any], sort: list[Any], offset: int

@@ -92,7 +92,13 @@ from index.query import (
     parse_query,
     with_filters,
 )
-from index.text import fts_text, highlight, index_text, query_tokens, top_words
+from index.text import (
+    fts_text,
+    index_text,
+    query_tokens,
+    text_or_title_snippet,
+    top_words,
+)
 
 T = TypeVar("T")
 
@@ -452,6 +458,22 @@ def _read_in(
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     msg = str(exc).lower()
     return "locked" in msg or "busy" in msg
+
+
+# the story (dedupe cluster) of the row ``m`` of mentions: the cluster column of its
+# first brand's mention_brands row, found by that table's primary key; a mention that
+# names no brand is a story of its own
+_STORY = (
+    "COALESCE((SELECT mb.cluster FROM mention_brands mb WHERE mb.brand = "
+    "substr(m.brands, 1, instr(m.brands || char(31), char(31)) - 1) "
+    "AND mb.published_at = m.published_at AND mb.mention = m.rowid), m.id)"
+)
+STORY_SPAN = timedelta(days=30)  # how long after its first post a story's rows are read
+COMMENT_SPAN = timedelta(days=3)  # how long after a story's first post comments are read
+
+
+def _snippet(m: Mention, terms: Sequence[str]) -> str:
+    return text_or_title_snippet(m.text, m.title, terms)
 
 
 # -- query compilation --------------------------------------------------------------------
@@ -1112,11 +1134,18 @@ class SQLiteStore(Store):
         else:
             total = self._read(f"SELECT count(*) FROM {source}{clause}", params)[0][0]
 
+        score = "0.0"
         if sort == "relevance" and driving is not None:
             score = "-bm25(mention_fts, 2.0, 1.0, 0.0)"
+        if request.group_stories:
+            return self._search_stories(
+                request, source, clause, params, score, terms, total, facets
+            )
+        if sort == "relevance" and driving is not None:
             order = f"score DESC, {key} DESC"
+        elif sort == "reach":
+            order = f"m.followers + m.engagement DESC, {key} DESC"
         else:
-            score = "0.0"
             order = f"{key} DESC"
         page = self._read(
             f"SELECT m.doc_id, {score} AS score FROM {source}{clause} ORDER BY {order} "
@@ -1125,15 +1154,125 @@ class SQLiteStore(Store):
         )
         hits = []
         for m, (_, value) in zip(self._docs([d for d, _ in page]), page, strict=True):
-            snippet = ""
-            if request.highlight:
-                snippet = highlight(m.text or m.title, terms)
-                if terms and "<mark>" not in snippet and m.title:
-                    title_snippet = highlight(m.title, terms)
-                    if "<mark>" in title_snippet:
-                        snippet = title_snippet
-            hits.append(SearchHit(mention=m, highlight=snippet, score=float(value)))
+            hits.append(
+                SearchHit(
+                    mention=m,
+                    highlight=_snippet(m, terms) if request.highlight else "",
+                    score=float(value),
+                    story=m.cluster_id or m.id,
+                    story_reach=m.reach,
+                )
+            )
         return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _search_stories(
+        self,
+        request: SearchRequest,
+        source: str,
+        clause: str,
+        params: list[Any],
+        score: str,
+        terms: Sequence[str],
+        total: int,
+        facets: dict[str, dict[str, int]],
+    ) -> SearchResult:
+        """One hit per story among the matches (SearchRequest.group_stories): the matching
+        rows grouped by their cluster (read from mention_brands by its primary key, so
+        the mentions table needs no column of its own), a page of groups in the order
+        asked, then the earliest matching mention of each."""
+        order = {
+            "reach": "reach DESC, last DESC",
+            "relevance": "best DESC, last DESC",
+            "time": "last DESC",
+        }[request.sort]
+        grouped = (
+            f"SELECT {_STORY} AS story, m.rowid AS k, m.followers + m.engagement AS r, "
+            f"{score} AS s FROM {source}{clause}"
+        )
+        rows = self._read(
+            "SELECT story, count(*), sum(r) AS reach, min(k), max(k) AS last, max(s) AS best, "
+            f"count(*) OVER () FROM ({grouped}) GROUP BY story ORDER BY {order} "
+            "LIMIT ? OFFSET ?",
+            [*params, max(0, request.limit), max(0, request.offset)],
+        )
+        if rows:
+            stories = rows[0][6]
+        else:
+            stories = self._read(f"SELECT count(DISTINCT story) FROM ({grouped})", params)[0][0]
+        first_of = self._by_rowids([r[3] for r in rows])
+        hits = []
+        for story, n, reach, first, _, best, _ in rows:
+            m = first_of.get(first)
+            if m is None:  # deleted between the two reads
+                continue
+            hits.append(
+                SearchHit(
+                    mention=m,
+                    highlight=_snippet(m, terms) if request.highlight else "",
+                    score=float(best or 0.0),
+                    story=story,
+                    story_size=n,
+                    story_reach=reach or 0,
+                )
+            )
+        if request.facets:
+            facets = {**facets, "story": {"stories": stories, "copies": total - stories}}
+        return SearchResult(total=total, hits=hits, facets=facets, stories=stories)
+
+    def story(self, story_id: str, limit: int = 500) -> list[Mention]:
+        root = self.get_mention(story_id)
+        if root is not None and root.brand_names:
+            # a story spreads after its first post: its brands' rows from then on
+            lo = to_us(root.published_at)
+            hi = to_us(root.published_at + STORY_SPAN)
+            rowids = [
+                r[0]
+                for brand in dict.fromkeys(root.brand_names)
+                for r in self._read(
+                    "SELECT mention FROM mention_brands WHERE brand = ? AND published_at >= ? "
+                    "AND published_at < ? AND cluster = ?",
+                    (brand, lo, hi, story_id),
+                )
+            ]
+        else:  # the original is not stored: every brand row of the cluster
+            rowids = [
+                r[0]
+                for r in self._read(
+                    "SELECT DISTINCT mention FROM mention_brands WHERE cluster = ?", (story_id,)
+                )
+            ]
+        members = list(self._by_rowids(sorted(set(rowids))[:limit]).values())
+        if not members and root is not None:
+            members = [root]
+        ids = [m.id for m in members][:IN_CHUNK]
+        comments: list[Mention] = []
+        if ids:
+            # comments come after their post: the docs of the days after the first, whose
+            # parent_id is read from the JSON (no column of its own; a page, not a search)
+            lo = to_us(members[0].published_at)
+            hi = to_us(members[0].published_at + COMMENT_SPAN)
+            found = self._read(
+                "SELECT m.doc_id FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id "
+                "WHERE m.rowid >= ? AND m.rowid < ? "
+                "AND json_extract(CAST(d.doc AS TEXT), '$.parent_id') "
+                f"IN ({','.join('?' * len(ids))})",
+                [time_key(lo), time_key(hi), *ids],
+            )
+            comments = self._docs([r[0] for r in found])
+        seen: set[str] = set()
+        out = []
+        for m in sorted([*members, *comments], key=lambda m: (m.published_at, m.id)):
+            if m.id not in seen:
+                seen.add(m.id)
+                out.append(m)
+        return out[:limit]
+
+    def _by_rowids(self, rowids: Sequence[int]) -> dict[int, Mention]:
+        """Mentions by mentions.rowid (those that exist), in the order given."""
+        sql = "SELECT rowid, doc_id FROM mentions WHERE rowid IN ({})"
+        doc_of = dict(_read_in(self._read, sql, rowids))
+        found = self._doc_map([doc_of[r] for r in rowids if r in doc_of])
+        return {r: found[doc_of[r]] for r in rowids if r in doc_of and doc_of[r] in found}
 
     # -- analytics -----------------------------------------------------------------------
 

@@ -118,6 +118,17 @@ def highlight(text: str, terms: Iterable[str], max_chars: int = 160) -> str:
     return "".join(out)
 
 
+def text_or_title_snippet(text: str, title: str, terms: Iterable[str]) -> str:
+    """:func:`highlight` of a mention's text, or of its title when only the title
+    matches (what both stores show when they highlight themselves)."""
+    snippet = highlight(text or title, terms)
+    if terms and "<mark>" not in snippet and title:
+        title_snippet = highlight(title, terms)
+        if "<mark>" in title_snippet:
+            snippet = title_snippet
+    return snippet
+
+
 # -- words for "top terms" --------------------------------------------------------------
 
 # Function words and filler that are frequent in any Chinese post and say nothing about

@@ -637,7 +637,7 @@ def test_change_feed_cursor_survives_reopening_the_store(store: Store) -> None:
 
 def test_unknown_sort_is_an_error_naming_the_choices(store: Store) -> None:
     store.upsert_mentions([mention("1", "刹车异响")])
-    with pytest.raises(StoreError, match="unknown sort 'oldest': use 'time' or 'relevance'"):
+    with pytest.raises(StoreError, match="unknown sort 'oldest': use 'time', 'relevance' or 'reach'"):
         store.search(SearchRequest(sort="oldest"))
 
 

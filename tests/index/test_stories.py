@@ -1,0 +1,135 @@
+"""Stories in search (``SearchRequest.group_stories``) and ``Store.story``: a contract
+that runs on every backend (SQLite always, Elasticsearch when RADAR_ES_URL is set).
+
+A story is a dedupe cluster: the original, its reposts and its near-copies. A care
+worker sees one card per story ("N 条转发/相似"), ranked by the story's reach."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from index.base import SearchRequest, Store
+from tests.index.test_store_contract import NOW, mention
+
+
+def _story_store(store: Store) -> None:
+    """Story A: a small account's post, reposted twice (reach 100 + 50 + 50 = 200).
+    Story B: one post by a 大V (reach 5,000). Story C: a post and a near-copy (20 + 20).
+    Plus a comment under A's original (not part of any search below)."""
+    a, b, c = "weibo-search:a1", "weibo-search:b1", "weibo-search:c1"
+    store.upsert_mentions(
+        [
+            mention("a1", "刹车失灵差点出事", followers=100, published=NOW - timedelta(hours=5)),
+            mention(
+                "a2",
+                "转发：刹车失灵差点出事",
+                followers=50,
+                repost_of=a,
+                cluster_id=a,
+                published=NOW - timedelta(hours=4),
+                author="李四",
+            ),
+            mention(
+                "a3",
+                "刹车失灵差点出事 //转",
+                followers=50,
+                repost_of=a,
+                cluster_id=a,
+                published=NOW - timedelta(hours=1),
+                author="王五",
+            ),
+            mention(
+                "b1",
+                "刹车异响，官方回应",
+                followers=5000,
+                published=NOW - timedelta(hours=3),
+                author="大V",
+            ),
+            mention("c1", "刹车片磨损太快", followers=20, published=NOW - timedelta(hours=2)),
+            mention(
+                "c2",
+                "刹车片磨损太快了",
+                followers=20,
+                repost_of=c,
+                cluster_id=c,
+                published=NOW - timedelta(hours=2, minutes=-5),
+                author="赵六",
+            ),
+            mention(
+                "k1",
+                "我也遇到过",
+                kind="comment",
+                published=NOW - timedelta(hours=4, minutes=30),
+                followers=1,
+                author="路人",
+            ).model_copy(update={"parent_id": a}),
+            mention("x1", "续航不错", followers=10, published=NOW - timedelta(hours=2)),
+        ]
+    )
+    assert b  # (named for the reader)
+
+
+def _grouped(store: Store, **kw) -> tuple[list[tuple[str, int, int]], object]:  # type: ignore[no-untyped-def]
+    result = store.search(SearchRequest(query="刹车", group_stories=True, **kw))
+    return [(h.story, h.story_size, h.story_reach) for h in result.hits], result
+
+
+def test_stories_are_ranked_by_reach_with_their_sizes_and_first_post(store: Store) -> None:
+    _story_store(store)
+    rows, result = _grouped(store, sort="reach")
+    assert rows == [
+        ("weibo-search:b1", 1, 5000),
+        ("weibo-search:a1", 3, 200),
+        ("weibo-search:c1", 2, 40),
+    ]
+    # each story is shown by its first matching post: the original
+    assert [h.mention.id for h in result.hits] == [
+        "weibo-search:b1",
+        "weibo-search:a1",
+        "weibo-search:c1",
+    ]
+    assert result.total == 6 and result.stories == 3
+    assert result.facets["story"] == {"stories": 3, "copies": 3}
+    assert result.facets["source"] == {"weibo-search": 6}  # facets still count mentions
+
+
+def test_stories_by_time_follow_their_newest_matching_mention(store: Store) -> None:
+    _story_store(store)
+    rows, _ = _grouped(store, sort="time")
+    assert [r[0] for r in rows] == ["weibo-search:a1", "weibo-search:c1", "weibo-search:b1"]
+
+
+def test_stories_page_by_story(store: Store) -> None:
+    _story_store(store)
+    rows, result = _grouped(store, sort="reach", offset=1, limit=1)
+    assert rows == [("weibo-search:a1", 3, 200)]
+    assert result.stories == 3
+    rows, result = _grouped(store, sort="reach", offset=5, limit=10)
+    assert rows == [] and result.stories == 3
+
+
+def test_a_story_counts_only_its_matching_mentions(store: Store) -> None:
+    _story_store(store)
+    rows, result = _grouped(store, sort="reach", author="王五")
+    assert rows == [("weibo-search:a1", 1, 50)]
+    assert result.hits[0].mention.id == "weibo-search:a3"  # the original did not match
+
+
+def test_ungrouped_search_sorts_by_reach_and_names_each_hit_story(store: Store) -> None:
+    _story_store(store)
+    result = store.search(SearchRequest(query="刹车", sort="reach", limit=2))
+    assert [h.mention.id for h in result.hits] == ["weibo-search:b1", "weibo-search:a1"]
+    assert [h.story for h in result.hits] == ["weibo-search:b1", "weibo-search:a1"]
+    assert result.stories is None and "story" not in result.facets
+
+
+def test_story_returns_original_copies_and_comments_oldest_first(store: Store) -> None:
+    _story_store(store)
+    got = store.story("weibo-search:a1")
+    assert [m.id for m in got] == [
+        "weibo-search:a1",
+        "weibo-search:k1",  # the comment under the original
+        "weibo-search:a2",
+        "weibo-search:a3",
+    ]
+    assert store.story("weibo-search:nothing") == []
