@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint typecheck bench clean messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,16 @@ run: install
 ## run the whole test suite
 test: install
 	$(BIN)/python -m pytest
+
+## re-extract the translatable strings, merge them into the zh_CN catalogue, compile the .mo
+## (then translate what is new in config/locale/zh_CN/LC_MESSAGES/messages.po and run it again)
+LOCALE_DIR := config/locale
+messages: install
+	mkdir -p var
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+		--project "Opinion Radar" -o var/messages.pot radar alerts config
+	$(BIN)/pybabel update -i var/messages.pot -d $(LOCALE_DIR) -l zh_CN --no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(LOCALE_DIR) -l zh_CN --statistics
 
 lint: install
 	$(BIN)/ruff check .

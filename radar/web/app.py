@@ -28,7 +28,7 @@ from config.schema import RadarConfig
 from config.types import EnvRef
 from crawlers.health import unhealthy
 from index.base import Store, StoreError
-from radar.web import cases, executive, login, search
+from radar.web import cases, executive, i18n, login, search
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
 from radar.web.figures import AggregatesCache, TermsCache
 from radar.web.render import STATIC_DIR, Formatter, make_templates, render
@@ -101,7 +101,7 @@ def create_app(
     app.state.aggregates = AggregatesCache()
 
     _install_error_handlers(app)
-    for router in (service, login.pages, search.pages, cases.pages, executive.pages):
+    for router in (service, login.pages, i18n.pages, search.pages, cases.pages, executive.pages):
         app.include_router(router)
     for router in API_ROUTERS:
         app.include_router(router)
@@ -109,7 +109,9 @@ def create_app(
 
     key = secret_key(config)
     secure = config.web.secure_cookies
-    # added innermost first: the session is read inside the CSRF check
+    # added innermost first: the session is read inside the CSRF check, the language
+    # (radar/web/i18n.py) inside the session
+    app.add_middleware(i18n.LocaleMiddleware, config=config)  # type: ignore[arg-type]
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,

@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from config import i18n
 from index.models import Mention, SentimentCorrection
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,14 @@ def human_duration(seconds: float | None) -> str:
     return f"{minutes}m" if minutes else f"{s}s"
 
 
+def _as_utc(value: datetime | str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 class Formatter:
     """Time and number formatting in the configured time zone."""
 
@@ -95,6 +104,19 @@ class Formatter:
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(self.tz).strftime(fmt)
+
+    def when(self, value: datetime | str | None, fmt: str = "medium") -> str:
+        """``2026年11月23日 10:00`` in Chinese, ``Nov 23, 2026 10:00`` in English; see
+        :func:`config.i18n.format_datetime` for ``fmt``."""
+        at = _as_utc(value)
+        return i18n.format_datetime(at, self.tz_name, fmt) if at is not None else ""
+
+    def ago(self, value: datetime | str | None, now: datetime | None = None) -> str:
+        """``5分钟前`` / ``5 minutes ago``."""
+        at = _as_utc(value)
+        if at is None:
+            return ""
+        return i18n.format_relative((now or datetime.now(UTC)) - at)
 
     def parse_local(self, text: str | None) -> datetime | None:
         """An ISO date/time from a form or query string; naive means the configured zone.
@@ -223,6 +245,19 @@ def mention_log(m: Mention) -> list[LogEntry]:
     )
 
 
+# the roles as people call them (web.users[].role holds the key)
+ROLE_LABELS = {
+    "care": i18n.N_("Customer care"),
+    "pr": i18n.N_("PR"),
+    "exec": i18n.N_("Executive"),
+    "admin": i18n.N_("Administrator"),
+}
+
+
+def role_label(role: str) -> str:
+    return i18n.gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
 def make_templates(formatter: Formatter) -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -230,7 +265,20 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # {% trans %} and _() translate with the request's locale (radar/web/i18n.py sets it);
+    # newstyle: the text is escaped and %(name)s filled in by gettext itself
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    env.globals["current_locale"] = i18n.current_locale
+    env.globals["role_label"] = role_label
+    # dates and relative times in the conventions of the locale (Babel/CLDR)
+    env.filters["when"] = lambda v, f="medium": formatter.when(v, f)
+    env.filters["ago"] = formatter.ago
+    env.globals["locales"] = i18n.LOCALE_LABELS
     env.filters["local"] = formatter.local
     env.filters["duration"] = human_duration
     env.filters["safe_url"] = safe_url

@@ -39,9 +39,12 @@ def api_token(role: str) -> str:
     return f"test-token-for-{role}"
 
 
-def make_config() -> RadarConfig:
+def make_config(locale: str = "en") -> RadarConfig:
+    """The test deployment; English unless asked (the product's default is zh_CN: the tests
+    of what pages do read the English source strings, tests/web/test_i18n.py the Chinese)."""
     return RadarConfig.model_validate(
         {
+            "locale": locale,
             "brands": [
                 {"name": "极光汽车", "keywords": ["极光X7"]},
                 {"name": "清泉乳业", "keywords": ["清泉酸奶"]},

@@ -1,0 +1,143 @@
+"""Languages of the product: gettext catalogues (Babel) and the locale of the moment.
+
+Source strings are English; the catalogue ``config/locale/zh_CN/LC_MESSAGES/messages.po``
+(compiled ``.mo`` committed beside it, ``make messages`` re-extracts, updates and compiles)
+holds the Chinese. The deployment's language is ``locale:`` in the config (``zh_CN`` by
+default); a web user may choose another (``web.users[].locale`` or the switch in the
+header, kept in the session).
+
+It lives in ``config/`` because every layer needs it — the web UI, and ``alerts/`` for the
+Slack texts and the digest — and nothing below ``radar/`` may import from ``radar/``.
+
+Use::
+
+    from config.i18n import _, N_, use_locale
+
+    with use_locale(config.locale):
+        text = _("Negative surge")          # "负面激增" in zh_CN
+    RULE_TITLE = {"high_reach": N_("High-reach post")}   # marked, translated at use: _(...)
+
+Code that runs with no locale chosen (``use_locale`` never entered) gets the English
+source strings, so library use and old tests see what the code says.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "messages"
+LocaleName = Literal["zh_CN", "en"]
+LOCALES: tuple[LocaleName, ...] = ("zh_CN", "en")
+DEFAULT_LOCALE: LocaleName = "zh_CN"
+SOURCE_LOCALE: LocaleName = "en"  # the language of the msgids
+LOCALE_LABELS = {"zh_CN": "中文", "en": "English"}  # each in its own language
+
+_current: ContextVar[str] = ContextVar("radar_locale", default=SOURCE_LOCALE)
+
+
+@cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    """The catalogue of ``locale``; the source strings for ``en`` (and unknown names)."""
+    if locale == SOURCE_LOCALE or locale not in LOCALES:
+        return _gettext.NullTranslations()
+    loaded = Translations.load(str(LOCALE_DIR), [locale], DOMAIN)
+    if not isinstance(loaded, Translations):  # the .mo is missing: a packaging fault
+        raise FileNotFoundError(f"no compiled catalogue for {locale} under {LOCALE_DIR}")
+    return loaded
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    """Translate with ``locale`` inside the block (per task/thread: a ContextVar)."""
+    token = _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    """``message`` in the current locale."""
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction without translating it (module-level tables);
+    translate it where it is used: ``_(TABLE[key])``."""
+    return message
+
+
+def gettext_for(locale: str) -> Callable[[str], str]:
+    """A ``gettext`` bound to ``locale`` — for a notifier that knows its language and does
+    not want to depend on the locale of the moment."""
+    return translations(locale).gettext
+
+
+# --- numbers, dates and relative times in the conventions of the locale (Babel CLDR) ---
+
+
+def _babel_locale() -> Locale:
+    return Locale.parse(_current.get() if _current.get() in LOCALES else SOURCE_LOCALE)
+
+
+def format_number(n: float | int | None) -> str:
+    """``12,345`` (both locales group by thousands; CLDR's zh uses the same separator)."""
+    return babel_numbers.format_decimal(n or 0, locale=_babel_locale())
+
+
+def format_percent(x: float | None, digits: int = 0) -> str:
+    return babel_numbers.format_percent(
+        float(x or 0),
+        format="#,##0" + ("." + "0" * digits if digits else "") + "%",
+        locale=_babel_locale(),
+    )
+
+
+def format_datetime(value: datetime, tz: str, fmt: str = "medium") -> str:
+    """A local date and/or time in the locale's conventions: ``medium`` 2026年11月23日 10:00
+    (Nov 23, 2026 10:00), ``short`` 11月23日 10:00, ``date`` 2026年11月23日, ``day`` 11月23日,
+    ``time`` 10:00."""
+    loc = _babel_locale()
+    zone = babel_dates.get_timezone(tz)
+    clock = babel_dates.format_time(value, "HH:mm", tzinfo=zone, locale=loc)
+    if fmt == "time":
+        return clock
+    skeleton = "yMMMd" if fmt in ("medium", "date") else "MMMd"
+    day = babel_dates.format_skeleton(skeleton, value, tzinfo=zone, locale=loc)
+    return day if fmt in ("date", "day") else f"{day} {clock}"
+
+
+def format_relative(delta: timedelta) -> str:
+    """``5分钟前`` / ``5 minutes ago`` for a past ``delta`` (negative: in the future)."""
+    return babel_dates.format_timedelta(
+        -delta, add_direction=True, threshold=1.1, locale=_babel_locale()
+    )
+
+
+def format_duration(delta: timedelta) -> str:
+    """A length of time: ``3天`` / ``2 hours``, rounded to its largest unit."""
+    return babel_dates.format_timedelta(delta, threshold=1.1, locale=_babel_locale())

@@ -1,0 +1,62 @@
+"""The language of each web request: the header's switch (kept in the session), else the
+user's ``web.users[].locale``, else the deployment's ``locale:`` (Chinese by default).
+
+A pure ASGI middleware sets :func:`config.i18n.use_locale` around the request, so the
+templates' ``{% trans %}``/``_()`` and the routes' ``_()`` (flash messages, errors) all
+translate with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from config.i18n import LOCALES, use_locale
+from config.schema import RadarConfig
+from radar.web.render import local_next
+
+SESSION_KEY = "locale"
+
+
+def request_locale(config: RadarConfig, session: dict[str, Any] | None) -> str:
+    chosen = (session or {}).get(SESSION_KEY)
+    if chosen in LOCALES:
+        return str(chosen)
+    name = (session or {}).get("user")
+    for user in config.web.users:
+        if user.name == name and user.locale:
+            return user.locale
+    return config.locale
+
+
+class LocaleMiddleware:
+    """Runs inside the session middleware (it reads the session)."""
+
+    def __init__(self, app: Any, config: RadarConfig):
+        self.app = app
+        self.config = config
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with use_locale(request_locale(self.config, scope.get("session"))):
+            await self.app(scope, receive, send)
+
+
+pages = APIRouter(include_in_schema=False)
+
+
+@pages.post("/locale")
+def switch_locale(request: Request, locale: str = Form(...)) -> RedirectResponse:
+    """The header's language switch: kept in the session until logout; back to the page
+    it was pressed on (the Referer, same-site paths only)."""
+    if locale in LOCALES:
+        request.session[SESSION_KEY] = locale
+    back = urlsplit(request.headers.get("referer", ""))
+    same_site = back.netloc == request.url.netloc
+    target = back.path + (f"?{back.query}" if back.query else "") if same_site else "/"
+    return RedirectResponse(local_next(target, "/"), status_code=303)
