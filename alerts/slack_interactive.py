@@ -6,6 +6,8 @@ action goes through ``alerts.actions`` — the same code path as the web UI."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 from collections.abc import Mapping
@@ -59,13 +61,27 @@ def handle_interaction(
         return 401, {"error": "X-Slack-Request-Timestamp is not a number"}
     if skew > 300:
         return 401, {"error": "stale request: timestamp more than 5 minutes off"}
-    verifier = SignatureVerifier(secret, clock=_FixedClock(current))
-    if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
-        return 401, {"error": "invalid signature"}
     try:
-        form = parse_qs(body.decode("utf-8"), strict_parsing=False)
+        text: str | None = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        verifier = SignatureVerifier(secret, clock=_FixedClock(current))
+        valid = verifier.is_valid(body=text, timestamp=timestamp, signature=signature)
+    else:
+        # slack-sdk's verifier decodes the body as UTF-8 (and raised on this one); the
+        # signature is Slack's documented HMAC-SHA256 of "v0:<timestamp>:<raw body>"
+        base = b"v0:" + timestamp.encode("ascii", "replace") + b":" + body
+        digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+        valid = hmac.compare_digest(f"v0={digest}", signature)
+    if not valid:
+        return 401, {"error": "invalid signature"}
+    if text is None:
+        return 400, {"error": "body is not UTF-8 text"}
+    try:
+        form = parse_qs(text, strict_parsing=False)
         payload = json.loads(form["payload"][0])
-    except (UnicodeDecodeError, KeyError, IndexError, json.JSONDecodeError):
+    except (KeyError, IndexError, json.JSONDecodeError):
         return 400, {"error": "body must be form-encoded with a JSON 'payload'"}
     if not isinstance(payload, dict) or not all(
         isinstance(a, dict) for a in payload.get("actions") or []

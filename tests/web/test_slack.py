@@ -65,3 +65,20 @@ async def test_unsigned_or_forged_requests_are_refused(slack_client, store) -> N
     r = await slack_client.post("/slack/actions", content=body, headers=signed(body, "wrong"))
     assert r.status_code == 401 and "signature" in r.json()["error"]
     assert store.get_case(CASE_ID).status == "open"
+
+
+async def test_non_utf8_body_is_refused_after_the_signature_check(slack_client, store) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16 probe 10: a non-UTF-8 body was a 500 (slack-sdk's verifier decodes it)."""
+    import hashlib
+    import hmac
+
+    body = b"payload=%7B%22type%22%3A\xff\xfe"
+    forged = {**signed(b"x"), "Content-Type": "application/x-www-form-urlencoded"}
+    r = await slack_client.post("/slack/actions", content=body, headers=forged)
+    assert r.status_code == 401 and r.json()["error"] == "invalid signature"
+    ts = str(int(time.time()))
+    mac = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    headers = {**forged, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={mac}"}
+    r = await slack_client.post("/slack/actions", content=body, headers=headers)
+    assert r.status_code == 400 and "not UTF-8" in r.json()["error"]
+    assert store.get_case(CASE_ID).status == "open"
