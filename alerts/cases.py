@@ -21,9 +21,16 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts import actions, messages, outbox
+from alerts import actions, messages, notice, outbox
 from alerts.activity import Fact
-from alerts.routing import case_channel, case_url, ladder_step, mention_markup
+from alerts.routing import (
+    case_channel,
+    case_targets,
+    case_url,
+    escalation_targets,
+    ladder_step,
+    mention_markup,
+)
 from alerts.rules.base import Finding
 from alerts.severity import RANK, more_severe, severity_of
 from alerts.timeline import record
@@ -193,15 +200,23 @@ class CaseManager:
     ) -> None:
         """The case message, in the channel routed for the case's brand and severity;
         queued again (once per channel) when a raised severity routes elsewhere — the
-        thread stays with the first message."""
+        thread stays with the first message. Likewise once per target of
+        ``notify.routes`` (robots, mail lists)."""
         slack = self.config.slack
         channel = case_channel(slack, case.brand, case.severity.value)
         trig = CaseTrigger.of(case)
         routed = trig.routed or []
-        if channel in routed:
+        new_targets = [
+            t
+            for t in case_targets(self.config, case.brand, case.severity.value)
+            if t not in trig.targets
+        ]
+        if channel in routed and not new_targets:
             return
         key = outbox.alert_key(case.id, channel if routed else "")
-        trig.routed = [*routed, channel]
+        if channel not in routed:
+            trig.routed = [*routed, channel]
+        trig.targets = [*trig.targets, *new_targets]
         trig.save_to(case)
         self.store.save_case(case)
         step = ladder_step(slack, 0)
@@ -210,14 +225,20 @@ class CaseManager:
             if f.cluster not in best or f.weight > best[f.cluster].weight:
                 best[f.cluster] = f
         evidence = sorted(best.values(), key=lambda f: -f.weight)
+        url = case_url(self.config, case.id)
         payload = messages.case_message(
             case,
             findings,
             evidence,
-            case_url(self.config, case.id),
+            url,
             mentions=mention_markup(step.mention) if step else "",
         )
-        outbox.enqueue(self.store, key, channel, payload, now, case_id=case.id)
+        if channel not in routed:
+            outbox.enqueue(self.store, key, channel, payload, now, case_id=case.id)
+        if new_targets:
+            payload["notice"] = notice.case_notice(case, findings, evidence, url)
+            base = outbox.alert_key(case.id)
+            outbox.fan_out(self.store, base, new_targets, payload, now, case_id=case.id)
 
     def _route_raised(
         self, case: Case, findings: list[Finding], old: Severity, now: datetime
@@ -370,16 +391,14 @@ class CaseManager:
         case.ack_due_at = now + self._deadline(case.severity) if step else None
         case.updated_at = now
         self.store.save_case(case)
-        outbox.enqueue(
-            self.store,
-            outbox.escalation_key(case.id, level, CaseTrigger.of(case).reopens),
-            channel,
-            messages.escalation_message(
-                case, name, mentions, case_url(self.config, case.id), waited
-            ),
-            now,
-            case_id=case.id,
-        )
+        key = outbox.escalation_key(case.id, level, CaseTrigger.of(case).reopens)
+        url = case_url(self.config, case.id)
+        payload = messages.escalation_message(case, name, mentions, url, waited)
+        outbox.enqueue(self.store, key, channel, payload, now, case_id=case.id)
+        targets = escalation_targets(self.config, name)
+        if targets:
+            payload["notice"] = notice.escalation_notice(case, name, waited, url)
+            outbox.fan_out(self.store, key, targets, payload, now, case_id=case.id)
         return [
             record(
                 self.store,

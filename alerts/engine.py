@@ -31,13 +31,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alerts import baseline, messages, outbox
+from alerts import baseline, messages, notice, outbox
 from alerts.actions import ACTIVE
 from alerts.activity import Activity, arrival_minute
 from alerts.cases import CaseManager
 from alerts.notifiers import Notifier, notifier_from_config
+from alerts.notifiers.targets import Targets
+from alerts.routing import digest_url
 from alerts.rules import BRAND_RULES, BrandContext, Finding, source_health
 from alerts.trigger import CaseTrigger
+from alerts.webhooks.events import publish_digest
 from config.schema import RadarConfig
 from index.base import Store
 from index.changes import Change
@@ -72,6 +75,7 @@ class AlertEngine:
         self.config = config
         self.store = store
         self.notifier = notifier or notifier_from_config(config)
+        self.targets = Targets(config, store)  # robots, mail lists, webhook subscribers
         self.pull = pull
         a = config.alerts
         retention = (
@@ -323,7 +327,9 @@ class AlertEngine:
         return events
 
     def deliver_outbox(self, now: datetime) -> int:
-        return outbox.deliver(self.store, self.notifier, as_utc(now), self.config.slack)
+        return outbox.deliver(
+            self.store, self.notifier, as_utc(now), self.config.slack, targets=self.targets
+        )
 
     def daily_digest(self, now: datetime, queue: bool = True) -> dict[str, Any]:
         """Figures per brand for the last 24 h vs the 24 h before; queued to Slack once
@@ -381,8 +387,11 @@ class AlertEngine:
         # one digest per local day: 07:30 in Shanghai is still the day before in UTC
         local_until = until.astimezone(ZoneInfo(self.tz))
         key = outbox.digest_key(f"{local_until:%Y-%m-%d}")
-        out["queued"] = queue and outbox.enqueue(
-            self.store, key, channel, messages.digest_message(out, local_until), now
-        )
+        payload = messages.digest_message(out, local_until)
+        out["queued"] = queue and outbox.enqueue(self.store, key, channel, payload, now)
         out["key"] = key
+        if queue:  # the same day's digest to the robots, mail lists and webhooks, once each
+            payload["notice"] = notice.digest_notice(out, local_until, digest_url(self.config))
+            outbox.fan_out(self.store, key, self.config.notify.digest, payload, now)
+            publish_digest(self.store, f"{local_until:%Y-%m-%d}", out, now)
         return out

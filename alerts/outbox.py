@@ -6,26 +6,43 @@ Keys (built and read by ``OutboxKey`` only): ``<case>:alert`` (the case message)
 ``<case>:event:<seq>`` (a thread update for a timeline event),
 ``<case>:escalate:<level>`` (``…:<level>:r<n>`` after the n-th reopening: a reopened
 case climbs the ladder again), ``digest:<date>``. A thread update waits until its case
-message has been delivered (it needs the message ts)."""
+message has been delivered (it needs the message ts).
+
+The same message for another target — a WeCom/DingTalk/Feishu robot, a mail list, a
+webhook subscriber — is the key with ``@<target>`` appended (``<case>:alert@wecom:pr``,
+``<case>:event:7@webhook:wh1a2b3c4d``): one entry per target, each delivered once, with
+its own retries, so a robot that is down never holds Slack back nor sends twice what it
+took. Targets are delivered by ``_deliver_target``: each robot keeps its documented pace,
+a rate limit defers only that target, a refusal for good goes to the target's fallback,
+and a webhook event waits for the earlier events of its case (in order per case) and is
+dead-lettered after ``webhooks.max_attempts`` failures (``dead_letters`` lists them)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from alerts.messages import plain
-from alerts.notifiers.base import Notifier, RetryLater
+from alerts.notifiers.base import Notifier, Refused, RetryLater
 from config.alerting import SlackConfig
 from index.base import Notification, Store
 from index.models import CaseEvent, CaseStatus
+
+if TYPE_CHECKING:
+    from alerts.notifiers.targets import Targets
 
 log = logging.getLogger(__name__)
 ORDER_HOLD = timedelta(hours=1)  # a thread reply waits this long at most for an earlier one
 
 
 KINDS = ("alert", "event", "escalate", "digest")
+TARGET_KINDS = ("wecom", "dingtalk", "feishu", "email", "webhook")
+DEAD_LETTER_AT = datetime(9000, 1, 1, tzinfo=UTC)  # never due again
+DEAD_LETTER = "dead letter"
+_FAILURES = re.compile(r"^\[failure (\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -38,18 +55,23 @@ class OutboxKey:
     kind: str
     part: str = ""
     reopens: int = 0
+    target: str = ""  # "" for Slack (or the console), else e.g. "wecom:pr"
 
     def __str__(self) -> str:
+        at = f"@{self.target}" if self.target else ""
         if self.kind == "digest":
-            return f"digest:{self.owner}"
+            return f"digest:{self.owner}{at}"
         key = f"{self.owner}:{self.kind}"
         if self.part:
             key += f":{self.part}"
-        return f"{key}:r{self.reopens}" if self.reopens else key
+        return (f"{key}:r{self.reopens}" if self.reopens else key) + at
 
     @classmethod
     def parse(cls, key: str) -> OutboxKey:
         """ValueError naming the key when it is none of the kinds above."""
+        base, at, tail = key.rpartition("@")
+        if at and is_target(tail):
+            return replace(cls.parse(base), target=tail)
         head, _, rest = key.partition(":")
         if head == "digest" and rest:
             return cls(rest, "digest")
@@ -82,6 +104,31 @@ def digest_key(day: str) -> str:
     return str(OutboxKey(day, "digest"))
 
 
+def is_target(channel: str) -> bool:
+    """``wecom:pr``, ``webhook:wh…`` …: an outbox channel that is not Slack's."""
+    kind, _, name = channel.partition(":")
+    return kind in TARGET_KINDS and bool(name)
+
+
+def target_key(key: str, target: str) -> str:
+    """The key of the same message for another target."""
+    return str(replace(OutboxKey.parse(key), target=target))
+
+
+def fan_out(
+    store: Store,
+    key: str,
+    targets: list[str],
+    payload: dict[str, Any],
+    now: datetime,
+    case_id: str | None = None,
+) -> int:
+    """Queue one entry per target; returns how many were new."""
+    return sum(
+        enqueue(store, target_key(key, t), t, payload, now, case_id=case_id) for t in targets
+    )
+
+
 def enqueue(
     store: Store,
     key: str,
@@ -109,11 +156,20 @@ def backoff(attempts: int, config: SlackConfig) -> float:
 
 
 def deliver(
-    store: Store, notifier: Notifier, now: datetime, config: SlackConfig, limit: int = 50
+    store: Store,
+    notifier: Notifier,
+    now: datetime,
+    config: SlackConfig,
+    limit: int = 50,
+    targets: Targets | None = None,
 ) -> int:
-    """Send what is due; returns how many were delivered. A rate limit stops the run
-    (every later call would be refused too) and defers the rest by Retry-After."""
+    """Send what is due; returns how many were delivered. A Slack rate limit stops
+    Slack for the run (every later call would be refused too) and defers the rest by
+    Retry-After; other targets go on. ``targets``: the notifiers of the other targets
+    (alerts/notifiers/targets.py); without it their entries wait."""
     delivered = 0
+    deferred: dict[str, datetime] = {}  # target -> when its rate limit ends
+    slack_limited = False
     for n in store.due_notifications(now, limit=limit):
         channel, thread_ts = n.channel, None
         repost: Notification | None = None
@@ -126,6 +182,11 @@ def deliver(
                 store.mark_notification_delivered(n.key, now, {"skipped": skipped})
                 log.info("outbox: %s not sent: %s", n.key, skipped)
                 continue
+        if is_target(n.channel):
+            delivered += _deliver_target(store, n, notifier, targets, now, config, deferred)
+            continue
+        if slack_limited:  # every later Slack call would be refused too
+            continue
         if n.payload.get("kind") == "thread":
             case = store.get_case(n.case_id) if n.case_id else None
             thread_ts = case.slack.get("ts") if case else None
@@ -159,7 +220,8 @@ def deliver(
             retry_at = now + timedelta(seconds=exc.retry_after)
             store.mark_notification_failed(n.key, str(exc), retry_at)
             log.warning("outbox: %s deferred %gs: %s", n.key, exc.retry_after, exc)
-            break
+            slack_limited = True
+            continue
         except Exception as exc:  # network, timeout, Slack error: retry, never drop
             wait = backoff(n.attempts + 1, config)
             store.mark_notification_failed(
@@ -173,6 +235,167 @@ def deliver(
         delivered += 1
         _record(store, notifier, n, result, now)
     return delivered
+
+
+def failures(n: Notification) -> int:
+    """Real failed sends of a target's entry (its ``attempts`` also count waits: for a
+    rate limit, for the pace, for an earlier event), kept as ``[failure N]`` in front
+    of its last error."""
+    m = _FAILURES.match(n.last_error or "")
+    return int(m.group(1)) if m else 0
+
+
+def _wait(store: Store, n: Notification, why: str, until: datetime) -> None:
+    """Defer without counting a failure."""
+    store.mark_notification_failed(n.key, f"[failure {failures(n)}] {why}"[:500], until)
+
+
+def _deliver_target(
+    store: Store,
+    n: Notification,
+    primary: Notifier,
+    targets: Targets | None,
+    now: datetime,
+    config: SlackConfig,
+    deferred: dict[str, datetime],
+) -> int:
+    """One entry for a robot, a mail list or a webhook (see the module docstring);
+    1 when it was delivered."""
+    target = n.channel
+    if target in deferred:
+        _wait(store, n, f"{target} rate limited", deferred[target])
+        return 0
+    if targets is None:
+        _wait(
+            store,
+            n,
+            "no notifiers for other targets in this process",
+            now + timedelta(seconds=config.retry_max),
+        )
+        return 0
+    notifier = targets.get(target)
+    if notifier is None:  # removed from the config / unsubscribed: nobody to tell
+        store.mark_notification_delivered(n.key, now, {"skipped": f"{target} not configured"})
+        log.warning("outbox: %s not sent: %s is not configured any more", n.key, target)
+        return 0
+    webhook = target.startswith("webhook:")
+    if webhook and (earlier := _earlier_webhook(store, n.key)) is not None:
+        retry = max(earlier.next_attempt_at or now, now + timedelta(seconds=1))
+        _wait(store, n, f"waiting for {earlier.key}", retry)
+        return 0
+    pace = getattr(notifier, "wait_before", None)
+    if pace is not None and (wait := pace(now)) > 0:
+        deferred[target] = now + timedelta(seconds=wait)
+        _wait(store, n, f"{target} keeps its documented pace", deferred[target])
+        return 0
+    try:
+        if pace is not None:
+            notifier.sent_at(now)  # type: ignore[attr-defined]
+        result = notifier.send(n, target, None)
+    except RetryLater as exc:
+        deferred[target] = now + timedelta(seconds=exc.retry_after)
+        _wait(store, n, str(exc), deferred[target])
+        log.warning("outbox: %s deferred %gs: %s", n.key, exc.retry_after, exc)
+        return 0
+    except Refused as exc:
+        fallback = targets.fallback(target)
+        if not fallback:
+            _failed(store, n, f"refused: {exc}", now + timedelta(seconds=config.retry_max))
+            log.error("outbox: %s refused by %s (no fallback set): %s", n.key, target, exc)
+            return 0
+        try:
+            result = _send_fallback(n, target, fallback, str(exc), primary, targets)
+        except Exception as fb_exc:
+            wait = backoff(failures(n) + 1, config)
+            _failed(
+                store,
+                n,
+                f"refused: {exc}; fallback {fallback}: {fb_exc}",
+                now + timedelta(seconds=wait),
+            )
+            return 0
+        log.warning(
+            "outbox: %s refused by %s, sent to %s instead: %s", n.key, target, fallback, exc
+        )
+    except Exception as exc:  # network, timeout, 5xx, an unknown error code: retry
+        count = failures(n) + 1
+        error = f"{type(exc).__name__}: {exc}"
+        if webhook and count >= targets.max_attempts:
+            _failed(store, n, f"{DEAD_LETTER} after {count} failures: {error}", DEAD_LETTER_AT)
+            log.error("outbox: %s dead-lettered after %d failures: %s", n.key, count, error)
+            return 0
+        wait = backoff(count, config)
+        _failed(store, n, error, now + timedelta(seconds=wait))
+        log.warning("outbox: %s failed (%d), retry in %gs: %s", n.key, count, wait, exc)
+        return 0
+    store.mark_notification_delivered(n.key, now, result)
+    if not webhook:
+        _record(store, notifier, n, result, now, slack_thread=False)
+    return 1
+
+
+def _failed(store: Store, n: Notification, error: str, retry_at: datetime) -> None:
+    store.mark_notification_failed(n.key, f"[failure {failures(n) + 1}] {error}"[:500], retry_at)
+
+
+def _send_fallback(
+    n: Notification, target: str, fallback: str, why: str, primary: Notifier, targets: Targets
+) -> dict[str, Any]:
+    """The entry sent to ``fallback`` with a warning that ``target`` refused it."""
+    warning = f"⚠️ 未能发送到 {target}（{why[:200]}），已改发至此。请检查该机器人的配置。"
+    payload = dict(n.payload)
+    notice = dict(payload.get("notice") or {"kind": "thread", "lines": []})
+    notice["lines"] = [warning, *notice.get("lines", [])]
+    payload["notice"] = notice
+    payload["text"] = f"{warning} {payload.get('text', '')}"
+    payload["blocks"] = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": warning}]},
+        *(payload.get("blocks") or []),
+    ]
+    copy = replace(n, payload=payload)
+    if fallback.startswith("slack:"):
+        result = primary.send(copy, fallback.removeprefix("slack:"), None)
+    else:
+        notifier = targets.get(fallback)
+        if notifier is None:
+            raise Refused(f"fallback {fallback} is not configured")
+        result = notifier.send(copy, fallback, None)
+    return {**result, "fallback_for": target}
+
+
+def _earlier_webhook(store: Store, key: str) -> Notification | None:
+    """The closest earlier event of the same case for the same subscriber while it is
+    still undelivered (and not dead-lettered): a subscriber gets a case's events in order."""
+    try:
+        parsed = OutboxKey.parse(key)
+    except ValueError:
+        return None
+    if parsed.kind != "event":
+        return None
+    for earlier in range(int(parsed.part) - 1, 0, -1):
+        n = store.get_notification(target_key(event_key(parsed.owner, earlier), parsed.target))
+        if n is not None:
+            if n.delivered_at or (n.next_attempt_at or DEAD_LETTER_AT) >= DEAD_LETTER_AT:
+                return None
+            return n
+    return None
+
+
+def dead_letters(store: Store, limit: int = 1000) -> list[Notification]:
+    """Webhook events given up after ``webhooks.max_attempts`` failures, oldest first."""
+    return [
+        n
+        for n in store.due_notifications(DEAD_LETTER_AT, limit=limit)
+        if n.next_attempt_at is not None and n.next_attempt_at >= DEAD_LETTER_AT
+    ]
+
+
+def pending_by_target(store: Store, limit: int = 1000) -> dict[str, int]:
+    """Undelivered entries per channel (dead letters apart), for ``radar status``."""
+    out: dict[str, int] = {}
+    for n in store.due_notifications(DEAD_LETTER_AT - timedelta(days=1), limit=limit):
+        out[n.channel or "slack"] = out.get(n.channel or "slack", 0) + 1
+    return out
 
 
 def _earlier_pending(store: Store, key: str, now: datetime) -> Notification | None:
@@ -201,15 +424,17 @@ def _record(
     result: dict[str, Any],
     now: datetime,
     thread: bool = False,
+    slack_thread: bool = True,
 ) -> None:
     """Note the delivery in the case timeline; the first case message (or, with
-    ``thread``, this one) becomes the case's Slack thread."""
+    ``thread``, this one) becomes the case's Slack thread (unless not ``slack_thread``:
+    a robot's or a mail list's message)."""
     if not n.case_id:
         return
     case = store.get_case(n.case_id)
     if case is None:
         return
-    if n.payload.get("kind") == "case" and (thread or not case.slack.get("ts")):
+    if slack_thread and n.payload.get("kind") == "case" and (thread or not case.slack.get("ts")):
         case.slack = {"channel": result.get("channel"), "ts": result.get("ts")}
         store.save_case(case)
     store.append_case_event(

@@ -38,3 +38,37 @@ def ladder_step(slack: SlackConfig, level: int) -> EscalationStep | None:
 def case_url(config: RadarConfig, case_id: str) -> str:
     base = config.web.public_url or f"http://{config.web.host}:{config.web.port}"
     return f"{base.rstrip('/')}/cases/{case_id}"
+
+
+# -- targets beyond Slack (config/notify.py) --------------------------------------------
+THREAD_KINDS = ("wecom", "dingtalk", "feishu")  # mail lists get no per-event updates
+
+
+def case_targets(config: RadarConfig, brand: str, severity: str) -> list[str]:
+    """Every target of every ``notify.routes`` entry matching the brand and severity."""
+    out: list[str] = []
+    for route in config.notify.routes:
+        if route.brands and brand not in route.brands:
+            continue
+        if route.severities and severity not in route.severities:
+            continue
+        out += [t for t in route.targets if t not in out]
+    return out
+
+
+def escalation_targets(config: RadarConfig, step: str) -> list[str]:
+    out: list[str] = []
+    for entry in config.notify.escalation:
+        if entry.step == step:
+            out += [t for t in entry.targets if t not in out]
+    return out
+
+
+def update_targets(targets: list[str]) -> list[str]:
+    """Of a case's targets, those that get its timeline updates (the group robots)."""
+    return [t for t in targets if t.partition(":")[0] in THREAD_KINDS]
+
+
+def digest_url(config: RadarConfig) -> str:
+    base = config.web.public_url or f"http://{config.web.host}:{config.web.port}"
+    return f"{base.rstrip('/')}/digest"

@@ -7,6 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from alerts import messages, outbox
+from alerts.notice import thread_notice
+from alerts.routing import update_targets
+from alerts.trigger import CaseTrigger
+from alerts.webhooks.events import publish_case_event
 from index.base import Store
 from index.models import CaseEvent
 
@@ -33,12 +37,23 @@ def record(
     )
     if notify:
         body = thread_text if thread_text is not None else messages.escape(text)
-        outbox.enqueue(
-            store,
-            outbox.event_key(case_id, event.seq),
-            "",
-            messages.thread_message(case_id, body, broadcast=broadcast),
-            now,
-            case_id=case_id,
-        )
+        key = outbox.event_key(case_id, event.seq)
+        payload = messages.thread_message(case_id, body, broadcast=broadcast)
+        outbox.enqueue(store, key, "", payload, now, case_id=case_id)
+        _to_robots(store, case_id, key, payload, text, now)
+    publish_case_event(store, event, now)
     return event
+
+
+def _to_robots(
+    store: Store, case_id: str, key: str, payload: dict[str, Any], text: str, now: datetime
+) -> None:
+    """The update as a message of its own in the group robots the case message went to
+    (robots have no threads; the notifier adds the case link)."""
+    case = store.get_case(case_id)
+    if case is None:
+        return
+    targets = update_targets(CaseTrigger.of(case).targets)
+    if targets:
+        payload = {**payload, "notice": thread_notice(case, text, "")}
+        outbox.fan_out(store, key, targets, payload, now, case_id=case_id)

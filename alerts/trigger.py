@@ -60,13 +60,23 @@ class CaseTrigger:
     notified: Notified = field(default_factory=Notified)
     update_every: float | None = None  # seconds between the updates people owe
     routed: list[str] | None = None  # channels the case message went to (None: not kept)
+    targets: list[str] = field(default_factory=list)  # robots / mail lists it went to
     reopens: int = 0
     evidence_weight: dict[str, float] = field(default_factory=dict)
     other: dict[str, Any] = field(default_factory=dict)  # keys this record does not know
 
     _TIMES = ("peak_at", "first_fired_at", "last_fired_at", "resolution_proposed_at")
     _KNOWN = frozenset(
-        {"rules", "peak", "notified", "update_every", "routed", "reopens", "evidence_weight"}
+        {
+            "rules",
+            "peak",
+            "notified",
+            "update_every",
+            "routed",
+            "targets",
+            "reopens",
+            "evidence_weight",
+        }
         | set(_TIMES)
     )
 
@@ -81,6 +91,7 @@ class CaseTrigger:
             notified=Notified.of(dict(data.get("notified", {}))),
             update_every=float(every) if every is not None else None,
             routed=list(data["routed"]) if "routed" in data else None,
+            targets=list(data.get("targets", [])),
             reopens=int(data.get("reopens", 0)),
             evidence_weight=dict(data.get("evidence_weight", {})),
             other={k: v for k, v in data.items() if k not in cls._KNOWN},
@@ -97,6 +108,8 @@ class CaseTrigger:
             data["update_every"] = self.update_every
         if self.routed is not None:
             data["routed"] = self.routed
+        if self.targets:
+            data["targets"] = self.targets
         if self.reopens:
             data["reopens"] = self.reopens
         if self.evidence_weight:

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from config.alerting import AlertsConfig, SlackConfig
 from config.i18n import DEFAULT_LOCALE, LocaleName
+from config.notify import NotifyConfig, WebhooksConfig
 from config.sources import SourceConfig
 from config.types import (
     Duration,
@@ -221,6 +222,8 @@ class RadarConfig(Strict):
     sources: list[SourceConfig] = Field(default_factory=list)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)  # WeCom, DingTalk, Feishu, email
+    webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)  # outbound webhooks
     web: WebConfig = Field(default_factory=WebConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     demo: DemoConfig = Field(default_factory=DemoConfig)
@@ -239,6 +242,7 @@ class RadarConfig(Strict):
         sdup = {n for n in snames if snames.count(n) > 1}
         if sdup:
             raise ValueError(f"sources: duplicate source name(s) {sorted(sdup)}")
+        self.notify.check_steps([s.name for s in self.slack.escalation])
         if self.demo.crisis_brand and self.demo.crisis_brand not in names:
             raise ValueError(f"demo.crisis_brand: unknown brand {self.demo.crisis_brand!r}")
         key = self.web.secret_key_value()

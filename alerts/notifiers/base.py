@@ -1,4 +1,5 @@
-"""The notifier interface: send one outbox entry, say when to retry."""
+"""The notifier interface: send one outbox entry, say when to retry or that it never will
+go through there."""
 
 from __future__ import annotations
 
@@ -9,11 +10,20 @@ from index.base import Notification
 
 
 class RetryLater(Exception):
-    """The service asked us to wait (HTTP 429 with Retry-After)."""
+    """The service asked us to wait (HTTP 429 with Retry-After, a platform's rate-limit
+    error code)."""
 
     def __init__(self, retry_after: float, message: str = "rate limited"):
         super().__init__(f"{message}; retry after {retry_after:g}s")
         self.retry_after = retry_after
+
+
+class Refused(Exception):
+    """The service refused this message for good — a revoked token, a robot removed from
+    its group, a signature it does not accept, content it rejects. Sending it again
+    unchanged will not help: the outbox sends it to the target's fallback if there is
+    one, else keeps it and retries at the longest back-off (someone may fix the
+    token) — it is never dropped."""
 
 
 class Notifier(abc.ABC):
@@ -23,4 +33,5 @@ class Notifier(abc.ABC):
     def send(
         self, notification: Notification, channel: str, thread_ts: str | None = None
     ) -> dict[str, Any]:
-        """Deliver; return at least {"channel", "ts"}. Raise RetryLater or any error."""
+        """Deliver; return at least {"channel", "ts"}. Raise RetryLater, Refused or any
+        other error (retried with back-off)."""

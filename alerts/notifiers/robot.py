@@ -1,0 +1,103 @@
+"""What the WeCom, DingTalk and Feishu robots share: one JSON POST through httpx whose
+answer the outbox sees (success, a rate limit to wait out, a refusal for good, or an
+error to retry), and the per-robot pace the platforms document.
+
+Each platform module says how to build its body, how to sign, and which of its error
+codes mean "wait" and which mean "never"; anything else is retried with back-off."""
+
+from __future__ import annotations
+
+import abc
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from alerts.notifiers import markup
+from alerts.notifiers.base import Notifier, Refused, RetryLater
+from config.notify import Robot
+from index.base import Notification
+
+DEFAULT_RETRY_AFTER = 60.0
+
+
+class RobotNotifier(Notifier):
+    """One group robot. ``send`` posts ``payload["notice"]`` rendered for the platform."""
+
+    kind = "robot"
+    rate_codes: ClassVar[dict[int, float]] = {}  # error code -> seconds to wait
+    refused_codes: ClassVar[frozenset[int]] = frozenset()
+
+    def __init__(self, robot: Robot, tz: str, client: httpx.Client | None = None):
+        self.robot = robot
+        self.name = f"{self.kind}:{robot.name}"
+        self.tz = tz
+        self.client = client or httpx.Client(timeout=robot.timeout, follow_redirects=False)
+        self._sent: deque[datetime] = deque()
+        self.case_url: Callable[[str], str] | None = None  # set by Targets
+
+    # -- pace ------------------------------------------------------------------------
+    def wait_before(self, now: datetime) -> float:
+        """Seconds to wait before the next send keeps within ``per_minute`` (0: go)."""
+        while self._sent and (now - self._sent[0]).total_seconds() >= 60:
+            self._sent.popleft()
+        if len(self._sent) < self.robot.per_minute:
+            return 0.0
+        return max(1.0, 60 - (now - self._sent[0]).total_seconds())
+
+    def sent_at(self, now: datetime) -> None:
+        self._sent.append(now)
+
+    # -- one send --------------------------------------------------------------------
+    @abc.abstractmethod
+    def render(self, notice: dict[str, Any]) -> dict[str, Any]:
+        """The platform's JSON body for a notice."""
+
+    def url_and_body(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Sign (DingTalk: in the URL, Feishu: in the body); WeCom has nothing to sign."""
+        return self.robot.webhook.get() or "", body
+
+    @staticmethod
+    def error_code(answer: dict[str, Any]) -> tuple[int, str]:
+        return int(answer.get("errcode", 0) or 0), str(answer.get("errmsg", ""))
+
+    def send(
+        self, notification: Notification, channel: str, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        notice = notification.payload.get("notice") or {
+            "kind": "thread",
+            "lines": [str(notification.payload.get("text", ""))],
+        }
+        notice = markup.with_url(notice, self.case_url)
+        url, body = self.url_and_body(self.render(notice))
+        if not url:
+            raise Refused(f"{self.name}: webhook URL not set ({self.robot.webhook.env})")
+        response = self.client.post(url, json=body)
+        if response.status_code == 429:
+            raise RetryLater(_retry_after(response), f"{self.name}: HTTP 429")
+        if response.status_code >= 500:
+            raise RuntimeError(f"{self.name}: HTTP {response.status_code}")
+        if response.status_code in (401, 403, 404):
+            raise Refused(f"{self.name}: HTTP {response.status_code}")
+        try:
+            answer = response.json()
+        except ValueError:
+            raise RuntimeError(f"{self.name}: HTTP {response.status_code}, not JSON") from None
+        code, message = self.error_code(answer)
+        if code == 0 and response.status_code < 400:
+            return {"channel": self.name, "ts": None, "code": 0}
+        where = f"{self.name}: error {code} {message}".strip()
+        if code in self.rate_codes:
+            raise RetryLater(self.rate_codes[code], where)
+        if code in self.refused_codes:
+            raise Refused(where)
+        raise RuntimeError(where)
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return max(1.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
