@@ -1,0 +1,146 @@
+"""The JSON API as a whole: its routers mounted at ``/api/v1`` (in the OpenAPI document)
+and at the old ``/api`` (the same handlers, kept as aliases for existing scripts, left out
+of the document), the per-token rate limit, the problem+json error answers and the
+OpenAPI document itself."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from radar.web.problems import PROBLEM_JSON, Problem, problem
+
+PREFIX = "/api/v1"
+LEGACY_PREFIX = "/api"
+DEFAULT_RATE_LIMIT = "600/minute"
+
+DESCRIPTION = """\
+JSON API of Opinion Radar (舆情雷达): search mentions, export them, follow changes, work
+crisis cases, read the executive figures.
+
+**Authentication**: `Authorization: Bearer <token>`. A token belongs to an integration
+(made by an admin at `/admin/tokens` or with `radar web token create`, scope `read` or
+`cases`) or to a configured user (`web.users[].api_token_hash`, `radar web new-token`).
+What a call needs is named in its 403 answer.
+
+**Errors**: every 4xx/5xx answer is `application/problem+json` (RFC 9457): `detail` says
+what is wrong and names the parameter, `code` is stable (`bad_request`, `unauthenticated`,
+`forbidden`, `not_found`, `conflict`, `invalid_request`, `rate_limited`,
+`store_unavailable`), `errors` lists the fields of a 422.
+
+**Rate limit**: {rate} per token (per user for a browser session), a moving window kept
+by each web process. Every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and
+`RateLimit-Reset` (seconds); over the limit the answer is 429 with `Retry-After`.
+
+**Paging**: search pages go on with `next_cursor` (opaque; the first page's time window
+is kept, so new mentions do not shift pages). `GET /mentions` streams a whole day as
+NDJSON, each line with its own cursor to resume from; `GET /changes` returns what changed
+since the last call. Mention ids (`<source>:<id at the source>`) are stable.
+
+**Versions**: these paths are version 1 (`/api/v1/…`). The same calls at `/api/…` are
+kept for existing scripts and will be removed in a later version.
+"""
+
+
+class RateLimit:
+    """A moving-window limit per token (``limits``), in this process's memory."""
+
+    def __init__(self, rate: str = DEFAULT_RATE_LIMIT):
+        self.rate = rate
+        self.item = parse(rate)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def __call__(self, request: Request, response: Response) -> None:
+        key = _caller(request)
+        if key is None:  # not logged in: the route answers 401
+            return
+        allowed = self.limiter.hit(self.item, key)
+        stats = self.limiter.get_window_stats(self.item, key)
+        reset = max(0, int(stats.reset_time - time.time()) + 1)
+        headers = {
+            "RateLimit-Limit": str(self.item.amount),
+            "RateLimit-Remaining": str(stats.remaining),
+            "RateLimit-Reset": str(reset),
+        }
+        if not allowed:
+            raise RateLimited(self.rate, reset, headers)
+        response.headers.update(headers)
+
+
+class RateLimited(Exception):
+    def __init__(self, rate: str, retry_after: int, headers: dict[str, str]):
+        super().__init__(rate)
+        self.rate = rate
+        self.headers = {**headers, "Retry-After": str(retry_after)}
+
+
+def _caller(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, credentials = auth.partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return "token:" + hashlib.sha256(credentials.strip().encode()).hexdigest()
+    user = request.session.get("user") if "session" in request.scope else None
+    return f"user:{user}" if user else None
+
+
+def problem_json(status: int, detail: str, headers: Any = None, errors: Any = None) -> Response:
+    body = problem(status, detail, errors).model_dump(mode="json")
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def install(app: FastAPI, routers: Any, rate: str = DEFAULT_RATE_LIMIT) -> None:
+    """Mount ``routers`` at /api/v1 and /api, with the rate limit, and the document."""
+    limit = RateLimit(rate)
+    app.state.rate_limit = limit
+    for router in routers:
+        app.include_router(router, prefix=PREFIX, dependencies=[Depends(limit)])
+    for router in routers:
+        app.include_router(
+            router, prefix=LEGACY_PREFIX, dependencies=[Depends(limit)], include_in_schema=False
+        )
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> Response:
+        detail = f"rate limit of {exc.rate} per token reached: retry in {exc.headers['Retry-After']} s"
+        return problem_json(429, detail, exc.headers)
+
+    app.openapi = lambda: openapi(app, rate)  # type: ignore[method-assign]
+
+
+def openapi(app: FastAPI, rate: str) -> dict[str, Any]:
+    """FastAPI's document of the v1 routes, with error answers as problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=DESCRIPTION.replace("{rate}", rate),
+        routes=app.routes,
+        servers=[{"url": "/"}],
+    )
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and "application/json" in content:
+                    response["content"] = {PROBLEM_JSON: content.pop("application/json")}
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    from radar.web.feed import ExportLine
+
+    line = ExportLine.model_json_schema(
+        ref_template="#/components/schemas/{model}", mode="serialization"
+    )
+    for name, schema in line.pop("$defs", {}).items():
+        schemas.setdefault(name, schema)
+    schemas["ExportLine"] = line
+    schemas.setdefault("Problem", Problem.model_json_schema())
+    app.openapi_schema = doc
+    return doc

@@ -1,0 +1,159 @@
+"""Bulk reads for integrations: the mentions of a time window streamed as NDJSON (a whole
+day in one response, resumable from any line), and the change feed for incremental pulls
+(every mention inserted or materially changed after a cursor, each once, as stored now).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from index.base import Store, StoreError
+from index.export import mentions_page
+from index.models import Mention
+from radar.web import paging
+from radar.web.auth import Searcher
+from radar.web.params import ApiTime, in_zone
+from radar.web.problems import COMMON, problem_responses
+
+api = APIRouter(tags=["integrations"], responses=problem_responses(*COMMON, 403))
+
+NDJSON = "application/x-ndjson"
+BATCH = 1000  # mentions read from the store per round trip of the export
+MAX_WINDOW = timedelta(days=31)
+
+
+class ExportLine(BaseModel):
+    """One line of the NDJSON export."""
+
+    cursor: str = Field(description="pass as cursor to continue after this line")
+    mention: Mention
+
+
+class ChangeOut(BaseModel):
+    what: list[str] = Field(
+        description="what the last write changed: new, engagement, sentiment, correction, "
+        "brands, text, other"
+    )
+    mention: Mention = Field(description="the mention as stored now")
+
+
+class ChangesOut(BaseModel):
+    changes: list[ChangeOut]
+    next_cursor: str = Field(description="pass as cursor next time (also when changes is empty)")
+
+
+def _lines(
+    store: Store, since: datetime, until: datetime, after: str | None, limit: int | None
+) -> Iterator[bytes]:
+    left = limit
+    while left is None or left > 0:
+        size = BATCH if left is None else min(BATCH, left)
+        page = mentions_page(store, since, until, after, size)
+        chunk = []
+        for position, mention in page:
+            cursor = paging.export_cursor(since, until, position)
+            chunk.append(b'{"cursor":"%s","mention":%s}\n' % (
+                cursor.encode(), mention.__pydantic_serializer__.to_json(mention)
+            ))  # fmt: skip
+        if chunk:
+            yield b"".join(chunk)
+        if len(page) < size:
+            return
+        after = page[-1][0]
+        if left is not None:
+            left -= len(page)
+
+
+@api.get(
+    "/mentions",
+    summary="Export the mentions of a time window (NDJSON stream)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "one JSON object per line, oldest first: `{cursor, mention}` "
+            "(the ExportLine schema); ends after the window or `limit` lines",
+            "content": {NDJSON: {"schema": {"$ref": "#/components/schemas/ExportLine"}}},
+        },
+        **problem_responses(400, 422),
+    },
+)
+def api_export(
+    request: Request,
+    user: Searcher,
+    since: Annotated[
+        ApiTime | None, Query(description="published at or after (required without cursor)")
+    ] = None,
+    until: Annotated[
+        ApiTime | None, Query(description="published before (default: since + 1 day)")
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2000, description="a line's cursor: continue after that line"),
+    ] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1_000_000, description="at most this many lines")
+    ] = None,
+) -> StreamingResponse:
+    """Every mention published in [since, until), oldest first, streamed: a whole day
+    in one response. Each line carries a cursor; after an interrupted download, ask
+    again with the last line's cursor. Windows up to 31 days."""
+    after = None
+    if cursor:
+        start, end, after = paging.export_from_cursor(cursor)
+    else:
+        if since is None:
+            raise HTTPException(400, "since: required (or pass a cursor)")
+        tz = request.app.state.formatter.tz
+        start = in_zone(since, tz)  # type: ignore[assignment]
+        end = in_zone(until, tz) or start + timedelta(days=1)  # type: ignore[operator]
+    assert start is not None and end is not None
+    if end <= start:
+        raise HTTPException(400, "until: must be after since")
+    if end - start > MAX_WINDOW:
+        raise HTTPException(400, "until: the window is at most 31 days")
+    store: Store = request.app.state.store
+    try:  # a bad position fails here, before the 200 is sent
+        first = mentions_page(store, start, end, after, 1)
+    except StoreError:
+        raise HTTPException(400, "cursor: damaged (pass a line's cursor as is)") from None
+    del first
+    return StreamingResponse(_lines(store, start, end, after, limit), media_type=NDJSON)
+
+
+@api.get(
+    "/changes",
+    response_model=ChangesOut,
+    summary="Mentions changed since a cursor (incremental pulls)",
+    responses=problem_responses(400, 422),
+)
+def api_changes(
+    request: Request,
+    user: Searcher,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, description="next_cursor of the last call; absent: from the start"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="changes per call")] = 100,
+) -> ChangesOut:
+    """The change feed: mentions inserted or materially changed (engagement, sentiment,
+    a correction, brands, text) after ``cursor``, oldest change first, each once as it
+    is stored now. Keep ``next_cursor`` and ask again to get only what changed since;
+    mention ids are stable, so an upsert by id keeps a copy in step."""
+    seq = 0
+    if cursor:
+        fields = paging.decode("changes", cursor)
+        seq = fields.get("n") if isinstance(fields.get("n"), int) else -1
+        if seq < 0:
+            raise HTTPException(400, "cursor: damaged (pass next_cursor as is)")
+    store: Store = request.app.state.store
+    changes, next_seq = store.changes_since(seq, limit)
+    return ChangesOut(
+        changes=[ChangeOut(what=sorted(c.what), mention=c.mention) for c in changes],
+        next_cursor=paging.encode("changes", n=next_seq),
+    )
