@@ -28,7 +28,7 @@ from config.schema import RadarConfig
 from config.types import EnvRef
 from crawlers.health import unhealthy
 from index.base import Store, StoreError
-from radar.web import cases, executive, i18n, login, search
+from radar.web import cases, executive, i18n, login, search, stories
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
 from radar.web.figures import AggregatesCache, TermsCache
 from radar.web.render import STATIC_DIR, Formatter, make_templates, render
@@ -101,7 +101,8 @@ def create_app(
     app.state.aggregates = AggregatesCache()
 
     _install_error_handlers(app)
-    for router in (service, login.pages, i18n.pages, search.pages, cases.pages, executive.pages):
+    pages = (login.pages, i18n.pages, search.pages, stories.pages, cases.pages, executive.pages)
+    for router in (service, *pages):
         app.include_router(router)
     for router in API_ROUTERS:
         app.include_router(router)

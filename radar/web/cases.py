@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 from alerts import actions
 from index.base import Store
 from index.models import Case, CaseStatus
+from radar.web import stories
 from radar.web.auth import CaseReader, CaseWorker, User
 from radar.web.render import flash, render
 from radar.web.schemas import AssignIn, Board, BoardItem, CaseDetail, NoteIn
@@ -102,7 +103,8 @@ def board_page(request: Request, user: CaseReader):
 def case_page(request: Request, user: CaseReader, case_id: str):
     detail = case_detail(request.app.state.store, case_id, request.app.state.clock())
     users = [u for u in request.app.state.users if u.can("case_action")]
-    return render(request, "case.html", d=detail, assignees=users)
+    extra = stories.case_context(request, detail.case, detail.evidence)
+    return render(request, "case.html", d=detail, assignees=users, **extra)
 
 
 @pages.post("/cases/{case_id}/{action}")

@@ -49,6 +49,7 @@ class SearchParams:
     handled: bool | None = None
     offset: int = 0
     limit: int = PER_PAGE
+    group_stories: bool = False  # one hit per story (the search page's default)
 
     def request(self, now: datetime, **overrides: object) -> SearchRequest:
         since = self.since
@@ -63,6 +64,7 @@ class SearchParams:
             sort=self.sort,
             offset=self.offset,
             limit=self.limit,
+            group_stories=self.group_stories,
         )
         for key, value in overrides.items():
             setattr(req, key, value)
@@ -118,8 +120,8 @@ def parse_params(request: Request, raw: SearchInputs, offset: int, limit: int) -
         raise HTTPException(400, f"since/until: {exc}") from None
     if since_dt and until_dt and until_dt <= since_dt:
         raise HTTPException(400, "until: must be after since")
-    if raw.sort not in ("time", "relevance"):
-        raise HTTPException(400, "sort: must be 'time' or 'relevance'")
+    if raw.sort not in ("time", "relevance", "reach"):
+        raise HTTPException(400, "sort: must be 'time', 'relevance' or 'reach'")
     handled_map = {"": None, "any": None, "yes": True, "true": True, "no": False, "false": False}
     if raw.handled not in handled_map:
         raise HTTPException(400, "handled: must be yes, no or empty")
@@ -235,7 +237,13 @@ def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
     offset, batch = 0, 500
     while offset < EXPORT_LIMIT:
         req = params.request(
-            now, offset=offset, limit=batch, facets=False, highlight=False, sort="time"
+            now,
+            offset=offset,
+            limit=batch,
+            facets=False,
+            highlight=False,
+            sort="time",
+            group_stories=False,
         )
         result = store.search(req)
         for hit in result.hits:
@@ -264,8 +272,15 @@ def csv_response(request: Request, params: SearchParams) -> StreamingResponse:
 def search_page(request: Request, user: Searcher, raw: Inputs, page: int = 1):
     error = ""
     result = None
+    # stories first, by reach, unless the form says otherwise (an unticked box sends
+    # nothing, so the form also sends grouping=chosen)
+    chosen = "grouping" in request.query_params
+    grouped = request.query_params.get("group") == "story" or not chosen
+    if "sort" not in request.query_params and grouped:
+        raw.sort = "reach"
     try:
         params = parse_params(request, raw, (max(page, 1) - 1) * PER_PAGE, PER_PAGE)
+        params.group_stories = grouped
         result = run_search(request, params)
     except HTTPException as exc:
         error = str(exc.detail)
@@ -276,7 +291,8 @@ def search_page(request: Request, user: Searcher, raw: Inputs, page: int = 1):
     )
     pages_total = 0
     if result is not None:
-        pages_total = max(1, (result.total + PER_PAGE - 1) // PER_PAGE)
+        shown = result.total if result.stories is None else result.stories
+        pages_total = max(1, (shown + PER_PAGE - 1) // PER_PAGE)
     return render(
         request,
         "search.html",
@@ -297,6 +313,8 @@ def search_page(request: Request, user: Searcher, raw: Inputs, page: int = 1):
         request_path=str(request.url.path)
         + (("?" + request.url.query) if request.url.query else ""),
         export_query=request.url.query,
+        grouped=grouped,
+        group_param="story" if grouped else "",
     )
 
 

@@ -1,0 +1,150 @@
+"""Stories: one post and how it spread. A story is a dedupe cluster (index/dedupe.py): the
+first post, its reposts and its near-copies; its comments hang under it.
+
+``/stories/{id}`` shows the first post, the spread timeline (who amplified it, when, with
+what reach, the reach added up as it went) and the repost tree, then the comments.
+``/stories/{id}/copies`` is the fragment a search card expands into (static/stories.js).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+
+from index.base import Store
+from index.models import Case, Mention
+from radar.web.auth import Searcher
+from radar.web.figures import case_window
+from radar.web.render import render
+
+pages = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class Spread:
+    """One mention of the story in the order it appeared, with the reach so far."""
+
+    mention: Mention
+    reach_so_far: int
+    depth: int  # 0: the first post; 1: repeats it; 2: repeats a repeat …
+
+
+@dataclass
+class Story:
+    id: str
+    first: Mention
+    spread: list[Spread] = field(default_factory=list)  # first post included, oldest first
+    tree: list[tuple[int, Mention]] = field(default_factory=list)  # (depth, mention), DFS
+    comments: list[Mention] = field(default_factory=list)
+
+    @property
+    def reach(self) -> int:
+        return self.spread[-1].reach_so_far if self.spread else 0
+
+    @property
+    def copies(self) -> int:
+        return len(self.spread) - 1
+
+    @property
+    def amplifiers(self) -> list[Mention]:
+        """The repeats by reach, largest first: who carried it furthest."""
+        return sorted((s.mention for s in self.spread[1:]), key=lambda m: -m.reach)
+
+
+def build_story(story_id: str, mentions: list[Mention]) -> Story | None:
+    """The story of ``story_id`` from ``Store.story``'s mentions (oldest first)."""
+    members = [m for m in mentions if (m.cluster_id or m.id) == story_id or m.id == story_id]
+    if not members:
+        return None
+    ids = {m.id for m in members}
+    comments = [m for m in mentions if m.id not in ids and m.parent_id in ids]
+    first = next((m for m in members if m.id == story_id), members[0])
+    parent = {m.id: (m.repost_of if m.repost_of in ids else first.id) for m in members}
+    parent[first.id] = ""
+    children: dict[str, list[Mention]] = {}
+    for m in members:
+        if m.id != first.id:
+            children.setdefault(parent[m.id], []).append(m)
+    depth = {first.id: 0}
+    tree: list[tuple[int, Mention]] = []
+    stack = [first]
+    while stack:  # depth first, children oldest first
+        m = stack.pop()
+        tree.append((depth[m.id], m))
+        for child in reversed(children.get(m.id, [])):
+            depth[child.id] = depth[m.id] + 1
+            stack.append(child)
+    spread, total = [], 0
+    for m in [first, *[m for m in members if m.id != first.id]]:
+        total += m.reach
+        spread.append(Spread(m, total, depth.get(m.id, 1)))
+    return Story(story_id, first, spread, tree, comments)
+
+
+def story_or_404(store: Store, story_id: str) -> Story:
+    story = build_story(story_id, store.story(story_id))
+    if story is None:
+        raise HTTPException(404, f"no story with id {story_id!r}")
+    return story
+
+
+@dataclass
+class EvidenceStory:
+    """The evidence posts of a case that belong to one story."""
+
+    first: Mention
+    mentions: int
+    reach: int
+
+
+def evidence_stories(evidence: list[Mention]) -> list[EvidenceStory]:
+    """A case's evidence as stories (the earliest post of each shown), by reach."""
+    groups: dict[str, list[Mention]] = {}
+    for m in evidence:
+        groups.setdefault(m.cluster_id or m.id, []).append(m)
+    stories = [
+        EvidenceStory(
+            min(ms, key=lambda m: (m.published_at, m.id)), len(ms), sum(m.reach for m in ms)
+        )
+        for ms in groups.values()
+    ]
+    return sorted(stories, key=lambda s: -s.reach)
+
+
+def case_search_url(request: Request, case: Case) -> str:
+    """The search of everything behind a case: its brand's negative mentions over the
+    case's window (a day before it opened until it was resolved), as stories by reach."""
+    since, until = case_window(case, request.app.state.clock())
+    local = request.app.state.formatter.local
+    query = {
+        "q": f"brand:{case.brand} sentiment:negative",
+        "since": local(since, "%Y-%m-%dT%H:%M"),
+        "until": local(until + timedelta(minutes=1), "%Y-%m-%dT%H:%M"),
+        "sort": "reach",
+    }
+    return "/search?" + urlencode(query)
+
+
+def case_context(request: Request, case: Case, evidence: list[Mention]) -> dict[str, Any]:
+    """What the case page shows of stories: the evidence grouped, the full search."""
+    return {
+        "evidence_stories": evidence_stories(evidence),
+        "full_search": case_search_url(request, case),
+    }
+
+
+@pages.get("/stories/{story_id:path}/copies")
+def story_copies(request: Request, user: Searcher, story_id: str):
+    """The repeats of a story, for a search card that expands in place."""
+    story = story_or_404(request.app.state.store, story_id)
+    return render(request, "_story_copies.html", story=story)
+
+
+@pages.get("/stories/{story_id:path}")
+def story_page(request: Request, user: Searcher, story_id: str):
+    story = story_or_404(request.app.state.store, story_id)
+    return render(request, "story.html", story=story)

@@ -1,0 +1,84 @@
+"""Stories first: the search page shows one card per story, ranked by reach, with
+"N reposts/similar" that expands; the story page shows the first post, who spread it and
+when, the repost tree and the comments; the case page links to its full search."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from index.base import Store
+from tests.web.conftest import CASE_ID, NOW, mention
+
+pytestmark = pytest.mark.anyio
+
+ORIGINAL = "demo-weibo:1"
+
+
+@pytest.fixture
+def reposted(store: Store) -> Store:
+    """demo-weibo:1 (the 大V's leak post) reposted twice (one repost of a repost) and
+    commented on once."""
+    repost = mention(21, "转发 极光汽车 X7 发动机漏油，4S店不给退款", minutes_ago=25, author="转发者甲")
+    again = mention(22, "//转发 极光汽车 X7 发动机漏油，4S店不给退款", minutes_ago=10, author="转发者乙")
+    comment = mention(23, "我的也漏油", minutes_ago=15, author="评论者")
+    store.upsert_mentions(
+        [
+            repost.model_copy(update={"repost_of": ORIGINAL, "cluster_id": ORIGINAL}),
+            again.model_copy(update={"repost_of": repost.id, "cluster_id": ORIGINAL}),
+            comment.model_copy(update={"parent_id": ORIGINAL, "kind": "comment"}),
+        ]
+    )
+    return store
+
+
+async def test_search_page_groups_reposts_into_one_story_card(login, reposted) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as client:
+        r = await client.get("/search", params={"q": "漏油"})
+    assert r.status_code == 200, r.text
+    cards = re.findall(r'<article class="mention[^"]*" id="m-([^"]+)"', r.text)
+    # one card for the story (its first post), not three copies; the 大V's story first
+    assert cards[0] == ORIGINAL
+    assert "demo-weibo:21" not in cards and "demo-weibo:22" not in cards
+    assert "2 reposts/similar" in r.text
+    assert 'data-src="/stories/demo-weibo%3A1/copies"' in r.text
+    assert "stories from" in r.text
+
+
+async def test_search_page_can_show_every_mention(login, reposted) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as client:
+        r = await client.get("/search", params={"q": "漏油", "grouping": "chosen"})
+    cards = re.findall(r'<article class="mention[^"]*" id="m-([^"]+)"', r.text)
+    assert {"demo-weibo:21", "demo-weibo:22", ORIGINAL} <= set(cards)
+
+
+async def test_story_page_shows_spread_tree_and_comments(login, reposted) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as client:
+        r = await client.get(f"/stories/{ORIGINAL}")
+        fragment = await client.get(f"/stories/{ORIGINAL}/copies")
+        missing = await client.get("/stories/demo-weibo:nothing")
+    assert r.status_code == 200, r.text
+    spread = r.text.split('class="spread"')[1].split("</table>")[0]
+    # who amplified it, in the order it happened
+    assert spread.index("汽车大V") < spread.index("转发者甲") < spread.index("转发者乙")
+    assert "评论者" in r.text.split("story-comments")[1]
+    assert re.search(r'margin-left: 2\.4em" id="t-demo-weibo:22"', r.text)  # repost of a repost
+    assert fragment.status_code == 200 and "转发者乙" in fragment.text
+    assert missing.status_code == 404
+
+
+async def test_case_page_links_to_its_full_search(login, reposted) -> None:  # type: ignore[no-untyped-def]
+    async with login("pr") as client:
+        r = await client.get(f"/cases/{CASE_ID}")
+        link = re.search(r'<a class="full-search" href="([^"]+)"', r.text)
+        assert link, r.text
+        query = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)
+        assert query["q"] == ["brand:极光汽车 sentiment:negative"]
+        found = await client.get(link.group(1).replace("&amp;", "&"))
+    assert found.status_code == 200
+    assert ORIGINAL in found.text
+    assert NOW - timedelta(days=1)  # (the window starts a day before the case opened)
