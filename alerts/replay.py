@@ -62,7 +62,7 @@ from index import open_store
 from index.base import Store
 from index.dedupe import RecentStories
 from index.ingest import SENTIMENT, SIGNALS, enrich
-from index.models import MAX_COUNT, CaseEvent, Mention
+from index.models import MAX_COUNT, MAX_TEXT, MAX_TITLE, CaseEvent, Mention
 
 REPORTED = {
     "alerted",
@@ -175,11 +175,27 @@ def _int(obj: dict[str, Any], *paths: str) -> int:
         node: Any = obj
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, int | float) and not isinstance(node, bool):
-            if not math.isfinite(node) or node > MAX_COUNT:
-                raise LineError(f"{path}: not a count: {node!r}"[:80])
-            return max(0, int(node))
+        if node is None:
+            continue
+        # -5, "many", true: a broken export, said rather than read as 0 or dropped
+        if isinstance(node, bool) or not isinstance(node, int | float):
+            raise LineError(f"{path}: not a count: {node!r}"[:80])
+        if not math.isfinite(node) or not 0 <= node <= MAX_COUNT:
+            raise LineError(f"{path}: not a count: {node!r}"[:80])
+        return int(node)
     return 0
+
+
+def _signals(obj: dict[str, Any]) -> list[str] | None:
+    """The line's risk signals (``risk_signals`` or ``signals``): a list of names; None
+    when absent (the lexicon finds them)."""
+    key = "risk_signals" if "risk_signals" in obj else "signals"
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise LineError(f"{key}: expected a list of signal names, got {value!r}"[:80])
+    return value
 
 
 def parse_line(
@@ -193,6 +209,7 @@ def parse_line(
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         raise LineError("text: required (a non-empty string)")
+    text = text[:MAX_TEXT]  # as a crawl keeps it: a 5 MB line took replay to 1.85 GB
     source = str(obj.get("source") or "replay")
     native = str(obj.get("id") or f"line{n}")
     mid = native if ":" in native.strip(":") else f"{source}:{native}"
@@ -208,14 +225,13 @@ def parse_line(
         "followers_count",
         "user.followers_count",
     )
-    signals = obj.get("risk_signals", obj.get("signals"))
     doc: dict[str, Any] = {
         "id": mid,
         "source": source,
         "source_kind": "demo",
         "native_id": native,
         "url": str(obj.get("url") or ""),
-        "title": str(obj.get("title") or ""),
+        "title": str(obj.get("title") or "")[:MAX_TITLE],
         "text": text,
         "author": author_doc,
         "published_at": published,
@@ -227,7 +243,7 @@ def parse_line(
         },
         "brands": _brands(obj),
         "sentiment": _sentiment(obj.get("sentiment"), label_of),
-        "risk_signals": [str(s) for s in signals] if isinstance(signals, list) else None,
+        "risk_signals": _signals(obj),
         "repost_of": _ref(obj.get("repost_of"), source),
         "parent_id": _ref(obj.get("parent_id"), source),
         "kind": str(obj.get("kind") or ("comment" if obj.get("parent_id") else "post")),
@@ -273,10 +289,12 @@ def read_lines(
         stats.lines += 1
         try:
             docs.append(parse_line(_json_line(line), n, label_of, zone))
-        except (json.JSONDecodeError, LineError) as exc:
+        except (json.JSONDecodeError, LineError, RecursionError) as exc:
+            # RecursionError: JSON nested thousands deep ([[[[…) aborted the whole replay
+            why = "JSON nested too deeply" if isinstance(exc, RecursionError) else exc
             stats.skipped += 1
             if len(stats.errors) < 20:
-                stats.errors.append(f"line {n}: {exc}")
+                stats.errors.append(f"line {n}: {why}")
     # in the order they were seen: a late arrival or a re-crawl when it was observed
     docs.sort(key=lambda d: (max(d["published_at"], d["crawled_at"]), d["id"]))
     return docs

@@ -36,7 +36,7 @@ from crawlers.text import squeeze
 from index.base import StoreError
 from index.dedupe import RecentStories
 from index.ingest import ScoringFailed, ingest
-from index.models import BrandMatch
+from index.models import MAX_TEXT, MAX_TITLE, BrandMatch
 
 if TYPE_CHECKING:
     from typing import Self
@@ -46,8 +46,6 @@ if TYPE_CHECKING:
     from crawlers.spiders.base import RadarSpider
 
 logger = logging.getLogger(__name__)
-
-MAX_TEXT = 20_000  # characters kept of one mention (long articles are cut, not dropped)
 
 
 class _Pipeline:
@@ -96,7 +94,7 @@ class CleanPipeline(_Pipeline):
     def check(self, item: MentionItem) -> None:
         m = item.mention
         m.text = squeeze(m.text)[:MAX_TEXT]
-        m.title = squeeze(m.title)[:500]
+        m.title = squeeze(m.title)[:MAX_TITLE]
         item.context_text = squeeze(item.context_text)[:MAX_TEXT]
         if not m.text and not m.title:
             raise self.drop("dropped_empty", item, "no text")

@@ -61,6 +61,10 @@ class _Doc(BaseModel):
 # a follower or engagement count beyond this is a broken page, not an account (the
 # largest are ~10**8); four of them still add up within a 64-bit integer (reach)
 MAX_COUNT = 10**15
+# characters kept of one mention's text and title: a long article is cut, not dropped
+# (the crawl pipeline and `radar alerts replay` apply the same caps)
+MAX_TEXT = 20_000
+MAX_TITLE = 500
 
 
 class Author(_Doc):

@@ -224,3 +224,37 @@ def test_lines_without_sentiment_are_scored_toward_each_brand_with_their_context
     assert by_id["replay:c2"].brand_sentiment("极光汽车") == "negative"  # from its post
     assert all(b.sentiment is None for b in by_id["replay:c3"].brands)
     assert by_id["replay:c3"].brand_sentiment("清泉乳业") == "neutral"  # the given label
+
+
+def test_hostile_lines_are_skipped_or_cut_and_named(tmp_path: Path) -> None:
+    """Issue 16 probe 13: deep nesting aborted the whole replay (RecursionError); a 5 MB
+    text was kept whole (1.85 GB peak); odd followers / risk_signals were coerced or
+    dropped without a word."""
+    src = tmp_path / "mentions.jsonl"
+    stream(src)
+    line = {"published_at": "2026-09-14T01:00:00Z", "text": "极光汽车 漏油", "brand": "极光汽车"}
+    bad = [{"followers": -5}, {"followers": "many"}, {"risk_signals": "media"}]
+    extra = "[" * 2000 + "\n"  # line 216
+    extra += "".join(json.dumps({**line, **b}) + "\n" for b in bad)  # lines 217-219
+    huge = {**line, "id": "huge", "text": "极光汽车 漏油 " + "长" * 5_000_000}
+    extra += json.dumps(huge, ensure_ascii=False) + "\n"
+    src.write_text(src.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    store = f"sqlite:///{tmp_path}/backtest.db"
+    result = CliRunner().invoke(
+        cli,
+        ["alerts", "replay", str(src), "--json", "--config", default_config(tmp_path),
+         "--store", store],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.splitlines()[-1])
+    assert summary["mentions"] == 213 + 1 and summary["skipped"] == 2 + 1 + len(bad)
+    errors = "\n".join(summary["errors"])
+    assert "line 216: JSON nested too deeply" in errors
+    assert "line 217: followers: not a count: -5" in errors
+    assert "line 218: followers: not a count: 'many'" in errors
+    assert "line 219: risk_signals: expected a list of signal names, got 'media'" in errors
+    from index import open_store
+    from index.models import MAX_TEXT
+
+    with open_store(store) as s:
+        assert len(s.get_mention("replay:huge").text) == MAX_TEXT
