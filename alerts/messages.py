@@ -14,14 +14,15 @@ from urllib.parse import quote
 
 from alerts.activity import Fact
 from alerts.rules.base import Finding
+from config.i18n import N_, _
 from index.models import Case
 
 SEVERITY_MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡"}
-RULE_TITLE = {
-    "negative_surge": "Negative surge",
-    "high_reach": "High-reach post",
-    "risk_signal": "Risk signals",
-    "source_health": "Source health",
+RULE_TITLE = {  # translated where shown: _(RULE_TITLE[rule])
+    "negative_surge": N_("Negative surge"),
+    "high_reach": N_("High-reach post"),
+    "risk_signal": N_("Risk signals"),
+    "source_health": N_("Source health"),
 }
 MAX_SECTION = 2900  # Slack refuses section text over 3000 characters
 
@@ -59,7 +60,8 @@ def evidence_lines(facts: list[Fact], limit: int = 5) -> list[str]:
 
 
 def case_title(case: Case) -> str:
-    return f"{case.brand}: {RULE_TITLE.get(case.rule, case.rule)}"
+    title = RULE_TITLE.get(case.rule)
+    return f"{case.brand}: {_(title) if title else case.rule}"
 
 
 def _fmt(at: datetime | None) -> str:

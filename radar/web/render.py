@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from alerts.messages import RULE_TITLE
 from config import i18n
 from index.models import Mention, SentimentCorrection
 
@@ -74,11 +75,12 @@ def human_duration(seconds: float | None) -> str:
     days, rem = divmod(s, 86400)
     hours, rem = divmod(rem, 3600)
     minutes = rem // 60
+    _ = i18n.gettext
     if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
+        return (_("%(d)sd %(h)sh") if hours else _("%(d)sd")) % {"d": days, "h": hours}
     if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m" if minutes else f"{s}s"
+        return (_("%(h)sh %(m)sm") if minutes else _("%(h)sh")) % {"h": hours, "m": minutes}
+    return _("%(m)sm") % {"m": minutes} if minutes else _("%(s)ss") % {"s": s}
 
 
 def _as_utc(value: datetime | str | None) -> datetime | None:
@@ -237,8 +239,14 @@ def mention_log(m: Mention) -> list[LogEntry]:
     for chip in brand_chips(m):
         c = chip.correction
         if c is not None:
-            model = f" (the model: {chip.model})" if chip.model else ""
-            text = f"corrected the sentiment toward {chip.brand} to {c.label.value}{model}"
+            text = i18n.gettext("corrected the sentiment toward %(brand)s to %(label)s") % {
+                "brand": chip.brand,
+                "label": label(c.label, "sentiment"),
+            }
+            if chip.model:
+                text += i18n.gettext(" (the model: %(label)s)") % {
+                    "label": label(chip.model, "sentiment")
+                }
             entries.append(LogEntry(c.at, c.by, text, "correction"))
     return sorted(
         entries, key=lambda e: (e.at is not None, e.at or datetime.min.replace(tzinfo=UTC))
@@ -258,6 +266,61 @@ def role_label(role: str) -> str:
     return i18n.gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
+N_ = i18n.N_
+# the stored keys (sentiment labels, case statuses, timeline event kinds, severities, rule
+# names, search facets) as the interface names them; translated when shown
+LABELS: dict[str, dict[str, str]] = {
+    "sentiment": {
+        "negative": N_("negative"),
+        "neutral": N_("neutral"),
+        "positive": N_("positive"),
+        "": N_("unscored"),
+    },
+    "status": {
+        "open": N_("open"),
+        "acknowledged": N_("acknowledged"),
+        "resolved": N_("resolved"),
+        "closed": N_("closed"),
+    },
+    "event": {
+        "alerted": N_("alerted"),
+        "reopened": N_("reopened"),
+        "updated": N_("updated"),
+        "resolution_proposed": N_("resolution proposed"),
+        "escalated": N_("escalated"),
+        "reminder": N_("reminder"),
+        "acknowledged": N_("acknowledged"),
+        "assigned": N_("assigned"),
+        "note": N_("note"),
+        "resolved": N_("resolved"),
+        "closed": N_("closed"),
+        "evidence": N_("evidence added"),
+        "notified": N_("notified"),
+    },
+    "due": {"acknowledge": N_("acknowledge"), "update": N_("update")},
+    "severity": {"P1": N_("P1 critical"), "P2": N_("P2 major"), "P3": N_("P3 minor")},
+    "rule": RULE_TITLE,
+    "facet": {
+        "brand": N_("brand"),
+        "source": N_("source"),
+        "kind": N_("kind"),
+        "sentiment": N_("sentiment"),
+        "category": N_("category"),
+        "signal": N_("signal"),
+        "author": N_("author"),
+        "story": N_("story"),
+    },
+}
+
+
+def label(value: object, table: str) -> str:
+    """``value`` (a stored key) as the interface names it in the current language;
+    an unknown key is shown as it is."""
+    key = str(getattr(value, "value", value) if value is not None else "")
+    known = LABELS[table].get(key)
+    return i18n.gettext(known) if known else key
+
+
 def make_templates(formatter: Formatter) -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -275,6 +338,7 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     )
     env.globals["current_locale"] = i18n.current_locale
     env.globals["role_label"] = role_label
+    env.filters["label"] = label  # {{ c.status | label("status") }}
     # dates and relative times in the conventions of the locale (Babel/CLDR)
     env.filters["when"] = lambda v, f="medium": formatter.when(v, f)
     env.filters["ago"] = formatter.ago
