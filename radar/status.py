@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from config import RadarConfig
-from index.base import SearchRequest
+from index.base import SearchRequest, Store
 from radar.scheduler import jobs_db_path
 from radar.service import running_pid
 
@@ -81,6 +81,7 @@ def collect(config: RadarConfig) -> dict[str, Any]:
             for c in store.list_cases(status=OPEN_STATUSES)
         ]
         total = store.count_mentions()
+        delivery = outbox_report(store)
     return {
         "service": {"pid": running_pid(config)},
         "store": config.store.url,
@@ -88,4 +89,26 @@ def collect(config: RadarConfig) -> dict[str, Any]:
         "sources": sources,
         "jobs": runs,
         "open_cases": cases,
+        "outbox": delivery,
+    }
+
+
+def outbox_report(store: Store) -> dict[str, Any]:
+    """Undelivered messages per target and the dead-lettered webhook events."""
+    from alerts.outbox import dead_letters, pending_by_target
+    from alerts.webhooks import registry
+
+    return {
+        "pending": pending_by_target(store),
+        "webhooks": [s.public() for s in registry.load(store)],
+        "dead_letters": [
+            {
+                "key": n.key,
+                "channel": n.channel,
+                "created_at": n.created_at.isoformat() if n.created_at else None,
+                "attempts": n.attempts,
+                "error": n.last_error,
+            }
+            for n in dead_letters(store)
+        ],
     }

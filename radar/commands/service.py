@@ -118,6 +118,7 @@ def _print_status(report: dict[str, Any]) -> None:
             _until(s["next_run"], now),
         )
     console.print(table)
+    _print_outbox(console, report.get("outbox") or {})
     cases = report["open_cases"]
     if not cases:
         console.print("open cases: none")
@@ -134,6 +135,22 @@ def _print_status(report: dict[str, Any]) -> None:
             escape(c["title"]),
         )
     console.print(ctable)
+
+
+def _print_outbox(console: Any, outbox: dict[str, Any]) -> None:
+    """Messages waiting per target, webhook subscribers and their dead letters."""
+    from rich.markup import escape
+
+    pending = outbox.get("pending") or {}
+    if pending:
+        waiting = ", ".join(f"{escape(k)} {v}" for k, v in sorted(pending.items()))
+        console.print(f"outbox: waiting {waiting}")
+    hooks = outbox.get("webhooks") or []
+    dead = outbox.get("dead_letters") or []
+    if hooks or dead:
+        console.print(f"webhooks: {len(hooks)} subscriber(s), {len(dead)} dead letter(s)")
+    for d in dead:
+        console.print(f"  dead letter {escape(d['key'])}: {escape(d['error'][:160])}")
 
 
 @click.command("demo-sources")
