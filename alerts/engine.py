@@ -25,10 +25,12 @@ or replay that stored ahead) waits until its minute.
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from alerts import baseline, messages, notice, outbox
@@ -41,6 +43,7 @@ from alerts.routing import digest_url
 from alerts.rules import BRAND_RULES, BrandContext, Finding, source_health
 from alerts.trigger import CaseTrigger
 from alerts.webhooks.events import publish_digest
+from config.i18n import use_locale
 from config.schema import RadarConfig
 from index.base import Store
 from index.changes import Change
@@ -59,6 +62,23 @@ def epoch_minute(at: datetime) -> int:
 
 def minute_start(minute: int) -> datetime:
     return datetime.fromtimestamp(minute * 60, UTC)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _in_deployment_language(method: Callable[P, R]) -> Callable[P, R]:
+    """Slack texts, timeline entries and the digest in the config's ``locale`` (whatever
+    the locale of the caller, e.g. a web user who reads English)."""
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        engine = args[0]
+        with use_locale(engine.config.locale):  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return run
 
 
 class AlertEngine:
@@ -242,6 +262,7 @@ class AlertEngine:
         )
         return [f for rule in BRAND_RULES if (f := rule(ctx)) is not None]
 
+    @_in_deployment_language
     def evaluate(self, now: datetime) -> list[CaseEvent]:
         now = as_utc(now)
         end = epoch_minute(now)
@@ -311,6 +332,7 @@ class AlertEngine:
             )
         return [self.cases.propose_resolution(case, now, why)]
 
+    @_in_deployment_language
     def check_escalations(self, now: datetime) -> list[CaseEvent]:
         """Escalate open cases past their acknowledge deadline; remind active cases whose
         daily update is due."""
@@ -331,6 +353,7 @@ class AlertEngine:
             self.store, self.notifier, as_utc(now), self.config.slack, targets=self.targets
         )
 
+    @_in_deployment_language
     def daily_digest(self, now: datetime, queue: bool = True) -> dict[str, Any]:
         """Figures per brand for the last 24 h vs the 24 h before; queued to Slack once
         per day (key ``digest:<date>``) unless ``queue`` is False (a page view)."""

@@ -52,16 +52,38 @@ def _clip(text: str, n: int) -> str:
 def evidence_lines(facts: list[Fact], limit: int = 5) -> list[str]:
     lines = []
     for f in facts[:limit]:
-        who = escape(_clip(f.author, 30)) if f.author else "unknown author"
-        reach = f"{f.followers:,} followers" + (f", {f.reposts:,} reposts" if f.reposts else "")
+        who = escape(_clip(f.author, 30)) if f.author else _("unknown author")
+        reach = _("%(n)s followers") % {"n": f"{f.followers:,}"}
+        if f.reposts:
+            reach += _(", %(n)s reposts") % {"n": f"{f.reposts:,}"}
         signals = f" · ⚠ {', '.join(f.signals)}" if f.signals else ""
         lines.append(f"• {link(f.url, _clip(f.text, 80))} — {who} ({reach}){signals}")
     return lines
 
 
+def _bold(label: str) -> str:
+    """A field label of a message, translated (``label`` is a marked msgid)."""
+    return f"*{_(label)}*"
+
+
+# the field labels, marked for extraction (translated by _bold)
+FIELD_LABELS = (
+    N_("What fired"),
+    N_("Brand"),
+    N_("Severity"),
+    N_("Opened"),
+    N_("Acknowledge by"),
+    N_("Top evidence"),
+)
+
+
+def _rule(rule: str) -> str:
+    title = RULE_TITLE.get(rule)
+    return _(title) if title else rule
+
+
 def case_title(case: Case) -> str:
-    title = RULE_TITLE.get(case.rule)
-    return f"{case.brand}: {_(title) if title else case.rule}"
+    return f"{case.brand}: {_rule(case.rule)}"
 
 
 def _fmt(at: datetime | None) -> str:
@@ -82,22 +104,23 @@ def case_message(
     """The top-level message of a case: payload for the outbox."""
     mark = SEVERITY_MARK.get(case.severity, "")
     header = _clip(f"{mark} {case.severity} · {case_title(case)}", 150)
-    fired = "\n".join(
-        f"• *{RULE_TITLE.get(f.rule, f.rule)}*: {escape(f.summary)}" for f in findings
-    )
+    fired = "\n".join(f"• *{_rule(f.rule)}*: {escape(f.summary)}" for f in findings)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header}},
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": _clip(f"*What fired*\n{fired}", MAX_SECTION)},
+            "text": {
+                "type": "mrkdwn",
+                "text": _clip(_bold("What fired") + f"\n{fired}", MAX_SECTION),
+            },
         },
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*Brand*\n{escape(case.brand)}"},
-                {"type": "mrkdwn", "text": f"*Severity*\n{case.severity}"},
-                {"type": "mrkdwn", "text": f"*Opened*\n{_fmt(case.opened_at)}"},
-                {"type": "mrkdwn", "text": f"*Acknowledge by*\n{_fmt(case.ack_due_at)}"},
+                {"type": "mrkdwn", "text": _bold("Brand") + f"\n{escape(case.brand)}"},
+                {"type": "mrkdwn", "text": _bold("Severity") + f"\n{case.severity}"},
+                {"type": "mrkdwn", "text": _bold("Opened") + f"\n{_fmt(case.opened_at)}"},
+                {"type": "mrkdwn", "text": _bold("Acknowledge by") + f"\n{_fmt(case.ack_due_at)}"},
             ],
         },
     ]
@@ -108,11 +131,11 @@ def case_message(
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": _clip("*Top evidence*\n" + "\n".join(lines), MAX_SECTION),
+                    "text": _clip(_bold("Top evidence") + "\n" + "\n".join(lines), MAX_SECTION),
                 },
             }
         )
-    context = f"Case `{case.id}` · {link(case_url, 'open the case page')}"
+    context = _("Case") + f" `{case.id}` · " + link(case_url, _("open the case page"))
     if mentions:
         context += f" · {mentions}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
@@ -125,19 +148,19 @@ def case_message(
                     "type": "button",
                     "action_id": "case_acknowledge",
                     "style": "primary",
-                    "text": {"type": "plain_text", "text": "Acknowledge"},
+                    "text": {"type": "plain_text", "text": _("Acknowledge")},
                     "value": case.id,
                 },
                 {
                     "type": "button",
                     "action_id": "case_resolve",
-                    "text": {"type": "plain_text", "text": "Resolve"},
+                    "text": {"type": "plain_text", "text": _("Resolve")},
                     "value": case.id,
                     "confirm": {
-                        "title": {"type": "plain_text", "text": "Resolve this case?"},
-                        "text": {"type": "mrkdwn", "text": "Mark the case resolved."},
-                        "confirm": {"type": "plain_text", "text": "Resolve"},
-                        "deny": {"type": "plain_text", "text": "Cancel"},
+                        "title": {"type": "plain_text", "text": _("Resolve this case?")},
+                        "text": {"type": "mrkdwn", "text": _("Mark the case resolved.")},
+                        "confirm": {"type": "plain_text", "text": _("Resolve")},
+                        "deny": {"type": "plain_text", "text": _("Cancel")},
                     },
                 },
             ],
@@ -150,7 +173,7 @@ def case_message(
                 "type": "button",
                 "action_id": "case_open",
                 "url": page,
-                "text": {"type": "plain_text", "text": "Case page"},
+                "text": {"type": "plain_text", "text": _("Case page")},
             }
         )
     text = f"{case.severity} {case.brand}: " + "; ".join(f.summary for f in findings)
@@ -173,10 +196,17 @@ def thread_message(case_id: str, text: str, broadcast: bool = False) -> dict[str
 def escalation_message(
     case: Case, step_name: str, mentions: str, case_url: str, waited: str
 ) -> dict[str, Any]:
-    text = (
-        f"{mentions + ' ' if mentions else ''}*Escalated to {escape(step_name)}*: "
-        f"{case.severity} case for *{escape(case.brand)}* not acknowledged within {waited}. "
-        f"{escape(case.title)} · {link(case_url, 'open the case page')}"
+    said = _(
+        "*Escalated to %(step)s*: %(severity)s case for *%(brand)s* not acknowledged within "
+        "%(waited)s."
+    ) % {
+        "step": escape(step_name),
+        "severity": case.severity,
+        "brand": escape(case.brand),
+        "waited": waited,
+    }
+    text = f"{mentions + ' ' if mentions else ''}{said} {escape(case.title)} · " + link(
+        case_url, _("open the case page")
     )
     return {
         "kind": "escalation",
@@ -193,7 +223,7 @@ def escalation_message(
                         "action_id": "case_acknowledge",
                         "style": "primary",
                         "value": case.id,
-                        "text": {"type": "plain_text", "text": "Acknowledge"},
+                        "text": {"type": "plain_text", "text": _("Acknowledge")},
                     }
                 ],
             },
@@ -203,13 +233,31 @@ def escalation_message(
 
 def digest_message(digest: dict[str, Any], local_until: datetime) -> dict[str, Any]:
     """``local_until``: the end of the digest's 24 h in the configured time zone."""
-    lines = [f"*Daily digest* — 24 h to {local_until:%Y-%m-%d %H:%M} {local_until.tzinfo}"]
+    lines = [
+        _("*Daily digest* — 24 h to %(until)s %(zone)s")
+        % {"until": f"{local_until:%Y-%m-%d %H:%M}", "zone": local_until.tzinfo}
+    ]
     for brand, row in digest["brands"].items():
         change = row.get("negative_change")
-        trend = f" ({change:+.0%} vs previous day)" if change is not None else ""
+        trend = (
+            _(" (%(change)s vs previous day)") % {"change": f"{change:+.0%}"}
+            if change is not None
+            else ""
+        )
         lines.append(
-            f"• *{escape(brand)}*: {row['mentions']:,} mentions, {row['negative']:,} negative "
-            f"({row['negative_share']:.0%}){trend}, open cases {row['open_cases']}"
+            "• "
+            + _(
+                "*%(brand)s*: %(mentions)s mentions, %(negative)s negative (%(share)s)%(trend)s, "
+                "open cases %(cases)s"
+            )
+            % {
+                "brand": escape(brand),
+                "mentions": f"{row['mentions']:,}",
+                "negative": f"{row['negative']:,}",
+                "share": f"{row['negative_share']:.0%}",
+                "trend": trend,
+                "cases": row["open_cases"],
+            }
         )
     text = "\n".join(lines)
     return {

@@ -28,6 +28,7 @@ LADDER = [
 
 def make_config(slack: dict[str, Any] | None = None, **sections: Any) -> RadarConfig:
     data: dict[str, Any] = {
+        "locale": "en",  # the messages' source strings; tests/alerts/test_messages_zh.py: zh_CN
         "brands": [
             {"name": "极光汽车", "keywords": ["极光汽车"]},
             {"name": "清泉乳业", "keywords": ["清泉乳业"]},
