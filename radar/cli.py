@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "radar.commands.service",
     "radar.commands.web",
     "radar.commands.store",
+    "radar.commands.webhooks",
 )
 
 

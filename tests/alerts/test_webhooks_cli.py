@@ -1,0 +1,68 @@
+"""``radar webhooks add / list / rotate-secret / remove`` and ``radar status`` showing a
+dead letter."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from alerts import outbox
+from index import open_store
+from radar.cli import cli
+
+
+def test_webhooks_commands(tmp_path: Path) -> None:
+    db = tmp_path / "radar.db"
+    config = tmp_path / "radar.yaml"
+    config.write_text(f"store: {{url: 'sqlite:///{db}'}}\nbrands: [{{name: 极光汽车}}]\n")
+
+    def radar(*args: str) -> str:
+        result = CliRunner().invoke(cli, [*args, "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    out = radar(
+        "webhooks",
+        "add",
+        "https://hooks.example/radar",
+        "--severity",
+        "P1,P2",
+        "--event",
+        "case.opened",
+        "--brand",
+        "极光汽车",
+    )
+    sub_id = out.split()[1]
+    secret = out.split()[3]
+    listed = json.loads(radar("webhooks", "list", "--json"))
+    [sub] = listed["subscribers"]
+    assert sub["id"] == sub_id and sub["severities"] == ["P1", "P2"]
+    assert secret not in json.dumps(listed)  # never shown again
+    rotated = radar("webhooks", "rotate-secret", sub_id, "--grace", "2h")
+    assert "secret:" in rotated and secret not in rotated
+
+    bad = CliRunner().invoke(
+        cli, ["webhooks", "add", "ftp://x", "--event", "case.lost", "--config", str(config)]
+    )
+    assert bad.exit_code == 2 and "not an http(s) URL" in bad.output
+    bad = CliRunner().invoke(
+        cli, ["webhooks", "add", "https://h.example", "--brand", "无名", "--config", str(config)]
+    )
+    assert bad.exit_code == 2 and "unknown brand '无名'" in bad.output
+
+    with open_store(f"sqlite:///{db}") as store:  # an event given up on
+        key = f"c1:event:1@webhook:{sub_id}"
+        now = datetime(2026, 9, 15, tzinfo=UTC)
+        outbox.enqueue(store, key, f"webhook:{sub_id}", {"kind": "webhook"}, now, case_id="c1")
+        store.mark_notification_failed(
+            key, "[failure 12] dead letter after 12 failures: HTTP 500", outbox.DEAD_LETTER_AT
+        )
+    status = radar("status")
+    assert "1 subscriber(s), 1 dead letter(s)" in status and key in status
+    assert f"dead letter {key}" in radar("webhooks", "list")
+
+    assert f"removed {sub_id}" in radar("webhooks", "remove", sub_id)
+    assert "no webhook subscribers" in radar("webhooks", "list")
