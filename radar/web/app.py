@@ -29,6 +29,7 @@ from config.types import EnvRef
 from crawlers.health import unhealthy
 from index.base import Store, StoreError
 from radar.web import cases, executive, i18n, login, search, stories
+from radar.web import webhooks as webhook_admin
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
 from radar.web.figures import AggregatesCache, TermsCache
 from radar.web.render import STATIC_DIR, Formatter, make_templates, render
@@ -104,6 +105,7 @@ def create_app(
     pages = (login.pages, i18n.pages, search.pages, stories.pages, cases.pages, executive.pages)
     for router in (service, *pages):
         app.include_router(router)
+    app.include_router(webhook_admin.pages)  # admin: outbound webhooks
     for router in API_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

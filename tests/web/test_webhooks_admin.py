@@ -1,0 +1,56 @@
+"""The admin page of outbound webhooks: add (secret shown once), rotate, remove, dead
+letters listed; other roles are refused; crawled text in a dead letter is escaped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from alerts import outbox
+from alerts.webhooks import registry
+from tests.web.conftest import form_post
+
+pytestmark = pytest.mark.anyio
+PAGE = "/admin/webhooks"
+
+
+async def test_admin_adds_rotates_and_removes_a_subscriber(login, store) -> None:  # type: ignore[no-untyped-def]
+    async with login("admin") as c:
+        r = await form_post(
+            c, PAGE, PAGE,
+            {"url": "https://hooks.example/radar", "severities": "P1", "events": "case.opened"},
+        )  # fmt: skip
+        assert r.status_code == 303
+        [sub] = registry.load(store)
+        assert sub.severities == ["P1"] and sub.events == ["case.opened"]
+        page = await c.get(PAGE)
+        assert sub.secret in page.text  # shown once …
+        assert sub.secret not in (await c.get(PAGE)).text  # … and not again
+        r = await form_post(c, PAGE, f"{PAGE}/{sub.id}/rotate", {})
+        rotated = registry.get(store, sub.id)
+        assert rotated.secret != sub.secret and rotated.previous_secret == sub.secret
+        assert rotated.secret in (await c.get(PAGE)).text
+        bad = await form_post(c, PAGE, PAGE, {"url": "ftp://nope"})
+        assert bad.status_code == 303 and "not an http(s) URL" in (await c.get(PAGE)).text
+        await form_post(c, PAGE, f"{PAGE}/{sub.id}/remove", {})
+        assert registry.load(store) == []
+
+
+async def test_dead_letters_are_listed_escaped(login, store) -> None:  # type: ignore[no-untyped-def]
+    key = "c1:event:1@webhook:wh1"
+    now = datetime(2026, 9, 15, tzinfo=UTC)
+    outbox.enqueue(store, key, "webhook:wh1", {"kind": "webhook"}, now, case_id="c1")
+    store.mark_notification_failed(
+        key, "[failure 12] dead letter after 12 failures: <script>x</script>", outbox.DEAD_LETTER_AT
+    )
+    async with login("admin") as c:
+        page = (await c.get(PAGE)).text
+    assert key in page and "&lt;script&gt;" in page and "<script>x" not in page
+
+
+@pytest.mark.parametrize("role", ["care", "pr", "exec"])
+async def test_only_admin(login, role) -> None:  # type: ignore[no-untyped-def]
+    async with login(role) as c:
+        assert (await c.get(PAGE)).status_code == 403
+        assert (await c.post(f"{PAGE}/x/remove")).status_code in (403, 400)
