@@ -142,8 +142,12 @@ STOP_WORDS = frozenset(
     以前 出来 起来 过来 知道 觉得 感觉 看到 听说 问题 东西 事情 情况 方面 地方 时间
     还要 就要 不要 不会 不能 不了 没什么 怎么办 怎么样 这种 那种 各位 朋友 网友 转发
     微博 回复 楼主 全文 原文 链接 视频 图片 哈哈 哈哈哈 啊啊 呵呵 http https www com
+    记录 同款 坐等 不错 试试 随手 同问 分享 打卡 安利 求助 请问 有没有 蹲蹲 蹲一个 路过
+    围观 顶顶 mark 一波 一下子 今日 日常 哈哈哈哈 点赞 收藏 转载
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# filler of posts that is no word: "x5", "v2", "a1" (a model/size/count code on its own)
+FILLER_CODE = re.compile(r"^[a-z]{0,2}\d+[a-z]?$|^[a-z]{1,2}$")
 _MEANINGFUL = re.compile(f"[{CJK_RANGES}]|[A-Za-z]")
 
 _jieba_lock = threading.Lock()
@@ -177,7 +181,7 @@ def top_words(
         words = set()
         for word in _cut(text):
             w = word.strip().lower()
-            if len(w) < 2 or w in STOP_WORDS or not _MEANINGFUL.search(w):
+            if len(w) < 2 or w in STOP_WORDS or not _MEANINGFUL.search(w) or FILLER_CODE.match(w):
                 continue
             if any(w in e for e in excluded):
                 continue

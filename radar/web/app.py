@@ -28,7 +28,7 @@ from config.schema import RadarConfig
 from config.types import EnvRef
 from crawlers.health import unhealthy
 from index.base import Store, StoreError
-from radar.web import cases, executive, i18n, login, search, stories
+from radar.web import brief, cases, executive, i18n, login, search, stories
 from radar.web import webhooks as webhook_admin
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
 from radar.web.figures import AggregatesCache, TermsCache
@@ -102,7 +102,8 @@ def create_app(
     app.state.aggregates = AggregatesCache()
 
     _install_error_handlers(app)
-    pages = (login.pages, i18n.pages, search.pages, stories.pages, cases.pages, executive.pages)
+    pages = (login.pages, i18n.pages, search.pages, stories.pages, cases.pages, brief.pages)
+    pages += (executive.pages,)
     for router in (service, *pages):
         app.include_router(router)
     app.include_router(webhook_admin.pages)  # admin: outbound webhooks

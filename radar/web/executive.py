@@ -87,10 +87,7 @@ def complaint_statuses(
 # -- pages ----------------------------------------------------------------------------------
 
 
-@pages.get("/cases/{case_id}/summary")
-def summary_page(request: Request, user: ExecReader, case_id: str):
-    s = case_summary(request, case_id)
-    return render(request, "summary.html", s=s, charts=chart_data(s.figures))
+# the crisis brief page (/cases/{case_id}/summary) is radar/web/brief.py
 
 
 @pages.get("/overview")

@@ -122,7 +122,7 @@ def open_as(browser, base: str, role: str):  # type: ignore[no-untyped-def]
     assert "/login" in page.url  # not logged in yet: sent to the login form
     page.fill("input[name=name]", role)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the language switch of the header
     page.wait_for_load_state("load")
     return page
 
@@ -149,6 +149,7 @@ def test_each_role_in_a_real_browser(server: str, browser, tmp_path: Path, store
     care = open_as(browser, server, "care")
     care.goto(f"{server}/search")
     care.fill("input[name=q]", "漏油 brand:极光汽车")
+    care.select_option("select[name=sort]", "time")  # newest first (default: reach)
     care.press("input[name=q]", "Enter")
     care.wait_for_selector("article.mention")
     assert care.locator("article.mention mark").count() > 0
@@ -177,11 +178,11 @@ def test_each_role_in_a_real_browser(server: str, browser, tmp_path: Path, store
     shot(pr, tmp_path, "case")
     assert pr.errors == [], pr.errors
 
-    # the executive reads the crisis summary: charts drawn by ECharts
+    # the executive reads the crisis brief: the account, the chart drawn by ECharts
     exec_page.goto(f"{server}/cases/{CASE_ID}/summary")
-    exec_page.wait_for_selector("body[data-charts-ready='4']")
-    assert exec_page.locator("#chart-volume canvas").count() == 1
-    assert exec_page.locator("text=Key spreaders").count() == 1
+    exec_page.wait_for_selector("body[data-brief-ready='1']")
+    assert exec_page.locator("#brief-chart canvas").count() == 1
+    assert exec_page.locator("#account li.claim").count() == 6
     assert exec_page.evaluate("window.__pwned") is None
     shot(exec_page, tmp_path, "summary")
     exec_page.goto(f"{server}/overview")
@@ -203,9 +204,8 @@ def negative_facet(page) -> int:  # type: ignore[no-untyped-def]
 
 
 def negative_kpi(page) -> int:  # type: ignore[no-untyped-def]
-    """'negative: 1,234 mentions' of the crisis summary."""
-    text = page.locator(".kpi-negative span").inner_text()
-    return int(text.split(":")[1].split()[0].replace(",", ""))
+    """The negative mentions the crisis brief counts."""
+    return int(page.locator("#account").get_attribute("data-negative"))
 
 
 def test_correcting_the_sentiment_toward_a_brand(

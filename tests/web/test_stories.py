@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 
 from index.base import Store
@@ -23,8 +22,12 @@ ORIGINAL = "demo-weibo:1"
 def reposted(store: Store) -> Store:
     """demo-weibo:1 (the 大V's leak post) reposted twice (one repost of a repost) and
     commented on once."""
-    repost = mention(21, "转发 极光汽车 X7 发动机漏油，4S店不给退款", minutes_ago=25, author="转发者甲")
-    again = mention(22, "//转发 极光汽车 X7 发动机漏油，4S店不给退款", minutes_ago=10, author="转发者乙")
+    repost = mention(
+        21, "转发 极光汽车 X7 发动机漏油，4S店不给退款", minutes_ago=25, author="转发者甲"
+    )
+    again = mention(
+        22, "//转发 极光汽车 X7 发动机漏油，4S店不给退款", minutes_ago=10, author="转发者乙"
+    )
     comment = mention(23, "我的也漏油", minutes_ago=15, author="评论者")
     store.upsert_mentions(
         [

@@ -1,0 +1,407 @@
+"""The crisis brief an executive reads (``/cases/{id}/summary``): a short account in plain
+words at the top — what happened, since when, how big and how fast, who is spreading it,
+what is being done, what is next — each sentence linking to the posts it rests on; then
+the crisis window's chart against the brand's normal level, the leading stories and the
+people spreading them.
+
+Every sentence is made from stored figures only (the Store's buckets, a grouped search,
+top authors, the case and its timeline); a figure that is missing leaves its sentence
+out rather than printing "None". The same :class:`Brief` feeds the PDF and Word exports
+(radar/web/report.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from alerts.messages import RULE_TITLE
+from config.i18n import N_, format_number, gettext
+from index.base import SearchHit, SearchRequest, Store
+from index.models import Case, CaseEvent, CaseStatus
+from radar.web.auth import ExecReader
+from radar.web.figures import _align, pick_interval
+from radar.web.render import Formatter, render
+from radar.web.terms import distinctive_terms
+
+LEAD = timedelta(hours=6)  # the chart starts this long before the case opened
+TAIL = timedelta(hours=2)  # ... and ends this long after it was resolved
+BASELINE_DAYS = 7  # the brand's normal level: the days before the chart's window
+MARKER_GAP = 3  # markers closer than this many chart points go on different rows
+MOMENTS = {
+    "alerted": N_("alert"),
+    "escalated": N_("escalated"),
+    "acknowledged": N_("acknowledged"),
+    "resolved": N_("resolved"),
+    "reopened": N_("reopened"),
+}
+
+
+@dataclass
+class Claim:
+    """One sentence of the account and the posts it rests on."""
+
+    topic: str  # what | since | size | who | done | next
+    text: str
+    link: str = ""  # a page of this site: a search, a story, the case's timeline
+    link_text: str = ""
+
+
+@dataclass
+class Point:
+    label: str
+    negative: int
+    total: int
+
+
+@dataclass
+class Marker:
+    label: str  # the chart point it sits on
+    text: str
+    row: int  # 0, 1, 2: labels of markers close together are drawn at different heights
+
+
+@dataclass
+class Brief:
+    case: Case
+    title: str
+    since: datetime
+    until: datetime
+    interval_seconds: int
+    claims: list[Claim]
+    points: list[Point]
+    baseline: float  # negative mentions per chart point on the brand's normal days
+    markers: list[Marker]
+    negative: int
+    stories: int
+    reach: int
+    top_stories: list[SearchHit]
+    spreaders: list[dict[str, Any]]
+    events: list[CaseEvent]
+    search_url: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def chart(self) -> dict[str, Any]:
+        """What static/brief.js draws (embedded as JSON, never as HTML)."""
+        return {
+            "labels": [p.label for p in self.points],
+            "negative": [p.negative for p in self.points],
+            "other": [p.total - p.negative for p in self.points],
+            "baseline": round(self.baseline, 1),
+            "markers": [{"label": m.label, "text": m.text, "row": m.row} for m in self.markers],
+            "names": {
+                "negative": gettext("negative mentions"),
+                "other": gettext("other mentions"),
+                "baseline": gettext("normal level (negative, %(days)s days before)")
+                % {"days": BASELINE_DAYS},
+            },
+        }
+
+
+def crisis_window(case: Case, now: datetime) -> tuple[datetime, datetime]:
+    """From LEAD before the case opened until TAIL after it was resolved (or now)."""
+    end = (case.resolved_at + TAIL) if case.resolved_at else now
+    end = min(max(end, case.opened_at + timedelta(hours=1)), now + timedelta(minutes=1))
+    return case.opened_at - LEAD, end
+
+
+def search_url(fmt: Formatter, q: str, since: datetime, until: datetime) -> str:
+    query = {
+        "q": q,
+        "since": fmt.local(since, "%Y-%m-%dT%H:%M"),
+        "until": fmt.local(until + timedelta(minutes=1), "%Y-%m-%dT%H:%M"),
+        "sort": "reach",
+    }
+    return "/search?" + urlencode(query)
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace('"', " ") + '"' if any(c in value for c in ' ()"') else value
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _n(value: int | float) -> str:
+    return format_number(value)
+
+
+def markers(fmt: Formatter, events: list[CaseEvent], since: datetime, until: datetime,
+            interval: int, case: Case) -> list[Marker]:  # fmt: skip
+    """One marker per chart point with moments (several moments of one point are one
+    label), rows alternating where markers are close, so labels never print over each
+    other."""
+    by_point: dict[datetime, list[str]] = {}
+    for ev in events:
+        if ev.kind in MOMENTS and since <= ev.at < until:
+            text = gettext(MOMENTS[ev.kind])
+            if ev.kind == "alerted":
+                text = f"{case.severity} {text}"
+            names = by_point.setdefault(_align(ev.at, interval), [])
+            if text not in names:
+                names.append(text)
+    out: list[Marker] = []
+    last: datetime | None = None
+    row = 0
+    for start in sorted(by_point):
+        close = last is not None and (start - last).total_seconds() < MARKER_GAP * interval
+        row = (row + 1) % 3 if close else 0
+        out.append(Marker(_label(fmt, start, interval), " · ".join(by_point[start]), row))
+        last = start
+    return out
+
+
+def _label(fmt: Formatter, start: datetime, interval: int) -> str:
+    return fmt.local(start, "%m-%d" if interval >= 86400 else "%m-%d %H:%M")
+
+
+def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brief:
+    since, until = crisis_window(case, now)
+    interval = pick_interval(since, until)
+    brand = case.brand
+    buckets = store.count_buckets(since, until, interval, brand)
+    per: dict[datetime, list[int]] = {}
+    for b in buckets:
+        counts = per.setdefault(b.start, [0, 0])
+        counts[1] += b.count
+        if b.sentiment == "negative":
+            counts[0] += b.count
+    points: list[Point] = []
+    start = _align(since, interval)
+    starts = []
+    while start < until:
+        neg, total = per.get(start, [0, 0])
+        points.append(Point(_label(fmt, start, interval), neg, total))
+        starts.append(start)
+        start += timedelta(seconds=interval)
+    base_since = since - timedelta(days=BASELINE_DAYS)
+    before = store.count_buckets(base_since, since, 86400, brand)
+    base_negative = sum(b.count for b in before if b.sentiment == "negative")
+    baseline = base_negative / max((since - base_since).total_seconds() / interval, 1)
+
+    negative_q = f"brand:{_quoted(brand)} sentiment:negative"
+    grouped = store.search(
+        SearchRequest(
+            query=negative_q, since=since, until=until, group_stories=True, sort="reach",
+            limit=3, facets=False, highlight=False,
+        )
+    )  # fmt: skip
+    spreaders = store.top_authors(brand, since, until, 5)
+    events = store.case_events(case.id)
+    all_negative = search_url(fmt, negative_q, since, until)
+
+    claims: list[Claim] = []
+    first = grouped.hits[0] if grouped.hits else None
+    rule = gettext(RULE_TITLE.get(case.rule, case.rule))
+    if first is not None:
+        m = first.mention
+        text = m.title or m.text
+        claims.append(
+            Claim(
+                "what",
+                gettext('%(rule)s about %(brand)s. The post that spread furthest: "%(text)s" '
+                        "(%(author)s, %(followers)s followers).")
+                % {"rule": rule, "brand": brand, "text": _clip(text, 60),
+                   "author": m.author.name or m.author.id or gettext("anonymous"),
+                   "followers": _n(m.author.followers)},
+                f"/stories/{first.story}",
+                gettext("the post and how it spread"),
+            )
+        )  # fmt: skip
+    else:
+        claims.append(
+            Claim("what", gettext("%(rule)s about %(brand)s.") % {"rule": rule, "brand": brand})
+        )
+    peak = max(range(len(points)), key=lambda i: points[i].negative) if points else None
+    opened = fmt.local(case.opened_at, "%m-%d %H:%M")
+    rising = [i for i, p in enumerate(points) if p.negative >= max(2 * baseline, 1)]
+    start_at = starts[rising[0]] if rising else case.opened_at
+    claims.append(
+        Claim(
+            "since",
+            gettext("Negative posts rose above the normal level from %(start)s; the alert "
+                    "went out at %(opened)s.")
+            % {"start": fmt.local(start_at, "%m-%d %H:%M"), "opened": opened},
+            search_url(fmt, negative_q, start_at, until),
+            gettext("the posts since then"),
+        )
+    )  # fmt: skip
+    if peak is not None and points[peak].negative:
+        p = points[peak]
+        figures = {
+            "negative": _n(grouped.total),
+            "stories": _n(grouped.stories or 0),
+            "reach": _n(sum(b.reach for b in buckets if b.sentiment == "negative")),
+            "at": p.label[-5:],
+            "peak": _n(p.negative),
+            "span": _span(interval),
+            "times": _n(round(p.negative / baseline, 1)) if baseline else "",
+        }
+        if baseline >= 0.1:
+            size = gettext(
+                "%(negative)s negative mentions in %(stories)s stories, reaching %(reach)s "
+                "people; at the peak (%(at)s) %(peak)s in %(span)s, %(times)s times the "
+                "normal level."
+            )
+        else:
+            size = gettext(
+                "%(negative)s negative mentions in %(stories)s stories, reaching %(reach)s "
+                "people; at the peak (%(at)s) %(peak)s in %(span)s, where the brand "
+                "normally has almost none."
+            )
+        claims.append(Claim("size", size % figures, all_negative, gettext("all of them, by story")))
+    if spreaders:
+        names = [s.get("name") or s.get("id") or gettext("anonymous") for s in spreaders[:3]]
+        top = spreaders[0]
+        claims.append(
+            Claim(
+                "who",
+                gettext("Spread mostly by %(names)s; the largest account has %(followers)s "
+                        "followers.")
+                % {"names": gettext(", ").join(names), "followers": _n(top.get("followers", 0))},
+                search_url(fmt, f"brand:{_quoted(brand)} author:{_quoted(str(names[0]))}",
+                           since, until),
+                gettext("their posts"),
+            )
+        )  # fmt: skip
+    claims.append(_done(fmt, case, events))
+    claims.append(_next(fmt, case, points, peak, interval))
+    return Brief(
+        case=case,
+        title=case.title or rule,
+        since=since,
+        until=until,
+        interval_seconds=interval,
+        claims=claims,
+        points=points,
+        baseline=baseline,
+        markers=markers(fmt, events, since, until, interval, case),
+        negative=grouped.total,
+        stories=grouped.stories or 0,
+        reach=sum(h.story_reach for h in grouped.hits),
+        top_stories=grouped.hits,
+        spreaders=spreaders,
+        events=events,
+        search_url=all_negative,
+    )
+
+
+def _span(interval: int) -> str:
+    if interval % 3600 == 0:
+        return gettext("%(n)s h") % {"n": interval // 3600}
+    return gettext("%(n)s min") % {"n": interval // 60}
+
+
+def _done(fmt: Formatter, case: Case, events: list[CaseEvent]) -> Claim:
+    """What is being done: who has it, and the latest note of the timeline."""
+    timeline = f"/cases/{case.id}#timeline"
+    if case.status == CaseStatus.open:
+        text = gettext("Nobody has taken the case yet (opened %(at)s).") % {
+            "at": fmt.local(case.opened_at, "%m-%d %H:%M")
+        }
+    else:
+        who = case.assignee or case.acknowledged_by
+        text = (
+            gettext("%(who)s has the case since %(at)s.")
+            % {"who": who, "at": fmt.local(case.acknowledged_at or case.updated_at, "%m-%d %H:%M")}
+            if who
+            else gettext("The case is being handled.")
+        )
+    notes = [e for e in events if e.kind == "note" and e.text.strip()]
+    if notes:
+        last = notes[-1]
+        text += " " + gettext('Latest: "%(note)s" (%(at)s).') % {
+            "note": _clip(last.text, 60),
+            "at": fmt.local(last.at, "%m-%d %H:%M"),
+        }
+    return Claim("done", text, timeline, gettext("the timeline"))
+
+
+def _next(
+    fmt: Formatter, case: Case, points: list[Point], peak: int | None, interval: int
+) -> Claim:
+    timeline = f"/cases/{case.id}#timeline"
+    if case.status in (CaseStatus.resolved, CaseStatus.closed):
+        at = case.resolved_at or case.closed_at or case.updated_at
+        return Claim(
+            "next",
+            gettext("It calmed down and was resolved at %(at)s; a new wave reopens the case.")
+            % {"at": fmt.local(at, "%m-%d %H:%M")},
+            timeline,
+            gettext("the timeline"),
+        )
+    if case.status == CaseStatus.open and case.ack_due_at:
+        due = gettext("Someone must take it by %(at)s, or it is escalated.") % {
+            "at": fmt.local(case.ack_due_at, "%m-%d %H:%M")
+        }
+    elif case.update_due_at:
+        due = gettext("Next update due by %(at)s.") % {
+            "at": fmt.local(case.update_due_at, "%m-%d %H:%M")
+        }
+    else:
+        due = ""
+    trend = ""
+    if peak is not None and points[peak].negative:
+        # an hour at a time: the last hour against the busiest hour of the window
+        k = max(1, 3600 // interval)
+        sums = [sum(p.negative for p in points[i : i + k]) for i in range(len(points))]
+        last, high = sum(p.negative for p in points[-k:]), max(sums)
+        if last >= 0.8 * high:
+            trend = gettext("Negative posts are still at their peak.")
+        else:
+            trend = gettext("Negative posts are down %(pct)s from the peak hour.") % {
+                "pct": f"{round(100 * (1 - last / high))}%"
+            }
+    return Claim("next", " ".join(t for t in (trend, due) if t), timeline, gettext("the timeline"))
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+pages = APIRouter(include_in_schema=False)
+
+TOPICS = {
+    "what": N_("What happened"),
+    "since": N_("Since when"),
+    "size": N_("How big, how fast"),
+    "who": N_("Who spreads it"),
+    "done": N_("What is being done"),
+    "next": N_("What is next"),
+}
+
+
+def brief_or_404(request: Request, case_id: str) -> Brief:
+    store: Store = request.app.state.store
+    case = store.get_case(case_id)
+    if case is None:
+        raise HTTPException(404, f"no case with id {case_id!r}")
+    return build_brief(store, request.app.state.formatter, case, request.app.state.clock())
+
+
+@pages.get("/cases/{case_id}/summary")
+def brief_page(request: Request, user: ExecReader, case_id: str):
+    b = brief_or_404(request, case_id)
+    topics = {k: gettext(v) for k, v in TOPICS.items()}
+    return render(request, "brief.html", b=b, chart=b.chart(), topics=topics)
+
+
+@pages.get("/cases/{case_id}/summary/terms")
+def brief_terms(request: Request, user: ExecReader, case_id: str) -> JSONResponse:
+    """The crisis window's distinctive terms (slow: word segmentation; cached)."""
+    b = brief_or_404(request, case_id)
+    store: Store = request.app.state.store
+    terms = request.app.state.terms.get(
+        ("distinctive", b.case.brand),
+        b.since,
+        b.until,
+        lambda start, end: distinctive_terms(store, b.case.brand, start, end),
+    )
+    return JSONResponse(
+        {"terms": [[t, n] for t, n, _ in terms], "none": gettext("Nothing stands out.")}
+    )

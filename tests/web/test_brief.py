@@ -1,0 +1,117 @@
+"""The crisis brief executives read: an account in plain words from stored figures, each
+sentence linking to the posts it rests on, no internal keys; the chart's window, baseline
+and markers; terms distinctive against the brand's normal days."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from index.models import CaseEvent
+from index.text import top_words
+from radar.web.brief import Marker, markers
+from radar.web.render import Formatter
+from radar.web.terms import log_odds
+from tests.web.conftest import CASE_ID, NOW
+
+pytestmark = pytest.mark.anyio
+
+
+def claims(page: str) -> list[tuple[str, str]]:
+    """(sentence text, link) of each claim of the account."""
+    found = re.findall(r'<li class="claim claim-(\w+)">(.*?)</li>', page, re.S)
+    out = []
+    for topic, body in found:
+        link = re.search(r'<a href="([^"]+)"', body)
+        out.append((topic, html.unescape(link.group(1)) if link else ""))
+    return out
+
+
+async def test_the_account_answers_the_six_questions_with_links(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        r = await c.get(f"/cases/{CASE_ID}/summary")
+        assert r.status_code == 200, r.text
+        got = claims(r.text)
+        assert [t for t, _ in got] == ["what", "since", "size", "who", "done", "next"]
+        for topic, link in got:
+            assert link, f"the {topic} claim links to nothing"
+            target = await c.get(link)
+            assert target.status_code == 200, (topic, link)
+    account = r.text.split('id="account"')[1].split("</section>")[0]
+    # the leak post of the 大V spread furthest; the numbers are the stored ones
+    assert "汽车大V" in account and "2,000,000" in account
+    assert "4 negative mentions" in account
+
+
+async def test_no_internal_keys_or_none(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    text = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    for leak in ("None", "negative_surge", "routed:", "high_reach", "rule "):
+        assert leak not in text, leak
+    assert "<script>window.__pwned" not in page
+
+
+async def test_chart_is_the_crisis_window_with_a_baseline(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    data = json.loads(
+        re.search(r'<script type="application/json" id="brief-data">(.*?)</script>', page, re.S)[1]
+    )
+    # six hours before the case opened until now: the crisis is not one bar at the edge
+    assert 20 <= len(data["labels"]) <= 96
+    assert sum(data["negative"]) == 4
+    assert data["baseline"] >= 0
+    assert [m["text"] for m in data["markers"]] == ["P1 alert"]
+
+
+def test_markers_close_together_go_on_different_rows() -> None:
+    fmt = Formatter("Asia/Shanghai")
+    at = NOW - timedelta(hours=3)
+    events = [
+        CaseEvent(case_id="c", kind="alerted", at=at),
+        CaseEvent(case_id="c", kind="escalated", at=at + timedelta(minutes=2)),  # same point
+        CaseEvent(case_id="c", kind="resolved", at=at + timedelta(minutes=30)),
+        CaseEvent(case_id="c", kind="reopened", at=at + timedelta(minutes=45)),
+        CaseEvent(case_id="c", kind="note", at=at + timedelta(minutes=50)),  # no marker
+    ]
+    from index.models import Case
+
+    case = Case(id="c", brand="b", rule="negative_surge", severity="P1")
+    got = markers(fmt, events, NOW - timedelta(hours=6), NOW, 900, case)
+    assert [(m.text, m.row) for m in got] == [
+        ("P1 alert · escalated", 0),
+        ("resolved", 1),
+        ("reopened", 2),
+    ]
+    assert all(isinstance(m, Marker) for m in got)
+
+
+def test_filler_is_no_term() -> None:
+    posts = ["记录 一下 x5 同款 坐等 不错 试试 随手 同问 刹车 失灵"] * 3
+    assert dict(top_words(posts)) == {"刹车": 3, "失灵": 3}
+
+
+def test_distinctive_terms_beat_always_frequent_ones() -> None:
+    crisis = [("客服", 40), ("刹车", 30), ("失灵", 25), ("试驾", 3)]
+    baseline = [("客服", 400), ("试驾", 100), ("刹车", 5)]
+    got = [t for t, _, _ in log_odds(crisis, baseline)]
+    assert set(got[:2]) == {"失灵", "刹车"}
+    assert "客服" not in got and "试驾" not in got
+
+
+async def test_distinctive_terms_endpoint(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        r = await c.get(f"/cases/{CASE_ID}/summary/terms")
+        care = await httpx.AsyncClient(transport=c._transport, base_url="http://testserver").get(
+            f"/cases/{CASE_ID}/summary/terms"
+        )
+    assert r.status_code == 200
+    body = r.json()
+    assert isinstance(body["terms"], list) and body["none"]
+    assert care.status_code in (303, 401)  # not logged in

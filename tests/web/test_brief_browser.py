@@ -1,0 +1,50 @@
+"""The crisis brief in a real browser (Debian's Chromium): its account of the crisis fits
+one screen above the fold on a 1400 px wide window and on a 390 px phone, in Chinese.
+Screenshots go to var/screenshots/brief-desktop.png and brief-phone.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.schema import RadarConfig
+from tests.web.conftest import CASE_ID, PASSWORD, make_config
+from tests.web.test_browser import browser, pytestmark, server, shot  # noqa: F401 - fixtures
+
+SCREENS = {"desktop": (1400, 900), "phone": (390, 844)}
+
+
+@pytest.fixture
+def config() -> RadarConfig:
+    return make_config("zh_CN")  # as deployed: Chinese
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_account_fits_above_the_fold(server: str, browser, tmp_path: Path, screen: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    width, height = SCREENS[screen]
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        locale="zh-CN",
+        is_mobile=screen == "phone",
+        device_scale_factor=1,
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/login?next=/cases/{CASE_ID}/summary")
+    page.fill("input[name=name]", "exec")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("body[data-brief-ready='1']")
+    shot(page, tmp_path, f"brief-{screen}")
+    account = page.locator("#account").bounding_box()
+    assert account is not None
+    assert account["y"] >= 0 and account["y"] + account["height"] <= height, account
+    assert account["x"] >= 0 and account["x"] + account["width"] <= width, account
+    # nothing of the brief wider than the screen (no sideways scrolling on the phone)
+    assert page.evaluate("document.querySelector('.brief').scrollWidth") <= width
+    text = page.locator("#account").inner_text()
+    assert "发生了什么" in text and "下一步" in text and "None" not in text
+    assert errors == []
+    context.close()
