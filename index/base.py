@@ -310,6 +310,17 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def count_mentions(self) -> int: ...
 
+    @abc.abstractmethod
+    def check_writable(self) -> str | None:
+        """None when a write would be accepted now, else why not (a read-only file or
+        index, a lock held too long). Leaves nothing behind."""
+
+    @abc.abstractmethod
+    def check_integrity(self, full: bool = False) -> list[str]:
+        """What is broken in the stored data ([] when nothing). Quick: the checks a
+        health probe can afford; ``full``: every page and index entry (minutes on a
+        large store; ``radar store check``)."""
+
     def close(self) -> None:  # noqa: B027 - optional for backends without resources
         """Release connections."""
 

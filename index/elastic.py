@@ -95,7 +95,7 @@ from index.models import (
     utcnow,
 )
 from index.query import filtered_brand, parse_query, with_filters
-from index.text import text_or_title_snippet, top_words
+from index.text import fold_chinese, has_traditional, text_or_title_snippet, top_words
 
 T = TypeVar("T")
 
@@ -205,6 +205,9 @@ def _mention_doc(mention: Mention) -> dict[str, Any]:
     doc["brand_names"] = mention.brand_names
     doc["sentiment_label"] = mention.sentiment.label.value if mention.sentiment else ""
     doc.update(_sentiment_fields(mention))
+    doc["brand_keys"] = [fold_chinese(b) for b in mention.brand_names]
+    doc["folded_title"] = fold_chinese(mention.title) if has_traditional(mention.title) else None
+    doc["folded_text"] = fold_chinese(mention.text) if has_traditional(mention.text) else None
     doc["story"] = mention.cluster_id or mention.id
     doc["author_key"] = mention.author.id or mention.author.name
     doc["reach"] = mention.reach
@@ -214,12 +217,24 @@ def _mention_doc(mention: Mention) -> dict[str, Any]:
     return doc
 
 
+def _snippet(hit: dict[str, Any], mention: Mention, terms: list[str]) -> str:
+    """The server's highlight; for a document holding traditional characters, which the
+    folded query matched in its folded copy, the same marks made here on its own text."""
+    source = hit["_source"]
+    if terms and (source.get("folded_text") or source.get("folded_title")):
+        return text_or_title_snippet(mention.text, mention.title, terms)
+    return snippet(hit.get("highlight", {}))
+
+
 def _sentiment_fields(mention: Mention) -> dict[str, Any]:
     """The derived fields of the effective sentiment toward each brand (a correction
     wins over the model's label toward the brand, which wins over the document's)."""
     labels = mention.brand_labels
     return {
         "brand_sentiment": [brand_label(b, label) for b, label in labels.items()],
+        "brand_sentiment_keys": [
+            brand_label(fold_chinese(b), label) for b, label in labels.items()
+        ],
         "sentiment_labels": mention.sentiment_labels or [""],
     }
 
@@ -936,6 +951,29 @@ class ElasticStore(Store):
         response = self.es.count(index=self.alias, ignore_unavailable=True, allow_no_indices=True)
         return int(response["count"])
 
+    @_guarded
+    def check_writable(self) -> str | None:
+        """A write block on any radar index (set by hand, or by the cluster when its disk
+        filled: ``read_only_allow_delete``) refuses writes there."""
+        settings = self.es.indices.get_settings(index=f"{self.prefix}-*", expand_wildcards="open")
+        blocked = []
+        for index, body in sorted(settings.body.items()):
+            blocks = body.get("settings", {}).get("index", {}).get("blocks", {})
+            kinds = [k for k in ("write", "read_only", "read_only_allow_delete") if
+                     str(blocks.get(k, "false")).lower() == "true"]  # fmt: skip
+            if kinds:
+                blocked.append(f"{index} ({', '.join(kinds)})")
+        return f"indices refuse writes: {'; '.join(blocked)}" if blocked else None
+
+    @_guarded
+    def check_integrity(self, full: bool = False) -> list[str]:
+        """Shards the cluster cannot serve (health red: some documents are unreadable)."""
+        health = self.es.cluster.health(index=f"{self.prefix}-*")
+        if health["status"] == "red":
+            return [f"cluster health red for {self.prefix}-*: {health['unassigned_shards']} "
+                    "unassigned shards"]  # fmt: skip
+        return []
+
     # -- search -----------------------------------------------------------------------
     @_guarded
     def search(self, request: SearchRequest) -> SearchResult:
@@ -976,8 +1014,8 @@ class ElasticStore(Store):
                 for name, field in FACETS.items()
             }
             if only is not None:  # as the filter reads: the labels toward that brand
-                values = [brand_label(only, label) for label in LABELS]
-                toward = {"field": "brand_sentiment", "size": 200, "include": values}
+                values = [brand_label(fold_chinese(only), label) for label in LABELS]
+                toward = {"field": "brand_sentiment_keys", "size": 200, "include": values}
                 body["aggs"]["sentiment"] = {"terms": toward}
         if request.group_stories:
             body.update(size=0, from_=0, aggs=body.get("aggs") or {})
@@ -1004,8 +1042,8 @@ class ElasticStore(Store):
         )
         hits = []
         for hit in response["hits"]["hits"]:
-            marked = snippet(hit.get("highlight", {})) if request.highlight else ""
             mention = _mention_from_source(hit["_source"])
+            marked = _snippet(hit, mention, parsed.text_terms) if request.highlight else ""
             hits.append(
                 SearchHit(
                     mention=mention,
@@ -1036,7 +1074,7 @@ class ElasticStore(Store):
                 label: n
                 for key, n in facets["sentiment"].items()
                 for name, _, label in [key.rpartition("\0")]
-                if name == only and label
+                if name == fold_chinese(only) and label
             }
         total = response["hits"]["total"]["value"]
         if stories is not None and request.facets:

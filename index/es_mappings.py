@@ -22,6 +22,11 @@ documents they hold, then records the version (``elastic.ElasticStore._upgrade_m
 Version 2: sentiment toward each brand (``brands.sentiment``, ``brands.correction``,
 ``brand_sentiment``, ``sentiment_labels``). Version 3: the change feed (``change_seq``,
 ``change_what``; the documents of an older index get sequence numbers in the upgrade).
+Version 4: traditional Chinese folded to simplified (``folded_title``/``folded_text``,
+set only for a document that holds traditional characters; ``brand_keys``,
+``brand_sentiment_keys``): the search box and the brand filters read those, folded the
+same way (index/text.py ``fold_chinese``), so 刹车失灵 finds 剎車失靈. Derived fields,
+not an analyzer's char filter, because an analyzer of an existing index cannot change.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ ANALYSIS: dict[str, Any] = {
     }
 }
 
-MENTION_MAPPING_VERSION = 3
+MENTION_MAPPING_VERSION = 4
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _STORED_ONLY = {"type": "object", "enabled": False}  # kept in _source, not indexed
@@ -108,6 +113,12 @@ MENTION_PROPERTIES: dict[str, Any] = {
     # "<brand>\0<effective label toward it>" per brand ("" label when unscored): the
     # brand+sentiment filter, the facet of one brand, buckets and top authors per brand
     "brand_sentiment": _KEYWORD,
+    # the brand names and brand_sentiment values folded to simplified: the brand filters
+    "brand_keys": _KEYWORD,
+    "brand_sentiment_keys": _KEYWORD,
+    # title and text folded to simplified, only when that changes them (else null)
+    "folded_title": _TEXT,
+    "folded_text": _TEXT,
     # the distinct effective labels toward its brands (no brands: the document's):
     # sentiment:X without a brand, and the sentiment facet
     "sentiment_labels": _KEYWORD,
@@ -127,6 +138,10 @@ DERIVED_MENTION_FIELDS = frozenset(
         "brand_names",
         "sentiment_label",
         "brand_sentiment",
+        "brand_keys",
+        "brand_sentiment_keys",
+        "folded_title",
+        "folded_text",
         "sentiment_labels",
         "story",
         "author_key",

@@ -13,12 +13,13 @@ from typing import Any
 from index.base import SearchRequest
 from index.models import as_utc
 from index.query import BRAND_SENTIMENT, And, Filter, Node, Not, Or, Phrase, Term
+from index.text import fold_chinese
 
 # search-box filter -> indexed field(s)
 FILTER_FIELDS: dict[str, tuple[str, ...]] = {
-    "brand": ("brand_names",),
+    "brand": ("brand_keys",),  # folded to simplified, as the value is
     "sentiment": ("sentiment_labels",),  # toward any brand; paired with a brand: below
-    BRAND_SENTIMENT: ("brand_sentiment",),
+    BRAND_SENTIMENT: ("brand_sentiment_keys",),
     "source": ("source",),
     "author": ("author.name", "author.id"),
     "category": ("complaint_category",),
@@ -38,12 +39,21 @@ def es_date(value: datetime | None) -> str | None:
 # -- query tree -> Elasticsearch query DSL ------------------------------------------------
 
 
+# a document's own fields, and their folded copies where it holds traditional characters
+TEXT_FIELDS = ["title^2", "text", "folded_title^2", "folded_text"]
+FOLDED_FILTERS = frozenset({"brand", BRAND_SENTIMENT})
+
+
 def text_query(text: str) -> dict[str, Any]:
-    """A word or phrase of the search box: adjacent tokens in the title or the text."""
-    return {"multi_match": {"query": text, "type": "phrase", "fields": ["title^2", "text"]}}
+    """A word or phrase of the search box (folded to simplified): adjacent tokens in the
+    title or the text."""
+    query = fold_chinese(text)
+    return {"multi_match": {"query": query, "type": "phrase", "fields": TEXT_FIELDS}}
 
 
 def filter_query(field: str, value: str) -> dict[str, Any]:
+    if field in FOLDED_FILTERS:
+        value = fold_chinese(value)
     fields = FILTER_FIELDS[field]
     if len(fields) == 1:
         return {"term": {fields[0]: value}}

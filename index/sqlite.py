@@ -93,7 +93,9 @@ from index.query import (
     with_filters,
 )
 from index.text import (
+    fold_chinese,
     fts_text,
+    has_traditional,
     index_text,
     query_tokens,
     text_or_title_snippet,
@@ -102,12 +104,14 @@ from index.text import (
 
 T = TypeVar("T")
 
-# 6: the change feed (mention_changes; mention_docs rowids never reused, see
-# SQLiteStore._upsert); 5: sentiment per brand (mention_brands.sentiment, the sentiment
-# and brand+sentiment tags and mentions.sentiment hold the effective label toward each
-# brand); 4: no author or band tokens in the FTS index (3: simhash bands as FTS tokens;
-# 2: bands in a table of their own)
-SCHEMA_VERSION = 6
+# 7: traditional Chinese folded to simplified in the FTS index (text, title and the brand
+# tags; index/text.py fold_chinese); 6: the change feed (mention_changes; mention_docs
+# rowids never reused, see SQLiteStore._upsert); 5: sentiment per brand
+# (mention_brands.sentiment, the sentiment and brand+sentiment tags and
+# mentions.sentiment hold the effective label toward each brand); 4: no author or band
+# tokens in the FTS index (3: simhash bands as FTS tokens; 2: bands in a table of their
+# own)
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5  # each waits up to busy_timeout first
 PAGE_SIZE = 8192
@@ -303,9 +307,10 @@ def _author_tags(author_id: str, name: str) -> str:
     return " ".join(tag("author", v) for v in dict.fromkeys((author_id, name)) if v)
 
 
-def mention_tags(m: Mention, labels: dict[str, str] | None = None) -> str:
+def mention_tags(m: Mention, labels: dict[str, str] | None = None, fold: bool = True) -> str:
     """The ``tags`` column: one token per filter value the mention can be found by.
-    ``labels``: ``m.brand_labels`` when the caller has them already."""
+    ``labels``: ``m.brand_labels`` when the caller has them already. ``fold``: brand
+    names folded to simplified (schema 7; False: as schema 6 and older indexed them)."""
     if labels is None:
         labels = m.brand_labels
     # every match, as schema 4 indexed them (a brand named twice: its tokens twice), so
@@ -318,16 +323,21 @@ def mention_tags(m: Mention, labels: dict[str, str] | None = None) -> str:
     return _filter_tags(
         m.source,
         m.kind,
-        names,
+        tuple([fold_chinese(n) for n in names]) if fold else names,
         values,
         m.complaint_category or "",
         tuple(m.risk_signals),
     )
 
 
-def fts_row(m: Mention, labels: dict[str, str] | None = None) -> tuple[str, str, str]:
-    """What the FTS index holds for ``m`` (schema 4 and 5)."""
-    return fts_text(m.title) if m.title else "", fts_text(m.text), mention_tags(m, labels)
+def fts_row(
+    m: Mention, labels: dict[str, str] | None = None, fold: bool = True
+) -> tuple[str, str, str]:
+    """What the FTS index holds for ``m`` (schema 4 and later; ``fold``: as schema 7
+    does, traditional characters folded to simplified)."""
+    f = fold_chinese if fold else str
+    title = fts_text(f(m.title)) if m.title else ""
+    return title, fts_text(f(m.text)), mention_tags(m, labels, fold)
 
 
 def sentiment_column(m: Mention, labels: dict[str, str]) -> str:
@@ -352,13 +362,14 @@ def labels_of(sentiment: str, brand_list: str) -> dict[str, str]:
     return dict.fromkeys(names, sentiment)
 
 
-def legacy_fts_row(m: Mention, bands: bool) -> tuple[str, str, str]:
+def legacy_fts_row(m: Mention, bands: bool, fold: bool = True) -> tuple[str, str, str]:
     """What a store before schema 4 indexed for ``m``: author tokens, and with ``bands``
-    (schema 3) the simhash band tokens."""
-    tags = f"{mention_tags(m)} {_author_tags(m.author.id, m.author.name)}"
+    (schema 3) the simhash band tokens; ``fold``: as the schema-7 upgrade re-indexed it."""
+    tags = f"{mention_tags(m, fold=fold)} {_author_tags(m.author.id, m.author.name)}"
     if bands and m.simhash is not None:
         tags += " " + band_tokens(m.simhash)
-    return index_text(m.title) if m.title else "", index_text(m.text), tags
+    f = fold_chinese if fold else str
+    return index_text(f(m.title)) if m.title else "", index_text(f(m.text)), tags
 
 
 _NEW = frozenset({NEW})
@@ -455,6 +466,10 @@ def _read_in(
         yield from read(sql.format(",".join("?" * len(chunk))), chunk)
 
 
+class _Probed(Exception):
+    """Ends SQLiteStore.check_writable's transaction (rolled back) after its write."""
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     msg = str(exc).lower()
     return "locked" in msg or "busy" in msg
@@ -496,7 +511,10 @@ def fts_expr(node: Node) -> str | None:
     if isinstance(node, Filter):
         if node.field == "author":  # not in the FTS index: see sql_condition
             return None
-        return f"tags : {tag(node.field, node.value)}"
+        value = node.value
+        if node.field in ("brand", BRAND_SENTIMENT):  # indexed folded (schema 7)
+            value = fold_chinese(value)
+        return f"tags : {tag(node.field, value)}"
     if isinstance(node, Or):
         parts = [fts_expr(n) for n in node.nodes]
         if any(p is None for p in parts):
@@ -666,6 +684,8 @@ class SQLiteStore(Store):
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
                 raise QuerySyntaxError(f"cannot search for that: {exc}") from None
+            if "too large" in str(exc) or "too many" in str(exc):  # a query of 1,000 words
+                raise QuerySyntaxError(f"the search is too complex: {exc}") from None
             raise self._error(exc) from None
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None
@@ -716,6 +736,11 @@ class SQLiteStore(Store):
                 conn.execute(
                     "INSERT INTO mention_fts (mention_fts, rank) VALUES (?, ?)", (option, value)
                 )
+        meta = dict(conn.execute("SELECT key, value FROM store_meta"))
+        self._bands_from = meta["bands_in_fts_from_doc"]
+        self._schema4_from = meta["schema4_from_doc"]
+        if 2 <= version < 7:
+            self._fold_indexed(conn)
         if version < SCHEMA_VERSION:
             # 4 -> 5 rewrites nothing: a mention stored before per-brand sentiment has only
             # its document label, which is then its effective label toward every brand,
@@ -729,10 +754,40 @@ class SQLiteStore(Store):
             # update made before 6 has no "what" row). A program of schema 5 must refuse
             # the file: it may hand a deleted document's rowid to a new one (a change
             # the feed's readers would skip) and leaves stale mention_changes rows.
+            # 6 -> 7 re-indexes the mentions with traditional characters (_fold_indexed).
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        meta = dict(conn.execute("SELECT key, value FROM store_meta"))
-        self._bands_from = meta["bands_in_fts_from_doc"]
-        self._schema4_from = meta["schema4_from_doc"]
+
+    def _fold_indexed(self, conn: sqlite3.Connection) -> None:
+        """Schema 6 -> 7: the FTS entries of every mention whose title, text or brands
+        hold a traditional character are replaced by folded ones (deleted with exactly
+        the tokens they were indexed with, in the layout of their time). One pass over
+        the stored documents; only those that need it are parsed."""
+        rows = conn.execute(
+            "SELECT m.rowid, m.doc_id, d.doc FROM mentions m JOIN mention_docs d "
+            "ON d.rowid = m.doc_id"
+        )
+        stale, fresh = [], []
+        for rowid, doc_id, doc in rows:
+            text = doc.decode("utf-8") if isinstance(doc, bytes) else doc
+            if not has_traditional(text):
+                continue
+            m = Mention.model_validate_json(text)
+            if doc_id >= self._schema4_from:
+                old, new = fts_row(m, fold=False), fts_row(m)
+            else:
+                bands = doc_id >= self._bands_from
+                old, new = legacy_fts_row(m, bands, fold=False), legacy_fts_row(m, bands)
+            if old != new:
+                stale.append((rowid, *old))
+                fresh.append((rowid, *new))
+        conn.executemany(
+            "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
+            "VALUES ('delete', ?, ?, ?, ?)",
+            stale,
+        )
+        conn.executemany(
+            "INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?,?,?,?)", fresh
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -1037,6 +1092,40 @@ class SQLiteStore(Store):
     def count_mentions(self) -> int:
         return self._read("SELECT count(*) FROM mentions")[0][0]
 
+    def check_writable(self) -> str | None:
+        # a write inside a transaction that is rolled back: a read-only file or folder
+        # and a lock held longer than busy_timeout show here, not at the next crawl
+        def probe(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT OR REPLACE INTO store_meta VALUES ('write_probe', 0)")
+            raise _Probed
+
+        try:
+            self._write(probe)
+        except _Probed:
+            return None
+        except StoreError as exc:
+            return str(exc)
+        return None
+
+    def check_integrity(self, full: bool = False) -> list[str]:
+        """``PRAGMA quick_check`` (every page, no index-to-table cross-check) or with
+        ``full`` ``integrity_check``, then FTS5's own ``integrity-check`` of the
+        full-text index (a damaged FTS index otherwise shows only when a write touches
+        the damaged part: a crawl failed after ~5,000 rows)."""
+        problems: list[str] = []
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            rows = self._conn().execute(f"PRAGMA {pragma}(20)").fetchall()
+            problems += [str(r[0]) for r in rows if r[0] != "ok"]
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"{pragma}: {exc}")
+        try:
+            self._conn().execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            if "readonly" not in str(exc):  # read-only: check_writable says so
+                problems.append(f"full-text index: {exc}")
+        return problems
+
     # -- search ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:
@@ -1123,7 +1212,8 @@ class SQLiteStore(Store):
                 elif only is None:
                     labels = set(sent.split(_SEP))
                 else:
-                    labels = (labels_of(sent, brand_list).get(only, ""),)
+                    folded = {fold_chinese(b): x for b, x in labels_of(sent, brand_list).items()}
+                    labels = (folded.get(fold_chinese(only), ""),)
                 for label in labels:
                     if label:
                         sentiment[label] = sentiment.get(label, 0) + n

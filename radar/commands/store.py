@@ -1,4 +1,4 @@
-"""``radar store``: copy or re-index the configured store into another one."""
+"""``radar store``: copy or re-index the configured store into another one; check it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from radar.commands.options import config_option, load_or_exit, progress_bar
 
 @click.group("store")
 def store_group() -> None:
-    """The configured store: copy it to another one (SQLite → Elasticsearch, re-index)."""
+    """The configured store: copy it to another one (SQLite → Elasticsearch, re-index),
+    check that it can be written and is intact."""
 
 
 @store_group.command("copy")
@@ -86,6 +87,32 @@ def copy_cmd(
         )
     if stats.errors:
         sys.exit(1)
+
+
+@store_group.command("check")
+@config_option
+@click.option("--quick", is_flag=True, help="Only the checks /healthz runs (faster).")
+def check_cmd(config_path: str | None, quick: bool) -> None:
+    """Check the configured store: can it be written now, and is it intact? SQLite:
+    PRAGMA integrity_check (every page and index; --quick: quick_check) and the full-text
+    index's own integrity-check; Elasticsearch: write blocks and shard health. Prints each
+    problem and exits 1 when there is one. Reads the whole store: minutes on a large one."""
+    config = load_or_exit(config_path)
+    try:
+        with config.store.open() as store:
+            problems = [f"not writable: {why}"] if (why := store.check_writable()) else []
+            problems += store.check_integrity(full=not quick)
+            count = store.count_mentions()
+    except StoreError as exc:
+        click.echo(f"store error: {exc}", err=True)
+        sys.exit(1)
+    for problem in problems:
+        click.echo(f"problem: {problem}", err=True)
+    if problems:
+        click.echo(f"{config.store.url}: {len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    kind = "quick" if quick else "full"
+    click.echo(f"{config.store.url}: OK ({kind} check, {count} mentions, writable)")
 
 
 commands = [store_group]

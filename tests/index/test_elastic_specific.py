@@ -23,7 +23,7 @@ import pytest
 from index import StoreError, StoreUnavailable, elastic, open_store
 from index import es_mappings as maps
 from index.base import SearchRequest
-from index.elastic import ElasticStore
+from index.elastic import ElasticStore, _mention_doc
 from index.models import Case, CaseEvent, Mention
 
 ES_URL = os.environ.get("RADAR_ES_URL")
@@ -511,3 +511,52 @@ def test_an_index_of_the_previous_mapping_is_upgraded_on_first_use() -> None:
     finally:
         store.drop_all()
         store.close()
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_an_index_of_mapping_3_is_folded_to_simplified_on_first_use() -> None:
+    """Mapping 3 had no folded fields (刹车失灵 missed a stored 剎車失靈, brand:極光汽車
+    found nothing): the upgrade derives them for the documents it holds."""
+    assert ES_URL
+    prefix = f"radar-test-{uuid.uuid4().hex[:12]}"
+    store = open_store(ES_URL, index_prefix=prefix)
+    assert isinstance(store, ElasticStore)
+    new_fields = ("brand_keys", "brand_sentiment_keys", "folded_title", "folded_text")
+    try:
+        es = store._es
+        index = store.month_index(JAN)
+        es.indices.create(
+            index=index,
+            settings={"analysis": maps.ANALYSIS},
+            mappings={
+                "dynamic": False,
+                "properties": {
+                    k: v for k, v in maps.MENTION_PROPERTIES.items() if k not in new_fields
+                },
+                "_meta": {"radar_mapping_version": 3},
+            },
+            aliases={store.alias: {}},
+        )
+        m = mention("trad", JAN, text="我的車剎車失靈了")
+        doc = {k: v for k, v in _mention_doc(m).items() if k not in new_fields}
+        es.index(index=index, id=m.id, document=doc, refresh=True)
+
+        assert store.search(SearchRequest(query="刹车失灵")).total == 1
+        assert store.search(SearchRequest(query="brand:極光汽車 刹车")).total == 1
+        meta = es.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
+        assert meta.get("radar_mapping_version") == maps.MENTION_MAPPING_VERSION == 4
+    finally:
+        store.drop_all()
+        store.close()
+
+
+def test_a_write_block_is_reported_by_the_write_check(es_store: ElasticStore) -> None:
+    es_store.upsert_mentions([mention("a", JAN)])
+    jan_index = es_store.month_index(JAN)
+    es_store.es.indices.put_settings(index=jan_index, settings={"index.blocks.write": True})
+    try:
+        assert jan_index in (es_store.check_writable() or "")
+    finally:
+        es_store.es.indices.put_settings(index=jan_index, settings={"index.blocks.write": False})
+    assert es_store.check_writable() is None

@@ -273,7 +273,47 @@ def test_schema_5_store_opens_with_its_mentions_in_the_change_feed(tmp_path) -> 
         changes, _ = store.changes_since(cursor)
         assert [(c.mention.id, c.what) for c in changes] == [(first.id, {"engagement"})]
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    conn.close()
+
+
+def test_schema_6_store_is_folded_to_simplified_on_open(tmp_path) -> None:
+    """Schema 6 indexed traditional characters as they were (刹车失灵 missed 剎車失靈):
+    on open the mentions holding any are re-indexed folded, and an update afterwards
+    deletes exactly what is indexed (FTS integrity-check)."""
+    path = tmp_path / "radar.db"
+    url = f"sqlite:///{path}"
+    trad = _mention(1, 1).model_copy(
+        update={"text": "我的車剎車失靈了", "brands": [BrandMatch(brand="極光汽車")]}
+    )
+    plain = _mention(1, 2)
+    with open_store(url) as store:
+        store.upsert_mentions([trad, plain])
+    conn = sqlite3.connect(path)  # index the traditional mention the way schema 6 did
+    rowid = conn.execute("SELECT rowid FROM mentions WHERE id = ?", (trad.id,)).fetchone()[0]
+    conn.execute(
+        "INSERT INTO mention_fts (mention_fts, rowid, title, text, tags) "
+        "VALUES ('delete', ?, ?, ?, ?)",
+        (rowid, *fts_row(trad)),
+    )
+    conn.execute(
+        "INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?, ?, ?, ?)",
+        (rowid, *fts_row(trad, fold=False)),
+    )
+    conn.execute("PRAGMA user_version = 6")
+    conn.commit()
+    conn.close()
+    with open_store(url) as store:
+        for query in ("刹车失灵", "剎車失靈", "brand:极光汽车 刹车", "brand:極光汽車 刹车"):
+            assert store.search(SearchRequest(query=query)).total == 1, query
+        assert store.search(SearchRequest(query="漏油", brand="極光汽車")).total == 1
+        changed = trad.model_copy(update={"text": "已經修好了"})
+        assert store.upsert_mentions([changed]).updated == 1
+        assert store.search(SearchRequest(query="刹车")).total == 0
+        assert store.search(SearchRequest(query="已经修好")).total == 1
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
     conn.close()
 
 
@@ -340,3 +380,42 @@ def test_a_brand_named_twice_is_indexed_and_deleted_consistently(tmp_path) -> No
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
     conn.close()
+
+
+def test_damaged_full_text_index_and_read_only_store_are_reported(tmp_path) -> None:
+    """Issue 16 probe 6: a corrupted FTS index went unnoticed until a crawl failed after
+    ~5,000 rows, and a read-only store looked healthy."""
+    url = f"sqlite:///{tmp_path}/radar.db"
+    with open_store(url) as store:
+        store.upsert_mentions([_mention(1, i) for i in range(50)])
+        assert store.check_integrity() == [] and store.check_writable() is None
+    conn = sqlite3.connect(tmp_path / "radar.db")
+    conn.execute("UPDATE mention_fts_data SET block = zeroblob(length(block)) WHERE id > 10")
+    conn.commit()
+    conn.close()
+    with open_store(url) as store:
+        problems = store.check_integrity()
+        assert problems and problems[0].startswith("full-text index:"), problems
+        assert store.check_integrity(full=True)
+        assert isinstance(store, SQLiteStore)
+        store._conn().execute("PRAGMA query_only = 1")  # as a read-only file behaves
+        assert "readonly" in (store.check_writable() or "")
+
+
+def test_radar_store_check_reports_a_damaged_index(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from radar.cli import cli
+
+    config = tmp_path / "radar.yaml"
+    config.write_text(f"store: {{url: 'sqlite:///{tmp_path}/radar.db'}}\n", encoding="utf-8")
+    with open_store(f"sqlite:///{tmp_path}/radar.db") as store:
+        store.upsert_mentions([_mention(1, i) for i in range(50)])
+    ok = CliRunner().invoke(cli, ["store", "check", "--config", str(config)])
+    assert ok.exit_code == 0 and "OK (full check, 50 mentions, writable)" in ok.output
+    conn = sqlite3.connect(tmp_path / "radar.db")
+    conn.execute("UPDATE mention_fts_data SET block = zeroblob(length(block)) WHERE id > 10")
+    conn.commit()
+    conn.close()
+    bad = CliRunner().invoke(cli, ["store", "check", "--config", str(config)])
+    assert bad.exit_code == 1 and "problem: full-text index:" in bad.output

@@ -368,6 +368,34 @@ def test_highlight_marks_matches_and_escapes_everything_else(store: Store) -> No
     assert "<" not in without_marks and ">" not in without_marks
 
 
+def test_traditional_and_simplified_chinese_find_each_other(store: Store) -> None:
+    """Issue 16 probe 3: 刹车失灵 missed a stored 剎車失靈, brand:極光汽車 found nothing."""
+    store.upsert_mentions(
+        [
+            mention("trad", "我的車剎車失靈了，<b>太危險</b>", title="極光汽車 投訴"),
+            mention("simp", "刹车失灵 又一起"),
+            mention("tw-brand", "售後很好", brands=("華碩電腦",)),
+            mention("other", "发动机漏油"),
+        ]
+    )
+    for query in ("刹车失灵", "剎車失靈", "刹車失灵"):
+        assert search(store, query) == ["weibo-search:simp", "weibo-search:trad"], query
+    assert search(store, "投诉") == search(store, "投訴") == ["weibo-search:trad"]
+    assert len(search(store, f"brand:{BRAND}")) == len(search(store, "brand:極光汽車")) == 3
+    assert search(store, "brand:华硕电脑") == ["weibo-search:tw-brand"]
+    assert search(store, "售后", brand="华硕电脑", sentiment="negative") == [
+        "weibo-search:tw-brand"
+    ]
+    assert search(store, "brand:極光汽車 sentiment:negative -刹车") == ["weibo-search:other"]
+    r = store.search(SearchRequest(query="刹车失灵", sort="time"))
+    trad = next(h for h in r.hits if h.mention.id == "weibo-search:trad")
+    assert "<mark>剎車失靈</mark>" in trad.highlight.replace("</mark><mark>", "")
+    assert "<b>" not in trad.highlight
+    assert trad.mention.text == "我的車剎車失靈了，<b>太危險</b>"  # stored as written
+    facets = store.search(SearchRequest(query="brand:極光汽車")).facets
+    assert facets["brand"] == {BRAND: 3} and facets["sentiment"] == {"negative": 3}
+
+
 def test_highlight_without_text_query_is_escaped_text(store: Store) -> None:
     store.upsert_mentions([mention("x", "<img src=x onerror=alert(1)> 很好")])
     r = store.search(SearchRequest(query=f"brand:{BRAND}"))
@@ -988,3 +1016,10 @@ def test_correct_sentiment_errors_name_the_problem(rivals: Store) -> None:
         rivals.correct_sentiment(s("both"), BRAND, "angry", actor="alice")
     got = rivals.get_mention(s("both"))
     assert got is not None and all(b.correction is None for b in got.brands)
+
+
+def test_a_healthy_store_is_writable_and_intact(store: Store) -> None:
+    store.upsert_mentions([mention("1", "刹车异响")])
+    assert store.check_writable() is None
+    assert store.check_integrity() == [] and store.check_integrity(full=True) == []
+    assert store.count_mentions() == 1  # the write probe left nothing behind
