@@ -28,7 +28,7 @@ from config.schema import RadarConfig
 from config.types import EnvRef
 from crawlers.health import unhealthy
 from index.base import Store, StoreError
-from radar.web import brief, cases, executive, i18n, login, search, stories
+from radar.web import brief, cases, executive, i18n, login, report, search, stories
 from radar.web import webhooks as webhook_admin
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
 from radar.web.figures import AggregatesCache, TermsCache
@@ -103,7 +103,7 @@ def create_app(
 
     _install_error_handlers(app)
     pages = (login.pages, i18n.pages, search.pages, stories.pages, cases.pages, brief.pages)
-    pages += (executive.pages,)
+    pages += (report.pages, executive.pages)
     for router in (service, *pages):
         app.include_router(router)
     app.include_router(webhook_admin.pages)  # admin: outbound webhooks

@@ -1,0 +1,484 @@
+"""舆情简报 as files to forward to a leader: the crisis brief of a case and the daily or
+weekly report of a brand, as PDF (reportlab) and Word (python-docx), with the chart drawn
+on the server (matplotlib).
+
+One :class:`Report` (title, the account's sentences with the links they rest on, a chart,
+tables) is rendered by both writers, so the two files say the same thing.
+
+Fonts: the chart needs a Chinese font file (``fonts-noto-cjk`` on Debian); without one
+:class:`ReportError` says what to install instead of drawing empty boxes. The PDF's text
+uses the Adobe-GB1 CID font ``STSong-Light`` that every PDF reader supplies for Simplified
+Chinese (reportlab cannot embed the CFF outlines of Noto CJK); Word documents name
+``Microsoft YaHei`` / ``Noto Sans CJK SC``, which Word and LibreOffice substitute.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from config.i18n import N_, format_number, gettext
+from index.base import SearchRequest, Store
+from radar.web.auth import ExecReader
+from radar.web.brief import Brief, Point, brief_or_404, search_url
+from radar.web.figures import _align, cases_in_window, pick_interval
+from radar.web.render import Formatter, label
+
+pages = APIRouter(include_in_schema=False)
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Chinese fonts looked for, by file name, in the system's font folders
+CJK_FONT_FILES = (
+    "NotoSansCJK-Regular.ttc",
+    "NotoSansCJKsc-Regular.otf",
+    "NotoSerifCJK-Regular.ttc",
+    "SourceHanSansSC-Regular.otf",
+    "wqy-microhei.ttc",
+    "wqy-zenhei.ttc",
+    "DroidSansFallbackFull.ttf",
+)
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"))
+PDF_FONT = "STSong-Light"
+DOCX_FONT = "Microsoft YaHei"
+
+
+class ReportError(RuntimeError):
+    """A report cannot be made on this machine (e.g. no Chinese font for the chart)."""
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    claims: list[tuple[str, str, str]]  # (heading, sentence, absolute link)
+    chart: bytes  # PNG
+    tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)
+    filename: str = "report"
+
+
+# -- the chart ------------------------------------------------------------------------------
+
+
+@cache
+def cjk_font() -> Path:
+    """A font file with Chinese glyphs; ReportError naming the package to install."""
+    for folder in FONT_DIRS:
+        root = Path(folder)
+        if not root.is_dir():
+            continue
+        for name in CJK_FONT_FILES:
+            found = next(root.rglob(name), None)
+            if found is not None:
+                return found
+    raise ReportError(
+        "no Chinese font for the report's chart: install fonts-noto-cjk (Debian/Ubuntu: "
+        "apt-get install fonts-noto-cjk) or put one of "
+        + ", ".join(CJK_FONT_FILES)
+        + " under /usr/share/fonts"
+    )
+
+
+_draw_lock = threading.Lock()  # matplotlib's pyplot state is global
+
+
+def chart_png(
+    points: list[Point], baseline: float, markers: list[tuple[str, str]], title: str
+) -> bytes:
+    """Bars of negative and other mentions per point, the normal level as a dashed line,
+    markers (label of the point, text) as vertical lines: a PNG for the documents."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    font = font_manager.FontProperties(fname=str(cjk_font()))
+    labels = [p.label for p in points]
+    negative = [p.negative for p in points]
+    other = [p.total - p.negative for p in points]
+    with _draw_lock:
+        fig, ax = plt.subplots(figsize=(8, 3.2), dpi=110)
+        try:
+            x = range(len(points))
+            ax.bar(x, negative, color="#d9534f", label=gettext("negative mentions"))
+            ax.bar(x, other, bottom=negative, color="#cfd6dd", label=gettext("other mentions"))
+            ax.axhline(baseline, color="#555", linestyle="--", linewidth=1,
+                       label=gettext("normal level (negative)"))  # fmt: skip
+            top = max([n + o for n, o in zip(negative, other, strict=True)] + [1])
+            for row, (at, text) in enumerate(markers):
+                if at in labels:
+                    i = labels.index(at)
+                    ax.axvline(i, color="#b30000", linewidth=1)
+                    ax.text(i, top * (0.95 - 0.1 * (row % 3)), text, fontproperties=font,
+                            fontsize=8, color="#b30000", ha="right")  # fmt: skip
+            step = max(1, len(labels) // 8)
+            ax.set_xticks(list(x)[::step], labels[::step], fontproperties=font, fontsize=7)
+            ax.set_title(title, fontproperties=font, fontsize=10)
+            ax.legend(prop=font, fontsize=7, loc="upper left")
+            ax.spines[["top", "right"]].set_visible(False)
+            fig.tight_layout()
+            out = io.BytesIO()
+            fig.savefig(out, format="png")
+            return out.getvalue()
+        finally:
+            plt.close(fig)
+
+
+# -- what the reports say ---------------------------------------------------------------------
+
+
+def base_url(request: Request) -> str:
+    """Where the links of a forwarded document point: web.public_url, else this server."""
+    configured = request.app.state.config.web.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def case_report(b: Brief, fmt: Formatter, base: str) -> Report:
+    """The crisis brief as a document."""
+    from radar.web.brief import TOPICS
+
+    c = b.case
+    title = gettext("Crisis brief") + f" · {c.brand} · {c.severity}"
+    claims = [
+        (gettext(TOPICS[cl.topic]), cl.text, base + cl.link if cl.link else "") for cl in b.claims
+    ]
+    chart = chart_png(b.points, b.baseline, [(m.label, m.text) for m in b.markers], b.title)
+    stories = [
+        [
+            _clip(h.mention.title or h.mention.text, 50),
+            h.mention.author.name or h.mention.author.id or "",
+            format_number(h.story_size),
+            format_number(h.story_reach),
+        ]
+        for h in b.top_stories
+    ]
+    spreaders = [
+        [
+            str(a.get("name") or a.get("id") or ""),
+            format_number(a.get("followers", 0)),
+            format_number(a.get("mentions", 0)),
+            format_number(a.get("negative", 0)),
+        ]
+        for a in b.spreaders
+    ]
+    return Report(
+        title=title,
+        subtitle=f"{b.title} · {fmt.local(b.since, '%m-%d %H:%M')} → "
+        f"{fmt.local(b.until, '%m-%d %H:%M')}",
+        claims=claims,
+        chart=chart,
+        tables=[
+            (gettext("Stories spreading furthest"), _story_columns(), stories),
+            (gettext("Who is spreading it"), _author_columns(), spreaders),
+        ],
+        filename=f"brief-{c.id}",
+    )
+
+
+def _story_columns() -> list[str]:
+    return [gettext("Post"), gettext("Author"), gettext("Posts"), gettext("Reach")]
+
+
+def _author_columns() -> list[str]:
+    return [gettext("Author"), gettext("Followers"), gettext("Posts"), gettext("Negative")]
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+PERIODS = {1: N_("Daily report"), 7: N_("Weekly report")}
+
+
+def brand_report(
+    store: Store, fmt: Formatter, brand: str, days: int, now: datetime, base: str
+) -> Report:
+    """The daily (``days`` 1) or weekly (7) report of a brand, ending at ``now``: volume
+    and negative share against the period before, the leading negative stories, the
+    cases of the period and the people spreading them."""
+    until = now
+    since = until - timedelta(days=days)
+    interval = pick_interval(since, until)
+    buckets = store.count_buckets(since - timedelta(days=days), until, interval, brand)
+    per: dict[datetime, list[int]] = {}
+    prev = [0, 0]  # negative, total in the period before
+    for bk in buckets:
+        if bk.start < _align(since, interval):
+            prev[1] += bk.count
+            prev[0] += bk.count if bk.sentiment == "negative" else 0
+            continue
+        counts = per.setdefault(bk.start, [0, 0])
+        counts[1] += bk.count
+        counts[0] += bk.count if bk.sentiment == "negative" else 0
+    points = []
+    start = _align(since, interval)
+    while start < until:
+        neg, total = per.get(start, [0, 0])
+        tick = fmt.local(start, "%m-%d" if interval >= 86400 else "%m-%d %H:%M")
+        points.append(Point(tick, neg, total))
+        start += timedelta(seconds=interval)
+    total = sum(p.total for p in points)
+    negative = sum(p.negative for p in points)
+    baseline = prev[0] / max(len(points), 1)
+    negative_q = f'brand:"{brand}" sentiment:negative'
+    grouped = store.search(
+        SearchRequest(query=negative_q, since=since, until=until, group_stories=True,
+                      sort="reach", limit=5, facets=False, highlight=False)
+    )  # fmt: skip
+    cases = cases_in_window(store, brand, since, until)
+    spreaders = store.top_authors(brand, since, until, 5)
+    period = gettext(PERIODS.get(days, N_("Report")))
+    claims: list[tuple[str, str, str]] = []
+    volume = gettext("%(total)s mentions, %(negative)s of them negative (%(share)s).") % {
+        "total": format_number(total),
+        "negative": format_number(negative),
+        "share": f"{round(100 * negative / total)}%" if total else "0%",
+    }
+    if prev[1]:
+        change = round(100 * (total - prev[1]) / prev[1])
+        volume += " " + gettext("%(change)s against the period before.") % {
+            "change": f"{change:+d}%"
+        }
+    search = base + search_url(fmt, f'brand:"{brand}"', since, until)
+    claims.append((gettext("Volume"), volume, search))
+    if grouped.hits:
+        h = grouped.hits[0]
+        claims.append(
+            (
+                gettext("Leading negative story"),
+                gettext('"%(text)s" (%(author)s): posts %(n)s, reach %(reach)s.')
+                % {
+                    "text": _clip(h.mention.title or h.mention.text, 50),
+                    "author": h.mention.author.name or h.mention.author.id or "",
+                    "n": format_number(h.story_size),
+                    "reach": format_number(h.story_reach),
+                },
+                base + "/stories/" + quote(h.story, safe=":"),
+            )
+        )
+    for case in cases[:5]:
+        claims.append(
+            (
+                gettext("Case"),
+                gettext("%(severity)s %(title)s, opened %(at)s, now %(status)s.")
+                % {
+                    "severity": case.severity,
+                    "title": case.title or case.brand,
+                    "at": fmt.local(case.opened_at, "%m-%d %H:%M"),
+                    "status": label(case.status, "status"),
+                },
+                base + f"/cases/{quote(case.id)}/summary",
+            )
+        )
+    if not cases:
+        claims.append((gettext("Case"), gettext("No crisis case in this period."), ""))
+    stories = [
+        [
+            _clip(h.mention.title or h.mention.text, 50),
+            h.mention.author.name or h.mention.author.id or "",
+            format_number(h.story_size),
+            format_number(h.story_reach),
+        ]
+        for h in grouped.hits
+    ]
+    authors = [
+        [
+            str(a.get("name") or a.get("id") or ""),
+            format_number(a.get("followers", 0)),
+            format_number(a.get("mentions", 0)),
+            format_number(a.get("negative", 0)),
+        ]
+        for a in spreaders
+    ]
+    window = f"{fmt.local(since, '%Y-%m-%d %H:%M')} → {fmt.local(until, '%Y-%m-%d %H:%M')}"
+    return Report(
+        title=f"舆情简报 · {period} · {brand}",
+        subtitle=window,
+        claims=claims,
+        chart=chart_png(points, baseline, [], f"{brand} · {window}"),
+        tables=[
+            (gettext("Negative stories spreading furthest"), _story_columns(), stories),
+            (gettext("Who is spreading it"), _author_columns(), authors),
+        ],
+        filename=f"report-{brand}-{days}d-{fmt.local(until, '%Y%m%d')}",
+    )
+
+
+# -- writers -----------------------------------------------------------------------------------
+
+
+def to_pdf(report: Report) -> bytes:
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=10.5, leading=16, wordWrap="CJK")
+    title = ParagraphStyle("title", parent=body, fontSize=17, leading=24, spaceAfter=4)
+    small = ParagraphStyle("small", parent=body, fontSize=9, leading=13, textColor="#555555")
+    head = ParagraphStyle("head", parent=body, fontSize=12, leading=18, spaceBefore=8)
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
+        bottomMargin=16 * mm, title=report.title, author="舆情雷达 Opinion Radar",
+    )  # fmt: skip
+    flow: list[Any] = [
+        Paragraph(escape(report.title), title),
+        Paragraph(escape(report.subtitle), small),
+    ]
+    flow.append(Spacer(1, 4 * mm))
+    for heading, text, link in report.claims:
+        more = ""
+        if link:
+            more = f' <a href="{escape(link)}" color="#1f5fa8">→ {escape(gettext("the posts"))}</a>'
+        flow.append(Paragraph(f"<b>{escape(heading)}</b>　{escape(text)}{more}", body))
+    flow.append(Spacer(1, 4 * mm))
+    width = A4[0] - 36 * mm
+    flow.append(Image(io.BytesIO(report.chart), width=width, height=width * 0.4))
+    for caption, columns, rows in report.tables:
+        flow.append(Paragraph(escape(caption), head))
+        data = [[Paragraph(escape(c), small) for c in columns]]
+        data += [[Paragraph(escape(v), small) for v in row] for row in rows]
+        table = Table(data, colWidths=[width * 0.46, width * 0.22, width * 0.14, width * 0.18])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2f2f2")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        flow.append(table)
+    doc.build(flow)
+    return out.getvalue()
+
+
+def to_docx(report: Report) -> bytes:
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt, RGBColor
+
+    document = docx.Document()
+    style = document.styles["Normal"]
+    style.font.name = DOCX_FONT
+    style.font.size = Pt(10.5)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), DOCX_FONT)
+    document.core_properties.title = report.title
+    document.core_properties.author = "舆情雷达 Opinion Radar"
+    document.add_heading(report.title, level=1)
+    document.add_paragraph(report.subtitle)
+    for heading, text, link in report.claims:
+        p = document.add_paragraph()
+        p.add_run(heading + "　").bold = True
+        p.add_run(text + " ")
+        if link:
+            rel = p.part.relate_to(link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+            anchor = OxmlElement("w:hyperlink")
+            anchor.set(qn("r:id"), rel)
+            run = OxmlElement("w:r")
+            props = OxmlElement("w:rPr")
+            color = OxmlElement("w:color")
+            color.set(qn("w:val"), "1F5FA8")
+            underline = OxmlElement("w:u")
+            underline.set(qn("w:val"), "single")
+            props.append(color)
+            props.append(underline)
+            run.append(props)
+            label = OxmlElement("w:t")
+            label.text = "→ " + gettext("the posts")
+            run.append(label)
+            anchor.append(run)
+            p._p.append(anchor)
+    document.add_picture(io.BytesIO(report.chart), width=Cm(16))
+    for caption, columns, rows in report.tables:
+        document.add_heading(caption, level=2)
+        table = document.add_table(rows=1, cols=len(columns))
+        table.style = "Light Grid Accent 1"
+        for cell, name in zip(table.rows[0].cells, columns, strict=True):
+            cell.text = name
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                cell.text = value
+        for paragraph in (p for r in table.rows for c in r.cells for p in c.paragraphs):
+            for run in paragraph.runs:
+                run.font.size = Pt(9)
+                run.font.color.rgb = RGBColor(0x22, 0x22, 0x22)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+WRITERS = {"pdf": (to_pdf, PDF), "docx": (to_docx, DOCX)}
+
+
+def file_response(report: Report, kind: str) -> Response:
+    write, mime = WRITERS[kind]
+    try:
+        content = write(report)
+    except ReportError as exc:
+        raise HTTPException(503, str(exc)) from None
+    name = quote(f"{report.filename}.{kind}")
+    return Response(
+        content,
+        media_type=mime,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+@pages.get("/cases/{case_id}/report.{kind}")
+def case_report_file(request: Request, user: ExecReader, case_id: str, kind: str) -> Response:
+    if kind not in WRITERS:
+        raise HTTPException(404, f"no such report format {kind!r}: use pdf or docx")
+    b = brief_or_404(request, case_id)
+    try:
+        report = case_report(b, request.app.state.formatter, base_url(request))
+    except ReportError as exc:
+        raise HTTPException(503, str(exc)) from None
+    return file_response(report, kind)
+
+
+@pages.get("/reports/brand.{kind}")
+def brand_report_file(
+    request: Request,
+    user: ExecReader,
+    kind: str,
+    brand: str = Query(description="a configured brand"),
+    days: int = Query(1, ge=1, le=31, description="1: daily, 7: weekly"),
+) -> Response:
+    if kind not in WRITERS:
+        raise HTTPException(404, f"no such report format {kind!r}: use pdf or docx")
+    if request.app.state.config.brand(brand) is None:
+        raise HTTPException(404, f"brand {brand!r} is not configured")
+    try:
+        report = brand_report(
+            request.app.state.store, request.app.state.formatter, brand, days,
+            request.app.state.clock(), base_url(request),
+        )  # fmt: skip
+    except ReportError as exc:
+        raise HTTPException(503, str(exc)) from None
+    return file_response(report, kind)

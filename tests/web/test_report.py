@@ -1,0 +1,93 @@
+"""舆情简报 export: the crisis brief and the brand report as PDF and Word, read back with
+pypdf and python-docx — they open, hold the chart, and the account's sentences with links
+to the posts they rest on."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pypdf
+import pytest
+from docx.opc.constants import RELATIONSHIP_TYPE
+
+from radar.web import report
+from tests.web.conftest import CASE_ID
+
+pytestmark = pytest.mark.anyio
+
+
+def pdf_parts(content: bytes) -> tuple[str, list[str], int]:
+    """(text, link targets, images) of a PDF."""
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    text, links, images = "", [], 0
+    for page in reader.pages:
+        text += page.extract_text() or ""
+        images += len(page.images)
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A") or {}
+            if "/URI" in action:
+                links.append(str(action["/URI"]))
+    return text, links, images
+
+
+def docx_parts(content: bytes) -> tuple[str, list[str], int]:
+    """(text, hyperlink targets, pictures) of a Word document."""
+    document = docx.Document(io.BytesIO(content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    text += "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    links = [
+        r.target_ref
+        for r in document.part.rels.values()
+        if r.reltype == RELATIONSHIP_TYPE.HYPERLINK
+    ]
+    return text, links, len(document.inline_shapes)
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx"])
+async def test_crisis_brief_export(login, kind: str) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        r = await c.get(f"/cases/{CASE_ID}/report.{kind}")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == report.WRITERS[kind][1]
+    assert "attachment" in r.headers["content-disposition"]
+    text, links, images = (pdf_parts if kind == "pdf" else docx_parts)(r.content)
+    assert images >= 1  # the chart
+    for heading in ("What happened", "Since when", "Who spreads it", "What is next"):
+        assert heading in text, heading
+    assert "汽车大V" in text and "None" not in text
+    # the claims link to the posts they rest on, absolute (the file is forwarded)
+    assert any(link.startswith("http://testserver/stories/") for link in links), links
+    assert any("/search?" in link for link in links), links
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx"])
+async def test_weekly_brand_report(login, kind: str) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        r = await c.get(f"/reports/brand.{kind}", params={"brand": "极光汽车", "days": 7})
+    assert r.status_code == 200, r.text
+    text, links, images = (pdf_parts if kind == "pdf" else docx_parts)(r.content)
+    assert images >= 1
+    assert "Weekly report" in text and "极光汽车" in text
+    assert "mentions" in text and "P1" in text  # the case of the week
+    assert any(f"/cases/{CASE_ID}/summary" in link for link in links), links
+
+
+async def test_report_requests_that_make_no_sense(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        assert (await c.get(f"/cases/{CASE_ID}/report.xls")).status_code == 404
+        assert (await c.get("/cases/nope/report.pdf")).status_code == 404
+        r = await c.get("/reports/brand.pdf", params={"brand": "无此品牌"})
+        assert r.status_code == 404 and "无此品牌" in r.text
+    async with login("care") as c:
+        assert (await c.get(f"/cases/{CASE_ID}/report.pdf")).status_code == 403
+
+
+def test_a_missing_chinese_font_is_named(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(report, "FONT_DIRS", (str(tmp_path),))
+    report.cjk_font.cache_clear()
+    try:
+        with pytest.raises(report.ReportError, match="fonts-noto-cjk"):
+            report.cjk_font()
+    finally:
+        report.cjk_font.cache_clear()
