@@ -366,6 +366,16 @@ def _send_fallback(
 def _earlier_webhook(store: Store, key: str) -> Notification | None:
     """The closest earlier event of the same case for the same subscriber while it is
     still undelivered (and not dead-lettered): a subscriber gets a case's events in order."""
+    n = _earlier_entry(store, key)
+    if n is None or n.delivered_at or (n.next_attempt_at or DEAD_LETTER_AT) >= DEAD_LETTER_AT:
+        return None
+    return n
+
+
+def _earlier_entry(store: Store, key: str) -> Notification | None:
+    """The closest earlier event entry of the same case (and target) that exists; events
+    without a message — ``alerted``, ``notified``, a kind a subscriber filters out —
+    leave gaps in the seqs."""
     try:
         parsed = OutboxKey.parse(key)
     except ValueError:
@@ -373,10 +383,8 @@ def _earlier_webhook(store: Store, key: str) -> Notification | None:
     if parsed.kind != "event":
         return None
     for earlier in range(int(parsed.part) - 1, 0, -1):
-        n = store.get_notification(target_key(event_key(parsed.owner, earlier), parsed.target))
+        n = store.get_notification(str(replace(parsed, part=str(earlier))))
         if n is not None:
-            if n.delivered_at or (n.next_attempt_at or DEAD_LETTER_AT) >= DEAD_LETTER_AT:
-                return None
             return n
     return None
 
@@ -400,21 +408,11 @@ def pending_by_target(store: Store, limit: int = 1000) -> dict[str, int]:
 
 def _earlier_pending(store: Store, key: str, now: datetime) -> Notification | None:
     """The closest earlier thread update of the same case if it is still undelivered and
-    younger than ``ORDER_HOLD`` (one Slack refuses for good must not hold the thread).
-    (Events without a message — ``alerted``, ``notified`` — leave gaps in the seqs.)"""
-    try:
-        parsed = OutboxKey.parse(key)
-    except ValueError:
+    younger than ``ORDER_HOLD`` (one Slack refuses for good must not hold the thread)."""
+    n = _earlier_entry(store, key)
+    if n is None or n.delivered_at or (n.created_at and now - n.created_at >= ORDER_HOLD):
         return None
-    if parsed.kind != "event":
-        return None
-    for earlier in range(int(parsed.part) - 1, 0, -1):
-        n = store.get_notification(event_key(parsed.owner, earlier))
-        if n is not None:
-            if n.delivered_at or (n.created_at and now - n.created_at >= ORDER_HOLD):
-                return None
-            return n
-    return None
+    return n
 
 
 def _record(

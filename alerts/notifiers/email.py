@@ -44,11 +44,8 @@ class EmailNotifier(Notifier):
     def send(
         self, notification: Notification, channel: str, thread_ts: str | None = None
     ) -> dict[str, Any]:
-        notice = notification.payload.get("notice") or {
-            "kind": "thread",
-            "lines": [str(notification.payload.get("text", ""))],
-        }
-        text, rich = render(markup.with_url(notice, self.case_url), self.tz)
+        notice = markup.notice_of(notification.payload, self.case_url)
+        text, rich = render(notice, self.tz)
         message_id = f"<{hashlib.sha1(notification.key.encode()).hexdigest()}@opinion-radar>"
         refused = self.send_mail(
             self.list.to, f"[舆情雷达] {markup.title(notice)}", text, rich, message_id=message_id

@@ -69,6 +69,13 @@ def link(url: str, label: str) -> str:
     return f"[{neutralise(label, 80)}]({target})" if target else neutralise(label, 80)
 
 
+def notice_of(payload: dict[str, Any], case_url: Callable[[str], str] | None) -> dict[str, Any]:
+    """The notice of an outbox payload, with its case link; a payload queued without
+    one (before this program knew notices) shows its Slack text."""
+    notice = payload.get("notice") or {"kind": "thread", "lines": [str(payload.get("text", ""))]}
+    return with_url(notice, case_url)
+
+
 def with_url(notice: dict[str, Any], case_url: Callable[[str], str] | None) -> dict[str, Any]:
     """The notice with its case page link (an update is queued without one: the
     timeline does not know the web UI's address; the delivering process does)."""

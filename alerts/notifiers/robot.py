@@ -66,11 +66,7 @@ class RobotNotifier(Notifier):
     def send(
         self, notification: Notification, channel: str, thread_ts: str | None = None
     ) -> dict[str, Any]:
-        notice = notification.payload.get("notice") or {
-            "kind": "thread",
-            "lines": [str(notification.payload.get("text", ""))],
-        }
-        notice = markup.with_url(notice, self.case_url)
+        notice = markup.notice_of(notification.payload, self.case_url)
         url, body = self.url_and_body(self.render(notice))
         if not url:
             raise Refused(f"{self.name}: webhook URL not set ({self.robot.webhook.env})")

@@ -23,9 +23,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from tests.alerts.loopback import serve
 
 TOKENS = {"wecom": "wecom-key-1", "dingtalk": "ding-token-1", "feishu": "feishu-token-1"}
 SECRETS = {"dingtalk": "SECding0123456789", "feishu": "feishu-secret-42"}
@@ -145,15 +147,8 @@ def _handler(state: RobotState) -> type[BaseHTTPRequestHandler]:
 def robot_stand_in() -> Iterator[tuple[str, RobotState]]:
     """Yields (base URL, state)."""
     state = RobotState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve(_handler(state)) as base:
+        yield base, state
 
 
 def webhook_url(base: str, kind: str) -> str:

@@ -11,9 +11,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.alerts.loopback import serve
 
 
 @dataclass
@@ -99,12 +101,5 @@ def _handler(state: SlackState) -> type[BaseHTTPRequestHandler]:
 def slack_stand_in() -> Iterator[tuple[str, SlackState]]:
     """Yields (base_url for slack-sdk, state)."""
     state = SlackState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/", state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve(_handler(state)) as base:
+        yield f"{base}/api/", state

@@ -9,10 +9,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from alerts.notifiers.webhook import verify
+from tests.alerts.loopback import serve
 
 
 @dataclass
@@ -68,12 +69,5 @@ def _handler(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def webhook_receiver() -> Iterator[tuple[str, ReceiverState]]:
     state = ReceiverState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/radar-events", state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve(_handler(state)) as base:
+        yield f"{base}/radar-events", state
