@@ -1,11 +1,9 @@
 """The platform-neutral content of an outbox message (a *notice*), kept in the payload
 as ``payload["notice"]`` beside Slack's Block Kit. The WeCom, DingTalk, Feishu and email
-notifiers render it in their own markup; every string in it is plain (unescaped) text,
-so each renderer escapes once, for its own markup (alerts/notifiers/markup.py).
-
-Labels are Chinese (the deployment's language by default); rule summaries and event
-texts come from the rules and the timeline as they are written there.
-"""
+notifiers render it in their own markup and in the deployment's language
+(alerts/notifiers/markup.py): a notice holds data, not sentences — plain (unescaped)
+strings, so each renderer escapes once, for its own markup. Rule summaries and timeline
+texts are kept as the rules and the timeline wrote them."""
 
 from __future__ import annotations
 
@@ -15,13 +13,6 @@ from typing import Any
 from alerts.activity import Fact
 from alerts.rules.base import Finding
 from index.models import Case
-
-RULE_TITLE_ZH = {
-    "negative_surge": "负面激增",
-    "high_reach": "大V / 高传播负面",
-    "risk_signal": "风险信号",
-    "source_health": "数据源异常",
-}
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -33,7 +24,7 @@ def _case_part(case: Case, url: str) -> dict[str, Any]:
         "case_id": case.id,
         "brand": case.brand,
         "severity": case.severity.value,
-        "rule": RULE_TITLE_ZH.get(case.rule, case.rule),
+        "rule": case.rule,
         "title": case.title,
         "url": url,
     }
@@ -67,26 +58,23 @@ def thread_notice(case: Case, text: str, url: str) -> dict[str, Any]:
 
 
 def escalation_notice(case: Case, step: str, waited: str, url: str) -> dict[str, Any]:
-    return {
-        "kind": "escalation",
-        **_case_part(case, url),
-        "step": step,
-        "lines": [f"{case.severity.value} 案件未在 {waited} 内确认，已升级至「{step}」"],
-    }
+    return {"kind": "escalation", **_case_part(case, url), "step": step, "waited": waited}
 
 
 def digest_notice(digest: dict[str, Any], local_until: datetime, url: str) -> dict[str, Any]:
-    lines = []
-    for brand, row in digest["brands"].items():
-        change = row.get("negative_change")
-        trend = f"，较前日 {change:+.0%}" if change is not None else ""
-        lines.append(
-            f"{brand}：提及 {row['mentions']:,}，负面 {row['negative']:,}"
-            f"（{row['negative_share']:.0%}{trend}），进行中案件 {row['open_cases']}"
-        )
     return {
         "kind": "digest",
-        "title": f"舆情日报 · 截至 {local_until:%Y-%m-%d %H:%M}",
-        "lines": lines,
+        "until": f"{local_until:%Y-%m-%d %H:%M}",
+        "rows": [
+            {
+                "brand": brand,
+                "mentions": row["mentions"],
+                "negative": row["negative"],
+                "share": row["negative_share"],
+                "change": row.get("negative_change"),
+                "open": row["open_cases"],
+            }
+            for brand, row in digest["brands"].items()
+        ],
         "url": url,
     }

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from alerts.messages import plain
 from alerts.notifiers.base import Notifier, Refused, RetryLater
 from config.alerting import SlackConfig
+from config.i18n import N_
 from index.base import Notification, Store
 from index.models import CaseEvent, CaseStatus
 
@@ -42,6 +43,9 @@ KINDS = ("alert", "event", "escalate", "digest")
 TARGET_KINDS = ("wecom", "dingtalk", "feishu", "email", "webhook")
 DEAD_LETTER_AT = datetime(9000, 1, 1, tzinfo=UTC)  # never due again
 DEAD_LETTER = "dead letter"
+FALLBACK_WARNING = N_(
+    "Could not send to %(target)s (%(why)s), so it is sent here: check that robot's settings."
+)
 _FAILURES = re.compile(r"^\[failure (\d+)\]")
 
 
@@ -342,7 +346,7 @@ def _send_fallback(
     n: Notification, target: str, fallback: str, why: str, primary: Notifier, targets: Targets
 ) -> dict[str, Any]:
     """The entry sent to ``fallback`` with a warning that ``target`` refused it."""
-    warning = f"⚠️ 未能发送到 {target}（{why[:200]}），已改发至此。请检查该机器人的配置。"
+    warning = "⚠️ " + targets.gettext(FALLBACK_WARNING) % {"target": target, "why": why[:200]}
     payload = dict(n.payload)
     notice = dict(payload.get("notice") or {"kind": "thread", "lines": []})
     notice["lines"] = [warning, *notice.get("lines", [])]

@@ -41,20 +41,20 @@ class DingTalkNotifier(RobotNotifier):
     robot: DingTalkRobot
 
     def render(self, notice: dict[str, Any]) -> dict[str, Any]:
-        title = markup.title(notice)
+        title = markup.title(notice, self.gettext)
         url = markup.safe_link(notice.get("url", ""))
         if notice.get("kind") == "case" and url:
             return {
                 "msgtype": "actionCard",
                 "actionCard": {
                     "title": title,
-                    "text": markup.body(notice, self.tz, with_link=False),
+                    "text": markup.body(notice, self.tz, self.gettext, with_link=False),
                     "btnOrientation": "0",
-                    "singleTitle": "打开案件（确认 / 解决）",
+                    "singleTitle": markup.link_label(notice, self.gettext),
                     "singleURL": url,
                 },
             }
-        text = markup.body(notice, self.tz)
+        text = markup.body(notice, self.tz, self.gettext)
         mobiles = [m for m in self.robot.mention if m.isdigit()]
         users = [m for m in self.robot.mention if not m.isdigit()]
         at: dict[str, Any] = {"isAtAll": False}

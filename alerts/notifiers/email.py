@@ -22,8 +22,11 @@ from typing import Any
 
 from alerts.notifiers import markup
 from alerts.notifiers.base import Notifier, Refused
+from config.i18n import N_, gettext_for
 from config.notify import EmailConfig, MailingList
 from index.base import Notification
+
+SUBJECT_PREFIX = N_("[Opinion Radar]")
 
 
 class EmailNotifier(Notifier):
@@ -32,12 +35,14 @@ class EmailNotifier(Notifier):
         config: EmailConfig,
         mailing_list: MailingList,
         tz: str,
+        locale: str = "zh_CN",
         ssl_context: ssl.SSLContext | None = None,
     ):
         self.config = config
         self.list = mailing_list
         self.name = f"email:{mailing_list.name}"
         self.tz = tz
+        self.gettext = gettext_for(locale)  # the deployment's language
         self.ssl_context = ssl_context or ssl.create_default_context()
         self.case_url: Callable[[str], str] | None = None  # set by Targets
 
@@ -45,11 +50,10 @@ class EmailNotifier(Notifier):
         self, notification: Notification, channel: str, thread_ts: str | None = None
     ) -> dict[str, Any]:
         notice = markup.notice_of(notification.payload, self.case_url)
-        text, rich = render(notice, self.tz)
+        text, rich = render(notice, self.tz, self.gettext)
         message_id = f"<{hashlib.sha1(notification.key.encode()).hexdigest()}@opinion-radar>"
-        refused = self.send_mail(
-            self.list.to, f"[舆情雷达] {markup.title(notice)}", text, rich, message_id=message_id
-        )
+        subject = f"{self.gettext(SUBJECT_PREFIX)} {markup.title(notice, self.gettext)}"
+        refused = self.send_mail(self.list.to, subject, text, rich, message_id=message_id)
         return {"channel": self.name, "ts": message_id, "refused": sorted(refused)}
 
     def send_mail(
@@ -105,39 +109,25 @@ class EmailNotifier(Notifier):
         return smtp
 
 
-def render(notice: dict[str, Any], tz: str) -> tuple[str, str]:
+def render(notice: dict[str, Any], tz: str, _: markup.Gettext) -> tuple[str, str]:
     """(plain text, HTML) of a notice; crawled text is HTML-escaped in the HTML part."""
-    lines = list(notice.get("lines", []))
-    if notice.get("title") and notice.get("kind") != "digest":
-        lines.append(f"案件：{notice['title']}")
-    if notice.get("kind") == "case":
-        lines.append(
-            f"开始：{markup.local_time(notice.get('opened_at'), tz)}　"
-            f"确认期限：{markup.local_time(notice.get('ack_due_at'), tz)}"
-        )
-    evidence = [
-        (e.get("text", ""), e.get("url", ""), e.get("author") or "未知作者")
-        for e in notice.get("evidence") or []
-    ]
-    url = notice.get("url", "")
+    lines = markup.lines(notice, tz, _)
+    evidence = [(e.get("text", ""), e.get("url", ""), *markup.evidence_line(e, _))
+                for e in notice.get("evidence") or []]  # fmt: skip
+    url, label = notice.get("url", ""), markup.link_label(notice, _)
     text = "\n".join(
-        [*lines, *(f"- {t} — {a} {u}" for t, u, a in evidence), f"\n{label_of(notice)}：{url}"]
-    )
+        [*lines, *(f"- {t} — {who} ({reach}) {u}" for t, u, who, reach in evidence),
+         f"\n{label}: {url}"]
+    )  # fmt: skip
     items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     shown = []
-    for t, u, a in evidence:
+    for t, u, who, reach in evidence:
         href = markup.safe_link(u)
-        label = f'<a href="{html.escape(href)}">{html.escape(t)}</a>' if href else html.escape(t)
-        shown.append(f"<li>{label} — {html.escape(a)}</li>")
+        post = f'<a href="{html.escape(href)}">{html.escape(t)}</a>' if href else html.escape(t)
+        shown.append(f"<li>{post} — {html.escape(who)} ({html.escape(reach)})</li>")
     if shown:
         items += f"<ul>{''.join(shown)}</ul>"
     page = markup.safe_link(url)
-    button = (
-        f'<p><a href="{html.escape(page)}">{html.escape(label_of(notice))}</a></p>' if page else ""
-    )
-    rich = f"<html><body><h3>{html.escape(markup.title(notice))}</h3>{items}{button}</body></html>"
-    return text, rich
-
-
-def label_of(notice: dict[str, Any]) -> str:
-    return "打开日报" if notice.get("kind") == "digest" else "打开案件页面（确认 / 解决）"
+    button = f'<p><a href="{html.escape(page)}">{html.escape(label)}</a></p>' if page else ""
+    head = html.escape(markup.title(notice, _))
+    return text, f"<html><body><h3>{head}</h3>{items}{button}</body></html>"

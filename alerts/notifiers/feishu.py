@@ -44,7 +44,7 @@ class FeishuNotifier(RobotNotifier):
         return int(code or 0), message
 
     def render(self, notice: dict[str, Any]) -> dict[str, Any]:
-        content = markup.body(notice, self.tz, with_title=False, with_link=False)
+        content = markup.body(notice, self.tz, self.gettext, with_title=False, with_link=False)
         if notice.get("kind") in ("case", "escalation") and self.robot.mention:
             content += "\n" + "".join(
                 f"<at id={markup.mention_id(m)}></at>" for m in self.robot.mention
@@ -54,7 +54,7 @@ class FeishuNotifier(RobotNotifier):
         ]
         url = markup.safe_link(notice.get("url", ""))
         if url:
-            label = "打开日报" if notice.get("kind") == "digest" else "打开案件（确认 / 解决）"
+            label = markup.link_label(notice, self.gettext)
             elements.append(
                 {
                     "tag": "action",
@@ -73,7 +73,7 @@ class FeishuNotifier(RobotNotifier):
             "card": {
                 "config": {"wide_screen_mode": True},
                 "header": {
-                    "title": {"tag": "plain_text", "content": markup.title(notice)},
+                    "title": {"tag": "plain_text", "content": markup.title(notice, self.gettext)},
                     "template": TEMPLATE.get(notice.get("severity", ""), "blue"),
                 },
                 "elements": elements,

@@ -1,6 +1,6 @@
 """A notice (alerts/notice.py) as the markdown the Chinese group robots share — WeCom
-``markdown``, DingTalk ``markdown``/``actionCard``, Feishu ``lark_md`` — and the
-escaping of untrusted text for it.
+``markdown``, DingTalk ``markdown``/``actionCard``, Feishu ``lark_md`` — in the
+deployment's language, and the escaping of untrusted text for it.
 
 None of the three documents a backslash escape that all of them honour, and two of them
 also read HTML-like tags (``<font>``, ``<at id=all>``, ``<@userid>``). So crawled text is
@@ -8,7 +8,10 @@ not escaped but *neutralised*: every character that could start markup, a link o
 mention is replaced by its full-width twin (``*``→``＊``, ``[``→``［``, ``<``→``＜``,
 ``@``→``＠``, …). A post saying ``@所有人 <at id=all></at> [点我](http://evil)`` reads the
 same to a person and triggers nothing. Links we build ourselves are percent-encoded so
-they cannot close the markdown link early."""
+they cannot close the markdown link early.
+
+The labels are gettext strings (config/i18n.py): each renderer is handed ``_``, the
+translation function of the deployment's ``locale``."""
 
 from __future__ import annotations
 
@@ -19,6 +22,10 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from alerts.messages import RULE_TITLE
+from config.i18n import N_
+
+Gettext = Callable[[str], str]
 _FULL_WIDTH = str.maketrans(
     {
         "\\": "＼",
@@ -42,7 +49,14 @@ _FULL_WIDTH = str.maketrans(
     }
 )
 SEVERITY_MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡"}
-KIND_LABEL = {"case": "舆情告警", "thread": "案件更新", "escalation": "升级提醒", "digest": "日报"}
+KIND_LABEL = {
+    "case": N_("Alert"),
+    "thread": N_("Case update"),
+    "escalation": N_("Escalation"),
+    "digest": N_("Daily digest"),
+}
+CASE_LINK = N_("Open the case page (acknowledge / resolve)")
+DIGEST_LINK = N_("Open the digest")
 
 
 def neutralise(text: str, limit: int = 300) -> str:
@@ -69,6 +83,10 @@ def link(url: str, label: str) -> str:
     return f"[{neutralise(label, 80)}]({target})" if target else neutralise(label, 80)
 
 
+def link_label(notice: dict[str, Any], _: Gettext) -> str:
+    return _(DIGEST_LINK) if notice.get("kind") == "digest" else _(CASE_LINK)
+
+
 def notice_of(payload: dict[str, Any], case_url: Callable[[str], str] | None) -> dict[str, Any]:
     """The notice of an outbox payload, with its case link; a payload queued without
     one (before this program knew notices) shows its Slack text."""
@@ -90,45 +108,94 @@ def local_time(iso: str | None, tz: str) -> str:
     return f"{datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)):%m-%d %H:%M}"
 
 
-def title(notice: dict[str, Any]) -> str:
+def title(notice: dict[str, Any], _: Gettext) -> str:
     """A one-line title (DingTalk's ``title``, the Feishu card header, the mail subject)."""
-    if notice.get("kind") == "digest":
-        return neutralise(notice.get("title", "日报"), 100)
-    mark = SEVERITY_MARK.get(notice.get("severity", ""), "")
-    label = KIND_LABEL.get(notice.get("kind", ""), "通知")
-    head = f"{mark}【{label}】{notice.get('severity', '')} {notice.get('brand', '')}"
-    return neutralise(f"{head}：{notice.get('rule', '')}", 100)
+    kind = notice.get("kind", "")
+    if kind == "digest":
+        return _("Daily digest until %(until)s") % {"until": notice.get("until", "")}
+    rule = notice.get("rule", "")
+    head = _("[%(label)s] %(severity)s %(brand)s: %(rule)s") % {
+        "label": _(KIND_LABEL.get(kind, "Alert")),
+        "severity": notice.get("severity", ""),
+        "brand": notice.get("brand", ""),
+        "rule": _(RULE_TITLE[rule]) if rule in RULE_TITLE else rule,
+    }
+    return neutralise(f"{SEVERITY_MARK.get(notice.get('severity', ''), '')}{head}", 100)
+
+
+def lines(notice: dict[str, Any], tz: str, _: Gettext) -> list[str]:
+    """The notice's plain lines (not escaped): what fired or happened, the case, times."""
+    kind = notice.get("kind")
+    if kind == "digest":
+        return [_digest_line(row, _) for row in notice.get("rows", [])]
+    out = list(notice.get("lines", []))
+    if kind == "escalation":
+        out.append(
+            _("%(severity)s case not acknowledged within %(waited)s: escalated to %(step)s")
+            % {k: notice.get(k, "") for k in ("severity", "waited", "step")}
+        )
+    if notice.get("title"):
+        out.append(_("Case: %(title)s") % {"title": notice["title"]})
+    if kind == "case":
+        out.append(
+            _("Opened %(opened)s, acknowledge by %(due)s")
+            % {
+                "opened": local_time(notice.get("opened_at"), tz),
+                "due": local_time(notice.get("ack_due_at"), tz),
+            }
+        )
+    return out
+
+
+def _digest_line(row: dict[str, Any], _: Gettext) -> str:
+    trend = ""
+    if row.get("change") is not None:
+        trend = _(", %(change)s vs the previous day") % {"change": f"{row['change']:+.0%}"}
+    return _(
+        "%(brand)s: %(mentions)s mentions, %(negative)s negative (%(share)s%(trend)s), "
+        "%(open)s open cases"
+    ) % {
+        "brand": row["brand"],
+        "mentions": f"{row['mentions']:,}",
+        "negative": f"{row['negative']:,}",
+        "share": f"{row['share']:.0%}",
+        "trend": trend,
+        "open": row["open"],
+    }
+
+
+def evidence_line(e: dict[str, Any], _: Gettext) -> tuple[str, str]:
+    """(who, reach) of one evidence post, plain."""
+    reach = _("%(n)s followers") % {"n": f"{int(e.get('followers') or 0):,}"}
+    if e.get("reposts"):
+        reach += _(", %(n)s reposts") % {"n": f"{int(e['reposts']):,}"}
+    return e.get("author") or _("unknown author"), reach
 
 
 def body(
-    notice: dict[str, Any], tz: str, *, with_title: bool = True, with_link: bool = True
+    notice: dict[str, Any],
+    tz: str,
+    _: Gettext,
+    *,
+    with_title: bool = True,
+    with_link: bool = True,
 ) -> str:
     """The message body as robot markdown. ``with_link`` False when the platform shows
     the case link as a card button instead."""
-    out = [f"**{title(notice)}**"] if with_title else []
-    kind = notice.get("kind")
-    if kind == "digest":
-        out += [f"- {neutralise(line, 200)}" for line in notice.get("lines", [])]
-    else:
-        out += [f"> {neutralise(line, 500)}" for line in notice.get("lines", [])]
-        if kind in ("case", "escalation", "thread") and notice.get("title"):
-            out.append(f"案件：{neutralise(notice['title'], 200)}")
-        if kind == "case":
-            out.append(
-                f"开始：{local_time(notice.get('opened_at'), tz)}　"
-                f"确认期限：{local_time(notice.get('ack_due_at'), tz)}"
-            )
-            evidence = notice.get("evidence") or []
-            if evidence:
-                out.append("**主要证据**")
-            for e in evidence:
-                who = neutralise(e.get("author") or "未知作者", 30)
-                reach = f"粉丝 {int(e.get('followers') or 0):,}"
-                if e.get("reposts"):
-                    reach += f"，转发 {int(e['reposts']):,}"
-                out.append(f"- {link(e.get('url', ''), e.get('text', ''))} — {who}（{reach}）")
-    url = notice.get("url", "")
-    if with_link and safe_link(url):
-        label = "打开日报" if kind == "digest" else "打开案件页面（确认 / 解决）"
-        out.append(f"[{label}]({safe_link(url)})")
+    out = [f"**{title(notice, _)}**"] if with_title else []
+    mark = "- " if notice.get("kind") == "digest" else "> "
+    out += [mark + neutralise(line, 500) for line in lines(notice, tz, _)]
+    evidence = notice.get("evidence") or []
+    if evidence:
+        top = _("Top evidence")
+        out.append(f"**{top}**")
+    for e in evidence:
+        who, reach = evidence_line(e, _)
+        out.append(
+            f"- {link(e.get('url', ''), e.get('text', ''))} — {neutralise(who, 30)}"
+            f" ({neutralise(reach, 60)})"
+        )
+    url = safe_link(notice.get("url", ""))
+    if with_link and url:
+        out.append(f"[{link_label(notice, _)}]({url})")
     return "\n\n".join(out)

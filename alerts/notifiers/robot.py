@@ -17,6 +17,7 @@ import httpx
 
 from alerts.notifiers import markup
 from alerts.notifiers.base import Notifier, Refused, RetryLater
+from config.i18n import gettext_for
 from config.notify import Robot
 from index.base import Notification
 
@@ -30,10 +31,13 @@ class RobotNotifier(Notifier):
     rate_codes: ClassVar[dict[int, float]] = {}  # error code -> seconds to wait
     refused_codes: ClassVar[frozenset[int]] = frozenset()
 
-    def __init__(self, robot: Robot, tz: str, client: httpx.Client | None = None):
+    def __init__(
+        self, robot: Robot, tz: str, locale: str = "zh_CN", client: httpx.Client | None = None
+    ):
         self.robot = robot
         self.name = f"{self.kind}:{robot.name}"
         self.tz = tz
+        self.gettext = gettext_for(locale)  # the deployment's language
         self.client = client or httpx.Client(timeout=robot.timeout, follow_redirects=False)
         self._sent: deque[datetime] = deque()
         self.case_url: Callable[[str], str] | None = None  # set by Targets

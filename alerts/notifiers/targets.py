@@ -17,6 +17,7 @@ from alerts.notifiers.webhook import WebhookNotifier
 from alerts.notifiers.wecom import WeComNotifier
 from alerts.routing import case_url
 from alerts.webhooks import registry
+from config.i18n import gettext_for
 from index.base import Store
 
 if TYPE_CHECKING:
@@ -55,15 +56,21 @@ class Targets:
         notify = self.config.notify
         robot = notify.robot(target)
         if robot is not None:
-            notifier = ROBOTS[kind](robot, self.config.timezone)
+            notifier = ROBOTS[kind](robot, self.config.timezone, self.config.locale)
         elif kind == "email" and notify.email is not None:
             mlist = next((m for m in notify.email.lists if m.name == name), None)
             if mlist is not None:
-                notifier = EmailNotifier(notify.email, mlist, self.config.timezone)
+                notifier = EmailNotifier(
+                    notify.email, mlist, self.config.timezone, self.config.locale
+                )
         if isinstance(notifier, RobotNotifier | EmailNotifier):
             notifier.case_url = lambda cid: case_url(self.config, cid)
             self._built[target] = notifier
         return notifier
+
+    def gettext(self, message: str) -> str:
+        """``message`` in the deployment's language."""
+        return gettext_for(self.config.locale)(message)
 
     def fallback(self, target: str) -> str:
         robot = self.config.notify.robot(target)

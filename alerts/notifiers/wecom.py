@@ -21,7 +21,7 @@ class WeComNotifier(RobotNotifier):
     refused_codes = frozenset({93000, 40008, 40058, 44004})
 
     def render(self, notice: dict[str, Any]) -> dict[str, Any]:
-        content = markup.body(notice, self.tz)
+        content = markup.body(notice, self.tz, self.gettext)
         if notice.get("kind") in ("case", "escalation") and self.robot.mention:
             content += "\n\n" + " ".join(f"<@{markup.mention_id(m)}>" for m in self.robot.mention)
         return {"msgtype": "markdown", "markdown": {"content": _clip_bytes(content, MAX_BYTES)}}

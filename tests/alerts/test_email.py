@@ -31,6 +31,7 @@ def cert(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Path]:
 
 def config_for(port: int) -> Any:
     return make_config(
+        locale="zh_CN",
         notify={
             "email": {
                 "host": "127.0.0.1",
@@ -45,7 +46,7 @@ def config_for(port: int) -> Any:
             "routes": [{"targets": ["email:execs"], "severities": ["P3"]}],
             "escalation": [{"step": "PR manager", "targets": ["email:execs"]}],
             "digest": ["email:execs"],
-        }
+        },
     )
 
 

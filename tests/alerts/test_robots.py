@@ -47,7 +47,7 @@ def config_for(kind: str, **robot_extra: Any) -> Any:
         "escalation": [{"step": "PR manager", "targets": [f"{kind}:pr"]}],
         "digest": [f"{kind}:pr"],
     }
-    return make_config(notify=notify)
+    return make_config(locale="zh_CN", notify=notify)
 
 
 def open_case(config: Any, store: Any, finding: Any = None) -> Any:
@@ -147,7 +147,7 @@ def test_refused_token_goes_to_the_fallback_robot(kind, robots, store) -> None:
         other: [robot(other, name="ops")],
         "routes": [{"targets": [f"{kind}:pr"]}],
     }
-    config = make_config(notify=notify)
+    config = make_config(locale="zh_CN", notify=notify)
     state.refuse.add(kind)
     case = open_case(config, store)
     assert deliver(config, store, T0) == 2
@@ -207,3 +207,14 @@ def test_updates_escalations_and_digest_reach_the_robot(kind, robots, store) -> 
     assert any("升级提醒" in s and "PR manager" in s for s in shown)
     assert any("Acknowledged by alice" in s for s in shown)
     assert any("舆情日报" in s and "radar.example/digest" in s for s in shown)
+
+
+def test_messages_follow_the_deployment_language(robots, store) -> None:
+    _, state = robots
+    config = config_for("wecom")
+    config.locale = "en"
+    open_case(config, store)
+    deliver(config, store, T0)
+    content = state.accepted["wecom"][0]["markdown"]["content"]
+    assert "Alert" in content and "Negative surge" in content and "Top evidence" in content
+    assert "Open the case page (acknowledge / resolve)" in content and "舆情告警" not in content
