@@ -216,6 +216,25 @@ class SentimentConfig(Strict):
         return v
 
 
+ReportFormat = Literal["pdf", "docx"]
+
+
+def _pdf_only() -> list[ReportFormat]:
+    return ["pdf"]
+
+
+class ReportSchedule(Strict):
+    """A 舆情简报 (the brand report as PDF/Word) mailed on a schedule (radar/reports.py)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    to: str = Field(pattern=r"^email:")  # a mailing list of notify.email, e.g. email:execs
+    brands: list[str] = Field(default_factory=list)  # empty: every configured brand
+    days: int = Field(default=1, ge=1, le=31)  # the period: 1 a daily report, 7 a weekly one
+    at: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # scheduler.timezone
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None  # None: daily
+    formats: list[ReportFormat] = Field(default_factory=_pdf_only, min_length=1)
+
+
 class RadarConfig(Strict):
     store: StoreConfig = Field(default_factory=StoreConfig)
     brands: list[BrandConfig] = Field(default_factory=list)
@@ -231,6 +250,7 @@ class RadarConfig(Strict):
     timezone: TimeZoneName = "Asia/Shanghai"  # how local times in the UI and digests are shown
     # the deployment's language: web UI default, Slack and other notifier texts, the digest
     locale: LocaleName = DEFAULT_LOCALE
+    reports: list[ReportSchedule] = Field(default_factory=list)  # 舆情简报 mailed on a schedule
 
     @model_validator(mode="after")
     def _cross_checks(self) -> RadarConfig:
@@ -243,6 +263,16 @@ class RadarConfig(Strict):
         if sdup:
             raise ValueError(f"sources: duplicate source name(s) {sorted(sdup)}")
         self.notify.check_steps([s.name for s in self.slack.escalation])
+        for i, report in enumerate(self.reports):
+            lists = sorted(t for t in self.notify.known_targets() if t.startswith("email:"))
+            if report.to not in lists:
+                raise ValueError(
+                    f"reports[{i}].to: {report.to!r} is no mailing list of notify.email "
+                    f"(known: {lists})"
+                )
+            unknown = [b for b in report.brands if b not in names]
+            if unknown:
+                raise ValueError(f"reports[{i}].brands: unknown brand(s) {unknown}")
         if self.demo.crisis_brand and self.demo.crisis_brand not in names:
             raise ValueError(f"demo.crisis_brand: unknown brand {self.demo.crisis_brand!r}")
         key = self.web.secret_key_value()

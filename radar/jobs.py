@@ -364,3 +364,15 @@ def check_escalations(config_path: str) -> int:
 def daily_digest(config_path: str) -> dict[str, Any]:
     engine = context(config_path).engine
     return {} if engine is None else dict(engine.daily_digest(now_utc()))
+
+
+def send_report(config_path: str, name: str) -> dict[str, Any]:
+    """The 舆情简报 of report schedule ``name`` (radar/reports.py), once per period."""
+    from radar.reports import send_report as send  # matplotlib etc. only when reports run
+
+    ctx = context(config_path)
+    try:
+        return send(ctx.config, ctx.store, name, now_utc())
+    except StoreUnavailable as exc:
+        log.warning("report %s skipped, the next run retries: %s", name, exc)
+        return {}

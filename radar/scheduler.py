@@ -108,6 +108,19 @@ def wanted_jobs(config: RadarConfig, config_path: str) -> list[JobSpec]:
             misfire_grace_time=DIGEST_GRACE,
         ),
     ]
+    for report in config.reports:  # 舆情简报 mailed to executives (radar/reports.py)
+        hour, minute = (int(x) for x in report.at.split(":"))
+        days = report.weekday or "*"
+        specs.append(
+            JobSpec(
+                f"report:{report.name}",
+                jobs.send_report,
+                (config_path, report.name),
+                CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=sched.timezone),
+                f"report {report.name} ({report.days}d) at {report.at} on {days} to {report.to}",
+                misfire_grace_time=DIGEST_GRACE,
+            )
+        )
     return specs
 
 
