@@ -32,6 +32,7 @@ class Robot(Strict):
     # the documented limit per robot (WeCom and DingTalk: 20 a minute; Feishu: 100 a
     # minute, 5 a second); the outbox waits instead of being refused
     per_minute: int = Field(default=20, ge=1, le=100)
+    per_second: int = Field(default=0, ge=0, le=100)  # 0: no limit per second
     # where a message goes when this robot refuses it for good (token revoked, robot
     # removed from the group): another target, e.g. "email:duty" or "slack:#radar-alerts"
     fallback: str = ""
@@ -58,6 +59,7 @@ class FeishuRobot(Robot):
 
     secret: EnvRef | None = None
     per_minute: int = Field(default=100, ge=1, le=100)
+    per_second: int = Field(default=5, ge=0, le=100)
 
 
 class MailingList(Strict):

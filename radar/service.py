@@ -254,7 +254,8 @@ class Service:
                 f"{self.demo.world.crisis_start.astimezone().strftime('%H:%M:%S')}"
             )
         notifier = "Slack" if cfg.slack.token else "console (no Slack token set)"
-        lines.append(f"  alerts     {notifier}")
+        targets = sorted(cfg.notify.known_targets())
+        lines.append(f"  alerts     {notifier}{' + ' + ', '.join(targets) if targets else ''}")
         for s in cfg.sources:
             state = f"every {s.interval:g}s" if s.enabled else "disabled"
             lines.append(f"  source     {s.name:<16} {s.kind}/{s.mode} {state}")

@@ -44,12 +44,20 @@ class RobotNotifier(Notifier):
 
     # -- pace ------------------------------------------------------------------------
     def wait_before(self, now: datetime) -> float:
-        """Seconds to wait before the next send keeps within ``per_minute`` (0: go)."""
+        """Seconds to wait before the next send keeps within ``per_minute`` and
+        ``per_second`` (0: go). ``now`` is the outbox run's clock, the same for the whole
+        run: a robot with a per-second limit gets that many per run, the rest wait for the
+        next run."""
         while self._sent and (now - self._sent[0]).total_seconds() >= 60:
             self._sent.popleft()
-        if len(self._sent) < self.robot.per_minute:
-            return 0.0
-        return max(1.0, 60 - (now - self._sent[0]).total_seconds())
+        if len(self._sent) >= self.robot.per_minute:
+            return max(1.0, 60 - (now - self._sent[0]).total_seconds())
+        per_second = self.robot.per_second
+        if per_second and len(self._sent) >= per_second:
+            nth = self._sent[-per_second]  # the per_second-th latest send
+            if (now - nth).total_seconds() < 1:
+                return 1.0
+        return 0.0
 
     def sent_at(self, now: datetime) -> None:
         self._sent.append(now)

@@ -8,6 +8,7 @@ import sys
 import click
 from rich.console import Console
 
+from alerts.webhooks.registry import RECORD as WEBHOOKS_RECORD
 from index import StoreError, open_store
 from index.copy import copy_store
 from radar.commands.options import config_option, load_or_exit, progress_bar
@@ -65,7 +66,8 @@ def copy_cmd(
                 stats = copy_store(
                     source,
                     target,
-                    sources=[s.name for s in config.sources],
+                    # the webhook subscribers are a named record beside the crawl cursors
+                    sources=[*(s.name for s in config.sources), WEBHOOKS_RECORD],
                     batch_size=batch,
                     progress=lambda n: progress.advance(task, n),
                 )

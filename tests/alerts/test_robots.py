@@ -218,3 +218,13 @@ def test_messages_follow_the_deployment_language(robots, store) -> None:
     content = state.accepted["wecom"][0]["markdown"]["content"]
     assert "Alert" in content and "Negative surge" in content and "Top evidence" in content
     assert "Open the case page (acknowledge / resolve)" in content and "舆情告警" not in content
+
+
+def test_feishu_keeps_five_a_second(robots, store) -> None:
+    config = config_for("feishu")
+    notifier = AlertEngine(config, store, ConsoleNotifier()).targets.get("feishu:pr")
+    for _ in range(5):
+        assert notifier.wait_before(T0) == 0
+        notifier.sent_at(T0)
+    assert notifier.wait_before(T0) == 1.0
+    assert notifier.wait_before(T0 + timedelta(seconds=1)) == 0
