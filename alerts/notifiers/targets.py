@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import httpx
+
 from alerts.notifiers.base import Notifier
 from alerts.notifiers.dingtalk import DingTalkNotifier
 from alerts.notifiers.email import EmailNotifier
@@ -35,6 +37,7 @@ class Targets:
         self.config = config
         self.store = store
         self._built: dict[str, Notifier] = {}
+        self._http: httpx.Client | None = None  # one connection pool for every webhook
 
     @property
     def max_attempts(self) -> int:
@@ -47,8 +50,15 @@ class Targets:
             sub = registry.get(self.store, name)
             if sub is None:
                 return None
+            if self._http is None:
+                self._http = httpx.Client(
+                    timeout=self.config.webhooks.timeout, follow_redirects=False
+                )
             return WebhookNotifier(
-                sub, lambda cid: case_url(self.config, cid), self.config.webhooks.timeout
+                sub,
+                lambda cid: case_url(self.config, cid),
+                self.config.webhooks.timeout,
+                self._http,
             )
         if target in self._built:
             return self._built[target]

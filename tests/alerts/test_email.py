@@ -115,3 +115,21 @@ def test_busy_or_absent_relay_is_retried_and_sends_once(cert, store) -> None:
         deliver(config, store, entry.next_attempt_at)
         deliver(config, store, entry.next_attempt_at + timedelta(hours=1))
     assert len(mail.messages) == 1
+
+
+def test_a_document_goes_as_an_attachment(cert) -> None:
+    from alerts.notifiers.email import EmailNotifier
+
+    with smtp_stand_in(*cert) as (port, mail):
+        email = config_for(port).notify.email
+        notifier = EmailNotifier(email, email.lists[0], "Asia/Shanghai")
+        pdf = b"%PDF-1.7 brief"
+        refused = notifier.send_mail(
+            ["ceo@brand.example"],
+            "舆情简报",
+            "见附件",
+            attachments=[("简报.pdf", pdf, "application/pdf")],
+        )
+    assert refused == {}
+    [part] = list(mail.messages[0].iter_attachments())
+    assert part.get_filename() == "简报.pdf" and part.get_content() == pdf
