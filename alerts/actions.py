@@ -1,5 +1,8 @@
 """What people do with a case: THE one code path for Slack buttons and the web UI.
 
+Timeline texts are written in the locale of the moment (the web user's; the deployment's
+for Slack buttons and the engine).
+
 Each action checks the transition, updates the Case, appends a CaseEvent and queues
 the Slack thread update. Invalid transitions raise ``ActionError`` naming the problem.
 """
@@ -10,8 +13,9 @@ from datetime import datetime, timedelta
 
 from alerts import messages
 from alerts.timeline import record
+from config.i18n import _
 from index.base import Store
-from index.models import Case, CaseEvent, CaseStatus, utcnow
+from index.models import Case, CaseEvent, CaseStatus, Severity, utcnow
 
 ACTIVE = (CaseStatus.open, CaseStatus.acknowledged)
 DEFAULT_UPDATE_EVERY = 86400.0  # the engine stores the configured one in case.trigger
@@ -54,7 +58,12 @@ def acknowledge(store: Store, case_id: str, user: str, now: datetime | None = No
     case.ack_due_at = None
     _save(store, case, now)
     return record(
-        store, case_id, "acknowledged", now, actor=user, text=f"✅ Acknowledged by {user}"
+        store,
+        case_id,
+        "acknowledged",
+        now,
+        actor=user,
+        text=_("✅ Acknowledged by %(user)s") % {"user": user},
     )
 
 
@@ -79,7 +88,8 @@ def assign(
         "assigned",
         now,
         actor=user,
-        text=f"👤 Assigned to {case.assignee} by {user}",
+        text=_("👤 Assigned to %(assignee)s by %(user)s")
+        % {"assignee": case.assignee, "user": user},
         data={"assignee": case.assignee},
     )
 
@@ -123,7 +133,14 @@ def resolve(store: Store, case_id: str, user: str, now: datetime | None = None) 
     case.resolved_at = now
     case.ack_due_at = case.update_due_at = None
     _save(store, case, now)
-    return record(store, case_id, "resolved", now, actor=user, text=f"☑️ Resolved by {user}")
+    return record(
+        store,
+        case_id,
+        "resolved",
+        now,
+        actor=user,
+        text=_("☑️ Resolved by %(user)s") % {"user": user},
+    )
 
 
 def close(store: Store, case_id: str, user: str, now: datetime | None = None) -> CaseEvent:
@@ -137,7 +154,9 @@ def close(store: Store, case_id: str, user: str, now: datetime | None = None) ->
     case.status = CaseStatus.closed
     case.closed_at = now
     _save(store, case, now)
-    return record(store, case_id, "closed", now, actor=user, text=f"Closed by {user}")
+    return record(
+        store, case_id, "closed", now, actor=user, text=_("Closed by %(user)s") % {"user": user}
+    )
 
 
 def attach_mention(
@@ -161,6 +180,56 @@ def attach_mention(
         "evidence",
         now,
         actor=user,
-        text=f"📎 {user} attached {mention.url or mention_id}",
+        text=_("📎 %(user)s attached %(post)s") % {"user": user, "post": mention.url or mention_id},
         data={"mention_id": mention_id},
     )
+
+
+def open_case(
+    store: Store, brand: str, user: str, mention_id: str, now: datetime | None = None
+) -> Case:
+    """A case opened by a person from a mention (rule ``manual``, P3, acknowledged and
+    assigned to them: nobody needs to be paged to take it). One active case per brand, as
+    the engine keeps it: when the brand has one, attach the mention to it instead."""
+    now = now or utcnow()
+    user = _user(user)
+    mention = store.get_mention(mention_id)
+    if mention is None:
+        raise ActionError(f"mention_id: no mention {mention_id!r}")
+    if brand not in {m.brand for m in mention.brands}:
+        raise ActionError(f"brand: mention {mention_id} does not name {brand!r}")
+    active = store.list_cases(status=[s.value for s in ACTIVE], brand=brand, limit=1)
+    if active:
+        raise ActionError(
+            f"{brand} already has an open case ({active[0].id}): attach the mention to it"
+        )
+    from alerts.cases import case_id_for  # cases imports this module
+
+    case = Case(
+        id=case_id_for(brand, now),
+        brand=brand,
+        rule="manual",
+        severity=Severity.P3,
+        status=CaseStatus.acknowledged,
+        title=f"{brand}: {(mention.title or mention.text)[:60]}",
+        opened_at=now,
+        updated_at=now,
+        acknowledged_at=now,
+        acknowledged_by=user,
+        assignee=user,
+        evidence=[mention_id],
+        update_due_at=now + timedelta(seconds=DEFAULT_UPDATE_EVERY),
+    )
+    store.save_case(case)
+    record(
+        store,
+        case.id,
+        "opened",
+        now,
+        actor=user,
+        text=_("%(user)s opened the case from %(post)s")
+        % {"user": user, "post": mention.url or mention_id},
+        data={"mention_id": mention_id},
+        notify=False,
+    )
+    return case

@@ -159,7 +159,7 @@ def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str
                 summary = rule.get("summary") or ", ".join(
                     f"{k} {_figure(v)}" for k, v in rule.items() if isinstance(v, int | float)
                 )
-                rows.append((str(name).replace("_", " "), str(summary)))
+                rows.append((label(name, "rule"), str(summary)))
     for key, value in trigger.items():
         if key == "rules" or key in _HIDDEN_TRIGGER_KEYS:
             continue
@@ -177,7 +177,8 @@ def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str
         else:
             text = _figure(value)
         if text:
-            rows.append((key.replace("_", " "), text))
+            named = label(key, "figure")
+            rows.append((named if named != key else key.replace("_", " "), text))
     return rows
 
 
@@ -300,6 +301,20 @@ LABELS: dict[str, dict[str, str]] = {
     "due": {"acknowledge": N_("acknowledge"), "update": N_("update")},
     "severity": {"P1": N_("P1 critical"), "P2": N_("P2 major"), "P3": N_("P3 minor")},
     "rule": RULE_TITLE,
+    "figure": {  # a case's trigger record (alerts/trigger.py) on the case page
+        "peak": N_("peak"),
+        "peak_at": N_("peak at"),
+        "first_fired_at": N_("first fired"),
+        "last_fired_at": N_("last fired"),
+        "resolution_proposed_at": N_("resolution proposed"),
+        "routed": N_("sent to"),
+        "targets": N_("also sent to"),
+        "reopens": N_("reopened"),
+        "stories": N_("stories"),
+        "ratio": N_("times the normal level"),
+        "negative_share": N_("negative share"),
+        "update_every": N_("update every"),
+    },
     "facet": {
         "brand": N_("brand"),
         "source": N_("source"),
