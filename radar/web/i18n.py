@@ -3,7 +3,8 @@ user's ``web.users[].locale``, else the deployment's ``locale:`` (Chinese by def
 
 A pure ASGI middleware sets :func:`config.i18n.use_locale` around the request, so the
 templates' ``{% trans %}``/``_()`` and the routes' ``_()`` (flash messages, errors) all
-translate with it.
+translate with it. The JSON API (``/api/``, ``/openapi.json``) keeps the English source
+strings: programs read it, and its messages are part of its contract.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from config.i18n import LOCALES, use_locale
+from config.i18n import LOCALES, SOURCE_LOCALE, use_locale
 from config.schema import RadarConfig
 from radar.web.render import local_next
 
@@ -43,7 +44,12 @@ class LocaleMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with use_locale(request_locale(self.config, scope.get("session"))):
+        path = scope.get("path", "")
+        if path.startswith("/api/") or path == "/openapi.json":
+            locale = SOURCE_LOCALE  # the JSON API is a contract: its messages stay as written
+        else:
+            locale = request_locale(self.config, scope.get("session"))
+        with use_locale(locale):
             await self.app(scope, receive, send)
 
 
