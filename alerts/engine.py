@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from alerts import baseline, messages, notice, outbox
+from alerts import baseline, coverage, messages, notice, outbox
 from alerts.actions import ACTIVE
 from alerts.activity import Activity, arrival_minute
 from alerts.cases import CaseManager
@@ -370,7 +370,16 @@ class AlertEngine:
             row["stories"] += b.stories
             if b.sentiment == "negative":
                 row["negative"] += b.count
-        active = self.store.list_cases(status=list(ACTIVE), limit=1000)
+        # hours a source collected nothing: no growth is measured against such a day
+        gaps = coverage.collection_gaps(
+            self.store, coverage.enabled_sources(self.config), start, until
+        )
+        previous_gaps = [h for h in gaps if h < until - timedelta(days=1)]
+        current_gaps = [h for h in gaps if h >= until - timedelta(days=1)]
+        # the cases open at the end of the digest's day (not one opened after it)
+        active = [
+            c for c in self.store.list_cases(status=list(ACTIVE), limit=1000) if c.opened_at < until
+        ]
         open_by_brand: dict[str, int] = {}
         for c in active:
             open_by_brand[c.brand] = open_by_brand.get(c.brand, 0) + 1
@@ -381,12 +390,17 @@ class AlertEngine:
             "since": (until - timedelta(days=1)).isoformat(),
             "until": until.isoformat(),
             "brands": {},
+            # hour starts (ISO) in which some source collected nothing, per day
+            "incomplete": {
+                "day": [h.isoformat() for h in current_gaps],
+                "previous": [h.isoformat() for h in previous_gaps],
+            },
         }
         for brand in brands:
             prev, cur = days.get(brand, [{"mentions": 0, "negative": 0, "stories": 0}] * 2)
             change = (
                 (cur["negative"] - prev["negative"]) / prev["negative"]
-                if prev["negative"]
+                if prev["negative"] and not previous_gaps
                 else None
             )
             out["brands"][brand] = {

@@ -362,8 +362,13 @@ def check_escalations(config_path: str) -> int:
 
 @_store_down_is_one_line
 def daily_digest(config_path: str) -> dict[str, Any]:
-    engine = context(config_path).engine
-    return {} if engine is None else dict(engine.daily_digest(now_utc()))
+    """Yesterday, midnight to midnight in the deployment's zone (as the digest page)."""
+    from radar.web.digest import day_end
+
+    ctx = context(config_path)
+    if ctx.engine is None:
+        return {}
+    return dict(ctx.engine.daily_digest(day_end(now_utc(), ctx.config.timezone)))
 
 
 def send_report(config_path: str, name: str) -> dict[str, Any]:

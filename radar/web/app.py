@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
+from alerts.coverage import stale_sources
 from config.schema import RadarConfig
 from config.types import EnvRef
 from crawlers.health import unhealthy
@@ -141,8 +142,13 @@ session_api = APIRouter(prefix="/api", tags=["session"])
 
 
 def _source_problems(app: FastAPI) -> list[Any]:
+    """Crashing, failing and paused sources, then stale ones (alerts/coverage.py)."""
+    store, now = app.state.store, app.state.clock()
     try:
-        return unhealthy(app.state.store, app.state.clock())
+        problems = unhealthy(store, now)
+        named = {h.source for h in problems}
+        stale = stale_sources(app.state.config, store, now)
+        return problems + [h for h in stale if h.source not in named]
     except StoreError:
         return []
 

@@ -4,12 +4,14 @@ message: the engine is handed a view of the store whose outbox refuses new entri
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alerts.engine import AlertEngine
 from config.schema import RadarConfig
 from index.base import Notification, Store
+from radar.web.render import Formatter
 
 
 class _NoOutbox:
@@ -26,9 +28,41 @@ class _NoOutbox:
 
 
 def figures(config: RadarConfig, store: Store, now: datetime) -> dict[str, Any]:
-    """Per brand: the last 24 h (to the hour before ``now``) against the 24 h before."""
+    """Per brand: the 24 h before ``now`` (a local midnight: see :func:`day_end`) against
+    the 24 h before that, with the hours either day was not fully collected."""
     engine = AlertEngine(config, _NoOutbox(store), pull=False)  # type: ignore[arg-type]
     digest = engine.daily_digest(now)
     digest.pop("queued", None)
     digest.pop("key", None)
     return digest
+
+
+def day_end(now: datetime, tz: str) -> datetime:
+    """The end of the last full day before ``now`` in zone ``tz`` (its local midnight, in
+    UTC): the digest's day is always midnight to midnight, for the scheduled digest and
+    for the page alike."""
+    local = now.astimezone(ZoneInfo(tz))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(UTC)
+
+
+def gap_ranges(gaps: dict[datetime, list[str]], fmt: Formatter) -> list[str]:
+    """Hours without collection as readable ranges: ``11-22 03:00–06:00 (demo-weibo)``."""
+    out: list[str] = []
+    run: list[datetime] = []
+    names: set[str] = set()
+
+    def close() -> None:
+        if run:
+            end = run[-1] + timedelta(hours=1)
+            span = f"{fmt.local(run[0], '%m-%d %H:%M')}–{fmt.local(end, '%H:%M')}"
+            out.append(f"{span} ({', '.join(sorted(names))})")
+
+    for hour, sources in sorted(gaps.items()):
+        if run and hour - run[-1] > timedelta(hours=1):
+            close()
+            run, names = [], set()
+        run.append(hour)
+        names.update(sources)
+    close()
+    return out

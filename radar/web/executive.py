@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from alerts.coverage import collection_gaps, enabled_sources
 from index.base import SearchRequest, Store
 from radar.web import digest
 from radar.web.auth import ExecReader
@@ -93,10 +94,13 @@ def complaint_statuses(
 @pages.get("/overview")
 def overview_page(request: Request, user: ExecReader, brand: str = "", days: int = 1):
     o = overview(request, brand or None, days)
+    config, store = request.app.state.config, request.app.state.store
+    gaps = collection_gaps(store, enabled_sources(config), o.figures.since, o.figures.until)
     return render(
         request,
         "overview.html",
         o=o,
+        gaps=digest.gap_ranges(gaps, request.app.state.formatter),
         charts=chart_data(o.figures),
         brand=brand,
         days=days,
@@ -118,17 +122,21 @@ def digest_page(request: Request, user: ExecReader, date: str = ""):
 
 
 def _parse_day(request: Request, date: str) -> datetime:
-    """The end of the digest's day: ``date`` (YYYY-MM-DD, configured zone) or now."""
+    """The end of the digest's day, midnight to midnight in the configured zone: ``date``
+    (YYYY-MM-DD), else the last full day (the one the scheduled digest reports)."""
     now = request.app.state.clock()
     if not date:
-        return now
+        return digest.day_end(now, request.app.state.config.timezone)
     fmt = request.app.state.formatter
     try:
         start = fmt.parse_local(date + "T00:00")
     except ValueError:
         raise HTTPException(400, f"date: expected YYYY-MM-DD, got {date!r}") from None
     assert start is not None
-    return min(start + timedelta(days=1), now)
+    if start + timedelta(days=1) > now:
+        latest = request.app.state.formatter.local(now - timedelta(days=1), "%Y-%m-%d")
+        raise HTTPException(400, f"date: {date} is not over yet; the latest full day is {latest}")
+    return start + timedelta(days=1)
 
 
 # -- JSON API ---------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""Data health in sight: a source with no complete crawl for a while is a banner on every
+page; the digest and the overview mark hours whose collection was incomplete and show no
+growth against them; the digest's day is midnight to midnight in the deployment's zone,
+for the default and a picked date alike, and lists only cases opened by its end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from alerts.coverage import collection_gaps, stale_sources
+from config.sources import SourceConfig
+from index.base import Store
+from index.models import Case, Severity
+from radar.web.app import create_app
+from radar.web.digest import day_end
+from tests.web.conftest import NOW, log_in, make_config
+
+pytestmark = pytest.mark.anyio
+
+WEIBO = SourceConfig(
+    name="demo-weibo",
+    kind="weibo",
+    base_url="http://127.0.0.1:8765",
+    interval=600,
+    query=["极光汽车"],
+)
+
+
+def crawled(store: Store, *ends: datetime) -> None:
+    for end in ends:
+        store.record_crawl_run(
+            "demo-weibo",
+            {"finished_at": end.isoformat(), "completed": True, "finish_reason": "finished"},
+        )
+
+
+def every_ten_minutes(since: datetime, until: datetime) -> list[datetime]:
+    out, at = [], since
+    while at < until:
+        out.append(at)
+        at += timedelta(minutes=10)
+    return out
+
+
+def config_with_source():  # type: ignore[no-untyped-def]
+    config = make_config()
+    return config.model_copy(update={"sources": [WEIBO]})
+
+
+def test_hours_before_the_first_crawl_are_gaps(store: Store) -> None:
+    start = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
+    crawled(store, *every_ten_minutes(start + timedelta(hours=20), start + timedelta(hours=24)))
+    gaps = collection_gaps(store, [("demo-weibo", 600)], start, start + timedelta(hours=24))
+    # a crawl collects the hour before it: the first one (20:00) covers 19:00-20:00
+    assert sorted(gaps) == [start + timedelta(hours=h) for h in range(19)]
+    assert gaps[start] == ["demo-weibo"]
+    # a source that never ran is not judged
+    assert collection_gaps(store, [("demo-tieba", 600)], start, start + timedelta(hours=24)) == {}
+
+
+def test_a_source_without_a_complete_crawl_is_stale(store: Store) -> None:
+    config = config_with_source()
+    crawled(store, NOW - timedelta(minutes=5))
+    assert stale_sources(config, store, NOW) == []
+    assert [h.source for h in stale_sources(config, store, NOW + timedelta(hours=1))] == [
+        "demo-weibo"
+    ]
+
+
+async def test_stale_source_banner_on_every_page(store: Store) -> None:
+    crawled(store, NOW - timedelta(hours=2))
+    app = create_app(config_with_source(), store, clock=lambda: NOW)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        await log_in(c, "admin")
+        for page in ("/search", "/cases", "/overview", "/digest"):
+            r = await c.get(page)
+            assert r.status_code == 200, page
+            assert "demo-weibo" in r.text and "no complete crawl since" in r.text, page
+
+
+async def test_digest_shows_no_growth_against_a_partly_collected_day(store: Store) -> None:
+    # the service started crawling at 20:00 (Shanghai) on the day before the digest's day
+    end = day_end(NOW, "Asia/Shanghai")  # NOW's local midnight
+    crawled(store, *every_ten_minutes(end - timedelta(hours=28), NOW))
+    app = create_app(config_with_source(), store, clock=lambda: NOW)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        await log_in(c, "exec")
+        api = (await c.get("/api/digest")).json()
+        page = (await c.get("/digest")).text
+        overview = (await c.get("/overview", params={"days": 7})).text
+    assert api["incomplete"]["day"] == []
+    assert len(api["incomplete"]["previous"]) == 19
+    assert all(b["negative_change"] is None for b in api["brands"].values())
+    assert "not fully collected" in page and "not comparable" in page
+    assert "Collection was incomplete" in overview
+
+
+async def test_digest_day_is_midnight_to_midnight_and_lists_cases_opened_by_then(
+    store: Store,
+) -> None:
+    store.save_case(
+        Case(
+            id="later",
+            brand="极光汽车",
+            rule="negative_surge",
+            severity=Severity.P2,
+            title="opened after the day",
+            opened_at=day_end(NOW, "Asia/Shanghai") + timedelta(hours=1),
+        )
+    )
+    app = create_app(make_config(), store, clock=lambda: NOW)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        await log_in(c, "exec")
+        default = (await c.get("/api/digest")).json()
+        picked = (await c.get("/api/digest", params={"date": "2026-11-22"})).json()
+        today = await c.get("/api/digest", params={"date": "2026-11-23"})
+    # NOW is 2026-11-23 in Shanghai: the default is the last full day, 11-22, as picked
+    assert default["since"] == picked["since"] == "2026-11-21T16:00:00+00:00"
+    assert default["until"] == picked["until"] == "2026-11-22T16:00:00+00:00"
+    assert today.status_code == 400 and "not over yet" in today.json()["detail"]
+    assert "later" not in [c["id"] for c in default["open_cases"]]
