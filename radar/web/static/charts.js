@@ -6,6 +6,11 @@
   var el = document.getElementById("chart-data");
   if (!el || typeof echarts === "undefined") { return; }
   var d = JSON.parse(el.textContent);
+  // the words of the charts in the page's language (<script id="chart-labels">, _figures.html)
+  var labelsEl = document.getElementById("chart-labels");
+  var L = labelsEl ? JSON.parse(labelsEl.textContent) : {};
+  function t(key, fallback) { return L[key] || fallback; }
+  function sentimentName(k) { return t(k, k); }
   var COLORS = { negative: "#d9534f", neutral: "#9aa5b1", positive: "#3c9d5d", unscored: "#cfd6dd" };
   var tooltip = { trigger: "axis", renderMode: "richText" };
   var charts = [];
@@ -23,7 +28,7 @@
     return { xAxis: m.label, name: m.text, label: { formatter: m.text, position: "end", fontSize: 11 } };
   });
   chart("chart-volume", {
-    title: { text: "Volume (bars, left) and negative share % (line, right)", left: 0, top: 0,
+    title: { text: t("volume", "Volume (bars, left) and negative share % (line, right)"), left: 0, top: 0,
              textStyle: { fontSize: 14 } },
     tooltip: tooltip,
     legend: { top: 0, right: 0 },
@@ -33,28 +38,28 @@
             { type: "value", max: 100, splitLine: { show: false },
               axisLabel: { formatter: "{value}%" } }],
     series: [
-      { name: "negative", type: "bar", stack: "v", data: d.negative, itemStyle: { color: COLORS.negative },
+      { name: sentimentName("negative"), type: "bar", stack: "v", data: d.negative, itemStyle: { color: COLORS.negative },
         markLine: { symbol: "none", lineStyle: { color: "#b30000", type: "dashed" }, data: marks } },
-      { name: "neutral", type: "bar", stack: "v", data: d.neutral, itemStyle: { color: COLORS.neutral } },
-      { name: "positive", type: "bar", stack: "v", data: d.positive, itemStyle: { color: COLORS.positive } },
-      { name: "negative share %", type: "line", yAxisIndex: 1, data: d.negative_share, showSymbol: false,
+      { name: sentimentName("neutral"), type: "bar", stack: "v", data: d.neutral, itemStyle: { color: COLORS.neutral } },
+      { name: sentimentName("positive"), type: "bar", stack: "v", data: d.positive, itemStyle: { color: COLORS.positive } },
+      { name: t("negative_share", "negative share %"), type: "line", yAxisIndex: 1, data: d.negative_share, showSymbol: false,
         connectNulls: false,
         lineStyle: { color: "#7a1f1f", width: 2 }, itemStyle: { color: "#7a1f1f" } }
     ]
   });
 
   chart("chart-sentiment", {
-    title: { text: "Sentiment", textStyle: { fontSize: 14 } },
+    title: { text: t("sentiment", "Sentiment"), textStyle: { fontSize: 14 } },
     tooltip: { trigger: "item", renderMode: "richText" },
     series: [{ type: "pie", radius: ["35%", "65%"], top: 20, label: { formatter: "{b}\n{c}" },
       data: Object.keys(d.sentiment).map(function (k) {
-        return { name: k, value: d.sentiment[k], itemStyle: { color: COLORS[k] || "#888" } };
+        return { name: sentimentName(k), value: d.sentiment[k], itemStyle: { color: COLORS[k] || "#888" } };
       }) }]
   });
 
   var sources = Object.keys(d.sources);
   chart("chart-sources", {
-    title: { text: "Sources", textStyle: { fontSize: 14 } },
+    title: { text: t("sources", "Sources"), textStyle: { fontSize: 14 } },
     tooltip: tooltip,
     grid: { left: 110, right: 20, top: 40, bottom: 20 },
     xAxis: { type: "value" },
@@ -72,7 +77,7 @@
       echarts.getInstanceByDom(node).dispose();
     }
     chart("chart-terms", {
-      title: { text: "Top terms" + (note || ""), textStyle: { fontSize: 14 } },
+      title: { text: t("terms", "Top terms") + (note || ""), textStyle: { fontSize: 14 } },
       tooltip: tooltip,
       grid: { left: 90, right: 20, top: 40, bottom: 20 },
       xAxis: { type: "value", minInterval: 1 },
@@ -81,11 +86,11 @@
     });
     document.body.setAttribute("data-charts-ready", String(charts.length));
   }
-  chart("chart-terms", { title: { text: "Top terms (counting…)", textStyle: { fontSize: 14 } } });
+  chart("chart-terms", { title: { text: t("terms", "Top terms") + t("counting", " (counting…)"), textStyle: { fontSize: 14 } } });
   fetch(d.terms_url, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
     .then(function (body) { drawTerms(body.terms); })
-    .catch(function () { drawTerms([], " (unavailable)"); });
+    .catch(function () { drawTerms([], t("unavailable", " (unavailable)")); });
 
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
