@@ -50,6 +50,8 @@ async def test_search_page_groups_reposts_into_one_story_card(login, reposted) -
     assert "2 reposts/similar" in r.text
     assert 'data-src="/stories/demo-weibo%3A1/copies"' in r.text
     assert "stories from" in r.text
+    # the story counts are no filter link ("story:stories" is no filter)
+    assert "story%3Astories" not in r.text and "story:stories" not in r.text
 
 
 async def test_search_page_can_show_every_mention(login, reposted) -> None:  # type: ignore[no-untyped-def]
