@@ -129,6 +129,14 @@ def weak_secret_key(value: str) -> str | None:
     return None
 
 
+def check_file_path(value: str) -> str:
+    """A file path for a database the service creates: a folder ("/", "var/") passed the
+    check and crashed `radar run`."""
+    if value and (value.endswith(("/", "\\")) or Path(value).is_dir()):
+        raise ValueError(f"{value!r} is a folder; give a file path, e.g. var/radar-jobs.db")
+    return value
+
+
 class WebConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -138,6 +146,11 @@ class WebConfig(Strict):
     secret_key: EnvRef | str | None = None
     secure_cookies: bool = False  # set true behind HTTPS
     users: list[UserConfig] = Field(default_factory=list)
+    # SQLite file of the server-side login sessions (radar/web/sessions.py); default
+    # beside the store (RadarConfig.local_file)
+    sessions_db: str = ""
+
+    _sessions_db_file = field_validator("sessions_db")(check_file_path)
 
     @field_validator("public_url")
     @classmethod
@@ -183,13 +196,7 @@ class SchedulerConfig(Strict):
     crawl_timeout: PositiveDuration = 600.0
     jobs_db: str = ""  # SQLite file for APScheduler's job store; default beside the store
 
-    @field_validator("jobs_db")
-    @classmethod
-    def _jobs_db_file(cls, v: str) -> str:
-        # a folder ("/", "var/") passed the check and crashed `radar run`
-        if v and (v.endswith(("/", "\\")) or Path(v).is_dir()):
-            raise ValueError(f"{v!r} is a folder; give a file path, e.g. var/radar-jobs.db")
-        return v
+    _jobs_db_file = field_validator("jobs_db")(check_file_path)
 
 
 class DemoConfig(Strict):
@@ -282,6 +289,15 @@ class RadarConfig(Strict):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
         return self
+
+    def local_file(self, kind: str) -> Path:
+        """A local SQLite file of the service's own (``jobs``, ``sessions``): beside the
+        SQLite store (``var/radar.db`` → ``var/radar-jobs.db``), else ``var/radar-<kind>.db``."""
+        url = urlparse(self.store.url)
+        if url.scheme == "sqlite":
+            store_file = Path(self.store.url.removeprefix("sqlite:///"))
+            return store_file.with_name(f"{store_file.stem}-{kind}.db")
+        return Path(f"var/radar-{kind}.db")
 
     def brand(self, name: str) -> BrandConfig | None:
         return next((b for b in self.brands if b.name == name), None)

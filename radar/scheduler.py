@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -55,11 +54,7 @@ def jobs_db_path(config: RadarConfig) -> Path:
     else ``var/radar-jobs.db``."""
     if config.scheduler.jobs_db:
         return Path(config.scheduler.jobs_db)
-    url = urlparse(config.store.url)
-    if url.scheme == "sqlite":
-        store_file = Path(config.store.url.removeprefix("sqlite:///"))
-        return store_file.with_name(store_file.stem + "-jobs.db")
-    return Path("var/radar-jobs.db")
+    return config.local_file("jobs")
 
 
 def wanted_jobs(config: RadarConfig, config_path: str) -> list[JobSpec]:

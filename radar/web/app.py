@@ -1,9 +1,11 @@
 """The web UI and JSON API: ``create_app(config, store)`` returns the FastAPI app.
 
-Layers, outermost first: security headers → CSRF check of every unsafe request that
-carries cookies (asgi-csrf, double-submit token; bearer-token API calls and Slack's
-signed callbacks are exempt) → signed session cookie → routes. Every route but
-``GET /healthz``, ``/login`` and the static assets needs a logged-in user or an API token.
+Layers, outermost first: security headers → signed session cookie (its id must be live
+in the server-side sessions, radar/web/sessions.py) → token-or-session rule and the CSRF
+check of every unsafe request with a session, against the session's own token
+(radar/web/csrf.py; API-token calls and Slack's signed callbacks are exempt) → routes.
+Every route but ``GET /healthz``, ``/login`` and the static assets needs a logged-in
+user or an API token.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from asgi_csrf import asgi_csrf
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -26,15 +27,16 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from alerts.coverage import stale_sources
 from config.schema import RadarConfig
-from config.types import EnvRef
 from crawlers.health import unhealthy
 from index.base import Store, StoreError
-from radar.web import brief, cases, executive, i18n, login, report, search, stories
+from radar.web import brief, cases, csrf, executive, health, i18n, login, report, search, stories
 from radar.web import webhooks as webhook_admin
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
 from radar.web.figures import AggregatesCache, TermsCache
 from radar.web.render import STATIC_DIR, Formatter, make_templates, render
 from radar.web.schemas import Me
+from radar.web.sessions import SessionStore
+from radar.web.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +68,7 @@ SECURITY_HEADERS = [
 def secret_key(config: RadarConfig) -> str:
     """``web.secret_key`` (literal or ``{$env: NAME}``), else a fresh key for this run
     (sessions then end when the service restarts)."""
-    value = config.web.secret_key
-    if isinstance(value, EnvRef):
-        value = value.get()
-    return value or secrets.token_urlsafe(48)
+    return config.web.secret_key_value() or secrets.token_urlsafe(48)
 
 
 def create_app(
@@ -101,6 +100,10 @@ def create_app(
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.terms = TermsCache()
     app.state.aggregates = AggregatesCache()
+    sessions_db = config.web.sessions_db or config.local_file("sessions")
+    app.state.sessions = SessionStore(sessions_db, SESSION_MAX_AGE)
+    app.state.login_throttle = LoginThrottle()
+    app.state.store_health = health.StoreHealth(store)
 
     _install_error_handlers(app)
     pages = (login.pages, i18n.pages, search.pages, stories.pages, cases.pages, brief.pages)
@@ -114,9 +117,16 @@ def create_app(
 
     key = secret_key(config)
     secure = config.web.secure_cookies
-    # added innermost first: the session is read inside the CSRF check, the language
-    # (radar/web/i18n.py) inside the session
+    # added innermost first: the language (radar/web/i18n.py) and the CSRF check read
+    # the session
     app.add_middleware(i18n.LocaleMiddleware, config=config)  # type: ignore[arg-type]
+    app.add_middleware(
+        csrf.SessionCSRF,  # type: ignore[arg-type]
+        exempt=frozenset({"/slack/actions"}),
+        always_protect=frozenset({"/login"}),
+        cookie_secure=secure,
+        extra_headers=SECURITY_HEADERS,
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,
@@ -124,14 +134,6 @@ def create_app(
         max_age=SESSION_MAX_AGE,
         same_site="lax",
         https_only=secure,
-    )
-    app.add_middleware(
-        asgi_csrf,  # type: ignore[arg-type]
-        signing_secret=key,
-        cookie_secure=secure,
-        always_protect={"/login"},
-        skip_if_scope=lambda scope: scope["path"] == "/slack/actions",
-        send_csrf_failed=_csrf_failed,
     )
     app.add_middleware(_SecurityHeaders)  # type: ignore[arg-type]
     return app
@@ -155,17 +157,30 @@ def _source_problems(app: FastAPI) -> list[Any]:
 
 @service.get("/healthz")
 def healthz(request: Request) -> JSONResponse:
-    """The only route without login: is the process up and the store reachable? (503 when
-    not). ``sources`` names the sources that crawl nothing (crashing, paused, failing);
-    they do not make the web service unhealthy, so the answer stays 200."""
+    """The only route without login: is the process up, the store reachable and
+    writable, and intact by its last quick check (radar/web/health.py)? 503 when not;
+    ``integrity`` is null until the first check has finished. ``sources`` names the
+    sources that crawl nothing (crashing, paused, failing); they do not make the web
+    service unhealthy, so the answer stays 200."""
+    store: Store = request.app.state.store
     try:
-        mentions = request.app.state.store.count_mentions()
+        mentions = store.count_mentions()
+        unwritable = store.check_writable()
     except StoreError as exc:
-        return JSONResponse({"ok": False, "store": str(exc)}, status_code=503)
+        return JSONResponse({"ok": False, "store": health.public_message(str(exc))}, 503)
+    damage = request.app.state.store_health.integrity()
     problems = {h.source: f"{h.state} ({h.reason})" for h in _source_problems(request.app)}
-    return JSONResponse(
-        {"ok": True, "mentions": mentions, "crawling_ok": not problems, "sources": problems}
-    )
+    body: dict[str, Any] = {
+        "ok": not unwritable and not damage,
+        "mentions": mentions,
+        "writable": not unwritable,
+        "integrity": [health.public_message(p) for p in damage] if damage else damage,
+        "crawling_ok": not problems,
+        "sources": problems,
+    }
+    if unwritable:
+        body["store"] = health.public_message(unwritable)
+    return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
 
 @service.get("/")
@@ -256,26 +271,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> Response:
         log.warning("store error serving %s: %s", request.url.path, exc)
-        return JSONResponse({"detail": f"the store is unavailable: {exc}"}, status_code=503)
+        message = health.public_message(str(exc))  # never the server's file paths
+        return JSONResponse({"detail": f"the store is unavailable: {message}"}, status_code=503)
 
 
 def _jsonable(errors: Any) -> Any:
     return jsonable_encoder(errors, custom_encoder={Exception: str})
-
-
-async def _csrf_failed(scope: dict[str, Any], send: Any, message_id: Any) -> None:
-    body = (
-        b"CSRF check failed: the form was not sent by this site's page. "
-        b"Reload the page and try again."
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8"), *SECURITY_HEADERS],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class _SecurityHeaders:

@@ -3,7 +3,16 @@
 Users come from ``web.users`` in the config. Passwords are stored only as argon2 hashes
 (``radar web hash-password``); API tokens only as their SHA-256 (``radar web new-token``),
 sent as ``Authorization: Bearer <token>``. Browsers log in once and carry a signed,
-HttpOnly, SameSite=Lax session cookie (Starlette's SessionMiddleware).
+HttpOnly, SameSite=Lax session cookie (Starlette's SessionMiddleware) whose session id
+must still be live on the server (radar/web/sessions.py: logout ends it).
+
+A request authenticates by exactly one of the two: one with an ``Authorization`` header
+by that token alone (an invalid or blank one is a 401, never the session), any other by
+its session, whose unsafe requests carry the session's CSRF token (radar/web/csrf.py).
+
+An argon2 check takes 64 MiB for its duration (the library's default memory cost): at
+most :data:`CONCURRENT_PASSWORD_CHECKS` run at once, so a flood of logins queues instead
+of taking the server's memory (16 concurrent wrong logins took it from 84 MiB to 1 GiB).
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -21,8 +31,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from config.schema import UserConfig
 from config.types import EnvRef
+from radar.web.sessions import SessionStore
 
 ROLES = ("care", "pr", "exec", "admin")
+SESSION_ID = "sid"  # the session cookie's key for the server-side session id
 
 # permission -> roles holding it. Everyone may read search results and case pages;
 # changing a case's state is for the PR team; executives read summaries.
@@ -37,6 +49,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 _hasher = PasswordHasher()
+CONCURRENT_PASSWORD_CHECKS = 2
+_password_checks = threading.BoundedSemaphore(CONCURRENT_PASSWORD_CHECKS)
 # verified against when the user name is unknown, so a wrong name costs as long as a
 # wrong password and timing does not tell which names exist
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -99,7 +113,8 @@ class Users:
     def authenticate(self, name: str, password: str) -> User | None:
         stored = self._password_hashes.get(name)
         try:
-            _hasher.verify(stored or _DUMMY_HASH, password)
+            with _password_checks:
+                _hasher.verify(stored or _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
         return self._users[name] if stored else None
@@ -131,11 +146,17 @@ def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
+    # ``credentials`` documents the scheme in OpenAPI; the raw header decides, since
+    # HTTPBearer reads a malformed header ("Bearer \xa0") as no header at all
     users: Users = request.app.state.users
-    if credentials is not None:
-        user = users.by_token(credentials.credentials)
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        user = users.by_token(token) if scheme.lower() == "bearer" and token else None
     else:
-        user = users.get(request.session.get("user"))
+        sessions: SessionStore = request.app.state.sessions
+        user = users.get(sessions.user_of(request.session.get(SESSION_ID)))
     if user is None:
         raise NotAuthenticated()
     request.state.user = user
