@@ -1154,26 +1154,22 @@ class ElasticStore(Store):
     @_guarded
     def story(self, story_id: str, limit: int = 500) -> list[Mention]:
         size = max(1, min(limit, MAX_RESULT_WINDOW))
-        sort = [{"published_at": "asc"}, {"id": "asc"}]
-        members = self.es.search(
-            index=self.alias,
-            query={"term": {"story": story_id}},
-            sort=sort,
-            size=size,
-            ignore_unavailable=True,
-            allow_no_indices=True,
-        )["hits"]["hits"]
+
+        def oldest_first(query: dict[str, Any]) -> list[dict[str, Any]]:
+            return list(
+                self.es.search(
+                    index=self.alias,
+                    query=query,
+                    sort=[{"published_at": "asc"}, {"id": "asc"}],
+                    size=size,
+                    ignore_unavailable=True,
+                    allow_no_indices=True,
+                )["hits"]["hits"]
+            )
+
+        members = oldest_first({"term": {"story": story_id}})
         ids = [h["_id"] for h in members]
-        comments = []
-        if ids:
-            comments = self.es.search(
-                index=self.alias,
-                query={"terms": {"parent_id": ids}},
-                sort=sort,
-                size=size,
-                ignore_unavailable=True,
-                allow_no_indices=True,
-            )["hits"]["hits"]
+        comments = oldest_first({"terms": {"parent_id": ids}}) if ids else []
         found = {h["_id"]: _mention_from_source(h["_source"]) for h in [*members, *comments]}
         return sorted(found.values(), key=lambda m: (m.published_at, m.id))[:limit]
 

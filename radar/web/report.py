@@ -27,7 +27,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from config.i18n import N_, format_number, gettext
-from index.base import SearchRequest, Store
+from index.base import SearchHit, SearchRequest, Store
 from radar.web.auth import ExecReader
 from radar.web.brief import Brief, Point, brief_or_404, search_url
 from radar.web.figures import _align, cases_in_window, pick_interval
@@ -160,24 +160,7 @@ def case_report(b: Brief, fmt: Formatter, base: str) -> Report:
         (gettext(TOPICS[cl.topic]), cl.text, base + cl.link if cl.link else "") for cl in b.claims
     ]
     chart = chart_png(b.points, b.baseline, [(m.label, m.text) for m in b.markers], b.title)
-    stories = [
-        [
-            _clip(h.mention.title or h.mention.text, 50),
-            h.mention.author.name or h.mention.author.id or "",
-            format_number(h.story_size),
-            format_number(h.story_reach),
-        ]
-        for h in b.top_stories
-    ]
-    spreaders = [
-        [
-            str(a.get("name") or a.get("id") or ""),
-            format_number(a.get("followers", 0)),
-            format_number(a.get("mentions", 0)),
-            format_number(a.get("negative", 0)),
-        ]
-        for a in b.spreaders
-    ]
+    stories, spreaders = _story_rows(b.top_stories), _author_rows(b.spreaders)
     return Report(
         title=title,
         subtitle=f"{b.title} · {fmt.local(b.since, '%m-%d %H:%M')} → "
@@ -190,6 +173,30 @@ def case_report(b: Brief, fmt: Formatter, base: str) -> Report:
         ],
         filename=f"brief-{c.id}",
     )
+
+
+def _story_rows(hits: list[SearchHit]) -> list[list[str]]:
+    return [
+        [
+            _clip(h.mention.title or h.mention.text, 50),
+            h.mention.author.name or h.mention.author.id or "",
+            format_number(h.story_size),
+            format_number(h.story_reach),
+        ]
+        for h in hits
+    ]
+
+
+def _author_rows(authors: list[dict[str, Any]]) -> list[list[str]]:
+    return [
+        [
+            str(a.get("name") or a.get("id") or ""),
+            format_number(a.get("followers", 0)),
+            format_number(a.get("mentions", 0)),
+            format_number(a.get("negative", 0)),
+        ]
+        for a in authors
+    ]
 
 
 def _story_columns() -> list[str]:
@@ -290,24 +297,7 @@ def brand_report(
         )
     if not cases:
         claims.append((gettext("Case"), gettext("No crisis case in this period."), ""))
-    stories = [
-        [
-            _clip(h.mention.title or h.mention.text, 50),
-            h.mention.author.name or h.mention.author.id or "",
-            format_number(h.story_size),
-            format_number(h.story_reach),
-        ]
-        for h in grouped.hits
-    ]
-    authors = [
-        [
-            str(a.get("name") or a.get("id") or ""),
-            format_number(a.get("followers", 0)),
-            format_number(a.get("mentions", 0)),
-            format_number(a.get("negative", 0)),
-        ]
-        for a in spreaders
-    ]
+    stories, authors = _story_rows(grouped.hits), _author_rows(spreaders)
     window = f"{fmt.local(since, '%Y-%m-%d %H:%M')} → {fmt.local(until, '%Y-%m-%d %H:%M')}"
     return Report(
         title=f"舆情简报 · {period} · {brand}",

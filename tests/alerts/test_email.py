@@ -29,25 +29,28 @@ def cert(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-def config_for(port: int) -> Any:
-    return make_config(
-        locale="zh_CN",
-        notify={
-            "email": {
-                "host": "127.0.0.1",
-                "port": port,
-                "security": "starttls",
-                "username": {"$env": "RADAR_TEST_SMTP_USER"},
-                "password": {"$env": "RADAR_TEST_SMTP_PASSWORD"},
-                "sender": "舆情雷达 <radar@radar.example>",
-                "timeout": "5s",
-                "lists": [{"name": "execs", "to": ["ceo@brand.example", "pr@brand.example"]}],
-            },
-            "routes": [{"targets": ["email:execs"], "severities": ["P3"]}],
-            "escalation": [{"step": "PR manager", "targets": ["email:execs"]}],
-            "digest": ["email:execs"],
+def email_notify(port: int) -> dict[str, Any]:
+    """``notify:`` with the relay on ``port`` and the list ``execs`` (also used by the
+    scheduled report test, tests/web/test_report_email.py)."""
+    return {
+        "email": {
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "starttls",
+            "username": {"$env": "RADAR_TEST_SMTP_USER"},
+            "password": {"$env": "RADAR_TEST_SMTP_PASSWORD"},
+            "sender": "舆情雷达 <radar@radar.example>",
+            "timeout": "5s",
+            "lists": [{"name": "execs", "to": ["ceo@brand.example", "pr@brand.example"]}],
         },
-    )
+        "routes": [{"targets": ["email:execs"], "severities": ["P3"]}],
+        "escalation": [{"step": "PR manager", "targets": ["email:execs"]}],
+        "digest": ["email:execs"],
+    }
+
+
+def config_for(port: int) -> Any:
+    return make_config(locale="zh_CN", notify=email_notify(port))
 
 
 def open_case(config: Any, store: Any) -> Any:

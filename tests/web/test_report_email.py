@@ -15,7 +15,7 @@ from radar import scheduler
 from radar.reports import send_report
 from tests.alerts.conftest import make_config as alerts_config
 from tests.alerts.smtp_server import smtp_stand_in
-from tests.alerts.test_email import cert  # noqa: F401 - the relay's certificate fixture
+from tests.alerts.test_email import cert, email_notify  # noqa: F401 - cert: a fixture
 from tests.web.conftest import NOW
 
 WEEKLY = {"name": "weekly", "to": "email:execs", "brands": ["极光汽车"], "days": 7,
@@ -23,21 +23,7 @@ WEEKLY = {"name": "weekly", "to": "email:execs", "brands": ["极光汽车"], "da
 
 
 def config(port: int, **report: Any):  # type: ignore[no-untyped-def]
-    return alerts_config(
-        notify={
-            "email": {
-                "host": "127.0.0.1",
-                "port": port,
-                "security": "starttls",
-                "username": {"$env": "RADAR_TEST_SMTP_USER"},
-                "password": {"$env": "RADAR_TEST_SMTP_PASSWORD"},
-                "sender": "舆情雷达 <radar@radar.example>",
-                "timeout": "5s",
-                "lists": [{"name": "execs", "to": ["ceo@brand.example", "pr@brand.example"]}],
-            }
-        },
-        reports=[{**WEEKLY, **report}],
-    )
+    return alerts_config(notify=email_notify(port), reports=[{**WEEKLY, **report}])
 
 
 def test_weekly_report_is_mailed_once_with_pdf_and_docx(cert, store) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
