@@ -33,6 +33,12 @@ LEAD = timedelta(hours=6)  # the chart starts this long before the case opened
 TAIL = timedelta(hours=2)  # ... and ends this long after it was resolved
 BASELINE_DAYS = 7  # the brand's normal level: the days before the chart's window
 MARKER_GAP = 3  # markers closer than this many chart points go on different rows
+# the timeline an executive reads: what people and the alerting did, not the delivery
+# bookkeeping (notified, updated, reminder) that the case page keeps
+SHOWN_EVENTS = {
+    "alerted", "escalated", "acknowledged", "assigned", "note", "resolution_proposed",
+    "resolved", "closed", "reopened",
+}  # fmt: skip
 MOMENTS = {
     "alerted": N_("alert"),
     "escalated": N_("escalated"),
@@ -288,7 +294,7 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
         reach=sum(h.story_reach for h in grouped.hits),
         top_stories=grouped.hits,
         spreaders=spreaders,
-        events=events,
+        events=[e for e in events if e.kind in SHOWN_EVENTS],
         search_url=all_negative,
     )
 

@@ -48,7 +48,10 @@ async def test_the_account_answers_the_six_questions_with_links(login) -> None: 
     assert "4 negative mentions" in account
 
 
-async def test_no_internal_keys_or_none(login) -> None:  # type: ignore[no-untyped-def]
+async def test_no_internal_keys_or_none(login, store) -> None:  # type: ignore[no-untyped-def]
+    store.append_case_event(
+        CaseEvent(case_id=CASE_ID, at=NOW, kind="notified", text="routed: #crisis-p1")
+    )
     async with login("exec") as c:
         page = (await c.get(f"/cases/{CASE_ID}/summary")).text
     text = re.sub(r"<script.*?</script>", "", page, flags=re.S)
