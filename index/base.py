@@ -68,6 +68,18 @@ class SearchRequest:
 SORTS = ("time", "relevance", "reach")
 
 
+# the deepest hit and the longest page a search gives: far beyond any screen or export.
+# Larger values (a hand-written ?page=1e20) are an empty page or a shorter one, never an
+# integer the backend cannot hold (they were a 500: OverflowError)
+MAX_OFFSET = 1_000_000_000
+MAX_LIMIT = 10_000
+
+
+def paging(request: SearchRequest) -> tuple[int, int]:
+    """The request's (offset, limit), bounded to 0..MAX_OFFSET and 0..MAX_LIMIT."""
+    return min(max(0, request.offset), MAX_OFFSET), min(max(0, request.limit), MAX_LIMIT)
+
+
 def checked_sort(request: SearchRequest) -> str:
     """The request's sort; a StoreError naming the choices for any other (both backends
     refuse it the same way instead of one sorting by time and the other failing)."""

@@ -73,6 +73,7 @@ from index.base import (
     StoreUnavailable,
     UpsertResult,
     checked_sort,
+    paging,
 )
 from index.changes import CORRECTION, NEW, Change, changed_fields
 from index.es_query import (
@@ -991,7 +992,7 @@ class ElasticStore(Store):
             sort = [{"reach": "desc"}, {"published_at": "desc"}, {"id": "desc"}]
         else:
             sort = [{"published_at": "desc"}, {"id": "desc"}]
-        offset, limit = max(0, request.offset), max(0, request.limit)
+        offset, limit = paging(request)
         body: dict[str, Any] = {
             "query": query,
             "sort": sort,

@@ -74,6 +74,7 @@ from index.base import (
     StoreUnavailable,
     UpsertResult,
     checked_sort,
+    paging,
 )
 from index.changes import CORRECTION, NEW, Change, changed_fields, what_bits, what_of
 from index.dedupe import close_pairs
@@ -1240,7 +1241,7 @@ class SQLiteStore(Store):
         page = self._read(
             f"SELECT m.doc_id, {score} AS score FROM {source}{clause} ORDER BY {order} "
             "LIMIT ? OFFSET ?",
-            [*params, max(0, request.limit), max(0, request.offset)],
+            [*params, *reversed(paging(request))],
         )
         hits = []
         for m, (_, value) in zip(self._docs([d for d, _ in page]), page, strict=True):
@@ -1283,7 +1284,7 @@ class SQLiteStore(Store):
             "SELECT story, count(*), sum(r) AS reach, min(k), max(k) AS last, max(s) AS best, "
             f"count(*) OVER () FROM ({grouped}) GROUP BY story ORDER BY {order} "
             "LIMIT ? OFFSET ?",
-            [*params, max(0, request.limit), max(0, request.offset)],
+            [*params, *reversed(paging(request))],
         )
         if rows:
             stories = rows[0][6]

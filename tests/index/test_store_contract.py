@@ -1023,3 +1023,12 @@ def test_a_healthy_store_is_writable_and_intact(store: Store) -> None:
     assert store.check_writable() is None
     assert store.check_integrity() == [] and store.check_integrity(full=True) == []
     assert store.count_mentions() == 1  # the write probe left nothing behind
+
+
+def test_an_absurd_offset_or_limit_is_an_empty_or_bounded_page(store: Store) -> None:
+    """Issue 16 probe 11: ?offset=100000000000000000000 was a 500 (OverflowError)."""
+    store.upsert_mentions([mention("1", "刹车异响")])
+    far = store.search(SearchRequest(offset=10**20))
+    assert far.hits == [] and far.total == 1
+    for group in (False, True):
+        assert len(store.search(SearchRequest(limit=10**20, group_stories=group)).hits) == 1
