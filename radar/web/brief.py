@@ -227,7 +227,10 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
         )
     peak = max(range(len(points)), key=lambda i: points[i].negative) if points else None
     opened = fmt.local(case.opened_at, "%m-%d %H:%M")
-    rising = [i for i, p in enumerate(points) if p.negative >= max(2 * baseline, 1)]
+    # the surge starts at the first point well above normal and a quarter of the peak
+    # (one stray negative post hours before is not its start)
+    high = max((p.negative for p in points), default=0)
+    rising = [i for i, p in enumerate(points) if p.negative >= max(2 * baseline, high / 4, 1)]
     start_at = starts[rising[0]] if rising else case.opened_at
     claims.append(
         Claim(
