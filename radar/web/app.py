@@ -17,21 +17,36 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from alerts.coverage import stale_sources
+from config.i18n import _
 from config.schema import RadarConfig
 from crawlers.health import unhealthy
 from index.base import Store, StoreError
-from radar.web import brief, cases, csrf, executive, health, i18n, login, report, search, stories
+from radar.web import (
+    brief,
+    care,
+    cases,
+    csrf,
+    executive,
+    health,
+    i18n,
+    login,
+    report,
+    search,
+    stories,
+)
 from radar.web import webhooks as webhook_admin
 from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
+from radar.web.errors import error_page, wants_json
 from radar.web.figures import AggregatesCache, TermsCache
 from radar.web.render import STATIC_DIR, Formatter, make_templates, render
 from radar.web.schemas import Me
@@ -108,6 +123,7 @@ def create_app(
     _install_error_handlers(app)
     pages = (login.pages, i18n.pages, search.pages, stories.pages, cases.pages, brief.pages)
     pages += (report.pages, executive.pages)
+    pages += (care.pages,)  # after the others: GET /mentions/{id} is the post view
     for router in (service, *pages):
         app.include_router(router)
     app.include_router(webhook_admin.pages)  # admin: outbound webhooks
@@ -225,9 +241,7 @@ def me(user: LoggedIn) -> Me:
 API_ROUTERS = (search.api, cases.api, executive.api, session_api)
 
 
-def _wants_json(request: Request) -> bool:
-    path = request.url.path
-    return path.startswith("/api/") or path == "/openapi.json"
+_wants_json = wants_json
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -247,21 +261,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = f"your role may not do this (needs the '{exc.permission}' permission)"
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=403)
-        return render(request, "error.html", status_code=403, title="Not allowed", message=message)
+        message = _("Your role may not do this (it needs the “%(permission)s” permission).") % {
+            "permission": exc.permission
+        }
+        return error_page(request, 403, message)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        if _wants_json(request) or getattr(request.state, "user", None) is None:
+    # Starlette's class: also the router's own 404/405 for an address no route serves
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        anonymous_post = getattr(request.state, "user", None) is None and request.method != "GET"
+        if _wants_json(request) or anonymous_post:
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
             )
-        return render(
-            request,
-            "error.html",
-            status_code=exc.status_code,
-            title="Error",
-            message=str(exc.detail),
-        )
+        return error_page(request, exc.status_code, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

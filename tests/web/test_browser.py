@@ -1,9 +1,10 @@
 """A real browser (Debian's headless Chromium, driven by Playwright) uses the app served
-by uvicorn on 127.0.0.1: each role logs in, care searches, PR acknowledges a case, an
-executive reads the crisis summary; care and PR correct the sentiment toward a brand with
-one click and the facets and case figures follow; a crawled ``<script>`` stays text.
-Screenshots of the search page, the case page and the executive summary go to
-var/screenshots/."""
+by uvicorn on 127.0.0.1: each role does its main task in Chinese — care searches, marks
+posts handled (one, keeping its place; two at once) and opens a post in its thread, PR
+takes a case, an executive reads the crisis brief, admin gets a Chinese 404 — and the case
+board, case page and brief fit a 390 px phone; care and PR correct the sentiment toward a
+brand with one click and the facets and case figures follow; a crawled ``<script>``
+stays text. Screenshots go to var/screenshots/ (not committed)."""
 
 from __future__ import annotations
 
@@ -111,9 +112,13 @@ def browser() -> Iterator[object]:
             b.close()
 
 
-def open_as(browser, base: str, role: str):  # type: ignore[no-untyped-def]
+def open_as(browser, base: str, role: str, viewport: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
     """A fresh browser context logged in as ``role``; console errors are collected."""
-    context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="zh-CN")
+    context = browser.new_context(
+        viewport=viewport or {"width": 1360, "height": 1000},
+        locale="zh-CN",
+        is_mobile=viewport is not None and viewport["width"] < 600,
+    )
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
@@ -134,20 +139,37 @@ def shot(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-de
     shutil.copy(path, SCREENSHOTS / path.name)
 
 
-def test_each_role_in_a_real_browser(server: str, browser, tmp_path: Path, store) -> None:  # type: ignore[no-untyped-def]
-    # admin and exec land where their role starts
+PHONE = {"width": 390, "height": 844}
+
+
+def fits_the_phone(page) -> None:  # type: ignore[no-untyped-def]
+    """Nothing wider than the screen: no sideways scrolling."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url}: {width} px wide on a {PHONE['width']} px phone"
+
+
+def test_each_role_in_a_real_browser(server: str, app, browser, tmp_path: Path, store) -> None:  # type: ignore[no-untyped-def]
+    """Each role's main task, in Chinese as deployed (the fixture's deployment is English)."""
+    app.state.config.locale = "zh_CN"
+
+    # admin lands on the case board; the API docs are the vendored Swagger UI (no CDN);
+    # an unknown address is a Chinese 404 page, not JSON
     admin = open_as(browser, server, "admin")
     assert admin.url.endswith("/cases")  # the page asked for before logging in
-    admin.goto(f"{server}/api/docs")  # Swagger UI from the vendored bundle, no CDN
+    assert admin.locator("html").get_attribute("lang") == "zh-CN"
+    assert "退出登录" in admin.locator("header").inner_text()
+    admin.goto(f"{server}/api/docs")
     admin.wait_for_selector(".swagger-ui .opblock")
     assert admin.errors == [], admin.errors
-    exec_page = open_as(browser, server, "exec")
-    exec_page.goto(f"{server}/")
-    assert exec_page.url.endswith("/overview")
+    response = admin.goto(f"{server}/no/such/page")
+    assert response is not None and response.status == 404
+    assert "页面不存在" in admin.locator("h1").inner_text()
 
-    # care searches; the crawled <script> and javascript: URL stay inert text
+    # care: searches, marks a card far down the page handled and stays at it, ticks two
+    # cards and marks them handled at once, opens a post in its thread
     care = open_as(browser, server, "care")
     care.goto(f"{server}/search")
+    assert "舆情检索" in care.locator("header nav").inner_text()
     care.fill("input[name=q]", "漏油 brand:极光汽车")
     care.select_option("select[name=sort]", "time")  # newest first (default: reach)
     care.press("input[name=q]", "Enter")
@@ -158,31 +180,53 @@ def test_each_role_in_a_real_browser(server: str, browser, tmp_path: Path, store
     assert care.locator("a[href^='javascript:']").count() == 0
     assert care.get_by_text("<script>window.__pwned=1</script>", exact=False).count() >= 1
     assert care.get_by_text("javascript:window.__pwned=3").count() == 1
-    care.click("article[data-id='demo-weibo:1'] >> text=Mark handled")
-    care.wait_for_selector("text=Marked handled.")
-    assert store.get_mention("demo-weibo:1").handled
-    care.goto(f"{server}/search?q=漏油")
+    care.fill("input[name=q]", "brand:极光汽车")
+    care.press("input[name=q]", "Enter")
+    care.wait_for_selector("article.mention")
+    far = care.locator("article.mention:not(.handled)").nth(8)
+    far_id = far.get_attribute("data-id")
+    far.locator("button:has-text('标记已处理')").click()
+    care.wait_for_load_state("load")
+    assert care.url.endswith(f"#m-{far_id}")
+    assert care.evaluate("window.scrollY") > 300  # not back at the top of the page
+    box = care.locator(f"article[data-id='{far_id}']").bounding_box()
+    assert box is not None and 0 <= box["y"] < 1000  # the card is in view
+    assert store.get_mention(far_id).handled
+    ticked = [care.locator("article.mention:not(.handled)").nth(i) for i in (0, 1)]
+    ids = [card.get_attribute("data-id") for card in ticked]
+    for card in ticked:
+        card.locator("input.pick").check()
+    care.click("form#bulk button[value=handle]")
+    care.wait_for_selector("text=已将 2 条帖子标记为已处理。")
+    assert all(store.get_mention(i).handled for i in ids)
     shot(care, tmp_path, "search")
+    care.locator("article.mention a:has-text('帖子详情')").first.click()
+    care.wait_for_selector("section.this-post article.mention")
+    assert "回复" in care.locator("section.replies h2").inner_text()
     assert care.errors == [], care.errors  # no CSP violation, no script error
 
-    # PR opens the case from the board and acknowledges it
+    # PR: opens the case from the board and takes it
     pr = open_as(browser, server, "pr")
     assert pr.url.endswith("/cases")
+    assert "待处理的危机事件" in pr.locator("h1").inner_text()
     pr.click(f"a[href='/cases/{CASE_ID}']")
-    pr.wait_for_selector("text=Evidence")
-    pr.click("button:has-text('Acknowledge')")
-    pr.wait_for_selector("text=Acknowledge: done.")
-    assert pr.locator(".caseinfo").inner_text().count("acknowledged by pr") == 1
+    pr.wait_for_selector("text=相关帖子")
+    pr.click("button:has-text('确认接手')")
+    pr.wait_for_load_state("load")
+    assert "pr 于" in pr.locator(".caseinfo").inner_text()
     assert store.get_case(CASE_ID).status == "acknowledged"
     assert pr.evaluate("window.__pwned") is None
     shot(pr, tmp_path, "case")
     assert pr.errors == [], pr.errors
 
-    # the executive reads the crisis brief: the account, the chart drawn by ECharts
+    # the executive reads the crisis brief and the overview
+    exec_page = open_as(browser, server, "exec")
+    exec_page.goto(f"{server}/")
+    assert exec_page.url.endswith("/overview")
     exec_page.goto(f"{server}/cases/{CASE_ID}/summary")
     exec_page.wait_for_selector("body[data-brief-ready='1']")
     assert exec_page.locator("#brief-chart canvas").count() == 1
-    assert exec_page.locator("#account li.claim").count() == 6
+    assert "发生了什么" in exec_page.locator("#account").inner_text()
     assert exec_page.evaluate("window.__pwned") is None
     shot(exec_page, tmp_path, "summary")
     exec_page.goto(f"{server}/overview")
@@ -190,7 +234,28 @@ def test_each_role_in_a_real_browser(server: str, browser, tmp_path: Path, store
     shot(exec_page, tmp_path, "overview")
     assert exec_page.errors == [], exec_page.errors
 
-    for name in ("search", "case", "summary"):
+    # on a 390 px phone: the case board, the case page and the brief fit the screen, the
+    # header's user name and log-out stay inside the dark bar
+    phone = open_as(browser, server, "pr", viewport=PHONE)
+    for path, name in (
+        ("/cases", "phone-cases"),
+        (f"/cases/{CASE_ID}", "phone-case"),
+        (f"/cases/{CASE_ID}/summary", "phone-summary"),
+    ):
+        phone.goto(f"{server}{path}")
+        phone.wait_for_load_state("load")
+        fits_the_phone(phone)
+        header = phone.locator("header.top").bounding_box()
+        who = phone.locator("header.top .who").bounding_box()
+        assert header is not None and who is not None
+        assert who["x"] + who["width"] <= PHONE["width"]
+        assert (
+            header["y"] <= who["y"] and who["y"] + who["height"] <= header["y"] + header["height"]
+        )
+        shot(phone, tmp_path, name)
+    assert phone.errors == [], phone.errors
+
+    for name in ("search", "case", "summary", "phone-cases", "phone-case"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
 
 

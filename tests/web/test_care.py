@@ -1,0 +1,122 @@
+"""The care desk's workflow: forms come back to the card, bulk actions on ticked cards,
+the case picker offers only cases of the post's brand and can open a new one, the post
+view shows a post with its parent and replies."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.web.conftest import CASE_ID, csrf_of, mention
+
+pytestmark = pytest.mark.anyio
+
+
+def card(page: str, mention_id: str) -> str:
+    m = re.search(rf'<article[^>]*id="m-{re.escape(mention_id)}".*?</article>', page, re.S)
+    assert m, f"no card for {mention_id}"
+    return m.group(0)
+
+
+async def post(c: httpx.AsyncClient, page_url: str, action: str, data: dict) -> httpx.Response:  # type: ignore[type-arg]
+    page = await c.get(page_url)
+    return await c.post(action, data={**data, "csrftoken": csrf_of(page.text)})
+
+
+async def test_marking_handled_comes_back_to_the_card(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "漏油", "range": "all"})).text
+        form = re.search(r'action="/mentions/demo-weibo%3A2/handled">.*?</form>', page, re.S)
+        assert form and 'name="next" value="/search?q=' in form.group(0)
+        nxt = re.search(r'name="next" value="([^"]+)"', form.group(0)).group(1)  # type: ignore[union-attr]
+        assert nxt.endswith("#m-demo-weibo:2")
+        r = await post(
+            c, "/search", "/mentions/demo-weibo%3A2/handled", {"next": nxt.replace("&amp;", "&")}
+        )
+        assert r.status_code == 303 and r.headers["location"].endswith("#m-demo-weibo:2")
+
+
+async def test_bulk_handle_marks_every_ticked_card(login, store) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "极光汽车", "range": "all"})).text
+        assert '<form id="bulk"' in page and 'form="bulk"' in card(page, "demo-weibo:1")
+        r = await post(
+            c,
+            "/search",
+            "/mentions/bulk",
+            {"ids": ["demo-weibo:1", "demo-weibo:2"], "action": "handle", "next": "/search"},
+        )
+        assert r.status_code == 303
+        assert "2 posts marked handled." in (await c.get("/search")).text
+    assert {m.id for m in store.get_mentions(["demo-weibo:1", "demo-weibo:2"]) if m.handled} == {
+        "demo-weibo:1",
+        "demo-weibo:2",
+    }
+
+
+async def test_bulk_attach_skips_posts_of_another_brand(login, store) -> None:  # type: ignore[no-untyped-def]
+    async with login("pr") as c:
+        r = await post(
+            c,
+            "/cases",
+            "/mentions/bulk",
+            {"ids": ["demo-weibo:3", "demo-tieba:4"], "action": "attach", "case_id": CASE_ID},
+        )
+        assert r.status_code == 303
+        shown = (await c.get("/cases")).text
+    assert "1 attached to the case of 极光汽车; 1 skipped" in shown
+    evidence = store.get_case(CASE_ID).evidence
+    assert "demo-weibo:3" in evidence and "demo-tieba:4" not in evidence
+
+
+async def test_bulk_needs_the_csrf_token_and_the_handle_permission(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        r = await c.post("/mentions/bulk", data={"ids": "demo-weibo:1", "action": "handle"})
+        assert r.status_code == 403
+    async with login("exec") as c:
+        r = await post(
+            c, "/overview", "/mentions/bulk", {"ids": "demo-weibo:1", "action": "handle"}
+        )
+        assert r.status_code == 403
+
+
+async def test_the_case_picker_offers_only_the_posts_brand_and_a_new_case(login, store) -> None:  # type: ignore[no-untyped-def]
+    async with login("pr") as c:
+        page = (
+            await c.get("/search", params={"range": "all", "group": "", "grouping": "chosen"})
+        ).text
+        aurora, dairy = card(page, "demo-weibo:1"), card(page, "demo-tieba:4")
+        assert f'value="{CASE_ID}"' in aurora and "/new-case" not in aurora
+        assert CASE_ID not in dairy and "/mentions/demo-tieba%3A4/new-case" in dairy
+        r = await post(c, "/search", "/mentions/demo-tieba%3A4/new-case", {"brand": "清泉乳业"})
+        assert r.status_code == 303 and r.headers["location"].startswith("/cases/")
+        case_page = (await c.get(r.headers["location"])).text
+        assert "清泉乳业" in case_page and "Case opened for 清泉乳业." in case_page
+        # one active case per brand: a second one is refused and says which to use
+        r = await post(c, "/search", "/mentions/demo-weibo%3A3/new-case", {"brand": "极光汽车"})
+        assert r.headers["location"].endswith("#m-demo-weibo:3")
+        assert f"already has an open case ({CASE_ID})" in (await c.get("/search")).text
+    [new] = store.list_cases(brand="清泉乳业")
+    assert new.evidence == ["demo-tieba:4"] and new.assignee == "pr" and new.rule == "manual"
+
+
+async def test_the_post_view_shows_parent_and_replies(login, store) -> None:  # type: ignore[no-untyped-def]
+    reply = mention(20, "回复：极光汽车 我也漏油了", minutes_ago=10)
+    reply.parent_id, reply.cluster_id = "demo-weibo:1", "demo-weibo:1"
+    store.upsert_mentions([reply])
+    async with login("care") as c:
+        page = await c.get("/mentions/demo-weibo:1")
+        assert page.status_code == 200
+        assert 'id="m-demo-weibo:1"' in page.text and "回复：极光汽车 我也漏油了" in page.text
+        child = (await c.get("/mentions/demo-weibo:20")).text
+        parent_section = child.split('class="this-post"')[0]
+        assert "In reply to" in parent_section and "极光汽车 X7 发动机漏油" in parent_section
+        assert (await c.get("/mentions/nope:1")).status_code == 404
+
+
+async def test_every_card_links_to_its_post_view(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "漏油", "range": "all"})).text
+        assert 'href="/mentions/demo-weibo%3A1"' in card(page, "demo-weibo:1")
