@@ -221,6 +221,9 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
                 gettext("the post and how it spread"),
             )
         )  # fmt: skip
+    elif brand.startswith("source:"):  # a source-health case: the brand names the source
+        what = gettext("%(rule)s: the source %(name)s.")
+        claims.append(Claim("what", what % {"rule": rule, "name": brand.removeprefix("source:")}))
     else:
         claims.append(
             Claim("what", gettext("%(rule)s about %(brand)s.") % {"rule": rule, "brand": brand})
@@ -232,16 +235,17 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
     high = max((p.negative for p in points), default=0)
     rising = [i for i, p in enumerate(points) if p.negative >= max(2 * baseline, high / 4, 1)]
     start_at = starts[rising[0]] if rising else case.opened_at
-    claims.append(
-        Claim(
-            "since",
-            gettext("Negative posts rose above the normal level from %(start)s; the alert "
-                    "went out at %(opened)s.")
-            % {"start": fmt.local(start_at, "%m-%d %H:%M"), "opened": opened},
-            search_url(fmt, negative_q, start_at, until),
-            gettext("the posts since then"),
-        )
-    )  # fmt: skip
+    if not rising:
+        began = gettext("The case opened at %(opened)s.") % {"opened": opened}
+        timeline = f"/cases/{case.id}#timeline"
+        claims.append(Claim("since", began, timeline, gettext("the timeline")))
+    else:
+        rose = gettext(
+            "Negative posts rose above the normal level from %(start)s; the alert went out "
+            "at %(opened)s."
+        ) % {"start": fmt.local(start_at, "%m-%d %H:%M"), "opened": opened}
+        posts = search_url(fmt, negative_q, start_at, until)
+        claims.append(Claim("since", rose, posts, gettext("the posts since then")))
     if peak is not None and points[peak].negative:
         p = points[peak]
         figures = {

@@ -118,3 +118,24 @@ async def test_distinctive_terms_endpoint(login) -> None:  # type: ignore[no-unt
     body = r.json()
     assert isinstance(body["terms"], list) and body["none"]
     assert care.status_code in (303, 401)  # not logged in
+
+
+@pytest.mark.parametrize("status", ["resolved", "acknowledged"])
+async def test_other_cases_read_as_plainly(login, store, status: str) -> None:  # type: ignore[no-untyped-def]
+    from index.models import Case, Severity
+
+    case = Case(
+        id=f"src-{status}", brand="source:demo-tieba", rule="source_health",
+        severity=Severity.P3, status=status, opened_at=NOW - timedelta(hours=3),
+        acknowledged_by="pr", acknowledged_at=NOW - timedelta(hours=2),
+        resolved_at=NOW - timedelta(hours=1) if status == "resolved" else None,
+    )  # fmt: skip
+    store.save_case(case)
+    async with login("exec") as c:
+        r = await c.get(f"/cases/{case.id}/summary")
+        pdf = await c.get(f"/cases/{case.id}/report.pdf")
+    assert r.status_code == 200 and pdf.status_code == 200
+    text = re.sub(r"<script.*?</script>", "", r.text, flags=re.S)
+    assert "None" not in text
+    got = dict(claims(r.text))
+    assert "what" in got and "next" in got and "done" in got
