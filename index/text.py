@@ -227,17 +227,31 @@ def _cut(text: str) -> list[str]:
     return jieba.lcut(text)
 
 
+# what top_words segments (jieba: ~50,000 characters a second on a busy core): the start
+# of each text, and at most TERMS_BUDGET characters in all (the newest texts come first)
+TERMS_TEXT_CHARS = 1_000
+TERMS_BUDGET = 300_000
+
+
 def top_words(
     texts: Iterable[str], exclude: Iterable[str] = (), limit: int = 20
 ) -> list[tuple[str, int]]:
     """Words of 2+ characters by the number of texts they occur in (each text counts a
     word once), without stop words, numbers and anything inside ``exclude`` (brand names:
-    a brand's own name and its parts are no news in its own mentions)."""
+    a brand's own name and its parts are no news in its own mentions). Only the first
+    :data:`TERMS_TEXT_CHARS` characters of each text are segmented (what a post is about
+    is said at its start), and no more than :data:`TERMS_BUDGET` in all: 2,000 stored
+    posts of 1-3 MB took /api/terms 5.8 s."""
     excluded = [e.lower() for e in exclude if e]
     counts: Counter[str] = Counter()
+    budget = TERMS_BUDGET
     for text in texts:
+        if budget <= 0:
+            break
+        head = text[: min(TERMS_TEXT_CHARS, budget)]
+        budget -= len(head)
         words = set()
-        for word in _cut(text):
+        for word in _cut(head):
             w = word.strip().lower()
             if len(w) < 2 or w in STOP_WORDS or not _MEANINGFUL.search(w) or FILLER_CODE.match(w):
                 continue
