@@ -249,12 +249,17 @@ def focus_texts(
     neighbour: int = NEIGHBOUR,
     budget: int = FOCUS_CHARS,
 ) -> list[Focus]:
-    """:func:`focus` of each raw text (normalised with :func:`target_text` first)."""
+    """:func:`focus` of each raw text (normalised with :func:`target_text` first, once
+    per distinct text: a text naming two brands comes twice)."""
     if len(targets) != len(texts) or (others is not None and len(others) != len(texts)):
         raise ValueError("texts, targets and others must have the same length")
     out = []
+    normalised_of: dict[str, str] = {}
     for i, text in enumerate(texts):
-        normalised = target_text(text if isinstance(text, str) else "")
+        raw = text if isinstance(text, str) else ""
+        normalised = normalised_of.get(raw)
+        if normalised is None:
+            normalised = normalised_of[raw] = target_text(raw)
         other = others[i] if others is not None else ()
         found = focus(
             normalised, list(targets[i] or ()), list(other or ()), window, neighbour, budget

@@ -67,3 +67,35 @@ def test_max_chars_is_a_parameter() -> None:
     long = "好" + "的确" * 6000
     assert len(model_text(long)) == 2000
     assert len(model_text(long, max_chars=20_000)) == 12001
+
+
+def test_nfkc_matches_unicodedata_on_every_kind_of_text() -> None:
+    """The table-driven NFKC (fast on Chinese articles) gives unicodedata's answer,
+    including the characters it must leave to unicodedata: combining marks, Hangul
+    jamo that compose, characters that expand."""
+    import random
+    import unicodedata
+
+    from sentiment.normalize import nfkc
+
+    fixed = [
+        "极光汽车，刹车失灵！！（官方回应：正常现象）……",
+        "ＡＢＣ１２３　全角",
+        "ﾷￏ",  # half-width jamo that compose into a syllable
+        "e\u0301 cafe\u0301",
+        "㈱ ㍻ ﬁ ℡",
+        "",
+        "plain ascii",
+    ]
+    rng = random.Random(20261203)
+    pools = [
+        (0x20, 0x7E), (0xFF00, 0xFFEF), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+        (0x300, 0x36F), (0x2000, 0x2BFF), (0x1100, 0x11FF), (0xAC00, 0xD7A3), (0x3200, 0x33FF),
+        (0x1D400, 0x1D7FF), (0x1F300, 0x1FAFF),
+    ]  # fmt: skip
+    generated = [
+        "".join(chr(rng.randint(*rng.choice(pools))) for _ in range(rng.randint(1, 12)))
+        for _ in range(3000)
+    ]
+    for text in fixed + generated:
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), repr(text)
