@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from alerts import actions
 from index.base import SearchRequest, SearchResult, Store
-from index.models import Case, Mention, SentimentLabel
+from index.models import MAX_TITLE, Case, Mention, SentimentLabel
 from index.query import QuerySyntaxError, parse_query
 from index.records import CSV_COLUMNS, csv_cell, csv_row
 from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
@@ -145,8 +145,16 @@ def run_search(request: Request, params: SearchParams) -> SearchResult:
         raise HTTPException(400, f"q: {exc}") from None
 
 
+# a hit's text in a list response: stored posts of 1-3 MB made one page ~5 MB; the whole
+# post is GET /api/mentions/{id}
+LIST_TEXT_CHARS = 2_000
+
+
 def hit_out(hit) -> Hit:  # type: ignore[no-untyped-def]
     m: Mention = hit.mention
+    if len(m.text) > LIST_TEXT_CHARS or len(m.title) > MAX_TITLE:
+        cut = m.text[:LIST_TEXT_CHARS] + "…" if len(m.text) > LIST_TEXT_CHARS else m.text
+        m = m.model_copy(update={"text": cut, "title": m.title[:MAX_TITLE]})
     return Hit(
         mention=m, highlight=hit.highlight, score=hit.score, reach=m.reach, link=safe_url(m.url)
     )

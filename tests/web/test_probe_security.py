@@ -260,3 +260,22 @@ def test_secret_key_is_the_configured_one(store) -> None:  # type: ignore[no-unt
     from radar.web.app import secret_key
 
     assert secret_key(make_config()) == "test-secret-key-not-for-production"
+
+
+# -- probe 15: list responses stay small ----------------------------------------------------
+
+
+async def test_a_huge_stored_post_is_cut_in_search_results(app, store) -> None:  # type: ignore[no-untyped-def]
+    from radar.web.search import LIST_TEXT_CHARS
+    from tests.web.conftest import mention
+
+    huge = mention(90, "极光汽车 漏油 " + "长" * 3_000_000, minutes_ago=1)
+    store.upsert_mentions([huge])
+    async with client(app) as c:
+        assert (await log_in(c, "care")).status_code == 303
+        r = await c.get("/api/search", params={"q": "漏油", "range": "all"})
+        assert r.status_code == 200 and len(r.content) < 200_000
+        hit = next(h for h in r.json()["hits"] if h["mention"]["id"] == huge.id)
+        assert len(hit["mention"]["text"]) == LIST_TEXT_CHARS + 1  # the cut is marked: …
+        whole = await c.get(f"/api/mentions/{huge.id}")
+        assert len(whole.json()["text"]) == len(huge.text)
