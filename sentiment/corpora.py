@@ -143,6 +143,8 @@ class EntityRows:
     targets: list[str] = field(default_factory=list)
     others: list[list[str]] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
+    # rows from this index on are people's corrections (weighted apart in training)
+    corrections_from: int | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -210,3 +212,48 @@ def load_entity_corpus(data_dir: Path, seed: int = SPLIT_SEED) -> EntityCorpus |
     name, file = ENTITY_CORPUS
     path = brand_file(data_dir, file)
     return None if path is None else split_entity_rows(read_entity_rows(path), name, seed)
+
+
+class CorrectionsFileError(ValueError):
+    """A corrections file (``radar sentiment corrections``) that cannot be read."""
+
+
+def read_corrections(path: Path) -> EntityRows:
+    """People's per-brand corrections exported by ``radar sentiment corrections``
+    (``entity,polarity,text``, extra columns ignored) as per-company rows: label 1 when
+    the text was corrected to negative for that brand, 0 for neutral or positive. The
+    other brands corrected on the same text are its ``others``."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"entity", "polarity", "text"} - set(reader.fieldnames or ())
+            if missing:
+                raise CorrectionsFileError(
+                    f"{path}: missing column(s) {', '.join(sorted(missing))} "
+                    "(expected entity,polarity,text as written by `radar sentiment corrections`)"
+                )
+            raw = []
+            for line, row in enumerate(reader, start=2):
+                polarity = (row.get("polarity") or "").strip().lower()
+                text, entity = (row.get("text") or "").strip(), (row.get("entity") or "").strip()
+                if not text or not entity:
+                    continue
+                if polarity not in CLASS_INDEX:
+                    raise CorrectionsFileError(
+                        f"{path}, line {line}: polarity {polarity!r} is not one of "
+                        f"{', '.join(POLARITIES)}"
+                    )
+                raw.append((text, entity, int(polarity == "negative")))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CorrectionsFileError(f"{path}: {exc}") from exc
+    named: dict[str, list[str]] = {}
+    for text, entity, _ in raw:
+        if entity not in named.setdefault(text, []):
+            named[text].append(entity)
+    rows = EntityRows()
+    for text, entity, label in raw:
+        rows.texts.append(text)
+        rows.targets.append(entity)
+        rows.others.append([e for e in named[text] if e != entity])
+        rows.labels.append(label)
+    return rows

@@ -32,6 +32,7 @@ from sentiment.corpora import (
     EntityRows,
     load_corpora,
     load_entity_corpus,
+    read_corrections,
 )
 from sentiment.metrics import binary_report, three_way_report
 from sentiment.model import (
@@ -59,6 +60,10 @@ class Expert:
     # "stripped": reads texts as the news corpus was published; "headed": the same plus
     # the first sentence (title) in features of its own (model.VIEWS)
     view: str = "full"
+    # weigh each class inversely to its frequency in the expert's training data
+    # (scikit-learn's "balanced"): the brand corpora are mostly neutral, and an expert
+    # fitted on them as they are calls few things negative
+    balanced: bool = False
 
 
 # Chosen on validation (README, "Sentiment"). weibo2018 labels Weibo posts its own way
@@ -105,6 +110,9 @@ class TargetSettings:
     doc_corpora: tuple[str, ...] = ()
     doc_corpora_weight: float = 0.5
     doc_view: str = "full"
+    # weight of each row of people's corrections (train(corrections=...)) against one
+    # row of the per-company corpus: a deployment has few, and they are its own brands
+    corrections_weight: float = 3.0
 
 
 @dataclass
@@ -225,11 +233,18 @@ def train(
     seed: int = SPLIT_SEED,
     settings: TrainSettings | None = None,
     progress: Progress | None = None,
+    corrections: Path | None = None,
 ) -> SentimentModel:
     """Fit, calibrate and evaluate a model; raises FileNotFoundError without data and
-    TrainingExtraMissing without torch/gensim (when the settings ask for the CNN)."""
+    TrainingExtraMissing without torch/gensim (when the settings ask for the CNN).
+
+    ``corrections``: people's per-brand corrections exported from a store (``radar
+    sentiment corrections``), added to the target expert's training rows with
+    ``TargetSettings.corrections_weight`` — a deployment's own adaptation. They are
+    training data only: every recorded figure stays on the corpora's held-out splits."""
     settings = settings or TrainSettings()
     say = progress or (lambda _msg: None)
+    fixes = read_corrections(Path(corrections)) if corrections is not None else None
     corpora = load_corpora(Path(data_dir), seed=seed)
     if not corpora:
         raise FileNotFoundError(f"no training corpora found in {data_dir}")
@@ -266,6 +281,11 @@ def train(
         own = [by_name[c] for c in expert.corpora if c in by_name]
         texts, labels, names = _stack(own, "train")
         weights = np.asarray([settings.corpus_weights.get(c, 1.0) for c in names])
+        if expert.balanced:
+            weights = (
+                weights
+                * (len(labels) / (K * np.maximum(np.bincount(labels, minlength=K), 1)))[labels]
+            )
         normalised = [model_text(t) for t in texts]
         say(f"expert {name}: {len(normalised)} training texts from {', '.join(expert.corpora)}")
         if expert.nb_scale:
@@ -304,7 +324,39 @@ def train(
     if settings.offset_grid and n > 1:
         _tune_offsets(model, corpora, experts, settings, say)
     entity = load_entity_corpus(Path(data_dir), seed=seed)
+    if fixes is not None and len(fixes):
+        entity = _with_corrections(entity, fixes, say)
     return finish(model, corpora, entity, experts, settings, seed, say)
+
+
+def _with_corrections(
+    entity: EntityCorpus | None, fixes: EntityRows, say: Progress
+) -> EntityCorpus:
+    """The per-company corpus with people's corrections appended to its training split
+    (their texts removed from validation and test first: a corrected text is not
+    held-out data any more). ``EntityRows.weights`` marks them for the fit."""
+    fixed = set(fixes.texts)
+    if entity is None:
+        entity = EntityCorpus("finance_entity", EntityRows(), EntityRows(), EntityRows())
+    parts = {}
+    for part in ("train", "val", "test"):
+        rows = getattr(entity, part)
+        keep = [i for i, text in enumerate(rows.texts) if text not in fixed]
+        parts[part] = EntityRows(
+            [rows.texts[i] for i in keep],
+            [rows.targets[i] for i in keep],
+            [rows.others[i] for i in keep],
+            [rows.labels[i] for i in keep],
+        )
+    train = parts["train"]
+    n_corpus = len(train)
+    train.texts += fixes.texts
+    train.targets += fixes.targets
+    train.others += fixes.others
+    train.labels += fixes.labels
+    train.corrections_from = n_corpus
+    say(f"corrections: {len(fixes)} rows ({sum(fixes.labels)} negative for their brand)")
+    return EntityCorpus(entity.name, train, parts["val"], parts["test"])
 
 
 def finish(
@@ -412,13 +464,18 @@ def _add_target(
     n_features = settings.n_features
     focuses = _entity_focuses(entity.train, t)
     labels = np.asarray(entity.train.labels)
+    row_weight = np.ones(len(labels))
+    if entity.train.corrections_from is not None:
+        row_weight[entity.train.corrections_from :] = t.corrections_weight
     negative_text: dict[str, int] = {}
     for text, label in zip(entity.train.texts, labels, strict=True):
         negative_text[text] = max(negative_text.get(text, 0), int(label))
     # document part: is the focus text negative (about anyone)? one row per distinct focus
     doc_label: dict[str, int] = {}
-    for f, text in zip(focuses, entity.train.texts, strict=True):
+    doc_weight: dict[str, float] = {}
+    for f, text, w in zip(focuses, entity.train.texts, row_weight, strict=True):
         doc_label[f.plain] = max(doc_label.get(f.plain, 0), negative_text[text])
+        doc_weight[f.plain] = max(doc_weight.get(f.plain, 0.0), float(w))
     plains = sorted(doc_label)
     say(f"target expert: {len(plains)} focus texts, {len(focuses)} (text, company) pairs")
     y = np.asarray([doc_label[p] for p in plains])
@@ -426,7 +483,7 @@ def _add_target(
     if len(set(y)) < 2 or len(set(labels[keep])) < 2:
         say("target expert: the per-company corpus needs both labels; not fitted")
         return
-    weights = np.ones(len(y))
+    weights = np.asarray([doc_weight[p] for p in plains])
     by_name = {c.name: c for c in corpora}
     extra = [by_name[name] for name in t.doc_corpora if name in by_name]
     if extra:  # other corpora's texts: negative (for someone) or not
@@ -461,7 +518,7 @@ def _add_target(
     X = model.key_features(
         [focuses[i] for i in keep], [relations[i] for i in keep], [names[i] for i in keep]
     )
-    key = _fit(X, labels[keep], t.C_key, settings.max_iter, np.ones(len(keep)))
+    key = _fit(X, labels[keep], t.C_key, settings.max_iter, row_weight[keep])
     model.target.key_weights = round_to_file_precision(key.coef_[0])
     model.target.key_bias = float(key.intercept_[0])
     # doc mix and the band's lower edge, on validation

@@ -99,9 +99,17 @@ def eval_cmd(file: str, as_json: bool) -> None:
     help="Folder of corpora (default: ../shared/data/sentiment).",
 )
 @click.option("--seed", type=int, default=None, help="Split seed (default: the documented one).")
-def train_cmd(out: str, data_dir: str | None, seed: int | None) -> None:
-    """Train the model from the corpora and write it to --out (reproducible)."""
-    from sentiment.corpora import SPLIT_SEED
+@click.option(
+    "--corrections",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="People's corrections from `radar sentiment corrections` to learn from too.",
+)
+def train_cmd(out: str, data_dir: str | None, seed: int | None, corrections: str | None) -> None:
+    """Train the model from the corpora and write it to --out (reproducible). With
+    --corrections, the deployment's own per-brand corrections join the target expert's
+    training rows (figures stay on the corpora's held-out splits)."""
+    from sentiment.corpora import SPLIT_SEED, CorrectionsFileError
     from sentiment.neural_train import TrainingExtraMissing
     from sentiment.train import DEFAULT_DATA_DIR, train
 
@@ -118,8 +126,9 @@ def train_cmd(out: str, data_dir: str | None, seed: int | None) -> None:
                 Path(data_dir) if data_dir else DEFAULT_DATA_DIR,
                 seed=SPLIT_SEED if seed is None else seed,
                 progress=say,
+                corrections=Path(corrections) if corrections else None,
             )
-        except (FileNotFoundError, TrainingExtraMissing) as exc:
+        except (FileNotFoundError, TrainingExtraMissing, CorrectionsFileError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
     model.save(out)

@@ -467,3 +467,47 @@ def test_format_3_files_still_load(corpus: Path, tmp_path: Path) -> None:
     old = SentimentModel.load(tmp_path / "old.npz")
     assert old.views_of_experts() == ["full"] * len(old.domains)
     assert old.scores(["这家店很好满意点赞"])[0] > 0.5
+
+
+def _write_corrections(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["entity", "polarity", "text", "mention_id", "by", "at"])
+        for entity, polarity, text in rows:
+            w.writerow([entity, polarity, text, "m1", "care1", "2026-12-03T10:00:00+00:00"])
+    return path
+
+
+def test_training_learns_from_peoples_corrections(brand_corpus: Path, tmp_path: Path) -> None:
+    """A deployment's corrections (`radar sentiment corrections`) adapt the target expert:
+    a phrasing the corpora call calm, corrected to negative for the brand by care staff,
+    reads more negative for it after training with them."""
+    settings = dataclasses.replace(SMALL, hasher="numpy")
+    phrasing = ["紫云乳业{}门店排长队退货", "紫云乳业{}客服一直占线", "紫云乳业{}会员群炸了"]
+    rows = [("紫云乳业", "negative", p.format(i)) for i in range(20) for p in phrasing]
+    rows += [("紫云乳业", "positive", f"紫云乳业{i}新品好喝") for i in range(10)]
+    fixes = _write_corrections(tmp_path / "corrections.csv", rows)
+    plain = train(brand_corpus, seed=3, settings=settings)
+    adapted = train(brand_corpus, seed=3, settings=settings, corrections=fixes)
+    probe = ["紫云乳业门店排长队退货，客服一直占线"]
+    before = plain.target_scores(probe, [["紫云乳业"]])[0]
+    after = adapted.target_scores(probe, [["紫云乳业"]])[0]
+    assert after < before - 0.05
+    # the figures stay those of the held-out splits of the corpora
+    assert (
+        adapted.meta["data"]["finance_entity"]["test"]
+        == plain.meta["data"]["finance_entity"]["test"]
+    )
+
+
+def test_train_command_names_a_bad_corrections_file(brand_corpus: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "fixes.csv"
+    bad.write_text("entity,label,text\n紫云乳业,1,很差\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["sentiment", "train", "--out", str(tmp_path / "m.npz"), "--data", str(brand_corpus),
+         "--corrections", str(bad)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "fixes.csv" in result.output and "polarity" in result.output
+    assert not (tmp_path / "m.npz").exists()
