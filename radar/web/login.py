@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from config.i18n import _, ngettext
 from radar.web import csrf
 from radar.web.auth import SESSION_ID, Users
 from radar.web.render import local_next, render
@@ -53,7 +54,12 @@ async def login_submit(
             "login.html",
             status_code=429,
             next=local_next(next, "/"),
-            error=f"Too many wrong passwords. Try again in {minutes} minute(s).",
+            error=ngettext(
+                "Too many wrong passwords. Try again in %(num)s minute.",
+                "Too many wrong passwords. Try again in %(num)s minutes.",
+                minutes,
+            )
+            % {"num": minutes},
             name=name,
         )
     user = None
@@ -68,12 +74,15 @@ async def login_submit(
             "login.html",
             status_code=401,
             next=local_next(next, "/"),
-            error="Wrong user name or password.",
+            error=_("Wrong user name or password."),
             name=name,
         )
     sessions: SessionStore = request.app.state.sessions
     session_id = await run_in_threadpool(sessions.create, user.name)
+    chosen = request.session.get("locale")  # the language picked on the login page stays
     request.session.clear()
+    if chosen:
+        request.session["locale"] = chosen
     request.session[SESSION_ID] = session_id
     request.session["user"] = user.name  # who it is for (the locale); sessions decides
     csrf.new_token(request.session)

@@ -134,3 +134,18 @@ def test_the_deployment_language_is_configured() -> None:
     assert RadarConfig().locale == "zh_CN"
     with pytest.raises(ValueError, match="locale"):
         RadarConfig.model_validate({"locale": "fr"})
+
+
+@pytest.mark.anyio
+async def test_the_language_picked_before_login_stays(store) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
+    async with _client(app) as c:
+        page = await c.get("/login")
+        r = await c.post(
+            "/locale",
+            data={"locale": "en", "csrftoken": csrf_of(page.text)},
+            headers={"referer": "http://testserver/login"},
+        )
+        assert r.headers["location"] == "/login" and "Log in" in (await c.get("/login")).text
+        await log_in(c, "care")
+        assert "Log out" in (await c.get("/search")).text
