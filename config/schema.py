@@ -214,12 +214,27 @@ class SentimentConfig(Strict):
     # complaint categories / risk signals lexicon (YAML, same sections as the shipped
     # sentiment/lexicon.yaml); empty = the shipped one
     lexicon_path: str = ""
+    # a model trained for this deployment (`radar sentiment train --corrections ...`);
+    # empty = the shipped sentiment/model.npz
+    model_path: str = ""
 
     @field_validator("lexicon_path")
     @classmethod
     def _lexicon_exists(cls, v: str) -> str:
         if v and not Path(v).is_file():
             raise ValueError(f"lexicon file {v!r} does not exist")
+        return v
+
+    @field_validator("model_path")
+    @classmethod
+    def _model_loads(cls, v: str) -> str:
+        if v:
+            from sentiment.model import ModelFileError, SentimentModel
+
+            try:
+                SentimentModel.load(v)
+            except ModelFileError as exc:
+                raise ValueError(str(exc)) from exc
         return v
 
 

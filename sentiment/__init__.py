@@ -92,9 +92,12 @@ def configure(model_path: str | Path | None = None, lexicon_path: str | Path | N
 
 
 def configure_from(config: object) -> None:
-    """Apply a RadarConfig's ``sentiment`` section (lexicon_path), if it has one."""
+    """Apply a RadarConfig's ``sentiment`` section (model_path, lexicon_path), if it has one."""
     section = getattr(config, "sentiment", None)
-    configure(lexicon_path=getattr(section, "lexicon_path", None) or None)
+    configure(
+        model_path=getattr(section, "model_path", None) or None,
+        lexicon_path=getattr(section, "lexicon_path", None) or None,
+    )
 
 
 def get_model() -> SentimentModel:

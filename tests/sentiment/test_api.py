@@ -185,3 +185,28 @@ def test_targets_must_match_the_texts() -> None:
 
     with pytest.raises(ValueError, match="one entry per text"):
         analyze_batch(["a", "b"], targets=[[Target("x", ("x",))]])
+
+
+def test_model_path_from_config(tmp_path) -> None:
+    """`sentiment.model_path` (a model retrained with the deployment's corrections) is the
+    one scored with; a file that is no model stops the config check, naming the key."""
+    import pydantic
+    import pytest
+
+    import sentiment
+    from config.schema import RadarConfig
+    from sentiment.model import DEFAULT_MODEL_PATH
+
+    bad = tmp_path / "model.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(pydantic.ValidationError, match="model_path"):
+        RadarConfig.model_validate({"sentiment": {"model_path": str(bad)}})
+    own = tmp_path / "own.npz"
+    own.write_bytes(DEFAULT_MODEL_PATH.read_bytes())
+    cfg = RadarConfig.model_validate({"sentiment": {"model_path": str(own)}})
+    try:
+        sentiment.configure_from(cfg)
+        assert sentiment._model_path == own
+        assert sentiment.analyze("太差了，我要投诉").label == "negative"
+    finally:
+        sentiment.configure()
