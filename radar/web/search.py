@@ -276,8 +276,17 @@ def csv_response(request: Request, params: SearchParams) -> StreamingResponse:
 # -- pages ----------------------------------------------------------------------------------
 
 
+# the deepest page of the search page (a million hits); ?page=1e20 was a 500
+MAX_PAGE = 50_000
+
+
 @pages.get("/search")
-def search_page(request: Request, user: Searcher, raw: Inputs, page: int = 1):
+def search_page(
+    request: Request,
+    user: Searcher,
+    raw: Inputs,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+):
     error = ""
     result = None
     # stories first, by reach, unless the form says otherwise (an unticked box sends

@@ -279,3 +279,14 @@ async def test_a_huge_stored_post_is_cut_in_search_results(app, store) -> None: 
         assert len(hit["mention"]["text"]) == LIST_TEXT_CHARS + 1  # the cut is marked: …
         whole = await c.get(f"/api/mentions/{huge.id}")
         assert len(whole.json()["text"]) == len(huge.text)
+
+
+# -- probe 11: absurd paging ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["1e20", "100000000000000000000", "0", "-3"])
+async def test_an_absurd_page_number_is_a_client_error(app, page: str) -> None:  # type: ignore[no-untyped-def]
+    async with client(app) as c:
+        assert (await log_in(c, "care")).status_code == 303
+        r = await c.get("/search", params={"q": "漏油", "page": page})
+        assert r.status_code == 422 and "page" in r.json()["detail"]
