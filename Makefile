@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint typecheck bench clean messages
+.PHONY: install run test lint typecheck bench clean messages api-fuzz
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ messages: install
 		--project "Opinion Radar" -o var/messages.pot radar alerts config
 	$(BIN)/pybabel update -i var/messages.pot -d $(LOCALE_DIR) -l zh_CN --no-fuzzy-matching
 	$(BIN)/pybabel compile -d $(LOCALE_DIR) -l zh_CN --statistics
+
+## Schemathesis against the JSON API on 127.0.0.1 (every check, stateful phase, fixed seed,
+## schemathesis.toml): the same run as in `make test`
+api-fuzz: install
+	$(BIN)/python -m pytest tests/web/test_api_fuzz.py -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -18,17 +18,22 @@ from typing import Any
 from index.base import Store, StoreError
 from index.models import Mention
 
+_to_json = Mention.__pydantic_serializer__.to_json
 
-Page = list[tuple[str, Mention]]
+Page = list[tuple[str, bytes]]
 
 
 def mentions_page(
     store: Store, since: datetime, until: datetime, after: str | None, limit: int
 ) -> Page:
     """Up to ``limit`` mentions published in [since, until) after position ``after``
-    (None: from the start), each with its own position (to continue after it). Fewer
-    than ``limit``: the window is exhausted. StoreError for a position this backend did
-    not make."""
+    (None: from the start), each as its JSON with its own position (to continue after
+    it). Fewer than ``limit``: the window is exhausted. StoreError for a position this
+    backend did not make.
+
+    SQLite hands out each mention's stored JSON as is: it was written by the same
+    serializer the API answers with, and parsing it again costs ~80 µs a mention (the
+    export would stream ~10,000 a second instead of ~100,000)."""
     from index.sqlite import SQLiteStore
 
     if isinstance(store, SQLiteStore):
@@ -51,12 +56,12 @@ def _sqlite_page(
         raise StoreError(f"not a position of this store: {after!r}") from None
     start = max(start, time_key(to_us(since)))
     rows = store._read(
-        "SELECT rowid, doc_id FROM mentions WHERE rowid >= ? AND rowid < ? "
-        "AND published_at >= ? AND published_at < ? ORDER BY rowid LIMIT ?",
+        "SELECT m.rowid, d.doc FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id "
+        "WHERE m.rowid >= ? AND m.rowid < ? AND m.published_at >= ? AND m.published_at < ? "
+        "ORDER BY m.rowid LIMIT ?",
         (start, time_key(to_us(until)) + 2000, to_us(since), to_us(until), limit),
     )
-    found = store._doc_map([doc_id for _, doc_id in rows])
-    return [(str(rowid), found[doc_id]) for rowid, doc_id in rows if doc_id in found]
+    return [(str(rowid), doc if isinstance(doc, bytes) else doc.encode()) for rowid, doc in rows]
 
 
 def _elastic_page(
@@ -78,4 +83,4 @@ def _elastic_page(
         search_after,
         _ANY_INDEX,
     )
-    return [(json.dumps(h["sort"]), _mention_from_source(h["_source"])) for h in hits]
+    return [(json.dumps(h["sort"]), _to_json(_mention_from_source(h["_source"]))) for h in hits]

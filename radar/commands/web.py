@@ -39,6 +39,61 @@ def new_token_cmd() -> None:
     click.echo(f"api_token_hash (put in web.users[] of the config): {token_hash(token)}")
 
 
+@web_group.group("token")
+def token_group() -> None:
+    """API tokens per integration, kept in the store (also at /admin/tokens): scope
+    `read` (search, export, cases, summaries) or `cases` (also work mentions and cases)."""
+
+
+@token_group.command("create")
+@config_option
+@click.argument("name")
+@click.option("--scope", type=click.Choice(["read", "cases"]), default="read", show_default=True)
+def token_create_cmd(config_path: str | None, name: str, scope: str) -> None:
+    """Make a token for integration NAME; prints it once."""
+    from radar.web import tokens
+
+    config = load_or_exit(config_path)
+    with config.store.open() as store:
+        try:
+            record, token = tokens.create(store, name, scope, by="cli")
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    click.echo(f"id:    {record.id}\ntoken: {token}\n(the token is not shown again)")
+
+
+@token_group.command("list")
+@config_option
+def token_list_cmd(config_path: str | None) -> None:
+    """The integration tokens (hints only), revoked ones marked."""
+    from radar.web import tokens
+
+    config = load_or_exit(config_path)
+    with config.store.open() as store:
+        records = tokens.load(store)
+    for t in records:
+        state = f"revoked {t.revoked_at[:16]} by {t.revoked_by}" if t.revoked_at else "active"
+        click.echo(f"{t.id}  {t.name}  {t.scope}  {t.hint}  made {t.created_at[:16]}  {state}")
+    if not records:
+        click.echo("no API tokens")
+
+
+@token_group.command("revoke")
+@config_option
+@click.argument("token_id")
+def token_revoke_cmd(config_path: str | None, token_id: str) -> None:
+    """Revoke TOKEN_ID at once (every web process refuses it at its next request)."""
+    from radar.web import tokens
+
+    config = load_or_exit(config_path)
+    with config.store.open() as store:
+        try:
+            record = tokens.revoke(store, token_id, by="cli")
+        except KeyError as exc:
+            raise click.BadParameter(str(exc.args[0]), param_hint="TOKEN_ID") from None
+    click.echo(f"{record.id} ({record.name}) revoked")
+
+
 @web_group.command("serve")
 @config_option
 @click.option("--host", default=None, help="Bind address (default: web.host, 127.0.0.1).")

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -54,6 +55,10 @@ class RateLimit:
     """A moving-window limit per token (``limits``), in this process's memory."""
 
     def __init__(self, rate: str = DEFAULT_RATE_LIMIT):
+        self.configure(rate)
+
+    def configure(self, rate: str) -> None:
+        """Set the limit (``600/minute``, ``10/second`` …: the ``limits`` notation)."""
         self.rate = rate
         self.item = parse(rate)
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
@@ -101,7 +106,12 @@ def install(app: FastAPI, routers: Any, rate: str = DEFAULT_RATE_LIMIT) -> None:
     limit = RateLimit(rate)
     app.state.rate_limit = limit
     for router in routers:
-        app.include_router(router, prefix=PREFIX, dependencies=[Depends(limit)])
+        app.include_router(
+            router,
+            prefix=PREFIX,
+            dependencies=[Depends(limit)],
+            generate_unique_id_function=operation_id,
+        )
     for router in routers:
         app.include_router(
             router, prefix=LEGACY_PREFIX, dependencies=[Depends(limit)], include_in_schema=False
@@ -109,10 +119,18 @@ def install(app: FastAPI, routers: Any, rate: str = DEFAULT_RATE_LIMIT) -> None:
 
     @app.exception_handler(RateLimited)
     async def rate_limited(request: Request, exc: RateLimited) -> Response:
-        detail = f"rate limit of {exc.rate} per token reached: retry in {exc.headers['Retry-After']} s"
+        detail = (
+            f"rate limit of {exc.rate} per token reached: retry in {exc.headers['Retry-After']} s"
+        )
         return problem_json(429, detail, exc.headers)
 
     app.openapi = lambda: openapi(app, rate)  # type: ignore[method-assign]
+
+
+def operation_id(route: APIRoute) -> str:
+    """The handler's name without ``api_``: ``search``, ``acknowledge`` … (what generated
+    clients call their functions)."""
+    return route.name.removeprefix("api_")
 
 
 def openapi(app: FastAPI, rate: str) -> dict[str, Any]:

@@ -32,22 +32,26 @@ from config.schema import RadarConfig
 from crawlers.health import unhealthy
 from index.base import Store, StoreError
 from radar.web import (
+    api,
     brief,
     care,
     cases,
     csrf,
     executive,
+    feed,
     health,
     i18n,
     login,
     report,
     search,
     stories,
+    tokens,
 )
 from radar.web import webhooks as webhook_admin
-from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated, Users
+from radar.web.auth import Forbidden, LoggedIn, NotAuthenticated
 from radar.web.errors import error_page, wants_json
 from radar.web.figures import AggregatesCache, TermsCache
+from radar.web.problems import COMMON, problem_responses
 from radar.web.render import STATIC_DIR, Formatter, make_templates, render
 from radar.web.schemas import Me
 from radar.web.sessions import SessionStore
@@ -107,7 +111,7 @@ def create_app(
     formatter = Formatter(config.timezone)
     app.state.config = config
     app.state.store = store
-    app.state.users = Users(config.web.users)
+    app.state.users = tokens.UsersAndTokens(config.web.users, store)  # YAML + store tokens
     app.state.formatter = formatter
     app.state.templates = make_templates(formatter)
     # the banner of unhealthy sources on every page (base.html)
@@ -127,8 +131,8 @@ def create_app(
     for router in (service, *pages):
         app.include_router(router)
     app.include_router(webhook_admin.pages)  # admin: outbound webhooks
-    for router in API_ROUTERS:
-        app.include_router(router)
+    app.include_router(tokens.pages)  # admin: API tokens per integration
+    api.install(app, API_ROUTERS)  # at /api/v1 (documented) and /api (aliases)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     key = secret_key(config)
@@ -156,7 +160,7 @@ def create_app(
 
 
 service = APIRouter(include_in_schema=False)
-session_api = APIRouter(prefix="/api", tags=["session"])
+session_api = APIRouter(tags=["session"], responses=problem_responses(*COMMON))
 
 
 def _source_problems(app: FastAPI) -> list[Any]:
@@ -238,7 +242,7 @@ def me(user: LoggedIn) -> Me:
 
 
 # the routers of the JSON API, whose every route must be in the OpenAPI doc and the README
-API_ROUTERS = (search.api, cases.api, executive.api, session_api)
+API_ROUTERS = (search.api, feed.api, cases.api, executive.api, session_api)
 
 
 _wants_json = wants_json
@@ -248,10 +252,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
         if _wants_json(request) or request.method != "GET":
-            return JSONResponse(
-                {"detail": "login required: send Authorization: Bearer <token> or log in"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
+            return api.problem_json(
+                401,
+                "login required: send Authorization: Bearer <token> or log in",
+                {"WWW-Authenticate": "Bearer"},
             )
         target = request.url.path + (("?" + request.url.query) if request.url.query else "")
         return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
@@ -260,7 +264,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         message = f"your role may not do this (needs the '{exc.permission}' permission)"
         if _wants_json(request):
-            return JSONResponse({"detail": message}, status_code=403)
+            return api.problem_json(403, message)
         message = _("Your role may not do this (it needs the “%(permission)s” permission).") % {
             "permission": exc.permission
         }
@@ -271,21 +275,19 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         anonymous_post = getattr(request.state, "user", None) is None and request.method != "GET"
         if _wants_json(request) or anonymous_post:
-            return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-            )
+            return api.problem_json(exc.status_code, str(exc.detail), exc.headers)
         return error_page(request, exc.status_code, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(f"{_field(e)}: {e['msg']}" for e in exc.errors())
-        return JSONResponse({"detail": problems, "errors": _jsonable(exc.errors())}, 422)
+        return api.problem_json(422, problems, errors=_jsonable(exc.errors()))
 
     @app.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> Response:
         log.warning("store error serving %s: %s", request.url.path, exc)
         message = health.public_message(str(exc))  # never the server's file paths
-        return JSONResponse({"detail": f"the store is unavailable: {message}"}, status_code=503)
+        return api.problem_json(503, f"the store is unavailable: {message}")
 
 
 def _jsonable(errors: Any) -> Any:

@@ -17,11 +17,12 @@ from index.base import Store
 from index.models import Case, CaseStatus
 from radar.web import stories
 from radar.web.auth import CaseReader, CaseWorker, User
+from radar.web.problems import COMMON, problem_responses
 from radar.web.render import flash, render
 from radar.web.schemas import AssignIn, Board, BoardItem, CaseDetail, NoteIn
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["pr"])
+api = APIRouter(tags=["pr"], responses=problem_responses(*COMMON, 403))
 
 ACTIVE = [CaseStatus.open.value, CaseStatus.acknowledged.value]
 DONE = [CaseStatus.resolved.value, CaseStatus.closed.value]
@@ -131,9 +132,19 @@ def api_board(request: Request, user: CaseReader) -> Board:
     return build_board(request.app.state.store, request.app.state.clock())
 
 
-@api.get("/cases/{case_id}", response_model=CaseDetail, summary="A case with evidence, timeline")
+@api.get(
+    "/cases/{case_id}",
+    response_model=CaseDetail,
+    summary="A case with evidence, timeline",
+    responses=problem_responses(404, 422),
+)
 def api_case(request: Request, user: CaseReader, case_id: str) -> CaseDetail:
     return case_detail(request.app.state.store, case_id, request.app.state.clock())
+
+
+# an unknown case, a refused action (wrong state: 409), a bad body or case id
+ACTION_ERRORS = problem_responses(404, 409, 422)
+BODY_ACTION_ERRORS = problem_responses(400, 404, 409, 422)  # 400: a body that is not UTF-8
 
 
 def _api_action(request: Request, case_id: str, user: User, action: str, value: str = "") -> Case:
@@ -147,26 +158,51 @@ def _api_action(request: Request, case_id: str, user: User, action: str, value: 
     return case
 
 
-@api.post("/cases/{case_id}/acknowledge", response_model=Case, summary="Acknowledge a case")
+@api.post(
+    "/cases/{case_id}/acknowledge",
+    response_model=Case,
+    summary="Acknowledge a case",
+    responses=ACTION_ERRORS,
+)
 def api_acknowledge(request: Request, user: CaseWorker, case_id: str) -> Case:
     return _api_action(request, case_id, user, "acknowledge")
 
 
-@api.post("/cases/{case_id}/assign", response_model=Case, summary="Assign a case")
+@api.post(
+    "/cases/{case_id}/assign",
+    response_model=Case,
+    summary="Assign a case",
+    responses=BODY_ACTION_ERRORS,
+)
 def api_assign(request: Request, user: CaseWorker, case_id: str, body: AssignIn) -> Case:
     return _api_action(request, case_id, user, "assign", body.assignee)
 
 
-@api.post("/cases/{case_id}/notes", response_model=Case, summary="Add a note to a case")
+@api.post(
+    "/cases/{case_id}/notes",
+    response_model=Case,
+    summary="Add a note to a case",
+    responses=BODY_ACTION_ERRORS,
+)
 def api_case_note(request: Request, user: CaseWorker, case_id: str, body: NoteIn) -> Case:
     return _api_action(request, case_id, user, "note", body.text)
 
 
-@api.post("/cases/{case_id}/resolve", response_model=Case, summary="Resolve a case")
+@api.post(
+    "/cases/{case_id}/resolve",
+    response_model=Case,
+    summary="Resolve a case",
+    responses=ACTION_ERRORS,
+)
 def api_resolve(request: Request, user: CaseWorker, case_id: str) -> Case:
     return _api_action(request, case_id, user, "resolve")
 
 
-@api.post("/cases/{case_id}/close", response_model=Case, summary="Close a case")
+@api.post(
+    "/cases/{case_id}/close",
+    response_model=Case,
+    summary="Close a case",
+    responses=ACTION_ERRORS,
+)
 def api_close(request: Request, user: CaseWorker, case_id: str) -> Case:
     return _api_action(request, case_id, user, "close")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
@@ -13,11 +13,13 @@ from index.base import SearchRequest, Store
 from radar.web import digest
 from radar.web.auth import ExecReader
 from radar.web.figures import case_window, cases_in_window, chart_data, compute_figures, timeline
+from radar.web.params import ApiDate, ApiTime, in_zone
+from radar.web.problems import COMMON, problem_responses
 from radar.web.render import render
 from radar.web.schemas import CaseSummary, Overview, Terms
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["exec"])
+api = APIRouter(tags=["exec"], responses=problem_responses(*COMMON, 403))
 
 
 def case_summary(request: Request, case_id: str, terms: bool = False) -> CaseSummary:
@@ -131,7 +133,9 @@ def _parse_day(request: Request, date: str) -> datetime:
     try:
         start = fmt.parse_local(date + "T00:00")
     except ValueError:
-        raise HTTPException(400, f"date: expected YYYY-MM-DD, got {date!r}") from None
+        raise HTTPException(
+            400, f"date: expected YYYY-MM-DD, years 1900-8999, got {date!r}"
+        ) from None
     assert start is not None
     if start + timedelta(days=1) > now:
         latest = request.app.state.formatter.local(now - timedelta(days=1), "%Y-%m-%d")
@@ -145,14 +149,24 @@ def _parse_day(request: Request, date: str) -> datetime:
 _TERMS = Query(True, description="include top terms (cached for minutes: segmenting is slow)")
 
 
-@api.get("/cases/{case_id}/summary", response_model=CaseSummary, summary="Crisis summary")
+@api.get(
+    "/cases/{case_id}/summary",
+    response_model=CaseSummary,
+    summary="Crisis summary",
+    responses=problem_responses(404, 422),
+)
 def api_summary(
     request: Request, user: ExecReader, case_id: str, terms: bool = _TERMS
 ) -> CaseSummary:
     return case_summary(request, case_id, terms)
 
 
-@api.get("/overview", response_model=Overview, summary="Brand overview")
+@api.get(
+    "/overview",
+    response_model=Overview,
+    summary="Brand overview",
+    responses=problem_responses(404, 422),
+)
 def api_overview(
     request: Request,
     user: ExecReader,
@@ -163,22 +177,24 @@ def api_overview(
     return overview(request, brand or None, days, terms)
 
 
-@api.get("/terms", response_model=Terms, summary="Top terms of a brand in a time window")
+@api.get(
+    "/terms",
+    response_model=Terms,
+    summary="Top terms of a brand in a time window",
+    responses=problem_responses(400, 404, 422),
+)
 def api_terms(
     request: Request,
     user: ExecReader,
-    since: str = Query(description="ISO time; naive = the configured timezone"),
-    until: str = Query(description="ISO time, exclusive"),
+    since: Annotated[ApiTime, Query(description="window start")],
+    until: Annotated[ApiTime, Query(description="window end (exclusive)")],
     brand: str = Query("", description="a configured brand; empty for all brands"),
 ) -> Terms:
     config = request.app.state.config
     if brand and config.brand(brand) is None:
         raise HTTPException(404, f"brand {brand!r} is not configured")
-    fmt = request.app.state.formatter
-    try:
-        start, end = fmt.parse_local(since), fmt.parse_local(until)
-    except ValueError as exc:
-        raise HTTPException(400, f"since/until: {exc}") from None
+    tz = request.app.state.formatter.tz
+    start, end = in_zone(since, tz), in_zone(until, tz)
     assert start is not None and end is not None
     if end <= start:
         raise HTTPException(400, "until: must be after since")
@@ -188,11 +204,18 @@ def api_terms(
     return Terms(brand=brand or None, since=start, until=end, terms=terms)
 
 
-@api.get("/digest", summary="Daily digest: each brand against the previous day")
+@api.get(
+    "/digest",
+    summary="Daily digest: each brand against the previous day",
+    responses=problem_responses(400, 422),
+)
 def api_digest(
     request: Request,
     user: ExecReader,
-    date: str = Query("", description="YYYY-MM-DD in the configured timezone; default today"),
+    date: Annotated[
+        ApiDate | None,
+        Query(description="the day (configured timezone, years 1900-8999); default today"),
+    ] = None,
 ) -> dict[str, Any]:
-    day = _parse_day(request, date)
+    day = _parse_day(request, date.isoformat() if date else "")
     return digest.figures(request.app.state.config, request.app.state.store, day)

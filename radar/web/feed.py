@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from index.base import Store, StoreError
+from index.base import Store, StoreError, StoreUnavailable
 from index.export import mentions_page
 from index.models import Mention
 from radar.web import paging
@@ -51,18 +51,18 @@ class ChangesOut(BaseModel):
 def _lines(
     store: Store, since: datetime, until: datetime, after: str | None, limit: int | None
 ) -> Iterator[bytes]:
+    """The NDJSON body, a store page (BATCH mentions) per chunk: memory stays flat."""
+    prefix = paging.export_prefix(since, until)
     left = limit
     while left is None or left > 0:
         size = BATCH if left is None else min(BATCH, left)
         page = mentions_page(store, since, until, after, size)
-        chunk = []
-        for position, mention in page:
-            cursor = paging.export_cursor(since, until, position)
-            chunk.append(b'{"cursor":"%s","mention":%s}\n' % (
-                cursor.encode(), mention.__pydantic_serializer__.to_json(mention)
-            ))  # fmt: skip
-        if chunk:
-            yield b"".join(chunk)
+        if page:
+            yield b"".join(
+                b'{"cursor":"%s","mention":%s}\n'
+                % (paging.export_cursor(prefix, position).encode(), doc)
+                for position, doc in page
+            )
         if len(page) < size:
             return
         after = page[-1][0]
@@ -118,11 +118,16 @@ def api_export(
     if end - start > MAX_WINDOW:
         raise HTTPException(400, "until: the window is at most 31 days")
     store: Store = request.app.state.store
-    try:  # a bad position fails here, before the 200 is sent
-        first = mentions_page(store, start, end, after, 1)
+    # read the first mention now: a bad position or a store that is down is an error
+    # answer (400, 503), not a 200 cut short
+    try:
+        mentions_page(store, start, end, after, 1)
+    except StoreUnavailable:
+        raise
     except StoreError:
+        if after is None:
+            raise
         raise HTTPException(400, "cursor: damaged (pass a line's cursor as is)") from None
-    del first
     return StreamingResponse(_lines(store, start, end, after, limit), media_type=NDJSON)
 
 

@@ -57,6 +57,7 @@ def search_cursor(params: SearchParams, offset: int) -> str:
         o=params.sort,
         h=params.handled,
         n=offset,
+        l=params.limit,
     )
 
 
@@ -73,6 +74,7 @@ def search_from_cursor(cursor: str) -> tuple[SearchParams, int]:
             until=_time(f["u"]),
             sort=str(f["o"]),
             handled=f["h"] if f["h"] in (True, False, None) else None,
+            limit=min(100, max(1, int(f.get("l", 20)))),
         )
         offset = int(f["n"])
     except (KeyError, TypeError, ValueError):
@@ -83,20 +85,27 @@ def search_from_cursor(cursor: str) -> tuple[SearchParams, int]:
     return params, offset
 
 
-def export_cursor(since: datetime, until: datetime, after: str | None) -> str:
-    return encode("export", s=_iso(since), u=_iso(until), a=after)
+def export_prefix(since: datetime, until: datetime) -> str:
+    """The part of an export cursor every line of one export shares (its window): a
+    line's cursor is ``<prefix>.<position>``, cheap to make for each of a million lines."""
+    return encode("export", s=_iso(since), u=_iso(until)) + "."
 
 
-def export_from_cursor(cursor: str) -> tuple[datetime, datetime, str | None]:
+def export_cursor(prefix: str, position: str) -> str:
+    return prefix + base64.urlsafe_b64encode(position.encode()).decode("ascii").rstrip("=")
+
+
+def export_from_cursor(cursor: str) -> tuple[datetime, datetime, str]:
     """The window of a mentions export and the store's position in it."""
-    f = decode("export", cursor)
+    window, _, position = cursor.partition(".")
+    f = decode("export", window)
     try:
         since, until = _time(f["s"]), _time(f["u"])
-        after = f["a"]
-    except (KeyError, TypeError, ValueError):
-        raise HTTPException(400, "cursor: damaged (pass next_cursor as is)") from None
-    if since is None or until is None or not isinstance(after, str | None):
-        raise HTTPException(400, "cursor: damaged (pass next_cursor as is)")
-    if since.tzinfo is None or until.tzinfo is None:
-        raise HTTPException(400, "cursor: damaged (pass next_cursor as is)")
+        after = base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)).decode()
+    except (KeyError, TypeError, ValueError, binascii.Error, UnicodeDecodeError):
+        raise HTTPException(400, "cursor: damaged (pass a line's cursor as is)") from None
+    if since is None or until is None or since.tzinfo is None or until.tzinfo is None:
+        raise HTTPException(400, "cursor: damaged (pass a line's cursor as is)")
+    if not position:
+        raise HTTPException(400, "cursor: damaged (pass a line's cursor as is)")
     return since, until, after

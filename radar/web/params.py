@@ -9,7 +9,7 @@ them into the same :class:`SearchParams`.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -72,4 +72,21 @@ ApiTime = Annotated[
             "examples": ["2026-11-23T09:30:00+08:00"],
         }
     ),
+]
+
+
+def parse_date(value: Any) -> date:
+    """YYYY-MM-DD only (pydantic alone would also take a Unix timestamp such as ``0``)."""
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
+        raise ValueError(f"not a date: {text!r} (use e.g. 2026-11-23)")
+    return date.fromisoformat(text)
+
+
+ApiDate = Annotated[
+    date,
+    BeforeValidator(parse_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-23"]}),
 ]

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from index.models import Case, CaseEvent, Mention, SentimentLabel
+
+# (word, number of posts): a JSON array of two. Described without prefixItems, which
+# Schemathesis 4.32 rewrites into the draft-4 array form that OpenAPI 3.1 refuses.
+TermCount = Annotated[
+    tuple[str, int],
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": ["string", "integer"]},
+            "minItems": 2,
+            "maxItems": 2,
+            "description": "[word, number of posts]",
+        }
+    ),
+]
 
 
 class Me(BaseModel):
@@ -34,10 +49,17 @@ class SearchOut(BaseModel):
     limit: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
+    next_cursor: str | None = Field(
+        None, description="pass as cursor for the next page; null on the last page"
+    )
+
+
+# a text must hold something besides spaces (the handlers strip it)
+SOME_TEXT = r"\S"
 
 
 class NoteIn(BaseModel):
-    text: str = Field(min_length=1, max_length=5000)
+    text: str = Field(min_length=1, max_length=5000, pattern=SOME_TEXT, examples=["已联系车主"])
 
 
 class HandledIn(BaseModel):
@@ -56,7 +78,7 @@ class AttachIn(BaseModel):
 
 
 class AssignIn(BaseModel):
-    assignee: str = Field(min_length=1, max_length=200)
+    assignee: str = Field(min_length=1, max_length=200, pattern=SOME_TEXT, examples=["pr"])
 
 
 class BoardItem(BaseModel):
@@ -114,7 +136,7 @@ class Figures(BaseModel):
     series: list[SeriesPoint]
     alert_moments: list[AlertMoment]
     spreaders: list[dict[str, Any]]
-    terms: list[tuple[str, int]]
+    terms: list[TermCount]
     brands: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per brand: mentions, negative, negative_share"
     )
@@ -142,4 +164,4 @@ class Terms(BaseModel):
     brand: str | None
     since: datetime = Field(description="the window, widened to whole 5-minute marks")
     until: datetime
-    terms: list[tuple[str, int]] = Field(description="(word, number of posts), most first")
+    terms: list[TermCount] = Field(description="(word, number of posts), most first")

@@ -8,7 +8,7 @@ import csv
 import io
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -21,17 +21,18 @@ from index.base import SearchRequest, SearchResult, Store
 from index.models import MAX_TITLE, Case, Mention, SentimentLabel
 from index.query import QuerySyntaxError, parse_query
 from index.records import CSV_COLUMNS, csv_cell, csv_row
+from radar.web import paging
 from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
+from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
+from radar.web.problems import COMMON, problem_responses
 from radar.web.render import brand_chips, flash, local_next, render, safe_url
 from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut, SentimentIn
 
 log = logging.getLogger(__name__)
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["care"])
+# the JSON API's care routes, mounted at /api/v1 (and the old /api) by the app
+api = APIRouter(tags=["care"], responses=problem_responses(*COMMON, 403))
 
-RANGES: dict[str, int | None] = {
-    "1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400, "all": None,
-}  # fmt: skip
 # a search without a time range counts facets over every stored mention: the page starts
 # with the last day (the care team's working set), and "all" is one click away
 DEFAULT_RANGE = "24h"
@@ -423,27 +424,112 @@ def attach_form(
 
 # -- JSON API ---------------------------------------------------------------------------------
 
+DEFAULT_TIME_RANGE, DEFAULT_SORT = TimeRange(DEFAULT_RANGE), Sort("time")
+MAX_OFFSET = 10_000  # deeper: the cursor of the mentions export (GET /mentions)
 
-@api.get("/search", response_model=SearchOut, summary="Search mentions")
+
+def api_search_params(
+    request: Request,
+    q: Annotated[
+        str,
+        Query(
+            max_length=2000,
+            description=_Q.description,
+            openapi_examples={
+                "negative": {
+                    "summary": "negative posts about 极光汽车 that mention 漏油",
+                    "value": "漏油 brand:极光汽车 sentiment:negative",
+                },
+                "regulator": {"summary": "threats to go to 12315", "value": "signal:regulator"},
+            },
+        ),
+    ] = "",
+    range: Annotated[
+        TimeRange, Query(description="the last hour/day/week/month or all; ignored with since")
+    ] = DEFAULT_TIME_RANGE,
+    since: Annotated[ApiTime | None, Query(description="published at or after")] = None,
+    until: Annotated[ApiTime | None, Query(description="published before (exclusive)")] = None,
+    sort: Annotated[
+        Sort, Query(description="time: newest first; relevance; reach: widest spread first")
+    ] = DEFAULT_SORT,
+    handled: Annotated[
+        bool | None, Query(description="true: only handled, false: only unhandled; absent: both")
+    ] = None,
+) -> SearchParams:
+    """The search inputs of the JSON API, typed: the OpenAPI document's enums and formats
+    are these, and what the schema cannot say (the query language, since < until) is a
+    400 naming the parameter."""
+    try:
+        parse_query(q)
+    except QuerySyntaxError as exc:
+        raise HTTPException(400, f"q: {exc}") from None
+    tz = request.app.state.formatter.tz
+    since_dt, until_dt = in_zone(since, tz), in_zone(until, tz)
+    if since_dt and until_dt and until_dt <= since_dt:
+        raise HTTPException(400, "until: must be after since")
+    return SearchParams(
+        q=q.strip(), range=range.value, since=since_dt, until=until_dt, sort=sort.value,
+        handled=handled,
+    )  # fmt: skip
+
+
+ApiSearch = Annotated[SearchParams, Depends(api_search_params)]
+
+
+@api.get(
+    "/search",
+    response_model=SearchOut,
+    summary="Search mentions",
+    responses=problem_responses(400, 422),
+)
 def api_search(
     request: Request,
     user: Searcher,
-    raw: Inputs,
-    offset: int = Query(0, ge=0),
-    limit: int = Query(PER_PAGE, ge=1, le=100),
+    params: ApiSearch,
+    limit: Annotated[
+        int | None, Query(ge=1, le=100, description="hits per page (default 20, or the cursor's)")
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=4000,
+            description="next_cursor of the previous page: the next page of the same search "
+            "(the other search parameters are then taken from the cursor; the time window "
+            "stays the first page's, so new mentions do not shift the pages)",
+        ),
+    ] = None,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=MAX_OFFSET, deprecated=True, description="use cursor instead"),
+    ] = 0,
 ) -> SearchOut:
-    params = parse_params(request, raw, offset, limit)
+    """Mentions matching ``q`` in the window, newest first (or by relevance), with
+    highlighted snippets and facets over the whole result set. Page on with
+    ``next_cursor`` until it is null."""
+    now = request.app.state.clock()
+    if cursor:
+        params, offset = paging.search_from_cursor(cursor)
+        limit = limit or params.limit
+    else:
+        req = params.request(now)
+        # the window is fixed at the first page: later pages read the same mentions
+        params = replace(params, since=req.since, until=req.until or now, range="all")
+    params = replace(params, offset=offset, limit=limit or PER_PAGE)
+    if params.offset > MAX_OFFSET:
+        raise HTTPException(400, f"cursor: paging stops at {MAX_OFFSET} hits; narrow the search")
     result = run_search(request, params)
-    req = params.request(request.app.state.clock())
+    following = params.offset + len(result.hits)
+    more = following < result.total and following <= MAX_OFFSET and len(result.hits) > 0
     return SearchOut(
         query=params.q,
-        since=req.since,
-        until=req.until,
+        since=params.since,
+        until=params.until,
         total=result.total,
         offset=params.offset,
         limit=params.limit,
         hits=[hit_out(h) for h in result.hits],
         facets=result.facets,
+        next_cursor=paging.search_cursor(params, following) if more else None,
     )
 
 
@@ -451,19 +537,25 @@ def api_search(
     "/search/export.csv",
     summary="Export the whole result set as CSV",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "UTF-8 CSV with a byte-order mark, one row per mention",
+        },
+        **problem_responses(400, 422),
+    },
 )
-def api_search_export(request: Request, user: Searcher, raw: Inputs):
+def api_search_export(request: Request, user: Searcher, params: ApiSearch) -> StreamingResponse:
     """The result set in time order (``sort`` is ignored), up to 50,000 rows."""
-    return csv_response(request, parse_params(request, raw, 0, 500))
+    return csv_response(request, replace(params, offset=0, limit=500))
 
 
-@api.get("/mentions/{mention_id:path}", response_model=Mention, summary="One mention")
-def api_mention(request: Request, user: Searcher, mention_id: str) -> Mention:
-    return _mention_or_404(request.app.state.store, mention_id)
-
-
-@api.post("/mentions/{mention_id:path}/handled", response_model=Mention, summary="Mark handled")
+@api.post(
+    "/mentions/{mention_id:path}/handled",
+    response_model=Mention,
+    summary="Mark handled",
+    responses=problem_responses(400, 404, 422),
+)
 def api_mark_handled(
     request: Request, user: Handler, mention_id: str, body: HandledIn | None = None
 ) -> Mention:
@@ -472,12 +564,15 @@ def api_mark_handled(
     return store.mark_handled(mention_id, user.name, body.note.strip() if body else "")
 
 
-@api.post("/mentions/{mention_id:path}/notes", response_model=Mention, summary="Note a mention")
+@api.post(
+    "/mentions/{mention_id:path}/notes",
+    response_model=Mention,
+    summary="Note a mention",
+    responses=problem_responses(400, 404, 422),
+)
 def api_mention_note(request: Request, user: Handler, mention_id: str, body: NoteIn) -> Mention:
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
-    if not body.text.strip():
-        raise HTTPException(422, "text: a note needs some text")
     return store.add_mention_note(mention_id, user.name, body.text.strip())
 
 
@@ -485,6 +580,7 @@ def api_mention_note(request: Request, user: Handler, mention_id: str, body: Not
     "/mentions/{mention_id:path}/sentiment",
     response_model=Mention,
     summary="Correct the sentiment toward a brand",
+    responses=problem_responses(400, 404, 422),
 )
 def api_correct_sentiment(
     request: Request, user: SentimentCorrector, mention_id: str, body: SentimentIn
@@ -496,10 +592,17 @@ def api_correct_sentiment(
     return correct_sentiment(request, user, mention_id, body.brand, body.label)
 
 
-@api.post("/mentions/{mention_id:path}/attach", response_model=Case, summary="Attach to a case")
+@api.post(
+    "/mentions/{mention_id:path}/attach",
+    response_model=Case,
+    summary="Attach to a case",
+    responses=problem_responses(400, 404, 409, 422),
+)
 def api_attach(request: Request, user: Attacher, mention_id: str, body: AttachIn) -> Case:
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
+    if store.get_case(body.case_id) is None:
+        raise HTTPException(404, f"no case with id {body.case_id!r}")
     try:
         actions.attach_mention(
             store, body.case_id, user.name, mention_id, now=request.app.state.clock()
@@ -507,6 +610,17 @@ def api_attach(request: Request, user: Attacher, mention_id: str, body: AttachIn
     except actions.ActionError as exc:
         raise HTTPException(409, str(exc)) from None
     case = store.get_case(body.case_id)
-    if case is None:
-        raise HTTPException(404, f"no case with id {body.case_id!r}")
+    assert case is not None
     return case
+
+
+# last: its {mention_id:path} would otherwise also match the action paths above, and a
+# wrong method there would be answered 405 with this route's Allow header
+@api.get(
+    "/mentions/{mention_id:path}",
+    response_model=Mention,
+    summary="One mention",
+    responses=problem_responses(404, 422),
+)
+def api_mention(request: Request, user: Searcher, mention_id: str) -> Mention:
+    return _mention_or_404(request.app.state.store, mention_id)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from radar.web import cases, executive, login, search
+from radar.web.api import LEGACY_PREFIX, PREFIX
 from radar.web.app import API_ROUTERS, service
 from tests.web.conftest import CASE_ID, PASSWORD, api_token, csrf_of, log_in, make_config
 
@@ -24,11 +25,13 @@ SAMPLE = {"mention_id": "demo-weibo:1", "case_id": CASE_ID, "action": "acknowled
 def every_route() -> list[tuple[str, str]]:
     """(method, concrete path) of every route the app serves, path parameters filled in."""
     out = []
-    routers = (service, login.pages, search.pages, cases.pages, executive.pages, *API_ROUTERS)
-    for router in routers:
+    mounted = [("", r) for r in (service, login.pages, search.pages, cases.pages, executive.pages)]
+    # the JSON API is served at /api/v1 and, for old scripts, at /api
+    mounted += [(prefix, r) for r in API_ROUTERS for prefix in (PREFIX, LEGACY_PREFIX)]
+    for prefix, router in mounted:
         for route in router.routes:
             path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: SAMPLE[m.group(1)], route.path)
-            out += [(method, path) for method in sorted(route.methods - {"HEAD"})]
+            out += [(method, prefix + path) for method in sorted(route.methods - {"HEAD"})]
     return out
 
 

@@ -1,4 +1,4 @@
-"""The API cannot drift from its documents: every /api route is in the OpenAPI document
+"""The API cannot drift from its documents: every /api/v1 route is in the OpenAPI document
 (served behind login) and in the README's API table."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from radar.web.api import PREFIX
 from radar.web.app import API_ROUTERS
 
 pytestmark = pytest.mark.anyio
@@ -15,7 +16,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def api_routes() -> list[tuple[str, str]]:
     return sorted(
-        (method, route.path.replace(":path}", "}"))
+        (method, PREFIX + route.path.replace(":path}", "}"))
         for router in API_ROUTERS
         for route in router.routes
         for method in route.methods - {"HEAD"}

@@ -1,0 +1,136 @@
+"""The v1 JSON API as integrators use it: versioned paths with the old ones kept, one error
+shape, cursor paging of search, the NDJSON day export, the change feed, the rate limit."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from radar.web.app import create_app
+from tests.web.conftest import NOW, api_token, mention
+
+pytestmark = pytest.mark.anyio
+
+
+def auth(role: str = "care") -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(role)}"}
+
+
+@pytest.fixture
+def day(store):  # type: ignore[no-untyped-def]
+    """250 mentions over the last day, one every 5 minutes."""
+    store.upsert_mentions(
+        mention(1000 + i, f"极光汽车 车主反馈 第{i}条", minutes_ago=2 + 5 * i) for i in range(250)
+    )
+    return store
+
+
+async def test_v1_paths_and_the_old_ones_answer_alike(anon: httpx.AsyncClient) -> None:
+    new = await anon.get("/api/v1/search", params={"q": "漏油"}, headers=auth())
+    old = await anon.get("/api/search", params={"q": "漏油"}, headers=auth())
+    assert new.status_code == old.status_code == 200
+    assert new.json()["total"] == old.json()["total"] == 4
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    assert "/api/v1/search" in doc["paths"] and "/api/search" not in doc["paths"]
+
+
+async def test_every_error_is_a_problem_document(anon: httpx.AsyncClient) -> None:
+    answers = [
+        await anon.get("/api/v1/search"),  # 401
+        await anon.post("/api/v1/cases/case-aurora-1/resolve", headers=auth("exec")),  # 403
+        await anon.get("/api/v1/mentions/demo-weibo:404", headers=auth()),  # 404
+        await anon.get("/api/v1/search", params={"q": '"open'}, headers=auth()),  # 400
+        await anon.get("/api/v1/search", params={"limit": 0}, headers=auth()),  # 422
+        await anon.get("/api/v1/nothing-here", headers=auth()),  # 404 of the router
+    ]
+    for r in answers:
+        assert r.headers["content-type"] == "application/problem+json", r.text
+        body = r.json()
+        assert body["status"] == r.status_code and body["detail"] and body["code"], body
+    assert [r.status_code for r in answers] == [401, 403, 404, 400, 422, 404]
+    assert answers[4].json()["errors"][0]["loc"] == ["query", "limit"]
+
+
+async def test_terms_without_times_is_a_clear_422_not_a_500(anon: httpx.AsyncClient) -> None:
+    r = await anon.get("/api/v1/terms", params={"since": "", "until": ""}, headers=auth("exec"))
+    assert r.status_code == 422 and "since" in r.json()["detail"]
+
+
+async def test_search_pages_with_an_opaque_cursor(anon: httpx.AsyncClient, day) -> None:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+    params: dict[str, object] = {"q": "车主反馈", "limit": 100, "range": "all"}
+    pages = 0
+    while True:
+        r = await anon.get("/api/v1/search", params=params, headers=auth())
+        assert r.status_code == 200, r.text
+        body = r.json()
+        seen += [h["mention"]["id"] for h in body["hits"]]
+        pages += 1
+        if body["next_cursor"] is None:
+            break
+        # a mention arriving meanwhile does not shift the pages
+        day.upsert_mentions([mention(5000 + pages, "极光汽车 车主反馈 新的", minutes_ago=0)])
+        params = {"cursor": body["next_cursor"]}
+    assert pages == 3 and len(seen) == len(set(seen)) == 250
+    r = await anon.get("/api/v1/search", params={"cursor": "not-a-cursor"}, headers=auth())
+    assert r.status_code == 400 and r.json()["detail"].startswith("cursor:")
+
+
+async def test_the_day_export_streams_every_mention_once_and_resumes(anon, day) -> None:  # type: ignore[no-untyped-def]
+    since = (NOW - timedelta(days=1)).isoformat()
+    r = await anon.get("/api/v1/mentions", params={"since": since}, headers=auth())
+    assert r.status_code == 200 and r.headers["content-type"] == "application/x-ndjson"
+    lines = [json.loads(line) for line in r.text.splitlines()]
+    ids = [line["mention"]["id"] for line in lines]
+    assert len(ids) == len(set(ids)) and "demo-weibo:1000" in ids and "demo-weibo:7" not in ids
+    times = [line["mention"]["published_at"] for line in lines]
+    assert times == sorted(times)  # oldest first
+    # each line's mention is what GET /mentions/{id} answers
+    one = await anon.get(f"/api/v1/mentions/{ids[0]}", headers=auth())
+    assert lines[0]["mention"] == one.json()
+    # an interrupted download resumes after the last line it got
+    part = await anon.get("/api/v1/mentions", params={"since": since, "limit": 100}, headers=auth())
+    first = [json.loads(line) for line in part.text.splitlines()]
+    rest = await anon.get(
+        "/api/v1/mentions", params={"cursor": first[-1]["cursor"]}, headers=auth()
+    )
+    resumed = [m["mention"]["id"] for m in first] + [
+        json.loads(line)["mention"]["id"] for line in rest.text.splitlines()
+    ]
+    assert resumed == ids
+    bad = await anon.get("/api/v1/mentions", headers=auth())
+    assert bad.status_code == 400 and "since" in bad.json()["detail"]
+
+
+async def test_the_change_feed_gives_what_changed_since_the_last_pull(anon, store) -> None:  # type: ignore[no-untyped-def]
+    r = await anon.get("/api/v1/changes", params={"limit": 1000}, headers=auth())
+    first = r.json()
+    assert {c["mention"]["id"] for c in first["changes"]} >= {"demo-weibo:1", "demo-tieba:4"}
+    r = await anon.get("/api/v1/changes", params={"cursor": first["next_cursor"]}, headers=auth())
+    assert r.json()["changes"] == [] and r.json()["next_cursor"] == first["next_cursor"]
+    await anon.post(
+        "/api/v1/mentions/demo-weibo:3/sentiment",
+        json={"brand": "极光汽车", "label": "negative"},
+        headers=auth(),
+    )
+    r = await anon.get("/api/v1/changes", params={"cursor": first["next_cursor"]}, headers=auth())
+    (change,) = r.json()["changes"]
+    assert change["mention"]["id"] == "demo-weibo:3" and change["what"] == ["correction"]
+
+
+async def test_each_token_has_its_rate_limit(config, store) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(config, store, clock=lambda: NOW)
+    app.state.rate_limit.configure("3/minute")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        answers = [await c.get("/api/v1/me", headers=auth("care")) for _ in range(4)]
+        other = await c.get("/api/v1/me", headers=auth("pr"))
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert answers[0].headers["RateLimit-Limit"] == "3"
+    assert [r.headers["RateLimit-Remaining"] for r in answers[:3]] == ["2", "1", "0"]
+    assert int(answers[3].headers["Retry-After"]) > 0
+    assert answers[3].json()["code"] == "rate_limited"
+    assert other.status_code == 200  # another token has its own budget
