@@ -109,14 +109,6 @@ def format_number(n: float | int | None) -> str:
     return babel_numbers.format_decimal(n or 0, locale=_babel_locale())
 
 
-def format_percent(x: float | None, digits: int = 0) -> str:
-    return babel_numbers.format_percent(
-        float(x or 0),
-        format="#,##0" + ("." + "0" * digits if digits else "") + "%",
-        locale=_babel_locale(),
-    )
-
-
 def format_datetime(value: datetime, tz: str, fmt: str = "medium") -> str:
     """A local date and/or time in the locale's conventions: ``medium`` 2026年11月23日 10:00
     (Nov 23, 2026 10:00), ``short`` 11月23日 10:00, ``date`` 2026年11月23日, ``day`` 11月23日,
@@ -136,8 +128,3 @@ def format_relative(delta: timedelta) -> str:
     return babel_dates.format_timedelta(
         -delta, add_direction=True, threshold=1.1, locale=_babel_locale()
     )
-
-
-def format_duration(delta: timedelta) -> str:
-    """A length of time: ``3天`` / ``2 hours``, rounded to its largest unit."""
-    return babel_dates.format_timedelta(delta, threshold=1.1, locale=_babel_locale())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -112,13 +112,6 @@ class Formatter:
         :func:`config.i18n.format_datetime` for ``fmt``."""
         at = _as_utc(value)
         return i18n.format_datetime(at, self.tz_name, fmt) if at is not None else ""
-
-    def ago(self, value: datetime | str | None, now: datetime | None = None) -> str:
-        """``5分钟前`` / ``5 minutes ago``."""
-        at = _as_utc(value)
-        if at is None:
-            return ""
-        return i18n.format_relative((now or datetime.now(UTC)) - at)
 
     def parse_local(self, text: str | None) -> datetime | None:
         """An ISO date/time from a form or query string; naive means the configured zone.
@@ -356,7 +349,7 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["label"] = label  # {{ c.status | label("status") }}
     # dates and relative times in the conventions of the locale (Babel/CLDR)
     env.filters["when"] = lambda v, f="medium": formatter.when(v, f)
-    env.filters["ago"] = formatter.ago
+    env.filters["ago"] = lambda seconds: i18n.format_relative(timedelta(seconds=seconds or 0))
     env.globals["locales"] = i18n.LOCALE_LABELS
     env.filters["local"] = formatter.local
     env.filters["duration"] = human_duration
