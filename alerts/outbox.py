@@ -283,7 +283,7 @@ def _deliver_target(
         log.warning("outbox: %s not sent: %s is not configured any more", n.key, target)
         return 0
     webhook = target.startswith("webhook:")
-    if webhook and (earlier := _earlier_webhook(store, n.key)) is not None:
+    if (earlier := _held_by(store, n.key)) is not None:
         retry = max(earlier.next_attempt_at or now, now + timedelta(seconds=1))
         _wait(store, n, f"waiting for {earlier.key}", retry)
         return 0
@@ -367,10 +367,19 @@ def _send_fallback(
     return {**result, "fallback_for": target}
 
 
-def _earlier_webhook(store: Store, key: str) -> Notification | None:
-    """The closest earlier event of the same case for the same subscriber while it is
-    still undelivered (and not dead-lettered): a subscriber gets a case's events in order."""
+def _held_by(store: Store, key: str) -> Notification | None:
+    """What an event for a target waits for: the closest earlier event of the same case
+    for the same target, or (a robot) the case message there, while it is undelivered
+    and not dead-lettered — a subscriber or a group gets a case's messages in order."""
+    try:
+        parsed = OutboxKey.parse(key)
+    except ValueError:
+        return None
+    if parsed.kind != "event":
+        return None
     n = _earlier_entry(store, key)
+    if n is None and not parsed.target.startswith("webhook:"):
+        n = store.get_notification(target_key(alert_key(parsed.owner), parsed.target))
     if n is None or n.delivered_at or (n.next_attempt_at or DEAD_LETTER_AT) >= DEAD_LETTER_AT:
         return None
     return n

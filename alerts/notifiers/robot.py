@@ -8,6 +8,7 @@ codes mean "wait" and which mean "never"; anything else is retried with back-off
 from __future__ import annotations
 
 import abc
+import hashlib
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -22,6 +23,7 @@ from config.notify import Robot
 from index.base import Notification
 
 DEFAULT_RETRY_AFTER = 60.0
+_RECENT: dict[str, deque[datetime]] = {}  # webhook URL digest -> times of recent sends
 
 
 class RobotNotifier(Notifier):
@@ -39,7 +41,11 @@ class RobotNotifier(Notifier):
         self.tz = tz
         self.gettext = gettext_for(locale)  # the deployment's language
         self.client = client or httpx.Client(timeout=robot.timeout, follow_redirects=False)
-        self._sent: deque[datetime] = deque()
+        # the sends of the last minute, kept per webhook URL for the process's life (an
+        # engine made again by a job shares them); a restart forgets them, and then the
+        # platform's own rate-limit answer is waited out
+        url_key = hashlib.sha256((robot.webhook.get() or robot.name).encode()).hexdigest()
+        self._sent = _RECENT.setdefault(url_key, deque())
         self.case_url: Callable[[str], str] | None = None  # set by Targets
 
     # -- pace ------------------------------------------------------------------------

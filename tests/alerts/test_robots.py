@@ -113,10 +113,14 @@ def test_rate_limit_answer_defers_only_that_robot(kind, robots, store) -> None:
     n = store.get_notification(f"{case.id}:alert@{kind}:pr")
     wait = (n.next_attempt_at - T0).total_seconds()
     assert wait == {"wecom": 60, "dingtalk": 600, "feishu": 60}[kind]
+    # an update meanwhile waits for the case message: the group reads them in order
+    actions.acknowledge(store, case.id, "alice", now=T0 + timedelta(seconds=30))
+    assert deliver(config, store, T0 + timedelta(seconds=30)) == 1  # Slack's place only
     assert deliver(config, store, T0 + timedelta(seconds=wait - 1)) == 0
-    assert deliver(config, store, T0 + timedelta(seconds=wait)) == 1
+    assert deliver(config, store, T0 + timedelta(seconds=wait)) == 2
     assert deliver(config, store, T0 + timedelta(hours=1)) == 0
-    assert len(state.accepted[kind]) == 1
+    first, second = (text_of(kind, b) for b in state.accepted[kind])
+    assert "12 new negative stories" in first and "Acknowledged by alice" in second
 
 
 @pytest.mark.parametrize("kind", KINDS)
