@@ -371,13 +371,10 @@ def _held_by(store: Store, key: str) -> Notification | None:
     """What an event for a target waits for: the closest earlier event of the same case
     for the same target, or (a robot) the case message there, while it is undelivered
     and not dead-lettered — a subscriber or a group gets a case's messages in order."""
-    try:
-        parsed = OutboxKey.parse(key)
-    except ValueError:
+    parsed = _event_key(key)
+    if parsed is None:
         return None
-    if parsed.kind != "event":
-        return None
-    n = _earlier_entry(store, key)
+    n = _earlier_entry(store, parsed)
     if n is None and not parsed.target.startswith("webhook:"):
         n = store.get_notification(target_key(alert_key(parsed.owner), parsed.target))
     if n is None or n.delivered_at or (n.next_attempt_at or DEAD_LETTER_AT) >= DEAD_LETTER_AT:
@@ -385,16 +382,19 @@ def _held_by(store: Store, key: str) -> Notification | None:
     return n
 
 
-def _earlier_entry(store: Store, key: str) -> Notification | None:
-    """The closest earlier event entry of the same case (and target) that exists; events
-    without a message — ``alerted``, ``notified``, a kind a subscriber filters out —
-    leave gaps in the seqs."""
+def _event_key(key: str) -> OutboxKey | None:
+    """The parsed key if it is an event's (a thread update, a webhook case event)."""
     try:
         parsed = OutboxKey.parse(key)
     except ValueError:
         return None
-    if parsed.kind != "event":
-        return None
+    return parsed if parsed.kind == "event" else None
+
+
+def _earlier_entry(store: Store, parsed: OutboxKey) -> Notification | None:
+    """The closest earlier event entry of the same case (and target) that exists; events
+    without a message — ``alerted``, ``notified``, a kind a subscriber filters out —
+    leave gaps in the seqs."""
     for earlier in range(int(parsed.part) - 1, 0, -1):
         n = store.get_notification(str(replace(parsed, part=str(earlier))))
         if n is not None:
@@ -422,7 +422,8 @@ def pending_by_target(store: Store, limit: int = 1000) -> dict[str, int]:
 def _earlier_pending(store: Store, key: str, now: datetime) -> Notification | None:
     """The closest earlier thread update of the same case if it is still undelivered and
     younger than ``ORDER_HOLD`` (one Slack refuses for good must not hold the thread)."""
-    n = _earlier_entry(store, key)
+    parsed = _event_key(key)
+    n = _earlier_entry(store, parsed) if parsed is not None else None
     if n is None or n.delivered_at or (n.created_at and now - n.created_at >= ORDER_HOLD):
         return None
     return n
