@@ -49,8 +49,14 @@ async def test_dead_letters_are_listed_escaped(login, store) -> None:  # type: i
     assert key in page and "&lt;script&gt;" in page and "<script>x" not in page
 
 
+async def test_admins_find_the_page_in_the_menu(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("admin") as c:
+        assert f'href="{PAGE}"' in (await c.get("/cases")).text
+
+
 @pytest.mark.parametrize("role", ["care", "pr", "exec"])
 async def test_only_admin(login, role) -> None:  # type: ignore[no-untyped-def]
     async with login(role) as c:
+        assert f'href="{PAGE}"' not in (await c.get("/cases")).text
         assert (await c.get(PAGE)).status_code == 403
         assert (await c.post(f"{PAGE}/x/remove")).status_code in (403, 400)
