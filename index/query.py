@@ -25,6 +25,19 @@ class QuerySyntaxError(ValueError):
     """The query string cannot be parsed; the message says where."""
 
 
+class UnknownFilter(QuerySyntaxError):
+    """``foo:bar`` where ``foo`` is no filter: an error that lists the filters (a word with
+    a colon used to be searched as text and silently found nothing)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.known = FILTER_FIELDS
+        super().__init__(
+            f"unknown filter '{name}:' (the filters are "
+            f"{' '.join(f + ':' for f in FILTER_FIELDS)}; quote the word to search it as text)"
+        )
+
+
 @dataclass(frozen=True)
 class Term:
     text: str
@@ -99,6 +112,66 @@ def _tokens(q: str) -> list[tuple[str, str, str]]:
         else:
             out.append(("word", m.group("word"), ""))
     return out
+
+
+_FILTER_WORD = re.compile(r"([a-z]+):(.*)")
+
+
+def _brand_lookup(brands: dict[str, list[str]]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for name, aliases in brands.items():
+        for term in (*aliases, name):
+            lookup[term.strip().casefold()] = name
+    return lookup
+
+
+def canonical_brands(q: str, brands: dict[str, list[str]]) -> str:
+    """``q`` with each ``brand:`` filter that names a configured brand by an alias (or by
+    its name in another case) written with the brand's name. ``brands``: name -> aliases.
+    Other values are left as they are: the store may hold brands no longer configured."""
+    if not brands or "brand:" not in q:
+        return q
+    lookup = _brand_lookup(brands)
+    out, pos = [], 0
+    for kind, value, (start, end) in _spans(q):
+        canonical = lookup.get(value.strip().casefold()) if kind == "brand" else None
+        if canonical is None:
+            continue
+        plain = re.fullmatch(r'[^\s()"]+', canonical)  # -brand:"x" is no token: keep words bare
+        out.append(q[pos:start] + (f"brand:{canonical}" if plain else f'brand:"{canonical}"'))
+        pos = end
+    return "".join(out) + q[pos:]
+
+
+def unknown_brands(q: str, brands: dict[str, list[str]]) -> list[str]:
+    """The ``brand:`` values of ``q`` that are neither a configured brand nor an alias."""
+    lookup = _brand_lookup(brands)
+    return [
+        value
+        for kind, value, _ in _spans(q)
+        if kind == "brand" and value.strip() and value.strip().casefold() not in lookup
+    ]
+
+
+def _spans(q: str) -> list[tuple[str, str, tuple[int, int]]]:
+    """(filter name, value, (start, end)) of every ``name:value`` / ``name:"value"`` token
+    of ``q`` (a leading ``-`` is kept outside the span)."""
+    if q.count('"') % 2:
+        raise QuerySyntaxError('unbalanced quote (") in the query')
+    found = []
+    pos = 0
+    while pos < len(q) and q[pos:].strip():
+        m = _TOKEN.match(q, pos)
+        if not m or m.end() == pos:
+            break  # parse_query names the problem
+        pos = m.end()
+        if m.group("field") is not None:
+            found.append((m.group("field"), m.group("fq"), (m.start("field"), m.end())))
+        elif m.group("word") is not None:
+            w = _FILTER_WORD.fullmatch(m.group("word").lstrip("-"))
+            if w:
+                found.append((w.group(1), w.group(2), (m.end() - len(w.group(0)), m.end())))
+    return found
 
 
 class _Parser:
@@ -197,17 +270,17 @@ class _Parser:
                 return Not(phrase)
             self.terms.append(a.strip())
             return phrase
-        m = re.fullmatch(r"([a-z]+):(.*)", a)
+        m = _FILTER_WORD.fullmatch(a)
         if m and m.group(1) in FILTER_FIELDS:
             return self._filter(m.group(1), m.group(2))
+        if m and m.group(2) and not m.group(2).startswith("//"):  # a URL is searched as text
+            raise UnknownFilter(m.group(1))
         self.terms.append(a)
         return Term(a)
 
     def _filter(self, name: str, value: str) -> Node:
         if name not in FILTER_FIELDS:
-            raise QuerySyntaxError(
-                f"unknown filter '{name}:' (known: {', '.join(f + ':' for f in FILTER_FIELDS)})"
-            )
+            raise UnknownFilter(name)
         if not value:
             raise QuerySyntaxError(f"filter '{name}:' has no value")
         if name == "sentiment" and value not in ("negative", "neutral", "positive"):

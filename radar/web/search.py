@@ -17,15 +17,18 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from alerts import actions
+from config.i18n import _
 from index.base import SearchRequest, SearchResult, Store
 from index.models import MAX_TITLE, Case, Mention, SentimentLabel
-from index.query import QuerySyntaxError, parse_query
+from index.query import QuerySyntaxError
 from index.records import CSV_COLUMNS, csv_cell, csv_row
 from radar.web import paging
 from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
+from radar.web.filters import brand_hint, checked_query, page_problem
 from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import brand_chips, flash, local_next, render, safe_url
+from radar.web.render import label as label_of
 from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut, SentimentIn
 
 log = logging.getLogger(__name__)
@@ -109,7 +112,7 @@ def parse_params(request: Request, raw: SearchInputs, offset: int, limit: int) -
     """Validate the search inputs; raises HTTPException(400) naming the bad one."""
     fmt = request.app.state.formatter
     try:
-        parse_query(raw.q)
+        q = checked_query(request.app.state.config, raw.q)
     except QuerySyntaxError as exc:
         raise HTTPException(400, f"q: {exc}") from None
     range_ = raw.range or DEFAULT_RANGE
@@ -127,7 +130,7 @@ def parse_params(request: Request, raw: SearchInputs, offset: int, limit: int) -
     if raw.handled not in handled_map:
         raise HTTPException(400, "handled: must be yes, no or empty")
     return SearchParams(
-        q=raw.q.strip(),
+        q=q,
         range=range_,
         since=since_dt,
         until=until_dt,
@@ -301,7 +304,8 @@ def search_page(
         params.group_stories = grouped
         result = run_search(request, params)
     except HTTPException as exc:
-        error = str(exc.detail)
+        # a query the parser refuses is explained in the reader's language
+        error = page_problem(request.app.state.config, raw.q) or str(exc.detail)
         params = SearchParams(q=raw.q)
     store: Store = request.app.state.store
     open_cases = (
@@ -325,6 +329,10 @@ def search_page(
         pages_total=pages_total,
         result=result,
         error=error,
+        # brand:X found nothing and X is no configured brand or alias: say which are
+        notice=brand_hint(request.app.state.config, raw.q)
+        if result is not None and result.total == 0
+        else None,
         open_cases=open_cases,
         ranges=list(RANGES),
         range_label={"all": "any time"},
@@ -352,7 +360,7 @@ def handled_form(
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
     store.mark_handled(mention_id, user.name, note.strip())
-    flash(request, "Marked handled.")
+    flash(request, _("Marked handled."))
     return RedirectResponse(local_next(next), status_code=303)
 
 
@@ -367,10 +375,10 @@ def note_form(
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
     if not text.strip():
-        flash(request, "A note needs some text.", "error")
+        flash(request, _("A note needs some text."), "error")
     else:
         store.add_mention_note(mention_id, user.name, text.strip())
-        flash(request, "Note added.")
+        flash(request, _("Note added."))
     return RedirectResponse(local_next(next), status_code=303)
 
 
@@ -397,9 +405,15 @@ def sentiment_form(
     value = FORM_LABELS[label]
     correct_sentiment(request, user, mention_id, brand, value)
     if value is None:
-        flash(request, f"Correction of the sentiment toward {brand} cleared.")
+        flash(
+            request, _("Correction of the sentiment toward %(brand)s cleared.") % {"brand": brand}
+        )
     else:
-        flash(request, f"Sentiment toward {brand} corrected to {value.value}.")
+        flash(
+            request,
+            _("Sentiment toward %(brand)s corrected to %(label)s.")
+            % {"brand": brand, "label": label_of(value, "sentiment")},
+        )
     target = local_next(next).split("#", 1)[0]
     return RedirectResponse(f"{target}#{mention_anchor(mention_id)}", status_code=303)
 
@@ -416,9 +430,9 @@ def attach_form(
     _mention_or_404(store, mention_id)
     try:
         actions.attach_mention(store, case_id, user.name, mention_id, now=request.app.state.clock())
-        flash(request, f"Attached to case {case_id}.")
+        flash(request, _("Attached to case %(case)s.") % {"case": case_id})
     except actions.ActionError as exc:
-        flash(request, f"Not attached: {exc}", "error")
+        flash(request, _("Not attached: %(why)s") % {"why": exc}, "error")
     return RedirectResponse(local_next(next), status_code=303)
 
 
@@ -460,7 +474,7 @@ def api_search_params(
     are these, and what the schema cannot say (the query language, since < until) is a
     400 naming the parameter."""
     try:
-        parse_query(q)
+        q = checked_query(request.app.state.config, q)
     except QuerySyntaxError as exc:
         raise HTTPException(400, f"q: {exc}") from None
     tz = request.app.state.formatter.tz

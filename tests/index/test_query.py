@@ -53,7 +53,7 @@ from index.query import (
                 )
             ),
         ),
-        ("url:http", Term("url:http")),  # unknown prefixes are plain words
+        ('"url:http"', Phrase("url:http")),  # quoted: text (unquoted: UnknownFilter)
         ("or and", And((Term("or"), Term("and")))),  # operators are upper case only
     ],
 )

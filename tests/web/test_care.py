@@ -120,3 +120,37 @@ async def test_every_card_links_to_its_post_view(login) -> None:  # type: ignore
     async with login("care") as c:
         page = (await c.get("/search", params={"q": "漏油", "range": "all"})).text
         assert 'href="/mentions/demo-weibo%3A1"' in card(page, "demo-weibo:1")
+
+
+async def test_brand_filters_take_aliases_and_name_the_brands(store) -> None:  # type: ignore[no-untyped-def]
+    from radar.web.app import create_app
+    from tests.web.conftest import NOW, api_token, log_in, make_config
+
+    config = make_config(locale="zh_CN")
+    config.brands[0].aliases = ["极光SUV"]
+    app = create_app(config, store, clock=lambda: NOW)
+    auth = {"Authorization": f"Bearer {api_token('care')}"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
+        by_alias = await c.get(
+            "/api/search", params={"q": "brand:极光SUV", "range": "all"}, headers=auth
+        )
+        by_name = await c.get(
+            "/api/search", params={"q": "brand:极光汽车", "range": "all"}, headers=auth
+        )
+        assert (
+            by_alias.status_code == 200 and by_alias.json()["total"] == by_name.json()["total"] > 0
+        )
+        r = await c.get("/api/search", params={"q": "brand:极光"}, headers=auth)
+        assert r.status_code == 200 and r.json()["total"] == 0  # searched as written
+        r = await c.get("/api/search", params={"q": "foo:bar"}, headers=auth)
+        assert r.status_code == 400 and "unknown filter 'foo:'" in r.json()["detail"]
+        await log_in(c, "care")
+        page = await c.get("/search", params={"q": "foo:bar"})
+        assert page.status_code == 400 and "没有 foo: 这个筛选条件" in page.text
+        assert "brand: sentiment: source:" in page.text
+        page = await c.get("/search", params={"q": "brand:极光"})
+        assert page.status_code == 200 and "已配置的品牌：极光汽车、清泉乳业" in page.text
+        page = await c.get("/search", params={"q": "brand:极光SUV", "range": "all"})
+        assert "已配置的品牌" not in page.text and "article" in page.text

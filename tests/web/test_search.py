@@ -80,7 +80,9 @@ async def test_bad_query_is_explained(anon: httpx.AsyncClient, login) -> None:  
     r = await anon.get("/api/search", params={"q": '"unclosed'}, headers=auth())
     assert r.status_code == 400 and r.json()["detail"].startswith("q: ")
     r = await anon.get("/api/search", params={"q": "colour:red"}, headers=auth())
-    assert r.status_code == 200  # not a known filter: searched as a word
+    # not a filter: a 400 that lists the filters (was searched as a word, found nothing)
+    assert r.status_code == 400 and "unknown filter 'colour:'" in r.json()["detail"]
+    assert "brand: sentiment: source:" in r.json()["detail"]
     r = await anon.get("/api/search", params={"since": "yesterday"}, headers=auth())
     assert r.status_code == 422 and "yesterday" in r.json()["detail"]
     assert r.json()["errors"][0]["loc"] == ["query", "since"]

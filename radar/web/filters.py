@@ -1,0 +1,65 @@
+"""The search box's filters as the care desk means them: ``brand:`` takes a configured
+alias (and a brand that matches none is named with the configured ones when nothing is
+found), and a query the parser refuses is explained in the reader's language (the JSON
+API keeps the parser's English message)."""
+
+from __future__ import annotations
+
+from config.i18n import _
+from config.schema import RadarConfig
+from index.query import (
+    QuerySyntaxError,
+    UnknownFilter,
+    canonical_brands,
+    parse_query,
+    unknown_brands,
+)
+
+
+def brand_aliases(config: RadarConfig) -> dict[str, list[str]]:
+    return {b.name: list(b.aliases) for b in config.brands}
+
+
+def canonical_query(config: RadarConfig, q: str) -> str:
+    """The search box's query with ``brand:`` aliases replaced by the brand's name."""
+    return canonical_brands(q, brand_aliases(config))
+
+
+def brand_hint(config: RadarConfig, q: str) -> str | None:
+    """Why ``brand:X`` may have found nothing: X is not a configured brand or alias
+    (the store may still hold it: it is searched all the same)."""
+    unknown = unknown_brands(q, brand_aliases(config)) if config.brands else []
+    if not unknown:
+        return None
+    return _("brand:%(value)s is not a configured brand or alias. The brands: %(brands)s.") % {
+        "value": unknown[0],
+        "brands": _(", ").join(b.name for b in config.brands),
+    }
+
+
+def query_problem(exc: QuerySyntaxError) -> str:
+    """What the search page says about a query it cannot run, in the reader's language
+    (the JSON API keeps the parser's English message)."""
+    if isinstance(exc, UnknownFilter):
+        return _(
+            "Unknown filter %(name)s: — the filters are %(known)s "
+            '(put the word in quotes to search it as text: "%(name)s:…").'
+        ) % {"name": exc.name, "known": " ".join(f + ":" for f in exc.known)}
+    return _("The query cannot be read: %(problem)s") % {"problem": str(exc)}
+
+
+def checked_query(config: RadarConfig, q: str) -> str:
+    """``q`` parsed (raises :class:`QuerySyntaxError` naming the problem) and with brand
+    aliases replaced: what the store is asked."""
+    canonical = canonical_query(config, q.strip())
+    parse_query(canonical)
+    return canonical
+
+
+def page_problem(config: RadarConfig, q: str) -> str | None:
+    """What the search page says about ``q`` when it cannot be run, else None."""
+    try:
+        checked_query(config, q)
+    except QuerySyntaxError as exc:
+        return query_problem(exc)
+    return None
