@@ -5,6 +5,7 @@ minutes, a receiver answering 500 for ever, a secret rotated without loss."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from alerts.webhooks import registry
 from index.base import Store
 from radar.status import outbox_report
 from tests.alerts.conftest import T0, make_config, surge_finding
+from tests.alerts.smtp_server import free_port
 from tests.alerts.webhook_receiver import ReceiverState, webhook_receiver
 
 
@@ -66,27 +68,36 @@ def test_signed_event_with_filters(receiver, store) -> None:
     assert headers["X-Radar-Signature"].startswith("v1=")
 
 
-def test_receiver_down_ten_minutes_gets_everything_once_in_order(receiver, store) -> None:
-    url, state = receiver
-    config = make_config()
-    subscribe(store, url, state)
-    state.status = 503
-    case = open_case(config, store)
-    other = open_case(config, store, "清泉乳业")
-    for minute, (cid, act) in enumerate(
-        [(case.id, "ack"), (other.id, "note"), (case.id, "note"), (case.id, "resolve")], 1
-    ):
-        at = T0 + timedelta(minutes=minute)
-        if act == "ack":
-            actions.acknowledge(store, cid, "alice", now=at)
-        elif act == "note":
-            actions.add_note(store, cid, "bob", f"回复用户 {minute}", now=at)
-        else:
-            actions.resolve(store, cid, "alice", now=at)
-    run(config, store, T0, T0 + timedelta(minutes=10))
-    assert state.events == [] and state.attempts > 5
-    state.status = 200
-    run(config, store, T0 + timedelta(minutes=10, seconds=15), T0 + timedelta(hours=1))
+@pytest.mark.parametrize("down", ["answers 503", "nobody listening"])
+def test_receiver_down_ten_minutes_gets_everything_once_in_order(down, store) -> None:
+    with ExitStack() as stack:
+        port = free_port()
+        state = ReceiverState(status=503)
+        if down == "answers 503":
+            stack.enter_context(webhook_receiver(port, state))
+        url = f"http://127.0.0.1:{port}/radar-events"
+        config = make_config()
+        subscribe(store, url, state)
+        case = open_case(config, store)
+        other = open_case(config, store, "清泉乳业")
+        for minute, (cid, act) in enumerate(
+            [(case.id, "ack"), (other.id, "note"), (case.id, "note"), (case.id, "resolve")], 1
+        ):
+            at = T0 + timedelta(minutes=minute)
+            if act == "ack":
+                actions.acknowledge(store, cid, "alice", now=at)
+            elif act == "note":
+                actions.add_note(store, cid, "bob", f"回复用户 {minute}", now=at)
+            else:
+                actions.resolve(store, cid, "alice", now=at)
+        run(config, store, T0, T0 + timedelta(minutes=10))
+        assert state.events == []
+        first = store.get_notification(f"{case.id}:event:1@webhook:{registry.load(store)[0].id}")
+        assert ("HTTP 503" if down == "answers 503" else "ConnectError") in first.last_error
+        state.status = 200  # back
+        if down == "nobody listening":
+            stack.enter_context(webhook_receiver(port, state))
+        run(config, store, T0 + timedelta(minutes=10, seconds=15), T0 + timedelta(hours=1))
     assert state.duplicates == 0 and state.rejected == 0
     per_case: dict[str, list[int]] = {}
     for e in state.events:

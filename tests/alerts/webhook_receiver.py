@@ -67,7 +67,9 @@ def _handler(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def webhook_receiver() -> Iterator[tuple[str, ReceiverState]]:
-    state = ReceiverState()
-    with serve(_handler(state)) as base:
+def webhook_receiver(
+    port: int = 0, state: ReceiverState | None = None
+) -> Iterator[tuple[str, ReceiverState]]:
+    state = state or ReceiverState()
+    with serve(_handler(state), port) as base:
         yield f"{base}/radar-events", state
