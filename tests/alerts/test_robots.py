@@ -232,3 +232,16 @@ def test_feishu_keeps_five_a_second(robots, store) -> None:
         notifier.sent_at(T0)
     assert notifier.wait_before(T0) == 1.0
     assert notifier.wait_before(T0 + timedelta(seconds=1)) == 0
+
+
+def test_refused_robot_falls_back_to_a_slack_channel(robots, store, caplog) -> None:
+    _, state = robots
+    notify = {"wecom": [robot("wecom", fallback="slack:#radar-ops")],
+              "routes": [{"targets": ["wecom:pr"]}]}  # fmt: skip
+    config = make_config(locale="zh_CN", notify=notify)
+    state.refuse.add("wecom")
+    case = open_case(config, store)
+    with caplog.at_level("WARNING", logger="alerts.console"):
+        assert deliver(config, store, T0) == 2
+    [fallback] = [r.getMessage() for r in caplog.records if "[#radar-ops]" in r.getMessage()]
+    assert "未能发送到 wecom:pr" in fallback and case.id in fallback
