@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import matplotlib
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
@@ -32,6 +33,12 @@ from radar.web.auth import ExecReader
 from radar.web.brief import Brief, Point, brief_or_404, search_url
 from radar.web.figures import _align, cases_in_window, pick_interval
 from radar.web.render import Formatter, label
+
+# loaded with the app, not by the first export (seconds on a busy machine); Agg draws
+# without a display
+matplotlib.use("Agg")
+from matplotlib import font_manager
+from matplotlib import pyplot as plt
 
 pages = APIRouter(include_in_schema=False)
 
@@ -96,12 +103,6 @@ def chart_png(
 ) -> bytes:
     """Bars of negative and other mentions per point, the normal level as a dashed line,
     markers (label of the point, text) as vertical lines: a PNG for the documents."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import font_manager
-    from matplotlib import pyplot as plt
-
     font = font_manager.FontProperties(fname=str(cjk_font()))
     labels = [p.label for p in points]
     negative = [p.negative for p in points]
