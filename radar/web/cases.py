@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from alerts import actions
+from config.i18n import N_, _
 from index.base import Store
 from index.models import Case, CaseStatus
 from radar.web import stories
@@ -108,6 +109,16 @@ def case_page(request: Request, user: CaseReader, case_id: str):
     return render(request, "case.html", d=detail, assignees=users, **extra)
 
 
+# what the case page says after each action (translated when shown)
+ACTION_DONE = {
+    "acknowledge": N_("Acknowledged: the case is yours."),
+    "assign": N_("Assigned."),
+    "note": N_("Note added to the timeline."),
+    "resolve": N_("Resolved."),
+    "close": N_("Closed."),
+}
+
+
 @pages.post("/cases/{case_id}/{action}")
 def case_action_form(
     request: Request,
@@ -118,9 +129,10 @@ def case_action_form(
 ):
     try:
         apply_action(request, case_id, user, action, value)
-        flash(request, f"{action.capitalize()}: done.")
+        done = ACTION_DONE.get(action)
+        flash(request, _(done) if done else f"{action}: done.")
     except actions.ActionError as exc:
-        flash(request, f"{action.capitalize()} refused: {exc}", "error")
+        flash(request, _("Not done: %(why)s") % {"why": exc}, "error")
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 

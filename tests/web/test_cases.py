@@ -49,7 +49,7 @@ async def test_acknowledge_through_the_page(login, store) -> None:  # type: igno
         # the same action again is refused with the reason, not an error page
         r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
         page = (await c.get(r.headers["location"])).text
-        assert "Acknowledge refused" in page
+        assert "Not done: case case-aurora-1 was already acknowledged" in page
     case = store.get_case(CASE_ID)
     assert case.status == "acknowledged" and case.acknowledged_by == "pr"
     assert [e.kind for e in store.case_events(CASE_ID)].count("acknowledged") == 1
