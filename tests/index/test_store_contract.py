@@ -665,7 +665,8 @@ def test_change_feed_cursor_survives_reopening_the_store(store: Store) -> None:
 
 def test_unknown_sort_is_an_error_naming_the_choices(store: Store) -> None:
     store.upsert_mentions([mention("1", "刹车异响")])
-    with pytest.raises(StoreError, match="unknown sort 'oldest': use 'time', 'relevance' or 'reach'"):
+    choices = "use 'time', 'relevance' or 'reach'"
+    with pytest.raises(StoreError, match=f"unknown sort 'oldest': {choices}"):
         store.search(SearchRequest(sort="oldest"))
 
 
