@@ -115,6 +115,7 @@ T = TypeVar("T")
 SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5  # each waits up to busy_timeout first
+PROBE_WAIT_MS = 2_000  # check_writable: how long it waits for another writer's lock
 PAGE_SIZE = 8192
 # the WAL is copied back into the database file (and synced) once it holds this many
 # pages (default 1000): 4000 x 8 KiB = 32 MiB, so pages that consecutive batches touch
@@ -465,10 +466,6 @@ def _read_in(
     for i in range(0, len(values), IN_CHUNK):
         chunk = list(values[i : i + IN_CHUNK])
         yield from read(sql.format(",".join("?" * len(chunk))), chunk)
-
-
-class _Probed(Exception):
-    """Ends SQLiteStore.check_writable's transaction (rolled back) after its write."""
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -1098,18 +1095,23 @@ class SQLiteStore(Store):
         return self._read("SELECT count(*) FROM mentions")[0][0]
 
     def check_writable(self) -> str | None:
-        # a write inside a transaction that is rolled back: a read-only file or folder
-        # and a lock held longer than busy_timeout show here, not at the next crawl
-        def probe(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT OR REPLACE INTO store_meta VALUES ('write_probe', 0)")
-            raise _Probed
-
+        """A write in a transaction that is rolled back: a read-only file or folder shows
+        here, not at the next crawl. Another writer holding the lock means busy, not
+        refused (None); the probe waits at most PROBE_WAIT_MS for it, so a health check
+        never hangs behind a long batch."""
+        conn = self._conn()
         try:
-            self._write(probe)
-        except _Probed:
-            return None
-        except StoreError as exc:
-            return str(exc)
+            conn.execute(f"PRAGMA busy_timeout = {PROBE_WAIT_MS}")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT OR REPLACE INTO store_meta VALUES ('write_probe', 0)")
+        except sqlite3.OperationalError as exc:
+            return None if _is_busy(exc) else str(self._error(exc))
+        except sqlite3.DatabaseError as exc:
+            return str(self._error(exc))
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return None
 
     def check_integrity(self, full: bool = False) -> list[str]:

@@ -419,3 +419,23 @@ def test_radar_store_check_reports_a_damaged_index(tmp_path) -> None:
     conn.close()
     bad = CliRunner().invoke(cli, ["store", "check", "--config", str(config)])
     assert bad.exit_code == 1 and "problem: full-text index:" in bad.output
+
+
+def test_write_check_of_a_busy_store_is_quick_and_not_a_refusal(tmp_path) -> None:
+    """Another process holding the write lock is busy, not read-only, and /healthz does
+    not wait behind it for minutes."""
+    import time
+
+    url = f"sqlite:///{tmp_path}/radar.db"
+    with open_store(url) as store:
+        other = sqlite3.connect(tmp_path / "radar.db")
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            assert store.check_writable() is None
+            assert time.monotonic() - started < 10
+        finally:
+            other.rollback()
+            other.close()
+        store.upsert_mentions([_mention(1, 1)])  # the probe left the connection usable
+        assert store.count_mentions() == 1
