@@ -1,14 +1,11 @@
 """Web latency with a large embedded store: the search page and the executive pages,
 rendered in-process through the whole ASGI stack (session login, CSRF layer, routes,
 templates), p50/p95 per page over repeated requests. Goal: p95 <= 300 ms at 1,000,000
-mentions. The search page groups its results by story (the page's default). The crisis
-brief (``/cases/{id}/summary``) reads the Store on every view (nothing cached). The
-overview pages are measured twice: as served (their Store aggregates cached for a minute
-per brand and window) and with every view reading the Store. Then the 舆情简报 exports:
-the 7-day brand report and the crisis brief as PDF and Word, each made from scratch. The
+mentions. The executive pages are measured twice: as served (their Store aggregates
+cached for a minute per brand and window) and with every view reading the Store. The
 NDJSON mentions export (``GET /api/v1/mentions``) is read over a real socket (uvicorn on
-127.0.0.1, a streaming httpx client) for one day and for 31 days: mentions per second and
-the process's resident memory while it streams (goal: >= 20,000 mentions/s, flat memory).
+127.0.0.1, curl as the client) for one day and for 31 days, twice: mentions per second and
+the server's resident memory while it streams (goal: >= 20,000 mentions/s, flat memory).
 
     .venv/bin/python bench/ingest.py --n 1000000 --db var/bench/web-1m.db --keep   # once
     .venv/bin/python bench/web.py --db var/bench/web-1m.db
@@ -190,7 +187,11 @@ def rss_mb() -> float:
 
 
 def export_rate(app, token: str, days: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Stream the export of the ``days`` before END over loopback; rate and memory."""
+    """Stream the export of the ``days`` before END over loopback to ``curl`` (another
+    process, so the client's parsing does not share this process's GIL with the server);
+    the lines it received, the rate, and this process's memory sampled while it streams."""
+    import subprocess
+    import tempfile
     import threading
 
     import uvicorn
@@ -204,23 +205,25 @@ def export_rate(app, token: str, days: int) -> dict[str, float]:  # type: ignore
     thread.start()
     while not server.started:
         time.sleep(0.05)
-    params = {"since": (END - timedelta(days=days)).isoformat(), "until": END.isoformat()}
-    url = f"http://127.0.0.1:{server.config.port}/api/v1/mentions"
-    before = rss_mb()
-    highest = before
-    lines = 0
-    size = 0
-    t0, c0 = time.perf_counter(), time.process_time()
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.stream("GET", url, params=params, headers=headers, timeout=600) as r:
-        assert r.status_code == 200, r.read()
-        for line in r.iter_lines():
+    query = urlencode({"since": (END - timedelta(days=days)).isoformat(), "until": END.isoformat()})
+    url = f"http://127.0.0.1:{server.config.port}/api/v1/mentions?{query}"
+    before = highest = rss_mb()
+    with tempfile.TemporaryFile() as out:
+        t0, c0 = time.perf_counter(), time.process_time()
+        curl = subprocess.Popen(
+            ["curl", "-sS", "--fail", "-H", f"Authorization: Bearer {token}", url], stdout=out
+        )
+        while curl.poll() is None:
+            highest = max(highest, rss_mb())
+            time.sleep(0.1)
+        seconds = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        assert curl.returncode == 0, f"curl exited {curl.returncode}"
+        out.seek(0)
+        lines = size = 0
+        for line in out:
             lines += 1
             size += len(line)
-            if lines % 20_000 == 0:
-                highest = max(highest, rss_mb())
-    seconds = time.perf_counter() - t0
-    cpu = time.process_time() - c0
     server.should_exit = True
     thread.join(timeout=10)
     return {
@@ -229,7 +232,8 @@ def export_rate(app, token: str, days: int) -> dict[str, float]:  # type: ignore
         "seconds": round(seconds, 2),
         "mentions_per_s": round(lines / seconds) if seconds else 0,
         "mb_streamed": round(size / 2**20, 1),
-        "process_cpu_seconds": round(cpu, 2),  # server and client threads together
+        "server_cpu_seconds": round(cpu, 2),
+        "server_mentions_per_cpu_s": round(lines / cpu) if cpu else 0,
         "rss_before_mb": before,
         "rss_max_while_streaming_mb": highest,
     }
@@ -254,7 +258,9 @@ def main() -> None:
     app = create_app(bench_config(), store, clock=lambda: END)
     app.state.rate_limit.configure("1000000/minute")
     token = tokens.create(store, "bench", "read", by="bench")[1]
-    export = [export_rate(app, token, days) for days in (1, 31)]
+    # twice: the first pass reads the pages from disk into SQLite's cache (128 MiB per
+    # reader connection), the second shows what the memory does once that cache is full
+    export = [export_rate(app, token, days) for days in (1, 31, 1, 31)]
     if args.export_only:
         print(json.dumps({"benchmark": "web-export", "mentions": store.count_mentions(),
                           "export_ndjson": export, "goal_mentions_per_s": 20_000}))  # fmt: skip
@@ -291,14 +297,13 @@ def main() -> None:
     # the executive pages again without their one-minute aggregates cache: every view
     # reads the Store (what the first viewer of a minute waits for)
     app.state.aggregates = None
-    exec_pages = ("overview_page_1d", "overview_page_7d")
+    exec_pages = ("case_summary_page", "overview_page_1d", "overview_page_7d")
     figures["pages_without_aggregates_cache"] = asyncio.run(
         measure(app, {name: urls[name] for name in exec_pages}, max(2, args.rounds // 2))
     )
     figures["top_terms_uncached_ms"] = terms_once(store)
     figures["exports"] = asyncio.run(measure_exports(app, case_ids))
     figures["goal_p95_ms"] = 300
-    figures["goal_export_ms"] = 5000
     figures["export_ndjson"] = export
     figures["export_goal_mentions_per_s"] = 20_000
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

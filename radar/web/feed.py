@@ -5,7 +5,9 @@ day in one response, resumable from any line), and the change feed for increment
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -48,26 +50,44 @@ class ChangesOut(BaseModel):
     next_cursor: str = Field(description="pass as cursor next time (also when changes is empty)")
 
 
-def _lines(
+# Export pages are read on these threads only: the SQLite store keeps a connection (and
+# its page cache, up to 128 MiB) per thread that reads, so a stream hopping over the
+# server's whole threadpool would grow one per hop. Concurrent exports take turns page by
+# page (SQLite reads them on one core anyway).
+EXPORT_THREADS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="radar-export")
+
+
+def _chunk(
+    store: Store, since: datetime, until: datetime, after: str | None, size: int, prefix: str
+) -> tuple[bytes, str | None, int]:
+    """One store page as NDJSON lines, the position of its last mention and its size."""
+    page = mentions_page(store, since, until, after, size)
+    body = b"".join(
+        b'{"cursor":"%s","mention":%s}\n' % (paging.export_cursor(prefix, position).encode(), doc)
+        for position, doc in page
+    )
+    return body, (page[-1][0] if page else None), len(page)
+
+
+async def _lines(
     store: Store, since: datetime, until: datetime, after: str | None, limit: int | None
-) -> Iterator[bytes]:
+) -> AsyncIterator[bytes]:
     """The NDJSON body, a store page (BATCH mentions) per chunk: memory stays flat."""
+    loop = asyncio.get_running_loop()
     prefix = paging.export_prefix(since, until)
     left = limit
     while left is None or left > 0:
         size = BATCH if left is None else min(BATCH, left)
-        page = mentions_page(store, since, until, after, size)
-        if page:
-            yield b"".join(
-                b'{"cursor":"%s","mention":%s}\n'
-                % (paging.export_cursor(prefix, position).encode(), doc)
-                for position, doc in page
-            )
-        if len(page) < size:
+        body, last, count = await loop.run_in_executor(
+            EXPORT_THREADS, _chunk, store, since, until, after, size, prefix
+        )
+        if body:
+            yield body
+        if count < size:
             return
-        after = page[-1][0]
+        after = last
         if left is not None:
-            left -= len(page)
+            left -= count
 
 
 @api.get(

@@ -67,6 +67,7 @@ class Problem(BaseModel):
 
 def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> Problem:
     return Problem(
+        type="about:blank",
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
