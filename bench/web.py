@@ -192,23 +192,13 @@ def export_rate(app, token: str, days: int) -> dict[str, float]:  # type: ignore
     the lines it received, the rate, and this process's memory sampled while it streams."""
     import subprocess
     import tempfile
-    import threading
 
-    import uvicorn
+    from tests.web.api_server import on_loopback
 
-    from tests.web.api_server import free_port
-
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     query = urlencode({"since": (END - timedelta(days=days)).isoformat(), "until": END.isoformat()})
-    url = f"http://127.0.0.1:{server.config.port}/api/v1/mentions?{query}"
     before = highest = rss_mb()
-    with tempfile.TemporaryFile() as out:
+    with on_loopback(app) as base, tempfile.TemporaryFile() as out:
+        url = f"{base}/api/v1/mentions?{query}"
         t0, c0 = time.perf_counter(), time.process_time()
         curl = subprocess.Popen(
             ["curl", "-sS", "--fail", "-H", f"Authorization: Bearer {token}", url], stdout=out
@@ -224,8 +214,6 @@ def export_rate(app, token: str, days: int) -> dict[str, float]:  # type: ignore
         for line in out:
             lines += 1
             size += len(line)
-    server.should_exit = True
-    thread.join(timeout=10)
     return {
         "days": days,
         "mentions": lines,

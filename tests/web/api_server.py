@@ -55,14 +55,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(directory: Path, app_factory: Any = create_app) -> Iterator[str]:
-    """The seeded app on a free loopback port; yields its base URL."""
+def on_loopback(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free 127.0.0.1 port in a thread; yields its URL."""
     import uvicorn
 
-    store = open_store(f"sqlite:///{directory}/api.db")
-    seed(store)
-    app = app_factory(make_config(), store, clock=lambda: NOW)
-    app.state.rate_limit.configure("100000/minute")  # the fuzzer is one fast client
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
     )
@@ -77,6 +73,19 @@ def serving(directory: Path, app_factory: Any = create_app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serving(directory: Path, app_factory: Any = create_app) -> Iterator[str]:
+    """The seeded app on a free loopback port; yields its base URL."""
+    store = open_store(f"sqlite:///{directory}/api.db")
+    seed(store)
+    app = app_factory(make_config(), store, clock=lambda: NOW)
+    app.state.rate_limit.configure("100000/minute")  # the fuzzer is one fast client
+    try:
+        with on_loopback(app) as url:
+            yield url
+    finally:
         store.close()
 
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import random
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from index.models import BrandMatch, Mention
+from tests.web.api_server import on_loopback
 from tests.web.conftest import CASE_ID, NOW, PASSWORD, mention
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -74,32 +72,12 @@ def traffic(brand: str, start: int, hours: int, crisis: bool) -> list[Mention]:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(app, store) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     store.upsert_mentions(traffic("极光汽车", 100, 48, crisis=True))
     store.upsert_mentions(traffic("清泉乳业", 5000, 48, crisis=False))
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+    with on_loopback(app) as url:
+        yield url
 
 
 @pytest.fixture
