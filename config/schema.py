@@ -149,8 +149,24 @@ class WebConfig(Strict):
     # SQLite file of the server-side login sessions (radar/web/sessions.py); default
     # beside the store (RadarConfig.local_file)
     sessions_db: str = ""
+    # requests a minute (or "10/second", "1000/hour": the `limits` notation) each API
+    # token (each user's browser session) may make, per web process (radar/web/api.py)
+    api_rate_limit: str = "600/minute"
 
     _sessions_db_file = field_validator("sessions_db")(check_file_path)
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        from limits import parse
+
+        try:
+            parse(v)
+        except ValueError:
+            raise ValueError(
+                f"not a rate limit: {v!r} (e.g. 600/minute, 10/second, 1000/hour)"
+            ) from None
+        return v
 
     @field_validator("public_url")
     @classmethod

@@ -132,7 +132,8 @@ def create_app(
         app.include_router(router)
     app.include_router(webhook_admin.pages)  # admin: outbound webhooks
     app.include_router(tokens.pages)  # admin: API tokens per integration
-    api.install(app, API_ROUTERS)  # at /api/v1 (documented) and /api (aliases)
+    # at /api/v1 (documented) and /api (aliases), with the per-token rate limit
+    api.install(app, API_ROUTERS, config.web.api_rate_limit)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     key = secret_key(config)

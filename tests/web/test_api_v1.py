@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from config.schema import WebConfig
 from radar.web.app import create_app
 from tests.web.conftest import NOW, api_token, mention
 
@@ -122,8 +123,8 @@ async def test_the_change_feed_gives_what_changed_since_the_last_pull(anon, stor
 
 
 async def test_each_token_has_its_rate_limit(config, store) -> None:  # type: ignore[no-untyped-def]
+    config.web.api_rate_limit = "3/minute"
     app = create_app(config, store, clock=lambda: NOW)
-    app.state.rate_limit.configure("3/minute")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         answers = [await c.get("/api/v1/me", headers=auth("care")) for _ in range(4)]
@@ -134,3 +135,8 @@ async def test_each_token_has_its_rate_limit(config, store) -> None:  # type: ig
     assert int(answers[3].headers["Retry-After"]) > 0
     assert answers[3].json()["code"] == "rate_limited"
     assert other.status_code == 200  # another token has its own budget
+
+
+def test_a_rate_limit_the_config_cannot_read_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a rate limit: 'lots'"):
+        WebConfig(api_rate_limit="lots")
