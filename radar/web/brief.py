@@ -21,7 +21,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from alerts.messages import RULE_TITLE
-from config.i18n import N_, format_number, gettext
+from config.i18n import N_, _, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from index.models import Case, CaseEvent, CaseStatus
 from radar.web.auth import ExecReader
@@ -397,7 +397,7 @@ def brief_or_404(request: Request, case_id: str) -> Brief:
     store: Store = request.app.state.store
     case = store.get_case(case_id)
     if case is None:
-        raise HTTPException(404, f"no case with id {case_id!r}")
+        raise HTTPException(404, _("no case with id %(id)s") % {"id": repr(case_id)})
     return build_brief(store, request.app.state.formatter, case, request.app.state.clock())
 
 

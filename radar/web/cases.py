@@ -59,7 +59,7 @@ def build_board(store: Store, now: datetime) -> Board:
 def case_detail(store: Store, case_id: str, now: datetime) -> CaseDetail:
     case = store.get_case(case_id)
     if case is None:
-        raise HTTPException(404, f"no case with id {case_id!r}")
+        raise HTTPException(404, _("no case with id %(id)s") % {"id": repr(case_id)})
     return CaseDetail(
         case=case,
         board=board_item(case, now),
@@ -73,7 +73,7 @@ def apply_action(request: Request, case_id: str, user: User, action: str, value:
     store: Store = request.app.state.store
     now = request.app.state.clock()
     if store.get_case(case_id) is None:
-        raise HTTPException(404, f"no case with id {case_id!r}")
+        raise HTTPException(404, _("no case with id %(id)s") % {"id": repr(case_id)})
     if action == "acknowledge":
         actions.acknowledge(store, case_id, user.name, now=now)
     elif action == "assign":

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from alerts.coverage import collection_gaps, enabled_sources
+from config.i18n import _
 from index.base import SearchRequest, Store
 from radar.web import digest
 from radar.web.auth import ExecReader
@@ -26,7 +27,7 @@ def case_summary(request: Request, case_id: str, terms: bool = False) -> CaseSum
     store: Store = request.app.state.store
     case = store.get_case(case_id)
     if case is None:
-        raise HTTPException(404, f"no case with id {case_id!r}")
+        raise HTTPException(404, _("no case with id %(id)s") % {"id": repr(case_id)})
     since, until = case_window(case, request.app.state.clock())
     cache = request.app.state.terms if terms else None
     figures = compute_figures(
@@ -44,9 +45,9 @@ def case_summary(request: Request, case_id: str, terms: bool = False) -> CaseSum
 def overview(request: Request, brand: str | None, days: int, terms: bool = False) -> Overview:
     config = request.app.state.config
     if brand and config.brand(brand) is None:
-        raise HTTPException(404, f"brand {brand!r} is not configured")
+        raise HTTPException(404, _("brand %(brand)s is not configured") % {"brand": repr(brand)})
     if not 1 <= days <= 90:
-        raise HTTPException(400, "days: must be between 1 and 90")
+        raise HTTPException(400, _("days: must be between 1 and 90"))
     store: Store = request.app.state.store
     until = request.app.state.clock()
     since = until - timedelta(days=days)
@@ -139,7 +140,11 @@ def _parse_day(request: Request, date: str) -> datetime:
     assert start is not None
     if start + timedelta(days=1) > now:
         latest = request.app.state.formatter.local(now - timedelta(days=1), "%Y-%m-%d")
-        raise HTTPException(400, f"date: {date} is not over yet; the latest full day is {latest}")
+        raise HTTPException(
+            400,
+            _("date: %(date)s is not over yet; the latest full day is %(latest)s")
+            % {"date": date, "latest": latest},
+        )
     return start + timedelta(days=1)
 
 
@@ -192,12 +197,12 @@ def api_terms(
 ) -> Terms:
     config = request.app.state.config
     if brand and config.brand(brand) is None:
-        raise HTTPException(404, f"brand {brand!r} is not configured")
+        raise HTTPException(404, _("brand %(brand)s is not configured") % {"brand": repr(brand)})
     tz = request.app.state.formatter.tz
     start, end = in_zone(since, tz), in_zone(until, tz)
     assert start is not None and end is not None
     if end <= start:
-        raise HTTPException(400, "until: must be after since")
+        raise HTTPException(400, _("until: must be after since"))
     cache = request.app.state.terms
     terms = cache.terms(request.app.state.store, brand or None, start, end)
     start, end = cache.window(start, end)

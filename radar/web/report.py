@@ -27,7 +27,7 @@ import matplotlib
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from config.i18n import N_, format_number, gettext
+from config.i18n import N_, _, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from radar.web.auth import ExecReader
 from radar.web.brief import Brief, Point, brief_or_404, search_url
@@ -471,7 +471,7 @@ def brand_report_file(
     if kind not in WRITERS:
         raise HTTPException(404, f"no such report format {kind!r}: use pdf or docx")
     if request.app.state.config.brand(brand) is None:
-        raise HTTPException(404, f"brand {brand!r} is not configured")
+        raise HTTPException(404, _("brand %(brand)s is not configured") % {"brand": repr(brand)})
     try:
         report = brand_report(
             request.app.state.store, request.app.state.formatter, brand, days,

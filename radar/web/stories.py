@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 
+from config.i18n import _
 from index.base import Store
 from index.models import Case, Mention
 from radar.web.auth import Searcher
@@ -88,7 +89,7 @@ def build_story(story_id: str, mentions: list[Mention]) -> Story | None:
 def story_or_404(store: Store, story_id: str) -> Story:
     story = build_story(story_id, store.story(story_id))
     if story is None:
-        raise HTTPException(404, f"no story with id {story_id!r}")
+        raise HTTPException(404, _("no story with id %(id)s") % {"id": repr(story_id)})
     return story
 
 
