@@ -29,7 +29,8 @@ messages: install
 	mkdir -p var
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project "Opinion Radar" -o var/messages.pot radar alerts config
-	$(BIN)/pybabel update -i var/messages.pot -d $(LOCALE_DIR) -l zh_CN --no-fuzzy-matching
+	$(BIN)/pybabel update -i var/messages.pot -d $(LOCALE_DIR) -l zh_CN --no-fuzzy-matching \
+		--ignore-pot-creation-date
 	$(BIN)/pybabel compile -d $(LOCALE_DIR) -l zh_CN --statistics
 
 ## Schemathesis against the JSON API on 127.0.0.1 (every check, stateful phase, fixed seed,
