@@ -45,9 +45,8 @@ class LocaleMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        if path.startswith("/api/") or path == "/openapi.json":
-            locale = SOURCE_LOCALE  # the JSON API is a contract: its messages stay as written
-        else:
+        locale: str = SOURCE_LOCALE  # the JSON API is a contract: its messages stay as written
+        if not (path.startswith("/api/") or path == "/openapi.json"):
             locale = request_locale(self.config, scope.get("session"))
         with use_locale(locale):
             await self.app(scope, receive, send)
