@@ -180,10 +180,13 @@ def deliver_cmd(config_path: str | None, as_json: bool) -> None:
 @config_option
 @click.option("--json", "as_json", is_flag=True)
 def digest_cmd(config_path: str | None, as_json: bool) -> None:
-    """Build today's digest (last 24 h vs the day before) and queue it for Slack."""
+    """Build the digest of yesterday (midnight to midnight in the deployment's zone, as
+    the scheduled digest and the digest page) and queue it for the digest targets."""
+    from radar.web.digest import day_end
+
     engine = _engine(config_path)
     try:
-        digest = engine.daily_digest(_now())
+        digest = engine.daily_digest(day_end(_now(), engine.config.timezone))
     finally:
         engine.store.close()
     if as_json:

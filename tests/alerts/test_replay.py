@@ -258,3 +258,25 @@ def test_hostile_lines_are_skipped_or_cut_and_named(tmp_path: Path) -> None:
 
     with open_store(store) as s:
         assert len(s.get_mention("replay:huge").text) == MAX_TEXT
+
+
+def test_digest_command_reports_yesterday_midnight_to_midnight(tmp_path: Path) -> None:
+    """`radar alerts digest` reads the same day as the scheduled digest and the digest
+    page: yesterday, midnight to midnight in the deployment's zone (was the last 24 h)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    path = tmp_path / "radar.yaml"
+    store = tmp_path / "store.db"
+    path.write_text(
+        f"brands: [{{name: 极光汽车}}]\ntimezone: Asia/Shanghai\nstore: {{url: 'sqlite:///{store}'}}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["alerts", "digest", "--json", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    digest = json.loads(result.stdout)
+    until = datetime.fromisoformat(digest["until"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    since = datetime.fromisoformat(digest["since"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (until.hour, until.minute, until.second) == (0, 0, 0)
+    assert until - since == timedelta(days=1)
+    assert until <= datetime.now(ZoneInfo("Asia/Shanghai")) < until + timedelta(days=1)
