@@ -248,7 +248,7 @@ class SentimentConfig(Strict):
             from sentiment.model import ModelFileError, SentimentModel
 
             try:
-                SentimentModel.load(v)
+                SentimentModel.check_file(v)  # the header: the scorer loads the arrays
             except ModelFileError as exc:
                 raise ValueError(str(exc)) from exc
         return v

@@ -168,10 +168,15 @@ def read_entity_rows(path: Path) -> EntityRows:
             label = (row.get("label") or "").strip()
             if text and entity and label in ("0", "1"):
                 raw.append((text, entity, int(label)))
+    return entity_rows(raw)
+
+
+def entity_rows(raw: list[tuple[str, str, int]]) -> EntityRows:
+    """Rows from ``(text, entity, label)`` triples; ``others`` = the other entities listed
+    for the same text."""
     named: dict[str, list[str]] = {}
     for text, entity, _ in raw:
-        named.setdefault(text, [])
-        if entity not in named[text]:
+        if entity not in named.setdefault(text, []):
             named[text].append(entity)
     rows = EntityRows()
     for text, entity, label in raw:
@@ -246,14 +251,4 @@ def read_corrections(path: Path) -> EntityRows:
                 raw.append((text, entity, int(polarity == "negative")))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CorrectionsFileError(f"{path}: {exc}") from exc
-    named: dict[str, list[str]] = {}
-    for text, entity, _ in raw:
-        if entity not in named.setdefault(text, []):
-            named[text].append(entity)
-    rows = EntityRows()
-    for text, entity, label in raw:
-        rows.texts.append(text)
-        rows.targets.append(entity)
-        rows.others.append([e for e in named[text] if e != entity])
-        rows.labels.append(label)
-    return rows
+    return entity_rows(raw)

@@ -579,6 +579,18 @@ class SentimentModel:
             header = json.dumps(self.header(), ensure_ascii=False, sort_keys=True, indent=1)
             zf.writestr(_entry("header.json"), header.encode("utf-8"))
 
+    @staticmethod
+    def check_file(path: str | Path) -> None:
+        """Raise ModelFileError unless ``path`` is a model file of a readable format —
+        its header only (config checks; loading the arrays is the scorer's job)."""
+        try:
+            with zipfile.ZipFile(path) as zf:
+                header = json.loads(zf.read("header.json"))
+        except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
+            raise ModelFileError(f"{path}: not a sentiment model file ({exc})") from exc
+        if header.get("format") not in READABLE_FORMATS:
+            raise ModelFileError(f"{path}: model format {header.get('format')!r} unsupported")
+
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL_PATH) -> SentimentModel:
         try:
