@@ -113,7 +113,7 @@ class NgramHasher:
         ends = np.repeat(np.cumsum(lengths), lengths)  # end of each character's text
         row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         position = np.arange(len(codes), dtype=np.int64)
-        rows, columns = [], []
+        keys = []  # row * n_features + bucket of every n-gram
         h = np.zeros(len(codes), dtype=np.uint64)
         for k in range(1, self.high + 1):
             size = len(codes) - k + 1
@@ -122,16 +122,20 @@ class NgramHasher:
             h = _mix(h[:size] * _PRIME + codes[k - 1 :] + np.uint64(k))
             if k >= self.low:
                 valid = position[:size] + k <= ends[:size]
-                rows.append(row_of[:size][valid])
-                columns.append((h[valid] % np.uint64(self.n_features)).astype(np.int64))
-        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
-        counts = csr_matrix(
-            (np.ones(len(row), dtype=np.float32), (row, column)),
-            shape=(n, self.n_features),
-            dtype=np.float32,
-        )
-        counts.sum_duplicates()
+                bucket = (h[valid] % np.uint64(self.n_features)).astype(np.int64)
+                keys.append(row_of[:size][valid] * self.n_features + bucket)
+        # one sort of the keys gives rows in order, sorted indices and runs of repeats:
+        # ~2x faster than building COO and letting scipy sort and sum each row
+        key = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        first = np.ones(len(key), dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        data = np.diff(np.append(starts, len(key))).astype(np.float32)
+        row, column = np.divmod(key[starts], self.n_features)
+        indptr = np.searchsorted(row, np.arange(n + 1))
+        counts = csr_matrix((data, column, indptr), shape=(n, self.n_features))
+        counts.has_sorted_indices = True
+        counts.has_canonical_format = True
         if self.binary:
             counts.data[:] = 1.0
         return counts
