@@ -4,7 +4,8 @@ user's ``web.users[].locale``, else the deployment's ``locale:`` (Chinese by def
 A pure ASGI middleware sets :func:`config.i18n.use_locale` around the request, so the
 templates' ``{% trans %}``/``_()`` and the routes' ``_()`` (flash messages, errors) all
 translate with it. The JSON API (``/api/``, ``/openapi.json``) keeps the English source
-strings: programs read it, and its messages are part of its contract.
+strings: programs read it, and its messages are part of its contract. Its browser page
+``/api/docs`` is a page like the others.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class LocaleMiddleware:
             return
         path = scope.get("path", "")
         locale: str = SOURCE_LOCALE  # the JSON API is a contract: its messages stay as written
-        if not (path.startswith("/api/") or path == "/openapi.json"):
+        # /api/docs is a page (the API browser) and speaks the reader's language
+        if path == "/api/docs" or not (path.startswith("/api/") or path == "/openapi.json"):
             locale = request_locale(self.config, scope.get("session"))
         with use_locale(locale):
             await self.app(scope, receive, send)

@@ -149,3 +149,18 @@ async def test_the_language_picked_before_login_stays(store) -> None:  # type: i
         assert r.headers["location"] == "/login" and "Log in" in (await c.get("/login")).text
         await log_in(c, "care")
         assert "Log out" in (await c.get("/search")).text
+
+
+@pytest.mark.anyio
+async def test_the_api_browser_page_is_in_the_readers_language(store) -> None:  # type: ignore[no-untyped-def]
+    """/api/docs is a page under /api/: its header and text follow the reader, while the
+    JSON API beside it keeps its English messages."""
+    app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
+    async with _client(app) as c:
+        await log_in(c, "admin")
+        page = await c.get("/api/docs")
+        assert '<html lang="zh-CN">' in page.text and "退出登录" in page.text
+        assert "Log out" not in page.text
+        assert 'href="/admin/tokens"' in page.text  # where an admin makes the token
+        problem = (await c.get("/api/v1/cases/no-such-case")).json()
+        assert problem["detail"].isascii()

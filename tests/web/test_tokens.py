@@ -5,6 +5,7 @@ working beside them."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -98,3 +99,14 @@ def test_the_cli_makes_lists_and_revokes_tokens(tmp_path: Path) -> None:
     assert unknown.exit_code != 0 and "no API token" in unknown.output
     bad = run(cli, ["web", "token", "create", "x", "--scope", "all", "--config", str(config)])
     assert bad.exit_code != 0
+
+
+async def test_the_token_list_shows_times_in_the_deployments_zone(login, store) -> None:  # type: ignore[no-untyped-def]
+    """Made and revoked as the other pages show times (Asia/Shanghai), not stored UTC."""
+    made = datetime(2026, 11, 23, 2, 5, tzinfo=UTC)  # 10:05 in Shanghai
+    record, _ = tokens.create(store, "crm", "read", "admin", now=made)
+    tokens.revoke(store, record.id, "admin", now=datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
+    async with login("admin") as admin:
+        listed = (await admin.get("/admin/tokens")).text
+    assert "10:05" in listed and "11:00" in listed
+    assert "2026-11-23T02:05" not in listed
