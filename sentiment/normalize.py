@@ -113,6 +113,8 @@ def own_words(text: str) -> str:
     → ``"这家店上热搜了"``.
     """
     parts = REPOST_SPLIT.split(text)
+    if len(parts) == 1:  # no repost chain (every article): nothing to choose from
+        return text
     for part in parts:
         if _strip_marks(part).lower() not in BARE_REPOSTS:
             return part
@@ -229,5 +231,5 @@ def model_text(text: str, max_chars: int = MAX_CHARS, whole: bool = False) -> st
     text = nfkc(text)
     text = to_simplified(text).lower()
     text = _RUN.sub(r"\1\1\1", text)
-    text = _SPACE.sub(" ", text).strip()
+    text = " ".join(text.split())  # = _SPACE.sub(" ", text).strip(), in C: same \s set
     return text[:max_chars]
