@@ -47,7 +47,8 @@ def day_end(now: datetime, tz: str) -> datetime:
 
 
 def gap_ranges(gaps: dict[datetime, list[str]], fmt: Formatter) -> list[str]:
-    """Hours without collection as readable ranges: ``11-22 03:00–06:00 (demo-weibo)``."""
+    """Hours without collection as readable ranges: ``11-22 03:00–06:00 (demo-weibo)``;
+    a range that ends on a later day names that day (``11-22 02:00–11-23 02:00``)."""
     out: list[str] = []
     run: list[datetime] = []
     names: set[str] = set()
@@ -55,7 +56,11 @@ def gap_ranges(gaps: dict[datetime, list[str]], fmt: Formatter) -> list[str]:
     def close() -> None:
         if run:
             end = run[-1] + timedelta(hours=1)
-            span = f"{fmt.local(run[0], '%m-%d %H:%M')}–{fmt.local(end, '%H:%M')}"
+            start_day = fmt.local(run[0], "%m-%d")
+            end_text = fmt.local(
+                end, "%H:%M" if fmt.local(end, "%m-%d") == start_day else "%m-%d %H:%M"
+            )
+            span = f"{fmt.local(run[0], '%m-%d %H:%M')}–{end_text}"
             out.append(f"{span} ({', '.join(sorted(names))})")
 
     for hour, sources in sorted(gaps.items()):

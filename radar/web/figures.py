@@ -15,7 +15,7 @@ from cachetools import TTLCache
 
 from index.base import Bucket, SearchRequest, Store
 from index.models import Case, CaseEvent
-from radar.web.render import Formatter
+from radar.web.render import Formatter, label
 from radar.web.schemas import AlertMoment, Figures, SeriesPoint
 
 T = TypeVar("T")
@@ -276,7 +276,8 @@ def chart_data(figures: Figures) -> dict[str, Any]:
             for p in figures.series
         ],
         "moments": [
-            {"label": m.label, "text": f"{m.severity} {m.kind}"} for m in figures.alert_moments
+            {"label": m.label, "text": f"{m.severity} {label(m.kind, 'event')}"}
+            for m in figures.alert_moments
         ],
         "sentiment": figures.sentiment,
         "sources": figures.sources,

@@ -141,6 +141,16 @@ def _figure(value: Any) -> str:
     return str(value)
 
 
+def _figure_name(key: str) -> str:
+    """A trigger figure's key as the reader names it: ``reach:high_reach`` (the engine's
+    figure per rule) is ``reach (High-reach post)``."""
+    figure, _, measure = key.partition(":")
+    named = label(figure, "figure")
+    if not measure:
+        return named
+    return f"{named} ({label(measure, 'measure' if measure in LABELS['measure'] else 'rule')})"
+
+
 def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str]]:
     """A case's trigger figures as (label, text) rows: each rule's own summary, then the
     scalar figures; nested bookkeeping is left out."""
@@ -158,7 +168,9 @@ def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str
             continue
         if isinstance(value, dict):
             text = ", ".join(
-                f"{k} {_figure(v)}" for k, v in value.items() if isinstance(v, int | float)
+                f"{_figure_name(k)} {_figure(v)}"
+                for k, v in value.items()
+                if isinstance(v, int | float)
             )
         elif isinstance(value, list):
             text = ", ".join(_figure(v) for v in value[:10])
@@ -294,6 +306,7 @@ LABELS: dict[str, dict[str, str]] = {
     "due": {"acknowledge": N_("acknowledge"), "update": N_("update")},
     "severity": {"P1": N_("P1 critical"), "P2": N_("P2 major"), "P3": N_("P3 minor")},
     "rule": RULE_TITLE,
+    "measure": {"sharp": N_("sharp rise"), "slow_climb": N_("slow climb")},  # surge shapes
     "figure": {  # a case's trigger record (alerts/trigger.py) on the case page
         "peak": N_("peak"),
         "peak_at": N_("peak at"),
@@ -305,8 +318,28 @@ LABELS: dict[str, dict[str, str]] = {
         "reopens": N_("reopened"),
         "stories": N_("stories"),
         "ratio": N_("times the normal level"),
+        "reach": N_("reach"),
+        "rate": N_("reposts and comments per hour"),
         "negative_share": N_("negative share"),
         "update_every": N_("update every"),
+    },
+    # sentiment.complaints.CATEGORIES and SIGNALS (the filter keys stay as stored)
+    "category": {
+        "quality": N_("quality issue"),
+        "service": N_("service issue"),
+        "delivery": N_("delivery issue"),
+        "billing": N_("billing issue"),
+        "safety": N_("safety issue"),
+        "fraud": N_("fraud"),
+        "other": N_("other issue"),
+    },
+    "signal": {
+        "media": N_("media exposure"),
+        "regulator": N_("regulator complaint"),
+        "legal": N_("legal action"),
+        "rights": N_("rights defence"),
+        "collective": N_("collective complaint"),
+        "safety": N_("safety incident"),
     },
     "facet": {
         "brand": N_("brand"),

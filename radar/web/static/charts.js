@@ -27,12 +27,15 @@
   var marks = d.moments.map(function (m) {
     return { xAxis: m.label, name: m.text, label: { formatter: m.text, position: "end", fontSize: 11 } };
   });
+  // on a phone the title takes the whole width: the legend goes on a line of its own below
+  var volumeNode = document.getElementById("chart-volume");
+  var narrow = volumeNode && volumeNode.clientWidth < 600;
   chart("chart-volume", {
     title: { text: t("volume", "Volume (bars, left) and negative share % (line, right)"), left: 0, top: 0,
              textStyle: { fontSize: 14 } },
     tooltip: tooltip,
-    legend: { top: 0, right: 0 },
-    grid: { left: 50, right: 50, top: 60, bottom: 40 },
+    legend: narrow ? { top: 24, left: 0 } : { top: 0, right: 0 },
+    grid: { left: 50, right: 50, top: narrow ? 76 : 60, bottom: 40 },
     xAxis: { type: "category", data: d.labels },
     yAxis: [{ type: "value", minInterval: 1 },
             { type: "value", max: 100, splitLine: { show: false },

@@ -1,0 +1,71 @@
+"""What a Chinese deployment shows for the keys the pipeline stores: complaint categories
+and risk signals on the cards, the alert moments on the charts, the trigger's per-rule
+figures on the case page, the collection-gap ranges, the owner on the case board — found
+by a new user reading the demo in Chinese (each one was shown as the stored English key)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from config import i18n
+from config.schema import RadarConfig
+from radar.web.digest import gap_ranges
+from radar.web.render import Formatter, trigger_rows
+from tests.web.conftest import CASE_ID, form_post, make_config
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def config() -> RadarConfig:
+    return make_config(locale="zh_CN")
+
+
+async def test_cards_name_the_complaint_category_and_risk_signals_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "发动机", "range": "7d"})).text
+    badges = re.findall(r'<span class="badge (?:cat|risk)"[^>]*>([^<]*)</span>', page)
+    assert "质量问题" in badges and "⚠ 媒体曝光" in badges, badges
+    assert 'title="category:quality"' in page  # the filter key stays at hand
+    assert ">quality<" not in page and "⚠ media<" not in page
+
+
+async def test_chart_alert_moments_are_in_the_readers_language(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        page = (await c.get("/overview", params={"days": 7})).text
+    found = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S)
+    assert found
+    moments = [m["text"] for m in json.loads(found.group(1))["moments"]]
+    assert moments == ["P1 已预警"], moments
+
+
+def test_trigger_figures_per_rule_are_named_not_keyed() -> None:
+    peak = {"ratio": 8.37, "reach:high_reach": 6_563_344, "stories:sharp": 15, "rate:x": 2.0}
+    with i18n.use_locale("zh_CN"):
+        ((name, text),) = trigger_rows({"peak": peak}, Formatter("Asia/Shanghai"))
+    assert name == "峰值"
+    assert "覆盖 (高传播帖子) 6,563,344" in text and "话题数 (骤增) 15" in text
+    assert "每小时转评 (x) 2" in text  # an unknown measure is shown as stored
+    assert "reach:" not in text and "stories:" not in text
+
+
+def test_a_collection_gap_over_midnight_names_both_days() -> None:
+    fmt = Formatter("Asia/Shanghai")
+    start = datetime(2026, 12, 2, 18, tzinfo=UTC)  # 12-03 02:00 in Shanghai
+    morning = {start + timedelta(hours=h): ["demo-weibo"] for h in range(6)}
+    assert gap_ranges(morning, fmt) == ["12-03 02:00–08:00 (demo-weibo)"]
+    whole_day = {start + timedelta(hours=h): ["demo-weibo"] for h in range(24)}
+    assert gap_ranges(whole_day, fmt) == ["12-03 02:00–12-04 02:00 (demo-weibo)"]  # was 02:00–02:00
+
+
+async def test_the_board_names_who_took_a_case(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("pr") as c:
+        r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
+        assert r.status_code == 303
+        board = (await c.get("/cases")).text
+    owner = re.search(r'<td data-label="负责人">([^<]*)</td>', board)
+    assert owner and owner.group(1) == "pr", board
