@@ -153,6 +153,11 @@ def unknown_brands(q: str, brands: dict[str, list[str]]) -> list[str]:
     ]
 
 
+def filter_values(q: str, field: str) -> list[str]:
+    """The values of the ``field:`` filters of ``q`` (``kind:tousu`` → ``["tousu"]``)."""
+    return [value for name, value, _ in _spans(q) if name == field]
+
+
 def _spans(q: str) -> list[tuple[str, str, tuple[int, int]]]:
     """(filter name, value, (start, end)) of every ``name:value`` / ``name:"value"`` token
     of ``q`` (a leading ``-`` is kept outside the span)."""

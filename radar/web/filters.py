@@ -5,12 +5,13 @@ API keeps the parser's English message)."""
 
 from __future__ import annotations
 
-from config.i18n import _
+from config.i18n import N_, _
 from config.schema import RadarConfig
 from index.query import (
     QuerySyntaxError,
     UnknownFilter,
     canonical_brands,
+    filter_values,
     parse_query,
     unknown_brands,
 )
@@ -37,6 +38,32 @@ def brand_hint(config: RadarConfig, q: str) -> str | None:
     }
 
 
+def kind_hint(config: RadarConfig, q: str) -> str | None:
+    """Why ``kind:X`` may have found nothing: ``kind:`` is the type of post, and X is the
+    kind of a configured source (``kind: tousu`` in the config) — ``source:`` finds those."""
+    for value in filter_values(q, "kind"):
+        names = [s.name for s in config.sources if str(s.kind) == value.strip()]
+        if names:
+            return _(
+                "kind: is the type of post (post, repost, comment, reply, article, complaint…), "
+                "not the kind of source. The %(kind)s sources: search them with %(filters)s."
+            ) % {"kind": value, "filters": _(", ").join(f"source:{n}" for n in names)}
+    return None
+
+
+# the parser's fixed messages (index/query.py), translated where the search page shows
+# them; a message not listed here is shown as the parser wrote it
+PARSER_MESSAGES = (
+    N_('unbalanced quote (") in the query'),
+    N_("unmatched ')' in the query"),
+    N_("missing ')' in the query"),
+    N_("unexpected ')' in the query"),
+    N_("an operator (OR/AND) is missing a word on one side"),
+    N_("NOT at the end of the query has nothing to exclude"),
+    N_("sentiment: must be negative, neutral or positive"),
+)
+
+
 def query_problem(exc: QuerySyntaxError) -> str:
     """What the search page says about a query it cannot run, in the reader's language
     (the JSON API keeps the parser's English message)."""
@@ -45,7 +72,10 @@ def query_problem(exc: QuerySyntaxError) -> str:
             "Unknown filter %(name)s: — the filters are %(known)s "
             '(put the word in quotes to search it as text: "%(name)s:…").'
         ) % {"name": exc.name, "known": " ".join(f + ":" for f in exc.known)}
-    return _("The query cannot be read: %(problem)s") % {"problem": str(exc)}
+    problem = str(exc)
+    if problem in PARSER_MESSAGES:
+        problem = _(problem)
+    return _("The query cannot be read: %(problem)s") % {"problem": problem}
 
 
 def checked_query(config: RadarConfig, q: str) -> str:

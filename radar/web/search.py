@@ -24,7 +24,7 @@ from index.query import QuerySyntaxError
 from index.records import CSV_COLUMNS, csv_cell, csv_row
 from radar.web import paging
 from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
-from radar.web.filters import brand_hint, checked_query, page_problem
+from radar.web.filters import brand_hint, checked_query, kind_hint, page_problem
 from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import brand_chips, flash, local_next, render, safe_url
@@ -329,8 +329,12 @@ def search_page(
         pages_total=pages_total,
         result=result,
         error=error,
-        # brand:X found nothing and X is no configured brand or alias: say which are
-        notice=brand_hint(request.app.state.config, raw.q)
+        # nothing found: brand:X is no configured brand or alias (say which are), or
+        # kind:X names a kind of source (say which sources: source: finds them)
+        notice=(
+            brand_hint(request.app.state.config, raw.q)
+            or kind_hint(request.app.state.config, raw.q)
+        )
         if result is not None and result.total == 0
         else None,
         open_cases=open_cases,

@@ -14,6 +14,7 @@ import pytest
 from config import i18n
 from config.schema import RadarConfig
 from radar.web.digest import gap_ranges
+from radar.web.filters import kind_hint
 from radar.web.render import Formatter, trigger_rows
 from tests.web.conftest import CASE_ID, form_post, make_config
 
@@ -69,3 +70,30 @@ async def test_the_board_names_who_took_a_case(login) -> None:  # type: ignore[n
         board = (await c.get("/cases")).text
     owner = re.search(r'<td data-label="负责人">([^<]*)</td>', board)
     assert owner and owner.group(1) == "pr", board
+
+
+def test_kind_of_a_source_in_kind_filter_points_to_source() -> None:
+    """``kind: tousu`` in the config is the kind of source; ``kind:tousu`` in the search box
+    (the type of post) finds nothing — the page says to use ``source:``."""
+    config = RadarConfig.model_validate(
+        {
+            "sources": [
+                {"name": "demo-tousu", "kind": "tousu", "mode": "search",
+                 "base_url": "http://127.0.0.1:9/tousu", "query": ["极光汽车"]},
+            ]
+        }
+    )  # fmt: skip
+    with i18n.use_locale("zh_CN"):
+        hint = kind_hint(config, "刹车 kind:tousu")
+        assert hint and "source:demo-tousu" in hint and "帖子类型" in hint
+        assert kind_hint(config, "kind:post") is None and kind_hint(config, "刹车") is None
+
+
+@pytest.mark.parametrize("q", ["(刹车", "刹车)", '"刹车', "刹车 OR", "刹车 NOT", "sentiment:bad"])
+async def test_a_query_the_parser_refuses_is_explained_in_chinese(login, q: str) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        r = await c.get("/search", params={"q": q})
+    assert r.status_code == 400
+    problem = re.search(r"无法识别检索式：([^<]*)<", r.text)
+    assert problem and re.search(r"[\u4e00-\u9fff]", problem.group(1)), r.text
+    assert not re.search(r"the query|must be|missing|operator|nothing", problem.group(1))
