@@ -91,6 +91,7 @@ class Brief:
     events: list[CaseEvent]
     search_url: str
     extra: dict[str, Any] = field(default_factory=dict)
+    baseline_days: int = BASELINE_DAYS  # fewer when the store holds less history
 
     def chart(self) -> dict[str, Any]:
         """What static/brief.js draws (embedded as JSON, never as HTML)."""
@@ -104,7 +105,7 @@ class Brief:
                 "negative": gettext("negative mentions"),
                 "other": gettext("other mentions"),
                 "baseline": gettext("normal level (negative, %(days)s days before)")
-                % {"days": BASELINE_DAYS},
+                % {"days": self.baseline_days},
             },
         }
 
@@ -124,6 +125,23 @@ def search_url(fmt: Formatter, q: str, since: datetime, until: datetime) -> str:
         "sort": "reach",
     }
     return "/search?" + urlencode(query)
+
+
+def held_since(store: Store, brand: str, start: datetime, until: datetime) -> datetime:
+    """The start of the normal-level window from the first day the store holds mentions
+    of ``brand``: a young deployment (the demo holds one day of history) would otherwise
+    divide one day's mentions by seven and call any peak hundreds of times the normal
+    level. One count per leading empty day; a full week costs one count."""
+    day = timedelta(days=1)
+    while start + day < until:
+        held = store.search(
+            SearchRequest(query=f"brand:{_quoted(brand)}", since=start, until=start + day,
+                          limit=0, facets=False, highlight=False)
+        ).total  # fmt: skip
+        if held:
+            break
+        start += day
+    return start
 
 
 def _quoted(value: str) -> str:
@@ -188,7 +206,7 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
         starts.append(start)
         start += timedelta(seconds=interval)
     negative_q = f"brand:{_quoted(brand)} sentiment:negative"
-    base_since = since - timedelta(days=BASELINE_DAYS)
+    base_since = held_since(store, brand, since - timedelta(days=BASELINE_DAYS), since)
     # a count, not buckets: the brand+sentiment index answers it without reading a week
     # of rows (at 1M mentions 20 ms against 100-180 ms for a week of buckets)
     base_negative = store.search(
@@ -299,6 +317,7 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
         claims=claims,
         points=points,
         baseline=baseline,
+        baseline_days=max(1, round((since - base_since) / timedelta(days=1))),
         markers=markers(fmt, events, since, until, interval, case),
         negative=grouped.total,
         stories=grouped.stories or 0,

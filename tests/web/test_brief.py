@@ -14,7 +14,7 @@ import pytest
 
 from index.models import CaseEvent
 from index.text import top_words
-from radar.web.brief import Marker, markers
+from radar.web.brief import Marker, held_since, markers
 from radar.web.render import Formatter
 from radar.web.terms import log_odds
 from tests.web.conftest import CASE_ID, NOW
@@ -139,3 +139,22 @@ async def test_other_cases_read_as_plainly(login, store, status: str) -> None:  
     assert "None" not in text
     got = dict(claims(r.text))
     assert "what" in got and "next" in got and "done" in got
+
+
+def test_the_normal_level_counts_only_days_the_store_holds(store) -> None:  # type: ignore[no-untyped-def]
+    """A young store (the demo holds one day of history) must not divide by a week: its
+    normal level starts on the first day with mentions of the brand."""
+    week_ago = NOW - timedelta(days=7)
+    # the oldest 极光汽车 mention is three days old; 清泉乳业's is an hour old
+    assert held_since(store, "极光汽车", week_ago, NOW) == NOW - timedelta(days=3)
+    assert held_since(store, "清泉乳业", week_ago, NOW) == NOW - timedelta(days=1)
+    assert held_since(store, "无此品牌", week_ago, NOW) == NOW - timedelta(days=1)
+
+
+async def test_the_chart_names_the_days_its_normal_level_rests_on(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    data = json.loads(
+        re.search(r'<script type="application/json" id="brief-data">(.*?)</script>', page, re.S)[1]
+    )
+    assert "3 days before" in data["names"]["baseline"], data["names"]
