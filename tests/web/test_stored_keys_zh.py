@@ -16,7 +16,7 @@ from config.schema import RadarConfig
 from radar.web.digest import gap_ranges
 from radar.web.filters import kind_hint
 from radar.web.render import Formatter, trigger_rows
-from tests.web.conftest import CASE_ID, form_post, make_config
+from tests.web.conftest import CASE_ID, NOW, form_post, make_config
 
 pytestmark = pytest.mark.anyio
 
@@ -97,3 +97,11 @@ async def test_a_query_the_parser_refuses_is_explained_in_chinese(login, q: str)
     problem = re.search(r"无法识别检索式：([^<]*)<", r.text)
     assert problem and re.search(r"[\u4e00-\u9fff]", problem.group(1)), r.text
     assert not re.search(r"the query|must be|missing|operator|nothing", problem.group(1))
+
+
+async def test_a_correction_reads_as_one_chinese_phrase(login, store) -> None:  # type: ignore[no-untyped-def]
+    store.correct_sentiment("demo-weibo:1", "极光汽车", "neutral", "care", NOW)
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "发动机", "range": "7d"})).text
+    by = re.search(r'<span class="by"[^>]*>([^<]*)</span>', page)
+    assert by and by.group(1) == "✎ care 已修正，11月23日 10:00", by  # was "已修正, 11月23日"
