@@ -8,7 +8,6 @@ without retraining. A term counts unless a negation directly precedes it ("ä¸æ˜
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from sentiment.normalize import to_simplified
+from sentiment.normalize import nfkc, to_simplified
 
 DEFAULT_LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 CATEGORIES = ("quality", "service", "delivery", "billing", "safety", "fraud", "other")
@@ -34,7 +33,7 @@ class LexiconError(ValueError):
 def fold(text: str) -> str:
     """The form both texts and lexicon terms are matched in (cached: the category, the
     signals and the promotion check of one text fold it once)."""
-    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+    return to_simplified(nfkc(text)).lower()
 
 
 def _alternation(terms: list[str]) -> re.Pattern[str]:

@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sentiment.normalize import model_text, to_simplified
 
@@ -113,14 +115,16 @@ def find_mentions(text: str, targets: Sequence[str], others: Sequence[str] = ())
     return mentions
 
 
-def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=64)
+def _sentence_bounds(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each sentence (cached: a text naming two brands is focused twice)."""
     bounds, start = [], 0
     for match in _SENTENCE_END.finditer(text):
         bounds.append((start, match.end()))
         start = match.end()
     if start < len(text):
         bounds.append((start, len(text)))
-    return bounds or [(0, 0)]
+    return tuple(bounds) or ((0, 0),)
 
 
 @dataclass(frozen=True)
@@ -190,14 +194,8 @@ def focus(
 
 
 def _index_of(starts: list[int], position: int) -> int:
-    lo, hi = 0, len(starts) - 1
-    while lo < hi:  # last sentence starting at or before position
-        mid = (lo + hi + 1) // 2
-        if starts[mid] <= position:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    """The last sentence starting at or before ``position``."""
+    return max(0, bisect_right(starts, position) - 1)
 
 
 def _marked(text: str, lo: int, hi: int, mentions: list[Mention]) -> str:
