@@ -312,6 +312,7 @@ def search_page(
         store.list_cases(status=["open", "acknowledged"], limit=50) if user.can("attach") else []
     )
     pages_total = 0
+    shown_brands = {b.brand for h in result.hits for b in h.mention.brands} if result else set()
     if result is not None:
         shown = result.total if result.stories is None else result.stories
         pages_total = max(1, (shown + PER_PAGE - 1) // PER_PAGE)
@@ -338,6 +339,9 @@ def search_page(
         if result is not None and result.total == 0
         else None,
         open_cases=open_cases,
+        # the bulk picker: the cases of a brand a shown post names, as each card's picker
+        # (a source-health case or another brand's case takes none of them)
+        bulk_cases=[c for c in open_cases if c.brand in shown_brands],
         ranges=list(RANGES),
         range_label={"all": "any time"},
         request_path=str(request.url.path)

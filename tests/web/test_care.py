@@ -5,11 +5,13 @@ view shows a post with its parent and replies."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from tests.web.conftest import CASE_ID, csrf_of, mention
+from index.models import Case, Severity
+from tests.web.conftest import CASE_ID, NOW, csrf_of, mention
 
 pytestmark = pytest.mark.anyio
 
@@ -154,3 +156,24 @@ async def test_brand_filters_take_aliases_and_name_the_brands(store) -> None:  #
         assert page.status_code == 200 and "已配置的品牌：极光汽车、清泉乳业" in page.text
         page = await c.get("/search", params={"q": "brand:极光SUV", "range": "all"})
         assert "已配置的品牌" not in page.text and "article" in page.text
+
+
+async def test_the_bulk_picker_offers_only_cases_the_shown_posts_may_join(login, store) -> None:  # type: ignore[no-untyped-def]
+    """Not a source-health case, not another brand's case (the demo offered 'source:demo-tousu'
+    and 极光汽车's case above a page of 清泉乳业 complaints)."""
+    store.save_case(
+        Case(id="case-source", brand="source:demo-tousu", rule="source_health",
+             severity=Severity.P3, title="source:demo-tousu: crawl crashed",
+             opened_at=NOW - timedelta(minutes=5), updated_at=NOW - timedelta(minutes=5))
+    )  # fmt: skip
+
+    def bulk_options(page: str) -> list[str]:
+        form = re.search(r'<form id="bulk".*?</form>', page, re.S)
+        assert form, "no bulk form"
+        return re.findall(r'<option value="([^"]+)"', form.group(0))
+
+    async with login("pr") as c:
+        aurora = (await c.get("/search", params={"q": "漏油", "range": "all"})).text
+        dairy = (await c.get("/search", params={"q": "清泉酸奶", "range": "all"})).text
+    assert bulk_options(aurora) == [CASE_ID]
+    assert bulk_options(dairy) == []
