@@ -49,10 +49,11 @@ def _features_text(text: str) -> str:
     return "".join(_WORD.findall(_NOISE.sub(" ", text).lower()))
 
 
-def _shingles(text: str) -> list[str]:
-    """Character 3-grams: on short Chinese posts they move fewest bits for a small edit
-    (an added "【转】" or "！！") while unrelated texts stay ~30 bits apart."""
-    t = _features_text(text) or text
+def _shingles(features: str, text: str) -> list[str]:
+    """Character 3-grams of ``features`` (``_features_text(text)``; ``text`` itself when
+    that is empty): on short Chinese posts they move fewest bits for a small edit (an
+    added "【转】" or "！！") while unrelated texts stay ~30 bits apart."""
+    t = features or text
     return [t[i : i + SHINGLE] for i in range(max(len(t) - SHINGLE + 1, 1))]
 
 
@@ -76,14 +77,20 @@ def simhash64(text: str) -> int:
 
 def simhash64_many(texts: Sequence[str]) -> list[int]:
     """``[simhash64(t) for t in texts]`` in one vectorised pass."""
+    return _simhashes(texts, [_features_text(t) for t in texts])
+
+
+def _simhashes(texts: Sequence[str], features: Sequence[str]) -> list[int]:
+    """:func:`simhash64_many` of ``texts`` whose ``_features_text`` the caller has."""
     if not texts:
         return []
     digests: list[bytes] = []
     starts: list[int] = []
     known = _DIGESTS.get
-    for text in texts:
+    for text, feature_text in zip(texts, features, strict=True):
         starts.append(len(digests))
-        digests += [known(f) or _digest(f) for f in _shingles(text)]  # at least one each
+        # at least one 3-gram each
+        digests += [known(f) or _digest(f) for f in _shingles(feature_text, text)]
     bits = np.unpackbits(
         np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(len(digests), 8),
         axis=1,
@@ -201,7 +208,9 @@ def assign_stories(
     Each mention joins ``recent`` as it is linked, so a later mention of the batch can
     link to an earlier one exactly as if they had come one by one."""
     recent = RecentStories() if recent is None else recent
-    for m, value in zip(mentions, simhash64_many([m.text for m in mentions]), strict=True):
+    texts = [m.text for m in mentions]
+    features = [_features_text(t) for t in texts]  # once: for the hash and for linkable
+    for m, value in zip(mentions, _simhashes(texts, features), strict=True):
         m.simhash = value
     # every stored mention the batch may need: itself (a re-crawl) or its original
     fetched = {key: None for m in mentions if recent.get(key := m.repost_of or m.id) is None}
@@ -214,7 +223,7 @@ def assign_stories(
         return found
 
     window = timedelta(hours=window_hours)
-    linkable = [_linkable(m.text) for m in mentions]
+    linkable = [len(f) >= MIN_SIMHASH_CHARS for f in features]  # as _linkable(m.text)
     asks = [
         i
         for i, m in enumerate(mentions)
