@@ -20,6 +20,12 @@ side by side in one matrix) plus one sparse product for the per-expert norms
 ‖x ⊙ scale‖. A model with a single expert and no gate (format 1) is the plain linear
 model.
 
+An expert may be *stacked* (format 5): besides its own n-grams it reads the
+log-probabilities the other, unstacked experts give the same text, through a small dense
+block of ``stack_weights`` — the news expert, fitted on 4,000 articles, learns from what
+the experts of 300,000 Weibo posts and reviews make of a report (news test macro-F1
+0.648 → 0.68x in the mixture, see docs/sentiment.md).
+
 A model may also hold a small character CNN (:mod:`sentiment.charcnn`, format 3) with
 one output head per expert: each expert's probabilities are then mixed with its head's,
 ``(1 - m) · linear + m · cnn`` with the expert's weight ``m`` from ``neural_mix`` (chosen
@@ -66,10 +72,10 @@ from sentiment.target import (
 )
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model.npz")
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # 1: one expert, no gate, no scales; 2: no CNN; 3: every part reads the full text;
 # 4: feature views per expert and gate, the target-level expert
-READABLE_FORMATS = (1, 2, 3, 4)
+READABLE_FORMATS = (1, 2, 3, 4, 5)
 LABELS = ("negative", "neutral", "positive")
 BEGIN, END = "\x02", "\x03"  # text boundary marks (features "boundary_marks")
 K = len(LABELS)
@@ -248,6 +254,9 @@ class SentimentModel:
     # corpus was published (sentiment.target.strip_like_news), see VIEWS
     expert_views: list[str] = field(default_factory=list)
     gate_view: str = "full"
+    # (K * n_experts, K * n_experts) float32 or None: block (j, e) turns expert j's
+    # log-probabilities into logits of a *stacked* expert e (format 5, see parts())
+    stack_weights: np.ndarray | None = None
     target: TargetExpert | None = None  # target-level expert (None: document model only)
     target_low: float | None = None  # target_label's neutral band (None: the document's)
     target_high: float | None = None
@@ -358,7 +367,28 @@ class SentimentModel:
 
     def parts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """The linear experts' class probabilities (len(texts), n_experts, 3) and the
-        gate's P(domain | text) (len(texts), n_experts), None with one expert."""
+        gate's P(domain | text) (len(texts), n_experts), None with one expert.
+
+        A *stacked* expert (``stack_weights``) also reads the other experts' opinions:
+        the log-probabilities of the experts that are not stacked, times its block of
+        ``stack_weights``, add to its logits (news reports: what the Weibo, emotion and
+        review experts make of a text tells the news expert something its own n-grams
+        learnt from 4,000 articles do not)."""
+        logits, gate_logits = self.linear_logits(texts)
+        e = self.n_experts
+        experts_p = softmax(logits)
+        if self.stack_weights is not None:
+            inputs = np.log(np.clip(experts_p, STACK_FLOOR, 1.0)).reshape(len(texts), e * K)
+            logits = logits + (inputs @ self.stack_weights).reshape(len(texts), e, K)
+            experts_p = softmax(logits)
+        if e == 1:
+            return experts_p, None
+        assert self.gate_bias is not None and gate_logits is not None  # several experts
+        return experts_p, softmax(gate_logits + self.gate_bias)
+
+    def linear_logits(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each expert's logits from its own n-grams, bias included (n, n_experts, 3),
+        and the gate's logits before its bias (n, n_experts), None with one expert."""
         if self._combined is None:
             self._prepare()
         n, e = len(texts), self.n_experts
@@ -383,11 +413,13 @@ class SentimentModel:
                 logits[:, experts, :] = own / expert_norm[:, :, np.newaxis]
             if with_gate:
                 gate_logits = product[:, len(columns) :] / norm
-        experts_p = _softmax(logits + np.reshape(self.bias, (1, e, K)))
-        if e == 1:
-            return experts_p, None
-        assert self.gate_bias is not None and gate_logits is not None  # several experts
-        return experts_p, _softmax(gate_logits + self.gate_bias)
+        return logits + np.reshape(self.bias, (1, e, K)), gate_logits
+
+    def stacked_experts(self) -> list[int]:
+        """The experts that read the others' log-probabilities (see :meth:`parts`)."""
+        if self.stack_weights is None:
+            return []
+        return [i for i in range(self.n_experts) if self.stack_weights[:, K * i : K * i + K].any()]
 
     def domain_probabilities(self, texts: list[str]) -> np.ndarray:
         """(len(texts), n_experts) P(domain | text) from the gate, for normalised texts."""
@@ -395,7 +427,7 @@ class SentimentModel:
             return np.ones((len(texts), 1))
         rows = self.featurize(texts, view=self.gate_view)
         logits = np.asarray(rows @ self.gate_weights, dtype=np.float64)
-        return _softmax(logits + self.gate_bias)
+        return softmax(logits + self.gate_bias)
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Expected polarity in 0..1 for normalised texts."""
@@ -570,6 +602,8 @@ class SentimentModel:
                 cnn_head_weights=_half(cnn.head_weights),
                 cnn_head_bias=cnn.head_bias.astype(np.float32),
             )
+        if self.stack_weights is not None:
+            arrays["stack_weights"] = self.stack_weights.astype(np.float32)
         if self.target is not None:
             arrays.update(
                 target_doc_weights=_half(self.target.doc_weights),
@@ -619,6 +653,7 @@ class SentimentModel:
             "scales": (n_features, experts),
             "gate_weights": (n_features, experts),
             "gate_bias": (experts,),
+            "stack_weights": (K * experts, K * experts),
         }
         for name, shape in expected.items():
             if name in arrays and arrays[name].shape != shape:
@@ -651,6 +686,7 @@ class SentimentModel:
             scales=optional("scales", np.float32),
             gate_weights=optional("gate_weights", np.float32) if len(domains) > 1 else None,
             gate_bias=optional("gate_bias", np.float64) if len(domains) > 1 else None,
+            stack_weights=optional("stack_weights", np.float32),
             neural=neural,
             neural_mix=neural_mix,
             neural_margin=float((header.get("neural") or {}).get("margin", 0.5)),
@@ -662,7 +698,8 @@ class SentimentModel:
         )
 
 
-BASE_ARRAYS = ("weights", "bias", "idf", "scales", "gate_weights", "gate_bias")
+BASE_ARRAYS = ("weights", "bias", "idf", "scales", "gate_weights", "gate_bias", "stack_weights")
+STACK_FLOOR = 1e-6  # log-probabilities a stacked expert reads are clipped here
 TARGET_ARRAYS = ("target_doc_weights", "target_key_weights")
 CNN_ARRAYS = (
     "cnn_embeddings",
@@ -800,7 +837,7 @@ def _shifted(rows: Any, shift: int) -> Any:
     return rows
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def softmax(logits: np.ndarray) -> np.ndarray:
     exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return exp / exp.sum(axis=-1, keepdims=True)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix, hstack
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
@@ -37,10 +38,12 @@ from sentiment.corpora import (
 from sentiment.metrics import binary_report, three_way_report
 from sentiment.model import (
     LABELS,
+    STACK_FLOOR,
     K,
     SentimentModel,
     TargetExpert,
     round_to_file_precision,
+    softmax,
 )
 from sentiment.neural_train import NeuralSettings, require_training_libraries, train_charcnn
 from sentiment.normalize import model_text
@@ -64,6 +67,13 @@ class Expert:
     # (scikit-learn's "balanced"): the brand corpora are mostly neutral, and an expert
     # fitted on them as they are calls few things negative
     balanced: bool = False
+    # features scaled by their idf over the expert's own training texts (as nb_scale:
+    # folded into the weights, one column of the model's scales); not with nb_scale
+    idf: bool = False
+    # stacking: the unstacked experts' log-probabilities, times this weight, are features
+    # of this expert too (model.parts); 0 = its own n-grams only. A stacked expert is
+    # fitted after every unstacked one
+    stack: float = 0.0
 
 
 # Chosen on validation (README, "Sentiment"). weibo2018 labels Weibo posts its own way
@@ -187,6 +197,26 @@ def _idf(model: SentimentModel, texts: list[str]) -> np.ndarray:
     return (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
 
 
+def _idf_of(counts: Any) -> np.ndarray:
+    """Smoothed idf of each feature over the rows of ``counts`` (scikit-learn's)."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return (np.log((1 + counts.shape[0]) / (1 + df)) + 1.0).astype(np.float32)
+
+
+def _stack_inputs(
+    model: SentimentModel, normalised: list[str], scales: np.ndarray, unstacked: int
+) -> np.ndarray:
+    """What a stacked expert reads besides its n-grams (model.parts): the log-
+    probabilities of the first ``unstacked`` experts, fitted already, as (n, 3 · them)."""
+    model.scales = scales
+    model.stack_weights = None
+    model._combined = None  # the weights changed since the last _prepare
+    logits, _ = model.linear_logits(normalised)
+    probabilities = softmax(logits[:, :unstacked, :])
+    model._combined = None
+    return np.log(np.clip(probabilities, STACK_FLOOR, 1.0)).reshape(len(normalised), -1)
+
+
 def nb_scale(counts: Any, labels: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """|log-count ratio| of each feature between positive and negative texts (Wang &
     Manning 2012): how much a feature tells the polarities apart. Neutral rows ignored."""
@@ -277,6 +307,10 @@ def train(
         texts, _, _ = _stack(corpora, "train")
         model.set_idf(_idf(model, [model_text(t) for t in texts]))
     scales = np.ones((n_features, n), dtype=np.float32)
+    stack = np.zeros((K * n, K * n), dtype=np.float32)
+    stacked = [e for e, expert in enumerate(experts.values()) if expert.stack]
+    if stacked and stacked != list(range(n - len(stacked), n)):
+        raise ValueError("stacked experts must come after every unstacked one")
     gate_texts: list[str] = []
     gate_labels: list[int] = []
     rng = np.random.default_rng(seed)
@@ -291,20 +325,35 @@ def train(
             )
         normalised = [model_text(t) for t in texts]
         say(f"expert {name}: {len(normalised)} training texts from {', '.join(expert.corpora)}")
-        if expert.nb_scale:
+        if expert.nb_scale and expert.idf:
+            raise ValueError(f"expert {name}: nb_scale and idf both set")
+        if expert.nb_scale or expert.idf:
             counts = model.view_counts(normalised, expert.view)
-            ratio = nb_scale(counts, labels, settings.nb_alpha)
-            scales[:, e] = round_to_file_precision(ratio)
-        scale = scales[:, e] if expert.nb_scale else None
+            ratio = nb_scale(counts, labels, settings.nb_alpha) if expert.nb_scale else None
+            scales[:, e] = round_to_file_precision(ratio if ratio is not None else _idf_of(counts))
+        scale = scales[:, e] if expert.nb_scale or expert.idf else None
         X = model.featurize(normalised, scale, view=expert.view)
+        inputs = None
+        if expert.stack:
+            inputs = expert.stack * _stack_inputs(model, normalised, scales, n - len(stacked))
+            X = hstack([X, csr_matrix(inputs)]).tocsr()
         clf = _fit(X, labels, expert.C, settings.max_iter, weights)
-        expert_weights, model.bias[e] = _full_weights(clf, n_features)
-        model.weights[:, K * e : K * e + K] = expert_weights * scales[:, [e]]  # folded
+        expert_weights, model.bias[e] = _full_weights(clf, X.shape[1])
+        if inputs is not None:
+            block = expert_weights[n_features:] * expert.stack  # the weight folded in
+            stack[: block.shape[0], K * e : K * e + K] = round_to_file_precision(block)
+            expert_weights = expert_weights[:n_features]
+        # rounded now, as in the file: a stacked expert learns from the shipped figures
+        model.weights[:, K * e : K * e + K] = round_to_file_precision(
+            expert_weights * scales[:, [e]]  # folded
+        )
         picked = rng.permutation(len(normalised))[: settings.gate_sample]
         gate_texts += [normalised[i] for i in sorted(picked)]
         gate_labels += [e] * len(picked)
-    if any(expert.nb_scale for expert in experts.values()):
+    if any(expert.nb_scale or expert.idf for expert in experts.values()):
         model.scales = scales
+    if stacked:
+        model.stack_weights = stack
     model.weights = round_to_file_precision(model.weights)
     if n > 1:
         say(f"fitting the gate on {len(gate_texts)} texts")

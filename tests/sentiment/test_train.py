@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from radar.cli import cli
 from sentiment.corpora import load_corpora, split
-from sentiment.model import ModelFileError, SentimentModel
+from sentiment.model import ModelFileError, SentimentModel, softmax
 from sentiment.neural_train import NeuralSettings
 from sentiment.train import Expert, TrainSettings, train
 
@@ -445,6 +445,36 @@ def test_brand_model_has_news_and_target_experts(brand_corpus: Path, tmp_path: P
     np.testing.assert_allclose(
         loaded.domain_probabilities([news]), loaded.domain_probabilities([punctuated]), atol=0.05
     )
+
+
+def test_a_stacked_expert_reads_the_other_experts(brand_corpus: Path, tmp_path: Path) -> None:
+    """The news expert stacked on the others: its logits are its own n-grams (idf-scaled)
+    plus the unstacked experts' log-probabilities through stack_weights; the file keeps
+    it; a stacked expert listed before an unstacked one is refused."""
+    experts = dict(SMALL.experts)
+    experts["news"] = Expert(("news",), C=30.0, view="headed", idf=True, stack=0.3)
+    settings = dataclasses.replace(SMALL, experts=experts)
+    model = train(brand_corpus, seed=3, settings=settings)
+    news = model.domains.index("news")
+    assert model.stacked_experts() == [news] == [len(model.domains) - 1]
+    assert model.stack_weights is not None and model.stack_weights[:, 3 * news :].any()
+    assert not model.stack_weights[3 * news :].any()  # reads no stacked expert
+    texts = ["记者报道青山科技涉嫌诈骗被立案调查", "蓝海银行召开发布会宣布业绩增长", "x"]
+    logits, _ = model.linear_logits(texts)
+    own = softmax(logits)
+    inputs = np.log(np.clip(own[:, :news, :], 1e-6, 1.0)).reshape(len(texts), -1)
+    block = model.stack_weights[: 3 * news, 3 * news : 3 * news + 3]
+    expected = softmax(logits[:, news, :] + inputs @ block)
+    experts_p, _ = model.parts(texts)
+    np.testing.assert_allclose(experts_p[:, news, :], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(experts_p[:, :news, :], own[:, :news, :])  # the others as before
+    model.save(tmp_path / "stacked.npz")
+    loaded = SentimentModel.load(tmp_path / "stacked.npz")
+    np.testing.assert_allclose(loaded.scores(texts), model.scores(texts), rtol=1e-6)
+    assert loaded.stacked_experts() == [news]
+    first = {"news": experts["news"], **{k: v for k, v in experts.items() if k != "news"}}
+    with pytest.raises(ValueError, match="stacked experts must come after"):
+        train(brand_corpus, seed=3, settings=dataclasses.replace(SMALL, experts=first))
 
 
 def test_format_3_files_still_load(corpus: Path, tmp_path: Path) -> None:
