@@ -231,11 +231,18 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
     if first is not None:
         m = first.mention
         text = m.title or m.text
+        # forums report no followers: "0 followers" would read as a nobody
+        what = (
+            gettext('%(rule)s about %(brand)s. The post that spread furthest: "%(text)s" '
+                    "(%(author)s, %(followers)s followers).")
+            if m.author.followers
+            else gettext('%(rule)s about %(brand)s. The post that spread furthest: "%(text)s" '
+                         "(%(author)s).")
+        )  # fmt: skip
         claims.append(
             Claim(
                 "what",
-                gettext('%(rule)s about %(brand)s. The post that spread furthest: "%(text)s" '
-                        "(%(author)s, %(followers)s followers).")
+                what
                 % {"rule": rule, "brand": brand, "text": _clip(text, 60),
                    "author": m.author.name or m.author.id or gettext("anonymous"),
                    "followers": _n(m.author.followers)},

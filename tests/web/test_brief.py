@@ -12,12 +12,12 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from index.models import CaseEvent
+from index.models import CaseEvent, Engagement
 from index.text import top_words
 from radar.web.brief import Marker, held_since, markers
 from radar.web.render import Formatter
 from radar.web.terms import log_odds
-from tests.web.conftest import CASE_ID, NOW
+from tests.web.conftest import CASE_ID, NOW, mention
 
 pytestmark = pytest.mark.anyio
 
@@ -158,3 +158,17 @@ async def test_the_chart_names_the_days_its_normal_level_rests_on(login) -> None
         re.search(r'<script type="application/json" id="brief-data">(.*?)</script>', page, re.S)[1]
     )
     assert "3 days before" in data["names"]["baseline"], data["names"]
+
+
+async def test_an_author_without_a_follower_count_is_not_called_a_nobody(login, store) -> None:  # type: ignore[no-untyped-def]
+    """Forums report no followers (0): the account names the author without "0 followers"."""
+    thread = mention(9000, "极光汽车 X7 刹车失灵，车主集体维权", followers=0, author="贴吧车主",
+                     source="demo-tieba", minutes_ago=10)  # fmt: skip
+    # a thread that very many answered: its reach is its engagement
+    thread.engagement = Engagement(reposts=3_000_000, comments=0, likes=0)
+    store.upsert_mentions([thread])
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    what = re.search(r'<li class="claim claim-what">(.*?)</li>', page, re.S)
+    assert what and "贴吧车主" in what.group(1), page
+    assert "0 followers" not in what.group(1) and "followers" not in what.group(1)
