@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from config.i18n import _
 from index.base import Store
@@ -145,7 +145,17 @@ def story_copies(request: Request, user: Searcher, story_id: str):
     return render(request, "_story_copies.html", story=story)
 
 
+# a crisis post collects hundreds of comments (the demo's: 390, a 1 MB page taking over a
+# second): the page shows the first ones and a link to all of them
+COMMENTS_SHOWN = 100
+
+
 @pages.get("/stories/{story_id:path}")
-def story_page(request: Request, user: Searcher, story_id: str):
+def story_page(
+    request: Request,
+    user: Searcher,
+    story_id: str,
+    show_all: Annotated[bool, Query(alias="all")] = False,
+):
     story = story_or_404(request.app.state.store, story_id)
-    return render(request, "story.html", story=story)
+    return render(request, "story.html", story=story, shown=None if show_all else COMMENTS_SHOWN)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from index.base import Store
+from radar.web.stories import COMMENTS_SHOWN
 from tests.web.conftest import CASE_ID, NOW, mention
 
 pytestmark = pytest.mark.anyio
@@ -87,3 +88,27 @@ async def test_case_page_links_to_its_full_search(login, reposted) -> None:  # t
     assert found.status_code == 200
     assert ORIGINAL in found.text
     assert NOW - timedelta(days=1)  # (the window starts a day before the case opened)
+
+
+async def test_a_story_with_hundreds_of_comments_shows_the_first_and_links_to_all(  # type: ignore[no-untyped-def]
+    login, store
+) -> None:
+    """A crisis post's comments (the demo's had 390, a 1 MB page) are shown a hundred at a
+    time, with a link to all of them."""
+    comments = [
+        mention(3000 + i, f"我的也漏油 {i}", minutes_ago=5, author=f"评论者{i}").model_copy(
+            update={"parent_id": ORIGINAL, "kind": "comment"}
+        )
+        for i in range(COMMENTS_SHOWN + 5)
+    ]
+    store.upsert_mentions(comments)
+    async with login("care") as client:
+        page = (await client.get(f"/stories/{ORIGINAL}")).text
+        every = (await client.get(f"/stories/{ORIGINAL}", params={"all": "true"})).text
+    section = page.split('id="comments"')[1]
+    assert section.count("<article") == COMMENTS_SHOWN
+    assert (
+        f"Show all {COMMENTS_SHOWN + 5} comments" in section and 'href="?all=1#comments"' in section
+    )
+    rest = every.split('id="comments"')[1]
+    assert rest.count("<article") == COMMENTS_SHOWN + 5 and "Show all" not in rest
