@@ -105,3 +105,15 @@ async def test_a_correction_reads_as_one_chinese_phrase(login, store) -> None:  
         page = (await c.get("/search", params={"q": "发动机", "range": "7d"})).text
     by = re.search(r'<span class="by"[^>]*>([^<]*)</span>', page)
     assert by and by.group(1) == "✎ care 已修正，11月23日 10:00", by  # was "已修正, 11月23日"
+
+
+async def test_an_empty_result_offers_the_same_search_over_any_time(login) -> None:  # type: ignore[no-untyped-def]
+    """The default range is 24 hours: a complaint from three days ago is found by the link."""
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "异响"})).text
+        empty = re.search(r'<p class="empty">.*?</p>', page, re.S)
+        assert empty and "没有符合条件的提及" in empty.group(0), page
+        link = re.search(r'href="(/search\?[^"]*range=all[^"]*)"', empty.group(0))
+        assert link and "改为不限时间检索" in empty.group(0)
+        found = (await c.get(link.group(1).replace("&amp;", "&"))).text
+    assert 'id="m-demo-weibo:7"' in found
