@@ -212,13 +212,19 @@ def test_each_role_in_a_real_browser(server: str, app, browser, tmp_path: Path, 
     shot(exec_page, tmp_path, "overview")
     assert exec_page.errors == [], exec_page.errors
 
-    # on a 390 px phone: the case board, the case page and the brief fit the screen, the
+    # on a 390 px phone: the case board, the case page, the brief, the search page (its case
+    # pickers show a long engine title), the digest and the overview fit the screen, the
     # header's user name and log-out stay inside the dark bar
+    long_title = "极光汽车: 高传播帖子 — negative post by 汽车圈老炮儿 with 3,280,000 followers"
+    store.save_case(store.get_case(CASE_ID).model_copy(update={"title": long_title}))
     phone = open_as(browser, server, "pr", viewport=PHONE)
     for path, name in (
         ("/cases", "phone-cases"),
         (f"/cases/{CASE_ID}", "phone-case"),
         (f"/cases/{CASE_ID}/summary", "phone-summary"),
+        ("/search?q=漏油&range=7d", "phone-search"),
+        ("/digest", "phone-digest"),
+        ("/overview", "phone-overview"),
     ):
         phone.goto(f"{server}{path}")
         phone.wait_for_load_state("load")
