@@ -3,13 +3,21 @@ the public JSON API.
 
 Requests (under the source's ``base_url``, ``https://api.bilibili.com``)::
 
-    search   /x/web-interface/search/type?search_type=video&keyword={kw}&order=pubdate
-             &page={n}
-    replies  /x/v2/reply?type=1&oid={aid}&sort=0&ps=20&pn={n}
+    keys     /x/web-interface/nav
+    search   /x/web-interface/wbi/search/type?keyword={kw}&order=pubdate&page={n}
+             &search_type=video&wts=…&w_rid=…
+    replies  /x/v2/reply/wbi/main?mode=2&oid={aid}&pagination_str={"offset":"…"}&plat=1
+             &type=1&web_location=1315875&wts=…&w_rid=…
 
-Search is ordered newest first (``order=pubdate``), so paging stops at the watermark like
-the other spiders; replies are read newest first (``sort=0``). The site wants its
-cookies (``buvid3``, else -412): give them with ``cookies:`` from an env var.
+Search and replies are WBI-signed (crawlers/wbi.py): the run first reads the day's keys
+from ``nav`` (an anonymous caller gets code -101 "账号未登录" with the keys, which is no
+login block there) and keeps them on the spider; a -352 answer to a signed request
+refreshes them once per run (the requests that got it are asked again, signed with the
+new keys); a -352 after that is the risk-control block. Search is ordered newest first
+(``order=pubdate``), so paging stops at the watermark like the other spiders; replies
+are read newest first (``mode=2``), page after page by the opaque ``next_offset`` the
+site hands out. The site wants its cookies (``buvid3``, else -412): give them with
+``cookies:`` from an env var.
 
 Fields read (everything else is ignored):
 
@@ -20,39 +28,46 @@ Fields read (everything else is ignored):
   keyword in ``<em class="keyword">``, removed), ``description``, ``author``, ``mid``,
   ``pubdate`` (Unix seconds), ``play``, ``review`` (comments), ``video_review``
   (danmaku), ``favorites``, ``like`` (when given); ``data.numPages``.
-* replies: ``data.page`` {``num``, ``size``, ``count``}; ``data.replies[]`` (null when
-  none) {``rpid``, ``ctime``, ``like``, ``rcount``, ``member`` {``mid``, ``uname``},
-  ``content.message`` (plain text; emotes as ``[doge]``), ``replies`` (a few replies to
-  it, same shape)}.
+* nav: ``data.wbi_img`` {``img_url``, ``sub_url``}.
+* replies: ``data.cursor`` {``is_end``, ``pagination_reply.next_offset``};
+  ``data.replies[]`` (null or empty when none) {``rpid``, ``ctime``, ``like``,
+  ``rcount``, ``member`` {``mid``, ``uname``}, ``content.message`` (plain text; emotes
+  as ``[doge]``), ``replies`` (a few replies to it, same shape)}.
 
 A video is a mention of kind ``video`` (engagement: comments = ``review``, likes =
 ``like``, else ``favorites``), each reply one of kind ``comment`` (``reply`` for a reply
 to a reply) under it. Comments are read for the videos that name a brand when the video's
 comment count changed since they were last read to the end (marker
 ``replies:{aid}`` = the count and when). A video with more pages than
-``max_comment_pages`` gets a comment cursor (the next page) that later runs go on from,
+``max_comment_pages`` gets a comment cursor (the next page's ``next_offset``; a cursor
+an older version left as a page number starts over from the top) that later runs go on
+from,
 ``max_comment_pages`` pages a run, most commented video first; reading from the top
 stops at a page older than the last complete read.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import quote
 
-from scrapy.http import Response
+from scrapy.http import Request, Response
 
 from crawlers.health import Block, json_body
 from crawlers.items import MentionItem
 from crawlers.spiders.base import RadarSpider
 from crawlers.spiders.weibo import parse_count
 from crawlers.text import html_to_text
+from crawlers.wbi import NAV_PATH, WbiKeys, signed_query
 from index.models import Author, Engagement, Mention, SourceKind
 
-PAGE_SIZE = 20  # replies per page (the API's largest)
-_BLOCKS = {-412: "ban", -352: "captcha", -101: "login"}
+SEARCH_PATH = "/x/web-interface/wbi/search/type"
+REPLIES_PATH = "/x/v2/reply/wbi/main"
+RISK_CHECK = -352  # "风控校验失败": also what a stale or missing WBI signature gets
+_BLOCKS = {-412: "ban", RISK_CHECK: "captcha", -101: "login"}
 _NO_REPLIES = (-404, 12002, 12061)  # no such comment area / closed by the site or uploader
 
 
@@ -62,7 +77,17 @@ class BilibiliSpider(RadarSpider):
     # the anti-crawler answer comes as HTTP 412 with its JSON: the parser reads it
     handle_httpstatus_list: ClassVar[list[int]] = [412]
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.wbi: WbiKeys | None = None  # this run's signing keys (from nav)
+        self.wbi_version = 0  # how often they were read this run
+        self.refreshing = False  # a second nav read is under way
+        self.parked: list[Response] = []  # -352 answers to ask again once it is in
+
     async def start(self) -> AsyncIterator[Any]:
+        yield self.request(self.url(NAV_PATH), self.parse_nav)  # the listings follow
+
+    def _listings(self) -> Iterator[Any]:
         for kw in self.source.query:
             yield self._search(kw, 1)
         # videos whose comments earlier runs left at max_comment_pages, most commented first
@@ -71,10 +96,78 @@ class BilibiliSpider(RadarSpider):
                 aid,
                 str(state.get("bvid", "")),
                 str(state.get("post_text", "")),
-                int(state.get("pn") or 1),
+                str(state.get("offset") or ""),
                 count=int(state.get("count") or 0),
                 priority=-1 - rank,
             )
+
+    # -- signing ----------------------------------------------------------------------
+    def parse_nav(self, response: Response) -> Iterator[Any]:
+        yield from self.guarded(response, self._parse_nav)
+
+    def _parse_nav(self, response: Response) -> Iterator[Any]:
+        if response.status == 412:
+            self.blocked(Block("ban", f"HTTP 412 from {response.url}"), response.url)
+            return
+        data = json_body(response.body)
+        code = data.get("code") if isinstance(data, dict) else None
+        if code in _BLOCKS and code != -101:  # -101: anonymous, which is what we are
+            detail = f"nav answered {code} {data.get('message', '')!r} ({response.url})"
+            self.blocked(Block(_BLOCKS[code], detail), response.url)
+            return
+        self.wbi = WbiKeys.from_nav(data)
+        self.wbi_version += 1
+        if self.wbi_version == 1:
+            yield from self._listings()
+            return
+        self.refreshing = False
+        parked, self.parked = self.parked, []
+        for stale in parked:
+            yield self._again(stale)
+
+    def _signed(
+        self, path: str, params: dict[str, Any], callback: Any, priority: int = 0, **meta: Any
+    ) -> Request:
+        assert self.wbi is not None, "nav is read before any signed request"
+        query = signed_query(params, self.wbi, int(time.time()))
+        again = {k: v for k, v in meta.items() if k != "dont_filter"}
+        signed = {"path": path, "params": params, "meta": again, "version": self.wbi_version}
+        return self.request(
+            self.url(f"{path}?{query}"), callback, priority=priority, signed=signed, **meta
+        )
+
+    def _again(self, response: Response) -> Request:
+        """The request ``response`` answers, signed again with the current keys."""
+        signed = response.meta["signed"]
+        callback = response.request.callback if response.request else None
+        priority = response.request.priority if response.request else 0
+        return self._signed(
+            signed["path"],
+            signed["params"],
+            callback,
+            priority=priority,
+            **signed["meta"],
+            dont_filter=True,
+        )
+
+    def _stale_keys(self, response: Response) -> list[Any] | None:
+        """For a -352 answer to a request signed with keys that may be stale: what to ask
+        instead (the request again, or nav for new keys first); None when the answer is
+        no such thing (then -352 is the risk-control block)."""
+        signed = response.meta.get("signed")
+        if signed is None or response.status != 200 or _code(response) != RISK_CHECK:
+            return None
+        if signed["version"] < self.wbi_version:  # the keys changed since it was sent
+            return [self._again(response)]
+        if self.refreshing:
+            self.parked.append(response)
+            return []
+        if self.wbi_version > 1:  # refreshed once already: this is the site's answer
+            return None
+        self.refreshing = True
+        self.parked.append(response)
+        self.crawler.stats.inc_value("radar/wbi_refreshed")
+        return [self.request(self.url(NAV_PATH), self.parse_nav, dont_filter=True)]
 
     def _answer(self, response: Response, what: str) -> dict[str, Any] | None:
         """The JSON answer's ``data``; None after a block (the source is paused)."""
@@ -101,17 +194,18 @@ class BilibiliSpider(RadarSpider):
 
     # -- search -----------------------------------------------------------------------
     def _search(self, keyword: str, page: int) -> Any:
-        path = (
-            f"/x/web-interface/search/type?search_type=video&keyword={quote(keyword)}"
-            f"&order=pubdate&page={page}"
-        )
-        return self.request(self.url(path), self.parse_search, keyword=keyword, page=page)
+        params = {"search_type": "video", "keyword": keyword, "order": "pubdate", "page": page}
+        return self._signed(SEARCH_PATH, params, self.parse_search, keyword=keyword, page=page)
 
     def parse_search(self, response: Response) -> Iterator[Any]:
         yield from self.guarded(response, self._parse_search)
 
     def _parse_search(self, response: Response) -> Iterator[Any]:
         keyword, page = response.meta["keyword"], response.meta["page"]
+        instead = self._stale_keys(response)
+        if instead is not None:
+            yield from instead
+            return
         body = self._answer(response, "search")
         if body is None:
             return
@@ -187,7 +281,7 @@ class BilibiliSpider(RadarSpider):
             key,
             video.native_id,
             f"{video.title}\n{video.text}",
-            1,
+            "",
             count=count,
             since=since,
             top=going_on is not None,
@@ -198,26 +292,35 @@ class BilibiliSpider(RadarSpider):
         aid: str,
         bvid: str,
         post_text: str,
-        pn: int,
+        offset: str,
         count: int = 0,
         since: str | None = None,
         top: bool = False,
         read: int = 0,
         priority: int = 0,
     ) -> Any:
-        """Page ``pn`` of a video's replies; ``read``: pages this run read of it (the
+        """The page of a video's replies at ``offset`` (the previous page's
+        ``next_offset``; "" for the first); ``read``: pages this run read of it (the
         max_comment_pages budget); ``since``: when its comments were last read to the end
         (reading from the top stops at a page older than that); ``top``: a re-read of the
         newest pages while a comment cursor goes on deeper (that cursor stays)."""
-        path = f"/x/v2/reply?type=1&oid={aid}&sort=0&ps={PAGE_SIZE}&pn={pn}"
-        return self.request(
-            self.url(path),
+        params = {
+            "oid": aid,
+            "type": 1,
+            "mode": 2,  # newest first
+            "pagination_str": json.dumps({"offset": offset}, separators=(",", ":")),
+            "plat": 1,
+            "web_location": 1315875,
+        }
+        return self._signed(
+            REPLIES_PATH,
+            params,
             self.parse_replies,
             priority=priority,
             aid=aid,
             bvid=bvid,
             post_text=post_text,
-            pn=pn,
+            offset=offset,
             count=count,
             since=since,
             top=top,
@@ -231,6 +334,10 @@ class BilibiliSpider(RadarSpider):
         meta = response.meta
         if response.status == 200 and _code(response) in _NO_REPLIES:
             self._replies_read(meta)
+            return
+        instead = self._stale_keys(response)
+        if instead is not None:
+            yield from instead
             return
         body = self._answer(response, "replies")
         if body is None:
@@ -251,9 +358,14 @@ class BilibiliSpider(RadarSpider):
                 if kind == "comment":
                     times.append(item.mention.published_at)
                 yield item
-        page = body.get("page") or {}
-        total = parse_count(page.get("count"))
-        last = not replies or meta["pn"] * PAGE_SIZE >= total
+        cursor = body.get("cursor")
+        if not isinstance(cursor, dict):
+            raise ValueError("replies answer has no data.cursor object")
+        last = not replies or bool(cursor.get("is_end"))
+        next_offset = (cursor.get("pagination_reply") or {}).get("next_offset")
+        if not last and not (isinstance(next_offset, str) and next_offset):
+            raise ValueError(f"replies answer is not the last page but next_offset={next_offset!r}")
+        next_offset = str(next_offset or "")
         since = meta.get("since")
         if not last and since and times:
             stop = datetime.fromisoformat(since) - timedelta(seconds=self.source.overlap)
@@ -265,7 +377,7 @@ class BilibiliSpider(RadarSpider):
             self.cursor.comments_progress(
                 meta["aid"],
                 {
-                    "pn": meta["pn"] + 1,
+                    "offset": next_offset,
                     "count": meta["count"],
                     "heat": meta["count"],
                     "bvid": meta["bvid"],
@@ -275,14 +387,14 @@ class BilibiliSpider(RadarSpider):
         if meta["read"] >= self.source.max_comment_pages:
             self.truncated(
                 "comment_page_cap",
-                f"replies of {meta['bvid']}: page {meta['pn']} read; the next runs go on",
+                f"replies of {meta['bvid']}: {meta['read']} page(s) read; the next runs go on",
             )
             return
         yield self._replies(
             meta["aid"],
             meta["bvid"],
             meta["post_text"],
-            meta["pn"] + 1,
+            next_offset,
             count=meta["count"],
             since=since,
             top=bool(meta.get("top")),

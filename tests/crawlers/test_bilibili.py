@@ -1,11 +1,14 @@
 """The Bilibili spider against the fixture API (tests/crawlers/mockserver/bilibili.py):
-video search and its paging, replies and replies to replies, a closed comment area,
-comments beyond max_comment_pages stored by later runs, the -412 / -352 blocks, and a
-SIGKILL mid-crawl with no gap and no duplicate."""
+WBI-signed requests (the fixture answers a wrong signature -352) with the keys read from
+nav once a run, refreshed once when they went stale; video search and its paging,
+replies and replies to replies, a closed comment area, comments beyond
+max_comment_pages stored by later runs, the -412 / -352 blocks, and a SIGKILL
+mid-crawl with no gap and no duplicate."""
 
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +24,7 @@ SOURCES: list[dict[str, Any]] = [
     {"name": "t-bili", "site": "bilibili", "kind": "bilibili", "query": ["极光汽车", "清泉乳业"]},
     {"name": "t-bili-412", "site": "bilibili-412", "kind": "bilibili", "query": ["极光汽车"]},
     {"name": "t-bili-352", "site": "bilibili-352", "kind": "bilibili", "query": ["极光汽车"]},
+    {"name": "t-bili-rotate", "site": "bilibili-rotate", "kind": "bilibili", "query": ["极光汽车"]},
     {
         "name": "t-bili-slow",
         "site": "bilibili-slow",
@@ -44,9 +48,9 @@ def test_video_search_and_replies(bili: Any) -> None:
     scenarios, runs = bili
     run = runs["t-bili"]
     assert run["completed"] and run["errors"]["total"] == 0, run["_log"][-3000:]
-    # 2 + 1 search pages; 3 reply pages of the first video, 1 of the 清泉 video, and
-    # the closed comment area (12002) of another: no comments, no error
-    assert run["pages"] == 8
+    # nav (the signing keys); 2 + 1 search pages; 3 reply pages of the first video, 1 of
+    # the 清泉 video, and the closed comment area (12002) of another: no comments, no error
+    assert run["pages"] == 9
     found = mentions(scenarios["t-bili"])
     videos = {k: m for k, m in found.items() if m.kind == "video"}
     assert len(videos) == 6  # the 北极光 video names no brand
@@ -115,7 +119,7 @@ def test_replies_beyond_the_page_cap_are_stored_by_later_runs(
     assert all(r["completed"] and r["errors"]["total"] == 0 for r in runs)
     assert [r["items"]["new"] for r in runs] == [1 + 60 + 2, 60, 20, 0]
     assert [bool(r["truncated"]) for r in runs] == [True, True, False, False]
-    assert runs[-1]["requests"] == 1
+    assert runs[-1]["requests"] == 2  # nav and the search
     comments = [m for m in mentions(scenario).values() if m.kind != "video"]
     assert len(comments) == 142 and _stored(scenario.db) == 143
     with scenario.store() as store:
@@ -129,7 +133,7 @@ def test_sigkill_mid_crawl_then_rerun_matches_a_clean_run(
     scenarios, runs = bili
     clean = scenarios["t-bili-slow"]
     assert runs["t-bili-slow"]["completed"]
-    source = {**SOURCES[3], "name": "t-bili-slow"}
+    source = {**SOURCES[4], "name": "t-bili-slow"}
     killed = make_scenario(tmp_path, mockserver, dict(source))
 
     want, got = kill_mid_crawl_then_rerun("bilibili", clean, killed)
@@ -139,6 +143,46 @@ def test_sigkill_mid_crawl_then_rerun_matches_a_clean_run(
             m.text,
             m.published_at,
         )
+
+
+def _asked(mockserver: MockServer, site: str) -> list[str]:
+    """The paths (with queries) the fixture server was asked on ``site``, in order."""
+    with urllib.request.urlopen(mockserver.url("_seen"), timeout=10) as answer:
+        seen = json.load(answer)
+    return [path.removeprefix(f"/{site}") for _, path in seen if path.startswith(f"/{site}/")]
+
+
+def test_requests_are_signed_with_the_keys_read_once_a_run(
+    bili: Any, mockserver: MockServer
+) -> None:
+    asked = _asked(mockserver, "bilibili")
+    signed = [p for p in asked if "/wbi/" in p]
+    assert signed and all(re.search(r"[?&]wts=\d+&w_rid=[0-9a-f]{32}$", p) for p in signed)
+    assert any(p.startswith("/x/v2/reply/wbi/main?") and "mode=2" in p for p in signed)
+    # once a run: the 412 site's one run read the keys first, once, and signed the rest
+    first, *rest = _asked(mockserver, "bilibili-412")
+    assert first == "/x/web-interface/nav" and rest and all("&w_rid=" in p for p in rest)
+
+
+def test_stale_keys_are_read_again_once_and_the_requests_asked_again(
+    bili: Any, mockserver: MockServer
+) -> None:
+    """The keys nav gives first are stale: the search gets -352, the keys are read again
+    and the search asked again; the run is as complete as with fresh keys."""
+    scenarios, runs = bili
+    run = runs["t-bili-rotate"]
+    assert run["completed"] and run["errors"]["total"] == 0 and run["blocked"] is None
+    assert _asked(mockserver, "bilibili-rotate").count("/x/web-interface/nav") == 2
+    fresh = {k.split(":", 1)[1] for k in mentions(scenarios["t-bili"]) if ":BV1Jg" in k}
+    rotated = {k.split(":", 1)[1] for k in mentions(scenarios["t-bili-rotate"])}
+    assert fresh and fresh <= rotated
+
+
+def test_a_risk_check_after_new_keys_is_the_block(bili: Any, mockserver: MockServer) -> None:
+    """-352 with stale keys refreshes them once; -352 again is the site's risk check."""
+    _, runs = bili
+    assert runs["t-bili-352"]["blocked"] == "captcha"
+    assert _asked(mockserver, "bilibili-352").count("/x/web-interface/nav") == 2
 
 
 def test_no_request_leaves_the_sources_hosts(bili: Any, mockserver: MockServer) -> None:

@@ -1,8 +1,10 @@
 """Tables for the pure parts: site dates, brand matching, text cleaning, block detection,
-display counts; and dedupe (same id, repost storm, near-copy) against a real SQLite store."""
+display counts, Bilibili's WBI signature; and dedupe (same id, repost storm, near-copy)
+against a real SQLite store."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from crawlers.dates import parse_site_time
 from crawlers.health import detect_block, pause_source
 from crawlers.spiders.weibo import parse_count
 from crawlers.text import html_to_text
+from crawlers.wbi import WbiKeys, signed_query, w_rid
 from index import open_store
 from index.base import Store
 from index.dedupe import RecentStories, assign_stories, assign_story, simhash64, simhash64_many
@@ -442,3 +445,54 @@ def test_lxml_html_clean_is_a_declared_dependency() -> None:
     declared = [re.split(r"[\s<>=!~;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]]
     assert "trafilatura" in declared
     assert "lxml_html_clean" in declared or "lxml[html_clean]" in declared
+
+
+# -- WBI signing: the reference example of bilibili-API-collect docs/misc/sign/wbi.md ----
+DOC_NAV = {
+    "code": -101,
+    "message": "账号未登录",
+    "ttl": 1,
+    "data": {
+        "isLogin": False,
+        "wbi_img": {
+            "img_url": "https://i0.hdslb.com/bfs/wbi/7cd084941338484aae1ad9425b84077c.png",
+            "sub_url": "https://i0.hdslb.com/bfs/wbi/4932caff0ff746eab6f01bf08b70ac45.png",
+        },
+    },
+}
+
+
+def test_wbi_signature_equals_the_documents_example() -> None:
+    keys = WbiKeys.from_nav(DOC_NAV)
+    assert (keys.img_key, keys.sub_key) == (
+        "7cd084941338484aae1ad9425b84077c",
+        "4932caff0ff746eab6f01bf08b70ac45",
+    )
+    assert keys.mixin_key == "ea1db124af3c7062474693fa704f4ff8"
+    params = {"foo": "114", "bar": "514", "zab": 1919810}
+    assert signed_query(params, keys, 1702204169) == (
+        "bar=514&foo=114&wts=1702204169&zab=1919810&w_rid=8f6f2b5b3d485fe1886cec6a0be8c5d4"
+    )
+
+
+def test_wbi_query_is_encoded_as_the_site_encodes_it() -> None:
+    """Upper-case UTF-8 escapes, a space as %20 (not +), and !'()* left out of values."""
+    mixin = WbiKeys.from_nav(DOC_NAV).mixin_key
+    plain = {"foo": "one one four", "bar": "五一四", "baz": 1919810, "wts": 1}
+    marked = {"foo": "one (one) four!*'", "bar": "五一四", "baz": 1919810, "wts": 1}
+    expected = "bar=%E4%BA%94%E4%B8%80%E5%9B%9B&baz=1919810&foo=one%20one%20four&wts=1"
+    assert w_rid(plain, mixin) == hashlib.md5((expected + mixin).encode()).hexdigest()
+    assert w_rid(marked, mixin) == w_rid(plain, mixin)
+
+
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        ({"code": -412, "data": None}, "data.wbi_img"),
+        ({"code": 0, "data": {"wbi_img": {"img_url": "x.png", "sub_url": None}}}, "img_url"),
+        ({"code": 0, "data": {"wbi_img": {"img_url": "/a/b.png", "sub_url": "/c/d.png"}}}, "short"),
+    ],
+)
+def test_a_nav_answer_without_usable_keys_is_named(answer: dict, named: str) -> None:
+    with pytest.raises(ValueError, match=named):
+        WbiKeys.from_nav(answer)

@@ -6,34 +6,56 @@ bilibili-API-collect documents it (docs/search/search_request.md, search_respons
 docs/comment/list.md) and as saved answers in public repositories show it (see the
 README next to this file):
 
-* ``GET /x/web-interface/search/type?search_type=video&keyword=&order=&page=``:
+* ``GET /x/web-interface/nav`` (anonymous): ``{"code": -101, "message": "账号未登录",
+  "ttl": 1, "data": {"isLogin": false, "wbi_img": {"img_url":
+  "https://i0.hdslb.com/bfs/wbi/<img_key>.png", "sub_url": "…/<sub_key>.png"}}}``
+  (docs/misc/sign/wbi.md), with keys of our own.
+* Search and replies are WBI-signed: a query whose ``w_rid`` is not the MD5 of its
+  other parameters (sorted, percent-encoded with ``%20``) followed by the mixin key of
+  the site's keys is answered -352 with a ``v_voucher``, as the real API answers it.
+* ``GET /x/web-interface/wbi/search/type?search_type=video&keyword=&order=&page=``:
   ``{"code": 0, "message": "0", "ttl": 1, "data": {"seid", "page", "pagesize",
   "numResults", "numPages", …, "result": [{"type": "video", "id", "author", "mid",
   "typeid", "typename", "arcurl", "aid", "bvid", "title" (keyword in
   ``<em class="keyword">``), "description", "pic", "play", "video_review", "favorites",
   "tag", "review", "pubdate", "senddate", "duration", …}]}}``.
-* ``GET /x/v2/reply?type=1&oid=&sort=&ps=&pn=``: ``{"code": 0, …, "data": {"page":
-  {"num", "size", "count", "acount"}, "config": {…}, "replies": [{"rpid", "oid", "type",
-  "mid", "root", "parent", "count", "rcount", "ctime", "like", "member": {"mid", "uname",
-  …}, "content": {"message", "plat", "members", "emote", …}, "replies": [...]}], "hots",
-  "upper", …}}``; ``replies`` is null past the last page; 12002 "评论区已关闭".
+* ``GET /x/v2/reply/wbi/main?oid=&type=1&mode=2&pagination_str={"offset":""}&plat=1``:
+  ``{"code": 0, …, "data": {"cursor": {"is_begin", "prev", "next", "is_end", "mode",
+  "mode_text", "all_count", "name", "pagination_reply": {"next_offset"}, "session_id"},
+  "replies": [{"rpid", "oid", "type", "mid", "root", "parent", "count", "rcount",
+  "ctime", "like", "member": {"mid", "uname", …}, "content": {"message", "plat",
+  "members", "emote", …}, "replies": [...]}], "top", "top_replies", "upper", "config",
+  "control", …}}``; the next page is asked with the ``next_offset`` handed out (an
+  opaque JSON string; ours holds the page number as the real one does in time order);
+  12002 "评论区已关闭".
 * Blocks: -412 "请求被拦截" with HTTP 412, -352 "风控校验失败" with a ``v_voucher``.
 
 Sites: ``/bilibili`` (极光汽车 2 pages, 清泉乳业 1 page, 极光热议 one video with 7 reply
 pages), ``/bilibili-412`` (search page 2 is the 412 ban), ``/bilibili-352`` (search is
-the risk-control answer), ``/bilibili-slow`` (12 search pages × 10 videos, each page
+the risk-control answer), ``/bilibili-rotate`` (as ``/bilibili``, but the keys nav gives
+first are yesterday's: requests signed with them get -352 until the keys are read
+again), ``/bilibili-slow`` (12 search pages × 10 videos, each page
 delayed: the kill test), ``/bilibili-bench`` (pages of 20 videos with 20 replies each per
 keyword ``bench<lane>``: bench/crawl.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
+
+from crawlers.wbi import WbiKeys
 
 H = 3600
+# the site's WBI keys (our own values, in the real format: 32 hex characters each)
+KEYS = WbiKeys("c4e2a1f07b3d4e9a8f1b2c3d4e5f6a7b", "9d8c7b6a5f4e4d3c8b2a1f0e9d8c7b6a")
+YESTERDAYS_KEYS = WbiKeys("0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d", "e5f6a7b8c9d04e1f8a2b3c4d5e6f7a8b")
+_NAV_ANSWERS: dict[str, int] = {}  # site -> nav answers given (bilibili-rotate)
 
 
 @dataclass(frozen=True)
@@ -268,32 +290,41 @@ def _reply(r: Reply, aid: int, start: datetime, root: int = 0) -> dict[str, Any]
     }
 
 
+def _offset(pn: int) -> str:
+    return json.dumps({"type": 1, "direction": 1, "data": {"pn": pn}}, separators=(",", ":"))
+
+
 def reply_answer(v: Video, pn: int, ps: int, start: datetime) -> dict[str, Any]:
     everything = replies_of(v)
     shown = everything[(pn - 1) * ps : pn * ps]
+    is_end = pn * ps >= len(everything)
     return {
         "code": 0,
         "message": "0",
         "ttl": 1,
         "data": {
-            "page": {
-                "num": pn,
-                "size": ps,
-                "count": len(everything),
-                "acount": len(everything) + 2,
+            "cursor": {
+                "is_begin": pn == 1,
+                "prev": pn,
+                "next": pn + 1,
+                "is_end": is_end,
+                "mode": 2,
+                "mode_text": "最新评论",
+                "all_count": len(everything) + 2,
+                "support_mode": [1, 2, 3],
+                "name": "最新评论",
+                "pagination_reply": {} if is_end else {"next_offset": _offset(pn + 1)},
+                "session_id": "",
             },
+            "replies": [_reply(r, v.aid, start) for r in shown],
+            "top": {"admin": None, "upper": None, "vote": None},
+            "top_replies": [],
+            "upper": {"mid": v.mid},
             "config": {"showtopic": 1, "show_up_flag": True, "read_only": False},
-            "replies": [_reply(r, v.aid, start) for r in shown] or None,
-            "hots": [],
-            "upper": {"mid": v.mid, "top": None, "vote": None},
-            "top": None,
-            "notice": None,
-            "vote": 0,
-            "blacklist": 0,
-            "assist": 0,
-            "mode": 3,
-            "support_mode": [2, 3],
-            "folder": {"has_folded": False, "is_folded": False, "rule": ""},
+            "note": 1,
+            "esports_grade_card": None,
+            "callbacks": None,
+            "context_feature": "",
             "control": {
                 "input_disable": False,
                 "root_input_text": "发一条友善的评论",
@@ -314,17 +345,36 @@ def _videos() -> dict[int, Video]:
 def handle(
     handler: Any, site: str, path: str, q: dict[str, str], start: datetime, delay: float
 ) -> None:
-    if path == "/x/web-interface/search/type":
+    if path == "/x/web-interface/nav":
+        given = _NAV_ANSWERS[site] = _NAV_ANSWERS.get(site, 0) + 1
+        keys = YESTERDAYS_KEYS if site == "bilibili-rotate" and given == 1 else KEYS
+        return handler.json(
+            {
+                "code": -101,
+                "message": "账号未登录",
+                "ttl": 1,
+                "data": {
+                    "isLogin": False,
+                    "wbi_img": {
+                        "img_url": f"https://i0.hdslb.com/bfs/wbi/{keys.img_key}.png",
+                        "sub_url": f"https://i0.hdslb.com/bfs/wbi/{keys.sub_key}.png",
+                    },
+                },
+            }
+        )
+    if path in ("/x/web-interface/wbi/search/type", "/x/v2/reply/wbi/main") and (
+        site == "bilibili-352" or not _signed(q, KEYS)
+    ):
+        return handler.json(
+            {
+                "code": -352,
+                "message": "风控校验失败",
+                "ttl": 1,
+                "data": {"v_voucher": "voucher_0f4a3c2e-8b1d-4e5f-9a6b-2c7d8e9f0a1b"},
+            }
+        )
+    if path == "/x/web-interface/wbi/search/type":
         page = int(q.get("page", "1"))
-        if site == "bilibili-352":
-            return handler.json(
-                {
-                    "code": -352,
-                    "message": "风控校验失败",
-                    "ttl": 1,
-                    "data": {"v_voucher": "voucher_0f4a3c2e-8b1d-4e5f-9a6b-2c7d8e9f0a1b"},
-                }
-            )
         if site == "bilibili-412" and page >= 2:
             body = (
                 b'{"code":-412,"message":"\\u8bf7\\u6c42\\u88ab\\u62e6\\u622a","ttl":1,"data":null}'
@@ -345,13 +395,26 @@ def handle(
         return handler.json(
             search_answer(shown, page, len(pages), sum(len(p) for p in pages), start)
         )
-    if path == "/x/v2/reply":
+    if path == "/x/v2/reply/wbi/main":
         oid = int(q.get("oid", "0"))
         v = bench_video(oid) if site == "bilibili-bench" else _videos().get(oid)
         if v is None:
             return handler.json({"code": -404, "message": "啥都木有", "ttl": 1})
         if v.closed:
             return handler.json({"code": 12002, "message": "评论区已关闭", "ttl": 1})
-        ps = min(int(q.get("ps", "20")), 20)
-        return handler.json(reply_answer(v, int(q.get("pn", "1")), ps, start))
+        if q.get("mode") != "2" or q.get("type") != "1":
+            return handler.json({"code": -400, "message": "请求错误", "ttl": 1})
+        offset = json.loads(q.get("pagination_str") or '{"offset":""}').get("offset") or ""
+        pn = int(json.loads(offset)["data"]["pn"]) if offset else 1
+        return handler.json(reply_answer(v, pn, 20, start))
     return handler.send(404, b"not found", "text/plain")
+
+
+def _signed(q: dict[str, str], keys: WbiKeys) -> bool:
+    """Whether ``q`` carries the WBI signature of its other parameters: the query
+    encoded here from the document's description, not with the spider's code (the mixin
+    key is the one the reference test pins)."""
+    params = sorted((k, v) for k, v in q.items() if k != "w_rid")
+    query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
+    expected = hashlib.md5((query + keys.mixin_key).encode(), usedforsecurity=False).hexdigest()
+    return "wts" in q and q.get("w_rid") == expected
