@@ -117,3 +117,11 @@ async def test_an_empty_result_offers_the_same_search_over_any_time(login) -> No
         assert link and "改为不限时间检索" in empty.group(0)
         found = (await c.get(link.group(1).replace("&amp;", "&"))).text
     assert 'id="m-demo-weibo:7"' in found
+
+
+async def test_the_webhook_form_says_what_its_ticks_mean(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("admin") as c:
+        page = (await c.get("/admin/webhooks")).text
+    form = page.split('action="/admin/webhooks"')[1].split("</form>")[0]
+    assert "都不勾选即推送全部" in form
+    assert "<b>品牌</b>" in form and "<b>事件类型</b>" in form and "P1 一级" in form, form
