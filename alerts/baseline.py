@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from alerts.stats import robust_mean
+from alerts.stats import negbin_sf, poisson_sf, robust_mean
 
 # relative activity by local hour (mean 1): a typical day on Chinese social media
 _SHAPE = (
@@ -104,6 +104,26 @@ class Profile:
             total += table.get(local_slot(hour, self.tz), 0.0) * (stop - m) / 60
             m = stop
         return total
+
+    def tail(
+        self, count: int, start_minute: int, end_minute: int, dispersion: float, floor: float
+    ) -> float:
+        """How improbable ``count`` new negative stories in [start, end) are: the tail of a
+        count whose every clock hour has its own level, varying around the profile with
+        ``dispersion`` (variance ``μ + dispersion · Σ μ_h²``, μ_h the hours' expected
+        parts; a window inside one hour shares that hour's level, a window over hours
+        averages theirs). ``floor``: the least expected count (ratios stay finite)."""
+        parts = []
+        m = start_minute
+        while m < end_minute:
+            hour = m // 60
+            stop = min(end_minute, (hour + 1) * 60)
+            parts.append(self.negative.get(local_slot(hour, self.tz), 0.0) * (stop - m) / 60)
+            m = stop
+        mean = sum(parts)
+        if mean < floor:
+            return poisson_sf(count, floor)
+        return negbin_sf(count, mean, dispersion * sum(p * p for p in parts) / (mean * mean))
 
     def negative_share(self, minute: int) -> float:
         slot = local_slot(minute // 60, self.tz)

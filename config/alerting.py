@@ -52,6 +52,12 @@ class SurgeRule(Strict):
     spread_min_stories: int = Field(default=5, ge=1)
     spread_minutes: int = Field(default=4, ge=1)  # (at most the window's minutes)
     spread_p_value: float = Field(default=1e-5, gt=0, lt=1)
+    # a brand's volume is burstier than chance: each clock hour has its own level, and
+    # the sharp test judges a window's count as a Poisson count whose rate varies that
+    # much (negative binomial, variance μ + overdispersion·μ²; 0 = plain Poisson). 0.1 is
+    # an hour ±30 % around its usual level: a busy hour of a busy brand is no crisis,
+    # while a quiet brand (a fraction of a story expected) is judged as before
+    overdispersion: float = Field(default=0.1, ge=0, le=10)
     # the negative share of new stories must be high, or clearly above its usual level:
     # a launch day that lifts every sentiment alike is not a crisis
     min_negative_share: float = Field(default=0.4, ge=0.0, le=1.0)

@@ -2,7 +2,9 @@
 
 Two shapes, one rule. *Sharp*: the last ``window`` holds at least ``min_stories`` and
 ``min_ratio`` times what this hour of this kind of day usually brings, and the count is
-improbable under a Poisson model of the baseline (tail probability ≤ ``max_p_value``).
+improbable given the baseline (tail probability ≤ ``max_p_value``): a Poisson count
+whose hourly level itself varies by ``overdispersion`` (``Profile.tail``), since a busy
+brand's ordinary busy hour brings twice its usual posts of every kind.
 A surge that keeps coming needs less: ``spread_min_stories`` new stories seen in at
 least ``spread_minutes`` different minutes, with the stricter ``spread_p_value``. On a
 quiet brand that is what the first ten minutes of a crisis look like (about one new
@@ -55,7 +57,7 @@ def _sharp(ctx: BrandContext) -> Finding | None:
     ratio = count / expected
     if ratio < rule.min_ratio:
         return None
-    p_value = poisson_sf(count, expected)
+    p_value = ctx.profile.tail(count, start, end, rule.overdispersion, MIN_EXPECTED)
     spread = ctx.activity.minutes_with_new(start, end)
     if not (
         (count >= rule.min_stories and p_value <= rule.max_p_value)

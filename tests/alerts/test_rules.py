@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pytest
 
 from alerts.rules.base import Finding
+from alerts.stats import poisson_sf
+from config.alerting import AlertsConfig, SurgeRule
 from tests.alerts.scenario import Scenario, local_minute
 
 
@@ -81,6 +83,20 @@ def five_spread_mid_brand(s: Scenario) -> tuple[int, int, int]:
     for m in range(onset, onset + 5):
         s.post(m)
     return onset, onset, onset + 30
+
+
+def sharp_surge_busy_brand(s: Scenario) -> tuple[int, int, int]:
+    """A busy brand (~5 new negative stories per 10 minutes in the evening) hit by six
+    times its usual rate of complaints on top of its usual traffic."""
+    onset = local_minute(20, 5)
+    s.background(local_minute(0), onset + 60)
+    extra = 0.0
+    for m in range(onset, onset + 60):
+        extra += 6 * s.rate(m) * s.negative_share
+        while extra >= 1:
+            s.post(m)
+            extra -= 1
+    return onset, onset, onset + 60
 
 
 def slow_climb(s: Scenario) -> tuple[int, int, int]:
@@ -170,6 +186,9 @@ CASES = {
     "5 complaints in 5 min against ~1 expected": Case(
         five_spread_mid_brand, set(), scenario={"per_day": 250}
     ),
+    "sharp surge on a busy brand (6x its usual complaints)": Case(
+        sharp_surge_busy_brand, {"negative_surge:sharp"}, within=10, scenario={"per_day": 2400}
+    ),
     "slow climb over 6 hours": Case(slow_climb, {"negative_surge:slow_climb"}, within=360),
     "launch day lifts every sentiment": Case(launch_day, set()),
     "repost storm of one post": Case(repost_storm, {"high_reach"}, within=15),
@@ -194,6 +213,27 @@ def test_rule_table(name: str) -> None:
     if case.fires:
         first = min(m for m, f in fired if label(f) in case.fires)
         assert first - onset <= case.within, f"fired {first - onset} min after onset"
+
+
+def test_a_busy_hour_of_a_busy_brand_is_no_surge() -> None:
+    """Each hour has its own level (``surge.overdispersion``): on a brand expecting ~5
+    new negative stories in these 10 minutes, the count a Poisson test calls
+    one-in-100,000 is an ordinary busy hour and opens nothing; the same count is a surge
+    to the plain Poisson test (overdispersion 0)."""
+    onset = local_minute(20)
+
+    def fired(overdispersion: float) -> list[str]:
+        config = AlertsConfig(surge=SurgeRule(overdispersion=overdispersion))
+        s = Scenario(per_day=2400, config=config)
+        expected = s.profile(onset).expected(onset, onset + 10)
+        assert 4 < expected < 6
+        stories = next(n for n in range(100) if poisson_sf(n, expected) <= 1e-5)
+        for i in range(stories):  # spread over all ten minutes: a rate, not a burst
+            s.post(onset + i % 10)
+        return [label(f) for _, f in s.fired(onset + 1, onset + 11)]
+
+    assert fired(0.0) and set(fired(0.0)) == {"negative_surge:sharp"}
+    assert fired(AlertsConfig().surge.overdispersion) == []
 
 
 def test_surge_figures_name_what_fired() -> None:
