@@ -345,7 +345,13 @@ def _span(interval: int) -> str:
 def _done(fmt: Formatter, case: Case, events: list[CaseEvent]) -> Claim:
     """What is being done: who has it, and the latest note of the timeline."""
     timeline = f"/cases/{case.id}#timeline"
-    if case.status == CaseStatus.open:
+    reopened = [e for e in events if e.kind == "reopened"]
+    if case.status == CaseStatus.open and reopened:
+        # "nobody has taken it yet" read as if the PR team had never acted
+        text = gettext("A new wave reopened the case at %(at)s; nobody has taken it again yet.") % {
+            "at": fmt.local(reopened[-1].at, "%m-%d %H:%M")
+        }
+    elif case.status == CaseStatus.open:
         text = gettext("Nobody has taken the case yet (opened %(at)s).") % {
             "at": fmt.local(case.opened_at, "%m-%d %H:%M")
         }

@@ -172,3 +172,15 @@ async def test_an_author_without_a_follower_count_is_not_called_a_nobody(login, 
     what = re.search(r'<li class="claim claim-what">(.*?)</li>', page, re.S)
     assert what and "贴吧车主" in what.group(1), page
     assert "0 followers" not in what.group(1) and "followers" not in what.group(1)
+
+
+async def test_a_reopened_case_says_it_was_reopened_not_that_nobody_acted(login, store) -> None:  # type: ignore[no-untyped-def]
+    for minutes, kind in ((20, "acknowledged"), (15, "resolved"), (5, "reopened")):
+        store.append_case_event(
+            CaseEvent(case_id=CASE_ID, at=NOW - timedelta(minutes=minutes), kind=kind, text=kind)
+        )
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    done = re.search(r'<li class="claim claim-done">(.*?)</li>', page, re.S)
+    assert done and "A new wave reopened the case at 11-23 09:55" in done.group(1), page
+    assert "Nobody has taken the case yet" not in done.group(1)
