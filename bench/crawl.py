@@ -5,6 +5,14 @@ side by side with the same crawl without item pipelines (parsing only). Each var
 in its own process pinned to one CPU (the fixture server gets the other), and reports
 peak memory (max RSS) and CPU seconds. Prints one JSON object.
 
+The full pipeline also reports where its CPU went (``stage_cpu_seconds``): the stages of
+the one ingest path (stories, sentiment scoring, the Store's upsert, measured around
+``index.dedupe.assign_stories``, ``sentiment.analyze_batch`` and
+``SQLiteStore.upsert_mentions``), the rest (``other``: Scrapy, the spider's parsing,
+the other pipelines) and, counted within those, the cyclic garbage collector (``gc``).
+The machine is shared: compare runs made back to back, and read the stage split rather
+than one total.
+
 The other kinds (``kinds`` in the output) crawl their own fixture sites the same way,
 about ``--kind-pages`` pages each: ``tousu`` (search pages of 10 complaints, each read
 from its complaint page: 11 pages a listing page), ``bilibili`` (search pages of 20
@@ -63,12 +71,15 @@ def child(config: str, pipelines: bool, kind: str = "weibo") -> None:
     process = CrawlerProcess(crawl_settings(overrides))
     crawler = process.create_crawler(SPIDERS[kind])
     process.crawl(crawler, source="bench", config=config)
+    stages = _time_stages() if pipelines else {}
     # spider, pipelines and the sentiment model are set up by now: measure the crawl only
     cpu_before = _cpu()
     started = time.perf_counter()
     process.start()
     wall = time.perf_counter() - started
     crawl_cpu = _cpu() - cpu_before
+    if stages:  # "gc" ran inside the others (stages and the rest alike)
+        stages["other"] = crawl_cpu - stages["stories"] - stages["score"] - stages["store"]
     stats = crawler.stats.get_stats()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
@@ -83,9 +94,47 @@ def child(config: str, pipelines: bool, kind: str = "weibo") -> None:
                 "cpu_s": usage.ru_utime + usage.ru_stime,
                 "crawl_cpu_s": crawl_cpu,
                 "max_rss_mb": usage.ru_maxrss / 1024,
+                "stages": stages,
             }
         )
     )
+
+
+def _time_stages() -> dict[str, float]:
+    """CPU seconds per ingest stage and in the garbage collector, filled in while the
+    crawl runs (the stages' functions wrapped in this bench process only)."""
+    import gc
+
+    import sentiment
+    from index import dedupe, ingest
+    from index.sqlite import SQLiteStore
+
+    spent = {"stories": 0.0, "score": 0.0, "store": 0.0, "gc": 0.0}
+
+    def timed(stage: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            begun = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[stage] += time.process_time() - begun
+
+        return wrapper
+
+    # enrich() calls assign_stories by the name it imported and the scorer it is handed
+    ingest.assign_stories = timed("stories", dedupe.assign_stories)  # type: ignore[assignment]
+    sentiment.analyze_batch = timed("score", sentiment.analyze_batch)  # type: ignore[assignment]
+    SQLiteStore.upsert_mentions = timed("store", SQLiteStore.upsert_mentions)  # type: ignore[method-assign]
+    collecting: list[float] = []
+
+    def on_gc(phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            collecting.append(time.process_time())
+        elif collecting:
+            spent["gc"] += time.process_time() - collecting.pop()
+
+    gc.callbacks.append(on_gc)
+    return spent
 
 
 def run_variant(config: Path, pipelines: bool, kind: str = "weibo") -> dict[str, Any]:
@@ -122,6 +171,11 @@ def run_variant(config: Path, pipelines: bool, kind: str = "weibo") -> dict[str,
         "items_per_cpu_s": round(r["items"] / r["crawl_cpu_s"], 1),
         "cpu_seconds_incl_startup": round(r["cpu_s"], 2),
         "peak_rss_mb": round(r["max_rss_mb"], 1),
+        **(
+            {"stage_cpu_seconds": {k: round(v, 2) for k, v in r["stages"].items()}}
+            if r.get("stages")
+            else {}
+        ),
     }
 
 
