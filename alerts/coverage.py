@@ -7,7 +7,10 @@ it is meaningless (+790 % for every brand). The digest and the overview mark suc
 and do not compare against them.
 
 An hour counts as collected for a source when one of its crawls completed between the
-hour's start and one crawl interval after its end (a crawl at 10:03 collected 09:00-10:00).
+hour's start and one crawl interval after its end (a crawl at 10:03 collected 09:00-10:00),
+or when a complete crawl that lost no page read its listings back over the whole hour
+(its ``read_from``, crawlers/summary.py): a first crawl that reads back a day of posts,
+a catch-up after an outage, collected those hours.
 Only sources with a recorded crawl are judged: one that never ran says nothing about the
 hours, and the source-health banner speaks for it.
 """
@@ -59,14 +62,26 @@ def collection_gaps(
             for run in runs
             if run.get("completed") and (at := _at(run.get("finished_at"))) is not None
         )
+        read_back = [span for run in runs if (span := _read_back(run)) is not None]
         oldest = _at(runs[-1].get("finished_at")) if len(runs) == limit else None
         for hour in wanted:
             if oldest is not None and hour < oldest:
                 continue  # older than the runs read: not known, not judged
             end = hour + HOUR + slack
-            if not any(hour <= at < end for at in done):
+            if not any(hour <= at < end for at in done) and not any(
+                start <= hour and hour + HOUR <= stop for start, stop in read_back
+            ):
                 gaps.setdefault(hour, []).append(name)
     return dict(sorted(gaps.items()))
+
+
+def _read_back(run: dict[str, object]) -> tuple[datetime, datetime] | None:
+    """(oldest post read, end) of a complete run that read every listed post in between
+    (no page lost); None for any other run."""
+    if not run.get("completed") or run.get("pages_lost") or not run.get("read_from"):
+        return None
+    start, stop = _at(run.get("read_from")), _at(run.get("finished_at"))
+    return (start, stop) if start is not None and stop is not None else None
 
 
 def enabled_sources(config: object) -> list[tuple[str, float]]:

@@ -203,6 +203,8 @@ class StorePipeline(_Pipeline):
             for mention_id, reason in written.errors[:20]:
                 logger.error("store rejected %s: %s", mention_id, reason)
         listed = [i.mention.published_at for i in batch if i.listing]
+        if listed:  # how far back this run read its listings (alerts/coverage.py)
+            self.stats.min_value("radar/read_from", min(listed))
         spider.cursor.stored_batch(spider.store, max(listed) if listed else None, len(batch))
         for item in batch:
             item.stored = True

@@ -29,6 +29,7 @@ def summarize(
     }
     errors["total"] = sum(errors.values())
     block = spider.block
+    read_from = stats.get("radar/read_from")
     return {
         "source": spider.source.name,
         "kind": spider.source.kind,
@@ -58,6 +59,9 @@ def summarize(
         # the run lost pages, so the watermark did not move: the next run fetches them
         "watermark_held": bool(stats.get("radar/watermark_held")),
         "stopped_at_seen": n("radar/stopped_at_seen"),
+        # the oldest listed post the run stored: a complete run without lost pages read
+        # every post from here to its end (a first crawl's backfill covers those hours)
+        "read_from": read_from.isoformat() if isinstance(read_from, datetime) else None,
         "truncated": bool(spider.truncation),
         "truncation": spider.truncation[:50],
         "blocked": block.reason if block else None,

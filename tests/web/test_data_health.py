@@ -61,6 +61,44 @@ def test_hours_before_the_first_crawl_are_gaps(store: Store) -> None:
     assert collection_gaps(store, [("demo-tieba", 600)], start, start + timedelta(hours=24)) == {}
 
 
+def test_a_first_crawl_that_read_back_a_day_collected_that_day(store: Store) -> None:
+    start = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
+    first = start + timedelta(hours=20, minutes=5)
+    store.record_crawl_run(
+        "demo-weibo",
+        {
+            "finished_at": first.isoformat(),
+            "completed": True,
+            "read_from": (first - timedelta(hours=26)).isoformat(),
+        },
+    )
+    crawled(store, *every_ten_minutes(first + timedelta(minutes=10), start + timedelta(hours=24)))
+    assert collection_gaps(store, [("demo-weibo", 600)], start, start + timedelta(hours=24)) == {}
+    # the day before: read back from 18:05, so 18:00 and earlier were not read
+    before = collection_gaps(store, [("demo-weibo", 600)], start - timedelta(days=1), start)
+    assert sorted(before) == [start - timedelta(days=1) + timedelta(hours=h) for h in range(19)]
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        {"completed": False},  # blocked or killed: what it read is not all there
+        {"completed": True, "pages_lost": 2},  # some posts in the range were not read
+        {"completed": True},  # a run that stored no listed post read nothing back
+    ],
+)
+def test_a_read_back_counts_only_when_every_post_in_it_was_read(
+    store: Store, run: dict[str, object]
+) -> None:
+    start = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
+    end = start + timedelta(hours=20, minutes=5)
+    read_from = {"read_from": start.isoformat()} if run != {"completed": True} else {}
+    store.record_crawl_run("demo-weibo", {"finished_at": end.isoformat(), **read_from, **run})
+    gaps = collection_gaps(store, [("demo-weibo", 600)], start, start + timedelta(hours=20))
+    expected = 20 if not run["completed"] else 19  # a complete run collects the hour before
+    assert len(gaps) == expected
+
+
 def test_a_source_without_a_complete_crawl_is_stale(store: Store) -> None:
     config = config_with_source()
     crawled(store, NOW - timedelta(minutes=5))
