@@ -23,6 +23,7 @@ from index import open_store
 from index.base import Store
 from index.dedupe import RecentStories, assign_stories, assign_story, simhash64, simhash64_many
 from index.models import Mention
+from tests.crawlers.mockserver.bilibili import nav_answer
 from tests.crawlers.mockserver.blockpages import (
     sina_sso_login,
     weibo_account_abnormal,
@@ -448,18 +449,9 @@ def test_lxml_html_clean_is_a_declared_dependency() -> None:
 
 
 # -- WBI signing: the reference example of bilibili-API-collect docs/misc/sign/wbi.md ----
-DOC_NAV = {
-    "code": -101,
-    "message": "账号未登录",
-    "ttl": 1,
-    "data": {
-        "isLogin": False,
-        "wbi_img": {
-            "img_url": "https://i0.hdslb.com/bfs/wbi/7cd084941338484aae1ad9425b84077c.png",
-            "sub_url": "https://i0.hdslb.com/bfs/wbi/4932caff0ff746eab6f01bf08b70ac45.png",
-        },
-    },
-}
+DOC_NAV = nav_answer(
+    WbiKeys("7cd084941338484aae1ad9425b84077c", "4932caff0ff746eab6f01bf08b70ac45")
+)
 
 
 def test_wbi_signature_equals_the_documents_example() -> None:

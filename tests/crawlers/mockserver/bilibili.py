@@ -342,26 +342,29 @@ def _videos() -> dict[int, Video]:
     return found
 
 
+def nav_answer(keys: WbiKeys) -> dict[str, Any]:
+    """``/x/web-interface/nav`` as an anonymous caller gets it (the document's example)."""
+    return {
+        "code": -101,
+        "message": "账号未登录",
+        "ttl": 1,
+        "data": {
+            "isLogin": False,
+            "wbi_img": {
+                "img_url": f"https://i0.hdslb.com/bfs/wbi/{keys.img_key}.png",
+                "sub_url": f"https://i0.hdslb.com/bfs/wbi/{keys.sub_key}.png",
+            },
+        },
+    }
+
+
 def handle(
     handler: Any, site: str, path: str, q: dict[str, str], start: datetime, delay: float
 ) -> None:
     if path == "/x/web-interface/nav":
         given = _NAV_ANSWERS[site] = _NAV_ANSWERS.get(site, 0) + 1
         keys = YESTERDAYS_KEYS if site == "bilibili-rotate" and given == 1 else KEYS
-        return handler.json(
-            {
-                "code": -101,
-                "message": "账号未登录",
-                "ttl": 1,
-                "data": {
-                    "isLogin": False,
-                    "wbi_img": {
-                        "img_url": f"https://i0.hdslb.com/bfs/wbi/{keys.img_key}.png",
-                        "sub_url": f"https://i0.hdslb.com/bfs/wbi/{keys.sub_key}.png",
-                    },
-                },
-            }
-        )
+        return handler.json(nav_answer(keys))
     if path in ("/x/web-interface/wbi/search/type", "/x/v2/reply/wbi/main") and (
         site == "bilibili-352" or not _signed(q, KEYS)
     ):
