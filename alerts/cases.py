@@ -35,6 +35,7 @@ from alerts.rules.base import Finding
 from alerts.severity import RANK, more_severe, severity_of
 from alerts.timeline import record
 from alerts.trigger import CaseTrigger, Notified
+from config.i18n import _
 from config.schema import RadarConfig
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity
@@ -96,8 +97,14 @@ def _notified(findings: list[Finding], severity: Severity, now: datetime) -> Not
 
 
 def _title(case: Case, findings: list[Finding]) -> str:
-    """The case's title: its rule and the figures of its latest firing."""
-    return f"{messages.case_title(case)} — {findings[0].summary}"[:200]
+    """The case's title: its rule and the figures of that rule's latest firing. Another
+    rule firing alone on the case (a surge after the 大V post that opened it) leaves the
+    title as it was: the title and the case's rule name the same thing (that firing is
+    in the timeline and the trigger figures)."""
+    own = next((f for f in findings if f.rule == case.rule), None)
+    if own is None and case.title:
+        return case.title
+    return f"{messages.case_title(case)} — {(own or findings[0]).summary}"[:200]
 
 
 def _merge_evidence(case: Case, trig: CaseTrigger, facts: list[Fact], size: int) -> None:
@@ -274,7 +281,10 @@ class CaseManager:
         self.store.save_case(case)
         if severity != old_severity:
             self._route_raised(case, findings, old_severity, now)
-        text = f"Reopened ({severity.value}): " + "; ".join(f.summary for f in findings)
+        text = _("Reopened (%(severity)s): %(what)s") % {
+            "severity": severity.value,
+            "what": "; ".join(f.summary for f in findings),
+        }
         # the ladder starts again: its first step is told, as with the first alert
         step = ladder_step(self.config.slack, 0)
         mentions = mention_markup(step.mention) if step else ""
@@ -309,17 +319,21 @@ class CaseManager:
         reasons = []
         if trig.resolution_proposed_at is not None:
             trig.resolution_proposed_at = None
-            reasons.append("activity resumed")
+            reasons.append(_("activity resumed"))
         notified = trig.notified
         new_keys = sorted({f.key for f in findings} - set(notified.keys))
         if RANK[new_severity] < RANK[old_severity]:
             case.severity = new_severity
-            reasons.append(f"severity raised {old_severity.value} → {new_severity.value}")
+            reasons.append(
+                _("severity raised %(old)s → %(new)s")
+                % {"old": old_severity.value, "new": new_severity.value}
+            )
             if case.status == CaseStatus.open:
                 due = now + self._deadline(new_severity)
                 case.ack_due_at = min(case.ack_due_at, due) if case.ack_due_at else due
         if new_keys:
-            reasons.append("new: " + "; ".join(f.summary for f in findings if f.key in new_keys))
+            new = "; ".join(f.summary for f in findings if f.key in new_keys)
+            reasons.append(_("new: %(what)s") % {"what": new})
         last_at = notified.at or case.opened_at
         grown = any(
             peak.get(k, 0) >= cfg.update_growth * max(1, notified.figures[k])
@@ -327,7 +341,9 @@ class CaseManager:
             if k.startswith(("stories:", "reach:")) and k in notified.figures
         )
         if grown and (now - last_at).total_seconds() >= cfg.update_min_interval:
-            reasons.append("growing: " + "; ".join(f.summary for f in findings))
+            reasons.append(
+                _("growing: %(what)s") % {"what": "; ".join(f.summary for f in findings)}
+            )
         if not reasons and (now - case.updated_at).total_seconds() < SAVE_EVERY:
             # the same surge still firing: the engine remembers when it last fired;
             # the stored case is refreshed every few minutes, not every minute
@@ -342,7 +358,10 @@ class CaseManager:
         if case.severity != old_severity:
             self._route_raised(case, findings, old_severity, now)
         if reasons:
-            text = f"Update ({case.severity.value}): " + " · ".join(reasons)
+            text = _("Update (%(severity)s): %(reasons)s") % {
+                "severity": case.severity.value,
+                "reasons": " · ".join(reasons),
+            }
             events.append(
                 record(
                     self.store,
@@ -367,7 +386,9 @@ class CaseManager:
         trig.save_to(case)
         case.updated_at = now
         self.store.save_case(case)
-        text = f"Calm: {why}. Resolution proposed — confirm with Resolve when done."
+        text = _("Calm: %(why)s. Resolution proposed — confirm with Resolve when done.") % {
+            "why": why
+        }
         return record(self.store, case.id, "resolution_proposed", now, text=text)
 
     # -- nobody acknowledged / daily update due --------------------------------------------
@@ -384,7 +405,7 @@ class CaseManager:
             self.store.save_case(case)
             return []
         step = ladder_step(slack, level)
-        name = step.name if step else "everyone in the channel"
+        name = step.name if step else _("everyone in the channel")
         channel = step.channel if step else case_channel(slack, case.brand, case.severity.value)
         mentions = mention_markup(step.mention if step else ["here"])
         case.escalation_level = level
@@ -405,7 +426,8 @@ class CaseManager:
                 case.id,
                 "escalated",
                 now,
-                text=f"⏫ Not acknowledged within {waited}: escalated to {name}",
+                text=_("⏫ Not acknowledged within %(waited)s: escalated to %(name)s")
+                % {"waited": waited, "name": name},
                 data={"level": level, "step": name, "channel": channel},
             )
         ]
@@ -414,20 +436,23 @@ class CaseManager:
         every = timedelta(seconds=self.config.alerts.update_every)
         case.update_due_at = now + every
         self.store.save_case(case)
-        who = case.assignee or case.acknowledged_by or "the duty officer"
+        who = case.assignee or case.acknowledged_by or _("the duty officer")
         return record(
             self.store,
             case.id,
             "reminder",
             now,
-            text=f"⏰ Update due: {who}, please post an update on this case "
-            f"(at least every {_human(every.total_seconds())}).",
+            text=_(
+                "⏰ Update due: %(who)s, please post an update on this case "
+                "(at least every %(every)s)."
+            )
+            % {"who": who, "every": _human(every.total_seconds())},
         )
 
 
 def _human(seconds: float) -> str:
     if seconds % 86400 == 0:
-        return f"{int(seconds // 86400)} d"
+        return _("%(n)s d") % {"n": int(seconds // 86400)}
     if seconds % 3600 == 0:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 60)} min"
+        return _("%(n)s h") % {"n": int(seconds // 3600)}
+    return _("%(n)s min") % {"n": int(seconds // 60)}

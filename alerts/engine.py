@@ -43,7 +43,7 @@ from alerts.routing import digest_url
 from alerts.rules import BRAND_RULES, BrandContext, Finding, source_health
 from alerts.trigger import CaseTrigger
 from alerts.webhooks.events import publish_digest
-from config.i18n import use_locale
+from config.i18n import gettext, use_locale
 from config.schema import RadarConfig
 from index.base import Store
 from index.changes import Change
@@ -318,7 +318,9 @@ class AlertEngine:
         if (now - last_at).total_seconds() < calm_for:
             return []
         if end is None:
-            why = f"source healthy again for {calm_for / 60:.0f} min"
+            why = gettext("source healthy again for %(minutes)s min") % {
+                "minutes": f"{calm_for / 60:.0f}"
+            }
         else:
             surge = self.config.alerts.surge
             act, prof = self.activity.brand(case.brand), self.profile(case.brand)
@@ -326,10 +328,10 @@ class AlertEngine:
             expected = prof.expected(end - 60, end)
             if count >= surge.min_stories and count > surge.calm_ratio * expected:
                 return []
-            why = (
-                f"no rule fired for {calm_for / 60:.0f} min; last hour {count} new negative "
-                f"stories vs {expected:.1f} expected"
-            )
+            why = gettext(
+                "no rule fired for %(minutes)s min; last hour %(count)s new negative stories "
+                "vs %(expected)s expected"
+            ) % {"minutes": f"{calm_for / 60:.0f}", "count": count, "expected": f"{expected:.1f}"}
         return [self.cases.propose_resolution(case, now, why)]
 
     @_in_deployment_language
@@ -348,6 +350,7 @@ class AlertEngine:
                 events.append(self.cases.remind(case, now))
         return events
 
+    @_in_deployment_language
     def deliver_outbox(self, now: datetime) -> int:
         return outbox.deliver(
             self.store, self.notifier, as_utc(now), self.config.slack, targets=self.targets

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alerts.activity import Fact
+from alerts.labels import signal_label
 from alerts.rules.base import Finding
 from config.i18n import N_, _
 from index.models import Case
@@ -56,7 +57,7 @@ def evidence_lines(facts: list[Fact], limit: int = 5) -> list[str]:
         reach = _("%(n)s followers") % {"n": f"{f.followers:,}"}
         if f.reposts:
             reach += _(", %(n)s reposts") % {"n": f"{f.reposts:,}"}
-        signals = f" · ⚠ {', '.join(f.signals)}" if f.signals else ""
+        signals = f" · ⚠ {', '.join(map(signal_label, f.signals))}" if f.signals else ""
         lines.append(f"• {link(f.url, _clip(f.text, 80))} — {who} ({reach}){signals}")
     return lines
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from alerts.messages import plain
 from alerts.notifiers.base import Notifier, Refused, RetryLater
 from config.alerting import SlackConfig
-from config.i18n import N_
+from config.i18n import N_, _
 from index.base import Notification, Store
 from index.models import CaseEvent, CaseStatus
 
@@ -43,6 +43,12 @@ KINDS = ("alert", "event", "escalate", "digest")
 TARGET_KINDS = ("wecom", "dingtalk", "feishu", "email", "webhook")
 DEAD_LETTER_AT = datetime(9000, 1, 1, tzinfo=UTC)  # never due again
 DEAD_LETTER = "dead letter"
+KIND_TITLE = {  # a payload's kind as the case timeline names it: "case sent to #radar"
+    "case": N_("case"),
+    "thread": N_("update"),
+    "escalation": N_("escalation"),
+    "digest": N_("digest"),
+}
 FALLBACK_WARNING = N_(
     "Could not send to %(target)s (%(why)s), so it is sent here: check that robot's settings."
 )
@@ -443,6 +449,7 @@ def _record(
     a robot's or a mail list's message)."""
     if not n.case_id:
         return
+    kind = str(n.payload.get("kind", "message"))
     case = store.get_case(n.case_id)
     if case is None:
         return
@@ -455,7 +462,8 @@ def _record(
             at=now,
             kind="notified",
             actor=notifier.name,
-            text=f"{n.payload.get('kind', 'message')} sent to {result.get('channel')}",
+            text=_("%(kind)s sent to %(channel)s")
+            % {"kind": _(KIND_TITLE.get(kind, kind)), "channel": result.get("channel")},
             data={
                 "key": n.key,
                 "via": notifier.name,

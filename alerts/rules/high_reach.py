@@ -4,6 +4,7 @@ negative story whose reposts grow fast (a repost storm: one story, large reach).
 from __future__ import annotations
 
 from alerts.rules.base import BrandContext, Finding
+from config.i18n import _
 
 WINDOW_MINUTES = 60
 
@@ -38,8 +39,8 @@ def evaluate(ctx: BrandContext) -> Finding | None:
     keys = []
     if top_big is not None:
         parts.append(
-            f"negative post by {top_big.author or 'an account'} "
-            f"with {top_big.followers:,} followers"
+            _("negative post by %(author)s with %(followers)s followers")
+            % {"author": top_big.author or _("an account"), "followers": f"{top_big.followers:,}"}
         )
         figures.update(
             author=top_big.author,
@@ -51,8 +52,11 @@ def evaluate(ctx: BrandContext) -> Finding | None:
     if top_storm is not None:
         rate, story = top_storm
         parts.append(
-            f"negative story spreading at {rate:,.0f} reposts/comments per hour "
-            f"({story.mentions} copies seen)"
+            _(
+                "negative story spreading at %(rate)s reposts/comments per hour "
+                "(%(copies)s copies seen)"
+            )
+            % {"rate": f"{rate:,.0f}", "copies": story.mentions}
         )
         figures.update(
             reposts_per_hour=round(rate, 1), story_mentions=story.mentions, story=story.cluster

@@ -4,8 +4,10 @@ exposure, regulators, lawsuits, 维权, collective complaints, safety)."""
 from __future__ import annotations
 
 from alerts.activity import Fact
+from alerts.labels import signal_label
 from alerts.rules.base import BrandContext, Finding
 from alerts.stats import poisson_sf
+from config.i18n import _
 
 
 def evaluate(ctx: BrandContext) -> Finding | None:
@@ -35,13 +37,14 @@ def evaluate(ctx: BrandContext) -> Finding | None:
         return None
     evidence = sorted(by_story.values(), key=lambda f: -f.weight)
     counts = {s: len(c) for s, c in sorted(signals.items())}
-    listing = ", ".join(f"{s} ×{n}" for s, n in counts.items())
+    listing = ", ".join(f"{signal_label(s)} ×{n}" for s, n in counts.items())
     minutes = end - start
     return Finding(
         rule="risk_signal",
         brand=ctx.brand,
         key="risk_signal",
-        summary=f"{len(by_story)} negative stories with risk signals in {minutes} min: {listing}",
+        summary=_("%(stories)s negative stories with risk signals in %(minutes)s min: %(signals)s")
+        % {"stories": len(by_story), "minutes": minutes, "signals": listing},
         figures={
             "stories": len(by_story),
             "signals": counts,

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from alerts.labels import state_label
 from alerts.rules.base import Finding
 from config.alerting import AlertsConfig
+from config.i18n import _
 from index.base import Store
 
 
@@ -22,8 +24,17 @@ def evaluate(
     for name in sorted(set(sources) | set(health)):
         h = health.get(name)
         if h is not None and h.state in rule.states:
-            until = f" until {h.paused_until:%Y-%m-%d %H:%M} UTC" if h.paused_until else ""
-            summary = f"source {name} is {h.state} ({h.reason or 'no reason given'}){until}"
+            until = (
+                _(" until %(at)s UTC") % {"at": f"{h.paused_until:%Y-%m-%d %H:%M}"}
+                if h.paused_until
+                else ""
+            )
+            summary = _("source %(name)s is %(state)s (%(reason)s)%(until)s") % {
+                "name": name,
+                "state": state_label(h.state),
+                "reason": h.reason or _("no reason given"),
+                "until": until,
+            }
             figures: dict[str, object] = {
                 "source": name,
                 "state": h.state,
@@ -32,10 +43,14 @@ def evaluate(
             }
             if h.state == "crashing":
                 streak = int(h.detail.get("streak", 1) or 1)
-                summary = (
-                    f"source {name}: its crawl crashed {streak} time(s) in a row, "
-                    f"nothing is crawled: {str(h.detail.get('detail', ''))[:200]}"
-                )
+                summary = _(
+                    "source %(name)s: its crawl crashed %(streak)s time(s) in a row, "
+                    "nothing is crawled: %(detail)s"
+                ) % {
+                    "name": name,
+                    "streak": streak,
+                    "detail": str(h.detail.get("detail", ""))[:200],
+                }
                 figures["crashes"] = streak
             findings.append(
                 Finding(
@@ -54,7 +69,8 @@ def evaluate(
                     rule="source_health",
                     brand=f"source:{name}",
                     key="source_health:silent",
-                    summary=f"source {name} has brought nothing new for {silent / 3600:.1f} h",
+                    summary=_("source %(name)s has brought nothing new for %(hours)s h")
+                    % {"name": name, "hours": f"{silent / 3600:.1f}"},
                     figures={"source": name, "state": "silent", "silent_seconds": int(silent)},
                 )
             )

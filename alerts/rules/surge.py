@@ -25,6 +25,7 @@ import math
 
 from alerts.rules.base import BrandContext, Finding
 from alerts.stats import poisson_sf
+from config.i18n import _
 
 MIN_EXPECTED = 0.05  # a never-seen hour still expects a little, so ratios stay finite
 
@@ -81,8 +82,17 @@ def _sharp(ctx: BrandContext) -> Finding | None:
         ratio,
         p_value,
         share,
-        f"{count} new negative stories in {minutes} min vs {expected:.1f} expected "
-        f"({ratio:.1f}×), negative share {share:.0%}",
+        _(
+            "%(count)s new negative stories in %(minutes)s min vs %(expected)s expected "
+            "(%(ratio)s×), negative share %(share)s"
+        )
+        % {
+            "count": count,
+            "minutes": minutes,
+            "expected": f"{expected:.1f}",
+            "ratio": f"{ratio:.1f}",
+            "share": f"{share:.0%}",
+        },
     )
     finding.figures["minutes_with_stories"] = spread
     return finding
@@ -136,8 +146,18 @@ def _slow_climb(ctx: BrandContext) -> Finding | None:
         ratio,
         p_value,
         share,
-        f"sustained rise: {count} new negative stories in {(end - start) / 60:.1f} h vs "
-        f"{expected:.1f} expected ({ratio:.1f}×), last hour {last} vs {last_expected:.1f}",
+        _(
+            "sustained rise: %(count)s new negative stories in %(hours)s h vs %(expected)s "
+            "expected (%(ratio)s×), last hour %(last)s vs %(last_expected)s"
+        )
+        % {
+            "count": count,
+            "hours": f"{(end - start) / 60:.1f}",
+            "expected": f"{expected:.1f}",
+            "ratio": f"{ratio:.1f}",
+            "last": last,
+            "last_expected": f"{last_expected:.1f}",
+        },
     )
     finding.figures["hourly"] = hourly
     return finding

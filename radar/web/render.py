@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from alerts.labels import SIGNAL_TITLE
 from alerts.messages import RULE_TITLE
 from config import i18n
 from index.models import Mention, SentimentCorrection
@@ -333,14 +334,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fraud": N_("fraud"),
         "other": N_("other issue"),
     },
-    "signal": {
-        "media": N_("media exposure"),
-        "regulator": N_("regulator complaint"),
-        "legal": N_("legal action"),
-        "rights": N_("rights defence"),
-        "collective": N_("collective complaint"),
-        "safety": N_("safety incident"),
-    },
+    "signal": SIGNAL_TITLE,
     "facet": {
         "brand": N_("brand"),
         "source": N_("source"),
