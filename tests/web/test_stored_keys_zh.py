@@ -125,3 +125,21 @@ async def test_the_webhook_form_says_what_its_ticks_mean(login) -> None:  # type
     form = page.split('action="/admin/webhooks"')[1].split("</form>")[0]
     assert "都不勾选即推送全部" in form
     assert "<b>品牌</b>" in form and "<b>事件类型</b>" in form and "P1 一级" in form, form
+
+
+async def test_escalated_case_in_chinese_beside_a_stored_english_one(login, store, config) -> None:  # type: ignore[no-untyped-def]
+    from alerts.engine import AlertEngine
+    from tests.alerts.conftest import surge_finding
+
+    engine = AlertEngine(config, store, pull=False)
+    with i18n.use_locale(config.locale):
+        [opened] = engine.cases.apply("清泉乳业", [surge_finding("清泉乳业")], NOW, None)
+    engine.check_escalations(NOW + timedelta(hours=2))
+    async with login("pr") as c:
+        new = (await c.get(f"/cases/{opened.case_id}")).text
+        old = (await c.get(f"/cases/{CASE_ID}")).text
+        board = (await c.get("/cases")).text
+    assert "清泉乳业: 负面激增" in new and "内无人确认接手" in new
+    assert "Not acknowledged" not in new
+    assert "negative surge 4.5× baseline" in old  # stored in English before: shown as stored
+    assert "清泉乳业: 负面激增" in board
