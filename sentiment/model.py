@@ -210,6 +210,11 @@ class TargetExpert:
     window: int = 120
     neighbour: int = 40
     budget: int = 600
+    # q reads finance news; on social posts it also calls praise negative ("极光汽车真不
+    # 错，推荐": q 0.55). With a gain, q's share is doc_mix · max(min(1, gain · P_gate(news
+    # | focus)), 1 − P_doc(positive | focus)): full on news-like text and on text the
+    # document model does not find positive, fading on praise. None: always doc_mix
+    news_gain: float | None = None
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -224,7 +229,7 @@ class TargetExpert:
             "window": self.window,
             "neighbour": self.neighbour,
             "budget": self.budget,
-        }
+        } | ({} if self.news_gain is None else {"news_gain": self.news_gain})
 
 
 # feature-hash namespaces of the target expert's extra parts: a cyclic shift of the
@@ -350,12 +355,16 @@ class SentimentModel:
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """(len(texts), 3) class probabilities for normalised texts."""
+        return self._mixed(texts)[0]
+
+    def _mixed(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`probabilities` and the gate's P(domain | text) they were mixed with."""
         if not texts:
-            return np.zeros((0, K), dtype=np.float64)
+            return np.zeros((0, K), dtype=np.float64), None
         experts, gate = self.parts(texts)
         mixed = _gated(experts, gate)
         if self.neural is None or self.neural_mix is None:
-            return mixed
+            return mixed, gate
         linear_score = _polarity(mixed)
         consult = np.flatnonzero(np.abs(linear_score - 0.5) < self.neural_margin)
         if len(consult):
@@ -363,7 +372,21 @@ class SentimentModel:
             cnn = self.neural.probabilities([texts[i] for i in consult])
             blended = (1.0 - mix) * experts[consult] + mix * cnn
             mixed[consult] = _gated(blended, None if gate is None else gate[consult])
-        return mixed
+        return mixed, gate
+
+    def _q_share(self, doc: np.ndarray, gate: np.ndarray | None) -> np.ndarray | float:
+        """The weight of the target expert's q in :func:`_target_score` (TargetExpert.
+        news_gain)."""
+        t = self.target
+        assert t is not None
+        if t.news_gain is None:
+            return t.doc_mix
+        news = (
+            gate[:, self.domains.index("news")]
+            if gate is not None and "news" in self.domains
+            else 0.0
+        )
+        return t.doc_mix * np.maximum(np.minimum(1.0, t.news_gain * news), 1.0 - doc[:, 2])
 
     def parts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """The linear experts' class probabilities (len(texts), n_experts, 3) and the
@@ -511,7 +534,8 @@ class SentimentModel:
                 ]
                 names = [" ".join(normalise_term(x) for x in targets[i] or ()) for i in hit]
                 p_neg = self.target_negative([focuses[i] for i in hit], relations, names)
-                out[hit] = _target_score(self.probabilities(plain), p_neg, t.doc_mix)
+                doc, gate = self._mixed(plain)
+                out[hit] = _target_score(doc, p_neg, self._q_share(doc, gate))
         return out
 
     def target_negative(
@@ -774,6 +798,7 @@ def _target_from(
             window=int(spec["window"]),
             neighbour=int(spec["neighbour"]),
             budget=int(spec["budget"]),
+            news_gain=float(spec["news_gain"]) if spec.get("news_gain") is not None else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: bad target expert in header ({exc})") from exc
@@ -801,7 +826,7 @@ def _gated(experts: np.ndarray, gate: np.ndarray | None) -> np.ndarray:
 
 
 def _target_score(
-    doc: np.ndarray, key_parts: tuple[np.ndarray, np.ndarray], mix: float
+    doc: np.ndarray, key_parts: tuple[np.ndarray, np.ndarray], mix: float | np.ndarray
 ) -> np.ndarray:
     """Target-level score from the document model's (n, 3) probabilities on the focus
     text and the target expert's (q, key) (see TargetExpert)."""

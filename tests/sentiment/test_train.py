@@ -439,6 +439,17 @@ def test_brand_model_has_news_and_target_experts(brand_corpus: Path, tmp_path: P
     np.testing.assert_allclose(got, model.target_scores([text, text], targets, others))
     assert got[0] < got[1]
     assert loaded.target_label(got[0]) == "negative"
+    # q counts fully on news-like text and on text not read as positive, fades on praise
+    assert loaded.target.news_gain == 3.0
+    news = loaded.domains.index("news")
+    doc = np.array([[0.1, 0.1, 0.8], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
+    gate = np.zeros((3, len(loaded.domains)))
+    gate[:, 0] = 1.0
+    gate[1] = 0.0
+    gate[1, news] = 0.5
+    np.testing.assert_allclose(
+        loaded._q_share(doc, gate), loaded.target.doc_mix * np.array([0.2, 1.0, 0.9])
+    )
     # the punctuated form of a news text reads like its stripped form
     news = "白鹭金融爆雷跑路。记者报道白鹭金融涉嫌诈骗被立案调查"
     punctuated = "白鹭金融爆雷跑路！记者报道：白鹭金融（2019年）涉嫌诈骗、被立案调查。"
