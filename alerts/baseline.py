@@ -95,15 +95,19 @@ class Profile:
 
     def expected(self, start_minute: int, end_minute: int, negative: bool = True) -> float:
         """Expected count over the minutes [start_minute, end_minute)."""
+        return sum(self._by_hour(start_minute, end_minute, negative))
+
+    def _by_hour(self, start_minute: int, end_minute: int, negative: bool = True) -> list[float]:
+        """The expected count of [start, end), one part per clock hour it touches."""
         table = self.negative if negative else self.total
-        total = 0.0
+        parts = []
         m = start_minute
         while m < end_minute:
             hour = m // 60
             stop = min(end_minute, (hour + 1) * 60)
-            total += table.get(local_slot(hour, self.tz), 0.0) * (stop - m) / 60
+            parts.append(table.get(local_slot(hour, self.tz), 0.0) * (stop - m) / 60)
             m = stop
-        return total
+        return parts
 
     def tail(
         self, count: int, start_minute: int, end_minute: int, dispersion: float, floor: float
@@ -113,13 +117,7 @@ class Profile:
         ``dispersion`` (variance ``μ + dispersion · Σ μ_h²``, μ_h the hours' expected
         parts; a window inside one hour shares that hour's level, a window over hours
         averages theirs). ``floor``: the least expected count (ratios stay finite)."""
-        parts = []
-        m = start_minute
-        while m < end_minute:
-            hour = m // 60
-            stop = min(end_minute, (hour + 1) * 60)
-            parts.append(self.negative.get(local_slot(hour, self.tz), 0.0) * (stop - m) / 60)
-            m = stop
+        parts = self._by_hour(start_minute, end_minute)
         mean = sum(parts)
         if mean < floor:
             return poisson_sf(count, floor)
