@@ -119,6 +119,8 @@ class AlertEngine:
         self._marks: list[list[int]] = []  # [feed position, epoch minute], one per hour
         # (published minute, seq, mention) of changes published after the clock
         self._held: list[tuple[int, int, Mention]] = []
+        # per source, the newest publication minute taken in: what it has covered
+        self._frontier: dict[str, int] = {}
         self._pruned_hour = -1
         self._last_fired: dict[str, datetime] = {}  # case brand -> last firing (live)
         self.tz = config.timezone
@@ -160,7 +162,9 @@ class AlertEngine:
                 self.activity.observe(m, minute)
         ready = bisect.bisect_right(self._held, end, key=lambda h: h[0])
         for _, _, m in self._held[:ready]:
-            self.activity.observe(m, epoch_minute(m.published_at))
+            minute = epoch_minute(m.published_at)
+            self.activity.observe(m, minute)
+            self._frontier[m.source] = max(self._frontier.get(m.source, minute), minute)
         del self._held[:ready]
 
     def _backlog_pace(self, read: list[Change], now: datetime) -> dict[int, int]:
@@ -172,7 +176,13 @@ class AlertEngine:
         published over more than ``BACKLOG_SPAN`` minutes, they keep their own pace,
         ending now: each counts at arrival minus (the newest publication − its own),
         never before its publication. A burst published within minutes still arrives as
-        a burst, however late; a day of history is spread over its day."""
+        a burst, however late; a day of history is spread over its day.
+
+        Only hours the source had not covered yet are a backlog (after the newest
+        publication it brought before, ``_frontier``; all of a first read). Posts of hours
+        it already covered are late arrivals — a search surfacing a storm's posts hours
+        late, beside fresh ones — and count when they arrive; paced, they counted hours
+        back and a late storm was found half as fast, or not at all."""
         published: dict[str, list[tuple[int, Change]]] = {}
         for c in read:
             if c.is_new and c.mention.published_at <= now:
@@ -180,11 +190,14 @@ class AlertEngine:
                 published.setdefault(c.mention.source, []).append((minute, c))
         end = epoch_minute(now)
         paced: dict[int, int] = {}
-        for entries in published.values():
+        for source, entries in published.items():
+            covered = self._frontier.get(source)
             newest = max(minute for minute, _ in entries)
-            if newest - min(minute for minute, _ in entries) <= BACKLOG_SPAN:
+            self._frontier[source] = max(newest, covered if covered is not None else newest)
+            fresh = [(m, c) for m, c in entries if covered is None or m > covered]
+            if not fresh or newest - min(m for m, _ in fresh) <= BACKLOG_SPAN:
                 continue
-            for minute, c in entries:
+            for minute, c in fresh:
                 paced[c.seq] = max(minute, arrival_minute(c.mention, end) - (newest - minute))
         return paced
 

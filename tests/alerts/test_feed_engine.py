@@ -74,6 +74,23 @@ def test_a_backlog_of_history_stored_at_once_keeps_its_own_pace(store: Store) ->
     assert [e for e in events if e.kind == "alerted"] == []
 
 
+def test_a_storm_surfaced_hours_late_beside_fresh_posts_alerts_when_it_arrives(
+    live: AlertEngine, store: Store
+) -> None:
+    """A search surfaces a storm's posts, published over three hours some hours ago,
+    together with fresh posts of the same source. Those hours the source had covered
+    already, so this is no backlog: the storm counts when it arrives (paced like a first
+    crawl, its posts counted hours back and it opened nothing)."""
+    published = [T0 - timedelta(hours=6) + timedelta(minutes=12 * i) for i in range(15)]
+    late = [mention(at, negative=True) for at in published]
+    fresh = [mention(T0 + timedelta(seconds=20 * i), negative=False) for i in range(3)]
+    store.upsert_mentions(arriving(late + fresh, T0 + timedelta(minutes=1)))
+    events = [e for m in range(2, 8) for e in live.evaluate(T0 + timedelta(minutes=m))]
+    assert [e.kind for e in events] == ["alerted"]
+    case = store.get_case(events[0].case_id)
+    assert case is not None and case.trigger["peak"]["stories:sharp"] == 15
+
+
 def test_a_recrawl_that_finds_reposts_grown_from_40_to_4000_in_20_min_alerts(
     live: AlertEngine, store: Store
 ) -> None:
