@@ -125,9 +125,9 @@ def create_app(
     app.state.store_health = health.StoreHealth(store)
 
     _install_error_handlers(app)
-    pages = (login.pages, i18n.pages, search.pages, stories.pages, cases.pages, brief.pages)
-    pages += (report.pages, executive.pages)
-    pages += (care.pages,)  # after the others: GET /mentions/{id} is the post view
+    pages = [login.pages, i18n.pages, search.pages, stories.pages, cases.pages, brief.pages]
+    pages += [report.pages, executive.pages]
+    pages += [care.pages]  # after the others: GET /mentions/{id} is the post view
     for router in (service, *pages):
         app.include_router(router)
     app.include_router(webhook_admin.pages)  # admin: outbound webhooks
@@ -277,7 +277,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         anonymous_post = getattr(request.state, "user", None) is None and request.method != "GET"
         if _wants_json(request) or anonymous_post:
             return api.problem_json(exc.status_code, str(exc.detail), exc.headers)
-        return error_page(request, exc.status_code, exc.detail, exc.headers)
+        return error_page(request, exc.status_code, exc.detail, dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -173,7 +173,8 @@ def api_changes(
     seq = 0
     if cursor:
         fields = paging.decode("changes", cursor)
-        seq = fields.get("n") if isinstance(fields.get("n"), int) else -1
+        n = fields.get("n")
+        seq = n if isinstance(n, int) else -1
         if seq < 0:
             raise HTTPException(400, "cursor: damaged (pass next_cursor as is)")
     store: Store = request.app.state.store
