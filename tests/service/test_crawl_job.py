@@ -77,7 +77,7 @@ def test_a_crashing_crawl_is_a_health_state_with_a_case(ctx, monkeypatch):
     (opened,) = [e for e in events if e.kind == "alerted"]
     case = ctx.store.get_case(opened.case_id)
     assert case.brand == "source:t-tieba" and case.rule == "source_health"
-    assert "crashed 2 time(s)" in case.title
+    assert "采集连续崩溃 2 次" in case.title  # the deployment's language (zh_CN)
     assert ctx.config.alerts.source_health.escalate_to == 0  # ops, not executives
 
     fake_crawl(monkeypatch, 'print(\'{"completed": true, "items": {}}\')')
