@@ -29,6 +29,7 @@ from sentiment.complaints import Lexicon, load_lexicon
 from sentiment.context import reading
 from sentiment.model import DEFAULT_MODEL_PATH, SentimentModel
 from sentiment.normalize import model_text
+from sentiment.target import same_as_target_text
 
 __all__ = [
     "Analysis",
@@ -165,11 +166,14 @@ def _brand_polarities(
     pair_texts: list[str] = []
     pair_terms: list[Sequence[str]] = []
     pair_others: list[Sequence[str]] = []
+    known: dict[str, str] = {}  # raw text -> target_text, where it is the document's
     for i, (text, wanted) in enumerate(zip(texts, targets, strict=True)):
         if not wanted:
             continue
         read = reading(text, contexts[i] if contexts else None, lex)
         empty = not (model_text(read.text) if read.from_context else normalised[i])
+        if not read.from_context and same_as_target_text(text):
+            known[text] = normalised[i]
         for target in wanted:
             terms = tuple(dict.fromkeys((target.brand, *target.terms)))
             others = tuple(
@@ -181,7 +185,7 @@ def _brand_polarities(
             pair_others.append(others)
     if not rows:
         return out
-    values = model.target_scores(pair_texts, pair_terms, pair_others)
+    values = model.target_scores(pair_texts, pair_terms, pair_others, known=known)
     for (i, brand, from_context, empty), value in zip(rows, values, strict=True):
         s = 0.5 if empty else float(value)
         label = "neutral" if empty else model.target_label(s)

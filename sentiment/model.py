@@ -471,6 +471,7 @@ class SentimentModel:
         others: Sequence[Sequence[str]] | None = None,
         *,
         read_as_about: bool = True,
+        known: dict[str, str] | None = None,
     ) -> np.ndarray:
         """Polarity 0..1 of each RAW text toward its target (``targets[i]``: the surface
         terms naming it; ``others[i]``: other companies matched in the text), scored on
@@ -478,7 +479,8 @@ class SentimentModel:
         A text that never names the target (a comment or repost that belongs to the
         brand's post, a brand named by an alias outside ``targets``) was matched to the
         brand all the same: it is read as about the target, as if it opened with its
-        first term; without any term, it gets its document-level score."""
+        first term; without any term, it gets its document-level score. ``known``: raw
+        text → its :func:`sentiment.target.target_text`, where the caller has it."""
         if len(targets) != len(texts) or (others is not None and len(others) != len(texts)):
             raise ValueError("texts, targets and others must have the same length")
         if not texts:
@@ -488,9 +490,8 @@ class SentimentModel:
         others = list(others) if others is not None else None
         t = self.target
         shape = {} if t is None else {"window": t.window, "neighbour": t.neighbour}
-        focuses = focus_texts(
-            texts, targets, others, **shape, **({} if t is None else {"budget": t.budget})
-        )
+        budget = {} if t is None else {"budget": t.budget}
+        focuses = focus_texts(texts, targets, others, **shape, **budget, known=known)
         found = np.asarray([f.found for f in focuses], dtype=bool)
         out = np.full(len(texts), 0.5)
         missing = np.flatnonzero(~found)

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sentiment.normalize import model_text, to_simplified
+from sentiment.normalize import MAX_CHARS, model_text, to_simplified
 
 TARGET_MARK = "\x04"  # a mention of the target
 OTHER_MARK = "\x05"  # a mention of another company or brand
@@ -246,13 +246,15 @@ def focus_texts(
     window: int = WINDOW,
     neighbour: int = NEIGHBOUR,
     budget: int = FOCUS_CHARS,
+    known: dict[str, str] | None = None,
 ) -> list[Focus]:
     """:func:`focus` of each raw text (normalised with :func:`target_text` first, once
-    per distinct text: a text naming two brands comes twice)."""
+    per distinct text: a text naming two brands comes twice; ``known``: raw text →
+    its :func:`target_text` where the caller has it already)."""
     if len(targets) != len(texts) or (others is not None and len(others) != len(texts)):
         raise ValueError("texts, targets and others must have the same length")
     out = []
-    normalised_of: dict[str, str] = {}
+    normalised_of: dict[str, str] = dict(known or {})
     for i, text in enumerate(texts):
         raw = text if isinstance(text, str) else ""
         normalised = normalised_of.get(raw)
@@ -264,3 +266,10 @@ def focus_texts(
         )
         out.append(found)
     return out
+
+
+def same_as_target_text(raw: str) -> bool:
+    """Whether ``model_text(raw)`` equals ``target_text(raw)``: the two differ only in
+    what they do with ``@``/``//`` (repost chains, @names, URLs) and in the length they
+    keep, so a short text without either is normalised once for both."""
+    return len(raw) <= MAX_CHARS and "@" not in raw and "//" not in raw
