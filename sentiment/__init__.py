@@ -27,7 +27,8 @@ from typing import Any
 
 from sentiment.complaints import Lexicon, load_lexicon
 from sentiment.context import reading
-from sentiment.model import DEFAULT_MODEL_PATH, SentimentModel
+from sentiment.model import DEFAULT_MODEL_PATH, Mixed, SentimentModel
+from sentiment.model import polarity as score_of
 from sentiment.normalize import model_text
 from sentiment.target import same_as_target_text
 
@@ -130,9 +131,14 @@ def analyze_batch(
     texts = [t if isinstance(t, str) else "" for t in texts]
     normalised = [model_text(t) for t in texts]
     model = get_model()
-    scores = model.scores(normalised)
+    probabilities, gate = model.mixed(normalised)
+    scores = score_of(probabilities)
+    scored: Mixed = {
+        norm: (probabilities[i], None if gate is None else gate[i])
+        for i, norm in enumerate(normalised)
+    }
     lex = lexicon()
-    brands = _brand_polarities(model, lex, texts, normalised, targets, contexts)
+    brands = _brand_polarities(model, lex, texts, normalised, targets, contexts, scored)
     out = []
     for text, norm, value, polarity in zip(texts, normalised, scores, brands, strict=True):
         s = float(value) if norm else 0.5
@@ -155,8 +161,10 @@ def _brand_polarities(
     normalised: list[str],
     targets: Sequence[Sequence[Target]] | None,
     contexts: Sequence[str | None] | None,
+    scored: Mixed | None = None,
 ) -> list[dict[str, BrandPolarity]]:
-    """One model call for every (text, brand) pair of the batch."""
+    """One model call for every (text, brand) pair of the batch (``scored``: the
+    documents' model outputs, reused where a focus is a whole post)."""
     out: list[dict[str, BrandPolarity]] = [{} for _ in texts]
     if not targets:
         return out
@@ -185,7 +193,9 @@ def _brand_polarities(
             pair_others.append(others)
     if not rows:
         return out
-    values = model.target_scores(pair_texts, pair_terms, pair_others, known=known)
+    values = model.target_scores(
+        pair_texts, pair_terms, pair_others, known=known, known_mixed=scored
+    )
     for (i, brand, from_context, empty), value in zip(rows, values, strict=True):
         s = 0.5 if empty else float(value)
         label = "neutral" if empty else model.target_label(s)

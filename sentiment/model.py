@@ -355,17 +355,34 @@ class SentimentModel:
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """(len(texts), 3) class probabilities for normalised texts."""
-        return self._mixed(texts)[0]
+        return self.mixed(texts)[0]
 
-    def _mixed(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """:meth:`probabilities` and the gate's P(domain | text) they were mixed with."""
+    def mixed(
+        self, texts: list[str], known: Mixed | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`probabilities` and the gate's P(domain | text) they were mixed with
+        (``known``: those of texts scored already in this batch, by text)."""
+        if known:
+            todo = [i for i, text in enumerate(texts) if text not in known]
+            rest, rest_gate = self.mixed([texts[i] for i in todo])
+            probabilities = np.empty((len(texts), K))
+            gate = np.empty((len(texts), self.n_experts)) if self.n_experts > 1 else None
+            for i, text in enumerate(texts):
+                if text in known:
+                    probabilities[i], known_gate = known[text]
+                    if gate is not None:
+                        gate[i] = known_gate
+            probabilities[todo] = rest
+            if gate is not None and rest_gate is not None:
+                gate[todo] = rest_gate
+            return probabilities, gate
         if not texts:
             return np.zeros((0, K), dtype=np.float64), None
         experts, gate = self.parts(texts)
         mixed = _gated(experts, gate)
         if self.neural is None or self.neural_mix is None:
             return mixed, gate
-        linear_score = _polarity(mixed)
+        linear_score = polarity(mixed)
         consult = np.flatnonzero(np.abs(linear_score - 0.5) < self.neural_margin)
         if len(consult):
             mix = np.reshape(self.neural_mix, (1, -1, 1))
@@ -454,7 +471,7 @@ class SentimentModel:
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Expected polarity in 0..1 for normalised texts."""
-        return _polarity(self.probabilities(texts))
+        return polarity(self.probabilities(texts))
 
     def label(self, score: float) -> str:
         if score < self.neutral_low:
@@ -472,6 +489,7 @@ class SentimentModel:
         *,
         read_as_about: bool = True,
         known: dict[str, str] | None = None,
+        known_mixed: Mixed | None = None,
     ) -> np.ndarray:
         """Polarity 0..1 of each RAW text toward its target (``targets[i]``: the surface
         terms naming it; ``others[i]``: other companies matched in the text), scored on
@@ -480,7 +498,9 @@ class SentimentModel:
         brand's post, a brand named by an alias outside ``targets``) was matched to the
         brand all the same: it is read as about the target, as if it opened with its
         first term; without any term, it gets its document-level score. ``known``: raw
-        text → its :func:`sentiment.target.target_text`, where the caller has it."""
+        text → its :func:`sentiment.target.target_text`, and ``known_mixed``: normalised
+        text → its :meth:`mixed` row, where the caller has them (a short post's focus is
+        often the whole post the document score was computed on)."""
         if len(targets) != len(texts) or (others is not None and len(others) != len(texts)):
             raise ValueError("texts, targets and others must have the same length")
         if not texts:
@@ -535,7 +555,7 @@ class SentimentModel:
                 ]
                 names = [" ".join(normalise_term(x) for x in targets[i] or ()) for i in hit]
                 p_neg = self.target_negative([focuses[i] for i in hit], relations, names)
-                doc, gate = self._mixed(plain)
+                doc, gate = self.mixed(plain, known_mixed)
                 out[hit] = _target_score(doc, p_neg, self._q_share(doc, gate))
         return out
 
@@ -723,6 +743,9 @@ class SentimentModel:
         )
 
 
+# normalised text -> its (probabilities, gate) row from SentimentModel.mixed
+Mixed = dict[str, tuple[np.ndarray, np.ndarray | None]]
+
 BASE_ARRAYS = ("weights", "bias", "idf", "scales", "gate_weights", "gate_bias", "stack_weights")
 STACK_FLOOR = 1e-6  # log-probabilities a stacked expert reads are clipped here
 TARGET_ARRAYS = ("target_doc_weights", "target_key_weights")
@@ -814,7 +837,7 @@ def round_to_file_precision(array: np.ndarray) -> np.ndarray:
     return _half(array).astype(np.float32)
 
 
-def _polarity(p: np.ndarray) -> np.ndarray:
+def polarity(p: np.ndarray) -> np.ndarray:
     """The score of (n, 3) class probabilities: P(positive) + P(neutral) / 2."""
     return p[:, 2] + 0.5 * p[:, 1]
 
