@@ -139,6 +139,9 @@ def analyze_batch(
     }
     lex = lexicon()
     brands = _brand_polarities(model, lex, texts, normalised, targets, contexts, scored)
+    for text, norm, value, polarity in zip(texts, normalised, scores, brands, strict=True):
+        if len(polarity) == 1 and norm:
+            _complaint_is_about_its_brand(model, lex, text, float(value), polarity)
     out = []
     for text, norm, value, polarity in zip(texts, normalised, scores, brands, strict=True):
         s = float(value) if norm else 0.5
@@ -201,6 +204,27 @@ def _brand_polarities(
         label = "neutral" if empty else model.target_label(s)
         out[i][brand] = BrandPolarity(score=s, label=label, from_context=from_context)
     return out
+
+
+def _complaint_is_about_its_brand(
+    model: SentimentModel,
+    lex: Lexicon,
+    text: str,
+    score: float,
+    polarity: dict[str, BrandPolarity],
+) -> None:
+    """A complaint naming one brand is negative for it: when the document reads negative
+    and holds a complaint term (the lexicon's categories, negation-aware), the brand's
+    polarity is no better than the document's. The target expert learnt "negative for
+    whom" from finance news; "极光汽车刹车失灵，车主要维权" sat on the edge of its band."""
+    ((brand, own),) = polarity.items()
+    if own.from_context or own.label == "negative" or model.label(score) != "negative":
+        return
+    if lex.category(text) == "other":
+        return
+    polarity[brand] = BrandPolarity(
+        score=min(own.score, score), label="negative", from_context=False
+    )
 
 
 def targets_of(matches: Iterable[Any]) -> list[Target]:

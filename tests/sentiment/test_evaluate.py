@@ -63,10 +63,19 @@ def test_score_toward_brands_json() -> None:
 
 def test_score_toward_brands_text() -> None:
     result = CliRunner().invoke(
-        cli, ["sentiment", "score", "极光汽车刹车失灵", "--brand", "极光汽车"]
+        cli, ["sentiment", "score", "极光汽车刹车失灵，4S店不给处理", "--brand", "极光汽车"]
     )
     assert result.exit_code == 0, result.output
     assert "极光汽车: negative" in result.output
+
+
+def test_praise_is_good_for_the_brand_it_names() -> None:
+    """The target expert's finance part once read praise as negative for the brand."""
+    result = CliRunner().invoke(
+        cli, ["sentiment", "score", "极光汽车真不错，推荐", "--brand", "极光汽车", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["brands"]["极光汽车"]["label"] == "positive"
 
 
 def test_corrections_are_exported_for_training_and_evaluation(tmp_path: Path) -> None:
