@@ -608,6 +608,10 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # held by the integrity check (seconds on a large store, from the web's health
+        # thread) and by close(): closing a connection while another thread runs a
+        # statement on it crashed the interpreter once (segfault in a test teardown)
+        self._checking = threading.Lock()
         try:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -792,7 +796,7 @@ class SQLiteStore(Store):
         )
 
     def close(self) -> None:
-        with self._lock:
+        with self._checking, self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:
             with contextlib.suppress(sqlite3.Error):
@@ -1119,8 +1123,11 @@ class SQLiteStore(Store):
         ``full`` ``integrity_check``, then FTS5's own ``integrity-check`` of the
         full-text index (a damaged FTS index otherwise shows only when a write touches
         the damaged part: a crawl failed after ~5,000 rows)."""
+        with self._checking:
+            return self._integrity_problems("integrity_check" if full else "quick_check")
+
+    def _integrity_problems(self, pragma: str) -> list[str]:
         problems: list[str] = []
-        pragma = "integrity_check" if full else "quick_check"
         try:
             rows = self._conn().execute(f"PRAGMA {pragma}(20)").fetchall()
             problems += [str(r[0]) for r in rows if r[0] != "ok"]
