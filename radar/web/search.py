@@ -269,7 +269,16 @@ def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
 
 
 def csv_response(request: Request, params: SearchParams) -> StreamingResponse:
-    stamp = request.app.state.clock().strftime("%Y%m%d-%H%M")
+    """The export, after one small search has shown the store takes the query: once the
+    stream has started, a query the store refuses (q='¨') could only end it as a 500."""
+    now = request.app.state.clock()
+    try:
+        request.app.state.store.search(
+            params.request(now, limit=1, facets=False, highlight=False, group_stories=False)
+        )
+    except QuerySyntaxError as exc:
+        raise HTTPException(400, f"q: {exc}") from None
+    stamp = now.strftime("%Y%m%d-%H%M")
     return StreamingResponse(
         export_rows(request, params),
         media_type="text/csv; charset=utf-8",
