@@ -1336,27 +1336,29 @@ class ElasticStore(Store):
     ) -> list[tuple[str, int]]:
         """Counted like the SQLite backend: over the newest ``TOP_TERMS_SAMPLE`` mentions
         of the window, segmented on the client (``index.text.top_words``, jieba), so no
-        analysis plugin is needed and both backends name the same words."""
+        analysis plugin is needed and both backends name the same words, once per story."""
         response = self.es.search(
             index=self.alias,
             query={"bool": {"filter": self._window(since, until, brand)}},
             sort=[{"published_at": "desc"}, {"id": "desc"}],
             size=TOP_TERMS_SAMPLE,
-            source={"includes": ["title", "text", "brands"]},
+            source={"includes": ["title", "text", "brands", "story"]},
             ignore_unavailable=True,
             allow_no_indices=True,
         )
         texts: list[str] = []
+        stories: list[str] = []
         exclude: set[str] = set()
         for hit in response["hits"]["hits"]:
             doc = hit["_source"]
             title, text = doc.get("title") or "", doc.get("text") or ""
             texts.append(f"{title}\n{text}" if title else text)
+            stories.append(doc.get("story") or hit["_id"])
             for match in doc.get("brands") or []:
                 if brand is None or match.get("brand") == brand:
                     exclude.add(match.get("brand", ""))
                     exclude.update(match.get("keywords") or [])
-        return top_words(texts, exclude=exclude, limit=limit)
+        return top_words(texts, exclude=exclude, limit=limit, stories=stories)
 
     @staticmethod
     def _near_query(simhash: int, since: datetime, max_distance: int) -> dict[str, Any]:

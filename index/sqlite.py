@@ -1458,21 +1458,23 @@ class SQLiteStore(Store):
         self, brand: str | None, since: datetime, until: datetime, limit: int = 20
     ) -> list[tuple[str, int]]:
         """Counted over the newest ``TOP_TERMS_SAMPLE`` mentions of the window (words are
-        segmented at query time; a bounded sample keeps the cost fixed)."""
+        segmented at query time; a bounded sample keeps the cost fixed), once per story."""
         source, params = self._window(brand, since, until)
         rows = self._read(
             f"SELECT m.doc_id FROM {source} ORDER BY m.rowid DESC LIMIT ?",
             [*params, TOP_TERMS_SAMPLE],
         )
         texts: list[str] = []
+        stories: list[str] = []
         exclude: set[str] = set()
         for m in self._docs([d for (d,) in rows]):
             texts.append(f"{m.title}\n{m.text}" if m.title else m.text)
+            stories.append(m.cluster_id or m.id)
             for b in m.brands:
                 if brand is None or b.brand == brand:
                     exclude.add(b.brand)
                     exclude.update(b.keywords)
-        return top_words(texts, exclude=exclude, limit=limit)
+        return top_words(texts, exclude=exclude, limit=limit, stories=stories)
 
     def _window_hashes(self, start: int) -> list[tuple[int, int]]:
         """(simhash, rowid) of the mentions from time key ``start`` (µs) on that have a

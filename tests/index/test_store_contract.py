@@ -526,6 +526,24 @@ def test_top_terms(store: Store) -> None:
     assert counts == sorted(counts, reverse=True)
 
 
+def test_top_terms_count_a_story_once(store: Store) -> None:
+    """A post reposted or copied many times is one story: its words count once."""
+    copied = "客服一句私信就把我打发了"
+    store.upsert_mentions(
+        [
+            mention("orig", copied),
+            *(
+                mention(f"copy{i}", copied, repost_of=s("orig"), cluster_id=s("orig"))
+                for i in range(30)
+            ),
+            *(mention(f"own{i}", f"刹车失灵{'！' * i}", author=f"车主{i}") for i in range(3)),
+        ]
+    )
+    terms = dict(store.top_terms(BRAND, NOW - timedelta(days=1), NOW, limit=10))
+    assert terms["刹车"] == terms["失灵"] == 3
+    assert terms["私信"] == terms["打发"] == 1
+
+
 def test_find_near_duplicates(store: Store) -> None:
     h = 0xF0F0_1234_ABCD_0001  # top bit set: negative as a signed 64-bit integer
     store.upsert_mentions(
