@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from alerts import actions
-from config.i18n import _
+from config.i18n import N_, _
 from index.base import SearchRequest, SearchResult, Store
 from index.models import MAX_TITLE, Case, Mention, SentimentLabel
 from index.query import QuerySyntaxError
@@ -215,6 +215,46 @@ def mention_anchor(mention_id: str) -> str:
 # the document-level sentiment
 _AFTER = CSV_COLUMNS.index("sentiment_score") + 1
 EXPORT_COLUMNS = (*CSV_COLUMNS[:_AFTER], "sentiment_toward_brands", *CSV_COLUMNS[_AFTER:])
+# The web page's export is opened by care staff in a spreadsheet: its header is in the
+# reader's language and its flags read 是/否. The API's export keeps the column keys and
+# True/False, which integrators parse.
+EXPORT_HEADERS = {
+    "id": N_("Mention ID"),
+    "published_at": N_("Published at"),
+    "source": N_("Source"),
+    "brands": N_("Brands"),
+    "author": N_("Author"),
+    "author_followers": N_("Author followers"),
+    "verified": N_("Verified account"),
+    "sentiment": N_("Post sentiment"),
+    "sentiment_score": N_("Sentiment score"),
+    "sentiment_toward_brands": N_("Sentiment toward brands"),
+    "complaint_category": N_("Complaint category"),
+    "risk_signals": N_("Risk signals"),
+    "reach": N_("Reach"),
+    "reposts": N_("Repost count"),
+    "comments": N_("Comment count"),
+    "likes": N_("Like count"),
+    "handled": N_("Handled"),
+    "handled_by": N_("Handled by"),
+    "url": N_("Link"),
+    "title": N_("Title"),
+    "text": N_("Text"),
+}
+_FLAGS = [EXPORT_COLUMNS.index(c) for c in ("verified", "handled")]
+
+
+@dataclass(frozen=True)
+class ExportLayout:
+    """The header row and how a flag reads: keys and True/False, or for people."""
+
+    header: tuple[str, ...] = EXPORT_COLUMNS
+    flags: tuple[str, str] | None = None  # (yes, no)
+
+    @classmethod
+    def for_people(cls) -> ExportLayout:
+        """In the current locale (call it in the request, not in the streaming body)."""
+        return cls(tuple(_(EXPORT_HEADERS[c]) for c in EXPORT_COLUMNS), (_("Yes"), _("No")))
 
 
 def brand_sentiment_cell(m: Mention, when: Callable[[datetime], str]) -> str:
@@ -228,12 +268,21 @@ def brand_sentiment_cell(m: Mention, when: Callable[[datetime], str]) -> str:
     return "; ".join(parts)
 
 
-def export_row(m: Mention, when: Callable[[datetime], str]) -> list[object]:
+def export_row(
+    m: Mention, when: Callable[[datetime], str], layout: ExportLayout = ExportLayout()
+) -> list[object]:
     row = csv_row(m, when)
-    return [*row[:_AFTER], csv_cell(brand_sentiment_cell(m, when)), *row[_AFTER:]]
+    row = [*row[:_AFTER], csv_cell(brand_sentiment_cell(m, when)), *row[_AFTER:]]
+    if layout.flags is not None:
+        yes, no = layout.flags
+        for i in _FLAGS:
+            row[i] = yes if row[i] else no
+    return row
 
 
-def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
+def export_rows(
+    request: Request, params: SearchParams, layout: ExportLayout = ExportLayout()
+) -> Iterator[str]:
     """The whole result set (up to EXPORT_LIMIT rows) as CSV text, page by page."""
     store: Store = request.app.state.store
     local = request.app.state.formatter.local
@@ -245,7 +294,7 @@ def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(layout.header)
     offset, batch = 0, 500
     while offset < EXPORT_LIMIT:
         req = params.request(
@@ -259,7 +308,7 @@ def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
         )
         result = store.search(req)
         for hit in result.hits:
-            writer.writerow(export_row(hit.mention, when))
+            writer.writerow(export_row(hit.mention, when, layout))
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
@@ -268,7 +317,9 @@ def export_rows(request: Request, params: SearchParams) -> Iterator[str]:
             break
 
 
-def csv_response(request: Request, params: SearchParams) -> StreamingResponse:
+def csv_response(
+    request: Request, params: SearchParams, layout: ExportLayout = ExportLayout()
+) -> StreamingResponse:
     """The export, after one small search has shown the store takes the query: once the
     stream has started, a query the store refuses (q='¨') could only end it as a 500."""
     now = request.app.state.clock()
@@ -280,7 +331,7 @@ def csv_response(request: Request, params: SearchParams) -> StreamingResponse:
         raise HTTPException(400, f"q: {exc}") from None
     stamp = now.strftime("%Y%m%d-%H%M")
     return StreamingResponse(
-        export_rows(request, params),
+        export_rows(request, params, layout),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="radar-search-{stamp}.csv"'},
     )
@@ -363,7 +414,7 @@ def search_page(
 
 @pages.get("/search/export.csv")
 def search_export_page(request: Request, user: Searcher, raw: Inputs):
-    return csv_response(request, parse_params(request, raw, 0, 500))
+    return csv_response(request, parse_params(request, raw, 0, 500), ExportLayout.for_people())
 
 
 @pages.post("/mentions/{mention_id:path}/handled")

@@ -11,8 +11,20 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
+from radar.web.app import create_app
 from radar.web.render import safe_highlight, safe_url
-from tests.web.conftest import CASE_ID, SEED, XSS_URL, api_token, form_post, mention
+from radar.web.search import EXPORT_COLUMNS
+from tests.web.conftest import (
+    CASE_ID,
+    NOW,
+    SEED,
+    XSS_URL,
+    api_token,
+    form_post,
+    log_in,
+    make_config,
+    mention,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -169,7 +181,9 @@ async def test_csv_export_whole_result_set_without_formulas(login, anon) -> None
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     text = r.content.decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    lines = io.StringIO(text)
+    next(lines)  # the page's header is for people (see the next test): read by position
+    rows = list(csv.DictReader(lines, fieldnames=EXPORT_COLUMNS))
     assert len(rows) == 6
     formula = next(row for row in rows if row["id"] == "demo-weibo:6")
     assert formula["text"].startswith("'=HYPERLINK")
@@ -180,6 +194,33 @@ async def test_csv_export_whole_result_set_without_formulas(login, anon) -> None
             assert not value.startswith(("=", "+", "@")), value
     api = await anon.get("/api/search/export.csv", params={"q": "漏油"}, headers=auth())
     assert len(list(csv.DictReader(io.StringIO(api.content.decode("utf-8-sig"))))) == 4
+
+
+async def test_the_pages_csv_export_speaks_the_readers_language(store) -> None:  # type: ignore[no-untyped-def]
+    """Care staff open the page's export in Excel: Chinese headers and 是/否 (was the
+    column keys and True/False); the API's export, which integrators parse, is unchanged."""
+    store.mark_handled("demo-weibo:1", "care")
+    app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "care")
+        page = await c.get("/search/export.csv", params={"q": "brand:极光汽车", "range": "7d"})
+        api = await c.get(
+            "/api/v1/search/export.csv", params={"q": "brand:极光汽车"}, headers=auth()
+        )
+    assert page.content.startswith("\ufeff".encode()) and api.content.startswith("\ufeff".encode())
+    header, *rows = list(csv.reader(io.StringIO(page.content.decode("utf-8-sig"))))
+    assert header[:3] == ["编号", "发布时间", "来源"] and header[-1] == "正文"
+    assert all(not cell.isascii() for cell in header)
+    by_id = {row[0]: dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in rows}
+    assert by_id["demo-weibo:1"]["handled"] == "是" and by_id["demo-weibo:2"]["handled"] == "否"
+    assert {row["verified"] for row in by_id.values()} <= {"是", "否"}
+    assert by_id["demo-weibo:6"]["text"].startswith("'=HYPERLINK")  # still no formula
+    api_header, *api_rows = list(csv.reader(io.StringIO(api.content.decode("utf-8-sig"))))
+    assert tuple(api_header) == EXPORT_COLUMNS
+    api_by_id = {row[0]: dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in api_rows}
+    assert api_by_id["demo-weibo:1"]["handled"] == "True"
+    assert api_by_id["demo-weibo:2"]["handled"] == "False"
 
 
 async def test_csv_export_of_a_query_the_store_refuses_is_a_400(anon) -> None:  # type: ignore[no-untyped-def]
