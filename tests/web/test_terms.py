@@ -43,8 +43,12 @@ def test_copies_of_one_post_do_not_dominate(store: Store) -> None:
         )
     ]
     usual = [
-        mention(f"b{i}", "试驾体验不错，车机流畅", author=f"老车主{i}",
-                published=NOW - timedelta(days=3, minutes=i))
+        mention(
+            f"b{i}",
+            "试驾体验不错，车机流畅",
+            author=f"老车主{i}",
+            published=NOW - timedelta(days=3, minutes=i),
+        )
         for i in range(100)
     ]
     store.upsert_mentions([mention("orig", copied, author="原帖"), *copies, *distinct, *usual])
