@@ -7,7 +7,9 @@ minus that in the baseline window, each smoothed toward the word's pooled freque
 divided by its standard error (a z-score). Raw counts favour words that are always
 frequent (the product's name, 客服); the z-score favours words that are both frequent
 now and rare before, and a word seen a few times is not over-rated. Words come from
-``Store.top_terms`` (jieba words of 2+ characters without stop words and filler).
+``Store.top_terms`` (jieba words of 2+ characters without stop words and filler), which
+counts each word once per story: a post reposted or copied a hundred times is one voice,
+so the terms say what many different people say, not what one post said many times.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from index.base import Store
 CANDIDATES = 300  # words read from each window
 PRIOR = 500.0  # the prior's total weight (alpha_0), spread over words by pooled frequency
 MIN_Z = 1.96  # distinctive at the 95% level
-MIN_COUNT = 2  # posts in the crisis window that use the word
+MIN_COUNT = 2  # stories in the crisis window that use the word
 
 
 def log_odds(
