@@ -213,18 +213,20 @@ def _complaint_is_about_its_brand(
     score: float,
     polarity: dict[str, BrandPolarity],
 ) -> None:
-    """A complaint naming one brand is negative for it: when the document reads negative
-    and holds a complaint term (the lexicon's categories, negation-aware), the brand's
-    polarity is no better than the document's. The target expert learnt "negative for
-    whom" from finance news; "极光汽车刹车失灵，车主要维权" sat on the edge of its band."""
+    """A complaint naming one brand is negative for it: when the reading toward the brand
+    leans bad (below 0.5), the text as a whole is not praise and it holds a complaint term
+    (the lexicon's categories, negation-aware), the label is negative. The target expert
+    learnt "negative for whom" and its band from finance news: "极光汽车刹车失灵" read 0.30
+    for the brand, neutral (band edge 0.27), and a long answer around one bad experience
+    with the brand 0.29."""
     ((brand, own),) = polarity.items()
-    if own.from_context or own.label == "negative" or model.label(score) != "negative":
+    if own.from_context or own.label == "negative" or own.score >= 0.5:
+        return
+    if model.label(score) == "positive":  # the text as a whole is praise
         return
     if lex.category(text) == "other":
         return
-    polarity[brand] = BrandPolarity(
-        score=min(own.score, score), label="negative", from_context=False
-    )
+    polarity[brand] = BrandPolarity(score=own.score, label="negative", from_context=False)
 
 
 def targets_of(matches: Iterable[Any]) -> list[Target]:
