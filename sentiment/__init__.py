@@ -139,13 +139,12 @@ def analyze_batch(
     }
     lex = lexicon()
     brands = _brand_polarities(model, lex, texts, normalised, targets, contexts, scored)
-    for text, norm, value, polarity in zip(texts, normalised, scores, brands, strict=True):
-        if len(polarity) == 1 and norm:
-            _complaint_is_about_its_brand(model, lex, text, float(value), polarity)
     out = []
     for text, norm, value, polarity in zip(texts, normalised, scores, brands, strict=True):
         s = float(value) if norm else 0.5
         label = model.label(s) if norm else "neutral"
+        if len(polarity) == 1 and norm:
+            _complaint_is_about_its_brand(lex, text, label, polarity)
         negative = label == "negative" or any(p.label == "negative" for p in polarity.values())
         category = lex.category(text) if negative else None
         signals = lex.signals_in(text)
@@ -207,11 +206,7 @@ def _brand_polarities(
 
 
 def _complaint_is_about_its_brand(
-    model: SentimentModel,
-    lex: Lexicon,
-    text: str,
-    score: float,
-    polarity: dict[str, BrandPolarity],
+    lex: Lexicon, text: str, label: str, polarity: dict[str, BrandPolarity]
 ) -> None:
     """A complaint naming one brand is negative for it: when the reading toward the brand
     leans bad (below 0.5), the text as a whole is not praise and it holds a complaint term
@@ -222,7 +217,7 @@ def _complaint_is_about_its_brand(
     ((brand, own),) = polarity.items()
     if own.from_context or own.label == "negative" or own.score >= 0.5:
         return
-    if model.label(score) == "positive":  # the text as a whole is praise
+    if label == "positive":  # the text as a whole is praise
         return
     if lex.category(text) == "other":
         return
