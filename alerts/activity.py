@@ -231,6 +231,16 @@ class BrandActivity:
         out the window's stories are (a burst written at once fills one or two)."""
         return sum(1 for m in range(start_minute, end_minute) if self.negative_new.get(m))
 
+    def authors_of_new(self, start_minute: int, end_minute: int) -> int:
+        """Distinct authors of the new negative stories of [start, end): how many people
+        the window's stories come from (one angry customer posting five times is one
+        voice). A story whose author is unknown counts as a voice of its own."""
+        voices = set()
+        for f in self.negative_facts(start_minute, end_minute):
+            if self.negative_seen.get(f.cluster) == f.minute:
+                voices.add(f.author or f"story:{f.cluster}")
+        return len(voices)
+
     def signal_share(self, before_hour: int, prior: float = 0.05, weight: float = 20.0) -> float:
         """Share of negative mentions carrying risk signals over the last week seen
         before ``before_hour`` (the window judged must not inflate its own baseline),

@@ -44,14 +44,19 @@ class SurgeRule(Strict):
     min_stories: int = Field(default=8, ge=1)  # a handful of posts cannot fire it
     min_ratio: float = Field(default=3.0, gt=1.0)  # recent count vs expected count
     max_p_value: float = Field(default=1e-4, gt=0, lt=1)  # Poisson tail of the count
-    # a surge that keeps coming fires on fewer stories: at least ``spread_min_stories``
-    # that appeared in at least ``spread_minutes`` different minutes of the window, with
-    # the stricter ``spread_p_value``. A quiet brand hit by ~1 new complaint a minute has
-    # fewer than 8 stories after 10 minutes one time in eleven; a burst of posts written
-    # at once fills one or two minutes and still needs ``min_stories``.
+    # a surge that keeps coming fires on fewer stories, judged from its first story on:
+    # ``spread_min_stories`` from as many authors, in at least ``spread_minutes``
+    # different minutes, in a window [a new story's minute, now) of the last ``window``,
+    # against that window's own expected count. Each of the (at most ``window``-minutes)
+    # windows scanned must have a tail ≤ ``spread_p_value`` / their number (Bonferroni),
+    # so the scan as a whole is held to ``spread_p_value`` — 1e-5 per window by default,
+    # as strict as the old single 10-minute test. A quiet brand's crisis brings ~1 new
+    # complaint a minute: 5 of them in 4 minutes against a few tenths expected is far
+    # beyond chance, while the 10-minute window diluted it with 6 minutes not yet seen.
+    # A burst written at once fills one or two minutes and still needs ``min_stories``.
     spread_min_stories: int = Field(default=5, ge=1)
     spread_minutes: int = Field(default=4, ge=1)  # (at most the window's minutes)
-    spread_p_value: float = Field(default=1e-5, gt=0, lt=1)
+    spread_p_value: float = Field(default=1e-4, gt=0, lt=1)
     # a brand's volume is burstier than chance: each clock hour has its own level, and
     # the sharp test judges a window's count as a Poisson count whose rate varies that
     # much (negative binomial, variance μ + overdispersion·μ²; 0 = plain Poisson). 0.1 is

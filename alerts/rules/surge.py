@@ -5,11 +5,16 @@ Two shapes, one rule. *Sharp*: the last ``window`` holds at least ``min_stories`
 improbable given the baseline (tail probability ≤ ``max_p_value``): a Poisson count
 whose hourly level itself varies by ``overdispersion`` (``Profile.tail``), since a busy
 brand's ordinary busy hour brings twice its usual posts of every kind.
-A surge that keeps coming needs less: ``spread_min_stories`` new stories seen in at
-least ``spread_minutes`` different minutes, with the stricter ``spread_p_value``. On a
-quiet brand that is what the first ten minutes of a crisis look like (about one new
-complaint a minute, which brings fewer than 8 stories in 10 minutes one time in eleven),
-while a handful of posts written at once still needs ``min_stories``.
+A surge that keeps coming needs less, judged from its first story on (``_spread``):
+``spread_min_stories`` new stories from as many authors, in at least ``spread_minutes``
+different minutes, in a window that starts at one of the last ``window``'s new stories,
+against that window's own expected count; each window's tail must be at most
+``spread_p_value`` divided by the number of windows looked at (Bonferroni). On a quiet or
+mid-sized brand that is what the first minutes of a crisis look like (about one new
+complaint a minute: 5 in the first 4 minutes against 0.2 expected is far beyond chance,
+while the fixed 10-minute window weighed them against 0.5 and waited for more), while a
+handful of posts written at once, or one author's many posts, still needs
+``min_stories``.
 
 *Slow climb*: over the last ``slow_climb_window`` (in clock hours, the current partial
 hour included) the count is ``slow_climb_ratio`` times the expected one, very improbably
@@ -54,24 +59,13 @@ def _sharp(ctx: BrandContext) -> Finding | None:
     count = ctx.activity.count(start, end)
     if count < min(rule.min_stories, rule.spread_min_stories):
         return None
-    expected = max(MIN_EXPECTED, ctx.profile.expected(start, end))
-    ratio = count / expected
-    if ratio < rule.min_ratio:
+    hit = _window_test(ctx, start, end, count) if count >= rule.min_stories else None
+    if hit is None or hit[4] > rule.max_p_value:
+        hit = _spread(ctx, start, end)
+    if hit is None:
         return None
-    p_value = ctx.profile.tail(count, start, end, rule.overdispersion, MIN_EXPECTED)
+    start, count, expected, ratio, p_value, share = hit
     spread = ctx.activity.minutes_with_new(start, end)
-    if not (
-        (count >= rule.min_stories and p_value <= rule.max_p_value)
-        or (
-            count >= rule.spread_min_stories
-            and spread >= min(rule.spread_minutes, minutes)
-            and p_value <= rule.spread_p_value
-        )
-    ):
-        return None
-    share_ok, share = _share_ok(ctx, start, end, count)
-    if not share_ok:
-        return None
     finding = _finding(
         ctx,
         "sharp",
@@ -88,7 +82,7 @@ def _sharp(ctx: BrandContext) -> Finding | None:
         )
         % {
             "count": count,
-            "minutes": minutes,
+            "minutes": end - start,
             "expected": f"{expected:.1f}",
             "ratio": f"{ratio:.1f}",
             "share": f"{share:.0%}",
@@ -96,6 +90,54 @@ def _sharp(ctx: BrandContext) -> Finding | None:
     )
     finding.figures["minutes_with_stories"] = spread
     return finding
+
+
+Hit = tuple[int, int, float, float, float, float]  # start, count, expected, ratio, p, share
+
+
+def _window_test(ctx: BrandContext, start: int, end: int, count: int) -> Hit | None:
+    """``count`` new negative stories in [start, end): at least ``min_ratio`` times the
+    expected count, its tail, and a negative share high or above usual; None if not."""
+    rule = ctx.config.surge
+    floor = MIN_EXPECTED * (end - start) / max(1, int(rule.window // 60))
+    expected = max(floor, ctx.profile.expected(start, end))
+    ratio = count / expected
+    if ratio < rule.min_ratio:
+        return None
+    share_ok, share = _share_ok(ctx, start, end, count)
+    if not share_ok:
+        return None
+    p_value = ctx.profile.tail(count, start, end, rule.overdispersion, floor)
+    return start, count, expected, ratio, p_value, share
+
+
+def _spread(ctx: BrandContext, start: int, end: int) -> Hit | None:
+    """The spread path, scanned: a surge that keeps coming is judged from its first
+    story on. Each window [s, end) that starts at a minute with a new negative story
+    (at most the window's minutes of them) is judged against its own expected count;
+    it needs ``spread_min_stories`` stories from as many authors, in at least
+    ``spread_minutes`` different minutes, and a tail of at most ``spread_p_value``
+    divided by the number of windows that could be looked at (Bonferroni: an
+    evaluation's chance of a false alarm from the whole scan stays at most
+    ``spread_p_value``). The least probable window wins."""
+    rule = ctx.config.surge
+    act = ctx.activity
+    starts = [m for m in range(start, end) if act.count(m, m + 1)]
+    best: Hit | None = None
+    for s in starts:
+        count = act.count(s, end)
+        if count < rule.spread_min_stories:
+            break  # later starts hold fewer stories
+        if act.minutes_with_new(s, end) < min(rule.spread_minutes, end - start):
+            break
+        if act.authors_of_new(s, end) < rule.spread_min_stories:
+            continue
+        hit = _window_test(ctx, s, end, count)
+        if hit is None or hit[4] > rule.spread_p_value / (end - start):
+            continue
+        if best is None or hit[4] < best[4]:
+            best = hit
+    return best
 
 
 def _slow_climb(ctx: BrandContext) -> Finding | None:

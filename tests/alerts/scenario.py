@@ -99,6 +99,7 @@ class Scenario:
         reposts: int = 0,
         signals: tuple[str, ...] = (),
         label: str | None = None,
+        author: str | None = None,
     ) -> Fact:
         self.seq += 1
         mid = f"demo:{self.seq}"
@@ -115,7 +116,7 @@ class Scenario:
             reach=followers + reposts,
             age_hours=0.0,
             signals=signals,
-            author=f"user{self.seq}",
+            author=author or f"user{self.seq}",
             url=f"https://weibo.example/{self.seq}",
             text=label or ("质量太差了" if negative else "还不错"),
         )

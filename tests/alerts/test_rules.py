@@ -85,6 +85,36 @@ def five_spread_mid_brand(s: Scenario) -> tuple[int, int, int]:
     return onset, onset, onset + 30
 
 
+def five_people_in_four_minutes(s: Scenario, author: str | None = None) -> tuple[int, int, int]:
+    """A mid-sized brand (~0.5 new negative stories expected in 10 minutes at 13:00) gets
+    five complaints from five people in its first four minutes, then nothing for six
+    (a thin start of a surge, as drawn in the alert bench). Judged from its first story
+    on: 5 against 0.2 expected in those 4 minutes (tail ~5e-6 per window, 1e-5 allowed
+    for each of the 10 windows looked at); the fixed 10-minute window saw 5 against 0.5
+    (3e-4) and waited for more."""
+    onset = local_minute(13, 6)
+    s.background(local_minute(0), onset - 10)
+    s.background(onset - 10, onset + 30, negative_factor=0.0)  # no chance complaints
+    for m in (0, 1, 1, 2, 3):
+        s.post(onset + m, author=author)
+    return onset, onset, onset + 10
+
+
+def one_author_five_posts(s: Scenario) -> tuple[int, int, int]:
+    """The same five complaints in four minutes from one angry customer: one voice."""
+    return five_people_in_four_minutes(s, author="一位顾客")
+
+
+def small_burst_busy_brand(s: Scenario) -> tuple[int, int, int]:
+    """Five extra complaints in four minutes on a busy brand (~5 new negative stories in
+    10 minutes at this hour): well within an ordinary busy hour."""
+    onset = local_minute(20, 5)
+    s.background(local_minute(0), onset + 30)
+    for m in (0, 1, 1, 2, 3):
+        s.post(onset + m)
+    return onset, onset, onset + 30
+
+
 def sharp_surge_busy_brand(s: Scenario) -> tuple[int, int, int]:
     """A busy brand (~5 new negative stories per 10 minutes in the evening) hit by six
     times its usual rate of complaints on top of its usual traffic."""
@@ -185,6 +215,18 @@ CASES = {
     ),
     "5 complaints in 5 min against ~1 expected": Case(
         five_spread_mid_brand, set(), scenario={"per_day": 250}
+    ),
+    "5 complaints from 5 people in 4 min, ~0.5 expected in 10 min": Case(
+        five_people_in_four_minutes,
+        {"negative_surge:sharp"},
+        within=4,
+        scenario={"per_day": 300},
+    ),
+    "the same 5 complaints from one author": Case(
+        one_author_five_posts, set(), scenario={"per_day": 300}
+    ),
+    "5 complaints in 4 min on a busy brand": Case(
+        small_burst_busy_brand, set(), scenario={"per_day": 2400}
     ),
     "sharp surge on a busy brand (6x its usual complaints)": Case(
         sharp_surge_busy_brand, {"negative_surge:sharp"}, within=10, scenario={"per_day": 2400}
