@@ -2,9 +2,11 @@
 injected incidents (bench/alerts_stream.py) through ``alerts.replay`` — the same store,
 dedupe, engine and rules as live — and report, as JSON:
 
-* incidents detected per shape, median and worst detection delay after onset
-  (target ≤ 10 simulated minutes for a sharp surge, ≤ 15 for a repost storm seen only
-  through re-crawls of its post; a late arrival's onset is when its posts are surfaced);
+* incidents detected per shape, median and worst detection delay after the incident's
+  first post (target ≤ 10 simulated minutes for a sharp surge, ≤ 15 for a repost storm
+  seen only through re-crawls of its post; a late arrival's first post is when its posts
+  are surfaced), and the worst after the onset of its traffic: on a quiet brand a
+  surge's first complaint may come minutes after that, and nothing can be seen before it;
 * false alerts per brand-week on the quiet parts (target ≤ 0.2): cases opened or
   reopened outside every incident's span (onset − 30 min … end + 6 h), after the
   warm-up week, and separately during the warm-up (the baselines are still learning);
@@ -93,17 +95,21 @@ def main() -> None:
 
     per_shape: dict[str, dict[str, Any]] = {}
     for shape in SHAPES:
-        delays, missed, each = [], [], []
+        delays, from_onset, missed, each = [], [], [], []
         for inc in (i for i in builder.incidents if i.shape == shape):
+            first_post = inc.first_post or inc.onset
             hits = [
                 e
                 for e in alerts
                 if e["brand"] == inc.brand
-                and inc.onset <= e["_at"] <= inc.onset + DETECT_WITHIN[shape]
+                and first_post <= e["_at"] <= inc.onset + DETECT_WITHIN[shape]
             ]
             row: dict[str, Any] = {
                 "brand": inc.brand,
                 "onset_local": f"{inc.onset + LOCAL:%m-%d %H:%M}",
+                "first_post_after_onset_min": round(
+                    (first_post - inc.onset).total_seconds() / 60, 1
+                ),
                 # what the generator's background brings at onset (incl. reposts)
                 "usual_negative_per_hour": round(
                     60 * builder.neg_per_minute(builder.brand(inc.brand), inc.onset), 1
@@ -111,9 +117,14 @@ def main() -> None:
             }
             if hits:
                 first = min(hits, key=lambda e: e["_at"])
-                delay = (first["_at"] - inc.onset).total_seconds() / 60
+                delay = (first["_at"] - first_post).total_seconds() / 60
                 delays.append(delay)
-                row |= {"delay_min": round(delay, 1), "fired": _fired(first)}
+                from_onset.append((first["_at"] - inc.onset).total_seconds() / 60)
+                row |= {
+                    "delay_min": round(delay, 1),
+                    "from_onset_min": round(from_onset[-1], 1),
+                    "fired": _fired(first),
+                }
             else:
                 missed.append(f"{inc.brand} {inc.onset:%m-%d %H:%M}")
                 row["delay_min"] = None
@@ -124,6 +135,7 @@ def main() -> None:
             "detected": len(delays),
             "median_delay_min": round(statistics.median(delays), 1) if delays else None,
             "worst_delay_min": round(max(delays), 1) if delays else None,
+            "worst_from_onset_min": round(max(from_onset), 1) if from_onset else None,
             "missed": missed,
             "per_incident": each if args.per_incident else None,
         }

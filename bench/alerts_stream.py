@@ -160,6 +160,10 @@ class Incident:
     shape: str
     onset: datetime
     end: datetime  # when the injected extra traffic stops
+    # when its first post could be seen: published (a late arrival's: surfaced). The
+    # onset is when its traffic starts; on a quiet brand the first complaint of a
+    # surge may come minutes later, and nothing can be detected before it
+    first_post: datetime | None = None
 
 
 @dataclass
@@ -422,6 +426,17 @@ class StreamBuilder:
                     text=f"转发微博 {r.choice(BAD)} {r.randint(1, 10**6)}",
                 )
 
+    def _injected(self, lines: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """An incident's lines, noting on it (the last one recorded) when its first post
+        could be seen."""
+        for line in lines:
+            inc = self.incidents[-1]
+            key = "observed_at" if inc.shape == "late_arrival" else "published_at"
+            at = datetime.fromisoformat(line[key])
+            if inc.first_post is None or at < inc.first_post:
+                inc.first_post = at
+            yield line
+
     def build(self, warmup_days: int = 7) -> list[dict[str, Any]]:
         """The whole stream, sorted by time; ``self.incidents`` lists what was injected.
 
@@ -442,14 +457,14 @@ class StreamBuilder:
                 first = 8 if shape != "slow_climb" else 7
                 hour = r.randint(first, 14 if shape == "slow_climb" else 21)
                 onset = self.start + timedelta(days=day, hours=hour, minutes=r.randrange(60))
-                out.extend(self.incident(brand, shape, onset))
+                out.extend(self._injected(self.incident(brand, shape, onset)))
         # the late-arrival and re-crawl storms: a generator of their own, after the rest
         kept, self.rng = self.rng, random.Random(f"{self.seed}:feed")
         for i, brand in enumerate(self.brands):
             free = [d for d in range(warmup_days, self.days - 1) if d not in used[brand.name]]
             day, hour = self.rng.choice(free), self.rng.randint(8, 21)
             onset = self.start + timedelta(days=day, hours=hour, minutes=self.rng.randrange(60))
-            out.extend(self.incident(brand, EXTRA_SHAPES[i % 2], onset))
+            out.extend(self._injected(self.incident(brand, EXTRA_SHAPES[i % 2], onset)))
         self.rng = kept
         out.sort(key=lambda m: (m.get("observed_at", m["published_at"]), m["id"]))
         return out
