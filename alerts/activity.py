@@ -235,11 +235,11 @@ class BrandActivity:
         """Distinct authors of the new negative stories of [start, end): how many people
         the window's stories come from (one angry customer posting five times is one
         voice). A story whose author is unknown counts as a voice of its own."""
-        voices = set()
+        first: dict[str, str] = {}  # story -> the author of its first negative mention
         for f in self.negative_facts(start_minute, end_minute):
-            if self.negative_seen.get(f.cluster) == f.minute:
-                voices.add(f.author or f"story:{f.cluster}")
-        return len(voices)
+            if self.negative_seen.get(f.cluster) == f.minute and f.cluster not in first:
+                first[f.cluster] = f.author or f"story:{f.cluster}"
+        return len(set(first.values()))
 
     def signal_share(self, before_hour: int, prior: float = 0.05, weight: float = 20.0) -> float:
         """Share of negative mentions carrying risk signals over the last week seen
