@@ -761,18 +761,19 @@ class ElasticStore(Store):
         for hits in self._pages(self.alias, {"match_all": {}}, sort, size, **_ANY_INDEX):
             yield [_mention_from_source(h["_source"]) for h in hits]
 
-    def _care_update(self, mention_id: str, change: Callable[[dict[str, Any]], None]) -> Mention:
-        """Read-modify-write of one mention's care-staff fields, guarded by seq_no so a
-        concurrent re-crawl or note is never lost (retried on conflict)."""
+    def _update_checked(
+        self, mention_id: str, make_doc: Callable[[dict[str, Any]], dict[str, Any]], what: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Read-modify-write of one mention: ``make_doc(source)`` builds the partial
+        document, written only if nobody changed the mention since it was read (seq_no;
+        read again and retried on conflict, so a concurrent re-crawl or note is never
+        lost). Returns the source read and the document written."""
         for _ in range(10):
             hits = self._search_ids([mention_id], seq_no=True)
             if not hits:
-                raise KeyError(mention_id)
+                raise KeyError(f"no mention with id {mention_id!r}")
             hit = hits[0]
-            source = hit["_source"]
-            doc = {k: source.get(k) for k in CARE_FIELDS}
-            doc["notes"] = list(doc.get("notes") or [])
-            change(doc)
+            doc = make_doc(hit["_source"])
             try:
                 self.es.update(
                     index=hit["_index"],
@@ -784,9 +785,21 @@ class ElasticStore(Store):
                 )
             except ConflictError:
                 continue
-            source.update(doc)
-            return _mention_from_source(source)
-        raise StoreError(f"mention {mention_id!r} kept changing while being updated; try again")
+            return hit["_source"], doc
+        raise StoreError(f"mention {mention_id!r} kept changing while being {what}; try again")
+
+    def _care_update(self, mention_id: str, change: Callable[[dict[str, Any]], None]) -> Mention:
+        """Change one mention's care-staff fields (``change`` edits them in place)."""
+
+        def make_doc(source: dict[str, Any]) -> dict[str, Any]:
+            doc = {k: source.get(k) for k in CARE_FIELDS}
+            doc["notes"] = list(doc.get("notes") or [])
+            change(doc)
+            return doc
+
+        source, doc = self._update_checked(mention_id, make_doc, "updated")
+        source.update(doc)
+        return _mention_from_source(source)
 
     @_guarded
     def mark_handled(self, mention_id: str, by: str, note: str = "") -> Mention:
@@ -815,37 +828,29 @@ class ElasticStore(Store):
         actor: str,
         at: datetime | None = None,
     ) -> Mention:
-        """Read-modify-write of the brands and the derived sentiment fields, guarded by
-        seq_no like the care-staff fields (a concurrent re-crawl is read again); a
-        change of the feed ("correction")."""
+        """The brands and the derived sentiment fields, read-modify-write like the
+        care-staff fields (a concurrent re-crawl is read again); a change of the feed
+        ("correction")."""
         seq: int | None = None
-        for _ in range(10):
-            hits = self._search_ids([mention_id], seq_no=True)
-            if not hits:
-                raise KeyError(f"no mention with id {mention_id!r}")
-            hit = hits[0]
-            changed = _mention_from_source(hit["_source"]).corrected(brand, label, actor, at)
+        changed: Mention | None = None
+
+        def make_doc(source: dict[str, Any]) -> dict[str, Any]:
+            nonlocal seq, changed
+            changed = _mention_from_source(source).corrected(brand, label, actor, at)
             doc = {"brands": changed.model_dump(mode="json", warnings=False)["brands"]}
             doc.update(_sentiment_fields(changed))
             if seq is None:
                 seq = self._reserve(1)
             doc.update(change_seq=seq, change_what=[CORRECTION])
-            try:
-                self.es.update(
-                    index=hit["_index"],
-                    id=mention_id,
-                    doc=doc,
-                    if_seq_no=hit["_seq_no"],
-                    if_primary_term=hit["_primary_term"],
-                    refresh="wait_for",
-                )
-            except ConflictError:
-                continue
-            self._release([seq])
-            return changed
-        if seq is not None:  # never written: its number holds nobody back
-            self._release([seq])
-        raise StoreError(f"mention {mention_id!r} kept changing while being corrected; try again")
+            return doc
+
+        try:
+            self._update_checked(mention_id, make_doc, "corrected")
+        finally:  # written or not, its number holds nobody back any more
+            if seq is not None:
+                self._release([seq])
+        assert changed is not None
+        return changed
 
     # -- change feed ------------------------------------------------------------------
     def _feed_state(self) -> tuple[dict[str, Any], tuple[int, int] | None]:
