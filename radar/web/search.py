@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from alerts import actions
-from config.i18n import N_, _
+from config.i18n import N_, _, current_locale
 from index.base import SearchRequest, SearchResult, Store
 from index.models import MAX_TITLE, Case, Mention, SentimentLabel
 from index.query import QuerySyntaxError
@@ -27,7 +27,7 @@ from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
 from radar.web.filters import brand_hint, checked_query, kind_hint, page_problem
 from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
 from radar.web.problems import COMMON, problem_responses
-from radar.web.render import brand_chips, flash, local_next, render, safe_url
+from radar.web.render import LABELS, brand_chips, flash, local_next, render, safe_url
 from radar.web.render import label as label_of
 from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut, SentimentIn
 
@@ -246,37 +246,67 @@ _FLAGS = [EXPORT_COLUMNS.index(c) for c in ("verified", "handled")]
 
 @dataclass(frozen=True)
 class ExportLayout:
-    """The header row and how a flag reads: keys and True/False, or for people."""
+    """The header row, how a flag reads (keys and True/False, or for people) and how the
+    stored keys of the sentiment, category and signal cells read."""
 
     header: tuple[str, ...] = EXPORT_COLUMNS
     flags: tuple[str, str] | None = None  # (yes, no)
+    # column -> stored key -> what people read ({}: the keys as stored)
+    names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    corrected: str = "corrected by %(name)s %(at)s"
+    joiner: str = "; "  # between brands
+    list_joiner: str = " "  # between the signals of one cell
 
     @classmethod
     def for_people(cls) -> ExportLayout:
         """In the current locale (call it in the request, not in the streaming body)."""
-        return cls(tuple(_(EXPORT_HEADERS[c]) for c in EXPORT_COLUMNS), (_("Yes"), _("No")))
+        tables = {"sentiment": "sentiment", "complaint_category": "category"}
+        tables["risk_signals"] = "signal"
+        names = {
+            column: {key: label_of(key, table) for key in LABELS[table]}
+            for column, table in tables.items()
+        }
+        chinese = str(current_locale()).startswith("zh")
+        return cls(
+            header=tuple(_(EXPORT_HEADERS[c]) for c in EXPORT_COLUMNS),
+            flags=(_("Yes"), _("No")),
+            names=names,
+            corrected=_("corrected by %(name)s, %(at)s"),
+            joiner="；" if chinese else "; ",
+            list_joiner="、" if chinese else ", ",
+        )
 
 
-def brand_sentiment_cell(m: Mention, when: Callable[[datetime], str]) -> str:
-    """``极光汽车:negative; 清泉乳业:neutral (corrected by care 2026-11-23 10:00:00)``"""
+def brand_sentiment_cell(
+    m: Mention, when: Callable[[datetime], str], layout: ExportLayout = ExportLayout()
+) -> str:
+    """``极光汽车:negative; 清泉乳业:neutral (corrected by care 2026-11-23 10:00:00)``
+    (the API's export); ``极光汽车:负面；清泉乳业:中性 (care 已修正，2026-11-23 10:00:00)``
+    (the page's, for people)."""
+    sentiment = layout.names.get("sentiment", {})
     parts = []
     for chip in brand_chips(m):
-        part = f"{chip.brand}:{chip.label or 'unscored'}"
+        key = chip.label or ""
+        part = f"{chip.brand}:{sentiment.get(key, key or 'unscored')}"
         if chip.correction is not None:
-            part += f" (corrected by {chip.correction.by} {when(chip.correction.at)})"
+            by = {"name": chip.correction.by, "at": when(chip.correction.at)}
+            part += f" ({layout.corrected % by})"
         parts.append(part)
-    return "; ".join(parts)
+    return layout.joiner.join(parts)
 
 
 def export_row(
     m: Mention, when: Callable[[datetime], str], layout: ExportLayout = ExportLayout()
 ) -> list[object]:
     row = csv_row(m, when)
-    row = [*row[:_AFTER], csv_cell(brand_sentiment_cell(m, when)), *row[_AFTER:]]
+    row = [*row[:_AFTER], csv_cell(brand_sentiment_cell(m, when, layout)), *row[_AFTER:]]
     if layout.flags is not None:
         yes, no = layout.flags
         for i in _FLAGS:
             row[i] = yes if row[i] else no
+    for column, names in layout.names.items():
+        i = EXPORT_COLUMNS.index(column)
+        row[i] = layout.list_joiner.join(names.get(key, key) for key in str(row[i]).split())
     return row
 
 

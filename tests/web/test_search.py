@@ -200,6 +200,7 @@ async def test_the_pages_csv_export_speaks_the_readers_language(store) -> None: 
     """Care staff open the page's export in Excel: Chinese headers and 是/否 (was the
     column keys and True/False); the API's export, which integrators parse, is unchanged."""
     store.mark_handled("demo-weibo:1", "care")
+    store.correct_sentiment("demo-weibo:2", "极光汽车", "neutral", "care", NOW)
     app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
@@ -216,6 +217,16 @@ async def test_the_pages_csv_export_speaks_the_readers_language(store) -> None: 
     assert by_id["demo-weibo:1"]["handled"] == "是" and by_id["demo-weibo:2"]["handled"] == "否"
     assert {row["verified"] for row in by_id.values()} <= {"是", "否"}
     assert by_id["demo-weibo:6"]["text"].startswith("'=HYPERLINK")  # still no formula
+    # the stored keys read as the page shows them (were negative / quality / rights)
+    assert {row["sentiment"] for row in by_id.values()} <= {"负面", "中性", "正面", ""}
+    assert any(row["sentiment"] == "负面" for row in by_id.values())
+    assert all(row["sentiment_toward_brands"].startswith("极光汽车:") for row in by_id.values())
+    assert all(row["sentiment_toward_brands"].isascii() is False for row in by_id.values())
+    assert by_id["demo-weibo:2"]["sentiment_toward_brands"].startswith(
+        "极光汽车:中性 (care 已修正，"
+    )
+    shown = [row[c] for row in by_id.values() for c in ("complaint_category", "risk_signals")]
+    assert any(shown) and not any(cell.isascii() and cell for cell in shown)
     api_header, *api_rows = list(csv.reader(io.StringIO(api.content.decode("utf-8-sig"))))
     assert tuple(api_header) == EXPORT_COLUMNS
     api_by_id = {row[0]: dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in api_rows}
