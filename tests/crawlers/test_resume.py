@@ -34,14 +34,20 @@ def _scrapy_crawl(scenario: Scenario, spider: str = "weibo") -> subprocess.Popen
 def kill_mid_crawl_then_rerun(
     spider: str, clean: Scenario, killed: Scenario, total: int = 120
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``scrapy crawl SPIDER`` on ``killed`` is SIGKILLed once 15 mentions are stored: its
-    progress is recorded but the watermark has not moved past unstored posts; run again,
+    """``scrapy crawl SPIDER`` on ``killed`` is SIGKILLed once 15 mentions are stored and
+    that progress is noted in its cursor (a separate write right after each batch's: a
+    kill between the two is the next batch's case): the watermark has not moved past
+    unstored posts; run again,
     it finishes with exactly the mentions of the ``clean`` run (no gap, no duplicate row)
     and closes its run. Returns (clean run's mentions, killed-and-rerun's) by id, for
     each kind's own field checks."""
     proc = _scrapy_crawl(killed, spider)
     deadline = time.monotonic() + 60
-    while _stored(killed.db) < 15 and time.monotonic() < deadline and proc.poll() is None:
+    while (
+        min(_stored(killed.db), _noted(killed.db, killed.source)) < 15
+        and time.monotonic() < deadline
+        and proc.poll() is None
+    ):
         time.sleep(0.05)
     assert proc.poll() is None, "the crawl ended before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
@@ -66,6 +72,20 @@ def kill_mid_crawl_then_rerun(
         cursor = store.get_cursor(killed.source) or {}
         assert cursor["run"] is None and cursor["watermark"]
     return want, got
+
+
+def _noted(db: str, source: str) -> int:
+    """Mentions the run's cursor says it has stored so far (0 before the first note)."""
+    path = db.removeprefix("sqlite:///")
+    if not Path(path).exists():
+        return 0
+    try:
+        with sqlite3.connect(path, timeout=1) as conn:
+            row = conn.execute("SELECT cursor FROM cursors WHERE source = ?", (source,)).fetchone()
+    except sqlite3.OperationalError:
+        return 0  # schema not created yet
+    run = json.loads(row[0]).get("run") if row else None
+    return int(run.get("stored", 0)) if isinstance(run, dict) else 0
 
 
 def _stored(db: str) -> int:
