@@ -27,6 +27,7 @@ level, so a busy day that lifts every sentiment alike does not fire.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from alerts.rules.base import BrandContext, Finding
 from alerts.stats import poisson_sf
@@ -60,7 +61,7 @@ def _sharp(ctx: BrandContext) -> Finding | None:
     if count < min(rule.min_stories, rule.spread_min_stories):
         return None
     hit = _window_test(ctx, start, end, count) if count >= rule.min_stories else None
-    if hit is None or hit[4] > rule.max_p_value:
+    if hit is None or hit.p_value > rule.max_p_value:
         hit = _spread(ctx, start, end)
     if hit is None:
         return None
@@ -92,7 +93,15 @@ def _sharp(ctx: BrandContext) -> Finding | None:
     return finding
 
 
-Hit = tuple[int, int, float, float, float, float]  # start, count, expected, ratio, p, share
+class Hit(NamedTuple):
+    """A window judged a surge: [start, end) with its figures."""
+
+    start: int
+    stories: int
+    expected: float
+    ratio: float
+    p_value: float
+    share: float
 
 
 def _window_test(ctx: BrandContext, start: int, end: int, count: int) -> Hit | None:
@@ -108,7 +117,7 @@ def _window_test(ctx: BrandContext, start: int, end: int, count: int) -> Hit | N
     if not share_ok:
         return None
     p_value = ctx.profile.tail(count, start, end, rule.overdispersion, floor)
-    return start, count, expected, ratio, p_value, share
+    return Hit(start, count, expected, ratio, p_value, share)
 
 
 def _spread(ctx: BrandContext, start: int, end: int) -> Hit | None:
@@ -133,9 +142,9 @@ def _spread(ctx: BrandContext, start: int, end: int) -> Hit | None:
         if act.authors_of_new(s, end) < rule.spread_min_stories:
             continue
         hit = _window_test(ctx, s, end, count)
-        if hit is None or hit[4] > rule.spread_p_value / (end - start):
+        if hit is None or hit.p_value > rule.spread_p_value / (end - start):
             continue
-        if best is None or hit[4] < best[4]:
+        if best is None or hit.p_value < best.p_value:
             best = hit
     return best
 
