@@ -13,13 +13,26 @@ the other pipelines) and, counted within those, the cyclic garbage collector (``
 The machine is shared: compare runs made back to back, and read the stage split rather
 than one total.
 
+What is counted: the crawler process's own CPU time (user + system, all its threads; it
+starts no child processes) from the engine's start to its stop, so not the imports and
+set-up before (``cpu_seconds_incl_startup`` has them) and not the fixture server, which
+stands in for the remote site and runs in its own process on the other CPU. The same
+tree gives figures 20-30 % apart minutes apart, and the stages all grow together when
+it does: that is the CPU being slower for this process (another process on the same
+core evicting its caches between time slices, a busy neighbour of the virtual machine),
+not the crawl doing more. So each variant runs ``--rounds`` times (fresh store each,
+full pipeline and parse only alternating) and reports its median round (the figures
+at the top level of the variant) with every round's figures in ``rounds``, including
+``preempted``: how often the crawler was switched out involuntarily while crawling (a
+round that shared its core shows hundreds or thousands).
+
 The other kinds (``kinds`` in the output) crawl their own fixture sites the same way,
 about ``--kind-pages`` pages each: ``tousu`` (search pages of 10 complaints, each read
 from its complaint page: 11 pages a listing page), ``bilibili`` (search pages of 20
 videos, each with one page of 20 replies: 21 pages a listing page) and ``zhihu`` (search
 pages of 20 answers, each fetched whole: 21 pages a listing page).
 
-    .venv/bin/python bench/crawl.py [--pages 1000] [--lanes 10]
+    .venv/bin/python bench/crawl.py [--pages 1000] [--lanes 10] [--rounds 5]
         [--kinds weibo,tousu,bilibili,zhihu] [--kind-pages 420]
 """
 
@@ -50,6 +63,11 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _preempted() -> int:
+    """Involuntary context switches of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_nivcsw
+
+
 # per kind: the fixture site, the source's settings, pages fetched per listing page
 KINDS: dict[str, tuple[str, dict[str, Any], int]] = {
     "weibo": ("bench", {"fetch_comments": False}, 1),
@@ -73,11 +91,12 @@ def child(config: str, pipelines: bool, kind: str = "weibo") -> None:
     process.crawl(crawler, source="bench", config=config)
     stages = _time_stages() if pipelines else {}
     # spider, pipelines and the sentiment model are set up by now: measure the crawl only
-    cpu_before = _cpu()
+    cpu_before, preempted_before = _cpu(), _preempted()
     started = time.perf_counter()
     process.start()
     wall = time.perf_counter() - started
     crawl_cpu = _cpu() - cpu_before
+    preempted = _preempted() - preempted_before
     if stages:  # "gc" ran inside the others (stages and the rest alike)
         stages["other"] = crawl_cpu - stages["stories"] - stages["score"] - stages["store"]
     stats = crawler.stats.get_stats()
@@ -93,11 +112,18 @@ def child(config: str, pipelines: bool, kind: str = "weibo") -> None:
                 "errors": int(stats.get("radar/errors/unparsable", 0)),
                 "cpu_s": usage.ru_utime + usage.ru_stime,
                 "crawl_cpu_s": crawl_cpu,
+                "preempted": preempted,
+                "children_cpu_s": _children_cpu(),
                 "max_rss_mb": usage.ru_maxrss / 1024,
                 "stages": stages,
             }
         )
     )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _time_stages() -> dict[str, float]:
@@ -156,6 +182,8 @@ def run_variant(config: Path, pipelines: bool, kind: str = "weibo") -> dict[str,
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     if pipelines and r["stored"] < r["items"]:
         raise SystemExit(f"bench crawl did not store every item:\n{proc.stderr[-3000:]}")
+    if r["children_cpu_s"] > 0.01:  # all of the crawl's CPU must be in crawl_cpu_s
+        raise SystemExit(f"the crawl started child processes ({r['children_cpu_s']:.2f} CPU-s)")
     secs = r["elapsed_s"]
     return {
         "pages": r["pages"],
@@ -167,6 +195,7 @@ def run_variant(config: Path, pipelines: bool, kind: str = "weibo") -> dict[str,
         "items_per_s": round(r["items"] / secs, 1),
         # the crawler is one thread: pages per CPU-second is its rate on one free core
         "crawl_cpu_seconds": round(r["crawl_cpu_s"], 2),
+        "preempted": r["preempted"],
         "pages_per_cpu_s": round(r["pages"] / r["crawl_cpu_s"], 1),
         "items_per_cpu_s": round(r["items"] / r["crawl_cpu_s"], 1),
         "cpu_seconds_incl_startup": round(r["cpu_s"], 2),
@@ -176,6 +205,25 @@ def run_variant(config: Path, pipelines: bool, kind: str = "weibo") -> dict[str,
             if r.get("stages")
             else {}
         ),
+    }
+
+
+def median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round with the median pages per CPU-second (the lower middle one of an even
+    number), with every round's figures under ``rounds`` in the order they ran."""
+    ranked = sorted(rounds, key=lambda r: r["pages_per_cpu_s"])
+    middle = ranked[(len(ranked) - 1) // 2]
+    return {
+        **middle,
+        "rounds": [
+            {
+                k: r[k]
+                for k in ("pages_per_cpu_s", "crawl_cpu_seconds", "preempted", "peak_rss_mb")
+            }
+            for r in rounds
+        ],
+        "worst_pages_per_cpu_s": ranked[0]["pages_per_cpu_s"],
+        "best_pages_per_cpu_s": ranked[-1]["pages_per_cpu_s"],
     }
 
 
@@ -217,6 +265,9 @@ def main() -> None:
     parser.add_argument("--lanes", type=int, default=10, help="search keywords")
     parser.add_argument("--kinds", default=",".join(KINDS), help="spider kinds to measure")
     parser.add_argument("--kind-pages", type=int, default=420, help="pages of the other kinds")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="runs of each variant (the median is reported)"
+    )
     parser.add_argument("--child")
     parser.add_argument("--kind", default="weibo")
     parser.add_argument("--bare", action="store_true")
@@ -230,10 +281,14 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown kinds: {', '.join(sorted(unknown))} (known: {', '.join(KINDS)})")
 
+    if args.rounds < 1:
+        raise SystemExit("--rounds must be at least 1")
     results: dict[str, Any] = {
         "pages_requested": args.pages,
         "keywords": args.lanes,
+        "rounds": args.rounds,
         "cpus": os.cpu_count(),
+        "load_average_1m_before": round(os.getloadavg()[0], 2),
     }
     with MockServer(env=env) as server, tempfile.TemporaryDirectory() as tmp:
         if server.proc is not None and hasattr(os, "sched_setaffinity") and os.cpu_count() != 1:
@@ -245,17 +300,21 @@ def main() -> None:
                 if kind == "weibo"
                 else results.setdefault("kinds", {}).setdefault(kind, {"pages_requested": pages})
             )
-            for name, pipelines in (("full_pipeline", True), ("parse_only", False)):
-                folder = Path(tmp) / kind / name
-                folder.mkdir(parents=True)
-                config = write_config(folder, server, kind, args.lanes, pages)
-                into[name] = run_variant(config, pipelines, kind)
+            rounds: dict[str, list[dict[str, Any]]] = {"full_pipeline": [], "parse_only": []}
+            for n in range(args.rounds):
+                for name, pipelines in (("full_pipeline", True), ("parse_only", False)):
+                    folder = Path(tmp) / kind / name / str(n)  # a fresh store each round
+                    folder.mkdir(parents=True)
+                    config = write_config(folder, server, kind, args.lanes, pages)
+                    rounds[name].append(run_variant(config, pipelines, kind))
+            for name, runs in rounds.items():
+                into[name] = median_round(runs)
     results["load_average_1m"] = round(os.getloadavg()[0], 2)
     if "weibo" in kinds:
         full = results["full_pipeline"]
         results["target_pages_per_s"] = 150
         results["meets_target_wall"] = full["pages_per_s"] >= 150
-        results["meets_target_per_cpu_s"] = full["pages_per_cpu_s"] >= 150
+        results["meets_target_per_cpu_s"] = full["pages_per_cpu_s"] >= 150  # the median round
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 
