@@ -216,10 +216,7 @@ def median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         **middle,
         "rounds": [
-            {
-                k: r[k]
-                for k in ("pages_per_cpu_s", "crawl_cpu_seconds", "preempted", "peak_rss_mb")
-            }
+            {k: r[k] for k in ("pages_per_cpu_s", "crawl_cpu_seconds", "preempted", "peak_rss_mb")}
             for r in rounds
         ],
         "worst_pages_per_cpu_s": ranked[0]["pages_per_cpu_s"],
