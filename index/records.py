@@ -6,14 +6,15 @@ Crawled text is untrusted: a cell that a spreadsheet program would run as a form
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from index.models import Mention
 
 CSV_COLUMNS = (
     "id", "published_at", "source", "brands", "author", "author_followers", "verified",
-    "sentiment", "sentiment_score", "complaint_category", "risk_signals", "reach",
+    "sentiment", "sentiment_score", "sentiment_toward_brands", "complaint_category",
+    "risk_signals", "reach",
     "reposts", "comments", "likes", "handled", "handled_by", "url", "title", "text",
 )  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,8 +34,33 @@ def csv_row(m: Mention, when: Callable[[datetime], str]) -> list[object]:
         m.author.name, m.author.followers, m.author.verified,
         m.sentiment.label if m.sentiment else "",
         round(m.sentiment.score, 3) if m.sentiment else "",
+        brand_sentiment_cell(m, when),
         m.complaint_category or "", " ".join(m.risk_signals), m.reach,
         m.engagement.reposts, m.engagement.comments, m.engagement.likes,
         m.handled, m.handled_by or "", m.url, m.title, m.text,
     ]  # fmt: skip
     return [csv_cell(v) for v in row]
+
+
+def brand_sentiment_cell(
+    m: Mention,
+    when: Callable[[datetime], str],
+    names: Mapping[str, str] | None = None,
+    corrected: str = "corrected by %(name)s %(at)s",
+    joiner: str = "; ",
+) -> str:
+    """The sentiment toward each brand named, a person's correction first:
+    ``极光汽车:negative; 清泉乳业:neutral (corrected by care 2026-11-23 10:00:00)``.
+    ``names`` maps the stored labels to what people read (the web page's export)."""
+    names = names or {}
+    first = {}  # the first match of a brand decides, as Mention.brand_labels
+    for match in m.brands:
+        first.setdefault(match.brand, match)
+    parts = []
+    for brand, label in m.brand_labels.items():
+        part = f"{brand}:{names.get(label, label or 'unscored')}"
+        correction = first[brand].correction
+        if correction is not None:
+            part += f" ({corrected % {'name': correction.by, 'at': when(correction.at)}})"
+        parts.append(part)
+    return joiner.join(parts)

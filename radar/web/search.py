@@ -22,12 +22,13 @@ from index.base import SearchRequest, SearchResult, Store
 from index.models import MAX_TITLE, Case, Mention, SentimentLabel
 from index.query import QuerySyntaxError
 from index.records import CSV_COLUMNS, csv_cell, csv_row
+from index.records import brand_sentiment_cell as records_brand_cell
 from radar.web import paging
 from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
 from radar.web.filters import brand_hint, checked_query, kind_hint, page_problem
 from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
 from radar.web.problems import COMMON, problem_responses
-from radar.web.render import LABELS, brand_chips, flash, local_next, render, safe_url
+from radar.web.render import LABELS, flash, local_next, render, safe_url
 from radar.web.render import label as label_of
 from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut, SentimentIn
 
@@ -211,10 +212,7 @@ def mention_anchor(mention_id: str) -> str:
 
 # -- CSV ----------------------------------------------------------------------------------
 
-# the export's columns: the stored record's, plus the sentiment toward each brand after
-# the document-level sentiment
-_AFTER = CSV_COLUMNS.index("sentiment_score") + 1
-EXPORT_COLUMNS = (*CSV_COLUMNS[:_AFTER], "sentiment_toward_brands", *CSV_COLUMNS[_AFTER:])
+EXPORT_COLUMNS = CSV_COLUMNS
 # The web page's export is opened by care staff in a spreadsheet: its header is in the
 # reader's language and its flags read 是/否. The API's export keeps the column keys and
 # True/False, which integrators parse.
@@ -242,6 +240,7 @@ EXPORT_HEADERS = {
     "text": N_("Text"),
 }
 _FLAGS = [EXPORT_COLUMNS.index(c) for c in ("verified", "handled")]
+_BRANDS = EXPORT_COLUMNS.index("sentiment_toward_brands")
 
 
 @dataclass(frozen=True)
@@ -283,23 +282,16 @@ def brand_sentiment_cell(
     """``极光汽车:negative; 清泉乳业:neutral (corrected by care 2026-11-23 10:00:00)``
     (the API's export); ``极光汽车:负面；清泉乳业:中性 (care 已修正，2026-11-23 10:00:00)``
     (the page's, for people)."""
-    sentiment = layout.names.get("sentiment", {})
-    parts = []
-    for chip in brand_chips(m):
-        key = chip.label or ""
-        part = f"{chip.brand}:{sentiment.get(key, key or 'unscored')}"
-        if chip.correction is not None:
-            by = {"name": chip.correction.by, "at": when(chip.correction.at)}
-            part += f" ({layout.corrected % by})"
-        parts.append(part)
-    return layout.joiner.join(parts)
+    return records_brand_cell(
+        m, when, layout.names.get("sentiment", {}), layout.corrected, layout.joiner
+    )
 
 
 def export_row(
     m: Mention, when: Callable[[datetime], str], layout: ExportLayout = ExportLayout()
 ) -> list[object]:
     row = csv_row(m, when)
-    row = [*row[:_AFTER], csv_cell(brand_sentiment_cell(m, when, layout)), *row[_AFTER:]]
+    row[_BRANDS] = csv_cell(brand_sentiment_cell(m, when, layout))
     if layout.flags is not None:
         yes, no = layout.flags
         for i in _FLAGS:

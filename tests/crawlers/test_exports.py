@@ -52,6 +52,11 @@ def test_feed_export_has_one_scored_record_per_stored_mention(
         assert list(rows[0]) == list(CSV_COLUMNS)
         assert {r["id"] for r in rows} == set(stored)
         assert all(r["sentiment"] == stored[r["id"]].sentiment.label for r in rows)  # type: ignore[union-attr]
+        # the sentiment toward each brand named, as the store holds it
+        for r in rows:
+            labels = stored[r["id"]].brand_labels
+            assert r["sentiment_toward_brands"] == "; ".join(f"{b}:{v}" for b, v in labels.items())
+        assert any("极光汽车:" in r["sentiment_toward_brands"] for r in rows)
         return
     assert sorted(r["id"] for r in records) == sorted(stored)
     for record in records:
