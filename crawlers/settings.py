@@ -34,6 +34,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 RETRY_TIMES = 2
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+# MemoryStatsCollector without the per-read deprecation check (crawlers/stats.py)
+STATS_CLASS = "crawlers.stats.RadarStatsCollector"
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawlers.logformatter.RadarLogFormatter"  # no DEBUG records above DEBUG
 FEED_EXPORT_ENCODING = "utf-8"

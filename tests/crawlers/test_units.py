@@ -488,3 +488,35 @@ def test_wbi_query_is_encoded_as_the_site_encodes_it() -> None:
 def test_a_nav_answer_without_usable_keys_is_named(answer: dict, named: str) -> None:
     with pytest.raises(ValueError, match=named):
         WbiKeys.from_nav(answer)
+
+
+def test_crawl_stats_count_like_scrapys_without_warnings() -> None:
+    """crawlers/stats.py: the crawl's stats collector (STATS_CLASS) keeps Scrapy's
+    semantics; only the per-read deprecation check is gone."""
+    import warnings
+
+    from scrapy.utils.misc import load_object
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.runner import crawl_settings
+    from crawlers.stats import RadarStatsCollector
+
+    settings = crawl_settings()
+    assert load_object(settings["STATS_CLASS"]) is RadarStatsCollector
+    stats = RadarStatsCollector(get_crawler(settings_dict={"STATS_DUMP": False}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats.inc_value("radar/pages")
+        stats.inc_value("radar/pages", 2)
+        stats.max_value("depth", 3)
+        stats.max_value("depth", 1)
+        stats.min_value("radar/read_from", 5)
+        stats.min_value("radar/read_from", 7)
+        stats.set_value("radar/completed", True)
+    assert stats.get_stats() == {
+        "radar/pages": 3,
+        "depth": 3,
+        "radar/read_from": 5,
+        "radar/completed": True,
+    }
+    assert stats.get_value("missing", 0) == 0
