@@ -231,12 +231,6 @@ class BrandActivity:
         out the window's stories are (a burst written at once fills one or two)."""
         return sum(1 for m in range(start_minute, end_minute) if self.negative_new.get(m))
 
-    def span_of_new(self, start_minute: int, end_minute: int) -> int:
-        """Minutes from the first to the last minute of [start, end) with a new negative
-        story, both included (0 if none): how long the window's stories took to come."""
-        minutes = [m for m in range(start_minute, end_minute) if self.negative_new.get(m)]
-        return minutes[-1] - minutes[0] + 1 if minutes else 0
-
     def authors_of_new(self, start_minute: int, end_minute: int) -> int:
         """Distinct authors of the new negative stories of [start, end): how many people
         the window's stories come from (one angry customer posting five times is one

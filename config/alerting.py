@@ -53,15 +53,9 @@ class SurgeRule(Strict):
     # as strict as the old single 10-minute test. A quiet brand's crisis brings ~1 new
     # complaint a minute: 5 of them in 4 minutes against a few tenths expected is far
     # beyond chance, while the 10-minute window diluted it with 6 minutes not yet seen.
-    # A burst written at once fills one or two minutes and still needs ``min_stories``;
-    # so does a burst with a chance complaint or two beside it (three or four
-    # neighbouring minutes). Stories in one minute fewer than ``spread_minutes`` count
-    # as spread out when they span at least ``spread_span`` minutes, first to last (a
-    # crisis's complaints come unevenly: 1, then 3 in one minute, then 1, over 6
-    # minutes); 0 turns that off.
+    # A burst written at once fills one or two minutes and still needs ``min_stories``.
     spread_min_stories: int = Field(default=5, ge=1)
     spread_minutes: int = Field(default=4, ge=1)  # (at most the window's minutes)
-    spread_span: int = Field(default=5, ge=0)
     spread_p_value: float = Field(default=1e-4, gt=0, lt=1)
     # a brand's volume is burstier than chance: each clock hour has its own level, and
     # the sharp test judges a window's count as a Poisson count whose rate varies that
@@ -89,8 +83,6 @@ class SurgeRule(Strict):
             raise ValueError("window: at most 6h (use slow_climb_* for longer spans)")
         if self.spread_minutes > self.spread_min_stories:
             raise ValueError("spread_minutes: at most spread_min_stories (one story a minute)")
-        if 0 < self.spread_span <= self.spread_minutes:
-            raise ValueError("spread_span: more than spread_minutes (or 0: off)")
         if self.slow_climb_window > self.slow_climb_hours * 3600:
             raise ValueError("slow_climb_window: must not be longer than slow_climb_hours")
         if self.slow_climb_window < 3600:

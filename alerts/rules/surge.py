@@ -7,14 +7,13 @@ whose hourly level itself varies by ``overdispersion`` (``Profile.tail``), since
 brand's ordinary busy hour brings twice its usual posts of every kind.
 A surge that keeps coming needs less, judged from its first story on (``_spread``):
 ``spread_min_stories`` new stories from as many authors, in at least ``spread_minutes``
-different minutes (or one fewer over ``spread_span`` minutes), in a window that starts
-at one of the last ``window``'s new stories, against that window's own expected count;
-each window's tail must be at most ``spread_p_value`` divided by the number of windows
-looked at (Bonferroni). On a quiet or mid-sized brand that is what the first minutes
-of a crisis look like (about one new complaint a minute: 5 in the first 4 minutes
-against 0.2 expected is far beyond chance, while the fixed 10-minute window weighed
-them against 0.5 and waited for more), while a handful of posts written at once (or
-with a chance complaint beside them), or one author's many posts, still needs
+different minutes, in a window that starts at one of the last ``window``'s new stories,
+against that window's own expected count; each window's tail must be at most
+``spread_p_value`` divided by the number of windows looked at (Bonferroni). On a quiet or
+mid-sized brand that is what the first minutes of a crisis look like (about one new
+complaint a minute: 5 in the first 4 minutes against 0.2 expected is far beyond chance,
+while the fixed 10-minute window weighed them against 0.5 and waited for more), while a
+handful of posts written at once, or one author's many posts, still needs
 ``min_stories``.
 
 *Slow climb*: over the last ``slow_climb_window`` (in clock hours, the current partial
@@ -125,8 +124,8 @@ def _spread(ctx: BrandContext, start: int, end: int) -> Hit | None:
     """The spread path, scanned: a surge that keeps coming is judged from its first
     story on. Each window [s, end) that starts at a minute with a new negative story
     (at most the window's minutes of them) is judged against its own expected count;
-    it needs ``spread_min_stories`` stories from as many authors, spread out
-    (``_spread_out``), and a tail of at most ``spread_p_value``
+    it needs ``spread_min_stories`` stories from as many authors, in at least
+    ``spread_minutes`` different minutes, and a tail of at most ``spread_p_value``
     divided by the number of windows that could be looked at (Bonferroni: an
     evaluation's chance of a false alarm from the whole scan stays at most
     ``spread_p_value``). The least probable window wins."""
@@ -138,8 +137,8 @@ def _spread(ctx: BrandContext, start: int, end: int) -> Hit | None:
         count = act.count(s, end)
         if count < rule.spread_min_stories:
             break  # later starts hold fewer stories
-        if not _spread_out(ctx, s, end, min(rule.spread_minutes, end - start)):
-            break  # later starts are no more spread out
+        if act.minutes_with_new(s, end) < min(rule.spread_minutes, end - start):
+            break
         if act.authors_of_new(s, end) < rule.spread_min_stories:
             continue
         hit = _window_test(ctx, s, end, count)
@@ -148,19 +147,6 @@ def _spread(ctx: BrandContext, start: int, end: int) -> Hit | None:
         if best is None or hit.p_value < best.p_value:
             best = hit
     return best
-
-
-def _spread_out(ctx: BrandContext, start: int, end: int, minutes: int) -> bool:
-    """A rate, not a burst: the new stories of [start, end) sit in at least ``minutes``
-    different minutes, or in one fewer (at least 2) spanning ``spread_span`` minutes or
-    more. A burst written at once fills a minute or two, with a chance complaint beside
-    it three or four neighbouring ones; a crisis's first complaints come unevenly (1,
-    then 3 in one minute, then 1, over 6 minutes)."""
-    act, span = ctx.activity, ctx.config.surge.spread_span
-    have = act.minutes_with_new(start, end)
-    if have >= minutes:
-        return True
-    return bool(span) and have >= max(2, minutes - 1) and act.span_of_new(start, end) >= span
 
 
 def _slow_climb(ctx: BrandContext) -> Finding | None:

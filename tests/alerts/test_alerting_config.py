@@ -24,7 +24,6 @@ def test_defaults_and_durations() -> None:
         ({"alerts": {"surge": {"slow_climb_window": "12h"}}}, "alerts.surge", "slow_climb_window"),
         ({"alerts": {"surge": {"treshold": 3}}}, "alerts.surge.treshold", "unknown key"),
         ({"alerts": {"surge": {"spread_minutes": 6}}}, "alerts.surge", "spread_min_stories"),
-        ({"alerts": {"surge": {"spread_span": 3}}}, "alerts.surge", "spread_span"),
         (
             {"alerts": {"risk_signal": {"signals": ["gossip"]}}},
             "alerts.risk_signal.signals[0]",

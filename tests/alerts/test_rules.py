@@ -100,25 +100,18 @@ def five_people_in_four_minutes(s: Scenario, author: str | None = None) -> tuple
     return onset, onset, onset + 10
 
 
-def uneven_first_complaints_quiet_brand(s: Scenario) -> tuple[int, int, int]:
-    """A quiet brand's crisis as the alert bench drew it (seed 1 品牌01): one complaint,
-    three minutes of nothing, three from three people in one minute, one more two
-    minutes later — five people in 3 different minutes over 6. A rate, not a burst."""
+def one_three_one_over_six_minutes(s: Scenario) -> tuple[int, int, int]:
+    """A quiet brand: one complaint, three minutes of nothing, three from three people in
+    one minute, one more two minutes later — five people in 3 different minutes over 6.
+    The start of seed 1 品牌01's sharp surge in the alert bench, and just as much the
+    shape of a burst with chance complaints around it: the bench's background drew it 6
+    times in seed 5 alone (tails 4e-7-1e-5; seed 2 品牌08: 3, 1, -, 1 at 3e-9), so firing
+    on 3 minutes spread over 5+ cost 6 false alerts there (docs/benchmarks.md). It waits
+    for a 4th minute."""
     onset = local_minute(10, 3)
     s.background(local_minute(0), onset - 10)
     s.background(onset - 10, onset + 30, negative_factor=0.0)  # no chance complaints
     for m in (0, 3, 3, 3, 5):
-        s.post(onset + m)
-    return onset, onset, onset + 30
-
-
-def burst_and_two_chance_complaints(s: Scenario) -> tuple[int, int, int]:
-    """Three complaints written in one minute, one the next minute and one two minutes
-    later: 3 different minutes, but all within 4 — a burst with company."""
-    onset = local_minute(10, 3)
-    s.background(local_minute(0), onset - 10)
-    s.background(onset - 10, onset + 30, negative_factor=0.0)
-    for m in (0, 0, 0, 1, 3):
         s.post(onset + m)
     return onset, onset, onset + 30
 
@@ -246,13 +239,7 @@ CASES = {
         scenario={"per_day": 300},
     ),
     "5 people in 3 different minutes over 6 (1, 3, 1) on a quiet brand": Case(
-        uneven_first_complaints_quiet_brand,
-        {"negative_surge:sharp"},
-        within=6,
-        scenario={"per_day": 30},
-    ),
-    "a burst of 3 and two chance complaints within 4 minutes": Case(
-        burst_and_two_chance_complaints, set(), scenario={"per_day": 30}
+        one_three_one_over_six_minutes, set(), scenario={"per_day": 30}
     ),
     "the same 5 complaints from one author": Case(
         one_author_five_posts, set(), scenario={"per_day": 300}
@@ -315,14 +302,11 @@ def test_surge_figures_name_what_fired() -> None:
     _onset, start, end = sharp_surge(s)
     _minute, finding = next((m, f) for m, f in s.fired(start, end) if f.rule == "negative_surge")
     fig = finding.figures
-    assert fig["stories"] >= 5 and fig["ratio"] >= 3 and fig["negative_share"] >= 0.4
+    assert fig["stories"] >= 8 and fig["ratio"] >= 3 and fig["negative_share"] >= 0.4
     assert fig["expected"] > 0 and fig["baseline_days"] == 14
     assert 1 <= fig["minutes_with_stories"] <= 10  # how spread out the window's stories are
     assert finding.evidence and all(f.negative for f in finding.evidence)
-    # the window judged, from the surge's first story on (here 7 stories in 6 min, a
-    # minute before the 10-minute window's count test)
-    minutes = fig["window_minutes"]
-    assert f"{fig['stories']} new negative stories in {minutes} min" in finding.summary
+    assert "new negative stories in 10 min" in finding.summary
 
 
 def test_repost_storm_is_one_story() -> None:
