@@ -283,7 +283,7 @@ class CaseManager:
             self._route_raised(case, findings, old_severity, now)
         text = _("Reopened (%(severity)s): %(what)s") % {
             "severity": severity.value,
-            "what": "; ".join(f.summary for f in findings),
+            "what": _("; ").join(f.summary for f in findings),
         }
         # the ladder starts again: its first step is told, as with the first alert
         step = ladder_step(self.config.slack, 0)
@@ -332,7 +332,7 @@ class CaseManager:
                 due = now + self._deadline(new_severity)
                 case.ack_due_at = min(case.ack_due_at, due) if case.ack_due_at else due
         if new_keys:
-            new = "; ".join(f.summary for f in findings if f.key in new_keys)
+            new = _("; ").join(f.summary for f in findings if f.key in new_keys)
             reasons.append(_("new: %(what)s") % {"what": new})
         last_at = notified.at or case.opened_at
         grown = any(
@@ -342,7 +342,7 @@ class CaseManager:
         )
         if grown and (now - last_at).total_seconds() >= cfg.update_min_interval:
             reasons.append(
-                _("growing: %(what)s") % {"what": "; ".join(f.summary for f in findings)}
+                _("growing: %(what)s") % {"what": _("; ").join(f.summary for f in findings)}
             )
         if not reasons and (now - case.updated_at).total_seconds() < SAVE_EVERY:
             # the same surge still firing: the engine remembers when it last fired;

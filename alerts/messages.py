@@ -177,7 +177,7 @@ def case_message(
                 "text": {"type": "plain_text", "text": _("Case page")},
             }
         )
-    text = f"{case.severity} {case.brand}: " + "; ".join(f.summary for f in findings)
+    text = f"{case.severity} {case.brand}: " + _("; ").join(f.summary for f in findings)
     return {"kind": "case", "case_id": case.id, "text": escape(_clip(text, 300)), "blocks": blocks}
 
 

@@ -75,7 +75,7 @@ def evaluate(ctx: BrandContext) -> Finding | None:
         rule="high_reach",
         brand=ctx.brand,
         key="high_reach:" + ",".join(sorted(keys)),
-        summary="; ".join(parts),
+        summary=_("; ").join(parts),  # "；" in Chinese
         figures=figures,
         reach=reach,
         signals=signals,

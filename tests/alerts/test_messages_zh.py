@@ -119,3 +119,48 @@ def test_the_title_speaks_of_the_rule_that_opened_the_case(store) -> None:  # ty
         case = store.get_case(case.id)
     assert case.rule == "high_reach"
     assert case.title == "极光汽车: 高传播帖子 — 汽车圈老炮儿（粉丝 3,300,000）发布负面帖子"
+
+
+def test_a_list_of_findings_uses_the_chinese_separator(store) -> None:  # type: ignore[no-untyped-def]
+    """Summaries joined on one line take "；" in Chinese (the catalogue's "; "): the case
+    message, a thread update naming new findings, a 大V post that also spreads."""
+    big_v = Finding(
+        rule="high_reach",
+        brand="极光汽车",
+        key="high_reach:weibo:1",
+        summary="汽车圈老炮儿（粉丝 3,280,000）发布负面帖子",
+        figures={"followers": 3_280_000},
+        reach=3_280_000,
+        evidence=[fact(1, followers=3_280_000)],
+    )
+    manager = CaseManager(make_config(locale="zh_CN"), store)
+    with use_locale("zh_CN"):
+        [opened] = manager.apply("极光汽车", [surge_finding()], T0, None)
+        case = store.get_case(opened.case_id)
+        payload = messages.case_message(case, [surge_finding(), big_v], [], "https://r/c")
+        later = T0 + timedelta(minutes=5)
+        events = manager.apply("极光汽车", [big_v, _risk_finding()], later, case)
+        s = Scenario()
+        onset = local_minute(15)
+        s.background(local_minute(0), onset + 30)
+        root = s.post(onset, followers=3_280_000, label="你们的车刹车失灵，4S店还推脱")
+        for i in range(600):
+            s.post(onset + i // 20, cluster=root.cluster, repost=True, label="转发微博")
+        [both] = [f for _m, f in s.fired(onset + 15, onset + 16) if f.rule == "high_reach"]
+    assert f"{surge_finding().summary}；{big_v.summary}" in payload["text"]
+    [update] = [e for e in events if e.kind == "updated"]
+    assert f"{big_v.summary}；{_risk_finding().summary}" in update.text, update.text
+    assert "发布负面帖子；" in both.summary and "; " not in both.summary, both.summary
+    with use_locale("en"):  # an English deployment keeps "; "
+        en = messages.case_message(case, [surge_finding(), big_v], [], "https://r/c")
+    assert f"{surge_finding().summary}; {big_v.summary}" in en["text"]
+
+
+def _risk_finding() -> Finding:
+    return Finding(
+        rule="risk_signal",
+        brand="极光汽车",
+        key="risk_signal",
+        summary="3 个带风险信号的负面话题",
+        evidence=[fact(2, signals=("regulator",))],
+    )
