@@ -13,6 +13,7 @@ dedupe, engine and rules as live — and report, as JSON:
 * replay speed (mentions/s, wall time).
 
     .venv/bin/python bench/alerts.py [--brands 20] [--days 30] [--seed 0] [--events FILE]
+        [--per-incident] [--trace-sharp MIN]
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from alerts.replay import replay  # noqa: E402
 from bench.alerts_stream import LOCAL, SHAPES, StreamBuilder  # noqa: E402
+from bench.alerts_trace import SharpTrace  # noqa: E402
 from config import load_config  # noqa: E402
 from config.schema import RadarConfig  # noqa: E402
 
@@ -74,6 +76,14 @@ def main() -> None:
         action="store_true",
         help="list every incident with its detection delay and the brand's usual volume",
     )
+    ap.add_argument(
+        "--trace-sharp",
+        type=float,
+        metavar="MIN",
+        help="print to stderr, for each sharp surge alerted more than MIN minutes after its "
+        "onset, the surge rule's inputs at each evaluation of its first minutes "
+        "(bench/alerts_trace.py)",
+    )
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -84,7 +94,14 @@ def main() -> None:
 
     events: list[dict[str, Any]] = []
     config = load_config(args.config) if args.config else RadarConfig()
-    stats = replay(config, lines, events.append)
+    trace = SharpTrace(builder.incidents) if args.trace_sharp is not None else None
+    if trace:
+        trace.install()
+    try:
+        stats = replay(config, lines, events.append)
+    finally:
+        if trace:
+            trace.uninstall()
 
     from datetime import datetime
 
@@ -125,6 +142,8 @@ def main() -> None:
                     "from_onset_min": round(from_onset[-1], 1),
                     "fired": _fired(first),
                 }
+                if trace and shape == "sharp_surge" and from_onset[-1] > args.trace_sharp:
+                    trace.report(inc.brand, inc.onset, sys.stderr)
             else:
                 missed.append(f"{inc.brand} {inc.onset:%m-%d %H:%M}")
                 row["delay_min"] = None
