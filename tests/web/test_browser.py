@@ -316,3 +316,29 @@ def test_correcting_the_sentiment_toward_a_brand(
     assert negative_kpi(pr) == summary_before - 2
     assert pr.evaluate("window.__pwned") is None
     assert pr.errors == [], pr.errors
+
+
+def test_admin_pages_fit_a_phone(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The admin's token and webhook pages — their forms included — fit a 390 px phone,
+    and their table rows, shown as cards there, label each figure."""
+    phone = open_as(browser, server, "admin", viewport=PHONE)
+    phone.goto(f"{server}/admin/tokens")
+    phone.fill("input[name=name]", "bi-dashboard")
+    phone.click("main button.primary")
+    phone.wait_for_load_state("load")
+    phone.goto(f"{server}/admin/webhooks")
+    phone.fill("input[name=url]", "http://127.0.0.1:9/hook")
+    phone.click("main button.primary")
+    phone.wait_for_load_state("load")
+    for path in ("/admin/tokens", "/admin/webhooks"):
+        phone.goto(f"{server}{path}")
+        labels = phone.locator("table.board tbody td[data-label]").evaluate_all(
+            "cells => cells.map(c => c.dataset.label)"
+        )
+        assert len(labels) >= 4 and all(labels), (path, labels)
+    for path, name in (("/admin/tokens", "phone-tokens"), ("/admin/webhooks", "phone-webhooks")):
+        phone.goto(f"{server}{path}")
+        phone.wait_for_load_state("load")
+        shot(phone, tmp_path, name)
+        fits_the_phone(phone)
+    assert phone.errors == [], phone.errors
