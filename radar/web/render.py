@@ -168,10 +168,13 @@ def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str
         if key == "rules" or key in _HIDDEN_TRIGGER_KEYS:
             continue
         if isinstance(value, dict):
-            text = ", ".join(
+            # "；" between figures in Chinese: the figures have thousands commas of their own.
+            # A ratio of 0 is a rule that measures none (a high-reach post), not a peak at
+            # "0 times the normal level" beside the brief's real one.
+            text = i18n.gettext("; ").join(
                 f"{_figure_name(k)} {_figure(v)}"
                 for k, v in value.items()
-                if isinstance(v, int | float)
+                if isinstance(v, int | float) and not (k == "ratio" and not v)
             )
         elif isinstance(value, list):
             text = ", ".join(_figure(v) for v in value[:10])
@@ -304,6 +307,8 @@ LABELS: dict[str, dict[str, str]] = {
         "evidence": N_("evidence added"),
         "notified": N_("notified"),
     },
+    # who did a timeline event: a person's name stays, the engine and the log notifier are named
+    "actor": {"system": N_("system"), "console": N_("console log")},
     "due": {"acknowledge": N_("acknowledge"), "update": N_("update")},
     "severity": {"P1": N_("P1 critical"), "P2": N_("P2 major"), "P3": N_("P3 minor")},
     "rule": RULE_TITLE,

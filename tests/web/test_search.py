@@ -315,3 +315,17 @@ async def test_search_starts_with_the_last_day(anon: httpx.AsyncClient, store) -
     assert await ids(anon, q="旧帖", range="all") == {"demo-weibo:8"}
     r = await anon.get("/api/search", params={"range": "forever"}, headers=auth())
     assert r.status_code == 422 and "range" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "back", "on"), [("time", "newer", "older"), ("reach", "previous page", "next page")]
+)
+async def test_the_pager_names_pages_by_the_order_shown(login, store, sort, back, on) -> None:  # type: ignore[no-untyped-def]
+    """'newer'/'older' only when the results are in time order; ordered by reach or
+    relevance, page 2 is not older than page 1."""
+    store.upsert_mentions([mention(900 + i, f"极光汽车 异响 {i}", minutes_ago=i + 1) for i in range(45)])
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "异响", "sort": sort, "page": 2})).text
+    pager = re.search(r'<nav class="pager">(.*?)</nav>', page, re.S)
+    assert pager, "no pager on page 2 of 3"
+    assert f"← {back}</a>" in pager.group(1) and f"{on} →</a>" in pager.group(1)

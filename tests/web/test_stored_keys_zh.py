@@ -54,6 +54,15 @@ def test_trigger_figures_per_rule_are_named_not_keyed() -> None:
     assert "reach:" not in text and "stories:" not in text
 
 
+def test_a_high_reach_peak_has_no_zero_ratio_and_chinese_separators() -> None:
+    """The demo's high-reach case read '为平时的倍数 0, 覆盖 …' on the case page while its
+    brief said 112.4 times: a rule that measures no ratio records 0."""
+    peak = {"ratio": 0, "reach:high_reach": 3_282_625, "rate:high_reach": 5036}
+    with i18n.use_locale("zh_CN"):
+        ((name, text),) = trigger_rows({"peak": peak}, Formatter("Asia/Shanghai"))
+    assert text == "覆盖 (高传播帖子) 3,282,625；每小时转评 (高传播帖子) 5,036"
+
+
 def test_a_collection_gap_over_midnight_names_both_days() -> None:
     fmt = Formatter("Asia/Shanghai")
     start = datetime(2026, 12, 2, 18, tzinfo=UTC)  # 12-03 02:00 in Shanghai
@@ -143,3 +152,11 @@ async def test_escalated_case_in_chinese_beside_a_stored_english_one(login, stor
     assert "Not acknowledged" not in new
     assert "negative surge 4.5× baseline" in old  # stored in English before: shown as stored
     assert "清泉乳业: 负面激增" in board
+
+
+async def test_the_timeline_names_the_alert_engine_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
+    """The engine's events were signed 'system' on the Chinese case page, brief and overview."""
+    async with login("pr") as c:
+        for path in (f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/summary"):
+            page = (await c.get(path)).text
+            assert '<span class="actor">系统</span>' in page and ">system<" not in page, path
