@@ -18,6 +18,7 @@ from radar.web.render import flash, render
 
 pages = APIRouter(include_in_schema=False)
 PAGE = "/admin/webhooks"
+EMPTY_FORM = {"url": "", "description": "", "brands": [], "severities": [], "events": []}
 
 
 def _admin(user: User) -> None:
@@ -30,6 +31,8 @@ def webhooks_page(request: Request, user: LoggedIn):  # type: ignore[no-untyped-
     _admin(user)
     store: Store = request.app.state.store
     secret = request.session.pop("webhook_secret", None) if "session" in request.scope else None
+    # a refused form comes back filled in as it was sent (bad input loses nothing)
+    refused = request.session.pop("webhook_form", None) if "session" in request.scope else None
     return render(
         request,
         "webhooks.html",
@@ -37,6 +40,7 @@ def webhooks_page(request: Request, user: LoggedIn):  # type: ignore[no-untyped-
         dead=dead_letters(store),
         pending=pending_by_target(store),
         secret=secret,
+        form=refused or EMPTY_FORM,
         event_kinds=registry.EVENT_KINDS,
         brands=[b.name for b in request.app.state.config.brands],
     )
@@ -53,16 +57,30 @@ def add_webhook(
     description: Annotated[str, Form(max_length=200)] = "",
 ):  # type: ignore[no-untyped-def]
     _admin(user)
+    url, brands, severities, events = url.strip(), brands or [], severities or [], events or []
+    try:
+        registry.check_url(url)
+    except ValueError:
+        message = _("Not added: %(url)s is not a web address (http:// or https:// and a host).")
+        flash(request, message % {"url": repr(url)}, "error")
+        request.session["webhook_form"] = {
+            "url": url,
+            "description": description,
+            "brands": brands,
+            "severities": severities,
+            "events": events,
+        }
+        return RedirectResponse(PAGE, status_code=303)
     try:
         sub = registry.add(
             request.app.state.store,
-            url.strip(),
-            brands=brands or [],
-            severities=severities or [],
-            events=events or [],
+            url,
+            brands=brands,
+            severities=severities,
+            events=events,
             description=description,
         )
-    except ValueError as exc:
+    except ValueError as exc:  # a severity or event no checkbox offers: a forged form
         flash(request, str(exc), "error")
     else:
         request.session["webhook_secret"] = {"id": sub.id, "secret": sub.secret}

@@ -323,7 +323,8 @@ async def test_search_starts_with_the_last_day(anon: httpx.AsyncClient, store) -
 async def test_the_pager_names_pages_by_the_order_shown(login, store, sort, back, on) -> None:  # type: ignore[no-untyped-def]
     """'newer'/'older' only when the results are in time order; ordered by reach or
     relevance, page 2 is not older than page 1."""
-    store.upsert_mentions([mention(900 + i, f"极光汽车 异响 {i}", minutes_ago=i + 1) for i in range(45)])
+    posts = [mention(900 + i, f"极光汽车 异响 {i}", minutes_ago=i + 1) for i in range(45)]
+    store.upsert_mentions(posts)
     async with login("care") as c:
         page = (await c.get("/search", params={"q": "异响", "sort": sort, "page": 2})).text
     pager = re.search(r'<nav class="pager">(.*?)</nav>', page, re.S)

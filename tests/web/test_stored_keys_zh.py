@@ -59,7 +59,7 @@ def test_a_high_reach_peak_has_no_zero_ratio_and_chinese_separators() -> None:
     brief said 112.4 times: a rule that measures no ratio records 0."""
     peak = {"ratio": 0, "reach:high_reach": 3_282_625, "rate:high_reach": 5036}
     with i18n.use_locale("zh_CN"):
-        ((name, text),) = trigger_rows({"peak": peak}, Formatter("Asia/Shanghai"))
+        ((_, text),) = trigger_rows({"peak": peak}, Formatter("Asia/Shanghai"))
     assert text == "覆盖 (高传播帖子) 3,282,625；每小时转评 (高传播帖子) 5,036"
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from alerts import outbox
 from alerts.webhooks import registry
-from tests.web.conftest import form_post
+from tests.web.conftest import form_post, make_config
 
 pytestmark = pytest.mark.anyio
 PAGE = "/admin/webhooks"
@@ -32,7 +32,7 @@ async def test_admin_adds_rotates_and_removes_a_subscriber(login, store) -> None
         assert rotated.secret != sub.secret and rotated.previous_secret == sub.secret
         assert rotated.secret in (await c.get(PAGE)).text
         bad = await form_post(c, PAGE, PAGE, {"url": "ftp://nope"})
-        assert bad.status_code == 303 and "not an http(s) URL" in (await c.get(PAGE)).text
+        assert bad.status_code == 303 and "is not a web address" in (await c.get(PAGE)).text
         await form_post(c, PAGE, f"{PAGE}/{sub.id}/remove", {})
         assert registry.load(store) == []
 
@@ -60,3 +60,23 @@ async def test_only_admin(login, role) -> None:  # type: ignore[no-untyped-def]
         assert f'href="{PAGE}"' not in (await c.get("/cases")).text
         assert (await c.get(PAGE)).status_code == 403
         assert (await c.post(f"{PAGE}/x/remove")).status_code in (403, 400)
+
+
+@pytest.mark.parametrize("config", [make_config(locale="zh_CN")])
+async def test_a_refused_address_is_named_in_chinese_and_the_form_kept(login, store) -> None:  # type: ignore[no-untyped-def]
+    """A Chinese admin reads why the address was refused, and finds what they typed and
+    ticked still in the form."""
+    async with login("admin") as c:
+        sent = {"url": "ftp://hooks.example/radar", "description": "值班<b>群</b>",
+                "brands": "极光汽车", "severities": "P1", "events": "case.opened"}  # fmt: skip
+        r = await form_post(c, PAGE, PAGE, sent)
+        assert r.status_code == 303 and registry.load(store) == []
+        page = (await c.get(PAGE)).text
+        assert "不是有效的网址" in page and "not an http(s) URL" not in page
+        assert 'value="ftp://hooks.example/radar"' in page
+        assert 'value="值班&lt;b&gt;群&lt;/b&gt;"' in page
+        ticked = (("brands", "极光汽车"), ("severities", "P1"), ("events", "case.opened"))
+        for name, value in ticked:
+            assert f'name="{name}" value="{value}" checked' in page
+        again = (await c.get(PAGE)).text  # kept once, like the secret
+        assert 'value="ftp://hooks.example/radar"' not in again
