@@ -282,6 +282,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(f"{_field(e)}: {e['msg']}" for e in exc.errors())
+        if not _wants_json(request) and request.method == "GET":
+            # a page's address edited by hand (?days=abc): the error page, not JSON
+            named = _("; ").join(_given(e) for e in exc.errors())
+            message = _("The address has a value this page cannot use: %(values)s") % {
+                "values": named
+            }
+            return error_page(request, 422, message)
         return api.problem_json(422, problems, errors=_jsonable(exc.errors()))
 
     @app.exception_handler(StoreError)
@@ -289,6 +296,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.warning("store error serving %s: %s", request.url.path, exc)
         message = health.public_message(str(exc))  # never the server's file paths
         return api.problem_json(503, f"the store is unavailable: {message}")
+
+
+def _given(error: Any) -> str:
+    """``days='abc'`` for a value that was sent, ``brand`` for one that is missing."""
+    name, value = str(error["loc"][-1]), error.get("input")
+    return f"{name}={value!r}" if isinstance(value, str) else name
 
 
 def _jsonable(errors: Any) -> Any:

@@ -18,6 +18,7 @@ TITLES = {
     404: N_("Page not found"),
     405: N_("Not possible here"),
     409: N_("Not possible now"),
+    422: N_("The request cannot be carried out"),  # a value in the address a page cannot use
     503: N_("Temporarily unavailable"),
 }
 

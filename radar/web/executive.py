@@ -134,9 +134,8 @@ def _parse_day(request: Request, date: str) -> datetime:
     try:
         start = fmt.parse_local(date + "T00:00")
     except ValueError:
-        raise HTTPException(
-            400, f"date: expected YYYY-MM-DD, years 1900-8999, got {date!r}"
-        ) from None
+        message = _("date: expected YYYY-MM-DD, years 1900-8999, got %(date)s")
+        raise HTTPException(400, message % {"date": repr(date)}) from None
     assert start is not None
     if start + timedelta(days=1) > now:
         latest = request.app.state.formatter.local(now - timedelta(days=1), "%Y-%m-%d")

@@ -122,9 +122,12 @@ class Formatter:
         try:
             value = datetime.fromisoformat(text.strip())
         except ValueError:
-            raise ValueError(f"not a date/time: {text!r} (use e.g. 2026-11-23T09:30)") from None
+            message = i18n.gettext("not a date/time: %(text)s (use e.g. 2026-11-23T09:30)")
+            raise ValueError(message % {"text": repr(text)}) from None
         if not 1900 <= value.year <= 9000:  # year 1 or 9999 overflow time-zone arithmetic
-            raise ValueError(f"out of range: {text!r} (years 1900-9000)")
+            raise ValueError(
+                i18n.gettext("out of range: %(text)s (years 1900-9000)") % {"text": repr(text)}
+            )
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.tz)
         return value.astimezone(UTC)

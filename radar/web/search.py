@@ -118,18 +118,21 @@ def parse_params(request: Request, raw: SearchInputs, offset: int, limit: int) -
         raise HTTPException(400, f"q: {exc}") from None
     range_ = raw.range or DEFAULT_RANGE
     if range_ not in RANGES:
-        raise HTTPException(400, f"range: must be one of {', '.join(RANGES)}")
+        raise HTTPException(
+            400, _("range: must be one of %(ranges)s") % {"ranges": ", ".join(RANGES)}
+        )
     try:
         since_dt, until_dt = fmt.parse_local(raw.since), fmt.parse_local(raw.until)
     except ValueError as exc:
-        raise HTTPException(400, f"since/until: {exc}") from None
+        raise HTTPException(400, _("since/until: %(error)s") % {"error": exc}) from None
+    # the page's messages in the reader's language; the API's stay as written (its locale)
     if since_dt and until_dt and until_dt <= since_dt:
-        raise HTTPException(400, "until: must be after since")
+        raise HTTPException(400, _("until: must be after since"))
     if raw.sort not in ("time", "relevance", "reach"):
-        raise HTTPException(400, "sort: must be 'time', 'relevance' or 'reach'")
+        raise HTTPException(400, _("sort: must be 'time', 'relevance' or 'reach'"))
     handled_map = {"": None, "any": None, "yes": True, "true": True, "no": False, "false": False}
     if raw.handled not in handled_map:
-        raise HTTPException(400, "handled: must be yes, no or empty")
+        raise HTTPException(400, _("handled: must be yes, no or empty"))
     return SearchParams(
         q=q,
         range=range_,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import httpx
 import pytest
 
@@ -45,3 +47,39 @@ async def test_a_role_without_the_permission_gets_a_page(login) -> None:  # type
     async with login("care") as c:
         r = await c.get("/overview")
         assert r.status_code == 403 and "Not allowed" in r.text and "summary" in r.text
+
+
+@pytest.mark.parametrize("config", [make_config(locale="zh_CN")])
+async def test_a_bad_value_in_a_page_address_is_a_chinese_page(login) -> None:  # type: ignore[no-untyped-def]
+    """An address edited by hand (?days=abc, ?page=abc, a report without its brand) was
+    answered with the API's JSON problem in the browser."""
+    async with login("admin") as c:
+        for path, named in (("/overview?days=abc", "days='abc'"),
+                            ("/search?page=abc", "page='abc'"),
+                            ("/reports/brand.docx", "brand")):  # fmt: skip
+            r = await c.get(path)
+            assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+            assert "请求无法执行" in r.text and named in html.unescape(r.text), path
+        api = await c.get("/api/v1/overview?days=abc")
+        assert api.status_code == 422 and api.json()["detail"].startswith("query.days:")
+
+
+@pytest.mark.parametrize("config", [make_config(locale="zh_CN")])
+async def test_search_and_digest_inputs_are_refused_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
+    """A time window that ends before it starts, and the other refused inputs, were told in
+    English on the Chinese search and digest pages; the API keeps its messages."""
+    async with login("exec") as c:
+        cases = (
+            ("/search?since=2026-12-05T00:00&until=2026-12-01T00:00", "结束时间须晚于开始时间"),
+            ("/search?since=yesterday", "yesterday"),
+            ("/search?range=bogus", "1h, 24h"),
+            ("/digest?date=2026-13-01", "2026-13-01"),
+        )
+        for path, named in cases:
+            page = (await c.get(path)).text
+            assert named in page, path
+            flash = page.split('<p class="flash error">', 1)[-1].split("</p>", 1)[0]
+            message = flash if "/search" in path else page.split("</h1>", 1)[1][:400]
+            assert not any(w in message for w in ("must", "expected", "not a date")), message
+        api = await c.get("/api/v1/search?since=2026-12-05T00:00&until=2026-12-01T00:00")
+        assert api.json()["detail"] == "until: must be after since"

@@ -289,4 +289,4 @@ async def test_an_absurd_page_number_is_a_client_error(app, page: str) -> None: 
     async with client(app) as c:
         assert (await log_in(c, "care")).status_code == 303
         r = await c.get("/search", params={"q": "漏油", "page": page})
-        assert r.status_code == 422 and "page" in r.json()["detail"]
+        assert r.status_code == 422 and "page=" in r.text  # a page: HTML naming the value
