@@ -20,14 +20,20 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from alerts.coverage import stale_sources
-from config.i18n import _
+from config.i18n import _, use_locale
 from config.schema import RadarConfig
 from crawlers.health import unhealthy
 from index.base import Store, StoreError
@@ -290,6 +296,23 @@ def _install_error_handlers(app: FastAPI) -> None:
             }
             return error_page(request, 422, message)
         return api.problem_json(422, problems, errors=_jsonable(exc.errors()))
+
+    # a bug: Starlette's outermost middleware calls this (then logs the traceback); the
+    # session is in the scope, the request's language is not (its middleware has returned)
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        if _wants_json(request):
+            return api.problem_json(500, "internal error: the server failed on this request")
+        locale = i18n.request_locale(request.app.state.config, request.scope.get("session"))
+        with use_locale(locale):
+            message = _(
+                "The server failed on this page; it has been logged. Try again, or go back."
+            )
+            try:
+                return error_page(request, 500, message)
+            except Exception:  # the page itself cannot be drawn: plain words then
+                log.exception("the error page failed too")
+                return PlainTextResponse(message, status_code=500)
 
     @app.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> Response:

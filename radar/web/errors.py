@@ -19,6 +19,7 @@ TITLES = {
     405: N_("Not possible here"),
     409: N_("Not possible now"),
     422: N_("The request cannot be carried out"),  # a value in the address a page cannot use
+    500: N_("Server error"),
     503: N_("Temporarily unavailable"),
 }
 

@@ -83,3 +83,23 @@ async def test_search_and_digest_inputs_are_refused_in_chinese(login) -> None:  
             assert not any(w in message for w in ("must", "expected", "not a date")), message
         api = await c.get("/api/v1/search?since=2026-12-05T00:00&until=2026-12-01T00:00")
         assert api.json()["detail"] == "until: must be after since"
+
+
+@pytest.mark.parametrize("config", [make_config(locale="zh_CN")])
+async def test_a_bug_is_an_error_page_in_the_readers_language(app) -> None:  # type: ignore[no-untyped-def]
+    """A page that fails (the demo's case page once raised KeyError) was a bare 'Internal
+    Server Error' in English; the API answers a problem document."""
+
+    def broken() -> None:
+        raise KeyError("actor")
+
+    app.add_api_route("/broken", broken)
+    app.add_api_route("/api/broken", broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "care")
+        r = await c.get("/broken")
+        assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
+        assert "服务器出错" in r.text and "退出登录" in r.text and "KeyError" not in r.text
+        api = await c.get("/api/broken")
+        assert api.status_code == 500 and api.json()["status"] == 500
