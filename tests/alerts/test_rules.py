@@ -106,7 +106,7 @@ def one_three_one_over_six_minutes(s: Scenario) -> tuple[int, int, int]:
     The start of seed 1 品牌01's sharp surge in the alert bench, and just as much the
     shape of a burst with chance complaints around it: the bench's background drew it 6
     times in seed 5 alone (tails 4e-7-1e-5; seed 2 品牌08: 3, 1, -, 1 at 3e-9), so firing
-    on 3 minutes spread over 5+ cost 6 false alerts there (docs/benchmarks.md). It waits
+    on 3 minutes spread over 5+ cost 4 false alerts there (docs/benchmarks.md). It waits
     for a 4th minute."""
     onset = local_minute(10, 3)
     s.background(local_minute(0), onset - 10)
