@@ -390,6 +390,12 @@ def _next(
         due = gettext("Someone must take it by %(at)s, or it is escalated.") % {
             "at": fmt.local(case.ack_due_at, "%m-%d %H:%M")
         }
+    elif case.status == CaseStatus.open and case.escalation_level:
+        # the escalation ends the acknowledge deadline; "next update due tomorrow" read as
+        # if the case were in hand while nobody had taken it
+        due = gettext("It was escalated (×%(n)s) and nobody has taken it yet: take it now.") % {
+            "n": case.escalation_level
+        }
     elif case.update_due_at:
         due = gettext("Next update due by %(at)s.") % {
             "at": fmt.local(case.update_due_at, "%m-%d %H:%M")

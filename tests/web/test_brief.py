@@ -184,3 +184,19 @@ async def test_a_reopened_case_says_it_was_reopened_not_that_nobody_acted(login,
     done = re.search(r'<li class="claim claim-done">(.*?)</li>', page, re.S)
     assert done and "A new wave reopened the case at 11-23 09:55" in done.group(1), page
     assert "Nobody has taken the case yet" not in done.group(1)
+
+
+async def test_an_escalated_case_nobody_took_says_so(login, store) -> None:  # type: ignore[no-untyped-def]
+    """Once escalated, the acknowledge deadline is gone: the brief's next step said 'next
+    update due by <tomorrow>' and the case page no longer said anything was late."""
+    case = store.get_case(CASE_ID)
+    store.save_case(case.model_copy(update={"ack_due_at": None, "escalation_level": 1,
+                                            "update_due_at": NOW + timedelta(days=1)}))  # fmt: skip
+    async with login("pr") as c:
+        brief = (await c.get(f"/cases/{CASE_ID}/summary")).text
+        page = (await c.get(f"/cases/{CASE_ID}")).text
+    step = re.search(r'<li class="claim claim-next">(.*?)</li>', brief, re.S)
+    assert step and "escalated (×1) and nobody has taken it yet" in step.group(1)
+    assert "Next update due" not in step.group(1)
+    info = re.search(r'<p class="caseinfo">(.*?)</p>', page, re.S)
+    assert info and "escalated ×1" in info.group(1)
