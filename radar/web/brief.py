@@ -25,14 +25,13 @@ from config.i18n import N_, _, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from index.models import Case, CaseEvent, CaseStatus
 from radar.web.auth import ExecReader
-from radar.web.figures import _align, pick_interval
+from radar.web.figures import Marker, _align, pick_interval, stagger
 from radar.web.render import Formatter, render
 from radar.web.terms import distinctive_terms
 
 LEAD = timedelta(hours=6)  # the chart starts this long before the case opened
 TAIL = timedelta(hours=2)  # ... and ends this long after it was resolved
 BASELINE_DAYS = 7  # the brand's normal level: the days before the chart's window
-MARKER_GAP = 3  # markers closer than this many chart points go on different rows
 # the timeline an executive reads: what people and the alerting did, not the delivery
 # bookkeeping (notified, updated, reminder) that the case page keeps
 SHOWN_EVENTS = {
@@ -63,13 +62,6 @@ class Point:
     label: str
     negative: int
     total: int
-
-
-@dataclass
-class Marker:
-    label: str  # the chart point it sits on
-    text: str
-    row: int  # 0, 1, 2: labels of markers close together are drawn at different heights
 
 
 @dataclass
@@ -162,24 +154,15 @@ def markers(fmt: Formatter, events: list[CaseEvent], since: datetime, until: dat
     """One marker per chart point with moments (several moments of one point are one
     label), rows alternating where markers are close, so labels never print over each
     other."""
-    by_point: dict[datetime, list[str]] = {}
+    moments = []
     for ev in events:
         if ev.kind in MOMENTS and since <= ev.at < until:
             text = gettext(MOMENTS[ev.kind])
             if ev.kind == "alerted":
                 text = f"{case.severity} {text}"
-            names = by_point.setdefault(_align(ev.at, interval), [])
-            if text not in names:
-                names.append(text)
-    out: list[Marker] = []
-    last: datetime | None = None
-    row = 0
-    for start in sorted(by_point):
-        close = last is not None and (start - last).total_seconds() < MARKER_GAP * interval
-        row = (row + 1) % 3 if close else 0
-        out.append(Marker(_label(fmt, start, interval), " · ".join(by_point[start]), row))
-        last = start
-    return out
+            start = _align(ev.at, interval)
+            moments.append((start, _label(fmt, start, interval), text))
+    return stagger(moments, interval)
 
 
 def _label(fmt: Formatter, start: datetime, interval: int) -> str:

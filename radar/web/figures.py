@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
@@ -25,6 +26,35 @@ INTERVALS = (300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
 MAX_POINTS = 96
 MOMENT_KINDS = {"alerted", "escalated", "resolved", "reopened"}  # marked on the charts
 MIN_SHARE_BASE = 3  # fewer mentions in a bucket: no negative share drawn (it would be noise)
+MARKER_GAP = 3  # markers closer than this many chart points go on different rows
+
+
+@dataclass
+class Marker:
+    label: str  # the chart point it sits on
+    text: str
+    row: int  # 0, 1, 2: labels of markers close together are drawn at different heights
+
+
+def stagger(moments: Iterable[tuple[datetime, str, str]], interval: int) -> list[Marker]:
+    """One marker per chart point from (point start, point label, text) moments: several
+    moments of one point are one label, and rows alternate where markers are close, so
+    labels never print over each other (the brief's chart and the overview's)."""
+    by_point: dict[datetime, tuple[str, list[str]]] = {}
+    for start, point, text in moments:
+        names = by_point.setdefault(start, (point, []))[1]
+        if text not in names:
+            names.append(text)
+    out: list[Marker] = []
+    last: datetime | None = None
+    row = 0
+    for start in sorted(by_point):
+        close = last is not None and (start - last).total_seconds() < MARKER_GAP * interval
+        row = (row + 1) % 3 if close else 0
+        point, names = by_point[start]
+        out.append(Marker(point, " · ".join(names), row))
+        last = start
+    return out
 
 
 class WindowCache:
@@ -259,6 +289,10 @@ def timeline(store: Store, cases: list[Case], since: datetime) -> list[CaseEvent
     return events
 
 
+def _moment_text(moment: AlertMoment) -> str:
+    return f"{moment.severity} {label(moment.kind, 'event')}"
+
+
 def chart_data(figures: Figures) -> dict[str, Any]:
     """The part of the figures the charts draw (embedded in the page as JSON); the top
     terms chart fetches ``terms_url``."""
@@ -276,8 +310,14 @@ def chart_data(figures: Figures) -> dict[str, Any]:
             for p in figures.series
         ],
         "moments": [
-            {"label": m.label, "text": f"{m.severity} {label(m.kind, 'event')}"}
-            for m in figures.alert_moments
+            {"label": m.label, "text": m.text, "row": m.row}
+            for m in stagger(
+                (
+                    (_align(a.at, figures.interval_seconds), a.label, _moment_text(a))
+                    for a in figures.alert_moments
+                ),
+                figures.interval_seconds,
+            )
         ],
         "sentiment": figures.sentiment,
         "sources": figures.sources,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from index.models import Complaint
-from tests.web.conftest import CASE_ID, api_token, mention
+from radar.web.schemas import Figures
+from tests.web.conftest import CASE_ID, NOW, api_token, mention
 
 pytestmark = pytest.mark.anyio
 ASSETS = (
@@ -118,3 +120,25 @@ async def test_overview_counts_complaints_by_their_platform_status(  # type: ign
         page = (await c.get("/overview", params={"brand": "极光汽车"})).text
     assert "Complaint platforms" in page and "处理中 2" in page
     assert "&lt;b&gt;已回复&lt;/b&gt;" in page  # crawled text stays text
+
+
+def test_overview_chart_markers_close_together_go_on_different_rows() -> None:
+    """The demo's overview printed 'P1 已预警' and 'P1 已升级' of one case over each other:
+    moments of one point are one marker, close markers alternate rows (as on the brief)."""
+    from radar.web.figures import chart_data
+    from radar.web.schemas import AlertMoment
+
+    def moment(minutes: int, kind: str) -> AlertMoment:
+        at = NOW - timedelta(minutes=minutes)
+        return AlertMoment(at=at, label=at.strftime("%H:%M"), case_id="c1", kind=kind,
+                           severity="P1", title="t")  # fmt: skip
+
+    # 15-minute points: 50 and 46 minutes ago share a point, 20 is two points later
+    moments = [moment(50, "alerted"), moment(46, "escalated"), moment(20, "resolved")]
+    figures = Figures(brand=None, since=NOW - timedelta(days=1), until=NOW, interval_seconds=900,
+                      mentions=0, stories=0, reach=0, negative=0, negative_share=0.0,
+                      sentiment={}, sources={}, series=[], alert_moments=moments,
+                      spreaders=[], terms=[])  # fmt: skip
+    drawn = chart_data(figures)["moments"]
+    assert [m["text"] for m in drawn] == ["P1 alerted · P1 escalated", "P1 resolved"]
+    assert drawn[0]["row"] != drawn[1]["row"]

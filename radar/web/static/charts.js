@@ -24,8 +24,11 @@
     charts.push(c);
   }
 
+  // moments of one point are one marker; close markers' labels sit on different rows
+  // (m.row, radar/web/figures.stagger), as on the brief's chart
   var marks = d.moments.map(function (m) {
-    return { xAxis: m.label, name: m.text, label: { formatter: m.text, position: "end", fontSize: 11 } };
+    return { xAxis: m.label, name: m.text, label: { formatter: m.text, position: "insideEndTop",
+                                                    distance: [0, 4 + 16 * (m.row || 0)], fontSize: 11 } };
   });
   // on a phone the title takes the whole width: the legend goes on a line of its own below
   var volumeNode = document.getElementById("chart-volume");
