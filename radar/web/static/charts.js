@@ -26,9 +26,12 @@
 
   // moments of one point are one marker; close markers' labels sit on different rows
   // (m.row, radar/web/figures.stagger), as on the brief's chart
+  // (horizontal labels above the plot, one row higher each; the plot starts lower to make room)
+  var rows = 0;
   var marks = d.moments.map(function (m) {
-    return { xAxis: m.label, name: m.text, label: { formatter: m.text, position: "insideEndTop",
-                                                    distance: [0, 4 + 16 * (m.row || 0)], fontSize: 11 } };
+    rows = Math.max(rows, m.row || 0);
+    return { xAxis: m.label, name: m.text,
+             label: { formatter: m.text, position: "end", distance: 4 + 16 * (m.row || 0), fontSize: 11 } };
   });
   // on a phone the title takes the whole width: the legend goes on a line of its own below
   var volumeNode = document.getElementById("chart-volume");
@@ -38,7 +41,7 @@
              textStyle: { fontSize: 14 } },
     tooltip: tooltip,
     legend: narrow ? { top: 24, left: 0 } : { top: 0, right: 0 },
-    grid: { left: 50, right: 50, top: narrow ? 76 : 60, bottom: 40 },
+    grid: { left: 50, right: 50, top: (narrow ? 76 : 60) + 16 * rows, bottom: 40 },
     xAxis: { type: "category", data: d.labels },
     yAxis: [{ type: "value", minInterval: 1 },
             { type: "value", max: 100, splitLine: { show: false },
