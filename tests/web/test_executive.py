@@ -142,3 +142,33 @@ def test_overview_chart_markers_close_together_go_on_different_rows() -> None:
     drawn = chart_data(figures)["moments"]
     assert [m["text"] for m in drawn] == ["P1 alerted · P1 escalated", "P1 resolved"]
     assert drawn[0]["row"] != drawn[1]["row"]
+
+
+async def test_overview_counts_what_a_search_of_its_window_counts(store) -> None:  # type: ignore[no-untyped-def]
+    """The overview's mentions and stories over the window it shows are the search's over
+    that window: a story whose copies span several chart points was counted once per point
+    (the demo's day: 8,277 stories on the overview, 7,796 on the search page), and the
+    window counted was widened to whole minutes while the one shown was not."""
+    from datetime import datetime
+
+    from index.base import SearchRequest
+    from radar.web.app import create_app
+    from tests.web.conftest import make_config
+
+    first = mention(700, "极光汽车 异响 同一件事", minutes_ago=5)
+    copies = [
+        mention(701 + i, "转发 极光汽车 异响 同一件事", minutes_ago=45 + 40 * i).model_copy(
+            update={"repost_of": first.id, "cluster_id": first.id}
+        )
+        for i in range(3)
+    ]
+    store.upsert_mentions([first, *copies])
+    app = create_app(make_config(), store, clock=lambda: NOW + timedelta(seconds=30))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        r = await c.get("/api/v1/overview", params={"days": 1}, headers=EXEC)
+    f = r.json()["figures"]
+    since, until = (datetime.fromisoformat(f[k]) for k in ("since", "until"))
+    found = store.search(SearchRequest(since=since, until=until, limit=1, group_stories=True))
+    assert (f["mentions"], f["stories"]) == (found.total, found.stories)
+    assert since.second == 0 and until.second == 0  # the minutes the figures were counted over
