@@ -313,6 +313,15 @@ LABELS: dict[str, dict[str, str]] = {
     # who did a timeline event: a person's name stays, the engine and the log notifier are named
     "actor": {"system": N_("system"), "console": N_("console log")},
     "due": {"acknowledge": N_("acknowledge"), "update": N_("update")},
+    # alerts/webhooks/registry.EVENT_KINDS: what a webhook subscriber may receive
+    "hook": {
+        "case.opened": N_("a case is opened"),
+        "case.updated": N_("a case is updated"),
+        "case.escalated": N_("a case is escalated"),
+        "case.resolved": N_("a case is resolved"),
+        "source.health": N_("a source's collection problem"),
+        "digest.ready": N_("the daily digest"),
+    },
     "severity": {"P1": N_("P1 critical"), "P2": N_("P2 major"), "P3": N_("P3 minor")},
     "rule": RULE_TITLE,
     "measure": {"sharp": N_("sharp rise"), "slow_climb": N_("slow climb")},  # surge shapes
