@@ -79,6 +79,7 @@ async def test_a_refused_address_is_named_in_chinese_and_the_form_kept(login, st
         for name, value in ticked:
             assert f'name="{name}" value="{value}" checked' in page
         # the events a subscriber may pick, in words beside their protocol names
-        assert "新建危机事件 <code>case.opened</code>" in page and "每日简报 <code>digest.ready" in page
+        assert "新建危机事件 <code>case.opened</code>" in page
+        assert "每日简报 <code>digest.ready</code>" in page
         again = (await c.get(PAGE)).text  # kept once, like the secret
         assert 'value="ftp://hooks.example/radar"' not in again
