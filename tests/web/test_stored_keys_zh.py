@@ -160,3 +160,18 @@ async def test_the_timeline_names_the_alert_engine_in_chinese(login) -> None:  #
         for path in (f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/summary"):
             page = (await c.get(path)).text
             assert '<span class="actor">系统</span>' in page and ">system<" not in page, path
+
+
+async def test_the_alert_count_counts_alerts_not_every_chart_moment(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The demo's overview read 预警次数 2 for one case alerted and then escalated: the
+    escalation (and a resolution) is marked on the chart but is no alert."""
+    from index.models import CaseEvent
+
+    for minutes, kind in ((20, "escalated"), (10, "resolved")):
+        store.append_case_event(
+            CaseEvent(case_id=CASE_ID, at=NOW - timedelta(minutes=minutes), kind=kind, text=kind)
+        )
+    async with login("exec") as c:
+        page = (await c.get("/overview", params={"brand": "极光汽车"})).text
+    kpi = re.search(r"<div><b>(\d+)</b><span>预警次数</span></div>", page)
+    assert kpi and kpi.group(1) == "1", kpi
