@@ -62,7 +62,7 @@ def send_report(
                 write, mime = WRITERS[kind]
                 attachments.append((f"{report.filename}.{kind}", write(report), mime))
             lines.append(report.title)
-            lines += [f"  {head}: {text} {link}".rstrip() for head, text, link in report.claims]
+            lines += [f"  {head}: {text} {link}".rstrip() for head, text, link, _ in report.claims]
         period = gettext(PERIODS.get(sched.days, "Report"))
         subject = f"[舆情雷达] {period} · {fmt.local(now, '%Y-%m-%d')}"
     notifier = EmailNotifier(email, mailing, config.timezone)

@@ -67,7 +67,8 @@ class ReportError(RuntimeError):
 class Report:
     title: str
     subtitle: str
-    claims: list[tuple[str, str, str]]  # (heading, sentence, absolute link)
+    # (heading, sentence, absolute link, what the link opens: "the timeline", "the posts" …)
+    claims: list[tuple[str, str, str, str]]
     chart: bytes  # PNG
     tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)
     filename: str = "report"
@@ -158,7 +159,8 @@ def case_report(b: Brief, fmt: Formatter, base: str) -> Report:
     c = b.case
     title = gettext("Crisis brief") + f" · {c.brand} · {c.severity}"
     claims = [
-        (gettext(TOPICS[cl.topic]), cl.text, base + cl.link if cl.link else "") for cl in b.claims
+        (gettext(TOPICS[cl.topic]), cl.text, base + cl.link if cl.link else "", cl.link_text)
+        for cl in b.claims
     ]
     chart = chart_png(b.points, b.baseline, [(m.label, m.text) for m in b.markers], b.title)
     stories, spreaders = _story_rows(b.top_stories), _author_rows(b.spreaders)
@@ -254,7 +256,7 @@ def brand_report(
     cases = cases_in_window(store, brand, since, until)
     spreaders = store.top_authors(brand, since, until, 5)
     period = gettext(PERIODS.get(days, N_("Report")))
-    claims: list[tuple[str, str, str]] = []
+    claims: list[tuple[str, str, str, str]] = []
     volume = gettext("%(total)s mentions, %(negative)s of them negative (%(share)s).") % {
         "total": format_number(total),
         "negative": format_number(negative),
@@ -266,7 +268,7 @@ def brand_report(
             "change": f"{change:+d}%"
         }
     search = base + search_url(fmt, f'brand:"{brand}"', since, until)
-    claims.append((gettext("Volume"), volume, search))
+    claims.append((gettext("Volume"), volume, search, gettext("the posts")))
     if grouped.hits:
         h = grouped.hits[0]
         claims.append(
@@ -280,6 +282,7 @@ def brand_report(
                     "reach": format_number(h.story_reach),
                 },
                 base + "/stories/" + quote(h.story, safe=":"),
+                gettext("the post and how it spread"),
             )
         )
     for case in cases[:5]:
@@ -294,10 +297,11 @@ def brand_report(
                     "status": label(case.status, "status"),
                 },
                 base + f"/cases/{quote(case.id)}/summary",
+                gettext("the crisis brief"),
             )
         )
     if not cases:
-        claims.append((gettext("Case"), gettext("No crisis case in this period."), ""))
+        claims.append((gettext("Case"), gettext("No crisis case in this period."), "", ""))
     stories, authors = _story_rows(grouped.hits), _author_rows(spreaders)
     window = f"{fmt.local(since, '%Y-%m-%d %H:%M')} → {fmt.local(until, '%Y-%m-%d %H:%M')}"
     return Report(
@@ -343,10 +347,10 @@ def to_pdf(report: Report) -> bytes:
         Paragraph(escape(report.subtitle), small),
     ]
     flow.append(Spacer(1, 4 * mm))
-    for heading, text, link in report.claims:
+    for heading, text, link, link_text in report.claims:
         more = ""
         if link:
-            more = f' <a href="{escape(link)}" color="#1f5fa8">→ {escape(gettext("the posts"))}</a>'
+            more = f' <a href="{escape(link)}" color="#1f5fa8">→ {escape(link_text)}</a>'
         flow.append(Paragraph(f"<b>{escape(heading)}</b>　{escape(text)}{more}", body))
     flow.append(Spacer(1, 4 * mm))
     width = A4[0] - 36 * mm
@@ -386,7 +390,7 @@ def to_docx(report: Report) -> bytes:
     document.core_properties.author = "舆情雷达 Opinion Radar"
     document.add_heading(report.title, level=1)
     document.add_paragraph(report.subtitle)
-    for heading, text, link in report.claims:
+    for heading, text, link, link_text in report.claims:
         p = document.add_paragraph()
         p.add_run(heading + "　").bold = True
         p.add_run(text + " ")
@@ -404,7 +408,7 @@ def to_docx(report: Report) -> bytes:
             props.append(underline)
             run.append(props)
             label = OxmlElement("w:t")
-            label.text = "→ " + gettext("the posts")
+            label.text = "→ " + link_text
             run.append(label)
             anchor.append(run)
             p._p.append(anchor)

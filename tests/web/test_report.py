@@ -91,3 +91,16 @@ def test_a_missing_chinese_font_is_named(monkeypatch, tmp_path) -> None:  # type
             report.cjk_font()
     finally:
         report.cjk_font.cache_clear()
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx"])
+async def test_each_link_says_what_it_opens(login, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """Every claim's link read '→ the posts' (→ 查看帖子), also those opening the case's
+    timeline or a crisis brief; the page says what each opens."""
+    async with login("exec") as c:
+        brief = (await c.get(f"/cases/{CASE_ID}/report.{kind}")).content
+        weekly = await c.get(f"/reports/brand.{kind}", params={"brand": "极光汽车", "days": 7})
+    text = (pdf_parts if kind == "pdf" else docx_parts)(brief)[0]
+    assert "→ the timeline" in text and "→ the post and how it spread" in text
+    weekly_text = (pdf_parts if kind == "pdf" else docx_parts)(weekly.content)[0]
+    assert "→ the crisis brief" in weekly_text
