@@ -4,7 +4,9 @@ to the posts they rest on."""
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import docx
 import pypdf
@@ -104,3 +106,16 @@ async def test_each_link_says_what_it_opens(login, kind: str) -> None:  # type: 
     assert "→ the timeline" in text and "→ the post and how it spread" in text
     weekly_text = (pdf_parts if kind == "pdf" else docx_parts)(weekly.content)[0]
     assert "→ the crisis brief" in weekly_text
+
+
+@pytest.mark.parametrize("days", [1, 7, 30])
+async def test_the_brand_overview_links_its_report(login, days: int) -> None:  # type: ignore[no-untyped-def]
+    """The brand report (PDF/Word) was reachable only by typing its address or by email."""
+    async with login("exec") as c:
+        page = (await c.get("/overview", params={"brand": "极光汽车", "days": days})).text
+        links = re.findall(r'href="(/reports/brand\.(?:pdf|docx)\?[^"]+)"', page)
+        assert len(links) == 2, links
+        for link in links:
+            r = await c.get(html.unescape(link))
+            assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+        assert "/reports/brand" not in (await c.get("/overview")).text  # all brands: none
