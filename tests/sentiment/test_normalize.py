@@ -97,5 +97,10 @@ def test_nfkc_matches_unicodedata_on_every_kind_of_text() -> None:
         "".join(chr(rng.randint(*rng.choice(pools))) for _ in range(rng.randint(1, 12)))
         for _ in range(3000)
     ]
-    for text in fixed + generated:
+    # short texts go to unicodedata itself; the table serves those of 100+ characters
+    long = [t * 40 for t in fixed] + [
+        "".join(chr(rng.randint(*rng.choice(pools))) for _ in range(rng.randint(100, 400)))
+        for _ in range(300)
+    ]
+    for text in fixed + generated + long:
         assert nfkc(text) == unicodedata.normalize("NFKC", text), repr(text)
