@@ -342,3 +342,19 @@ def test_admin_pages_fit_a_phone(server: str, browser, tmp_path: Path) -> None: 
         shot(phone, tmp_path, name)
         fits_the_phone(phone)
     assert phone.errors == [], phone.errors
+
+
+def test_search_filters_leave_room_on_a_phone(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """On a phone the filter lists stood one value per line above the results, a screen of
+    their own: they are rows of chips now, and the first post is on the first screen."""
+    phone = open_as(browser, server, "care", viewport=PHONE)
+    phone.goto(f"{server}/search?q=极光汽车&range=7d")
+    phone.wait_for_load_state("load")
+    shot(phone, tmp_path, "phone-search-filters")
+    fits_the_phone(phone)
+    facets = phone.locator("aside.facets").bounding_box()
+    first = phone.locator("article.mention").first.bounding_box()
+    assert facets is not None and first is not None
+    assert facets["height"] < 0.35 * PHONE["height"], facets  # was 327 px of 844
+    assert first["y"] + 60 < PHONE["height"], first  # its first lines show (was at 843 px)
+    assert phone.errors == [], phone.errors
