@@ -4,6 +4,7 @@ view shows a post with its parent and replies."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import timedelta
 
@@ -177,3 +178,28 @@ async def test_the_bulk_picker_offers_only_cases_the_shown_posts_may_join(login,
         dairy = (await c.get("/search", params={"q": "清泉酸奶", "range": "all"})).text
     assert bulk_options(aurora) == [CASE_ID]
     assert bulk_options(dairy) == []
+
+
+def handled_next(page: str, mention_id: str) -> str:
+    """Where the card's mark-handled form comes back to."""
+    action = re.escape(mention_id.replace(":", "%3A"))
+    form = re.search(rf'action="/mentions/{action}/handled">.*?</form>', page, re.S)
+    assert form, mention_id
+    found = re.search(r'name="next" value="([^"]+)"', form.group(0))
+    assert found
+    return found.group(1)
+
+
+async def test_in_the_unhandled_list_handling_lands_on_the_next_card(login) -> None:  # type: ignore[no-untyped-def]
+    """Working down the unhandled posts, the handled card leaves the list: the page came
+    back to its anchor, which was gone, i.e. to the top of the list."""
+    async with login("care") as c:
+        params = {"q": "极光汽车", "range": "all", "handled": "no", "sort": "time"}
+        page = (await c.get("/search", params=params)).text
+        ids = re.findall(r'<article[^>]*id="m-([^"]+)"', page)
+        assert len(ids) >= 3
+        for this, following in itertools.pairwise(ids):
+            assert handled_next(page, this).endswith(f"#m-{following}"), this
+        assert handled_next(page, ids[-1]).endswith(f"#m-{ids[-1]}")  # the last: its place
+        everything = (await c.get("/search", params={**params, "handled": ""})).text
+        assert handled_next(everything, ids[0]).endswith(f"#m-{ids[0]}")  # stays listed
