@@ -88,7 +88,10 @@ def main() -> None:
 
     t0 = time.perf_counter()
     builder = StreamBuilder(brands=args.brands, days=args.days, seed=args.seed)
-    stream = builder.build(warmup_days=WARMUP_DAYS)
+    try:
+        stream = builder.build(warmup_days=WARMUP_DAYS)
+    except ValueError as exc:
+        ap.error(f"--days {args.days}: {exc}")
     lines = [json.dumps(m, ensure_ascii=False) for m in stream]
     generated = time.perf_counter() - t0
 

@@ -442,6 +442,14 @@ class StreamBuilder:
 
         Each brand gets 2–3 incidents of different shapes on different days after the
         warm-up, at random local times between 08:00 and 21:00 (or any time for 大V)."""
+        # up to 3 shapes and 1 late/re-crawl storm per brand, each on its own day after
+        # the warm-up, and a last day left for the incidents' tails
+        if self.days < warmup_days + 5:
+            raise ValueError(
+                f"a stream of {self.days} days is too short: {warmup_days} warm-up days, "
+                f"up to 4 incident days per brand and a last day need at least "
+                f"{warmup_days + 5} days"
+            )
         out: list[dict[str, Any]] = []
         r = self.rng
         for brand in self.brands:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from index.models import Mention
+from index.models import BrandMatch, Mention
 
 CSV_COLUMNS = (
     "id", "published_at", "source", "brands", "author", "author_followers", "verified",
@@ -53,7 +53,7 @@ def brand_sentiment_cell(
     ``极光汽车:negative; 清泉乳业:neutral (corrected by care 2026-11-23 10:00:00)``.
     ``names`` maps the stored labels to what people read (the web page's export)."""
     names = names or {}
-    first = {}  # the first match of a brand decides, as Mention.brand_labels
+    first: dict[str, BrandMatch] = {}  # the first match of a brand decides (brand_labels)
     for match in m.brands:
         first.setdefault(match.brand, match)
     parts = []

@@ -96,8 +96,8 @@ def test_bundled_demo_config_is_valid() -> None:
             "user name 'a' is given twice",
         ),
         (
-            "web: {users: [{name: a, role: care, api_token_hash: 'abababababababababababababababababababababababababababababababab'},"
-            " {name: b, role: pr, api_token_hash: 'ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB'}]}",
+            f"web: {{users: [{{name: a, role: care, api_token_hash: '{'ab' * 32}'}},"
+            f" {{name: b, role: pr, api_token_hash: '{'AB' * 32}'}}]}}",
             "web.users",
             "the same api_token_hash is given to 'a' and 'b'",
         ),
