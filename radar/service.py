@@ -93,6 +93,7 @@ class Service:
         self._web_thread: threading.Thread | None = None
         self._lock_file: TextIO | None = None
         self._stop = threading.Event()
+        self._signalled = False
         self.started_at: datetime | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -197,11 +198,19 @@ class Service:
     def request_stop(self, *_: object) -> None:
         self._stop.set()
 
+    def _on_signal(self, signum: int, frame: object) -> None:
+        """SIGTERM/SIGINT: only a flag. The handler runs in the main thread between two
+        bytecodes, possibly inside ``Event.wait`` while it holds the event's (not
+        re-entrant) lock, so calling ``Event.set`` here could block forever — seen as a
+        ``radar run`` that ignored every further SIGTERM until killed."""
+        self._signalled = True
+
     def wait(self) -> None:
         """Block until SIGTERM/SIGINT (or ``request_stop``)."""
-        signal.signal(signal.SIGTERM, self.request_stop)
-        signal.signal(signal.SIGINT, self.request_stop)
-        while not self._stop.wait(1.0):
+        self._signalled = False
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        while not self._signalled and not self._stop.wait(0.5):
             pass
 
     def stop(self) -> None:
