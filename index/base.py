@@ -178,8 +178,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def story(self, story_id: str, limit: int = 500) -> list[Mention]:
         """The mentions of one story, oldest first: those whose cluster is ``story_id``
-        (the original, reposts, near-copies) and the comments under any of them
-        (``parent_id``), at most ``limit``. Empty when nothing is stored for it."""
+        (the original, reposts, near-copies; the ``limit`` oldest) and the comments under
+        any of them (``parent_id``; the ``limit`` oldest of those too — a crisis post's
+        hundreds of comments must not push its reposts out). Empty when nothing is stored
+        for it."""
 
     @abc.abstractmethod
     def count_buckets(

@@ -1177,7 +1177,7 @@ class ElasticStore(Store):
         ids = [h["_id"] for h in members]
         comments = oldest_first({"terms": {"parent_id": ids}}) if ids else []
         found = {h["_id"]: _mention_from_source(h["_source"]) for h in [*members, *comments]}
-        return sorted(found.values(), key=lambda m: (m.published_at, m.id))[:limit]
+        return sorted(found.values(), key=lambda m: (m.published_at, m.id))
 
     def _sort_values_at(
         self, query: dict[str, Any], sort: list[Any], offset: int

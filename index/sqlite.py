@@ -1362,14 +1362,18 @@ class SQLiteStore(Store):
                 f"IN ({','.join('?' * len(ids))})",
                 [time_key(lo), time_key(hi), *ids],
             )
-            comments = self._docs([r[0] for r in found])
+            member_ids = set(ids)
+            comments = sorted(
+                (m for m in self._docs([r[0] for r in found]) if m.id not in member_ids),
+                key=lambda m: (m.published_at, m.id),
+            )[:limit]
         seen: set[str] = set()
         out = []
         for m in sorted([*members, *comments], key=lambda m: (m.published_at, m.id)):
             if m.id not in seen:
                 seen.add(m.id)
                 out.append(m)
-        return out[:limit]
+        return out
 
     def _by_rowids(self, rowids: Sequence[int]) -> dict[int, Mention]:
         """Mentions by mentions.rowid (those that exist), in the order given."""

@@ -86,8 +86,13 @@ def build_story(story_id: str, mentions: list[Mention]) -> Story | None:
     return Story(story_id, first, spread, tree, comments)
 
 
+# a story page reads up to this many of the story's own mentions (and as many comments):
+# a crisis post's reposts run into the hundreds, and the counts shown are of those read
+STORY_MENTIONS = 2000
+
+
 def story_or_404(store: Store, story_id: str) -> Story:
-    story = build_story(story_id, store.story(story_id))
+    story = build_story(story_id, store.story(story_id, limit=STORY_MENTIONS))
     if story is None:
         raise HTTPException(404, _("no story with id %(id)s") % {"id": repr(story_id)})
     return story
@@ -146,8 +151,9 @@ def story_copies(request: Request, user: Searcher, story_id: str):
 
 
 # a crisis post collects hundreds of comments (the demo's: 390, a 1 MB page taking over a
-# second): the page shows the first ones and a link to all of them
+# second) and hundreds of reposts: the page shows the first ones and a link to all of them
 COMMENTS_SHOWN = 100
+COPIES_SHOWN = 200
 
 
 @pages.get("/stories/{story_id:path}")
@@ -158,4 +164,10 @@ def story_page(
     show_all: Annotated[bool, Query(alias="all")] = False,
 ):
     story = story_or_404(request.app.state.store, story_id)
-    return render(request, "story.html", story=story, shown=None if show_all else COMMENTS_SHOWN)
+    return render(
+        request,
+        "story.html",
+        story=story,
+        shown=None if show_all else COMMENTS_SHOWN,
+        copies_shown=None if show_all else COPIES_SHOWN,
+    )

@@ -133,3 +133,29 @@ def test_story_returns_original_copies_and_comments_oldest_first(store: Store) -
         "weibo-search:a3",
     ]
     assert store.story("weibo-search:nothing") == []
+
+
+def test_a_storys_comments_do_not_push_its_reposts_out(store: Store) -> None:
+    """``limit`` applies to the story's own mentions and to its comments each: a crisis
+    post's hundreds of comments left a story page showing 124 of its 806 reposts."""
+    _story_store(store)
+    a = "weibo-search:a1"
+    store.upsert_mentions(
+        [
+            mention(
+                f"k{i}",
+                f"同款问题{i}",
+                kind="comment",
+                published=NOW - timedelta(hours=4, minutes=50 - i),
+                author=f"评论者{i}",
+            ).model_copy(update={"parent_id": a})
+            for i in range(2, 8)
+        ]
+    )
+    got = [m.id for m in store.story(a, limit=3)]
+    assert [i for i in got if i[-2] == "a"] == [a, "weibo-search:a2", "weibo-search:a3"]
+    assert [i for i in got if i[-2] == "k"] == [
+        "weibo-search:k2",
+        "weibo-search:k3",
+        "weibo-search:k4",
+    ]

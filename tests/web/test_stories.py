@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from index.base import Store
-from radar.web.stories import COMMENTS_SHOWN
+from radar.web.stories import COMMENTS_SHOWN, COPIES_SHOWN
 from tests.web.conftest import CASE_ID, NOW, mention
 
 pytestmark = pytest.mark.anyio
@@ -112,3 +112,32 @@ async def test_a_story_with_hundreds_of_comments_shows_the_first_and_links_to_al
     )
     rest = every.split('id="comments"')[1]
     assert rest.count("<article") == COMMENTS_SHOWN + 5 and "Show all" not in rest
+
+
+async def test_a_story_with_more_reposts_than_shown_counts_them_all(login, store) -> None:  # type: ignore[no-untyped-def]
+    """A real-browser session found a story card saying 806 reposts and its page 124: the
+    store cut posts and comments together at 500, and comments came first. The page now
+    counts every repost, lists the first ones and links to all."""
+    n = COPIES_SHOWN + 5
+    reposts = [
+        mention(5000 + i, f"转发 极光汽车漏油 {i}", minutes_ago=20, author=f"转发者{i}").model_copy(
+            update={"repost_of": ORIGINAL, "cluster_id": ORIGINAL}
+        )
+        for i in range(n)
+    ]
+    comments = [
+        mention(7000 + i, f"我的也漏油 {i}", minutes_ago=30, author=f"评论者{i}").model_copy(
+            update={"parent_id": ORIGINAL, "kind": "comment"}
+        )
+        for i in range(600)
+    ]
+    store.upsert_mentions([*comments, *reposts])
+    async with login("care") as client:
+        page = (await client.get(f"/stories/{ORIGINAL}")).text
+        every = (await client.get(f"/stories/{ORIGINAL}", params={"all": "1"})).text
+    assert f"{n:,} reposts/similar" in page.split("</h1>")[0]
+    spread = page.split('class="spread"')[1].split("</table>")[0]
+    assert spread.count("<tr class=") == COPIES_SHOWN + 1  # the first post and the first copies
+    assert f"Show all {n:,} reposts and similar posts" in page
+    assert every.split('class="spread"')[1].split("</table>")[0].count("<tr class=") == n + 1
+    assert "Show all 600 comments" in page
