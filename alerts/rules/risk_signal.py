@@ -37,7 +37,7 @@ def evaluate(ctx: BrandContext) -> Finding | None:
         return None
     evidence = sorted(by_story.values(), key=lambda f: -f.weight)
     counts = {s: len(c) for s, c in sorted(signals.items())}
-    listing = ", ".join(f"{signal_label(s)} ×{n}" for s, n in counts.items())
+    listing = _(", ").join(f"{signal_label(s)} ×{n}" for s, n in counts.items())
     minutes = end - start
     return Finding(
         rule="risk_signal",

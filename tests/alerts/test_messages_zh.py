@@ -72,6 +72,8 @@ def test_rule_summaries_in_the_locale_of_the_evaluation() -> None:
     assert "（粉丝 3,280,000）发布负面帖子" in zh["high_reach"].summary
     assert "带风险信号的负面话题" in zh["risk_signal"].summary
     assert "向监管投诉 ×2" in zh["risk_signal"].summary
+    assert "×1、" in zh["risk_signal"].summary or "×2、" in zh["risk_signal"].summary
+    assert ", " not in zh["risk_signal"].summary  # signals listed with 、 in Chinese
     assert not any(w in f.summary for f in zh.values() for w in ("negative", "stories"))
     # the English deployment reads what the rules always said
     assert "new negative stories in 10 min" in en["negative_surge"].summary
@@ -87,7 +89,7 @@ def test_timeline_escalation_and_delivery_in_the_deployment_language(store) -> N
     engine.check_escalations(T0 + timedelta(hours=2))  # nobody acknowledged
     texts = [e.text for e in store.case_events(opened.case_id)]
     assert any(t.startswith("事件已发送至 ") for t in texts), texts
-    assert any(t.startswith("⏫ ") and "内无人确认接手：已升级至" in t for t in texts), texts
+    assert any(t.startswith("⏫ ") and "内无人确认接手：已升级至「" in t for t in texts), texts
     assert not any("sent to" in t or "Not acknowledged" in t for t in texts)
 
 
