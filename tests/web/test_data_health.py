@@ -133,6 +133,9 @@ async def test_digest_shows_no_growth_against_a_partly_collected_day(store: Stor
     assert len(api["incomplete"]["previous"]) == 19
     assert all(b["negative_change"] is None for b in api["brands"].values())
     assert "not fully collected" in page and "not comparable" in page
+    # no mention stored for the uncollected day: its columns read —, not 0
+    rows = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert rows.count("<td>0</td><td>—</td>") == 2 * rows.count("<tr>") > 0  # both columns
     assert "Collection was incomplete" in overview
 
 
