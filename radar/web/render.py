@@ -335,7 +335,9 @@ LABELS: dict[str, dict[str, str]] = {
         "targets": N_("also sent to"),
         "reopens": N_("reopened"),
         "stories": N_("stories"),
-        "ratio": N_("times the normal level"),
+        # the rule's observed / expected count in its own window, not the brief's peak
+        # against the days before ("是平时的 N 倍"): two figures, two names
+        "ratio": N_("times what the rule expected"),
         "reach": N_("reach"),
         "rate": N_("reposts and comments per hour"),
         "negative_share": N_("negative share"),

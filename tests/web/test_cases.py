@@ -100,7 +100,7 @@ def test_trigger_figures_are_shown_as_rows_without_bookkeeping() -> None:
     rows = dict(trigger_rows(trigger, Formatter("Asia/Shanghai")))
     assert rows == {
         "Negative surge": "61 new negative stories in 10 min",  # the rule's name
-        "peak": "times the normal level 9.9; stories (sharp rise) 61",  # named, not keyed
+        "peak": "times what the rule expected 9.9; stories (sharp rise) 61",  # named, not keyed
         "first fired": "2026-11-23 19:29",
         "stories": "12",
     }

@@ -175,3 +175,12 @@ async def test_the_alert_count_counts_alerts_not_every_chart_moment(login, store
         page = (await c.get("/overview", params={"brand": "极光汽车"})).text
     kpi = re.search(r"<div><b>(\d+)</b><span>预警次数</span></div>", page)
     assert kpi and kpi.group(1) == "1", kpi
+
+
+def test_the_rules_ratio_is_not_called_the_normal_level() -> None:
+    """The brief says a peak 'is N times the normal level' (是平时的 N 倍, against the days
+    before); the case page's ratio is the rule's observed/expected in its window — a
+    different figure, so a different name."""
+    with i18n.use_locale("zh_CN"):
+        ((_, text),) = trigger_rows({"peak": {"ratio": 6.87}}, Formatter("Asia/Shanghai"))
+    assert text == "为规则预期数的倍数 6.87" and "平时" not in text
