@@ -204,21 +204,28 @@ class Mention(_Doc):
         return None if found is None else found.label
 
     @property
+    def brand_matches(self) -> dict[str, BrandMatch]:
+        """Each distinct brand named -> its first match, in the order named: the first
+        match of a brand named twice decides its label, score and correction."""
+        first: dict[str, BrandMatch] = {}
+        for match in self.brands:
+            first.setdefault(match.brand, match)
+        return first
+
+    @property
     def brand_labels(self) -> dict[str, str]:
         """Each distinct brand named -> its effective label ("" when unscored), in the
         order named: what the stores index for brand and sentiment filters, facets and
-        counts. The first match of a brand named twice decides."""
+        counts (see :attr:`brand_matches`)."""
         doc = self.sentiment.label.value if self.sentiment is not None else ""
         labels: dict[str, str] = {}
-        for match in self.brands:
-            if match.brand in labels:
-                continue
+        for brand, match in self.brand_matches.items():
             if match.correction is not None:
-                labels[match.brand] = match.correction.label.value
+                labels[brand] = match.correction.label.value
             elif match.sentiment is not None:
-                labels[match.brand] = match.sentiment.label.value
+                labels[brand] = match.sentiment.label.value
             else:
-                labels[match.brand] = doc
+                labels[brand] = doc
         return labels
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from index.models import BrandMatch, Mention
+from index.models import Mention
 
 CSV_COLUMNS = (
     "id", "published_at", "source", "brands", "author", "author_followers", "verified",
@@ -53,13 +53,12 @@ def brand_sentiment_cell(
     ``极光汽车:negative; 清泉乳业:neutral (corrected by care 2026-11-23 10:00:00)``.
     ``names`` maps the stored labels to what people read (the web page's export)."""
     names = names or {}
-    first: dict[str, BrandMatch] = {}  # the first match of a brand decides (brand_labels)
-    for match in m.brands:
-        first.setdefault(match.brand, match)
+    labels = m.brand_labels
     parts = []
-    for brand, label in m.brand_labels.items():
+    for brand, match in m.brand_matches.items():
+        label = labels[brand]
         part = f"{brand}:{names.get(label, label or 'unscored')}"
-        correction = first[brand].correction
+        correction = match.correction
         if correction is not None:
             part += f" ({corrected % {'name': correction.by, 'at': when(correction.at)}})"
         parts.append(part)

@@ -211,11 +211,10 @@ def brand_chips(m: Mention) -> list[BrandChip]:
     as :attr:`Mention.brand_labels` does)."""
     doc = m.sentiment.label.value if m.sentiment is not None else ""
     chips: dict[str, BrandChip] = {}
-    for match in m.brands:
-        if match.brand in chips:
-            continue
+    labels = m.brand_labels
+    for match in m.brand_matches.values():
         model = match.sentiment or m.sentiment
-        label = m.brand_labels[match.brand]
+        label = labels[match.brand]
         chips[match.brand] = BrandChip(
             brand=match.brand,
             label=label,

@@ -169,5 +169,5 @@ def story_page(
         "story.html",
         story=story,
         shown=None if show_all else COMMENTS_SHOWN,
-        copies_shown=None if show_all else COPIES_SHOWN,
+        rows_shown=None if show_all else COPIES_SHOWN + 1,  # the first post and its copies
     )
