@@ -107,7 +107,9 @@ def get_model() -> SentimentModel:
     if _model is None:
         with _lock:
             if _model is None:
-                _model = SentimentModel.load(_model_path)
+                model = SentimentModel.load(_model_path)
+                model.prepare()  # the scoring matrices now, not in the first batch
+                _model = model
     return _model
 
 

@@ -70,8 +70,10 @@ def title_of(text: str) -> str:
     return text[: match.start() if match else TITLE_CHARS]
 
 
+@lru_cache(maxsize=4096)
 def normalise_term(term: str) -> str:
-    """A surface term as it appears in normalised text (NFKC, simplified, lower case)."""
+    """A surface term as it appears in normalised text (NFKC, simplified, lower case);
+    remembered: the same few brand terms are looked up for every mention."""
     return to_simplified(unicodedata.normalize("NFKC", term or "")).lower().strip()
 
 

@@ -221,7 +221,7 @@ def _stack_inputs(
     probabilities of the first ``unstacked`` experts, fitted already, as (n, 3 · them)."""
     model.scales = scales
     model.stack_weights = None
-    model._combined = None  # the weights changed since the last _prepare
+    model._combined = None  # the weights changed since the last prepare()
     logits, _ = model.linear_logits(normalised)
     probabilities = softmax(logits[:, :unstacked, :])
     model._combined = None
