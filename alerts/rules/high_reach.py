@@ -3,8 +3,8 @@ negative story whose reposts grow fast (a repost storm: one story, large reach).
 
 from __future__ import annotations
 
+from alerts import summaries
 from alerts.rules.base import BrandContext, Finding
-from config.i18n import _
 
 WINDOW_MINUTES = 60
 
@@ -33,15 +33,10 @@ def evaluate(ctx: BrandContext) -> Finding | None:
         return None
     top_big = max(big, key=lambda f: (f.followers, f.id)) if big else None
     top_storm = max(storms, key=lambda rs: (rs[0], rs[1].cluster)) if storms else None
-    parts = []
     figures: dict[str, object] = {}
     evidence = []
     keys = []
     if top_big is not None:
-        parts.append(
-            _("negative post by %(author)s with %(followers)s followers")
-            % {"author": top_big.author or _("an account"), "followers": f"{top_big.followers:,}"}
-        )
         figures.update(
             author=top_big.author,
             followers=top_big.followers,
@@ -51,13 +46,6 @@ def evaluate(ctx: BrandContext) -> Finding | None:
         keys.append(top_big.id)  # not its story: a merge of stories changes that id
     if top_storm is not None:
         rate, story = top_storm
-        parts.append(
-            _(
-                "negative story spreading at %(rate)s reposts/comments per hour "
-                "(%(copies)s copies seen)"
-            )
-            % {"rate": f"{rate:,.0f}", "copies": story.mentions}
-        )
         figures.update(
             reposts_per_hour=round(rate, 1), story_mentions=story.mentions, story=story.cluster
         )
@@ -75,7 +63,7 @@ def evaluate(ctx: BrandContext) -> Finding | None:
         rule="high_reach",
         brand=ctx.brand,
         key="high_reach:" + ",".join(sorted(keys)),
-        summary=_("; ").join(parts),  # "；" in Chinese
+        summary=summaries.high_reach(figures),
         figures=figures,
         reach=reach,
         signals=signals,

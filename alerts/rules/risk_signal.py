@@ -3,11 +3,10 @@ exposure, regulators, lawsuits, 维权, collective complaints, safety)."""
 
 from __future__ import annotations
 
+from alerts import summaries
 from alerts.activity import Fact
-from alerts.labels import signal_label
 from alerts.rules.base import BrandContext, Finding
 from alerts.stats import poisson_sf
-from config.i18n import _
 
 
 def evaluate(ctx: BrandContext) -> Finding | None:
@@ -37,21 +36,19 @@ def evaluate(ctx: BrandContext) -> Finding | None:
         return None
     evidence = sorted(by_story.values(), key=lambda f: -f.weight)
     counts = {s: len(c) for s, c in sorted(signals.items())}
-    listing = _(", ").join(f"{signal_label(s)} ×{n}" for s, n in counts.items())
-    minutes = end - start
+    figures = {
+        "stories": len(by_story),
+        "signals": counts,
+        "window_minutes": end - start,
+        "expected": round(expected, 2),
+        "p_value": float(f"{p_value:.3g}"),
+    }
     return Finding(
         rule="risk_signal",
         brand=ctx.brand,
         key="risk_signal",
-        summary=_("%(stories)s negative stories with risk signals in %(minutes)s min: %(signals)s")
-        % {"stories": len(by_story), "minutes": minutes, "signals": listing},
-        figures={
-            "stories": len(by_story),
-            "signals": counts,
-            "window_minutes": minutes,
-            "expected": round(expected, 2),
-            "p_value": float(f"{p_value:.3g}"),
-        },
+        summary=summaries.risk_signal(figures),
+        figures=figures,
         reach=sum(f.reach for f in evidence),
         signals=counts,
         evidence=evidence[: ctx.config.evidence_size],

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerts.labels import state_label
+from alerts import summaries
 from alerts.rules.base import Finding
 from config.alerting import AlertsConfig
-from config.i18n import _
 from index.base import Store
 
 
@@ -24,54 +23,36 @@ def evaluate(
     for name in sorted(set(sources) | set(health)):
         h = health.get(name)
         if h is not None and h.state in rule.states:
-            until = (
-                _(" until %(at)s UTC") % {"at": f"{h.paused_until:%Y-%m-%d %H:%M}"}
-                if h.paused_until
-                else ""
-            )
-            summary = _("source %(name)s is %(state)s (%(reason)s)%(until)s") % {
-                "name": name,
-                "state": state_label(h.state),
-                "reason": h.reason or _("no reason given"),
-                "until": until,
-            }
             figures: dict[str, object] = {
                 "source": name,
                 "state": h.state,
                 "reason": h.reason,
                 "since": h.since.isoformat() if h.since else None,
+                "paused_until": f"{h.paused_until:%Y-%m-%d %H:%M}" if h.paused_until else "",
             }
             if h.state == "crashing":
-                streak = int(h.detail.get("streak", 1) or 1)
-                summary = _(
-                    "source %(name)s: its crawl crashed %(streak)s time(s) in a row, "
-                    "nothing is crawled: %(detail)s"
-                ) % {
-                    "name": name,
-                    "streak": streak,
-                    "detail": str(h.detail.get("detail", ""))[:200],
-                }
-                figures["crashes"] = streak
+                figures["crashes"] = int(h.detail.get("streak", 1) or 1)
+                figures["detail"] = str(h.detail.get("detail", ""))[:200]
             findings.append(
                 Finding(
                     rule="source_health",
                     brand=f"source:{name}",
                     key=f"source_health:{h.state}",
-                    summary=summary,
+                    summary=summaries.source_health(figures),
                     figures=figures,
                 )
             )
             continue
         silent = _silent_for(store, name, now)
         if silent is not None and silent >= rule.silent_after:
+            figures = {"source": name, "state": "silent", "silent_seconds": int(silent)}
             findings.append(
                 Finding(
                     rule="source_health",
                     brand=f"source:{name}",
                     key="source_health:silent",
-                    summary=_("source %(name)s has brought nothing new for %(hours)s h")
-                    % {"name": name, "hours": f"{silent / 3600:.1f}"},
-                    figures={"source": name, "state": "silent", "silent_seconds": int(silent)},
+                    summary=summaries.source_health(figures),
+                    figures=figures,
                 )
             )
     return findings

@@ -27,11 +27,11 @@ level, so a busy day that lifts every sentiment alike does not fire.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from alerts import summaries
 from alerts.rules.base import BrandContext, Finding
 from alerts.stats import poisson_sf
-from config.i18n import _
 
 MIN_EXPECTED = 0.05  # a never-seen hour still expects a little, so ratios stay finite
 
@@ -67,7 +67,7 @@ def _sharp(ctx: BrandContext) -> Finding | None:
         return None
     start, count, expected, ratio, p_value, share = hit
     spread = ctx.activity.minutes_with_new(start, end)
-    finding = _finding(
+    return _finding(
         ctx,
         "sharp",
         start,
@@ -77,20 +77,8 @@ def _sharp(ctx: BrandContext) -> Finding | None:
         ratio,
         p_value,
         share,
-        _(
-            "%(count)s new negative stories in %(minutes)s min vs %(expected)s expected "
-            "(%(ratio)s×), negative share %(share)s"
-        )
-        % {
-            "count": count,
-            "minutes": end - start,
-            "expected": f"{expected:.1f}",
-            "ratio": f"{ratio:.1f}",
-            "share": f"{share:.0%}",
-        },
+        {"minutes_with_stories": spread},
     )
-    finding.figures["minutes_with_stories"] = spread
-    return finding
 
 
 class Hit(NamedTuple):
@@ -187,7 +175,7 @@ def _slow_climb(ctx: BrandContext) -> Finding | None:
                 "expected": round(exp, 2),
             }
         )
-    finding = _finding(
+    return _finding(
         ctx,
         "slow_climb",
         start,
@@ -197,21 +185,8 @@ def _slow_climb(ctx: BrandContext) -> Finding | None:
         ratio,
         p_value,
         share,
-        _(
-            "sustained rise: %(count)s new negative stories in %(hours)s h vs %(expected)s "
-            "expected (%(ratio)s×), last hour %(last)s vs %(last_expected)s"
-        )
-        % {
-            "count": count,
-            "hours": f"{(end - start) / 60:.1f}",
-            "expected": f"{expected:.1f}",
-            "ratio": f"{ratio:.1f}",
-            "last": last,
-            "last_expected": f"{last_expected:.1f}",
-        },
+        {"last_hour": {"stories": last, "expected": round(last_expected, 2)}, "hourly": hourly},
     )
-    finding.figures["hourly"] = hourly
-    return finding
 
 
 def _finding(
@@ -224,8 +199,10 @@ def _finding(
     ratio: float,
     p_value: float,
     share: float,
-    summary: str,
+    extra: dict[str, Any],
 ) -> Finding:
+    """The finding of a surge of ``shape``; its summary is built from its figures
+    (alerts/summaries.py), ``extra`` the shape's own."""
     act = ctx.activity
     reach = act.reach(start, end)
     evidence = act.evidence(start, end, ctx.config.evidence_size)
@@ -233,22 +210,24 @@ def _finding(
     for fact in act.evidence(start, end, 1000):
         for s in set(fact.signals):
             signals[s] = signals.get(s, 0) + 1
+    figures = {
+        "shape": shape,
+        "window_minutes": end - start,
+        "stories": count,
+        "expected": round(expected, 2),
+        "ratio": round(ratio, 2),
+        "p_value": float(f"{p_value:.3g}"),
+        "negative_share": round(share, 3),
+        "reach": reach,
+        "baseline_days": round(ctx.profile.days, 1),
+        **extra,
+    }
     return Finding(
         rule="negative_surge",
         brand=ctx.brand,
         key="negative_surge",
-        summary=summary,
-        figures={
-            "shape": shape,
-            "window_minutes": end - start,
-            "stories": count,
-            "expected": round(expected, 2),
-            "ratio": round(ratio, 2),
-            "p_value": float(f"{p_value:.3g}"),
-            "negative_share": round(share, 3),
-            "reach": reach,
-            "baseline_days": round(ctx.profile.days, 1),
-        },
+        summary=summaries.negative_surge(figures),
+        figures=figures,
         ratio=ratio,
         reach=reach,
         signals=signals,
