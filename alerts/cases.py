@@ -35,6 +35,7 @@ from alerts.rules.base import Finding
 from alerts.severity import RANK, more_severe, severity_of
 from alerts.timeline import record
 from alerts.trigger import CaseTrigger, Notified
+from config.alerting import SeverityConfig
 from config.i18n import _
 from config.schema import RadarConfig
 from index.base import Store
@@ -50,8 +51,31 @@ def case_id_for(brand: str, now: datetime) -> str:
     return f"c{now:%Y%m%d-%H%M}-{digest}"
 
 
-def _figures(findings: list[Finding]) -> dict[str, Any]:
-    return {f.rule: {"summary": f.summary, "key": f.key, **f.figures} for f in findings}
+def _figures(
+    findings: list[Finding],
+    config: SeverityConfig,
+    now: datetime,
+    before: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """rule -> its figures at this firing, with its line and key, the severity it would
+    give alone and when it fired (``severity_since``: when it first gave that severity,
+    kept from ``before``, the rules' figures so far): what the case's title is chosen
+    by (``CaseTrigger.lead_rule``)."""
+    out: dict[str, Any] = {}
+    at = now.isoformat()
+    for f in findings:
+        severity = severity_of([f], config).value
+        kept = (before or {}).get(f.rule) or {}
+        since = kept.get("severity_since") if kept.get("severity") == severity else None
+        out[f.rule] = {
+            "summary": f.summary,
+            "key": f.key,
+            **f.figures,
+            "severity": severity,
+            "fired_at": at,
+            "severity_since": since or at,
+        }
+    return out
 
 
 def _peak(findings: list[Finding]) -> dict[str, float]:
@@ -94,17 +118,6 @@ def new_wave(trigger: CaseTrigger, findings: list[Finding]) -> bool:
 
 def _notified(findings: list[Finding], severity: Severity, now: datetime) -> Notified:
     return Notified(now, severity.value, sorted({f.key for f in findings}), _peak(findings))
-
-
-def _title(case: Case, findings: list[Finding]) -> str:
-    """The case's title: its rule and the figures of that rule's latest firing. Another
-    rule firing alone on the case (a surge after the 大V post that opened it) leaves the
-    title as it was: the title and the case's rule name the same thing (that firing is
-    in the timeline and the trigger figures)."""
-    own = next((f for f in findings if f.rule == case.rule), None)
-    if own is None and case.title:
-        return case.title
-    return f"{messages.case_title(case)} — {(own or findings[0]).summary}"[:200]
 
 
 def _merge_evidence(case: Case, trig: CaseTrigger, facts: list[Fact], size: int) -> None:
@@ -172,9 +185,8 @@ class CaseManager:
             ack_due_at=now + self._deadline(severity),
             update_due_at=now + timedelta(seconds=cfg.update_every),
         )
-        case.title = _title(case, findings)
         trig = CaseTrigger(
-            rules=_figures(findings),
+            rules=_figures(findings, cfg.severity, now),
             peak=_peak(findings),
             peak_at=now,
             first_fired_at=now,
@@ -185,6 +197,7 @@ class CaseManager:
         facts = [f for finding in findings for f in finding.evidence]
         _merge_evidence(case, trig, facts, cfg.evidence_size)
         trig.save_to(case)
+        case.title = messages.headline(case)
         self.store.save_case(case)
         self._queue_case_message(case, findings, facts, now)
         event = record(
@@ -195,7 +208,7 @@ class CaseManager:
             text=f"{severity.value} {main.summary}",
             data={
                 "severity": severity.value,
-                "rules": _figures(findings),
+                "rules": trig.rules,
                 "evidence": case.evidence,
             },
             notify=False,
@@ -270,14 +283,15 @@ class CaseManager:
         case.update_due_at = now + timedelta(seconds=cfg.update_every)
         trig = CaseTrigger.of(case)
         trig.reopens += 1
-        trig.rules, trig.peak = _figures(findings), _peak(findings)
+        trig.rules = _figures(findings, cfg.severity, now)
+        trig.peak = _peak(findings)
         trig.peak_at = trig.last_fired_at = now
         trig.resolution_proposed_at = None
         trig.notified = _notified(findings, severity, now)
         _merge_evidence(case, trig, [f for x in findings for f in x.evidence], cfg.evidence_size)
         trig.save_to(case)
         case.updated_at = now
-        case.title = _title(case, findings)
+        case.title = messages.headline(case)
         self.store.save_case(case)
         if severity != old_severity:
             self._route_raised(case, findings, old_severity, now)
@@ -297,7 +311,7 @@ class CaseManager:
                 text=text,
                 thread_text=f"{mentions} {messages.escape(text)}".strip(),
                 broadcast=True,
-                data={"severity": severity.value, "rules": _figures(findings)},
+                data={"severity": severity.value, "rules": trig.rules},
             )
         ]
 
@@ -313,7 +327,8 @@ class CaseManager:
                 peak[k] = v
                 if k.startswith(("stories:", "reach:", "rate:")):
                     trig.peak_at = now
-        trig.rules.update(_figures(findings))
+        fired = _figures(findings, cfg.severity, now, trig.rules)
+        trig.rules.update(fired)
         trig.last_fired_at = now
         _merge_evidence(case, trig, [f for x in findings for f in x.evidence], cfg.evidence_size)
         reasons = []
@@ -349,11 +364,11 @@ class CaseManager:
             # the stored case is refreshed every few minutes, not every minute
             return events
         case.updated_at = now
-        case.title = _title(case, findings)  # the figures of now, not of the first firing
         if reasons:
             keys = sorted(set(notified.keys) | set(new_keys))
             trig.notified = Notified(now, case.severity.value, keys, dict(peak))
         trig.save_to(case)
+        case.title = messages.headline(case)  # the figures of now, not of the first firing
         self.store.save_case(case)
         if case.severity != old_severity:
             self._route_raised(case, findings, old_severity, now)
@@ -372,7 +387,7 @@ class CaseManager:
                     broadcast=case.severity != old_severity,
                     data={
                         "severity": case.severity.value,
-                        "rules": _figures(findings),
+                        "rules": fired,
                         "peak": peak,
                     },
                 )

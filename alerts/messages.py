@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from alerts import summaries
 from alerts.activity import Fact
 from alerts.labels import signal_label
 from alerts.rules.base import Finding
+from alerts.trigger import CaseTrigger
 from config.i18n import N_, _
 from index.models import Case
 
@@ -83,8 +85,26 @@ def _rule(rule: str) -> str:
     return _(title) if title else rule
 
 
+def lead_rule(case: Case) -> str:
+    """The rule the case is about now (``CaseTrigger.lead_rule``)."""
+    return CaseTrigger.of(case).lead_rule(case.rule)
+
+
 def case_title(case: Case) -> str:
-    return f"{case.brand}: {_rule(case.rule)}"
+    return f"{case.brand}: {_rule(lead_rule(case))}"
+
+
+def headline(case: Case) -> str:
+    """The case's title: its brand, the rule it is about now (a surge that raised a case
+    a 大V post opened, say) and that rule's latest line, rendered from the stored figures
+    in the language of the moment. The engine stores it as ``case.title`` in the
+    deployment's language whenever the case changes; pages render it for their reader.
+    A case with no figures of that rule (one opened by a person) keeps its title."""
+    rule = lead_rule(case)
+    figures = CaseTrigger.of(case).rules.get(rule)
+    if not isinstance(figures, dict):
+        return case.title or case.id
+    return f"{case_title(case)} — {summaries.shown(rule, figures)}"[:200]
 
 
 def _fmt(at: datetime | None) -> str:

@@ -118,3 +118,24 @@ class CaseTrigger:
 
     def save_to(self, case: Case) -> None:
         case.trigger = self.as_dict()
+
+    def lead_rule(self, opened_by: str) -> str:
+        """The rule a case is about now, which its title names: of the rules that fired
+        at its latest firing, the most severe (``rules[r]["severity"]``); between equals,
+        the one at that severity first, then the rule that opened the case
+        (``opened_by``). Figures kept before rules had a severity and a time: the
+        opening rule."""
+        fired = {
+            name: figures
+            for name, figures in self.rules.items()
+            if isinstance(figures, dict) and figures.get("severity") and figures.get("fired_at")
+        }
+        if not fired:
+            return opened_by
+        last = max(str(f["fired_at"]) for f in fired.values())
+
+        def rank(name: str) -> tuple[str, str, bool]:
+            f = fired[name]
+            return (str(f["severity"]), str(f.get("severity_since") or ""), name != opened_by)
+
+        return min((n for n, f in fired.items() if f["fired_at"] == last), key=rank)
