@@ -10,17 +10,16 @@ match the alias "星辰Pro" and the traditional "極光汽車" (Hong Kong, Taiwa
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from config.schema import BrandConfig
 from index.models import BrandMatch
-from sentiment.normalize import to_simplified
+from sentiment.normalize import nfkc, to_simplified
 
 
 def normalise(text: str) -> str:
-    return to_simplified(unicodedata.normalize("NFKC", text)).casefold()
+    return to_simplified(nfkc(text)).casefold()
 
 
 def _spans(text: str, phrase: str) -> Iterable[tuple[int, int]]:

@@ -104,7 +104,9 @@ def _simhashes(texts: Sequence[str], features: Sequence[str]) -> list[int]:
 
 
 def close_pairs(
-    queries: Sequence[int], candidates: Sequence[int], max_distance: int = MAX_DISTANCE
+    queries: Sequence[int] | np.ndarray,
+    candidates: Sequence[int] | np.ndarray,
+    max_distance: int = MAX_DISTANCE,
 ) -> list[tuple[int, int]]:
     """``(query index, candidate index)`` of every pair of unsigned 64-bit hashes within
     ``max_distance`` (at most 3) bits, sorted. Vectorised band join: such a pair agrees on
@@ -112,10 +114,10 @@ def close_pairs(
     query's equal run is found by binary search; only those pairs are compared."""
     if max_distance > 3:
         raise ValueError("the band join finds pairs within 3 bits at most")
-    if not queries or not candidates:
+    if len(queries) == 0 or len(candidates) == 0:
         return []
-    q = np.array(queries, dtype=np.uint64)
-    c = np.array(candidates, dtype=np.uint64)
+    q = np.asarray(queries, dtype=np.uint64)
+    c = np.asarray(candidates, dtype=np.uint64)
     found_q, found_c = [], []
     for k in range(4):
         shift, low = np.uint64(16 * k), np.uint64(0xFFFF)

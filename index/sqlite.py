@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
+import numpy as np
 from pydantic import ValidationError
 
 from index.base import (
@@ -1527,11 +1528,15 @@ class SQLiteStore(Store):
         mask = (1 << 64) - 1
         targets = [(h & mask, to_us(since)) for h, since in queries]
         rows = self._window_hashes(min(since for _, since in targets))
-        pairs = close_pairs([h for h, _ in targets], [h & mask for h, _ in rows], max_distance)
-        keys = self._mention_keys(rows[c][1] for _, c in pairs)
+        # (simhash, rowid) pairs as one int64 array: the stored (signed) hashes read as
+        # unsigned without a Python loop over the window
+        window = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        rowids = window[:, 1].tolist()
+        pairs = close_pairs([h for h, _ in targets], window[:, 0].view(np.uint64), max_distance)
+        keys = self._mention_keys(rowids[c] for _, c in pairs)
         found_for: list[list[tuple[int, str, int]]] = [[] for _ in targets]
         for q, c in pairs:
-            published, doc_id, mid = keys[rows[c][1]]
+            published, doc_id, mid = keys[rowids[c]]
             if published >= targets[q][1]:
                 found_for[q].append((published, mid, doc_id))
         picked = [[doc_id for _, _, doc_id in sorted(found)[:limit]] for found in found_for]

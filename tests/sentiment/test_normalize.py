@@ -104,3 +104,20 @@ def test_nfkc_matches_unicodedata_on_every_kind_of_text() -> None:
     ]
     for text in fixed + generated + long:
         assert nfkc(text) == unicodedata.normalize("NFKC", text), repr(text)
+
+
+def test_a_run_of_four_is_found_the_same_way_in_short_and_long_texts() -> None:
+    """_has_run answers with a regex below 800 characters and numpy above; both must say
+    what the shortening regex (_RUN) would find."""
+    import random
+
+    from sentiment.normalize import _RUN, _has_run
+
+    rng = random.Random(20261204)
+    alphabet = "好差哈啊。！？ab\n😀"
+    texts = ["", "哈哈哈", "哈哈哈哈", "啊啊啊 啊", "😀😀😀😀", "\n\n\n\n"]
+    for length in (5, 50, 799, 800, 801, 3000):
+        for _ in range(40):
+            texts.append("".join(rng.choice(alphabet) for _ in range(length)))
+    for text in texts:
+        assert _has_run(text) == (_RUN.search(text) is not None), repr(text[:40])
