@@ -432,7 +432,7 @@ class AlertEngine:
                 "brand": c.brand,
                 "severity": c.severity.value,
                 "status": c.status.value,
-                "title": c.title,
+                "title": messages.headline(c),
             }
             for c in active
         ]

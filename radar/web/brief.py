@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from alerts.messages import RULE_TITLE
+from alerts.messages import RULE_TITLE, headline, lead_rule
 from config.i18n import N_, _, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from index.models import Case, CaseEvent, CaseStatus
@@ -210,7 +210,8 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
 
     claims: list[Claim] = []
     first = grouped.hits[0] if grouped.hits else None
-    rule = gettext(RULE_TITLE.get(case.rule, case.rule))
+    lead = lead_rule(case)  # what the case is about now
+    rule = gettext(RULE_TITLE.get(lead, lead))
     if first is not None:
         m = first.mention
         text = m.title or m.text
@@ -300,7 +301,7 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
     claims.append(_next(fmt, case, points, peak, interval))
     return Brief(
         case=case,
-        title=case.title or rule,
+        title=headline(case),
         since=since,
         until=until,
         interval_seconds=interval,

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from cachetools import TTLCache
 
+from alerts.messages import headline
 from index.base import Bucket, SearchRequest, Store
 from index.models import Case, CaseEvent
 from radar.web.render import Formatter, label
@@ -217,7 +218,7 @@ def compute_figures(
                         case_id=case.id,
                         kind=ev.kind,
                         severity=str(case.severity),
-                        title=case.title,
+                        title=headline(case),
                     )
                 )
     moments.sort(key=lambda m: m.at)

@@ -23,8 +23,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from alerts import summaries
 from alerts.labels import SIGNAL_TITLE
-from alerts.messages import RULE_TITLE
+from alerts.messages import RULE_TITLE, headline, lead_rule
 from config import i18n
 from index.models import Mention, SentimentCorrection
 
@@ -156,14 +157,15 @@ def _figure_name(key: str) -> str:
 
 
 def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str]]:
-    """A case's trigger figures as (label, text) rows: each rule's own summary, then the
-    scalar figures; nested bookkeeping is left out."""
+    """A case's trigger figures as (label, text) rows: each rule's own line (rendered
+    for the reader from its figures), then the scalar figures; nested bookkeeping is
+    left out."""
     rows: list[tuple[str, str]] = []
     rules = trigger.get("rules")
     if isinstance(rules, dict):
         for name, rule in rules.items():
             if isinstance(rule, dict):
-                summary = rule.get("summary") or ", ".join(
+                summary = summaries.shown(name, rule) or ", ".join(
                     f"{k} {_figure(v)}" for k, v in rule.items() if isinstance(v, int | float)
                 )
                 rows.append((label(name, "rule"), str(summary)))
@@ -392,6 +394,8 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.globals["current_locale"] = i18n.current_locale
     env.globals["role_label"] = role_label
     env.filters["label"] = label  # {{ c.status | label("status") }}
+    env.filters["headline"] = headline  # a case's title for the reader: {{ c | headline }}
+    env.filters["lead_rule"] = lead_rule  # the rule a case is about now
     # dates and relative times in the conventions of the locale (Babel/CLDR)
     env.filters["when"] = lambda v, f="medium": formatter.when(v, f)
     env.filters["ago"] = lambda seconds: i18n.format_relative(timedelta(seconds=seconds or 0))

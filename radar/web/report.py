@@ -27,6 +27,7 @@ import matplotlib
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from alerts.messages import headline
 from config.i18n import N_, _, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from radar.web.auth import ExecReader
@@ -292,7 +293,7 @@ def brand_report(
                 gettext("%(severity)s %(title)s, opened %(at)s, now %(status)s.")
                 % {
                     "severity": case.severity,
-                    "title": case.title or case.brand,
+                    "title": headline(case),
                     "at": fmt.local(case.opened_at, "%m-%d %H:%M"),
                     "status": label(case.status, "status"),
                 },

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from alerts import summaries
 from alerts.activity import Fact
 from alerts.rules.base import Finding
 from config.loader import validate_data
@@ -110,4 +111,39 @@ def surge_finding(
         ratio=ratio,
         reach=sum(f.reach for f in evidence or []),
         evidence=evidence or [fact(1), fact(2)],
+    )
+
+
+def big_v_finding(followers: int) -> Finding:
+    """A 大V's negative post, its line as the high-reach rule builds it."""
+    figures = {"author": "汽车圈老炮儿", "followers": followers, "big_accounts": 1}
+    return Finding(
+        rule="high_reach",
+        brand="极光汽车",
+        key="high_reach:weibo:1",
+        summary=summaries.high_reach(figures),
+        figures=figures,
+        reach=followers,
+        evidence=[fact(1, followers=followers)],
+    )
+
+
+def sharp_surge_finding(stories: int, ratio: float) -> Finding:
+    """A sharp surge with every figure its line needs (rendered again for a reader)."""
+    figures = {
+        "shape": "sharp",
+        "stories": stories,
+        "window_minutes": 10,
+        "expected": round(stories / ratio, 2),
+        "ratio": ratio,
+        "negative_share": 0.9,
+    }
+    return Finding(
+        rule="negative_surge",
+        brand="极光汽车",
+        key="negative_surge",
+        summary=summaries.negative_surge(figures),
+        figures=figures,
+        ratio=ratio,
+        evidence=[fact(2)],
     )

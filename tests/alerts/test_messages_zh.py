@@ -8,12 +8,19 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from alerts import messages, summaries
+from alerts import messages
 from alerts.cases import CaseManager
 from alerts.engine import AlertEngine
 from alerts.rules.base import Finding
 from config.i18n import use_locale
-from tests.alerts.conftest import T0, fact, make_config, surge_finding
+from tests.alerts.conftest import (
+    T0,
+    big_v_finding,
+    fact,
+    make_config,
+    sharp_surge_finding,
+    surge_finding,
+)
 from tests.alerts.scenario import Scenario, local_minute
 
 
@@ -94,70 +101,42 @@ def test_timeline_escalation_and_delivery_in_the_deployment_language(store) -> N
     assert not any("sent to" in t or "Not acknowledged" in t for t in texts)
 
 
-def _big_v(followers: int) -> Finding:
-    figures = {"author": "汽车圈老炮儿", "followers": followers, "big_accounts": 1}
-    return Finding(
-        rule="high_reach",
-        brand="极光汽车",
-        key="high_reach:weibo:1",
-        summary=summaries.high_reach(figures),
-        figures=figures,
-        reach=followers,
-        evidence=[fact(1, followers=followers)],
-    )
-
-
-def _surge(stories: int, ratio: float) -> Finding:
-    figures = {
-        "shape": "sharp",
-        "stories": stories,
-        "window_minutes": 10,
-        "expected": round(stories / ratio, 2),
-        "ratio": ratio,
-        "negative_share": 0.9,
-    }
-    return Finding(
-        rule="negative_surge",
-        brand="极光汽车",
-        key="negative_surge",
-        summary=summaries.negative_surge(figures),
-        figures=figures,
-        ratio=ratio,
-        evidence=[fact(2)],
-    )
-
-
 def test_the_title_speaks_of_what_the_case_is_about_now(store) -> None:  # type: ignore[no-untyped-def]
     """A 大V post opens the case (P2); a P1 surge then drives it: the title names the
     surge and its figures of now, wherever it is shown, while the case's rule still says
     what opened it. Between rules of one severity the one there first keeps the title."""
     manager = CaseManager(make_config(locale="zh_CN"), store)
     with use_locale("zh_CN"):
-        [opened] = manager.apply("极光汽车", [_big_v(3_280_000)], T0, None)
+        [opened] = manager.apply("极光汽车", [big_v_finding(3_280_000)], T0, None)
         case = store.get_case(opened.case_id)
         assert case.severity == "P2"
         assert case.title == "极光汽车: 高传播帖子 — 汽车圈老炮儿（粉丝 3,280,000）发布负面帖子"
         # a P1 surge follows, the big account quiet
-        manager.apply("极光汽车", [_surge(40, 13.3)], T0 + timedelta(minutes=10), case)
+        manager.apply("极光汽车", [sharp_surge_finding(40, 13.3)], T0 + timedelta(minutes=10), case)
         case = store.get_case(case.id)
         assert case.severity == "P1"
         assert case.title.startswith("极光汽车: 负面激增 — 10 分钟内新增负面话题 40 个"), case.title
         # both firing: the more severe one is the title, with its latest figures
         later = T0 + timedelta(minutes=20)
-        manager.apply("极光汽车", [_big_v(3_300_000), _surge(60, 15.0)], later, case)
+        manager.apply(
+            "极光汽车", [big_v_finding(3_300_000), sharp_surge_finding(60, 15.0)], later, case
+        )
         case = store.get_case(case.id)
         assert "新增负面话题 60 个" in case.title and case.title.startswith("极光汽车: 负面激增")
         # the big account reaches P1 too: the surge was P1 first and keeps the title
         latest = T0 + timedelta(minutes=30)
-        manager.apply("极光汽车", [_big_v(6_000_000), _surge(70, 15.0)], latest, case)
+        manager.apply(
+            "极光汽车", [big_v_finding(6_000_000), sharp_surge_finding(70, 15.0)], latest, case
+        )
         case = store.get_case(case.id)
         assert case.title.startswith("极光汽车: 负面激增") and "70 个" in case.title
         assert messages.headline(case) == case.title  # what the pages render in Chinese
         payload = messages.escalation_message(case, "值班主管", "", "https://r/c", "30 分钟")
         assert "负面激增 — 10 分钟内新增负面话题 70 个" in payload["text"]
-        assert "负面激增" in messages.case_message(case, [], [], "https://r/c")["blocks"][0][
-            "text"
-        ]["text"]
+        assert (
+            "负面激增"
+            in messages.case_message(case, [], [], "https://r/c")["blocks"][0]["text"]["text"]
+        )
     assert case.rule == "high_reach"  # what opened it
     # an English reader of this Chinese deployment reads it in English
     assert messages.headline(case) == (
@@ -168,7 +147,9 @@ def test_the_title_speaks_of_what_the_case_is_about_now(store) -> None:  # type:
 
 def test_a_case_stored_before_rules_had_a_severity_keeps_its_rule_in_the_title(store) -> None:  # type: ignore[no-untyped-def]
     manager = CaseManager(make_config(), store)
-    [opened] = manager.apply("极光汽车", [_big_v(3_280_000), _surge(40, 13.3)], T0, None)
+    [opened] = manager.apply(
+        "极光汽车", [big_v_finding(3_280_000), sharp_surge_finding(40, 13.3)], T0, None
+    )
     case = store.get_case(opened.case_id)
     for figures in case.trigger["rules"].values():  # as an older version kept them
         for key in ("severity", "fired_at", "severity_since"):

@@ -1,0 +1,73 @@
+"""A case's title on the pages names what the case is about now — a P1 surge after the
+大V post that opened it — with that rule's latest figures, rendered for the reader: in
+Chinese (the default) and in English for a reader who chose it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from alerts.cases import CaseManager
+from config.i18n import use_locale
+from index.base import Store
+from radar.web.app import create_app
+from tests.alerts.conftest import big_v_finding, sharp_surge_finding
+from tests.web.conftest import NOW, log_in, make_config
+
+pytestmark = pytest.mark.anyio
+
+SURGE_ZH = "极光汽车: 负面激增 — 10 分钟内新增负面话题 40 个"
+SURGE_EN = "极光汽车: Negative surge — 40 new negative stories in 10 min"
+
+
+def _raised_case(store: Store) -> str:
+    """A case a 大V post opened (P2), which a P1 surge then drove, as the engine of a
+    Chinese deployment keeps it."""
+    manager = CaseManager(make_config(locale="zh_CN"), store)
+    with use_locale("zh_CN"):
+        opened_at = NOW - timedelta(minutes=40)
+        [event] = manager.apply("极光汽车", [big_v_finding(3_280_000)], opened_at, None)
+        case = store.get_case(event.case_id)
+        manager.apply(
+            "极光汽车", [sharp_surge_finding(40, 13.3)], NOW - timedelta(minutes=30), case
+        )
+    return event.case_id
+
+
+async def _pages(store: Store, reader_locale: str | None) -> dict[str, str]:
+    config = make_config(locale="zh_CN")
+    if reader_locale:
+        for user in config.web.users:
+            user.locale = reader_locale
+    case_id = _raised_case(store)
+    app = create_app(config, store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "admin")
+        return {
+            url: (await c.get(url)).text
+            for url in (
+                "/cases",
+                f"/cases/{case_id}",
+                f"/cases/{case_id}/summary",
+                "/overview?brand=极光汽车",
+            )
+        }
+
+
+async def test_pages_name_the_surge_that_drives_the_case_in_chinese(store) -> None:  # type: ignore[no-untyped-def]
+    pages = await _pages(store, None)
+    for url, page in pages.items():
+        assert SURGE_ZH in page, url
+        assert "高传播帖子 — " not in page, url  # not the post that opened it
+    [case_page] = [page for url, page in pages.items() if url.count("/") == 2]
+    assert "负面激增 (由「高传播帖子」开启)" in case_page  # what it is about, what opened it
+
+
+async def test_an_english_reader_reads_the_title_in_english(store) -> None:  # type: ignore[no-untyped-def]
+    pages = await _pages(store, "en")
+    for url, page in pages.items():
+        assert SURGE_EN in page, url
+        assert "负面激增 — " not in page, url
