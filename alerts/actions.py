@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from alerts import messages
+from alerts import lines, messages
 from alerts.timeline import record
-from config.i18n import _
+from config.i18n import N_
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity, utcnow
 
@@ -63,7 +63,7 @@ def acknowledge(store: Store, case_id: str, user: str, now: datetime | None = No
         "acknowledged",
         now,
         actor=user,
-        text=_("✅ Acknowledged by %(user)s") % {"user": user},
+        line=lines.line(N_("✅ Acknowledged by %(user)s"), user=lines.user(user)),
     )
 
 
@@ -88,8 +88,11 @@ def assign(
         "assigned",
         now,
         actor=user,
-        text=_("👤 Assigned to %(assignee)s by %(user)s")
-        % {"assignee": case.assignee, "user": user},
+        line=lines.line(
+            N_("👤 Assigned to %(assignee)s by %(user)s"),
+            assignee=lines.user(case.assignee),
+            user=lines.user(user),
+        ),
         data={"assignee": case.assignee},
     )
 
@@ -139,7 +142,7 @@ def resolve(store: Store, case_id: str, user: str, now: datetime | None = None) 
         "resolved",
         now,
         actor=user,
-        text=_("☑️ Resolved by %(user)s") % {"user": user},
+        line=lines.line(N_("☑️ Resolved by %(user)s"), user=lines.user(user)),
     )
 
 
@@ -154,9 +157,8 @@ def close(store: Store, case_id: str, user: str, now: datetime | None = None) ->
     case.status = CaseStatus.closed
     case.closed_at = now
     _save(store, case, now)
-    return record(
-        store, case_id, "closed", now, actor=user, text=_("Closed by %(user)s") % {"user": user}
-    )
+    said = lines.line(N_("Closed by %(user)s"), user=lines.user(user))
+    return record(store, case_id, "closed", now, actor=user, line=said)
 
 
 def attach_mention(
@@ -180,7 +182,11 @@ def attach_mention(
         "evidence",
         now,
         actor=user,
-        text=_("📎 %(user)s attached %(post)s") % {"user": user, "post": mention.url or mention_id},
+        line=lines.line(
+            N_("📎 %(user)s attached %(post)s"),
+            user=lines.user(user),
+            post=mention.url or mention_id,
+        ),
         data={"mention_id": mention_id},
     )
 
@@ -227,8 +233,11 @@ def open_case(
         "opened",
         now,
         actor=user,
-        text=_("%(user)s opened the case from %(post)s")
-        % {"user": user, "post": mention.url or mention_id},
+        line=lines.line(
+            N_("%(user)s opened the case from %(post)s"),
+            user=lines.user(user),
+            post=mention.url or mention_id,
+        ),
         data={"mention_id": mention_id},
         notify=False,
     )

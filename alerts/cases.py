@@ -21,7 +21,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts import actions, messages, notice, outbox
+from alerts import actions, lines, messages, notice, outbox
 from alerts.activity import Fact
 from alerts.routing import (
     case_channel,
@@ -36,7 +36,7 @@ from alerts.severity import RANK, more_severe, severity_of
 from alerts.timeline import record
 from alerts.trigger import CaseTrigger, Notified
 from config.alerting import SeverityConfig
-from config.i18n import _
+from config.i18n import N_
 from config.schema import RadarConfig
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity
@@ -205,7 +205,9 @@ class CaseManager:
             case.id,
             "alerted",
             now,
-            text=f"{severity.value} {main.summary}",
+            line=lines.line(
+                "%(severity)s %(what)s", severity=severity.value, what=lines.finding(main)
+            ),
             data={
                 "severity": severity.value,
                 "rules": trig.rules,
@@ -295,10 +297,12 @@ class CaseManager:
         self.store.save_case(case)
         if severity != old_severity:
             self._route_raised(case, findings, old_severity, now)
-        text = _("Reopened (%(severity)s): %(what)s") % {
-            "severity": severity.value,
-            "what": _("; ").join(f.summary for f in findings),
-        }
+        said = lines.line(
+            N_("Reopened (%(severity)s): %(what)s"),
+            severity=severity.value,
+            what=lines.joined([lines.finding(f) for f in findings]),
+        )
+        text = lines.render(said)
         # the ladder starts again: its first step is told, as with the first alert
         step = ladder_step(self.config.slack, 0)
         mentions = mention_markup(step.mention) if step else ""
@@ -308,7 +312,7 @@ class CaseManager:
                 case.id,
                 "reopened",
                 now,
-                text=text,
+                line=said,
                 thread_text=f"{mentions} {messages.escape(text)}".strip(),
                 broadcast=True,
                 data={"severity": severity.value, "rules": trig.rules},
@@ -331,24 +335,27 @@ class CaseManager:
         trig.rules.update(fired)
         trig.last_fired_at = now
         _merge_evidence(case, trig, [f for x in findings for f in x.evidence], cfg.evidence_size)
-        reasons = []
+        reasons: list[dict[str, Any]] = []
         if trig.resolution_proposed_at is not None:
             trig.resolution_proposed_at = None
-            reasons.append(_("activity resumed"))
+            reasons.append(lines.line(N_("activity resumed")))
         notified = trig.notified
         new_keys = sorted({f.key for f in findings} - set(notified.keys))
         if RANK[new_severity] < RANK[old_severity]:
             case.severity = new_severity
             reasons.append(
-                _("severity raised %(old)s → %(new)s")
-                % {"old": old_severity.value, "new": new_severity.value}
+                lines.line(
+                    N_("severity raised %(old)s → %(new)s"),
+                    old=old_severity.value,
+                    new=new_severity.value,
+                )
             )
             if case.status == CaseStatus.open:
                 due = now + self._deadline(new_severity)
                 case.ack_due_at = min(case.ack_due_at, due) if case.ack_due_at else due
         if new_keys:
-            new = _("; ").join(f.summary for f in findings if f.key in new_keys)
-            reasons.append(_("new: %(what)s") % {"what": new})
+            new = lines.joined([lines.finding(f) for f in findings if f.key in new_keys])
+            reasons.append(lines.line(N_("new: %(what)s"), what=new))
         last_at = notified.at or case.opened_at
         grown = any(
             peak.get(k, 0) >= cfg.update_growth * max(1, notified.figures[k])
@@ -357,7 +364,9 @@ class CaseManager:
         )
         if grown and (now - last_at).total_seconds() >= cfg.update_min_interval:
             reasons.append(
-                _("growing: %(what)s") % {"what": _("; ").join(f.summary for f in findings)}
+                lines.line(
+                    N_("growing: %(what)s"), what=lines.joined([lines.finding(f) for f in findings])
+                )
             )
         if not reasons and (now - case.updated_at).total_seconds() < SAVE_EVERY:
             # the same surge still firing: the engine remembers when it last fired;
@@ -373,17 +382,18 @@ class CaseManager:
         if case.severity != old_severity:
             self._route_raised(case, findings, old_severity, now)
         if reasons:
-            text = _("Update (%(severity)s): %(reasons)s") % {
-                "severity": case.severity.value,
-                "reasons": " · ".join(reasons),
-            }
+            said = lines.line(
+                N_("Update (%(severity)s): %(reasons)s"),
+                severity=case.severity.value,
+                reasons=lines.joined(reasons, " · "),
+            )
             events.append(
                 record(
                     self.store,
                     case.id,
                     "updated",
                     now,
-                    text=text,
+                    line=said,
                     broadcast=case.severity != old_severity,
                     data={
                         "severity": case.severity.value,
@@ -395,22 +405,24 @@ class CaseManager:
         return events
 
     # -- calm ---------------------------------------------------------------------------
-    def propose_resolution(self, case: Case, now: datetime, why: str) -> CaseEvent:
+    def propose_resolution(self, case: Case, now: datetime, why: str | dict[str, Any]) -> CaseEvent:
+        """``why``: a line (alerts/lines.py), or text in the deployment's language."""
         trig = CaseTrigger.of(case)
         trig.resolution_proposed_at = now
         trig.save_to(case)
         case.updated_at = now
         self.store.save_case(case)
-        text = _("Calm: %(why)s. Resolution proposed — confirm with Resolve when done.") % {
-            "why": why
-        }
-        return record(self.store, case.id, "resolution_proposed", now, text=text)
+        said = lines.line(
+            N_("Calm: %(why)s. Resolution proposed — confirm with Resolve when done."), why=why
+        )
+        return record(self.store, case.id, "resolution_proposed", now, line=said)
 
     # -- nobody acknowledged / daily update due --------------------------------------------
     def escalate(self, case: Case, now: datetime) -> list[CaseEvent]:
         slack = self.config.slack
         level = case.escalation_level + 1
-        waited = _human(getattr(self.config.alerts.ack_deadline, case.severity.value))
+        waited_line = _human(getattr(self.config.alerts.ack_deadline, case.severity.value))
+        waited = lines.render(waited_line)
         ladder = slack.escalation
         top_reached = level >= len(ladder) if ladder else level > 1
         # a crawler problem climbs only so far: it is operations' (reminders go on)
@@ -420,7 +432,8 @@ class CaseManager:
             self.store.save_case(case)
             return []
         step = ladder_step(slack, level)
-        name = step.name if step else _("everyone in the channel")
+        step_line = step.name if step else lines.line(N_("everyone in the channel"))
+        name = lines.render(step_line)
         channel = step.channel if step else case_channel(slack, case.brand, case.severity.value)
         mentions = mention_markup(step.mention if step else ["here"])
         case.escalation_level = level
@@ -441,8 +454,11 @@ class CaseManager:
                 case.id,
                 "escalated",
                 now,
-                text=_("⏫ Not acknowledged within %(waited)s: escalated to %(name)s")
-                % {"waited": waited, "name": name},
+                line=lines.line(
+                    N_("⏫ Not acknowledged within %(waited)s: escalated to %(name)s"),
+                    waited=waited_line,
+                    name=step_line,
+                ),
                 data={"level": level, "step": name, "channel": channel},
             )
         ]
@@ -451,23 +467,28 @@ class CaseManager:
         every = timedelta(seconds=self.config.alerts.update_every)
         case.update_due_at = now + every
         self.store.save_case(case)
-        who = case.assignee or case.acknowledged_by or _("the duty officer")
+        person = case.assignee or case.acknowledged_by
+        who = lines.user(person) if person else lines.line(N_("the duty officer"))
         return record(
             self.store,
             case.id,
             "reminder",
             now,
-            text=_(
-                "⏰ Update due: %(who)s, please post an update on this case "
-                "(at least every %(every)s)."
-            )
-            % {"who": who, "every": _human(every.total_seconds())},
+            line=lines.line(
+                N_(
+                    "⏰ Update due: %(who)s, please post an update on this case "
+                    "(at least every %(every)s)."
+                ),
+                who=who,
+                every=_human(every.total_seconds()),
+            ),
         )
 
 
-def _human(seconds: float) -> str:
+def _human(seconds: float) -> dict[str, Any]:
+    """A duration as a line: ``30 分钟``, ``1 天``."""
     if seconds % 86400 == 0:
-        return _("%(n)s d") % {"n": int(seconds // 86400)}
+        return lines.line(N_("%(n)s d"), n=int(seconds // 86400))
     if seconds % 3600 == 0:
-        return _("%(n)s h") % {"n": int(seconds // 3600)}
-    return _("%(n)s min") % {"n": int(seconds // 60)}
+        return lines.line(N_("%(n)s h"), n=int(seconds // 3600))
+    return lines.line(N_("%(n)s min"), n=int(seconds // 60))

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from alerts import baseline, coverage, messages, notice, outbox
+from alerts import baseline, coverage, lines, messages, notice, outbox
 from alerts.actions import ACTIVE
 from alerts.activity import Activity, arrival_minute
 from alerts.cases import CaseManager
@@ -43,7 +43,7 @@ from alerts.routing import digest_url
 from alerts.rules import BRAND_RULES, BrandContext, Finding, source_health
 from alerts.trigger import CaseTrigger
 from alerts.webhooks.events import publish_digest
-from config.i18n import gettext, use_locale
+from config.i18n import N_, use_locale
 from config.schema import RadarConfig
 from index.base import Store
 from index.changes import Change
@@ -331,9 +331,9 @@ class AlertEngine:
         if (now - last_at).total_seconds() < calm_for:
             return []
         if end is None:
-            why = gettext("source healthy again for %(minutes)s min") % {
-                "minutes": f"{calm_for / 60:.0f}"
-            }
+            why = lines.line(
+                N_("source healthy again for %(minutes)s min"), minutes=f"{calm_for / 60:.0f}"
+            )
         else:
             surge = self.config.alerts.surge
             act, prof = self.activity.brand(case.brand), self.profile(case.brand)
@@ -341,10 +341,15 @@ class AlertEngine:
             expected = prof.expected(end - 60, end)
             if count >= surge.min_stories and count > surge.calm_ratio * expected:
                 return []
-            why = gettext(
-                "no rule fired for %(minutes)s min; last hour %(count)s new negative stories "
-                "vs %(expected)s expected"
-            ) % {"minutes": f"{calm_for / 60:.0f}", "count": count, "expected": f"{expected:.1f}"}
+            why = lines.line(
+                N_(
+                    "no rule fired for %(minutes)s min; last hour %(count)s new negative "
+                    "stories vs %(expected)s expected"
+                ),
+                minutes=f"{calm_for / 60:.0f}",
+                count=count,
+                expected=f"{expected:.1f}",
+            )
         return [self.cases.propose_resolution(case, now, why)]
 
     @_in_deployment_language

@@ -25,10 +25,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from alerts import lines
 from alerts.messages import plain
 from alerts.notifiers.base import Notifier, Refused, RetryLater
 from config.alerting import SlackConfig
-from config.i18n import N_, _
+from config.i18n import N_
 from index.base import Notification, Store
 from index.models import CaseEvent, CaseStatus
 
@@ -456,15 +457,20 @@ def _record(
     if slack_thread and n.payload.get("kind") == "case" and (thread or not case.slack.get("ts")):
         case.slack = {"channel": result.get("channel"), "ts": result.get("ts")}
         store.save_case(case)
+    said = lines.line(
+        N_("%(kind)s sent to %(channel)s"),
+        kind=lines.line(KIND_TITLE.get(kind, kind)),
+        channel=result.get("channel"),
+    )
     store.append_case_event(
         CaseEvent(
             case_id=n.case_id,
             at=now,
             kind="notified",
             actor=notifier.name,
-            text=_("%(kind)s sent to %(channel)s")
-            % {"kind": _(KIND_TITLE.get(kind, kind)), "channel": result.get("channel")},
+            text=lines.render(said),
             data={
+                "line": said,
                 "key": n.key,
                 "via": notifier.name,
                 "channel": result.get("channel"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from alerts import messages, outbox
+from alerts import lines, messages, outbox
 from alerts.notice import thread_notice
 from alerts.routing import update_targets
 from alerts.trigger import CaseTrigger
@@ -27,11 +27,17 @@ def record(
     notify: bool = True,
     broadcast: bool = False,
     thread_text: str | None = None,
+    line: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """Append the event; if ``notify``, queue a thread reply (key ``<case>:event:<seq>``).
 
     ``text`` is plain (may hold crawled text); the thread reply escapes it unless the
-    caller gives ready mrkdwn as ``thread_text``."""
+    caller gives ready mrkdwn as ``thread_text``. ``line`` (alerts/lines.py): what the
+    event says, kept so that pages render it in their reader's language; ``text`` is then
+    that line in the language of the moment unless given."""
+    if line is not None:
+        text = text or lines.render(line)
+        data = {**(data or {}), "line": line}
     event = store.append_case_event(
         CaseEvent(case_id=case_id, at=now, kind=kind, actor=actor, text=text, data=data or {})
     )

@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
-from alerts import summaries
+from alerts import lines, summaries
 from alerts.labels import SIGNAL_TITLE
 from alerts.messages import RULE_TITLE, headline, lead_rule
 from config import i18n
-from index.models import Mention, SentimentCorrection
+from index.models import CaseEvent, Mention, SentimentCorrection
 
 log = logging.getLogger(__name__)
 
@@ -376,6 +376,33 @@ def label(value: object, table: str) -> str:
     return i18n.gettext(known) if known else key
 
 
+def _people(context: Any) -> Any:
+    """login name -> the name people read (``web.users[].display_name``), from the app
+    of the request being rendered; the login name when unknown."""
+    request = context.get("request")
+    users = getattr(getattr(request, "app", None), "state", None)
+    users = getattr(users, "users", None)
+
+    def name(login: str) -> str:
+        user = users.get(login) if users is not None else None
+        return str(user.label) if user is not None else login
+
+    return name
+
+
+@pass_context
+def person(context: Any, login: str | None) -> str:
+    """A user by the name people read: ``{{ c.assignee | person }}``."""
+    return _people(context)(login) if login else ""
+
+
+@pass_context
+def event_text(context: Any, event: CaseEvent) -> str:
+    """A case event's line in the reader's language, people by display name
+    (alerts/lines.py); an event kept before lines were kept: its text."""
+    return lines.event_text(event.text, event.data, _people(context))
+
+
 def make_templates(formatter: Formatter) -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -396,6 +423,8 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["label"] = label  # {{ c.status | label("status") }}
     env.filters["headline"] = headline  # a case's title for the reader: {{ c | headline }}
     env.filters["lead_rule"] = lead_rule  # the rule a case is about now
+    env.filters["event_text"] = event_text  # {{ e | event_text }}
+    env.filters["person"] = person  # {{ c.assignee | person }}
     # dates and relative times in the conventions of the locale (Babel/CLDR)
     env.filters["when"] = lambda v, f="medium": formatter.when(v, f)
     env.filters["ago"] = lambda seconds: i18n.format_relative(timedelta(seconds=seconds or 0))

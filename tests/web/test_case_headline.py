@@ -1,6 +1,7 @@
 """A case's title on the pages names what the case is about now — a P1 surge after the
-大V post that opened it — with that rule's latest figures, rendered for the reader: in
-Chinese (the default) and in English for a reader who chose it."""
+大V post that opened it — with that rule's latest figures; the title and the timeline's
+lines are rendered for the reader: in Chinese (the default) and in English for a
+reader who chose it."""
 
 from __future__ import annotations
 
@@ -64,10 +65,16 @@ async def test_pages_name_the_surge_that_drives_the_case_in_chinese(store) -> No
         assert "高传播帖子 — " not in page, url  # not the post that opened it
     [case_page] = [page for url, page in pages.items() if url.count("/") == 2]
     assert "负面激增 (由「高传播帖子」开启)" in case_page  # what it is about, what opened it
+    assert "P2 汽车圈老炮儿（粉丝 3,280,000）发布负面帖子" in case_page  # the timeline
+    assert "severity raised" not in case_page and "Update (" not in case_page
 
 
 async def test_an_english_reader_reads_the_title_in_english(store) -> None:  # type: ignore[no-untyped-def]
     pages = await _pages(store, "en")
     for url, page in pages.items():
         assert SURGE_EN in page, url
-        assert "负面激增 — " not in page, url
+        assert "负面激增 — " not in page and "新增负面话题" not in page, url
+    [case_page] = [page for url, page in pages.items() if url.count("/") == 2]
+    # the timeline's lines too (kept as lines, alerts/lines.py)
+    assert "Update (P1): severity raised P2 → P1 · new: 40 new negative stories" in case_page
+    assert "P2 negative post by 汽车圈老炮儿 with 3,280,000 followers" in case_page

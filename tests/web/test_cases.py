@@ -45,7 +45,9 @@ async def test_acknowledge_through_the_page(login, store) -> None:  # type: igno
         r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
         assert r.status_code == 303
         page = (await c.get(f"/cases/{CASE_ID}")).text
-        assert "acknowledged by pr" in page
+        # people by the name they go by (web.users[].display_name), not their login
+        assert "acknowledged by PR user" in page and "✅ Acknowledged by PR user" in page
+        assert "acknowledged by pr " not in page
         # the same action again is refused with the reason, not an error page
         r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
         page = (await c.get(r.headers["location"])).text
