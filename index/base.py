@@ -121,6 +121,10 @@ class Bucket:
     reach: int = 0  # sum of author followers + engagement
 
 
+# the order in which a mention counted once for every brand takes its label
+MOST_NEGATIVE_FIRST = ("negative", "neutral", "positive", "")
+
+
 @dataclass
 class Notification:
     """One outbox entry: delivered at most once per ``key`` (idempotent per case and step)."""
@@ -190,11 +194,18 @@ class Store(abc.ABC):
         until: datetime,
         interval_seconds: int,
         brand: str | None = None,
+        each_brand: bool = True,
     ) -> list[Bucket]:
         """Mention counts by (bucket start, brand, sentiment) for published_at in
         [since, until). Bucket starts are aligned to multiples of the interval since the
         Unix epoch. A mention with several brands counts once for each, under its
-        effective sentiment toward that brand (``Mention.brand_sentiment``)."""
+        effective sentiment toward that brand (``Mention.brand_sentiment``).
+
+        Not ``each_brand``: counts of mentions, each counted once (a post naming two
+        brands is one mention of the whole), under ``brand`` "" and the most negative
+        label it has toward a brand it names (:data:`MOST_NEGATIVE_FIRST`; "" when
+        none is scored) — every brand's totals. With ``brand``, the same counts as
+        per brand."""
 
     @abc.abstractmethod
     def top_authors(

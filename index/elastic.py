@@ -62,6 +62,7 @@ from pydantic import ValidationError
 
 from index import es_mappings as maps
 from index.base import (
+    MOST_NEGATIVE_FIRST,
     Bucket,
     Notification,
     SearchHit,
@@ -1211,23 +1212,29 @@ class ElasticStore(Store):
         until: datetime,
         interval_seconds: int,
         brand: str | None = None,
+        each_brand: bool = True,
     ) -> list[Bucket]:
-        """One date_histogram per (brand, effective sentiment toward it). Long windows
-        with fine intervals are asked for in slices that end on interval boundaries, so
-        no request comes near the cluster's ``search.max_buckets`` (65,536 by default):
-        28 days of hourly buckets for 20 brands and 4 sentiment values would already be
-        53,760."""
+        """One date_histogram per (brand, effective sentiment toward it); not
+        ``each_brand``, per label a mention counted once takes (``_mention_slice``).
+        Long windows with fine intervals are asked for in slices that end on interval
+        boundaries, so no request comes near the cluster's ``search.max_buckets``
+        (65,536 by default): 28 days of hourly buckets for 20 brands and 4 sentiment
+        values would already be 53,760."""
         if interval_seconds <= 0:
             raise StoreError("interval_seconds must be positive")
         since, until = as_utc(since), as_utc(until)
-        brands = 1 if brand else self._distinct_brands(since, until)
+        once = brand is None and not each_brand
+        brands = 1 if brand or once else self._distinct_brands(since, until)
         per_request = max(1, MAX_BUCKETS_PER_REQUEST // (4 * max(brands, 1)))  # intervals
         out: list[Bucket] = []
         start = since
         while start < until:
             first = int(start.timestamp()) // interval_seconds * interval_seconds
             end = min(until, datetime.fromtimestamp(first + per_request * interval_seconds, UTC))
-            out += self._bucket_slice(start, end, interval_seconds, brand)
+            if once:
+                out += self._mention_slice(start, end, interval_seconds)
+            else:
+                out += self._bucket_slice(start, end, interval_seconds, brand)
             start = end
         out.sort(key=lambda x: (x.start, x.brand, x.sentiment))
         return out
@@ -1243,13 +1250,9 @@ class ElasticStore(Store):
         )
         return int(response["aggregations"]["brands"]["value"] or 0)
 
-    def _bucket_slice(
-        self, since: datetime, until: datetime, interval_seconds: int, brand: str | None
-    ) -> list[Bucket]:
-        # (brand, label) pairs: "<brand>\0<effective label toward it>"
-        pairs: dict[str, Any] = {"field": "brand_sentiment", "size": 4 * 10_000}
-        if brand:
-            pairs["include"] = [brand_label(brand, label) for label in ("", *LABELS)]
+    @staticmethod
+    def _per_time(interval_seconds: int) -> dict[str, Any]:
+        """The date_histogram of count_buckets, with each bucket's stories and reach."""
         per_time = {
             # approximate only beyond 3,000 distinct stories in one bucket
             "stories": {"cardinality": {"field": "story", "precision_threshold": 3000}},
@@ -1261,12 +1264,55 @@ class ElasticStore(Store):
             "fixed_interval": f"{interval_seconds}s",
             "min_doc_count": 1,
         }
-        aggs = {
-            "pair": {
-                "terms": pairs,
-                "aggs": {"time": {"date_histogram": histogram, "aggs": per_time}},
-            }
-        }
+        return {"time": {"date_histogram": histogram, "aggs": per_time}}
+
+    @staticmethod
+    def _time_buckets(time: dict[str, Any], brand: str, label: str) -> list[Bucket]:
+        return [
+            Bucket(
+                start=datetime.fromtimestamp(t["key"] / 1000, UTC),
+                brand=brand,
+                sentiment=label,
+                count=t["doc_count"],
+                stories=int(t["stories"]["value"]),
+                reach=int(t["reach"]["value"]),
+            )
+            for t in time["buckets"]
+        ]
+
+    def _mention_slice(self, since: datetime, until: datetime, interval: int) -> list[Bucket]:
+        """Every brand's mentions, each once, under the most negative label it has
+        toward a brand it names: one filter per label, each leaving out the labels
+        before it (``sentiment_labels`` holds the label toward each brand)."""
+        filters: dict[str, Any] = {}
+        before: list[str] = []
+        for label in MOST_NEGATIVE_FIRST:
+            none_before = [{"terms": {"sentiment_labels": [*before]}}] if before else []
+            is_label = [{"term": {"sentiment_labels": label}}] if label else []
+            filters[label or "unscored"] = {"bool": {"filter": is_label, "must_not": none_before}}
+            before.append(label)
+        query = [*self._window(since, until, None), {"exists": {"field": "brand_names"}}]
+        response = self.es.search(
+            index=self.alias,
+            size=0,
+            query={"bool": {"filter": query}},
+            aggs={"label": {"filters": {"filters": filters}, "aggs": self._per_time(interval)}},
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        out: list[Bucket] = []
+        for key, found in response["aggregations"]["label"]["buckets"].items():
+            out += self._time_buckets(found["time"], "", "" if key == "unscored" else key)
+        return out
+
+    def _bucket_slice(
+        self, since: datetime, until: datetime, interval_seconds: int, brand: str | None
+    ) -> list[Bucket]:
+        # (brand, label) pairs: "<brand>\0<effective label toward it>"
+        pairs: dict[str, Any] = {"field": "brand_sentiment", "size": 4 * 10_000}
+        if brand:
+            pairs["include"] = [brand_label(brand, label) for label in ("", *LABELS)]
+        aggs = {"pair": {"terms": pairs, "aggs": self._per_time(interval_seconds)}}
         response = self.es.search(
             index=self.alias,
             size=0,
@@ -1280,17 +1326,7 @@ class ElasticStore(Store):
             name, _, label = p["key"].rpartition("\0")
             if brand and name != brand:  # the other brands of multi-brand mentions
                 continue
-            for t in p["time"]["buckets"]:
-                out.append(
-                    Bucket(
-                        start=datetime.fromtimestamp(t["key"] / 1000, UTC),
-                        brand=name,
-                        sentiment=label,
-                        count=t["doc_count"],
-                        stories=int(t["stories"]["value"]),
-                        reach=int(t["reach"]["value"]),
-                    )
-                )
+            out += self._time_buckets(p["time"], name, label)
         return out
 
     @_guarded

@@ -64,6 +64,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from index.base import (
+    MOST_NEGATIVE_FIRST,
     Bucket,
     Notification,
     SearchHit,
@@ -1386,10 +1387,17 @@ class SQLiteStore(Store):
     # -- analytics -----------------------------------------------------------------------
 
     def count_buckets(
-        self, since: datetime, until: datetime, interval_seconds: int, brand: str | None = None
+        self,
+        since: datetime,
+        until: datetime,
+        interval_seconds: int,
+        brand: str | None = None,
+        each_brand: bool = True,
     ) -> list[Bucket]:
         if interval_seconds <= 0:
             raise ValueError("interval_seconds must be positive")
+        if brand is None and not each_brand:
+            return self._mention_buckets(since, until, interval_seconds)
         step = interval_seconds * 1_000_000
         # mention_brands is keyed (brand, published_at, …): for every brand, the time range
         # is read brand by brand (the brand names by a skip-scan of the key), not by a
@@ -1414,6 +1422,32 @@ class SQLiteStore(Store):
                 reach=reach or 0,
             )
             for start, b, sent, n, stories, reach in self._read(sql, params)
+        ]
+
+    def _mention_buckets(self, since: datetime, until: datetime, interval: int) -> list[Bucket]:
+        """count_buckets of every brand, each mention once: its rows of mention_brands
+        (one per brand it names) folded into one, under its most negative label."""
+        rank = " ".join(f"WHEN '{label}' THEN {i}" for i, label in enumerate(MOST_NEGATIVE_FIRST))
+        sql = (
+            f"{_WITH_BRAND_NAMES}, one AS (SELECT min(published_at) AS at, "
+            f"min(CASE sentiment {rank} ELSE {len(MOST_NEGATIVE_FIRST)} END) AS label, "
+            "min(cluster) AS cluster, max(reach) AS reach FROM mention_brands "
+            f"WHERE brand IN (SELECT name FROM {_BRAND_NAMES}) "
+            "AND published_at >= ? AND published_at < ? GROUP BY mention) "
+            "SELECT at - (at % ?) AS b, label, count(*), count(DISTINCT cluster), sum(reach) "
+            "FROM one GROUP BY b, label ORDER BY b, label"
+        )
+        params = [to_us(since), to_us(until), interval * 1_000_000]
+        return [
+            Bucket(
+                start=from_us(start) or since,
+                brand="",
+                sentiment=MOST_NEGATIVE_FIRST[label] if label < len(MOST_NEGATIVE_FIRST) else "",
+                count=n,
+                stories=stories,
+                reach=reach or 0,
+            )
+            for start, label, n, stories, reach in self._read(sql, params)
         ]
 
     def _window(self, brand: str | None, since: datetime, until: datetime) -> tuple[str, list[Any]]:

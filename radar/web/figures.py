@@ -165,11 +165,11 @@ def compute_figures(
         since, until = aggregates.window(since, until)
     interval = pick_interval(since, until)
     if aggregates is None:
-        buckets, sources, spreaders, stories = window_aggregates(
+        buckets, totals, sources, spreaders, stories = window_aggregates(
             store, brand, since, until, interval
         )
     else:
-        buckets, sources, spreaders, stories = aggregates.get(
+        buckets, totals, sources, spreaders, stories = aggregates.get(
             ("aggregates", brand, interval),
             since,
             until,
@@ -180,12 +180,14 @@ def compute_figures(
     per_brand: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     sentiment: dict[str, int] = defaultdict(int)
     reach = 0
-    for b in buckets:
+    for b in buckets:  # per brand: a post naming two brands counts for each
+        label = b.sentiment or "unscored"
+        per_brand[b.brand][label] += b.count
+        per_brand[b.brand]["total"] += b.count
+    for b in totals:  # every mention once
         label = b.sentiment or "unscored"
         per_start[b.start][label] += b.count
         per_start[b.start]["total"] += b.count
-        per_brand[b.brand][label] += b.count
-        per_brand[b.brand]["total"] += b.count
         sentiment[label] += b.count
         reach += b.reach
 
@@ -255,12 +257,15 @@ def compute_figures(
 
 def window_aggregates(
     store: Store, brand: str | None, since: datetime, until: datetime, interval: int
-) -> tuple[list[Bucket], dict[str, int], list[dict[str, Any]], int]:
-    """The Store reads behind the figures: volume buckets, mentions per source (largest
+) -> tuple[list[Bucket], list[Bucket], dict[str, int], list[dict[str, Any]], int]:
+    """The Store reads behind the figures: volume buckets per brand and the same counting
+    each mention once (for every brand: a post naming two brands is one mention of the
+    totals and series, one for each brand in the breakdown), mentions per source (largest
     first), the ten key spreaders and the distinct stories of the window — counted over
     the window, as the search page counts them (a sum of the buckets' distinct stories
     counts a story once per point and sentiment it spans: 9,542 for the demo's 8,964)."""
     buckets = store.count_buckets(since, until, interval, brand)
+    totals = buckets if brand else store.count_buckets(since, until, interval, each_brand=False)
     result = store.search(
         SearchRequest(
             brand=brand, since=since, until=until, limit=1, highlight=False, group_stories=True
@@ -268,7 +273,7 @@ def window_aggregates(
     )
     sources = dict(sorted(result.facets.get("source", {}).items(), key=lambda kv: -kv[1]))
     spreaders = store.top_authors(brand, since, until, 10)
-    return buckets, sources, spreaders, result.stories or 0
+    return buckets, totals, sources, spreaders, result.stories or 0
 
 
 def case_window(case: Case, now: datetime) -> tuple[datetime, datetime]:

@@ -483,6 +483,44 @@ def test_count_buckets_by_brand_and_sentiment_aligned_to_interval(store: Store) 
     ]
 
 
+def test_every_brands_counts_take_a_mention_naming_two_brands_once(store: Store) -> None:
+    """Totals of every brand count each mention once, under the most negative label it
+    has toward a brand it names; the per-brand counts count it for each brand."""
+    base = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    at = base + timedelta(minutes=5)
+    store.upsert_mentions(
+        [
+            mention("one", "一", published=at, followers=10),
+            # negative toward OTHER, positive toward BRAND: negative once
+            mention(
+                "two",
+                "二",
+                published=at,
+                brands=(BRAND, OTHER),
+                sentiment="positive",
+                toward={OTHER: "negative"},
+                followers=20,
+            ),
+            mention("both", "三", published=at, brands=(BRAND, OTHER), sentiment="neutral"),
+            mention("none", "四", published=at, brands=(BRAND, OTHER), sentiment=None),
+        ]
+    )
+    window = (base, base + timedelta(hours=1), 3600)
+    per_brand = store.count_buckets(*window)
+    assert sum(b.count for b in per_brand) == 7  # three of the four name both
+    once = store.count_buckets(*window, each_brand=False)
+    assert {(b.start, b.brand, b.sentiment): b.count for b in once} == {
+        (base, "", "negative"): 2,
+        (base, "", "neutral"): 1,
+        (base, "", ""): 1,
+    }
+    negative = next(b for b in once if b.sentiment == "negative")
+    assert negative.stories == 2 and negative.reach == 10 + 20
+    # one brand's own counts are the same either way
+    mine = store.count_buckets(*window, brand=OTHER, each_brand=False)
+    assert mine == store.count_buckets(*window, brand=OTHER)
+
+
 def test_top_authors_by_reach(store: Store) -> None:
     store.upsert_mentions(
         [

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
+from index.base import SearchRequest
 from index.models import Complaint
 from radar.web.schemas import Figures
 from tests.web.conftest import CASE_ID, NOW, api_token, mention
@@ -172,3 +173,23 @@ async def test_overview_counts_what_a_search_of_its_window_counts(store) -> None
     found = store.search(SearchRequest(since=since, until=until, limit=1, group_stories=True))
     assert (f["mentions"], f["stories"]) == (found.total, found.stories)
     assert since.second == 0 and until.second == 0  # the minutes the figures were counted over
+
+
+async def test_every_brands_overview_counts_a_post_naming_two_brands_once(  # type: ignore[no-untyped-def]
+    store, anon: httpx.AsyncClient
+) -> None:
+    """The totals, the sentiment breakdown and the series of all brands count each mention
+    once (as the search of the window does); each brand's row counts it for that brand."""
+    from index.models import BrandMatch
+
+    both = mention(800, "极光汽车 和 清泉酸奶 都出问题了", minutes_ago=10)
+    both.brands.append(BrandMatch(brand="清泉乳业", keywords=["清泉酸奶"]))
+    store.upsert_mentions([both])
+    o = (await anon.get("/api/overview", params={"days": 1}, headers=EXEC)).json()
+    f = o["figures"]
+    since, until = (datetime.fromisoformat(f[k]) for k in ("since", "until"))
+    found = store.search(SearchRequest(since=since, until=until, limit=1))
+    assert f["mentions"] == found.total == 7  # six seeded in the day, and this one
+    assert sum(f["sentiment"].values()) == 7
+    assert sum(p["total"] for p in f["series"]) == 7
+    assert f["brands"]["极光汽车"]["mentions"] == 6 and f["brands"]["清泉乳业"]["mentions"] == 2
