@@ -6,10 +6,13 @@ One :class:`Report` (title, the account's sentences with the links they rest on,
 tables) is rendered by both writers, so the two files say the same thing.
 
 Fonts: the chart needs a Chinese font file (``fonts-noto-cjk`` on Debian); without one
-:class:`ReportError` says what to install instead of drawing empty boxes. The PDF's text
-uses the Adobe-GB1 CID font ``STSong-Light`` that every PDF reader supplies for Simplified
-Chinese (reportlab cannot embed the CFF outlines of Noto CJK); Word documents name
-``Microsoft YaHei`` / ``Noto Sans CJK SC``, which Word and LibreOffice substitute.
+:class:`ReportError` says what to install instead of drawing empty boxes. The PDF embeds
+the glyphs it uses of a TrueType Chinese font (``fonts-wqy-microhei`` on Debian): a
+reader without Chinese fonts of its own (a phone, a bare Linux viewer) shows the text,
+where a font only named in the file — the Adobe-GB1 CID font ``STSong-Light`` it used —
+showed empty boxes; reportlab embeds TrueType outlines only, not the CFF ones of Noto
+CJK. Word documents name ``Microsoft YaHei`` / ``Noto Sans CJK SC``, which Word and
+LibreOffice substitute.
 """
 
 from __future__ import annotations
@@ -56,7 +59,9 @@ CJK_FONT_FILES = (
     "DroidSansFallbackFull.ttf",
 )
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"))
-PDF_FONT = "STSong-Light"
+# TrueType Chinese fonts the PDF can embed (reportlab reads glyf outlines, not CFF)
+PDF_FONT_FILES = ("wqy-microhei.ttc", "wqy-zenhei.ttc", "DroidSansFallbackFull.ttf")
+PDF_FONT = "RadarCJK"
 DOCX_FONT = "Microsoft YaHei"
 
 
@@ -78,23 +83,47 @@ class Report:
 # -- the chart ------------------------------------------------------------------------------
 
 
-@cache
-def cjk_font() -> Path:
-    """A font file with Chinese glyphs; ReportError naming the package to install."""
+def _font_file(names: tuple[str, ...], what: str, package: str) -> Path:
+    """The first of ``names`` under the system's font folders; ReportError naming the
+    package to install."""
     for folder in FONT_DIRS:
         root = Path(folder)
         if not root.is_dir():
             continue
-        for name in CJK_FONT_FILES:
+        for name in names:
             found = next(root.rglob(name), None)
             if found is not None:
                 return found
     raise ReportError(
-        "no Chinese font for the report's chart: install fonts-noto-cjk (Debian/Ubuntu: "
-        "apt-get install fonts-noto-cjk) or put one of "
-        + ", ".join(CJK_FONT_FILES)
-        + " under /usr/share/fonts"
+        f"no Chinese font for {what}: install {package} (Debian/Ubuntu: apt-get install "
+        f"{package}) or put one of {', '.join(names)} under /usr/share/fonts"
     )
+
+
+@cache
+def cjk_font() -> Path:
+    """A font file with Chinese glyphs for the chart."""
+    return _font_file(CJK_FONT_FILES, "the report's chart", "fonts-noto-cjk")
+
+
+_pdf_font_lock = threading.Lock()
+
+
+def pdf_font() -> str:
+    """The name of the TrueType Chinese font the PDF embeds, registered with reportlab
+    once (loading it takes about half a second)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    with _pdf_font_lock:
+        if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+            path = _font_file(PDF_FONT_FILES, "the PDF's text", "fonts-wqy-microhei")
+            pdfmetrics.registerFont(TTFont(PDF_FONT, str(path), subfontIndex=0))
+            # one weight: <b> (a claim's heading) is set in it, as the CID font did
+            pdfmetrics.registerFontFamily(
+                PDF_FONT, normal=PDF_FONT, bold=PDF_FONT, italic=PDF_FONT, boldItalic=PDF_FONT
+            )
+    return PDF_FONT
 
 
 _draw_lock = threading.Lock()  # matplotlib's pyplot state is global
@@ -328,13 +357,9 @@ def to_pdf(report: Report) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=10.5, leading=16, wordWrap="CJK")
+    body = ParagraphStyle("body", fontName=pdf_font(), fontSize=10.5, leading=16, wordWrap="CJK")
     title = ParagraphStyle("title", parent=body, fontSize=17, leading=24, spaceAfter=4)
     small = ParagraphStyle("small", parent=body, fontSize=9, leading=13, textColor="#555555")
     head = ParagraphStyle("head", parent=body, fontSize=12, leading=18, spaceBefore=8)

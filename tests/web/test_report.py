@@ -95,6 +95,39 @@ def test_a_missing_chinese_font_is_named(monkeypatch, tmp_path) -> None:  # type
         report.cjk_font.cache_clear()
 
 
+async def test_the_pdf_embeds_the_chinese_font_it_is_set_in(login) -> None:  # type: ignore[no-untyped-def]
+    """A viewer without Chinese fonts of its own shows the text: the PDF carries the
+    glyphs it uses (an embedded TrueType subset), not only a font's name, and its
+    Chinese is extractable."""
+    async with login("exec") as c:
+        r = await c.get(f"/cases/{CASE_ID}/report.pdf")
+    reader = pypdf.PdfReader(io.BytesIO(r.content))
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts") or [font]:
+                descriptor = descendant.get_object().get("/FontDescriptor")
+                if descriptor is not None:
+                    fonts[str(font["/BaseFont"])] = descriptor.get_object()
+    chinese = [name for name in fonts if "WenQuanYi" in name or "Fallback" in name]
+    assert chinese, fonts.keys()
+    assert all("/FontFile2" in fonts[name] for name in chinese)  # the glyphs are in the file
+    assert "STSong" not in " ".join(fonts)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "极光汽车" in text and "汽车大V" in text
+
+
+def test_a_missing_font_for_the_pdf_is_named(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from reportlab.pdfbase import pdfmetrics
+
+    monkeypatch.setattr(report, "FONT_DIRS", (str(tmp_path),))
+    monkeypatch.setattr(report, "PDF_FONT", "RadarCJKTest")  # not registered yet
+    with pytest.raises(report.ReportError, match="apt-get install fonts-wqy-microhei"):
+        report.pdf_font()
+    assert "RadarCJKTest" not in pdfmetrics.getRegisteredFontNames()
+
+
 @pytest.mark.parametrize("kind", ["pdf", "docx"])
 async def test_each_link_says_what_it_opens(login, kind: str) -> None:  # type: ignore[no-untyped-def]
     """Every claim's link read '→ the posts' (→ 查看帖子), also those opening the case's
