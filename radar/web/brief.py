@@ -12,6 +12,7 @@ out rather than printing "None". The same :class:`Brief` feeds the PDF and Word 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from index.base import SearchHit, SearchRequest, Store
 from index.models import Case, CaseEvent, CaseStatus
 from radar.web.auth import ExecReader
 from radar.web.figures import Marker, _align, pick_interval, stagger
-from radar.web.render import Formatter, render
+from radar.web.render import Formatter, display_names, render
 from radar.web.terms import distinctive_terms
 
 LEAD = timedelta(hours=6)  # the chart starts this long before the case opened
@@ -169,7 +170,14 @@ def _label(fmt: Formatter, start: datetime, interval: int) -> str:
     return fmt.local(start, "%m-%d" if interval >= 86400 else "%m-%d %H:%M")
 
 
-def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brief:
+def build_brief(
+    store: Store,
+    fmt: Formatter,
+    case: Case,
+    now: datetime,
+    people: Callable[[str], str] = str,
+) -> Brief:
+    """``people``: a login name -> the name people read (render.display_names)."""
     since, until = crisis_window(case, now)
     interval = pick_interval(since, until)
     brand = case.brand
@@ -297,7 +305,7 @@ def build_brief(store: Store, fmt: Formatter, case: Case, now: datetime) -> Brie
                 gettext("their posts"),
             )
         )  # fmt: skip
-    claims.append(_done(fmt, case, events))
+    claims.append(_done(fmt, case, events, people))
     claims.append(_next(fmt, case, points, peak, interval))
     return Brief(
         case=case,
@@ -326,7 +334,9 @@ def _span(interval: int) -> str:
     return gettext("%(n)s min") % {"n": interval // 60}
 
 
-def _done(fmt: Formatter, case: Case, events: list[CaseEvent]) -> Claim:
+def _done(
+    fmt: Formatter, case: Case, events: list[CaseEvent], people: Callable[[str], str] = str
+) -> Claim:
     """What is being done: who has it, and the latest note of the timeline."""
     timeline = f"/cases/{case.id}#timeline"
     reopened = [e for e in events if e.kind == "reopened"]
@@ -340,7 +350,7 @@ def _done(fmt: Formatter, case: Case, events: list[CaseEvent]) -> Claim:
             "at": fmt.local(case.opened_at, "%m-%d %H:%M")
         }
     else:
-        who = case.assignee or case.acknowledged_by
+        who = people(case.assignee or case.acknowledged_by or "")
         text = (
             gettext("%(who)s has the case since %(at)s.")
             % {"who": who, "at": fmt.local(case.acknowledged_at or case.updated_at, "%m-%d %H:%M")}
@@ -420,7 +430,8 @@ def brief_or_404(request: Request, case_id: str) -> Brief:
     case = store.get_case(case_id)
     if case is None:
         raise HTTPException(404, _("no case with id %(id)s") % {"id": repr(case_id)})
-    return build_brief(store, request.app.state.formatter, case, request.app.state.clock())
+    state = request.app.state
+    return build_brief(store, state.formatter, case, state.clock(), display_names(request))
 
 
 @pages.get("/cases/{case_id}/summary")

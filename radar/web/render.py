@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -376,18 +377,20 @@ def label(value: object, table: str) -> str:
     return i18n.gettext(known) if known else key
 
 
-def _people(context: Any) -> Any:
-    """login name -> the name people read (``web.users[].display_name``), from the app
-    of the request being rendered; the login name when unknown."""
-    request = context.get("request")
-    users = getattr(getattr(request, "app", None), "state", None)
-    users = getattr(users, "users", None)
+def display_names(request: Any) -> Callable[[str], str]:
+    """login name -> the name people read (``web.users[].display_name``) of the app
+    serving ``request``; the login name when unknown."""
+    users = getattr(getattr(getattr(request, "app", None), "state", None), "users", None)
 
     def name(login: str) -> str:
         user = users.get(login) if users is not None else None
         return str(user.label) if user is not None else login
 
     return name
+
+
+def _people(context: Any) -> Callable[[str], str]:
+    return display_names(context.get("request"))
 
 
 @pass_context

@@ -191,7 +191,7 @@ def test_each_role_in_a_real_browser(server: str, app, browser, tmp_path: Path, 
     pr.wait_for_selector("text=相关帖子")
     pr.click("button:has-text('确认接手')")
     pr.wait_for_load_state("load")
-    assert "pr 于" in pr.locator(".caseinfo").inner_text()
+    assert "PR user 于" in pr.locator(".caseinfo").inner_text()  # the display name
     assert store.get_case(CASE_ID).status == "acknowledged"
     assert pr.evaluate("window.__pwned") is None
     shot(pr, tmp_path, "case")
@@ -294,7 +294,7 @@ def test_correcting_the_sentiment_toward_a_brand(
     assert care.evaluate("window.scrollY") > 300  # not the top of the page
     assert box is not None and 0 <= box["y"] < 1000  # the card is in view
     chip = card.locator(".chip[data-brand='极光汽车']")
-    assert "positive" in chip.inner_text() and "corrected by care" in chip.inner_text()
+    assert "positive" in chip.inner_text() and "corrected by CARE user" in chip.inner_text()
     assert "corrected the sentiment toward 极光汽车 to positive" in card.inner_text()
     assert negative_facet(care) == facet_before - 1
     assert store.get_mention(mention_id).brand_sentiment("极光汽车") == "positive"
@@ -310,7 +310,8 @@ def test_correcting_the_sentiment_toward_a_brand(
     evidence.locator(".chip[data-brand='极光汽车'] button[value=neutral]").click()
     pr.wait_for_selector("text=Sentiment toward 极光汽车 corrected to neutral.")
     assert pr.url.endswith(f"/cases/{CASE_ID}#m-demo-weibo:2")
-    assert "corrected by pr" in pr.locator("article[data-id='demo-weibo:2'] .chip").inner_text()
+    chip = pr.locator("article[data-id='demo-weibo:2'] .chip")
+    assert "corrected by PR user" in chip.inner_text()
     shot(pr, tmp_path, "case-sentiment")
     pr.goto(f"{server}/cases/{CASE_ID}/summary")
     assert negative_kpi(pr) == summary_before - 2

@@ -48,6 +48,7 @@ async def test_acknowledge_through_the_page(login, store) -> None:  # type: igno
         # people by the name they go by (web.users[].display_name), not their login
         assert "acknowledged by PR user" in page and "✅ Acknowledged by PR user" in page
         assert "acknowledged by pr " not in page
+        assert "PR user has the case since" in (await c.get(f"/cases/{CASE_ID}/summary")).text
         # the same action again is refused with the reason, not an error page
         r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
         page = (await c.get(r.headers["location"])).text

@@ -250,7 +250,8 @@ async def test_mark_handled_and_note_through_the_page(login, store) -> None:  # 
         )  # fmt: skip
         assert r.status_code == 303 and unquote(r.headers["location"]) == "/search?q=退款"
         page = (await c.get(r.headers["location"])).text
-        assert "handled by care" in page and "Marked handled." in page
+        # by the name people read (web.users[].display_name), not the login
+        assert "handled by CARE user" in page and "Marked handled." in page
         r = await form_post(
             c, "/search", "/mentions/demo-weibo:2/notes", {"text": "转售后跟进", "next": "/x"}
         )

@@ -69,11 +69,11 @@ async def test_a_chip_per_brand_with_the_correction_and_who_when(login, store) -
     assert chips(shown) == {
         AURORA: f"{AURORA} · positive 0.90 ≠ post",
         # 02:00 UTC is 10:00 in the config's Asia/Shanghai
-        DAIRY: f"{DAIRY} · neutral ✎ corrected by care, Nov 23 10:00",
+        DAIRY: f"{DAIRY} · neutral ✎ corrected by CARE user, Nov 23 10:00",  # display name
     }
     # the mention's record lists the correction with the notes
     assert (
-        f"<b>care</b> corrected the sentiment toward {DAIRY} to neutral (the model: negative)"
+        f"<b>CARE user</b> corrected the sentiment toward {DAIRY} to neutral (the model: negative)"
         in shown
     )
     # care may correct: three buttons per chip, "clear correction" only where corrected
@@ -119,7 +119,7 @@ async def test_one_click_correction_returns_to_the_card(login, anon, store) -> N
         page = (await c.get(r.headers["location"].split("#")[0])).text
         assert f"Sentiment toward {AURORA} corrected to neutral." in page
         assert chips(card(page, "demo-weibo:2"))[AURORA].startswith(
-            f"{AURORA} · neutral ✎ corrected by care, Nov 23 10:00 ≠ post"
+            f"{AURORA} · neutral ✎ corrected by CARE user, Nov 23 10:00 ≠ post"
         )
         match = store.get_mention("demo-weibo:2").brands[0]
         assert match.correction.label == "neutral" and match.correction.by == "care"
@@ -143,7 +143,7 @@ async def test_pr_corrects_from_the_case_evidence(login, store) -> None:  # type
         )  # fmt: skip
         assert r.status_code == 303 and r.headers["location"] == f"{page}#m-demo-weibo:1"
         shown = card((await c.get(page)).text, "demo-weibo:1")
-    assert "✎ corrected by pr" in chips(shown)[AURORA]
+    assert "✎ corrected by PR user" in chips(shown)[AURORA]
     assert store.get_mention("demo-weibo:1").brand_sentiment(AURORA) == "positive"
 
 
