@@ -78,7 +78,7 @@ async def test_the_board_names_who_took_a_case(login) -> None:  # type: ignore[n
         assert r.status_code == 303
         board = (await c.get("/cases")).text
     owner = re.search(r'<td data-label="负责人">([^<]*)</td>', board)
-    assert owner and owner.group(1) == "pr", board
+    assert owner and owner.group(1) == "PR user", board  # the display name, not the login
 
 
 def test_kind_of_a_source_in_kind_filter_points_to_source() -> None:
@@ -113,7 +113,7 @@ async def test_a_correction_reads_as_one_chinese_phrase(login, store) -> None:  
     async with login("care") as c:
         page = (await c.get("/search", params={"q": "发动机", "range": "7d"})).text
     by = re.search(r'<span class="by"[^>]*>([^<]*)</span>', page)
-    assert by and by.group(1) == "✎ care 已修正，11月23日 10:00", by  # was "已修正, 11月23日"
+    assert by and by.group(1) == "✎ CARE user 已修正，11月23日 10:00", by  # was "已修正, 11月23日"
 
 
 async def test_an_empty_result_offers_the_same_search_over_any_time(login) -> None:  # type: ignore[no-untyped-def]
