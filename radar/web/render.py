@@ -29,6 +29,7 @@ from alerts.labels import SIGNAL_TITLE
 from alerts.messages import RULE_TITLE, headline, lead_rule
 from config import i18n
 from index.models import CaseEvent, Mention, SentimentCorrection
+from radar.web import timeline
 
 log = logging.getLogger(__name__)
 
@@ -428,6 +429,7 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["lead_rule"] = lead_rule  # the rule a case is about now
     env.filters["event_text"] = event_text  # {{ e | event_text }}
     env.filters["person"] = person  # {{ c.assignee | person }}
+    env.filters["timeline_rows"] = timeline.rows  # deliveries on the line they delivered
     # dates and relative times in the conventions of the locale (Babel/CLDR)
     env.filters["when"] = lambda v, f="medium": formatter.when(v, f)
     env.filters["ago"] = lambda seconds: i18n.format_relative(timedelta(seconds=seconds or 0))

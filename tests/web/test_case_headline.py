@@ -1,7 +1,7 @@
 """A case's title on the pages names what the case is about now — a P1 surge after the
 大V post that opened it — with that rule's latest figures; the title and the timeline's
 lines are rendered for the reader: in Chinese (the default) and in English for a
-reader who chose it."""
+reader who chose it. A message's deliveries are told on the line of the event it carried."""
 
 from __future__ import annotations
 
@@ -78,3 +78,50 @@ async def test_an_english_reader_reads_the_title_in_english(store) -> None:  # t
     # the timeline's lines too (kept as lines, alerts/lines.py)
     assert "Update (P1): severity raised P2 → P1 · new: 40 new negative stories" in case_page
     assert "P2 negative post by 汽车圈老炮儿 with 3,280,000 followers" in case_page
+
+
+async def test_each_delivery_is_told_on_the_line_it_delivered(store) -> None:  # type: ignore[no-untyped-def]
+    """ "update sent to #…" followed every update as a line of its own, the same words each
+    time: now the channels are on the line of the event they carried."""
+    from alerts.engine import AlertEngine
+
+    config = make_config(locale="zh_CN")
+    engine = AlertEngine(config, store, pull=False)
+    with use_locale("zh_CN"):
+        at = NOW - timedelta(minutes=40)
+        [event] = engine.cases.apply("极光汽车", [big_v_finding(3_280_000)], at, None)
+        engine.deliver_outbox(at)
+        case = store.get_case(event.case_id)
+        later = NOW - timedelta(minutes=30)
+        engine.cases.apply("极光汽车", [sharp_surge_finding(40, 13.3)], later, case)
+        engine.deliver_outbox(later)
+    kinds = [e.kind for e in store.case_events(case.id)]
+    assert kinds.count("notified") >= 2  # kept as they were
+    app = create_app(config, store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "pr")
+        page = (await c.get(f"/cases/{case.id}")).text
+    assert 'class="ev-notified"' not in page
+    for kind in ("alerted", "updated"):
+        line = page.split(f'class="ev-{kind}"')[1].split("</li>")[0]
+        assert '<span class="sent">→ 已发送至 #' in line, line
+
+
+def test_the_same_line_twice_in_a_row_is_one_line() -> None:
+    from index.models import CaseEvent
+    from radar.web.timeline import rows
+
+    def sent(seq: int, key: str) -> CaseEvent:
+        data = {"key": key, "channel": "#radar"}
+        return CaseEvent(case_id="c1", seq=seq, at=NOW, kind="notified", text="sent", data=data)
+
+    events = [
+        CaseEvent(case_id="c1", seq=1, at=NOW, kind="alerted", text="P1 …"),
+        sent(2, "c1:alert"),
+        sent(3, "c1:alert@wecom:pr"),
+        sent(4, "c1:event:99"),  # an event not on the page: a line of its own
+        sent(5, "c1:event:99"),
+    ]
+    got = [(r.event.seq, r.sent_to, r.times) for r in rows(events)]
+    assert got == [(1, ["#radar"], 1), (4, [], 2)]
