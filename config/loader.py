@@ -33,7 +33,10 @@ class ConfigError(ValueError):
         super().__init__("\n".join(str(i) for i in issues))
 
 
-_KEY_IN_MESSAGE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*): (.+)", re.DOTALL)
+# "demo.crisis_brand: …", "reports[0].brands: …": a cross-key check names its key first
+_KEY_IN_MESSAGE = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[A-Za-z0-9_]+)*): (.+)", re.DOTALL
+)
 _UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "EnvRef", "none"}
 
 

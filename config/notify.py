@@ -154,10 +154,10 @@ class NotifyConfig(Strict):
 
         for i, route in enumerate(self.routes):
             for t in route.targets:
-                check(f"routes.{i}.targets", t)
+                check(f"routes[{i}].targets", t)
         for i, step in enumerate(self.escalation):
             for t in step.targets:
-                check(f"escalation.{i}.targets", t)
+                check(f"escalation[{i}].targets", t)
         for t in self.digest:
             check("digest", t)
         for kind in ("wecom", "dingtalk", "feishu"):
@@ -166,18 +166,18 @@ class NotifyConfig(Strict):
                 if not fb:
                     continue
                 if fb == f"{kind}:{robot.name}":
-                    raise ValueError(f"{kind}.{i}.fallback: a robot cannot be its own fallback")
+                    raise ValueError(f"{kind}[{i}].fallback: a robot cannot be its own fallback")
                 if fb.startswith("slack:") and len(fb) > len("slack:"):
                     continue
-                check(f"{kind}.{i}.fallback", fb)
+                check(f"{kind}[{i}].fallback", fb)
         return self
 
     def check_steps(self, ladder: list[str]) -> None:
-        """``escalation.N.step`` names a step of ``slack.escalation`` (cross-section)."""
+        """``escalation[N].step`` names a step of ``slack.escalation`` (cross-section)."""
         for i, step in enumerate(self.escalation):
             if step.step not in ladder:
                 raise ValueError(
-                    f"notify.escalation.{i}.step: {step.step!r} is not a step of "
+                    f"notify.escalation[{i}].step: {step.step!r} is not a step of "
                     f"slack.escalation ({', '.join(ladder) or 'no ladder configured'})"
                 )
 

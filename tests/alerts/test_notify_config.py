@@ -55,8 +55,8 @@ def test_a_full_notify_block_is_valid() -> None:
     [
         (
             notify(routes=[{"targets": ["wecom:nope"]}]),
-            "notify",
-            "routes.0.targets: unknown target",
+            "notify.routes[0].targets",
+            "unknown target 'wecom:nope'",
         ),
         (notify(digest=["dingtalk:pr"]), "notify", "digest: unknown target 'dingtalk:pr'"),
         (
@@ -76,7 +76,7 @@ def test_a_full_notify_block_is_valid() -> None:
         ),
         (
             notify(escalation=[{"step": "executive", "targets": ["wecom:pr"]}]),
-            "notify.escalation.0.step",
+            "notify.escalation[0].step",
             "not a step of slack.escalation",
         ),
         (
