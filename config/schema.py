@@ -300,6 +300,7 @@ class RadarConfig(Strict):
         sdup = {n for n in snames if snames.count(n) > 1}
         if sdup:
             raise ValueError(f"sources: duplicate source name(s) {sorted(sdup)}")
+        self._check_brand_names(names, [s.name for s in self.sources])
         self.notify.check_steps([s.name for s in self.slack.escalation])
         for i, report in enumerate(self.reports):
             lists = sorted(t for t in self.notify.known_targets() if t.startswith("email:"))
@@ -320,6 +321,35 @@ class RadarConfig(Strict):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
         return self
+
+    def _check_brand_names(self, names: list[str], sources: list[str]) -> None:
+        """An alias that is another brand's name or alias makes ``brand:X`` and matching
+        ambiguous; a route naming no configured brand never matches (a typo there sends the
+        brand's cases to the default channel without a word). Routes may also name a
+        source-health case's ``source:NAME``; with no brands configured (a section checked
+        alone) they are not checked."""
+        owner: dict[str, str] = {n: n for n in names}
+        for b in self.brands:
+            for alias in b.aliases:
+                if owner.setdefault(alias, b.name) != b.name:
+                    raise ValueError(
+                        f"brands: alias {alias!r} of {b.name!r} is already the name or an "
+                        f"alias of {owner[alias]!r}"
+                    )
+        if not names:
+            return
+        known = set(names) | {f"source:{s}" for s in sources}
+        for where, routes in (
+            ("slack.routes", self.slack.routes),
+            ("notify.routes", self.notify.routes),
+        ):
+            for i, route in enumerate(routes):
+                unknown = [b for b in route.brands if b not in known]
+                if unknown:
+                    raise ValueError(
+                        f"{where}[{i}].brands: unknown brand(s) {unknown} "
+                        f"(the brands: {', '.join(names)})"
+                    )
 
     def local_file(self, kind: str) -> Path:
         """A local SQLite file of the service's own (``jobs``, ``sessions``): beside the

@@ -118,6 +118,37 @@ def test_bundled_demo_config_is_valid() -> None:
         ("scheduler: {alert_interval: .inf}", "scheduler.alert_interval", "at most 3650d"),
         ("scheduler: {alert_interval: .nan}", "scheduler.alert_interval", "at most 3650d"),
         ("scheduler: {jobs_db: /}", "scheduler.jobs_db", "is a folder"),
+        # a cross-key check's key with a list index is the key, not "<top>"
+        (
+            "brands: [{name: a}]\nnotify: {email: {host: localhost, security: none,"
+            " sender: r@x.cn, lists: [{name: x, to: [a@x.cn]}]}}\n"
+            "reports: [{name: r, to: 'email:x', brands: [zz]}]",
+            "reports[0].brands",
+            "unknown brand(s) ['zz']",
+        ),
+        # a route's brand typo sent the brand's cases to the default channel without a word
+        (
+            "brands: [{name: 极光汽车}]\nslack: {routes: [{channel: '#c', brands: [极光汽]}]}",
+            "slack.routes[0].brands",
+            "unknown brand(s) ['极光汽'] (the brands: 极光汽车)",
+        ),
+        (
+            "brands: [{name: a}]\nnotify: {email: {host: localhost, security: none, sender: r@x.cn,"
+            " lists: [{name: x, to: [a@x.cn]}]}, routes: [{targets: ['email:x'], brands: [b]}]}",
+            "notify.routes[0].brands",
+            "unknown brand(s) ['b']",
+        ),
+        # brand:X and matching cannot tell which brand an alias shared by two means
+        (
+            "brands: [{name: a}, {name: b, aliases: [a]}]",
+            "brands",
+            "alias 'a' of 'b' is already the name or an alias of 'a'",
+        ),
+        (
+            "brands: [{name: a, aliases: [x]}, {name: b, aliases: [x]}]",
+            "brands",
+            "alias 'x' of 'b' is already the name or an alias of 'a'",
+        ),
         ("demo: {posts_per_minute: 1e12}", "demo.posts_per_minute", "less than or equal to 6000"),
     ],
 )
