@@ -127,9 +127,11 @@ class Service:
             fh.seek(0)
             pid = fh.read().strip()
             fh.close()
+            # the other service may run another config file over the same store and jobs
             raise ServiceError(
-                f"another radar service (pid {pid or '?'}) is running on {self.config_path} "
-                f"(lock {path})"
+                f"another radar service (pid {pid or '?'}) is already running over this "
+                f"store ({self.config.store.url}, lock {path}): stop it, or give "
+                f"{self.config_path} its own store.url and web.port (and demo.port)"
             ) from None
         fh.seek(0)
         fh.truncate()
@@ -214,7 +216,9 @@ class Service:
             pass
 
     def stop(self) -> None:
-        self._say("stopping: waiting for running jobs, stopping crawls …")
+        started = self._lock_file is not None  # else start() stopped before anything ran
+        if started:
+            self._say("stopping: waiting for running jobs, stopping crawls …")
         jobs.stop_crawls(self.config_path)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
@@ -230,7 +234,9 @@ class Service:
         if self._lock_file is not None:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
-        self._say("stopped")
+            self._lock_file = None
+        if started:
+            self._say("stopped")
 
     # -- output -------------------------------------------------------------------------------
     def _say(self, text: str) -> None:

@@ -82,3 +82,26 @@ def test_status_prints_crawled_text_as_text_not_rich_markup(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["status", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "[/]作者[b]" in result.output and "[link=http://evil.example]" in result.output
+
+
+def test_a_second_service_over_the_same_store_names_the_store_and_the_way_out(
+    tmp_path: Path,
+) -> None:
+    """Two configs over one store (a copied demo config): the second ``radar run`` stops at
+    once naming the store and what to change, and says nothing of stopping jobs it never
+    started."""
+    import fcntl
+
+    db = tmp_path / "radar.db"
+    config = tmp_path / "second.yaml"
+    config.write_text(f"store: {{url: 'sqlite:///{db}'}}\nbrands: [{{name: a}}]\n", "utf-8")
+    with (tmp_path / "radar-jobs.lock").open("a+") as held:  # the first service's lock
+        held.write("4242")
+        held.flush()
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    assert "another radar service (pid 4242) is already running over this store" in result.output
+    assert f"sqlite:///{db}" in result.output
+    assert "its own store.url and web.port" in result.output
+    assert "stopping" not in result.output and "stopped" not in result.output
