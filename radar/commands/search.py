@@ -11,11 +11,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from config.schema import RadarConfig
 from config.types import parse_duration
 from index import StoreError
 from index.base import SearchRequest, SearchResult
 from index.models import BrandMatch, Mention, Sentiment, utcnow
-from index.query import QuerySyntaxError
+from index.query import QuerySyntaxError, canonical_brands, unknown_brands
 from radar.commands.options import config_option, load_or_exit
 
 
@@ -32,6 +33,29 @@ def _since(value: str | None) -> datetime | None:
             f"{value!r} reaches back before year 1; leave --since out to search all time",
             param_hint="--since",
         ) from None
+
+
+def _brands(cfg: RadarConfig, query: str, brand: str | None) -> tuple[str, str | None]:
+    """``query`` and ``--brand`` with a configured alias meaning its brand, as in the search
+    box (``brand:极光SUV`` is 极光汽车); a brand that is neither is still searched (the store
+    may hold brands no longer configured) and named on stderr with the configured ones."""
+    aliases = {b.name: list(b.aliases) for b in cfg.brands}
+    query = canonical_brands(query, aliases)
+    unknown = unknown_brands(query, aliases) if aliases else []
+    if brand is not None:
+        key = brand.strip().casefold()
+        named = [b.name for b in cfg.brands if key in {t.casefold() for t in (b.name, *b.aliases)}]
+        if named:
+            brand = named[0]
+        elif aliases:
+            unknown.append(brand)
+    for value in unknown:
+        click.echo(
+            f"note: brand {value!r} is not a configured brand or alias "
+            f"(the brands: {', '.join(aliases)})",
+            err=True,
+        )
+    return query, brand
 
 
 def _as_json(result: SearchResult) -> str:
@@ -97,9 +121,19 @@ def _print_table(result: SearchResult, shown_from: int) -> None:
 )
 @click.option("--since", "since", help="Only mentions published in this period, e.g. 24h, 7d.")
 @click.option("--source", help="Only mentions from this configured source.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
-@click.option("--sort", type=click.Choice(["time", "relevance"]), default="time", show_default=True)
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Hits shown."
+)
+@click.option(
+    "--offset", default=0, show_default=True, type=click.IntRange(0), help="Hits skipped first."
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["time", "relevance", "reach"]),
+    default="time",
+    show_default=True,
+    help="time: newest first; relevance; reach: widest spread first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @config_option
 def search(
@@ -125,6 +159,11 @@ def search(
     """
     since_at = _since(since)
     cfg = load_or_exit(config_path)
+    try:
+        query, brand = _brands(cfg, query, brand)
+    except QuerySyntaxError as exc:
+        click.echo(f"query error: {exc}", err=True)
+        sys.exit(2)
     request = SearchRequest(
         query=query,
         brand=brand,
