@@ -144,7 +144,7 @@ def _now() -> Any:
 
 @alerts_group.command("evaluate")
 @config_option
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def evaluate_cmd(config_path: str | None, as_json: bool) -> None:
     """Run the rules once now (and check escalations); print the case events."""
     engine = _engine(config_path)
@@ -165,7 +165,7 @@ def evaluate_cmd(config_path: str | None, as_json: bool) -> None:
 
 @alerts_group.command("deliver")
 @config_option
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def deliver_cmd(config_path: str | None, as_json: bool) -> None:
     """Send the due notifications of the outbox once (Slack, or the console)."""
     engine = _engine(config_path)
@@ -178,7 +178,7 @@ def deliver_cmd(config_path: str | None, as_json: bool) -> None:
 
 @alerts_group.command("digest")
 @config_option
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def digest_cmd(config_path: str | None, as_json: bool) -> None:
     """Build the digest of yesterday (midnight to midnight in the deployment's zone, as
     the scheduled digest and the digest page) and queue it for the digest targets."""

@@ -157,7 +157,8 @@ def _print_outbox(console: Any, outbox: dict[str, Any]) -> None:
 @config_option
 @click.option("--port", type=int, default=None, help="Port (default: demo.port).")
 def demo_sources(config_path: str | None, port: int | None) -> None:
-    """Serve only the bundled demo sources (Weibo-, Tieba- and RSS-style) until Ctrl-C."""
+    """Serve only the bundled demo sources (Weibo-, Tieba-, RSS- and 黑猫投诉-style)
+    until Ctrl-C."""
     from radar.demo.server import DemoSources
     from radar.service import demo_state_path
 

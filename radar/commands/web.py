@@ -48,7 +48,13 @@ def token_group() -> None:
 @token_group.command("create")
 @config_option
 @click.argument("name")
-@click.option("--scope", type=click.Choice(["read", "cases"]), default="read", show_default=True)
+@click.option(
+    "--scope",
+    type=click.Choice(["read", "cases"]),
+    default="read",
+    show_default=True,
+    help="read: search, export, cases, summaries; cases: also work mentions and cases.",
+)
 def token_create_cmd(config_path: str | None, name: str, scope: str) -> None:
     """Make a token for integration NAME; prints it once."""
     from radar.web import tokens

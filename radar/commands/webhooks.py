@@ -13,8 +13,8 @@ from radar.commands.options import config_option, load_or_exit
 
 @click.group("webhooks")
 def webhooks_group() -> None:
-    """Outbound webhooks: subscribers receive signed JSON events (README, "Outbound
-    webhooks"). The secret is printed once, when made: give it to the receiver."""
+    """Outbound webhooks: subscribers receive signed JSON events (docs/alerts.md,
+    "Outbound webhooks"). The secret is printed once, when made: give it to the receiver."""
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
