@@ -706,10 +706,20 @@ def api_correct_sentiment(
     responses=problem_responses(400, 404, 409, 422),
 )
 def api_attach(request: Request, user: Attacher, mention_id: str, body: AttachIn) -> Case:
+    """Evidence of a case: only a mention naming the case's brand, as the care desk's case
+    picker and bulk attach allow (a 400 naming both brands otherwise)."""
     store: Store = request.app.state.store
-    _mention_or_404(store, mention_id)
-    if store.get_case(body.case_id) is None:
+    mention = _mention_or_404(store, mention_id)
+    found = store.get_case(body.case_id)
+    if found is None:
         raise HTTPException(404, f"no case with id {body.case_id!r}")
+    if found.brand not in mention.brand_names:
+        named = ", ".join(dict.fromkeys(mention.brand_names)) or "no brand"
+        raise HTTPException(
+            400,
+            f"case_id: case {found.id!r} is about {found.brand!r}; mention {mention_id!r} "
+            f"does not name it (it names {named})",
+        )
     try:
         actions.attach_mention(
             store, body.case_id, user.name, mention_id, now=request.app.state.clock()

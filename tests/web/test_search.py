@@ -308,6 +308,16 @@ async def test_attach_a_mention_to_a_case(login, anon, store) -> None:  # type: 
         "/api/mentions/demo-weibo:7/attach", json={"case_id": "no-such-case"}, headers=auth()
     )
     assert r.status_code in (404, 409)
+    # a post about 清泉乳业 is no evidence of 极光汽车's case (the care desk never offers it)
+    r = await anon.post(
+        "/api/v1/mentions/demo-tieba:4/attach", json={"case_id": CASE_ID}, headers=auth("pr")
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == (
+        f"case_id: case '{CASE_ID}' is about '极光汽车'; mention 'demo-tieba:4' does not name "
+        "it (it names 清泉乳业)"
+    )
+    assert "demo-tieba:4" not in store.get_case(CASE_ID).evidence
 
 
 async def test_search_starts_with_the_last_day(anon: httpx.AsyncClient, store) -> None:  # type: ignore[no-untyped-def]
