@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -94,6 +95,22 @@ def _caller(request: Request) -> str | None:
         return "token:" + hashlib.sha256(credentials.strip().encode()).hexdigest()
     user = request.session.get("user") if "session" in request.scope else None
     return f"user:{user}" if user else None
+
+
+def router_detail(request: Request, exc: Any) -> str:
+    """``detail`` of an HTTP error; the router's own bare 404/405 (no route serves the
+    address, or not with that method) names the address, the method and what it allows."""
+    detail, path = str(exc.detail), request.url.path
+    if exc.status_code == 404 and detail == HTTPStatus.NOT_FOUND.phrase:
+        if not path.startswith(LEGACY_PREFIX + "/"):
+            return f"nothing is served at {path}"
+        return f"no API call at {path} (the calls are listed in /openapi.json)"
+    if exc.status_code == 405 and detail == HTTPStatus.METHOD_NOT_ALLOWED.phrase:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return f"{request.method} is not allowed at {path}" + (
+            f" (allowed: {allowed})" if allowed else ""
+        )
+    return detail
 
 
 def problem_json(status: int, detail: str, headers: Any = None, errors: Any = None) -> Response:

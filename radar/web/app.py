@@ -282,7 +282,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         anonymous_post = getattr(request.state, "user", None) is None and request.method != "GET"
         if _wants_json(request) or anonymous_post:
-            return api.problem_json(exc.status_code, str(exc.detail), exc.headers)
+            return api.problem_json(exc.status_code, api.router_detail(request, exc), exc.headers)
         return error_page(request, exc.status_code, exc.detail, dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)

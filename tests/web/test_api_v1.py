@@ -55,6 +55,18 @@ async def test_every_error_is_a_problem_document(anon: httpx.AsyncClient) -> Non
     assert answers[4].json()["errors"][0]["loc"] == ["query", "limit"]
 
 
+async def test_an_address_or_method_no_call_serves_is_named(anon: httpx.AsyncClient) -> None:
+    r = await anon.get("/api/v1/case", headers=auth())
+    assert r.status_code == 404
+    assert (
+        r.json()["detail"] == "no API call at /api/v1/case (the calls are listed in /openapi.json)"
+    )
+    r = await anon.delete("/api/v1/search", headers=auth())
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert r.json()["detail"] == "DELETE is not allowed at /api/v1/search (allowed: GET)"
+    assert r.json()["code"] == "method_not_allowed"
+
+
 async def test_terms_without_times_is_a_clear_422_not_a_500(anon: httpx.AsyncClient) -> None:
     r = await anon.get("/api/v1/terms", params={"since": "", "until": ""}, headers=auth("exec"))
     assert r.status_code == 422 and "since" in r.json()["detail"]

@@ -24,7 +24,8 @@ async def test_an_unknown_page_is_an_html_404(anon: httpx.AsyncClient, login) ->
 
 async def test_api_errors_stay_json(anon: httpx.AsyncClient) -> None:
     r = await anon.get("/api/no-such-thing")
-    assert r.status_code == 404 and r.json()["detail"] == "Not Found"
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"].startswith("no API call at /api/no-such-thing")
 
 
 async def test_a_missing_case_is_a_page_too(login) -> None:  # type: ignore[no-untyped-def]
