@@ -38,6 +38,27 @@ def brand_hint(config: RadarConfig, q: str) -> str | None:
     }
 
 
+def api_notes(config: RadarConfig, q: str) -> list[str]:
+    """The JSON API's ``notes`` (English, as its other messages): the ``brand:`` and
+    ``source:`` values of ``q`` that name nothing configured — searched all the same (the
+    store may hold them from before), but a typo there otherwise reads as "no mentions"."""
+    notes = []
+    if config.brands:
+        notes += [
+            f"brand:{value} is not a configured brand or alias "
+            f"(the brands: {', '.join(b.name for b in config.brands)})"
+            for value in unknown_brands(q, brand_aliases(config))
+        ]
+    sources = [s.name for s in config.sources]
+    if sources:
+        notes += [
+            f"source:{value} is not a configured source (the sources: {', '.join(sources)})"
+            for value in filter_values(q, "source")
+            if value.strip() and value.strip() not in sources
+        ]
+    return notes
+
+
 def kind_hint(config: RadarConfig, q: str) -> str | None:
     """Why ``kind:X`` may have found nothing: ``kind:`` is the type of post, and X is the
     kind of a configured source (``kind: tousu`` in the config) — ``source:`` finds those."""

@@ -52,6 +52,11 @@ class SearchOut(BaseModel):
     next_cursor: str | None = Field(
         None, description="pass as cursor for the next page; null on the last page"
     )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="what in q names nothing configured (a brand: or source: typo): searched "
+        "all the same, but the likely reason for finding nothing",
+    )
 
 
 # a text must hold something besides spaces (the handlers strip it)

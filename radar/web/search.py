@@ -25,7 +25,7 @@ from index.records import CSV_COLUMNS, csv_cell, csv_row
 from index.records import brand_sentiment_cell as records_brand_cell
 from radar.web import paging
 from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
-from radar.web.filters import brand_hint, checked_query, kind_hint, page_problem
+from radar.web.filters import api_notes, brand_hint, checked_query, kind_hint, page_problem
 from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import LABELS, flash, local_next, render, safe_url
@@ -637,6 +637,7 @@ def api_search(
         hits=[hit_out(h) for h in result.hits],
         facets=result.facets,
         next_cursor=paging.search_cursor(params, following) if more else None,
+        notes=api_notes(request.app.state.config, params.q),
     )
 
 

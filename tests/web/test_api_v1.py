@@ -67,6 +67,25 @@ async def test_an_address_or_method_no_call_serves_is_named(anon: httpx.AsyncCli
     assert r.json()["code"] == "method_not_allowed"
 
 
+async def test_a_brand_or_source_that_names_nothing_configured_is_noted(config, store) -> None:  # type: ignore[no-untyped-def]
+    from config.sources import SourceConfig
+
+    source = {"name": "demo-weibo", "kind": "feed", "base_url": "http://127.0.0.1:9"}
+    cfg = config.model_copy(update={"sources": [SourceConfig.model_validate(source)]})
+    app = create_app(cfg, store, clock=lambda: NOW)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
+        r = await c.get("/api/v1/search", params={"q": "brand:极光 source:weibo"}, headers=auth())
+        assert r.status_code == 200 and r.json()["total"] == 0
+        assert r.json()["notes"] == [
+            "brand:极光 is not a configured brand or alias (the brands: 极光汽车, 清泉乳业)",
+            "source:weibo is not a configured source (the sources: demo-weibo)",
+        ]
+        r = await c.get("/api/v1/search", params={"q": "漏油 brand:极光汽车"}, headers=auth())
+        assert r.json()["total"] > 0 and r.json()["notes"] == []
+
+
 async def test_terms_without_times_is_a_clear_422_not_a_500(anon: httpx.AsyncClient) -> None:
     r = await anon.get("/api/v1/terms", params={"since": "", "until": ""}, headers=auth("exec"))
     assert r.status_code == 422 and "since" in r.json()["detail"]
