@@ -18,6 +18,7 @@ from index.base import SearchRequest, SearchResult
 from index.models import BrandMatch, Mention, Sentiment, utcnow
 from index.query import QuerySyntaxError, canonical_brands, unknown_brands
 from radar.commands.options import config_option, load_or_exit
+from radar.web.filters import configured_brand
 
 
 def _since(value: str | None) -> datetime | None:
@@ -43,10 +44,9 @@ def _brands(cfg: RadarConfig, query: str, brand: str | None) -> tuple[str, str |
     query = canonical_brands(query, aliases)
     unknown = unknown_brands(query, aliases) if aliases else []
     if brand is not None:
-        key = brand.strip().casefold()
-        named = [b.name for b in cfg.brands if key in {t.casefold() for t in (b.name, *b.aliases)}]
+        named = configured_brand(cfg, brand)
         if named:
-            brand = named[0]
+            brand = named
         elif aliases:
             unknown.append(brand)
     for value in unknown:

@@ -21,6 +21,15 @@ def brand_aliases(config: RadarConfig) -> dict[str, list[str]]:
     return {b.name: list(b.aliases) for b in config.brands}
 
 
+def configured_brand(config: RadarConfig, value: str) -> str | None:
+    """The configured brand ``value`` names, by its name or an alias (any case), else None."""
+    key = value.strip().casefold()
+    for b in config.brands:
+        if key in {t.strip().casefold() for t in (b.name, *b.aliases)}:
+            return b.name
+    return None
+
+
 def canonical_query(config: RadarConfig, q: str) -> str:
     """The search box's query with ``brand:`` aliases replaced by the brand's name."""
     return canonical_brands(q, brand_aliases(config))

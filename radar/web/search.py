@@ -25,7 +25,14 @@ from index.records import CSV_COLUMNS, csv_cell, csv_row
 from index.records import brand_sentiment_cell as records_brand_cell
 from radar.web import paging
 from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
-from radar.web.filters import api_notes, brand_hint, checked_query, kind_hint, page_problem
+from radar.web.filters import (
+    api_notes,
+    brand_hint,
+    checked_query,
+    configured_brand,
+    kind_hint,
+    page_problem,
+)
 from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import LABELS, flash, local_next, render, safe_url
@@ -184,6 +191,7 @@ def correct_sentiment(
     when there is no such mention."""
     store: Store = request.app.state.store
     mention = _mention_or_404(store, mention_id)
+    brand = configured_brand(request.app.state.config, brand) or brand  # an alias: its brand
     if brand not in mention.brand_names:
         named = ", ".join(dict.fromkeys(mention.brand_names)) or "no brand"
         raise HTTPException(

@@ -57,6 +57,23 @@ async def test_a_correction_is_stored_shown_and_searched(anon: httpx.AsyncClient
     assert r.status_code == 200
 
 
+async def test_a_brand_may_be_named_by_its_alias(config, store) -> None:  # type: ignore[no-untyped-def]
+    """As brand: in the search box: 极光SUV means 极光汽车 (it was a 400 'does not name')."""
+    from config.schema import BrandConfig
+    from radar.web.app import create_app
+    from tests.web.conftest import NOW
+
+    brands = [BrandConfig(name=AURORA, aliases=["极光SUV"]), BrandConfig(name=DAIRY)]
+    app = create_app(config.model_copy(update={"brands": brands}), store, clock=lambda: NOW)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
+        r = await correct(c, "demo-weibo:2", "极光suv", "positive")
+    assert r.status_code == 200, r.text
+    assert r.json()["brands"][0]["correction"]["label"] == "positive"
+    assert store.get_mention("demo-weibo:2").brand_sentiment(AURORA) == "positive"
+
+
 async def test_the_model_sentiment_toward_each_brand_is_in_the_mention(anon, store) -> None:  # type: ignore[no-untyped-def]
     both = mention(20, "极光汽车很好，清泉酸奶难喝", label="neutral").model_copy(
         update={
