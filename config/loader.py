@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from config.schema import RadarConfig
 
@@ -77,11 +78,47 @@ def _key_path(loc: tuple[Any, ...], data: Any) -> str:
     return "".join(parts)
 
 
+def _section(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The settings model holding the key at ``loc`` (None when the path leaves the models)."""
+    model: type[BaseModel] = RadarConfig
+    for item in loc[:-1]:
+        if isinstance(item, int):
+            continue
+        field = model.model_fields.get(str(item))
+        inner = _model_in(field.annotation) if field is not None else None
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``list[X]``, ``X | None``, ``Annotated[X, …]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := _model_in(arg)) is not None:
+            return found
+    return None
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    """ "unknown key", with the nearest known key of that section or else all of them."""
+    model = _section(loc)
+    if model is None or not loc:
+        return "unknown key"
+    known = [f.alias or name for name, f in model.model_fields.items()]
+    near = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if near:
+        return f"unknown key (did you mean {near[0]!r}?)"
+    return f"unknown key (the keys here: {', '.join(known)})"
+
+
 def _describe(loc_path: str, err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     msg = str(err.get("msg", "invalid"))
     if kind == "extra_forbidden":
-        return "unknown key"
+        return _unknown_key(tuple(err.get("loc", ())))
     if kind == "missing":
         return "required key is missing"
     msg = msg.removeprefix("Value error, ")

@@ -24,6 +24,15 @@ def test_bundled_demo_config_is_valid() -> None:
     [
         ("store: {url: 'ftp://x'}", "store.url", "sqlite:///"),
         ("brands: [{name: a, bogus: 1}]", "brands[0].bogus", "unknown key"),
+        # a misspelt key names the one meant, or else the keys of its section
+        ("brand: [{name: a}]", "brand", "unknown key (did you mean 'brands'?)"),
+        ("web: {prot: 8081}", "web.prot", "unknown key (did you mean 'port'?)"),
+        (
+            "sources: [{name: s, kind: feed, base_url: 'http://h', intervl: 5m}]",
+            "sources[0].intervl",
+            "unknown key (did you mean 'interval'?)",
+        ),
+        ("store: {zzz: 1}", "store.zzz", "unknown key (the keys here: url, username, password"),
         ("brands: [{aliases: [x]}]", "brands[0].name", "required key is missing"),
         (
             "sources: [{name: s, kind: weibo, base_url: nope, query: [a]}]",
