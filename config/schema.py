@@ -339,17 +339,15 @@ class RadarConfig(Strict):
         if not names:
             return
         known = set(names) | {f"source:{s}" for s in sources}
-        for where, routes in (
-            ("slack.routes", self.slack.routes),
-            ("notify.routes", self.notify.routes),
-        ):
-            for i, route in enumerate(routes):
-                unknown = [b for b in route.brands if b not in known]
-                if unknown:
-                    raise ValueError(
-                        f"{where}[{i}].brands: unknown brand(s) {unknown} "
-                        f"(the brands: {', '.join(names)})"
-                    )
+        routes = [("slack.routes", i, r.brands) for i, r in enumerate(self.slack.routes)]
+        routes += [("notify.routes", i, r.brands) for i, r in enumerate(self.notify.routes)]
+        for where, i, brands in routes:
+            unknown = [b for b in brands if b not in known]
+            if unknown:
+                raise ValueError(
+                    f"{where}[{i}].brands: unknown brand(s) {unknown} "
+                    f"(the brands: {', '.join(names)})"
+                )
 
     def local_file(self, kind: str) -> Path:
         """A local SQLite file of the service's own (``jobs``, ``sessions``): beside the
