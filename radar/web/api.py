@@ -99,7 +99,8 @@ def _caller(request: Request) -> str | None:
 
 def router_detail(request: Request, exc: Any) -> str:
     """``detail`` of an HTTP error; the router's own bare 404/405 (no route serves the
-    address, or not with that method) names the address, the method and what it allows."""
+    address, or not with that method) names the address, the method and what it allows,
+    and FastAPI's 400 for a body it cannot decode says so."""
     detail, path = str(exc.detail), request.url.path
     if exc.status_code == 404 and detail == HTTPStatus.NOT_FOUND.phrase:
         if not path.startswith(LEGACY_PREFIX + "/"):
@@ -110,6 +111,8 @@ def router_detail(request: Request, exc: Any) -> str:
         return f"{request.method} is not allowed at {path}" + (
             f" (allowed: {allowed})" if allowed else ""
         )
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        return "request body: cannot be read as JSON in UTF-8"  # FastAPI's words name nothing
     return detail
 
 

@@ -65,6 +65,13 @@ async def test_an_address_or_method_no_call_serves_is_named(anon: httpx.AsyncCli
     assert r.status_code == 405 and r.headers["allow"] == "GET"
     assert r.json()["detail"] == "DELETE is not allowed at /api/v1/search (allowed: GET)"
     assert r.json()["code"] == "method_not_allowed"
+    r = await anon.post(
+        "/api/v1/mentions/demo-weibo:1/notes",
+        content=b'{"text": "\xff\xfe"}',
+        headers={**auth(), "content-type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert r.json()["detail"] == "request body: cannot be read as JSON in UTF-8"
 
 
 async def test_a_brand_or_source_that_names_nothing_configured_is_noted(config, store) -> None:  # type: ignore[no-untyped-def]
