@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint typecheck bench clean messages api-fuzz
+.PHONY: install fonts run test lint typecheck bench clean messages api-fuzz
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed fonts
+
+## the Chinese font the PDF/Word reports embed and chart (radar/web/report.py): Debian's
+## fonts-wqy-microhei, installed when missing and this runs as root with apt; else a note
+WQY := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@if [ ! -e $(WQY) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; } \
+	      || echo "warning: fonts-wqy-microhei not installed: PDF/Word reports (and their tests) need it"; \
+	  else echo "note: PDF/Word reports need a Chinese font: sudo apt-get install fonts-wqy-microhei"; fi; \
+	fi
 
 ## run the monitoring service on its embedded default with the bundled demo sources
 run: install
