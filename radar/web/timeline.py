@@ -2,7 +2,8 @@
 #radar-alerts", one per channel, robot and mail list) is told on the line of the event it
 delivered (``→ sent to #radar-alerts, wecom:pr-group``) instead of as a line of its own,
 which after every update repeated the same words; lines that are still the same as the
-one before (a delivery no event of the page owns, twice) are one line with ×N.
+one before (a note saved twice, a delivery no event of the page owns) are one line with
+×N, which also carries the deliveries of each event it stands for.
 
 Which event a delivery belongs to comes from its outbox key (``alerts.outbox.OutboxKey``:
 an event's seq, an escalation's level, the case message)."""
@@ -24,6 +25,7 @@ class Row:
     event: CaseEvent
     sent_to: list[str] = field(default_factory=list)  # channels its message reached
     times: int = 1  # the same line this many times in a row
+    seqs: set[int] = field(default_factory=set)  # the events the line stands for (×N: N)
 
 
 def _owner(delivery: CaseEvent, rows: list[Row]) -> Row | None:
@@ -35,7 +37,7 @@ def _owner(delivery: CaseEvent, rows: list[Row]) -> Row | None:
         e = row.event
         if e.case_id != delivery.case_id:  # the overview's timeline holds several cases
             continue
-        if key.kind == "event" and e.seq == int(key.part):
+        if key.kind == "event" and int(key.part) in row.seqs:
             return row
         level = str(e.data.get("level"))
         if key.kind == "escalate" and e.kind == "escalated" and level == key.part:
@@ -59,6 +61,7 @@ def rows(events: Iterable[CaseEvent]) -> list[Row]:
         same = (e.case_id, e.kind, e.actor, e.text)
         if last is not None and (last.case_id, last.kind, last.actor, last.text) == same:
             out[-1].times += 1
+            out[-1].seqs.add(e.seq)
             continue
-        out.append(Row(e))
+        out.append(Row(e, seqs={e.seq}))
     return out

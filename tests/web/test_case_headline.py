@@ -125,3 +125,23 @@ def test_the_same_line_twice_in_a_row_is_one_line() -> None:
     ]
     got = [(r.event.seq, r.sent_to, r.times) for r in rows(events)]
     assert got == [(1, ["#radar"], 1), (4, [], 2)]
+
+
+def test_a_repeated_line_carries_the_deliveries_of_each_event_it_stands_for() -> None:
+    """A note saved twice is one line ×2: the second note's delivery was a line of its own
+    ("已通知 控制台日志 更新进展已发送至 #radar-alerts", seen on the demo's case page and
+    overview)."""
+    from index.models import CaseEvent
+    from radar.web.timeline import rows
+
+    def note(seq: int) -> CaseEvent:
+        return CaseEvent(case_id="c1", seq=seq, at=NOW, kind="note", actor="pr", text="已联系法务")
+
+    def sent(seq: int, of: int) -> CaseEvent:
+        data = {"key": f"c1:event:{of}", "channel": "#radar-alerts"}
+        return CaseEvent(case_id="c1", seq=seq, at=NOW, kind="notified", text="sent", data=data)
+
+    got = [
+        (r.event.seq, r.sent_to, r.times) for r in rows([note(5), note(6), sent(7, 5), sent(8, 6)])
+    ]
+    assert got == [(5, ["#radar-alerts"], 2)]
