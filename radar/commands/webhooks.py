@@ -93,7 +93,9 @@ def remove_cmd(config_path: str | None, sub_id: str) -> None:
     config = load_or_exit(config_path)
     with config.store.open() as store:
         if not registry.remove(store, sub_id):
-            raise click.ClickException(f"no webhook subscriber {sub_id!r}")
+            raise click.BadParameter(
+                f"no webhook subscriber {sub_id!r} (see `radar webhooks list`)", param_hint="SUB_ID"
+            )
     click.echo(f"removed {sub_id}")
 
 
@@ -118,7 +120,9 @@ def rotate_cmd(config_path: str | None, sub_id: str, grace: str | None) -> None:
         try:
             sub = registry.rotate(store, sub_id, seconds)
         except KeyError as exc:
-            raise click.ClickException(str(exc.args[0])) from None
+            raise click.BadParameter(
+                f"{exc.args[0]} (see `radar webhooks list`)", param_hint="SUB_ID"
+            ) from None
     click.echo(f"secret: {sub.secret}\nthe old secret signs too until {sub.previous_until}")
 
 

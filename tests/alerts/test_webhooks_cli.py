@@ -66,3 +66,14 @@ def test_webhooks_commands(tmp_path: Path) -> None:
 
     assert f"removed {sub_id}" in radar("webhooks", "remove", sub_id)
     assert "no webhook subscribers" in radar("webhooks", "list")
+
+
+def test_an_unknown_subscriber_is_a_usage_error_naming_the_list(tmp_path: Path) -> None:
+    """Exit 2 like ``radar web token revoke`` with an unknown id (was 1 for remove)."""
+    config = tmp_path / "radar.yaml"
+    config.write_text(f"store: {{url: 'sqlite:///{tmp_path / 'radar.db'}'}}\n")
+    for args in (["remove", "wh-nope"], ["rotate-secret", "wh-nope"]):
+        result = CliRunner().invoke(cli, ["webhooks", *args, "--config", str(config)])
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for SUB_ID" in result.output
+        assert "'wh-nope'" in result.output and "see `radar webhooks list`" in result.output
