@@ -120,9 +120,7 @@ def rotate_cmd(config_path: str | None, sub_id: str, grace: str | None) -> None:
         try:
             sub = registry.rotate(store, sub_id, seconds)
         except KeyError as exc:
-            raise click.BadParameter(
-                f"{exc.args[0]} (see `radar webhooks list`)", param_hint="SUB_ID"
-            ) from None
+            raise click.BadParameter(str(exc.args[0]), param_hint="SUB_ID") from None
     click.echo(f"secret: {sub.secret}\nthe old secret signs too until {sub.previous_until}")
 
 
