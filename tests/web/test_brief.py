@@ -42,6 +42,8 @@ async def test_the_account_answers_the_six_questions_with_links(login) -> None: 
             assert link, f"the {topic} claim links to nothing"
             target = await c.get(link)
             assert target.status_code == 200, (topic, link)
+            if "#" in link:  # "the timeline →" lands on the case page's timeline
+                assert f'id="{link.split("#", 1)[1]}"' in target.text, (topic, link)
     account = r.text.split('id="account"')[1].split("</section>")[0]
     # the leak post of the 大V spread furthest; the numbers are the stored ones
     assert "汽车大V" in account and "2,000,000" in account
