@@ -26,7 +26,7 @@ from config.i18n import N_, _, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from index.models import Case, CaseEvent, CaseStatus
 from radar.web.auth import ExecReader
-from radar.web.figures import Marker, _align, pick_interval, stagger
+from radar.web.figures import Marker, _align, pick_interval, severities, stagger
 from radar.web.render import Formatter, display_names, render
 from radar.web.terms import distinctive_terms
 
@@ -156,11 +156,11 @@ def markers(fmt: Formatter, events: list[CaseEvent], since: datetime, until: dat
     label), rows alternating where markers are close, so labels never print over each
     other."""
     moments = []
-    for ev in events:
+    for ev, severity in zip(events, severities(case, events), strict=True):
         if ev.kind in MOMENTS and since <= ev.at < until:
             text = gettext(MOMENTS[ev.kind])
             if ev.kind == "alerted":
-                text = f"{case.severity} {text}"
+                text = f"{severity} {text}"
             start = _align(ev.at, interval)
             moments.append((start, _label(fmt, start, interval), text))
     return stagger(moments, interval)

@@ -211,7 +211,8 @@ def compute_figures(
 
     moments: list[AlertMoment] = []
     for case in cases:
-        for ev in store.case_events(case.id):
+        events = store.case_events(case.id)
+        for ev, severity in zip(events, severities(case, events), strict=True):
             if ev.kind in MOMENT_KINDS and since <= ev.at < until:
                 moments.append(
                     AlertMoment(
@@ -219,7 +220,7 @@ def compute_figures(
                         label=_label(fmt, _align(ev.at, interval), interval),
                         case_id=case.id,
                         kind=ev.kind,
-                        severity=str(case.severity),
+                        severity=severity,
                         title=headline(case),
                     )
                 )
@@ -295,6 +296,17 @@ def cases_in_window(
             out.append(case)
         if len(out) >= limit:
             break
+    return out
+
+
+def severities(case: Case, events: list[CaseEvent]) -> list[str]:
+    """The case's severity at each of its events, oldest first: a chart marks an alert
+    with the severity it went out with (P2), not the one the case was raised to later (P1).
+    The alert, update and reopening events record it; older events: the case's."""
+    current, out = "", []
+    for ev in events:
+        current = str(ev.data.get("severity") or current)
+        out.append(current or str(case.severity))
     return out
 
 

@@ -5,6 +5,7 @@ reader who chose it. A message's deliveries are told on the line of the event it
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import httpx
@@ -145,3 +146,17 @@ def test_a_repeated_line_carries_the_deliveries_of_each_event_it_stands_for() ->
         (r.event.seq, r.sent_to, r.times) for r in rows([note(5), note(6), sent(7, 5), sent(8, 6)])
     ]
     assert got == [(5, ["#radar-alerts"], 2)]
+
+
+async def test_the_charts_mark_the_alert_with_the_severity_it_went_out_with(store) -> None:  # type: ignore[no-untyped-def]
+    """The 大V post's alert went out as P2; the case was raised to P1 later. The brief's
+    and the overview's charts (and the API's figures) marked it "P1 预警"."""
+    pages = await _pages(store, None)
+    brief = pages[next(u for u in pages if u.endswith("/summary"))]
+    data = json.loads(brief.split('id="brief-data">')[1].split("</script>")[0])
+    marked = json.dumps(data["markers"], ensure_ascii=False)
+    assert "P2 预警" in marked and "P1 预警" not in marked
+    overview = pages["/overview?brand=极光汽车"]
+    data = json.loads(overview.split('id="chart-data">')[1].split("</script>")[0])
+    marked = json.dumps(data["moments"], ensure_ascii=False)
+    assert "P2 已预警" in marked  # (the fixture's other case went out as P1)
