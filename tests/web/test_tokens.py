@@ -63,6 +63,9 @@ async def test_admin_makes_scoped_tokens_and_revokes_them(login, anon, store) ->
             f"/admin/tokens/{record.id}/revoke", data={"csrftoken": csrf_of(page.text)}
         )
         assert r.status_code == 303
+        row = (await admin.get("/admin/tokens")).text.split(record.id)[1].split("</tr>")[0]
+    # who made and revoked it, by display name as on every other page
+    assert row.count("ADMIN user") == 2 and " admin<" not in row, row
     assert (await anon.get("/api/v1/search", headers=bearer(reader))).status_code == 401
     assert (await anon.get("/api/v1/search", headers=bearer(worker))).status_code == 200
 
