@@ -28,21 +28,22 @@ import numpy as np
 from sentiment.metrics import LABELS, binary_report, three_way_report
 
 BATCH = 512
+SHOWN_SKIPPED = 20  # rows left out, named in the report (all are counted)
 
 
 class EvalInputError(ValueError):
     """The CSV cannot be evaluated; the message names the file and what is wrong."""
 
 
-def read_labelled(path: Path) -> tuple[str, list[str], list[int], int]:
-    """(mode, texts, labels, skipped). mode is "binary" (labels 0/1), "three_way"
-    (labels index LABELS) or "entity" (labels 0/1, texts are (entity, text) pairs, see
-    :func:`read_entity_rows`)."""
+def read_labelled(path: Path) -> tuple[str, list[str], list[int], list[str]]:
+    """(mode, texts, labels, skipped: why each row left out was, by line). mode is
+    "binary" (labels 0/1), "three_way" (labels index LABELS) or "entity" (labels 0/1,
+    texts are (entity, text) pairs, see :func:`read_entity_rows`)."""
     mode, rows, skipped = _read(path)
     return mode, [r[-1] for r in rows], [r[0] for r in rows], skipped
 
 
-def read_entity_rows(path: Path) -> tuple[str, list[tuple[int, str, str]], int]:
+def read_entity_rows(path: Path) -> tuple[str, list[tuple[int, str, str]], list[str]]:
     """``(mode, [(label, entity, text)], skipped)`` of an ``entity,label,text`` (mode
     "entity") or ``entity,polarity,text`` (mode "entity_three_way") file."""
     mode, rows, skipped = _read(path)
@@ -51,7 +52,9 @@ def read_entity_rows(path: Path) -> tuple[str, list[tuple[int, str, str]], int]:
     return mode, [(r[0], r[1], r[2]) for r in rows], skipped
 
 
-def _read(path: Path) -> tuple[str, list[tuple[Any, ...]], int]:
+def _read(path: Path) -> tuple[str, list[tuple[Any, ...]], list[str]]:
+    """The rows, and for each row left out the line and why ("line 7: polarity 'maybe'
+    is not positive / negative / neutral")."""
     try:
         fh = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -69,21 +72,28 @@ def _read(path: Path) -> tuple[str, list[tuple[Any, ...]], int]:
         if "entity" in columns:
             mode = "entity_three_way" if mode == "three_way" else "entity"
         rows: list[tuple[Any, ...]] = []
-        skipped = 0
+        skipped: list[str] = []
         for row in reader:
+            line = reader.line_num
             text = row.get("text")
             entity = (row.get("entity") or "").strip()
             if mode.startswith("entity") and not entity:
-                skipped += 1
+                skipped.append(f"line {line}: no entity")
                 continue
             if mode in ("binary", "entity"):
                 value = (row.get("label") or "").strip()
                 label = {"0": 0, "1": 1}.get(value)
+                if label is None:
+                    skipped.append(f"line {line}: label {value!r} is not 0 or 1")
+                    continue
             else:
                 value = (row.get("polarity") or "").strip().lower()
                 label = LABELS.index(value) if value in LABELS else None
-            if label is None or text is None:
-                skipped += 1
+                if label is None:
+                    skipped.append(f"line {line}: polarity {value!r} is not {' / '.join(LABELS)}")
+                    continue
+            if text is None:
+                skipped.append(f"line {line}: no text")
                 continue
             rows.append((label, entity, text) if mode.startswith("entity") else (label, text))
     return mode, rows, skipped
@@ -120,7 +130,8 @@ def evaluate_file(
         "file": str(path),
         "mode": mode,
         "rows": len(texts),
-        "skipped": skipped,
+        "skipped": len(skipped),
+        "skipped_rows": skipped[:SHOWN_SKIPPED],
         **report,
         "seconds": round(elapsed, 3),
         "texts_per_second": round(len(texts) / elapsed, 1) if elapsed > 0 else None,
@@ -179,7 +190,8 @@ def _evaluate_entities(path: Path, progress: Callable[[int], None] | None) -> di
         "file": str(path),
         "mode": mode,
         "rows": len(rows),
-        "skipped": skipped,
+        "skipped": len(skipped),
+        "skipped_rows": skipped[:SHOWN_SKIPPED],
         **report,
         "seconds": round(elapsed, 3),
         "texts_per_second": round(len(rows) / elapsed, 1) if elapsed > 0 else None,

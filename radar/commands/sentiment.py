@@ -87,6 +87,10 @@ def eval_cmd(file: str, as_json: bool) -> None:
     table.add_row("skipped rows", str(result["skipped"]))
     table.add_row("texts/s", str(result["texts_per_second"]))
     Console().print(table)
+    for reason in result.get("skipped_rows", []):
+        click.echo(f"skipped: {file}: {reason}", err=True)
+    if result["skipped"] > len(result.get("skipped_rows", [])):
+        click.echo(f"skipped: {result['skipped']} rows in all", err=True)
 
 
 @sentiment_group.command("train")

@@ -36,9 +36,32 @@ def test_eval_entity_file_reports_the_negative_class(tmp_path: Path) -> None:
     report = json.loads(result.output)
     assert report["mode"] == "entity"
     assert (report["rows"], report["skipped"]) == (2, 2)
+    assert report["skipped_rows"] == ["line 4: no entity", "line 5: label '7' is not 0 or 1"]
     assert set(report["negative"]) == {"precision", "recall", "f1"}
     assert report["negative"]["recall"] == 1.0  # the scandal is negative for 极光汽车
     assert 0.0 <= report["accuracy"] <= 1.0
+
+
+def test_eval_names_the_rows_it_leaves_out_and_averages_the_classes_it_saw(
+    tmp_path: Path,
+) -> None:
+    """A polarity the file should not hold is named with its line (it was only counted),
+    and macro-F1 averages the classes in the file or the predictions: one negative row
+    read right is 1.0, not 1/3 (two absent classes counted as zeros)."""
+    path = _csv(
+        tmp_path / "p.csv",
+        ["polarity", "text"],
+        [["negative", "极光汽车刹车失灵，4S店不给处理，太坑了"], ["maybe", "说不好"]],
+    )
+    result = CliRunner().invoke(cli, ["sentiment", "eval", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["skipped_rows"] == [
+        "line 3: polarity 'maybe' is not negative / neutral / positive"
+    ]
+    assert (report["accuracy"], report["macro_f1"]) == (1.0, 1.0)
+    table = CliRunner().invoke(cli, ["sentiment", "eval", str(path)])
+    assert f"skipped: {path}: line 3: polarity 'maybe'" in table.output
 
 
 def test_eval_entity_table_output(tmp_path: Path) -> None:
