@@ -400,10 +400,20 @@ def person(context: Any, login: str | None) -> str:
     return _people(context)(login) if login else ""
 
 
+# events whose line only says who did it ("✅ Acknowledged by %(user)s"), which the
+# timeline's kind and actor already say: "已确认 公关 PR ✅ 公关 PR 已确认接手" read twice
+_SAID_BY_ACTOR = ("acknowledged", "resolved", "closed")
+
+
 @pass_context
 def event_text(context: Any, event: CaseEvent) -> str:
     """A case event's line in the reader's language, people by display name
-    (alerts/lines.py); an event kept before lines were kept: its text."""
+    (alerts/lines.py); an event kept before lines were kept: its text. Nothing for a line
+    that only names the event's own actor."""
+    kept = event.data.get("line")
+    said_by_actor = isinstance(kept, dict) and kept.get("v") == {"user": {"user": event.actor}}
+    if event.kind in _SAID_BY_ACTOR and said_by_actor:
+        return ""
     return lines.event_text(event.text, event.data, _people(context))
 
 
