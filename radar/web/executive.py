@@ -14,6 +14,7 @@ from index.base import SearchRequest, Store
 from radar.web import digest
 from radar.web.auth import ExecReader
 from radar.web.figures import case_window, cases_in_window, chart_data, compute_figures, timeline
+from radar.web.filters import brand_named
 from radar.web.params import ApiDate, ApiTime, in_zone
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import render
@@ -44,8 +45,8 @@ def case_summary(request: Request, case_id: str, terms: bool = False) -> CaseSum
 
 def overview(request: Request, brand: str | None, days: int, terms: bool = False) -> Overview:
     config = request.app.state.config
-    if brand and config.brand(brand) is None:
-        raise HTTPException(404, _("brand %(brand)s is not configured") % {"brand": repr(brand)})
+    if brand:
+        brand = brand_named(config, brand)
     if not 1 <= days <= 90:
         raise HTTPException(400, _("days: must be between 1 and 90"))
     store: Store = request.app.state.store
@@ -195,8 +196,8 @@ def api_terms(
     brand: str = Query("", description="a configured brand; empty for all brands"),
 ) -> Terms:
     config = request.app.state.config
-    if brand and config.brand(brand) is None:
-        raise HTTPException(404, _("brand %(brand)s is not configured") % {"brand": repr(brand)})
+    if brand:
+        brand = brand_named(config, brand)
     tz = request.app.state.formatter.tz
     start, end = in_zone(since, tz), in_zone(until, tz)
     assert start is not None and end is not None

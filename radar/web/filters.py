@@ -5,6 +5,8 @@ API keeps the parser's English message)."""
 
 from __future__ import annotations
 
+from fastapi import HTTPException
+
 from config.i18n import N_, _
 from config.schema import RadarConfig
 from index.query import (
@@ -28,6 +30,15 @@ def configured_brand(config: RadarConfig, value: str) -> str | None:
         if key in {t.strip().casefold() for t in (b.name, *b.aliases)}:
             return b.name
     return None
+
+
+def brand_named(config: RadarConfig, value: str) -> str:
+    """The configured brand ``value`` names (its name or an alias, as the search box and
+    corrections take it); 404 naming the value when it names none."""
+    name = configured_brand(config, value)
+    if name is None:
+        raise HTTPException(404, _("brand %(brand)s is not configured") % {"brand": repr(value)})
+    return name
 
 
 def canonical_query(config: RadarConfig, q: str) -> str:

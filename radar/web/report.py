@@ -31,11 +31,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from alerts.messages import headline
-from config.i18n import N_, _, format_number, gettext
+from config.i18n import N_, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from radar.web.auth import ExecReader
 from radar.web.brief import Brief, Point, brief_or_404, search_url
 from radar.web.figures import _align, cases_in_window, pick_interval
+from radar.web.filters import brand_named
 from radar.web.render import Formatter, label
 
 # loaded with the app, not by the first export (seconds on a busy machine); Agg draws
@@ -500,8 +501,7 @@ def brand_report_file(
 ) -> Response:
     if kind not in WRITERS:
         raise HTTPException(404, f"no such report format {kind!r}: use pdf or docx")
-    if request.app.state.config.brand(brand) is None:
-        raise HTTPException(404, _("brand %(brand)s is not configured") % {"brand": repr(brand)})
+    brand = brand_named(request.app.state.config, brand)
     try:
         report = brand_report(
             request.app.state.store, request.app.state.formatter, brand, days,

@@ -193,3 +193,31 @@ async def test_every_brands_overview_counts_a_post_naming_two_brands_once(  # ty
     assert sum(f["sentiment"].values()) == 7
     assert sum(p["total"] for p in f["series"]) == 7
     assert f["brands"]["极光汽车"]["mentions"] == 6 and f["brands"]["清泉乳业"]["mentions"] == 2
+
+
+async def test_the_overview_terms_and_report_take_a_brands_alias(store) -> None:  # type: ignore[no-untyped-def]
+    """A brand's alias names the brand on the overview, its terms and its report, as it
+    does in search and corrections (it answered 404 "not configured"); a name that is
+    neither is still named in the 404."""
+    from radar.web.app import create_app
+    from tests.web.conftest import make_config
+
+    config = make_config()
+    aurora = config.brands[0].model_copy(update={"aliases": ["极光SUV"]})
+    config = config.model_copy(update={"brands": [aurora, *config.brands[1:]]})
+    app = create_app(config, store, clock=lambda: NOW + timedelta(seconds=30))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        by_alias = await c.get("/api/v1/overview", params={"brand": "极光SUV"}, headers=EXEC)
+        by_name = await c.get("/api/v1/overview", params={"brand": "极光汽车"}, headers=EXEC)
+        terms = await c.get(
+            "/api/v1/terms",
+            params={"brand": "极光suv", "since": "2026-11-22T00:00:00+08:00",
+                    "until": "2026-11-23T12:00:00+08:00"},
+            headers=EXEC,
+        )  # fmt: skip
+        unknown = await c.get("/api/v1/overview", params={"brand": "极光摩托"}, headers=EXEC)
+    assert by_alias.status_code == 200, by_alias.text
+    assert by_alias.json()["figures"] == by_name.json()["figures"]
+    assert terms.status_code == 200, terms.text
+    assert unknown.status_code == 404 and "极光摩托" in unknown.text
