@@ -25,6 +25,10 @@ class ActionError(ValueError):
     """The action is not possible (unknown case, wrong status, missing input)."""
 
 
+class OtherBrand(ActionError):
+    """The mention does not name the case's brand (a 400 to an API caller, not a 409)."""
+
+
 def _case(store: Store, case_id: str) -> Case:
     case = store.get_case(case_id)
     if case is None:
@@ -172,6 +176,13 @@ def attach_mention(
     mention = store.get_mention(mention_id)
     if mention is None:
         raise ActionError(f"mention_id: no mention {mention_id!r}")
+    names = mention.brand_names
+    if names and case.brand not in names:  # every way in: picker, form, bulk, API
+        named = ", ".join(dict.fromkeys(names))
+        raise OtherBrand(
+            f"case_id: case {case.id!r} is about {case.brand!r}; mention {mention_id!r} "
+            f"does not name it (it names {named})"
+        )
     if mention_id in case.evidence:
         raise ActionError(f"mention {mention_id} is already evidence of case {case_id}")
     case.evidence = [mention_id, *case.evidence]

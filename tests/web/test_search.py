@@ -318,6 +318,15 @@ async def test_attach_a_mention_to_a_case(login, anon, store) -> None:  # type: 
         "it (it names 清泉乳业)"
     )
     assert "demo-tieba:4" not in store.get_case(CASE_ID).evidence
+    # nor through the post's own attach form (it took any case_id posted)
+    async with login("care") as c:
+        r = await form_post(
+            c, "/search", "/mentions/demo-tieba:4/attach", {"case_id": CASE_ID, "next": "/search"}
+        )
+        assert r.status_code == 303
+        page = (await c.get("/search")).text
+    assert "demo-tieba:4" not in store.get_case(CASE_ID).evidence
+    assert "does not name it (it names 清泉乳业)" in page
 
 
 async def test_search_starts_with_the_last_day(anon: httpx.AsyncClient, store) -> None:  # type: ignore[no-untyped-def]
