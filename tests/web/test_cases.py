@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -47,6 +49,8 @@ async def test_acknowledge_through_the_page(login, store) -> None:  # type: igno
         page = (await c.get(f"/cases/{CASE_ID}")).text
         # people by the name they go by (web.users[].display_name), not their login
         assert "acknowledged by PR user" in page and "acknowledged by pr " not in page
+        info = page.split('<p class="caseinfo">')[1].split("</p>")[0]
+        assert re.findall(r"\S·", info) == [], info  # "确认接手· 危机简报": a space before each ·
         # the timeline's line says it once: kind and who, not "✅ Acknowledged by" again
         line = page.split('class="ev-acknowledged"')[1].split("</li>")[0]
         assert line.count("PR user") == 1 and "Acknowledged by" not in line, line
