@@ -118,6 +118,9 @@ def shot(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-de
 
 
 PHONE = {"width": 390, "height": 844}
+# how many lines an element's text is laid out on
+LINES_OF = """e => { const r = document.createRange(); r.selectNodeContents(e);
+  return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size }"""
 
 
 def fits_the_phone(page) -> None:  # type: ignore[no-untyped-def]
@@ -216,7 +219,14 @@ def test_each_role_in_a_real_browser(server: str, app, browser, tmp_path: Path, 
     # pickers show a long engine title), the digest and the overview fit the screen, the
     # header's user name and log-out stay inside the dark bar
     long_title = "极光汽车: 高传播帖子 — negative post by 汽车圈老炮儿 with 3,280,000 followers"
-    store.save_case(store.get_case(CASE_ID).model_copy(update={"title": long_title}))
+    big_v = {"author": "汽车圈老炮儿", "followers": 3_280_000, "big_accounts": 1,
+             "reach": 3_280_370, "reposts_per_hour": 6493.2, "story_mentions": 42}  # fmt: skip
+    risk = {"stories": 8, "window_minutes": 60,
+            "signals": {"rights": 4, "media": 3, "regulator": 3, "safety": 4}}  # fmt: skip
+    trigger = {"rules": {"high_reach": big_v, "risk_signal": risk}}
+    store.save_case(
+        store.get_case(CASE_ID).model_copy(update={"title": long_title, "trigger": trigger})
+    )
     phone = open_as(browser, server, "pr", viewport=PHONE)
     for path, name in (
         ("/cases", "phone-cases"),
@@ -237,6 +247,13 @@ def test_each_role_in_a_real_browser(server: str, app, browser, tmp_path: Path, 
             header["y"] <= who["y"] and who["y"] + who["height"] <= header["y"] + header["height"]
         )
         shot(phone, tmp_path, name)
+        if name == "phone-case":  # the figures' headings are words, not a column of characters
+            for th in phone.locator("table.kv th").all():
+                lines = th.evaluate(LINES_OF)
+                assert lines == 1, (th.inner_text(), lines)
+        if name == "phone-summary":  # the brand beside the brief's title is not cut in two
+            brand = phone.locator(".brief-title small").bounding_box()
+            assert brand is not None and brand["height"] < 30, brand
     assert phone.errors == [], phone.errors
 
     for name in ("search", "case", "summary", "phone-cases", "phone-case"):
