@@ -68,6 +68,24 @@ def case_detail(store: Store, case_id: str, now: datetime) -> CaseDetail:
     )
 
 
+class NotACaseWorker(actions.ActionError):
+    """An assignee who is not one of the users who work cases (a 400 to the API)."""
+
+
+def case_worker(request: Request, value: str) -> str:
+    """The login of the user who works cases that ``value`` names (login or display name,
+    any case): the case page offers only them, and the API took any string ("nobody")."""
+    key = value.strip().casefold()
+    workers = [u for u in request.app.state.users if u.can("case_action")]
+    for u in workers:
+        if key in (u.name.casefold(), u.display_name.strip().casefold()):
+            return u.name
+    raise NotACaseWorker(
+        f"assignee: {value.strip()!r} is not a user who works cases "
+        f"({', '.join(u.name for u in workers) or 'none configured'})"
+    )
+
+
 def apply_action(request: Request, case_id: str, user: User, action: str, value: str = "") -> None:
     """Run one case action through alerts.actions; raises ActionError or HTTPException."""
     store: Store = request.app.state.store
@@ -79,7 +97,8 @@ def apply_action(request: Request, case_id: str, user: User, action: str, value:
     elif action == "assign":
         if not value.strip():
             raise actions.ActionError("assign: name someone to assign the case to")
-        actions.assign(store, case_id, user.name, value.strip(), now=now)
+        assignee = case_worker(request, value)
+        actions.assign(store, case_id, user.name, assignee, now=now)
     elif action == "note":
         if not value.strip():
             raise actions.ActionError("note: a note needs some text")
@@ -163,6 +182,8 @@ def _api_action(request: Request, case_id: str, user: User, action: str, value: 
     store: Store = request.app.state.store
     try:
         apply_action(request, case_id, user, action, value)
+    except NotACaseWorker as exc:
+        raise HTTPException(400, str(exc)) from None
     except actions.ActionError as exc:
         raise HTTPException(409, str(exc)) from None
     case = store.get_case(case_id)

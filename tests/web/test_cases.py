@@ -70,6 +70,11 @@ async def test_full_case_lifecycle_through_the_api(anon: httpx.AsyncClient, stor
     assert r.status_code == 200 and r.json()["status"] == "acknowledged"
     r = await anon.post(f"{base}/assign", json={"assignee": "admin"}, headers=PR)
     assert r.status_code == 200 and r.json()["assignee"] == "admin"
+    # only someone who works cases, by login or display name (any string was taken)
+    r = await anon.post(f"{base}/assign", json={"assignee": "nobody"}, headers=PR)
+    assert r.status_code == 400 and "'nobody' is not a user who works cases" in r.text
+    r = await anon.post(f"{base}/assign", json={"assignee": "pr USER"}, headers=PR)
+    assert r.status_code == 200 and r.json()["assignee"] == "pr"
     r = await anon.post(f"{base}/notes", json={"text": "已联系车主, 安排检测"}, headers=PR)
     assert r.status_code == 200
     r = await anon.post(f"{base}/close", headers=PR)
