@@ -467,7 +467,13 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
-def flash(request: Request, message: str, kind: str = "ok") -> None:
-    """A one-time message shown on the next page (kept in the signed session)."""
-    request.session.setdefault("flash", []).append({"kind": kind, "text": message})
+def flash(
+    request: Request, message: str, kind: str = "ok", link: tuple[str, str] | None = None
+) -> None:
+    """A one-time message shown on the next page (kept in the signed session), with a
+    ``(href, text)`` link after it when ``link`` is given (a page of this site)."""
+    item = {"kind": kind, "text": message}
+    if link:
+        item["href"], item["link"] = local_next(link[0], "/"), link[1]
+    request.session.setdefault("flash", []).append(item)
     request.session["flash"] = request.session["flash"]  # mark modified

@@ -505,16 +505,17 @@ def sentiment_form(
         raise HTTPException(400, "label: must be negative, neutral, positive or clear")
     value = FORM_LABELS[label]
     correct_sentiment(request, user, mention_id, brand, value)
+    # a list filtered by sentiment loses the post it was corrected on: the post's own page
+    # shows it, and undoes it
+    post = (f"/mentions/{quote(mention_id, safe='')}", _("the post"))
     if value is None:
-        flash(
-            request, _("Correction of the sentiment toward %(brand)s cleared.") % {"brand": brand}
-        )
+        said = _("Correction of the sentiment toward %(brand)s cleared.") % {"brand": brand}
     else:
-        flash(
-            request,
-            _("Sentiment toward %(brand)s corrected to %(label)s.")
-            % {"brand": brand, "label": label_of(value, "sentiment")},
-        )
+        said = _("Sentiment toward %(brand)s corrected to %(label)s.") % {
+            "brand": brand,
+            "label": label_of(value, "sentiment"),
+        }
+    flash(request, said, link=post)
     target = local_next(next).split("#", 1)[0]
     return RedirectResponse(f"{target}#{mention_anchor(mention_id)}", status_code=303)
 

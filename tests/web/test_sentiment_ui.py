@@ -214,3 +214,20 @@ async def test_csv_has_the_sentiment_toward_each_brand(anon, store) -> None:  # 
     assert rows["demo-weibo:20"]["sentiment"] == "neutral"
     assert rows["demo-weibo:1"]["sentiment_toward_brands"] == f"{AURORA}:negative"
     assert rows["demo-weibo:22"]["sentiment_toward_brands"] == "'=cmd|' /C calc'!A0:positive"
+
+
+async def test_a_post_corrected_out_of_a_filtered_list_is_one_click_away(login, store) -> None:  # type: ignore[no-untyped-def]
+    """On a list of negative posts, a post corrected to neutral leaves the list (seen in the
+    demo: the page came back without the card): the message links to the post, where the
+    correction shows and can be undone."""
+    back = "/search?q=sentiment%3Anegative"
+    async with login("care") as c:
+        r = await form_post(c, back, ACTION, {"brand": AURORA, "label": "neutral", "next": back})
+        page = (await c.get(r.headers["location"].split("#")[0])).text
+        assert 'id="m-demo-weibo:2"' not in page  # gone from the list
+        message = page.split('<p class="flash ok">')[1].split("</p>")[0]
+        assert f"Sentiment toward {AURORA} corrected to neutral." in message
+        link = re.search(r'<a href="([^"]+)">the post →</a>', message)
+        assert link, message
+        post = (await c.get(html.unescape(link.group(1)))).text
+        assert "clear correction" in card(post, "demo-weibo:2")
