@@ -14,6 +14,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from alerts.coverage import enabled_sources
 from alerts.notifiers.email import EmailNotifier
 from config.i18n import gettext, use_locale
 from config.schema import RadarConfig, ReportSchedule
@@ -57,7 +58,7 @@ def send_report(
     lines: list[str] = []
     with use_locale(config.locale):
         for brand in brands:
-            report = brand_report(store, fmt, brand, sched.days, now, base)
+            report = brand_report(store, fmt, brand, sched.days, now, base, enabled_sources(config))
             for kind in sched.formats:
                 write, mime = WRITERS[kind]
                 attachments.append((f"{report.filename}.{kind}", write(report), mime))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -30,6 +31,7 @@ import matplotlib
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from alerts.coverage import collection_gaps, enabled_sources
 from alerts.messages import headline
 from config.i18n import N_, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
@@ -250,13 +252,24 @@ PERIODS = {1: N_("Daily report"), 7: N_("Weekly report")}
 
 
 def brand_report(
-    store: Store, fmt: Formatter, brand: str, days: int, now: datetime, base: str
+    store: Store,
+    fmt: Formatter,
+    brand: str,
+    days: int,
+    now: datetime,
+    base: str,
+    sources: Iterable[tuple[str, float]] = (),
 ) -> Report:
     """The daily (``days`` 1) or weekly (7) report of a brand, ending at ``now``: volume
     and negative share against the period before, the leading negative stories, the
-    cases of the period and the people spreading them."""
+    cases of the period and the people spreading them. ``sources`` (name, interval): the
+    crawled sources, whose collection gaps (alerts.coverage) are said, and rule out the
+    change against a period before that was not wholly collected, as the digest does."""
     until = now
     since = until - timedelta(days=days)
+    sources = list(sources)
+    gaps_now = collection_gaps(store, sources, since, until)
+    gaps_before = collection_gaps(store, sources, since - timedelta(days=days), since)
     interval = pick_interval(since, until)
     buckets = store.count_buckets(since - timedelta(days=days), until, interval, brand)
     per: dict[datetime, list[int]] = {}
@@ -293,10 +306,16 @@ def brand_report(
         "negative": format_number(negative),
         "share": f"{round(100 * negative / total)}%" if total else "0%",
     }
-    if prev[1]:
+    if gaps_before:
+        volume += " " + gettext("The period before was not fully collected: no change shown.")
+    elif prev[1]:
         change = round(100 * (total - prev[1]) / prev[1])
         volume += " " + gettext("%(change)s against the period before.") % {
             "change": f"{change:+d}%"
+        }
+    if gaps_now:
+        volume += " " + gettext("Collection was incomplete for %(n)s hours: counts are low.") % {
+            "n": len(gaps_now)
         }
     search = base + search_url(fmt, f'brand:"{brand}"', since, until)
     claims.append((gettext("Volume"), volume, search, gettext("the posts")))
@@ -506,6 +525,7 @@ def brand_report_file(
         report = brand_report(
             request.app.state.store, request.app.state.formatter, brand, days,
             request.app.state.clock(), base_url(request),
+            enabled_sources(request.app.state.config),
         )  # fmt: skip
     except ReportError as exc:
         raise HTTPException(503, str(exc)) from None

@@ -163,3 +163,27 @@ async def test_digest_day_is_midnight_to_midnight_and_lists_cases_opened_by_then
     assert default["until"] == picked["until"] == "2026-11-22T16:00:00+00:00"
     assert today.status_code == 400 and "not over yet" in today.json()["detail"]
     assert "later" not in [c["id"] for c in default["open_cases"]]
+
+
+def test_the_brand_report_shows_no_change_against_a_partly_collected_period(
+    store: Store,
+) -> None:
+    """The demo's first daily report read '较上一周期 +2361%' against a day it had not
+    crawled (the digest said 'not comparable'); now it says the period before was not
+    fully collected, and which hours of its own were not."""
+    from radar.web.render import Formatter
+    from radar.web.report import brand_report
+    from tests.web.conftest import mention
+
+    store.upsert_mentions([mention(900, "极光X7 前一天的帖子", minutes_ago=26 * 60)])
+    crawled(store, *every_ten_minutes(NOW - timedelta(hours=30), NOW))  # from 6 h before
+
+    def volume(sources: list[tuple[str, float]]) -> str:
+        report = brand_report(store, Formatter("Asia/Shanghai"), "极光汽车", 1, NOW, "", sources)
+        return report.claims[0][1]
+
+    assert "against the period before" in volume([])  # nothing known of the collection
+    said = volume([("demo-weibo", 600)])
+    assert "against the period before" not in said
+    assert "The period before was not fully collected" in said
+    assert "Collection was incomplete" not in said  # the day itself was collected
