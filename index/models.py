@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -163,7 +163,11 @@ class Mention(_Doc):
     # ``repost_of`` is set when this mention repeats another one (repost or near-copy).
     cluster_id: str | None = None
     repost_of: str | None = None
-    simhash: int | None = None
+    simhash: Annotated[int, Field(json_schema_extra={"format": "uint64"})] | None = Field(
+        default=None,
+        description="64-bit SimHash of the text, an UNSIGNED integer (up to 2^64 - 1): "
+        "read it as uint64 (or a big integer), not int64 or a JavaScript number",
+    )
     parent_id: str | None = None  # the post a comment belongs to
     complaint: Complaint | None = None  # a complaint platform's record (kind "complaint")
     # care-staff handling state; never overwritten by a re-crawl

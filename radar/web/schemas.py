@@ -83,7 +83,13 @@ class AttachIn(BaseModel):
 
 
 class AssignIn(BaseModel):
-    assignee: str = Field(min_length=1, max_length=200, pattern=SOME_TEXT, examples=["pr"])
+    assignee: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=SOME_TEXT,
+        examples=["pr"],
+        description="a user who works cases, by login or display name (400 otherwise)",
+    )
 
 
 class BoardItem(BaseModel):

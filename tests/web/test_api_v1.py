@@ -36,6 +36,9 @@ async def test_v1_paths_and_the_old_ones_answer_alike(anon: httpx.AsyncClient) -
     assert new.json()["total"] == old.json()["total"] == 4
     doc = (await anon.get("/openapi.json", headers=auth())).json()
     assert "/api/v1/search" in doc["paths"] and "/api/search" not in doc["paths"]
+    # the SimHash is unsigned 64-bit (11643055021526103365): typed so, not as an int64
+    simhash = doc["components"]["schemas"]["Mention"]["properties"]["simhash"]
+    assert {"type": "integer", "format": "uint64"} in simhash["anyOf"]
 
 
 async def test_every_error_is_a_problem_document(anon: httpx.AsyncClient) -> None:
