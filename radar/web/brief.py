@@ -350,11 +350,14 @@ def _done(
             "at": fmt.local(case.opened_at, "%m-%d %H:%M")
         }
     else:
-        who = people(case.assignee or case.acknowledged_by or "")
+        holder = case.assignee or case.acknowledged_by or ""
+        # since it was handed to them, else since it was taken
+        handed = [e.at for e in events if e.kind == "assigned" and e.data.get("assignee") == holder]
+        since = handed[-1] if handed else case.acknowledged_at or case.updated_at
         text = (
             gettext("%(who)s has the case since %(at)s.")
-            % {"who": who, "at": fmt.local(case.acknowledged_at or case.updated_at, "%m-%d %H:%M")}
-            if who
+            % {"who": people(holder), "at": fmt.local(since, "%m-%d %H:%M")}
+            if holder
             else gettext("The case is being handled.")
         )
     notes = [e for e in events if e.kind == "note" and e.text.strip()]

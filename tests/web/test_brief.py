@@ -202,3 +202,16 @@ async def test_an_escalated_case_nobody_took_says_so(login, store) -> None:  # t
     assert "Next update due" not in step.group(1)
     info = re.search(r'<p class="caseinfo">(.*?)</p>', page, re.S)
     assert info and "escalated ×1" in info.group(1)
+
+
+async def test_an_assignee_has_the_case_since_it_was_assigned(login, store) -> None:  # type: ignore[no-untyped-def]
+    """PR acknowledged at 09:40 and handed the case to the admin at 09:55: the brief said
+    the admin had it since 09:40 (the acknowledgement's time, seen in the demo)."""
+    from alerts import actions
+
+    actions.acknowledge(store, CASE_ID, "pr", now=NOW - timedelta(minutes=20))
+    actions.assign(store, CASE_ID, "pr", "admin", now=NOW - timedelta(minutes=5))
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    done = re.search(r'<li class="claim claim-done">(.*?)</li>', page, re.S)
+    assert done and "ADMIN user has the case since 11-23 09:55." in done.group(1), page
