@@ -232,6 +232,14 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert "brands[0].bogus: unknown key" in res.output
     missing = runner.invoke(cli, ["config", "check", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 1 and "file not found" in missing.output
+    # an empty file is valid (a fragment), but a service run on it watches nothing
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    res = runner.invoke(cli, ["config", "check", str(empty)])
+    assert res.exit_code == 0, res.output
+    assert f"warning: {empty}: brands: none configured" in res.output
+    assert f"warning: {empty}: sources: none configured" in res.output
+    assert "warning" not in ok.output  # the demo config has both
 
 
 def test_cli_config_check_reads_radar_config_like_every_command(

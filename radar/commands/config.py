@@ -30,6 +30,11 @@ def check(file: str | None) -> None:
     click.echo(
         f"{path}: OK — {len(cfg.brands)} brands, {len(cfg.sources)} sources, store {cfg.store.url}"
     )
+    # valid, but a service run on it watches nothing: say so (the file may be a fragment)
+    if not cfg.brands:
+        click.echo(f"warning: {path}: brands: none configured — no mention is matched", err=True)
+    if not cfg.sources:
+        click.echo(f"warning: {path}: sources: none configured — nothing is crawled", err=True)
 
 
 commands = [config_group]
