@@ -350,3 +350,15 @@ async def test_the_pager_names_pages_by_the_order_shown(login, store, sort, back
     pager = re.search(r'<nav class="pager">(.*?)</nav>', page, re.S)
     assert pager, "no pager on page 2 of 3"
     assert f"← {back}</a>" in pager.group(1) and f"{on} →</a>" in pager.group(1)
+
+
+async def test_a_forum_post_without_a_follower_count_is_not_0_followers(login, store) -> None:  # type: ignore[no-untyped-def]
+    """Forums report no followers (0): the card read '粉丝 0' for the demo crisis's first
+    Tieba thread, as if its author were a nobody (the brief already leaves it out)."""
+    thread = mention(9100, "极光X7 刹车失灵 贴吧首发", followers=0, author="贴吧车主",
+                     source="demo-tieba", minutes_ago=10)  # fmt: skip
+    store.upsert_mentions([thread])
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "贴吧首发"})).text
+    card = page.split('id="m-demo-tieba:9100"')[1].split("</article>")[0]
+    assert "贴吧车主" in card and "followers" not in card, card
