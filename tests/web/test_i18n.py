@@ -162,5 +162,8 @@ async def test_the_api_browser_page_is_in_the_readers_language(store) -> None:  
         assert '<html lang="zh-CN">' in page.text and "退出登录" in page.text
         assert "Log out" not in page.text
         assert 'href="/admin/tokens"' in page.text  # where an admin makes the token
+        # Chinese sentences end in 。, after the link and the header too (read '/openapi.json.')
+        assert '接口文档：<a href="/openapi.json">/openapi.json</a>。' in page.text
+        assert "<code>Authorization: Bearer &lt;token&gt;</code>。" in page.text
         problem = (await c.get("/api/v1/cases/no-such-case")).json()
         assert problem["detail"].isascii()
