@@ -292,8 +292,10 @@ def build_brief(
             )
         claims.append(Claim("size", size % figures, all_negative, gettext("all of them, by story")))
     if spreaders:
-        names = [s.get("name") or s.get("id") or gettext("anonymous") for s in spreaders[:3]]
-        top = spreaders[0]
+        # those who posted negatively spread the crisis (the table lists every large account)
+        who = [s for s in spreaders if s.get("negative")] or spreaders
+        names = [s.get("name") or s.get("id") or gettext("anonymous") for s in who[:3]]
+        top = who[0]
         claims.append(
             Claim(
                 "who",

@@ -215,3 +215,16 @@ async def test_an_assignee_has_the_case_since_it_was_assigned(login, store) -> N
         page = (await c.get(f"/cases/{CASE_ID}/summary")).text
     done = re.search(r'<li class="claim claim-done">(.*?)</li>', page, re.S)
     assert done and "ADMIN user has the case since 11-23 09:55." in done.group(1), page
+
+
+async def test_the_spreaders_named_are_those_who_posted_negatively(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The demo's brief said 'spread mostly by 汽车圈老炮儿、用户3601005801、橙子不吃香菜'
+    where 橙子不吃香菜 had no negative post (the table beside it says 负面 0)."""
+    praise = mention(9200, "极光X7 很好开", label="positive", followers=5_000_000,
+                     author="夸夸大V", minutes_ago=10)  # fmt: skip
+    store.upsert_mentions([praise])
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    who = re.search(r'<li class="claim claim-who">(.*?)</li>', page, re.S)
+    assert who and "夸夸大V" not in who.group(1) and "汽车大V" in who.group(1), page
+    assert "夸夸大V" in page.split('class="spreaders"')[1]  # still in the table
