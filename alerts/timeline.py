@@ -11,6 +11,7 @@ from alerts.notice import thread_notice
 from alerts.routing import update_targets
 from alerts.trigger import CaseTrigger
 from alerts.webhooks.events import publish_case_event
+from config.i18n import channel_locale, use_locale
 from index.base import Store
 from index.models import CaseEvent
 
@@ -36,7 +37,9 @@ def record(
     event says, kept so that pages render it in their reader's language; ``text`` is then
     that line in the language of the moment unless given."""
     if line is not None:
-        text = text or lines.render(line)
+        if not text:
+            with use_locale(channel_locale()):  # a reader's action: the team's language
+                text = lines.render(line)
         data = {**(data or {}), "line": line}
     event = store.append_case_event(
         CaseEvent(case_id=case_id, at=now, kind=kind, actor=actor, text=text, data=data or {})
@@ -44,9 +47,10 @@ def record(
     if notify:
         body = thread_text if thread_text is not None else messages.escape(text)
         key = outbox.event_key(case_id, event.seq)
-        payload = messages.thread_message(case_id, body, broadcast=broadcast)
-        outbox.enqueue(store, key, "", payload, now, case_id=case_id)
-        _to_robots(store, case_id, key, payload, text, now)
+        with use_locale(channel_locale()):
+            payload = messages.thread_message(case_id, body, broadcast=broadcast)
+            outbox.enqueue(store, key, "", payload, now, case_id=case_id)
+            _to_robots(store, case_id, key, payload, text, now)
     publish_case_event(store, event, now)
     return event
 

@@ -46,6 +46,10 @@ SOURCE_LOCALE: LocaleName = "en"  # the language of the msgids
 LOCALE_LABELS = {"zh_CN": "中文", "en": "English"}  # each in its own language
 
 _current: ContextVar[str] = ContextVar("radar_locale", default=SOURCE_LOCALE)
+# the language of what is written for everyone (Slack threads, robots, the stored event
+# text): the deployment's, also when a reader of another language (or the JSON API, which
+# speaks English) acts; unset: the current locale (the engine runs in the deployment's)
+_channel: ContextVar[str | None] = ContextVar("radar_channel_locale", default=None)
 
 
 @cache
@@ -71,6 +75,21 @@ def use_locale(locale: str) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def channel_locale() -> str:
+    """The locale of texts written for the team's channels (see ``_channel``)."""
+    return _channel.get() or _current.get()
+
+
+@contextmanager
+def use_channel_locale(locale: str) -> Iterator[None]:
+    """Write texts for the team's channels in ``locale`` inside the block."""
+    token = _channel.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        _channel.reset(token)
 
 
 def gettext(message: str) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from config.i18n import LOCALES, SOURCE_LOCALE, use_locale
+from config.i18n import LOCALES, SOURCE_LOCALE, use_channel_locale, use_locale
 from config.schema import RadarConfig
 from radar.web.render import local_next
 
@@ -50,7 +50,9 @@ class LocaleMiddleware:
         # /api/docs is a page (the API browser) and speaks the reader's language
         if path == "/api/docs" or not (path.startswith("/api/") or path == "/openapi.json"):
             locale = request_locale(self.config, scope.get("session"))
-        with use_locale(locale):
+        # what a person's action writes to the team's channels is in the deployment's
+        # language whatever the reader's (or the API's) is
+        with use_locale(locale), use_channel_locale(self.config.locale):
             await self.app(scope, receive, send)
 
 

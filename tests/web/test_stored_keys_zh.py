@@ -184,3 +184,24 @@ def test_the_rules_ratio_is_not_called_the_normal_level() -> None:
     with i18n.use_locale("zh_CN"):
         ((_, text),) = trigger_rows({"peak": {"ratio": 6.87}}, Formatter("Asia/Shanghai"))
     assert text == "为规则预期数的倍数 6.87" and "平时" not in text
+
+
+async def test_what_an_action_writes_for_the_team_is_in_the_deployments_language(
+    anon, store, login
+) -> None:  # type: ignore[no-untyped-def]
+    """The JSON API speaks English and a reader may read English, but what their action
+    writes to the case's timeline text and Slack thread is for the whole (Chinese) team:
+    an acknowledgement through the API posted "✅ Acknowledged by PR user" to a Chinese
+    channel. Each reader's page still renders the line in their own language."""
+    from alerts import outbox
+    from tests.web.conftest import api_token
+
+    r = await anon.post(
+        f"/api/v1/cases/{CASE_ID}/acknowledge",
+        headers={"Authorization": f"Bearer {api_token('pr')}"},
+    )
+    assert r.status_code == 200, r.text
+    (event,) = [e for e in store.case_events(CASE_ID) if e.kind == "acknowledged"]
+    assert event.text == "✅ pr 已确认接手"  # by login, as stored
+    sent = store.get_notification(outbox.event_key(CASE_ID, event.seq))
+    assert sent is not None and sent.payload["text"] == "✅ pr 已确认接手"
