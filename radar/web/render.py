@@ -409,11 +409,15 @@ _SAID_BY_ACTOR = ("acknowledged", "resolved", "closed")
 def event_text(context: Any, event: CaseEvent) -> str:
     """A case event's line in the reader's language, people by display name
     (alerts/lines.py); an event kept before lines were kept: its text. Nothing for a line
-    that only names the event's own actor."""
+    that only names the event's own actor; an assignment by its actor: → the assignee."""
     kept = event.data.get("line")
-    said_by_actor = isinstance(kept, dict) and kept.get("v") == {"user": {"user": event.actor}}
-    if event.kind in _SAID_BY_ACTOR and said_by_actor:
+    values = kept.get("v") if isinstance(kept, dict) else None
+    if event.kind in _SAID_BY_ACTOR and values == {"user": {"user": event.actor}}:
         return ""
+    assignee = event.data.get("assignee")
+    by_actor = isinstance(values, dict) and values.get("user") == {"user": event.actor}
+    if event.kind == "assigned" and assignee and by_actor:  # "👤 Assigned to B by A", A acted
+        return f"→ {_people(context)(str(assignee))}"
     return lines.event_text(event.text, event.data, _people(context))
 
 

@@ -59,6 +59,10 @@ async def test_acknowledge_through_the_page(login, store) -> None:  # type: igno
         r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
         page = (await c.get(r.headers["location"])).text
         assert "Not done: case case-aurora-1 was already acknowledged" in page
+        r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/assign", {"value": "admin"})
+        line = (await c.get(f"/cases/{CASE_ID}")).text.split('class="ev-assigned"')[1]
+        line = line.split("</li>")[0]  # "assigned PR user → ADMIN user", not "… by PR user" again
+        assert line.count("PR user") == 1 and "→ ADMIN user" in line, line
     case = store.get_case(CASE_ID)
     assert case.status == "acknowledged" and case.acknowledged_by == "pr"
     assert [e.kind for e in store.case_events(CASE_ID)].count("acknowledged") == 1
