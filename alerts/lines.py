@@ -15,12 +15,31 @@ display name where the reader knows it: ``names``); any other value is shown as 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from alerts import summaries
 from alerts.rules.base import Finding
 from config.i18n import _
+
+# how the team's channels name people (login -> display name), where the writer knows it:
+# the web app sets it around a request, so a person's action posts "PR 张经理" not "pr"
+_team_names: ContextVar[Callable[[str], str] | None] = ContextVar("radar_team_names", default=None)
+
+
+@contextmanager
+def use_team_names(names: Callable[[str], str]) -> Iterator[None]:
+    token = _team_names.set(names)
+    try:
+        yield
+    finally:
+        _team_names.reset(token)
+
+
+def team_names() -> Callable[[str], str] | None:
+    return _team_names.get()
 
 
 def line(msgid: str, **values: Any) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def record(
     if line is not None:
         if not text:
             with use_locale(channel_locale()):  # a reader's action: the team's language
-                text = lines.render(line)
+                text = lines.render(line, lines.team_names())
         data = {**(data or {}), "line": line}
     event = store.append_case_event(
         CaseEvent(case_id=case_id, at=now, kind=kind, actor=actor, text=text, data=data or {})

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from alerts.lines import use_team_names
 from config.i18n import LOCALES, SOURCE_LOCALE, use_channel_locale, use_locale
 from config.schema import RadarConfig
 from radar.web.render import local_next
@@ -40,6 +41,12 @@ class LocaleMiddleware:
     def __init__(self, app: Any, config: RadarConfig):
         self.app = app
         self.config = config
+        shown = {u.name: u.display_name or u.name for u in config.web.users}
+
+        def team_name(login: str) -> str:
+            return shown.get(login, login)
+
+        self.team_names = team_name
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -52,7 +59,11 @@ class LocaleMiddleware:
             locale = request_locale(self.config, scope.get("session"))
         # what a person's action writes to the team's channels is in the deployment's
         # language whatever the reader's (or the API's) is
-        with use_locale(locale), use_channel_locale(self.config.locale):
+        with (
+            use_locale(locale),
+            use_channel_locale(self.config.locale),
+            use_team_names(self.team_names),
+        ):
             await self.app(scope, receive, send)
 
 

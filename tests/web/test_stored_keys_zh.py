@@ -202,6 +202,6 @@ async def test_what_an_action_writes_for_the_team_is_in_the_deployments_language
     )
     assert r.status_code == 200, r.text
     (event,) = [e for e in store.case_events(CASE_ID) if e.kind == "acknowledged"]
-    assert event.text == "✅ pr 已确认接手"  # by login, as stored
+    assert event.text == "✅ PR user 已确认接手"  # by display name
     sent = store.get_notification(outbox.event_key(CASE_ID, event.seq))
-    assert sent is not None and sent.payload["text"] == "✅ pr 已确认接手"
+    assert sent is not None and sent.payload["text"] == "✅ PR user 已确认接手"
