@@ -119,6 +119,26 @@ async def test_the_post_view_shows_parent_and_replies(login, store) -> None:  # 
         assert (await c.get("/mentions/nope:1")).status_code == 404
 
 
+async def test_a_copy_collected_before_an_earlier_post_is_not_called_its_original(
+    login, store
+) -> None:  # type: ignore[no-untyped-def]
+    """Stories never move once stored, so an earlier post crawled after its near-copy
+    joins the copy's story; its page said "Repost of" the later post (14:42 "reposted
+    from" 22:58). The heading says what it is; a real repost still reads "Repost of"."""
+    later = mention(30, "极光汽车 X7 刹车失灵 车主维权 求扩散", minutes_ago=20)
+    earlier = mention(31, "极光汽车 X7 刹车失灵 车主维权 求扩散！", minutes_ago=500)
+    earlier.repost_of = earlier.cluster_id = later.id
+    repost = mention(32, "转发 极光汽车 X7 刹车失灵 车主维权 求扩散", minutes_ago=5)
+    repost.repost_of = repost.cluster_id = later.id
+    store.upsert_mentions([later, earlier, repost])
+    async with login("care") as c:
+        first = (await c.get(f"/mentions/{earlier.id}")).text.split('class="this-post"')[0]
+        copy = (await c.get(f"/mentions/{repost.id}")).text.split('class="this-post"')[0]
+    assert "Same content as (posted later, collected first)" in first
+    assert "Repost of" not in first
+    assert "Repost of" in copy
+
+
 async def test_every_card_links_to_its_post_view(login) -> None:  # type: ignore[no-untyped-def]
     async with login("care") as c:
         page = (await c.get("/search", params={"q": "漏油", "range": "all"})).text
