@@ -210,8 +210,8 @@ def assign_stories(
 ) -> Sequence[Mention]:
     """:func:`assign_story` for each mention in order, reading the Store once per batch.
 
-    Each mention joins ``recent`` as it is linked, so a later mention of the batch can
-    link to an earlier one exactly as if they had come one by one."""
+    Each mention joins ``recent`` as it is linked, so a mention of the batch can link to
+    one published before it exactly as if they had come one by one, oldest first."""
     recent = RecentStories() if recent is None else recent
     texts = [m.text for m in mentions]
     features = [_features_text(t) for t in texts]  # once: for the hash and for linkable
@@ -246,13 +246,19 @@ def assign_stories(
     near_recent = recent.near_many(hashes)
     joins = [linkable[i] and recent.get(m.id) is None for i, m in enumerate(mentions)]
     first = {m.id: i for i, m in reversed(list(enumerate(mentions)))}
+    # the batch is linked in order of publication, not of crawling: a search page lists
+    # the newest first, and its earlier copy of a post must not become the later one's
+    # repost (the same id twice keeps its crawl order: sorted() is stable)
+    order = sorted(range(len(mentions)), key=lambda i: mentions[i].published_at)
+    rank = {i: r for r, i in enumerate(order)}
     listed = [i for i, h in enumerate(hashes) if h is not None]
     for qi, ci in close_pairs([hashes[i] or 0 for i in listed], [hashes[i] or 0 for i in listed]):
         q, c = listed[qi], listed[ci]
-        if c < q and joins[c] and first[mentions[c].id] == c:
+        if rank[c] < rank[q] and joins[c] and first[mentions[c].id] == c:
             near_recent[q].append(mentions[c])
 
-    for i, m in enumerate(mentions):
+    for i in order:
+        m = mentions[i]
         if m.repost_of:
             original = lookup(m.repost_of)
             m.cluster_id = _root(original) if original else m.repost_of

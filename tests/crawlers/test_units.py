@@ -307,6 +307,24 @@ def test_near_copy_found_in_the_current_batch_before_it_is_stored(store: Store) 
     assert copy.repost_of == "s:a"
 
 
+def test_a_batch_listed_newest_first_makes_the_earliest_copy_the_original(
+    store: Store,
+) -> None:
+    """A search page lists the newest post first: its earlier near-copy, crawled after it
+    in the same batch, was linked as the later one's repost (a 14:42 post "reposted from"
+    one of 22:58). Linked in order of publication, the earliest is the original."""
+    newest_first = [
+        mention("late", COMPLAINT + "！！", 500),
+        mention("mid", "【转】" + COMPLAINT, 200),
+        mention("early", COMPLAINT, 0),
+    ]
+    linked = {m.id: m for m in assign_stories(newest_first, store)}
+    assert linked["s:early"].repost_of is None and linked["s:early"].cluster_id == "s:early"
+    assert linked["s:mid"].repost_of == "s:early" and linked["s:late"].repost_of == "s:early"
+    assert {m.cluster_id for m in linked.values()} == {"s:early"}
+    assert [m.id for m in newest_first] == ["s:late", "s:mid", "s:early"]  # order kept
+
+
 def test_batched_simhash_is_the_same_as_one_by_one() -> None:
     texts = [COMPLAINT, COMPLAINT + "！！", "", "支持！", "星辰手机" * 300, "🙂"]
     assert simhash64_many(texts) == [simhash64(t) for t in texts]
