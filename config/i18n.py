@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import cache
@@ -49,7 +49,7 @@ _current: ContextVar[str] = ContextVar("radar_locale", default=SOURCE_LOCALE)
 # the language of what is written for everyone (Slack threads, robots, the stored event
 # text): the deployment's, also when a reader of another language (or the JSON API, which
 # speaks English) acts; unset: the current locale (the engine runs in the deployment's)
-_channel: ContextVar[str | None] = ContextVar("radar_channel_locale", default=None)
+_channel: ContextVar[str] = ContextVar("radar_channel_locale", default="")
 
 
 @cache
@@ -68,13 +68,17 @@ def current_locale() -> str:
 
 
 @contextmanager
-def use_locale(locale: str) -> Iterator[None]:
-    """Translate with ``locale`` inside the block (per task/thread: a ContextVar)."""
-    token = _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+def _locale_in(var: ContextVar[str], locale: str) -> Iterator[None]:
+    token = var.set(locale if locale in LOCALES else DEFAULT_LOCALE)
     try:
         yield
     finally:
-        _current.reset(token)
+        var.reset(token)
+
+
+def use_locale(locale: str) -> AbstractContextManager[None]:
+    """Translate with ``locale`` inside the block (per task/thread: a ContextVar)."""
+    return _locale_in(_current, locale)
 
 
 def channel_locale() -> str:
@@ -82,14 +86,9 @@ def channel_locale() -> str:
     return _channel.get() or _current.get()
 
 
-@contextmanager
-def use_channel_locale(locale: str) -> Iterator[None]:
+def use_channel_locale(locale: str) -> AbstractContextManager[None]:
     """Write texts for the team's channels in ``locale`` inside the block."""
-    token = _channel.set(locale if locale in LOCALES else DEFAULT_LOCALE)
-    try:
-        yield
-    finally:
-        _channel.reset(token)
+    return _locale_in(_channel, locale)
 
 
 def gettext(message: str) -> str:
