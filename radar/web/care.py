@@ -8,7 +8,7 @@ handled does not lose the reader's place in a long result list.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -154,4 +154,14 @@ def post_page(request: Request, user: Searcher, mention_id: str):
         open_cases=open_cases,
         story_url=f"/stories/{quote(story_id, safe='')}" if story_route else "",
         back=f"/mentions/{mention.id}",
+        search_back=search_came_from(request),
     )
+
+
+def search_came_from(request: Request) -> str:
+    """The search the reader opened the post from (its query and filters), by the
+    Referer of this site's /search; else a new search."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path == "/search":
+        return local_next(f"/search?{referer.query}" if referer.query else "/search")
+    return "/search"

@@ -117,6 +117,18 @@ async def test_the_post_view_shows_parent_and_replies(login, store) -> None:  # 
         parent_section = child.split('class="this-post"')[0]
         assert "In reply to" in parent_section and "极光汽车 X7 发动机漏油" in parent_section
         assert (await c.get("/mentions/nope:1")).status_code == 404
+        # the post's own card has no link to itself; the way back is the search it came from
+        own = child.split('class="this-post"')[1].split('class="replies"')[0]
+        assert 'href="/mentions/demo-weibo%3A20"' not in own
+        came = "http://testserver/search?q=%E6%BC%8F%E6%B2%B9&range=7d"
+        page = (await c.get("/mentions/demo-weibo:20", headers={"referer": came})).text
+        assert '<a href="/search?q=%E6%BC%8F%E6%B2%B9&amp;range=7d">' in page
+        elsewhere = (
+            await c.get(
+                "/mentions/demo-weibo:20", headers={"referer": "http://evil.example/search?q=x"}
+            )
+        ).text
+        assert '<a href="/search">' in elsewhere
 
 
 async def test_a_copy_collected_before_an_earlier_post_is_not_called_its_original(
