@@ -33,6 +33,12 @@ async def test_admin_adds_rotates_and_removes_a_subscriber(login, store) -> None
         assert rotated.secret in (await c.get(PAGE)).text
         bad = await form_post(c, PAGE, PAGE, {"url": "ftp://nope"})
         assert bad.status_code == 303 and "is not a web address" in (await c.get(PAGE)).text
+        # removing asks once more: its button sits inside a closed <details>
+        listed = (await c.get(PAGE)).text
+        remove = listed.split(f'action="/admin/webhooks/{sub.id}/remove"')[0]
+        assert remove.rstrip().endswith(
+            '<details class="more confirm"><summary>Remove</summary><form method="post"'
+        )
         await form_post(c, PAGE, f"{PAGE}/{sub.id}/remove", {})
         assert registry.load(store) == []
 
