@@ -18,7 +18,7 @@ from index.base import SearchRequest, SearchResult
 from index.models import BrandMatch, Mention, Sentiment, utcnow
 from index.query import QuerySyntaxError, canonical_brands, unknown_brands
 from radar.commands.options import config_option, load_or_exit
-from radar.web.filters import configured_brand
+from radar.web.filters import brand_aliases, configured_brand
 
 
 def _since(value: str | None) -> datetime | None:
@@ -40,7 +40,7 @@ def _brands(cfg: RadarConfig, query: str, brand: str | None) -> tuple[str, str |
     """``query`` and ``--brand`` with a configured alias meaning its brand, as in the search
     box (``brand:极光SUV`` is 极光汽车); a brand that is neither is still searched (the store
     may hold brands no longer configured) and named on stderr with the configured ones."""
-    aliases = {b.name: list(b.aliases) for b in cfg.brands}
+    aliases = brand_aliases(cfg)
     query = canonical_brands(query, aliases)
     unknown = unknown_brands(query, aliases) if aliases else []
     if brand is not None:

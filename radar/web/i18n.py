@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from alerts.lines import use_team_names
 from config.i18n import LOCALES, SOURCE_LOCALE, use_channel_locale, use_locale
 from config.schema import RadarConfig
-from radar.web.render import local_next
+from radar.web.render import local_next, names_of
 
 SESSION_KEY = "locale"
 
@@ -41,12 +41,6 @@ class LocaleMiddleware:
     def __init__(self, app: Any, config: RadarConfig):
         self.app = app
         self.config = config
-        shown = {u.name: u.display_name or u.name for u in config.web.users}
-
-        def team_name(login: str) -> str:
-            return shown.get(login, login)
-
-        self.team_names = team_name
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -62,7 +56,7 @@ class LocaleMiddleware:
         with (
             use_locale(locale),
             use_channel_locale(self.config.locale),
-            use_team_names(self.team_names),
+            use_team_names(names_of(scope["app"].state.users)),  # set by Starlette
         ):
             await self.app(scope, receive, send)
 

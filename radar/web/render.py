@@ -381,7 +381,11 @@ def label(value: object, table: str) -> str:
 def display_names(request: Any) -> Callable[[str], str]:
     """login name -> the name people read (``web.users[].display_name``) of the app
     serving ``request``; the login name when unknown."""
-    users = getattr(getattr(getattr(request, "app", None), "state", None), "users", None)
+    return names_of(getattr(getattr(getattr(request, "app", None), "state", None), "users", None))
+
+
+def names_of(users: Any) -> Callable[[str], str]:
+    """login name -> its user's display name among ``users`` (radar.web.auth.Users)."""
 
     def name(login: str) -> str:
         user = users.get(login) if users is not None else None
