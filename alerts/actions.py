@@ -123,7 +123,9 @@ def add_note(
         now,
         actor=user,
         text=text.strip(),
-        thread_text=f"📝 *{messages.escape(user)}*: {messages.escape(text.strip())}",
+        # the team's channels name the writer as the team knows them (the web sets it)
+        thread_text=f"📝 *{messages.escape((lines.team_names() or str)(user))}*: "
+        f"{messages.escape(text.strip())}",
     )
 
 

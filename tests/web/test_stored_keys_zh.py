@@ -205,3 +205,12 @@ async def test_what_an_action_writes_for_the_team_is_in_the_deployments_language
     assert event.text == "✅ PR user 已确认接手"  # by display name
     sent = store.get_notification(outbox.event_key(CASE_ID, event.seq))
     assert sent is not None and sent.payload["text"] == "✅ PR user 已确认接手"
+    r = await anon.post(
+        f"/api/v1/cases/{CASE_ID}/notes",
+        json={"text": "已联系车主"},
+        headers={"Authorization": f"Bearer {api_token('pr')}"},
+    )
+    assert r.status_code == 200, r.text
+    note = [e for e in store.case_events(CASE_ID) if e.kind == "note"][-1]
+    sent = store.get_notification(outbox.event_key(CASE_ID, note.seq))
+    assert sent is not None and sent.payload["text"] == "📝 *PR user*: 已联系车主"
