@@ -233,16 +233,24 @@ def bench_articles(texts: list[str], n: int = 300) -> dict[str, Any]:
     in long text made from held-out news/forum texts."""
     rng = random.Random(7)
     pool = texts or [t for t in generated_texts(200).texts]
-    articles = []
-    for _ in range(n):
-        body = ""
-        while len(body) < 3000:
-            body += rng.choice(pool) + "。"
-        a, b = sorted(rng.sample(range(200, 2800), 2))
-        articles.append((body[:a] + "极光汽车" + body[a:b] + "清泉乳业" + body[b:])[:3000])
-    targets = [[Target("极光汽车", ("极光汽车",)), Target("清泉乳业", ("清泉乳业",))]] * n
+    pair = [Target("极光汽车", ("极光汽车",)), Target("清泉乳业", ("清泉乳业",))]
+
+    def articles(count: int) -> list[str]:
+        out = []
+        for _ in range(count):
+            body = ""
+            while len(body) < 3000:
+                body += rng.choice(pool) + "。"
+            a, b = sorted(rng.sample(range(200, 2800), 2))
+            out.append((body[:a] + "极光汽车" + body[a:b] + "清泉乳业" + body[b:])[:3000])
+        return out
+
+    # a process's first long batch also pays for numpy's first large allocations (page
+    # faults): 30 other articles first, so the figure is the service's steady rate
+    analyze_batch(articles(30), targets=[pair] * 30)
+    measured = articles(n)
     started = time.perf_counter()
-    analyze_batch(articles, targets=targets)
+    analyze_batch(measured, targets=[pair] * n)
     seconds = time.perf_counter() - started
     return {"articles": n, "chars": 3000, "articles_per_s": round(n / seconds, 1)}
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sentiment import normalize
 from sentiment.complaints import Lexicon, load_lexicon
 from sentiment.context import reading
 from sentiment.model import DEFAULT_MODEL_PATH, Mixed, SentimentModel
@@ -109,6 +110,7 @@ def get_model() -> SentimentModel:
             if _model is None:
                 model = SentimentModel.load(_model_path)
                 model.prepare()  # the scoring matrices now, not in the first batch
+                normalize.prepare()  # and the NFKC table long texts are folded with
                 _model = model
     return _model
 

@@ -164,6 +164,18 @@ _NFKC: tuple[np.ndarray, np.ndarray, dict[int, str]] | None = None
 _NFKC_TABLE_FROM = 100  # characters (see nfkc)
 
 
+def prepare() -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """Build :func:`nfkc`'s tables (~0.1 s, once; the model's loading calls it, so the
+    first batch of articles does not pay for it)."""
+    global _NFKC
+    if _NFKC is None:
+        table, expands = _nfkc_tables()
+        expanding = np.zeros(_NFKC_LIMIT, dtype=bool)
+        expanding[list(expands)] = True
+        _NFKC = table, expanding, expands
+    return _NFKC
+
+
 def nfkc(text: str) -> str:
     """``unicodedata.normalize("NFKC", text)``, fast on Chinese text: CPython's NFKC costs
     ~0.2 µs for each character of a text it has to change (every article, since one
@@ -173,17 +185,11 @@ def nfkc(text: str) -> str:
     fewer than :data:`_NFKC_TABLE_FROM` characters: there the table's fixed cost of numpy
     calls is the larger (a 50-character post 5.7 µs by unicodedata, ~10 by the table;
     equal at 100 characters, 47 vs 18 µs at 400)."""
-    global _NFKC
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
     if len(text) < _NFKC_TABLE_FROM:
         return unicodedata.normalize("NFKC", text)
-    if _NFKC is None:
-        table, expands = _nfkc_tables()
-        expanding = np.zeros(_NFKC_LIMIT, dtype=bool)
-        expanding[list(expands)] = True
-        _NFKC = table, expanding, expands
-    table, expanding, expands = _NFKC
+    table, expanding, expands = _NFKC or prepare()
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     if int(codes.max()) >= _NFKC_LIMIT:
         return unicodedata.normalize("NFKC", text)
