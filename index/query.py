@@ -22,7 +22,14 @@ MAX_DEPTH = 32  # nested ( ) and NOT; deeper is no real query and would exhaust 
 
 
 class QuerySyntaxError(ValueError):
-    """The query string cannot be parsed; the message says where."""
+    """The query string cannot be parsed; the message says where. It is ``template`` filled
+    with ``params`` (``%(name)s``), so a page can say it in the reader's language
+    (radar.web.filters.query_problem)."""
+
+    def __init__(self, template: str, **params: object):
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
 
 
 class UnknownFilter(QuerySyntaxError):
@@ -98,7 +105,9 @@ def _tokens(q: str) -> list[tuple[str, str, str]]:
         m = _TOKEN.match(q, pos)
         if not m or m.end() == pos:
             raise QuerySyntaxError(
-                f"cannot read the query at position {pos}: {q[pos : pos + 20]!r}"
+                "cannot read the query at position %(pos)s: %(text)s",
+                pos=pos,
+                text=repr(q[pos : pos + 20]),
             )
         pos = m.end()
         if m.group("lp"):
@@ -189,7 +198,9 @@ class _Parser:
     def _nest(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise QuerySyntaxError(f"the query nests ( ) or NOT more than {MAX_DEPTH} deep")
+            raise QuerySyntaxError(
+                "the query nests ( ) or NOT more than %(depth)s deep", depth=MAX_DEPTH
+            )
 
     def peek(self) -> tuple[str, str, str] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -287,7 +298,7 @@ class _Parser:
         if name not in FILTER_FIELDS:
             raise UnknownFilter(name)
         if not value:
-            raise QuerySyntaxError(f"filter '{name}:' has no value")
+            raise QuerySyntaxError("filter '%(name)s:' has no value", name=name)
         if name == "sentiment" and value not in ("negative", "neutral", "positive"):
             raise QuerySyntaxError("sentiment: must be negative, neutral or positive")
         return Filter(name, value)

@@ -503,7 +503,9 @@ _TEXT_COLUMNS = "{title text}"
 def _fts_phrase(text: str) -> str:
     tokens = query_tokens(text)
     if not tokens:
-        raise QuerySyntaxError(f"{text!r} has no letters or characters to search for")
+        raise QuerySyntaxError(
+            "%(text)s has no letters or characters to search for", text=repr(text)
+        )
     return f'{_TEXT_COLUMNS} : "{" ".join(tokens)}"'
 
 
@@ -691,9 +693,9 @@ class SQLiteStore(Store):
             return self._conn().execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
-                raise QuerySyntaxError(f"cannot search for that: {exc}") from None
+                raise QuerySyntaxError("cannot search for that: %(error)s", error=exc) from None
             if "too large" in str(exc) or "too many" in str(exc):  # a query of 1,000 words
-                raise QuerySyntaxError(f"the search is too complex: {exc}") from None
+                raise QuerySyntaxError("the search is too complex: %(error)s", error=exc) from None
             raise self._error(exc) from None
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None

@@ -102,6 +102,14 @@ PARSER_MESSAGES = (
     N_("an operator (OR/AND) is missing a word on one side"),
     N_("NOT at the end of the query has nothing to exclude"),
     N_("sentiment: must be negative, neutral or positive"),
+    N_("empty ( ) in the query"),
+    N_("filter '%(name)s:' has no value"),
+    N_("the query nests ( ) or NOT more than %(depth)s deep"),
+    N_("cannot read the query at position %(pos)s: %(text)s"),
+    # the store's (index/sqlite.py): a query the parser took but the index cannot run
+    N_("%(text)s has no letters or characters to search for"),
+    N_("cannot search for that: %(error)s"),
+    N_("the search is too complex: %(error)s"),
 )
 
 
@@ -114,8 +122,8 @@ def query_problem(exc: QuerySyntaxError) -> str:
             '(put the word in quotes to search it as text: "%(name)s:…").'
         ) % {"name": exc.name, "known": " ".join(f + ":" for f in exc.known)}
     problem = str(exc)
-    if problem in PARSER_MESSAGES:
-        problem = _(problem)
+    if exc.template in PARSER_MESSAGES:
+        problem = _(exc.template) % exc.params if exc.params else _(exc.template)
     return _("The query cannot be read: %(problem)s") % {"problem": problem}
 
 

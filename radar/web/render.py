@@ -325,6 +325,14 @@ LABELS: dict[str, dict[str, str]] = {
         "source.health": N_("a source's collection problem"),
         "digest.ready": N_("the daily digest"),
     },
+    # the search page's time ranges (radar.web.params.RANGES)
+    "range": {
+        "1h": N_("last hour"),
+        "24h": N_("last 24 hours"),
+        "7d": N_("last 7 days"),
+        "30d": N_("last 30 days"),
+        "all": N_("any time"),
+    },
     "severity": {"P1": N_("P1 critical"), "P2": N_("P2 major"), "P3": N_("P3 minor")},
     "rule": RULE_TITLE,
     "measure": {"sharp": N_("sharp rise"), "slow_climb": N_("slow climb")},  # surge shapes

@@ -32,6 +32,7 @@ from radar.web.filters import (
     configured_brand,
     kind_hint,
     page_problem,
+    query_problem,
 )
 from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
 from radar.web.problems import COMMON, problem_responses
@@ -395,11 +396,12 @@ def search_page(
     try:
         params = parse_params(request, raw, (max(page, 1) - 1) * PER_PAGE, PER_PAGE)
         params.group_stories = grouped
-        result = run_search(request, params)
+        result = request.app.state.store.search(params.request(request.app.state.clock()))
+    except QuerySyntaxError as exc:  # the parser took it, the index cannot run it ('！！')
+        error = query_problem(exc)
     except HTTPException as exc:
         # a query the parser refuses is explained in the reader's language
         error = page_problem(request.app.state.config, raw.q) or str(exc.detail)
-        params = SearchParams(q=raw.q)
     store: Store = request.app.state.store
     open_cases = (
         store.list_cases(status=["open", "acknowledged"], limit=50) if user.can("attach") else []
@@ -436,7 +438,6 @@ def search_page(
         # (a source-health case or another brand's case takes none of them)
         bulk_cases=[c for c in open_cases if c.brand in shown_brands],
         ranges=list(RANGES),
-        range_label={"all": "any time"},
         request_path=str(request.url.path)
         + (("?" + request.url.query) if request.url.query else ""),
         export_query=request.url.query,

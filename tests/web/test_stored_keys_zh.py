@@ -16,7 +16,7 @@ from config.schema import RadarConfig
 from radar.web.digest import gap_ranges
 from radar.web.filters import kind_hint
 from radar.web.render import Formatter, trigger_rows
-from tests.web.conftest import CASE_ID, NOW, form_post, make_config
+from tests.web.conftest import CASE_ID, NOW, api_token, form_post, make_config
 
 pytestmark = pytest.mark.anyio
 
@@ -98,14 +98,32 @@ def test_kind_of_a_source_in_kind_filter_points_to_source() -> None:
         assert kind_hint(config, "kind:post") is None and kind_hint(config, "刹车") is None
 
 
-@pytest.mark.parametrize("q", ["(刹车", "刹车)", '"刹车', "刹车 OR", "刹车 NOT", "sentiment:bad"])
+# the parser's messages, and the store's for a query the parser takes but the index cannot
+# run ('！！', a lone '-'): 'brand:' read "filter 'brand:' has no value", '！！' "q: '！！' has
+# no letters or characters to search for" on the Chinese page
+@pytest.mark.parametrize(
+    "q",
+    ["(刹车", "刹车)", '"刹车', "刹车 OR", "刹车 NOT", "sentiment:bad", "brand:", 'author:""',
+     "()", "(" * 40 + "刹车" + ")" * 40, "！！", "刹车 -", '""'],
+)  # fmt: skip
 async def test_a_query_the_parser_refuses_is_explained_in_chinese(login, q: str) -> None:  # type: ignore[no-untyped-def]
     async with login("care") as c:
         r = await c.get("/search", params={"q": q})
     assert r.status_code == 400
     problem = re.search(r"无法识别检索式：([^<]*)<", r.text)
     assert problem and re.search(r"[\u4e00-\u9fff]", problem.group(1)), r.text
-    assert not re.search(r"the query|must be|missing|operator|nothing", problem.group(1))
+    assert not re.search(
+        r"the query|must be|missing|operator|nothing|has no|letters|deep|empty|q: ",
+        problem.group(1),
+    )
+
+
+async def test_the_api_keeps_the_query_problems_in_english(anon) -> None:  # type: ignore[no-untyped-def]
+    headers = {"Authorization": f"Bearer {api_token('care')}"}
+    for q, said in (("brand:", "q: filter 'brand:' has no value"),
+                    ("！！", "q: '！！' has no letters or characters to search for")):  # fmt: skip
+        r = await anon.get("/api/v1/search", params={"q": q}, headers=headers)
+        assert r.status_code == 400 and r.json()["detail"] == said
 
 
 async def test_a_correction_reads_as_one_chinese_phrase(login, store) -> None:  # type: ignore[no-untyped-def]
@@ -214,3 +232,13 @@ async def test_what_an_action_writes_for_the_team_is_in_the_deployments_language
     note = [e for e in store.case_events(CASE_ID) if e.kind == "note"][-1]
     sent = store.get_notification(outbox.event_key(CASE_ID, note.seq))
     assert sent is not None and sent.payload["text"] == "📝 *PR user*: 已联系车主"
+
+
+async def test_the_time_ranges_read_as_chinese(login) -> None:  # type: ignore[no-untyped-def]
+    """The range picker read '最近 1h', '最近 24h', '最近 7d'."""
+    async with login("care") as c:
+        page = (await c.get("/search")).text
+    picker = re.search(r'<select name="range"[^>]*>(.*?)</select>', page, re.S)
+    assert picker, page
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", picker.group(1))
+    assert options == ["最近 1 小时", "最近 24 小时", "最近 7 天", "最近 30 天", "不限时间"]
