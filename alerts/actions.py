@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from alerts import lines, messages
 from alerts.timeline import record
+from alerts.trigger import CaseTrigger
 from config.i18n import N_
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity, utcnow
@@ -138,6 +139,10 @@ def resolve(store: Store, case_id: str, user: str, now: datetime | None = None) 
             f"case {case_id} is {case.status.value}: only an open or "
             "acknowledged case can be resolved"
         )
+    trig, rule = CaseTrigger.of(case), messages.lead_rule(case)
+    if rule in trig.rules:  # its title stays the one it closed with (messages.headline)
+        trig.title_rule = rule
+        trig.save_to(case)
     case.status = CaseStatus.resolved
     case.resolved_at = now
     case.ack_due_at = case.update_due_at = None

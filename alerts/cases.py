@@ -285,6 +285,7 @@ class CaseManager:
         case.update_due_at = now + timedelta(seconds=cfg.update_every)
         trig = CaseTrigger.of(case)
         trig.reopens += 1
+        trig.title_rule = None  # open again: about what fires now
         trig.rules = _figures(findings, cfg.severity, now)
         trig.peak = _peak(findings)
         trig.peak_at = trig.last_fired_at = now

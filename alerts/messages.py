@@ -18,7 +18,7 @@ from alerts.labels import signal_label
 from alerts.rules.base import Finding
 from alerts.trigger import CaseTrigger
 from config.i18n import N_, _
-from index.models import Case
+from index.models import Case, CaseStatus
 
 SEVERITY_MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡"}
 RULE_TITLE = {  # translated where shown: _(RULE_TITLE[rule])
@@ -85,9 +85,18 @@ def _rule(rule: str) -> str:
     return _(title) if title else rule
 
 
+def _settled(case: Case) -> bool:
+    return case.status in (CaseStatus.resolved, CaseStatus.closed)
+
+
 def lead_rule(case: Case) -> str:
-    """The rule the case is about now (``CaseTrigger.lead_rule``)."""
-    return CaseTrigger.of(case).lead_rule(case.rule)
+    """The rule the case is about now (``CaseTrigger.lead_rule``); a resolved or closed
+    case stays about the rule it was resolved on (``title_rule``, kept by the Resolve
+    action): a later choice of lead rule does not rename it."""
+    trig = CaseTrigger.of(case)
+    if _settled(case) and trig.title_rule in trig.rules:
+        return trig.title_rule
+    return trig.lead_rule(case.rule)
 
 
 def case_title(case: Case) -> str:
@@ -99,7 +108,10 @@ def headline(case: Case) -> str:
     a 大V post opened, say) and that rule's latest line, rendered from the stored figures
     in the language of the moment. The engine stores it as ``case.title`` in the
     deployment's language whenever the case changes; pages render it for their reader.
-    A case with no figures of that rule (one opened by a person) keeps its title."""
+    A case with no figures of that rule (one opened by a person) keeps its title, and so
+    does a case resolved before its rule was kept (the title is what it closed with)."""
+    if _settled(case) and case.title and not CaseTrigger.of(case).title_rule:
+        return case.title
     rule = lead_rule(case)
     figures = CaseTrigger.of(case).rules.get(rule)
     if not isinstance(figures, dict):

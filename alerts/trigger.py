@@ -62,6 +62,7 @@ class CaseTrigger:
     routed: list[str] | None = None  # channels the case message went to (None: not kept)
     targets: list[str] = field(default_factory=list)  # robots / mail lists it went to
     reopens: int = 0
+    title_rule: str | None = None  # the rule the title named when the case was resolved
     evidence_weight: dict[str, float] = field(default_factory=dict)
     other: dict[str, Any] = field(default_factory=dict)  # keys this record does not know
 
@@ -75,6 +76,7 @@ class CaseTrigger:
             "routed",
             "targets",
             "reopens",
+            "title_rule",
             "evidence_weight",
         }
         | set(_TIMES)
@@ -93,6 +95,7 @@ class CaseTrigger:
             routed=list(data["routed"]) if "routed" in data else None,
             targets=list(data.get("targets", [])),
             reopens=int(data.get("reopens", 0)),
+            title_rule=str(data["title_rule"]) if data.get("title_rule") else None,
             evidence_weight=dict(data.get("evidence_weight", {})),
             other={k: v for k, v in data.items() if k not in cls._KNOWN},
         )
@@ -112,6 +115,8 @@ class CaseTrigger:
             data["targets"] = self.targets
         if self.reopens:
             data["reopens"] = self.reopens
+        if self.title_rule:
+            data["title_rule"] = self.title_rule
         if self.evidence_weight:
             data["evidence_weight"] = self.evidence_weight
         return data

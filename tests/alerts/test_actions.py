@@ -85,3 +85,23 @@ def test_attach_mention_puts_it_first_in_evidence(store, case) -> None:
     assert store.get_case(case.id).evidence[0] == "weibo:77"
     with pytest.raises(actions.ActionError, match="already evidence"):
         actions.attach_mention(store, case.id, "alice", "weibo:77")
+
+
+def test_resolve_keeps_the_rule_the_title_named_and_a_reopen_forgets_it(store) -> None:
+    from dataclasses import replace
+
+    from alerts.trigger import CaseTrigger
+    from tests.alerts.conftest import big_v_finding
+
+    manager = CaseManager(make_config(), store)
+    [event] = manager.apply("极光汽车", [big_v_finding(3_280_000)], T0, None)
+    later = T0 + timedelta(minutes=5)
+    manager.apply("极光汽车", [surge_finding()], later, store.get_case(event.case_id))
+    actions.resolve(store, event.case_id, "bob", now=T0 + timedelta(hours=2))
+    resolved = store.get_case(event.case_id)
+    assert CaseTrigger.of(resolved).title_rule == "negative_surge"  # what the title named
+    # a new wave (another 大V post) within reopen_within reopens it: about what fires now
+    another = replace(big_v_finding(5_000_000), key="high_reach:weibo:9")
+    manager.apply("极光汽车", [another], T0 + timedelta(hours=3), None)
+    reopened = store.get_case(event.case_id)
+    assert reopened.status == "open" and CaseTrigger.of(reopened).title_rule is None

@@ -767,6 +767,21 @@ def test_cases_save_get_list(store: Store) -> None:
     assert len(store.list_cases()) == 3
 
 
+def test_a_closed_case_keeps_its_trigger_and_title_as_saved(store: Store) -> None:
+    """The rule a case's title named when it was resolved (``title_rule``) and the figures
+    under it come back as saved: pages show a closed case by them (alerts.messages)."""
+    rules = {
+        "negative_surge": {"stories": 40, "severity": "P1", "fired_at": NOW.isoformat()},
+        "high_reach": {"followers": 3_280_000, "severity": "P2", "fired_at": NOW.isoformat()},
+    }
+    trigger = {"rules": rules, "title_rule": "negative_surge", "reopens": 1}
+    store.save_case(case("c1", status="closed", trigger=trigger, closed_at=NOW))
+    got = store.get_case("c1")
+    assert got is not None and got.trigger == trigger and got.title == f"{BRAND} 漏油投诉激增"
+    [listed] = store.list_cases(status=["closed"])
+    assert listed.trigger == trigger
+
+
 def test_case_events_are_appended_in_order(store: Store) -> None:
     store.save_case(case("c1"))
     store.save_case(case("c2"))

@@ -160,3 +160,77 @@ async def test_the_charts_mark_the_alert_with_the_severity_it_went_out_with(stor
     data = json.loads(overview.split('id="chart-data">')[1].split("</script>")[0])
     marked = json.dumps(data["moments"], ensure_ascii=False)
     assert "P2 已预警" in marked  # (the fixture's other case went out as P1)
+
+
+def _closed(store: Store, case_id: str) -> None:
+    from alerts import actions
+
+    actions.resolve(store, case_id, "pr", NOW - timedelta(minutes=10))
+    actions.close(store, case_id, "pr", NOW - timedelta(minutes=5))
+
+
+async def _case_pages(store: Store, case_id: str) -> dict[str, str]:
+    app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "admin")
+        return {
+            url: (await c.get(url)).text
+            for url in ("/cases?status=closed", f"/cases/{case_id}", f"/cases/{case_id}/summary")
+        }
+
+
+async def test_a_closed_case_keeps_the_title_it_closed_with(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A case closes on the surge that drove it: a later choice of lead rule (a newer
+    program's, here the opening rule's) does not rename it; an open case follows it."""
+    from alerts import messages
+    from alerts.trigger import CaseTrigger
+
+    case_id = _raised_case(store)
+    _closed(store, case_id)
+    monkeypatch.setattr(CaseTrigger, "lead_rule", lambda self, opened_by: opened_by)
+    closed = store.get_case(case_id)
+    with use_locale("zh_CN"):
+        assert messages.headline(closed).startswith(SURGE_ZH)
+        assert messages.case_title(closed) == "极光汽车: 负面激增"
+    for url, page in (await _case_pages(store, case_id)).items():
+        assert SURGE_ZH in page, url
+        assert "高传播帖子 — " not in page, url
+    monkeypatch.undo()
+    with use_locale("zh_CN"):  # an open case: the current choice
+        assert messages.headline(_open_again(closed)).startswith(SURGE_ZH)
+    monkeypatch.setattr(CaseTrigger, "lead_rule", lambda self, opened_by: opened_by)
+    with use_locale("zh_CN"):
+        assert messages.headline(_open_again(closed)).startswith("极光汽车: 高传播帖子 — ")
+
+
+def _open_again(case):  # type: ignore[no-untyped-def]
+    from alerts.trigger import CaseTrigger
+
+    again = case.model_copy(update={"status": "open"}, deep=True)
+    trig = CaseTrigger.of(again)
+    trig.title_rule = None  # as a reopen leaves it (tests/alerts/test_actions.py)
+    trig.save_to(again)
+    return again
+
+
+async def test_a_case_closed_before_its_rule_was_kept_shows_its_stored_title(store) -> None:  # type: ignore[no-untyped-def]
+    """A case closed by an older program (its rules' figures without severity or time)
+    shows the title stored when it closed, not one re-rendered from another rule."""
+    from alerts import messages
+
+    case_id = _raised_case(store)
+    case = store.get_case(case_id)
+    stored_title = case.title
+    assert stored_title.startswith(SURGE_ZH)
+    for figures in case.trigger["rules"].values():
+        figures.pop("severity"), figures.pop("fired_at")
+    store.save_case(case)
+    _closed(store, case_id)
+    closed = store.get_case(case_id)
+    closed.trigger.pop("title_rule", None)  # what an older program's resolve left
+    store.save_case(closed)
+    with use_locale("zh_CN"):
+        assert messages.headline(store.get_case(case_id)) == stored_title
+    for url, page in (await _case_pages(store, case_id)).items():
+        assert SURGE_ZH in page, url
