@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -411,6 +411,11 @@ def search_page(
     if result is not None:
         shown = result.total if result.stories is None else result.stories
         pages_total = max(1, (shown + PER_PAGE - 1) // PER_PAGE)
+        if page > pages_total:
+            # past the last page (the pager of a list that has since shrunk, a typed
+            # ?page=): the last page, not "no mention matches" under "page 3000 of 395"
+            last = {**request.query_params, "page": str(pages_total)}
+            return RedirectResponse(f"/search?{urlencode(last)}", status_code=303)
     return render(
         request,
         "search.html",

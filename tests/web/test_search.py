@@ -362,3 +362,18 @@ async def test_a_forum_post_without_a_follower_count_is_not_0_followers(login, s
         page = (await c.get("/search", params={"q": "贴吧首发"})).text
     card = page.split('id="m-demo-tieba:9100"')[1].split("</article>")[0]
     assert "贴吧车主" in card and "followers" not in card, card
+
+
+async def test_a_page_past_the_last_goes_to_the_last(login, store) -> None:  # type: ignore[no-untyped-def]
+    """?page=3000 of 3 pages read '没有符合条件的提及' (there were matches) under
+    '第 3000 / 3 页' with a link to search any time; a pager link of a list that has
+    shrunk since (posts marked handled under 未处理) lands there too."""
+    posts = [mention(900 + i, f"极光汽车 异响 {i}", minutes_ago=i + 1) for i in range(45)]
+    store.upsert_mentions(posts)
+    async with login("care") as c:
+        r = await c.get("/search", params={"q": "异响", "sort": "time", "page": 3000})
+        assert r.status_code == 303
+        assert r.headers["location"] == "/search?q=%E5%BC%82%E5%93%8D&sort=time&page=3"
+        last = await c.get(r.headers["location"])
+    assert last.status_code == 200 and 'class="empty"' not in last.text
+    assert "data-id=" in last.text
