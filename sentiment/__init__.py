@@ -213,17 +213,18 @@ def _complaint_is_about_its_brand(
     lex: Lexicon, text: str, label: str, polarity: dict[str, BrandPolarity]
 ) -> None:
     """A complaint naming one brand is negative for it: when the reading toward the brand
-    leans bad (below 0.5), the text as a whole is not praise and it holds a complaint term
-    (the lexicon's categories, negation-aware), the label is negative. The target expert
-    learnt "negative for whom" and its band from finance news: "极光汽车刹车失灵" read 0.30
-    for the brand, neutral (band edge 0.27), and a long answer around one bad experience
-    with the brand 0.29."""
+    leans bad (below 0.5), the text as a whole is not praise and it names a problem (a
+    category term of the lexicon, negation-aware, not a mere subject like 客服 or 账单: a
+    how-to about a payment product's bills is no complaint), the label is negative. The
+    target expert learnt "negative for whom" and its band from finance news:
+    "极光汽车刹车失灵" read 0.30 for the brand, neutral (band edge 0.27), and a long answer
+    around one bad experience with the brand 0.29."""
     ((brand, own),) = polarity.items()
     if own.from_context or own.label == "negative" or own.score >= 0.5:
         return
     if label == "positive":  # the text as a whole is praise
         return
-    if lex.category(text) == "other":
+    if not lex.names_a_problem(text):  # a subject alone (客服, 价格, 账单) is none
         return
     polarity[brand] = BrandPolarity(score=own.score, label="negative", from_context=False)
 

@@ -49,6 +49,7 @@ class Lexicon:
     promotion: list[str]
     complaint_cues: list[str] = field(default_factory=list)
     echoes: list[str] = field(default_factory=list)  # see sentiment.context
+    subjects: list[str] = field(default_factory=list)  # category terms that are no complaint
 
     def __post_init__(self) -> None:
         cat_terms = {fold(t): c for c, terms in reversed(self.categories.items()) for t in terms}
@@ -63,6 +64,7 @@ class Lexicon:
         object.__setattr__(self, "_promotion_re", _alternation([fold(t) for t in self.promotion]))
         object.__setattr__(self, "_cue_re", _alternation([fold(t) for t in self.complaint_cues]))
         object.__setattr__(self, "_echo_re", _alternation([fold(t) for t in self.echoes]))
+        object.__setattr__(self, "_subjects", frozenset(fold(t) for t in self.subjects))
         negs = sorted({fold(n) for n in self.negations}, key=len, reverse=True)
         negation = "(?:" + "|".join(re.escape(n) for n in negs) + ")" + _FILLERS + "$"
         object.__setattr__(self, "_negated_re", re.compile(negation if negs else r"(?!x)x"))
@@ -101,7 +103,15 @@ class Lexicon:
                 raise LexiconError(f"{origin}: {key}: expected a list of terms")
             return [str(t).strip() for t in terms if str(t).strip()]
 
-        sections = {"categories", "signals", "negations", "promotion", "complaint_cues", "echoes"}
+        sections = {
+            "categories",
+            "signals",
+            "negations",
+            "promotion",
+            "complaint_cues",
+            "echoes",
+            "subjects",
+        }
         unknown = set(data) - sections
         if unknown:
             raise LexiconError(f"{origin}: unknown section(s) {sorted(unknown)}")
@@ -112,6 +122,7 @@ class Lexicon:
             promotion=term_list("promotion", data.get("promotion")),
             complaint_cues=term_list("complaint_cues", data.get("complaint_cues")),
             echoes=term_list("echoes", data.get("echoes")),
+            subjects=term_list("subjects", data.get("subjects")),
         )
 
     # -- matching ------------------------------------------------------------------------
@@ -140,7 +151,17 @@ class Lexicon:
             return False
         if self._cue_re.search(folded):  # type: ignore[attr-defined]
             return False
-        return not self._hits(folded, self._category_re)  # type: ignore[attr-defined]
+        return not self._has_problem(folded)
+
+    def names_a_problem(self, text: str) -> bool:
+        """``text`` names a problem: a category term (失灵, 态度差, 乱收费 …) that is not
+        only a subject a complaint may be about (客服, 快递, 价格: the lexicon's
+        ``subjects``), negation-aware."""
+        return self._has_problem(fold(text))
+
+    def _has_problem(self, folded: str) -> bool:
+        hits = self._hits(folded, self._category_re)  # type: ignore[attr-defined]
+        return any(h not in self._subjects for h in hits)  # type: ignore[attr-defined]
 
     def has_echo(self, folded: str) -> bool:
         """Folded text passes on what it reposts or answers ("同款", "求扩散", "已转")."""
