@@ -23,7 +23,15 @@ DEFAULT_UPDATE_EVERY = 86400.0  # the engine stores the configured one in case.t
 
 
 class ActionError(ValueError):
-    """The action is not possible (unknown case, wrong status, missing input)."""
+    """The action is not possible (unknown case, wrong status, missing input). The message
+    is ``template`` (marked for translation) filled with ``params``, so a page can say it
+    in the reader's language (radar.web.render.action_problem); Slack and the API keep it
+    as written."""
+
+    def __init__(self, template: str, **params: object):
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
 
 
 class OtherBrand(ActionError):
@@ -33,13 +41,13 @@ class OtherBrand(ActionError):
 def _case(store: Store, case_id: str) -> Case:
     case = store.get_case(case_id)
     if case is None:
-        raise ActionError(f"no case {case_id!r}")
+        raise ActionError(N_("no case '%(case)s'"), case=case_id)
     return case
 
 
 def _user(user: str) -> str:
     if not user or not user.strip():
-        raise ActionError("user: who is acting must be given")
+        raise ActionError(N_("user: who is acting must be given"))
     return user.strip()
 
 
@@ -53,10 +61,16 @@ def acknowledge(store: Store, case_id: str, user: str, now: datetime | None = No
     user = _user(user)
     case = _case(store, case_id)
     if case.status == CaseStatus.acknowledged:
-        raise ActionError(f"case {case_id} was already acknowledged by {case.acknowledged_by}")
+        raise ActionError(
+            N_("case %(case)s was already acknowledged by %(user)s"),
+            case=case_id,
+            user=case.acknowledged_by,
+        )
     if case.status != CaseStatus.open:
         raise ActionError(
-            f"case {case_id} is {case.status.value}: only an open case can be acknowledged"
+            N_("case %(case)s is %(status)s: only an open case can be acknowledged"),
+            case=case_id,
+            status=case.status.value,
         )
     case.status = CaseStatus.acknowledged
     case.acknowledged_at, case.acknowledged_by = now, user
@@ -78,12 +92,13 @@ def assign(
     now = now or utcnow()
     user = _user(user)
     if not assignee or not assignee.strip():
-        raise ActionError("assignee: must be given")
+        raise ActionError(N_("assignee: must be given"))
     case = _case(store, case_id)
     if case.status not in ACTIVE:
         raise ActionError(
-            f"case {case_id} is {case.status.value}: only an open or "
-            "acknowledged case can be assigned"
+            N_("case %(case)s is %(status)s: only an open or acknowledged case can be assigned"),
+            case=case_id,
+            status=case.status.value,
         )
     case.assignee = assignee.strip()
     _save(store, case, now)
@@ -109,10 +124,10 @@ def add_note(
     now = now or utcnow()
     user = _user(user)
     if not text or not text.strip():
-        raise ActionError("text: a note cannot be empty")
+        raise ActionError(N_("text: a note cannot be empty"))
     case = _case(store, case_id)
     if case.status == CaseStatus.closed:
-        raise ActionError(f"case {case_id} is closed: notes cannot be added")
+        raise ActionError(N_("case %(case)s is closed: notes cannot be added"), case=case_id)
     if case.status in ACTIVE:
         every = float(case.trigger.get("update_every", DEFAULT_UPDATE_EVERY))
         case.update_due_at = now + timedelta(seconds=every)
@@ -136,8 +151,9 @@ def resolve(store: Store, case_id: str, user: str, now: datetime | None = None) 
     case = _case(store, case_id)
     if case.status not in ACTIVE:
         raise ActionError(
-            f"case {case_id} is {case.status.value}: only an open or "
-            "acknowledged case can be resolved"
+            N_("case %(case)s is %(status)s: only an open or acknowledged case can be resolved"),
+            case=case_id,
+            status=case.status.value,
         )
     trig, rule = CaseTrigger.of(case), messages.lead_rule(case)
     if rule in trig.rules:  # its title stays the one it closed with (messages.headline)
@@ -162,9 +178,13 @@ def close(store: Store, case_id: str, user: str, now: datetime | None = None) ->
     user = _user(user)
     case = _case(store, case_id)
     if case.status == CaseStatus.closed:
-        raise ActionError(f"case {case_id} is already closed")
+        raise ActionError(N_("case %(case)s is already closed"), case=case_id)
     if case.status != CaseStatus.resolved:
-        raise ActionError(f"case {case_id} is {case.status.value}: resolve it before closing")
+        raise ActionError(
+            N_("case %(case)s is %(status)s: resolve it before closing"),
+            case=case_id,
+            status=case.status.value,
+        )
     case.status = CaseStatus.closed
     case.closed_at = now
     _save(store, case, now)
@@ -179,19 +199,29 @@ def attach_mention(
     user = _user(user)
     case = _case(store, case_id)
     if case.status == CaseStatus.closed:
-        raise ActionError(f"case {case_id} is closed: evidence cannot be added")
+        raise ActionError(N_("case %(case)s is closed: evidence cannot be added"), case=case_id)
     mention = store.get_mention(mention_id)
     if mention is None:
-        raise ActionError(f"mention_id: no mention {mention_id!r}")
+        raise ActionError(N_("mention_id: no mention '%(mention)s'"), mention=mention_id)
     names = mention.brand_names
     if names and case.brand not in names:  # every way in: picker, form, bulk, API
         named = ", ".join(dict.fromkeys(names))
         raise OtherBrand(
-            f"case_id: case {case.id!r} is about {case.brand!r}; mention {mention_id!r} "
-            f"does not name it (it names {named})"
+            N_(
+                "case_id: case '%(case)s' is about '%(brand)s'; mention '%(mention)s' does "
+                "not name it (it names %(named)s)"
+            ),
+            case=case.id,
+            brand=case.brand,
+            mention=mention_id,
+            named=named,
         )
     if mention_id in case.evidence:
-        raise ActionError(f"mention {mention_id} is already evidence of case {case_id}")
+        raise ActionError(
+            N_("mention %(mention)s is already evidence of case %(case)s"),
+            mention=mention_id,
+            case=case_id,
+        )
     case.evidence = [mention_id, *case.evidence]
     _save(store, case, now)
     return record(
@@ -219,13 +249,19 @@ def open_case(
     user = _user(user)
     mention = store.get_mention(mention_id)
     if mention is None:
-        raise ActionError(f"mention_id: no mention {mention_id!r}")
+        raise ActionError(N_("mention_id: no mention '%(mention)s'"), mention=mention_id)
     if brand not in {m.brand for m in mention.brands}:
-        raise ActionError(f"brand: mention {mention_id} does not name {brand!r}")
+        raise ActionError(
+            N_("brand: mention %(mention)s does not name '%(brand)s'"),
+            mention=mention_id,
+            brand=brand,
+        )
     active = store.list_cases(status=[s.value for s in ACTIVE], brand=brand, limit=1)
     if active:
         raise ActionError(
-            f"{brand} already has an open case ({active[0].id}): attach the mention to it"
+            N_("%(brand)s already has an open case (%(case)s): attach the mention to it"),
+            brand=brand,
+            case=active[0].id,
         )
     from alerts.cases import case_id_for  # cases imports this module
 

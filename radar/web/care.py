@@ -18,6 +18,7 @@ from config.i18n import _, ngettext
 from index.base import Store
 from index.models import Case, Mention
 from radar.web.auth import Attacher, Handler, Searcher
+from radar.web.cases import action_problem
 from radar.web.render import flash, local_next, render
 
 pages = APIRouter(include_in_schema=False)
@@ -83,13 +84,18 @@ def bulk_form(
             return RedirectResponse(back_to(next), status_code=303)
         now = request.app.state.clock()
         attached, skipped = 0, []
-        for m in found:
-            if case.brand not in {b.brand for b in m.brands} or m.id in case.evidence:
-                skipped.append(m)
-                continue
-            actions.attach_mention(store, case.id, user.name, m.id, now=now)
-            case = store.get_case(case.id) or case
-            attached += 1
+        try:
+            for m in found:
+                if case.brand not in {b.brand for b in m.brands} or m.id in case.evidence:
+                    skipped.append(m)
+                    continue
+                actions.attach_mention(store, case.id, user.name, m.id, now=now)
+                case = store.get_case(case.id) or case
+                attached += 1
+        except actions.ActionError as exc:  # closed since the page was shown (was a 500)
+            why = action_problem(request, exc)
+            flash(request, _("Not attached: %(why)s") % {"why": why}, "error")
+            return RedirectResponse(back_to(next), status_code=303)
         flash(
             request,
             _(
@@ -119,7 +125,9 @@ def new_case_form(
     try:
         case = actions.open_case(store, brand, user.name, mention_id, now=request.app.state.clock())
     except actions.ActionError as exc:
-        flash(request, _("No case opened: %(why)s") % {"why": exc}, "error")
+        flash(
+            request, _("No case opened: %(why)s") % {"why": action_problem(request, exc)}, "error"
+        )
         return RedirectResponse(back_to(next, mention_id), status_code=303)
     flash(request, _("Case opened for %(brand)s.") % {"brand": brand})
     return RedirectResponse(f"/cases/{case.id}", status_code=303)

@@ -19,7 +19,7 @@ from index.models import Case, CaseStatus
 from radar.web import stories
 from radar.web.auth import CaseReader, CaseWorker, User
 from radar.web.problems import COMMON, problem_responses
-from radar.web.render import flash, render
+from radar.web.render import display_names, flash, label, render
 from radar.web.schemas import AssignIn, Board, BoardItem, CaseDetail, NoteIn
 
 pages = APIRouter(include_in_schema=False)
@@ -72,6 +72,22 @@ class NotACaseWorker(actions.ActionError):
     """An assignee who is not one of the users who work cases (a 400 to the API)."""
 
 
+def action_problem(request: Request, exc: Exception) -> str:
+    """Why a case action was refused (alerts.actions.ActionError) in the reader's language,
+    people by display name and a case status as the interface names it; Slack and the API
+    keep the English message."""
+    template = getattr(exc, "template", None)
+    if not template:
+        return str(exc)
+    params = dict(getattr(exc, "params", {}))
+    if params.get("user"):
+        params["user"] = display_names(request)(str(params["user"]))
+    if "status" in params:
+        params["status"] = label(params["status"], "status")
+    said = _(template)
+    return said % params if params else said
+
+
 def case_worker(request: Request, value: str) -> str:
     """The login of the user who works cases that ``value`` names (login or display name,
     any case): the case page offers only them, and the API took any string ("nobody")."""
@@ -81,8 +97,9 @@ def case_worker(request: Request, value: str) -> str:
         if key in (u.name.casefold(), u.display_name.strip().casefold()):
             return u.name
     raise NotACaseWorker(
-        f"assignee: {value.strip()!r} is not a user who works cases "
-        f"({', '.join(u.name for u in workers) or 'none configured'})"
+        N_("assignee: '%(name)s' is not a user who works cases (%(workers)s)"),
+        name=value.strip(),
+        workers=", ".join(u.name for u in workers) or "none configured",
     )
 
 
@@ -96,12 +113,12 @@ def apply_action(request: Request, case_id: str, user: User, action: str, value:
         actions.acknowledge(store, case_id, user.name, now=now)
     elif action == "assign":
         if not value.strip():
-            raise actions.ActionError("assign: name someone to assign the case to")
+            raise actions.ActionError(N_("assign: name someone to assign the case to"))
         assignee = case_worker(request, value)
         actions.assign(store, case_id, user.name, assignee, now=now)
     elif action == "note":
         if not value.strip():
-            raise actions.ActionError("note: a note needs some text")
+            raise actions.ActionError(N_("note: a note needs some text"))
         actions.add_note(store, case_id, user.name, value.strip(), now=now)
     elif action == "resolve":
         actions.resolve(store, case_id, user.name, now=now)
@@ -151,7 +168,7 @@ def case_action_form(
         done = ACTION_DONE.get(action)
         flash(request, _(done) if done else f"{action}: done.")
     except actions.ActionError as exc:
-        flash(request, _("Not done: %(why)s") % {"why": exc}, "error")
+        flash(request, _("Not done: %(why)s") % {"why": action_problem(request, exc)}, "error")
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 

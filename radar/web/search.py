@@ -25,6 +25,7 @@ from index.records import CSV_COLUMNS, csv_cell, csv_row
 from index.records import brand_sentiment_cell as records_brand_cell
 from radar.web import paging
 from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
+from radar.web.cases import action_problem
 from radar.web.filters import (
     api_notes,
     brand_hint,
@@ -540,7 +541,7 @@ def attach_form(
         actions.attach_mention(store, case_id, user.name, mention_id, now=request.app.state.clock())
         flash(request, _("Attached to case %(case)s.") % {"case": case_id})
     except actions.ActionError as exc:
-        flash(request, _("Not attached: %(why)s") % {"why": exc}, "error")
+        flash(request, _("Not attached: %(why)s") % {"why": action_problem(request, exc)}, "error")
     return RedirectResponse(local_next(next), status_code=303)
 
 

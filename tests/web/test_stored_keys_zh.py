@@ -242,3 +242,48 @@ async def test_the_time_ranges_read_as_chinese(login) -> None:  # type: ignore[n
     assert picker, page
     options = re.findall(r"<option[^>]*>([^<]*)</option>", picker.group(1))
     assert options == ["最近 1 小时", "最近 24 小时", "最近 7 天", "最近 30 天", "不限时间"]
+
+
+def flashes(page: str) -> list[str]:
+    return re.findall(r'<p class="flash error">([^<]*)', page)
+
+
+async def test_a_refused_case_action_says_why_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
+    """A case page left open while a colleague acted, or a blank note: the flash read
+    '操作未完成：case case-aurora-1 was already acknowledged by pr' and
+    '操作未完成：note: a note needs some text'."""
+    page_url = f"/cases/{CASE_ID}"
+    async with login("pr") as c:
+        said = []
+        steps = [("acknowledge", {}), ("acknowledge", {}), ("note", {"value": "  "}),
+                 ("assign", {"value": "nobody"}), ("resolve", {}), ("resolve", {}),
+                 ("close", {}), ("close", {}), ("note", {"value": "补一句"})]  # fmt: skip
+        for action, data in steps:
+            r = await form_post(c, page_url, f"{page_url}/{action}", data)
+            said += flashes((await c.get(r.headers["location"])).text)
+    assert said == [
+        f"操作未完成：事件 {CASE_ID} 已由 PR user 确认接手",
+        "操作未完成：备注不能为空",
+        "操作未完成：“nobody”不是处置事件的用户（可指派：pr, admin）",
+        f"操作未完成：事件 {CASE_ID} 当前为「已解决」，只有待处理或已确认的事件可以标记解决",
+        f"操作未完成：事件 {CASE_ID} 已关闭",
+        f"操作未完成：事件 {CASE_ID} 已关闭，不能再添加备注",
+    ], said
+
+
+async def test_attaching_to_a_case_closed_meanwhile_is_refused_in_chinese(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The bulk bar and a card's picker offer the cases open when the page was shown; the
+    case closed since: the bulk attach was a 500, a card's said it in English."""
+    async with login("pr") as c:
+        for action in ("resolve", "close"):
+            await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/{action}", {})
+    async with login("care") as c:
+        bulk = {"ids": "demo-weibo:6", "action": "attach", "case_id": CASE_ID, "next": "/search"}
+        r = await form_post(c, "/search", "/mentions/bulk", bulk)
+        assert r.status_code == 303
+        said = flashes((await c.get(r.headers["location"])).text)
+        one = {"case_id": CASE_ID, "next": "/search"}
+        r = await form_post(c, "/search", "/mentions/demo-weibo:6/attach", one)
+        said += flashes((await c.get(r.headers["location"])).text)
+    assert said == [f"未能加入：事件 {CASE_ID} 已关闭，不能再加入帖子"] * 2, said
+    assert "demo-weibo:6" not in store.get_case(CASE_ID).evidence
