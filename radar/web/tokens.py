@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from config.i18n import _
+from config.i18n import N_, _
 from config.schema import UserConfig
 from index.base import Store
 from radar.web.auth import PERMISSIONS, Forbidden, LoggedIn, User, Users, new_token, token_hash
@@ -82,7 +82,7 @@ def create(
     """A new token for integration ``name``: its record and the token (shown once)."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValueError("name: give the integration a name (1-100 characters)")
+        raise ValueError(N_("name: give the integration a name (1-100 characters)"))
     if scope not in SCOPES:
         raise ValueError(f"scope: one of {', '.join(SCOPES)}, not {scope!r}")
     token = new_token()
@@ -176,8 +176,8 @@ def create_token(
     _admin(user)
     try:
         record, token = create(request.app.state.store, name, scope, user.name)
-    except ValueError as exc:
-        flash(request, str(exc), "error")
+    except ValueError as exc:  # the page says it in the reader's language, the CLI as written
+        flash(request, _(str(exc)), "error")
         return RedirectResponse(PAGE, status_code=303)
     return _page(request, {"id": record.id, "name": record.name, "token": token})
 

@@ -67,9 +67,13 @@ def test_a_collection_gap_over_midnight_names_both_days() -> None:
     fmt = Formatter("Asia/Shanghai")
     start = datetime(2026, 12, 2, 18, tzinfo=UTC)  # 12-03 02:00 in Shanghai
     morning = {start + timedelta(hours=h): ["demo-weibo"] for h in range(6)}
-    assert gap_ranges(morning, fmt) == ["12-03 02:00–08:00 (demo-weibo)"]
+    with i18n.use_locale("zh_CN"):
+        assert gap_ranges(morning, fmt) == ["2026年12月3日 02:00–08:00 (demo-weibo)"]
     whole_day = {start + timedelta(hours=h): ["demo-weibo"] for h in range(24)}
-    assert gap_ranges(whole_day, fmt) == ["12-03 02:00–12-04 02:00 (demo-weibo)"]  # was 02:00–02:00
+    with i18n.use_locale("zh_CN"):  # was 02:00–02:00
+        assert gap_ranges(whole_day, fmt) == [
+            "2026年12月3日 02:00 → 2026年12月4日 02:00 (demo-weibo)"
+        ]
 
 
 async def test_the_board_names_who_took_a_case(login) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +135,9 @@ async def test_a_correction_reads_as_one_chinese_phrase(login, store) -> None:  
     async with login("care") as c:
         page = (await c.get("/search", params={"q": "发动机", "range": "7d"})).text
     by = re.search(r'<span class="by"[^>]*>([^<]*)</span>', page)
-    assert by and by.group(1) == "✎ CARE user 已修正，11月23日 10:00", by  # was "已修正, 11月23日"
+    assert by and by.group(1) == "✎ CARE user 已修正，2026年11月23日 10:00", (
+        by
+    )  # was "已修正, 11月23日"
 
 
 async def test_an_empty_result_offers_the_same_search_over_any_time(login) -> None:  # type: ignore[no-untyped-def]
@@ -287,3 +293,11 @@ async def test_attaching_to_a_case_closed_meanwhile_is_refused_in_chinese(login,
         said += flashes((await c.get(r.headers["location"])).text)
     assert said == [f"未能加入：事件 {CASE_ID} 已关闭，不能再加入帖子"] * 2, said
     assert "demo-weibo:6" not in store.get_case(CASE_ID).evidence
+
+
+async def test_a_token_without_a_name_is_refused_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
+    """The admin page read 'name: give the integration a name (1-100 characters)'."""
+    async with login("admin") as c:
+        r = await form_post(c, "/admin/tokens", "/admin/tokens", {"name": "   ", "scope": "read"})
+        said = flashes((await c.get(r.headers["location"])).text)
+    assert said == ["请填写对接系统的名称（1–100 个字）"], said
