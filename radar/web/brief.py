@@ -167,7 +167,7 @@ def markers(fmt: Formatter, events: list[CaseEvent], since: datetime, until: dat
 
 
 def _label(fmt: Formatter, start: datetime, interval: int) -> str:
-    return fmt.local(start, "%m-%d" if interval >= 86400 else "%m-%d %H:%M")
+    return fmt.tick(start, interval)
 
 
 def build_brief(
@@ -250,7 +250,7 @@ def build_brief(
             Claim("what", gettext("%(rule)s about %(brand)s.") % {"rule": rule, "brand": brand})
         )
     peak = max(range(len(points)), key=lambda i: points[i].negative) if points else None
-    opened = fmt.local(case.opened_at, "%m-%d %H:%M")
+    opened = fmt.when(case.opened_at)
     # the surge starts at the first point well above normal and a quarter of the peak
     # (one stray negative post hours before is not its start)
     high = max((p.negative for p in points), default=0)
@@ -264,7 +264,7 @@ def build_brief(
         rose = gettext(
             "Negative posts rose above the normal level from %(start)s; the alert went out "
             "at %(opened)s."
-        ) % {"start": fmt.local(start_at, "%m-%d %H:%M"), "opened": opened}
+        ) % {"start": fmt.when(start_at), "opened": opened}
         posts = search_url(fmt, negative_q, start_at, until)
         claims.append(Claim("since", rose, posts, gettext("the posts since then")))
     if peak is not None and points[peak].negative:
@@ -273,7 +273,7 @@ def build_brief(
             "negative": _n(grouped.total),
             "stories": _n(grouped.stories or 0),
             "reach": _n(sum(b.reach for b in buckets if b.sentiment == "negative")),
-            "at": p.label[-5:],
+            "at": fmt.when(starts[peak]),
             "peak": _n(p.negative),
             "span": _span(interval),
             "times": _n(round(p.negative / baseline, 1)) if baseline else "",
@@ -345,11 +345,11 @@ def _done(
     if case.status == CaseStatus.open and reopened:
         # "nobody has taken it yet" read as if the PR team had never acted
         text = gettext("A new wave reopened the case at %(at)s; nobody has taken it again yet.") % {
-            "at": fmt.local(reopened[-1].at, "%m-%d %H:%M")
+            "at": fmt.when(reopened[-1].at)
         }
     elif case.status == CaseStatus.open:
         text = gettext("Nobody has taken the case yet (opened %(at)s).") % {
-            "at": fmt.local(case.opened_at, "%m-%d %H:%M")
+            "at": fmt.when(case.opened_at)
         }
     else:
         holder = case.assignee or case.acknowledged_by or ""
@@ -358,7 +358,7 @@ def _done(
         since = handed[-1] if handed else case.acknowledged_at or case.updated_at
         text = (
             gettext("%(who)s has the case since %(at)s.")
-            % {"who": people(holder), "at": fmt.local(since, "%m-%d %H:%M")}
+            % {"who": people(holder), "at": fmt.when(since)}
             if holder
             else gettext("The case is being handled.")
         )
@@ -367,7 +367,7 @@ def _done(
         last = notes[-1]
         text += " " + gettext('Latest: "%(note)s" (%(at)s).') % {
             "note": _clip(last.text, 60),
-            "at": fmt.local(last.at, "%m-%d %H:%M"),
+            "at": fmt.when(last.at),
         }
     return Claim("done", text, timeline, gettext("the timeline"))
 
@@ -381,13 +381,13 @@ def _next(
         return Claim(
             "next",
             gettext("It calmed down and was resolved at %(at)s; a new wave reopens the case.")
-            % {"at": fmt.local(at, "%m-%d %H:%M")},
+            % {"at": fmt.when(at)},
             timeline,
             gettext("the timeline"),
         )
     if case.status == CaseStatus.open and case.ack_due_at:
         due = gettext("Someone must take it by %(at)s, or it is escalated.") % {
-            "at": fmt.local(case.ack_due_at, "%m-%d %H:%M")
+            "at": fmt.when(case.ack_due_at)
         }
     elif case.status == CaseStatus.open and case.escalation_level:
         # the escalation ends the acknowledge deadline; "next update due tomorrow" read as
@@ -396,9 +396,7 @@ def _next(
             "n": case.escalation_level
         }
     elif case.update_due_at:
-        due = gettext("Next update due by %(at)s.") % {
-            "at": fmt.local(case.update_due_at, "%m-%d %H:%M")
-        }
+        due = gettext("Next update due by %(at)s.") % {"at": fmt.when(case.update_due_at)}
     else:
         due = ""
     trend = ""

@@ -47,8 +47,9 @@ def day_end(now: datetime, tz: str) -> datetime:
 
 
 def gap_ranges(gaps: dict[datetime, list[str]], fmt: Formatter) -> list[str]:
-    """Hours without collection as readable ranges: ``11-22 03:00–06:00 (demo-weibo)``;
-    a range that ends on a later day names that day (``11-22 02:00–11-23 02:00``)."""
+    """Hours without collection as readable ranges (:meth:`Formatter.span`):
+    ``2026年11月22日 03:00–06:00 (demo-weibo)``; a range that ends on a later day names
+    both (``2026年11月22日 02:00 → 2026年11月23日 02:00``)."""
     out: list[str] = []
     run: list[datetime] = []
     names: set[str] = set()
@@ -56,12 +57,7 @@ def gap_ranges(gaps: dict[datetime, list[str]], fmt: Formatter) -> list[str]:
     def close() -> None:
         if run:
             end = run[-1] + timedelta(hours=1)
-            start_day = fmt.local(run[0], "%m-%d")
-            end_text = fmt.local(
-                end, "%H:%M" if fmt.local(end, "%m-%d") == start_day else "%m-%d %H:%M"
-            )
-            span = f"{fmt.local(run[0], '%m-%d %H:%M')}–{end_text}"
-            out.append(f"{span} ({', '.join(sorted(names))})")
+            out.append(f"{fmt.span(run[0], end)} ({', '.join(sorted(names))})")
 
     for hour, sources in sorted(gaps.items()):
         if run and hour - run[-1] > timedelta(hours=1):

@@ -141,7 +141,7 @@ def _align(at: datetime, interval: int) -> datetime:
 
 
 def _label(fmt: Formatter, start: datetime, interval: int) -> str:
-    return fmt.local(start, "%m-%d" if interval >= 86400 else "%m-%d %H:%M")
+    return fmt.tick(start, interval)
 
 
 def compute_figures(

@@ -103,6 +103,8 @@ class Formatter:
         self.tz_name = timezone
 
     def local(self, value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A local time written for machines (form fields, links, file names, CSV cells);
+        people read moments through :meth:`when`."""
         if value is None or value == "":
             return ""
         if isinstance(value, str):
@@ -116,6 +118,21 @@ class Formatter:
         :func:`config.i18n.format_datetime` for ``fmt``."""
         at = _as_utc(value)
         return i18n.format_datetime(at, self.tz_name, fmt) if at is not None else ""
+
+    def span(self, start: datetime | str | None, end: datetime | str | None) -> str:
+        """A range of time: ``2026年11月23日 02:00–06:00`` within a day, else both moments
+        in full, ``2026年11月22日 02:00 → 2026年11月23日 02:00``."""
+        first, last = _as_utc(start), _as_utc(end)
+        if first is None or last is None:
+            return self.when(first or last)
+        if self.local(first, "%Y-%m-%d") == self.local(last, "%Y-%m-%d"):
+            return f"{self.when(first)}–{self.when(last, 'time')}"
+        return f"{self.when(first)} → {self.when(last)}"
+
+    def tick(self, start: datetime, interval: int) -> str:
+        """A chart's axis label (the chart says its window, so no year): ``11月23日 10:00``,
+        a day's bar ``11月23日``; alert markers are placed by the same label."""
+        return self.when(start, "day" if interval >= 86400 else "short")
 
     def parse_local(self, text: str | None) -> datetime | None:
         """An ISO date/time from a form or query string; naive means the configured zone.
@@ -187,7 +204,7 @@ def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str
             text = ", ".join(_figure(v) for v in value[:10])
         elif isinstance(value, str) and key.endswith("_at"):
             try:
-                text = fmt.local(value)
+                text = fmt.when(value)
             except ValueError:
                 text = value
         else:
@@ -460,7 +477,8 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["when"] = lambda v, f="medium": formatter.when(v, f)
     env.filters["ago"] = lambda seconds: i18n.format_relative(timedelta(seconds=seconds or 0))
     env.globals["locales"] = i18n.LOCALE_LABELS
-    env.filters["local"] = formatter.local
+    env.filters["local"] = formatter.local  # for machines (a form's value); people: when
+    env.filters["span"] = formatter.span  # {{ since | span(until) }}
     env.filters["duration"] = human_duration
     env.filters["safe_url"] = safe_url
     env.filters["highlight"] = safe_highlight

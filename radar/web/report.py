@@ -199,8 +199,7 @@ def case_report(b: Brief, fmt: Formatter, base: str) -> Report:
     stories, spreaders = _story_rows(b.top_stories), _author_rows(b.spreaders)
     return Report(
         title=title,
-        subtitle=f"{b.title} · {fmt.local(b.since, '%m-%d %H:%M')} → "
-        f"{fmt.local(b.until, '%m-%d %H:%M')}",
+        subtitle=f"{b.title} · {fmt.span(b.since, b.until)}",
         claims=claims,
         chart=chart,
         tables=[
@@ -286,7 +285,7 @@ def brand_report(
     start = _align(since, interval)
     while start < until:
         neg, total = per.get(start, [0, 0])
-        tick = fmt.local(start, "%m-%d" if interval >= 86400 else "%m-%d %H:%M")
+        tick = fmt.tick(start, interval)
         points.append(Point(tick, neg, total))
         start += timedelta(seconds=interval)
     total = sum(p.total for p in points)
@@ -343,7 +342,7 @@ def brand_report(
                 % {
                     "severity": case.severity,
                     "title": headline(case),
-                    "at": fmt.local(case.opened_at, "%m-%d %H:%M"),
+                    "at": fmt.when(case.opened_at),
                     "status": label(case.status, "status"),
                 },
                 base + f"/cases/{quote(case.id)}/summary",
@@ -353,7 +352,7 @@ def brand_report(
     if not cases:
         claims.append((gettext("Case"), gettext("No crisis case in this period."), "", ""))
     stories, authors = _story_rows(grouped.hits), _author_rows(spreaders)
-    window = f"{fmt.local(since, '%Y-%m-%d %H:%M')} → {fmt.local(until, '%Y-%m-%d %H:%M')}"
+    window = fmt.span(since, until)
     return Report(
         title=f"舆情简报 · {period} · {brand}",
         subtitle=window,

@@ -184,7 +184,7 @@ async def test_a_reopened_case_says_it_was_reopened_not_that_nobody_acted(login,
     async with login("exec") as c:
         page = (await c.get(f"/cases/{CASE_ID}/summary")).text
     done = re.search(r'<li class="claim claim-done">(.*?)</li>', page, re.S)
-    assert done and "A new wave reopened the case at 11-23 09:55" in done.group(1), page
+    assert done and "A new wave reopened the case at Nov 23, 2026 09:55" in done.group(1), page
     assert "Nobody has taken the case yet" not in done.group(1)
 
 
@@ -214,7 +214,7 @@ async def test_an_assignee_has_the_case_since_it_was_assigned(login, store) -> N
     async with login("exec") as c:
         page = (await c.get(f"/cases/{CASE_ID}/summary")).text
     done = re.search(r'<li class="claim claim-done">(.*?)</li>', page, re.S)
-    assert done and "ADMIN user has the case since 11-23 09:55." in done.group(1), page
+    assert done and "ADMIN user has the case since Nov 23, 2026 09:55." in done.group(1), page
 
 
 async def test_the_spreaders_named_are_those_who_posted_negatively(login, store) -> None:  # type: ignore[no-untyped-def]

@@ -119,6 +119,6 @@ def test_trigger_figures_are_shown_as_rows_without_bookkeeping() -> None:
     assert rows == {
         "Negative surge": "61 new negative stories in 10 min",  # the rule's name
         "peak": "times what the rule expected 9.9; stories (sharp rise) 61",  # named, not keyed
-        "first fired": "2026-11-23 19:29",
+        "first fired": "Nov 23, 2026 19:29",
         "stories": "12",
     }

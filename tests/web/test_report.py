@@ -138,7 +138,7 @@ async def test_each_link_says_what_it_opens(login, kind: str) -> None:  # type: 
     text = (pdf_parts if kind == "pdf" else docx_parts)(brief)[0]
     assert "→ the timeline" in text and "→ the post and how it spread" in text
     weekly_text = (pdf_parts if kind == "pdf" else docx_parts)(weekly.content)[0]
-    assert "→ the crisis brief" in weekly_text
+    assert "→ the crisis brief" in " ".join(weekly_text.split())  # however the PDF wraps it
 
 
 @pytest.mark.parametrize("days", [1, 7, 30])

@@ -69,7 +69,7 @@ async def test_a_chip_per_brand_with_the_correction_and_who_when(login, store) -
     assert chips(shown) == {
         AURORA: f"{AURORA} · positive 0.90 ≠ post",
         # 02:00 UTC is 10:00 in the config's Asia/Shanghai
-        DAIRY: f"{DAIRY} · neutral ✎ corrected by CARE user, Nov 23 10:00",  # display name
+        DAIRY: f"{DAIRY} · neutral ✎ corrected by CARE user, Nov 23, 2026 10:00",  # display name
     }
     # the mention's record lists the correction with the notes
     assert (
@@ -119,7 +119,7 @@ async def test_one_click_correction_returns_to_the_card(login, anon, store) -> N
         page = (await c.get(r.headers["location"].split("#")[0])).text
         assert f"Sentiment toward {AURORA} corrected to neutral." in page
         assert chips(card(page, "demo-weibo:2"))[AURORA].startswith(
-            f"{AURORA} · neutral ✎ corrected by CARE user, Nov 23 10:00 ≠ post"
+            f"{AURORA} · neutral ✎ corrected by CARE user, Nov 23, 2026 10:00 ≠ post"
         )
         match = store.get_mention("demo-weibo:2").brands[0]
         assert match.correction.label == "neutral" and match.correction.by == "care"
@@ -188,7 +188,7 @@ async def test_crawled_and_odd_values_stay_escaped_in_the_chips(login, store) ->
         shown = card(page, "demo-weibo:21")
         assert "<img" not in shown and '<b>"x"</b>' not in shown
         assert chips(shown) == {
-            EVIL_BRAND: f'{EVIL_BRAND} · positive ✎ corrected by <b>"x"</b>, Nov 23 10:00 ≠ post'
+            EVIL_BRAND: f'{EVIL_BRAND} · positive ✎ corrected by <b>"x"</b>, Nov 23, 2026 10:00 ≠ post'
         }
         # the hidden brand field round-trips the name exactly
         r = await form_post(
