@@ -344,10 +344,10 @@ LABELS: dict[str, dict[str, str]] = {
     },
     # the search page's time ranges (radar.web.params.RANGES)
     "range": {
-        "1h": N_("last hour"),
-        "24h": N_("last 24 hours"),
-        "7d": N_("last 7 days"),
-        "30d": N_("last 30 days"),
+        "1h": N_("last 1h"),  # short: the search form's row on a phone
+        "24h": N_("last 24h"),
+        "7d": N_("last 7d"),
+        "30d": N_("last 30d"),
         "all": N_("any time"),
     },
     "severity": {"P1": N_("P1 critical"), "P2": N_("P2 major"), "P3": N_("P3 minor")},
