@@ -376,3 +376,20 @@ def test_search_filters_leave_room_on_a_phone(server: str, browser, tmp_path: Pa
     assert facets["height"] < 0.35 * PHONE["height"], facets  # was 327 px of 844
     assert first["y"] + 60 < PHONE["height"], first  # its first lines show (was at 843 px)
     assert phone.errors == [], phone.errors
+
+
+def test_a_card_come_back_to_shows_below_the_bulk_bar(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """Every card action comes back to the card (#m-<id>), which was scrolled to the top of
+    the window under the sticky bulk bar: its checkbox and badges were hidden there."""
+    for viewport in ({"width": 1360, "height": 1000}, PHONE):
+        page = open_as(browser, server, "care", viewport=viewport)
+        page.goto(f"{server}/search?q=极光汽车&range=7d")
+        third = page.locator("article.mention").nth(2).get_attribute("id")
+        page.goto(f"{server}/search?q=极光汽车&range=7d#{third}")
+        page.wait_for_load_state("load")
+        bar = page.locator("form.bulk").bounding_box()
+        card = page.locator(f"[id='{third}']").bounding_box()
+        assert bar is not None and card is not None
+        assert page.evaluate("window.scrollY") > 0  # scrolled to it, the bar stuck at the top
+        assert card["y"] >= bar["y"] + bar["height"], (viewport, bar, card)
+        assert page.errors == [], page.errors
