@@ -48,10 +48,12 @@ def brand_sentiment_cell(
     names: Mapping[str, str] | None = None,
     corrected: str = "corrected by %(name)s %(at)s",
     joiner: str = "; ",
+    person: Callable[[str], str] = str,
 ) -> str:
     """The sentiment toward each brand named, a person's correction first:
     ``极光汽车:negative; 清泉乳业:neutral (corrected by care 2026-11-23 10:00:00)``.
-    ``names`` maps the stored labels to what people read (the web page's export)."""
+    ``names`` maps the stored labels to what people read and ``person`` a login to the
+    name people know (the web page's export)."""
     names = names or {}
     labels = m.brand_labels
     parts = []
@@ -60,6 +62,7 @@ def brand_sentiment_cell(
         part = f"{brand}:{names.get(label, label or 'unscored')}"
         correction = match.correction
         if correction is not None:
-            part += f" ({corrected % {'name': correction.by, 'at': when(correction.at)}})"
+            who = person(correction.by)
+            part += f" ({corrected % {'name': who, 'at': when(correction.at)}})"
         parts.append(part)
     return joiner.join(parts)

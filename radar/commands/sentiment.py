@@ -155,7 +155,8 @@ def train_cmd(out: str, data_dir: str | None, seed: int | None, corrections: str
     )
 
 
-CORRECTION_COLUMNS = ["entity", "polarity", "text", "mention_id", "by", "at"]
+# by: the login (a stable id); by_name: the name the web shows for it
+CORRECTION_COLUMNS = ["entity", "polarity", "text", "mention_id", "by", "at", "by_name"]
 
 
 @sentiment_group.command("corrections")
@@ -175,6 +176,7 @@ def corrections_cmd(out: str, config_path: str | None) -> None:
     from index.base import StoreError
 
     cfg = load_or_exit(config_path)
+    names = {u.name: u.display_name or u.name for u in cfg.web.users}
     rows = 0
     try:
         with cfg.store.open() as store, click.open_file(out, "w", encoding="utf-8") as fh:
@@ -188,7 +190,8 @@ def corrections_cmd(out: str, config_path: str | None) -> None:
                             continue
                         text = f"{m.title}\n{m.text}".strip()
                         at = fix.at.isoformat()
-                        writer.writerow([match.brand, fix.label.value, text, m.id, fix.by, at])
+                        who = names.get(fix.by, fix.by)
+                        writer.writerow([match.brand, fix.label.value, text, m.id, fix.by, at, who])
                         rows += 1
     except StoreError as exc:
         click.echo(f"store error: {exc}", err=True)

@@ -37,7 +37,7 @@ from radar.web.filters import (
 )
 from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
 from radar.web.problems import COMMON, problem_responses
-from radar.web.render import LABELS, flash, local_next, render, safe_url
+from radar.web.render import LABELS, display_names, flash, local_next, render, safe_url
 from radar.web.render import label as label_of
 from radar.web.schemas import AttachIn, HandledIn, Hit, NoteIn, SearchOut, SentimentIn
 
@@ -252,22 +252,28 @@ EXPORT_HEADERS = {
     "title": N_("Title"),
     "text": N_("Text"),
 }
+# the API's export keeps handled_by the login (a stable id) and adds the name people know
+API_EXPORT_COLUMNS = (*EXPORT_COLUMNS, "handled_by_name")
 _FLAGS = [EXPORT_COLUMNS.index(c) for c in ("verified", "handled")]
 _BRANDS = EXPORT_COLUMNS.index("sentiment_toward_brands")
+_HANDLED_BY = EXPORT_COLUMNS.index("handled_by")
 
 
 @dataclass(frozen=True)
 class ExportLayout:
-    """The header row, how a flag reads (keys and True/False, or for people) and how the
-    stored keys of the sentiment, category and signal cells read."""
+    """The header row, how a flag reads (keys and True/False, or for people), how the
+    stored keys of the sentiment, category and signal cells read, and how people are
+    named: for people by the names the pages show (handled_by, a correction's author),
+    for programs by login with ``handled_by_name`` added at the end."""
 
-    header: tuple[str, ...] = EXPORT_COLUMNS
+    header: tuple[str, ...] = API_EXPORT_COLUMNS
     flags: tuple[str, str] | None = None  # (yes, no)
     # column -> stored key -> what people read ({}: the keys as stored)
     names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     corrected: str = "corrected by %(name)s %(at)s"
     joiner: str = "; "  # between brands
     list_joiner: str = " "  # between the signals of one cell
+    by_name: bool = False  # people named by display name in place of the login
 
     @classmethod
     def for_people(cls) -> ExportLayout:
@@ -286,25 +292,38 @@ class ExportLayout:
             corrected=_("corrected by %(name)s, %(at)s"),
             joiner="；" if chinese else "; ",
             list_joiner="、" if chinese else ", ",
+            by_name=True,
         )
 
 
 def brand_sentiment_cell(
-    m: Mention, when: Callable[[datetime], str], layout: ExportLayout = ExportLayout()
+    m: Mention,
+    when: Callable[[datetime], str],
+    layout: ExportLayout = ExportLayout(),
+    person: Callable[[str], str] = str,
 ) -> str:
     """``极光汽车:negative; 清泉乳业:neutral (corrected by care 2026-11-23 10:00:00)``
     (the API's export); ``极光汽车:负面；清泉乳业:中性 (care 已修正，2026-11-23 10:00:00)``
     (the page's, for people)."""
-    return records_brand_cell(
-        m, when, layout.names.get("sentiment", {}), layout.corrected, layout.joiner
-    )
+    names = layout.names.get("sentiment", {})
+    return records_brand_cell(m, when, names, layout.corrected, layout.joiner, person)
 
 
 def export_row(
-    m: Mention, when: Callable[[datetime], str], layout: ExportLayout = ExportLayout()
+    m: Mention,
+    when: Callable[[datetime], str],
+    layout: ExportLayout = ExportLayout(),
+    person: Callable[[str], str] = str,
 ) -> list[object]:
+    """``person``: a login -> the name people know (render.display_names)."""
     row = csv_row(m, when)
-    row[_BRANDS] = csv_cell(brand_sentiment_cell(m, when, layout))
+    name = csv_cell(person(m.handled_by)) if m.handled_by else ""
+    if layout.by_name:
+        row[_HANDLED_BY] = name
+        row[_BRANDS] = csv_cell(brand_sentiment_cell(m, when, layout, person))
+    else:
+        row[_BRANDS] = csv_cell(brand_sentiment_cell(m, when, layout))
+        row.append(name)
     if layout.flags is not None:
         yes, no = layout.flags
         for i in _FLAGS:
@@ -321,6 +340,7 @@ def export_rows(
     """The whole result set (up to EXPORT_LIMIT rows) as CSV text, page by page."""
     store: Store = request.app.state.store
     local = request.app.state.formatter.local
+    person = display_names(request)
 
     def when(value: datetime) -> str:
         return str(local(value, "%Y-%m-%d %H:%M:%S"))
@@ -343,7 +363,7 @@ def export_rows(
         )
         result = store.search(req)
         for hit in result.hits:
-            writer.writerow(export_row(hit.mention, when, layout))
+            writer.writerow(export_row(hit.mention, when, layout, person))
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()

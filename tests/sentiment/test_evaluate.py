@@ -128,7 +128,11 @@ def test_corrections_are_exported_for_training_and_evaluation(tmp_path: Path) ->
         store.correct_sentiment("weibo:3", "清泉乳业", "positive", "pr")
         store.correct_sentiment("weibo:3", "清泉乳业", None, "pr")  # cleared: not exported
     config = tmp_path / "radar.yaml"
-    config.write_text(f"store:\n  url: sqlite:///{db}\n", encoding="utf-8")
+    config.write_text(
+        f"store:\n  url: sqlite:///{db}\n"
+        "web:\n  users:\n    - {name: care, role: care, display_name: 客服小王}\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "corrections.csv"
     result = CliRunner().invoke(
         cli, ["sentiment", "corrections", "--config", str(config), "--out", str(out)]
@@ -137,9 +141,10 @@ def test_corrections_are_exported_for_training_and_evaluation(tmp_path: Path) ->
     assert "2 correction(s) exported" in result.stderr
     with out.open(encoding="utf-8", newline="") as fh:
         rows = sorted(csv.DictReader(fh), key=lambda r: r["mention_id"])
-    assert [(r["entity"], r["polarity"], r["mention_id"], r["by"]) for r in rows] == [
-        ("极光汽车", "negative", "weibo:1", "care"),
-        ("清泉乳业", "positive", "weibo:2", "pr"),
+    # who: the login (a stable id) and the name the web shows (the login when unknown)
+    assert [(r["entity"], r["polarity"], r["mention_id"], r["by"], r["by_name"]) for r in rows] == [
+        ("极光汽车", "negative", "weibo:1", "care", "客服小王"),
+        ("清泉乳业", "positive", "weibo:2", "pr", "pr"),
     ]
     assert rows[0]["text"] == "标题\n极光汽车和清泉乳业 第1条"
     # `radar sentiment eval` reads the export: the model against people, per brand

@@ -222,16 +222,22 @@ async def test_the_pages_csv_export_speaks_the_readers_language(store) -> None: 
     assert any(row["sentiment"] == "负面" for row in by_id.values())
     assert all(row["sentiment_toward_brands"].startswith("极光汽车:") for row in by_id.values())
     assert all(row["sentiment_toward_brands"].isascii() is False for row in by_id.values())
+    # people by the names the pages show them by (were the logins: care)
+    assert by_id["demo-weibo:1"]["handled_by"] == "CARE user"
     assert by_id["demo-weibo:2"]["sentiment_toward_brands"].startswith(
-        "极光汽车:中性 (care 已修正，"
+        "极光汽车:中性 (CARE user 已修正，"
     )
     shown = [row[c] for row in by_id.values() for c in ("complaint_category", "risk_signals")]
     assert any(shown) and not any(cell.isascii() and cell for cell in shown)
     api_header, *api_rows = list(csv.reader(io.StringIO(api.content.decode("utf-8-sig"))))
-    assert tuple(api_header) == EXPORT_COLUMNS
-    api_by_id = {row[0]: dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in api_rows}
+    assert tuple(api_header) == (*EXPORT_COLUMNS, "handled_by_name")
+    api_by_id = {row[0]: dict(zip(api_header, row, strict=True)) for row in api_rows}
     assert api_by_id["demo-weibo:1"]["handled"] == "True"
     assert api_by_id["demo-weibo:2"]["handled"] == "False"
+    # integrators keep the login (a stable id) and get the name beside it
+    assert api_by_id["demo-weibo:1"]["handled_by"] == "care"
+    assert api_by_id["demo-weibo:1"]["handled_by_name"] == "CARE user"
+    assert api_by_id["demo-weibo:2"]["handled_by_name"] == ""
 
 
 async def test_csv_export_of_a_query_the_store_refuses_is_a_400(anon) -> None:  # type: ignore[no-untyped-def]
