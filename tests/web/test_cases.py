@@ -42,6 +42,17 @@ async def test_readers_see_no_action_buttons(login) -> None:  # type: ignore[no-
     assert ">Acknowledge</button>" not in page
 
 
+async def test_a_closed_case_offers_no_action(login) -> None:  # type: ignore[no-untyped-def]
+    """A closed case took no note, yet its page kept the note field: a PR writing one got
+    'Not done: case … is closed: notes cannot be added'."""
+    async with login("pr") as c:
+        for action in ("resolve", "close"):
+            await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/{action}", {})
+        page = (await c.get(f"/cases/{CASE_ID}")).text
+    assert 'class="caseactions"' not in page and f"/cases/{CASE_ID}/note" not in page
+    assert "<b>closed</b>" in page
+
+
 async def test_acknowledge_through_the_page(login, store) -> None:  # type: ignore[no-untyped-def]
     async with login("pr") as c:
         r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
