@@ -301,3 +301,14 @@ async def test_a_token_without_a_name_is_refused_in_chinese(login) -> None:  # t
         r = await form_post(c, "/admin/tokens", "/admin/tokens", {"name": "   ", "scope": "read"})
         said = flashes((await c.get(r.headers["location"])).text)
     assert said == ["请填写对接系统的名称（1–100 个字）"], said
+
+
+async def test_the_digest_says_when_its_open_cases_were_open(login) -> None:  # type: ignore[no-untyped-def]
+    """The digest lists the cases open when its day ended: under '待处理的危机事件' its
+    '无。' read as if nothing were open while a case opened since was being worked."""
+    async with login("exec") as c:
+        page = (await c.get("/digest")).text
+    window = re.search(r"<small>(.*?) → (.*?)，", page)
+    heading = re.search(r"<h2>截至 (.*?) 未结的危机事件</h2>", page)
+    assert window and heading, page
+    assert heading.group(1) == window.group(2)  # the end of the digest's day
