@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
+from index.models import Engagement
 from radar.web.app import create_app
 from radar.web.render import safe_highlight, safe_url
 from radar.web.search import EXPORT_COLUMNS
@@ -368,6 +369,17 @@ async def test_a_forum_post_without_a_follower_count_is_not_0_followers(login, s
         page = (await c.get("/search", params={"q": "贴吧首发"})).text
     card = page.split('id="m-demo-tieba:9100"')[1].split("</article>")[0]
     assert "贴吧车主" in card and "followers" not in card, card
+
+
+async def test_a_post_with_no_figure_at_all_reads_no_reach_0(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The demo crisis's first Tieba thread — no follower count, no engagement collected —
+    read '覆盖 0' on its card, as if nobody saw the post that started the crisis."""
+    thread = mention(9101, "极光X7 刹车失灵 贴吧首帖", followers=0, source="demo-tieba")
+    store.upsert_mentions([thread.model_copy(update={"engagement": Engagement()})])
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "贴吧首帖"})).text
+    card = page.split('id="m-demo-tieba:9101"')[1].split("</article>")[0]
+    assert "reach" not in card and "0 reposts" in card, card
 
 
 async def test_a_page_past_the_last_goes_to_the_last(login, store) -> None:  # type: ignore[no-untyped-def]
