@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -129,6 +130,43 @@ def pdf_font() -> str:
     return PDF_FONT
 
 
+# Emoji as Weibo writes its own (``[怒]``), for characters the embedded fonts lack; any
+# other such character reads as its Unicode name (``[flamingo]``)
+EMOJI_WORDS = {
+    "😡": "怒", "😠": "怒", "🤬": "怒骂", "😤": "哼", "🔥": "火", "👍": "赞", "👎": "踩",
+    "😭": "大哭", "😢": "泪", "😂": "笑哭", "🤣": "笑哭", "😅": "汗", "🙄": "白眼",
+    "😱": "惊恐", "🤮": "吐", "💩": "便便", "❤": "心", "💔": "心碎", "🙏": "祈祷",
+    "👏": "鼓掌", "🐶": "狗头", "🚗": "汽车", "⚠": "警告", "❗": "叹号", "❓": "问号",
+}  # fmt: skip
+SKIN_TONES = range(0x1F3FB, 0x1F400)  # shape the emoji before them, as do Cf/Mn/Me marks
+
+
+def readable(text: str, has: Container[int]) -> str:
+    """``text`` with each character the font lacks (``has``: the code points it has)
+    written as a word in brackets (``极光汽车😡`` → ``极光汽车[怒]``): a PDF would show
+    an empty box. Whitespace stays; invisible marks the font lacks (a zero-width joiner or
+    space, a variation selector, a skin tone) are left out."""
+    if all(ord(ch) in has or ch.isspace() for ch in text):
+        return text
+    out = []
+    for ch in text:
+        if ord(ch) in has or ch.isspace():
+            out.append(ch)
+        elif ord(ch) not in SKIN_TONES and unicodedata.category(ch) not in ("Cc", "Cf", "Mn", "Me"):
+            word = EMOJI_WORDS.get(ch) or unicodedata.name(ch, "").lower() or f"U+{ord(ch):04X}"
+            out.append(f"[{word}]")
+    return "".join(out)
+
+
+@cache
+def _chart_glyphs() -> frozenset[int]:
+    """The code points the chart's font has (its cmap, read with fontTools)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(cjk_font()), fontNumber=0, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
 _draw_lock = threading.Lock()  # matplotlib's pyplot state is global
 
 
@@ -138,6 +176,8 @@ def chart_png(
     """Bars of negative and other mentions per point, the normal level as a dashed line,
     markers (label of the point, text) as vertical lines: a PNG for the documents."""
     font = font_manager.FontProperties(fname=str(cjk_font()))
+    has = _chart_glyphs()
+    title, markers = readable(title, has), [(at, readable(t, has)) for at, t in markers]
     labels = [p.label for p in points]
     negative = [p.negative for p in points]
     other = [p.total - p.negative for p in points]
@@ -370,15 +410,21 @@ def brand_report(
 
 
 def to_pdf(report: Report) -> bytes:
-    from xml.sax.saxutils import escape
+    from xml.sax.saxutils import escape as xml_escape
 
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     body = ParagraphStyle("body", fontName=pdf_font(), fontSize=10.5, leading=16, wordWrap="CJK")
+    has = pdfmetrics.getFont(PDF_FONT).face.charToGlyph
+
+    def escape(text: str) -> str:  # what the font has, escaped for reportlab's markup
+        return xml_escape(readable(text, has))
+
     title = ParagraphStyle("title", parent=body, fontSize=17, leading=24, spaceAfter=4)
     small = ParagraphStyle("small", parent=body, fontSize=9, leading=13, textColor="#555555")
     head = ParagraphStyle("head", parent=body, fontSize=12, leading=18, spaceBefore=8)
@@ -395,7 +441,7 @@ def to_pdf(report: Report) -> bytes:
     for heading, text, link, link_text in report.claims:
         more = ""
         if link:
-            more = f' <a href="{escape(link)}" color="#1f5fa8">→ {escape(link_text)}</a>'
+            more = f' <a href="{xml_escape(link)}" color="#1f5fa8">→ {escape(link_text)}</a>'
         flow.append(Paragraph(f"<b>{escape(heading)}</b>　{escape(text)}{more}", body))
     flow.append(Spacer(1, 4 * mm))
     width = A4[0] - 36 * mm

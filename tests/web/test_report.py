@@ -152,3 +152,37 @@ async def test_the_brand_overview_links_its_report(login, days: int) -> None:  #
             r = await c.get(html.unescape(link))
             assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
         assert "/reports/brand" not in (await c.get("/overview")).text  # all brands: none
+
+
+async def test_emoji_in_a_post_read_as_words_in_the_pdf(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The embedded Chinese font has no emoji: 😡🔥 in a crawled post were empty boxes.
+    Every character the PDF sets is one the font has; an emoji reads as its name, as
+    Weibo writes its own ([怒])."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from tests.web.conftest import mention
+
+    text, author = "极光汽车 刹车失灵😡🔥 4S店不管👍🏻", "车主🚗小李"
+    angry = mention(30, text, followers=5_000_000, minutes_ago=10, author=author)
+    store.upsert_mentions([angry])
+    async with login("exec") as c:
+        brief = (await c.get(f"/cases/{CASE_ID}/report.pdf")).content
+        weekly = (await c.get("/reports/brand.pdf", params={"brand": "极光汽车"})).content
+    has = pdfmetrics.getFont(report.pdf_font()).face.charToGlyph
+    for content in (brief, weekly):
+        text = pdf_parts(content)[0]
+        missing = {ch for ch in text if ord(ch) not in has and not ch.isspace()}
+        assert not missing, missing
+        assert "刹车失灵[怒][火]" in text and "4S店不管[赞]" in text, text
+        assert "车主[汽车]小李" in text, text
+
+
+def test_a_character_the_font_lacks_reads_as_its_name() -> None:
+    has = {ord(ch) for ch in "极光汽车好"}
+    assert report.readable("极光汽车😡", has) == "极光汽车[怒]"
+    assert report.readable("好❤️", has) == "好[心]"  # the variation selector goes with it
+    assert report.readable("好🦩", has) == "好[flamingo]"  # no Chinese word: its name
+    assert report.readable("极光汽车", has) == "极光汽车"
+    # invisible marks the font lacks go: a zero-width space, a skin tone, a joiner
+    assert report.readable("好\u200b👍🏽", has) == "好[赞]"
+    assert report.readable("👨\u200d🔧", has) == "[man][wrench]"
