@@ -97,6 +97,8 @@ def complaint_statuses(
 
 @pages.get("/overview")
 def overview_page(request: Request, user: ExecReader, brand: str = "", days: int = 1):
+    # an alias (极光SUV) is its brand's page: headed, picked and linked by the brand's name
+    brand = brand_named(request.app.state.config, brand) if brand.strip() else ""
     o = overview(request, brand or None, days)
     config, store = request.app.state.config, request.app.state.store
     gaps = collection_gaps(store, enabled_sources(config), o.figures.since, o.figures.until)

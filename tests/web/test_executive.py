@@ -221,3 +221,22 @@ async def test_the_overview_terms_and_report_take_a_brands_alias(store) -> None:
     assert by_alias.json()["figures"] == by_name.json()["figures"]
     assert terms.status_code == 200, terms.text
     assert unknown.status_code == 404 and "极光摩托" in unknown.text
+
+
+async def test_the_overview_page_of_an_alias_is_headed_by_its_brand(store) -> None:  # type: ignore[no-untyped-def]
+    """/overview?brand=极光SUV showed 极光汽车's figures headed '极光SUV', the brand picker on
+    全部品牌 and the report links for the alias."""
+    from radar.web.app import create_app
+    from tests.web.conftest import log_in, make_config
+
+    config = make_config()
+    aurora = config.brands[0].model_copy(update={"aliases": ["极光SUV"]})
+    config = config.model_copy(update={"brands": [aurora, *config.brands[1:]]})
+    app = create_app(config, store, clock=lambda: NOW + timedelta(seconds=30))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "exec")
+        page = (await c.get("/overview", params={"brand": "极光SUV"})).text
+    assert "<h1>极光汽车</h1>" in page, page
+    assert '<option value="极光汽车" selected>' in page
+    assert "brand=%E6%9E%81%E5%85%89%E6%B1%BD%E8%BD%A6" in page  # the report links
