@@ -118,11 +118,15 @@ def overview_page(request: Request, user: ExecReader, brand: str = "", days: int
 def digest_page(request: Request, user: ExecReader, date: str = ""):
     day = _parse_day(request, date)
     figures = digest.figures(request.app.state.config, request.app.state.store, day)
+    fmt, config = request.app.state.formatter, request.app.state.config
+    latest = digest.day_end(request.app.state.clock(), config.timezone)
     return render(
         request,
         "digest.html",
         d=figures,
-        date=date,
+        # the picker shows the day shown, and offers no day that is not over yet
+        date=fmt.local(day - timedelta(days=1), "%Y-%m-%d"),
+        latest=fmt.local(latest - timedelta(days=1), "%Y-%m-%d"),
         digest_time=request.app.state.config.scheduler.digest_time,
     )
 

@@ -240,3 +240,14 @@ async def test_the_overview_page_of_an_alias_is_headed_by_its_brand(store) -> No
     assert "<h1>极光汽车</h1>" in page, page
     assert '<option value="极光汽车" selected>' in page
     assert "brand=%E6%9E%81%E5%85%89%E6%B1%BD%E8%BD%A6" in page  # the report links
+
+
+async def test_the_digest_date_picker_shows_the_day_and_offers_only_full_days(login) -> None:  # type: ignore[no-untyped-def]
+    """The picker stood empty (mm/dd/yyyy) over the digest it showed, and offered today,
+    which is an error page ('date: … is not over yet')."""
+    async with login("exec") as c:
+        page = (await c.get("/digest")).text
+        earlier = (await c.get("/digest", params={"date": "2026-11-20"})).text
+    picker = re.search(r'<input type="date" name="date" value="([^"]*)" max="([^"]*)"', page)
+    assert picker and picker.groups() == ("2026-11-22", "2026-11-22"), page  # NOW: 11-23 10:00
+    assert 'value="2026-11-20" max="2026-11-22"' in earlier
