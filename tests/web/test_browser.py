@@ -393,3 +393,16 @@ def test_a_card_come_back_to_shows_below_the_bulk_bar(server: str, browser) -> N
         assert page.evaluate("window.scrollY") > 0  # scrolled to it, the bar stuck at the top
         assert card["y"] >= bar["y"] + bar["height"], (viewport, bar, card)
         assert page.errors == [], page.errors
+
+
+def test_a_case_status_on_the_board_is_one_word(server: str, browser, store) -> None:  # type: ignore[no-untyped-def]
+    """A long case title took the row's width and the status wrapped, 已确 / 认 (demo)."""
+    case = store.get_case(CASE_ID)
+    long_title = "极光汽车: 风险信号 — " + "、".join(f"维权 ×{n}" for n in range(40))
+    store.save_case(case.model_copy(update={"title": long_title, "status": "acknowledged"}))
+    page = open_as(browser, server, "pr", viewport={"width": 1024, "height": 800})
+    page.goto(f"{server}/cases")
+    status = page.locator("table.board tbody td[data-label]").nth(3)
+    assert status.inner_text().strip() in ("acknowledged", "已确认")
+    assert status.evaluate(LINES_OF) == 1
+    assert page.errors == [], page.errors
