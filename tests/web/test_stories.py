@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from index.base import Store
+from index.models import Engagement
 from radar.web.stories import COMMENTS_SHOWN, COPIES_SHOWN
 from tests.web.conftest import CASE_ID, NOW, mention
 
@@ -75,6 +76,27 @@ async def test_story_page_shows_spread_tree_and_comments(login, reposted) -> Non
     assert re.search(r'margin-left: 2\.4em" id="t-demo-weibo:22"', r.text)  # repost of a repost
     assert fragment.status_code == 200 and "转发者乙" in fragment.text
     assert missing.status_code == 404
+
+
+async def test_a_forum_first_post_has_no_figures_of_0(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The demo crisis's story began with a Tieba thread (no follower count, no engagement
+    collected): its spread row read 粉丝 0, 覆盖 0 and its tree line 覆盖 0."""
+    thread = mention(30, "极光X7 刹车失灵 首帖", followers=0, source="demo-tieba", minutes_ago=40)
+    copy = mention(31, "极光X7 刹车失灵 首帖", followers=500, minutes_ago=30)
+    store.upsert_mentions(
+        [
+            thread.model_copy(update={"engagement": Engagement(), "cluster_id": thread.id}),
+            copy.model_copy(update={"repost_of": thread.id, "cluster_id": thread.id}),
+        ]
+    )
+    async with login("care") as client:
+        page = (await client.get(f"/stories/{thread.id}")).text
+    first = page.split('class="spread"')[1].split("</tr>")[1]  # the row after the header's
+    figures = re.findall(r"<td>([^<]*)</td>", first)
+    assert figures == ["—", "—", "0"], first
+    tree = page.split('class="tree"')[1].split("</ul>")[0]
+    first_line = tree.split("</li>")[0]
+    assert "reach" not in first_line and "reach 686" in tree.split("</li>")[1], tree
 
 
 async def test_case_page_links_to_its_full_search(login, reposted) -> None:  # type: ignore[no-untyped-def]
