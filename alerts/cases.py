@@ -4,14 +4,15 @@ merges evidence, proposes resolution when calm, escalates when nobody acknowledg
 
 Each transition has its own threshold (the README's table): opening is a rule firing;
 a thread update of an open case needs a new kind of finding or a raised severity (at
-once) or figures grown ``update_growth``× since the last update (at most every
-``update_min_interval``); resolution is proposed after ``resolve_after_calm`` without a
-firing and the last hour back near the baseline (engine._maybe_calm); a resolved case
-reopens within ``reopen_within`` only on a *new wave*: a finding whose figure in its
-current window reaches ``REOPEN_SHARE`` of the case's peak for that measure (or a
-measure the case never had). A rule that fires weakly after resolution — a story
-creeping on — neither reopens the case nor opens another. A case's title carries the
-figures of its latest firing, and ``trigger["peak_at"]`` says when its peak was.
+once) or figures grown ``update_growth``× since the last update (a spreading story:
+its rate; at most every ``update_min_interval``); resolution is proposed after
+``resolve_after_calm`` without a firing and the last hour back near the baseline
+(engine._maybe_calm); a resolved case reopens within ``reopen_within`` only on a *new
+wave*: a finding whose figure in its current window reaches ``REOPEN_SHARE`` of the
+case's peak for that measure (or a measure the case never had). A rule that fires
+weakly after resolution — a story creeping on — neither reopens the case nor opens
+another. A case's title carries the figures of its latest firing, and
+``trigger["peak_at"]`` says when its peak was.
 
 ``Case.trigger`` is read and written through the typed ``alerts.trigger.CaseTrigger``."""
 
@@ -96,6 +97,18 @@ def _peak(findings: list[Finding]) -> dict[str, float]:
 
 
 _WAVE_MEASURES = ("stories:", "rate:")  # what a wave is measured by (reach only grows)
+
+
+def _grows(key: str, peak: dict[str, float]) -> bool:
+    """Whether the peak figure ``key`` tells that a case is growing (a thread update):
+    its stories, its spreading rate, and its reach — except the reach of a spreading
+    story (a measure with a rate): that is the reposts and comments so far, which grows
+    also while the story dies down (a re-crawled storm read 持续扩大 at 1,772, 797, then
+    327 an hour); such a story grows when its rate does, now."""
+    kind, _, measure = key.partition(":")
+    if kind == "reach":
+        return f"rate:{measure}" not in peak
+    return kind in ("stories", "rate")
 
 
 def new_wave(trigger: CaseTrigger, findings: list[Finding]) -> bool:
@@ -327,7 +340,8 @@ class CaseManager:
         old_severity = case.severity
         new_severity = more_severe(old_severity, severity_of(findings, cfg.severity))
         peak = trig.peak
-        for k, v in _peak(findings).items():
+        current = _peak(findings)
+        for k, v in current.items():
             if v > peak.get(k, 0):
                 peak[k] = v
                 if k.startswith(("stories:", "reach:", "rate:")):
@@ -358,10 +372,13 @@ class CaseManager:
             new = lines.joined([lines.finding(f) for f in findings if f.key in new_keys])
             reasons.append(lines.line(N_("new: %(what)s"), what=new))
         last_at = notified.at or case.opened_at
+        # stories and reach: the most seen since the last message; a rate: the one of
+        # now (a storm that spread faster for a while and dies down is not "growing")
         grown = any(
-            peak.get(k, 0) >= cfg.update_growth * max(1, notified.figures[k])
+            (current.get(k, 0) if k.startswith("rate:") else peak.get(k, 0))
+            >= cfg.update_growth * max(1, notified.figures[k])
             for k in peak
-            if k.startswith(("stories:", "reach:")) and k in notified.figures
+            if _grows(k, peak) and k in notified.figures
         )
         if grown and (now - last_at).total_seconds() >= cfg.update_min_interval:
             reasons.append(

@@ -210,6 +210,36 @@ def test_a_storm_that_settles_and_creeps_on_is_not_reopened(
     assert len(store.list_cases()) == 1 and store.get_case(alert.case_id).status == "resolved"
 
 
+def test_a_storm_dying_down_is_not_growing_until_its_rate_grows(
+    live: AlertEngine, store: Store
+) -> None:
+    """Its reposts so far (its reach) grow while it dies down: no 持续扩大 for that, nor
+    for a burst already over when the update interval ends; a thread update comes when
+    it spreads 1.5× faster than at its last message, then."""
+    post = grown(mention(T0, negative=True), T0 + timedelta(minutes=1), 40)
+    store.upsert_mentions([post])
+    live.evaluate(T0 + timedelta(minutes=1))
+    store.upsert_mentions([grown(post, T0 + timedelta(minutes=21), 4000)])
+    [alert] = live.evaluate(T0 + timedelta(minutes=21))
+    rate = alert.data["rules"]["high_reach"]["reposts_per_hour"]  # 11,880 an hour
+    # re-crawled every 10 minutes: a burst (24,000 an hour, within the 30 minutes after
+    # the alert), then +1,500, +1,200, … fewer each time, still spreading
+    events, reposts, at = [], 4000, T0 + timedelta(minutes=31)
+    for gain in (6000, 1500, 1200, 900, 700, 500, 400):
+        reposts += gain
+        store.upsert_mentions([grown(post, at, reposts)])
+        events += run(live, at, 10)
+        at += timedelta(minutes=10)
+    assert reposts >= 3 * 4000  # its reach tripled …
+    assert [e.kind for e in events if e.kind != "escalated"] == []  # … and it was dying down
+    # then it takes off again: 8,000 in 10 minutes, 32,000 an hour
+    store.upsert_mentions([grown(post, at, reposts + 8000)])
+    [update] = [e for e in run(live, at, 5) if e.kind == "updated"]
+    assert "growing" in update.text
+    assert update.data["rules"]["high_reach"]["reposts_per_hour"] >= 1.5 * rate
+    assert len(store.list_cases()) == 1
+
+
 def test_a_second_real_wave_the_next_day_reopens_the_case_once(store: Store) -> None:
     store.upsert_mentions(background(T0 - timedelta(days=3), T0 + timedelta(days=2)))
     engine = AlertEngine(make_config(alerts={"reopen_within": "2d"}), store)
