@@ -172,7 +172,8 @@ def _figure_name(key: str) -> str:
     named = label(figure, "figure")
     if not measure:
         return named
-    return f"{named} ({label(measure, 'measure' if measure in LABELS['measure'] else 'rule')})"
+    of = label(measure, "measure" if measure in LABELS["measure"] else "rule")
+    return i18n.gettext("%(figure)s (%(of)s)") % {"figure": named, "of": of}  # 覆盖（骤增）
 
 
 def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str]]:

@@ -65,7 +65,7 @@ async def test_pages_name_the_surge_that_drives_the_case_in_chinese(store) -> No
         assert SURGE_ZH in page, url
         assert "高传播帖子 — " not in page, url  # not the post that opened it
     [case_page] = [page for url, page in pages.items() if url.count("/") == 2]
-    assert "负面激增 (由「高传播帖子」开启)" in case_page  # what it is about, what opened it
+    assert "负面激增（由「高传播帖子」开启）" in case_page  # what it is about, what opened it
     assert "P2 汽车圈老炮儿（粉丝 3,280,000）发布负面帖子" in case_page  # the timeline
     assert "severity raised" not in case_page and "Update (" not in case_page
 

@@ -49,8 +49,9 @@ def test_trigger_figures_per_rule_are_named_not_keyed() -> None:
     with i18n.use_locale("zh_CN"):
         ((name, text),) = trigger_rows({"peak": peak}, Formatter("Asia/Shanghai"))
     assert name == "峰值"
-    assert "覆盖 (高传播帖子) 6,563,344" in text and "话题数 (骤增) 15" in text
-    assert "每小时转评 (x) 2" in text  # an unknown measure is shown as stored
+    # full-width parentheses in Chinese, as every other line of the page (were "覆盖 (…)")
+    assert "覆盖（高传播帖子） 6,563,344" in text and "话题数（骤增） 15" in text
+    assert "每小时转评（x） 2" in text  # an unknown measure is shown as stored
     assert "reach:" not in text and "stories:" not in text
 
 
@@ -60,7 +61,7 @@ def test_a_high_reach_peak_has_no_zero_ratio_and_chinese_separators() -> None:
     peak = {"ratio": 0, "reach:high_reach": 3_282_625, "rate:high_reach": 5036}
     with i18n.use_locale("zh_CN"):
         ((_, text),) = trigger_rows({"peak": peak}, Formatter("Asia/Shanghai"))
-    assert text == "覆盖 (高传播帖子) 3,282,625；每小时转评 (高传播帖子) 5,036"
+    assert text == "覆盖（高传播帖子） 3,282,625；每小时转评（高传播帖子） 5,036"
 
 
 def test_a_collection_gap_over_midnight_names_both_days() -> None:
