@@ -380,6 +380,11 @@ async def test_a_post_with_no_figure_at_all_reads_no_reach_0(login, store) -> No
         page = (await c.get("/search", params={"q": "贴吧首帖"})).text
     card = page.split('id="m-demo-tieba:9101"')[1].split("</article>")[0]
     assert "reach" not in card and "0 reposts" in card, card
+    # a post with both figures keeps the space before each · (bfa7217 wrote
+    # '粉丝 546,800· 覆盖 546,805': the template's trimmed block lines took it)
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "退款"})).text
+    assert re.search(r"2,000,000 followers\s+·\s+reach [\d,]+\s+·", page), page
 
 
 async def test_a_page_past_the_last_goes_to_the_last(login, store) -> None:  # type: ignore[no-untyped-def]
