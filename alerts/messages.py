@@ -26,6 +26,7 @@ RULE_TITLE = {  # translated where shown: _(RULE_TITLE[rule])
     "high_reach": N_("High-reach post"),
     "risk_signal": N_("Risk signals"),
     "source_health": N_("Source health"),
+    "manual": N_("Opened by hand"),  # a case a person opened from a post
 }
 MAX_SECTION = 2900  # Slack refuses section text over 3000 characters
 

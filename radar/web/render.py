@@ -318,6 +318,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "event": {
         "alerted": N_("alerted"),
+        "opened": N_("opened"),  # by a person, from a post (alerts.actions.open_case)
         "reopened": N_("reopened"),
         "updated": N_("updated"),
         "resolution_proposed": N_("resolution proposed"),
@@ -448,6 +449,9 @@ def event_text(context: Any, event: CaseEvent) -> str:
     by_actor = isinstance(values, dict) and values.get("user") == {"user": event.actor}
     if event.kind == "assigned" and assignee and by_actor:  # "👤 Assigned to B by A", A acted
         return f"→ {_people(context)(str(assignee))}"
+    post = values.get("post") if isinstance(values, dict) else None
+    if event.kind == "opened" and by_actor and isinstance(post, str):  # "A opened … from P"
+        return i18n.gettext("from %(post)s") % {"post": post}
     return lines.event_text(event.text, event.data, _people(context))
 
 

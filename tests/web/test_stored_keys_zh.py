@@ -313,3 +313,17 @@ async def test_the_digest_says_when_its_open_cases_were_open(login) -> None:  # 
     heading = re.search(r"<h2>截至 (.*?) 未结的危机事件</h2>", page)
     assert window and heading, page
     assert heading.group(1) == window.group(2)  # the end of the digest's day
+
+
+async def test_a_case_opened_by_hand_reads_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
+    """A case care opened from a post read '清泉乳业 · manual' and, in its timeline,
+    'opened 客服 客服 根据 <post> 新建了事件'."""
+    async with login("care") as c:
+        r = await form_post(c, "/search", "/mentions/demo-tieba%3A4/new-case",
+                            {"brand": "清泉乳业", "next": "/search"})  # fmt: skip
+        page = (await c.get(r.headers["location"])).text
+    info = page.split('<p class="caseinfo">')[1].split("</p>")[0]
+    assert "清泉乳业 · 人工新建 ·" in info and "manual" not in info, info
+    line = page.split('class="ev-opened"')[1].split("</li>")[0]
+    assert "已新建" in line and line.count("CARE user") == 1 and "根据帖子 " in line, line
+    assert "opened" not in line.replace('class="ev-opened"', ""), line
