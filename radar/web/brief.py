@@ -36,7 +36,7 @@ BASELINE_DAYS = 7  # the brand's normal level: the days before the chart's windo
 # the timeline an executive reads: what people and the alerting did, not the delivery
 # bookkeeping (notified, updated, reminder) that the case page keeps
 SHOWN_EVENTS = {
-    "alerted", "escalated", "acknowledged", "assigned", "note", "resolution_proposed",
+    "alerted", "opened", "escalated", "acknowledged", "assigned", "note", "resolution_proposed",
     "resolved", "closed", "reopened",
 }  # fmt: skip
 MOMENTS = {
@@ -220,6 +220,9 @@ def build_brief(
     first = grouped.hits[0] if grouped.hits else None
     lead = lead_rule(case)  # what the case is about now
     rule = gettext(RULE_TITLE.get(lead, lead))
+    manual = lead == "manual"  # a person opened it from a post: no rule fired, no alert
+    if manual:  # "清泉乳业出现人工上报的舆情。", not "…出现人工新建。"
+        rule = gettext("An issue a person raised")
     if first is not None:
         m = first.mention
         text = m.title or m.text
@@ -261,9 +264,16 @@ def build_brief(
         timeline = f"/cases/{case.id}#timeline"
         claims.append(Claim("since", began, timeline, gettext("the timeline")))
     else:
-        rose = gettext(
-            "Negative posts rose above the normal level from %(start)s; the alert went out "
-            "at %(opened)s."
+        rose = (
+            gettext(
+                "Negative posts rose above the normal level from %(start)s; the case was "
+                "opened at %(opened)s."
+            )
+            if manual
+            else gettext(
+                "Negative posts rose above the normal level from %(start)s; the alert went "
+                "out at %(opened)s."
+            )
         ) % {"start": fmt.when(start_at), "opened": opened}
         posts = search_url(fmt, negative_q, start_at, until)
         claims.append(Claim("since", rose, posts, gettext("the posts since then")))

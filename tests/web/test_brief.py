@@ -228,3 +228,22 @@ async def test_the_spreaders_named_are_those_who_posted_negatively(login, store)
     who = re.search(r'<li class="claim claim-who">(.*?)</li>', page, re.S)
     assert who and "夸夸大V" not in who.group(1) and "汽车大V" in who.group(1), page
     assert "夸夸大V" in page.split('class="spreaders"')[1]  # still in the table
+
+
+async def test_a_case_opened_by_hand_is_told_as_one(login, store) -> None:  # type: ignore[no-untyped-def]
+    """A case care opened from a post read '清泉乳业出现人工新建' ('Opened by hand about …'),
+    'the alert went out at …' (none did) and '暂无记录' beside the timeline that holds its
+    opening."""
+    from tests.web.conftest import form_post
+
+    async with login("care") as c:
+        r = await form_post(c, "/search", "/mentions/demo-tieba%3A4/new-case",
+                            {"brand": "清泉乳业", "next": "/search"})  # fmt: skip
+        case_id = r.headers["location"].removeprefix("/cases/")
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{case_id}/summary")).text
+    said = {t: re.sub(r"<[^>]+>", "", b) for t, b in
+            re.findall(r'<li class="claim claim-(\w+)">(.*?)</li>', page, re.S)}  # fmt: skip
+    assert "An issue a person raised about 清泉乳业." in said["what"], said["what"]
+    assert "alert" not in said["since"], said["since"]
+    assert 'class="ev-opened"' in page.split('id="timeline"')[1]
