@@ -53,6 +53,19 @@ async def test_a_closed_case_offers_no_action(login) -> None:  # type: ignore[no
     assert "<b>closed</b>" in page
 
 
+async def test_a_resolved_case_on_the_board_says_when_it_was_resolved(login) -> None:  # type: ignore[no-untyped-def]
+    """The board's recently resolved table had a column without a heading holding '—'
+    (the open cases' time before escalation): it is when the case was resolved."""
+    async with login("pr") as c:
+        await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/resolve", {})
+        board = (await c.get("/cases")).text
+    done = board.split('class="board done"')[1].split("</table>")[0]
+    headings = re.findall(r"<th>([^<]*)</th>", done)
+    assert "" not in headings and "Resolved at" in headings, headings
+    cell = re.search(r'<td data-label="Resolved at">([^<]*)</td>', done)
+    assert cell and cell.group(1) == "Nov 23, 2026 10:00", done  # NOW, in Asia/Shanghai
+
+
 async def test_acknowledge_through_the_page(login, store) -> None:  # type: ignore[no-untyped-def]
     async with login("pr") as c:
         r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
