@@ -238,7 +238,9 @@ class AlertEngine:
         for b in buckets:
             h = int(b.start.timestamp() // 3600)
             row = fresh.setdefault(b.brand, {}).setdefault(h, [0, 0])
-            stories = b.stories or b.count
+            # a comment is part of its post's story (Store.count_buckets), as in the
+            # engine's counts: an hour of comments only is 0 new stories, not their count
+            stories = b.stories
             if b.sentiment == "negative":
                 row[0] += stories
             if b.sentiment:

@@ -117,7 +117,7 @@ class Bucket:
     brand: str
     sentiment: str  # effective toward the brand: negative | neutral | positive | "" unscored
     count: int  # mentions
-    stories: int = 0  # distinct dedupe clusters among them
+    stories: int = 0  # distinct stories of its posts, reposts, copies (a comment adds none)
     reach: int = 0  # sum of author followers + engagement
 
 
@@ -200,6 +200,14 @@ class Store(abc.ABC):
         [since, until). Bucket starts are aligned to multiples of the interval since the
         Unix epoch. A mention with several brands counts once for each, under its
         effective sentiment toward that brand (``Mention.brand_sentiment``).
+
+        ``stories``: the distinct stories (``cluster_id``, else the id) of the bucket's
+        posts, reposts and near-copies. A comment (a mention with ``parent_id``) belongs
+        to its post's story and adds no story of its own, as the alert engine groups it
+        (alerts/activity.py ``facts_of``): 500 comments under one post are one story,
+        counted where the post is; a bucket holding only comments has ``stories`` 0
+        and its comments in ``count``. A story with mentions in several buckets counts
+        in each of them.
 
         Not ``each_brand``: counts of mentions, each counted once (a post naming two
         brands is one mention of the whole), under ``brand`` "" and the most negative

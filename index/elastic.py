@@ -1252,10 +1252,17 @@ class ElasticStore(Store):
 
     @staticmethod
     def _per_time(interval_seconds: int) -> dict[str, Any]:
-        """The date_histogram of count_buckets, with each bucket's stories and reach."""
+        """The date_histogram of count_buckets, with each bucket's stories and reach.
+        Stories are those of the posts, reposts and copies: a comment (``parent_id``,
+        mapped from the first mapping version, so every stored document has it or not)
+        is part of its post's story and adds none of its own."""
+        # approximate only beyond 3,000 distinct stories in one bucket
+        distinct = {"cardinality": {"field": "story", "precision_threshold": 3000}}
         per_time = {
-            # approximate only beyond 3,000 distinct stories in one bucket
-            "stories": {"cardinality": {"field": "story", "precision_threshold": 3000}},
+            "stories": {
+                "filter": {"bool": {"must_not": [{"exists": {"field": "parent_id"}}]}},
+                "aggs": {"distinct": distinct},
+            },
             "reach": {"sum": {"field": "reach"}},
         }
         # fixed intervals are rounded from the Unix epoch
@@ -1274,7 +1281,7 @@ class ElasticStore(Store):
                 brand=brand,
                 sentiment=label,
                 count=t["doc_count"],
-                stories=int(t["stories"]["value"]),
+                stories=int(t["stories"]["distinct"]["value"]),
                 reach=int(t["reach"]["value"]),
             )
             for t in time["buckets"]

@@ -23,8 +23,9 @@ Layout
                   source, kind, category, signal), so a keyword + brand + sentiment
                   search is one FTS5 intersection of posting lists instead of a join over
                   every keyword hit; brand+sentiment, the usual pair, has its own token.
-  mention_brands  (brand, published_at, mention, sentiment, cluster, reach): covering rows
-                  for time buckets and per-brand windows
+  mention_brands  (brand, published_at, mention, sentiment, cluster, reach, comment):
+                  covering rows for time buckets and per-brand windows (``comment``: 1
+                  for a comment, which adds no story of its own to count_buckets)
   authors         (name, author_key) pairs, so ``author:NAME`` finds the author keys,
                   then the mentions through the index on mentions.author_key
   cases, case_events, cursors, source_health, crawl_runs, outbox
@@ -107,14 +108,15 @@ from index.text import (
 
 T = TypeVar("T")
 
-# 7: traditional Chinese folded to simplified in the FTS index (text, title and the brand
-# tags; index/text.py fold_chinese); 6: the change feed (mention_changes; mention_docs
-# rowids never reused, see SQLiteStore._upsert); 5: sentiment per brand
-# (mention_brands.sentiment, the sentiment and brand+sentiment tags and
-# mentions.sentiment hold the effective label toward each brand); 4: no author or band
-# tokens in the FTS index (3: simhash bands as FTS tokens; 2: bands in a table of their
-# own)
-SCHEMA_VERSION = 7
+# 8: mention_brands.comment (a comment, parent_id set, counts in its post's story in
+# count_buckets, not as a story of its own); 7: traditional Chinese folded to simplified
+# in the FTS index (text, title and the brand tags; index/text.py fold_chinese); 6: the
+# change feed (mention_changes; mention_docs rowids never reused, see
+# SQLiteStore._upsert); 5: sentiment per brand (mention_brands.sentiment, the sentiment
+# and brand+sentiment tags and mentions.sentiment hold the effective label toward each
+# brand); 4: no author or band tokens in the FTS index (3: simhash bands as FTS tokens;
+# 2: bands in a table of their own)
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5  # each waits up to busy_timeout first
 PROBE_WAIT_MS = 2_000  # check_writable: how long it waits for another writer's lock
@@ -172,6 +174,7 @@ CREATE TABLE IF NOT EXISTS mention_brands (
     sentiment TEXT NOT NULL,
     cluster TEXT NOT NULL,
     reach INTEGER NOT NULL,
+    comment INTEGER NOT NULL DEFAULT 0,     -- 1: a comment (parent_id): no story of its own
     PRIMARY KEY (brand, published_at, mention)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS mention_changes (
@@ -419,6 +422,7 @@ def extract(m: Mention) -> tuple[Any, ...]:
         labels,
         m.cluster_id or m.id,
         author.followers + total,
+        int(m.parent_id is not None),
     )
 
 
@@ -487,6 +491,9 @@ _STORY = (
     "substr(m.brands, 1, instr(m.brands || char(31), char(31)) - 1) "
     "AND mb.published_at = m.published_at AND mb.mention = m.rowid), m.id) END"
 )
+# count_buckets' stories: the distinct stories of the bucket's posts, reposts and copies;
+# a comment is part of its post's story and adds none (Store.count_buckets)
+_STORIES = "count(DISTINCT CASE WHEN comment = 0 THEN cluster END)"
 STORY_SPAN = timedelta(days=30)  # how long after its first post a story's rows are read
 COMMENT_SPAN = timedelta(days=3)  # how long after a story's first post comments are read
 
@@ -751,6 +758,8 @@ class SQLiteStore(Store):
         self._schema4_from = meta["schema4_from_doc"]
         if 2 <= version < 7:
             self._fold_indexed(conn)
+        if 2 <= version < 8:
+            self._mark_comments(conn)
         if version < SCHEMA_VERSION:
             # 4 -> 5 rewrites nothing: a mention stored before per-brand sentiment has only
             # its document label, which is then its effective label toward every brand,
@@ -765,6 +774,9 @@ class SQLiteStore(Store):
             # the file: it may hand a deleted document's rowid to a new one (a change
             # the feed's readers would skip) and leaves stale mention_changes rows.
             # 6 -> 7 re-indexes the mentions with traditional characters (_fold_indexed).
+            # 7 -> 8 adds mention_brands.comment and sets it for the stored comments
+            # (_mark_comments); a program of schema 7 must refuse the file (its rows
+            # would have no comment mark and its inserts one value too few).
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _fold_indexed(self, conn: sqlite3.Connection) -> None:
@@ -797,6 +809,20 @@ class SQLiteStore(Store):
         )
         conn.executemany(
             "INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?,?,?,?)", fresh
+        )
+
+    @staticmethod
+    def _mark_comments(conn: sqlite3.Connection) -> None:
+        """Schema 7 -> 8: mention_brands gets its ``comment`` column, set on the rows
+        of every stored comment (``parent_id`` in the document). One pass over the
+        documents, at the upgrade only: count_buckets then reads the column."""
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(mention_brands)")}
+        if "comment" not in columns:
+            conn.execute("ALTER TABLE mention_brands ADD COLUMN comment INTEGER NOT NULL DEFAULT 0")
+        conn.execute(
+            "UPDATE mention_brands SET comment = 1 WHERE mention IN (SELECT m.rowid "
+            "FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id "
+            "WHERE json_extract(CAST(d.doc AS TEXT), '$.parent_id') IS NOT NULL)"
         )
 
     def close(self) -> None:
@@ -932,14 +958,16 @@ class SQLiteStore(Store):
         rows, docs, fts, brands, whats = [], [], [], [], []
         authors = set()
         for rowid, i in ordered:
-            mid, (columns, doc, fts_values, labels, cluster, reach), _, what = todo[i]
+            mid, (columns, doc, fts_values, labels, cluster, reach, comment), _, what = todo[i]
             published = columns[1]
             rows.append((rowid, next_doc, *columns, mid))
             docs.append((next_doc, doc))
             if what:
                 whats.append((next_doc, what))
             fts.append((rowid, *fts_values))
-            brands += [(b, published, rowid, label, cluster, reach) for b, label in labels.items()]
+            brands += [
+                (b, published, rowid, label, cluster, reach, comment) for b, label in labels.items()
+            ]
             authors.add((columns[5], columns[4]))  # (name, key)
             next_doc += 1
         conn.executemany(
@@ -950,7 +978,7 @@ class SQLiteStore(Store):
         )
         conn.executemany("INSERT INTO mention_docs (rowid, doc) VALUES (?,?)", docs)
         conn.executemany("INSERT INTO mention_fts (rowid, title, text, tags) VALUES (?,?,?,?)", fts)
-        conn.executemany("INSERT INTO mention_brands VALUES (?,?,?,?,?,?)", brands)
+        conn.executemany("INSERT INTO mention_brands VALUES (?,?,?,?,?,?,?)", brands)
         conn.executemany("INSERT OR IGNORE INTO authors VALUES (?,?)", [a for a in authors if a[0]])
         if whats:
             conn.executemany("INSERT INTO mention_changes VALUES (?,?)", whats)
@@ -1408,7 +1436,7 @@ class SQLiteStore(Store):
         sql = (
             f"{_WITH_BRAND_NAMES if brand is None else ''}"
             "SELECT published_at - (published_at % ?) AS b, brand, sentiment, count(*), "
-            "count(DISTINCT cluster), sum(reach) FROM mention_brands "
+            f"{_STORIES}, sum(reach) FROM mention_brands "
             f"WHERE brand {brands} AND published_at >= ? AND published_at < ?"
         )
         params: list[Any] = [step, *([brand] if brand is not None else []), to_us(since)]
@@ -1433,10 +1461,10 @@ class SQLiteStore(Store):
         sql = (
             f"{_WITH_BRAND_NAMES}, one AS (SELECT min(published_at) AS at, "
             f"min(CASE sentiment {rank} ELSE {len(MOST_NEGATIVE_FIRST)} END) AS label, "
-            "min(cluster) AS cluster, max(reach) AS reach FROM mention_brands "
-            f"WHERE brand IN (SELECT name FROM {_BRAND_NAMES}) "
+            "min(cluster) AS cluster, max(comment) AS comment, max(reach) AS reach "
+            f"FROM mention_brands WHERE brand IN (SELECT name FROM {_BRAND_NAMES}) "
             "AND published_at >= ? AND published_at < ? GROUP BY mention) "
-            "SELECT at - (at % ?) AS b, label, count(*), count(DISTINCT cluster), sum(reach) "
+            f"SELECT at - (at % ?) AS b, label, count(*), {_STORIES}, sum(reach) "
             "FROM one GROUP BY b, label ORDER BY b, label"
         )
         params = [to_us(since), to_us(until), interval * 1_000_000]

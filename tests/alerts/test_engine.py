@@ -10,6 +10,7 @@ import pytest
 
 from alerts import actions
 from alerts.engine import AlertEngine
+from index import open_store
 from index.base import SourceHealth
 from index.models import Mention
 from tests.alerts.conftest import T0, make_config
@@ -246,3 +247,57 @@ def test_a_surge_counts_for_the_brand_it_is_bad_for_not_its_rival(live, store) -
     cases = [store.get_case(e.case_id) for e in opened if e.kind == "alerted"]
     assert [c.brand for c in cases] == ["清泉乳业"]
     assert cases[0].rule == "negative_surge"
+
+
+def threads(start: datetime, end: datetime, comments: int) -> list[Mention]:
+    """Two neutral posts an hour and a negative one every other hour, each with
+    ``comments`` comments under it four minutes apart (into the next hour, which holds
+    only comments of the negative thread), published before ``end``; negative under a
+    negative post."""
+    out, at = [], start
+    while at < end:
+        hour = int(at.timestamp() // 3600)
+        if at.minute or hour % 2 == 0:
+            post = mention(at, negative=at.minute == 0)
+            out.append(post)
+            for i in range(1, comments + 1):
+                when = at + timedelta(minutes=4 * i)
+                if when < end:
+                    doc = mention(when, at.minute == 0).model_dump()
+                    out.append(
+                        Mention.model_validate({**doc, "kind": "comment", "parent_id": post.id})
+                    )
+        at += timedelta(minutes=20)
+    return out
+
+
+def test_comments_under_the_history_posts_add_no_stories_to_the_baseline(store, tmp_path) -> None:
+    """The baseline counts stories as the rules do: a brand whose crawl collects 30
+    comments under each post expects the posts' stories an hour, not the comments'
+    (Store.count_buckets; an hour of comments only is no new story, not their count),
+    so a surge of new complaint posts is found as it is without comments: at the same
+    minute, against the same expected count."""
+    config = make_config()
+    with_comments = threads(T0 - timedelta(days=3), T0, 30)
+    posts = [m for m in with_comments if m.parent_id is None]
+    store.upsert_mentions(with_comments)
+    plain = open_store(f"sqlite:///{tmp_path / 'plain.db'}")
+    plain.upsert_mentions(posts)
+    engines = [AlertEngine(config, st) for st in (store, plain)]
+    for engine in engines:
+        assert engine.evaluate(T0) == []
+    first, second = (e.histories["极光汽车"] for e in engines)
+    assert (first.negative, first.total) == (second.negative, second.total)
+    assert set(first.negative.values()) == {1}  # every other hour: none, not 15 comments
+    hour = int(T0.timestamp() // 60)
+    expected = [e.profile("极光汽车").expected(hour, hour + 60) for e in engines]
+    assert expected[0] == pytest.approx(expected[1]) and expected[1] < 1
+    found = []
+    for engine, st in zip(engines, (store, plain), strict=True):
+        st.upsert_mentions([mention(T0 + timedelta(minutes=1 + i), True) for i in range(10)])
+        events = run(engine, T0 + timedelta(minutes=1), 12)
+        [alerted] = [e for e in events if e.kind == "alerted"]
+        rule = st.get_case(alerted.case_id).trigger["rules"]["negative_surge"]
+        found.append((alerted.at, rule["stories"], rule["expected"]))
+    assert found[0] == found[1]
+    plain.close()

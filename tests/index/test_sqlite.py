@@ -273,7 +273,7 @@ def test_schema_5_store_opens_with_its_mentions_in_the_change_feed(tmp_path) -> 
         changes, _ = store.changes_since(cursor)
         assert [(c.mention.id, c.what) for c in changes] == [(first.id, {"engagement"})]
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
     conn.close()
 
 
@@ -313,7 +313,36 @@ def test_schema_6_store_is_folded_to_simplified_on_open(tmp_path) -> None:
         assert store.search(SearchRequest(query="已经修好")).total == 1
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_schema_7_store_marks_its_comments_on_open(tmp_path) -> None:
+    """Schema 7 had no comment mark in mention_brands, so count_buckets counted every
+    comment as a story of its own: on open the stored comments are marked (from their
+    documents) and count in their post's story; new writes mark them too."""
+    path = tmp_path / "radar.db"
+    url = f"sqlite:///{path}"
+    post = _mention(1, 1)
+    comments = [
+        _mention(1, i).model_copy(update={"kind": "comment", "parent_id": post.id})
+        for i in range(2, 6)
+    ]
+    with open_store(url) as store:
+        store.upsert_mentions([post, *comments])
+    conn = sqlite3.connect(path)  # mention_brands as schema 7 had it
+    conn.execute("ALTER TABLE mention_brands DROP COLUMN comment")
+    conn.execute("PRAGMA user_version = 7")
+    conn.commit()
+    conn.close()
+    day = (NOW - timedelta(days=1), NOW, 86_400)
+    with open_store(url) as store:
+        assert [(b.count, b.stories) for b in store.count_buckets(*day)] == [(5, 1)]
+        more = _mention(1, 6).model_copy(update={"kind": "comment", "parent_id": post.id})
+        store.upsert_mentions([more, _mention(1, 7)])
+        assert [(b.count, b.stories) for b in store.count_buckets(*day)] == [(7, 2)]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
     conn.close()
 
 

@@ -521,6 +521,59 @@ def test_every_brands_counts_take_a_mention_naming_two_brands_once(store: Store)
     assert mine == store.count_buckets(*window, brand=OTHER)
 
 
+def comment(mid: str, post: str, **kw: Any) -> Mention:
+    """A comment under the post ``post`` (its id)."""
+    return mention(mid, "评论" + mid, kind="comment", **kw).model_copy(update={"parent_id": post})
+
+
+def test_count_buckets_counts_a_comment_in_its_posts_story(store: Store) -> None:
+    """``stories`` counts the stories of posts, reposts and copies; a comment is part of
+    its post's story and adds none of its own (as the alert engine groups it), so an hour
+    of comments only has stories 0; ``count`` still counts every mention."""
+    base = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    at = base + timedelta(minutes=5)
+    later = base + timedelta(hours=1, minutes=5)
+    store.upsert_mentions(
+        [
+            mention("p1", "漏油", published=at),
+            mention("p2", "异响", published=at),
+            mention("rp", "转发", published=at, repost_of=s("p1"), cluster_id=s("p1")),
+            mention("copy", "漏油", published=at, repost_of=s("p2"), cluster_id=s("p2")),
+            *[comment(f"c{i}", s("p1"), published=at) for i in range(5)],
+            comment("c5", s("p2"), published=at, brands=(BRAND, OTHER)),
+            comment("c6", s("rp"), published=at),
+            # the next hour: only comments (one of them under a post never stored)
+            *[comment(f"d{i}", s("p2"), published=later) for i in range(3)],
+            comment("d3", s("elsewhere"), published=later, sentiment="neutral"),
+        ]
+    )
+    window = (base, base + timedelta(hours=2), 3600)
+    got = {
+        (b.start, b.brand, b.sentiment): (b.count, b.stories) for b in store.count_buckets(*window)
+    }
+    h10, h11 = base, base + timedelta(hours=1)
+    assert got == {
+        (h10, BRAND, "negative"): (4 + 7, 2),
+        (h10, OTHER, "negative"): (1, 0),
+        (h11, BRAND, "negative"): (3, 0),
+        (h11, BRAND, "neutral"): (1, 0),
+    }
+    once = {
+        (b.start, b.sentiment): (b.count, b.stories)
+        for b in store.count_buckets(*window, each_brand=False)
+    }
+    assert once == {(h10, "negative"): (11, 2), (h11, "negative"): (3, 0), (h11, "neutral"): (1, 0)}
+    # a comment updated by a re-crawl stays a comment
+    grown = comment("d0", s("p2"), published=later, likes=9)
+    assert store.upsert_mentions([grown]).updated == 1
+    mine = store.count_buckets(*window, brand=BRAND)
+    assert [(b.start, b.sentiment, b.count, b.stories) for b in mine] == [
+        (h10, "negative", 11, 2),
+        (h11, "negative", 3, 0),
+        (h11, "neutral", 1, 0),
+    ]
+
+
 def test_top_authors_by_reach(store: Store) -> None:
     store.upsert_mentions(
         [
