@@ -99,6 +99,27 @@ async def test_a_forum_first_post_has_no_figures_of_0(login, store) -> None:  # 
     assert "reach" not in first_line and "reach 686" in tree.split("</li>")[1], tree
 
 
+async def test_a_long_chinese_copy_is_cut_at_its_length_not_its_first_space(login, store) -> None:  # type: ignore[no-untyped-def]
+    """Jinja's truncate cuts at the last space before the limit: a Chinese repost with one
+    space near its start ('坐等 官方回应//@…') was cut there, with '...'; and a copy with no
+    figure read '覆盖 0'."""
+    long = "坐等 官方回应//@汽车圈老炮儿:" + "极光X7高速上刹车失灵，车主差点被追尾，" * 6
+    original = mention(40, "极光X7 刹车失灵 首发", minutes_ago=40)
+    copy = mention(41, long, minutes_ago=30, followers=0, source="demo-tieba")
+    store.upsert_mentions(
+        [
+            original.model_copy(update={"cluster_id": original.id}),
+            copy.model_copy(update={"repost_of": original.id, "cluster_id": original.id,
+                                    "engagement": Engagement()}),
+        ]
+    )  # fmt: skip
+    async with login("care") as client:
+        fragment = (await client.get(f"/stories/{original.id}/copies")).text
+    line = fragment.split("<li>")[1].split("</li>")[0]
+    assert long[:79] + "…" in line and "..." not in line, line
+    assert "reach" not in line, line
+
+
 async def test_case_page_links_to_its_full_search(login, reposted) -> None:  # type: ignore[no-untyped-def]
     async with login("pr") as client:
         r = await client.get(f"/cases/{CASE_ID}")
