@@ -344,6 +344,8 @@ LABELS: dict[str, dict[str, str]] = {
         "source.health": N_("a source's collection problem"),
         "digest.ready": N_("the daily digest"),
     },
+    # an integration token's scope (radar.web.tokens.SCOPES), shown beside its key
+    "scope": {"read": N_("read only"), "cases": N_("read and work cases")},
     # the search page's time ranges (radar.web.params.RANGES)
     "range": {
         "1h": N_("last 1h"),  # short: the search form's row on a phone

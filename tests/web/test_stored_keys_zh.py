@@ -327,3 +327,14 @@ async def test_a_case_opened_by_hand_reads_in_chinese(login) -> None:  # type: i
     line = page.split('class="ev-opened"')[1].split("</li>")[0]
     assert "已新建" in line and line.count("CARE user") == 1 and "根据帖子 " in line, line
     assert "opened" not in line.replace('class="ev-opened"', ""), line
+
+
+async def test_a_tokens_scope_reads_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
+    """The token list and the scope picker read the keys 'read' / 'cases' only."""
+    async with login("admin") as c:
+        await form_post(c, "/admin/tokens", "/admin/tokens", {"name": "BI 大屏", "scope": "read"})
+        page = (await c.get("/admin/tokens")).text
+    picker = re.search(r'<select name="scope">(.*?)</select>', page, re.S)
+    assert picker and re.findall(r">([^<]+)</option>", picker.group(1)) == [
+        "只读 (read)", "可处理帖子和事件 (cases)"]  # fmt: skip
+    assert '<td data-label="范围">只读 <code>read</code></td>' in page
