@@ -181,6 +181,13 @@ class Mention(_Doc):
     def _utc(cls, v: datetime | None) -> datetime | None:
         return None if v is None else as_utc(v)
 
+    @field_validator("parent_id", "cluster_id", "repost_of")
+    @classmethod
+    def _blank_is_none(cls, v: str | None) -> str | None:
+        """An empty link is no link: the engine reads "" as none (``or``), the stores as a
+        comment or a copy (``is not None``); one reading for both."""
+        return v if v else None
+
     @field_validator("id")
     @classmethod
     def _id_has_source(cls, v: str) -> str:

@@ -159,3 +159,14 @@ def test_a_storys_comments_do_not_push_its_reposts_out(store: Store) -> None:
         "weibo-search:k3",
         "weibo-search:k4",
     ]
+
+
+def test_an_empty_link_is_no_link(store: Store) -> None:
+    """A crawler writing parent_id "" (no parent) gets a post, not a comment: the engine
+    reads "" as none, the stores would have read it as a comment of no post."""
+    post = mention("blank", "一条帖子", cluster_id="", repost_of="")
+    post = post.model_validate(post.model_dump() | {"parent_id": ""})
+    assert (post.parent_id, post.repost_of) == (None, None)
+    store.upsert_mentions([post])
+    stored = store.get_mention(post.id)
+    assert stored is not None and stored.parent_id is None
