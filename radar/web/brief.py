@@ -411,10 +411,14 @@ def _next(
         due = ""
     trend = ""
     if peak is not None and points[peak].negative:
-        # an hour at a time: the last hour against the busiest hour of the window
+        # the pace of the last quarter hour, as posts per hour, against the busiest hour
+        # of the window: the last whole hour held the peak itself for an hour after it,
+        # and the demo's brief read "still at their peak" beside bars down to a twentieth
         k = max(1, 3600 // interval)
         sums = [sum(p.negative for p in points[i : i + k]) for i in range(len(points))]
-        last, high = sum(p.negative for p in points[-k:]), max(sums)
+        recent = min(k, max(1, 900 // interval))
+        last = sum(p.negative for p in points[-recent:]) * k / recent
+        high = max(sums)
         if last >= 0.8 * high:
             trend = gettext("Negative posts are still at their peak.")
         else:

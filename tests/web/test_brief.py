@@ -247,3 +247,22 @@ async def test_a_case_opened_by_hand_is_told_as_one(login, store) -> None:  # ty
     assert "An issue a person raised about 清泉乳业." in said["what"], said["what"]
     assert "alert" not in said["since"], said["since"]
     assert 'class="ev-opened"' in page.split('id="timeline"')[1]
+
+
+def test_a_crisis_past_its_peak_is_not_still_at_its_peak() -> None:
+    """Forty minutes after the demo crisis's peak (654 in 5 min, then 340, 220 … 20) the
+    brief read 'Negative posts are still at their peak': its last hour held the peak. It is
+    the pace of the last quarter hour now; a crisis still climbing is still at its peak."""
+    from index.models import Case, Severity
+    from radar.web.brief import Point, _next
+
+    case = Case(id="c1", brand="极光汽车", rule="negative_surge", severity=Severity.P1,
+                status="acknowledged", opened_at=NOW, updated_at=NOW)  # fmt: skip
+    fmt = Formatter("Asia/Shanghai")
+    falling = [0] * 24 + [654, 340, 220, 180, 150, 100, 60, 50, 40, 30, 25, 20]
+    rising = [0] * 24 + [10, 20, 40, 60, 90, 130, 180, 240, 300, 360, 420, 480]
+    for series, said in ((falling, "Negative posts are down 84% from the peak hour."),
+                         (rising, "Negative posts are still at their peak.")):  # fmt: skip
+        points = [Point(str(i), n, n) for i, n in enumerate(series)]
+        peak = max(range(len(points)), key=lambda i: points[i].negative)
+        assert _next(fmt, case, points, peak, 300).text.startswith(said)
