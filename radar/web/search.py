@@ -384,7 +384,9 @@ def csv_response(
         )
     except QuerySyntaxError as exc:
         raise HTTPException(400, f"q: {exc}") from None
-    stamp = now.strftime("%Y%m%d-%H%M")
+    # the file is named in the zone its rows are written in (was UTC: 20261204-1724 for
+    # rows of 2026-12-05 01:19 in Shanghai)
+    stamp = request.app.state.formatter.local(now, "%Y%m%d-%H%M")
     return StreamingResponse(
         export_rows(request, params, layout),
         media_type="text/csv; charset=utf-8",

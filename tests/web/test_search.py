@@ -400,3 +400,14 @@ async def test_a_page_past_the_last_goes_to_the_last(login, store) -> None:  # t
         last = await c.get(r.headers["location"])
     assert last.status_code == 200 and 'class="empty"' not in last.text
     assert "data-id=" in last.text
+
+
+async def test_the_export_is_named_in_the_zone_its_rows_are_written_in(login, anon) -> None:  # type: ignore[no-untyped-def]
+    """The file's stamp was UTC: 'radar-search-20261204-1724.csv' for rows of 2026-12-05
+    01:19 in Shanghai (NOW is 02:00 UTC, 10:00 in Asia/Shanghai)."""
+    async with login("care") as c:
+        page = await c.get("/search/export.csv", params={"q": "漏油", "range": "all"})
+    api = await anon.get("/api/v1/search/export.csv", params={"q": "漏油"}, headers=auth())
+    for r in (page, api):
+        assert r.status_code == 200, r.text
+        assert 'filename="radar-search-20261123-1000.csv"' in r.headers["content-disposition"]
