@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from alerts.coverage import collection_gaps, enabled_sources
+from alerts.messages import lead_rule
 from config.i18n import _
 from index.base import SearchRequest, Store
 from radar.web import digest
@@ -17,7 +18,7 @@ from radar.web.figures import case_window, cases_in_window, chart_data, compute_
 from radar.web.filters import brand_named
 from radar.web.params import ApiDate, ApiTime, in_zone
 from radar.web.problems import COMMON, problem_responses
-from radar.web.render import render
+from radar.web.render import label, render
 from radar.web.schemas import CaseSummary, Overview, Terms
 
 pages = APIRouter(include_in_schema=False)
@@ -111,6 +112,10 @@ def overview_page(request: Request, user: ExecReader, brand: str = "", days: int
         brand=brand,
         days=days,
         brands=[b.name for b in request.app.state.config.brands],
+        # the handling timeline names each case as people do, not by its id
+        case_names={
+            c.id: f"{c.severity} {c.brand} · {label(lead_rule(c), 'rule')}" for c in o.cases
+        },
     )
 
 

@@ -251,3 +251,13 @@ async def test_the_digest_date_picker_shows_the_day_and_offers_only_full_days(lo
     picker = re.search(r'<input type="date" name="date" value="([^"]*)" max="([^"]*)"', page)
     assert picker and picker.groups() == ("2026-11-22", "2026-11-22"), page  # NOW: 11-23 10:00
     assert 'value="2026-11-20" max="2026-11-22"' in earlier
+
+
+async def test_the_overviews_timeline_names_its_cases_not_their_ids(login) -> None:  # type: ignore[no-untyped-def]
+    """Each line of the handling timeline linked its case by id ('c20261204-1712-58a604',
+    the demo): an executive reads the case by severity, brand and what it is about."""
+    async with login("exec") as c:
+        page = (await c.get("/overview", params={"days": 7})).text
+    timeline = page.split('class="timeline"')[1].split("</ol>")[0]
+    links = re.findall(rf'<a href="/cases/{CASE_ID}" title="{CASE_ID}">([^<]*)</a>', timeline)
+    assert links and set(links) == {"P1 极光汽车 · Negative surge"}, timeline
