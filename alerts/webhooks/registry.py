@@ -69,7 +69,13 @@ class Subscriber:
 
 def check_url(url: str) -> str:
     u = urlparse(url)
-    if u.scheme not in ("http", "https") or not u.hostname:
+    try:
+        port_ok = u.port is None or u.port > 0  # a port that is no number raises
+    except ValueError:
+        port_ok = False
+    # a space or control character (https://a b.com) is no address: every delivery failed
+    blank = any(c.isspace() or ord(c) < 32 for c in url)
+    if u.scheme not in ("http", "https") or not u.hostname or blank or not port_ok:
         raise ValueError(f"not an http(s) URL with a host: {url!r}")
     return url
 

@@ -89,3 +89,16 @@ async def test_a_refused_address_is_named_in_chinese_and_the_form_kept(login, st
         assert "每日简报 <code>digest.ready</code>" in page
         again = (await c.get(PAGE)).text  # kept once, like the secret
         assert 'value="ftp://hooks.example/radar"' not in again
+
+
+@pytest.mark.parametrize(
+    "url", ["https://a b.com/hook", "https://hooks.example/a\tb", "http://hooks.example:abc/"]
+)
+async def test_an_address_with_a_space_or_a_bad_port_is_refused(login, store, url) -> None:  # type: ignore[no-untyped-def]
+    """'https://a b.com' was added as a subscriber, and every delivery to it failed."""
+    with pytest.raises(ValueError):
+        registry.check_url(url)
+    async with login("admin") as c:
+        r = await form_post(c, PAGE, PAGE, {"url": url})
+        assert r.status_code == 303 and "is not a web address" in (await c.get(PAGE)).text
+    assert registry.load(store) == []
