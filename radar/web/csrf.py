@@ -27,6 +27,8 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.requests import Request
 
+from radar.web.problems import PROBLEM_JSON, problem
+
 SESSION_KEY = "csrf"
 COOKIE = "csrftoken"
 FORM_FIELD = "csrftoken"
@@ -37,6 +39,12 @@ MAX_FORM_BYTES = 1 << 20  # the largest form the UI sends is a note: far below 1
 
 FAILED = (
     b"CSRF check failed: the form was not sent by this site's page. Reload the page and try again."
+)
+# the JSON API answers every error as problem+json, this one too (it was the page's text)
+API_PREFIX = "/api/"
+API_FAILED = (
+    "CSRF check failed: a call with the browser session sends the session's CSRF token "
+    f"in the {HEADER} header (a script authenticates with Authorization: Bearer <token>)"
 )
 
 
@@ -101,19 +109,23 @@ class SessionCSRF:
         if sent is None and headers.get("content-type", "").startswith(FORM_TYPES):
             sent, receive = await _form_token(scope, receive)
         if not expected or not sent or not hmac.compare_digest(str(expected), sent):
-            await self._refuse(send_with_cookie)
+            await self._refuse(send_with_cookie, path)
             return
         await self.app(scope, receive, send_with_cookie)
 
-    async def _refuse(self, send: Any) -> None:
+    async def _refuse(self, send: Any, path: str) -> None:
+        content_type, body = b"text/plain; charset=utf-8", FAILED
+        if path.startswith(API_PREFIX):
+            content_type = PROBLEM_JSON.encode()
+            body = problem(403, API_FAILED).model_dump_json().encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 403,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), *self.extra_headers],
+                "headers": [(b"content-type", content_type), *self.extra_headers],
             }
         )
-        await send({"type": "http.response.body", "body": FAILED})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _cookie(headers: Headers, name: str) -> str | None:

@@ -160,6 +160,24 @@ async def test_form_post_without_csrf_token_is_rejected(login, store) -> None:  
     assert store.get_case(CASE_ID).status == "open"
 
 
+async def test_an_api_call_refused_for_csrf_is_a_problem_document(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The API's errors are all problem+json (docs/web.md): a JSON call on the browser
+    session without its CSRF header was answered text/plain."""
+    async with login("pr") as c:
+        for path in (f"/api/v1/cases/{CASE_ID}/acknowledge", f"/api/cases/{CASE_ID}/acknowledge"):
+            r = await c.post(path, json={})
+            assert r.status_code == 403
+            assert r.headers["content-type"] == "application/problem+json"
+            body = r.json()
+            assert body["status"] == 403 and body["code"] == "forbidden"
+            assert "x-csrftoken" in body["detail"] and body["errors"] == []
+            assert r.headers["x-frame-options"] == "DENY"
+        # a page's form keeps its plain answer
+        r = await c.post(f"/cases/{CASE_ID}/acknowledge", data={})
+        assert r.status_code == 403 and r.headers["content-type"].startswith("text/plain")
+    assert store.get_case(CASE_ID).status == "open"
+
+
 async def test_login_form_itself_is_csrf_protected(anon: httpx.AsyncClient) -> None:
     r = await anon.post("/login", data={"name": "pr", "password": PASSWORD})
     assert r.status_code == 403
