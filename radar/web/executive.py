@@ -230,7 +230,10 @@ def api_digest(
     user: ExecReader,
     date: Annotated[
         ApiDate | None,
-        Query(description="the day (configured timezone, years 1900-8999); default today"),
+        Query(
+            description="the day (configured timezone, years 1900-8999); default: the "
+            "last full day (yesterday), as the scheduled digest; a day not over yet is a 400"
+        ),
     ] = None,
 ) -> dict[str, Any]:
     day = _parse_day(request, date.isoformat() if date else "")

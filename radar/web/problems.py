@@ -34,7 +34,8 @@ WHEN: dict[int, str] = {
     400: "what the schema cannot check is wrong: the query language's syntax, `until` not "
     "after `since`, a cursor not handed out by this API, a brand the mention does not "
     "name (a correction, or a case of another brand to attach it to), an assignee who "
-    "is not a user who works cases, a year outside 1900-8999, a body that is not UTF-8",
+    "is not a user who works cases, a digest day outside 1900-8999 or not over yet, a body "
+    "that is not UTF-8",
     401: "no valid `Authorization: Bearer <token>` (or browser session)",
     403: "the token's role or scope lacks the permission (named in `detail`)",
     404: "no such mention, case or configured brand",

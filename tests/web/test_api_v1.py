@@ -4,7 +4,7 @@ shape, cursor paging of search, the NDJSON day export, the change feed, the rate
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -181,3 +181,19 @@ async def test_each_token_has_its_rate_limit(config, store) -> None:  # type: ig
 def test_a_rate_limit_the_config_cannot_read_is_refused() -> None:
     with pytest.raises(ValueError, match="not a rate limit: 'lots'"):
         WebConfig(api_rate_limit="lots")
+
+
+async def test_the_digest_is_of_the_last_full_day(anon: httpx.AsyncClient) -> None:
+    """The document and docs/web.md said 'default today'; the digest is of the last full
+    day (the scheduled digest's), and today — not over yet — is a 400."""
+    d = (await anon.get("/api/v1/digest", headers=auth("exec"))).json()
+    # NOW is 2026-11-23 10:00 in Shanghai: the day before, midnight to midnight there
+    since, until = (datetime.fromisoformat(d[k]) for k in ("since", "until"))
+    assert (since, until) == (NOW - timedelta(hours=34), NOW - timedelta(hours=10))
+    r = await anon.get("/api/v1/digest", params={"date": "2026-11-23"}, headers=auth("exec"))
+    assert r.status_code == 400 and "latest full day is 2026-11-22" in r.json()["detail"]
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    (param,) = doc["paths"]["/api/v1/digest"]["get"]["parameters"]
+    assert "last full day" in param["description"] and "today" not in param["description"]
+    bad_request = doc["paths"]["/api/v1/digest"]["get"]["responses"]["400"]
+    assert "not over yet" in bad_request["description"]
