@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from alerts import lines, messages
 from alerts.timeline import record
 from alerts.trigger import CaseTrigger
-from config.i18n import N_
+from config.i18n import N_, channel_locale, use_locale
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity, utcnow
 
@@ -265,13 +265,16 @@ def open_case(
         )
     from alerts.cases import case_id_for  # cases imports this module
 
+    with use_locale(channel_locale()):  # the stored title everyone reads: the team's language
+        title = messages.titled(brand, (mention.title or mention.text)[:60])
+
     case = Case(
         id=case_id_for(brand, now),
         brand=brand,
         rule="manual",
         severity=Severity.P3,
         status=CaseStatus.acknowledged,
-        title=f"{brand}: {(mention.title or mention.text)[:60]}",
+        title=title,
         opened_at=now,
         updated_at=now,
         acknowledged_at=now,

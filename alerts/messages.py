@@ -100,8 +100,14 @@ def lead_rule(case: Case) -> str:
     return trig.lead_rule(case.rule)
 
 
+def titled(brand: str, what: str) -> str:
+    """``极光汽车：风险信号`` / ``Aurora: Risk signals``: a brand and what is about it, with
+    the colon of the language of the moment (Chinese typography's full-width ``：``)."""
+    return _("%(brand)s: %(what)s") % {"brand": brand, "what": what}
+
+
 def case_title(case: Case) -> str:
-    return f"{case.brand}: {_rule(lead_rule(case))}"
+    return titled(case.brand, _rule(lead_rule(case)))
 
 
 def headline(case: Case) -> str:
@@ -210,7 +216,7 @@ def case_message(
                 "text": {"type": "plain_text", "text": _("Case page")},
             }
         )
-    text = f"{case.severity} {case.brand}: " + _("; ").join(f.summary for f in findings)
+    text = f"{case.severity} " + titled(case.brand, _("; ").join(f.summary for f in findings))
     return {"kind": "case", "case_id": case.id, "text": escape(_clip(text, 300)), "blocks": blocks}
 
 

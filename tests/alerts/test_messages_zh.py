@@ -35,8 +35,26 @@ def test_a_case_message_in_chinese(store) -> None:  # type: ignore[no-untyped-de
             case, [surge_finding()], [fact(1, "<b>x</b>")], "https://r/c"
         )
     blocks = json.dumps(payload["blocks"], ensure_ascii=False)
-    assert "极光汽车: 负面激增" in blocks and "*触发原因*" in blocks and "确认接手" in blocks
+    assert "极光汽车：负面激增" in blocks and "*触发原因*" in blocks and "确认接手" in blocks
     assert "Acknowledge" not in blocks and "&lt;b&gt;x&lt;/b&gt;" in blocks
+
+
+def test_a_case_title_takes_the_colon_of_its_language(store) -> None:  # type: ignore[no-untyped-def]
+    """Chinese typography's full-width colon: '极光汽车：负面激增' (the walk read
+    '极光汽车: 风险信号'); English keeps ': '; the Slack preview text too."""
+    with use_locale("zh_CN"):  # as the engine of a Chinese deployment
+        [opened] = CaseManager(make_config(locale="zh_CN"), store).apply(
+            "极光汽车", [surge_finding()], T0, None
+        )
+    case = store.get_case(opened.case_id)
+    with use_locale("zh_CN"):
+        assert messages.case_title(case) == "极光汽车：负面激增"
+        assert messages.headline(case).startswith("极光汽车：负面激增 — ")
+        text = messages.case_message(case, [surge_finding()], [], "https://r/c")["text"]
+        assert text.startswith(f"{case.severity} 极光汽车：")
+    with use_locale("en"):
+        assert messages.case_title(case) == "极光汽车: Negative surge"
+    assert case.title.startswith("极光汽车：负面激增")  # stored by a Chinese deployment
 
 
 def test_the_engine_queues_the_digest_in_the_deployment_language(store) -> None:  # type: ignore[no-untyped-def]
@@ -110,26 +128,26 @@ def test_the_title_speaks_of_what_the_case_is_about_now(store) -> None:  # type:
         [opened] = manager.apply("极光汽车", [big_v_finding(3_280_000)], T0, None)
         case = store.get_case(opened.case_id)
         assert case.severity == "P2"
-        assert case.title == "极光汽车: 高传播帖子 — 汽车圈老炮儿（粉丝 3,280,000）发布负面帖子"
+        assert case.title == "极光汽车：高传播帖子 — 汽车圈老炮儿（粉丝 3,280,000）发布负面帖子"
         # a P1 surge follows, the big account quiet
         manager.apply("极光汽车", [sharp_surge_finding(40, 13.3)], T0 + timedelta(minutes=10), case)
         case = store.get_case(case.id)
         assert case.severity == "P1"
-        assert case.title.startswith("极光汽车: 负面激增 — 10 分钟内新增负面话题 40 个"), case.title
+        assert case.title.startswith("极光汽车：负面激增 — 10 分钟内新增负面话题 40 个"), case.title
         # both firing: the more severe one is the title, with its latest figures
         later = T0 + timedelta(minutes=20)
         manager.apply(
             "极光汽车", [big_v_finding(3_300_000), sharp_surge_finding(60, 15.0)], later, case
         )
         case = store.get_case(case.id)
-        assert "新增负面话题 60 个" in case.title and case.title.startswith("极光汽车: 负面激增")
+        assert "新增负面话题 60 个" in case.title and case.title.startswith("极光汽车：负面激增")
         # the big account reaches P1 too: the surge was P1 first and keeps the title
         latest = T0 + timedelta(minutes=30)
         manager.apply(
             "极光汽车", [big_v_finding(6_000_000), sharp_surge_finding(70, 15.0)], latest, case
         )
         case = store.get_case(case.id)
-        assert case.title.startswith("极光汽车: 负面激增") and "70 个" in case.title
+        assert case.title.startswith("极光汽车：负面激增") and "70 个" in case.title
         assert messages.headline(case) == case.title  # what the pages render in Chinese
         payload = messages.escalation_message(case, "值班主管", "", "https://r/c", "30 分钟")
         assert "负面激增 — 10 分钟内新增负面话题 70 个" in payload["text"]

@@ -218,7 +218,7 @@ def test_each_role_in_a_real_browser(server: str, app, browser, tmp_path: Path, 
     # on a 390 px phone: the case board, the case page, the brief, the search page (its case
     # pickers show a long engine title), the digest and the overview fit the screen, the
     # header's user name and log-out stay inside the dark bar
-    long_title = "极光汽车: 高传播帖子 — negative post by 汽车圈老炮儿 with 3,280,000 followers"
+    long_title = "极光汽车：高传播帖子 — negative post by 汽车圈老炮儿 with 3,280,000 followers"
     big_v = {"author": "汽车圈老炮儿", "followers": 3_280_000, "big_accounts": 1,
              "reach": 3_280_370, "reposts_per_hour": 6493.2, "story_mentions": 42}  # fmt: skip
     risk = {"stories": 8, "window_minutes": 60,
@@ -398,7 +398,7 @@ def test_a_card_come_back_to_shows_below_the_bulk_bar(server: str, browser) -> N
 def test_a_case_status_on_the_board_is_one_word(server: str, browser, store) -> None:  # type: ignore[no-untyped-def]
     """A long case title took the row's width and the status wrapped, 已确 / 认 (demo)."""
     case = store.get_case(CASE_ID)
-    long_title = "极光汽车: 风险信号 — " + "、".join(f"维权 ×{n}" for n in range(40))
+    long_title = "极光汽车：风险信号 — " + "、".join(f"维权 ×{n}" for n in range(40))
     store.save_case(case.model_copy(update={"title": long_title, "status": "acknowledged"}))
     page = open_as(browser, server, "pr", viewport={"width": 1024, "height": 800})
     page.goto(f"{server}/cases")

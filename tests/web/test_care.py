@@ -214,7 +214,7 @@ async def test_the_bulk_picker_offers_only_cases_the_shown_posts_may_join(login,
 
 async def test_the_case_pickers_name_the_brand_once(login) -> None:  # type: ignore[no-untyped-def]
     """The pickers put the brand before the case's title, which starts with it: 'P1 极光汽车
-    — 极光汽车: 风险信号 — 60 分钟内带风险信号的负面…' (the demo)."""
+    — 极光汽车：风险信号 — 60 分钟内带风险信号的负面…' (the demo)."""
     async with login("pr") as c:
         page = (await c.get("/search", params={"q": "漏油", "range": "all"})).text
     options = re.findall(rf'<option value="{CASE_ID}">([^<]*)</option>', page)

@@ -20,7 +20,7 @@ from tests.web.conftest import NOW, log_in, make_config
 
 pytestmark = pytest.mark.anyio
 
-SURGE_ZH = "极光汽车: 负面激增 — 10 分钟内新增负面话题 40 个"
+SURGE_ZH = "极光汽车：负面激增 — 10 分钟内新增负面话题 40 个"
 SURGE_EN = "极光汽车: Negative surge — 40 new negative stories in 10 min"
 
 
@@ -192,7 +192,7 @@ async def test_a_closed_case_keeps_the_title_it_closed_with(store, monkeypatch) 
     closed = store.get_case(case_id)
     with use_locale("zh_CN"):
         assert messages.headline(closed).startswith(SURGE_ZH)
-        assert messages.case_title(closed) == "极光汽车: 负面激增"
+        assert messages.case_title(closed) == "极光汽车：负面激增"
     for url, page in (await _case_pages(store, case_id)).items():
         assert SURGE_ZH in page, url
         assert "高传播帖子 — " not in page, url
@@ -201,7 +201,7 @@ async def test_a_closed_case_keeps_the_title_it_closed_with(store, monkeypatch) 
         assert messages.headline(_open_again(closed)).startswith(SURGE_ZH)
     monkeypatch.setattr(CaseTrigger, "lead_rule", lambda self, opened_by: opened_by)
     with use_locale("zh_CN"):
-        assert messages.headline(_open_again(closed)).startswith("极光汽车: 高传播帖子 — ")
+        assert messages.headline(_open_again(closed)).startswith("极光汽车：高传播帖子 — ")
 
 
 def _open_again(case):  # type: ignore[no-untyped-def]

@@ -173,10 +173,10 @@ async def test_escalated_case_in_chinese_beside_a_stored_english_one(login, stor
         new = (await c.get(f"/cases/{opened.case_id}")).text
         old = (await c.get(f"/cases/{CASE_ID}")).text
         board = (await c.get("/cases")).text
-    assert "清泉乳业: 负面激增" in new and "内无人确认接手" in new
+    assert "清泉乳业：负面激增" in new and "内无人确认接手" in new
     assert "Not acknowledged" not in new
     assert "negative surge 4.5× baseline" in old  # stored in English before: shown as stored
-    assert "清泉乳业: 负面激增" in board
+    assert "清泉乳业：负面激增" in board
 
 
 async def test_the_timeline_names_the_alert_engine_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
@@ -324,6 +324,7 @@ async def test_a_case_opened_by_hand_reads_in_chinese(login) -> None:  # type: i
         page = (await c.get(r.headers["location"])).text
     info = page.split('<p class="caseinfo">')[1].split("</p>")[0]
     assert "清泉乳业 · 人工新建 ·" in info and "manual" not in info, info
+    assert "P3</span> 清泉乳业：清泉酸奶" in page and "清泉乳业: " not in page  # its title
     line = page.split('class="ev-opened"')[1].split("</li>")[0]
     assert "已新建" in line and line.count("CARE user") == 1 and "根据帖子 " in line, line
     assert "opened" not in line.replace('class="ev-opened"', ""), line
