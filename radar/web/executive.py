@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
@@ -19,7 +19,7 @@ from radar.web.filters import brand_named
 from radar.web.params import ApiDate, ApiTime, in_zone
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import label, render
-from radar.web.schemas import CaseSummary, Overview, Terms
+from radar.web.schemas import CaseSummary, Digest, Overview, Terms
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["exec"], responses=problem_responses(*COMMON, 403))
@@ -222,6 +222,7 @@ def api_terms(
 
 @api.get(
     "/digest",
+    response_model=Digest,
     summary="Daily digest: each brand against the previous day",
     responses=problem_responses(400, 422),
 )
@@ -235,6 +236,8 @@ def api_digest(
             "last full day (yesterday), as the scheduled digest; a day not over yet is a 400"
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> Digest:
     day = _parse_day(request, date.isoformat() if date else "")
-    return digest.figures(request.app.state.config, request.app.state.store, day)
+    return Digest.model_validate(
+        digest.figures(request.app.state.config, request.app.state.store, day)
+    )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from index.models import Case, CaseEvent, Mention, SentimentLabel
+from index.models import Case, CaseEvent, CaseStatus, Mention, SentimentLabel, Severity
 
 # (word, number of posts): a JSON array of two. Described without prefixItems, which
 # Schemathesis 4.32 rewrites into the draft-4 array form that OpenAPI 3.1 refuses.
@@ -176,3 +176,45 @@ class Terms(BaseModel):
     since: datetime = Field(description="the window, widened to whole 5-minute marks")
     until: datetime
     terms: list[TermCount] = Field(description="(word, number of posts), most first")
+
+
+class DigestCounts(BaseModel):
+    mentions: int
+    negative: int
+    stories: int
+
+
+class DigestBrand(DigestCounts):
+    negative_share: float = Field(description="negative / mentions (0 without mentions)")
+    previous: DigestCounts = Field(description="the day before")
+    negative_change: float | None = Field(
+        description="relative change of negative against the day before (0.5 = +50%); null "
+        "when the day before had none or was not fully collected"
+    )
+    open_cases: int = Field(description="the brand's cases still open at the day's end")
+
+
+class DigestGaps(BaseModel):
+    """Hour starts in which some source collected nothing."""
+
+    day: list[datetime]
+    previous: list[datetime]
+
+
+class DigestCase(BaseModel):
+    id: str
+    brand: str
+    severity: Severity
+    status: CaseStatus
+    title: str = Field(description="the case's headline")
+
+
+class Digest(BaseModel):
+    """Each brand's day (midnight to midnight in the configured timezone) against the
+    day before: the figures of the scheduled digest."""
+
+    since: datetime
+    until: datetime
+    brands: dict[str, DigestBrand] = Field(description="per brand, configured ones first")
+    incomplete: DigestGaps
+    open_cases: list[DigestCase] = Field(description="cases open at the day's end")

@@ -197,3 +197,24 @@ async def test_the_digest_is_of_the_last_full_day(anon: httpx.AsyncClient) -> No
     assert "last full day" in param["description"] and "today" not in param["description"]
     bad_request = doc["paths"]["/api/v1/digest"]["get"]["responses"]["400"]
     assert "not over yet" in bad_request["description"]
+
+
+async def test_the_digest_is_typed_in_the_document(anon: httpx.AsyncClient) -> None:
+    """The digest's answer was documented as any object (a generated client got a dict);
+    its fields are in the document now, and the answer matches them."""
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    ok = doc["paths"]["/api/v1/digest"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert ok["schema"] == {"$ref": "#/components/schemas/Digest"}
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["Digest"]["required"]) == {
+        "since", "until", "brands", "incomplete", "open_cases"
+    }  # fmt: skip
+    assert set(schemas["DigestBrand"]["required"]) >= {"mentions", "negative_change", "previous"}
+    d = (await anon.get("/api/v1/digest", headers=auth("exec"))).json()
+    assert d["since"].endswith("Z") and d["until"].endswith("Z")  # as every other time
+    aurora = d["brands"]["极光汽车"]
+    assert set(aurora) == set(schemas["DigestBrand"]["properties"])
+    assert set(aurora["previous"]) == {"mentions", "negative", "stories"}
+    assert set(d["incomplete"]) == {"day", "previous"}
+    for case in d["open_cases"]:
+        assert set(case) == {"id", "brand", "severity", "status", "title"}
