@@ -35,8 +35,9 @@ What a call needs is named in its 403 answer.
 
 **Errors**: every 4xx/5xx answer is `application/problem+json` (RFC 9457): `detail` says
 what is wrong and names the parameter, `code` is stable (`bad_request`, `unauthenticated`,
-`forbidden`, `not_found`, `conflict`, `invalid_request`, `rate_limited`,
-`store_unavailable`), `errors` lists the fields of a 422.
+`forbidden`, `not_found`, `method_not_allowed`, `conflict`, `invalid_request`,
+`rate_limited`, `store_unavailable`), `errors` lists the fields of a 422. A method a path
+does not serve is a 405 with `Allow` (`method_not_allowed`).
 
 **Rate limit**: {rate} per token (per user for a browser session), a moving window kept
 by each web process. Every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and

@@ -218,3 +218,13 @@ async def test_the_digest_is_typed_in_the_document(anon: httpx.AsyncClient) -> N
     assert set(d["incomplete"]) == {"day", "previous"}
     for case in d["open_cases"]:
         assert set(case) == {"id", "brand", "severity", "status", "title"}
+
+
+async def test_the_document_names_every_problem_code(anon: httpx.AsyncClient) -> None:
+    """The description listed the stable codes without method_not_allowed, the code of
+    every 405 (DELETE /api/v1/search)."""
+    from radar.web.problems import CODES
+
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    for code in CODES.values():
+        assert f"`{code}`" in doc["info"]["description"], code
