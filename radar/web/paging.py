@@ -28,6 +28,15 @@ def encode(kind: str, **fields: Any) -> str:
     return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
 
 
+# kind -> the call whose cursors it is and what to pass back (the mentions export hands
+# out a cursor per line, not a next_cursor)
+WHOSE = {
+    "search": "GET /search (pass its next_cursor as is)",
+    "export": "GET /mentions (pass a line's cursor as is)",
+    "changes": "GET /changes (pass its next_cursor as is)",
+}
+
+
 def decode(kind: str, cursor: str) -> dict[str, Any]:
     """The fields of a cursor of ``kind``; HTTPException 400 for anything else."""
     try:
@@ -36,7 +45,7 @@ def decode(kind: str, cursor: str) -> dict[str, Any]:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         fields = None
     if not isinstance(fields, dict) or fields.get("k") != kind:
-        raise HTTPException(400, f"cursor: not a cursor of this {kind} (pass next_cursor as is)")
+        raise HTTPException(400, f"cursor: not a cursor of {WHOSE[kind]}")
     return fields
 
 

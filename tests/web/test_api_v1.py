@@ -228,3 +228,20 @@ async def test_the_document_names_every_problem_code(anon: httpx.AsyncClient) ->
     doc = (await anon.get("/openapi.json", headers=auth())).json()
     for code in CODES.values():
         assert f"`{code}`" in doc["info"]["description"], code
+
+
+async def test_a_cursor_of_another_call_is_refused_naming_the_call(anon: httpx.AsyncClient) -> None:
+    """'cursor: not a cursor of this export (pass next_cursor as is)' for GET /mentions,
+    which hands out a cursor per line and no next_cursor (and 'of this changes')."""
+    page = (await anon.get("/api/v1/search", params={"limit": 1}, headers=auth())).json()
+    search_cursor = page["next_cursor"]
+    changes_cursor = (await anon.get("/api/v1/changes", headers=auth())).json()["next_cursor"]
+    expected = {
+        "/api/v1/mentions": (search_cursor, "GET /mentions (pass a line's cursor as is)"),
+        "/api/v1/changes": (search_cursor, "GET /changes (pass its next_cursor as is)"),
+        "/api/v1/search": (changes_cursor, "GET /search (pass its next_cursor as is)"),
+    }
+    for path, (cursor, whose) in expected.items():
+        r = await anon.get(path, params={"cursor": cursor}, headers=auth())
+        assert r.status_code == 400
+        assert r.json()["detail"] == f"cursor: not a cursor of {whose}"
