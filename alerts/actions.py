@@ -240,11 +240,18 @@ def attach_mention(
 
 
 def open_case(
-    store: Store, brand: str, user: str, mention_id: str, now: datetime | None = None
+    store: Store,
+    brand: str,
+    user: str,
+    mention_id: str,
+    now: datetime | None = None,
+    *,
+    tz: str,
 ) -> Case:
     """A case opened by a person from a mention (rule ``manual``, P3, acknowledged and
     assigned to them: nobody needs to be paged to take it). One active case per brand, as
-    the engine keeps it: when the brand has one, attach the mention to it instead."""
+    the engine keeps it: when the brand has one, attach the mention to it instead. ``tz``
+    (the config's ``timezone``) stamps its id."""
     now = now or utcnow()
     user = _user(user)
     mention = store.get_mention(mention_id)
@@ -269,7 +276,7 @@ def open_case(
         title = messages.titled(brand, (mention.title or mention.text)[:60])
 
     case = Case(
-        id=case_id_for(brand, now),
+        id=case_id_for(brand, now, tz),
         brand=brand,
         rule="manual",
         severity=Severity.P3,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alerts import actions, lines, messages, notice, outbox
 from alerts.activity import Fact
@@ -47,9 +48,13 @@ SAVE_EVERY = 300.0  # seconds between saves of a case that fires on without news
 REOPEN_SHARE = 0.5  # a new wave: at least this share of the resolved case's peak
 
 
-def case_id_for(brand: str, now: datetime) -> str:
+def case_id_for(brand: str, now: datetime, tz: str) -> str:
+    """``c20261205-0040-1a2b3c``: stamped with the local time in ``tz`` (the config's
+    ``timezone``: a case opened 12月5日 00:40 Beijing time is not stamped 20261204-1640),
+    made unique by a digest of the brand and the instant. An id is an opaque key: old ids,
+    stamped in UTC, stay valid and nothing reads a time back from one."""
     digest = hashlib.sha1(f"{brand}|{now.isoformat()}".encode()).hexdigest()[:6]
-    return f"c{now:%Y%m%d-%H%M}-{digest}"
+    return f"c{now.astimezone(ZoneInfo(tz)):%Y%m%d-%H%M}-{digest}"
 
 
 def _figures(
@@ -189,7 +194,7 @@ class CaseManager:
         severity = severity_of(findings, cfg.severity)
         main = findings[0]
         case = Case(
-            id=case_id_for(brand, now),
+            id=case_id_for(brand, now, self.config.timezone),
             brand=brand,
             rule=main.rule,
             severity=severity,

@@ -123,7 +123,14 @@ def new_case_form(
     mention = _mention_or_404(store, mention_id)
     brand = brand or (mention.brands[0].brand if mention.brands else "")
     try:
-        case = actions.open_case(store, brand, user.name, mention_id, now=request.app.state.clock())
+        case = actions.open_case(
+            store,
+            brand,
+            user.name,
+            mention_id,
+            now=request.app.state.clock(),
+            tz=request.app.state.config.timezone,
+        )
     except actions.ActionError as exc:
         flash(
             request, _("No case opened: %(why)s") % {"why": action_problem(request, exc)}, "error"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from alerts import actions
 from alerts.cases import CaseManager
-from index.models import Mention
+from index.models import BrandMatch, Mention
 from tests.alerts.conftest import T0, make_config, surge_finding
 
 
@@ -105,3 +105,21 @@ def test_resolve_keeps_the_rule_the_title_named_and_a_reopen_forgets_it(store) -
     manager.apply("极光汽车", [another], T0 + timedelta(hours=3), None)
     reopened = store.get_case(event.case_id)
     assert reopened.status == "open" and CaseTrigger.of(reopened).title_rule is None
+
+
+def test_a_case_id_is_stamped_in_the_configured_zone(store) -> None:
+    """A case opened 12月5日 00:40 Beijing time read c20261204-1640-… (UTC) in messages and
+    in the brief PDF's file name; the engine's and a hand-opened case's id now carry the
+    configured zone's date and time. Same minute, another brand: another id."""
+    at = datetime(2026, 12, 4, 16, 40, 12, tzinfo=UTC)  # 2026-12-05 00:40 in Shanghai
+    [event] = CaseManager(make_config(), store).apply("极光汽车", [surge_finding()], at, None)
+    assert event.case_id.startswith("c20261205-0040-"), event.case_id
+    utc = make_config(timezone="UTC")
+    [other] = CaseManager(utc, store).apply("清泉乳业", [surge_finding("清泉乳业")], at, None)
+    assert other.case_id.startswith("c20261204-1640-") and other.case_id != event.case_id
+    m = Mention(id="weibo:78", source="weibo", text="清泉乳业 酸奶变质", published_at=at,
+                url="https://weibo.example/78", brands=[BrandMatch(brand="清泉乳业")])  # fmt: skip
+    store.upsert_mentions([m])
+    actions.resolve(store, other.case_id, "alice", now=at)
+    opened = actions.open_case(store, "清泉乳业", "alice", "weibo:78", now=at, tz="Asia/Shanghai")
+    assert opened.id.startswith("c20261205-0040-") and opened.id not in (event.case_id, other.case_id)
