@@ -146,3 +146,25 @@ def format_relative(delta: timedelta) -> str:
     return babel_dates.format_timedelta(
         -delta, add_direction=True, threshold=1.1, locale=_babel_locale()
     )
+
+
+# the zones of Beijing time (the IANA name and its old aliases)
+BEIJING_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"})
+
+
+def zone_name(tz: str, at: datetime | None = None) -> str:
+    """The time zone as its readers call it: the IANA name in English (``Asia/Shanghai``);
+    in Chinese 北京时间 for Beijing time, CLDR's name of another zone's place
+    (``日本时间``), else its offset from UTC at ``at`` (``UTC+08:00``)."""
+    if not _current.get().startswith("zh"):
+        return tz
+    if tz in BEIJING_ZONES:
+        return "北京时间"
+    zone = babel_dates.get_timezone(tz)
+    place = babel_dates.get_timezone_location(zone, locale=_babel_locale())
+    if "未知" not in place:  # CLDR knows no place for UTC, Etc/GMT-8 …
+        return place
+    offset = (at or datetime.now(zone)).astimezone(zone).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

@@ -495,6 +495,7 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["brand_chips"] = brand_chips
     env.filters["mention_log"] = mention_log
     env.globals["tz_name"] = formatter.tz_name
+    env.globals["zone_name"] = lambda: i18n.zone_name(formatter.tz_name)  # 北京时间 / the IANA name
     return Jinja2Templates(env=env)
 
 

@@ -87,6 +87,32 @@ def test_locale_formats_numbers_dates_and_relative_times() -> None:
     assert i18n.gettext_for("zh_CN")("Log out") == "退出登录"
 
 
+def test_the_zone_is_named_as_its_readers_call_it() -> None:
+    """The footer read 'Asia/Shanghai 时区' to Chinese readers."""
+    winter = datetime(2026, 12, 4, tzinfo=UTC)
+    with i18n.use_locale("zh_CN"):
+        assert i18n.zone_name("Asia/Shanghai") == "北京时间"
+        assert i18n.zone_name("Asia/Tokyo") == "日本时间"
+        assert i18n.zone_name("Etc/GMT-8", winter) == "UTC+08:00"
+        assert i18n.zone_name("UTC", winter) == "UTC+00:00"
+    with i18n.use_locale("en"):
+        assert i18n.zone_name("Asia/Shanghai") == "Asia/Shanghai"
+
+
+@pytest.mark.anyio
+async def test_the_footer_names_beijing_time_in_chinese(store) -> None:  # type: ignore[no-untyped-def]
+    config = make_config(locale="zh_CN")
+    config.web.users[0].locale = "en"  # care
+    app = create_app(config, store, clock=lambda: NOW)
+    async with _client(app) as c:
+        await log_in(c, "pr")
+        assert "<footer>时间均为北京时间</footer>" in (await c.get("/cases")).text
+        assert "（北京时间）发送到 Slack" in (await c.get("/digest")).text
+    async with _client(app) as c:
+        await log_in(c, "care")
+        assert "<footer>Times in Asia/Shanghai</footer>" in (await c.get("/search")).text
+
+
 def _client(app) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 
