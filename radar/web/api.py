@@ -77,9 +77,42 @@ class RateLimit:
             "RateLimit-Remaining": str(stats.remaining),
             "RateLimit-Reset": str(reset),
         }
+        # for RateLimitHeaders: an error answer is a fresh response that would drop them
+        request.state.rate_limit_headers = headers
         if not allowed:
             raise RateLimited(self.rate, reset, headers)
         response.headers.update(headers)
+
+
+class RateLimitHeaders:
+    """Pure ASGI middleware: the ``RateLimit-*`` headers of a counted call on its answer
+    whatever it is. The limit puts them on the route's response, but a 400, 404, 409 or
+    422 is made by an exception handler and went out without them, though the document
+    says every answer carries them (a script throttling itself on them lost count)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # request.state of the route: the same dict
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            counted = state.get("rate_limit_headers")
+            if message["type"] == "http.response.start" and counted:
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers += [
+                    (name.lower().encode(), value.encode())
+                    for name, value in counted.items()
+                    if name.lower().encode() not in present
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class RateLimited(Exception):
@@ -126,6 +159,7 @@ def install(app: FastAPI, routers: Any, rate: str = DEFAULT_RATE_LIMIT) -> None:
     """Mount ``routers`` at /api/v1 and /api, with the rate limit, and the document."""
     limit = RateLimit(rate)
     app.state.rate_limit = limit
+    app.add_middleware(RateLimitHeaders)  # type: ignore[arg-type]
     for router in routers:
         app.include_router(
             router,

@@ -245,3 +245,30 @@ async def test_a_cursor_of_another_call_is_refused_naming_the_call(anon: httpx.A
         r = await anon.get(path, params={"cursor": cursor}, headers=auth())
         assert r.status_code == 400
         assert r.json()["detail"] == f"cursor: not a cursor of {whose}"
+
+
+async def test_error_answers_carry_the_rate_limit_headers_too(config, store) -> None:  # type: ignore[no-untyped-def]
+    """'Every answer carries RateLimit-*': a 400, 404, 409 or 422 went out without them
+    (made by an exception handler), though each counted against the token's budget."""
+    config.web.api_rate_limit = "10/minute"
+    app = create_app(config, store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        answers = [
+            await c.get("/api/v1/search", headers=auth()),
+            await c.get("/api/v1/search", params={"q": '"open'}, headers=auth()),
+            await c.get("/api/v1/search", params={"limit": 0}, headers=auth()),
+            await c.get("/api/v1/mentions/demo-weibo:404", headers=auth()),
+            await c.post("/api/v1/cases/case-aurora-1/close", headers=auth("pr")),
+            await c.post("/api/v1/cases/case-aurora-1/resolve", headers=auth()),  # care: 403
+        ]
+        anonymous = await c.get("/api/v1/search")
+    assert [r.status_code for r in answers] == [200, 400, 422, 404, 409, 403]
+    for r in answers:
+        assert r.headers["RateLimit-Limit"] == "10", r.status_code
+        assert "RateLimit-Reset" in r.headers
+    care = [r.headers["RateLimit-Remaining"] for i, r in enumerate(answers) if i != 4]
+    assert care == ["9", "8", "7", "6", "5"]
+    assert answers[4].headers["RateLimit-Remaining"] == "9"  # pr's own budget
+    assert len(answers[0].headers.get_list("RateLimit-Limit")) == 1  # not twice on a 200
+    assert "RateLimit-Limit" not in anonymous.headers  # nobody to count: 401
