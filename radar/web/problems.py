@@ -39,6 +39,8 @@ WHEN: dict[int, str] = {
     401: "no valid `Authorization: Bearer <token>` (or browser session)",
     403: "the token's role or scope lacks the permission (named in `detail`)",
     404: "no such mention, case or configured brand",
+    405: "the path is that of a POST call (a mention's action: handled, notes, sentiment, "
+    "attach); `Allow` names the method",
     409: "the case action is not possible in the case's state (e.g. closing an open case)",
     422: "a parameter or the body does not match the schema; `errors` lists each field",
     429: "the token's rate limit is spent; `Retry-After` says when to try again",

@@ -272,3 +272,17 @@ async def test_error_answers_carry_the_rate_limit_headers_too(config, store) -> 
     assert answers[4].headers["RateLimit-Remaining"] == "9"  # pr's own budget
     assert len(answers[0].headers.get_list("RateLimit-Limit")) == 1  # not twice on a 200
     assert "RateLimit-Limit" not in anonymous.headers  # nobody to count: 401
+
+
+async def test_get_on_a_mentions_action_path_is_a_405(anon: httpx.AsyncClient) -> None:
+    """GET /api/v1/mentions/{id}/notes answered 404 'no mention with id '…/notes'' for a
+    mention that exists: the GET route's {mention_id:path} took the action path."""
+    r = await anon.get("/api/v1/mentions/demo-weibo:1/notes", headers=auth())
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert r.json()["code"] == "method_not_allowed"
+    assert "GET /api/v1/mentions/demo-weibo:1 has the mention" in r.json()["detail"]
+    r = await anon.get("/api/v1/mentions/demo-weibo:404/notes", headers=auth())
+    assert r.status_code == 404  # no such mention at all
+    assert (await anon.get("/api/v1/mentions/demo-weibo:1", headers=auth())).status_code == 200
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    assert "405" in doc["paths"]["/api/v1/mentions/{mention_id}"]["get"]["responses"]
