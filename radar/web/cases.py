@@ -125,7 +125,7 @@ def apply_action(request: Request, case_id: str, user: User, action: str, value:
     elif action == "close":
         actions.close(store, case_id, user.name, now=now)
     else:
-        raise HTTPException(404, f"unknown case action {action!r}")
+        raise HTTPException(404, _("unknown case action %(action)s") % {"action": repr(action)})
 
 
 # -- pages ----------------------------------------------------------------------------------

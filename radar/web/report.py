@@ -543,10 +543,14 @@ def file_response(report: Report, kind: str) -> Response:
 # -- pages ---------------------------------------------------------------------------------------
 
 
+def _no_format(kind: str) -> str:
+    return gettext("no such report format %(kind)s: use pdf or docx") % {"kind": repr(kind)}
+
+
 @pages.get("/cases/{case_id}/report.{kind}")
 def case_report_file(request: Request, user: ExecReader, case_id: str, kind: str) -> Response:
     if kind not in WRITERS:
-        raise HTTPException(404, f"no such report format {kind!r}: use pdf or docx")
+        raise HTTPException(404, _no_format(kind))
     b = brief_or_404(request, case_id)
     try:
         report = case_report(b, request.app.state.formatter, base_url(request))
@@ -564,7 +568,7 @@ def brand_report_file(
     days: int = Query(1, ge=1, le=31, description="1: daily, 7: weekly"),
 ) -> Response:
     if kind not in WRITERS:
-        raise HTTPException(404, f"no such report format {kind!r}: use pdf or docx")
+        raise HTTPException(404, _no_format(kind))
     brand = brand_named(request.app.state.config, brand)
     try:
         report = brand_report(

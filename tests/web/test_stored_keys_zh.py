@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -339,3 +340,30 @@ async def test_a_tokens_scope_reads_in_chinese(login) -> None:  # type: ignore[n
     assert picker and re.findall(r">([^<]+)</option>", picker.group(1)) == [
         "只读 (read)", "可处理帖子和事件 (cases)"]  # fmt: skip
     assert '<td data-label="范围">只读 <code>read</code></td>' in page
+
+
+async def test_crafted_addresses_are_refused_in_chinese_and_the_api_keeps_english(login) -> None:  # type: ignore[no-untyped-def]
+    """An unknown case action, report format or sentiment label, a brand the post does
+    not name, a post that does not exist: the pages said these in English."""
+    async with login("pr") as c:
+        r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/frobnicate", {})
+        assert r.status_code == 404 and "危机事件没有 'frobnicate' 这项操作" in unescape(r.text)
+        for page in (f"/cases/{CASE_ID}/report.xls", "/reports/brand.xls?brand=极光汽车"):
+            r = await c.get(page)
+            assert r.status_code == 404 and "没有 'xls' 格式的报告：请选 pdf 或 docx" in unescape(r.text)
+        sentiment = "/mentions/demo-weibo%3A1/sentiment"
+        r = await form_post(c, "/search", sentiment, {"brand": "极光汽车", "label": "angry"})
+        assert r.status_code == 400 and "只能是 negative（负面）" in r.text
+        r = await form_post(c, "/search", sentiment, {"brand": "清泉乳业", "label": "negative"})
+        assert r.status_code == 400 and "没有提到 '清泉乳业'（它提到的是：极光汽车）" in unescape(r.text)
+        assert "does not name" not in r.text
+        r = await form_post(c, "/search", "/mentions/nope%3A1/sentiment", {"label": "negative"})
+        assert r.status_code == 404 and "没有编号为 'nope:1' 的帖子" in unescape(r.text)
+        api = {"Authorization": f"Bearer {api_token('pr')}"}
+        r = await c.post(f"/api{sentiment}", json={"brand": "清泉乳业", "label": "negative"},
+                         headers=api)  # fmt: skip
+        assert r.json()["detail"] == (
+            "brand: mention 'demo-weibo:1' does not name '清泉乳业' (it names 极光汽车)"
+        )
+        r = await c.get("/api/mentions/nope:1", headers=api)
+        assert r.json()["detail"] == "no mention with id 'nope:1'"
