@@ -180,7 +180,7 @@ def hit_out(hit) -> Hit:  # type: ignore[no-untyped-def]
 def _mention_or_404(store: Store, mention_id: str) -> Mention:
     mention = store.get_mention(mention_id)
     if mention is None:
-        raise HTTPException(404, _("no mention with id %(id)s") % {"id": repr(mention_id)})
+        raise HTTPException(404, f"no mention with id {mention_id!r}")
     return mention
 
 
@@ -195,11 +195,9 @@ def correct_sentiment(
     mention = _mention_or_404(store, mention_id)
     brand = configured_brand(request.app.state.config, brand) or brand  # an alias: its brand
     if brand not in mention.brand_names:
-        named = ", ".join(dict.fromkeys(mention.brand_names)) or _("no brand")
+        named = ", ".join(dict.fromkeys(mention.brand_names)) or "no brand"
         raise HTTPException(
-            400,
-            _("brand: mention %(mention)s does not name %(brand)s (it names %(named)s)")
-            % {"mention": repr(mention_id), "brand": repr(brand), "named": named},
+            400, f"brand: mention {mention_id!r} does not name {brand!r} (it names {named})"
         )
     now = request.app.state.clock()
     try:
@@ -434,8 +432,7 @@ def search_page(
     pages_total = 0
     shown_brands = {b.brand for h in result.hits for b in h.mention.brands} if result else set()
     if result is not None:
-        # grouped: the stories and each matching comment are the cards paged through
-        shown = result.total if result.groups is None else result.groups
+        shown = result.total if result.stories is None else result.stories
         pages_total = max(1, (shown + PER_PAGE - 1) // PER_PAGE)
         if page > pages_total:
             # past the last page (the pager of a list that has since shrunk, a typed
@@ -534,7 +531,7 @@ def sentiment_form(
 ):
     """One click on a brand chip's button; back to the same card (``#m-<id>``)."""
     if label not in FORM_LABELS:
-        raise HTTPException(400, _("label: must be negative, neutral, positive or clear"))
+        raise HTTPException(400, "label: must be negative, neutral, positive or clear")
     value = FORM_LABELS[label]
     correct_sentiment(request, user, mention_id, brand, value)
     # a list filtered by sentiment loses the post it was corrected on: the post's own page
@@ -778,7 +775,7 @@ def api_attach(request: Request, user: Attacher, mention_id: str, body: AttachIn
 def api_mention(request: Request, user: Searcher, mention_id: str) -> Mention:
     store: Store = request.app.state.store
     mention = store.get_mention(mention_id)
-    stem, _, action = mention_id.rpartition("/")
+    stem, action = mention_id.rpartition("/")[::2]
     if mention is None and action in MENTION_ACTIONS and store.get_mention(stem) is not None:
         # GET …/notes of a mention that exists: its action path, not a mention's id (it
         # was "no mention with id '…/notes'"; the notes are in the mention)
