@@ -55,7 +55,12 @@ class CaseStatus(StrEnum):
 
 
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    # as an answer (the API's OpenAPI document) every field is always there, so every
+    # field is required there: a field with a default read as optional, and a generated
+    # client typed mention.brands, case.status … as "maybe unset"
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=False, json_schema_serialization_defaults_required=True
+    )
 
 
 # a follower or engagement count beyond this is a broken page, not an account (the
