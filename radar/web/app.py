@@ -295,6 +295,9 @@ def _install_error_handlers(app: FastAPI) -> None:
                 "values": named
             }
             return error_page(request, 422, message)
+        if not _wants_json(request) and "text/html" in request.headers.get("accept", ""):
+            # a browser's form post that lacks a field (or holds one it cannot use)
+            return error_page(request, 422, _form_problem(exc.errors()))
         return api.problem_json(422, problems, errors=_jsonable(exc.errors()))
 
     # a bug: Starlette's outermost middleware calls this (then logs the traceback); the
@@ -319,6 +322,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.warning("store error serving %s: %s", request.url.path, exc)
         message = health.public_message(str(exc))  # never the server's file paths
         return api.problem_json(503, f"the store is unavailable: {message}")
+
+
+def _form_problem(errors: Any) -> str:
+    """What a form post lacks, else which of its values the page cannot use, by name."""
+    missing = [str(e["loc"][-1]) for e in errors if e.get("type") == "missing"]
+    if missing:
+        return _("The form was sent without %(fields)s: go back, fill it in and send it again.") % {
+            "fields": _("; ").join(missing)
+        }
+    return _("The form has a value this page cannot use: %(fields)s") % {
+        "fields": _("; ").join(str(e["loc"][-1]) for e in errors)
+    }
 
 
 def _given(error: Any) -> str:

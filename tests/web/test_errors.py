@@ -104,3 +104,27 @@ async def test_a_bug_is_an_error_page_in_the_readers_language(app) -> None:  # t
         assert "服务器出错" in r.text and "退出登录" in r.text and "KeyError" not in r.text
         api = await c.get("/api/broken")
         assert api.status_code == 500 and api.json()["status"] == 500
+
+
+@pytest.mark.parametrize("config", [make_config(locale="zh_CN")])
+async def test_a_browser_form_post_lacking_a_field_is_a_chinese_page(login) -> None:  # type: ignore[no-untyped-def]
+    """A form posted without its field (the webhook form's address, the language switch's
+    choice) was answered with the API's JSON 422 in the browser; the API keeps JSON, and
+    so does a post that does not ask for HTML."""
+    from tests.web.conftest import api_token, csrf_of
+
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    async with login("admin") as c:
+        token = csrf_of((await c.get("/admin/webhooks")).text)
+        for action, named in (("/admin/webhooks", "url"), ("/locale", "locale")):
+            r = await c.post(action, data={"csrftoken": token}, headers=browser)
+            assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+            assert f"表单缺少 {named}：请返回填写后再提交。" in r.text, r.text
+        r = await c.post("/admin/webhooks", data={"csrftoken": token, "url": "x" * 2001},
+                         headers=browser)  # fmt: skip
+        assert r.status_code == 422 and "表单中有本页无法使用的值：url" in r.text
+        r = await c.post("/admin/webhooks", data={"csrftoken": token})
+        assert r.status_code == 422 and r.json()["detail"].startswith("url:")
+        token_auth = {**browser, "Authorization": f"Bearer {api_token('pr')}"}
+        api = await c.post("/api/v1/mentions/demo-weibo:1/notes", json={}, headers=token_auth)
+        assert api.status_code == 422 and api.json()["detail"] == "text: Field required"
