@@ -149,7 +149,9 @@ def format_relative(delta: timedelta) -> str:
 
 
 # the zones of Beijing time (the IANA name and its old aliases)
-BEIJING_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"})
+BEIJING_ZONES = frozenset(
+    {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
+)
 
 
 def zone_name(tz: str, at: datetime | None = None) -> str:

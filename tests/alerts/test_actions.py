@@ -122,4 +122,5 @@ def test_a_case_id_is_stamped_in_the_configured_zone(store) -> None:
     store.upsert_mentions([m])
     actions.resolve(store, other.case_id, "alice", now=at)
     opened = actions.open_case(store, "清泉乳业", "alice", "weibo:78", now=at, tz="Asia/Shanghai")
-    assert opened.id.startswith("c20261205-0040-") and opened.id not in (event.case_id, other.case_id)
+    assert opened.id.startswith("c20261205-0040-")
+    assert opened.id not in (event.case_id, other.case_id)
