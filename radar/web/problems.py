@@ -13,7 +13,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -56,6 +56,8 @@ class FieldError(BaseModel):
 
 class Problem(BaseModel):
     """RFC 9457 problem details; ``code`` and ``errors`` are this API's extensions."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     type: str = Field("about:blank", description="always about:blank: `code` tells the kind")
     title: str = Field(description="the HTTP status phrase", examples=["Not Found"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from index.models import Case, CaseEvent, CaseStatus, Mention, SentimentLabel, Severity
 
@@ -25,6 +25,10 @@ TermCount = Annotated[
 ]
 
 
+# an answer always has every field (one with a default too): required in its schema
+ANSWER = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
 class Me(BaseModel):
     name: str
     role: str
@@ -41,6 +45,8 @@ class Hit(BaseModel):
 
 
 class SearchOut(BaseModel):
+    model_config = ANSWER
+
     query: str
     since: datetime | None
     until: datetime | None
@@ -133,6 +139,8 @@ class AlertMoment(BaseModel):
 class Figures(BaseModel):
     """Volume, sentiment and spread of one brand (or all brands) over a window."""
 
+    model_config = ANSWER
+
     brand: str | None
     since: datetime
     until: datetime
@@ -161,6 +169,8 @@ class CaseSummary(BaseModel):
 
 
 class Overview(BaseModel):
+    model_config = ANSWER
+
     figures: Figures
     cases: list[Case]
     timeline: list[CaseEvent]
