@@ -57,9 +57,11 @@ class SearchRequest:
     highlight: bool = True
     include_reposts: bool = True  # False: only story originals (repost_of is None)
     # True: one hit per story (dedupe cluster: an original, its reposts and near-copies)
-    # among the matching mentions; offset/limit page through stories, ``SearchHit.story_*``
-    # say how many matching mentions each stands for and their reach, the hit's mention is
-    # the story's earliest matching one, and ``SearchResult.stories`` counts the stories
+    # among the matching mentions; offset/limit page through these groups (a matching
+    # comment is a group of its own: ``SearchResult.groups``), ``SearchHit.story_*`` say
+    # how many matching mentions each stands for and their reach, the hit's mention is the
+    # story's earliest matching one, and ``SearchResult.stories`` counts the stories as
+    # ``Store.count_buckets`` does: a comment is part of its post's story and adds none
     group_stories: bool = False
 
 
@@ -106,9 +108,16 @@ class SearchResult:
     hits: list[SearchHit]
     # facet name ("sentiment", "source", "brand") -> value -> count over the whole result set;
     # with ``group_stories`` also "story": {"stories": distinct stories, "copies": the
-    # matching mentions beyond each story's first}
+    # matching posts, reposts and copies beyond each story's first, "comments": the
+    # matching comments}: stories + copies + comments = total
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    stories: int | None = None  # distinct stories among the matches (``group_stories``)
+    # ``group_stories``: the distinct stories (``cluster_id``, else the id) of the matching
+    # posts, reposts and copies; a matching comment (``parent_id``) belongs to its post's
+    # story and adds none, as in ``Store.count_buckets``
+    stories: int | None = None
+    # ``group_stories``: the groups the hits page through: the stories, and each matching
+    # comment's own (a comment is a hit of its own, grouped by its own cluster)
+    groups: int | None = None
 
 
 @dataclass

@@ -1027,8 +1027,13 @@ class ElasticStore(Store):
         if request.group_stories:
             body.update(size=0, from_=0, aggs=body.get("aggs") or {})
             body.pop("search_after", None)
-            body["aggs"]["story_count"] = {
-                "cardinality": {"field": "story", "precision_threshold": STORY_PRECISION}
+            distinct = {"cardinality": {"field": "story", "precision_threshold": STORY_PRECISION}}
+            body["aggs"]["story_count"] = distinct  # the groups: a comment is one of its own
+            # the stories: those of the posts, reposts and copies (a comment, parent_id,
+            # is part of its post's story and adds none, as in count_buckets)
+            body["aggs"]["story_posts"] = {
+                "filter": {"bool": {"must_not": [{"exists": {"field": "parent_id"}}]}},
+                "aggs": {"distinct": distinct},
             }
             if order == "reach":
                 # the stand-in ignores a terms order by a sub-aggregation: it gets every
@@ -1061,8 +1066,12 @@ class ElasticStore(Store):
                 )
             )
         stories: int | None = None
+        groups: int | None = None
+        posts = 0  # the matching posts, reposts and copies (not comments)
         if request.group_stories:
-            stories = int(response["aggregations"]["story_count"]["value"])
+            groups = int(response["aggregations"]["story_count"]["value"])
+            stories = int(response["aggregations"]["story_posts"]["distinct"]["value"])
+            posts = int(response["aggregations"]["story_posts"]["doc_count"])
             if order == "reach":
                 buckets = sorted(
                     response["aggregations"]["story_page"]["buckets"],
@@ -1085,8 +1094,12 @@ class ElasticStore(Store):
             }
         total = response["hits"]["total"]["value"]
         if stories is not None and request.facets:
-            facets["story"] = {"stories": stories, "copies": max(total - stories, 0)}
-        return SearchResult(total=total, hits=hits, facets=facets, stories=stories)
+            facets["story"] = {
+                "stories": stories,
+                "copies": max(posts - stories, 0),
+                "comments": max(total - posts, 0),
+            }
+        return SearchResult(total=total, hits=hits, facets=facets, stories=stories, groups=groups)
 
     def _story_keys(
         self, query: dict[str, Any], sort: list[Any], offset: int, limit: int

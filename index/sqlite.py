@@ -494,6 +494,16 @@ _STORY = (
 # count_buckets' stories: the distinct stories of the bucket's posts, reposts and copies;
 # a comment is part of its post's story and adds none (Store.count_buckets)
 _STORIES = "count(DISTINCT CASE WHEN comment = 0 THEN cluster END)"
+# 1 when the row ``m`` of mentions is a comment (parent_id): the comment mark of its first
+# brand's mention_brands row, found by that table's primary key; a mention that names no
+# brand has no such row and is read from its document (json_extract, rare)
+_COMMENT = (
+    "CASE WHEN m.brands = '' THEN (SELECT json_extract(CAST(d.doc AS TEXT), '$.parent_id') "
+    "IS NOT NULL FROM mention_docs d WHERE d.rowid = m.doc_id) ELSE "
+    "COALESCE((SELECT mb.comment FROM mention_brands mb WHERE mb.brand = "
+    "substr(m.brands, 1, instr(m.brands || char(31), char(31)) - 1) "
+    "AND mb.published_at = m.published_at AND mb.mention = m.rowid), 0) END"
+)
 STORY_SPAN = timedelta(days=30)  # how long after its first post a story's rows are read
 COMMENT_SPAN = timedelta(days=3)  # how long after a story's first post comments are read
 
@@ -1315,29 +1325,37 @@ class SQLiteStore(Store):
         """One hit per story among the matches (SearchRequest.group_stories): the matching
         rows grouped by their cluster (read from mention_brands by its primary key, so
         the mentions table needs no column of its own), a page of groups in the order
-        asked, then the earliest matching mention of each."""
+        asked, then the earliest matching mention of each. A matching comment is a hit of
+        its own (grouped by its own cluster) but no story of the count: it is part of its
+        post's story (``SearchResult.stories``, as Store.count_buckets counts)."""
         order = {
             "reach": "reach DESC, last DESC",
             "relevance": "best DESC, last DESC",
             "time": "last DESC",
         }[request.sort]
         grouped = (
-            f"SELECT {_STORY} AS story, m.rowid AS k, m.followers + m.engagement AS r, "
-            f"{score} AS s FROM {source}{clause}"
+            f"SELECT {_STORY} AS story, {_COMMENT} AS c, m.rowid AS k, "
+            f"m.followers + m.engagement AS r, {score} AS s FROM {source}{clause}"
         )
+        # over every group: the groups, the stories (a group of comments only is none)
+        # and the comments
+        counts = "count(*) OVER (), sum(min(c) = 0) OVER (), sum(sum(c)) OVER ()"
         rows = self._read(
             "SELECT story, count(*), sum(r) AS reach, min(k), max(k) AS last, max(s) AS best, "
-            f"count(*) OVER () FROM ({grouped}) GROUP BY story ORDER BY {order} "
-            "LIMIT ? OFFSET ?",
+            f"{counts} FROM ({grouped}) GROUP BY story ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, *reversed(paging(request))],
         )
         if rows:
-            stories = rows[0][6]
+            groups, stories, comments = rows[0][6:]
         else:
-            stories = self._read(f"SELECT count(DISTINCT story) FROM ({grouped})", params)[0][0]
+            groups, stories, comments = self._read(
+                "SELECT count(DISTINCT story), count(DISTINCT CASE WHEN c = 0 THEN story END), "
+                f"coalesce(sum(c), 0) FROM ({grouped})",
+                params,
+            )[0]
         first_of = self._by_rowids([r[3] for r in rows])
         hits = []
-        for story, n, reach, first, _, best, _ in rows:
+        for story, n, reach, first, _, best, *_ in rows:
             m = first_of.get(first)
             if m is None:  # deleted between the two reads
                 continue
@@ -1352,8 +1370,12 @@ class SQLiteStore(Store):
                 )
             )
         if request.facets:
-            facets = {**facets, "story": {"stories": stories, "copies": total - stories}}
-        return SearchResult(total=total, hits=hits, facets=facets, stories=stories)
+            copies = total - comments - stories
+            facets = {
+                **facets,
+                "story": {"stories": stories, "copies": copies, "comments": comments},
+            }
+        return SearchResult(total=total, hits=hits, facets=facets, stories=stories, groups=groups)
 
     def story(self, story_id: str, limit: int = 500) -> list[Mention]:
         root = self.get_mention(story_id)

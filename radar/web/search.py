@@ -432,7 +432,8 @@ def search_page(
     pages_total = 0
     shown_brands = {b.brand for h in result.hits for b in h.mention.brands} if result else set()
     if result is not None:
-        shown = result.total if result.stories is None else result.stories
+        # grouped: the stories and each matching comment are the cards paged through
+        shown = result.total if result.groups is None else result.groups
         pages_total = max(1, (shown + PER_PAGE - 1) // PER_PAGE)
         if page > pages_total:
             # past the last page (the pager of a list that has since shrunk, a typed

@@ -574,6 +574,50 @@ def test_count_buckets_counts_a_comment_in_its_posts_story(store: Store) -> None
     ]
 
 
+def test_grouped_search_counts_a_comment_in_its_posts_story(store: Store) -> None:
+    """The stories a grouped search counts (the overview's 话题数, the brief's, the search
+    page's) are count_buckets' stories: those of the posts, reposts and copies, a comment
+    adding none (one under a post not stored, one naming two brands, one naming no brand
+    included). A matching comment is still a hit of its own, so ``groups`` (what the
+    hits page through) counts it; the story facet splits the mentions into stories,
+    copies and comments, and no comment counts as a copy."""
+    at = NOW - timedelta(hours=1)
+    store.upsert_mentions(
+        [
+            mention("p1", "漏油", published=at),
+            mention("p2", "异响", published=at),
+            mention("rp", "转发", published=at, repost_of=s("p1"), cluster_id=s("p1")),
+            mention("copy", "漏油", published=at, repost_of=s("p2"), cluster_id=s("p2")),
+            *[comment(f"c{i}", s("p1"), published=at) for i in range(5)],
+            comment("c5", s("p2"), published=at, brands=(BRAND, OTHER)),
+            comment("c6", s("elsewhere"), published=at),
+            comment("c7", s("p2"), published=at, brands=()),
+        ]
+    )
+    window = {"since": NOW - timedelta(days=1), "until": NOW}
+    for brand, stories, total in ((BRAND, 2, 11), (None, 2, 12)):
+        result = store.search(
+            SearchRequest(brand=brand, group_stories=True, limit=100, highlight=False, **window)
+        )
+        assert (result.total, result.stories, result.groups) == (total, 2, total - 2)
+        assert result.facets["story"] == {"stories": 2, "copies": 2, "comments": total - 4}
+        # each comment is still a hit of its own; the posts' hits hold their copies only
+        sizes = {h.story: h.story_size for h in result.hits}
+        assert sizes[s("p1")] == sizes[s("p2")] == 2 and sizes[s("c0")] == 1
+        assert len(result.hits) == result.groups
+        assert stories == result.stories
+    buckets = store.count_buckets(window["since"], window["until"], 86400, BRAND)
+    assert sum(b.stories for b in buckets) == 2
+    # comments only: no story, each comment a group; a page past the end counts alike
+    for offset in (0, 50):
+        result = store.search(
+            SearchRequest(query="评论", group_stories=True, offset=offset, **window)
+        )
+        assert (result.total, result.stories, result.groups) == (8, 0, 8)
+        assert result.facets["story"] == {"stories": 0, "copies": 0, "comments": 8}
+    assert store.search(SearchRequest(group_stories=False, **window)).groups is None
+
+
 def test_top_authors_by_reach(store: Store) -> None:
     store.upsert_mentions(
         [

@@ -89,7 +89,7 @@ def test_stories_are_ranked_by_reach_with_their_sizes_and_first_post(store: Stor
         "weibo-search:c1",
     ]
     assert result.total == 6 and result.stories == 3
-    assert result.facets["story"] == {"stories": 3, "copies": 3}
+    assert result.facets["story"] == {"stories": 3, "copies": 3, "comments": 0}
     assert result.facets["source"] == {"weibo-search": 6}  # facets still count mentions
 
 

@@ -261,3 +261,52 @@ async def test_the_overviews_timeline_names_its_cases_not_their_ids(login) -> No
     timeline = page.split('class="timeline"')[1].split("</ol>")[0]
     links = re.findall(rf'<a href="/cases/{CASE_ID}" title="{CASE_ID}">([^<]*)</a>', timeline)
     assert links and set(links) == {"P1 极光汽车 · Negative surge"}, timeline
+
+
+async def test_the_overviews_stories_and_the_digests_count_a_comment_in_its_posts_story(
+    store,
+) -> None:  # type: ignore[no-untyped-def]
+    """The overview's 话题数 counted each comment as a story of its own, the digest (the
+    alert engine's count_buckets) in its post's story: a post, its repost and 5 comments
+    under it read 6 话题 on the overview, 1 in the digest. Over the digest's day both say
+    the same, on the page and in the API."""
+    from radar.web.app import create_app
+    from tests.web.conftest import SEED, log_in, make_config
+
+    midnight = datetime(2026, 11, 23, 16, 0, tzinfo=NOW.tzinfo)  # 11-24 00:00 in Shanghai
+    post = mention(900, "极光汽车 车机 黑屏 三次了", minutes_ago=30)
+    repost = mention(901, "转发 极光汽车 车机 黑屏 三次了", minutes_ago=25).model_copy(
+        update={"repost_of": post.id, "cluster_id": post.id}
+    )
+    comments = [
+        mention(910 + i, f"我的 极光汽车 也黑屏 {i}", minutes_ago=20 - i).model_copy(
+            update={"kind": "comment", "parent_id": post.id}
+        )
+        for i in range(5)
+    ]
+    store.upsert_mentions([post, repost, *comments])
+    app = create_app(make_config("zh_CN"), store, clock=lambda: midnight + timedelta(hours=10))
+    transport = httpx.ASGITransport(app=app)
+    day = {"date": "2026-11-23"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        digest = (await c.get("/api/v1/digest", params=day, headers=EXEC)).json()
+        await log_in(c, "exec")
+        digest_page = (await c.get("/digest", params=day)).text
+    app = create_app(make_config("zh_CN"), store, clock=lambda: midnight)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        params = {"brand": "极光汽车", "days": 1}
+        overview = (await c.get("/api/v1/overview", params=params, headers=EXEC)).json()
+        await log_in(c, "exec")
+        page = (await c.get("/overview", params=params)).text
+    f = overview["figures"]
+    window = [datetime.fromisoformat(w) for w in (f["since"], f["until"])]
+    assert window == [datetime.fromisoformat(digest[k]) for k in ("since", "until")]
+    seeded = len([m for m in SEED if m.brand_names == ["极光汽车"] and m.published_at > NOW
+                  - timedelta(days=1)])  # fmt: skip
+    stories = seeded + 1  # the post and its repost: one story; the comments: none
+    assert digest["brands"]["极光汽车"]["stories"] == f["stories"] == stories
+    assert f["mentions"] == seeded + 7 == digest["brands"]["极光汽车"]["mentions"]
+    assert f"<div><b>{stories}</b><span>话题数</span></div>" in page
+    row = digest_page.split("极光汽车</a>")[1].split("</tr>")[0]
+    assert re.findall(r"<td>([^<]*)</td>", row)[-2] == str(stories), row

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from index.base import Store
@@ -51,9 +52,47 @@ async def test_search_page_groups_reposts_into_one_story_card(login, reposted) -
     assert "demo-weibo:21" not in cards and "demo-weibo:22" not in cards
     assert "2 reposts/similar" in r.text
     assert 'data-src="/stories/demo-weibo%3A1/copies"' in r.text
-    assert "stories from" in r.text
+    # the comment under the 大V's post is part of its story: a card, but no story
+    count = re.search(r'<p class="story-count">([^<]*)</p>', r.text)
+    assert count and count.group(1) == "4 stories and 1 comments from 7 mentions", count
     # the story counts are no filter link ("story:stories" is no filter)
     assert "story%3Astories" not in r.text and "story:stories" not in r.text
+
+
+async def test_search_page_counts_comments_in_their_posts_story_and_pages_their_cards(  # type: ignore[no-untyped-def]
+    login, store
+) -> None:
+    """A comment belongs to its post's story (as the overview and the digest count): 25
+    comments under a post read '1 stories and 25 comments', not 26 stories, and the
+    post's card counts no comment as a repost/similar; each comment keeps its own card,
+    and the pager reaches them all (26 cards: 2 pages)."""
+    post = mention(30, "极光汽车 天窗 漏水 泡了一夜", minutes_ago=50)
+    comments = [
+        mention(31 + i, f"极光汽车 天窗 也漏水 {i}", minutes_ago=40 - i).model_copy(
+            update={"parent_id": post.id, "kind": "comment"}
+        )
+        for i in range(25)
+    ]
+    store.upsert_mentions([post, *comments])
+    async with login("care") as client:
+        first = await client.get("/search", params={"q": "天窗", "sort": "time"})
+        second = await client.get("/search", params={"q": "天窗", "sort": "time", "page": "2"})
+    assert "1 stories and 25 comments from 26 mentions" in first.text, first.text
+    assert "page 1 of 2" in first.text and "page 2 of 2" in second.text
+    cards = [
+        re.findall(r'<article class="mention[^"]*" id="m-([^"]+)"', r.text) for r in (first, second)
+    ]
+    assert len(cards[0]) == 20 and set(cards[0] + cards[1]) == {post.id, *(c.id for c in comments)}
+    assert "reposts/similar" not in first.text + second.text
+    from radar.web.app import create_app
+    from tests.web.conftest import log_in, make_config
+
+    app = create_app(make_config("zh_CN"), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await log_in(client, "care")
+        page = (await client.get("/search", params={"q": "天窗"})).text
+    assert "26 条提及，归为 1 个话题，另有 25 条评论" in page
 
 
 async def test_search_page_can_show_every_mention(login, reposted) -> None:  # type: ignore[no-untyped-def]
