@@ -205,6 +205,7 @@ def openapi(app: FastAPI, rate: str) -> dict[str, Any]:
                 content = response.get("content", {})
                 if status[0] in "45" and "application/json" in content:
                     response["content"] = {PROBLEM_JSON: content.pop("application/json")}
+    add_links(doc)
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     from radar.web.feed import ExportLine
 
@@ -217,3 +218,33 @@ def openapi(app: FastAPI, rate: str) -> dict[str, Any]:
     schemas.setdefault("Problem", Problem.model_json_schema())
     app.openapi_schema = doc
     return doc
+
+
+# OpenAPI links: where a call's answer names the id the next call takes (a search's hit ->
+# the mention and its actions; the case board's open case -> the case and its actions).
+# Generated clients and Schemathesis's stateful phase follow them; without them it covered
+# none of the links it inferred (the ids are nested in the answers).
+LINKS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
+    ("/search", "get"): (
+        "mention_id",
+        "$response.body#/hits/0/mention/id",
+        ("mention", "mark_handled", "mention_note", "correct_sentiment", "attach"),
+    ),
+    ("/cases", "get"): (
+        "case_id",
+        "$response.body#/open/0/case/id",
+        ("case", "summary", "acknowledge", "assign", "case_note", "resolve", "close"),
+    ),
+}
+
+
+def add_links(doc: dict[str, Any]) -> None:
+    operations = {op["operationId"] for ops in doc.get("paths", {}).values() for op in ops.values()}
+    for (path, method), (param, expression, targets) in LINKS.items():
+        operation = doc.get("paths", {}).get(PREFIX + path, {}).get(method)
+        if operation is None:
+            continue
+        links = operation["responses"]["200"].setdefault("links", {})
+        for target in targets:
+            if target in operations:
+                links[target] = {"operationId": target, "parameters": {param: expression}}

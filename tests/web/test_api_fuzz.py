@@ -7,6 +7,7 @@ server fails the same run. ``make api-fuzz`` runs this file.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,10 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
         run = schemathesis(url, "--report", "junit", "--report-dir", str(tmp_path / "report"))
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert "No issues found" in run.stdout and "Stateful" in run.stdout
+    # the stateful phase follows the document's links (search hit -> mention, board ->
+    # case): without them it covered none ("API Links: 0 covered / 91 selected")
+    covered = re.search(r"API Links:\s+(\d+) covered", run.stdout)
+    assert covered and int(covered.group(1)) > 0, run.stdout[-3000:]
 
 
 def drifted_app(*args: Any, **kwargs: Any) -> Any:

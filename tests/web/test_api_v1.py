@@ -302,3 +302,35 @@ async def test_answer_fields_that_are_always_there_are_required(anon: httpx.Asyn
     assert "Mention-Input" not in schemas and "Mention-Output" not in schemas
     m = (await anon.get("/api/v1/mentions/demo-weibo:1", headers=auth())).json()
     assert set(m) == set(schemas["Mention"]["properties"])
+
+
+async def test_the_document_links_a_hit_to_its_mention_and_a_case_to_its_calls(
+    anon: httpx.AsyncClient,
+) -> None:
+    """OpenAPI links: the ids the next calls take are nested in the answers (hits[0].mention.id,
+    open[0].case.id), so nothing could follow them (Schemathesis covered 0 of its links)."""
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    search = doc["paths"]["/api/v1/search"]["get"]["responses"]["200"]["links"]
+    assert search["mention"] == {
+        "operationId": "mention",
+        "parameters": {"mention_id": "$response.body#/hits/0/mention/id"},
+    }
+    assert {"mark_handled", "mention_note", "correct_sentiment", "attach"} <= set(search)
+    board = doc["paths"]["/api/v1/cases"]["get"]["responses"]["200"]["links"]
+    assert set(board) == {
+        "case",
+        "summary",
+        "acknowledge",
+        "assign",
+        "case_note",
+        "resolve",
+        "close",
+    }
+    assert board["close"]["parameters"] == {"case_id": "$response.body#/open/0/case/id"}
+    ids = {op["operationId"] for ops in doc["paths"].values() for op in ops.values()}
+    assert {link["operationId"] for link in [*search.values(), *board.values()]} <= ids
+    # and they resolve in a real answer
+    hits = (await anon.get("/api/v1/search", params={"q": "漏油"}, headers=auth())).json()["hits"]
+    assert (
+        await anon.get(f"/api/v1/mentions/{hits[0]['mention']['id']}", headers=auth())
+    ).status_code == 200
