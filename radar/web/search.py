@@ -69,7 +69,10 @@ class SearchParams:
         since = self.since
         seconds = RANGES.get(self.range)
         if since is None and seconds:
-            since = now - timedelta(seconds=seconds)
+            # counted back from until when one is given (and past): range=24h with until=X
+            # is the day before X (it was [now - 24h, X), nothing for an X a day ago)
+            end = min(self.until, now) if self.until else now
+            since = end - timedelta(seconds=seconds)
         req = SearchRequest(
             query=self.q,
             since=since,
@@ -105,7 +108,9 @@ class SearchInputs:
 def search_inputs(
     q: str = _Q,
     range: str = Query(
-        DEFAULT_RANGE, description="1h | 24h (default) | 7d | 30d | all; ignored with since"
+        DEFAULT_RANGE,
+        description="1h | 24h (default) | 7d | 30d | all, back from until (or now); "
+        "ignored with since",
     ),
     since: str | None = Query(None, description="ISO time; naive = the configured timezone"),
     until: str | None = Query(None, description="ISO time, exclusive"),
@@ -591,7 +596,11 @@ def api_search_params(
         ),
     ] = "",
     range: Annotated[
-        TimeRange, Query(description="the last hour/day/week/month or all; ignored with since")
+        TimeRange,
+        Query(
+            description="the hour/day/week/month before until (default: now) or all; "
+            "ignored with since"
+        ),
     ] = DEFAULT_TIME_RANGE,
     since: Annotated[ApiTime | None, Query(description="published at or after")] = None,
     until: Annotated[ApiTime | None, Query(description="published before (exclusive)")] = None,

@@ -334,3 +334,23 @@ async def test_the_document_links_a_hit_to_its_mention_and_a_case_to_its_calls(
     assert (
         await anon.get(f"/api/v1/mentions/{hits[0]['mention']['id']}", headers=auth())
     ).status_code == 200
+
+
+async def test_a_range_counts_back_from_until(day, anon, login) -> None:  # type: ignore[no-untyped-def]
+    """range=1h with until ten hours ago answered since=(now - 1h) > until and no hits; the
+    range is the hour before until now, on the API, its export and the search page alike."""
+    until = (NOW - timedelta(hours=10)).isoformat()
+    params = {"q": "极光汽车", "range": "1h", "until": until}
+    r = await anon.get("/api/v1/search", params=params, headers=auth())
+    body = r.json()
+    assert r.status_code == 200 and body["total"] == 12  # one every 5 minutes
+    assert datetime.fromisoformat(body["since"]) == NOW - timedelta(hours=11)
+    export = await anon.get("/api/v1/search/export.csv", params=params, headers=auth())
+    assert len(export.text.strip().splitlines()) == 1 + 12
+    async with login("care") as c:
+        page = await c.get("/search", params=params)
+    assert "12 mentions" in page.text
+    # an until still to come counts back from now, as before
+    later = {**params, "until": (NOW + timedelta(hours=5)).isoformat()}
+    body = (await anon.get("/api/v1/search", params=later, headers=auth())).json()
+    assert datetime.fromisoformat(body["since"]) == NOW - timedelta(hours=1)
