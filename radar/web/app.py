@@ -259,6 +259,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
         if _wants_json(request) or request.method != "GET":
+            if "authorization" in request.headers:
+                # a token was sent: say it is the token (it read "login required: send
+                # Authorization: Bearer <token>" to a script that had sent a revoked one)
+                return api.problem_json(
+                    401,
+                    "Authorization: not a valid bearer token (unknown, revoked or malformed; "
+                    "send Authorization: Bearer <token>)",
+                    {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
             return api.problem_json(
                 401,
                 "login required: send Authorization: Bearer <token> or log in",

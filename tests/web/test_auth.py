@@ -189,3 +189,23 @@ async def test_security_headers(login) -> None:  # type: ignore[no-untyped-def]
         csp = r.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
         assert r.headers["x-frame-options"] == "DENY"
+
+
+async def test_a_token_that_is_no_longer_valid_is_named_in_the_401(anon, store) -> None:  # type: ignore[no-untyped-def]
+    """A revoked, unknown or malformed token read 'login required: send Authorization:
+    Bearer <token> or log in', as if none had been sent."""
+    from radar.web import tokens
+
+    record, token = tokens.create(store, "bi-dashboard", "read", "admin")
+    assert (await anon.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})).is_success
+    tokens.revoke(store, record.id, "admin")
+    for header in (f"Bearer {token}", "Bearer wrong", "Bearer ", "Basic YWRtaW46eA=="):
+        r = await anon.get("/api/v1/me", headers={"Authorization": header})
+        assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
+        assert r.json()["detail"].startswith("Authorization: not a valid bearer token"), header
+        assert r.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    r = await anon.get("/api/v1/me")
+    assert (
+        r.json()["detail"].startswith("login required")
+        and r.headers["www-authenticate"] == "Bearer"
+    )
