@@ -48,3 +48,43 @@ def test_the_account_fits_above_the_fold(server: str, browser, tmp_path: Path, s
     assert "发生了什么" in text and "下一步" in text and "None" not in text
     assert errors == []
     context.close()
+
+
+LABEL_BOXES = """() => {
+  const c = echarts.getInstanceByDom(document.getElementById('brief-chart'));
+  const grid = c.getModel().getComponent('grid').coordinateSystem.getRect();
+  const marks = JSON.parse(document.getElementById('brief-data').textContent).markers
+    .map(m => m.text);
+  const out = [];
+  c.getZr().storage.getDisplayList(true).forEach(el => {
+    if (el.style && marks.includes(el.style.text)) {
+      const r = el.getBoundingRect().clone();
+      r.applyTransform(el.getComputedTransform());
+      out.push({text: el.style.text, x: r.x, y: r.y, w: r.width, h: r.height});
+    }
+  });
+  return {width: c.getWidth(), height: c.getHeight(), top: grid.y, marks: marks, boxes: out};
+}"""
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_marker_labels_stay_in_the_chart(server: str, browser, tmp_path: Path, screen: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The label 'P2 预警 · 已确认' was drawn along its marker over the peak bar and cut at
+    the chart's top: each marker's label is whole inside the chart, above the plot."""
+    width, height = SCREENS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                  is_mobile=screen == "phone", device_scale_factor=1)  # fmt: skip
+    page = context.new_page()
+    page.goto(f"{server}/login?next=/cases/{CASE_ID}/summary")
+    page.fill("input[name=name]", "exec")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("body[data-brief-ready='1']")
+    shot(page, tmp_path, f"brief-markers-{screen}")
+    chart = page.evaluate(LABEL_BOXES)
+    assert chart["marks"] and len(chart["boxes"]) == len(chart["marks"]), chart
+    for box in chart["boxes"]:
+        assert box["h"] < 20, box  # one horizontal line, not along the marker
+        assert box["x"] >= 0 and box["x"] + box["w"] <= chart["width"], (box, chart)
+        assert box["y"] >= 0 and box["y"] + box["h"] <= chart["top"], (box, chart)
+    context.close()

@@ -1,6 +1,6 @@
 // The crisis brief's chart: negative and other mentions over the crisis window, the
-// brand's normal level as a dashed line, alert moments as markers whose labels sit on
-// different rows when they are close (they never print over each other). Then the
+// brand's normal level as a dashed line, alert moments as markers whose labels sit above
+// the plot, on different rows when they are close (they never print over each other). Then the
 // distinctive terms, fetched after the page (word segmentation is slow). Data comes
 // from <script type="application/json" id="brief-data">; crawled words are set as text.
 (function () {
@@ -15,9 +15,15 @@
   if (el && node && typeof echarts !== "undefined") {
     var d = JSON.parse(el.textContent);
     var chart = echarts.init(node, null, { renderer: "canvas" });
+    // labels horizontal above the plot, one row (16 px) higher each, the plot lowered to
+    // make room (as the overview's); a label reads away from the nearer edge of the chart
+    // (rotated along the line, they were cut at the plot's top and over the peak bar)
+    var rows = 0;
     var marks = d.markers.map(function (m) {
-      return { xAxis: m.label, label: { formatter: m.text, position: "insideEndTop",
-                                        distance: [0, 4 + 16 * m.row], fontSize: 11 } };
+      rows = Math.max(rows, m.row);
+      var right = d.labels.indexOf(m.label) > d.labels.length / 2;
+      return { xAxis: m.label, label: { formatter: m.text, position: "end", align: right ? "right" : "left",
+                                        distance: 4 + 16 * m.row, fontSize: 11 } };
     });
     marks.push({ yAxis: d.baseline, lineStyle: { color: "#555", type: "dashed" },
                  label: { formatter: d.names.baseline, position: "insideStartTop", fontSize: 11 } });
@@ -25,7 +31,7 @@
       animation: false,
       tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { top: 0, right: 0, data: [d.names.negative, d.names.other] },
-      grid: { left: 40, right: 16, top: 30, bottom: 30 },
+      grid: { left: 40, right: 16, top: 30 + (d.markers.length ? 20 + 16 * rows : 0), bottom: 30 },
       xAxis: { type: "category", data: d.labels },
       yAxis: { type: "value", minInterval: 1 },
       series: [
