@@ -61,7 +61,8 @@ def brand_hint(config: RadarConfig, q: str) -> str | None:
 def api_notes(config: RadarConfig, q: str) -> list[str]:
     """The JSON API's ``notes`` (English, as its other messages): the ``brand:`` and
     ``source:`` values of ``q`` that name nothing configured — searched all the same (the
-    store may hold them from before), but a typo there otherwise reads as "no mentions"."""
+    store may hold them from before), but a typo there otherwise reads as "no mentions" —
+    and a ``kind:`` that is the kind of a configured source (the page's kind_hint)."""
     notes = []
     if config.brands:
         notes += [
@@ -76,6 +77,15 @@ def api_notes(config: RadarConfig, q: str) -> list[str]:
             for value in filter_values(q, "source")
             if value.strip() and value.strip() not in sources
         ]
+    # kind:tousu is the kind of a source, not of a post: the search page says so (kind_hint)
+    for value in filter_values(q, "kind"):
+        names = [s.name for s in config.sources if str(s.kind) == value.strip()]
+        if names:
+            notes.append(
+                f"kind:{value} is the type of post (post, repost, comment, reply, article, "
+                f"complaint…), not the kind of source: search the {value} sources with "
+                + ", ".join(f"source:{n}" for n in names)
+            )
     return notes
 
 

@@ -60,8 +60,9 @@ class SearchOut(BaseModel):
     )
     notes: list[str] = Field(
         default_factory=list,
-        description="what in q names nothing configured (a brand: or source: typo): searched "
-        "all the same, but the likely reason for finding nothing",
+        description="what in q names nothing configured (a brand: or source: typo), or a "
+        "kind: that is a kind of source (kind:tousu: source: finds those): searched all the "
+        "same, but the likely reason for finding nothing",
     )
 
 

@@ -94,6 +94,15 @@ async def test_a_brand_or_source_that_names_nothing_configured_is_noted(config, 
         ]
         r = await c.get("/api/v1/search", params={"q": "漏油 brand:极光汽车"}, headers=auth())
         assert r.json()["total"] > 0 and r.json()["notes"] == []
+        # kind: is the type of post; the search page explains kind:feed, the API did not
+        r = await c.get("/api/v1/search", params={"q": "kind:feed"}, headers=auth())
+        assert r.json()["total"] == 0
+        assert r.json()["notes"] == [
+            "kind:feed is the type of post (post, repost, comment, reply, article, complaint…), "
+            "not the kind of source: search the feed sources with source:demo-weibo"
+        ]
+        r = await c.get("/api/v1/search", params={"q": "kind:comment"}, headers=auth())
+        assert r.json()["notes"] == []
 
 
 async def test_terms_without_times_is_a_clear_422_not_a_500(anon: httpx.AsyncClient) -> None:
