@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 
 def utcnow() -> datetime:
@@ -145,6 +145,24 @@ class Complaint(_Doc):
     amount: float | None = Field(default=None, ge=0)  # 涉诉金额 in yuan, when given
 
 
+# a care note on a mention, as the stores keep it (a plain dict); its shape is described
+# for the API's document, where notes were objects of anything
+MentionNote = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "properties": {
+                "by": {"type": "string", "description": "login (token:<name>: a token's)"},
+                "at": {"type": "string", "format": "date-time"},
+                "text": {"type": "string"},
+            },
+            "required": ["by", "at", "text"],
+        }
+    ),
+]
+
+
 class Mention(_Doc):
     """One post, comment or article. ``id`` is ``<source>:<native id>``."""
 
@@ -179,7 +197,7 @@ class Mention(_Doc):
     handled: bool = False
     handled_by: str | None = None
     handled_at: datetime | None = None
-    notes: list[dict[str, Any]] = Field(default_factory=list)
+    notes: list[MentionNote] = Field(default_factory=list)
 
     @field_validator("published_at", "crawled_at", "handled_at")
     @classmethod

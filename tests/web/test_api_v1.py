@@ -363,3 +363,17 @@ async def test_a_range_counts_back_from_until(day, anon, login) -> None:  # type
     later = {**params, "until": (NOW + timedelta(hours=5)).isoformat()}
     body = (await anon.get("/api/v1/search", params=later, headers=auth())).json()
     assert datetime.fromisoformat(body["since"]) == NOW - timedelta(hours=1)
+
+
+async def test_a_mentions_notes_are_described_in_the_document(anon: httpx.AsyncClient) -> None:
+    """Mention.notes was an array of objects of anything: each is {by, at, text}."""
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    item = doc["components"]["schemas"]["Mention"]["properties"]["notes"]["items"]
+    assert item["required"] == ["by", "at", "text"]
+    assert item["properties"]["at"] == {"type": "string", "format": "date-time"}
+    r = await anon.post(
+        "/api/v1/mentions/demo-weibo:1/notes", json={"text": "已联系车主"}, headers=auth()
+    )
+    (note,) = r.json()["notes"]
+    assert set(note) == {"by", "at", "text"} and note["by"] == "care"
+    assert datetime.fromisoformat(note["at"]).utcoffset() is not None
