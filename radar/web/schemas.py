@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -102,7 +102,10 @@ class AssignIn(BaseModel):
 class BoardItem(BaseModel):
     case: Case
     age_seconds: float = Field(description="time since the case was opened")
-    due: str | None = Field(description="'acknowledge' or 'update': what the SLA waits for")
+    due: Literal["acknowledge", "update"] | None = Field(
+        description="what the SLA waits for: an open case's acknowledgement or an "
+        "acknowledged case's update; null for a closed case or one without a deadline"
+    )
     due_in_seconds: float | None = Field(description="time left before escalation; <0 overdue")
 
 

@@ -377,3 +377,12 @@ async def test_a_mentions_notes_are_described_in_the_document(anon: httpx.AsyncC
     (note,) = r.json()["notes"]
     assert set(note) == {"by", "at", "text"} and note["by"] == "care"
     assert datetime.fromisoformat(note["at"]).utcoffset() is not None
+
+
+async def test_what_a_case_waits_for_is_an_enum(anon: httpx.AsyncClient) -> None:
+    """BoardItem.due was any string (described as 'acknowledge' or 'update')."""
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    due = doc["components"]["schemas"]["BoardItem"]["properties"]["due"]
+    assert {"type": "string", "enum": ["acknowledge", "update"]} in due["anyOf"]
+    board = (await anon.get("/api/v1/cases", headers=auth())).json()
+    assert board["open"] and {item["due"] for item in board["open"]} <= {"acknowledge", "update"}
