@@ -139,7 +139,11 @@ class Forbidden(Exception):
         self.permission = permission
 
 
-bearer = HTTPBearer(auto_error=False, description="API token from `radar web new-token`")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="an integration's API token (`/admin/tokens` or `radar web token create`, "
+    "scope read or cases) or a configured user's (`radar web new-token`)",
+)
 
 
 def current_user(

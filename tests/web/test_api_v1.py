@@ -386,3 +386,13 @@ async def test_what_a_case_waits_for_is_an_enum(anon: httpx.AsyncClient) -> None
     assert {"type": "string", "enum": ["acknowledge", "update"]} in due["anyOf"]
     board = (await anon.get("/api/v1/cases", headers=auth())).json()
     assert board["open"] and {item["due"] for item in board["open"]} <= {"acknowledge", "update"}
+
+
+async def test_the_security_scheme_names_where_tokens_come_from(anon: httpx.AsyncClient) -> None:
+    """It named only `radar web new-token` (a configured user's token), not the integration
+    tokens of /admin/tokens and `radar web token create` the description recommends."""
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    scheme = doc["components"]["securitySchemes"]["HTTPBearer"]
+    assert scheme["scheme"] == "bearer"
+    assert "/admin/tokens" in scheme["description"]
+    assert "radar web token create" in scheme["description"]
