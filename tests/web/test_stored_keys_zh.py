@@ -369,3 +369,10 @@ async def test_crafted_addresses_are_refused_in_chinese_and_the_api_keeps_englis
         )
         r = await c.get("/api/mentions/nope:1", headers=api)
         assert r.json()["detail"] == "no mention with id 'nope:1'"
+
+
+async def test_the_briefs_title_takes_the_chinese_colon(login) -> None:  # type: ignore[no-untyped-def]
+    """The crisis brief's window title read '危机简报: 极光汽车'."""
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    assert "<title>危机简报：极光汽车 · 舆情雷达</title>" in page
