@@ -279,6 +279,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         message = f"your role may not do this (needs the '{exc.permission}' permission)"
+        scope = getattr(getattr(request.state, "user", None), "scope", None)
+        if scope is not None:  # an integration's token: its scope decides, not a role
+            message = f"this token's scope ({scope}) may not do this (needs the '{exc.permission}'"
+            cases = exc.permission in tokens.SCOPES["cases"]
+            message += " permission, which a token of scope cases has)" if cases else " permission)"
         if _wants_json(request):
             return api.problem_json(403, message)
         message = _("Your role may not do this (it needs the “%(permission)s” permission).") % {

@@ -209,3 +209,22 @@ async def test_a_token_that_is_no_longer_valid_is_named_in_the_401(anon, store) 
         r.json()["detail"].startswith("login required")
         and r.headers["www-authenticate"] == "Bearer"
     )
+
+
+async def test_a_tokens_403_names_its_scope_not_a_role(anon, store) -> None:  # type: ignore[no-untyped-def]
+    """A read token acting on a mention read 'your role may not do this', though a token
+    has a scope, not a role (its role reads 'integration')."""
+    from radar.web import tokens
+
+    _, token = tokens.create(store, "bi-dashboard", "read", "admin")
+    r = await anon.post(
+        "/api/v1/mentions/demo-weibo:1/handled", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert r.json()["detail"] == (
+        "this token's scope (read) may not do this (needs the 'handle' permission, "
+        "which a token of scope cases has)"
+    )
+    exec_token = {"Authorization": f"Bearer {api_token('exec')}"}
+    r = await anon.post("/api/v1/mentions/demo-weibo:1/handled", headers=exec_token)
+    assert r.json()["detail"] == "your role may not do this (needs the 'handle' permission)"
