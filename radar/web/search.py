@@ -185,7 +185,7 @@ def hit_out(hit) -> Hit:  # type: ignore[no-untyped-def]
 def _mention_or_404(store: Store, mention_id: str) -> Mention:
     mention = store.get_mention(mention_id)
     if mention is None:
-        raise HTTPException(404, f"no mention with id {mention_id!r}")
+        raise HTTPException(404, _("no mention with id %(id)s") % {"id": repr(mention_id)})
     return mention
 
 
@@ -200,9 +200,11 @@ def correct_sentiment(
     mention = _mention_or_404(store, mention_id)
     brand = configured_brand(request.app.state.config, brand) or brand  # an alias: its brand
     if brand not in mention.brand_names:
-        named = ", ".join(dict.fromkeys(mention.brand_names)) or "no brand"
+        named = ", ".join(dict.fromkeys(mention.brand_names)) or _("no brand")
         raise HTTPException(
-            400, f"brand: mention {mention_id!r} does not name {brand!r} (it names {named})"
+            400,
+            _("brand: mention %(mention)s does not name %(brand)s (it names %(named)s)")
+            % {"mention": repr(mention_id), "brand": repr(brand), "named": named},
         )
     now = request.app.state.clock()
     try:
@@ -537,7 +539,7 @@ def sentiment_form(
 ):
     """One click on a brand chip's button; back to the same card (``#m-<id>``)."""
     if label not in FORM_LABELS:
-        raise HTTPException(400, "label: must be negative, neutral, positive or clear")
+        raise HTTPException(400, _("label: must be negative, neutral, positive or clear"))
     value = FORM_LABELS[label]
     correct_sentiment(request, user, mention_id, brand, value)
     # a list filtered by sentiment loses the post it was corrected on: the post's own page
