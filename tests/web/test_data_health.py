@@ -159,8 +159,8 @@ async def test_digest_day_is_midnight_to_midnight_and_lists_cases_opened_by_then
         picked = (await c.get("/api/digest", params={"date": "2026-11-22"})).json()
         today = await c.get("/api/digest", params={"date": "2026-11-23"})
     # NOW is 2026-11-23 in Shanghai: the default is the last full day, 11-22, as picked
-    assert default["since"] == picked["since"] == "2026-11-21T16:00:00+00:00"
-    assert default["until"] == picked["until"] == "2026-11-22T16:00:00+00:00"
+    assert default["since"] == picked["since"] == "2026-11-21T16:00:00Z"
+    assert default["until"] == picked["until"] == "2026-11-22T16:00:00Z"
     assert today.status_code == 400 and "not over yet" in today.json()["detail"]
     assert "later" not in [c["id"] for c in default["open_cases"]]
 
