@@ -11,10 +11,12 @@ from index.models import Severity
 RANK = {Severity.P1: 1, Severity.P2: 2, Severity.P3: 3}
 
 
-def _meets(level: SeverityLevel, ratio: float, reach: int, signals: dict[str, int]) -> bool:
+def _meets(
+    level: SeverityLevel, ratio: float, stories: int, reach: int, signals: dict[str, int]
+) -> bool:
     signal_stories = max((signals.get(s, 0) for s in level.signals), default=0)
     return (
-        ratio >= level.ratio
+        (ratio >= level.ratio and stories >= level.ratio_min_stories)
         or reach >= level.reach
         or (bool(level.signals) and signal_stories >= level.signal_stories)
     )
@@ -22,18 +24,19 @@ def _meets(level: SeverityLevel, ratio: float, reach: int, signals: dict[str, in
 
 def severity_of(findings: Iterable[Finding], config: SeverityConfig) -> Severity:
     """The most severe level any criterion of which is met (P3 otherwise)."""
-    ratio, reach = 0.0, 0
+    ratio, stories, reach = 0.0, 0, 0
     signals: dict[str, int] = {}
     for f in findings:
         if f.rule == "source_health":
             continue
-        ratio = max(ratio, f.ratio)
+        if f.ratio > ratio:  # the surge's own count goes with its ratio
+            ratio, stories = f.ratio, int(f.figures.get("stories", 0))
         reach = max(reach, f.reach)
         for s, n in f.signals.items():
             signals[s] = max(signals.get(s, 0), n)
-    if _meets(config.P1, ratio, reach, signals):
+    if _meets(config.P1, ratio, stories, reach, signals):
         return Severity.P1
-    if _meets(config.P2, ratio, reach, signals):
+    if _meets(config.P2, ratio, stories, reach, signals):
         return Severity.P2
     return Severity.P3
 

@@ -126,6 +126,9 @@ class SeverityLevel(Strict):
     """A case gets this severity when ANY of the criteria is met."""
 
     ratio: float = Field(gt=1.0)  # surge count / expected
+    # …with at least this many new negative stories: on a quiet brand 5 complaints against
+    # 0.3 expected is a ratio of 16, worth a case but not paging executives as a P1
+    ratio_min_stories: int = Field(default=0, ge=0)
     reach: int = Field(ge=0)  # followers + engagement of the negative evidence
     signals: list[RiskSignal] = Field(default_factory=list)  # any of these present
     signal_stories: int = Field(default=1, ge=1)  # …in at least this many stories
@@ -135,6 +138,7 @@ class SeverityConfig(Strict):
     P1: SeverityLevel = Field(
         default_factory=lambda: SeverityLevel(
             ratio=10.0,
+            ratio_min_stories=20,
             reach=5_000_000,
             signals=["safety", "regulator", "media"],
             signal_stories=3,

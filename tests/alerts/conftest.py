@@ -99,9 +99,11 @@ def fact(
 def surge_finding(
     brand: str = "极光汽车",
     ratio: float = 4.0,
-    stories: int = 12,
+    stories: int | None = None,
     evidence: list[Fact] | None = None,
 ) -> Finding:
+    """A sharp surge against 3.0 expected (``stories``: ratio × 3 unless given)."""
+    stories = round(3.0 * ratio) if stories is None else stories
     return Finding(
         rule="negative_surge",
         brand=brand,

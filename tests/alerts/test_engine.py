@@ -54,9 +54,23 @@ def surge(at: datetime, n: int) -> list[Mention]:
     return [mention(at + timedelta(seconds=20 * i), negative=True) for i in range(n)]
 
 
+# the ladder tests' surges are 15 stories: P1 by ratio from 10 of them (20 by default)
+P1_FROM_10 = {
+    "severity": {
+        "P1": {
+            "ratio": 10.0,
+            "ratio_min_stories": 10,
+            "reach": 5_000_000,
+            "signals": ["safety", "regulator", "media"],
+            "signal_stories": 3,
+        }
+    }
+}
+
+
 @pytest.fixture
 def live(store):
-    config = make_config()
+    config = make_config(alerts=P1_FROM_10)
     store.upsert_mentions(background(T0 - timedelta(days=3), T0))
     engine = AlertEngine(config, store)
     assert engine.evaluate(T0) == []

@@ -368,6 +368,8 @@ def test_a_big_account_post_keeps_its_key_when_its_story_merges() -> None:
         (3.5, 1_000, {}, "P3"),
         (6.0, 1_000, {}, "P2"),
         (12.0, 1_000, {}, "P1"),
+        # a quiet brand's 5 complaints against 0.4 expected: a case, not a P1 page
+        pytest.param(12.5, 1_000, {}, "P2", id="12.5-few-stories-P2"),
         (3.5, 2_000_000, {}, "P2"),
         (3.5, 8_000_000, {}, "P1"),
         (3.5, 1_000, {"legal": 1}, "P2"),
@@ -376,6 +378,7 @@ def test_a_big_account_post_keeps_its_key_when_its_story_merges() -> None:
     ],
 )
 def test_severity_from_ratio_reach_and_signals(ratio, reach, signals, expected) -> None:
+    """P1 by ratio also needs 20 new negative stories (``ratio_min_stories``)."""
     from alerts.severity import severity_of
     from config.alerting import SeverityConfig
 
@@ -384,6 +387,7 @@ def test_severity_from_ratio_reach_and_signals(ratio, reach, signals, expected) 
         brand="b",
         key="k",
         summary="",
+        figures={"stories": 5 if ratio == 12.5 else 40},
         ratio=ratio,
         reach=reach,
         signals=signals,
