@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
 from alerts import actions
@@ -18,6 +18,7 @@ from index.base import Store
 from index.models import Case, CaseStatus
 from radar.web import stories
 from radar.web.auth import CaseReader, CaseWorker, User
+from radar.web.filters import brand_named
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import display_names, flash, label, render
 from radar.web.schemas import AssignIn, Board, BoardItem, CaseDetail, NoteIn
@@ -44,15 +45,36 @@ def board_item(case: Case, now: datetime) -> BoardItem:
     )
 
 
-def build_board(store: Store, now: datetime) -> Board:
-    active = [board_item(c, now) for c in store.list_cases(status=ACTIVE, limit=500)]
+RECENT = 20  # resolved/closed cases on the board (the API's ``limit`` default)
+MAX_LIMIT = 500
+
+
+def build_board(
+    store: Store,
+    now: datetime,
+    statuses: list[str] | None = None,
+    brand: str | None = None,
+    limit: int = RECENT,
+) -> Board:
+    """Open and acknowledged cases by severity, then time left (up to 500), and the
+    ``limit`` newest resolved and closed ones; ``statuses`` keeps only those (a list
+    without an active status leaves ``open`` empty), ``brand`` only that brand's."""
+    chosen = statuses if statuses is not None else ACTIVE + DONE
+    active_statuses = [s for s in ACTIVE if s in chosen]
+    done_statuses = [s for s in DONE if s in chosen]
+    active = [
+        board_item(c, now)
+        for c in store.list_cases(status=active_statuses, brand=brand, limit=MAX_LIMIT)
+    ]
     active.sort(
         key=lambda i: (
             SEVERITY_ORDER.get(str(i.case.severity), 9),
             i.due_in_seconds if i.due_in_seconds is not None else float("inf"),
         )
     )
-    recent = [board_item(c, now) for c in store.list_cases(status=DONE, limit=20)]
+    recent = [
+        board_item(c, now) for c in store.list_cases(status=done_statuses, brand=brand, limit=limit)
+    ]
     return Board(open=active, recent=recent)
 
 
@@ -175,9 +197,59 @@ def case_action_form(
 # -- JSON API ---------------------------------------------------------------------------------
 
 
-@api.get("/cases", response_model=Board, summary="Case board: open cases by severity")
-def api_board(request: Request, user: CaseReader) -> Board:
-    return build_board(request.app.state.store, request.app.state.clock())
+def case_statuses(values: list[str]) -> list[str]:
+    """The statuses named by ``status`` (repeated and/or comma-separated); 400 naming an
+    unknown one."""
+    named = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    for value in named:
+        if value not in ACTIVE + DONE:
+            raise HTTPException(
+                400,
+                f"status: unknown case status {value!r} (use {', '.join(ACTIVE + DONE)})",
+            )
+    return named
+
+
+@api.get(
+    "/cases",
+    response_model=Board,
+    summary="Case board: open cases by severity, recent resolved and closed ones",
+    responses=problem_responses(400, 404, 422),
+)
+def api_board(
+    request: Request,
+    user: CaseReader,
+    status: Annotated[
+        list[str] | None,
+        Query(
+            description="only cases in these statuses: open, acknowledged (listed in "
+            "`open`), resolved, closed (listed in `recent`); repeat the parameter or "
+            "separate with commas; absent: all four. An unknown status is a 400",
+        ),
+    ] = None,
+    brand: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="only this brand's cases: a configured brand's name or alias "
+            "(404 if it names none); empty for all brands",
+        ),
+    ] = "",
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=MAX_LIMIT,
+            description="at most this many cases in `recent` (newest opened first); "
+            "`open` lists every matching open or acknowledged case (up to 500)",
+        ),
+    ] = RECENT,
+) -> Board:
+    """The case board; ``status``, ``brand`` and ``limit`` narrow or lengthen its two
+    lists (``recent`` by default holds the 20 newest resolved or closed cases)."""
+    statuses = case_statuses(status) if status is not None else None
+    name = brand_named(request.app.state.config, brand) if brand.strip() else None
+    return build_board(request.app.state.store, request.app.state.clock(), statuses, name, limit)
 
 
 @api.get(
