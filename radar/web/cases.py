@@ -7,7 +7,7 @@ buttons — so the timeline, the SLA fields and the Slack thread stay consistent
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
@@ -32,7 +32,8 @@ SEVERITY_ORDER = {"P1": 0, "P2": 1, "P3": 2}
 
 
 def board_item(case: Case, now: datetime) -> BoardItem:
-    due, due_at = None, None
+    due: Literal["acknowledge", "update"] | None = None
+    due_at = None
     if case.status == CaseStatus.open:
         due, due_at = "acknowledge", case.ack_due_at
     elif case.status == CaseStatus.acknowledged:

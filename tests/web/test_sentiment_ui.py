@@ -188,7 +188,8 @@ async def test_crawled_and_odd_values_stay_escaped_in_the_chips(login, store) ->
         shown = card(page, "demo-weibo:21")
         assert "<img" not in shown and '<b>"x"</b>' not in shown
         assert chips(shown) == {
-            EVIL_BRAND: f'{EVIL_BRAND} · positive ✎ corrected by <b>"x"</b>, Nov 23, 2026 10:00 ≠ post'
+            EVIL_BRAND: f"{EVIL_BRAND} · positive ✎ corrected by "
+            '<b>"x"</b>, Nov 23, 2026 10:00 ≠ post'
         }
         # the hidden brand field round-trips the name exactly
         r = await form_post(
