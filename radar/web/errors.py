@@ -24,9 +24,14 @@ TITLES = {
 }
 
 
+API_DOCS = "/api/docs"
+
+
 def wants_json(request: Request) -> bool:
+    """The API answers in JSON; ``/api/docs`` is a page (the API browser): opened in a
+    browser without a session it goes to the login page, as every page does."""
     path = request.url.path
-    return path.startswith("/api/") or path == "/openapi.json"
+    return (path.startswith("/api/") and path != API_DOCS) or path == "/openapi.json"
 
 
 def error_page(
