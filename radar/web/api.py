@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.datastructures import MutableHeaders
 
 from radar.web.problems import PROBLEM_JSON, Problem, problem
 
@@ -102,14 +103,10 @@ class RateLimitHeaders:
         async def send_with_headers(message: dict[str, Any]) -> None:
             counted = state.get("rate_limit_headers")
             if message["type"] == "http.response.start" and counted:
-                headers = list(message.get("headers") or [])
-                present = {name.lower() for name, _ in headers}
-                headers += [
-                    (name.lower().encode(), value.encode())
-                    for name, value in counted.items()
-                    if name.lower().encode() not in present
-                ]
-                message = {**message, "headers": headers}
+                message.setdefault("headers", [])
+                headers = MutableHeaders(scope=message)  # edits the message's own list
+                for name, value in counted.items():
+                    headers.setdefault(name, value)  # a route's own figures stay
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
