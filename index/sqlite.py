@@ -485,11 +485,15 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 # primary key (a seek per repeat, not per row: at 1M mentions grouping a day's 12,000
 # matches took 500 ms seeking for every row). A repeat that names no brand is a story
 # of its own.
+# the mention_brands row of the first brand of the row ``m`` of mentions (its primary key)
+_FIRST_BRAND_ROW = (
+    "FROM mention_brands mb WHERE mb.brand = "
+    "substr(m.brands, 1, instr(m.brands || char(31), char(31)) - 1) "
+    "AND mb.published_at = m.published_at AND mb.mention = m.rowid"
+)
 _STORY = (
     "CASE WHEN m.is_repost = 0 THEN m.id ELSE "
-    "COALESCE((SELECT mb.cluster FROM mention_brands mb WHERE mb.brand = "
-    "substr(m.brands, 1, instr(m.brands || char(31), char(31)) - 1) "
-    "AND mb.published_at = m.published_at AND mb.mention = m.rowid), m.id) END"
+    f"COALESCE((SELECT mb.cluster {_FIRST_BRAND_ROW}), m.id) END"
 )
 # count_buckets' stories: the distinct stories of the bucket's posts, reposts and copies;
 # a comment is part of its post's story and adds none (Store.count_buckets)
@@ -500,9 +504,7 @@ _STORIES = "count(DISTINCT CASE WHEN comment = 0 THEN cluster END)"
 _COMMENT = (
     "CASE WHEN m.brands = '' THEN (SELECT json_extract(CAST(d.doc AS TEXT), '$.parent_id') "
     "IS NOT NULL FROM mention_docs d WHERE d.rowid = m.doc_id) ELSE "
-    "COALESCE((SELECT mb.comment FROM mention_brands mb WHERE mb.brand = "
-    "substr(m.brands, 1, instr(m.brands || char(31), char(31)) - 1) "
-    "AND mb.published_at = m.published_at AND mb.mention = m.rowid), 0) END"
+    f"COALESCE((SELECT mb.comment {_FIRST_BRAND_ROW}), 0) END"
 )
 STORY_SPAN = timedelta(days=30)  # how long after its first post a story's rows are read
 COMMENT_SPAN = timedelta(days=3)  # how long after a story's first post comments are read
