@@ -170,6 +170,10 @@ class TrainSettings:
     # positive logits chosen on their own corpora's validation macro-F1 (one band cannot
     # suit Weibo sentences, news and forum comments at once); () = no offsets
     band_corpora: tuple[str, ...] = ("smp2020_virus",)
+    # a band given, not tuned: every three-way expert (those of band_corpora too) is
+    # calibrated to it by its offsets. Moving the Weibo sentences' data between experts
+    # moves a tuned band, and a wider one reads praise toward a brand as neutral
+    fixed_band: tuple[float, float] | None = None
     offset_grid: tuple[float, ...] = tuple(float(x) for x in np.arange(-3.0, 3.01, 0.25))
     # shifts of the gate's logit toward a stacked expert tried on validation (() = none)
     stack_prior_grid: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0)
@@ -382,8 +386,11 @@ def train(
         model.bias = model.bias[0]
     if settings.neural is not None:
         _add_neural(model, corpora, experts, settings, seed, say)
-    say("calibrating the neutral band")
-    model.neutral_low, model.neutral_high = _calibrate(model, corpora, settings.band_corpora)
+    if settings.fixed_band is not None:
+        model.neutral_low, model.neutral_high = settings.fixed_band
+    else:
+        say("calibrating the neutral band")
+        model.neutral_low, model.neutral_high = _calibrate(model, corpora, settings.band_corpora)
     if settings.offset_grid and n > 1:
         _tune_offsets(model, corpora, experts, settings, say)
     if model.stack_weights is not None and settings.stack_prior_grid:
@@ -475,7 +482,8 @@ def _tune_offsets(
     by_name = {c.name: c for c in corpora}
     grid = settings.offset_grid
     for e, (name, expert) in enumerate(experts.items()):
-        if any(c in settings.band_corpora for c in expert.corpora):
+        tuned_on = () if settings.fixed_band is not None else settings.band_corpora
+        if any(c in tuned_on for c in expert.corpora):
             continue  # the band was tuned on this expert's data
         own = [by_name[c] for c in expert.corpora if c in by_name and 1 in by_name[c].val.labels]
         if not own:

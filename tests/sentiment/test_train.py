@@ -552,3 +552,11 @@ def test_train_command_names_a_bad_corrections_file(brand_corpus: Path, tmp_path
     assert result.exit_code == 2
     assert "fixes.csv" in result.output and "polarity" in result.output
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_fixed_band_is_kept(brand_corpus: Path) -> None:
+    """With ``fixed_band`` the band is not tuned: the model keeps it and records it."""
+    band = (0.4, 0.6)
+    model = train(brand_corpus, seed=3, settings=dataclasses.replace(SMALL, fixed_band=band))
+    assert (model.neutral_low, model.neutral_high) == band
+    assert tuple(model.meta["settings"]["fixed_band"]) == band
