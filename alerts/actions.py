@@ -88,7 +88,9 @@ def acknowledge(store: Store, case_id: str, user: str, now: datetime | None = No
 
 def assign(
     store: Store, case_id: str, user: str, assignee: str, now: datetime | None = None
-) -> CaseEvent:
+) -> CaseEvent | None:
+    """None when the case is already assigned to ``assignee``: nothing changes, nothing is
+    recorded (the same assignment sent twice made two timeline entries and thread posts)."""
     now = now or utcnow()
     user = _user(user)
     if not assignee or not assignee.strip():
@@ -100,6 +102,8 @@ def assign(
             case=case_id,
             status=case.status.value,
         )
+    if case.assignee == assignee.strip():
+        return None
     case.assignee = assignee.strip()
     _save(store, case, now)
     return record(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from alerts import actions
 from alerts.cases import CaseManager
+from index import Store, open_store
 from index.models import BrandMatch, Mention
 from tests.alerts.conftest import T0, make_config, surge_finding
 
@@ -124,3 +128,42 @@ def test_a_case_id_is_stamped_in_the_configured_zone(store) -> None:
     opened = actions.open_case(store, "清泉乳业", "alice", "weibo:78", now=at, tz="Asia/Shanghai")
     assert opened.id.startswith("c20261205-0040-")
     assert opened.id not in (event.case_id, other.case_id)
+
+
+@pytest.fixture(params=["sqlite", "elasticsearch"])
+def backend(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:  # type: ignore[no-untyped-def]
+    """Each store backend (Elasticsearch when RADAR_ES_URL names one, as tests/index)."""
+    if request.param == "sqlite":
+        st = open_store(f"sqlite:///{tmp_path / 'radar.db'}")
+    else:
+        url = os.environ.get("RADAR_ES_URL")
+        if not url:
+            pytest.skip("RADAR_ES_URL not set: the Elasticsearch backend needs a cluster")
+        st = open_store(url, index_prefix=f"radar-test-{uuid.uuid4().hex[:12]}")
+    try:
+        yield st
+    finally:
+        drop_all = getattr(st, "drop_all", None)
+        if callable(drop_all):
+            drop_all()
+        st.close()
+
+
+def test_assigning_the_current_assignee_again_records_nothing(backend: Store) -> None:
+    """The same assignment sent twice (a double click, a retried API call) made two
+    "assigned" entries in the timeline and two thread posts; the second is now a no-op."""
+    [event] = CaseManager(make_config(), backend).apply("极光汽车", [surge_finding()], T0, None)
+    at = T0 + timedelta(minutes=5)
+    assert actions.assign(backend, event.case_id, "alice", "bob", now=at) is not None
+    before = backend.get_case(event.case_id)
+    later = at + timedelta(minutes=1)
+    assert actions.assign(backend, event.case_id, "carol", " bob ", now=later) is None
+    after = backend.get_case(event.case_id)
+    assert after.assignee == "bob" and after.updated_at == before.updated_at
+    kinds = [e.kind for e in backend.case_events(event.case_id)]
+    assert kinds == ["alerted", "assigned"]
+    # another person is a new assignment, and back again too
+    actions.assign(backend, event.case_id, "alice", "carol", now=later)
+    actions.assign(backend, event.case_id, "alice", "bob", now=later)
+    assigned = [e.data["assignee"] for e in backend.case_events(event.case_id)[1:]]
+    assert assigned == ["bob", "carol", "bob"]
