@@ -313,9 +313,18 @@ def toward(mention: Mention, brand: str) -> tuple[bool, bool, float]:
     return True, sentiment.label == SentimentLabel.negative, 1.0 - sentiment.score
 
 
-def facts_of(mention: Mention, minute: int | None = None) -> Iterable[tuple[str, Fact]]:
+def story_of(mention: Mention) -> str:
+    """The story ``mention`` counts in, from the mention alone: its dedupe cluster; a
+    comment's, the post it answers (``Activity.story_of`` knows that post's story)."""
+    return mention.parent_id or mention.cluster_id or mention.repost_of or mention.id
+
+
+def facts_of(
+    mention: Mention, minute: int | None = None, story: str | None = None
+) -> Iterable[tuple[str, Fact]]:
     """(brand, fact) for each brand the mention matched, negative *for that brand*;
-    ``minute``: when it arrived (default: when it was published)."""
+    ``minute``: when it arrived (default: when it was published); ``story``: the story
+    it counts in (default: :func:`story_of`)."""
     published = mention.published_at
     age = max(0.0, (mention.crawled_at - published).total_seconds() / 3600)
     fact_args = dict(
@@ -323,7 +332,7 @@ def facts_of(mention: Mention, minute: int | None = None) -> Iterable[tuple[str,
         minute=int(published.timestamp() // 60) if minute is None else minute,
         # comments belong to their post's story: 500 angry comments under one post are
         # one story spreading fast, not 500 new stories
-        cluster=mention.parent_id or mention.cluster_id or mention.repost_of or mention.id,
+        cluster=story or story_of(mention),
         repost=mention.repost_of is not None,
         followers=mention.author.followers,
         reposts=mention.engagement.reposts,
@@ -369,6 +378,33 @@ class Activity:
         self.brands: dict[str, BrandActivity] = {}
         self.changed: set[str] = set()
         self._seen: dict[str, _Seen] = {}  # mention id -> its last state taken in
+        self._stories: dict[str, str] = {}  # mention id -> the story it counts in
+
+    def story_of(self, mention: Mention) -> str:
+        """The story ``mention`` counts in: the one it was counted in before, else its
+        dedupe cluster; a comment's is the story of the post it answers when that post is
+        known (taken in, or told by :meth:`learn`): a comment under a repost counts in the
+        repost's story, its original's, not in one named after the repost."""
+        known = self._stories.get(mention.id)
+        if known is not None:
+            return known
+        if mention.parent_id is not None:
+            return self._stories.get(mention.parent_id, mention.parent_id)
+        return story_of(mention)
+
+    def unknown_parents(self, mentions: Iterable[Mention]) -> set[str]:
+        """The posts answered by ``mentions``' comments whose story is not known here."""
+        return {
+            m.parent_id
+            for m in mentions
+            if m.parent_id is not None and m.parent_id not in self._stories
+        }
+
+    def learn(self, posts: Iterable[Mention]) -> None:
+        """Remember the story of posts read from the Store (comments' posts that were
+        not taken in: older than the windows, or taken in before a restart)."""
+        for post in posts:
+            self._stories.setdefault(post.id, self.story_of(post))
 
     def brand(self, name: str) -> BrandActivity:
         act = self.brands.get(name)
@@ -395,7 +431,8 @@ class Activity:
         seen = self._seen.get(mention.id)
         if seen is not None and seen.counts == counts and seen.labels == labels:
             return ""
-        for brand, fact in facts_of(mention, minute):
+        story = self._stories[mention.id] = self.story_of(mention)
+        for brand, fact in facts_of(mention, minute, story):
             act = self.brand(brand)
             if seen is None:
                 act.add(fact)
@@ -424,3 +461,4 @@ class Activity:
         cutoff = end_minute - 72 * 60
         if len(self._seen) > 50_000:
             self._seen = {k: s for k, s in self._seen.items() if s.minute >= cutoff}
+            self._stories = {k: s for k, s in self._stories.items() if k in self._seen}

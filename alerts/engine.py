@@ -153,19 +153,27 @@ class AlertEngine:
             if len(changes) < FEED_PAGE:
                 break
         paced = self._backlog_pace(read, now)
+        taken: list[tuple[Mention, int]] = []
         for change in read:
             m = change.mention
             if m.published_at > now:  # stored ahead of the clock: wait for its time
                 due = math.ceil(m.published_at.timestamp() / 60)
                 bisect.insort(self._held, (due, change.seq, m), key=lambda h: h[:2])
             elif (minute := paced.get(change.seq, arrival_minute(m, end))) >= oldest:
-                self.activity.observe(m, minute)
+                taken.append((m, minute))
         ready = bisect.bisect_right(self._held, end, key=lambda h: h[0])
         for _, _, m in self._held[:ready]:
             minute = epoch_minute(m.published_at)
-            self.activity.observe(m, minute)
+            taken.append((m, minute))
             self._frontier[m.source] = max(self._frontier.get(m.source, minute), minute)
         del self._held[:ready]
+        # a comment counts in its post's story: the posts not taken in (older than the
+        # windows, or before a restart) are read from the Store, in one query
+        parents = self.activity.unknown_parents(m for m, _ in taken)
+        if parents:
+            self.activity.learn(self.store.get_mentions(sorted(parents)))
+        for m, minute in taken:
+            self.activity.observe(m, minute)
 
     def _backlog_pace(self, read: list[Change], now: datetime) -> dict[int, int]:
         """Arrival minutes for the new mentions of a *backlog*: a source's first crawl

@@ -315,3 +315,42 @@ def test_comments_under_the_history_posts_add_no_stories_to_the_baseline(store, 
         found.append((alerted.at, rule["stories"], rule["expected"]))
     assert found[0] == found[1]
     plain.close()
+
+
+def comment_on(parent: Mention, at: datetime) -> Mention:
+    doc = mention(at, negative=True).model_dump()
+    return Mention.model_validate({**doc, "kind": "comment", "parent_id": parent.id})
+
+
+def test_comments_under_a_repost_count_in_the_story_of_the_repost(live, store) -> None:
+    """A comment counts in the story its post belongs to, and a repost's story is its
+    original's: angry comments under a post and under its repost are one story, whether
+    the posts were taken in a minute before or days ago (read from the Store), as the
+    Store counts them (count_buckets: a comment adds no story)."""
+    start = T0 + timedelta(minutes=1)
+    post = mention(start, negative=True)
+    repost = mention(start, negative=True).model_copy(
+        update={"repost_of": post.id, "cluster_id": post.id}
+    )
+    store.upsert_mentions([post, repost])
+    assert live.evaluate(start + timedelta(minutes=1)) == []
+    answers = [comment_on(p, start + timedelta(minutes=2)) for p in (post, repost, repost)]
+    old = mention(T0 - timedelta(days=2), negative=True)
+    old_repost = mention(T0 - timedelta(days=2), negative=True).model_copy(
+        update={"repost_of": old.id, "cluster_id": old.id}
+    )
+    store.upsert_mentions([old, old_repost])
+    late = [comment_on(p, start + timedelta(minutes=2)) for p in (old_repost, old, old_repost)]
+    store.upsert_mentions(answers + late)
+    live.evaluate(start + timedelta(minutes=3))
+    activity = live.activity.brands["极光汽车"]
+    first = int(start.timestamp() // 60)
+    assert activity.count(first, first + 3) == 2  # the new post's story, the old one's
+    assert {s.cluster for s in activity.touched_stories(first, first + 3)} == {post.id, old.id}
+    assert activity.stories[post.id].mentions == 5  # the post, its repost, 3 comments
+    [bucket] = [
+        b
+        for b in store.count_buckets(start, start + timedelta(minutes=3), 3600)
+        if b.brand == "极光汽车" and b.sentiment == "negative"
+    ]
+    assert (bucket.count, bucket.stories) == (8, 1)  # the old posts' story is days ago
