@@ -18,7 +18,7 @@ from index.base import Store
 from index.models import Case, CaseStatus
 from radar.web import stories
 from radar.web.auth import CaseReader, CaseWorker, User
-from radar.web.filters import brand_named
+from radar.web.filters import brand_filter
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import display_names, flash, label, render
 from radar.web.schemas import AssignIn, Board, BoardItem, CaseDetail, NoteIn
@@ -233,7 +233,7 @@ def api_board(
         Query(
             max_length=200,
             description="only this brand's cases: a configured brand's name or alias "
-            "(404 if it names none); empty for all brands",
+            "(404 if it names none); empty or only spaces for all brands",
         ),
     ] = "",
     limit: Annotated[
@@ -249,7 +249,7 @@ def api_board(
     """The case board; ``status``, ``brand`` and ``limit`` narrow or lengthen its two
     lists (``recent`` by default holds the 20 newest resolved or closed cases)."""
     statuses = case_statuses(status) if status is not None else None
-    name = brand_named(request.app.state.config, brand) if brand.strip() else None
+    name = brand_filter(request.app.state.config, brand)
     return build_board(request.app.state.store, request.app.state.clock(), statuses, name, limit)
 
 

@@ -15,7 +15,7 @@ from index.base import SearchRequest, Store
 from radar.web import digest
 from radar.web.auth import ExecReader
 from radar.web.figures import case_window, cases_in_window, chart_data, compute_figures, timeline
-from radar.web.filters import brand_named
+from radar.web.filters import brand_filter
 from radar.web.params import ApiDate, ApiTime, in_zone
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import label, render
@@ -45,9 +45,7 @@ def case_summary(request: Request, case_id: str, terms: bool = False) -> CaseSum
 
 
 def overview(request: Request, brand: str | None, days: int, terms: bool = False) -> Overview:
-    config = request.app.state.config
-    if brand:
-        brand = brand_named(config, brand)
+    """The overview of ``brand`` (a configured brand's name; None: all brands)."""
     if not 1 <= days <= 90:
         raise HTTPException(400, _("days: must be between 1 and 90"))
     store: Store = request.app.state.store
@@ -99,8 +97,8 @@ def complaint_statuses(
 @pages.get("/overview")
 def overview_page(request: Request, user: ExecReader, brand: str = "", days: int = 1):
     # an alias (极光SUV) is its brand's page: headed, picked and linked by the brand's name
-    brand = brand_named(request.app.state.config, brand) if brand.strip() else ""
-    o = overview(request, brand or None, days)
+    name = brand_filter(request.app.state.config, brand)
+    o = overview(request, name, days)
     config, store = request.app.state.config, request.app.state.store
     gaps = collection_gaps(store, enabled_sources(config), o.figures.since, o.figures.until)
     return render(
@@ -109,7 +107,7 @@ def overview_page(request: Request, user: ExecReader, brand: str = "", days: int
         o=o,
         gaps=digest.gap_ranges(gaps, request.app.state.formatter),
         charts=chart_data(o.figures),
-        brand=brand,
+        brand=name or "",
         days=days,
         brands=[b.name for b in request.app.state.config.brands],
         # the handling timeline names each case as people do, not by its id
@@ -162,6 +160,9 @@ def _parse_day(request: Request, date: str) -> datetime:
 # -- JSON API ---------------------------------------------------------------------------------
 
 
+BRAND_PARAM = (
+    "a configured brand's name or alias (404 if it names none); empty or only spaces for all brands"
+)
 _TERMS = Query(True, description="include top terms (cached for minutes: segmenting is slow)")
 
 
@@ -186,11 +187,11 @@ def api_summary(
 def api_overview(
     request: Request,
     user: ExecReader,
-    brand: str = Query("", description="a configured brand; empty for all brands"),
+    brand: str = Query("", description=BRAND_PARAM),
     days: int = Query(1, ge=1, le=90, description="window in days (default 1: the last 24 hours)"),
     terms: bool = _TERMS,
 ) -> Overview:
-    return overview(request, brand or None, days, terms)
+    return overview(request, brand_filter(request.app.state.config, brand), days, terms)
 
 
 @api.get(
@@ -204,20 +205,18 @@ def api_terms(
     user: ExecReader,
     since: Annotated[ApiTime, Query(description="window start")],
     until: Annotated[ApiTime, Query(description="window end (exclusive)")],
-    brand: str = Query("", description="a configured brand; empty for all brands"),
+    brand: str = Query("", description=BRAND_PARAM),
 ) -> Terms:
-    config = request.app.state.config
-    if brand:
-        brand = brand_named(config, brand)
+    name = brand_filter(request.app.state.config, brand)
     tz = request.app.state.formatter.tz
     start, end = in_zone(since, tz), in_zone(until, tz)
     assert start is not None and end is not None
     if end <= start:
         raise HTTPException(400, _("until: must be after since"))
     cache = request.app.state.terms
-    terms = cache.terms(request.app.state.store, brand or None, start, end)
+    terms = cache.terms(request.app.state.store, name, start, end)
     start, end = cache.window(start, end)
-    return Terms(brand=brand or None, since=start, until=end, terms=terms)
+    return Terms(brand=name, since=start, until=end, terms=terms)
 
 
 @api.get(

@@ -41,6 +41,13 @@ def brand_named(config: RadarConfig, value: str) -> str:
     return name
 
 
+def brand_filter(config: RadarConfig, value: str) -> str | None:
+    """The ``brand`` parameter of the overview, the terms and the case board: None (all
+    brands) when it is empty or only spaces, else the configured brand it names (404
+    naming the value when it names none)."""
+    return brand_named(config, value) if value.strip() else None
+
+
 def canonical_query(config: RadarConfig, q: str) -> str:
     """The search box's query with ``brand:`` aliases replaced by the brand's name."""
     return canonical_brands(q, brand_aliases(config))
