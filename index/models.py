@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_serializer,
+    field_validator,
+)
 
 
 def utcnow() -> datetime:
@@ -23,6 +30,16 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def _note_time(value: Any) -> Any:
+    """A care note's ``at`` as every other time of an answer: UTC with ``Z`` (the stores
+    keep notes as plain dicts and wrote ``+00:00``); an unreadable one is kept."""
+    try:
+        at = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    return as_utc(at).isoformat().replace("+00:00", "Z")
 
 
 class SentimentLabel(StrEnum):
@@ -203,6 +220,10 @@ class Mention(_Doc):
     @classmethod
     def _utc(cls, v: datetime | None) -> datetime | None:
         return None if v is None else as_utc(v)
+
+    @field_serializer("notes")
+    def _note_times(self, notes: list[dict[str, Any]]) -> list[MentionNote]:
+        return [{**n, "at": _note_time(n["at"])} if "at" in n else n for n in notes]
 
     @field_validator("parent_id", "cluster_id", "repost_of")
     @classmethod

@@ -44,6 +44,9 @@ does not serve is a 405 with `Allow` (`method_not_allowed`).
 by each web process. Every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and
 `RateLimit-Reset` (seconds); over the limit the answer is 429 with `Retry-After`.
 
+**Times**: every time in an answer is UTC, RFC 3339 with `Z` (show it in your own zone);
+a time parameter without an offset is read in the configured timezone.
+
 **Paging**: search pages go on with `next_cursor` (opaque; the first page's time window
 is kept, so new mentions do not shift pages). `GET /mentions` streams a whole day as
 NDJSON, each line with its own cursor to resume from; `GET /changes` returns what changed
