@@ -6,8 +6,10 @@ buttons — so the timeline, the SLA fields and the Slack thread stay consistent
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
@@ -50,16 +52,46 @@ RECENT = 20  # resolved/closed cases on the board (the API's ``limit`` default)
 MAX_LIMIT = 500
 
 
+class CaseSort(StrEnum):
+    """The orders of the API's case board (``sort``); absent: the board page's."""
+
+    severity = "severity"  # P1 first, then the least time left before escalation
+    opened = "opened"  # oldest opened first
+    newest = "-opened"  # newest opened first
+    updated = "updated"  # least recently changed first
+    recently_updated = "-updated"  # most recently changed first
+
+
+def _severity(item: BoardItem) -> tuple[int, float]:
+    due = item.due_in_seconds
+    return SEVERITY_ORDER.get(str(item.case.severity), 9), due if due is not None else float("inf")
+
+
+SORT_KEYS: dict[str, Callable[[BoardItem], Any]] = {
+    "severity": _severity,
+    "opened": lambda i: i.case.opened_at,
+    "updated": lambda i: i.case.updated_at,
+}
+
+
+def sort_items(items: list[BoardItem], sort: str) -> list[BoardItem]:
+    """``items`` in the order ``sort`` names (``-`` reverses); ties keep their order."""
+    items.sort(key=SORT_KEYS[sort.removeprefix("-")], reverse=sort.startswith("-"))
+    return items
+
+
 def build_board(
     store: Store,
     now: datetime,
     statuses: list[str] | None = None,
     brand: str | None = None,
     limit: int = RECENT,
+    sort: str | None = None,
 ) -> Board:
     """Open and acknowledged cases by severity, then time left (up to 500), and the
-    ``limit`` newest resolved and closed ones; ``statuses`` keeps only those (a list
-    without an active status leaves ``open`` empty), ``brand`` only that brand's."""
+    ``limit`` newest resolved and closed ones, newest opened first; ``statuses`` keeps
+    only those (a list without an active status leaves ``open`` empty), ``brand`` only
+    that brand's, ``sort`` (a :class:`CaseSort`) puts both lists in its order."""
     chosen = statuses if statuses is not None else ACTIVE + DONE
     active_statuses = [s for s in ACTIVE if s in chosen]
     done_statuses = [s for s in DONE if s in chosen]
@@ -67,16 +99,12 @@ def build_board(
         board_item(c, now)
         for c in store.list_cases(status=active_statuses, brand=brand, limit=MAX_LIMIT)
     ]
-    active.sort(
-        key=lambda i: (
-            SEVERITY_ORDER.get(str(i.case.severity), 9),
-            i.due_in_seconds if i.due_in_seconds is not None else float("inf"),
-        )
-    )
     recent = [
         board_item(c, now) for c in store.list_cases(status=done_statuses, brand=brand, limit=limit)
     ]
-    return Board(open=active, recent=recent)
+    if sort is not None:
+        sort_items(recent, sort)
+    return Board(open=sort_items(active, sort or CaseSort.severity), recent=recent)
 
 
 def case_detail(store: Store, case_id: str, now: datetime) -> CaseDetail:
@@ -241,16 +269,28 @@ def api_board(
         Query(
             ge=1,
             le=MAX_LIMIT,
-            description="at most this many cases in `recent` (newest opened first); "
-            "`open` lists every matching open or acknowledged case (up to 500)",
+            description="at most this many cases in `recent` (the newest opened, whatever "
+            "the `sort`); `open` lists every matching open or acknowledged case (up to 500)",
         ),
     ] = RECENT,
+    sort: Annotated[
+        CaseSort | None,
+        Query(
+            description="the order of both lists: severity (P1 first, then the least time "
+            "left before escalation), opened / -opened (oldest / newest opened first), "
+            "updated / -updated (least / most recently changed first); ties keep the "
+            "newest opened first. Absent: the case board's order, `open` by severity and "
+            "`recent` newest opened first",
+        ),
+    ] = None,
 ) -> Board:
     """The case board; ``status``, ``brand`` and ``limit`` narrow or lengthen its two
-    lists (``recent`` by default holds the 20 newest resolved or closed cases)."""
+    lists (``recent`` by default holds the 20 newest resolved or closed cases), ``sort``
+    orders them."""
     statuses = case_statuses(status) if status is not None else None
     name = brand_filter(request.app.state.config, brand)
-    return build_board(request.app.state.store, request.app.state.clock(), statuses, name, limit)
+    store, now = request.app.state.store, request.app.state.clock()
+    return build_board(store, now, statuses, name, limit, sort.value if sort else None)
 
 
 @api.get(

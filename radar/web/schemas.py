@@ -110,8 +110,12 @@ class BoardItem(BaseModel):
 
 
 class Board(BaseModel):
-    open: list[BoardItem]
-    recent: list[BoardItem] = Field(description="resolved and closed cases, newest first")
+    open: list[BoardItem] = Field(
+        description="open and acknowledged cases, by severity then time left (or `sort`)"
+    )
+    recent: list[BoardItem] = Field(
+        description="resolved and closed cases, newest opened first (or `sort`)"
+    )
 
 
 class CaseDetail(BaseModel):

@@ -115,7 +115,60 @@ async def test_the_document_names_the_parameters(client: httpx.AsyncClient) -> N
     doc = (await client.get("/openapi.json", headers=AUTH)).json()
     operation = doc["paths"]["/api/v1/cases"]["get"]
     params = {p["name"]: p for p in operation["parameters"]}
-    assert set(params) == {"status", "brand", "limit"}
+    assert set(params) == {"status", "brand", "limit", "sort"}
+    ref = params["sort"]["schema"]["anyOf"][0]["$ref"].rpartition("/")[2]
+    assert doc["components"]["schemas"][ref]["enum"] == [
+        "severity",
+        "opened",
+        "-opened",
+        "updated",
+        "-updated",
+    ]
     assert params["limit"]["schema"]["maximum"] == 500
     assert params["limit"]["schema"]["minimum"] == 1
     assert {"400", "404", "422"} <= set(operation["responses"])
+
+
+def active_case(cid: str, severity: str, opened_minutes_ago: int, updated_minutes_ago: int) -> Case:
+    return Case(
+        id=cid,
+        brand="极光汽车",
+        rule="negative_surge",
+        severity=Severity(severity),
+        title=f"极光汽车：{cid}",
+        opened_at=NOW - timedelta(minutes=opened_minutes_ago),
+        updated_at=NOW - timedelta(minutes=updated_minutes_ago),
+        ack_due_at=NOW + timedelta(minutes=60 - opened_minutes_ago),
+    )
+
+
+async def test_sort_orders_both_lists(client: httpx.AsyncClient, store: Store) -> None:
+    """The seeded P1 case (opened 25 min ago, due in 5) and three more open ones."""
+    store.save_case(active_case("case-p3-new", "P3", 5, 5))
+    store.save_case(active_case("case-p2-old", "P2", 50, 1))
+    store.save_case(active_case("case-p1-mid", "P1", 30, 20))
+
+    async def board(**params: str) -> tuple[list[str], list[str]]:
+        r = await client.get("/api/v1/cases", params={"limit": 3, **params}, headers=AUTH)
+        assert r.status_code == 200, r.text
+        return ids(r.json()["open"]), ids(r.json()["recent"])
+
+    newest_three = ["case-old-000", "case-old-001", "case-old-002"]
+    default = await board()
+    # the board page's order: severity then time left (the P1 due first), recent newest
+    assert default == ([CASE_ID, "case-p1-mid", "case-p2-old", "case-p3-new"], newest_three)
+    assert await board(sort="severity") == default
+    opened = ["case-p2-old", "case-p1-mid", CASE_ID, "case-p3-new"]
+    assert await board(sort="opened") == (opened, newest_three[::-1])
+    assert await board(sort="-opened") == (opened[::-1], newest_three)
+    updated = [CASE_ID, "case-p1-mid", "case-p3-new", "case-p2-old"]
+    assert await board(sort="updated") == (updated, newest_three[::-1])
+    assert await board(sort="-updated") == (updated[::-1], newest_three)
+    # the page offers the board's order
+    html = await client.get("/cases", headers=AUTH)
+    assert html.status_code == 200
+    assert [html.text.index(c) for c in default[0]] == sorted(
+        html.text.index(c) for c in default[0]
+    )
+    r = await client.get("/api/v1/cases", params={"sort": "age"}, headers=AUTH)
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["query", "sort"]
