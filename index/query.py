@@ -126,7 +126,7 @@ def _tokens(q: str) -> list[tuple[str, str, str]]:
 _FILTER_WORD = re.compile(r"([a-z]+):(.*)")
 
 
-def _brand_lookup(brands: dict[str, list[str]]) -> dict[str, str]:
+def brand_lookup(brands: dict[str, list[str]]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for name, aliases in brands.items():
         for term in (*aliases, name):
@@ -138,23 +138,32 @@ def canonical_brands(q: str, brands: dict[str, list[str]]) -> str:
     """``q`` with each ``brand:`` filter that names a configured brand by an alias (or by
     its name in another case) written with the brand's name. ``brands``: name -> aliases.
     Other values are left as they are: the store may hold brands no longer configured."""
-    if not brands or "brand:" not in q:
+    if not brands:
         return q
-    lookup = _brand_lookup(brands)
+    return canonical_values(q, {"brand": brand_lookup(brands)})
+
+
+def canonical_values(q: str, lookups: dict[str, dict[str, str]]) -> str:
+    """``q`` with the value of each ``field:`` filter that ``lookups[field]`` knows (keyed
+    by the value stripped and casefolded) written as the value it maps to: a brand's
+    alias as its name, a label people read (``category:安全问题``) as the stored key
+    (``category:safety``). Other values are left as they are."""
+    if not any(f"{field}:" in q for field in lookups):
+        return q
     out, pos = [], 0
-    for kind, value, (start, end) in _spans(q):
-        canonical = lookup.get(value.strip().casefold()) if kind == "brand" else None
+    for name, value, (start, end) in _spans(q):
+        canonical = lookups.get(name, {}).get(value.strip().casefold())
         if canonical is None:
             continue
         plain = re.fullmatch(r'[^\s()"]+', canonical)  # -brand:"x" is no token: keep words bare
-        out.append(q[pos:start] + (f"brand:{canonical}" if plain else f'brand:"{canonical}"'))
+        out.append(q[pos:start] + (f"{name}:{canonical}" if plain else f'{name}:"{canonical}"'))
         pos = end
     return "".join(out) + q[pos:]
 
 
 def unknown_brands(q: str, brands: dict[str, list[str]]) -> list[str]:
     """The ``brand:`` values of ``q`` that are neither a configured brand nor an alias."""
-    lookup = _brand_lookup(brands)
+    lookup = brand_lookup(brands)
     return [
         value
         for kind, value, _ in _spans(q)

@@ -1,22 +1,27 @@
 """The search box's filters as the care desk means them: ``brand:`` takes a configured
 alias (and a brand that matches none is named with the configured ones when nothing is
-found), and a query the parser refuses is explained in the reader's language (the JSON
-API keeps the parser's English message)."""
+found), ``sentiment:`` ``category:`` ``signal:`` take the labels the cards show
+(``category:安全问题`` is ``category:safety``), and a query the parser refuses is
+explained in the reader's language (the JSON API keeps the parser's English message)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import HTTPException
 
-from config.i18n import N_, _
+from config.i18n import LOCALES, N_, _, translations
 from config.schema import RadarConfig
 from index.query import (
     QuerySyntaxError,
     UnknownFilter,
-    canonical_brands,
+    brand_lookup,
+    canonical_values,
     filter_values,
     parse_query,
     unknown_brands,
 )
+from radar.web.render import LABELS
 
 
 def brand_aliases(config: RadarConfig) -> dict[str, list[str]]:
@@ -48,9 +53,32 @@ def brand_filter(config: RadarConfig, value: str) -> str | None:
     return brand_named(config, value) if value.strip() else None
 
 
+# the filters whose stored keys the cards show by a label (radar.web.render.LABELS)
+LABELLED_FILTERS = ("sentiment", "category", "signal")
+
+
+@cache
+def label_lookups() -> dict[str, dict[str, str]]:
+    """filter -> {label in any language, casefolded: stored key}: the badge reads 安全问题
+    (title category:safety), and category:安全问题 is what a reader types."""
+    lookups: dict[str, dict[str, str]] = {}
+    for field in LABELLED_FILTERS:
+        lookup = lookups.setdefault(field, {})
+        for key, msgid in LABELS[field].items():
+            if not key:
+                continue
+            for locale in LOCALES:
+                lookup.setdefault(translations(locale).gettext(msgid).casefold(), key)
+    return lookups
+
+
 def canonical_query(config: RadarConfig, q: str) -> str:
-    """The search box's query with ``brand:`` aliases replaced by the brand's name."""
-    return canonical_brands(q, brand_aliases(config))
+    """The search box's query with ``brand:`` aliases replaced by the brand's name, and
+    the labels of ``sentiment:`` ``category:`` ``signal:`` by their stored keys."""
+    lookups = dict(label_lookups())
+    if config.brands:
+        lookups["brand"] = brand_lookup(brand_aliases(config))
+    return canonical_values(q, lookups)
 
 
 def brand_hint(config: RadarConfig, q: str) -> str | None:

@@ -12,6 +12,7 @@ from index.query import (
     QuerySyntaxError,
     UnknownFilter,
     canonical_brands,
+    canonical_values,
     parse_query,
     unknown_brands,
 )
@@ -68,3 +69,12 @@ def test_a_brand_that_is_not_configured_is_kept_and_named() -> None:
 def test_without_brands_configured_the_query_is_untouched() -> None:
     assert canonical_brands("brand:whatever", {}) == "brand:whatever"
     assert canonical_brands("brand:", BRANDS) == "brand:"  # parse_query says it has no value
+
+
+def test_canonical_values_rewrites_only_the_known_values_of_the_named_fields() -> None:
+    lookups = {"category": {"安全问题": "safety"}, "sentiment": {"负面": "negative"}}
+    q = '刹车 category:安全问题 OR (sentiment:负面 -category:其他) author:安全 "category:安全"'
+    assert canonical_values(q, lookups) == (
+        '刹车 category:safety OR (sentiment:negative -category:其他) author:安全 "category:安全"'
+    )
+    assert canonical_values("sentiment:负面", {}) == "sentiment:负面"

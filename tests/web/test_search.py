@@ -21,6 +21,7 @@ from tests.web.conftest import (
     SEED,
     XSS_URL,
     api_token,
+    csrf_of,
     form_post,
     log_in,
     make_config,
@@ -60,6 +61,37 @@ async def ids(client: httpx.AsyncClient, **params: str) -> set[str]:
 async def test_query_language_filters(anon: httpx.AsyncClient, q: str, expected: set[int]) -> None:
     found = await ids(anon, q=q, range="all")
     assert found == {f"demo-{'tieba' if n == 4 else 'weibo'}:{n}" for n in expected}
+
+
+@pytest.mark.parametrize(
+    ("label_q", "key_q"),
+    [
+        ("category:质量问题", "category:quality"),  # the card's badge reads 质量问题
+        ("signal:向监管投诉", "signal:regulator"),  # ⚠ 向监管投诉
+        ("sentiment:正面", "sentiment:positive"),
+        ("brand:极光汽车 sentiment:负面 category:质量问题",
+         "brand:极光汽车 sentiment:negative category:quality"),
+        ('NOT category:"quality issue"', "-category:quality"),  # the English interface's label
+    ],
+)  # fmt: skip
+async def test_filters_take_the_labels_the_cards_show(
+    anon: httpx.AsyncClient, label_q: str, key_q: str
+) -> None:
+    """A Chinese reader types the badge's words: category:质量问题 found nothing and
+    sentiment:负面 was a syntax error (real-browser walk of a PR lead)."""
+    found = await ids(anon, q=label_q, range="all")
+    assert found and found == await ids(anon, q=key_q, range="all")
+
+
+async def test_the_search_page_takes_a_chinese_label(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("care") as c:
+        await c.post(
+            "/locale", data={"locale": "zh_CN", "csrftoken": csrf_of((await c.get("/search")).text)}
+        )
+        page = (await c.get("/search", params={"q": "signal:向监管投诉", "range": "all"})).text
+        assert 'data-id="demo-weibo:7"' in page and "无法识别检索式" not in page
+        page = (await c.get("/search", params={"q": "sentiment:负面", "range": "all"})).text
+        assert "无法识别检索式" not in page and 'data-id="demo-weibo:7"' in page
 
 
 async def test_time_range(anon: httpx.AsyncClient) -> None:
