@@ -193,3 +193,23 @@ async def test_the_api_browser_page_is_in_the_readers_language(store) -> None:  
         assert "<code>Authorization: Bearer &lt;token&gt;</code>。" in page.text
         problem = (await c.get("/api/v1/cases/no-such-case")).json()
         assert problem["detail"].isascii()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("role", "home"), [("care", "/search"), ("pr", "/cases"), ("exec", "/overview")]
+)
+async def test_only_admin_sees_the_api_browser_in_the_header(store, role: str, home: str) -> None:  # type: ignore[no-untyped-def]
+    """A header link reading "API" is an engineer's word to a PR lead or an executive
+    (real-browser walk); the API browser is admin's (user guide), named 接口文档 there."""
+    app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
+    async with _client(app) as c:
+        await log_in(c, role)
+        page = (await c.get(home)).text
+        assert 'href="/api/docs"' not in page and ">API<" not in page
+        assert (await c.get("/api/docs")).status_code == 200  # still there, by its address
+    async with _client(app) as c:
+        await log_in(c, "admin")
+        page = (await c.get("/cases")).text
+        assert '<a href="/api/docs">API 接口文档</a>' in page
+        assert "<title>API 接口文档 · 舆情雷达</title>" in (await c.get("/api/docs")).text
