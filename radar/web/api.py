@@ -47,6 +47,9 @@ by each web process. Every answer carries `RateLimit-Limit`, `RateLimit-Remainin
 **Times**: every time in an answer is UTC, RFC 3339 with `Z` (show it in your own zone);
 a time parameter without an offset is read in the configured timezone.
 
+**HEAD**: every GET call also answers HEAD, with the status and headers of the GET
+and no body.
+
 **Paging**: search pages go on with `next_cursor` (opaque; the first page's time window
 is kept, so new mentions do not shift pages). `GET /mentions` streams a whole day as
 NDJSON, each line with its own cursor to resume from; `GET /changes` returns what changed

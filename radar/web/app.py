@@ -163,6 +163,7 @@ def create_app(
         https_only=secure,
     )
     app.add_middleware(_SecurityHeaders)  # type: ignore[arg-type]
+    app.add_middleware(HeadAsGet)  # type: ignore[arg-type]
     return app
 
 
@@ -380,3 +381,27 @@ class _SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """HEAD is answered as GET without the body (RFC 9110: a server that serves GET serves
+    HEAD). FastAPI's routes take only the methods they name, so HEAD on every page and API
+    call was a 405. Outermost: the request goes on as a GET; the answer keeps its status
+    and headers (Content-Length too), not its body."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)

@@ -1,0 +1,66 @@
+"""HEAD is answered as GET without a body (radar.web.app.HeadAsGet): it was a 405 on every
+page and API call, as FastAPI's routes take only the methods they name."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.web.conftest import CASE_ID, api_token
+
+pytestmark = pytest.mark.anyio
+
+AUTH = {"Authorization": f"Bearer {api_token('pr')}"}
+SAME = ("content-type", "content-length", "ratelimit-limit", "content-security-policy")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cases",
+        f"/api/v1/cases/{CASE_ID}",
+        "/api/v1/search?q=漏油",
+        "/api/search?q=漏油",  # the old paths too
+        "/api/v1/search/export.csv?q=漏油",  # a streamed answer
+        "/api/v1/mentions/demo-weibo:1",
+        "/api/v1/me",
+        "/openapi.json",
+    ],
+)
+async def test_head_answers_like_get_without_a_body(anon: httpx.AsyncClient, path: str) -> None:
+    get = await anon.get(path, headers=AUTH)
+    head = await anon.head(path, headers=AUTH)
+    assert get.status_code == 200 and get.content, get.text
+    assert head.status_code == 200, head.text
+    assert head.content == b""
+    for name in SAME:
+        assert head.headers.get(name) == get.headers.get(name), name
+
+
+async def test_head_errors_are_the_gets_without_a_body(anon: httpx.AsyncClient) -> None:
+    for path, status in (("/api/v1/cases/nope", 404), ("/api/v1/overview?days=0", 422)):
+        head = await anon.head(path, headers={"Authorization": f"Bearer {api_token('exec')}"})
+        assert head.status_code == status and head.content == b""
+        assert head.headers["content-type"] == "application/problem+json"
+    head = await anon.head("/api/v1/cases")  # no token
+    assert head.status_code == 401 and head.content == b""
+    assert head.headers["www-authenticate"] == "Bearer"
+
+
+async def test_head_on_a_post_call_is_a_405(anon: httpx.AsyncClient) -> None:
+    head = await anon.head(f"/api/v1/cases/{CASE_ID}/acknowledge", headers=AUTH)
+    assert head.status_code == 405 and head.headers["allow"] == "POST"
+    assert head.content == b"" and head.headers["content-type"] == "application/problem+json"
+
+
+async def test_head_on_pages_and_healthz(anon: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    r = await anon.head("/healthz")
+    assert r.status_code == 200 and r.content == b""
+    r = await anon.head("/cases")  # no session: to the login page, as a GET
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    async with login("pr") as client:
+        get, head = await client.get("/cases"), await client.head("/cases")
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+        r = await client.head("/static/app.css")
+        assert r.status_code == 200 and r.content == b"" and int(r.headers["content-length"])
