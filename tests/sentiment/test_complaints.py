@@ -31,6 +31,8 @@ def lex() -> Lexicon:
         ("等了两个小时外卖才送到，骑手还送错了地址", "delivery"),
         ("莫名其妙多扣了两百块，申请退款一直不退钱", "billing"),
         ("自动续费也不提醒，会员费说扣就扣", "billing"),
+        # a car's brakes are a safety matter, not a late delivery (延迟)
+        ("极光X7刹车有点延迟，踩下去半秒才有反应", "safety"),
         ("唉，心情很差，不想说话", "other"),
         ("", "other"),
     ],
@@ -118,6 +120,7 @@ def test_category_only_for_negative_texts() -> None:
         ("极光汽车刹车失灵", True),
         ("客服态度差，打了三次电话都不处理", True),
         ("极光汽车的售后电话是多少？", False),  # 售后: a subject, no problem
+        ("极光X7的刹车软不软？", False),  # 刹车: a subject (safety), no problem
         ("京东白条提前还款方法介绍：进入账单页面，手续费按期计算", False),
         ("交通运输部：6岁以下儿童免费乘车", False),  # 运输 inside a ministry's name
         ("贵州茅台发布年报", False),
