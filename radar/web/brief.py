@@ -26,7 +26,15 @@ from config.i18n import N_, _, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from index.models import Case, CaseEvent, CaseStatus
 from radar.web.auth import ExecReader
-from radar.web.figures import Marker, _align, pick_interval, severities, stagger
+from radar.web.figures import (
+    Marker,
+    _align,
+    local_buckets,
+    pick_interval,
+    severities,
+    stagger,
+    zone_shift,
+)
 from radar.web.render import Formatter, display_names, render
 from radar.web.terms import distinctive_terms
 
@@ -161,7 +169,7 @@ def markers(fmt: Formatter, events: list[CaseEvent], since: datetime, until: dat
             text = gettext(MOMENTS[ev.kind])
             if ev.kind == "alerted":
                 text = f"{severity} {text}"
-            start = _align(ev.at, interval)
+            start = _align(ev.at, interval, zone_shift(fmt.tz, until, interval))
             moments.append((start, _label(fmt, start, interval), text))
     return stagger(moments, interval)
 
@@ -181,7 +189,8 @@ def build_brief(
     since, until = crisis_window(case, now)
     interval = pick_interval(since, until)
     brand = case.brand
-    buckets = store.count_buckets(since, until, interval, brand)
+    shift = zone_shift(fmt.tz, until, interval)  # points start on the zone's clock
+    buckets = local_buckets(store, since, until, interval, shift, brand)
     per: dict[datetime, list[int]] = {}
     for b in buckets:
         counts = per.setdefault(b.start, [0, 0])
@@ -189,7 +198,7 @@ def build_brief(
         if b.sentiment == "negative":
             counts[0] += b.count
     points: list[Point] = []
-    start = _align(since, interval)
+    start = _align(since, interval, shift)
     starts = []
     while start < until:
         neg, total = per.get(start, [0, 0])

@@ -4,11 +4,12 @@ moments marked, sentiment breakdown, sources, key spreaders and top terms, for o
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
@@ -135,9 +136,48 @@ def pick_interval(since: datetime, until: datetime) -> int:
     return next((i for i in INTERVALS if span / i <= MAX_POINTS), INTERVALS[-1])
 
 
-def _align(at: datetime, interval: int) -> datetime:
+def _align(at: datetime, interval: int, shift: int = 0) -> datetime:
+    """The start of the ``interval``-second point holding ``at``; ``shift``: the zone's
+    offset from UTC (:func:`zone_shift`), so that points start on its clock."""
     ts = int(at.timestamp())
-    return datetime.fromtimestamp(ts - ts % interval, UTC)
+    return datetime.fromtimestamp(ts - (ts + shift) % interval, UTC)
+
+
+def zone_shift(zone: tzinfo, at: datetime, interval: int) -> int:
+    """How far (seconds, modulo ``interval``) ``zone``'s clock is ahead of UTC at ``at``:
+    0 for points of an hour or less in Shanghai, 8 h for 12-hour points — whose starts
+    would otherwise fall at 08:00 and 20:00 there, and a day's bar run from 08:00 to 08:00."""
+    offset = at.astimezone(zone).utcoffset()
+    return int(offset.total_seconds() if offset else 0) % interval
+
+
+def local_buckets(
+    store: Store,
+    since: datetime,
+    until: datetime,
+    interval: int,
+    shift: int,
+    brand: str | None = None,
+    each_brand: bool = True,
+) -> list[Bucket]:
+    """``Store.count_buckets`` with the points starting on the zone's clock (``shift``,
+    :func:`zone_shift`): the store aligns buckets to the epoch (UTC), so with a shift the
+    counts are read in the largest buckets that fit both clocks and added up. Counts and
+    reach add up; ``stories`` of the sum counts a story once per small bucket (the
+    figures count stories over the window, not from buckets)."""
+    if not shift:
+        return store.count_buckets(since, until, interval, brand, each_brand)
+    step = math.gcd(interval, shift)
+    summed: dict[tuple[datetime, str, str], Bucket] = {}
+    for b in store.count_buckets(since, until, step, brand, each_brand):
+        start = _align(b.start, interval, shift)
+        into = summed.setdefault(
+            (start, b.brand, b.sentiment), Bucket(start, b.brand, b.sentiment, 0)
+        )
+        into.count += b.count
+        into.stories += b.stories
+        into.reach += b.reach
+    return list(summed.values())
 
 
 def _label(fmt: Formatter, start: datetime, interval: int) -> str:
@@ -164,16 +204,17 @@ def compute_figures(
         # takes): whole minutes, as the cache keeps it
         since, until = aggregates.window(since, until)
     interval = pick_interval(since, until)
+    shift = zone_shift(fmt.tz, until, interval)
     if aggregates is None:
         buckets, totals, sources, spreaders, stories = window_aggregates(
-            store, brand, since, until, interval
+            store, brand, since, until, interval, shift
         )
     else:
         buckets, totals, sources, spreaders, stories = aggregates.get(
-            ("aggregates", brand, interval),
+            ("aggregates", brand, interval, shift),
             since,
             until,
-            lambda start, end: window_aggregates(store, brand, start, end, interval),
+            lambda start, end: window_aggregates(store, brand, start, end, interval, shift),
         )
 
     per_start: dict[datetime, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -192,7 +233,7 @@ def compute_figures(
         reach += b.reach
 
     series: list[SeriesPoint] = []
-    start = _align(since, interval)
+    start = _align(since, interval, shift)
     while start < until:
         c = per_start.get(start, {})
         total = c.get("total", 0)
@@ -217,7 +258,7 @@ def compute_figures(
                 moments.append(
                     AlertMoment(
                         at=ev.at,
-                        label=_label(fmt, _align(ev.at, interval), interval),
+                        label=_label(fmt, _align(ev.at, interval, shift), interval),
                         case_id=case.id,
                         kind=ev.kind,
                         severity=severity,
@@ -257,7 +298,12 @@ def compute_figures(
 
 
 def window_aggregates(
-    store: Store, brand: str | None, since: datetime, until: datetime, interval: int
+    store: Store,
+    brand: str | None,
+    since: datetime,
+    until: datetime,
+    interval: int,
+    shift: int = 0,
 ) -> tuple[list[Bucket], list[Bucket], dict[str, int], list[dict[str, Any]], int]:
     """The Store reads behind the figures: volume buckets per brand and the same counting
     each mention once (for every brand: a post naming two brands is one mention of the
@@ -265,8 +311,10 @@ def window_aggregates(
     first), the ten key spreaders and the distinct stories of the window — counted over
     the window, as the search page counts them (a sum of the buckets' distinct stories
     counts a story once per point and sentiment it spans: 9,542 for the demo's 8,964)."""
-    buckets = store.count_buckets(since, until, interval, brand)
-    totals = buckets if brand else store.count_buckets(since, until, interval, each_brand=False)
+    buckets = local_buckets(store, since, until, interval, shift, brand)
+    totals = (
+        buckets if brand else local_buckets(store, since, until, interval, shift, each_brand=False)
+    )
     result = store.search(
         SearchRequest(
             brand=brand, since=since, until=until, limit=1, highlight=False, group_stories=True

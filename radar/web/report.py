@@ -38,7 +38,7 @@ from config.i18n import N_, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from radar.web.auth import ExecReader
 from radar.web.brief import Brief, Point, brief_or_404, search_url
-from radar.web.figures import _align, cases_in_window, pick_interval
+from radar.web.figures import _align, cases_in_window, local_buckets, pick_interval, zone_shift
 from radar.web.filters import brand_named
 from radar.web.render import Formatter, label
 
@@ -310,11 +310,12 @@ def brand_report(
     gaps_now = collection_gaps(store, sources, since, until)
     gaps_before = collection_gaps(store, sources, since - timedelta(days=days), since)
     interval = pick_interval(since, until)
-    buckets = store.count_buckets(since - timedelta(days=days), until, interval, brand)
+    shift = zone_shift(fmt.tz, until, interval)  # points start on the zone's clock
+    buckets = local_buckets(store, since - timedelta(days=days), until, interval, shift, brand)
     per: dict[datetime, list[int]] = {}
     prev = [0, 0]  # negative, total in the period before
     for bk in buckets:
-        if bk.start < _align(since, interval):
+        if bk.start < _align(since, interval, shift):
             prev[1] += bk.count
             prev[0] += bk.count if bk.sentiment == "negative" else 0
             continue
@@ -322,7 +323,7 @@ def brand_report(
         counts[1] += bk.count
         counts[0] += bk.count if bk.sentiment == "negative" else 0
     points = []
-    start = _align(since, interval)
+    start = _align(since, interval, shift)
     while start < until:
         neg, total = per.get(start, [0, 0])
         tick = fmt.tick(start, interval)
