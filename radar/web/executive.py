@@ -60,7 +60,8 @@ def overview(request: Request, brand: str | None, days: int, terms: bool = False
         figures=figures,
         cases=cases,
         timeline=timeline(store, cases, since)[-50:],
-        complaints=complaint_statuses(store, brand, since, until),
+        # the window the figures count (whole minutes), which the page's link searches
+        complaints=complaint_statuses(store, brand, figures.since, figures.until),
     )
 
 

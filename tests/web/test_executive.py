@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime, timedelta
@@ -121,6 +122,28 @@ async def test_overview_counts_complaints_by_their_platform_status(  # type: ign
         page = (await c.get("/overview", params={"brand": "极光汽车"})).text
     assert "Complaint platforms" in page and "处理中 2" in page
     assert "&lt;b&gt;已回复&lt;/b&gt;" in page  # crawled text stays text
+
+
+async def test_the_overviews_complaints_link_searches_its_own_window(  # type: ignore[no-untyped-def]
+    login, store
+) -> None:
+    """The last day's complaints linked to the last 7 days' (range=7d): 4 complaints on
+    the overview opened a search of 5 (real-browser walk of an executive)."""
+    complaints = []
+    for n, minutes in ((911, 60), (912, 120), (913, 600), (914, 1200), (915, 3 * 1440)):
+        m = mention(n, f"极光汽车 投诉{n}", source="demo-tousu", minutes_ago=minutes)
+        m.kind = "complaint"
+        m.complaint = Complaint(status="处理中", company="极光汽车")
+        complaints.append(m)
+    store.upsert_mentions(complaints)
+    async with login("exec") as c:
+        page = (await c.get("/overview", params={"brand": "极光汽车", "days": 1})).text
+        assert "处理中 4" in page and "all 4 complaints →" in page
+        links = re.findall(r'href="(/search\?q=kind%3Acomplaint[^"]*)"', page)
+        assert len(links) == 1 and "range=" not in links[0]
+        found = (await c.get(html.unescape(links[0]))).text
+        assert re.search(r"\b4 mentions\b", found), found[:3000]
+        assert 'data-id="demo-tousu:915"' not in found
 
 
 def test_overview_chart_markers_close_together_go_on_different_rows() -> None:
