@@ -96,7 +96,8 @@ class SearchHit:
     highlight: str = ""  # snippet with matches wrapped in <mark>…</mark>; the rest escaped
     score: float = 0.0
     # with ``group_stories``: the story's id (cluster id), its matching mentions and their
-    # summed reach; without: the mention's own story, 1 and its reach
+    # summed reach; without: the mention's own story, 1 and its reach. A comment's story
+    # is its post's (``Store.post_stories``; its own when its post is not stored)
     story: str = ""
     story_size: int = 1
     story_reach: int = 0
@@ -187,6 +188,37 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchResult: ...
+
+    def post_stories(self, mentions: Iterable[Mention]) -> dict[str, str]:
+        """The story of the post each comment of ``mentions`` answers, by the comment's
+        id: that post's dedupe cluster (a repost's is its original's; a reply to a
+        comment, the story of the post that comment answers). A comment whose post is
+        not stored is left out: no story page holds it but its own."""
+        todo = {m.id: m.parent_id for m in mentions if m.parent_id}
+        found: dict[str, str] = {}
+        for _ in range(3):  # a reply to a reply to a comment at most
+            if not todo:
+                break
+            posts = {p.id: p for p in self.get_mentions(sorted(set(todo.values())))}
+            up: dict[str, str] = {}
+            for comment, parent in todo.items():
+                post = posts.get(parent)
+                if post is not None and post.parent_id:
+                    up[comment] = post.parent_id
+                elif post is not None:
+                    found[comment] = post.cluster_id or post.id
+            todo = up
+        return found
+
+    def _in_post_stories(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """``hits`` with each comment's story the story of its post (``post_stories``),
+        where the hit stands for the comment alone."""
+        alone = [h.mention for h in hits if h.mention.parent_id and h.story_size == 1]
+        stories = self.post_stories(alone) if alone else {}
+        for h in hits:
+            if h.mention.id in stories and h.story_size == 1:
+                h.story = stories[h.mention.id]
+        return hits
 
     @abc.abstractmethod
     def story(self, story_id: str, limit: int = 500) -> list[Mention]:

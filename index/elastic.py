@@ -1099,7 +1099,13 @@ class ElasticStore(Store):
                 "copies": max(posts - stories, 0),
                 "comments": max(total - posts, 0),
             }
-        return SearchResult(total=total, hits=hits, facets=facets, stories=stories, groups=groups)
+        return SearchResult(
+            total=total,
+            hits=self._in_post_stories(hits),
+            facets=facets,
+            stories=stories,
+            groups=groups,
+        )
 
     def _story_keys(
         self, query: dict[str, Any], sort: list[Any], offset: int, limit: int

@@ -1311,7 +1311,7 @@ class SQLiteStore(Store):
                     story_reach=m.reach,
                 )
             )
-        return SearchResult(total=total, hits=hits, facets=facets)
+        return SearchResult(total=total, hits=self._in_post_stories(hits), facets=facets)
 
     def _search_stories(
         self,
@@ -1377,7 +1377,13 @@ class SQLiteStore(Store):
                 **facets,
                 "story": {"stories": stories, "copies": copies, "comments": comments},
             }
-        return SearchResult(total=total, hits=hits, facets=facets, stories=stories, groups=groups)
+        return SearchResult(
+            total=total,
+            hits=self._in_post_stories(hits),
+            facets=facets,
+            stories=stories,
+            groups=groups,
+        )
 
     def story(self, story_id: str, limit: int = 500) -> list[Mention]:
         root = self.get_mention(story_id)

@@ -149,7 +149,9 @@ def post_page(request: Request, user: Searcher, mention_id: str):
     parent_id = mention.parent_id or mention.repost_of
     parent = store.get_mention(parent_id) if parent_id else None
     story_id = mention.cluster_id or mention.id
-    thread = store.story(story_id, limit=500)
+    thread = store.story(story_id, limit=500)  # the replies to it and its copies
+    # a comment's story is its post's (its own when the post is not stored)
+    story_id = store.post_stories([mention]).get(mention.id, story_id)
     replies = sorted(
         (m for m in thread if m.parent_id == mention.id),
         key=lambda m: m.published_at,
@@ -158,7 +160,6 @@ def post_page(request: Request, user: Searcher, mention_id: str):
     open_cases = (
         store.list_cases(status=["open", "acknowledged"], limit=50) if user.can("attach") else []
     )
-    story_route = any(getattr(r, "path", "").startswith("/stories/") for r in request.app.routes)
     return render(
         request,
         "post.html",
@@ -167,7 +168,7 @@ def post_page(request: Request, user: Searcher, mention_id: str):
         replies=replies,
         copies=copies,
         open_cases=open_cases,
-        story_url=f"/stories/{quote(story_id, safe='')}" if story_route else "",
+        story_url=f"/stories/{quote(story_id, safe='')}",
         back=f"/mentions/{mention.id}",
         search_back=search_came_from(request),
     )

@@ -105,18 +105,26 @@ class EvidenceStory:
     first: Mention
     mentions: int
     reach: int
+    id: str = ""  # the story's: a comment's is its post's story
 
 
-def evidence_stories(evidence: list[Mention]) -> list[EvidenceStory]:
-    """A case's evidence as stories (the earliest post of each shown), by reach."""
+def evidence_stories(
+    evidence: list[Mention], post_stories: dict[str, str] | None = None
+) -> list[EvidenceStory]:
+    """A case's evidence as stories (the earliest post of each shown), by reach; a
+    comment is in its post's story (``post_stories``: ``Store.post_stories``)."""
     groups: dict[str, list[Mention]] = {}
     for m in evidence:
-        groups.setdefault(m.cluster_id or m.id, []).append(m)
+        key = (post_stories or {}).get(m.id) or m.cluster_id or m.id
+        groups.setdefault(key, []).append(m)
     stories = [
         EvidenceStory(
-            min(ms, key=lambda m: (m.published_at, m.id)), len(ms), sum(m.reach for m in ms)
+            min(ms, key=lambda m: (m.published_at, m.id)),
+            len(ms),
+            sum(m.reach for m in ms),
+            key,
         )
-        for ms in groups.values()
+        for key, ms in groups.items()
     ]
     return sorted(stories, key=lambda s: -s.reach)
 
@@ -138,7 +146,9 @@ def case_search_url(request: Request, case: Case) -> str:
 def case_context(request: Request, case: Case, evidence: list[Mention]) -> dict[str, Any]:
     """What the case page shows of stories: the evidence grouped, the full search."""
     return {
-        "evidence_stories": evidence_stories(evidence),
+        "evidence_stories": evidence_stories(
+            evidence, request.app.state.store.post_stories(evidence)
+        ),
         "full_search": case_search_url(request, case),
     }
 

@@ -602,8 +602,9 @@ def test_grouped_search_counts_a_comment_in_its_posts_story(store: Store) -> Non
         assert (result.total, result.stories, result.groups) == (total, 2, total - 2)
         assert result.facets["story"] == {"stories": 2, "copies": 2, "comments": total - 4}
         # each comment is still a hit of its own; the posts' hits hold their copies only
-        sizes = {h.story: h.story_size for h in result.hits}
-        assert sizes[s("p1")] == sizes[s("p2")] == 2 and sizes[s("c0")] == 1
+        sizes = {h.story: h.story_size for h in result.hits if h.mention.parent_id is None}
+        assert sizes[s("p1")] == sizes[s("p2")] == 2
+        assert all(h.story_size == 1 for h in result.hits if h.mention.parent_id)
         assert len(result.hits) == result.groups
         assert stories == result.stories
     buckets = store.count_buckets(window["since"], window["until"], 86400, BRAND)
@@ -616,6 +617,27 @@ def test_grouped_search_counts_a_comment_in_its_posts_story(store: Store) -> Non
         assert (result.total, result.stories, result.groups) == (8, 0, 8)
         assert result.facets["story"] == {"stories": 0, "copies": 0, "comments": 8}
     assert store.search(SearchRequest(group_stories=False, **window)).groups is None
+
+
+def test_a_comment_hit_is_in_its_posts_story(store: Store) -> None:
+    """``SearchHit.story`` of a comment (what its card links to) is the story of the post
+    it answers — a repost's is its original's —, grouped or not; the comment's own when
+    its post is not stored (the only story page there is for it)."""
+    at = NOW - timedelta(hours=1)
+    store.upsert_mentions(
+        [
+            mention("p1", "漏油", published=at),
+            mention("rp", "转发", published=at, repost_of=s("p1"), cluster_id=s("p1")),
+            comment("c1", s("p1"), published=at),
+            comment("c2", s("rp"), published=at),
+            comment("c3", s("elsewhere"), published=at),
+        ]
+    )
+    window = {"since": NOW - timedelta(days=1), "until": NOW}
+    for grouped in (True, False):
+        result = store.search(SearchRequest(query="评论", group_stories=grouped, **window))
+        stories = {h.mention.id: h.story for h in result.hits}
+        assert stories == {s("c1"): s("p1"), s("c2"): s("p1"), s("c3"): s("c3")}
 
 
 def test_top_authors_by_reach(store: Store) -> None:

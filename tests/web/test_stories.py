@@ -95,6 +95,40 @@ async def test_search_page_counts_comments_in_their_posts_story_and_pages_their_
     assert "26 条提及，归为 1 个话题，另有 25 条评论" in page
 
 
+async def test_a_comment_links_to_its_posts_story(login, reposted, store) -> None:  # type: ignore[no-untyped-def]
+    """A comment's card (search, its own page, a case's evidence) links to the story of
+    the post it answers — under a repost, the original's story —, not to a story of the
+    comment alone; under a post never stored, to the comment's own (the only one)."""
+    under_repost = mention(24, "极光汽车 漏油 我也遇到了", minutes_ago=5).model_copy(
+        update={"parent_id": "demo-weibo:21", "kind": "comment"}
+    )
+    orphan = mention(25, "极光汽车 漏油 楼主说得对", minutes_ago=5).model_copy(
+        update={"parent_id": "demo-weibo:404", "kind": "comment"}
+    )
+    store.upsert_mentions([under_repost, orphan])
+    case = store.get_case(CASE_ID)
+    store.save_case(case.model_copy(update={"evidence": [under_repost.id]}))
+    original, own = "/stories/demo-weibo%3A1", "/stories/demo-weibo%3A25"
+    async with login("care") as client:
+        search = await client.get("/search", params={"q": "漏油", "sort": "time"})
+        page = await client.get(f"/mentions/{under_repost.id}")
+        alone = await client.get(f"/mentions/{orphan.id}")
+    async with login("pr") as client:
+        evidence = await client.get(f"/cases/{CASE_ID}")
+
+    def link(html: str, card: str) -> str:
+        after = html.split(f'id="m-{card}"', 1)[1]
+        found = re.search(r'class="story-one"><a href="([^"]+)"', after)
+        assert found, after[:2000]
+        return found.group(1)
+
+    assert link(search.text, under_repost.id) == original
+    assert link(search.text, orphan.id) == own
+    assert f'<a href="{original}">' in page.text and "/stories/demo-weibo%3A24" not in page.text
+    assert f'<a href="{own}">' in alone.text
+    assert link(evidence.text, under_repost.id) == original
+
+
 async def test_search_page_can_show_every_mention(login, reposted) -> None:  # type: ignore[no-untyped-def]
     async with login("care") as client:
         r = await client.get("/search", params={"q": "漏油", "grouping": "chosen"})
