@@ -10,7 +10,7 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -19,7 +19,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 
-from radar.web.problems import PROBLEM_JSON, Problem, problem
+from radar.web.auth import LoggedIn
+from radar.web.problems import PROBLEM_JSON, Problem, problem, problem_responses
 
 PREFIX = "/api/v1"
 LEGACY_PREFIX = "/api"
@@ -35,7 +36,8 @@ crisis cases, read the executive figures.
 What a call needs is named in its 403 answer.
 
 **Errors**: every 4xx/5xx answer is `application/problem+json` (RFC 9457): `detail` says
-what is wrong and names the parameter, `code` is stable (`bad_request`, `unauthenticated`,
+what is wrong and names the parameter (a query parameter the call does not take is a 400
+naming it and listing those it takes), `code` is stable (`bad_request`, `unauthenticated`,
 `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `invalid_request`,
 `rate_limited`, `store_unavailable`), `errors` lists the fields of a 422. A method a path
 does not serve is a 405 with `Allow` (`method_not_allowed`).
@@ -134,6 +136,32 @@ def _caller(request: Request) -> str | None:
     return f"user:{user}" if user else None
 
 
+def query_names(dependant: Any) -> tuple[str, ...]:
+    """The query parameters a route takes, its dependencies' (the search inputs) first."""
+    names: list[str] = []
+    for sub in dependant.dependencies:
+        names += [n for n in query_names(sub) if n not in names]
+    return tuple(names + [f.alias for f in dependant.query_params if f.alias not in names])
+
+
+def known_query(request: Request, user: LoggedIn) -> None:
+    """400 naming the query parameters the call does not take, with those it takes: they
+    were ignored, so a typo (``?sentimnet=negative``) answered as if it were not there.
+    After the login check (a caller without one learns nothing about the calls)."""
+    route = request.scope.get("route")
+    if route is None:
+        return
+    taken = query_names(route.dependant)
+    unknown = [n for n in dict.fromkeys(request.query_params.keys()) if n not in taken]
+    if unknown:
+        names = ", ".join(repr(n) for n in unknown)
+        word = "parameters" if len(unknown) > 1 else "parameter"
+        takes = f"takes {', '.join(taken)}" if taken else "takes no query parameters"
+        raise HTTPException(
+            400, f"{names}: unknown query {word} ({request.method} {request.url.path} {takes})"
+        )
+
+
 def router_detail(request: Request, exc: Any) -> str:
     """``detail`` of an HTTP error; the router's own bare 404/405 (no route serves the
     address, or not with that method) names the address, the method and what it allows,
@@ -163,16 +191,18 @@ def install(app: FastAPI, routers: Any, rate: str = DEFAULT_RATE_LIMIT) -> None:
     limit = RateLimit(rate)
     app.state.rate_limit = limit
     app.add_middleware(RateLimitHeaders)  # type: ignore[arg-type]
+    checks = [Depends(limit), Depends(known_query)]
     for router in routers:
         app.include_router(
             router,
             prefix=PREFIX,
-            dependencies=[Depends(limit)],
+            dependencies=checks,
+            responses=problem_responses(400),  # every call: a query parameter it does not take
             generate_unique_id_function=operation_id,
         )
     for router in routers:
         app.include_router(
-            router, prefix=LEGACY_PREFIX, dependencies=[Depends(limit)], include_in_schema=False
+            router, prefix=LEGACY_PREFIX, dependencies=checks, include_in_schema=False
         )
 
     @app.exception_handler(RateLimited)

@@ -31,7 +31,8 @@ CODES: dict[int, str] = {
 }
 
 WHEN: dict[int, str] = {
-    400: "what the schema cannot check is wrong: the query language's syntax, `until` not "
+    400: "a query parameter the call does not take (`detail` names it and lists those it "
+    "takes), or what the schema cannot check is wrong: the query language's syntax, `until` not "
     "after `since`, a cursor not handed out by this API, a brand the mention does not "
     "name (a correction, or a case of another brand to attach it to), an assignee who "
     "is not a user who works cases, a digest day outside 1900-8999 or not over yet, a body "

@@ -1,0 +1,95 @@
+"""A query parameter an API call does not take is a 400 naming it and listing those the
+call takes (radar.web.api.known_query): they were ignored, so ``/api/v1/mentions?
+sentimnet=negative`` answered as if the typo were not there. Pages are not concerned."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.web.conftest import CASE_ID, api_token
+
+pytestmark = pytest.mark.anyio
+
+AUTH = {"Authorization": f"Bearer {api_token('admin')}"}
+
+
+async def test_a_typo_is_a_400_naming_it_and_the_parameters_taken(
+    anon: httpx.AsyncClient,
+) -> None:
+    for prefix in ("/api/v1", "/api"):
+        r = await anon.get(
+            f"{prefix}/mentions",
+            params={"since": "2026-11-23T00:00:00+08:00", "sentimnet": "negative"},
+            headers=AUTH,
+        )
+        assert r.status_code == 400, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.headers["ratelimit-limit"]
+        body = r.json()
+        assert body["code"] == "bad_request" and body["errors"] == []
+        assert body["detail"] == (
+            f"'sentimnet': unknown query parameter "
+            f"(GET {prefix}/mentions takes since, until, cursor, limit)"
+        )
+
+
+async def test_every_unknown_one_is_named_once(anon: httpx.AsyncClient) -> None:
+    params = [
+        ("q", "漏油"),
+        ("sentimnet", "negative"),
+        ("foo", "1"),
+        ("foo", "2"),
+        ("sort", "time"),
+    ]
+    r = await anon.get("/api/v1/search", params=params, headers=AUTH)
+    assert r.status_code == 400
+    detail = r.json()["detail"]
+    assert detail.startswith("'sentimnet', 'foo': unknown query parameters (GET /api/v1/search ")
+    assert detail.endswith("takes q, range, since, until, sort, handled, limit, cursor, offset)")
+
+
+async def test_the_parameters_a_call_takes_are_still_taken(anon: httpx.AsyncClient) -> None:
+    search = {"q": "漏油", "range": "7d", "sort": "time", "handled": "false", "limit": "5"}
+    r = await anon.get("/api/v1/search", params={**search, "offset": "0"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    r = await anon.get("/api/v1/cases", params=[("status", "open"), ("status", "closed")],
+                       headers=AUTH)  # fmt: skip
+    assert r.status_code == 200, r.text
+
+
+async def test_a_call_without_parameters_says_so(anon: httpx.AsyncClient) -> None:
+    r = await anon.get("/api/v1/me", params={"verbose": "1"}, headers=AUTH)
+    assert r.json()["detail"] == (
+        "'verbose': unknown query parameter (GET /api/v1/me takes no query parameters)"
+    )
+    r = await anon.post(f"/api/v1/cases/{CASE_ID}/acknowledge?dry_run=1", headers=AUTH)
+    assert r.status_code == 400 and "'dry_run'" in r.json()["detail"]
+    assert r.json()["detail"].endswith("takes no query parameters)")
+
+
+async def test_without_a_login_it_is_a_401_first(anon: httpx.AsyncClient) -> None:
+    r = await anon.get("/api/v1/mentions", params={"sentimnet": "negative"})
+    assert r.status_code == 401 and "sentimnet" not in r.text
+
+
+async def test_every_call_documents_and_answers_the_400(anon: httpx.AsyncClient) -> None:
+    doc = (await anon.get("/openapi.json", headers=AUTH)).json()
+    ids = {"case_id": CASE_ID, "mention_id": "demo-weibo:1"}
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            assert "400" in operation["responses"], (method, path)
+            url = path.format(**ids)
+            r = await anon.request(method, url, params={"bogus": "1"}, headers=AUTH)
+            assert r.status_code == 400, (method, path, r.text)
+            assert r.json()["detail"].startswith("'bogus': unknown query parameter"), r.text
+            taken = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+            assert all(name in r.json()["detail"] for name in taken), (path, taken)
+
+
+async def test_pages_are_not_concerned(login) -> None:  # type: ignore[no-untyped-def]
+    async with login("admin") as client:
+        for page in ("/search?utm_source=mail", "/cases?x=1", "/overview?ref=digest"):
+            r = await client.get(page)
+            assert r.status_code == 200, page
+            assert r.headers["content-type"].startswith("text/html")
