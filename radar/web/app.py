@@ -398,7 +398,7 @@ class HeadAsGet:
             return
 
         async def without_body(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.body":
+            if message["type"] in ("http.response.body", "http.response.pathsend"):
                 if message.get("more_body", False):
                     return
                 message = {"type": "http.response.body", "body": b""}
