@@ -87,6 +87,16 @@ async def test_the_board_names_who_took_a_case(login) -> None:  # type: ignore[n
     assert owner and owner.group(1) == "PR user", board  # the display name, not the login
 
 
+async def test_the_boards_count_says_it_is_the_evidence(login) -> None:  # type: ignore[no-untyped-def]
+    """The board's 帖子数 9 of a crisis with 1,533 negative posts on its brief: the column
+    counts the evidence the engine keeps (a few), and says so (real-browser walk)."""
+    async with login("pr") as c:
+        board = (await c.get("/cases")).text
+    assert '<td data-label="证据帖子">' in board and ">证据帖子</th>" in board
+    assert 'title="预警时选作证据的帖子，不是事件的全部帖子"' in board
+    assert "帖子数" not in board
+
+
 def test_kind_of_a_source_in_kind_filter_points_to_source() -> None:
     """``kind: tousu`` in the config is the kind of source; ``kind:tousu`` in the search box
     (the type of post) finds nothing — the page says to use ``source:``."""
