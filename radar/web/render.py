@@ -154,7 +154,9 @@ class Formatter:
 
 
 # trigger entries that are bookkeeping of the alert engine, not figures for people
-_HIDDEN_TRIGGER_KEYS = {"evidence_weight", "notified", "update_every", "key", "keys"}
+# (title_rule: the rule a resolved case's title keeps, alerts/trigger.py — the title says it;
+# the page read "title rule negative_surge" under 触发数据)
+_HIDDEN_TRIGGER_KEYS = {"evidence_weight", "notified", "update_every", "key", "keys", "title_rule"}
 
 
 def _figure(value: Any) -> str:

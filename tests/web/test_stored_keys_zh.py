@@ -56,6 +56,16 @@ def test_trigger_figures_per_rule_are_named_not_keyed() -> None:
     assert "reach:" not in text and "stories:" not in text
 
 
+def test_a_resolved_cases_title_rule_is_no_figure() -> None:
+    """A resolved case's trigger keeps the rule its title named (title_rule): the case
+    page listed it as 'title rule negative_surge' among the figures (real-browser walk)."""
+    trigger = {"title_rule": "negative_surge", "peak": {"stories:sharp": 26}}
+    with i18n.use_locale("zh_CN"):
+        rows = trigger_rows(trigger, Formatter("Asia/Shanghai"))
+    assert [name for name, _ in rows] == ["峰值"]
+    assert "negative_surge" not in str(rows) and "title" not in str(rows)
+
+
 def test_a_high_reach_peak_has_no_zero_ratio_and_chinese_separators() -> None:
     """The demo's high-reach case read '为平时的倍数 0, 覆盖 …' on the case page while its
     brief said 112.4 times: a rule that measures no ratio records 0."""
