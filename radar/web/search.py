@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from alerts import actions
-from config.i18n import N_, _, current_locale
+from config.i18n import N_, _, current_locale, zone_name
 from index.base import SearchRequest, SearchResult, Store
 from index.models import MAX_TITLE, Case, Mention, SentimentLabel
 from index.query import QuerySyntaxError
@@ -283,8 +283,10 @@ class ExportLayout:
     by_name: bool = False  # people named by display name in place of the login
 
     @classmethod
-    def for_people(cls) -> ExportLayout:
-        """In the current locale (call it in the request, not in the streaming body)."""
+    def for_people(cls, timezone: str = "") -> ExportLayout:
+        """In the current locale (call it in the request, not in the streaming body); the
+        time column names ``timezone``, the zone its cells are written in — a file is
+        forwarded away from the page whose footer says so."""
         tables = {"sentiment": "sentiment", "complaint_category": "category"}
         tables["risk_signals"] = "signal"
         names = {
@@ -292,8 +294,15 @@ class ExportLayout:
             for column, table in tables.items()
         }
         chinese = str(current_locale()).startswith("zh")
+        header = [_(EXPORT_HEADERS[c]) for c in EXPORT_COLUMNS]
+        if timezone:
+            at = EXPORT_COLUMNS.index("published_at")
+            header[at] = _("%(column)s (%(zone)s)") % {
+                "column": header[at],
+                "zone": zone_name(timezone),
+            }
         return cls(
-            header=tuple(_(EXPORT_HEADERS[c]) for c in EXPORT_COLUMNS),
+            header=tuple(header),
             flags=(_("Yes"), _("No")),
             names=names,
             corrected=_("corrected by %(name)s, %(at)s"),
@@ -484,7 +493,8 @@ def search_page(
 
 @pages.get("/search/export.csv")
 def search_export_page(request: Request, user: Searcher, raw: Inputs):
-    return csv_response(request, parse_params(request, raw, 0, 500), ExportLayout.for_people())
+    layout = ExportLayout.for_people(request.app.state.config.timezone)
+    return csv_response(request, parse_params(request, raw, 0, 500), layout)
 
 
 @pages.post("/mentions/{mention_id:path}/handled")

@@ -244,7 +244,8 @@ async def test_the_pages_csv_export_speaks_the_readers_language(store) -> None: 
         )
     assert page.content.startswith("\ufeff".encode()) and api.content.startswith("\ufeff".encode())
     header, *rows = list(csv.reader(io.StringIO(page.content.decode("utf-8-sig"))))
-    assert header[:3] == ["编号", "发布时间", "来源"] and header[-1] == "正文"
+    # the zone of the times is named: the file leaves the page whose footer says 北京时间
+    assert header[:3] == ["编号", "发布时间（北京时间）", "来源"] and header[-1] == "正文"
     assert all(not cell.isascii() for cell in header)
     by_id = {row[0]: dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in rows}
     assert by_id["demo-weibo:1"]["handled"] == "是" and by_id["demo-weibo:2"]["handled"] == "否"
