@@ -396,3 +396,13 @@ async def test_the_briefs_title_takes_the_chinese_colon(login) -> None:  # type:
     async with login("exec") as c:
         page = (await c.get(f"/cases/{CASE_ID}/summary")).text
     assert "<title>危机简报：极光汽车 · 舆情雷达</title>" in page
+
+
+async def test_the_digest_names_both_columns_of_the_day_before(login) -> None:  # type: ignore[no-untyped-def]
+    """The digest's table read 提及数 · 前一天 · 负面 · 前一天: two columns of one name
+    (real-browser walk of an executive)."""
+    async with login("exec") as c:
+        page = (await c.get("/digest")).text
+    heads = re.findall(r"<th>([^<]*)</th>", page)
+    assert "前一天提及数" in heads and "前一天负面" in heads and "前一天" not in heads
+    assert len(heads) == len(set(heads))
