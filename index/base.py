@@ -60,8 +60,8 @@ class SearchRequest:
     # among the matching mentions; offset/limit page through these groups (a matching
     # comment is a group of its own: ``SearchResult.groups``), ``SearchHit.story_*`` say
     # how many matching mentions each stands for and their reach, the hit's mention is the
-    # story's earliest matching one, and ``SearchResult.stories`` counts the stories as
-    # ``Store.count_buckets`` does: a comment is part of its post's story and adds none
+    # story's earliest matching one, and ``SearchResult.stories`` counts the stories the
+    # matches belong to: a comment is part of its post's story
     group_stories: bool = False
 
 
@@ -108,13 +108,15 @@ class SearchResult:
     total: int
     hits: list[SearchHit]
     # facet name ("sentiment", "source", "brand") -> value -> count over the whole result set;
-    # with ``group_stories`` also "story": {"stories": distinct stories, "copies": the
-    # matching posts, reposts and copies beyond each story's first, "comments": the
-    # matching comments}: stories + copies + comments = total
+    # with ``group_stories`` also "story": {"stories": the distinct stories of the matching
+    # posts, reposts and copies (each story's first of them), "copies": the matching
+    # posts, reposts and copies beyond each story's first, "comments": the matching
+    # comments}: stories + copies + comments = total
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    # ``group_stories``: the distinct stories (``cluster_id``, else the id) of the matching
-    # posts, reposts and copies; a matching comment (``parent_id``) belongs to its post's
-    # story and adds none, as in ``Store.count_buckets``
+    # ``group_stories``: the distinct stories (``cluster_id``, else the id) the matches
+    # belong to: those of the matching posts, reposts and copies, and for a matching
+    # comment (``parent_id``) the story of its post, matching or not (the post's id when
+    # it is not stored); unlike ``Store.count_buckets``, where a comment adds no story
     stories: int | None = None
     # ``group_stories``: the groups the hits page through: the stories, and each matching
     # comment's own (a comment is a hit of its own, grouped by its own cluster)

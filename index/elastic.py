@@ -1029,8 +1029,8 @@ class ElasticStore(Store):
             body.pop("search_after", None)
             distinct = {"cardinality": {"field": "story", "precision_threshold": STORY_PRECISION}}
             body["aggs"]["story_count"] = distinct  # the groups: a comment is one of its own
-            # the stories: those of the posts, reposts and copies (a comment, parent_id,
-            # is part of its post's story and adds none, as in count_buckets)
+            # the stories of the posts, reposts and copies (a comment, parent_id, is part
+            # of its post's story: _comment_stories adds those no matching post is in)
             body["aggs"]["story_posts"] = {
                 "filter": {"bool": {"must_not": [{"exists": {"field": "parent_id"}}]}},
                 "aggs": {"distinct": distinct},
@@ -1081,6 +1081,9 @@ class ElasticStore(Store):
             else:
                 keys = self._story_keys(query, sort, offset, limit)
             hits = self._story_hits(query, keys, parsed.text_terms if request.highlight else ())
+        post_stories = stories
+        if stories is not None and response["hits"]["total"]["value"] > posts:
+            stories += self._comment_stories(query)
         facets: dict[str, dict[str, int]] = {}
         for name in FACETS if request.facets else ():
             buckets = response["aggregations"][name]["buckets"]
@@ -1095,8 +1098,8 @@ class ElasticStore(Store):
         total = response["hits"]["total"]["value"]
         if stories is not None and request.facets:
             facets["story"] = {
-                "stories": stories,
-                "copies": max(posts - stories, 0),
+                "stories": post_stories or 0,
+                "copies": max(posts - (post_stories or 0), 0),
                 "comments": max(total - posts, 0),
             }
         return SearchResult(
@@ -1106,6 +1109,41 @@ class ElasticStore(Store):
             stories=stories,
             groups=groups,
         )
+
+    def _comment_stories(self, query: dict[str, Any]) -> int:
+        """The stories the comments matching ``query`` add: those of the posts they
+        answer (a post not stored: its id) that no matching post, repost or copy is in."""
+        comments = {"bool": {"must": [query], "filter": [{"exists": {"field": "parent_id"}}]}}
+        response = self.es.search(
+            index=self.alias,
+            query=comments,
+            size=0,
+            aggs={"posts": {"terms": {"field": "parent_id", "size": MAX_STORY_PAGE}}},
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        parents = [b["key"] for b in response["aggregations"]["posts"]["buckets"]]
+        if not parents:
+            return 0
+        stored = {m.id: m.cluster_id or m.id for m in self.get_mentions(parents)}
+        keys = sorted({stored.get(p, p) for p in parents})
+        posts = {
+            "bool": {
+                "must": [query],
+                "filter": [{"terms": {"story": keys}}],
+                "must_not": [{"exists": {"field": "parent_id"}}],
+            }
+        }
+        response = self.es.search(
+            index=self.alias,
+            query=posts,
+            size=0,
+            aggs={"stories": {"terms": {"field": "story", "size": len(keys)}}},
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+        counted = {b["key"] for b in response["aggregations"]["stories"]["buckets"]}
+        return len(set(keys) - counted)
 
     def _story_keys(
         self, query: dict[str, Any], sort: list[Any], offset: int, limit: int

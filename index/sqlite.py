@@ -506,6 +506,15 @@ _COMMENT = (
     "IS NOT NULL FROM mention_docs d WHERE d.rowid = m.doc_id) ELSE "
     f"COALESCE((SELECT mb.comment {_FIRST_BRAND_ROW}), 0) END"
 )
+# the story of the post a comment answers, by ``pid`` (its parent_id), as _STORY reads the
+# post's row ``p``: NULL when the post is not stored
+_POST_STORY = (
+    "(SELECT CASE WHEN p.is_repost = 0 THEN p.id ELSE COALESCE((SELECT mb.cluster "
+    "FROM mention_brands mb WHERE mb.brand = "
+    "substr(p.brands, 1, instr(p.brands || char(31), char(31)) - 1) "
+    "AND mb.published_at = p.published_at AND mb.mention = p.rowid), p.id) END "
+    "FROM mentions p WHERE p.id = pid)"
+)
 STORY_SPAN = timedelta(days=30)  # how long after its first post a story's rows are read
 COMMENT_SPAN = timedelta(days=3)  # how long after a story's first post comments are read
 
@@ -1328,8 +1337,8 @@ class SQLiteStore(Store):
         rows grouped by their cluster (read from mention_brands by its primary key, so
         the mentions table needs no column of its own), a page of groups in the order
         asked, then the earliest matching mention of each. A matching comment is a hit of
-        its own (grouped by its own cluster) but no story of the count: it is part of its
-        post's story (``SearchResult.stories``, as Store.count_buckets counts)."""
+        its own (grouped by its own cluster) and counts in its post's story
+        (``SearchResult.stories``): one more story only when no matching post is in it."""
         order = {
             "reach": "reach DESC, last DESC",
             "relevance": "best DESC, last DESC",
@@ -1355,6 +1364,25 @@ class SQLiteStore(Store):
                 f"coalesce(sum(c), 0) FROM ({grouped})",
                 params,
             )[0]
+        post_stories = stories
+        if comments:
+            # a matching comment adds the story of its post when no matching post did
+            # (its post's id when the post is not stored): read from the documents of
+            # the matching comments only
+            parent = (
+                "CASE WHEN c = 1 THEN (SELECT json_extract(CAST(d.doc AS TEXT), "
+                "'$.parent_id') FROM mention_docs d WHERE d.rowid = doc_row) END"
+            )
+            rows_of = (
+                f"SELECT {_STORY} AS story, {_COMMENT} AS c, m.doc_id AS doc_row "
+                f"FROM {source}{clause}"
+            )
+            stories = self._read(
+                "SELECT count(DISTINCT CASE WHEN c = 0 THEN story "
+                f"ELSE COALESCE({_POST_STORY}, pid) END) "
+                f"FROM (SELECT story, c, {parent} AS pid FROM ({rows_of}))",
+                params,
+            )[0][0]
         first_of = self._by_rowids([r[3] for r in rows])
         hits = []
         for story, n, reach, first, _, best, *_ in rows:
@@ -1372,10 +1400,10 @@ class SQLiteStore(Store):
                 )
             )
         if request.facets:
-            copies = total - comments - stories
+            copies = total - comments - post_stories
             facets = {
                 **facets,
-                "story": {"stories": stories, "copies": copies, "comments": comments},
+                "story": {"stories": post_stories, "copies": copies, "comments": comments},
             }
         return SearchResult(
             total=total,

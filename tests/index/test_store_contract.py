@@ -576,11 +576,13 @@ def test_count_buckets_counts_a_comment_in_its_posts_story(store: Store) -> None
 
 def test_grouped_search_counts_a_comment_in_its_posts_story(store: Store) -> None:
     """The stories a grouped search counts (the overview's 话题数, the brief's, the search
-    page's) are count_buckets' stories: those of the posts, reposts and copies, a comment
-    adding none (one under a post not stored, one naming two brands, one naming no brand
-    included). A matching comment is still a hit of its own, so ``groups`` (what the
-    hits page through) counts it; the story facet splits the mentions into stories,
-    copies and comments, and no comment counts as a copy."""
+    page's) are the stories of the matching posts, reposts and copies, and of the posts
+    the matching comments answer: a comment adds its post's story when its post does not
+    match (one under a post not stored: that post's, by its id), none when it does (one
+    naming two brands, one naming no brand included). A matching comment is still a hit
+    of its own, so ``groups`` (what the hits page through) counts it; the story facet
+    splits the mentions into the stories' first posts, copies and comments, and no comment
+    counts as a copy."""
     at = NOW - timedelta(hours=1)
     store.upsert_mentions(
         [
@@ -592,30 +594,51 @@ def test_grouped_search_counts_a_comment_in_its_posts_story(store: Store) -> Non
             comment("c5", s("p2"), published=at, brands=(BRAND, OTHER)),
             comment("c6", s("elsewhere"), published=at),
             comment("c7", s("p2"), published=at, brands=()),
+            comment("c8", s("rp"), published=at),
         ]
     )
     window = {"since": NOW - timedelta(days=1), "until": NOW}
-    for brand, stories, total in ((BRAND, 2, 11), (None, 2, 12)):
+    for brand, total in ((BRAND, 12), (None, 13)):
         result = store.search(
             SearchRequest(brand=brand, group_stories=True, limit=100, highlight=False, **window)
         )
-        assert (result.total, result.stories, result.groups) == (total, 2, total - 2)
+        # p1's, p2's and the story of the post not stored
+        assert (result.total, result.stories, result.groups) == (total, 3, total - 2)
         assert result.facets["story"] == {"stories": 2, "copies": 2, "comments": total - 4}
         # each comment is still a hit of its own; the posts' hits hold their copies only
         sizes = {h.story: h.story_size for h in result.hits if h.mention.parent_id is None}
         assert sizes[s("p1")] == sizes[s("p2")] == 2
         assert all(h.story_size == 1 for h in result.hits if h.mention.parent_id)
         assert len(result.hits) == result.groups
-        assert stories == result.stories
     buckets = store.count_buckets(window["since"], window["until"], 86400, BRAND)
     assert sum(b.stories for b in buckets) == 2
-    # comments only: no story, each comment a group; a page past the end counts alike
+    # comments only: the stories of their posts, each comment a group; a page past the
+    # end counts alike
     for offset in (0, 50):
         result = store.search(
             SearchRequest(query="评论", group_stories=True, offset=offset, **window)
         )
-        assert (result.total, result.stories, result.groups) == (8, 0, 8)
-        assert result.facets["story"] == {"stories": 0, "copies": 0, "comments": 8}
+        assert (result.total, result.stories, result.groups) == (9, 3, 9)
+        assert result.facets["story"] == {"stories": 0, "copies": 0, "comments": 9}
+    # angry comments under a neutral post: one story, though the post does not match
+    angry = mention("n", "天窗漏水", published=at, kind="comment")
+    store.upsert_mentions(
+        [
+            mention("p3", "天窗", published=at, sentiment="neutral"),
+            *[
+                angry.model_copy(
+                    update={"id": s(f"n{i}"), "cluster_id": s(f"n{i}"), "parent_id": s("p3")}
+                )
+                for i in range(3)
+            ],
+        ]
+    )
+    negative = store.search(
+        SearchRequest(query="天窗 sentiment:negative", group_stories=True, **window)
+    )
+    assert (negative.total, negative.stories, negative.groups) == (3, 1, 3)
+    under_p1 = store.search(SearchRequest(query="评论c1 OR 评论c8", group_stories=True, **window))
+    assert (under_p1.total, under_p1.stories) == (2, 1)  # under p1 and under its repost
     assert store.search(SearchRequest(group_stories=False, **window)).groups is None
 
 

@@ -266,3 +266,33 @@ def test_a_crisis_past_its_peak_is_not_still_at_its_peak() -> None:
         points = [Point(str(i), n, n) for i, n in enumerate(series)]
         peak = max(range(len(points)), key=lambda i: points[i].negative)
         assert _next(fmt, case, points, peak, 300).text.startswith(said)
+
+
+async def test_comments_under_a_post_that_does_not_match_are_its_story(login, store) -> None:  # type: ignore[no-untyped-def]
+    """Angry comments under a neutral post of two days ago are the only negative
+    mentions of a case: the brief read "3 negative mentions in 0 stories". A comment
+    belongs to its post's story, matching or not: the brief, the overview and the search
+    page all say 1 story."""
+    from index.models import Case, Severity
+
+    post = mention(9100, "清泉酸奶 新包装", brand="清泉乳业", label="neutral",
+                   minutes_ago=2 * 24 * 60)  # fmt: skip
+    comments = [
+        mention(9101 + i, f"清泉酸奶 喝完拉肚子 {i}", brand="清泉乳业", minutes_ago=20 - i)
+        .model_copy(update={"kind": "comment", "parent_id": post.id})
+        for i in range(3)
+    ]  # fmt: skip
+    store.upsert_mentions([post, *comments])
+    case = Case(id="case-qq", brand="清泉乳业", rule="negative_surge", severity=Severity.P2,
+                opened_at=NOW - timedelta(minutes=10))  # fmt: skip
+    store.save_case(case)
+    async with login("exec") as c:
+        brief = (await c.get(f"/cases/{case.id}/summary")).text
+        overview = (await c.get("/overview", params={"brand": "清泉乳业", "days": 1})).text
+        search = (await c.get("/search", params={"q": "brand:清泉乳业 sentiment:negative"})).text
+    size = re.search(r'<li class="claim claim-size">(.*?)</li>', brief, re.S)
+    assert size and "3 negative mentions in 1 stories" in size.group(1), brief
+    # the day's stories: the seeded positive post's and the commented post's
+    assert "<div><b>2</b><span>distinct stories</span></div>" in overview, overview
+    count = re.search(r'<p class="story-count">([^<]*)</p>', search)
+    assert count and count.group(1) == "1 stories and 3 comments from 3 mentions", search
