@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -484,7 +484,6 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["timeline_rows"] = timeline.rows  # deliveries on the line they delivered
     # dates and relative times in the conventions of the locale (Babel/CLDR)
     env.filters["when"] = lambda v, f="medium": formatter.when(v, f)
-    env.filters["ago"] = lambda seconds: i18n.format_relative(timedelta(seconds=seconds or 0))
     env.globals["locales"] = i18n.LOCALE_LABELS
     env.filters["local"] = formatter.local  # for machines (a form's value); people: when
     env.filters["span"] = formatter.span  # {{ since | span(until) }}

@@ -406,3 +406,15 @@ async def test_the_digest_names_both_columns_of_the_day_before(login) -> None:  
     heads = re.findall(r"<th>([^<]*)</th>", page)
     assert "前一天提及数" in heads and "前一天负面" in heads and "前一天" not in heads
     assert len(heads) == len(set(heads))
+
+
+async def test_the_board_and_the_case_page_say_a_cases_age_alike(login) -> None:  # type: ignore[no-untyped-def]
+    """The board read '(28秒钟前)' with ASCII parentheses beside the case page's '（41秒前）'
+    (real-browser walk of a PR lead)."""
+    async with login("pr") as c:
+        board = (await c.get("/cases")).text
+        case = (await c.get(f"/cases/{CASE_ID}")).text
+    age = re.search(r"<small>（([^）<]+前)）</small>", board)
+    assert age, board
+    assert f"（{age.group(1)}）" in case
+    assert "<small>(" not in board
