@@ -56,6 +56,9 @@ class SearchRequest:
     facets: bool = True
     highlight: bool = True
     include_reposts: bool = True  # False: only story originals (repost_of is None)
+    # False: no comments (parent_id): the stories of posts, reposts and copies, as the
+    # brief's and the reports' stories spreading furthest list them
+    include_comments: bool = True
     # True: one hit per story (dedupe cluster: an original, its reposts and near-copies)
     # among the matching mentions; offset/limit page through these groups (a matching
     # comment is a group of its own: ``SearchResult.groups``), ``SearchHit.story_*`` say

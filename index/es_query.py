@@ -98,6 +98,8 @@ def request_filters(request: SearchRequest) -> list[dict[str, Any]]:
         filters.append({"term": {"handled": request.handled}})
     if not request.include_reposts:
         filters.append({"bool": {"must_not": [{"exists": {"field": "repost_of"}}]}})
+    if not request.include_comments:
+        filters.append({"bool": {"must_not": [{"exists": {"field": "parent_id"}}]}})
     return filters
 
 

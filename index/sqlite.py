@@ -1250,6 +1250,8 @@ class SQLiteStore(Store):
             params.append(int(request.handled))
         if not request.include_reposts:
             where.append("m.is_repost = 0")
+        if not request.include_comments:
+            where.append(f"{_COMMENT} = 0")
 
         if driving is not None:
             source = "mention_fts CROSS JOIN mentions m ON m.rowid = mention_fts.rowid"

@@ -215,18 +215,26 @@ def build_brief(
     ).total  # fmt: skip
     baseline = base_negative / max((since - base_since).total_seconds() / interval, 1)
 
-    grouped = store.search(
+    grouped = store.search(  # the negative mentions and their stories (comments' too)
         SearchRequest(
-            query=negative_q, since=since, until=until, group_stories=True, sort="reach",
-            limit=3, facets=False, highlight=False,
+            query=negative_q, since=since, until=until, group_stories=True, limit=1,
+            facets=False, highlight=False,
         )
     )  # fmt: skip
+    # the stories spreading furthest: posts with their reposts and copies (a comment, however
+    # loud, is part of its post's story, not one of its own)
+    furthest = store.search(
+        SearchRequest(
+            query=negative_q, since=since, until=until, group_stories=True, sort="reach",
+            limit=3, facets=False, highlight=False, include_comments=False,
+        )
+    ).hits  # fmt: skip
     spreaders = store.top_authors(brand, since, until, 5)
     events = store.case_events(case.id)
     all_negative = search_url(fmt, negative_q, since, until)
 
     claims: list[Claim] = []
-    first = grouped.hits[0] if grouped.hits else None
+    first = furthest[0] if furthest else None
     lead = lead_rule(case)  # what the case is about now
     rule = gettext(RULE_TITLE.get(lead, lead))
     manual = lead == "manual"  # a person opened it from a post: no rule fired, no alert
@@ -341,8 +349,8 @@ def build_brief(
         markers=markers(fmt, events, since, until, interval, case),
         negative=grouped.total,
         stories=grouped.stories or 0,
-        reach=sum(h.story_reach for h in grouped.hits),
-        top_stories=grouped.hits,
+        reach=sum(h.story_reach for h in furthest),
+        top_stories=furthest,
         spreaders=spreaders,
         events=[e for e in events if e.kind in SHOWN_EVENTS],
         search_url=all_negative,

@@ -335,7 +335,8 @@ def brand_report(
     negative_q = f'brand:"{brand}" sentiment:negative'
     grouped = store.search(
         SearchRequest(query=negative_q, since=since, until=until, group_stories=True,
-                      sort="reach", limit=5, facets=False, highlight=False)
+                      sort="reach", limit=5, facets=False, highlight=False,
+                      include_comments=False)  # stories of posts: no comment leads
     )  # fmt: skip
     cases = cases_in_window(store, brand, since, until)
     spreaders = store.top_authors(brand, since, until, 5)

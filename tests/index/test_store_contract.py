@@ -663,6 +663,26 @@ def test_a_comment_hit_is_in_its_posts_story(store: Store) -> None:
         assert stories == {s("c1"): s("p1"), s("c2"): s("p1"), s("c3"): s("c3")}
 
 
+def test_a_search_can_leave_the_comments_out(store: Store) -> None:
+    """``include_comments=False``: the posts, reposts and copies only (the stories
+    spreading furthest), grouped or not; a loud comment leads no story."""
+    at = NOW - timedelta(hours=1)
+    store.upsert_mentions(
+        [
+            mention("p1", "漏油", published=at),
+            mention("rp", "漏油 转发", published=at, repost_of=s("p1"), cluster_id=s("p1")),
+            comment("c1", s("p1"), published=at, followers=10**7),
+        ]
+    )
+    window = {"since": NOW - timedelta(days=1), "until": NOW}
+    for grouped in (True, False):
+        request = SearchRequest(group_stories=grouped, sort="reach", **window)
+        assert store.search(request).hits[0].mention.id == s("c1")
+        request.include_comments = False
+        result = store.search(request)
+        assert {h.mention.id for h in result.hits} <= {s("p1"), s("rp")} and result.total == 2
+
+
 def test_top_authors_by_reach(store: Store) -> None:
     store.upsert_mentions(
         [

@@ -296,3 +296,28 @@ async def test_comments_under_a_post_that_does_not_match_are_its_story(login, st
     assert "<div><b>2</b><span>distinct stories</span></div>" in overview, overview
     count = re.search(r'<p class="story-count">([^<]*)</p>', search)
     assert count and count.group(1) == "1 stories and 3 comments from 3 mentions", search
+
+
+async def test_a_comment_with_a_large_reach_is_no_top_story(login, store) -> None:  # type: ignore[no-untyped-def]
+    """A 大V's angry comment under a post is part of that post's story, not a story of its
+    own: the brief's stories spreading furthest (and the post it names), the brand
+    report's leading story and its story table list posts with their reposts only."""
+    from radar.web.render import Formatter
+    from radar.web.report import brand_report
+
+    loud = mention(9200, "极光汽车 我也漏油了 大家别买", minutes_ago=15, followers=50_000_000,
+                   author="评论大V").model_copy(
+        update={"kind": "comment", "parent_id": "demo-weibo:2"}
+    )  # fmt: skip
+    store.upsert_mentions([loud])
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    top = page.split('<ol class="brief-stories">')[1].split("</ol>")[0]
+    assert "评论大V" not in top and "汽车大V" in top, top
+    what = re.search(r'<li class="claim claim-what">(.*?)</li>', page, re.S)
+    assert what and "汽车大V" in what.group(1) and "评论大V" not in what.group(1), page
+    made = brand_report(store, Formatter("Asia/Shanghai"), "极光汽车", 1, NOW, "")
+    leading = [text for heading, text, _, _ in made.claims if heading == "Leading negative story"]
+    assert leading and "评论大V" not in leading[0], made.claims
+    [stories] = [rows for heading, _, rows in made.tables if "stories" in heading]
+    assert stories and all("评论大V" not in " ".join(row) for row in stories), stories
