@@ -302,11 +302,17 @@ class Store(abc.ABC):
         across restarts of the store."""
 
     @abc.abstractmethod
-    def mark_handled(self, mention_id: str, by: str, note: str = "") -> Mention:
-        """Care staff mark a mention handled (optionally with a note)."""
+    def mark_handled(
+        self, mention_id: str, by: str, note: str = "", at: datetime | None = None
+    ) -> Mention:
+        """Care staff mark a mention handled (optionally with a note) at ``at`` (the
+        caller's clock; None: now)."""
 
     @abc.abstractmethod
-    def add_mention_note(self, mention_id: str, by: str, text: str) -> Mention: ...
+    def add_mention_note(
+        self, mention_id: str, by: str, text: str, at: datetime | None = None
+    ) -> Mention:
+        """A care note written at ``at`` (the caller's clock; None: now)."""
 
     @abc.abstractmethod
     def correct_sentiment(

@@ -803,8 +803,10 @@ class ElasticStore(Store):
         return _mention_from_source(source)
 
     @_guarded
-    def mark_handled(self, mention_id: str, by: str, note: str = "") -> Mention:
-        now = utcnow()
+    def mark_handled(
+        self, mention_id: str, by: str, note: str = "", at: datetime | None = None
+    ) -> Mention:
+        now = as_utc(at) if at else utcnow()
 
         def change(doc: dict[str, Any]) -> None:
             doc.update(handled=True, handled_by=by, handled_at=_iso(now))
@@ -814,8 +816,10 @@ class ElasticStore(Store):
         return self._care_update(mention_id, change)
 
     @_guarded
-    def add_mention_note(self, mention_id: str, by: str, text: str) -> Mention:
-        now = utcnow()
+    def add_mention_note(
+        self, mention_id: str, by: str, text: str, at: datetime | None = None
+    ) -> Mention:
+        now = as_utc(at) if at else utcnow()
         return self._care_update(
             mention_id, lambda doc: doc["notes"].append({"by": by, "text": text, "at": _iso(now)})
         )

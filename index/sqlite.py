@@ -81,7 +81,7 @@ from index.base import (
 )
 from index.changes import CORRECTION, NEW, Change, changed_fields, what_bits, what_of
 from index.dedupe import close_pairs
-from index.models import Case, CaseEvent, Mention, SentimentLabel, utcnow
+from index.models import Case, CaseEvent, Mention, SentimentLabel, as_utc, utcnow
 from index.query import (
     BRAND_SENTIMENT,
     And,
@@ -1104,9 +1104,12 @@ class SQLiteStore(Store):
 
         return self._write(work)
 
-    def mark_handled(self, mention_id: str, by: str, note: str = "") -> Mention:
+    def mark_handled(
+        self, mention_id: str, by: str, note: str = "", at: datetime | None = None
+    ) -> Mention:
+        at = as_utc(at) if at else utcnow()
+
         def change(m: Mention) -> Mention:
-            at = utcnow()
             notes = list(m.notes)
             if note:
                 notes.append({"by": by, "at": at.isoformat(), "text": note})
@@ -1116,9 +1119,13 @@ class SQLiteStore(Store):
 
         return self._update_doc(mention_id, change)
 
-    def add_mention_note(self, mention_id: str, by: str, text: str) -> Mention:
+    def add_mention_note(
+        self, mention_id: str, by: str, text: str, at: datetime | None = None
+    ) -> Mention:
+        at = as_utc(at) if at else utcnow()
+
         def change(m: Mention) -> Mention:
-            note = {"by": by, "at": utcnow().isoformat(), "text": text}
+            note = {"by": by, "at": at.isoformat(), "text": text}
             return m.model_copy(update={"notes": [*m.notes, note]})
 
         return self._update_doc(mention_id, change)

@@ -68,8 +68,9 @@ def bulk_form(
         return RedirectResponse(back_to(next), status_code=303)
     found = store.get_mentions(chosen)
     if action == "handle":
+        now = request.app.state.clock()
         for m in found:
-            store.mark_handled(m.id, user.name, note.strip())
+            store.mark_handled(m.id, user.name, note.strip(), at=now)
         flash(
             request,
             ngettext("%(num)s post marked handled.", "%(num)s posts marked handled.", len(found))

@@ -507,7 +507,7 @@ def handled_form(
 ):
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
-    store.mark_handled(mention_id, user.name, note.strip())
+    store.mark_handled(mention_id, user.name, note.strip(), at=request.app.state.clock())
     flash(request, _("Marked handled."))
     return RedirectResponse(local_next(next), status_code=303)
 
@@ -525,7 +525,7 @@ def note_form(
     if not text.strip():
         flash(request, _("A note needs some text."), "error")
     else:
-        store.add_mention_note(mention_id, user.name, text.strip())
+        store.add_mention_note(mention_id, user.name, text.strip(), at=request.app.state.clock())
         flash(request, _("Note added."))
     return RedirectResponse(local_next(next), status_code=303)
 
@@ -729,7 +729,8 @@ def api_mark_handled(
 ) -> Mention:
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
-    return store.mark_handled(mention_id, user.name, body.note.strip() if body else "")
+    note = body.note.strip() if body else ""
+    return store.mark_handled(mention_id, user.name, note, at=request.app.state.clock())
 
 
 @api.post(
@@ -741,7 +742,9 @@ def api_mark_handled(
 def api_mention_note(request: Request, user: Handler, mention_id: str, body: NoteIn) -> Mention:
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
-    return store.add_mention_note(mention_id, user.name, body.text.strip())
+    return store.add_mention_note(
+        mention_id, user.name, body.text.strip(), at=request.app.state.clock()
+    )
 
 
 @api.post(

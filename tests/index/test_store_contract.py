@@ -168,6 +168,18 @@ def test_reupsert_moves_time_brand_and_text(store: Store) -> None:
     assert got is not None and got.handled and got.text == "屏幕绿线"
 
 
+def test_handled_and_notes_take_the_time_they_are_given(store: Store) -> None:
+    """The web app passes its clock's now (a test clock in tests), as for cases."""
+    m = mention("1", "客服态度差，要求退款")
+    store.upsert_mentions([m])
+    handled_at, noted_at = NOW + timedelta(minutes=5), NOW + timedelta(minutes=9)
+    store.mark_handled(m.id, by="alice", note="已私信联系", at=handled_at)
+    store.add_mention_note(m.id, by="bob", text="用户已同意退款", at=noted_at)
+    got = store.get_mention(m.id)
+    assert got is not None and got.handled_at == handled_at
+    assert [datetime.fromisoformat(n["at"]) for n in got.notes] == [handled_at, noted_at]
+
+
 def test_mark_handled_unknown_mention_raises_key_error(store: Store) -> None:
     with pytest.raises(KeyError):
         store.mark_handled("weibo-search:nope", by="alice")

@@ -305,6 +305,30 @@ async def test_mark_handled_and_note_through_the_page(login, store) -> None:  # 
     assert handled == {"demo-weibo:1"}
 
 
+async def test_handled_and_notes_are_dated_by_the_app_clock(login, anon, store) -> None:  # type: ignore[no-untyped-def]
+    """The page, the bulk form and the API date care work by the app's clock (the tests'
+    NOW, days before the wall clock), as they date case events; they read the wall clock."""
+    from datetime import datetime
+
+    async with login("care") as c:
+        await form_post(c, "/search", "/mentions/demo-weibo:1/handled", {"note": "已联系"})
+        await form_post(c, "/search", "/mentions/demo-weibo:1/notes", {"text": "已退款"})
+        await form_post(
+            c, "/search", "/mentions/bulk", {"ids": ["demo-weibo:2"], "action": "handle"}
+        )
+    r = await anon.post("/api/mentions/demo-weibo:3/handled", json={"note": "好评"}, headers=auth())
+    assert r.status_code == 200 and r.json()["handled_at"] == "2026-11-23T02:00:00Z"
+    r = await anon.post(
+        "/api/mentions/demo-weibo:3/notes", json={"text": "无需处理"}, headers=auth()
+    )
+    assert [n["at"] for n in r.json()["notes"]] == ["2026-11-23T02:00:00Z"] * 2
+    for mention_id in ("demo-weibo:1", "demo-weibo:2", "demo-weibo:3"):
+        m = store.get_mention(mention_id)
+        assert m.handled_at == NOW, mention_id
+        assert {datetime.fromisoformat(n["at"]) for n in m.notes} <= {NOW}, mention_id
+    assert len(store.get_mention("demo-weibo:1").notes) == 2
+
+
 async def _handled_ids(store) -> set[str]:  # type: ignore[no-untyped-def]
     from index.base import SearchRequest
 
