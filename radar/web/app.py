@@ -295,6 +295,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     # Starlette's class: also the router's own 404/405 for an address no route serves
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405 and exc.headers:
+            exc.headers = allow_head(exc.headers)
         anonymous_post = getattr(request.state, "user", None) is None and request.method != "GET"
         if _wants_json(request) or anonymous_post:
             return api.problem_json(exc.status_code, api.router_detail(request, exc), exc.headers)
@@ -381,6 +383,16 @@ class _SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def allow_head(headers: dict[str, str]) -> dict[str, str]:
+    """HEAD is served wherever GET is (:class:`HeadAsGet`): a 405's ``Allow`` naming GET
+    names HEAD after it (FastAPI's routes name only the methods they were given)."""
+    methods = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+    if "GET" not in methods or "HEAD" in methods:
+        return headers
+    methods.insert(methods.index("GET") + 1, "HEAD")
+    return {**headers, "Allow": ", ".join(methods)}
 
 
 class HeadAsGet:

@@ -65,8 +65,8 @@ async def test_an_address_or_method_no_call_serves_is_named(anon: httpx.AsyncCli
         r.json()["detail"] == "no API call at /api/v1/case (the calls are listed in /openapi.json)"
     )
     r = await anon.delete("/api/v1/search", headers=auth())
-    assert r.status_code == 405 and r.headers["allow"] == "GET"
-    assert r.json()["detail"] == "DELETE is not allowed at /api/v1/search (allowed: GET)"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
+    assert r.json()["detail"] == "DELETE is not allowed at /api/v1/search (allowed: GET, HEAD)"
     assert r.json()["code"] == "method_not_allowed"
     r = await anon.post(
         "/api/v1/mentions/demo-weibo:1/notes",

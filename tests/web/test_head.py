@@ -64,3 +64,17 @@ async def test_head_on_pages_and_healthz(anon: httpx.AsyncClient, login) -> None
         assert head.headers["content-type"] == get.headers["content-type"]
         r = await client.head("/static/app.css")
         assert r.status_code == 200 and r.content == b"" and int(r.headers["content-length"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/v1/cases"), ("DELETE", "/api/v1/mentions/demo-weibo:1"), ("PUT", "/cases")],
+)
+async def test_a_405_where_get_is_served_allows_head(
+    anon: httpx.AsyncClient, method: str, path: str
+) -> None:
+    """HEAD is served wherever GET is: Allow names it (it said only GET)."""
+    r = await anon.request(method, path, headers=AUTH)
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
+    if path.startswith("/api/"):
+        assert r.json()["detail"].endswith("(allowed: GET, HEAD)")
