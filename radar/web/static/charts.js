@@ -26,12 +26,16 @@
 
   // moments of one point are one marker; close markers' labels sit on different rows
   // (m.row, radar/web/figures.stagger), as on the brief's chart
-  // (horizontal labels above the plot, one row higher each; the plot starts lower to make room)
+  // (horizontal labels above the plot, one row higher each; the plot starts lower to make room);
+  // a label reads away from the nearer edge of the chart, as the brief's: centred on a marker
+  // of the last points, 'P1 已预警 · P1 已解决 · P1 重新打开' ran off the right
   var rows = 0;
   var marks = d.moments.map(function (m) {
     rows = Math.max(rows, m.row || 0);
+    var right = d.labels.indexOf(m.label) > d.labels.length / 2;
     return { xAxis: m.label, name: m.text,
-             label: { formatter: m.text, position: "end", distance: 4 + 16 * (m.row || 0), fontSize: 11 } };
+             label: { formatter: m.text, position: "end", align: right ? "right" : "left",
+                      distance: 4 + 16 * (m.row || 0), fontSize: 11 } };
   });
   // on a phone the title takes the whole width: the legend goes on a line of its own below
   var volumeNode = document.getElementById("chart-volume");

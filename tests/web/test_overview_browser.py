@@ -1,0 +1,70 @@
+"""The overview's volume chart in a real browser (Debian's Chromium): an alert marker's
+label is whole inside the chart. On the demo the last point's 'P1 已预警 · P1 已解决 ·
+P1 重新打开' ran off the right edge ('P1 重新打' was left; real-browser walk of an
+executive) — the brief's labels already read away from the nearer edge, the overview's
+did not. Screenshots go to var/screenshots/overview-markers-*.png."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from config.schema import RadarConfig
+from index.models import CaseEvent
+from tests.web.conftest import CASE_ID, NOW, PASSWORD, make_config
+from tests.web.test_browser import browser, pytestmark, server, shot  # noqa: F401 - fixtures
+
+SCREENS = {"desktop": (1360, 900), "phone": (390, 844)}
+
+LABEL_BOXES = """() => {
+  const c = echarts.getInstanceByDom(document.getElementById('chart-volume'));
+  const marks = JSON.parse(document.getElementById('chart-data').textContent).moments
+    .map(m => m.text);
+  const out = [];
+  c.getZr().storage.getDisplayList(true).forEach(el => {
+    if (el.style && marks.includes(el.style.text)) {
+      const r = el.getBoundingRect().clone();
+      r.applyTransform(el.getComputedTransform());
+      out.push({text: el.style.text, x: r.x, y: r.y, w: r.width, h: r.height});
+    }
+  });
+  return {width: c.getWidth(), marks: marks, boxes: out};
+}"""
+
+
+@pytest.fixture
+def config() -> RadarConfig:
+    return make_config("zh_CN")  # as deployed: Chinese
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_a_marker_label_on_the_last_points_stays_in_the_chart(  # type: ignore[no-untyped-def]
+    server: str,  # noqa: F811
+    browser,  # noqa: F811
+    store,
+    tmp_path: Path,
+    screen: str,
+) -> None:
+    # the case was resolved and reopened at once: one point, one long label, at the right
+    for kind in ("resolved", "reopened"):
+        store.append_case_event(
+            CaseEvent(case_id=CASE_ID, at=NOW - timedelta(minutes=24), kind=kind, text="")
+        )
+    width, height = SCREENS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                  is_mobile=screen == "phone", device_scale_factor=1)  # fmt: skip
+    page = context.new_page()
+    page.goto(f"{server}/login?next=/overview%3Fbrand%3D%E6%9E%81%E5%85%89%E6%B1%BD%E8%BD%A6")
+    page.fill("input[name=name]", "exec")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("body[data-charts-ready]")
+    shot(page, tmp_path, f"overview-markers-{screen}")
+    chart = page.evaluate(LABEL_BOXES)
+    assert any("重新打开" in m for m in chart["marks"]), chart
+    assert chart["marks"] and len(chart["boxes"]) == len(chart["marks"]), chart
+    for box in chart["boxes"]:
+        assert box["x"] >= 0 and box["x"] + box["w"] <= chart["width"], (box, chart)
+    context.close()
