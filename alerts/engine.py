@@ -45,7 +45,7 @@ from alerts.trigger import CaseTrigger
 from alerts.webhooks.events import publish_digest
 from config.i18n import N_, use_locale
 from config.schema import RadarConfig
-from index.base import Store
+from index.base import SearchRequest, Store
 from index.changes import Change
 from index.models import Case, CaseEvent, CaseStatus, Mention, as_utc
 
@@ -384,6 +384,20 @@ class AlertEngine:
             self.store, self.notifier, as_utc(now), self.config.slack, targets=self.targets
         )
 
+    def _stories(self, brand: str, since: datetime, until: datetime) -> int:
+        """The distinct stories of ``brand``'s mentions in [since, until)
+        (``SearchResult.stories``: a comment counts in its post's story)."""
+        request = SearchRequest(
+            brand=brand,
+            since=since,
+            until=until,
+            limit=0,
+            facets=False,
+            highlight=False,
+            group_stories=True,
+        )
+        return self.store.search(request).stories or 0
+
     @_in_deployment_language
     def daily_digest(self, now: datetime, queue: bool = True) -> dict[str, Any]:
         """Figures per brand for the last 24 h vs the 24 h before; queued to Slack once
@@ -398,9 +412,17 @@ class AlertEngine:
                 b.brand, [{"mentions": 0, "negative": 0, "stories": 0} for _ in range(2)]
             )[idx]
             row["mentions"] += b.count
-            row["stories"] += b.stories
             if b.sentiment == "negative":
                 row["negative"] += b.count
+        # the distinct stories of each day, as the overview, the brief and the search page
+        # count them (a grouped search): not the sum of the hourly new stories of
+        # count_buckets, where a story counts once per hour it is in and an hour of
+        # comments only has none
+        for brand, pair in days.items():
+            for idx, row in enumerate(pair):
+                if row["mentions"]:
+                    day_start = until - timedelta(days=2 - idx)
+                    row["stories"] = self._stories(brand, day_start, day_start + timedelta(days=1))
         # hours a source collected nothing: no growth is measured against such a day
         gaps = coverage.collection_gaps(
             self.store, coverage.enabled_sources(self.config), start, until

@@ -333,3 +333,47 @@ async def test_the_overviews_stories_and_the_digests_count_a_comment_in_its_post
     assert f"<div><b>{stories}</b><span>话题数</span></div>" in page
     row = digest_page.split("极光汽车</a>")[1].split("</tr>")[0]
     assert re.findall(r"<td>([^<]*)</td>", row)[-2] == str(stories), row
+
+
+async def test_the_digest_counts_the_days_stories_as_the_overview(store) -> None:  # type: ignore[no-untyped-def]
+    """The digest summed the alert engine's hourly new stories: a post and its repost
+    three hours later read 2 stories, and angry comments under a post of two days ago
+    read 0 (an hour of comments only has no new story) where the overview read 1. The
+    digest now counts the day's distinct stories as the overview (and the brief and the
+    search page) do, on the page and in the API."""
+    from radar.web.app import create_app
+    from tests.web.conftest import SEED, log_in, make_config
+
+    midnight = datetime(2026, 11, 23, 16, 0, tzinfo=NOW.tzinfo)  # 11-24 00:00 in Shanghai
+    post = mention(930, "极光汽车 座椅 异味 很大", minutes_ago=300)
+    repost = mention(931, "转发 极光汽车 座椅 异味 很大", minutes_ago=60).model_copy(
+        update={"repost_of": post.id, "cluster_id": post.id}
+    )
+    old = mention(940, "清泉酸奶 新包装", brand="清泉乳业", label="neutral",
+                  minutes_ago=2 * 24 * 60)  # fmt: skip
+    comments = [
+        mention(941 + i, f"清泉酸奶 喝完拉肚子 {i}", brand="清泉乳业", minutes_ago=20 + 90 * i)
+        .model_copy(update={"kind": "comment", "parent_id": old.id})
+        for i in range(3)
+    ]  # fmt: skip
+    store.upsert_mentions([post, repost, old, *comments])
+    app = create_app(make_config("zh_CN"), store, clock=lambda: midnight + timedelta(hours=10))
+    transport = httpx.ASGITransport(app=app)
+    day = {"date": "2026-11-23"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        digest = (await c.get("/api/v1/digest", params=day, headers=EXEC)).json()
+        await log_in(c, "exec")
+        digest_page = (await c.get("/digest", params=day)).text
+    app = create_app(make_config("zh_CN"), store, clock=lambda: midnight)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        for brand in ("极光汽车", "清泉乳业"):
+            params = {"brand": brand, "days": 1}
+            f = (await c.get("/api/v1/overview", params=params, headers=EXEC)).json()["figures"]
+            assert (f["since"], f["until"]) == (digest["since"], digest["until"])
+            since = datetime.fromisoformat(f["since"])
+            seeded = [m for m in SEED if m.brand_names == [brand] and since <= m.published_at]
+            # the seeded posts, and the post with its repost or the old post's comments
+            assert digest["brands"][brand]["stories"] == f["stories"] == len(seeded) + 1, brand
+            row = digest_page.split(f"{brand}</a>")[1].split("</tr>")[0]
+            assert re.findall(r"<td>([^<]*)</td>", row)[-2] == str(f["stories"]), row
