@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -385,7 +385,7 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def allow_head(headers: dict[str, str]) -> dict[str, str]:
+def allow_head(headers: Mapping[str, str]) -> Mapping[str, str]:
     """HEAD is served wherever GET is (:class:`HeadAsGet`): a 405's ``Allow`` naming GET
     names HEAD after it (FastAPI's routes name only the methods they were given)."""
     methods = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
