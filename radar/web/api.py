@@ -50,7 +50,7 @@ by each web process. Every answer carries `RateLimit-Limit`, `RateLimit-Remainin
 a time parameter without an offset is read in the configured timezone.
 
 **HEAD**: every GET call also answers HEAD, with the status and headers of the GET
-and no body.
+and no body (the exports check the query but read no rows).
 
 **Paging**: search pages go on with `next_cursor` (opaque; the first page's time window
 is kept, so new mentions do not shift pages). `GET /mentions` streams a whole day as

@@ -399,7 +399,8 @@ class HeadAsGet:
     """HEAD is answered as GET without the body (RFC 9110: a server that serves GET serves
     HEAD). FastAPI's routes take only the methods they name, so HEAD on every page and API
     call was a 405. Outermost: the request goes on as a GET; the answer keeps its status
-    and headers (Content-Length too), not its body."""
+    and headers (Content-Length too), not its body. ``request.state.head_only`` is True
+    then, so a streamed export answers its headers without reading what it would send."""
 
     def __init__(self, app: Any):
         self.app = app
@@ -416,4 +417,5 @@ class HeadAsGet:
                 message = {"type": "http.response.body", "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        state = {**scope.get("state", {}), "head_only": True}
+        await self.app({**scope, "method": "GET", "state": state}, receive, without_body)

@@ -148,6 +148,8 @@ def api_export(
         if after is None:
             raise
         raise HTTPException(400, "cursor: damaged (pass a line's cursor as is)") from None
+    if getattr(request.state, "head_only", False):  # HEAD: the headers, not the lines
+        return StreamingResponse(iter(()), media_type=NDJSON)
     return StreamingResponse(_lines(store, start, end, after, limit), media_type=NDJSON)
 
 

@@ -392,7 +392,8 @@ def csv_response(
     request: Request, params: SearchParams, layout: ExportLayout = ExportLayout()
 ) -> StreamingResponse:
     """The export, after one small search has shown the store takes the query: once the
-    stream has started, a query the store refuses (q='¨') could only end it as a 500."""
+    stream has started, a query the store refuses (q='¨') could only end it as a 500.
+    HEAD: that check and the headers, without the rows."""
     now = request.app.state.clock()
     try:
         request.app.state.store.search(
@@ -403,8 +404,9 @@ def csv_response(
     # the file is named in the zone its rows are written in (was UTC: 20261204-1724 for
     # rows of 2026-12-05 01:19 in Shanghai)
     stamp = request.app.state.formatter.local(now, "%Y%m%d-%H%M")
+    head_only = getattr(request.state, "head_only", False)
     return StreamingResponse(
-        export_rows(request, params, layout),
+        iter(()) if head_only else export_rows(request, params, layout),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="radar-search-{stamp}.csv"'},
     )

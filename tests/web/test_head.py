@@ -78,3 +78,60 @@ async def test_a_405_where_get_is_served_allows_head(
     assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
     if path.startswith("/api/"):
         assert r.json()["detail"].endswith("(allowed: GET, HEAD)")
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch, store) -> list[int]:  # type: ignore[no-untyped-def]
+    """The sizes of the store reads the exports make (search and the mentions export)."""
+    import radar.web.feed
+
+    sizes: list[int] = []
+    search, page = store.search, radar.web.feed.mentions_page
+
+    def counted_search(request):  # type: ignore[no-untyped-def]
+        sizes.append(request.limit)
+        return search(request)
+
+    def counted_page(store, since, until, after, limit):  # type: ignore[no-untyped-def]
+        sizes.append(limit)
+        return page(store, since, until, after, limit)
+
+    monkeypatch.setattr(store, "search", counted_search)
+    monkeypatch.setattr(radar.web.feed, "mentions_page", counted_page)
+    return sizes
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/search/export.csv?q=漏油",
+        "/api/search/export.csv?q=漏油",
+        "/api/v1/mentions?since=2026-11-20T00:00:00Z&until=2026-11-24T00:00:00Z",
+    ],
+)
+async def test_head_on_an_export_runs_only_its_check(
+    anon: httpx.AsyncClient, store, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:  # type: ignore[no-untyped-def]
+    """HEAD answers the export's headers after the one-row read that checks the query
+    (so its status is the GET's), not the export itself, whose body it would drop."""
+    sizes = _reads(monkeypatch, store)
+    get = await anon.get(path, headers=AUTH)
+    assert get.status_code == 200 and get.content and len(sizes) > 1
+    sizes.clear()
+    head = await anon.head(path, headers=AUTH)
+    assert head.status_code == 200 and head.content == b""
+    assert sizes == [1]
+    for name in ("content-type", "content-disposition"):
+        assert head.headers.get(name) == get.headers.get(name), name
+
+
+async def test_head_on_the_search_page_export(
+    login, store, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    sizes = _reads(monkeypatch, store)
+    async with login("pr") as client:
+        head = await client.head("/search/export.csv", params={"q": "漏油"})
+        assert head.status_code == 200 and head.content == b"" and sizes == [1]
+        assert head.headers["content-type"] == "text/csv; charset=utf-8"
+        assert head.headers["content-disposition"].startswith('attachment; filename="radar-search-')
+        head = await client.head("/search/export.csv", params={"q": "¨"})  # as its GET: refused
+        assert head.status_code == 400 and head.content == b""
