@@ -200,8 +200,13 @@ def chart_png(
                 if at in labels:
                     i = labels.index(at)
                     ax.axvline(i, color="#b30000", linewidth=1)
+                    # on a white ground, reading away from the nearer edge: the brief's
+                    # 'P1 预警 · 已确认' and '已解决 · 重新打开' were struck through by the
+                    # next markers' lines and printed over the peak bars
                     ax.text(i, top * (0.95 - 0.1 * (row % 3)), text, fontproperties=font,
-                            fontsize=8, color="#b30000", ha="right")  # fmt: skip
+                            fontsize=8, color="#b30000",
+                            ha="right" if i > len(labels) / 2 else "left", zorder=5,
+                            bbox={"facecolor": "white", "edgecolor": "none"})  # fmt: skip
             step = max(1, len(labels) // 8)
             ax.set_xticks(list(x)[::step], labels[::step], fontproperties=font, fontsize=7)
             ax.set_title(title, fontproperties=font, fontsize=10)
