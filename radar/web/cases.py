@@ -154,8 +154,9 @@ def case_worker(request: Request, value: str) -> str:
     )
 
 
-def apply_action(request: Request, case_id: str, user: User, action: str, value: str = "") -> None:
-    """Run one case action through alerts.actions; raises ActionError or HTTPException."""
+def apply_action(request: Request, case_id: str, user: User, action: str, value: str = "") -> bool:
+    """Run one case action through alerts.actions; raises ActionError or HTTPException.
+    False when it changed nothing (assigning the case to its assignee)."""
     store: Store = request.app.state.store
     now = request.app.state.clock()
     if store.get_case(case_id) is None:
@@ -166,7 +167,7 @@ def apply_action(request: Request, case_id: str, user: User, action: str, value:
         if not value.strip():
             raise actions.ActionError(N_("assign: name someone to assign the case to"))
         assignee = case_worker(request, value)
-        actions.assign(store, case_id, user.name, assignee, now=now)
+        return actions.assign(store, case_id, user.name, assignee, now=now) is not None
     elif action == "note":
         if not value.strip():
             raise actions.ActionError(N_("note: a note needs some text"))
@@ -177,6 +178,7 @@ def apply_action(request: Request, case_id: str, user: User, action: str, value:
         actions.close(store, case_id, user.name, now=now)
     else:
         raise HTTPException(404, _("unknown case action %(action)s") % {"action": repr(action)})
+    return True
 
 
 # -- pages ----------------------------------------------------------------------------------
@@ -215,9 +217,13 @@ def case_action_form(
     value: Annotated[str, Form(max_length=5000)] = "",
 ):
     try:
-        apply_action(request, case_id, user, action, value)
-        done = ACTION_DONE.get(action)
-        flash(request, _(done) if done else f"{action}: done.")
+        if apply_action(request, case_id, user, action, value):
+            done = ACTION_DONE.get(action)
+            flash(request, _(done) if done else f"{action}: done.")
+        else:
+            case = request.app.state.store.get_case(case_id)
+            name = display_names(request)(case.assignee if case else value)
+            flash(request, _("%(name)s was already the assignee.") % {"name": name}, "notice")
     except actions.ActionError as exc:
         flash(request, _("Not done: %(why)s") % {"why": action_problem(request, exc)}, "error")
     return RedirectResponse(f"/cases/{case_id}", status_code=303)

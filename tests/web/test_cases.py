@@ -92,6 +92,19 @@ async def test_acknowledge_through_the_page(login, store) -> None:  # type: igno
     assert [e.kind for e in store.case_events(CASE_ID)].count("acknowledged") == 1
 
 
+async def test_assigning_the_assignee_again_says_nothing_changed(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The action changes nothing then (alerts.actions.assign returns None): the page said
+    'Assigned.' as if it had."""
+    async with login("pr") as c:
+        r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/assign", {"value": "admin"})
+        assert '<p class="flash ok">Assigned.</p>' in (await c.get(r.headers["location"])).text
+        r = await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/assign", {"value": "admin"})
+        page = (await c.get(r.headers["location"])).text
+    assert "Assigned." not in page
+    assert '<p class="flash notice">ADMIN user was already the assignee.</p>' in page
+    assert [e.kind for e in store.case_events(CASE_ID)].count("assigned") == 1
+
+
 async def test_full_case_lifecycle_through_the_api(anon: httpx.AsyncClient, store) -> None:  # type: ignore[no-untyped-def]
     base = f"/api/cases/{CASE_ID}"
     r = await anon.post(f"{base}/acknowledge", headers=PR)

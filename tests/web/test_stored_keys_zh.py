@@ -299,6 +299,17 @@ async def test_a_refused_case_action_says_why_in_chinese(login) -> None:  # type
     ], said
 
 
+async def test_assigning_the_assignee_again_says_so_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
+    """It said 已指派。 though nothing changed."""
+    page_url = f"/cases/{CASE_ID}"
+    async with login("pr") as c:
+        for _ in range(2):
+            r = await form_post(c, page_url, f"{page_url}/assign", {"value": "admin"})
+        page = (await c.get(r.headers["location"])).text
+    assert '<p class="flash notice">ADMIN user 本来就是负责人，未作更改。</p>' in page
+    assert "已指派。" not in page
+
+
 async def test_attaching_to_a_case_closed_meanwhile_is_refused_in_chinese(login, store) -> None:  # type: ignore[no-untyped-def]
     """The bulk bar and a card's picker offer the cases open when the page was shown; the
     case closed since: the bulk attach was a 500, a card's said it in English."""
