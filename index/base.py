@@ -119,7 +119,8 @@ class SearchResult:
     # ``group_stories``: the distinct stories (``cluster_id``, else the id) the matches
     # belong to: those of the matching posts, reposts and copies, and for a matching
     # comment (``parent_id``) the story of its post, matching or not (the post's id when
-    # it is not stored); unlike ``Store.count_buckets``, where a comment adds no story
+    # it is not stored; a reply to a comment: the post that comment answers, as
+    # ``post_stories``); unlike ``Store.count_buckets``, where a comment adds no story
     stories: int | None = None
     # ``group_stories``: the groups the hits page through: the stories, and each matching
     # comment's own (a comment is a hit of its own, grouped by its own cluster)

@@ -1129,8 +1129,7 @@ class ElasticStore(Store):
         parents = [b["key"] for b in response["aggregations"]["posts"]["buckets"]]
         if not parents:
             return 0
-        stored = {m.id: m.cluster_id or m.id for m in self.get_mentions(parents)}
-        keys = sorted({stored.get(p, p) for p in parents})
+        keys = sorted(set(self._answered_stories(parents).values()))
         posts = {
             "bool": {
                 "must": [query],
@@ -1148,6 +1147,27 @@ class ElasticStore(Store):
         )
         counted = {b["key"] for b in response["aggregations"]["stories"]["buckets"]}
         return len(set(keys) - counted)
+
+    def _answered_stories(self, parents: Sequence[str]) -> dict[str, str]:
+        """The story each of ``parents`` (posts that comments answer) counts in: a stored
+        post's cluster; for a stored comment (the comment answered a comment) the story
+        of the post that one answers, up to a reply to a reply to a comment (as
+        ``post_stories``); a post not stored: its id."""
+        at = {p: p for p in parents}
+        found: dict[str, str] = {}
+        for hop in range(3):
+            stored = {m.id: m for m in self.get_mentions(sorted(set(at.values())))}
+            up: dict[str, str] = {}
+            for parent, mid in at.items():
+                m = stored.get(mid)
+                if m is not None and m.parent_id and hop < 2:
+                    up[parent] = m.parent_id
+                else:
+                    found[parent] = mid if m is None else m.cluster_id or m.id
+            if not up:
+                break
+            at = up
+        return found
 
     def _story_keys(
         self, query: dict[str, Any], sort: list[Any], offset: int, limit: int

@@ -515,6 +515,16 @@ _POST_STORY = (
     "AND mb.published_at = p.published_at AND mb.mention = p.rowid), p.id) END "
     "FROM mentions p WHERE p.id = pid)"
 )
+# the post a reply answers, by ``pid`` (its parent_id): the parent_id of the mention
+# ``pid`` when that is a stored comment (its comment mark; from its document when it names
+# no brand), else NULL
+_UP = (
+    "(SELECT CASE WHEN p.brands = '' OR (SELECT mb.comment FROM mention_brands mb "
+    "WHERE mb.brand = substr(p.brands, 1, instr(p.brands || char(31), char(31)) - 1) "
+    "AND mb.published_at = p.published_at AND mb.mention = p.rowid) "
+    "THEN (SELECT json_extract(CAST(d.doc AS TEXT), '$.parent_id') FROM mention_docs d "
+    "WHERE d.rowid = p.doc_id) END FROM mentions p WHERE p.id = pid)"
+)
 STORY_SPAN = timedelta(days=30)  # how long after its first post a story's rows are read
 COMMENT_SPAN = timedelta(days=3)  # how long after a story's first post comments are read
 
@@ -1386,10 +1396,16 @@ class SQLiteStore(Store):
                 f"SELECT {_STORY} AS story, {_COMMENT} AS c, m.doc_id AS doc_row "
                 f"FROM {source}{clause}"
             )
+            # a reply to a comment counts in the story of the post that comment answers,
+            # up to a reply to a reply to a comment (as Store.post_stories links it):
+            # each distinct parent goes up twice while it is a stored comment
             stories = self._read(
-                "SELECT count(DISTINCT CASE WHEN c = 0 THEN story "
-                f"ELSE COALESCE({_POST_STORY}, pid) END) "
-                f"FROM (SELECT story, c, {parent} AS pid FROM ({rows_of}))",
+                f"WITH r AS MATERIALIZED (SELECT story, c, {parent} AS pid FROM ({rows_of})), "
+                "p1 AS MATERIALIZED (SELECT DISTINCT pid FROM r WHERE c = 1), "
+                f"p2 AS MATERIALIZED (SELECT COALESCE({_UP}, pid) AS pid FROM p1), "
+                f"p3 AS MATERIALIZED (SELECT COALESCE({_UP}, pid) AS pid FROM p2) "
+                "SELECT count(DISTINCT story) FROM (SELECT story FROM r WHERE c = 0 "
+                f"UNION ALL SELECT COALESCE({_POST_STORY}, pid) FROM p3)",
                 params,
             )[0][0]
         first_of = self._by_rowids([r[3] for r in rows])

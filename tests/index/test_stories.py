@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from index.base import SearchRequest, Store
-from tests.index.test_store_contract import NOW, mention
+from tests.index.test_store_contract import NOW, comment, mention, s
 
 
 def _story_store(store: Store) -> None:
@@ -170,3 +170,41 @@ def test_an_empty_link_is_no_link(store: Store) -> None:
     store.upsert_mentions([post])
     stored = store.get_mention(post.id)
     assert stored is not None and stored.parent_id is None
+
+
+def test_a_reply_to_a_comment_counts_in_the_story_of_the_post(store: Store) -> None:
+    """A reply to a comment (its ``parent_id`` a comment) counted as a story of the comment
+    it answers, while its card links to the post's story (``post_stories``) and the alert
+    engine counts it there: a post, a comment under it and replies to that comment read 3
+    stories. The grouped search's ``stories`` follows it to the post too, up to a reply to
+    a reply to a comment; a reply to a comment under a post not stored counts in that
+    post's story (by its id), as that post's own comments do."""
+    at = NOW - timedelta(hours=1)
+    post, elsewhere = s("p"), s("elsewhere")
+    store.upsert_mentions(
+        [
+            mention("p", "刹车失灵 原帖", published=at - timedelta(hours=2)),
+            mention("rp", "转发 刹车", published=at, repost_of=post, cluster_id=post),
+            comment("c", post, published=at),
+            comment("r", s("c"), published=at),  # a reply to c
+            comment("rr", s("r"), published=at),  # a reply to that reply
+            comment("c2", s("rp"), published=at),  # under the repost: the original's story
+            comment("r2", s("c2"), published=at),
+            comment("c3", elsewhere, published=at),
+            comment("r3", s("c3"), published=at),
+            comment("c4", elsewhere, published=at),
+        ]
+    )
+    replies = ("r", "rr", "r2", "r3")
+    comments = SearchRequest(query="评论", group_stories=True)
+    assert store.search(comments).stories == 2  # p's story and elsewhere's
+    for mid in replies:  # each reply alone: its post's story, one
+        alone = SearchRequest(query=f"评论{mid}", group_stories=True)
+        assert store.search(alone).stories == 1, mid
+    # the post and the replies under its comments: one story (3 before)
+    both = SearchRequest(query="原帖 OR 评论r OR 评论rr", group_stories=True)
+    result = store.search(both)
+    assert (result.total, result.stories) == (3, 1)
+    # the links agree (a comment under a post not stored links to no story but its own)
+    got = store.post_stories(store.get_mentions([s(m) for m in replies]))
+    assert got == {s("r"): post, s("rr"): post, s("r2"): post}
