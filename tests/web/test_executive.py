@@ -19,6 +19,7 @@ pytestmark = pytest.mark.anyio
 ASSETS = (
     "/static/vendor/echarts/echarts.min.js",
     "/static/charts.js",
+    "/static/markers.js",
     "/static/vendor/swagger-ui/swagger-ui-bundle.js",
     "/static/app.css",
 )

@@ -1,8 +1,8 @@
-"""The overview's volume chart in a real browser (Debian's Chromium): an alert marker's
-label is whole inside the chart. On the demo the last point's 'P1 已预警 · P1 已解决 ·
-P1 重新打开' ran off the right edge ('P1 重新打' was left; real-browser walk of an
-executive) — the brief's labels already read away from the nearer edge, the overview's
-did not. Screenshots go to var/screenshots/overview-markers-*.png."""
+"""The overview's volume chart and the brief's in a real browser (Debian's Chromium): an
+alert marker's label is whole inside the chart, and labels never cover each other. On the
+demo the last point's 'P1 已预警 · P1 已解决 · P1 重新打开' ran off the right edge ('P1
+重新打' was left; real-browser walk of an executive) — the brief's labels already read
+away from the nearer edge, the overview's did not. Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
@@ -67,4 +67,61 @@ def test_a_marker_label_on_the_last_points_stays_in_the_chart(  # type: ignore[n
     assert chart["marks"] and len(chart["boxes"]) == len(chart["marks"]), chart
     for box in chart["boxes"]:
         assert box["x"] >= 0 and box["x"] + box["w"] <= chart["width"], (box, chart)
+    context.close()
+
+
+BOXES_OF = """([chartId, dataId, key]) => {
+  const c = echarts.getInstanceByDom(document.getElementById(chartId));
+  const marks = JSON.parse(document.getElementById(dataId).textContent)[key].map(m => m.text);
+  const out = [];
+  c.getZr().storage.getDisplayList(true).forEach(el => {
+    if (el.style && marks.includes(el.style.text)) {
+      const r = el.getBoundingRect().clone();
+      r.applyTransform(el.getComputedTransform());
+      out.push({text: el.style.text, x: r.x, y: r.y, w: r.width, h: r.height});
+    }
+  });
+  return {width: c.getWidth(), marks: marks, boxes: out};
+}"""
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_marker_labels_never_cover_each_other(  # type: ignore[no-untyped-def]
+    server: str,  # noqa: F811
+    browser,  # noqa: F811
+    store,
+    tmp_path: Path,
+    screen: str,
+) -> None:
+    """Rows were counted in chart points (3 apart: one row): on the demo brief 'P1 预警 ·
+    已确认' lay under '已解决 · 重新打开' at 1360 px, and at 390 px all three labels ran
+    together (real-browser walk of an executive)."""
+    for minutes, kind in ((20, "resolved"), (20, "reopened"), (115, "escalated")):
+        store.append_case_event(
+            CaseEvent(case_id=CASE_ID, at=NOW - timedelta(minutes=minutes), kind=kind, text="")
+        )
+    width, height = SCREENS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                  is_mobile=screen == "phone", device_scale_factor=1)  # fmt: skip
+    page = context.new_page()
+    page.goto(f"{server}/login?next=/overview%3Fbrand%3D%E6%9E%81%E5%85%89%E6%B1%BD%E8%BD%A6")
+    page.fill("input[name=name]", "exec")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("body[data-charts-ready]")
+    shot(page, tmp_path, f"overview-marker-rows-{screen}")
+    overview = page.evaluate(BOXES_OF, ["chart-volume", "chart-data", "moments"])
+    page.goto(f"{server}/cases/{CASE_ID}/summary")
+    page.wait_for_selector("body[data-brief-ready='1']")
+    shot(page, tmp_path, f"brief-marker-rows-{screen}")
+    brief = page.evaluate(BOXES_OF, ["brief-chart", "brief-data", "markers"])
+    for chart in (overview, brief):
+        boxes = chart["boxes"]
+        assert len(chart["marks"]) >= 2 and len(boxes) == len(chart["marks"]), chart
+        for n, a in enumerate(boxes):
+            assert a["x"] >= 0 and a["x"] + a["w"] <= chart["width"], (a, chart)
+            for b in boxes[n + 1 :]:
+                apart = (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+                         or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])  # fmt: skip
+                assert apart, (a, b, screen)
     context.close()

@@ -1,6 +1,6 @@
 // The crisis brief's chart: negative and other mentions over the crisis window, the
 // brand's normal level as a dashed line, alert moments as markers whose labels sit above
-// the plot, on different rows when they are close (they never print over each other). Then the
+// the plot, on different rows when they would touch (they never print over each other). Then the
 // distinctive terms, fetched after the page (word segmentation is slow). Data comes
 // from <script type="application/json" id="brief-data">; crawled words are set as text.
 (function () {
@@ -17,30 +17,35 @@
     var chart = echarts.init(node, null, { renderer: "canvas" });
     // labels horizontal above the plot, one row (16 px) higher each, the plot lowered to
     // make room (as the overview's); a label reads away from the nearer edge of the chart
-    // (rotated along the line, they were cut at the plot's top and over the peak bar)
-    var rows = 0;
-    var marks = d.markers.map(function (m) {
-      rows = Math.max(rows, m.row);
-      var right = d.labels.indexOf(m.label) > d.labels.length / 2;
-      return { xAxis: m.label, label: { formatter: m.text, position: "end", align: right ? "right" : "left",
-                                        distance: 4 + 16 * m.row, fontSize: 11 } };
-    });
-    marks.push({ yAxis: d.baseline, lineStyle: { color: "#555", type: "dashed" },
-                 label: { formatter: d.names.baseline, position: "insideStartTop", fontSize: 11 } });
-    chart.setOption({
-      animation: false,
-      tooltip: { trigger: "axis", renderMode: "richText" },
-      legend: { top: 0, right: 0, data: [d.names.negative, d.names.other] },
-      grid: { left: 40, right: 16, top: 30 + (d.markers.length ? 20 + 16 * rows : 0), bottom: 30 },
-      xAxis: { type: "category", data: d.labels },
-      yAxis: { type: "value", minInterval: 1 },
-      series: [
-        { name: d.names.negative, type: "bar", stack: "v", data: d.negative, itemStyle: { color: "#d9534f" },
-          markLine: { symbol: "none", silent: true, lineStyle: { color: "#b30000", type: "solid" }, data: marks } },
-        { name: d.names.other, type: "bar", stack: "v", data: d.other, itemStyle: { color: "#cfd6dd" } }
-      ]
-    });
-    window.addEventListener("resize", function () { chart.resize(); });
+    // (rotated along the line, they were cut at the plot's top and over the peak bar); rows
+    // by the labels' widths at this chart's width (markers.js), again on a resize
+    var draw = function () {
+      var rows = 0;
+      var placed = window.radarMarkerRows(d.labels, d.markers, node.clientWidth - 40 - 16, 11);
+      var marks = d.markers.map(function (m, k) {
+        var p = placed[k];
+        rows = Math.max(rows, p.row);
+        return { xAxis: m.label, label: { formatter: m.text, position: "end", align: p.right ? "right" : "left",
+                                          distance: 4 + 16 * p.row, fontSize: 11 } };
+      });
+      marks.push({ yAxis: d.baseline, lineStyle: { color: "#555", type: "dashed" },
+                   label: { formatter: d.names.baseline, position: "insideStartTop", fontSize: 11 } });
+      chart.setOption({
+        animation: false,
+        tooltip: { trigger: "axis", renderMode: "richText" },
+        legend: { top: 0, right: 0, data: [d.names.negative, d.names.other] },
+        grid: { left: 40, right: 16, top: 30 + (d.markers.length ? 20 + 16 * rows : 0), bottom: 30 },
+        xAxis: { type: "category", data: d.labels },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [
+          { name: d.names.negative, type: "bar", stack: "v", data: d.negative, itemStyle: { color: "#d9534f" },
+            markLine: { symbol: "none", silent: true, lineStyle: { color: "#b30000", type: "solid" }, data: marks } },
+          { name: d.names.other, type: "bar", stack: "v", data: d.other, itemStyle: { color: "#cfd6dd" } }
+        ]
+      });
+    };
+    draw();
+    window.addEventListener("resize", function () { chart.resize(); draw(); });
   }
   done();
   var list = document.getElementById("brief-terms");

@@ -29,16 +29,18 @@
   // (horizontal labels above the plot, one row higher each; the plot starts lower to make room);
   // a label reads away from the nearer edge of the chart, as the brief's: centred on a marker
   // of the last points, 'P1 已预警 · P1 已解决 · P1 重新打开' ran off the right
+  // rows by the labels' widths at this chart's width (markers.js), not by chart points
+  var volumeNode = document.getElementById("chart-volume");
   var rows = 0;
-  var marks = d.moments.map(function (m) {
-    rows = Math.max(rows, m.row || 0);
-    var right = d.labels.indexOf(m.label) > d.labels.length / 2;
+  var placed = window.radarMarkerRows(d.labels, d.moments, (volumeNode ? volumeNode.clientWidth : 0) - 50 - 50, 11);
+  var marks = d.moments.map(function (m, k) {
+    var p = placed[k];
+    rows = Math.max(rows, p.row);
     return { xAxis: m.label, name: m.text,
-             label: { formatter: m.text, position: "end", align: right ? "right" : "left",
-                      distance: 4 + 16 * (m.row || 0), fontSize: 11 } };
+             label: { formatter: m.text, position: "end", align: p.right ? "right" : "left",
+                      distance: 4 + 16 * p.row, fontSize: 11 } };
   });
   // on a phone the title takes the whole width: the legend goes on a line of its own below
-  var volumeNode = document.getElementById("chart-volume");
   var narrow = volumeNode && volumeNode.clientWidth < 600;
   chart("chart-volume", {
     title: { text: t("volume", "Volume (bars, left) and negative share % (line, right)"), left: 0, top: 0,
