@@ -74,6 +74,9 @@ class Expert:
     # of this expert too (model.parts); 0 = its own n-grams only. A stacked expert is
     # fitted after every unstacked one
     stack: float = 0.0
+    # a stacked expert's gate shifts tried on validation (None: TrainSettings.
+    # stack_prior_grid); (0.0,) routes to it only by what the gate learnt
+    prior_grid: tuple[float, ...] | None = None
 
 
 # Chosen on validation (README, "Sentiment"). weibo2018 labels Weibo posts its own way
@@ -84,12 +87,7 @@ class Expert:
 # train+val 0.8927 → 0.8986, val 0.8997 → 0.9027, the other corpora within ±0.004.
 EXPERTS: dict[str, Expert] = {
     "weibo": Expert(("weibo2018",), C=3.0, nb_scale=True),
-    # car-owner forum comments (three-way, negative = an aspect criticised) learn with the
-    # emotion-labelled Weibo sentences: an expert of their own (validation macro-F1 0.508
-    # vs 0.423 here) took every car post, and scored "极光汽车刹车失灵，车主要维权" neutral
-    "emotion": Expert(
-        ("smp2020_virus", "covid_weibo", "nlpcc2014", "car_forum"), C=3.0, nb_scale=True
-    ),
+    "emotion": Expert(("smp2020_virus", "covid_weibo", "nlpcc2014"), C=3.0, nb_scale=True),
     "review": Expert(("hotel", "chnsenticorp", "online_shopping"), C=10.0, nb_scale=True),
     "waimai": Expert(("waimai",), C=3.0, nb_scale=True),
     # public-opinion polarity (舆情倾向) of news / articles: the corpus has only Chinese
@@ -97,6 +95,13 @@ EXPERTS: dict[str, Expert] = {
     # stacked on the other experts (their log-probabilities × 0.3 as features), C 100:
     # the news expert alone on news val macro-F1 / negative F1 0.722 / 0.835 → 0.728 /
     # 0.867 (C 30: 0.724 / 0.859; idf-scaled or class-balanced: lower); see docs/sentiment.md
+    # car-owner forum comments (three-way, negative = an aspect criticised; two-thirds
+    # neutral, so class-balanced), stacked: car forum val macro-F1 / negative F1 0.445 /
+    # 0.297 in the emotion expert → 0.538 / 0.436. No gate shift: the +2 that the mean
+    # validation figure preferred (0.8228 vs 0.8207) sent brand-naming complaints to it,
+    # which reads them as forum chatter ("极光汽车：<waimai complaint>" read negative 0.865 →
+    # 0.789); unstacked, it took the demo's brake-failure posts. docs/sentiment.md
+    "car": Expert(("car_forum",), C=10.0, balanced=True, stack=0.3, prior_grid=(0.0,)),
     "news": Expert(("news",), C=100.0, nb_scale=False, view="headed", stack=0.3),
 }
 
@@ -171,9 +176,10 @@ class TrainSettings:
     # suit Weibo sentences, news and forum comments at once); () = no offsets
     band_corpora: tuple[str, ...] = ("smp2020_virus",)
     # a band given, not tuned: every three-way expert (those of band_corpora too) is
-    # calibrated to it by its offsets. Moving the Weibo sentences' data between experts
-    # moves a tuned band, and a wider one reads praise toward a brand as neutral
-    fixed_band: tuple[float, float] | None = None
+    # calibrated to it by its offsets. (0.38, 0.59) is the band the Weibo sentences chose
+    # with the car comments in their expert; tuned again without them it widened to 0.65
+    # and praise toward a brand ("极光汽车真不错，推荐", 0.64) read neutral. None: tune it
+    fixed_band: tuple[float, float] | None = (0.38, 0.59)
     offset_grid: tuple[float, ...] = tuple(float(x) for x in np.arange(-3.0, 3.01, 0.25))
     # shifts of the gate's logit toward a stacked expert tried on validation (() = none)
     stack_prior_grid: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0)
@@ -528,9 +534,10 @@ def _tune_stack_prior(
         )
 
     fitted_bias, fitted_gate = model.bias.copy(), model.gate_bias.copy()
+    grids = [e.prior_grid for e in experts.values()]
     for e in model.stacked_experts():
         best: tuple[float, float, np.ndarray] | None = None
-        for shift in settings.stack_prior_grid:
+        for shift in grids[e] if grids[e] is not None else settings.stack_prior_grid:
             model.bias = fitted_bias.copy()
             model.gate_bias = fitted_gate.copy()
             model.gate_bias[e] += shift

@@ -466,23 +466,26 @@ def test_a_stacked_expert_reads_the_other_experts(brand_corpus: Path, tmp_path: 
     experts["news"] = Expert(("news",), C=30.0, view="headed", idf=True, stack=0.3)
     settings = dataclasses.replace(SMALL, experts=experts)
     model = train(brand_corpus, seed=3, settings=settings)
-    news = model.domains.index("news")
-    assert model.stacked_experts() == [news] == [len(model.domains) - 1]
+    news, car = model.domains.index("news"), model.domains.index("car")
+    assert (
+        model.stacked_experts() == [car, news] == [len(model.domains) - 2, len(model.domains) - 1]
+    )
+    first = car  # the stacked experts read the ones before them, not each other
     assert model.stack_weights is not None and model.stack_weights[:, 3 * news :].any()
-    assert not model.stack_weights[3 * news :].any()  # reads no stacked expert
+    assert not model.stack_weights[3 * first :].any()  # reads no stacked expert
     texts = ["记者报道青山科技涉嫌诈骗被立案调查", "蓝海银行召开发布会宣布业绩增长", "x"]
     logits, _ = model.linear_logits(texts)
     own = softmax(logits)
-    inputs = np.log(np.clip(own[:, :news, :], 1e-6, 1.0)).reshape(len(texts), -1)
-    block = model.stack_weights[: 3 * news, 3 * news : 3 * news + 3]
+    inputs = np.log(np.clip(own[:, :first, :], 1e-6, 1.0)).reshape(len(texts), -1)
+    block = model.stack_weights[: 3 * first, 3 * news : 3 * news + 3]
     expected = softmax(logits[:, news, :] + inputs @ block)
     experts_p, _ = model.parts(texts)
     np.testing.assert_allclose(experts_p[:, news, :], expected, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(experts_p[:, :news, :], own[:, :news, :])  # the others as before
+    np.testing.assert_allclose(experts_p[:, :first, :], own[:, :first, :])  # the others as before
     model.save(tmp_path / "stacked.npz")
     loaded = SentimentModel.load(tmp_path / "stacked.npz")
     np.testing.assert_allclose(loaded.scores(texts), model.scores(texts), rtol=1e-6)
-    assert loaded.stacked_experts() == [news]
+    assert loaded.stacked_experts() == [car, news]
     first = {"news": experts["news"], **{k: v for k, v in experts.items() if k != "news"}}
     with pytest.raises(ValueError, match="stacked experts must come after"):
         train(brand_corpus, seed=3, settings=dataclasses.replace(SMALL, experts=first))
