@@ -22,6 +22,9 @@ three queries for the whole batch instead of two or three per mention.
 
 Texts shorter than ``MIN_SIMHASH_CHARS`` word characters still get a simhash but are
 never linked by it: two different "支持！" comments are not a copy of each other's story.
+Nor is a comment (``parent_id``), however long: it belongs to the story of the post it
+answers, so a comment quoting a post is no copy of it and a post repeating a comment is
+no copy of the comment (its simhash is kept all the same).
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from index.models import Mention
 
 MIN_SIMHASH_CHARS = 20
 MAX_DISTANCE = 3
+# stored near-copies read per linkable mention, oldest first: the first post among them is
+# its original (comments are none; a post preceded by more comments than this is missed)
+STORED_CANDIDATES = 5
 SHINGLE = 3
 _WORD = re.compile(r"[\w\u4e00-\u9fff]+")
 _NOISE = re.compile(r"https?://\S+|//@[^:：]{1,30}[:：]|@[\w\u4e00-\u9fff-]{1,30}|\[[^\]]{1,8}\]")
@@ -146,8 +152,10 @@ def close_pairs(
     return list(zip((keys // len(c)).tolist(), (keys % len(c)).tolist(), strict=True))
 
 
-def _linkable(text: str) -> bool:
-    return len(_features_text(text)) >= MIN_SIMHASH_CHARS
+def _linkable(mention: Mention) -> bool:
+    """Linked by its simhash: a post (a comment belongs to the story of the post it
+    answers, never linked by its text) long enough to tell copies apart."""
+    return mention.parent_id is None and len(_features_text(mention.text)) >= MIN_SIMHASH_CHARS
 
 
 class RecentStories:
@@ -165,7 +173,7 @@ class RecentStories:
         if mention.id in self._mentions or mention.simhash is None:
             return
         self._mentions[mention.id] = mention
-        if linkable if linkable is not None else _linkable(mention.text):
+        if linkable if linkable is not None else _linkable(mention):
             self._hashes[mention.id] = mention.simhash
         while len(self._mentions) > self.capacity:
             old_id, _ = self._mentions.popitem(last=False)
@@ -228,7 +236,12 @@ def assign_stories(
         return found
 
     window = timedelta(hours=window_hours)
-    linkable = [len(f) >= MIN_SIMHASH_CHARS for f in features]  # as _linkable(m.text)
+    # as _linkable(m): a comment is neither a copy (of a post it quotes) nor an original
+    # (of a post quoting it)
+    linkable = [
+        m.parent_id is None and len(f) >= MIN_SIMHASH_CHARS
+        for f, m in zip(features, mentions, strict=True)
+    ]
     asks = [
         i
         for i, m in enumerate(mentions)
@@ -237,9 +250,14 @@ def assign_stories(
     answers = store.find_near_duplicates_many(
         [(mentions[i].simhash or 0, mentions[i].published_at - window) for i in asks],
         max_distance=MAX_DISTANCE,
-        limit=1,  # oldest first: the earliest stored copy is the only one that can win
+        # oldest first: the earliest stored post is the only one that can win; stored
+        # comments (they have a simhash too) before it are passed over
+        limit=STORED_CANDIDATES,
     )
-    near_stored = dict(zip(asks, answers, strict=True))
+    near_stored = {
+        i: [c for c in found if c.parent_id is None][:1]
+        for i, found in zip(asks, answers, strict=True)
+    }
     # near-copies among this run's earlier mentions: those remembered before the batch,
     # and the batch's own earlier ones (each joins ``recent`` below as it is linked)
     hashes = [m.simhash if linkable[i] else None for i, m in enumerate(mentions)]

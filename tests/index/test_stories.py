@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from index.base import SearchRequest, Store
+from index.models import Mention
 from tests.index.test_store_contract import NOW, comment, mention, s
 
 
@@ -208,3 +209,55 @@ def test_a_reply_to_a_comment_counts_in_the_story_of_the_post(store: Store) -> N
     # the links agree (a comment under a post not stored links to no story but its own)
     got = store.post_stories(store.get_mentions([s(m) for m in replies]))
     assert got == {s("r"): post, s("rr"): post, s("r2"): post}
+
+
+def test_a_comment_quoting_a_post_is_no_copy_of_it(store: Store) -> None:
+    """A comment of 20 or more characters was linked by its text to a post it quotes, as
+    a near-copy (``repost_of``, ``cluster_id``): a comment under another post became a
+    copy in the quoted post's story, grouped with it in a search and listed in its story
+    page. A comment belongs to the story of the post it answers: it is never a copy, nor
+    an original a post is a copy of; posts still link to each other."""
+    from index.dedupe import assign_stories
+
+    quoted = "极光汽车X7刹车失灵差点追尾，4S店说是正常现象，大家千万别买"
+    said = "极光汽车的客服电话打了三天都没人接，退款申请也一直没有处理"
+    at = NOW - timedelta(hours=3)
+    posts = [mention("p", quoted, published=at), mention("o", "极光汽车 提车了", published=at)]
+    store.upsert_mentions(assign_stories(posts, store))
+
+    def reply(mid: str, post: str, text: str, minutes: int) -> Mention:
+        return comment(mid, s(post), published=at + timedelta(minutes=minutes)).model_copy(
+            update={"text": text}
+        )
+
+    batch = [
+        reply("under", "p", quoted + "！！", 10),  # under the post it quotes
+        reply("elsewhere", "o", quoted + "。", 20),  # under another post
+        reply("first", "o", said, 30),  # its text later copied by a post
+    ]
+    linked = assign_stories(batch, store)
+    assert [(m.repost_of, m.cluster_id) for m in linked] == [(None, m.id) for m in batch]
+    store.upsert_mentions(linked)
+    later = [
+        mention("copy", quoted + "[怒]", published=at + timedelta(minutes=40)),
+        mention("again", said + "！", published=at + timedelta(minutes=50)),
+        reply("same", "o", said + "。", 55),  # in the same batch as a post
+        mention("twice", said + "！！", published=at + timedelta(minutes=60)),
+    ]
+    got = {m.id: (m.repost_of, m.cluster_id) for m in assign_stories(later, store)}
+    assert got == {
+        s("copy"): (s("p"), s("p")),  # a post copying a post: a copy, as before
+        s("again"): (None, s("again")),  # a post copying a comment: a story of its own
+        s("same"): (None, s("same")),
+        s("twice"): (s("again"), s("again")),
+    }
+    store.upsert_mentions(assign_stories(later, store))
+    result = store.search(SearchRequest(query="刹车失灵", group_stories=True))
+    # the post and its copy; each comment a hit of its own, in its post's story
+    assert sorted((h.story, h.story_size) for h in result.hits) == [
+        (s("o"), 1),
+        (s("p"), 1),
+        (s("p"), 2),
+    ]
+    assert (result.groups, result.stories) == (3, 2)
+    assert [m.id for m in store.story(s("p"))] == [s("p"), s("under"), s("copy")]
