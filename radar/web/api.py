@@ -19,7 +19,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 
-from radar.web.auth import LoggedIn
+from config.i18n import _
+from radar.web.auth import Forbidden, LoggedIn
 from radar.web.problems import PROBLEM_JSON, Problem, problem, problem_responses
 
 PREFIX = "/api/v1"
@@ -40,7 +41,9 @@ what is wrong and names the parameter (a query parameter the call does not take 
 naming it and listing those it takes), `code` is stable (`bad_request`, `unauthenticated`,
 `forbidden`, `not_found`, `method_not_allowed`, `conflict`, `invalid_request`,
 `rate_limited`, `store_unavailable`), `errors` lists the fields of a 422. A method a path
-does not serve is a 405 with `Allow` (`method_not_allowed`).
+does not serve is a 405 with `Allow` (`method_not_allowed`). Checked in this order: the
+token (401), the permission (403), the case or mention the path names (404), the query
+parameters (400), the body (422).
 
 **Rate limit**: {rate} per token (per user for a browser session), a moving window kept
 by each web process. Every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and
@@ -144,6 +147,35 @@ def query_names(dependant: Any) -> tuple[str, ...]:
     return tuple(names + [f.alias for f in dependant.query_params if f.alias not in names])
 
 
+def permissions(dependant: Any) -> set[str]:
+    """The permissions a route requires (radar.web.auth.require)."""
+    found = {getattr(dependant.call, "permission", None)}
+    for sub in dependant.dependencies:
+        found |= permissions(sub)
+    return {p for p in found if p}
+
+
+def resolved(request: Request, user: LoggedIn) -> None:
+    """The caller's permission (403), then the case or mention the path names (404), before
+    the query (:func:`known_query`, 400) and the body (422) are judged: what is sent to an
+    address that does not exist does not matter. The calls check both again themselves."""
+    route = request.scope.get("route")
+    if route is None:
+        return
+    for permission in sorted(permissions(route.dependant)):
+        if not user.can(permission):
+            raise Forbidden(permission)
+    store, path = request.app.state.store, request.path_params
+    case_id, mention_id = path.get("case_id"), path.get("mention_id")
+    if case_id is not None and store.get_case(case_id) is None:
+        raise HTTPException(404, _("no case with id %(id)s") % {"id": repr(case_id)})
+    if mention_id is not None and store.get_mention(mention_id) is None:
+        # GET …/notes: an action's path, answered 405 by the call when the mention exists
+        stem = mention_id.rpartition("/")[0]
+        if request.method != "GET" or not stem or store.get_mention(stem) is None:
+            raise HTTPException(404, _("no mention with id %(id)s") % {"id": repr(mention_id)})
+
+
 def known_query(request: Request, user: LoggedIn) -> None:
     """400 naming the query parameters the call does not take, with those it takes: they
     were ignored, so a typo (``?sentimnet=negative``) answered as if it were not there.
@@ -191,7 +223,7 @@ def install(app: FastAPI, routers: Any, rate: str = DEFAULT_RATE_LIMIT) -> None:
     limit = RateLimit(rate)
     app.state.rate_limit = limit
     app.add_middleware(RateLimitHeaders)  # type: ignore[arg-type]
-    checks = [Depends(limit), Depends(known_query)]
+    checks = [Depends(limit), Depends(resolved), Depends(known_query)]
     for router in routers:
         app.include_router(
             router,

@@ -177,6 +177,7 @@ def require(permission: str) -> Any:
             raise Forbidden(permission)
         return user
 
+    dependency.permission = permission  # type: ignore[attr-defined]  # radar.web.api.resolved
     return Depends(dependency)
 
 

@@ -93,3 +93,37 @@ async def test_pages_are_not_concerned(login) -> None:  # type: ignore[no-untype
             r = await client.get(page)
             assert r.status_code == 200, page
             assert r.headers["content-type"].startswith("text/html")
+
+
+async def test_the_address_is_resolved_before_what_is_sent_is_judged(
+    anon: httpx.AsyncClient,
+) -> None:
+    """401, then 403, then 404 for a case or mention that does not exist, then 400 for an
+    unknown parameter, then 422 for the body: a call to a case that does not exist was a
+    400 (unknown parameter) or a 422 (no body) where a 404 is the answer that counts."""
+    doc = (await anon.get("/openapi.json", headers=AUTH)).json()
+    care = {"Authorization": f"Bearer {api_token('care')}"}
+    checked = 0
+    for path, operations in doc["paths"].items():
+        if "{" not in path:
+            continue
+        url = path.format(case_id="case-nope", mention_id="demo-weibo:nope")
+        for method in operations:
+            for params, body in (({"bogus": "1"}, None), ({}, None), ({"bogus": "1"}, {"x": 1})):
+                r = await anon.request(method, url, params=params, json=body, headers=AUTH)
+                assert r.status_code == 404, (method, path, params, body, r.text)
+                assert r.json()["detail"].startswith("no "), r.text
+                r = await anon.request(method, url, params=params, json=body, headers=care)
+                assert r.status_code in (403, 404), (method, path, r.text)  # not 400/422
+                r = await anon.request(method, url, params=params, json=body)
+                assert r.status_code == 401, (method, path)
+            checked += 1
+    assert checked == 12
+    # the permission first: care may not acknowledge, whatever the case and parameters
+    r = await anon.post("/api/v1/cases/case-nope/acknowledge?bogus=1", headers=care)
+    assert r.status_code == 403, r.text
+    # an existing case: the unknown parameter, then the body
+    r = await anon.post(f"/api/v1/cases/{CASE_ID}/assign?bogus=1", headers=AUTH)
+    assert r.status_code == 400, r.text
+    r = await anon.post(f"/api/v1/cases/{CASE_ID}/assign", headers=AUTH)
+    assert r.status_code == 422, r.text
