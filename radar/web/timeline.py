@@ -24,6 +24,9 @@ _CASE_MESSAGE_EVENTS = ("alerted", "reopened", "updated")
 class Row:
     event: CaseEvent
     sent_to: list[str] = field(default_factory=list)  # channels its message reached
+    # channels its message was only written to the service's log for (the console notifier
+    # stands in when no Slack token is set): not "sent to #radar-alerts", which nobody saw
+    logged: list[str] = field(default_factory=list)
     times: int = 1  # the same line this many times in a row
     seqs: set[int] = field(default_factory=set)  # the events the line stands for (×N: N)
 
@@ -54,8 +57,9 @@ def rows(events: Iterable[CaseEvent]) -> list[Row]:
             owner = _owner(e, out)
             channel = str(e.data.get("channel") or e.data.get("via") or "")
             if owner is not None and channel:
-                if channel not in owner.sent_to:
-                    owner.sent_to.append(channel)
+                into = owner.logged if e.data.get("via") == "console" else owner.sent_to
+                if channel not in into:
+                    into.append(channel)
                 continue
         last = out[-1].event if out else None
         same = (e.case_id, e.kind, e.actor, e.text)

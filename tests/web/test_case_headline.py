@@ -16,7 +16,7 @@ from config.i18n import use_locale
 from index.base import Store
 from radar.web.app import create_app
 from tests.alerts.conftest import big_v_finding, sharp_surge_finding
-from tests.web.conftest import NOW, log_in, make_config
+from tests.web.conftest import CASE_ID, NOW, log_in, make_config
 
 pytestmark = pytest.mark.anyio
 
@@ -106,7 +106,8 @@ async def test_each_delivery_is_told_on_the_line_it_delivered(store) -> None:  #
     assert 'class="ev-notified"' not in page
     for kind in ("alerted", "updated"):
         line = page.split(f'class="ev-{kind}"')[1].split("</li>")[0]
-        assert '<span class="sent">→ 已发送至 #' in line, line
+        # no Slack token in the test config: the console notifier logged them (not "sent")
+        assert '<span class="sent logged">→ 未发送至 #' in line, line
 
 
 def test_the_same_line_twice_in_a_row_is_one_line() -> None:
@@ -234,3 +235,40 @@ async def test_a_case_closed_before_its_rule_was_kept_shows_its_stored_title(sto
         assert messages.headline(store.get_case(case_id)) == stored_title
     for url, page in (await _case_pages(store, case_id)).items():
         assert SURGE_ZH in page, url
+
+
+def test_a_delivery_only_to_the_console_log_is_not_called_sent() -> None:
+    """Without a Slack token the console notifier writes each message to the service's
+    log, and the timeline read '→ 已发送至 #radar-alerts' on every line — a PR lead took
+    it that the team had the case in Slack (real-browser walk of the demo)."""
+    from index.models import CaseEvent
+    from radar.web.timeline import rows
+
+    def sent(seq: int, via: str) -> CaseEvent:
+        data = {"key": "c1:alert", "channel": "#radar-alerts", "via": via}
+        return CaseEvent(case_id="c1", seq=seq, at=NOW, kind="notified", text="sent", data=data)
+
+    alerted = CaseEvent(case_id="c1", seq=1, at=NOW, kind="alerted", text="P1 …")
+    (row,) = rows([alerted, sent(2, "console")])
+    assert row.sent_to == [] and row.logged == ["#radar-alerts"]
+    (row,) = rows([alerted, sent(2, "slack")])
+    assert row.sent_to == ["#radar-alerts"] and row.logged == []
+
+
+async def test_the_case_page_says_a_console_delivery_was_not_sent(store) -> None:  # type: ignore[no-untyped-def]
+    from index.models import CaseEvent
+
+    alerted = next(e for e in store.case_events(CASE_ID) if e.kind == "alerted")
+    data = {"key": f"{CASE_ID}:alert", "channel": "#radar-alerts", "via": "console"}
+    store.append_case_event(
+        CaseEvent(case_id=CASE_ID, at=alerted.at, kind="notified", actor="console",
+                  text="事件已发送至 #radar-alerts", data=data)
+    )  # fmt: skip
+    app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "pr")
+        page = (await c.get(f"/cases/{CASE_ID}")).text
+    line = page.split('class="ev-alerted"')[1].split("</li>")[0]
+    assert "未发送至 #radar-alerts（未接入 Slack，仅记入服务日志）" in line, line
+    assert "已发送至" not in line
