@@ -21,7 +21,7 @@ from index.query import (
     parse_query,
     unknown_brands,
 )
-from radar.web.render import LABELS
+from radar.web.render import LABELS, label
 
 
 def brand_aliases(config: RadarConfig) -> dict[str, list[str]]:
@@ -170,6 +170,22 @@ def query_problem(exc: QuerySyntaxError) -> str:
     if exc.template in PARSER_MESSAGES:
         problem = _(exc.template) % exc.params if exc.params else _(exc.template)
     return _("The query cannot be read: %(problem)s") % {"problem": problem}
+
+
+def facet_query(config: RadarConfig, q: str, field: str, value: str) -> str | None:
+    """The query of a facet's link: ``q`` narrowed to ``field:value``, the value written
+    as the cards show it (``sentiment:负面``, not ``sentiment:negative`` in a Chinese
+    box); None when ``q`` already has that filter (the link would only repeat it)."""
+    try:
+        canonical = canonical_query(config, q)
+        present = value in filter_values(canonical, field) and " OR " not in f" {q} "
+    except QuerySyntaxError:
+        present = False
+    if present:
+        return None
+    shown = label(value, field) if field in LABELLED_FILTERS else value
+    written = f'"{shown}"' if any(c in shown for c in " ()") else shown
+    return f"{q} {field}:{written}".strip()
 
 
 def checked_query(config: RadarConfig, q: str) -> str:

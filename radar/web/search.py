@@ -31,6 +31,7 @@ from radar.web.filters import (
     brand_hint,
     checked_query,
     configured_brand,
+    facet_query,
     kind_hint,
     page_problem,
     query_problem,
@@ -490,6 +491,7 @@ def search_page(
         export_query=request.url.query,
         grouped=grouped,
         group_param="story" if grouped else "",
+        facet_query=lambda field, value: facet_query(request.app.state.config, raw.q, field, value),
     )
 
 

@@ -9,6 +9,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from urllib.parse import unquote
 
 import pytest
 
@@ -429,3 +430,22 @@ async def test_the_board_and_the_case_page_say_a_cases_age_alike(login) -> None:
     assert age, board
     assert f"（{age.group(1)}）" in case
     assert "<small>(" not in board
+
+
+async def test_facet_links_write_the_filter_as_the_cards_show_it_and_once(login) -> None:  # type: ignore[no-untyped-def]
+    """Clicking 负面 under 情感 put 'sentiment:负面 sentiment:negative' in a Chinese box
+    (real-browser walk of a care agent): the link now writes the label the card shows, and
+    a facet the query already filters by is no link."""
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "发动机", "range": "7d"})).text
+        facets = page.split('<aside class="facets">', 1)[1].split("</aside>", 1)[0]
+        links = {
+            unescape(text): unquote(unescape(href))
+            for href, text in re.findall(r'<a href="(/search\?[^"]+)">([^<]+)</a>', facets)
+        }
+        assert "q=发动机+sentiment:负面&" in links["负面"].replace("%3A", ":"), links
+        assert "sentiment:negative" not in links["负面"]
+        narrowed = (await c.get(links["负面"])).text
+    assert 'id="m-demo-weibo:1"' in narrowed
+    facets = narrowed.split('<aside class="facets">', 1)[1].split("</aside>", 1)[0]
+    assert '<b aria-current="true">负面</b>' in facets and ">负面</a>" not in facets
