@@ -97,13 +97,18 @@ def bulk_form(
             why = action_problem(request, exc)
             flash(request, _("Not attached: %(why)s") % {"why": why}, "error")
             return RedirectResponse(back_to(next), status_code=303)
-        flash(
-            request,
+        # "0 skipped (already there or not about …)" after every clean attach was noise
+        said = (
             _(
                 "%(attached)s attached to the case of %(brand)s; %(skipped)s skipped (already "
                 "there or not about %(brand)s)."
             )
-            % {"attached": attached, "brand": case.brand, "skipped": len(skipped)},
+            if skipped
+            else _("%(attached)s attached to the case of %(brand)s.")
+        )
+        flash(
+            request,
+            said % {"attached": attached, "brand": case.brand, "skipped": len(skipped)},
             "ok" if attached else "error",
         )
     else:

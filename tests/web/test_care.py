@@ -74,6 +74,16 @@ async def test_bulk_attach_skips_posts_of_another_brand(login, store) -> None:  
     assert "demo-weibo:3" in evidence and "demo-tieba:4" not in evidence
 
 
+async def test_bulk_attach_with_nothing_skipped_says_only_what_was_attached(login) -> None:  # type: ignore[no-untyped-def]
+    """It read '1 attached …; 0 skipped (already there or not about 极光汽车).' (跳过 0 条)."""
+    async with login("pr") as c:
+        bulk = {"ids": ["demo-weibo:3"], "action": "attach", "case_id": CASE_ID}
+        r = await post(c, "/cases", "/mentions/bulk", bulk)
+        assert r.status_code == 303
+        shown = (await c.get("/cases")).text
+    assert "1 attached to the case of 极光汽车." in shown and "skipped" not in shown
+
+
 async def test_bulk_needs_the_csrf_token_and_the_handle_permission(login) -> None:  # type: ignore[no-untyped-def]
     async with login("care") as c:
         r = await c.post("/mentions/bulk", data={"ids": "demo-weibo:1", "action": "handle"})

@@ -449,3 +449,13 @@ async def test_facet_links_write_the_filter_as_the_cards_show_it_and_once(login)
     assert 'id="m-demo-weibo:1"' in narrowed
     facets = narrowed.split('<aside class="facets">', 1)[1].split("</aside>", 1)[0]
     assert '<b aria-current="true">负面</b>' in facets and ">负面</a>" not in facets
+
+
+async def test_a_clean_bulk_attach_says_nothing_of_skipped_posts(login) -> None:  # type: ignore[no-untyped-def]
+    """It read '已将 3 条加入极光汽车的事件；跳过 0 条（已在事件中或与极光汽车无关）。'."""
+    async with login("care") as c:
+        bulk = {"ids": "demo-weibo:6", "action": "attach", "case_id": CASE_ID, "next": "/search"}
+        r = await form_post(c, "/search", "/mentions/bulk", bulk)
+        page = (await c.get(r.headers["location"])).text
+    said = re.findall(r'<p class="flash[^"]*">([^<]*)', page)
+    assert said == ["已将 1 条加入极光汽车的事件。"], said
