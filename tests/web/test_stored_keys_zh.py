@@ -459,3 +459,13 @@ async def test_a_clean_bulk_attach_says_nothing_of_skipped_posts(login) -> None:
         page = (await c.get(r.headers["location"])).text
     said = re.findall(r'<p class="flash[^"]*">([^<]*)', page)
     assert said == ["已将 1 条加入极光汽车的事件。"], said
+
+
+async def test_the_search_box_reads_in_chinese_to_eyes_and_screen_readers(login) -> None:  # type: ignore[no-untyped-def]
+    """The box's example ended 'sentiment:negative', and the handled select was named
+    已处理 (its own third option) for a screen reader (keyboard walk of a care agent)."""
+    async with login("care") as c:
+        page = (await c.get("/search")).text
+    box = re.search(r'<input name="q"[^>]*>', page)
+    assert box and "sentiment:负面" in box.group(0) and "negative" not in box.group(0)
+    assert '<select name="handled" aria-label="处理状态">' in page
