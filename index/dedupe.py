@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 import numpy as np
@@ -298,3 +298,52 @@ def assign_stories(
                     m.cluster_id = _root(original)
         recent.add(m, linkable[i])
     return mentions
+
+
+def unlinked_comment_stories(
+    linked: Mapping[str, tuple[bool, str, str | None]], comments: Mapping[str, bool]
+) -> dict[str, tuple[str | None, str]]:
+    """The story links stored before comments were left out of text linking, repaired
+    (the upgrade of each backend): ``linked`` is every stored mention with ``repost_of``
+    (id -> (is a comment, repost_of, cluster_id)), ``comments`` says for the stored
+    mentions those name (id -> is a comment). Returns id -> (repost_of, cluster_id) for
+    the mentions whose links change:
+
+    * a comment is neither a copy nor a repost: ``(None, its id)`` (it belongs to its
+      post's story through ``parent_id``; no crawler sets ``repost_of`` on a comment);
+    * a post that copied a comment becomes the original of a story of its own;
+    * a post that copied such a post (in its story then) stays its copy and follows it
+      into its new story; a post in a story named after a comment whose original is
+      not stored (or is an original post) is in the story of the post it copied;
+    * every other link is kept as it is.
+    """
+    fixed: dict[str, tuple[str | None, str]] = {}
+
+    def is_comment(mid: str) -> bool:
+        return linked[mid][0] if mid in linked else comments.get(mid, False)
+
+    def fix(mid: str) -> tuple[str | None, str]:
+        comment, target, cluster = linked[mid]
+        story = cluster or mid
+        if comment or is_comment(target):
+            return None, mid
+        if target in linked:
+            old_target = linked[target][2] or target
+            new_target = fixed.get(target, (target, old_target))[1]
+            if new_target != old_target and story == old_target:
+                return target, new_target
+        elif is_comment(story):
+            return target, target
+        return target, cluster or mid
+
+    for start in linked:
+        path: list[str] = []  # the repost_of chain up to a link already fixed, or its end
+        mid = start
+        while mid in linked and mid not in fixed and mid not in path:
+            path.append(mid)
+            mid = linked[mid][1]
+        for mid in reversed(path):
+            fixed[mid] = fix(mid)
+    return {
+        mid: new for mid, new in fixed.items() if new != (linked[mid][1], linked[mid][2] or mid)
+    }

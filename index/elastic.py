@@ -77,6 +77,7 @@ from index.base import (
     paging,
 )
 from index.changes import CORRECTION, NEW, Change, changed_fields
+from index.dedupe import unlinked_comment_stories
 from index.es_query import (
     FACETS,
     LABELS,
@@ -419,22 +420,30 @@ class ElasticStore(Store):
         """Bring mention indices made by an older mapping (``_meta``'s
         ``radar_mapping_version``) up to ``MENTION_MAPPING_VERSION``: put the current
         properties (adding fields is allowed on a live index), rewrite the derived fields
-        of every document from its ``_source``, then record the version. Idempotent; an
+        of every document from its ``_source`` (an index below version 4), repair the
+        story links (below 5), then record the version. Idempotent; an
         interrupted run starts over on the next start. Version 2 derives the sentiment
         toward each brand, which for an older document is its document label. Version 3
         gives every document without one a change number (the change feed starts with
-        them all, as "new")."""
+        them all, as "new"). Version 5 derives nothing new: it repairs the story links
+        of stored comments and of the posts linked to them (:meth:`_unlink_comment_stories`,
+        over the alias once for all the older indices)."""
         es = self._es
         found = es.options(ignore_status=404).indices.get_mapping(index=f"{self.alias}-*")
         if found.meta.status != 200:
             return
+        older: list[str] = []
         for index, body in sorted(found.body.items()):
             if not isinstance(body, dict) or "mappings" not in body:
                 continue
             meta = body["mappings"].get("_meta") or {}
-            if meta.get("radar_mapping_version", 1) >= maps.MENTION_MAPPING_VERSION:
+            version = meta.get("radar_mapping_version", 1)
+            if version >= maps.MENTION_MAPPING_VERSION:
                 continue
+            older.append(index)
             es.indices.put_mapping(index=index, properties=maps.MENTION_PROPERTIES)
+            if version >= 4:  # 4 -> 5 changes no derived field
+                continue
             sort = [{"id": "asc"}]
             leases: list[int] = []
             for hits in self._pages(index, {"match_all": {}}, sort, 500, seq_no_primary_term=True):
@@ -456,9 +465,57 @@ class ElasticStore(Store):
                 es.bulk(operations=body_ops, refresh=False)
             es.indices.refresh(index=index)
             self._release(leases)
+        if older:
+            self._unlink_comment_stories()
+        for index in older:
             es.indices.put_mapping(
                 index=index, meta={"radar_mapping_version": maps.MENTION_MAPPING_VERSION}
             )
+
+    def _unlink_comment_stories(self) -> int:
+        """Mapping 4 -> 5: text linking made stored comments copies of a post they
+        quoted and posts copies of a comment they repeated (before 1fbc05f). Every stored
+        mention with ``repost_of`` is read (its links only), the mentions they name are
+        asked whether they are comments, and those whose links
+        ``dedupe.unlinked_comment_stories`` changes are written again as an ordinary
+        update (``other`` in the change feed; handling and corrections kept, ``story``
+        derived again). Returns how many were rewritten; a second run finds none."""
+        fields = ["id", "parent_id", "repost_of", "cluster_id"]
+        linked: dict[str, tuple[bool, str, str | None]] = {}
+        for hits in self._pages(
+            self.alias,
+            {"exists": {"field": "repost_of"}},
+            [{"id": "asc"}],
+            1000,
+            source=fields,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        ):
+            for hit in hits:
+                doc = hit["_source"]
+                if doc.get("repost_of"):
+                    linked[doc["id"]] = (
+                        doc.get("parent_id") is not None,
+                        doc["repost_of"],
+                        doc.get("cluster_id"),
+                    )
+        named = {v for _, target, cluster in linked.values() for v in (target, cluster) if v}
+        comments = {
+            hit["_id"]: hit["_source"].get("parent_id") is not None
+            for chunk in _chunks(sorted(named - set(linked)), MAX_READ_BATCH)
+            for hit in self._search_ids(chunk, source={"includes": ["parent_id"]})
+        }
+        links = unlinked_comment_stories(linked, comments)
+        if not links:
+            return 0
+        batch = [
+            m.model_copy(update=dict(zip(("repost_of", "cluster_id"), links[m.id], strict=True)))
+            for m in self.get_mentions(sorted(links))
+        ]
+        result = self.upsert_mentions(batch)
+        if not self.wait_for_refresh:
+            self.refresh()
+        return result.updated
 
     def _create_index(
         self,

@@ -27,6 +27,9 @@ set only for a document that holds traditional characters; ``brand_keys``,
 ``brand_sentiment_keys``): the search box and the brand filters read those, folded the
 same way (index/text.py ``fold_chinese``), so 刹车失灵 finds 剎車失靈. Derived fields,
 not an analyzer's char filter, because an analyzer of an existing index cannot change.
+Version 5: no new field; the upgrade repairs the story links (``repost_of``,
+``cluster_id``, ``story``) text linking gave stored comments and the posts linked to
+them before comments were left out of it (``elastic.ElasticStore._unlink_comment_stories``).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ ANALYSIS: dict[str, Any] = {
     }
 }
 
-MENTION_MAPPING_VERSION = 4
+MENTION_MAPPING_VERSION = 5
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _STORED_ONLY = {"type": "object", "enabled": False}  # kept in _source, not indexed

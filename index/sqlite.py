@@ -80,7 +80,7 @@ from index.base import (
     paging,
 )
 from index.changes import CORRECTION, NEW, Change, changed_fields, what_bits, what_of
-from index.dedupe import close_pairs
+from index.dedupe import close_pairs, unlinked_comment_stories
 from index.models import Case, CaseEvent, Mention, SentimentLabel, as_utc, utcnow
 from index.query import (
     BRAND_SENTIMENT,
@@ -108,6 +108,8 @@ from index.text import (
 
 T = TypeVar("T")
 
+# 9: no stored comment is a copy (repost_of, cluster_id) of a post nor an original of one
+# (_unlink_comment_stories; index/dedupe.py links no comment by its text since 1fbc05f);
 # 8: mention_brands.comment (a comment, parent_id set, counts in its post's story in
 # count_buckets, not as a story of its own); 7: traditional Chinese folded to simplified
 # in the FTS index (text, title and the brand tags; index/text.py fold_chinese); 6: the
@@ -116,7 +118,7 @@ T = TypeVar("T")
 # and brand+sentiment tags and mentions.sentiment hold the effective label toward each
 # brand); 4: no author or band tokens in the FTS index (3: simhash bands as FTS tokens;
 # 2: bands in a table of their own)
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5  # each waits up to busy_timeout first
 PROBE_WAIT_MS = 2_000  # check_writable: how long it waits for another writer's lock
@@ -791,6 +793,8 @@ class SQLiteStore(Store):
             self._fold_indexed(conn)
         if 2 <= version < 8:
             self._mark_comments(conn)
+        if 2 <= version < 9:
+            self._unlink_comment_stories(conn)
         if version < SCHEMA_VERSION:
             # 4 -> 5 rewrites nothing: a mention stored before per-brand sentiment has only
             # its document label, which is then its effective label toward every brand,
@@ -808,6 +812,10 @@ class SQLiteStore(Store):
             # 7 -> 8 adds mention_brands.comment and sets it for the stored comments
             # (_mark_comments); a program of schema 7 must refuse the file (its rows
             # would have no comment mark and its inserts one value too few).
+            # 8 -> 9 repairs the story links of stored comments and of the posts linked
+            # to them (_unlink_comment_stories) and changes no table; a program of
+            # schema 8 must refuse the file all the same: its story linking would store
+            # such links again.
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _fold_indexed(self, conn: sqlite3.Connection) -> None:
@@ -855,6 +863,49 @@ class SQLiteStore(Store):
             "FROM mentions m JOIN mention_docs d ON d.rowid = m.doc_id "
             "WHERE json_extract(CAST(d.doc AS TEXT), '$.parent_id') IS NOT NULL)"
         )
+
+    def _unlink_comment_stories(self, conn: sqlite3.Connection) -> int:
+        """Schema 8 -> 9: text linking made stored comments copies of a post they quoted
+        and posts copies of a comment they repeated (before 1fbc05f). The stored reposts
+        and copies (``is_repost``) are read with their links from their documents, the
+        mentions they name are asked whether they are comments, and those whose links
+        ``dedupe.unlinked_comment_stories`` changes are written again as an ordinary
+        update (``other`` in the change feed; handling and corrections kept). Returns how
+        many were rewritten; a second run finds none."""
+        doc = "json_extract(CAST(d.doc AS TEXT), '$.{}')".format
+        linked = {
+            mid: (bool(comment), repost_of, cluster)
+            for mid, comment, repost_of, cluster in conn.execute(
+                f"SELECT m.id, {doc('parent_id')} IS NOT NULL, {doc('repost_of')}, "
+                f"{doc('cluster_id')} FROM mentions m JOIN mention_docs d "
+                "ON d.rowid = m.doc_id WHERE m.is_repost = 1"
+            )
+            if repost_of is not None
+        }
+        named = {v for _, target, cluster in linked.values() for v in (target, cluster) if v}
+        comments = dict(
+            _read_in(
+                conn.execute,
+                f"SELECT m.id, {doc('parent_id')} IS NOT NULL FROM mentions m "
+                "JOIN mention_docs d ON d.rowid = m.doc_id WHERE m.id IN ({})",
+                sorted(named - set(linked)),
+            )
+        )
+        links = unlinked_comment_stories(linked, {k: bool(v) for k, v in comments.items()})
+        if not links:
+            return 0
+        batch = [
+            Mention.model_validate_json(text).model_copy(
+                update=dict(zip(("repost_of", "cluster_id"), links[mid], strict=True))
+            )
+            for mid, text in _read_in(
+                conn.execute,
+                "SELECT m.id, d.doc FROM mentions m JOIN mention_docs d "
+                "ON d.rowid = m.doc_id WHERE m.id IN ({})",
+                sorted(links),
+            )
+        ]
+        return self._upsert(conn, batch).updated
 
     def close(self) -> None:
         with self._checking, self._lock:

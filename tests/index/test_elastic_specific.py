@@ -545,7 +545,44 @@ def test_an_index_of_mapping_3_is_folded_to_simplified_on_first_use() -> None:
         assert store.search(SearchRequest(query="刹车失灵")).total == 1
         assert store.search(SearchRequest(query="brand:極光汽車 刹车")).total == 1
         meta = es.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
-        assert meta.get("radar_mapping_version") == maps.MENTION_MAPPING_VERSION == 4
+        assert meta.get("radar_mapping_version") == maps.MENTION_MAPPING_VERSION == 5
+    finally:
+        store.drop_all()
+        store.close()
+
+
+@pytest.mark.elasticsearch
+@needs_es
+def test_an_index_of_mapping_4_unlinks_the_stories_of_its_comments_on_first_use() -> None:
+    """Mapping-4 indices hold what text linking did before 1fbc05f: comments stored as
+    copies of a post they quote, posts as copies of a comment. The store's first call
+    unlinks the comments and re-homes the posts as SQLite's schema-9 upgrade does
+    (tests/index/test_stories.py), each an update in the change feed ("other")."""
+    from tests.index.test_stories import assert_repaired, linked_before_1fbc05f
+
+    assert ES_URL
+    prefix = f"radar-test-{uuid.uuid4().hex[:12]}"
+    stored, repaired = linked_before_1fbc05f()
+    store = open_store(ES_URL, index_prefix=prefix)
+    assert isinstance(store, ElasticStore)
+    try:
+        store.upsert_mentions(stored)
+        _, cursor = store.changes_since(0)
+        for index in store.mention_indices():
+            store.es.indices.put_mapping(index=index, meta={"radar_mapping_version": 4})
+        store.close()
+        store = open_store(ES_URL, index_prefix=prefix)
+        assert isinstance(store, ElasticStore)
+        assert_repaired(store, stored, repaired)
+        changes, cursor = store.changes_since(cursor)
+        assert sorted((c.mention.id, c.what) for c in changes) == sorted(
+            (mid, {"other"}) for mid in repaired
+        )
+        for index in store.mention_indices():
+            meta = store.es.indices.get_mapping(index=index)[index]["mappings"].get("_meta")
+            assert (meta or {}).get("radar_mapping_version") == maps.MENTION_MAPPING_VERSION
+        assert store._unlink_comment_stories() == 0  # idempotent
+        assert store.changes_since(cursor) == ([], cursor)
     finally:
         store.drop_all()
         store.close()

@@ -273,7 +273,7 @@ def test_schema_5_store_opens_with_its_mentions_in_the_change_feed(tmp_path) -> 
         changes, _ = store.changes_since(cursor)
         assert [(c.mention.id, c.what) for c in changes] == [(first.id, {"engagement"})]
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     conn.close()
 
 
@@ -342,7 +342,40 @@ def test_schema_7_store_marks_its_comments_on_open(tmp_path) -> None:
         store.upsert_mentions([more, _mention(1, 7)])
         assert [(b.count, b.stories) for b in store.count_buckets(*day)] == [(7, 2)]
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+    conn.close()
+
+
+def test_schema_8_store_unlinks_the_stories_of_its_comments_on_open(tmp_path) -> None:
+    """Schema 8 stores hold what text linking did before 1fbc05f: comments stored as
+    copies of a post they quote, posts as copies of a comment. On open the comments are
+    unlinked and the posts re-homed (tests/index/test_stories.py says how), each as an
+    update in the change feed ("other"); a second open changes nothing."""
+    from tests.index.test_stories import assert_repaired, linked_before_1fbc05f
+
+    path = tmp_path / "radar.db"
+    url = f"sqlite:///{path}"
+    stored, repaired = linked_before_1fbc05f()
+    with open_store(url) as store:
+        store.upsert_mentions(stored)
+        _, cursor = store.changes_since(0)
+    conn = sqlite3.connect(path)  # the same tables as schema 8 wrote them
+    conn.execute("PRAGMA user_version = 8")
+    conn.commit()
+    conn.close()
+    with open_store(url) as store:
+        assert_repaired(store, stored, repaired)
+        changes, cursor = store.changes_since(cursor)
+        assert sorted((c.mention.id, c.what) for c in changes) == sorted(
+            (mid, {"other"}) for mid in repaired
+        )
+        assert isinstance(store, SQLiteStore)
+        assert store._write(store._unlink_comment_stories) == 0  # idempotent
+    with open_store(url) as store:
+        assert store.changes_since(cursor) == ([], cursor)
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     conn.close()
 
 

@@ -261,3 +261,85 @@ def test_a_comment_quoting_a_post_is_no_copy_of_it(store: Store) -> None:
     ]
     assert (result.groups, result.stories) == (3, 2)
     assert [m.id for m in store.story(s("p"))] == [s("p"), s("under"), s("copy")]
+
+
+def linked_before_1fbc05f() -> tuple[list[Mention], dict[str, tuple[str | None, str]]]:
+    """Mentions as text linking stored them before 1fbc05f (comments linked as copies,
+    posts as copies of a comment), and the links the upgrade of each backend gives them
+    (id -> (repost_of, cluster_id)); tests/index/test_sqlite.py and
+    test_elastic_specific.py store them at the previous version."""
+    quoted = "极光汽车X7刹车失灵差点追尾，4S店说是正常现象，大家千万别买"
+    said = "极光汽车的客服电话打了三天都没人接，退款申请也一直没有处理"
+    at = NOW - timedelta(hours=3)
+
+    def post(mid: str, text: str, minutes: int, linked: tuple[str, str] | None) -> Mention:
+        links = {} if linked is None else {"repost_of": s(linked[0]), "cluster_id": s(linked[1])}
+        return mention(mid, text, published=at + timedelta(minutes=minutes), **links)
+
+    def reply(mid: str, under: str, text: str, minutes: int, copy_of: str | None) -> Mention:
+        links = {"repost_of": s(copy_of), "cluster_id": s(copy_of)} if copy_of else {}
+        return comment(mid, s(under), published=at + timedelta(minutes=minutes)).model_copy(
+            update={"text": text, **links}
+        )
+
+    stored = [
+        post("p", quoted, 0, None),
+        post("o", "极光汽车 提车了", 0, None),
+        reply("under", "p", quoted + "！！", 10, "p"),  # under the post it quoted
+        reply("elsewhere", "o", quoted + "。", 20, "p"),  # under another post
+        reply("first", "o", said, 30, None),
+        post("copy", quoted + "[怒]", 40, ("p", "p")),  # a post's copy: kept
+        mention("rt", "转发", published=at + timedelta(minutes=41), repost_of=s("p")),
+        post("again", said + "！", 50, ("first", "first")),  # copied a comment
+        post("twice", said + "！！", 60, ("again", "first")),
+        post("via", quoted + "。。", 70, ("elsewhere", "p")),  # a comment copying a post
+        post("via2", quoted + "。。。", 80, ("via", "p")),
+    ]
+    stored[6] = stored[6].model_copy(update={"cluster_id": s("p"), "handled": True})
+    stored[7] = stored[7].model_copy(update={"handled": True, "handled_by": "care"})
+    repaired = {
+        s("under"): (None, s("under")),
+        s("elsewhere"): (None, s("elsewhere")),
+        s("again"): (None, s("again")),
+        s("twice"): (s("again"), s("again")),
+        s("via"): (None, s("via")),
+        s("via2"): (s("via"), s("via")),
+    }
+    return stored, repaired
+
+
+def assert_repaired(store: Store, stored: list[Mention], repaired: dict) -> None:
+    """Every mention of ``linked_before_1fbc05f`` has the links the upgrade gives it
+    (the others as stored), keeps its handling, and the stories read so."""
+    got = {m.id: m for m in store.get_mentions([m.id for m in stored])}
+    for m in stored:
+        want = repaired.get(m.id, (m.repost_of, m.cluster_id))
+        assert (got[m.id].repost_of, got[m.id].cluster_id) == want, m.id
+        assert got[m.id].handled == m.handled
+    assert got[s("again")].handled_by == "care"
+    assert [m.id for m in store.story(s("p"))] == [s("p"), s("under"), s("copy"), s("rt")]
+    assert [m.id for m in store.story(s("again"))] == [s("again"), s("twice")]
+    # a comment is its own hit in its post's story, never folded into a quoted post's card
+    result = store.search(SearchRequest(query="刹车失灵", group_stories=True))
+    assert sorted((h.story, h.story_size) for h in result.hits) == [
+        (s("o"), 1),
+        (s("p"), 1),
+        (s("p"), 2),
+        (s("via"), 2),
+    ]
+
+
+def test_stored_links_are_repaired_the_same_way() -> None:
+    """The repair both backends run on upgrade, on the links alone (and again: none)."""
+    from index.dedupe import unlinked_comment_stories
+
+    stored, repaired = linked_before_1fbc05f()
+    comments = {m.id: m.parent_id is not None for m in stored}
+    linked = {m.id: (comments[m.id], m.repost_of, m.cluster_id) for m in stored if m.repost_of}
+    assert unlinked_comment_stories(linked, comments) == repaired
+    after = {mid: (c, *repaired.get(mid, (r, cl))) for mid, (c, r, cl) in linked.items()}
+    again = {mid: (c, r, cl) for mid, (c, r, cl) in after.items() if r}
+    assert unlinked_comment_stories(again, comments) == {}
+    # a cycle of links (never written, but data is data) ends the walk
+    loop = {"a": (False, "b", "b"), "b": (False, "a", "a")}
+    assert unlinked_comment_stories(loop, {}) == {}
