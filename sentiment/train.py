@@ -537,7 +537,8 @@ def _tune_stack_prior(
     grids = [e.prior_grid for e in experts.values()]
     for e in model.stacked_experts():
         best: tuple[float, float, np.ndarray] | None = None
-        for shift in grids[e] if grids[e] is not None else settings.stack_prior_grid:
+        grid = grids[e]
+        for shift in grid if grid is not None else settings.stack_prior_grid:
             model.bias = fitted_bias.copy()
             model.gate_bias = fitted_gate.copy()
             model.gate_bias[e] += shift
