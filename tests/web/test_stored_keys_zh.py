@@ -18,7 +18,7 @@ from config.schema import RadarConfig
 from radar.web.digest import gap_ranges
 from radar.web.filters import kind_hint
 from radar.web.render import Formatter, trigger_rows
-from tests.web.conftest import CASE_ID, NOW, api_token, form_post, make_config
+from tests.web.conftest import CASE_ID, NOW, api_token, form_post, make_config, mention
 
 pytestmark = pytest.mark.anyio
 
@@ -469,3 +469,21 @@ async def test_the_search_box_reads_in_chinese_to_eyes_and_screen_readers(login)
     box = re.search(r'<input name="q"[^>]*>', page)
     assert box and "sentiment:负面" in box.group(0) and "negative" not in box.group(0)
     assert '<select name="handled" aria-label="处理状态">' in page
+
+
+async def test_the_case_page_names_its_evidence_reach_not_the_storys(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The case page summed the reach of the story's posts in the evidence and called it
+    话题覆盖, as the search card and the story page call the whole story's reach: the demo
+    crisis post read 话题覆盖 3,297,242 there and 3,454,579 on the other two (real-browser
+    walk of a care agent). It is 证据覆盖 now."""
+    repost = mention(40, "//@汽车大V: 极光汽车 X7 发动机漏油", followers=900_000)
+    store.upsert_mentions(
+        [repost.model_copy(update={"cluster_id": "demo-weibo:1", "repost_of": "demo-weibo:1"})]
+    )
+    async with login("care") as c:
+        case_page = (await c.get(f"/cases/{CASE_ID}")).text
+        search = (await c.get("/search", params={"q": "漏油", "sort": "reach"})).text
+    link = re.search(r'<a href="/stories/demo-weibo%3A1">([^<]*)</a>', case_page)
+    assert link and "证据覆盖 2,000,006" in link.group(1) and "话题覆盖" not in link.group(1)
+    story = re.search(r"话题覆盖 ([\d,]+)", search)  # the story's reach, its repost counted
+    assert story and int(story.group(1).replace(",", "")) > 2_900_000, story
