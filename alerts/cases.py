@@ -11,8 +11,9 @@ its rate; at most every ``update_min_interval``); resolution is proposed after
 wave*: a finding whose figure in its current window reaches ``REOPEN_SHARE`` of the
 case's peak for that measure (or a measure the case never had). A rule that fires
 weakly after resolution — a story creeping on — neither reopens the case nor opens
-another. A case's title carries the figures of its latest firing, and
-``trigger["peak_at"]`` says when its peak was.
+another. A case's title carries the figures of its rule's strongest firing (its peak,
+kept over reopening: ``trigger["peak_rules"]``); thread updates and the case page's
+rule lines tell the latest firing's, and ``trigger["peak_at"]`` says when its peak was.
 
 ``Case.trigger`` is read and written through the typed ``alerts.trigger.CaseTrigger``."""
 
@@ -212,6 +213,7 @@ class CaseManager:
             notified=_notified(findings, severity, now),
             update_every=cfg.update_every,
         )
+        trig.keep_peaks(trig.rules)
         facts = [f for finding in findings for f in finding.evidence]
         _merge_evidence(case, trig, facts, cfg.evidence_size)
         trig.save_to(case)
@@ -305,6 +307,7 @@ class CaseManager:
         trig.reopens += 1
         trig.title_rule = None  # open again: about what fires now
         trig.rules = _figures(findings, cfg.severity, now)
+        trig.keep_peaks(trig.rules)  # the case's peak so far stays its title's figure
         trig.peak = _peak(findings)
         trig.peak_at = trig.last_fired_at = now
         trig.resolution_proposed_at = None
@@ -353,6 +356,7 @@ class CaseManager:
                     trig.peak_at = now
         fired = _figures(findings, cfg.severity, now, trig.rules)
         trig.rules.update(fired)
+        trig.keep_peaks(fired)
         trig.last_fired_at = now
         _merge_evidence(case, trig, [f for x in findings for f in x.evidence], cfg.evidence_size)
         reasons: list[dict[str, Any]] = []
@@ -400,7 +404,7 @@ class CaseManager:
             keys = sorted(set(notified.keys) | set(new_keys))
             trig.notified = Notified(now, case.severity.value, keys, dict(peak))
         trig.save_to(case)
-        case.title = messages.headline(case)  # the figures of now, not of the first firing
+        case.title = messages.headline(case)  # the peak so far, not the first firing's
         self.store.save_case(case)
         if case.severity != old_severity:
             self._route_raised(case, findings, old_severity, now)

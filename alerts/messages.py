@@ -112,16 +112,19 @@ def case_title(case: Case) -> str:
 
 def headline(case: Case) -> str:
     """The case's title: its brand, the rule it is about now (a surge that raised a case
-    a 大V post opened, say) and that rule's latest line, rendered from the stored figures
-    in the language of the moment. The engine stores it as ``case.title`` in the
-    deployment's language whenever the case changes; pages render it for their reader.
+    a 大V post opened, say) and that rule's line at its peak (``peak_rules``: a sharp
+    surge at 54.4× then a sustained rise at 3.2× is titled by the 54.4×, the crisis a
+    PR lead reports; the current figures are the thread updates' and the case page's),
+    rendered from the stored figures in the language of the moment. The engine stores it
+    as ``case.title`` in the deployment's language whenever the case changes; pages
+    render it for their reader.
     A case with no figures of that rule (one opened by a person) keeps its title, and so
     does a case resolved before its rule was kept (the title is what it closed with)."""
     if _settled(case) and case.title and not CaseTrigger.of(case).title_rule:
         return case.title
     rule = lead_rule(case)
-    figures = CaseTrigger.of(case).rules.get(rule)
-    if not isinstance(figures, dict):
+    figures = CaseTrigger.of(case).peak_figures(rule)
+    if figures is None:
         return case.title or case.id
     return f"{case_title(case)} — {summaries.shown(rule, figures)}"[:200]
 

@@ -49,6 +49,20 @@ class Notified:
         return {**self.figures, "at": _iso(self.at), "severity": self.severity, "keys": self.keys}
 
 
+def strength(figures: dict[str, Any]) -> tuple[int, float, float, float]:
+    """How strong a rule's firing was: the severity it gave alone (P1 strongest), then
+    its ratio to what was expected, its reach, its stories (a sustained rise at 3.2×
+    after a sharp surge at 54.4× is the weaker firing of the same crisis)."""
+    severity = str(figures.get("severity") or "P9")
+    rank = int(severity[1:]) if severity[1:].isdigit() else 9
+
+    def number(key: str) -> float:
+        value = figures.get(key)
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    return (-rank, number("ratio"), number("reach"), number("stories"))
+
+
 @dataclass
 class CaseTrigger:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule -> its figures
@@ -63,6 +77,8 @@ class CaseTrigger:
     targets: list[str] = field(default_factory=list)  # robots / mail lists it went to
     reopens: int = 0
     title_rule: str | None = None  # the rule the title named when the case was resolved
+    # rule -> its figures at its strongest firing, kept over reopening: what the title says
+    peak_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     evidence_weight: dict[str, float] = field(default_factory=dict)
     other: dict[str, Any] = field(default_factory=dict)  # keys this record does not know
 
@@ -77,6 +93,7 @@ class CaseTrigger:
             "targets",
             "reopens",
             "title_rule",
+            "peak_rules",
             "evidence_weight",
         }
         | set(_TIMES)
@@ -96,6 +113,7 @@ class CaseTrigger:
             targets=list(data.get("targets", [])),
             reopens=int(data.get("reopens", 0)),
             title_rule=str(data["title_rule"]) if data.get("title_rule") else None,
+            peak_rules=dict(data.get("peak_rules", {})),
             evidence_weight=dict(data.get("evidence_weight", {})),
             other={k: v for k, v in data.items() if k not in cls._KNOWN},
         )
@@ -117,12 +135,30 @@ class CaseTrigger:
             data["reopens"] = self.reopens
         if self.title_rule:
             data["title_rule"] = self.title_rule
+        if self.peak_rules:
+            data["peak_rules"] = self.peak_rules
         if self.evidence_weight:
             data["evidence_weight"] = self.evidence_weight
         return data
 
     def save_to(self, case: Case) -> None:
         case.trigger = self.as_dict()
+
+    def keep_peaks(self, fired: dict[str, dict[str, Any]]) -> None:
+        """Keep each rule's figures of this firing (``fired``) where they are its
+        strongest so far (:func:`strength`): what the case's title says."""
+        for name, figures in fired.items():
+            kept = self.peak_rules.get(name)
+            if not isinstance(kept, dict) or strength(figures) > strength(kept):
+                self.peak_rules[name] = figures
+
+    def peak_figures(self, rule: str) -> dict[str, Any] | None:
+        """``rule``'s figures at its strongest firing; a case stored before these were
+        kept: its latest firing's."""
+        figures = self.peak_rules.get(rule)
+        if not isinstance(figures, dict):
+            figures = self.rules.get(rule)
+        return figures if isinstance(figures, dict) else None
 
     def lead_rule(self, opened_by: str) -> str:
         """The rule a case is about now, which its title names: of the rules that fired

@@ -155,8 +155,17 @@ class Formatter:
 
 # trigger entries that are bookkeeping of the alert engine, not figures for people
 # (title_rule: the rule a resolved case's title keeps, alerts/trigger.py — the title says it;
-# the page read "title rule negative_surge" under 触发数据)
-_HIDDEN_TRIGGER_KEYS = {"evidence_weight", "notified", "update_every", "key", "keys", "title_rule"}
+# the page read "title rule negative_surge" under 触发数据;
+# peak_rules: each rule's strongest firing, listed with the rules' lines)
+_HIDDEN_TRIGGER_KEYS = {
+    "evidence_weight",
+    "notified",
+    "update_every",
+    "key",
+    "keys",
+    "title_rule",
+    "peak_rules",
+}
 
 
 def _figure(value: Any) -> str:
@@ -178,19 +187,42 @@ def _figure_name(key: str) -> str:
     return i18n.gettext("%(figure)s (%(of)s)") % {"figure": named, "of": of}  # 覆盖（骤增）
 
 
+def _figure_text(key: str, value: float) -> str:
+    """One figure of a trigger record as a phrase: ``覆盖（骤增） 4,584``; the ratio reads
+    ``预期的 9.87 倍`` (it was 为规则预期数的倍数 9.87, a label before its number)."""
+    if key == "ratio":
+        return i18n.gettext("%(ratio)s× what the rule expected") % {"ratio": _figure(value)}
+    return f"{_figure_name(key)} {_figure(value)}"
+
+
 def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str]]:
     """A case's trigger figures as (label, text) rows: each rule's own line (rendered
     for the reader from its figures), then the scalar figures; nested bookkeeping is
     left out."""
     rows: list[tuple[str, str]] = []
-    rules = trigger.get("rules")
-    if isinstance(rules, dict):
-        for name, rule in rules.items():
-            if isinstance(rule, dict):
-                summary = summaries.shown(name, rule) or ", ".join(
-                    f"{k} {_figure(v)}" for k, v in rule.items() if isinstance(v, int | float)
-                )
-                rows.append((label(name, "rule"), str(summary)))
+    stored, stored_peaks = trigger.get("rules"), trigger.get("peak_rules")
+    rules: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    peaks: dict[str, Any] = stored_peaks if isinstance(stored_peaks, dict) else {}
+
+    def shown(name: str, rule: dict[str, Any]) -> str:
+        return str(
+            summaries.shown(name, rule)
+            or ", ".join(f"{k} {_figure(v)}" for k, v in rule.items() if isinstance(v, int | float))
+        )
+
+    # a rule whose strongest firing (the title's) is not its latest: both, named so
+    for name in dict.fromkeys([*rules, *peaks]):
+        latest, peak = rules.get(name), peaks.get(name)
+        named = label(name, "rule")
+        if not isinstance(peak, dict) or (
+            isinstance(latest, dict) and peak.get("fired_at") == latest.get("fired_at")
+        ):
+            if isinstance(latest, dict):
+                rows.append((named, shown(name, latest)))
+            continue
+        rows.append((i18n.gettext("%(rule)s at its peak") % {"rule": named}, shown(name, peak)))
+        if isinstance(latest, dict):
+            rows.append((i18n.gettext("%(rule)s, latest") % {"rule": named}, shown(name, latest)))
     for key, value in trigger.items():
         if key == "rules" or key in _HIDDEN_TRIGGER_KEYS:
             continue
@@ -199,7 +231,7 @@ def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str
             # A ratio of 0 is a rule that measures none (a high-reach post), not a peak at
             # "0 times the normal level" beside the brief's real one.
             text = i18n.gettext("; ").join(
-                f"{_figure_name(k)} {_figure(v)}"
+                _figure_text(k, v)
                 for k, v in value.items()
                 if isinstance(v, int | float) and not (k == "ratio" and not v)
             )

@@ -272,3 +272,69 @@ async def test_the_case_page_says_a_console_delivery_was_not_sent(store) -> None
     line = page.split('class="ev-alerted"')[1].split("</li>")[0]
     assert "未发送至 #radar-alerts（未接入 Slack，仅记入服务日志）" in line, line
     assert "已发送至" not in line
+
+
+def _slow_climb(ratio: float):  # type: ignore[no-untyped-def]
+    """The surge rule's sustained rise (its own finding key, as the rule keys it)."""
+    from alerts import summaries
+    from alerts.rules.base import Finding
+    from tests.alerts.conftest import fact
+
+    figures = {
+        "shape": "slow_climb",
+        "stories": 32,
+        "window_minutes": 360,
+        "expected": round(32 / ratio, 2),
+        "ratio": ratio,
+        "negative_share": 0.6,
+        "last_hour": {"stories": 6, "expected": 1.7},
+    }
+    return Finding(
+        rule="negative_surge",
+        brand="极光汽车",
+        key="negative_surge:slow_climb",
+        summary=summaries.negative_surge(figures),
+        figures=figures,
+        ratio=ratio,
+        evidence=[fact(3)],
+    )
+
+
+PEAK_ZH = "极光汽车：负面激增 — 10 分钟内新增负面话题 544 个，预期 10.0 个（54.4 倍）"
+
+
+@pytest.mark.parametrize("reopened", [False, True])
+async def test_the_title_keeps_the_peak_and_the_updates_tell_the_figures_of_now(
+    store, reopened
+) -> None:  # type: ignore[no-untyped-def]
+    """A sharp surge at 54.4× then the sustained rise after it at 3.2× (in the open case,
+    or reopening it after it was resolved): the title read 持续上升…（3.2 倍） beside a
+    peak of 54.4× — it keeps the crisis's peak on the case list, case page and brief;
+    the timeline's line (the Slack thread's) tells the 3.2× and the case page lists both."""
+    from alerts import actions
+
+    manager = CaseManager(make_config(locale="zh_CN"), store)
+    with use_locale("zh_CN"):
+        [event] = manager.apply(
+            "极光汽车", [sharp_surge_finding(544, 54.4)], NOW - timedelta(hours=3), None
+        )
+        if reopened:
+            actions.resolve(store, event.case_id, "pr", now=NOW - timedelta(hours=2))
+        case = store.get_case(event.case_id)
+        manager.apply("极光汽车", [_slow_climb(3.2)], NOW - timedelta(minutes=30), case)
+    case = store.get_case(event.case_id)
+    assert case.status == "open" and case.title.startswith(PEAK_ZH), case.title
+    said = store.case_events(case.id)[-1]
+    assert said.kind == ("reopened" if reopened else "updated")
+    assert "（3.2 倍）" in said.text and "54.4" not in said.text  # the thread: news of now
+    app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "admin")
+        for url in ("/cases", f"/cases/{case.id}", f"/cases/{case.id}/summary"):
+            page = (await c.get(url)).text
+            assert PEAK_ZH in page, url
+            assert "持续上升：" not in page.split("<h1")[1].split("</h1>")[0], url
+        page = (await c.get(f"/cases/{case.id}")).text
+    assert "负面激增（峰值）" in page and "负面激增（最近一次）" in page
+    assert "（3.2 倍）" in page  # the latest firing, on its own row

@@ -155,7 +155,7 @@ def test_trigger_figures_are_shown_as_rows_without_bookkeeping() -> None:
     rows = dict(trigger_rows(trigger, Formatter("Asia/Shanghai")))
     assert rows == {
         "Negative surge": "61 new negative stories in 10 min",  # the rule's name
-        "peak": "times what the rule expected 9.9; stories (sharp rise) 61",  # named, not keyed
+        "peak": "9.9× what the rule expected; stories (sharp rise) 61",  # named, not keyed
         "first fired": "Nov 23, 2026 19:29",
         "stories": "12",
     }

@@ -230,7 +230,7 @@ def test_the_rules_ratio_is_not_called_the_normal_level() -> None:
     different figure, so a different name."""
     with i18n.use_locale("zh_CN"):
         ((_, text),) = trigger_rows({"peak": {"ratio": 6.87}}, Formatter("Asia/Shanghai"))
-    assert text == "为规则预期数的倍数 6.87" and "平时" not in text
+    assert text == "预期的 6.87 倍" and "平时" not in text  # was 为规则预期数的倍数 6.87
 
 
 async def test_what_an_action_writes_for_the_team_is_in_the_deployments_language(
