@@ -300,6 +300,7 @@ class RadarConfig(Strict):
         sdup = {n for n in snames if snames.count(n) > 1}
         if sdup:
             raise ValueError(f"sources: duplicate source name(s) {sorted(sdup)}")
+        self._check_source_titles()
         self._check_brand_names(names, [s.name for s in self.sources])
         self.notify.check_steps([s.name for s in self.slack.escalation])
         for i, report in enumerate(self.reports):
@@ -321,6 +322,21 @@ class RadarConfig(Strict):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
         return self
+
+    def _check_source_titles(self) -> None:
+        """A title is what people read and what ``source:`` also takes (like a brand's
+        alias): one naming two sources would make both the cards and the filter ambiguous."""
+        owner = {s.name: s.name for s in self.sources}
+        for i, s in enumerate(self.sources):
+            if s.title and owner.setdefault(s.title, s.name) != s.name:
+                raise ValueError(
+                    f"sources[{i}].title: {s.title!r} of {s.name!r} is already the name or "
+                    f"title of {owner[s.title]!r}"
+                )
+
+    def source_titles(self) -> dict[str, str]:
+        """Source name -> what people read (its title, else the name)."""
+        return {s.name: s.shown for s in self.sources}
 
     def _check_brand_names(self, names: list[str], sources: list[str]) -> None:
         """An alias that is another brand's name or alias makes ``brand:X`` and matching

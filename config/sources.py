@@ -31,6 +31,9 @@ class ForumSelectors(Strict):
 
 class SourceConfig(Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    # what people read (cards, facets, charts, reports, the people's CSV): e.g. 微博（演示）;
+    # empty: the name. The name stays the id of the API, the JSON and source:NAME
+    title: str = Field(default="", max_length=40)
     kind: Literal["weibo", "forum", "feed", "tousu", "bilibili", "zhihu"]
     base_url: str
     enabled: bool = True
@@ -69,6 +72,19 @@ class SourceConfig(Strict):
     # how the site shows local times ("06-14", "昨天 12:30")
     timezone: TimeZoneName = "Asia/Shanghai"
     selectors: ForumSelectors | None = None  # forum kind, generic mode
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        v = v.strip()
+        if not v.isprintable():
+            raise ValueError("a title is one line of printable text")
+        return v
+
+    @property
+    def shown(self) -> str:
+        """What people read: the title, else the name."""
+        return self.title or self.name
 
     @field_validator("base_url")
     @classmethod

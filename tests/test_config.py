@@ -19,6 +19,20 @@ def test_bundled_demo_config_is_valid() -> None:
     assert all(s.base_url.startswith("http://127.0.0.1") for s in cfg.sources)
 
 
+def test_a_source_is_read_by_its_title_else_its_name(tmp_path: Path) -> None:
+    # the demo's sources are read in Chinese; the names stay the ids of the API and source:
+    demo = load_config(REPO / "config" / "demo.yaml").source_titles()
+    assert demo["demo-weibo"] == "微博（演示）" and demo["demo-tousu"] == "黑猫投诉（演示）"
+    assert all(title != name for name, title in demo.items())
+    f = tmp_path / "c.yaml"
+    f.write_text(
+        "sources: [{name: a, title: ' 论坛 ', kind: feed, base_url: 'http://h'},"
+        " {name: b, kind: feed, base_url: 'http://h'}]",
+        encoding="utf-8",
+    )
+    assert load_config(f).source_titles() == {"a": "论坛", "b": "b"}
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "key", "message"),
     [
@@ -159,6 +173,30 @@ def test_bundled_demo_config_is_valid() -> None:
             "alias 'x' of 'b' is already the name or an alias of 'a'",
         ),
         ("demo: {posts_per_minute: 1e12}", "demo.posts_per_minute", "less than or equal to 6000"),
+        # a source's title is what people read and what source: also takes: one line, and
+        # naming no other source
+        (
+            "sources: [{name: s, title: \"微博\\n演示\", kind: feed, base_url: 'http://h'}]",
+            "sources[0].title",
+            "one line of printable text",
+        ),
+        (
+            "sources: [{name: s, title: " + "长" * 41 + ", kind: feed, base_url: 'http://h'}]",
+            "sources[0].title",
+            "at most 40 characters",
+        ),
+        (
+            "sources: [{name: a, title: 微博, kind: feed, base_url: 'http://h'},"
+            " {name: b, title: 微博, kind: feed, base_url: 'http://h'}]",
+            "sources[1].title",
+            "'微博' of 'b' is already the name or title of 'a'",
+        ),
+        (
+            "sources: [{name: a, kind: feed, base_url: 'http://h'},"
+            " {name: b, title: a, kind: feed, base_url: 'http://h'}]",
+            "sources[1].title",
+            "'a' of 'b' is already the name or title of 'a'",
+        ),
     ],
 )
 def test_errors_name_file_key_and_reason(

@@ -120,6 +120,9 @@ def create_app(
     app.state.users = tokens.UsersAndTokens(config.web.users, store)  # YAML + store tokens
     app.state.formatter = formatter
     app.state.templates = make_templates(formatter)
+    # a source as people read it: its title (微博（演示）), else its name (the API's id)
+    titles = config.source_titles()
+    app.state.templates.env.filters["source_title"] = lambda name: titles.get(name, name)
     # the banner of unhealthy sources on every page (base.html)
     app.state.templates.env.globals["source_problems"] = lambda: _source_problems(app)
     app.state.clock = clock or (lambda: datetime.now(UTC))

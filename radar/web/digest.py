@@ -46,10 +46,14 @@ def day_end(now: datetime, tz: str) -> datetime:
     return midnight.astimezone(UTC)
 
 
-def gap_ranges(gaps: dict[datetime, list[str]], fmt: Formatter) -> list[str]:
+def gap_ranges(
+    gaps: dict[datetime, list[str]], fmt: Formatter, titles: dict[str, str] | None = None
+) -> list[str]:
     """Hours without collection as readable ranges (:meth:`Formatter.span`):
-    ``2026年11月22日 03:00–06:00 (demo-weibo)``; a range that ends on a later day names
-    both (``2026年11月22日 02:00 → 2026年11月23日 02:00``)."""
+    ``2026年11月22日 03:00–06:00 (微博（演示）)``, the sources by ``titles`` (name -> what
+    people read); a range that ends on a later day names both
+    (``2026年11月22日 02:00 → 2026年11月23日 02:00``)."""
+    titles = titles or {}
     out: list[str] = []
     run: list[datetime] = []
     names: set[str] = set()
@@ -64,6 +68,6 @@ def gap_ranges(gaps: dict[datetime, list[str]], fmt: Formatter) -> list[str]:
             close()
             run, names = [], set()
         run.append(hour)
-        names.update(sources)
+        names.update(titles.get(s, s) for s in sources)
     close()
     return out

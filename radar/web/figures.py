@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, TypeVar, cast
@@ -369,9 +369,11 @@ def _moment_text(moment: AlertMoment) -> str:
     return f"{moment.severity} {label(moment.kind, 'event')}"
 
 
-def chart_data(figures: Figures) -> dict[str, Any]:
+def chart_data(figures: Figures, titles: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The part of the figures the charts draw (embedded in the page as JSON); the top
-    terms chart fetches ``terms_url``."""
+    terms chart fetches ``terms_url``. ``titles``: source name -> what people read (the
+    sources chart's bars; the JSON API keeps the names)."""
+    titles = titles or {}
     query = {"since": figures.since.isoformat(), "until": figures.until.isoformat()}
     if figures.brand:
         query["brand"] = figures.brand
@@ -396,5 +398,5 @@ def chart_data(figures: Figures) -> dict[str, Any]:
             )
         ],
         "sentiment": figures.sentiment,
-        "sources": figures.sources,
+        "sources": {titles.get(name, name): n for name, n in figures.sources.items()},
     }

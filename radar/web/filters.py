@@ -72,12 +72,21 @@ def label_lookups() -> dict[str, dict[str, str]]:
     return lookups
 
 
+def source_lookup(config: RadarConfig) -> dict[str, str]:
+    """{a source's title, casefolded: its name}: the cards read 微博（演示）, and
+    ``source:微博（演示）`` finds what ``source:demo-weibo`` finds."""
+    return {s.title.casefold(): s.name for s in config.sources if s.title}
+
+
 def canonical_query(config: RadarConfig, q: str) -> str:
-    """The search box's query with ``brand:`` aliases replaced by the brand's name, and
-    the labels of ``sentiment:`` ``category:`` ``signal:`` by their stored keys."""
+    """The search box's query with ``brand:`` aliases replaced by the brand's name,
+    ``source:`` titles by the source's name, and the labels of ``sentiment:``
+    ``category:`` ``signal:`` by their stored keys."""
     lookups = dict(label_lookups())
     if config.brands:
         lookups["brand"] = brand_lookup(brand_aliases(config))
+    if titles := source_lookup(config):
+        lookups["source"] = titles
     return canonical_values(q, lookups)
 
 
@@ -106,11 +115,14 @@ def api_notes(config: RadarConfig, q: str) -> list[str]:
             for value in unknown_brands(q, brand_aliases(config))
         ]
     sources = [s.name for s in config.sources]
+    titles = source_lookup(config)
     if sources:
         notes += [
             f"source:{value} is not a configured source (the sources: {', '.join(sources)})"
             for value in filter_values(q, "source")
-            if value.strip() and value.strip() not in sources
+            if value.strip()
+            and value.strip() not in sources
+            and value.strip().casefold() not in titles
         ]
     # kind:tousu is the kind of a source, not of a post: the search page says so (kind_hint)
     for value in filter_values(q, "kind"):
@@ -184,6 +196,8 @@ def facet_query(config: RadarConfig, q: str, field: str, value: str) -> str | No
     if present:
         return None
     shown = label(value, field) if field in LABELLED_FILTERS else value
+    if field == "source":
+        shown = config.source_titles().get(value, value)
     written = f'"{shown}"' if any(c in shown for c in " ()") else shown
     return f"{q} {field}:{written}".strip()
 

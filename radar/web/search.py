@@ -284,16 +284,20 @@ class ExportLayout:
     by_name: bool = False  # people named by display name in place of the login
 
     @classmethod
-    def for_people(cls, timezone: str = "") -> ExportLayout:
+    def for_people(
+        cls, timezone: str = "", sources: Mapping[str, str] | None = None
+    ) -> ExportLayout:
         """In the current locale (call it in the request, not in the streaming body); the
         time column names ``timezone``, the zone its cells are written in — a file is
-        forwarded away from the page whose footer says so."""
+        forwarded away from the page whose footer says so. ``sources``: a source's name ->
+        its title (the cards' 微博（演示）; the API's export keeps the name)."""
         tables = {"sentiment": "sentiment", "complaint_category": "category"}
         tables["risk_signals"] = "signal"
         names = {
             column: {key: label_of(key, table) for key in LABELS[table]}
             for column, table in tables.items()
         }
+        names["source"] = dict(sources or {})
         chinese = str(current_locale()).startswith("zh")
         header = [_(EXPORT_HEADERS[c]) for c in EXPORT_COLUMNS]
         if timezone:
@@ -347,7 +351,7 @@ def export_row(
             row[i] = yes if row[i] else no
     for column, names in layout.names.items():
         i = EXPORT_COLUMNS.index(column)
-        row[i] = layout.list_joiner.join(names.get(key, key) for key in str(row[i]).split())
+        row[i] = csv_cell(layout.list_joiner.join(names.get(k, k) for k in str(row[i]).split()))
     return row
 
 
@@ -497,7 +501,8 @@ def search_page(
 
 @pages.get("/search/export.csv")
 def search_export_page(request: Request, user: Searcher, raw: Inputs):
-    layout = ExportLayout.for_people(request.app.state.config.timezone)
+    config = request.app.state.config
+    layout = ExportLayout.for_people(config.timezone, config.source_titles())
     return csv_response(request, parse_params(request, raw, 0, 500), layout)
 
 
