@@ -358,7 +358,8 @@ def export_row(
 def export_rows(
     request: Request, params: SearchParams, layout: ExportLayout = ExportLayout()
 ) -> Iterator[str]:
-    """The whole result set (up to EXPORT_LIMIT rows) as CSV text, page by page."""
+    """The whole result set (up to EXPORT_LIMIT rows) as CSV text, page by page, in the
+    order ``params.sort`` names (the page's own: a page sorted by reach exports by reach)."""
     store: Store = request.app.state.store
     local = request.app.state.formatter.local
     person = display_names(request)
@@ -379,7 +380,6 @@ def export_rows(
             limit=batch,
             facets=False,
             highlight=False,
-            sort="time",
             group_stories=False,
         )
         result = store.search(req)
@@ -492,7 +492,11 @@ def search_page(
         ranges=list(RANGES),
         request_path=str(request.url.path)
         + (("?" + request.url.query) if request.url.query else ""),
-        export_query=request.url.query,
+        # the export in the page's order: the sort it used, also when it defaulted to reach
+        export_query=urlencode(
+            [(k, v) for k, v in request.query_params.multi_items() if k not in ("sort", "page")]
+            + [("sort", raw.sort)]
+        ),
         grouped=grouped,
         group_param="story" if grouped else "",
         facet_query=lambda field, value: facet_query(request.app.state.config, raw.q, field, value),
@@ -724,7 +728,7 @@ def api_search(
 )
 def api_search_export(request: Request, user: Searcher, params: ApiSearch) -> StreamingResponse:
     """The result set in time order (``sort`` is ignored), up to 50,000 rows."""
-    return csv_response(request, replace(params, offset=0, limit=500))
+    return csv_response(request, replace(params, offset=0, limit=500, sort="time"))
 
 
 @api.post(

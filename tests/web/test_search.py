@@ -470,3 +470,44 @@ async def test_the_export_is_named_in_the_zone_its_rows_are_written_in(login, an
     for r in (page, api):
         assert r.status_code == 200, r.text
         assert 'filename="radar-search-20261123-1000.csv"' in r.headers["content-disposition"]
+
+
+async def test_the_pages_export_keeps_the_pages_order(login, anon, store) -> None:  # type: ignore[no-untyped-def]
+    """The page's CSV was always in time order, even of a page sorted by reach (覆盖, the
+    default of the grouped page): it now keeps the page's order — its export link names
+    the sort the page used. The API's export keeps its documented time order."""
+    from datetime import timedelta
+
+    from index.base import SearchRequest
+    from tests.web.conftest import NOW
+
+    def ids(response: httpx.Response) -> list[str]:
+        lines = io.StringIO(response.content.decode("utf-8-sig"))
+        next(lines)
+        return [row["id"] for row in csv.DictReader(lines, fieldnames=EXPORT_COLUMNS)]
+
+    def order(sort: str) -> list[str]:
+        request = SearchRequest(
+            query="brand:极光汽车", since=NOW - timedelta(days=7), until=NOW, limit=50,
+            sort=sort, facets=False, highlight=False, group_stories=False,
+        )  # fmt: skip
+        return [h.mention.id for h in store.search(request).hits]
+
+    by_reach, by_time = order("reach"), order("time")
+    assert by_reach != by_time  # the fixture tells the two orders apart
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "brand:极光汽车", "range": "7d"})).text
+        link = html.unescape(re.search(r'href="(/search/export\.csv\?[^"]*)"', page).group(1))
+        assert "sort=reach" in link
+        assert ids(await c.get(link)) == by_reach
+        params = {"q": "brand:极光汽车", "range": "7d", "sort": "reach", "grouping": "chosen"}
+        assert ids(await c.get("/search/export.csv", params=params)) == by_reach
+        params["sort"] = "time"
+        assert ids(await c.get("/search/export.csv", params=params)) == by_time
+    api = await anon.get(
+        "/api/v1/search/export.csv",
+        params={"q": "brand:极光汽车", "sort": "reach"},
+        headers=auth(),
+    )
+    rows = [r["id"] for r in csv.DictReader(io.StringIO(api.content.decode("utf-8-sig")))]
+    assert rows == [i for i in by_time if i in rows] != [i for i in by_reach if i in rows]
