@@ -89,7 +89,7 @@ class ParsedQuery:
 
 
 _TOKEN = re.compile(
-    r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<field>[a-z]+):"(?P<fq>[^"]*)"'
+    r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<fneg>-)?(?P<field>[a-z]+):"(?P<fq>[^"]*)"'
     r'|(?P<neg>-)?"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]+))'
 )
 
@@ -114,8 +114,9 @@ def _tokens(q: str) -> list[tuple[str, str, str]]:
             out.append(("(", "", ""))
         elif m.group("rp"):
             out.append((")", "", ""))
-        elif m.group("field") is not None:
-            out.append(("field", m.group("field"), m.group("fq")))
+        elif m.group("field") is not None:  # -brand:"云朵 外卖": NOT brand:"云朵 外卖"
+            kind = "nfield" if m.group("fneg") else "field"
+            out.append((kind, m.group("field"), m.group("fq")))
         elif m.group("phrase") is not None:
             out.append(("nphrase" if m.group("neg") else "phrase", m.group("phrase"), ""))
         else:
@@ -155,7 +156,7 @@ def canonical_values(q: str, lookups: dict[str, dict[str, str]]) -> str:
         canonical = lookups.get(name, {}).get(value.strip().casefold())
         if canonical is None:
             continue
-        plain = re.fullmatch(r'[^\s()"]+', canonical)  # -brand:"x" is no token: keep words bare
+        plain = re.fullmatch(r'[^\s()"]+', canonical)  # a word stays bare
         out.append(q[pos:start] + (f"{name}:{canonical}" if plain else f'{name}:"{canonical}"'))
         pos = end
     return "".join(out) + q[pos:]
@@ -289,6 +290,8 @@ class _Parser:
             raise QuerySyntaxError("unexpected ')' in the query")
         if kind == "field":
             return self._filter(a, b)
+        if kind == "nfield":
+            return Not(self._filter(a, b))
         if kind in ("phrase", "nphrase"):
             phrase = Phrase(a.strip())
             if kind == "nphrase":

@@ -43,6 +43,10 @@ from index.query import (
             ),
         ),
         ("-brand:星河手机", Not(Filter("brand", "星河手机"))),
+        # a quoted filter negated with a minus, as with NOT (was "filter 'brand:' has no value")
+        ('-brand:"云朵 外卖"', Not(Filter("brand", "云朵 外卖"))),
+        ('漏油 -author:"Li Lei"', And((Term("漏油"), Not(Filter("author", "Li Lei"))))),
+        ('漏油 - brand:"云朵 外卖"', And((Term("漏油"), Term("-"), Filter("brand", "云朵 外卖")))),
         (
             "category:billing signal:media kind:reply",
             And(

@@ -43,6 +43,7 @@ def test_urls_times_and_chinese_colons_are_still_text(query: str) -> None:
         ("brand:aurora", "brand:极光汽车"),  # aliases and names ignore case
         ('brand:"极光SUV" OR 刹车', "brand:极光汽车 OR 刹车"),
         ("-brand:极光SUV 漏油", "-brand:极光汽车 漏油"),
+        ('-brand:"aurora" 漏油', "-brand:极光汽车 漏油"),
         ("brand:云朵 外卖", "brand:云朵 外卖"),  # an unquoted word stops at the space: "云朵"
         ('brand:"云朵 外卖"', 'brand:"云朵 外卖"'),
         ("漏油 source:demo-weibo", "漏油 source:demo-weibo"),

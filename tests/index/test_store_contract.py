@@ -318,6 +318,9 @@ def test_query_filters(corpus: Store) -> None:
         [s("noise", "tieba-car"), s("good"), s("iphone"), s("leak2"), s("refund")]
     )
     assert s("good") not in search(corpus, f"-brand:{OTHER}")
+    # a quoted filter negated with a minus is the NOT of it
+    assert search(corpus, '退款 -author:"韩梅梅"') == search(corpus, '退款 NOT author:"韩梅梅"')
+    assert search(corpus, '退款 -author:"韩梅梅"') != search(corpus, "退款")
 
 
 def test_request_filters(corpus: Store) -> None:
