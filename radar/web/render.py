@@ -9,8 +9,11 @@ URL stays text.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -260,6 +263,7 @@ class BrandChip:
     correction: SentimentCorrection | None  # a person's verdict, which wins
     model: str  # what the model says toward the brand (else the post's label), "" unscored
     differs: bool  # the effective label is not the post's (document-level) label
+    from_post: bool = False  # no polarity toward the brand stored: the post's stands
 
 
 def brand_chips(m: Mention) -> list[BrandChip]:
@@ -278,8 +282,114 @@ def brand_chips(m: Mention) -> list[BrandChip]:
             correction=match.correction,
             model=model.label.value if model is not None else "",
             differs=bool(doc and label and label != doc),
+            from_post=match.sentiment is None,
         )
     return list(chips.values())
+
+
+Band = tuple[float, float]
+
+
+@functools.cache
+def model_bands(path: str) -> tuple[Band, Band] | None:
+    """The neutral bands ``(post, brand)`` of the sentiment model file at ``path``, read
+    from its header (sentiment/model.py: ``label`` and ``target_label``); None when it
+    cannot be read. The web does not load the model itself."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            header = json.loads(zf.read("header.json"))
+        post = (float(header["neutral_low"]), float(header["neutral_high"]))
+        low, high = header.get("target_neutral", post)
+        return post, (float(low), float(high))
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile):
+        log.warning("no neutral bands read from the sentiment model %s", path)
+        return None
+
+
+def _bands(context: Any) -> tuple[Band, Band] | None:
+    config = getattr(
+        getattr(getattr(context.get("request"), "app", None), "state", None), "config", None
+    )
+    path = getattr(getattr(config, "sentiment", None), "model_path", "") or ""
+    if not path:
+        from sentiment.model import DEFAULT_MODEL_PATH  # the path only: no model loaded
+
+        path = str(DEFAULT_MODEL_PATH)
+    return model_bands(path)
+
+
+def _score_text(score: float, band: Band | None) -> str:
+    text = i18n.gettext("model score %(score)s (0 to 1, the lower the more negative)") % {
+        "score": f"{score:.2f}"
+    }
+    if band is not None:
+        text += i18n.gettext("; below %(low)s reads negative, above %(high)s positive") % {
+            "low": f"{band[0]:.2f}",
+            "high": f"{band[1]:.2f}",
+        }
+    return text
+
+
+@pass_context
+def post_sentiment_note(context: Any, m: Mention) -> str:
+    """The tooltip of a card's post-as-a-whole badge: the verdict and the model's score,
+    with where negative ends (the badge itself shows the verdict only)."""
+    if m.sentiment is None:
+        return ""
+    bands = _bands(context)
+    return i18n.gettext("The post as a whole: %(label)s. %(detail)s") % {
+        "label": label(m.sentiment.label, "sentiment"),
+        "detail": _score_text(m.sentiment.score, bands[0] if bands else None),
+    }
+
+
+@pass_context
+def chip_note(context: Any, chip: BrandChip, single: bool = False) -> str:
+    """The tooltip of a brand chip: who or what decided its label and, where the model
+    did, its score and band. A person's correction says so; a one-brand complaint
+    labelled negative by the complaint rule (sentiment._complaint_is_about_its_brand)
+    while its score lies in the brand band's neutral part says the rule decided it.
+    ``single``: the post names this brand alone (the rule's condition)."""
+    shown = label(chip.label, "sentiment")
+    if chip.correction is not None:
+        text = i18n.gettext("%(name)s corrected it by hand, %(at)s") % {
+            "name": _people(context)(chip.correction.by),
+            "at": context.environment.filters["when"](chip.correction.at),
+        }
+        if chip.model:
+            text += i18n.gettext("; the model said %(label)s") % {
+                "label": label(chip.model, "sentiment")
+            }
+        detail = text
+    elif chip.score is None:
+        return ""
+    else:
+        bands = _bands(context)
+        band = None if bands is None else bands[0] if chip.from_post else bands[1]
+        detail = _score_text(chip.score, band)
+        if chip.from_post:
+            detail += i18n.gettext(" (the post as a whole: no reading toward the brand stored)")
+        by_rule = (
+            single
+            and band is not None
+            and not chip.from_post
+            and chip.label == "negative"
+            and band[0] <= chip.score < 0.5
+        )
+        if by_rule:
+            detail = (
+                i18n.gettext(
+                    "negative by the complaint rule: a complaint naming this brand alone "
+                    "and a problem; the score alone reads neutral"
+                )
+                + i18n.gettext(". ")
+                + detail
+            )
+    return i18n.gettext("Toward %(brand)s: %(label)s. %(detail)s") % {
+        "brand": chip.brand,
+        "label": shown,
+        "detail": detail,
+    }
 
 
 @dataclass(frozen=True)
@@ -526,6 +636,8 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
     env.filters["percent"] = lambda x: f"{100 * float(x or 0):.0f}%"
     env.filters["brand_chips"] = brand_chips
+    env.filters["chip_note"] = chip_note  # a chip's tooltip: the score, the band, the rule
+    env.filters["post_sentiment_note"] = post_sentiment_note
     env.filters["mention_log"] = mention_log
     env.globals["tz_name"] = formatter.tz_name
     env.globals["zone_name"] = lambda: i18n.zone_name(formatter.tz_name)  # 北京时间 / the IANA name

@@ -246,7 +246,8 @@ EXPORT_HEADERS = {
     "author_followers": N_("Author followers"),
     "verified": N_("Verified account"),
     "sentiment": N_("Post sentiment"),
-    "sentiment_score": N_("Sentiment score"),
+    # the model's raw 0..1 score of the post as a whole (the cards show it only in a tooltip)
+    "sentiment_score": N_("Post sentiment model score (0 to 1, the lower the more negative)"),
     "sentiment_toward_brands": N_("Sentiment toward brands"),
     "complaint_category": N_("Complaint category"),
     "risk_signals": N_("Risk signals"),

@@ -295,7 +295,10 @@ def test_correcting_the_sentiment_toward_a_brand(
     assert care.locator(".toward img, .toward script").count() == 0
     chip = care.locator(".chip").first
     assert chip.locator("b").inner_text() == EVIL_BRAND
-    assert "corrected by <script>window.__pwned=8</script>" in chip.inner_text()
+    assert "corrected by hand" in chip.inner_text()  # who and when: in the tooltip, as text
+    assert "<script>window.__pwned=8</script> corrected it by hand" in (
+        chip.locator(".chip-text").get_attribute("title") or ""
+    )
     assert care.evaluate("window.__pwned") is None
     care.goto(f"{server}/search?q=brand:极光汽车")
     facet_before = negative_facet(care)
@@ -311,7 +314,8 @@ def test_correcting_the_sentiment_toward_a_brand(
     assert care.evaluate("window.scrollY") > 300  # not the top of the page
     assert box is not None and 0 <= box["y"] < 1000  # the card is in view
     chip = card.locator(".chip[data-brand='极光汽车']")
-    assert "positive" in chip.inner_text() and "corrected by CARE user" in chip.inner_text()
+    assert "positive" in chip.inner_text() and "corrected by hand" in chip.inner_text()
+    assert "CARE user corrected it by hand" in (chip.locator(".by").get_attribute("title") or "")
     assert "corrected the sentiment toward 极光汽车 to positive" in card.inner_text()
     assert negative_facet(care) == facet_before - 1
     assert store.get_mention(mention_id).brand_sentiment("极光汽车") == "positive"
@@ -328,7 +332,8 @@ def test_correcting_the_sentiment_toward_a_brand(
     pr.wait_for_selector("text=Sentiment toward 极光汽车 corrected to neutral.")
     assert pr.url.endswith(f"/cases/{CASE_ID}#m-demo-weibo:2")
     chip = pr.locator("article[data-id='demo-weibo:2'] .chip")
-    assert "corrected by PR user" in chip.inner_text()
+    assert "corrected by hand" in chip.inner_text()
+    assert "PR user corrected it by hand" in (chip.locator(".by").get_attribute("title") or "")
     shot(pr, tmp_path, "case-sentiment")
     pr.goto(f"{server}/cases/{CASE_ID}/summary")
     assert negative_kpi(pr) == summary_before - 2

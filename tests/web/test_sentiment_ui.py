@@ -1,5 +1,6 @@
 """The sentiment toward each brand in the web UI: a chip per brand on every mention card
-(model's label and score, a person's correction with who and when, "≠ post" when it
+(the verdict; the model's score, its band, the complaint rule or a person's correction
+with who and when in the chip's tooltip; "≠ post" when it
 differs from the post's sentiment), the one-click correction form (roles, CSRF, errors,
 back to the card's anchor; the same code path as the JSON call) and the CSV column."""
 
@@ -48,6 +49,19 @@ def card(page: str, mention_id: str) -> str:
     return found.group(0)
 
 
+def titles(card_html: str) -> dict[str, str]:
+    """brand -> the tooltip of its chip's text, and "post" -> the post badge's."""
+    out = {}
+    badge = re.search(r'<span class="badge s-[a-z]+" title="([^"]*)">', card_html)
+    if badge:
+        out["post"] = html.unescape(badge.group(1))
+    for brand, title in re.findall(
+        r'data-brand="([^"]*)">\s*<span class="chip-text" title="([^"]*)">', card_html
+    ):
+        out[html.unescape(brand)] = html.unescape(title)
+    return out
+
+
 def chips(card_html: str) -> dict[str, str]:
     """brand -> the chip's visible text (tags dropped, whitespace folded)."""
     out = {}
@@ -65,12 +79,24 @@ async def test_a_chip_per_brand_with_the_correction_and_who_when(login, store) -
     async with login("care") as c:
         page = (await c.get("/search", params={"q": "极光汽车很好"})).text
     shown = card(page, "demo-weibo:20")
-    assert "post neutral 0.50" in shown
+    # the verdict shows; the model's score is in the tooltip, with where negative ends
+    assert ">post neutral</span>" in shown
+    assert titles(shown)["post"].startswith(
+        "The post as a whole: neutral. model score 0.50 (0 to 1, the lower the more negative)"
+    )
     assert chips(shown) == {
-        AURORA: f"{AURORA} · positive 0.90 ≠ post",
-        # 02:00 UTC is 10:00 in the config's Asia/Shanghai
-        DAIRY: f"{DAIRY} · neutral ✎ corrected by CARE user, Nov 23, 2026 10:00",  # display name
+        AURORA: f"{AURORA} · positive ≠ post",
+        DAIRY: f"{DAIRY} · neutral ✎ corrected by hand",
     }
+    assert titles(shown)[AURORA].startswith(
+        f"Toward {AURORA}: positive. model score 0.90 (0 to 1, the lower the more negative)"
+    )
+    # who and when are in the tooltip (02:00 UTC is 10:00 in the config's Asia/Shanghai),
+    # not a score: the person's verdict decided it
+    assert titles(shown)[DAIRY] == (
+        f"Toward {DAIRY}: neutral. CARE user corrected it by hand, Nov 23, 2026 10:00; "
+        "the model said negative"
+    )
     # the mention's record lists the correction with the notes
     assert (
         f"<b>CARE user</b> corrected the sentiment toward {DAIRY} to neutral (the model: negative)"
@@ -84,7 +110,10 @@ async def test_a_chip_per_brand_with_the_correction_and_who_when(login, store) -
 async def test_a_mention_scored_only_as_a_whole_shows_that_label(login) -> None:  # type: ignore[no-untyped-def]
     async with login("care") as c:
         page = (await c.get("/search", params={"q": "退款"})).text
-    assert chips(card(page, "demo-weibo:1")) == {AURORA: f"{AURORA} · negative 0.10"}
+    assert chips(card(page, "demo-weibo:1")) == {AURORA: f"{AURORA} · negative"}
+    assert titles(card(page, "demo-weibo:1"))[AURORA].endswith(
+        "(the post as a whole: no reading toward the brand stored)"
+    )
 
 
 async def test_exec_sees_the_chips_without_the_buttons(login, store) -> None:  # type: ignore[no-untyped-def]
@@ -94,7 +123,7 @@ async def test_exec_sees_the_chips_without_the_buttons(login, store) -> None:  #
         case_page = (await c.get(f"/cases/{CASE_ID}")).text
     assert set(chips(card(page, "demo-weibo:20"))) == {AURORA, DAIRY}
     assert 'class="correct"' not in page and 'class="correct"' not in case_page
-    assert chips(card(case_page, "demo-weibo:2")) == {AURORA: f"{AURORA} · negative 0.10"}
+    assert chips(card(case_page, "demo-weibo:2")) == {AURORA: f"{AURORA} · negative"}
 
 
 async def test_one_click_correction_returns_to_the_card(login, anon, store) -> None:  # type: ignore[no-untyped-def]
@@ -119,7 +148,7 @@ async def test_one_click_correction_returns_to_the_card(login, anon, store) -> N
         page = (await c.get(r.headers["location"].split("#")[0])).text
         assert f"Sentiment toward {AURORA} corrected to neutral." in page
         assert chips(card(page, "demo-weibo:2"))[AURORA].startswith(
-            f"{AURORA} · neutral ✎ corrected by CARE user, Nov 23, 2026 10:00 ≠ post"
+            f"{AURORA} · neutral ✎ corrected by hand ≠ post"
         )
         match = store.get_mention("demo-weibo:2").brands[0]
         assert match.correction.label == "neutral" and match.correction.by == "care"
@@ -143,7 +172,8 @@ async def test_pr_corrects_from_the_case_evidence(login, store) -> None:  # type
         )  # fmt: skip
         assert r.status_code == 303 and r.headers["location"] == f"{page}#m-demo-weibo:1"
         shown = card((await c.get(page)).text, "demo-weibo:1")
-    assert "✎ corrected by PR user" in chips(shown)[AURORA]
+    assert "✎ corrected by hand" in chips(shown)[AURORA]
+    assert "PR user corrected it by hand" in titles(shown)[AURORA]
     assert store.get_mention("demo-weibo:1").brand_sentiment(AURORA) == "positive"
 
 
@@ -187,10 +217,12 @@ async def test_crawled_and_odd_values_stay_escaped_in_the_chips(login, store) ->
         page = (await c.get("/search", params={"q": "奇怪的品牌名"})).text
         shown = card(page, "demo-weibo:21")
         assert "<img" not in shown and '<b>"x"</b>' not in shown
-        assert chips(shown) == {
-            EVIL_BRAND: f"{EVIL_BRAND} · positive ✎ corrected by "
-            '<b>"x"</b>, Nov 23, 2026 10:00 ≠ post'
-        }
+        assert chips(shown) == {EVIL_BRAND: f"{EVIL_BRAND} · positive ✎ corrected by hand ≠ post"}
+        # the tooltip names them, escaped inside the attribute
+        assert titles(shown)[EVIL_BRAND].startswith(
+            f'Toward {EVIL_BRAND}: positive. <b>"x"</b> corrected it by hand'
+        )
+        assert 'title="Toward &lt;img src=x onerror=&#34;window.__pwned=9&#34;&gt;' in shown
         # the hidden brand field round-trips the name exactly
         r = await form_post(
             c, "/search?q=奇怪的品牌名", "/mentions/demo-weibo:21/sentiment",
