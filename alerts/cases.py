@@ -274,6 +274,7 @@ class CaseManager:
             evidence,
             url,
             mentions=mention_markup(step.mention) if step else "",
+            tz=self.config.timezone,
         )
         if channel not in routed:
             outbox.enqueue(self.store, key, channel, payload, now, case_id=case.id)

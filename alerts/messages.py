@@ -17,7 +17,7 @@ from alerts.activity import Fact
 from alerts.labels import signal_label
 from alerts.rules.base import Finding
 from alerts.trigger import CaseTrigger
-from config.i18n import N_, _
+from config.i18n import N_, _, format_datetime, zone_name
 from index.models import Case, CaseStatus
 
 SEVERITY_MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡"}
@@ -129,12 +129,18 @@ def headline(case: Case) -> str:
     return f"{case_title(case)} — {summaries.shown(rule, figures)}"[:200]
 
 
-def _fmt(at: datetime | None) -> str:
-    """A time Slack shows in each reader's own time zone (the UTC text is the fallback
-    for clients that cannot, and what ``plain`` keeps)."""
+def local_moment(at: datetime, tz: str) -> str:
+    """A moment as the web pages write it, with its zone named as their footer names it:
+    ``2026年12月5日 03:03 北京时间`` (``Dec 5, 2026 03:03 Asia/Shanghai`` in English)."""
+    return f"{format_datetime(at, tz)} {zone_name(tz, at)}"
+
+
+def _fmt(at: datetime | None, tz: str) -> str:
+    """A time Slack shows in each reader's own time zone; the fallback, for clients that
+    cannot and what ``plain`` keeps, is in the configured zone (``tz``), named."""
     if at is None:
         return "—"
-    return f"<!date^{int(at.timestamp())}^{{date_num}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
+    return f"<!date^{int(at.timestamp())}^{{date_num}} {{time}}|{local_moment(at, tz)}>"
 
 
 def case_message(
@@ -143,11 +149,14 @@ def case_message(
     evidence: list[Fact],
     case_url: str,
     mentions: str = "",
+    tz: str = "UTC",
 ) -> dict[str, Any]:
-    """The top-level message of a case: payload for the outbox."""
+    """The top-level message of a case: payload for the outbox; ``tz``: the configured
+    time zone, the zone of the times' fallback text."""
     mark = SEVERITY_MARK.get(case.severity, "")
     header = _clip(f"{mark} {case.severity} · {case_title(case)}", 150)
     fired = "\n".join(f"• *{_rule(f.rule)}*: {escape(f.summary)}" for f in findings)
+    due = _fmt(case.ack_due_at, tz)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header}},
         {
@@ -162,8 +171,8 @@ def case_message(
             "fields": [
                 {"type": "mrkdwn", "text": _bold("Brand") + f"\n{escape(case.brand)}"},
                 {"type": "mrkdwn", "text": _bold("Severity") + f"\n{case.severity}"},
-                {"type": "mrkdwn", "text": _bold("Opened") + f"\n{_fmt(case.opened_at)}"},
-                {"type": "mrkdwn", "text": _bold("Acknowledge by") + f"\n{_fmt(case.ack_due_at)}"},
+                {"type": "mrkdwn", "text": _bold("Opened") + f"\n{_fmt(case.opened_at, tz)}"},
+                {"type": "mrkdwn", "text": _bold("Acknowledge by") + f"\n{due}"},
             ],
         },
     ]
@@ -276,9 +285,10 @@ def escalation_message(
 
 def digest_message(digest: dict[str, Any], local_until: datetime) -> dict[str, Any]:
     """``local_until``: the end of the digest's 24 h in the configured time zone."""
+    tz = getattr(local_until.tzinfo, "key", "UTC")
     lines = [
         _("*Daily digest* — 24 h to %(until)s %(zone)s")
-        % {"until": f"{local_until:%Y-%m-%d %H:%M}", "zone": local_until.tzinfo}
+        % {"until": format_datetime(local_until, tz), "zone": zone_name(tz, local_until)}
     ]
     for brand, row in digest["brands"].items():
         change = row.get("negative_change")

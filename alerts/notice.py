@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from alerts.activity import Fact
+from alerts.messages import local_moment
 from alerts.rules.base import Finding
 from index.models import Case
 
@@ -62,9 +63,12 @@ def escalation_notice(case: Case, step: str, waited: str, url: str) -> dict[str,
 
 
 def digest_notice(digest: dict[str, Any], local_until: datetime, url: str) -> dict[str, Any]:
+    """``until`` as the web pages write a moment, its zone named (2026年12月5日 08:00
+    北京时间): written in the deployment's language, as the robots' texts are."""
+    tz = getattr(local_until.tzinfo, "key", "UTC")
     return {
         "kind": "digest",
-        "until": f"{local_until:%Y-%m-%d %H:%M}",
+        "until": local_moment(local_until, tz),
         "rows": [
             {
                 "brand": brand,

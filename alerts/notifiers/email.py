@@ -22,7 +22,7 @@ from typing import Any
 
 from alerts.notifiers import markup
 from alerts.notifiers.base import Notifier, Refused
-from config.i18n import N_, gettext_for
+from config.i18n import N_, gettext_for, use_locale
 from config.notify import EmailConfig, MailingList
 from index.base import Notification
 
@@ -42,6 +42,7 @@ class EmailNotifier(Notifier):
         self.list = mailing_list
         self.name = f"email:{mailing_list.name}"
         self.tz = tz
+        self.locale = locale
         self.gettext = gettext_for(locale)  # the deployment's language
         self.ssl_context = ssl_context or ssl.create_default_context()
         self.case_url: Callable[[str], str] | None = None  # set by Targets
@@ -50,7 +51,8 @@ class EmailNotifier(Notifier):
         self, notification: Notification, channel: str, thread_ts: str | None = None
     ) -> dict[str, Any]:
         notice = markup.notice_of(notification.payload, self.case_url)
-        text, rich = render(notice, self.tz, self.gettext)
+        with use_locale(self.locale):  # its dates and zone name too (markup.local_time)
+            text, rich = render(notice, self.tz, self.gettext)
         message_id = f"<{hashlib.sha1(notification.key.encode()).hexdigest()}@opinion-radar>"
         subject = f"{self.gettext(SUBJECT_PREFIX)} {markup.title(notice, self.gettext)}"
         refused = self.send_mail(self.list.to, subject, text, rich, message_id=message_id)

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from alerts.messages import RULE_TITLE
-from config.i18n import N_
+from config.i18n import N_, format_datetime, zone_name
 
 Gettext = Callable[[str], str]
 _FULL_WIDTH = str.maketrans(
@@ -103,9 +102,12 @@ def with_url(notice: dict[str, Any], case_url: Callable[[str], str] | None) -> d
 
 
 def local_time(iso: str | None, tz: str) -> str:
+    """``12月5日 03:03 北京时间``: in the configured zone, named as the web's footer names
+    it, in the locale of the moment (the notifiers render in the deployment's)."""
     if not iso:
         return "—"
-    return f"{datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)):%m-%d %H:%M}"
+    at = datetime.fromisoformat(iso)
+    return f"{format_datetime(at, tz, 'short')} {zone_name(tz, at)}"
 
 
 def title(notice: dict[str, Any], _: Gettext) -> str:

@@ -18,7 +18,7 @@ import httpx
 
 from alerts.notifiers import markup
 from alerts.notifiers.base import Notifier, Refused, RetryLater
-from config.i18n import gettext_for
+from config.i18n import gettext_for, use_locale
 from config.notify import Robot
 from index.base import Notification
 
@@ -39,6 +39,7 @@ class RobotNotifier(Notifier):
         self.robot = robot
         self.name = f"{self.kind}:{robot.name}"
         self.tz = tz
+        self.locale = locale
         self.gettext = gettext_for(locale)  # the deployment's language
         self.client = client or httpx.Client(timeout=robot.timeout, follow_redirects=False)
         # the sends of the last minute, kept per webhook URL for the process's life (an
@@ -85,7 +86,9 @@ class RobotNotifier(Notifier):
         self, notification: Notification, channel: str, thread_ts: str | None = None
     ) -> dict[str, Any]:
         notice = markup.notice_of(notification.payload, self.case_url)
-        url, body = self.url_and_body(self.render(notice))
+        with use_locale(self.locale):  # its dates and zone name too (markup.local_time)
+            rendered = self.render(notice)
+        url, body = self.url_and_body(rendered)
         if not url:
             raise Refused(f"{self.name}: webhook URL not set ({self.robot.webhook.env})")
         response = self.client.post(url, json=body)

@@ -12,6 +12,7 @@ from alerts.cases import CaseManager
 from alerts.engine import AlertEngine
 from alerts.messages import plain
 from alerts.rules.base import Finding
+from config.i18n import use_locale
 from config.loader import ConfigError
 from tests.alerts.conftest import T0, make_config, slack_config, surge_finding
 
@@ -71,7 +72,7 @@ def test_digest_is_one_per_local_day_and_shows_local_time(store) -> None:
     digest = engine.daily_digest(early)
     assert digest["queued"] and digest["key"] == "digest:2026-09-16"
     text = store.get_notification(digest["key"]).payload["text"]
-    assert "24 h to 2026-09-16 07:00 Asia/Shanghai" in text and "+00:00" not in text
+    assert "24 h to Sep 16, 2026 07:00 Asia/Shanghai" in text and "+00:00" not in text
     # someone runs `radar alerts digest` by hand at 09:00 the same local morning
     assert not engine.daily_digest(early + timedelta(minutes=90))["queued"]
     assert engine.daily_digest(early + timedelta(days=1))["queued"]
@@ -152,9 +153,21 @@ def test_case_message_times_show_in_the_readers_time_zone(store) -> None:
     payload = store.get_notification(f"{opened.case_id}:alert").payload
     fields = json.dumps(payload["blocks"], ensure_ascii=False)
     due = int((T0 + timedelta(hours=2)).timestamp())  # P3: 2 h to acknowledge
-    assert f"<!date^{due}^{{date_num}} {{time}}|2026-09-15 08:00 UTC>" in fields
+    # the fallback (clients that cannot show dates, plain text) in the configured zone,
+    # named as the web pages name it (was 2026-09-15 08:00 UTC)
+    fallback = "Sep 15, 2026 16:00 Asia/Shanghai"
+    assert f"<!date^{due}^{{date_num}} {{time}}|{fallback}>" in fields
     text = plain(payload)  # console notifier and the case timeline: the plain fallback
-    assert "*Acknowledge by*: 2026-09-15 08:00 UTC" in text and "<!date" not in text
+    assert f"*Acknowledge by*: {fallback}" in text and "<!date" not in text and "UTC" not in text
+
+
+def test_case_message_times_read_beijing_time_in_chinese(store) -> None:
+    config = make_config()
+    with use_locale("zh_CN"):  # the engine writes in the deployment's language
+        [opened] = CaseManager(config, store).apply("极光汽车", [surge_finding()], T0, None)
+    text = plain(store.get_notification(f"{opened.case_id}:alert").payload)
+    assert "2026年9月15日 14:00 北京时间" in text  # opened, as the web's when + footer
+    assert "2026年9月15日 16:00 北京时间" in text and "UTC" not in text
 
 
 def test_a_reply_slack_refuses_for_good_does_not_hold_the_thread(slack, store) -> None:

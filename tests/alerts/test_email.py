@@ -83,6 +83,9 @@ def test_case_escalation_and_digest_by_mail(cert, store) -> None:
     plain = first.get_body(("plain",)).get_content()
     assert "<script>" not in rich and "&lt;script&gt;" in rich and "<img" not in rich
     assert f"https://radar.example/cases/{case.id}" in rich and case.id in plain
+    # the times as the web writes them, the zone named (was 09-15 14:00, no zone)
+    assert "开始 9月15日 14:00 北京时间，确认期限 9月15日 16:00 北京时间" in plain
+    assert "截至 2026年9月16日 10:00 北京时间" in subjects[2]
     assert first["Message-ID"].endswith("@opinion-radar>")
 
 

@@ -74,6 +74,8 @@ def test_case_message_signed_with_the_case_link(kind, robots, store) -> None:
     assert state.bad_signatures == 0
     shown = text_of(kind, body)
     assert "舆情告警" in shown and "极光汽车" in shown and "负面激增" in shown
+    # times as the web writes them, the zone named as its footer names it (was 09-15 14:00)
+    assert "开始 9月15日 14:00 北京时间，确认期限 9月15日 16:00 北京时间" in shown
     url = f"https://radar.example/cases/{case.id}"
     if kind == "wecom":
         assert body["msgtype"] == "markdown" and url in body["markdown"]["content"]
@@ -211,6 +213,7 @@ def test_updates_escalations_and_digest_reach_the_robot(kind, robots, store) -> 
     assert any("升级提醒" in s and "PR manager" in s for s in shown)
     assert any("Acknowledged by alice" in s for s in shown)
     assert any("舆情日报" in s and "radar.example/digest" in s for s in shown)
+    assert any("舆情日报 · 截至 2026年9月16日 10:00 北京时间" in s for s in shown), shown[-1]
 
 
 def test_messages_follow_the_deployment_language(robots, store) -> None:
