@@ -318,9 +318,22 @@ def _bands(context: Any) -> tuple[Band, Band] | None:
     return model_bands(path)
 
 
+def _figure_beside(score: float, band: Band | None) -> str:
+    """``score`` with two decimals, or as many more as keep it on its side of the band's
+    edges: 0.2687 beside "below 0.27 reads negative" is 0.269, not 0.27."""
+    for digits in (2, 3, 4):
+        text = f"{score:.{digits}f}"
+        shown = float(text)
+        if band is None or all(
+            (score < e) == (shown < e) and (score > e) == (shown > e) for e in band
+        ):
+            return text
+    return f"{score:.6f}"
+
+
 def _score_text(score: float, band: Band | None) -> str:
     text = i18n.gettext("model score %(score)s (0 to 1, the lower the more negative)") % {
-        "score": f"{score:.2f}"
+        "score": _figure_beside(score, band)
     }
     if band is not None:
         text += i18n.gettext("; below %(low)s reads negative, above %(high)s positive") % {

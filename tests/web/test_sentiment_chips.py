@@ -154,3 +154,23 @@ async def test_the_peoples_csv_names_the_raw_score_in_chinese(login) -> None:  #
     header = next(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert "全文情感模型分数（0–1，越低越负面）" in header and "情感分值" not in header
     assert header[header.index("全文情感模型分数（0–1，越低越负面）") - 1] == "整体情感"
+
+
+async def test_a_score_at_a_band_edge_is_shown_on_its_side(login, store) -> None:  # type: ignore[no-untyped-def]
+    """Seen in the demo: 负面 with "模型分数 0.27 … 低于 0.27 判为负面" (the score was 0.2687)."""
+    assert BANDS is not None
+    post_low, brand_low = BANDS[0][0], BANDS[1][0]
+    store.upsert_mentions(
+        [
+            scored(35, "极光汽车 分界 边上", (post_low - 0.0004, "negative"),
+                   (AURORA, brand_low - 0.0013, "negative")),
+        ]
+    )  # fmt: skip
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "分界 边上", "range": "7d"})).text
+    got = shown(card(page, "demo-weibo:35"))
+    for key, low in (("post", post_low), (AURORA, brand_low)):
+        figure = re.search(r"模型分数 ([0-9.]+)（", got[key][1])
+        assert figure and float(figure.group(1)) < low, got[key]
+    if (post_low, brand_low) == (0.38, 0.27):  # the shipped model's bands
+        assert "模型分数 0.3796（" in got["post"][1] and "模型分数 0.269（" in got[AURORA][1]
