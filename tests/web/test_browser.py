@@ -411,3 +411,48 @@ def test_a_case_status_on_the_board_is_one_word(server: str, browser, store) -> 
     assert status.inner_text().strip() in ("acknowledged", "已确认")
     assert status.evaluate(LINES_OF) == 1
     assert page.errors == [], page.errors
+
+
+# the elements that scroll sideways in a box of their own (a wide table in overflow: auto)
+SIDEWAYS = """() => [...document.querySelectorAll('main *')].filter(e =>
+  ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1
+).map(e => e.tagName.toLowerCase() + '.' + e.className + ' ' + e.scrollWidth + ' px')"""
+
+
+def test_the_story_digest_and_header_fit_a_phone(browser, store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px the story page's spread table and the digest's table scrolled sideways in
+    their own boxes (the page itself fit) and an executive's header put "English" on a
+    line of its own: the rows are cards of labelled figures now (the digest's day-before
+    counts left to its change) and a long name is cut, not the language switch moved."""
+    from radar.web.app import create_app
+    from tests.web.conftest import make_config
+
+    config = make_config(locale="zh_CN")
+    [exec_user] = [u for u in config.web.users if u.name == "exec"]
+    exec_user.display_name = "高管 Exec (demo)"  # the demo's: 高管 Exec (demo) · 管理层
+    store.upsert_mentions(traffic("极光汽车", 100, 48, crisis=True))
+    store.upsert_mentions(
+        [mention(9001, "转发：极光汽车 发动机漏油", minutes_ago=20, followers=2_000_000)
+         .model_copy(update={"repost_of": "demo-weibo:1", "cluster_id": "demo-weibo:1"})]
+    )  # fmt: skip
+    app = create_app(config, store, clock=lambda: NOW)
+    with on_loopback(app) as server:
+        phone = open_as(browser, server, "exec", viewport=PHONE)
+        for path, name in (("/stories/demo-weibo:1", "phone-story"), ("/digest", "phone-digest")):
+            phone.goto(f"{server}{path}")
+            phone.wait_for_load_state("load")
+            shot(phone, tmp_path, name)
+            fits_the_phone(phone)
+            assert phone.evaluate(SIDEWAYS) == [], path
+            brand = phone.locator("header.top .brand").bounding_box()
+            switch = phone.locator("header.top form.lang").bounding_box()
+            nav = phone.locator("header.top nav").bounding_box()
+            assert brand is not None and switch is not None and nav is not None
+            assert abs(switch["y"] - brand["y"]) < 12, (brand, switch)  # one line, the first
+            assert switch["x"] + switch["width"] <= PHONE["width"] and switch["y"] < nav["y"]
+            labels = phone.locator("main table td[data-label]").evaluate_all(
+                "cells => cells.map(c => c.dataset.label)"
+            )
+            assert labels and all(labels), (path, labels)
+        assert "前一天" not in phone.locator("table.digest").inner_text()  # left to 负面变化
+        assert phone.errors == [], phone.errors

@@ -165,7 +165,7 @@ async def test_a_forum_first_post_has_no_figures_of_0(login, store) -> None:  # 
     async with login("care") as client:
         page = (await client.get(f"/stories/{thread.id}")).text
     first = page.split('class="spread"')[1].split("</tr>")[1]  # the row after the header's
-    figures = re.findall(r"<td>([^<]*)</td>", first)
+    figures = re.findall(r"<td[^>]*>([^<]*)</td>", first)
     assert figures == ["—", "—", "0"], first
     tree = page.split('class="tree"')[1].split("</ul>")[0]
     first_line = tree.split("</li>")[0]
