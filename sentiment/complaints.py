@@ -20,6 +20,8 @@ from sentiment.normalize import nfkc, to_simplified
 DEFAULT_LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 CATEGORIES = ("quality", "service", "delivery", "billing", "safety", "fraud", "other")
 SIGNALS = ("media", "regulator", "legal", "rights", "collective", "safety")
+# 差 followed by these is a comparison, not "poor": 差不多 (about the same), 差别, 差距, 差异
+COMPARISON_AFTER_CHA = ("不多", "别", "距", "异")
 NEGATION_WINDOW = 8  # characters before a term searched for a negation
 PROMOTION_MIN_MARKERS = 2
 _FILLERS = "(?:有|是|发生|出现|任何|过|什么|去|再|要|会|被|造成|导致){0,2}"
@@ -127,12 +129,16 @@ class Lexicon:
 
     # -- matching ------------------------------------------------------------------------
     def _hits(self, text: str, pattern: re.Pattern[str]) -> list[str]:
-        """Terms found in folded ``text``, except those a negation directly precedes."""
+        """Terms found in folded ``text``, except those a negation directly precedes and
+        those whose 差 begins a word of comparison (做工差不多, 质量差别不大)."""
         hits = []
         for m in pattern.finditer(text):
             before = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
-            if not self._negated_re.search(before):  # type: ignore[attr-defined]
-                hits.append(m.group())
+            if self._negated_re.search(before):  # type: ignore[attr-defined]
+                continue
+            if m.group().endswith("差") and text.startswith(COMPARISON_AFTER_CHA, m.end()):
+                continue
+            hits.append(m.group())
         return hits
 
     def category(self, text: str) -> str:

@@ -121,6 +121,9 @@ def test_category_only_for_negative_texts() -> None:
         ("客服态度差，打了三次电话都不处理", True),
         ("极光汽车的售后电话是多少？", False),  # 售后: a subject, no problem
         ("极光X7的刹车软不软？", False),  # 刹车: a subject (safety), no problem
+        ("纠结极光X7和别家的同级车，做工差不多，大家会怎么选？", False),  # 差不多: about the same
+        ("两款车质量差别不大，服务差距也小", False),
+        ("做工差，质量差得离谱", True),
         ("京东白条提前还款方法介绍：进入账单页面，手续费按期计算", False),
         ("交通运输部：6岁以下儿童免费乘车", False),  # 运输 inside a ministry's name
         ("贵州茅台发布年报", False),
