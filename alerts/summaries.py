@@ -11,10 +11,11 @@ here (None): its stored summary is shown as it is.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from alerts.labels import signal_label, state_label
-from config.i18n import _
+from config.i18n import _, format_datetime, zone_name
 
 Figures = Mapping[str, Any]
 
@@ -93,13 +94,24 @@ def source_health(f: Figures) -> str:
             "source %(name)s: its crawl crashed %(streak)s time(s) in a row, "
             "nothing is crawled: %(detail)s"
         ) % {"name": name, "streak": f["crashes"], "detail": f["detail"]}
-    until = f["paused_until"]
     return _("source %(name)s is %(state)s (%(reason)s)%(until)s") % {
         "name": name,
         "state": state_label(state),
         "reason": f["reason"] or _("no reason given"),
-        "until": _(" until %(at)s UTC") % {"at": until} if until else "",
+        "until": _paused_until(f),
     }
+
+
+def _paused_until(f: Figures) -> str:
+    """`` until 12月5日 03:03 北京时间``: in the zone recorded with the finding; findings
+    stored before it was recorded kept the moment in UTC, and say so."""
+    at, tz = f.get("paused_until_at"), f.get("tz")
+    if at and tz:
+        moment = datetime.fromisoformat(str(at))
+        named = f"{format_datetime(moment, str(tz), 'short')} {zone_name(str(tz), moment)}"
+        return _(" until %(at)s") % {"at": named}
+    until = f["paused_until"]
+    return _(" until %(at)s UTC") % {"at": until} if until else ""
 
 
 _LINES: dict[str, Callable[[Figures], str]] = {

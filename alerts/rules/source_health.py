@@ -13,8 +13,10 @@ from index.base import Store
 
 
 def evaluate(
-    config: AlertsConfig, store: Store, now: datetime, sources: list[str]
+    config: AlertsConfig, store: Store, now: datetime, sources: list[str], tz: str | None = None
 ) -> list[Finding]:
+    """``tz``: the configured zone, recorded with a pause's end so that its line names the
+    moment as readers tell time (北京时间), not in UTC."""
     rule = config.source_health
     if not rule.enabled:
         return []
@@ -30,6 +32,9 @@ def evaluate(
                 "since": h.since.isoformat() if h.since else None,
                 "paused_until": f"{h.paused_until:%Y-%m-%d %H:%M}" if h.paused_until else "",
             }
+            if h.paused_until and tz:
+                figures["paused_until_at"] = h.paused_until.isoformat()
+                figures["tz"] = tz
             if h.state == "crashing":
                 figures["crashes"] = int(h.detail.get("streak", 1) or 1)
                 figures["detail"] = str(h.detail.get("detail", ""))[:200]

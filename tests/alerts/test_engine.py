@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts import actions
+from alerts import actions, summaries
 from alerts.engine import AlertEngine
+from alerts.trigger import CaseTrigger
+from config.i18n import use_locale
 from index import open_store
 from index.base import SourceHealth
 from index.models import Mention
@@ -215,6 +217,16 @@ def test_source_health_case(store) -> None:
     case = store.get_case(ev.case_id)
     assert case.brand == "source:demo-weibo" and case.rule == "source_health"
     assert "captcha" in case.title
+    # the pause's end is named in the configured zone (Asia/Shanghai), not in UTC
+    figures = CaseTrigger.of(case).rules["source_health"]
+    with use_locale("zh_CN"):
+        line = summaries.line("source_health", figures)
+    end = (T0 + timedelta(hours=9)).strftime("%-m月%-d日 %H:%M")
+    assert line is not None and f"，至 {end} 北京时间" in line and "UTC" not in line
+    with use_locale("en"):
+        assert "Asia/Shanghai" in (summaries.line("source_health", figures) or "")
+    old = {k: v for k, v in figures.items() if k not in ("paused_until_at", "tz")}
+    assert (summaries.line("source_health", old) or "").endswith(" UTC")  # stored before
     assert engine.evaluate(T0 + timedelta(minutes=1)) == []  # same case
     actions.acknowledge(store, case.id, "ops", now=T0 + timedelta(minutes=5))
     store.set_source_health(SourceHealth("demo-weibo", "ok", since=T0 + timedelta(hours=1)))
