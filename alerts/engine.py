@@ -315,7 +315,9 @@ class AlertEngine:
         sources = [s.name for s in self.config.sources if s.enabled]
         if not sources and not any(b.startswith("source:") for b in active):
             return []  # nothing crawled by this deployment (e.g. a replay)
-        found = source_health.evaluate(self.config.alerts, self.store, now, sources, self.tz)
+        found = source_health.evaluate(
+            self.config.alerts, self.store, now, sources, self.tz, self.config.source_titles()
+        )
         events: list[CaseEvent] = []
         firing = {f.brand for f in found}
         for f in found:

@@ -107,7 +107,17 @@ def titled(brand: str, what: str) -> str:
 
 
 def case_title(case: Case) -> str:
-    return titled(case.brand, _rule(lead_rule(case)))
+    return titled(_case_brand(case), _rule(lead_rule(case)))
+
+
+def _case_brand(case: Case) -> str:
+    """What a case is about as people read it: its brand, or for a source-health case
+    (brand ``source:<name>``) the source's title when the finding recorded one."""
+    if case.brand.startswith("source:"):
+        figures = CaseTrigger.of(case).rules.get("source_health") or {}
+        if figures.get("source_title"):
+            return _("source %(name)s") % {"name": figures["source_title"]}
+    return case.brand
 
 
 def headline(case: Case) -> str:

@@ -83,7 +83,7 @@ def risk_signal(f: Figures) -> str:
 
 
 def source_health(f: Figures) -> str:
-    name, state = f["source"], f["state"]
+    name, state = f.get("source_title") or f["source"], f["state"]
     if state == "silent":
         return _("source %(name)s has brought nothing new for %(hours)s h") % {
             "name": name,

@@ -13,10 +13,16 @@ from index.base import Store
 
 
 def evaluate(
-    config: AlertsConfig, store: Store, now: datetime, sources: list[str], tz: str | None = None
+    config: AlertsConfig,
+    store: Store,
+    now: datetime,
+    sources: list[str],
+    tz: str | None = None,
+    titles: dict[str, str] | None = None,
 ) -> list[Finding]:
     """``tz``: the configured zone, recorded with a pause's end so that its line names the
-    moment as readers tell time (北京时间), not in UTC."""
+    moment as readers tell time (北京时间), not in UTC; ``titles``: source name -> what
+    people read (``sources[].title``), recorded for the case's title and its lines."""
     rule = config.source_health
     if not rule.enabled:
         return []
@@ -32,6 +38,8 @@ def evaluate(
                 "since": h.since.isoformat() if h.since else None,
                 "paused_until": f"{h.paused_until:%Y-%m-%d %H:%M}" if h.paused_until else "",
             }
+            if titles and titles.get(name, name) != name:
+                figures["source_title"] = titles[name]
             if h.paused_until and tz:
                 figures["paused_until_at"] = h.paused_until.isoformat()
                 figures["tz"] = tz

@@ -22,6 +22,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from alerts.messages import RULE_TITLE, headline, lead_rule
+from alerts.trigger import CaseTrigger
 from config.i18n import N_, _, format_number, gettext
 from index.base import SearchHit, SearchRequest, Store
 from index.models import Case, CaseEvent, CaseStatus
@@ -264,7 +265,9 @@ def build_brief(
         )  # fmt: skip
     elif brand.startswith("source:"):  # a source-health case: the brand names the source
         what = gettext("%(rule)s: the source %(name)s.")
-        claims.append(Claim("what", what % {"rule": rule, "name": brand.removeprefix("source:")}))
+        figures = CaseTrigger.of(case).rules.get("source_health") or {}
+        name = figures.get("source_title") or brand.removeprefix("source:")
+        claims.append(Claim("what", what % {"rule": rule, "name": name}))
     else:
         claims.append(
             Claim("what", gettext("%(rule)s about %(brand)s.") % {"rule": rule, "brand": brand})

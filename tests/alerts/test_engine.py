@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts import actions, summaries
+from alerts import actions, messages, summaries
 from alerts.engine import AlertEngine
 from alerts.trigger import CaseTrigger
 from config.i18n import use_locale
@@ -201,6 +201,7 @@ def test_source_health_case(store) -> None:
         sources=[
             {
                 "name": "demo-weibo",
+                "title": "微博（演示）",
                 "kind": "weibo",
                 "query": ["极光"],
                 "base_url": "http://127.0.0.1:8765/weibo",
@@ -217,6 +218,10 @@ def test_source_health_case(store) -> None:
     case = store.get_case(ev.case_id)
     assert case.brand == "source:demo-weibo" and case.rule == "source_health"
     assert "captcha" in case.title
+    # people read the source's title, not its id (the brand keeps the id)
+    with use_locale("zh_CN"):
+        title = messages.headline(case)
+    assert title.startswith("来源 微博（演示）：") and "demo-weibo" not in title, title
     # the pause's end is named in the configured zone (Asia/Shanghai), not in UTC
     figures = CaseTrigger.of(case).rules["source_health"]
     with use_locale("zh_CN"):
