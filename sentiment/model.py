@@ -668,13 +668,7 @@ class SentimentModel:
     def check_file(path: str | Path) -> None:
         """Raise ModelFileError unless ``path`` is a model file of a readable format —
         its header only (config checks; loading the arrays is the scorer's job)."""
-        try:
-            with zipfile.ZipFile(path) as zf:
-                header = json.loads(zf.read("header.json"))
-        except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
-            raise ModelFileError(f"{path}: not a sentiment model file ({exc})") from exc
-        if header.get("format") not in READABLE_FORMATS:
-            raise ModelFileError(f"{path}: model format {header.get('format')!r} unsupported")
+        read_header(path)
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL_PATH) -> SentimentModel:
@@ -758,6 +752,31 @@ CNN_ARRAYS = (
     "cnn_head_weights",
     "cnn_head_bias",
 )
+
+
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The header of the model file at ``path`` (ModelFileError unless it is one of a
+    readable format), without its arrays."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            header: dict[str, Any] = json.loads(zf.read("header.json"))
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
+        raise ModelFileError(f"{path}: not a sentiment model file ({exc})") from exc
+    if header.get("format") not in READABLE_FORMATS:
+        raise ModelFileError(f"{path}: model format {header.get('format')!r} unsupported")
+    return header
+
+
+def neutral_bands(path: str | Path) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The neutral bands ``(document, brand)`` of :meth:`SentimentModel.label` and
+    :meth:`SentimentModel.target_label` of the model file at ``path``, from its header."""
+    header = read_header(path)
+    try:
+        document = (float(header["neutral_low"]), float(header["neutral_high"]))
+        low, high = header.get("target_neutral") or document
+        return document, (float(low), float(high))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: no neutral band in its header ({exc})") from exc
 
 
 def _neural_from(

@@ -10,10 +10,8 @@ URL stays text.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -295,13 +293,11 @@ def model_bands(path: str) -> tuple[Band, Band] | None:
     """The neutral bands ``(post, brand)`` of the sentiment model file at ``path``, read
     from its header (sentiment/model.py: ``label`` and ``target_label``); None when it
     cannot be read. The web does not load the model itself."""
+    from sentiment.model import ModelFileError, neutral_bands  # the header only
+
     try:
-        with zipfile.ZipFile(path) as zf:
-            header = json.loads(zf.read("header.json"))
-        post = (float(header["neutral_low"]), float(header["neutral_high"]))
-        low, high = header.get("target_neutral", post)
-        return post, (float(low), float(high))
-    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile):
+        return neutral_bands(path)
+    except ModelFileError:
         log.warning("no neutral bands read from the sentiment model %s", path)
         return None
 
