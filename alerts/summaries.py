@@ -20,7 +20,26 @@ from config.i18n import _, format_datetime, zone_name
 Figures = Mapping[str, Any]
 
 
+# Below one expected story the ratio is no figure for a person: 0.05 expected made
+# "预期 0.1 个（265.8 倍）". Such a line says the brand normally has almost none instead.
+MEANINGFUL_EXPECTED = 1.0
+
+
+def meaningful(expected: float) -> bool:
+    """Whether a ratio to ``expected`` (stories, posts) is worth printing."""
+    return expected >= MEANINGFUL_EXPECTED
+
+
 def sharp_surge(f: Figures) -> str:
+    if not meaningful(float(f["expected"])):
+        return _(
+            "%(count)s new negative stories in %(minutes)s min where there are normally "
+            "almost none (fewer than 1 expected), negative share %(share)s"
+        ) % {
+            "count": f["stories"],
+            "minutes": f["window_minutes"],
+            "share": f"{f['negative_share']:.0%}",
+        }
     return _(
         "%(count)s new negative stories in %(minutes)s min vs %(expected)s expected "
         "(%(ratio)s×), negative share %(share)s"
@@ -35,10 +54,7 @@ def sharp_surge(f: Figures) -> str:
 
 def slow_climb(f: Figures) -> str:
     last = f["last_hour"]
-    return _(
-        "sustained rise: %(count)s new negative stories in %(hours)s h vs %(expected)s "
-        "expected (%(ratio)s×), last hour %(last)s vs %(last_expected)s"
-    ) % {
+    figures = {
         "count": f["stories"],
         "hours": f"{f['window_minutes'] / 60:.1f}",
         "expected": f"{f['expected']:.1f}",
@@ -46,6 +62,18 @@ def slow_climb(f: Figures) -> str:
         "last": last["stories"],
         "last_expected": f"{last['expected']:.1f}",
     }
+    if meaningful(float(f["expected"])):
+        text = _(
+            "sustained rise: %(count)s new negative stories in %(hours)s h vs %(expected)s "
+            "expected (%(ratio)s×), last hour %(last)s vs %(last_expected)s"
+        )
+    else:
+        text = _(
+            "sustained rise: %(count)s new negative stories in %(hours)s h where there are "
+            "normally almost none (fewer than 1 expected), last hour %(last)s vs "
+            "%(last_expected)s"
+        )
+    return text % figures
 
 
 def negative_surge(f: Figures) -> str:

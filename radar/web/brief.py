@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from alerts import summaries
 from alerts.messages import RULE_TITLE, headline, lead_rule
 from alerts.trigger import CaseTrigger
 from config.i18n import N_, _, format_number, gettext
@@ -308,7 +309,9 @@ def build_brief(
             "span": _span(interval),
             "times": _n(round(p.negative / baseline, 1)) if baseline else "",
         }
-        if baseline >= 0.1:
+        # a peak against fewer than one a chart point is no "N times" (12 posts against
+        # 0.05 read 240 times the normal level): the brand normally has almost none
+        if summaries.meaningful(baseline):
             size = gettext(
                 "%(negative)s negative mentions in %(stories)s stories, reaching %(reach)s "
                 "people; at the peak (%(at)s) %(peak)s in %(span)s, %(times)s times the "
@@ -318,7 +321,7 @@ def build_brief(
             size = gettext(
                 "%(negative)s negative mentions in %(stories)s stories, reaching %(reach)s "
                 "people; at the peak (%(at)s) %(peak)s in %(span)s, where the brand "
-                "normally has almost none."
+                "normally has almost none (fewer than 1 in %(span)s)."
             )
         claims.append(Claim("size", size % figures, all_negative, gettext("all of them, by story")))
     if spreaders:

@@ -188,12 +188,23 @@ def _figure_name(key: str) -> str:
     return i18n.gettext("%(figure)s (%(of)s)") % {"figure": named, "of": of}  # 覆盖（骤增）
 
 
-def _figure_text(key: str, value: float) -> str:
+def _figure_text(key: str, value: float, expected: float | None = None) -> str:
     """One figure of a trigger record as a phrase: ``覆盖（骤增） 4,584``; the ratio reads
-    ``预期的 9.87 倍`` (it was 为规则预期数的倍数 9.87, a label before its number)."""
+    ``预期的 9.87 倍`` (it was 为规则预期数的倍数 9.87, a label before its number), or,
+    where the rule expected fewer than one story (``expected``), no ratio at all."""
     if key == "ratio":
+        if expected is not None and not summaries.meaningful(expected):
+            return i18n.gettext("normally almost none (fewer than 1 expected)")
         return i18n.gettext("%(ratio)s× what the rule expected") % {"ratio": _figure(value)}
     return f"{_figure_name(key)} {_figure(value)}"
+
+
+def _expected_of(ratio: Any, *surges: Any) -> float | None:
+    """What the surge rule expected behind a peak ``ratio``: of its stored firings (its
+    peak, its latest), the one with that ratio, else the first; None when none is kept."""
+    kept = [s for s in surges if isinstance(s, dict) and isinstance(s.get("expected"), int | float)]
+    same = [s for s in kept if s.get("ratio") == ratio] or kept
+    return float(same[0]["expected"]) if same else None
 
 
 def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str]]:
@@ -231,8 +242,9 @@ def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str
             # "；" between figures in Chinese: the figures have thousands commas of their own.
             # A ratio of 0 is a rule that measures none (a high-reach post), not a peak at
             # "0 times the normal level" beside the brief's real one.
+            surges = peaks.get("negative_surge"), rules.get("negative_surge")
             text = i18n.gettext("; ").join(
-                _figure_text(k, v)
+                _figure_text(k, v, _expected_of(v, *surges) if k == "ratio" else None)
                 for k, v in value.items()
                 if isinstance(v, int | float) and not (k == "ratio" and not v)
             )
