@@ -45,7 +45,8 @@ from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity
 
 ACTIVE = list(actions.ACTIVE)  # the statuses of a live case, defined in actions
-SAVE_EVERY = 300.0  # seconds between saves of a case that fires on without news
+SAVE_EVERY = 300.0  # seconds between saves of a case that fires on without news (a
+# new peak of its title's rule is news: saved at once)
 REOPEN_SHARE = 0.5  # a new wave: at least this share of the resolved case's peak
 
 
@@ -357,7 +358,7 @@ class CaseManager:
                     trig.peak_at = now
         fired = _figures(findings, cfg.severity, now, trig.rules)
         trig.rules.update(fired)
-        trig.keep_peaks(fired)
+        raised = trig.keep_peaks(fired)
         trig.last_fired_at = now
         _merge_evidence(case, trig, [f for x in findings for f in x.evidence], cfg.evidence_size)
         reasons: list[dict[str, Any]] = []
@@ -396,7 +397,10 @@ class CaseManager:
                     N_("growing: %(what)s"), what=lines.joined([lines.finding(f) for f in findings])
                 )
             )
-        if not reasons and (now - case.updated_at).total_seconds() < SAVE_EVERY:
+        # a new peak of the rule the title names is saved at once: the title, case
+        # page, brief and escalations show it (a throttled firing is not kept at all)
+        new_peak = trig.lead_rule(case.rule) in raised
+        if not reasons and not new_peak and (now - case.updated_at).total_seconds() < SAVE_EVERY:
             # the same surge still firing: the engine remembers when it last fired;
             # the stored case is refreshed every few minutes, not every minute
             return events

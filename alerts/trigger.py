@@ -144,13 +144,17 @@ class CaseTrigger:
     def save_to(self, case: Case) -> None:
         case.trigger = self.as_dict()
 
-    def keep_peaks(self, fired: dict[str, dict[str, Any]]) -> None:
+    def keep_peaks(self, fired: dict[str, dict[str, Any]]) -> set[str]:
         """Keep each rule's figures of this firing (``fired``) where they are its
-        strongest so far (:func:`strength`): what the case's title says."""
+        strongest so far (:func:`strength`): what the case's title says. Returns the
+        rules whose peak this firing raised."""
+        raised = set()
         for name, figures in fired.items():
             kept = self.peak_rules.get(name)
             if not isinstance(kept, dict) or strength(figures) > strength(kept):
                 self.peak_rules[name] = figures
+                raised.add(name)
+        return raised
 
     def peak_figures(self, rule: str) -> dict[str, Any] | None:
         """``rule``'s figures at its strongest firing; a case stored before these were
