@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 
@@ -347,3 +348,55 @@ def unlinked_comment_stories(
     return {
         mid: new for mid, new in fixed.items() if new != (linked[mid][1], linked[mid][2] or mid)
     }
+
+
+def renamed_stories(
+    linked: Mapping[str, tuple[bool, str, str | None]],
+    comments: Mapping[str, bool],
+    links: Mapping[str, tuple[str | None, str]],
+) -> dict[str, str]:
+    """The stories named after a comment that the repair (``links``, what
+    :func:`unlinked_comment_stories` returns for ``linked`` and ``comments``) takes
+    apart, each with the story most of its posts are in after it (between equals the
+    smaller id): old story id -> new. The alert engine named a story by its posts'
+    ``cluster_id`` (``alerts.activity.story_of``), and cases keep that name (see
+    :func:`renamed_case_stories`). A story named after a post keeps its name."""
+
+    def is_comment(mid: str) -> bool:
+        return linked[mid][0] if mid in linked else comments.get(mid, False)
+
+    votes: dict[str, Counter[str]] = {}
+    for mid, (comment, _, cluster) in linked.items():
+        old = cluster or mid
+        if not comment and mid in links and is_comment(old):
+            votes.setdefault(old, Counter())[links[mid][1]] += 1
+    return {old: min(new, key=lambda s: (-new[s], s)) for old, new in votes.items()}
+
+
+def renamed_case_stories(trigger: Any, renamed: Mapping[str, str]) -> Any:
+    """A case's ``trigger`` (the JSON the alert engine keeps, alerts/trigger.py) with
+    the story ids of :func:`renamed_stories` named as they are now: a rule's ``story``
+    figure and the ids in the high-reach rule's finding keys (``key``, ``keys``:
+    ``high_reach:<ids>``). Mention ids (evidence, evidence weights) stay: the repair
+    changes no mention id. A copy; equal to ``trigger`` when nothing is renamed."""
+
+    def key(value: Any) -> Any:
+        rule, colon, ids = value.partition(":") if isinstance(value, str) else ("", "", "")
+        if rule != "high_reach" or not colon:
+            return value
+        return "high_reach:" + ",".join(sorted(renamed.get(i, i) for i in ids.split(",")))
+
+    def walk(name: str, value: Any) -> Any:
+        if name == "story" and isinstance(value, str):
+            return renamed.get(value, value)
+        if name == "key":
+            return key(value)
+        if name == "keys" and isinstance(value, list):
+            return [key(k) for k in value]
+        if isinstance(value, dict):
+            return {k: walk(k, v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk("", v) for v in value]
+        return value
+
+    return walk("", trigger)

@@ -77,7 +77,7 @@ from index.base import (
     paging,
 )
 from index.changes import CORRECTION, NEW, Change, changed_fields
-from index.dedupe import unlinked_comment_stories
+from index.dedupe import renamed_case_stories, renamed_stories, unlinked_comment_stories
 from index.es_query import (
     FACETS,
     LABELS,
@@ -479,7 +479,10 @@ class ElasticStore(Store):
         asked whether they are comments, and those whose links
         ``dedupe.unlinked_comment_stories`` changes are written again as an ordinary
         update (``other`` in the change feed; handling and corrections kept, ``story``
-        derived again). Returns how many were rewritten; a second run finds none."""
+        derived again). The stored cases that name a story the repair renames are
+        rewritten first with its new name (:meth:`_rename_case_stories`: a run broken
+        off after the mentions would not find the old names again). Returns how many
+        mentions were rewritten; a second run finds none."""
         fields = ["id", "parent_id", "repost_of", "cluster_id"]
         linked: dict[str, tuple[bool, str, str | None]] = {}
         for hits in self._pages(
@@ -508,6 +511,7 @@ class ElasticStore(Store):
         links = unlinked_comment_stories(linked, comments)
         if not links:
             return 0
+        self._rename_case_stories(renamed_stories(linked, comments, links))
         batch = [
             m.model_copy(update=dict(zip(("repost_of", "cluster_id"), links[m.id], strict=True)))
             for m in self.get_mentions(sorted(links))
@@ -516,6 +520,35 @@ class ElasticStore(Store):
         if not self.wait_for_refresh:
             self.refresh()
         return result.updated
+
+    def _rename_case_stories(self, renamed: dict[str, str]) -> int:
+        """Mapping 4 -> 5, before the mentions' repair: the cases whose trigger names a
+        story named after a comment (``renamed``: old id -> new, dedupe.renamed_stories)
+        name it as it is now (dedupe.renamed_case_stories), so the engine's findings
+        after the repair are not news to them. Written conditionally on the version read
+        (a case saved meanwhile is left as its writer saved it). Returns how many cases
+        were rewritten."""
+        if not renamed:
+            return 0
+        index = self._small("cases")
+        changed = 0
+        for hits in self._pages(
+            index, {"match_all": {}}, [{"id": "asc"}], 500, seq_no_primary_term=True
+        ):
+            ops: list[dict[str, Any]] = []
+            for hit in hits:
+                source = hit["_source"]
+                trigger = renamed_case_stories(source.get("trigger") or {}, renamed)
+                if trigger != (source.get("trigger") or {}):
+                    meta = {"_index": index, "_id": hit["_id"]}
+                    meta.update(if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
+                    ops += [{"index": meta}, {**source, "trigger": trigger}]
+            if ops:
+                response = self.es.bulk(operations=ops, refresh="wait_for")
+                changed += sum(
+                    1 for item in response["items"] if item["index"].get("status") in (200, 201)
+                )
+        return changed
 
     def _create_index(
         self,

@@ -80,7 +80,12 @@ from index.base import (
     paging,
 )
 from index.changes import CORRECTION, NEW, Change, changed_fields, what_bits, what_of
-from index.dedupe import close_pairs, unlinked_comment_stories
+from index.dedupe import (
+    close_pairs,
+    renamed_case_stories,
+    renamed_stories,
+    unlinked_comment_stories,
+)
 from index.models import Case, CaseEvent, Mention, SentimentLabel, as_utc, utcnow
 from index.query import (
     BRAND_SENTIMENT,
@@ -870,8 +875,10 @@ class SQLiteStore(Store):
         and copies (``is_repost``) are read with their links from their documents, the
         mentions they name are asked whether they are comments, and those whose links
         ``dedupe.unlinked_comment_stories`` changes are written again as an ordinary
-        update (``other`` in the change feed; handling and corrections kept). Returns how
-        many were rewritten; a second run finds none."""
+        update (``other`` in the change feed; handling and corrections kept). The stored
+        cases that name a story the repair renames are rewritten with its new name
+        (:meth:`_rename_case_stories`). Returns how many mentions were rewritten; a
+        second run finds none."""
         doc = "json_extract(CAST(d.doc AS TEXT), '$.{}')".format
         linked = {
             mid: (bool(comment), repost_of, cluster)
@@ -891,9 +898,11 @@ class SQLiteStore(Store):
                 sorted(named - set(linked)),
             )
         )
-        links = unlinked_comment_stories(linked, {k: bool(v) for k, v in comments.items()})
+        is_comment = {k: bool(v) for k, v in comments.items()}
+        links = unlinked_comment_stories(linked, is_comment)
         if not links:
             return 0
+        self._rename_case_stories(conn, renamed_stories(linked, is_comment, links))
         batch = [
             Mention.model_validate_json(text).model_copy(
                 update=dict(zip(("repost_of", "cluster_id"), links[mid], strict=True))
@@ -906,6 +915,24 @@ class SQLiteStore(Store):
             )
         ]
         return self._upsert(conn, batch).updated
+
+    @staticmethod
+    def _rename_case_stories(conn: sqlite3.Connection, renamed: dict[str, str]) -> int:
+        """Schema 8 -> 9, with the mentions' repair: the cases whose trigger names a
+        story named after a comment (``renamed``: old id -> new, dedupe.renamed_stories)
+        name it as it is now (dedupe.renamed_case_stories), so the engine's findings
+        after the repair are not news to them. Returns how many cases were rewritten."""
+        if not renamed:
+            return 0
+        changed = []
+        for case_id, text in conn.execute("SELECT id, doc FROM cases").fetchall():
+            case = Case.model_validate_json(text)
+            trigger = renamed_case_stories(case.trigger, renamed)
+            if trigger != case.trigger:
+                case.trigger = trigger
+                changed.append((case.model_dump_json(), case_id))
+        conn.executemany("UPDATE cases SET doc = ? WHERE id = ?", changed)
+        return len(changed)
 
     def close(self) -> None:
         with self._checking, self._lock:

@@ -557,16 +557,24 @@ def test_an_index_of_mapping_4_unlinks_the_stories_of_its_comments_on_first_use(
     """Mapping-4 indices hold what text linking did before 1fbc05f: comments stored as
     copies of a post they quote, posts as copies of a comment. The store's first call
     unlinks the comments and re-homes the posts as SQLite's schema-9 upgrade does
-    (tests/index/test_stories.py), each an update in the change feed ("other")."""
-    from tests.index.test_stories import assert_repaired, linked_before_1fbc05f
+    (tests/index/test_stories.py), each an update in the change feed ("other"), and a
+    case naming a story named after a comment names it as it is now."""
+    from tests.index.test_stories import (
+        assert_repaired,
+        cases_before_1fbc05f,
+        linked_before_1fbc05f,
+    )
 
     assert ES_URL
     prefix = f"radar-test-{uuid.uuid4().hex[:12]}"
     stored, repaired = linked_before_1fbc05f()
+    cases, renamed = cases_before_1fbc05f()
     store = open_store(ES_URL, index_prefix=prefix)
     assert isinstance(store, ElasticStore)
     try:
         store.upsert_mentions(stored)
+        for case in cases:
+            store.save_case(case)
         _, cursor = store.changes_since(0)
         for index in store.mention_indices():
             store.es.indices.put_mapping(index=index, meta={"radar_mapping_version": 4})
@@ -581,8 +589,12 @@ def test_an_index_of_mapping_4_unlinks_the_stories_of_its_comments_on_first_use(
         for index in store.mention_indices():
             meta = store.es.indices.get_mapping(index=index)[index]["mappings"].get("_meta")
             assert (meta or {}).get("radar_mapping_version") == maps.MENTION_MAPPING_VERSION
+        about_first, about_p = (store.get_case(c.id) for c in cases)
+        assert about_first == cases[0].model_copy(update={"trigger": renamed})
+        assert about_p == cases[1]
         assert store._unlink_comment_stories() == 0  # idempotent
         assert store.changes_since(cursor) == ([], cursor)
+        assert [store.get_case(c.id) for c in cases] == [about_first, about_p]
     finally:
         store.drop_all()
         store.close()

@@ -350,14 +350,22 @@ def test_schema_8_store_unlinks_the_stories_of_its_comments_on_open(tmp_path) ->
     """Schema 8 stores hold what text linking did before 1fbc05f: comments stored as
     copies of a post they quote, posts as copies of a comment. On open the comments are
     unlinked and the posts re-homed (tests/index/test_stories.py says how), each as an
-    update in the change feed ("other"); a second open changes nothing."""
-    from tests.index.test_stories import assert_repaired, linked_before_1fbc05f
+    update in the change feed ("other"), and a case naming a story named after a comment
+    names it as it is now; a second open changes nothing."""
+    from tests.index.test_stories import (
+        assert_repaired,
+        cases_before_1fbc05f,
+        linked_before_1fbc05f,
+    )
 
     path = tmp_path / "radar.db"
     url = f"sqlite:///{path}"
     stored, repaired = linked_before_1fbc05f()
+    cases, renamed = cases_before_1fbc05f()
     with open_store(url) as store:
         store.upsert_mentions(stored)
+        for case in cases:
+            store.save_case(case)
         _, cursor = store.changes_since(0)
     conn = sqlite3.connect(path)  # the same tables as schema 8 wrote them
     conn.execute("PRAGMA user_version = 8")
@@ -369,10 +377,14 @@ def test_schema_8_store_unlinks_the_stories_of_its_comments_on_open(tmp_path) ->
         assert sorted((c.mention.id, c.what) for c in changes) == sorted(
             (mid, {"other"}) for mid in repaired
         )
+        about_first, about_p = (store.get_case(c.id) for c in cases)
+        assert about_first == cases[0].model_copy(update={"trigger": renamed})
+        assert about_p == cases[1]
         assert isinstance(store, SQLiteStore)
         assert store._write(store._unlink_comment_stories) == 0  # idempotent
     with open_store(url) as store:
         assert store.changes_since(cursor) == ([], cursor)
+        assert [store.get_case(c.id) for c in cases] == [about_first, about_p]
     conn = sqlite3.connect(path)
     conn.execute("INSERT INTO mention_fts (mention_fts) VALUES ('integrity-check')")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9

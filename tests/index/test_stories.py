@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from index.base import SearchRequest, Store
-from index.models import Mention
+from index.models import Case, Mention
 from tests.index.test_store_contract import NOW, comment, mention, s
 
 
@@ -308,6 +308,32 @@ def linked_before_1fbc05f() -> tuple[list[Mention], dict[str, tuple[str | None, 
     return stored, repaired
 
 
+def cases_before_1fbc05f() -> tuple[list[Case], dict]:
+    """Cases as the alert engine stored them over ``linked_before_1fbc05f``: one about
+    the story of the posts that copied the comment ``first`` (named after it then, the
+    posts' ``cluster_id``), with a 大V post beside it in one finding key, and one about
+    the post ``p``'s story; and the first one's trigger once the upgrade of each backend
+    names that story ``again`` (the second one's does not change)."""
+
+    def trigger(story: str, big_v: str | None = None) -> dict:
+        key = "high_reach:" + ",".join(sorted(filter(None, [story, big_v])))
+        figures = {"key": key, "reposts_per_hour": 320.0, "story_mentions": 2, "story": story}
+        return {
+            "rules": {"high_reach": {**figures, "severity": "P2"}, "negative_surge": {"key": "x"}},
+            "peak_rules": {"high_reach": {**figures, "reposts_per_hour": 410.0}},
+            "peak": {"ratio": 0, "rate:high_reach": 410.0},
+            "notified": {"rate:high_reach": 320.0, "severity": "P2", "keys": [key, "risk_signal"]},
+            "evidence_weight": {s("again"): 3.1, s("twice"): 2.9},
+        }
+
+    def case(cid: str, about: dict) -> Case:
+        evidence = [s("again"), s("twice"), s("first")]  # mention ids: none changes
+        return Case(id=cid, brand="极光汽车", rule="high_reach", trigger=about, evidence=evidence)
+
+    stored = [case("c-first", trigger(s("first"), s("o"))), case("c-p", trigger(s("p")))]
+    return stored, trigger(s("again"), s("o"))
+
+
 def assert_repaired(store: Store, stored: list[Mention], repaired: dict) -> None:
     """Every mention of ``linked_before_1fbc05f`` has the links the upgrade gives it
     (the others as stored), keeps its handling, and the stories read so."""
@@ -343,3 +369,24 @@ def test_stored_links_are_repaired_the_same_way() -> None:
     # a cycle of links (never written, but data is data) ends the walk
     loop = {"a": (False, "b", "b"), "b": (False, "a", "a")}
     assert unlinked_comment_stories(loop, {}) == {}
+
+
+def test_cases_name_the_stories_the_repair_renames_as_they_are_now() -> None:
+    """The alert engine named a story by its posts' ``cluster_id``: ``first`` (a
+    comment) for the posts that copied it. The repair makes ``again`` their story; a
+    case's trigger names it so (story figures and high-reach finding keys), mention ids
+    (evidence weights) stay, a story named after a post keeps its name."""
+    from index.dedupe import renamed_case_stories, renamed_stories, unlinked_comment_stories
+
+    stored, _ = linked_before_1fbc05f()
+    comments = {m.id: m.parent_id is not None for m in stored}
+    linked = {m.id: (comments[m.id], m.repost_of, m.cluster_id) for m in stored if m.repost_of}
+    links = unlinked_comment_stories(linked, comments)
+    renamed = renamed_stories(linked, comments, links)
+    # via's story was the post p's (via copied the comment elsewhere): p stays a story
+    assert renamed == {s("first"): s("again")}
+    [about_first, about_p], expected = cases_before_1fbc05f()
+    assert renamed_case_stories(about_first.trigger, renamed) == expected
+    assert renamed_case_stories(about_p.trigger, renamed) == about_p.trigger
+    assert renamed_case_stories(expected, renamed) == expected  # again: the same
+    assert renamed_stories(linked, comments, {}) == {}
