@@ -353,7 +353,7 @@ def _score_text(score: float, band: Band | None) -> str:
 
 @pass_context
 def post_sentiment_note(context: Any, m: Mention) -> str:
-    """The tooltip of a card's post-as-a-whole badge: the verdict and the model's score,
+    """The note under a card's post-as-a-whole badge: the verdict and the model's score,
     with where negative ends (the badge itself shows the verdict only)."""
     if m.sentiment is None:
         return ""
@@ -366,7 +366,7 @@ def post_sentiment_note(context: Any, m: Mention) -> str:
 
 @pass_context
 def chip_note(context: Any, chip: BrandChip, single: bool = False) -> str:
-    """The tooltip of a brand chip: who or what decided its label and, where the model
+    """The note under a brand chip: who or what decided its label and, where the model
     did, its score and band. A person's correction says so; a one-brand complaint
     labelled negative by the complaint rule (sentiment._complaint_is_about_its_brand)
     while its score lies in the brand band's neutral part says the rule decided it.
@@ -657,7 +657,7 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
     env.filters["percent"] = lambda x: f"{100 * float(x or 0):.0f}%"
     env.filters["brand_chips"] = brand_chips
-    env.filters["chip_note"] = chip_note  # a chip's tooltip: the score, the band, the rule
+    env.filters["chip_note"] = chip_note  # a chip's note: the score, the band, the rule
     env.filters["post_sentiment_note"] = post_sentiment_note
     env.filters["mention_log"] = mention_log
     env.globals["tz_name"] = formatter.tz_name

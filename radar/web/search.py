@@ -246,7 +246,7 @@ EXPORT_HEADERS = {
     "author_followers": N_("Author followers"),
     "verified": N_("Verified account"),
     "sentiment": N_("Post sentiment"),
-    # the model's raw 0..1 score of the post as a whole (the cards show it only in a tooltip)
+    # the model's raw 0..1 score of the post as a whole (a card: in its badge's note)
     "sentiment_score": N_("Post sentiment model score (0 to 1, the lower the more negative)"),
     "sentiment_toward_brands": N_("Sentiment toward brands"),
     "complaint_category": N_("Complaint category"),

@@ -90,12 +90,15 @@ def browser() -> Iterator[object]:
             b.close()
 
 
-def open_as(browser, base: str, role: str, viewport: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
-    """A fresh browser context logged in as ``role``; console errors are collected."""
+def open_as(browser, base: str, role: str, viewport: dict[str, int] | None = None,  # type: ignore[no-untyped-def]
+            touch: bool = False):  # fmt: skip
+    """A fresh browser context logged in as ``role``; console errors are collected.
+    ``touch``: a touch screen (taps; no hover)."""
     context = browser.new_context(
         viewport=viewport or {"width": 1360, "height": 1000},
         locale="zh-CN",
         is_mobile=viewport is not None and viewport["width"] < 600,
+        has_touch=touch,
     )
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
@@ -295,9 +298,9 @@ def test_correcting_the_sentiment_toward_a_brand(
     assert care.locator(".toward img, .toward script").count() == 0
     chip = care.locator(".chip").first
     assert chip.locator("b").inner_text() == EVIL_BRAND
-    assert "corrected by hand" in chip.inner_text()  # who and when: in the tooltip, as text
+    assert "corrected by hand" in chip.inner_text()  # who and when: in its note, as text
     assert "<script>window.__pwned=8</script> corrected it by hand" in (
-        chip.locator(".chip-text").get_attribute("title") or ""
+        chip.locator(".note").text_content() or ""
     )
     assert care.evaluate("window.__pwned") is None
     care.goto(f"{server}/search?q=brand:极光汽车")
@@ -315,7 +318,7 @@ def test_correcting_the_sentiment_toward_a_brand(
     assert box is not None and 0 <= box["y"] < 1000  # the card is in view
     chip = card.locator(".chip[data-brand='极光汽车']")
     assert "positive" in chip.inner_text() and "corrected by hand" in chip.inner_text()
-    assert "CARE user corrected it by hand" in (chip.locator(".by").get_attribute("title") or "")
+    assert "CARE user corrected it by hand" in (chip.locator(".note").text_content() or "")
     assert "corrected the sentiment toward 极光汽车 to positive" in card.inner_text()
     assert negative_facet(care) == facet_before - 1
     assert store.get_mention(mention_id).brand_sentiment("极光汽车") == "positive"
@@ -333,7 +336,7 @@ def test_correcting_the_sentiment_toward_a_brand(
     assert pr.url.endswith(f"/cases/{CASE_ID}#m-demo-weibo:2")
     chip = pr.locator("article[data-id='demo-weibo:2'] .chip")
     assert "corrected by hand" in chip.inner_text()
-    assert "PR user corrected it by hand" in (chip.locator(".by").get_attribute("title") or "")
+    assert "PR user corrected it by hand" in (chip.locator(".note").text_content() or "")
     shot(pr, tmp_path, "case-sentiment")
     pr.goto(f"{server}/cases/{CASE_ID}/summary")
     assert negative_kpi(pr) == summary_before - 2
@@ -456,3 +459,49 @@ def test_the_story_digest_and_header_fit_a_phone(browser, store, tmp_path: Path)
             assert labels and all(labels), (path, labels)
         assert "前一天" not in phone.locator("table.digest").inner_text()  # left to 负面变化
         assert phone.errors == [], phone.errors
+
+
+def test_why_a_chip_reads_so_opens_on_a_tap_a_click_and_enter(
+    server: str, app, browser, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A chip's score, band and who decided were only in a title, which no touch screen
+    shows: they are a note under the chip (a <details>) that a tap opens on a 390 px
+    phone, inside the screen, and a mouse's hover or the keyboard's Enter on a desktop."""
+    app.state.config.locale = "zh_CN"
+    phone = open_as(browser, server, "care", viewport=PHONE, touch=True)
+    phone.goto(f"{server}/search?q=漏油 brand:极光汽车&range=7d")
+    card = phone.locator("article.mention").first
+    chip = card.locator(".chip[data-brand='极光汽车']")
+    note = chip.locator(".note")
+    assert not note.is_visible()
+    chip.locator("summary").tap()
+    assert note.is_visible() and note.inner_text().startswith("对极光汽车的情感：")
+    assert "模型分数" in note.inner_text()
+    box = note.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    fits_the_phone(phone)
+    badge = card.locator(".meta details.why")
+    badge.locator("summary").tap()
+    assert badge.locator(".note").inner_text().startswith("全文的情感：")
+    shot(phone, tmp_path, "phone-chip-why")
+    chip.locator("summary").tap()  # a second tap closes it
+    assert not note.is_visible()
+    assert phone.errors == [], phone.errors
+
+    desk = open_as(browser, server, "care")
+    desk.goto(f"{server}/search?q=漏油 brand:极光汽车&range=7d")
+    chip = desk.locator("article.mention").first.locator(".chip[data-brand='极光汽车']")
+    summary, note = chip.locator("summary"), chip.locator(".note")
+    assert not note.is_visible()
+    summary.hover()  # a tooltip, as the title was
+    assert note.is_visible()
+    face, tip = summary.bounding_box(), note.bounding_box()
+    assert face is not None and tip is not None and tip["y"] >= face["y"] + face["height"]
+    desk.mouse.move(0, 0)
+    assert not note.is_visible()
+    summary.focus()
+    desk.keyboard.press("Enter")
+    assert note.is_visible() and "模型分数" in note.inner_text()
+    desk.keyboard.press("Enter")
+    assert not note.is_visible()
+    assert desk.errors == [], desk.errors

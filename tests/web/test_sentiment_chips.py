@@ -1,5 +1,6 @@
 """What a care agent reads on a card's sentiment chips in Chinese: the verdict (负面 / 中性 /
-正面, 已人工更正), never a bare model score. The score is in the tooltip, in Chinese, with
+正面, 已人工更正), never a bare model score. The score is in the chip's note (a <details>
+that a tap, a click or Enter opens, not a title a phone cannot show), in Chinese, with
 where negative ends — the post's band and a brand's differ, so one number can read 负面 for
 the post and 中性 for the brand (reported: "这种车谁还敢买", 全文 负面 0.28 beside
 极光汽车 · 中性 0.28) — and a brand labelled negative by the one-brand complaint rule
@@ -51,18 +52,23 @@ def card(page: str, mention_id: str) -> str:
 
 
 def shown(card_html: str) -> dict[str, tuple[str, str]]:
-    """ "post" and each brand -> (visible text, tooltip)."""
+    """ "post" and each brand -> (visible text, the note that opens under it)."""
     out = {}
-    badge = re.search(r'<span class="badge s-[a-z]+" title="([^"]*)">([^<]*)</span>', card_html)
+    badge = re.search(
+        r'<summary class="badge s-[a-z]+">([^<]*)</summary><span class="note" role="note">'
+        r"([^<]*)</span>",
+        card_html,
+    )
     if badge:
-        out["post"] = (unescape(badge.group(2)), unescape(badge.group(1)))
-    for brand, title, body in re.findall(
-        r'data-brand="([^"]*)">\s*<span class="chip-text" title="([^"]*)">(.*?)</span>',
+        out["post"] = (unescape(badge.group(1)), unescape(badge.group(2)))
+    for brand, body, note in re.findall(
+        r'data-brand="([^"]*)">\s*<details class="why"><summary class="chip-text"><span>(.*?)'
+        r'</span>.*?</summary><span class="note" role="note">([^<]*)</span>',
         card_html,
         re.S,
     ):
         text = " ".join(unescape(re.sub(r"<[^>]+>", "", body)).split())
-        out[unescape(brand)] = (text, unescape(title))
+        out[unescape(brand)] = (text, unescape(note))
     return out
 
 
@@ -70,7 +76,7 @@ def band_text(band: tuple[float, float]) -> str:
     return f"；低于 {band[0]:.2f} 判为负面，高于 {band[1]:.2f} 判为正面"
 
 
-async def test_the_verdict_shows_and_the_score_explains_itself_in_the_tooltip(login, store) -> None:  # type: ignore[no-untyped-def]
+async def test_the_verdict_shows_and_the_score_explains_itself_in_the_note(login, store) -> None:  # type: ignore[no-untyped-def]
     assert BANDS is not None
     post_band, brand_band = BANDS
     store.upsert_mentions(
@@ -87,7 +93,11 @@ async def test_the_verdict_shows_and_the_score_explains_itself_in_the_tooltip(lo
     assert got[AURORA][1] == (
         f"对{AURORA}的情感：中性。模型分数 0.28（0–1，越低越负面）{band_text(brand_band)}"
     )
-    assert "0.28" not in re.sub(r'title="[^"]*"', "", card(page, "demo-weibo:30"))
+    # the score is in the notes only, not in a title either (a phone shows no title)
+    unopened = re.sub(
+        r'<span class="note" role="note">[^<]*</span>', "", card(page, "demo-weibo:30")
+    )
+    assert "0.28" not in unopened
 
 
 async def test_a_brand_made_negative_by_the_complaint_rule_says_so(login, store) -> None:  # type: ignore[no-untyped-def]
@@ -131,11 +141,11 @@ async def test_a_correction_reads_as_a_persons_verdict_not_a_score(login, store)
     shown_card = card(page, "demo-weibo:33")
     text, title = shown(shown_card)[AURORA]
     assert text == f"{AURORA} · 负面"
-    assert '<span class="by" title="' in shown_card and "✎ 已人工更正</span>" in shown_card
+    assert '<span class="by">✎ 已人工更正</span></summary>' in shown_card
     assert "人工更正；模型原判为中性" in title and "模型分数" not in title
 
 
-async def test_without_the_models_bands_the_tooltip_keeps_the_score(login, store, app) -> None:  # type: ignore[no-untyped-def]
+async def test_without_the_models_bands_the_note_keeps_the_score(login, store, app) -> None:  # type: ignore[no-untyped-def]
     app.state.config.sentiment.model_path = "/nonexistent/model.npz"
     store.upsert_mentions(
         [scored(34, "极光汽车 没有分界", (0.28, "negative"), (AURORA, 0.45, "negative"))]

@@ -1,6 +1,6 @@
 """The sentiment toward each brand in the web UI: a chip per brand on every mention card
 (the verdict; the model's score, its band, the complaint rule or a person's correction
-with who and when in the chip's tooltip; "≠ post" when it
+with who and when in the chip's note, which a tap, a click or Enter opens; "≠ post" when it
 differs from the post's sentiment), the one-click correction form (roles, CSRF, errors,
 back to the card's anchor; the same code path as the JSON call) and the CSV column."""
 
@@ -50,15 +50,21 @@ def card(page: str, mention_id: str) -> str:
 
 
 def titles(card_html: str) -> dict[str, str]:
-    """brand -> the tooltip of its chip's text, and "post" -> the post badge's."""
+    """brand -> the note that opens under its chip, and "post" -> the post badge's."""
     out = {}
-    badge = re.search(r'<span class="badge s-[a-z]+" title="([^"]*)">', card_html)
+    badge = re.search(
+        r'<summary class="badge s-[a-z]+">[^<]*</summary><span class="note" role="note">([^<]*)<',
+        card_html,
+    )
     if badge:
         out["post"] = html.unescape(badge.group(1))
-    for brand, title in re.findall(
-        r'data-brand="([^"]*)">\s*<span class="chip-text" title="([^"]*)">', card_html
+    for brand, note in re.findall(
+        r'data-brand="([^"]*)">\s*<details class="why"><summary class="chip-text">.*?</summary>'
+        r'<span class="note" role="note">([^<]*)</span>',
+        card_html,
+        re.S,
     ):
-        out[html.unescape(brand)] = html.unescape(title)
+        out[html.unescape(brand)] = html.unescape(note)
     return out
 
 
@@ -68,7 +74,7 @@ def chips(card_html: str) -> dict[str, str]:
     for brand, body in re.findall(
         r'<div class="chip[^"]*" data-brand="([^"]*)">(.*?)</div>', card_html, re.S
     ):
-        body = re.sub(r"<form.*?</form>", "", body, flags=re.S)
+        body = re.sub(r"<form.*?</form>|<span class=\"note\".*?</span>", "", body, flags=re.S)
         out[html.unescape(brand)] = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
     return out
 
@@ -79,8 +85,8 @@ async def test_a_chip_per_brand_with_the_correction_and_who_when(login, store) -
     async with login("care") as c:
         page = (await c.get("/search", params={"q": "极光汽车很好"})).text
     shown = card(page, "demo-weibo:20")
-    # the verdict shows; the model's score is in the tooltip, with where negative ends
-    assert ">post neutral</span>" in shown
+    # the verdict shows; the model's score is in its note, with where negative ends
+    assert ">post neutral</summary>" in shown
     assert titles(shown)["post"].startswith(
         "The post as a whole: neutral. model score 0.50 (0 to 1, the lower the more negative)"
     )
@@ -91,7 +97,7 @@ async def test_a_chip_per_brand_with_the_correction_and_who_when(login, store) -
     assert titles(shown)[AURORA].startswith(
         f"Toward {AURORA}: positive. model score 0.90 (0 to 1, the lower the more negative)"
     )
-    # who and when are in the tooltip (02:00 UTC is 10:00 in the config's Asia/Shanghai),
+    # who and when are in the note (02:00 UTC is 10:00 in the config's Asia/Shanghai),
     # not a score: the person's verdict decided it
     assert titles(shown)[DAIRY] == (
         f"Toward {DAIRY}: neutral. CARE user corrected it by hand, Nov 23, 2026 10:00; "
@@ -218,11 +224,11 @@ async def test_crawled_and_odd_values_stay_escaped_in_the_chips(login, store) ->
         shown = card(page, "demo-weibo:21")
         assert "<img" not in shown and '<b>"x"</b>' not in shown
         assert chips(shown) == {EVIL_BRAND: f"{EVIL_BRAND} · positive ✎ corrected by hand ≠ post"}
-        # the tooltip names them, escaped inside the attribute
+        # the note names them, escaped
         assert titles(shown)[EVIL_BRAND].startswith(
             f'Toward {EVIL_BRAND}: positive. <b>"x"</b> corrected it by hand'
         )
-        assert 'title="Toward &lt;img src=x onerror=&#34;window.__pwned=9&#34;&gt;' in shown
+        assert '"note">Toward &lt;img src=x onerror=&#34;window.__pwned=9&#34;&gt;' in shown
         # the hidden brand field round-trips the name exactly
         r = await form_post(
             c, "/search?q=奇怪的品牌名", "/mentions/demo-weibo:21/sentiment",
