@@ -20,7 +20,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 
 from config.i18n import _
-from radar.web.auth import Forbidden, LoggedIn
+from radar.web.auth import Forbidden, LoggedIn, current_user
 from radar.web.problems import PROBLEM_JSON, Problem, problem, problem_responses
 
 PREFIX = "/api/v1"
@@ -192,6 +192,17 @@ def known_query(request: Request, user: LoggedIn) -> None:
         raise HTTPException(
             400, f"{names}: unknown query {word} ({request.method} {request.url.path} {takes})"
         )
+
+
+def check_before_body(request: Request) -> None:
+    """The login (401), permission (403), path (404) and query (400) checks of an API call,
+    for a body that is not JSON at all: FastAPI decodes the body before any dependency
+    runs, so such a call answered 422 before the checks the document puts first."""
+    if not request.url.path.startswith((PREFIX + "/", LEGACY_PREFIX + "/")):
+        return
+    user = current_user(request, None)
+    resolved(request, user)
+    known_query(request, user)
 
 
 def router_detail(request: Request, exc: Any) -> str:

@@ -307,6 +307,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            try:  # a body that is not JSON: still 401 → 403 → 404 → 400 before the 422
+                await run_in_threadpool(api.check_before_body, request)
+            except NotAuthenticated as error:
+                return await not_authenticated(request, error)
+            except Forbidden as error:
+                return await forbidden(request, error)
+            except StarletteHTTPException as error:
+                return await http_error(request, error)
         problems = "; ".join(f"{_field(e)}: {e['msg']}" for e in exc.errors())
         if not _wants_json(request) and request.method == "GET":
             # a page's address edited by hand (?days=abc): the error page, not JSON

@@ -127,3 +127,29 @@ async def test_the_address_is_resolved_before_what_is_sent_is_judged(
     assert r.status_code == 400, r.text
     r = await anon.post(f"/api/v1/cases/{CASE_ID}/assign", headers=AUTH)
     assert r.status_code == 422, r.text
+
+
+async def test_a_body_that_is_not_json_is_judged_after_the_address(
+    anon: httpx.AsyncClient,
+) -> None:
+    """FastAPI decodes a body before any dependency runs, so a body that is not JSON at all
+    answered 422 before the login, the permission, the case and the query were checked."""
+    care = {"Authorization": f"Bearer {api_token('care')}"}
+    garbage = {"content": b"{not json", "headers": {"content-type": "application/json"}}
+    url = f"/api/v1/cases/{CASE_ID}/assign"
+    r = await anon.post(url, **garbage)  # type: ignore[arg-type]
+    assert r.status_code == 401, r.text
+    assert r.headers["www-authenticate"] == "Bearer"
+    r = await anon.post(url, content=b"{", headers={**garbage["headers"], **care})  # type: ignore[dict-item]
+    assert r.status_code == 403, r.text
+    r = await anon.post(
+        "/api/v1/cases/case-nope/assign",
+        content=b"{",
+        headers={**garbage["headers"], **AUTH},  # type: ignore[dict-item]
+    )
+    assert r.status_code == 404, r.text
+    r = await anon.post(url + "?bogus=1", content=b"{", headers={**garbage["headers"], **AUTH})  # type: ignore[dict-item]
+    assert r.status_code == 400, r.text
+    r = await anon.post(url, content=b"{", headers={**garbage["headers"], **AUTH})  # type: ignore[dict-item]
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["type"] == "json_invalid"
