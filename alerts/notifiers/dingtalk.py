@@ -23,6 +23,7 @@ from alerts.notifiers.robot import RobotNotifier
 from config.notify import DingTalkRobot
 
 THROTTLED = 600.0
+MAX_BYTES = 20_000  # markdown text: a longer message leaves off its last evidence lines
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -48,19 +49,23 @@ class DingTalkNotifier(RobotNotifier):
                 "msgtype": "actionCard",
                 "actionCard": {
                     "title": title,
-                    "text": markup.body(notice, self.tz, self.gettext, with_link=False),
+                    "text": markup.fit(
+                        markup.body(notice, self.tz, self.gettext, with_link=False), MAX_BYTES
+                    ),
                     "btnOrientation": "0",
                     "singleTitle": markup.link_label(notice, self.gettext),
                     "singleURL": url,
                 },
             }
-        text = markup.body(notice, self.tz, self.gettext)
+        text = markup.body(notice, self.tz, self.gettext, with_link=False)
+        keep = [markup.case_link(notice, self.gettext)]
         mobiles = [m for m in self.robot.mention if m.isdigit()]
         users = [m for m in self.robot.mention if not m.isdigit()]
         at: dict[str, Any] = {"isAtAll": False}
         if notice.get("kind") == "escalation" and self.robot.mention:
             at.update(atMobiles=mobiles, atUserIds=users)
-            text += "\n\n" + " ".join(f"@{m}" for m in self.robot.mention)
+            keep.append(" ".join(f"@{m}" for m in self.robot.mention))
+        text = markup.fit(text, MAX_BYTES, "\n\n".join(k for k in keep if k))
         return {"msgtype": "markdown", "markdown": {"title": title, "text": text}, "at": at}
 
     def url_and_body(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -22,6 +22,9 @@ from alerts.notifiers.robot import RobotNotifier
 from config.notify import FeishuRobot
 
 TEMPLATE = {"P1": "red", "P2": "orange", "P3": "yellow"}
+# the request body may not exceed 20 KB: the card's text is kept under it, leaving off
+# its last evidence lines (the button to the case page is outside the text)
+MAX_BYTES = 18_000
 
 
 def sign(secret: str, timestamp: int) -> str:
@@ -45,10 +48,10 @@ class FeishuNotifier(RobotNotifier):
 
     def render(self, notice: dict[str, Any]) -> dict[str, Any]:
         content = markup.body(notice, self.tz, self.gettext, with_title=False, with_link=False)
+        mentions = ""
         if notice.get("kind") in ("case", "escalation") and self.robot.mention:
-            content += "\n" + "".join(
-                f"<at id={markup.mention_id(m)}></at>" for m in self.robot.mention
-            )
+            mentions = "".join(f"<at id={markup.mention_id(m)}></at>" for m in self.robot.mention)
+        content = markup.fit(content, MAX_BYTES, mentions)
         elements: list[dict[str, Any]] = [
             {"tag": "div", "text": {"tag": "lark_md", "content": content}}
         ]

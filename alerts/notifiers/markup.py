@@ -197,7 +197,31 @@ def body(
             f"- {link(e.get('url', ''), e.get('text', ''))} — {neutralise(who, 30)}"
             f" ({neutralise(reach, 60)})"
         )
-    url = safe_link(notice.get("url", ""))
-    if with_link and url:
-        out.append(f"[{link_label(notice, _)}]({url})")
+    if with_link and (link_line := case_link(notice, _)):
+        out.append(link_line)
     return "\n\n".join(out)
+
+
+def case_link(notice: dict[str, Any], _: Gettext) -> str:
+    """``[打开案件页面…](url)``, or "" when the notice has no http(s) link."""
+    url = safe_link(notice.get("url", ""))
+    return f"[{link_label(notice, _)}]({url})" if url else ""
+
+
+def fit(text: str, limit: int, keep: str = "") -> str:
+    """``text`` then ``keep`` (the case link, mentions) within ``limit`` UTF-8 bytes: the
+    paragraphs of ``text`` that do not fit are left off from the end (the evidence first)
+    and replaced by "…", so the platform takes the message and the link and mentions are
+    never the part cut off."""
+    tail = f"\n\n{keep}" if keep else ""
+    if len((text + tail).encode()) <= limit:
+        return text + tail
+    room = limit - len(tail.encode()) - len("\n\n…".encode())
+    kept: list[str] = []
+    for paragraph in text.split("\n\n"):
+        if len("\n\n".join([*kept, paragraph]).encode()) > room:
+            if not kept:  # the first paragraph alone is too long: cut it
+                kept.append(paragraph.encode()[: max(0, room)].decode(errors="ignore"))
+            break
+        kept.append(paragraph)
+    return "\n\n".join([*kept, "…"]) + tail

@@ -4,6 +4,7 @@ text, a rate-limit answer, an outage, a refused token — nothing lost, nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -248,3 +249,51 @@ def test_refused_robot_falls_back_to_a_slack_channel(robots, store, caplog) -> N
         assert deliver(config, store, T0) == 2
     [fallback] = [r.getMessage() for r in caplog.records if "[#radar-ops]" in r.getMessage()]
     assert "未能发送到 wecom:pr" in fallback and case.id in fallback
+
+
+LIMITS = {"wecom": 4096, "dingtalk": 20_000, "feishu": 20_000}  # bytes the platforms take
+
+
+def message_text(kind: str, body: dict[str, Any]) -> str:
+    if kind == "wecom":
+        return body["markdown"]["content"]
+    if kind == "dingtalk":
+        return (body.get("actionCard") or body.get("markdown"))["text"]
+    return body["card"]["elements"][0]["text"]["content"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_long_case_message_keeps_within_the_limit_and_keeps_the_link(kind, robots, store) -> None:
+    """Five evidence posts with 5,000-character links (a feed article's tracking query)
+    made a WeCom message whose 4,096-byte clip cut off the case link and the @mentions,
+    and DingTalk / Feishu bodies beyond the 20 KB the platforms take."""
+    _, state = robots
+    config = config_for(kind, mention=["zhangsan"])
+    long_link = "https://news.example/a?utm=" + "x" * 5000
+    evidence = [dataclasses.replace(fact(i, NASTY), url=f"{long_link}{i}") for i in range(5)]
+    case = open_case(config, store, surge_finding(ratio=8.0, evidence=evidence))
+    deliver(config, store, T0)
+    [body] = state.accepted[kind]
+    text = message_text(kind, body)
+    assert len(text.encode()) <= LIMITS[kind]
+    assert len(json.dumps(body, ensure_ascii=False).encode()) <= 20_000
+    assert "24 new negative stories" in text and "…" in text  # the finding kept, evidence cut
+    assert "负面激增" in text_of(kind, body)
+    url = f"https://radar.example/cases/{case.id}"
+    if kind == "wecom":
+        assert text.endswith(f"[打开案件页面（确认 / 解决）]({url})\n\n<@zhangsan>")
+    elif kind == "dingtalk":
+        assert body["actionCard"]["singleURL"] == url
+    else:
+        assert text.endswith("<at id=zhangsan></at>")
+
+
+def test_a_long_update_keeps_its_link_on_dingtalk(robots, store) -> None:
+    config = config_for("dingtalk")
+    notifier = AlertEngine(config, store, ConsoleNotifier()).targets.get("dingtalk:pr")
+    url = "https://radar.example/cases/c1"
+    lines = ["刹车失灵" * 125] * 60  # 60 lines of 1,500 bytes
+    notice = {"kind": "thread", "case_id": "c1", "brand": "极光汽车", "url": url, "lines": lines}
+    text = notifier.render(notice)["markdown"]["text"]
+    assert len(text.encode()) <= 20_000
+    assert text.endswith(f"[打开案件页面（确认 / 解决）]({url})")
