@@ -249,5 +249,3 @@ class StorePipeline(_Pipeline):
             store.record_crawl_run(spider.source.name, summary)
         except StoreError as exc:
             logger.error("could not record the end of the run: %s", exc)
-        finally:
-            store.close()

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
@@ -99,6 +100,9 @@ class RadarSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._setup(crawler)
         spider.gc_tuning = CrawlGarbageCollection.from_crawler(crawler)  # signals hold weakrefs
+        # the spider opened the store, so the spider closes it: after the engine stopped,
+        # when the store pipeline has recorded the run (its spider_closed handler)
+        crawler.signals.connect(spider.close_store, signal=signals.engine_stopped)
         return spider
 
     def _setup(self, crawler: Crawler) -> None:
@@ -134,6 +138,11 @@ class RadarSpider(scrapy.Spider):
                 self.cursor.previous_run.get("stored"),
                 self.cursor.watermark,
             )
+
+    def close_store(self) -> None:
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()
 
     # -- requests ---------------------------------------------------------------------
     def url(self, path: str) -> str:

@@ -135,6 +135,32 @@ def test_every_radar_spider_tunes_gc_while_it_crawls(
     spider.store.close()
 
 
+def test_the_spider_closes_the_store_it_opened_once_the_run_is_recorded(
+    mockserver: MockServer, tmp_path: Path
+) -> None:
+    """One owner per resource: the spider opens the store, so the spider closes it (the
+    store pipeline used to close it at spider_closed), after the pipeline recorded the
+    run — at engine_stopped, which comes after every spider_closed handler."""
+    from scrapy import signals
+
+    from crawlers.spiders.weibo import WeiboSpider
+
+    source = {"name": "t-own", "site": "weibo", "kind": "weibo", "query": ["x"]}
+    scenario = make_scenario(tmp_path, mockserver, source)
+    crawler = get_crawler(WeiboSpider)
+    spider = WeiboSpider.from_crawler(crawler, source="t-own", config=str(scenario.config))
+    crawler.spider = spider
+    recorder = StorePipeline.from_crawler(crawler)  # signals hold weak references
+    store, closed = spider.store, []
+    close = store.close
+    store.close = lambda: (closed.append(True), close())[1]  # type: ignore[method-assign]
+    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
+    assert not closed
+    assert store.crawl_runs("t-own")[0]["finish_reason"] == "finished"
+    crawler.signals.send_catch_log(signals.engine_stopped)
+    assert closed == [True] and recorder.failed is None
+
+
 def test_each_brand_gets_its_own_polarity_and_an_echo_is_read_with_its_post(
     store: Store,
 ) -> None:
