@@ -14,6 +14,7 @@ secrets are secrets: both are ``{"$env": NAME}`` references, never literals.
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlparse
 
 from pydantic import Field, field_validator, model_validator
 
@@ -40,6 +41,21 @@ class Robot(Strict):
     # mobile numbers or user ids, Feishu open_ids (ou_…)
     mention: list[str] = Field(default_factory=list)
     timeout: Duration = 10.0
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook_url(cls, v: EnvRef) -> EnvRef:
+        """The variable holds an http(s) URL (checked at start-up, not at the first
+        crisis); the value is not repeated in the message: its token is a secret."""
+        url = v.get()
+        if url is not None:
+            u = urlparse(url.strip())
+            if u.scheme not in ("http", "https") or not u.hostname:
+                raise ValueError(
+                    f"environment variable {v.env} must hold the robot's https:// webhook "
+                    f"URL (it holds {'a ' + u.scheme + ': URL' if u.scheme else 'no URL'})"
+                )
+        return v
 
 
 class WeComRobot(Robot):

@@ -15,6 +15,8 @@ HOOK = {"$env": "RADAR_TEST_HOOK"}
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RADAR_TEST_HOOK", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+    monkeypatch.setenv("RADAR_TEST_FTP", "ftp://open.feishu.cn/open-apis/bot/v2/hook/secret-token")
+    monkeypatch.setenv("RADAR_TEST_BARE", "qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret")
 
 
 def notify(**extra: Any) -> dict[str, Any]:
@@ -107,10 +109,21 @@ def test_a_full_notify_block_is_valid() -> None:
             "both or neither",
         ),
         ({"webhooks": {"max_attempts": 0}}, "webhooks.max_attempts", "greater than or equal"),
+        (  # a wrong scheme was accepted, and every send then failed until someone looked
+            {"notify": {"feishu": [{"name": "x", "webhook": {"$env": "RADAR_TEST_FTP"}}]}},
+            "notify.feishu[0].webhook",
+            "RADAR_TEST_FTP must hold the robot's https:// webhook URL (it holds a ftp: URL)",
+        ),
+        (
+            {"notify": {"wecom": [{"name": "x", "webhook": {"$env": "RADAR_TEST_BARE"}}]}},
+            "notify.wecom[0].webhook",
+            "RADAR_TEST_BARE must hold the robot's https:// webhook URL (it holds no URL)",
+        ),
     ],
 )
 def test_mistakes_are_named(data, key, message) -> None:
     with pytest.raises(ConfigError) as err:
         validate_data(data, "radar.yaml")
     issues = [str(i) for i in err.value.issues]
+    assert not any("secret" in i for i in issues), issues  # a token is never repeated
     assert any(i.startswith(f"radar.yaml: {key}") and message in i for i in issues), issues

@@ -37,6 +37,8 @@ def test_commented_notify_block_is_valid(name: str, monkeypatch: pytest.MonkeyPa
         value = "k7Qp2vX9mZr4Lw8sTb6nYc3Hd5Jf1Ga0"
         if "HASH" in env:
             value = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+        if "WEBHOOK" in env:  # a robot's webhook variable holds its URL
+            value = f"https://robots.example/send?key={value}"
         monkeypatch.setenv(env, value)
     data = yaml.safe_load(text)
     if name == "demo.yaml":
