@@ -274,6 +274,7 @@ class BrandChip:
     model: str  # what the model says toward the brand (else the post's label), "" unscored
     differs: bool  # the effective label is not the post's (document-level) label
     from_post: bool = False  # no polarity toward the brand stored: the post's stands
+    post: str = ""  # the post's (document-level) label, "" unscored
 
 
 def brand_chips(m: Mention) -> list[BrandChip]:
@@ -293,6 +294,7 @@ def brand_chips(m: Mention) -> list[BrandChip]:
             model=model.label.value if model is not None else "",
             differs=bool(doc and label and label != doc),
             from_post=match.sentiment is None,
+            post=doc,
         )
     return list(chips.values())
 
@@ -406,11 +408,16 @@ def chip_note(context: Any, chip: BrandChip, single: bool = False) -> str:
                 + i18n.gettext(". ")
                 + detail
             )
-    return i18n.gettext("Toward %(brand)s: %(label)s. %(detail)s") % {
+    text = i18n.gettext("Toward %(brand)s: %(label)s. %(detail)s") % {
         "brand": chip.brand,
         "label": shown,
         "detail": detail,
     }
+    if chip.differs:  # what the "≠ post" beside the verdict means, on the same tap
+        text += i18n.gettext(". ") + i18n.gettext("≠ post: the post as a whole reads %(label)s") % {
+            "label": label(chip.post, "sentiment")
+        }
+    return text
 
 
 @dataclass(frozen=True)

@@ -505,3 +505,48 @@ def test_why_a_chip_reads_so_opens_on_a_tap_a_click_and_enter(
     desk.keyboard.press("Enter")
     assert not note.is_visible()
     assert desk.errors == [], desk.errors
+
+
+def test_a_chips_note_stays_inside_a_narrow_desktop_window(
+    server: str, app, browser, store, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A note opened under a chip at the right of its row (a post naming three brands) in a
+    mouse-driven 640 px window ran past the window's edge and added a sideways scroll: it
+    is placed in the chip's row, right under the chip. The "≠ 全文" beside a verdict was
+    explained only in a title: it is on the chip's face, and the note says what it means."""
+    from index.models import Sentiment, SentimentLabel
+
+    app.state.config.locale = "zh_CN"
+    toward = {"极光汽车": 0.9, "清泉乳业": 0.1, "星辰手机": 0.9}
+    three = mention(7001, "极光汽车 很好，清泉酸奶 难喝，星辰手机 不错 三个品牌", label="neutral")
+    store.upsert_mentions([three.model_copy(update={"brands": [
+        BrandMatch(brand=b, sentiment=Sentiment(score=s, label=SentimentLabel(
+            "positive" if s > 0.5 else "negative")))
+        for b, s in toward.items()
+    ]})])  # fmt: skip
+    window = {"width": 640, "height": 800}
+    desk = open_as(browser, server, "exec", viewport=window)  # no buttons: 3 chips a row
+    desk.goto(f"{server}/search?q=三个品牌&range=7d")
+    last = desk.locator("article.mention .chip[data-brand='星辰手机']")
+    summary, note = last.locator("summary"), last.locator(".note")
+    summary.click()
+    assert note.is_visible()
+    face, box = summary.bounding_box(), note.bounding_box()
+    assert face is not None and box is not None
+    assert face["x"] + 360 > window["width"]  # a note from the chip's own left would run off
+    assert box["x"] >= 0 and box["x"] + box["width"] <= window["width"]
+    assert face["y"] + face["height"] <= box["y"] <= face["y"] + face["height"] + 8  # under it
+    width = desk.evaluate("document.documentElement.scrollWidth")
+    assert width <= window["width"], f"{width} px wide in a {window['width']} px window"
+    assert note.inner_text().endswith("≠ 全文：整篇帖子读来是中性")
+    shot(desk, tmp_path, "desk-640-chip-why")
+    assert desk.errors == [], desk.errors
+
+    phone = open_as(browser, server, "care", viewport=PHONE, touch=True)
+    phone.goto(f"{server}/search?q=三个品牌&range=7d")
+    chip = phone.locator("article.mention .chip[data-brand='清泉乳业']")
+    chip.locator(".differs").tap()  # the marker itself opens the note
+    assert chip.locator(".note").is_visible()
+    assert "≠ 全文：整篇帖子读来是中性" in chip.locator(".note").inner_text()
+    fits_the_phone(phone)
+    assert phone.errors == [], phone.errors

@@ -92,6 +92,7 @@ async def test_the_verdict_shows_and_the_score_explains_itself_in_the_note(login
     assert got[AURORA][0] == f"{AURORA} · 中性"
     assert got[AURORA][1] == (
         f"对{AURORA}的情感：中性。模型分数 0.28（0–1，越低越负面）{band_text(brand_band)}"
+        "。≠ 全文：整篇帖子读来是负面"  # what the ≠ 全文 on the chip's face means
     )
     # the score is in the notes only, not in a title either (a phone shows no title)
     unopened = re.sub(
@@ -124,7 +125,7 @@ async def test_a_brand_made_negative_by_the_complaint_rule_says_so(login, store)
     assert one[1] == (
         f"对{AURORA}的情感：负面。按投诉规则判为负面：只提到这一个品牌并指出了具体问题的"
         f"投诉算负面，单看分数为中性。模型分数 {inside:.2f}（0–1，越低越负面）"
-        f"{band_text(brand_band)}"
+        f"{band_text(brand_band)}。≠ 全文：整篇帖子读来是中性"
     )
     two = shown(card(page, "demo-weibo:32"))
     assert "投诉规则" not in two[AURORA][1] and "投诉规则" not in two[DAIRY][1]

@@ -97,6 +97,11 @@ async def test_a_chip_per_brand_with_the_correction_and_who_when(login, store) -
     assert titles(shown)[AURORA].startswith(
         f"Toward {AURORA}: positive. model score 0.90 (0 to 1, the lower the more negative)"
     )
+    # "≠ post" is on the chip's face (a tap opens the note), the note says what it means:
+    # it was only in a title, which no touch screen shows
+    assert '<span class="differs">≠ post</span></summary>' in shown
+    assert titles(shown)[AURORA].endswith(". ≠ post: the post as a whole reads neutral")
+    assert 'title="the post as a whole' not in shown
     # who and when are in the note (02:00 UTC is 10:00 in the config's Asia/Shanghai),
     # not a score: the person's verdict decided it
     assert titles(shown)[DAIRY] == (

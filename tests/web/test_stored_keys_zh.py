@@ -158,12 +158,15 @@ async def test_a_correction_reads_as_one_chinese_phrase(login, store) -> None:  
     async with login("care") as c:
         page = (await c.get("/search", params={"q": "发动机", "range": "7d"})).text
     by = re.search(
-        r'<span class="by">([^<]*)</span></summary><span class="note" role="note">([^<]*)<', page
+        r'<span class="by">([^<]*)</span><span class="differs">≠ 全文</span></summary>'
+        r'<span class="note" role="note">([^<]*)<',
+        page,
     )
     assert by and by.group(1) == "✎ 已人工更正", by
     # who and when in the note under the chip, one Chinese phrase (was "已修正, 11月23日")
     assert unescape(by.group(2)) == (
         "对极光汽车的情感：中性。CARE user 于 2026年11月23日 10:00 人工更正；模型原判为负面"
+        "。≠ 全文：整篇帖子读来是负面"
     )
 
 
