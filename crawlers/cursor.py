@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from index.base import Store
+from index.base import CrawlState
 
 SEEN_CAPACITY = 5000  # markers kept per source (most recent)
 COMMENT_CURSORS = 200  # posts whose comments are being continued (the hottest kept)
@@ -52,7 +52,7 @@ class Cursor:
     run_comments: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store: Store, source: str) -> Cursor:
+    def load(cls, store: CrawlState, source: str) -> Cursor:
         data = store.get_cursor(source) or {}
         wm = data.get("watermark")
         return cls(
@@ -95,14 +95,14 @@ class Cursor:
             merged = dict(hottest[:COMMENT_CURSORS])
         self.comments, self.run_comments = merged, {}
 
-    def stored_batch(self, store: Store, newest: datetime | None, count: int) -> None:
+    def stored_batch(self, store: CrawlState, newest: datetime | None, count: int) -> None:
         """After a batch is written: note the run's progress (not the watermark)."""
         if newest is not None and (self.run_newest is None or newest > self.run_newest):
             self.run_newest = newest
         self.stored += count
         store.set_cursor(self.source, self._data(run=self._run_state()))
 
-    def complete(self, store: Store) -> None:
+    def complete(self, store: CrawlState) -> None:
         """The run finished and everything is stored: move the watermark, commit markers."""
         if self.run_newest is not None and (
             self.watermark is None or self.run_newest > self.watermark
@@ -116,7 +116,7 @@ class Cursor:
         self._commit_comments()
         store.set_cursor(self.source, self._data(run=None))
 
-    def hold(self, store: Store) -> bool:
+    def hold(self, store: CrawlState) -> bool:
         """The run finished but lost pages: keep the watermark (and the markers) where they
         were, so the next run fetches those pages again. False, and nothing changed, once
         MAX_HELD_RUNS runs in a row have held it: the caller completes instead."""

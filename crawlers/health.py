@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from index.base import SourceHealth, Store
+from index.base import CrawlState, SourceHealth
 
 BAN_STATUS = {403: "http_403", 418: "http_418", 429: "http_429"}
 _LOCATION_MARKERS = (
@@ -186,7 +186,7 @@ def _json_block(body: bytes, url: str) -> Block | None:
 
 
 def pause_source(
-    store: Store, source: str, block: Block, now: datetime, base: float, maximum: float
+    store: CrawlState, source: str, block: Block, now: datetime, base: float, maximum: float
 ) -> SourceHealth:
     """Record the block and pause the source, doubling the pause on consecutive blocks."""
     previous = next(iter(store.get_source_health(source)), None)
@@ -206,13 +206,13 @@ def pause_source(
     return health
 
 
-def mark_ok(store: Store, source: str, now: datetime) -> None:
+def mark_ok(store: CrawlState, source: str, now: datetime) -> None:
     previous = next(iter(store.get_source_health(source)), None)
     if previous is None or previous.state != "ok":
         store.set_source_health(SourceHealth(source=source, state="ok", since=now))
 
 
-def paused_until(store: Store, source: str, now: datetime) -> SourceHealth | None:
+def paused_until(store: CrawlState, source: str, now: datetime) -> SourceHealth | None:
     """The source's health when it is paused past ``now``, else None (a source whose
     crawl crashed while it was paused keeps the pause, see radar/jobs.py)."""
     for health in store.get_source_health(source):
@@ -225,7 +225,7 @@ def paused_until(store: Store, source: str, now: datetime) -> SourceHealth | Non
     return None
 
 
-def unhealthy(store: Store, now: datetime) -> list[SourceHealth]:
+def unhealthy(store: CrawlState, now: datetime) -> list[SourceHealth]:
     """The sources people should hear about, for banners and ``/healthz``: crashing or
     failing ones, and paused ones until their pause ends."""
     return [

@@ -167,12 +167,9 @@ class SourceHealth:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-class Store(abc.ABC):
-    """Persistence for mentions, cases, cursors, outbox and source health."""
+class MentionStore(abc.ABC):
+    """Mentions by id: written by the crawl, read whole, worked by care staff."""
 
-    url: str
-
-    # -- mentions ---------------------------------------------------------------------
     @abc.abstractmethod
     def upsert_mentions(self, mentions: Iterable[Mention]) -> UpsertResult:
         """Insert or update by id. Same mention twice = one document; engagement,
@@ -191,9 +188,6 @@ class Store(abc.ABC):
     def iter_mentions(self, batch_size: int = 1000) -> Iterator[list[Mention]]:
         """Every stored mention, whole (care-staff handling and notes included), in
         batches, oldest first: for copying a store or re-indexing it."""
-
-    @abc.abstractmethod
-    def search(self, request: SearchRequest) -> SearchResult: ...
 
     def post_stories(self, mentions: Iterable[Mention]) -> dict[str, str]:
         """The story of the post each comment of ``mentions`` answers, by the comment's
@@ -216,15 +210,42 @@ class Store(abc.ABC):
             todo = up
         return found
 
-    def _in_post_stories(self, hits: list[SearchHit]) -> list[SearchHit]:
-        """``hits`` with each comment's story the story of its post (``post_stories``),
-        where the hit stands for the comment alone."""
-        alone = [h.mention for h in hits if h.mention.parent_id and h.story_size == 1]
-        stories = self.post_stories(alone) if alone else {}
-        for h in hits:
-            if h.mention.id in stories and h.story_size == 1:
-                h.story = stories[h.mention.id]
-        return hits
+    @abc.abstractmethod
+    def mark_handled(
+        self, mention_id: str, by: str, note: str = "", at: datetime | None = None
+    ) -> Mention:
+        """Care staff mark a mention handled (optionally with a note) at ``at`` (the
+        caller's clock; None: now)."""
+
+    @abc.abstractmethod
+    def add_mention_note(
+        self, mention_id: str, by: str, text: str, at: datetime | None = None
+    ) -> Mention:
+        """A care note written at ``at`` (the caller's clock; None: now)."""
+
+    @abc.abstractmethod
+    def correct_sentiment(
+        self,
+        mention_id: str,
+        brand: str,
+        label: SentimentLabel | str | None,
+        actor: str,
+        at: datetime | None = None,
+    ) -> Mention:
+        """Care or PR staff set (``label`` None: clear) the sentiment toward ``brand``;
+        filters, facets, buckets and top authors follow at once, and re-crawls keep it.
+        Returns the mention as stored. KeyError for an unknown mention; ValueError when
+        the mention does not name ``brand`` or ``label`` is no sentiment label."""
+
+    @abc.abstractmethod
+    def count_mentions(self) -> int: ...
+
+
+class MentionSearch(abc.ABC):
+    """What the pages, the alert engine and the crawl ask of the stored mentions."""
+
+    @abc.abstractmethod
+    def search(self, request: SearchRequest) -> SearchResult: ...
 
     @abc.abstractmethod
     def story(self, story_id: str, limit: int = 500) -> list[Mention]:
@@ -291,6 +312,10 @@ class Store(abc.ABC):
         The crawler asks once per batch; a backend may answer in fewer round trips."""
         return [self.find_near_duplicates(h, since, max_distance, limit) for h, since in queries]
 
+
+class ChangeFeed(abc.ABC):
+    """Mentions in the order they were written, for the alert engine and webhooks."""
+
     @abc.abstractmethod
     def changes_since(self, cursor: int = 0, limit: int = 500) -> tuple[list[Change], int]:
         """The change feed: mentions inserted or materially updated (index/changes.py)
@@ -302,34 +327,10 @@ class Store(abc.ABC):
         plain integers, kept by the caller (e.g. with ``set_cursor``), and stay valid
         across restarts of the store."""
 
-    @abc.abstractmethod
-    def mark_handled(
-        self, mention_id: str, by: str, note: str = "", at: datetime | None = None
-    ) -> Mention:
-        """Care staff mark a mention handled (optionally with a note) at ``at`` (the
-        caller's clock; None: now)."""
 
-    @abc.abstractmethod
-    def add_mention_note(
-        self, mention_id: str, by: str, text: str, at: datetime | None = None
-    ) -> Mention:
-        """A care note written at ``at`` (the caller's clock; None: now)."""
+class CaseStore(abc.ABC):
+    """Crisis cases and their timelines."""
 
-    @abc.abstractmethod
-    def correct_sentiment(
-        self,
-        mention_id: str,
-        brand: str,
-        label: SentimentLabel | str | None,
-        actor: str,
-        at: datetime | None = None,
-    ) -> Mention:
-        """Care or PR staff set (``label`` None: clear) the sentiment toward ``brand``;
-        filters, facets, buckets and top authors follow at once, and re-crawls keep it.
-        Returns the mention as stored. KeyError for an unknown mention; ValueError when
-        the mention does not name ``brand`` or ``label`` is no sentiment label."""
-
-    # -- cases ------------------------------------------------------------------------
     @abc.abstractmethod
     def save_case(self, case: Case) -> Case:
         """Create or replace the case document (not its events)."""
@@ -351,7 +352,10 @@ class Store(abc.ABC):
     def case_events(self, case_id: str) -> list[CaseEvent]:
         """The timeline in order of ``seq``."""
 
-    # -- crawl cursors and source health -----------------------------------------------
+
+class CrawlState(abc.ABC):
+    """Per source: the crawl cursor, its health and the runs it made."""
+
     @abc.abstractmethod
     def get_cursor(self, source: str) -> dict[str, Any] | None: ...
 
@@ -372,7 +376,10 @@ class Store(abc.ABC):
     def crawl_runs(self, source: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """Newest first; each dict has ``source`` and the stats given."""
 
-    # -- notification outbox -------------------------------------------------------------
+
+class NotificationOutbox(abc.ABC):
+    """The durable outbox of notifications (alerts/outbox.py)."""
+
     @abc.abstractmethod
     def enqueue_notification(self, notification: Notification) -> bool:
         """Add to the durable outbox; False (and nothing changes) if the key exists."""
@@ -392,9 +399,24 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def get_notification(self, key: str) -> Notification | None: ...
 
-    # -- lifecycle ------------------------------------------------------------------------
-    @abc.abstractmethod
-    def count_mentions(self) -> int: ...
+
+class Store(MentionStore, MentionSearch, ChangeFeed, CaseStore, CrawlState, NotificationOutbox):
+    """Persistence for mentions, cases, cursors, outbox and source health: one backend
+    holds every concern (SQLite or Elasticsearch); a caller that needs one concern takes
+    that part (``CrawlState``, ``NotificationOutbox`` …), as APScheduler's data stores
+    are narrow."""
+
+    url: str
+
+    def _in_post_stories(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """``hits`` with each comment's story the story of its post (``post_stories``),
+        where the hit stands for the comment alone."""
+        alone = [h.mention for h in hits if h.mention.parent_id and h.story_size == 1]
+        stories = self.post_stories(alone) if alone else {}
+        for h in hits:
+            if h.mention.id in stories and h.story_size == 1:
+                h.story = stories[h.mention.id]
+        return hits
 
     @abc.abstractmethod
     def check_writable(self) -> str | None:
@@ -407,7 +429,7 @@ class Store(abc.ABC):
         health probe can afford; ``full``: every page and index entry (minutes on a
         large store; ``radar store check``)."""
 
-    def close(self) -> None:  # noqa: B027 - optional for backends without resources
+    def close(self) -> None:  # optional for backends without resources
         """Release connections."""
 
     def __enter__(self) -> Store:

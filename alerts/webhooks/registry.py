@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-from index.base import Store
+from index.base import CrawlState
 
 RECORD = "webhooks:subscribers"
 EVENT_KINDS = (
@@ -89,21 +89,21 @@ def check_filters(brands: list[str], severities: list[str], events: list[str]) -
         raise ValueError(f"unknown event kind {bad[0]!r} (one of {', '.join(EVENT_KINDS)})")
 
 
-def load(store: Store) -> list[Subscriber]:
+def load(store: CrawlState) -> list[Subscriber]:
     record = store.get_cursor(RECORD) or {}
     return [Subscriber(**s) for s in record.get("subscribers", [])]
 
 
-def _save(store: Store, subs: list[Subscriber]) -> None:
+def _save(store: CrawlState, subs: list[Subscriber]) -> None:
     store.set_cursor(RECORD, {"subscribers": [asdict(s) for s in subs]})
 
 
-def get(store: Store, sub_id: str) -> Subscriber | None:
+def get(store: CrawlState, sub_id: str) -> Subscriber | None:
     return next((s for s in load(store) if s.id == sub_id), None)
 
 
 def add(
-    store: Store,
+    store: CrawlState,
     url: str,
     *,
     brands: list[str] | None = None,
@@ -129,14 +129,14 @@ def add(
     return sub
 
 
-def remove(store: Store, sub_id: str) -> bool:
+def remove(store: CrawlState, sub_id: str) -> bool:
     subs = load(store)
     kept = [s for s in subs if s.id != sub_id]
     _save(store, kept)
     return len(kept) != len(subs)
 
 
-def rotate(store: Store, sub_id: str, grace: float, now: datetime | None = None) -> Subscriber:
+def rotate(store: CrawlState, sub_id: str, grace: float, now: datetime | None = None) -> Subscriber:
     """A new secret; the old one signs beside it for ``grace`` seconds."""
     subs = load(store)
     sub = next((s for s in subs if s.id == sub_id), None)

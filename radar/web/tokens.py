@@ -25,7 +25,7 @@ from fastapi.responses import RedirectResponse
 
 from config.i18n import N_, _
 from config.schema import UserConfig
-from index.base import Store
+from index.base import CrawlState
 from radar.web.auth import PERMISSIONS, Forbidden, LoggedIn, User, Users, new_token, token_hash
 from radar.web.render import flash, render
 
@@ -67,17 +67,17 @@ class TokenUser(User):
         return permission in SCOPES[self.scope]
 
 
-def load(store: Store) -> list[TokenRecord]:
+def load(store: CrawlState) -> list[TokenRecord]:
     record = store.get_cursor(RECORD) or {}
     return [TokenRecord(**t) for t in record.get("tokens", [])]
 
 
-def _save(store: Store, tokens: list[TokenRecord]) -> None:
+def _save(store: CrawlState, tokens: list[TokenRecord]) -> None:
     store.set_cursor(RECORD, {"tokens": [asdict(t) for t in tokens]})
 
 
 def create(
-    store: Store, name: str, scope: str, by: str, now: datetime | None = None
+    store: CrawlState, name: str, scope: str, by: str, now: datetime | None = None
 ) -> tuple[TokenRecord, str]:
     """A new token for integration ``name``: its record and the token (shown once)."""
     name = name.strip()
@@ -99,7 +99,7 @@ def create(
     return record, token
 
 
-def revoke(store: Store, token_id: str, by: str, now: datetime | None = None) -> TokenRecord:
+def revoke(store: CrawlState, token_id: str, by: str, now: datetime | None = None) -> TokenRecord:
     """Revoke a token at once (kept in the list, marked revoked). KeyError if unknown."""
     tokens = load(store)
     found = next((t for t in tokens if t.id == token_id), None)
@@ -112,7 +112,7 @@ def revoke(store: Store, token_id: str, by: str, now: datetime | None = None) ->
     return found
 
 
-def user_for(store: Store, token: str) -> TokenUser | None:
+def user_for(store: CrawlState, token: str) -> TokenUser | None:
     digest = token_hash(token)
     for t in load(store):
         if hmac.compare_digest(t.hash, digest) and not t.revoked_at:
@@ -129,7 +129,7 @@ def user_for(store: Store, token: str) -> TokenUser | None:
 class UsersAndTokens(Users):
     """The configured users (YAML) and the integration tokens kept in the store."""
 
-    def __init__(self, configs: list[UserConfig], store: Store):
+    def __init__(self, configs: list[UserConfig], store: CrawlState):
         super().__init__(configs)
         self._store = store
 
