@@ -426,6 +426,24 @@ def pending_by_target(store: Store, limit: int = 1000) -> dict[str, int]:
     return out
 
 
+def failing_by_target(store: Store, limit: int = 1000) -> dict[str, dict[str, Any]]:
+    """Per channel with undelivered entries that failed: the last error of the entry that
+    failed most (a robot's refusal, an HTTP 500, a timeout — not a wait for the pace or
+    for an earlier message), for ``radar status``: an admin sees *why* a target waits."""
+    out: dict[str, dict[str, Any]] = {}
+    for n in store.due_notifications(DEAD_LETTER_AT - timedelta(days=1), limit=limit):
+        if is_target(n.channel):
+            count = failures(n)
+            error = _FAILURES.sub("", n.last_error or "").strip()
+        else:  # Slack (or the console): attempts counts failures, waits say "waiting for"
+            waiting = (n.last_error or "").startswith("waiting for")
+            count, error = (0 if waiting else n.attempts), n.last_error or ""
+        channel = n.channel or "slack"
+        if count > 0 and count > out.get(channel, {}).get("failures", 0):
+            out[channel] = {"key": n.key, "failures": count, "error": error[:300]}
+    return out
+
+
 def _earlier_pending(store: Store, key: str, now: datetime) -> Notification | None:
     """The closest earlier thread update of the same case if it is still undelivered and
     younger than ``ORDER_HOLD`` (one Slack refuses for good must not hold the thread)."""

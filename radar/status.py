@@ -94,12 +94,14 @@ def collect(config: RadarConfig) -> dict[str, Any]:
 
 
 def outbox_report(store: Store) -> dict[str, Any]:
-    """Undelivered messages per target and the dead-lettered webhook events."""
-    from alerts.outbox import dead_letters, pending_by_target
+    """Undelivered messages per target (with the last error of those that fail) and
+    the dead-lettered webhook events."""
+    from alerts.outbox import dead_letters, failing_by_target, pending_by_target
     from alerts.webhooks import registry
 
     return {
         "pending": pending_by_target(store),
+        "failing": failing_by_target(store),
         "webhooks": [s.public() for s in registry.load(store)],
         "dead_letters": [
             {

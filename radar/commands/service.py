@@ -145,6 +145,9 @@ def _print_outbox(console: Any, outbox: dict[str, Any]) -> None:
     if pending:
         waiting = ", ".join(f"{escape(k)} {v}" for k, v in sorted(pending.items()))
         console.print(f"outbox: waiting {waiting}")
+    for channel, f in sorted((outbox.get("failing") or {}).items()):
+        line = f"  {escape(channel)} failing ({f['failures']}×): {escape(f['error'][:160])}"
+        console.print(line, soft_wrap=True)  # one line per target, greppable
     hooks = outbox.get("webhooks") or []
     dead = outbox.get("dead_letters") or []
     if hooks or dead:

@@ -78,3 +78,44 @@ def test_an_unknown_subscriber_is_a_usage_error_naming_the_list(tmp_path: Path) 
         assert "Invalid value for SUB_ID" in result.output
         assert "'wh-nope'" in result.output
         assert result.output.count("see `radar webhooks list`") == 1
+
+
+def test_status_says_why_a_target_waits(tmp_path: Path) -> None:
+    """``radar status`` named only how many messages waited per target: a robot refusing
+    its token for good (kept, retried at the longest back-off) read like a busy one."""
+    db = tmp_path / "radar.db"
+    config = tmp_path / "radar.yaml"
+    config.write_text(f"store: {{url: 'sqlite:///{db}'}}\n")
+    now = datetime(2026, 9, 15, tzinfo=UTC)
+    refused = "[failure 3] refused: dingtalk:care: error 310000 sign not match"
+    waits = {
+        "c1:alert@dingtalk:care": refused,
+        "c1:event:2@dingtalk:care": "[failure 0] waiting for c1:alert@dingtalk:care",
+        "c1:alert@wecom:pr": "[failure 0] wecom:pr keeps its documented pace",
+        "c1:alert": "SlackApiError: timed out",
+        "c1:event:3": "waiting for the case message",
+    }
+    with open_store(f"sqlite:///{db}") as store:
+        for key, error in waits.items():
+            channel = key.partition("@")[2] or "#radar-alerts"
+            outbox.enqueue(store, key, channel, {"kind": "case"}, now, case_id="c1")
+            store.mark_notification_failed(key, error, now)
+        failing = outbox.failing_by_target(store)
+    assert failing == {
+        "dingtalk:care": {
+            "key": "c1:alert@dingtalk:care",
+            "failures": 3,
+            "error": "refused: dingtalk:care: error 310000 sign not match",
+        },
+        "#radar-alerts": {"key": "c1:alert", "failures": 1, "error": "SlackApiError: timed out"},
+    }
+    result = CliRunner().invoke(cli, ["status", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "dingtalk:care failing (3×): refused: dingtalk:care: error 310000 sign not match" in (
+        result.output
+    )
+    assert "wecom:pr failing" not in result.output  # keeping its pace is no failure
+    report = json.loads(
+        CliRunner().invoke(cli, ["status", "--json", "--config", str(config)]).output
+    )
+    assert report["outbox"]["failing"]["dingtalk:care"]["failures"] == 3
