@@ -212,6 +212,7 @@ def test_updates_escalations_and_digest_reach_the_robot(kind, robots, store) -> 
     shown = [text_of(kind, b) for b in state.accepted[kind]]
     assert len(shown) == 5, shown  # case, escalated (update), escalation, acknowledged, digest
     assert any("升级提醒" in s and "PR manager" in s for s in shown)
+    assert any("案件未在 2 小时内确认" in s for s in shown), shown  # was "2 小时 内"
     assert any("Acknowledged by alice" in s for s in shown)
     assert any("舆情日报" in s and "radar.example/digest" in s for s in shown)
     assert any("舆情日报 · 截至 2026年9月16日 10:00 北京时间" in s for s in shown), shown[-1]
