@@ -424,7 +424,15 @@ def to_pdf(report: Report) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     body = ParagraphStyle("body", fontName=pdf_font(), fontSize=10.5, leading=16, wordWrap="CJK")
     has = pdfmetrics.getFont(PDF_FONT).face.charToGlyph
@@ -454,10 +462,14 @@ def to_pdf(report: Report) -> bytes:
     width = A4[0] - 36 * mm
     flow.append(Image(io.BytesIO(report.chart), width=width, height=width * 0.4))
     for caption, columns, rows in report.tables:
-        flow.append(Paragraph(escape(caption), head))
         data = [[Paragraph(escape(c), small) for c in columns]]
         data += [[Paragraph(escape(v), small) for v in row] for row in rows]
-        table = Table(data, colWidths=[width * 0.46, width * 0.22, width * 0.14, width * 0.18])
+        # a table that reaches the page's end starts on the next with its caption (a last
+        # row alone on a page, without its header, read as a table of its own); one longer
+        # than a page repeats its header
+        table = Table(
+            data, colWidths=[width * 0.46, width * 0.22, width * 0.14, width * 0.18], repeatRows=1
+        )
         table.setStyle(
             TableStyle(
                 [
@@ -467,7 +479,7 @@ def to_pdf(report: Report) -> bytes:
                 ]
             )
         )
-        flow.append(table)
+        flow.append(KeepTogether([Paragraph(escape(caption), head), table]))
     doc.build(flow)
     return out.getvalue()
 

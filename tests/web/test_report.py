@@ -186,3 +186,24 @@ def test_a_character_the_font_lacks_reads_as_its_name() -> None:
     # invisible marks the font lacks go: a zero-width space, a skin tone, a joiner
     assert report.readable("好\u200b👍🏽", has) == "好[赞]"
     assert report.readable("👨\u200d🔧", has) == "[man][wrench]"
+
+
+def test_a_table_in_the_pdf_never_leaves_a_row_alone_without_its_header() -> None:
+    """A crisis brief's last spreader sat alone at the top of page 2, without the table's
+    header or caption: a table that reaches the page's end starts on the next page with
+    its caption. Whatever the length of the account above it, every page that shows a row
+    shows the header too."""
+    png = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (10, 4), "white").save(png, "PNG")
+    rows = [[f"作者{i}号", "1,000", "1", "0"] for i in range(5)]
+    for n in range(8, 30):  # the table reaches the end of page 1 from n = 11 on
+        claims = [("发生了什么", "极光汽车出现负面激增。" * 6, "", "")] * n
+        content = report.to_pdf(
+            report.Report("危机简报", "副标题", claims, png.getvalue(),
+                          [("谁在传播", ["作者", "粉丝数", "帖子数", "负面"], rows)])
+        )  # fmt: skip
+        pages = [p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(content)).pages]
+        for page in (p for p in pages if "号" in p):
+            assert "谁在传播" in page and "粉丝数" in page, (n, page)
