@@ -213,6 +213,8 @@ def test_updates_escalations_and_digest_reach_the_robot(kind, robots, store) -> 
     assert len(shown) == 5, shown  # case, escalated (update), escalation, acknowledged, digest
     assert any("升级提醒" in s and "PR manager" in s for s in shown)
     assert any("案件未在 2 小时内确认" in s for s in shown), shown  # was "2 小时 内"
+    # the keywords docs/alerts.md gives for a robot secured by keywords: one in each
+    assert all("案件" in s or "日报" in s for s in shown), shown
     assert any("Acknowledged by alice" in s for s in shown)
     assert any("舆情日报" in s and "radar.example/digest" in s for s in shown)
     assert any("舆情日报 · 截至 2026年9月16日 10:00 北京时间" in s for s in shown), shown[-1]
