@@ -1384,7 +1384,15 @@ class SQLiteStore(Store):
                 sources[src] = sources.get(src, 0) + n
                 for b in brand_list.split(_SEP) if brand_list else ():
                     brands[b] = brands.get(b, 0) + n
-            facets = {"sentiment": sentiment, "source": sources, "brand": brands}
+            # the most first, ties by name: as Elasticsearch's terms aggregation orders them
+            facets = {
+                name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+                for name, counts in (
+                    ("sentiment", sentiment),
+                    ("source", sources),
+                    ("brand", brands),
+                )
+            }
         else:
             total = self._read(f"SELECT count(*) FROM {source}{clause}", params)[0][0]
 

@@ -427,6 +427,12 @@ def test_facets_cover_the_whole_result_set(corpus: Store) -> None:
     everything = corpus.search(SearchRequest(query="", limit=1))
     assert everything.total == 9
     assert everything.facets["brand"] == {BRAND: 7, OTHER: 3}
+    # the most first, as Elasticsearch's terms order them (ties by name): the search
+    # page's lists read 星辰手机 687 · 极光汽车 561 · 云朵外卖 528 · 清泉乳业 784 before
+    assert list(everything.facets["source"].items()) == [
+        ("weibo-search", 7), ("news-feed", 1), ("tieba-car", 1),
+    ]  # fmt: skip
+    assert list(everything.facets["sentiment"]) == ["negative", "neutral", "positive"]
 
 
 def test_paging(store: Store) -> None:
