@@ -12,7 +12,9 @@ The same message for another target — a WeCom/DingTalk/Feishu robot, a mail li
 webhook subscriber — is the key with ``@<target>`` appended (``<case>:alert@wecom:pr``,
 ``<case>:event:7@webhook:wh1a2b3c4d``): one entry per target, each delivered once, with
 its own retries, so a robot that is down never holds Slack back nor sends twice what it
-took. Targets are delivered by ``_deliver_target``: each robot keeps its documented pace,
+took (one that fails is tried once a run: its other messages wait for the next run instead
+of each waiting out the timeout). Targets are delivered by ``_deliver_target``: each robot
+keeps its documented pace,
 a rate limit defers only that target, a refusal for good goes to the target's fallback,
 and a webhook event waits for the earlier events of its case (in order per case) and is
 dead-lettered after ``webhooks.max_attempts`` failures (``dead_letters`` lists them)."""
@@ -179,7 +181,7 @@ def deliver(
     Retry-After; other targets go on. ``targets``: the notifiers of the other targets
     (alerts/notifiers/targets.py); without it their entries wait."""
     delivered = 0
-    deferred: dict[str, datetime] = {}  # target -> when its rate limit ends
+    deferred: dict[str, tuple[datetime, str]] = {}  # target -> (until when it waits, why)
     slack_limited = False
     for n in store.due_notifications(now, limit=limit):
         channel, thread_ts = n.channel, None
@@ -268,13 +270,14 @@ def _deliver_target(
     targets: Targets | None,
     now: datetime,
     config: SlackConfig,
-    deferred: dict[str, datetime],
+    deferred: dict[str, tuple[datetime, str]],
 ) -> int:
     """One entry for a robot, a mail list or a webhook (see the module docstring);
     1 when it was delivered."""
     target = n.channel
     if target in deferred:
-        _wait(store, n, f"{target} rate limited", deferred[target])
+        until, why = deferred[target]
+        _wait(store, n, why, until)
         return 0
     if targets is None:
         _wait(
@@ -296,16 +299,17 @@ def _deliver_target(
         return 0
     pace = getattr(notifier, "wait_before", None)
     if pace is not None and (wait := pace(now)) > 0:
-        deferred[target] = now + timedelta(seconds=wait)
-        _wait(store, n, f"{target} keeps its documented pace", deferred[target])
+        until, why = now + timedelta(seconds=wait), f"{target} keeps its documented pace"
+        deferred[target] = (until, why)
+        _wait(store, n, why, until)
         return 0
     try:
         if pace is not None:
             notifier.sent_at(now)  # type: ignore[attr-defined]
         result = notifier.send(n, target, None)
     except RetryLater as exc:
-        deferred[target] = now + timedelta(seconds=exc.retry_after)
-        _wait(store, n, str(exc), deferred[target])
+        deferred[target] = (now + timedelta(seconds=exc.retry_after), str(exc))
+        _wait(store, n, str(exc), deferred[target][0])
         log.warning("outbox: %s deferred %gs: %s", n.key, exc.retry_after, exc)
         return 0
     except Refused as exc:
@@ -331,6 +335,9 @@ def _deliver_target(
     except Exception as exc:  # network, timeout, 5xx, an unknown error code: retry
         count = failures(n) + 1
         error = f"{type(exc).__name__}: {exc}"
+        # a target that is down or hangs is tried once a run: its other messages wait for
+        # the next run rather than each waiting out the timeout before Slack's turn
+        deferred[target] = (now + timedelta(seconds=1), f"{target} failed this run: {error}")
         if webhook and count >= targets.max_attempts:
             _failed(store, n, f"{DEAD_LETTER} after {count} failures: {error}", DEAD_LETTER_AT)
             log.error("outbox: %s dead-lettered after %d failures: %s", n.key, count, error)

@@ -145,6 +145,33 @@ def test_outage_is_retried_and_delivers_once(kind, robots, store) -> None:
     assert store.get_notification(f"{case.id}:alert@{kind}:pr").delivered_at is not None
 
 
+def test_a_robot_that_is_down_is_tried_once_a_run(robots, store) -> None:
+    """Each of a down (or hanging: 10 s timeout) robot's messages was tried in the same
+    run, one timeout after another, while Slack's waited for the run to go on."""
+    _, state = robots
+    config = config_for("wecom")
+    state.down.add("wecom")
+    first = open_case(config, store)
+    events = CaseManager(config, store).apply("清泉乳业", [surge_finding("清泉乳业")], T0, None)
+    second = store.get_case(events[0].case_id)
+    deliver(config, store, T0)
+    assert state.attempts["wecom"] == 1  # was 2
+    errors = sorted(store.get_notification(f"{c.id}:alert@wecom:pr").last_error
+                    for c in (first, second))  # fmt: skip
+    assert errors == [
+        "[failure 0] wecom:pr failed this run: RuntimeError: wecom:pr: HTTP 503",
+        "[failure 1] RuntimeError: wecom:pr: HTTP 503",
+    ]
+    state.down.clear()
+    at = T0
+    for _ in range(3):
+        at += timedelta(minutes=15)
+        deliver(config, store, at)
+    shown = [text_of("wecom", b) for b in state.accepted["wecom"]]
+    assert len(shown) == 2  # each once
+    assert all(any(c.id in s for s in shown) for c in (first, second))
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_refused_token_goes_to_the_fallback_robot(kind, robots, store) -> None:
     _, state = robots
