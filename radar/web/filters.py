@@ -102,6 +102,29 @@ def brand_hint(config: RadarConfig, q: str) -> str | None:
     }
 
 
+def unknown_sources(config: RadarConfig, q: str) -> list[str]:
+    """The ``source:`` values of ``q`` that are neither a configured source's name nor its
+    title (``source:微博`` where the cards read 微博（演示）)."""
+    names, titles = {s.name for s in config.sources}, source_lookup(config)
+    return [
+        v
+        for v in (value.strip() for value in filter_values(q, "source"))
+        if v and v not in names and v.casefold() not in titles
+    ]
+
+
+def source_hint(config: RadarConfig, q: str) -> str | None:
+    """Why ``source:X`` may have found nothing: X names no configured source (say which
+    are, as the cards name them: ``source:`` takes that too)."""
+    unknown = unknown_sources(config, q) if config.sources else []
+    if not unknown:
+        return None
+    return _("source:%(value)s is not a configured source. The sources: %(sources)s.") % {
+        "value": unknown[0],
+        "sources": _(", ").join(config.source_titles().values()),
+    }
+
+
 def api_notes(config: RadarConfig, q: str) -> list[str]:
     """The JSON API's ``notes`` (English, as its other messages): the ``brand:`` and
     ``source:`` values of ``q`` that name nothing configured — searched all the same (the
@@ -115,14 +138,10 @@ def api_notes(config: RadarConfig, q: str) -> list[str]:
             for value in unknown_brands(q, brand_aliases(config))
         ]
     sources = [s.name for s in config.sources]
-    titles = source_lookup(config)
     if sources:
         notes += [
             f"source:{value} is not a configured source (the sources: {', '.join(sources)})"
-            for value in filter_values(q, "source")
-            if value.strip()
-            and value.strip() not in sources
-            and value.strip().casefold() not in titles
+            for value in unknown_sources(config, q)
         ]
     # kind:tousu is the kind of a source, not of a post: the search page says so (kind_hint)
     for value in filter_values(q, "kind"):

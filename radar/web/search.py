@@ -35,6 +35,7 @@ from radar.web.filters import (
     kind_hint,
     page_problem,
     query_problem,
+    source_hint,
 )
 from radar.web.params import RANGES, ApiTime, Sort, TimeRange, in_zone
 from radar.web.problems import COMMON, problem_responses
@@ -478,10 +479,12 @@ def search_page(
         pages_total=pages_total,
         result=result,
         error=error,
-        # nothing found: brand:X is no configured brand or alias (say which are), or
-        # kind:X names a kind of source (say which sources: source: finds them)
+        # nothing found: brand:X is no configured brand or alias (say which are), nor
+        # source:X a configured source (say which), or kind:X names a kind of source
+        # (say which sources: source: finds them)
         notice=(
             brand_hint(request.app.state.config, raw.q)
+            or source_hint(request.app.state.config, raw.q)
             or kind_hint(request.app.state.config, raw.q)
         )
         if result is not None and result.total == 0

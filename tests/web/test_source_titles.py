@@ -74,6 +74,21 @@ async def test_source_filter_takes_the_name_or_the_title(care: httpx.AsyncClient
     assert {h["mention"]["source"] for h in by_title.json()["hits"]} == {"demo-weibo"}
     page = (await care.get("/search", params={"q": "source:微博（演示）", "range": "7d"})).text
     assert "demo-tieba:4" not in page and "m-demo-weibo:1" in page
+    assert 'class="flash notice"' not in page
+
+
+async def test_a_source_that_names_none_says_which_there_are(care: httpx.AsyncClient) -> None:
+    """source:微博 found nothing without a word (the cards read 微博（演示）): the page names
+    the sources as the cards do, as it does for brand:; the API's notes already did."""
+    page = (await care.get("/search", params={"q": "source:微博", "range": "7d"})).text
+    notice = re.search(r'<p class="flash notice">(.*?)</p>', page, re.S)
+    assert notice and _text(notice.group(1)) == (
+        "source:微博 不是已配置的来源。已配置的来源：微博（演示）、demo-tieba。"
+    )
+    api = await care.get("/api/v1/search", params={"q": "source:微博"}, headers=AUTH)
+    assert api.json()["notes"] == [
+        "source:微博 is not a configured source (the sources: demo-weibo, demo-tieba)"
+    ]
 
 
 async def test_the_pages_csv_reads_the_title_the_apis_keeps_the_name(
