@@ -1,4 +1,4 @@
-"""Elasticsearch index names, settings and explicit mappings for ``index/elastic.py``.
+"""Elasticsearch index names, settings and explicit mappings for ``index/elastic/``.
 
 Mentions live in monthly indices ``<prefix>-mentions-YYYY.MM`` created from one index
 template that also puts them behind the read alias ``<prefix>-mentions``; dropping an

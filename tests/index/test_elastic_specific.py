@@ -20,10 +20,12 @@ from typing import Any, ClassVar
 
 import pytest
 
-from index import StoreError, StoreUnavailable, elastic, open_store
+from index import StoreError, StoreUnavailable, open_store
 from index import es_mappings as maps
 from index.base import SearchRequest
 from index.elastic import ElasticStore, _mention_doc
+from index.elastic import analytics as es_analytics
+from index.elastic import search as es_search
 from index.models import Case, CaseEvent, Mention
 
 ES_URL = os.environ.get("RADAR_ES_URL")
@@ -166,7 +168,7 @@ def test_count_buckets_slices_long_windows_without_changing_the_counts(
         mentions.append(mention(f"m{i}", published, brands=[{"brand": n} for n in names]))
     es_store.upsert_mentions(mentions)
     whole = es_store.count_buckets(start, start + timedelta(days=2), 3600)
-    monkeypatch.setattr(elastic, "MAX_BUCKETS_PER_REQUEST", 16)  # 2 intervals per request
+    monkeypatch.setattr(es_analytics, "MAX_BUCKETS_PER_REQUEST", 16)  # 2 intervals per request
     sliced = es_store.count_buckets(start, start + timedelta(days=2), 3600)
     assert sliced == whole
     assert sum(b.count for b in whole) == 40 + 14
@@ -184,7 +186,7 @@ def test_deep_pages_beyond_the_result_window(
     es_store.es.indices.put_settings(
         index=es_store.month_index(FEB), settings={"index.max_result_window": 5}
     )
-    monkeypatch.setattr(elastic, "MAX_RESULT_WINDOW", 5)
+    monkeypatch.setattr(es_search, "MAX_RESULT_WINDOW", 5)
     pages = [
         es_store.search(SearchRequest(query="漏油", offset=offset, limit=4))
         for offset in (0, 4, 8, 12)
@@ -456,7 +458,7 @@ def test_near_duplicate_lookups_read_past_a_full_first_page(es_store: ElasticSto
     # the same lowest band as h, 16+ bits away elsewhere: candidates, never matches
     far = [
         mention(f"far{i}", start + timedelta(seconds=i), simhash=h ^ (0xFFFF << 16) ^ (i << 32))
-        for i in range(elastic.NEAR_PAGE + 20)
+        for i in range(es_analytics.NEAR_PAGE + 20)
     ]
     near = mention("near", start + timedelta(hours=1), simhash=h ^ 0b11)
     es_store.upsert_mentions([*far, near])
