@@ -550,3 +550,27 @@ def test_a_chips_note_stays_inside_a_narrow_desktop_window(
     assert "≠ 全文：整篇帖子读来是中性" in chip.locator(".note").inner_text()
     fits_the_phone(phone)
     assert phone.errors == [], phone.errors
+
+
+def test_the_header_and_case_board_fit_a_tablet_window(server: str, app, browser) -> None:  # type: ignore[no-untyped-def]
+    """Between a phone and a desktop (700 px): the header's links were squeezed beside the
+    brand and the user, a word broken a line (舆情 / 检索), and the case board kept its
+    table, the event column 48 px wide and the page 719 px wide. The links are a line of
+    their own and the board's rows cards, as on a phone; at 1360 px both are as before."""
+    app.state.config.locale = "zh_CN"
+    for width in (700, 860):
+        page = open_as(browser, server, "exec", viewport={"width": width, "height": 800})
+        page.goto(f"{server}/cases")
+        links = page.locator("header.top nav a")
+        assert links.count() >= 4
+        for i in range(links.count()):
+            assert links.nth(i).evaluate(LINES_OF) == 1, links.nth(i).inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        event = page.locator("table.board tbody td[data-label]").nth(1).bounding_box()
+        assert event is not None and event["width"] > width / 2
+        assert page.errors == [], page.errors
+    desk = open_as(browser, server, "exec")
+    desk.goto(f"{server}/cases")
+    assert desk.locator("table.board thead").is_visible()  # a table on a desktop
+    header = desk.locator("header.top").bounding_box()
+    assert header is not None and header["height"] < 60  # one line
