@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from alerts import lines
 from alerts.messages import plain
-from alerts.notifiers.base import Notifier, Refused, RetryLater
+from alerts.notifiers.base import Notifier, Refused, RetryLater, Unreachable
 from config.alerting import SlackConfig
 from config.i18n import N_
 from index.base import Notification, Store
@@ -178,7 +178,8 @@ def deliver(
 ) -> int:
     """Send what is due; returns how many were delivered. A Slack rate limit stops
     Slack for the run (every later call would be refused too) and defers the rest by
-    Retry-After; other targets go on. ``targets``: the notifiers of the other targets
+    Retry-After; so does Slack down or hanging (no answer, HTTP 5xx: one timeout a run,
+    not one per message); other targets go on. ``targets``: the notifiers of the other targets
     (alerts/notifiers/targets.py); without it their entries wait."""
     delivered = 0
     deferred: dict[str, tuple[datetime, str]] = {}  # target -> (until when it waits, why)
@@ -198,7 +199,7 @@ def deliver(
         if is_target(n.channel):
             delivered += _deliver_target(store, n, notifier, targets, now, config, deferred)
             continue
-        if slack_limited:  # every later Slack call would be refused too
+        if slack_limited:  # rate limited or down: every later Slack call would fail too
             continue
         if n.payload.get("kind") == "thread":
             case = store.get_case(n.case_id) if n.case_id else None
@@ -243,6 +244,8 @@ def deliver(
             log.warning(
                 "outbox: %s failed (attempt %d), retry in %gs: %s", n.key, n.attempts + 1, wait, exc
             )
+            # Slack down or hanging: the rest waits for the next run, not a timeout each
+            slack_limited = slack_limited or isinstance(exc, Unreachable)
             continue
         store.mark_notification_delivered(n.key, now, result)
         delivered += 1

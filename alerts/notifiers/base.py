@@ -26,6 +26,13 @@ class Refused(Exception):
     token) — it is never dropped."""
 
 
+class Unreachable(Exception):
+    """No answer, or a server error (a timeout, a refused or dropped connection, HTTP
+    5xx): the service is down, so every later message of this run there would wait out
+    the same failure. Retried with back-off like any error; the outbox stops sending
+    there for the rest of the run."""
+
+
 class Notifier(abc.ABC):
     name: str = "notifier"
 

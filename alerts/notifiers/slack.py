@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from alerts.messages import escape
-from alerts.notifiers.base import Notifier, RetryLater
+from alerts.notifiers.base import Notifier, RetryLater, Unreachable
 from config.alerting import SlackConfig
 from index.base import Notification
 
@@ -79,5 +79,9 @@ class SlackNotifier(Notifier):
                 except ValueError:
                     wait = DEFAULT_RETRY_AFTER
                 raise RetryLater(wait, "Slack rate limit (429)") from exc
+            if status is not None and status >= 500:
+                raise Unreachable(f"Slack: HTTP {status}") from exc
             raise
+        except OSError as exc:  # a timeout, a refused or dropped connection
+            raise Unreachable(f"Slack unreachable: {exc}") from exc
         return {"channel": response.get("channel", channel), "ts": response.get("ts")}

@@ -115,6 +115,27 @@ def test_outage_is_retried_with_backoff_and_delivered_after_restart(
     store.close()
 
 
+@pytest.mark.parametrize("failure", ["down", "drop"])
+def test_slack_down_is_tried_once_a_run(slack, store, failure) -> None:
+    """Each due Slack message was tried in turn while Slack was down, one timeout after
+    another (10 s each when it hangs), before the robots' and mail's turn."""
+    url, state = slack
+    config = slack_config(url)
+    first = open_case(config, store)
+    events = CaseManager(config, store).apply("清泉乳业", [surge_finding("清泉乳业")], T0, None)
+    second = store.get_case(events[0].case_id)
+    setattr(state, failure, True)
+    engine = AlertEngine(config, store)
+    assert engine.deliver_outbox(T0) == 0
+    tried = [store.get_notification(f"{c.id}:alert") for c in (first, second)]
+    assert sorted(n.attempts for n in tried) == [0, 1]  # the other one is still due (was 1)
+    assert "Unreachable: Slack" in "".join(n.last_error for n in tried)
+    setattr(state, failure, False)
+    assert engine.deliver_outbox(T0 + timedelta(seconds=5)) == 1  # the one not tried
+    assert engine.deliver_outbox(T0 + timedelta(minutes=1)) == 1
+    assert len(state.requests) == 2
+
+
 def test_each_notification_is_delivered_once(slack, store) -> None:
     url, state = slack
     config = slack_config(url)
