@@ -37,6 +37,18 @@ async def test_cards_name_the_complaint_category_and_risk_signals_in_chinese(log
     assert ">quality<" not in page and "⚠ media<" not in page
 
 
+async def test_the_sort_options_say_they_are_an_order(login) -> None:  # type: ignore[no-untyped-def]
+    """The sort picker read a bare 覆盖 (its default) beside the filters 最近 24 小时 and
+    处理状态不限, as if it were one more filter."""
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "发动机"})).text
+    picker = re.search(r'<select name="sort".*?</select>', page, re.S)
+    assert picker is not None
+    options = re.findall(r"<option [^>]*>([^<]*)</option>", picker.group(0))
+    assert options == ["按时间排序", "按相关度排序", "按覆盖排序"]
+    assert re.search(r'<option value="reach" selected>按覆盖排序<', picker.group(0))
+
+
 async def test_chart_alert_moments_are_in_the_readers_language(login) -> None:  # type: ignore[no-untyped-def]
     async with login("exec") as c:
         page = (await c.get("/overview", params={"days": 7})).text
