@@ -574,3 +574,16 @@ def test_the_header_and_case_board_fit_a_tablet_window(server: str, app, browser
     assert desk.locator("table.board thead").is_visible()  # a table on a desktop
     header = desk.locator("header.top").bounding_box()
     assert header is not None and header["height"] < 60  # one line
+
+
+def test_the_search_form_is_one_line_on_a_desktop(server: str, app, browser) -> None:  # type: ignore[no-untyped-def]
+    """At 1360 px in Chinese the search box, its filters, the sort (按覆盖排序, an order)
+    and the button are one line: the button wrapped under the box alone."""
+    app.state.config.locale = "zh_CN"
+    page = open_as(browser, server, "pr")
+    page.goto(f"{server}/search?q=漏油")
+    box = page.locator(".searchbox input[name=q]").bounding_box()
+    button = page.locator(".searchbox button[type=submit]").bounding_box()
+    assert box is not None and button is not None
+    assert abs((button["y"] + button["height"] / 2) - (box["y"] + box["height"] / 2)) < 4
+    assert box["width"] >= 240
