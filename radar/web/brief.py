@@ -44,11 +44,27 @@ LEAD = timedelta(hours=6)  # the chart starts this long before the case opened
 TAIL = timedelta(hours=2)  # ... and ends this long after it was resolved
 BASELINE_DAYS = 7  # the brand's normal level: the days before the chart's window
 # the timeline an executive reads: what people and the alerting did, not the delivery
-# bookkeeping (notified, updated, reminder) that the case page keeps
+# bookkeeping (notified, updated, reminder) that the case page keeps — but for an update
+# that raised the severity (shown_events)
 SHOWN_EVENTS = {
     "alerted", "opened", "escalated", "acknowledged", "assigned", "note", "resolution_proposed",
     "resolved", "closed", "reopened",
 }  # fmt: skip
+
+
+def shown_events(events: list[CaseEvent]) -> list[CaseEvent]:
+    """The timeline an executive reads (SHOWN_EVENTS) and each update that raised the
+    severity (级别上调 P2 → P1): the brief's title names the severity of now, its first
+    event the one alerted at, and nothing in between said why they differ."""
+    out, severity = [], ""
+    for e in events:
+        now = str(e.data.get("severity") or "")
+        if e.kind in SHOWN_EVENTS or (e.kind == "updated" and severity and now and now < severity):
+            out.append(e)
+        severity = now or severity
+    return out
+
+
 MOMENTS = {
     "alerted": N_("alert"),
     "escalated": N_("escalated"),
@@ -358,7 +374,7 @@ def build_brief(
         reach=sum(h.story_reach for h in furthest),
         top_stories=furthest,
         spreaders=spreaders,
-        events=[e for e in events if e.kind in SHOWN_EVENTS],
+        events=shown_events(events),
         search_url=all_negative,
     )
 

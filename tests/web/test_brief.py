@@ -188,6 +188,25 @@ async def test_a_reopened_case_says_it_was_reopened_not_that_nobody_acted(login,
     assert "Nobody has taken the case yet" not in done.group(1)
 
 
+async def test_the_timeline_tells_the_severity_raised(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The brief's title read P1 and its timeline only 'alerted: P2 …' (updates are left to
+    the case page): the update that raised the severity is told, the others still not."""
+    for minutes, severity, text in ((30, "P2", "P2 surge"), (25, "P1", "severity raised P2 → P1"),
+                                    (20, "P1", "growing: 60 stories")):  # fmt: skip
+        store.append_case_event(
+            CaseEvent(case_id=CASE_ID, at=NOW - timedelta(minutes=minutes),
+                      kind="alerted" if minutes == 30 else "updated", text=text,
+                      data={"severity": severity})
+        )  # fmt: skip
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S)
+    assert timeline is not None
+    assert "P2 surge" in timeline.group(1)
+    assert "severity raised P2 → P1" in timeline.group(1)
+    assert "growing: 60 stories" not in timeline.group(1)
+
+
 async def test_an_escalated_case_nobody_took_says_so(login, store) -> None:  # type: ignore[no-untyped-def]
     """Once escalated, the acknowledge deadline is gone: the brief's next step said 'next
     update due by <tomorrow>' and the case page no longer said anything was late."""
