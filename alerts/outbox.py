@@ -321,7 +321,17 @@ def _deliver_target(
             _failed(store, n, f"refused: {exc}", now + timedelta(seconds=config.retry_max))
             log.error("outbox: %s refused by %s (no fallback set): %s", n.key, target, exc)
             return 0
+        # a fallback robot keeps its own pace, its own messages included
+        spare = targets.get(fallback)  # None for slack:#channel
+        spare_pace = getattr(spare, "wait_before", None)
+        wait = spare_pace(now) if spare_pace is not None else 0.0
+        if fallback in deferred or wait > 0:
+            until = deferred[fallback][0] if fallback in deferred else now + timedelta(seconds=wait)
+            _failed(store, n, f"refused: {exc}; {fallback} is waiting too", until)
+            return 0
         try:
+            if spare_pace is not None:
+                spare.sent_at(now)  # type: ignore[union-attr]
             result = _send_fallback(n, target, fallback, str(exc), primary, targets)
         except Exception as fb_exc:
             wait = backoff(failures(n) + 1, config)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from alerts import actions
+from alerts import actions, outbox
 from alerts.cases import CaseManager
 from alerts.engine import AlertEngine
 from alerts.notifiers import ConsoleNotifier
@@ -327,3 +327,30 @@ def test_a_long_update_keeps_its_link_on_dingtalk(robots, store) -> None:
     text = notifier.render(notice)["markdown"]["text"]
     assert len(text.encode()) <= 20_000
     assert text.endswith(f"[打开案件页面（确认 / 解决）]({url})")
+
+
+def test_a_fallback_robot_keeps_its_pace(robots, store) -> None:
+    """A refused robot's messages went to its fallback robot without the fallback's
+    pace: with its own messages it got 30 in a minute, beyond the 20 it takes (WeCom
+    answers 45009; DingTalk throttles a robot for 10 minutes)."""
+    _, state = robots
+    notify = {
+        "dingtalk": [robot("dingtalk", fallback="wecom:ops")],
+        "wecom": [robot("wecom", name="ops")],
+    }
+    config = make_config(locale="zh_CN", notify=notify)
+    state.refuse.add("dingtalk")
+    notice = {"kind": "case", "brand": "极光汽车", "severity": "P2", "lines": ["刹车失灵"]}
+    for i in range(15):
+        for target in ("dingtalk:pr", "wecom:ops"):
+            payload = {"kind": "case", "text": "x", "notice": notice}
+            outbox.enqueue(store, f"c{i}:alert@{target}", target, payload, T0)
+    at = T0
+    for _ in range(4):
+        deliver(config, store, at)
+        at += timedelta(minutes=1)
+        state.window["wecom"].clear()  # the stand-in's minute is over too
+    assert state.over_pace == 0
+    assert len(state.accepted["wecom"]) == 30  # each once, 15 of them with the warning
+    warned = [b for b in state.accepted["wecom"] if "未能发送到 dingtalk:pr" in text_of("wecom", b)]
+    assert len(warned) == 15
