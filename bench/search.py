@@ -105,7 +105,7 @@ def main() -> None:
         db = Path(args.db)
         url = f"sqlite:///{db.resolve()}"
         if not db.exists():
-            figures["built"] = ingest(url, args.n, batch=2000)
+            figures["built"] = ingest(url, args.n, batch=2000, arrival_order=False)
     store = open_store(url)
     figures["store"] = url.split(":")[0]
     figures["mentions"] = store.count_mentions()

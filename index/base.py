@@ -1,4 +1,4 @@
-"""The Store: one interface, two backends (``index/sqlite.py``, ``index/elastic.py``).
+"""The Store: one interface, two backends (``index/sqlite/``, ``index/elastic/``).
 
 Chosen by URL (``sqlite:///path`` or ``http(s)://host:9200``) through
 ``index.open_store``. Everything above ``index/`` talks to this interface only, and one

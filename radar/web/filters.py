@@ -182,7 +182,7 @@ PARSER_MESSAGES = (
     N_("filter '%(name)s:' has no value"),
     N_("the query nests ( ) or NOT more than %(depth)s deep"),
     N_("cannot read the query at position %(pos)s: %(text)s"),
-    # the store's (index/sqlite.py): a query the parser took but the index cannot run
+    # the store's (index/sqlite/): a query the parser took but the index cannot run
     N_("%(text)s has no letters or characters to search for"),
     N_("cannot search for that: %(error)s"),
     N_("the search is too complex: %(error)s"),
