@@ -35,6 +35,19 @@ def ladder_step(slack: SlackConfig, level: int) -> EscalationStep | None:
     return slack.escalation[level] if 0 <= level < len(slack.escalation) else None
 
 
+def links_warning(config: RadarConfig) -> str | None:
+    """Messages leave this machine (a Slack token, robots or mail) but ``web.public_url``
+    is not set: their case links name the local listen address, which readers elsewhere
+    cannot open. None when there is nothing to say."""
+    if config.web.public_url or not (config.slack.token or config.notify.known_targets()):
+        return None
+    local = f"http://{config.web.host}:{config.web.port}"
+    return (
+        f"web.public_url: not set — the case links in Slack, robot and mail messages read "
+        f"{local}/cases/…, which readers elsewhere cannot open"
+    )
+
+
 def case_url(config: RadarConfig, case_id: str) -> str:
     base = config.web.public_url or f"http://{config.web.host}:{config.web.port}"
     return f"{base.rstrip('/')}/cases/{case_id}"

@@ -278,6 +278,19 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert f"warning: {empty}: brands: none configured" in res.output
     assert f"warning: {empty}: sources: none configured" in res.output
     assert "warning" not in ok.output  # the demo config has both
+    # robots configured, no web.public_url: their case links would name 127.0.0.1
+    robots = tmp_path / "robots.yaml"
+    robots.write_text(
+        "notify: {wecom: [{name: pr, webhook: {$env: RADAR_TEST_HOOK, optional: true}}]}\n"
+    )
+    res = runner.invoke(cli, ["config", "check", str(robots)])
+    assert res.exit_code == 0, res.output
+    assert (
+        f"warning: {robots}: web.public_url: not set — the case links in Slack, robot and mail "
+        "messages read http://127.0.0.1:8080/cases/…" in res.output
+    )
+    robots.write_text(robots.read_text() + "web: {public_url: https://radar.example.com}\n")
+    assert "public_url" not in runner.invoke(cli, ["config", "check", str(robots)]).output
 
 
 def test_cli_config_check_reads_radar_config_like_every_command(
