@@ -169,7 +169,16 @@ def test_count_buckets_slices_long_windows_without_changing_the_counts(
     es_store.upsert_mentions(mentions)
     whole = es_store.count_buckets(start, start + timedelta(days=2), 3600)
     monkeypatch.setattr(es_analytics, "MAX_BUCKETS_PER_REQUEST", 16)  # 2 intervals per request
+    searches = []
+    search = es_store.es.search
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        searches.append(kwargs.get("body") or kwargs)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(es_store.es, "search", counted)
     sliced = es_store.count_buckets(start, start + timedelta(days=2), 3600)
+    assert len(searches) > 1  # the window was sliced, not asked for at once
     assert sliced == whole
     assert sum(b.count for b in whole) == 40 + 14
     assert len({b.start for b in whole}) > 10
