@@ -201,7 +201,7 @@ STOP_WORDS = frozenset(
     还要 就要 不要 不会 不能 不了 没什么 怎么办 怎么样 这种 那种 各位 朋友 网友 转发
     微博 回复 楼主 全文 原文 链接 视频 图片 哈哈 哈哈哈 啊啊 呵呵 http https www com
     记录 同款 坐等 不错 试试 随手 同问 分享 打卡 安利 求助 请问 有没有 蹲蹲 蹲一个 路过
-    围观 顶顶 mark 一波 一下子 今日 日常 哈哈哈哈 点赞 收藏 转载
+    围观 顶顶 mark 一波 一下子 今日 日常 哈哈哈哈 点赞 收藏 转载 已转 必须
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # filler of posts that is no word: "x5", "v2", "a1" (a model/size/count code on its own)

@@ -100,6 +100,10 @@ def test_markers_close_together_go_on_different_rows() -> None:
 def test_filler_is_no_term() -> None:
     posts = ["记录 一下 x5 同款 坐等 不错 试试 随手 同问 刹车 失灵"] * 3
     assert dict(top_words(posts)) == {"刹车": 3, "失灵": 3}
+    # the demo brief's 网友新出现的说法 read 已转 ×60 and 必须 ×58 among 刹车 and 召回
+    assert dict(top_words(["已转，支持维权", "必须追责 召回"] * 2)) == {
+        "支持": 2, "维权": 2, "追责": 2, "召回": 2,
+    }  # fmt: skip
 
 
 def test_distinctive_terms_beat_always_frequent_ones() -> None:
