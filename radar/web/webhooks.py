@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from alerts.outbox import dead_letters, pending_by_target
+from alerts.outbox import dead_letters, failing_by_target, pending_by_target
 from alerts.webhooks import registry
 from config.i18n import _
 from index.base import Store
@@ -39,6 +39,7 @@ def webhooks_page(request: Request, user: LoggedIn):  # type: ignore[no-untyped-
         subscribers=[s.public() for s in registry.load(store)],
         dead=dead_letters(store),
         pending=pending_by_target(store),
+        failing=failing_by_target(store),
         secret=secret,
         form=refused or EMPTY_FORM,
         event_kinds=registry.EVENT_KINDS,

@@ -55,6 +55,19 @@ async def test_dead_letters_are_listed_escaped(login, store) -> None:  # type: i
     assert key in page and "&lt;script&gt;" in page and "<script>x" not in page
 
 
+async def test_a_failing_target_shows_its_last_error(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The page counted what waited per target; a robot refusing every message for good
+    read like one keeping its pace."""
+    now = datetime(2026, 9, 15, tzinfo=UTC)
+    outbox.enqueue(store, "c1:alert@dingtalk:care", "dingtalk:care", {"kind": "case"}, now)
+    store.mark_notification_failed(
+        "c1:alert@dingtalk:care", "[failure 3] refused: error 310000 <b>sign</b>", now
+    )
+    async with login("admin") as c:
+        page = (await c.get(PAGE)).text
+    assert "dingtalk:care: 1 — ⚠️ 3× refused: error 310000 &lt;b&gt;sign&lt;/b&gt;" in page
+
+
 async def test_admins_find_the_page_in_the_menu(login) -> None:  # type: ignore[no-untyped-def]
     async with login("admin") as c:
         assert f'href="{PAGE}"' in (await c.get("/cases")).text
