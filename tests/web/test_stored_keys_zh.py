@@ -37,6 +37,33 @@ async def test_cards_name_the_complaint_category_and_risk_signals_in_chinese(log
     assert ">quality<" not in page and "⚠ media<" not in page
 
 
+async def test_a_complaint_card_reads_its_status_and_demands(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The overview counts complaints by their platform status (处理中 5) and links to them,
+    but no card showed a status, against whom, the demands or the amount."""
+    from index.models import Complaint
+
+    filed = mention(40, "极光汽车 刹车失灵 投诉 <b>x</b>", source="demo-tousu").model_copy(
+        update={"kind": "complaint", "complaint": Complaint(
+            status="处理中", company="极光汽车", issue="质量问题", demands="退款,<i>道歉</i>",
+            amount=2200.5)}
+    )  # fmt: skip
+    plain = mention(41, "极光汽车 刹车失灵 投诉 只有状态", source="demo-tousu").model_copy(
+        update={"kind": "complaint", "complaint": Complaint(status="已完成")}
+    )
+    store.upsert_mentions([filed, plain])
+    async with login("care") as c:
+        page = (await c.get("/search", params={"q": "kind:complaint", "range": "7d"})).text
+    lines = dict(
+        re.findall(r'id="m-demo-tousu:(\d+)".*?<p class="complaint">([^<]*)</p>', page, re.S)
+    )
+    assert unescape(lines["40"]) == (
+        "投诉状态：处理中 · 投诉对象：极光汽车 · 投诉问题：质量问题 · 诉求：退款,<i>道歉</i>"
+        " · 涉诉金额：2,200.50 元"
+    )
+    assert "<i>道歉" not in page  # crawled text stays text
+    assert unescape(lines["41"]) == "投诉状态：已完成"
+
+
 async def test_the_sort_options_say_they_are_an_order(login) -> None:  # type: ignore[no-untyped-def]
     """The sort picker read a bare 覆盖 (its default) beside the filters 最近 24 小时 and
     处理状态不限, as if it were one more filter."""
