@@ -117,8 +117,10 @@ def render(notice: dict[str, Any], tz: str, _: markup.Gettext) -> tuple[str, str
     evidence = [(e.get("text", ""), e.get("url", ""), *markup.evidence_line(e, _))
                 for e in notice.get("evidence") or []]  # fmt: skip
     url, label = notice.get("url", ""), markup.link_label(notice, _)
+    by = markup.WHO_REACH
     text = "\n".join(
-        [*lines, *(f"- {t} — {who} ({reach}) {u}" for t, u, who, reach in evidence),
+        [*lines, *(f"- {t} — {_(by) % {'who': who, 'reach': reach}} {u}"
+                   for t, u, who, reach in evidence),
          f"\n{label}: {url}"]
     )  # fmt: skip
     items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
@@ -126,7 +128,8 @@ def render(notice: dict[str, Any], tz: str, _: markup.Gettext) -> tuple[str, str
     for t, u, who, reach in evidence:
         href = markup.safe_link(u)
         post = f'<a href="{html.escape(href)}">{html.escape(t)}</a>' if href else html.escape(t)
-        shown.append(f"<li>{post} — {html.escape(who)} ({html.escape(reach)})</li>")
+        source = _(by) % {"who": html.escape(who), "reach": html.escape(reach)}
+        shown.append(f"<li>{post} — {source}</li>")
     if shown:
         items += f"<ul>{''.join(shown)}</ul>"
     page = markup.safe_link(url)

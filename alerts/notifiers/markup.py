@@ -55,6 +55,7 @@ KIND_LABEL = {
     "digest": N_("Daily digest"),
 }
 CASE_LINK = N_("Open the case page (acknowledge / resolve)")
+WHO_REACH = N_("%(who)s (%(reach)s)")  # an evidence post's author and reach
 DIGEST_LINK = N_("Open the digest")
 
 
@@ -193,10 +194,8 @@ def body(
         out.append(f"**{top}**")
     for e in evidence:
         who, reach = evidence_line(e, _)
-        out.append(
-            f"- {link(e.get('url', ''), e.get('text', ''))} — {neutralise(who, 30)}"
-            f" ({neutralise(reach, 60)})"
-        )
+        source = _(WHO_REACH) % {"who": neutralise(who, 30), "reach": neutralise(reach, 60)}
+        out.append(f"- {link(e.get('url', ''), e.get('text', ''))} — {source}")
     if with_link and (link_line := case_link(notice, _)):
         out.append(link_line)
     return "\n\n".join(out)

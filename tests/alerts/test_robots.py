@@ -77,6 +77,7 @@ def test_case_message_signed_with_the_case_link(kind, robots, store) -> None:
     assert "舆情告警" in shown and "极光汽车" in shown and "负面激增" in shown
     # times as the web writes them, the zone named as its footer names it (was 09-15 14:00)
     assert "开始 9月15日 14:00 北京时间，确认期限 9月15日 16:00 北京时间" in shown
+    assert "— 车主1（粉丝 1,000）" in shown  # Chinese punctuation (was "车主1 (粉丝 1,000)")
     url = f"https://radar.example/cases/{case.id}"
     if kind == "wecom":
         assert body["msgtype"] == "markdown" and url in body["markdown"]["content"]
