@@ -85,8 +85,11 @@
 
   // top terms are slow to compute (word segmentation), so they arrive after the page
   function drawTerms(list, note) {
-    var terms = list.slice(0, 15).reverse();
     var node = document.getElementById("chart-terms");
+    // as many words as have a line of 13 px each (the title and axis take 60): 15 on a
+    // desktop, 11 in a phone's shorter chart, where 15 words wrote over each other
+    var room = node ? Math.floor((node.clientHeight - 16 - 60) / 13) : 15;
+    var terms = list.slice(0, Math.max(5, Math.min(15, room))).reverse();
     if (node && echarts.getInstanceByDom(node)) {
       charts.splice(charts.indexOf(echarts.getInstanceByDom(node)), 1);
       echarts.getInstanceByDom(node).dispose();
@@ -96,7 +99,9 @@
       tooltip: tooltip,
       grid: { left: 90, right: 20, top: 40, bottom: 20 },
       xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", data: terms.map(function (t) { return t[0]; }) },
+      // every bar its word: by default ECharts left every other one out when they crowd
+      yAxis: { type: "category", data: terms.map(function (t) { return t[0]; }),
+               axisLabel: { interval: 0, fontSize: 11 } },
       series: [{ type: "bar", data: terms.map(function (t) { return t[1]; }), itemStyle: { color: "#8a6bb8" } }]
     });
     document.body.setAttribute("data-charts-ready", String(charts.length));
