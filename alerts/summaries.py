@@ -94,7 +94,7 @@ def high_reach(f: Figures) -> str:
                 "negative story spreading at %(rate)s reposts/comments per hour "
                 "(%(copies)s copies seen)"
             )
-            % {"rate": f"{f['reposts_per_hour']:,.0f}", "copies": f["story_mentions"]}
+            % {"rate": f"{f['reposts_per_hour']:,.0f}", "copies": f"{f['story_mentions']:,}"}
         )
     if not parts:
         raise KeyError("followers")

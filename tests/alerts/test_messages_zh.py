@@ -110,6 +110,19 @@ def test_rule_summaries_in_the_locale_of_the_evaluation() -> None:
     assert "regulator complaint ×2" in en["risk_signal"].summary
 
 
+def test_the_copies_of_a_spreading_story_have_thousands_separators() -> None:
+    """'每小时 21,565 次转评扩散（已见 1158 条）' on the demo's case page: the count of
+    copies was the only figure of the line without its thousands comma."""
+    from alerts import summaries
+
+    figures = {"reposts_per_hour": 21565.4, "story_mentions": 1158}
+    with use_locale("zh_CN"):
+        assert (
+            summaries.high_reach(figures) == "负面话题正以每小时 21,565 次转评扩散（已见 1,158 条）"
+        )
+    assert summaries.high_reach(figures).endswith("(1,158 copies seen)")
+
+
 def test_timeline_escalation_and_delivery_in_the_deployment_language(store) -> None:  # type: ignore[no-untyped-def]
     engine = AlertEngine(make_config(locale="zh_CN"), store, pull=False)
     with use_locale("zh_CN"):
