@@ -587,3 +587,15 @@ def test_the_search_form_is_one_line_on_a_desktop(server: str, app, browser) -> 
     assert box is not None and button is not None
     assert abs((button["y"] + button["height"] / 2) - (box["y"] + box["height"] / 2)) < 4
     assert box["width"] >= 240
+
+
+def test_the_login_pages_language_switch_is_at_the_right(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """Logged out, 'English' sat beside the brand; logged in it is at the header's right."""
+    for viewport in (PHONE, {"width": 1360, "height": 800}):
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{server}/login")
+        switch = page.locator("header.top form.lang").bounding_box()
+        assert switch is not None
+        assert switch["x"] + switch["width"] >= viewport["width"] - 40, (viewport, switch)
+        context.close()
