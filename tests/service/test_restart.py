@@ -167,6 +167,9 @@ def test_sigkill_then_restart_loses_nothing(private_dir: Path, monkeypatch: pyte
         )
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=60) == 0
+    except BaseException:
+        print(log.read_text(encoding="utf-8", errors="replace")[-8000:])  # shown on failure
+        raise
     finally:
         for proc in started:
             if proc.poll() is None:
