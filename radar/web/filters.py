@@ -54,7 +54,7 @@ def brand_filter(config: RadarConfig, value: str) -> str | None:
 
 
 # the filters whose stored keys the cards show by a label (radar.web.render.LABELS)
-LABELLED_FILTERS = ("sentiment", "category", "signal")
+LABELLED_FILTERS = ("sentiment", "category", "signal", "kind")
 
 
 @cache

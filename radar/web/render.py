@@ -558,6 +558,19 @@ LABELS: dict[str, dict[str, str]] = {
         "other": N_("other issue"),
     },
     "signal": SIGNAL_TITLE,
+    # a mention's kind (index.models.Mention.kind, as the spiders set it): kind:评论 is
+    # what a Chinese reader types for kind:comment
+    "kind": {
+        "post": N_("a post"),
+        "repost": N_("repost"),
+        "comment": N_("a comment"),
+        "reply": N_("a reply"),
+        "article": N_("an article"),
+        "complaint": N_("a complaint"),
+        "video": N_("a video"),
+        "question": N_("a question"),
+        "answer": N_("an answer"),
+    },
     "facet": {
         "brand": N_("brand"),
         "source": N_("source"),

@@ -64,6 +64,20 @@ async def test_a_complaint_card_reads_its_status_and_demands(login, store) -> No
     assert unescape(lines["41"]) == "投诉状态：已完成"
 
 
+async def test_kind_takes_the_chinese_word(login, store) -> None:  # type: ignore[no-untyped-def]
+    """kind:评论 found nothing (the kinds are stored in English, and the hint says values
+    may be written in Chinese): kind:评论 is kind:comment, kind:投诉 kind:complaint."""
+    comment = mention(42, "极光汽车 刹车 评论一条").model_copy(update={"kind": "comment"})
+    store.upsert_mentions([comment])
+    async with login("care") as c:
+        for q in ("kind:评论 极光汽车", "kind:comment 极光汽车"):
+            page = (await c.get("/search", params={"q": q, "range": "7d"})).text
+            assert 'id="m-demo-weibo:42"' in page, q
+            assert 'id="m-demo-weibo:1"' not in page, q  # a post
+        page = (await c.get("/search", params={"q": "kind:帖子 极光汽车", "range": "7d"})).text
+        assert 'id="m-demo-weibo:42"' not in page and 'id="m-demo-weibo:1"' in page
+
+
 async def test_the_sort_options_say_they_are_an_order(login) -> None:  # type: ignore[no-untyped-def]
     """The sort picker read a bare 覆盖 (its default) beside the filters 最近 24 小时 and
     处理状态不限, as if it were one more filter."""
