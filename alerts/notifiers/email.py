@@ -16,9 +16,11 @@ import html
 import smtplib
 import ssl
 from collections.abc import Callable
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alerts.notifiers import markup
 from alerts.notifiers.base import Notifier, Refused
@@ -74,7 +76,9 @@ class EmailNotifier(Notifier):
         msg["From"] = self.config.sender
         msg["To"] = ", ".join(to)
         msg["Subject"] = subject
-        msg["Date"] = formatdate(localtime=False)
+        # the deployment's zone, as the text's times (+0800); formatdate(localtime=False)
+        # wrote -0000, "zone unknown" in RFC 5322
+        msg["Date"] = format_datetime(datetime.now(ZoneInfo(self.tz)))
         if message_id:
             msg["Message-ID"] = message_id
         msg.set_content(text)

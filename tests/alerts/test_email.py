@@ -87,6 +87,7 @@ def test_case_escalation_and_digest_by_mail(cert, store) -> None:
     assert "开始 9月15日 14:00 北京时间，确认期限 9月15日 16:00 北京时间" in plain
     assert "截至 2026年9月16日 10:00 北京时间" in subjects[2]
     assert first["Message-ID"].endswith("@opinion-radar>")
+    assert first["Date"].endswith("+0800")  # the deployment's zone (was -0000: unknown)
     # the post's author and reach in Chinese punctuation (was "车主1 (粉丝 1,000)")
     assert "— 车主1（粉丝 1,000）" in plain and "— 车主1（粉丝 1,000）</li>" in rich
 
