@@ -92,7 +92,9 @@ async def test_search_page_counts_comments_in_their_posts_story_and_pages_their_
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         await log_in(client, "care")
         page = (await client.get("/search", params={"q": "天窗"})).text
-    assert "26 条提及，归为 1 个话题，另有 25 条评论" in page
+    # the comments are among the mentions and in the story ('归为 1 个话题，另有 25 条评论'
+    # added them up: a kind:评论 search read '2,307 条提及，归为 414 个话题，另有 2,307 条评论')
+    assert "26 条提及（其中 25 条评论），属于 1 个话题" in page
 
 
 async def test_a_comment_links_to_its_posts_story(login, reposted, store) -> None:  # type: ignore[no-untyped-def]
