@@ -126,6 +126,12 @@ async def test_the_post_view_shows_parent_and_replies(login, store) -> None:  # 
         child = (await c.get("/mentions/demo-weibo:20")).text
         parent_section = child.split('class="this-post"')[0]
         assert "In reply to" in parent_section and "极光汽车 X7 发动机漏油" in parent_section
+        # the parent and the replies carry the sentiment buttons, as on the story page,
+        # and a correction comes back to this page (the replies had none)
+        assert 'action="/mentions/demo-weibo%3A1/sentiment"' in parent_section
+        assert 'name="next" value="/mentions/demo-weibo:20"' in parent_section
+        replies = page.text.split('class="replies"')[1]
+        assert 'action="/mentions/demo-weibo%3A20/sentiment"' in replies
         assert (await c.get("/mentions/nope:1")).status_code == 404
         # the post's own card has no link to itself; the way back is the search it came from
         own = child.split('class="this-post"')[1].split('class="replies"')[0]
