@@ -106,8 +106,11 @@ async def test_each_delivery_is_told_on_the_line_it_delivered(store) -> None:  #
     assert 'class="ev-notified"' not in page
     for kind in ("alerted", "updated"):
         line = page.split(f'class="ev-{kind}"')[1].split("</li>")[0]
-        # no Slack token in the test config: the console notifier logged them (not "sent")
-        assert '<span class="sent logged">→ 未发送至 #' in line, line
+        # no Slack token in the test config: the console notifier logged them (not "sent");
+        # each line says so in two words, the page once in full (it ended every line)
+        assert '<span class="sent logged" title="#radar-alerts">→ 仅记入日志</span>' in line, line
+    assert page.count("未接入 Slack") == 1
+    assert "未发送至 #radar-alerts：未接入 Slack" in page
 
 
 def test_the_same_line_twice_in_a_row_is_one_line() -> None:
@@ -270,8 +273,9 @@ async def test_the_case_page_says_a_console_delivery_was_not_sent(store) -> None
         await log_in(c, "pr")
         page = (await c.get(f"/cases/{CASE_ID}")).text
     line = page.split('class="ev-alerted"')[1].split("</li>")[0]
-    assert "未发送至 #radar-alerts（未接入 Slack，仅记入服务日志）" in line, line
+    assert "→ 仅记入日志" in line, line
     assert "已发送至" not in line
+    assert "未发送至 #radar-alerts：未接入 Slack" in page
 
 
 def _slow_climb(ratio: float):  # type: ignore[no-untyped-def]
