@@ -623,6 +623,22 @@ def person(context: Any, login: str | None) -> str:
 _SAID_BY_ACTOR = ("acknowledged", "resolved", "closed")
 
 
+# events whose kept line begins with what the timeline's kind already says ("重新打开 系统
+# 重新打开（P1）：…", "已升级 系统 ⏫ … 已升级至「…」", "建议结案 系统 … 建议结案——…"): the
+# timeline reads the line without it (the stored text, which Slack and robots read, keeps it)
+_SAID_BY_KIND = {
+    "reopened": ("Reopened (%(severity)s): %(what)s", "%(severity)s %(what)s"),
+    "escalated": (
+        "⏫ Not acknowledged within %(waited)s: escalated to %(name)s",
+        N_("⏫ to %(name)s (not acknowledged within %(waited)s)"),
+    ),
+    "resolution_proposed": (
+        "Calm: %(why)s. Resolution proposed — confirm with Resolve when done.",
+        N_("Calm: %(why)s — confirm with Resolve when done."),
+    ),
+}
+
+
 @pass_context
 def event_text(context: Any, event: CaseEvent) -> str:
     """A case event's line in the reader's language, people by display name
@@ -639,6 +655,9 @@ def event_text(context: Any, event: CaseEvent) -> str:
     post = values.get("post") if isinstance(values, dict) else None
     if event.kind == "opened" and by_actor and isinstance(post, str):  # "A opened … from P"
         return i18n.gettext("from %(post)s") % {"post": post}
+    said, short = _SAID_BY_KIND.get(event.kind, ("", ""))
+    if isinstance(kept, dict) and kept.get("t") == said:
+        return lines.event_text(event.text, {"line": {**kept, "t": short}}, _people(context))
     return lines.event_text(event.text, event.data, _people(context))
 
 
