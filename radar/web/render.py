@@ -188,23 +188,30 @@ def _figure_name(key: str) -> str:
     return i18n.gettext("%(figure)s (%(of)s)") % {"figure": named, "of": of}  # 覆盖（骤增）
 
 
-def _figure_text(key: str, value: float, expected: float | None = None) -> str:
+def _figure_text(key: str, value: float, surge: dict[str, Any] | None = None) -> str:
     """One figure of a trigger record as a phrase: ``覆盖（骤增） 4,584``; the ratio reads
     ``预期的 9.87 倍`` (it was 为规则预期数的倍数 9.87, a label before its number), or,
-    where the rule expected fewer than one story (``expected``), no ratio at all."""
+    where the rule expected fewer than one story (its firing ``surge``), no ratio at all
+    but the firing's count: ``13 个负面话题（平时几乎没有，预期不足 1 个）``."""
     if key == "ratio":
-        if expected is not None and not summaries.meaningful(expected):
+        expected = surge.get("expected") if surge else None
+        if isinstance(expected, int | float) and not summaries.meaningful(expected):
+            stories = surge.get("stories") if surge else None
+            if isinstance(stories, int | float):
+                return i18n.gettext(
+                    "%(count)s negative stories (normally almost none, fewer than 1 expected)"
+                ) % {"count": _figure(stories)}
             return i18n.gettext("normally almost none (fewer than 1 expected)")
         return i18n.gettext("%(ratio)s× what the rule expected") % {"ratio": _figure(value)}
     return f"{_figure_name(key)} {_figure(value)}"
 
 
-def _expected_of(ratio: Any, *surges: Any) -> float | None:
-    """What the surge rule expected behind a peak ``ratio``: of its stored firings (its
-    peak, its latest), the one with that ratio, else the first; None when none is kept."""
+def _surge_of(ratio: Any, *surges: Any) -> dict[str, Any] | None:
+    """The surge rule's firing behind a peak ``ratio``: of its stored firings (its peak,
+    its latest), the one with that ratio, else the first; None when none is kept."""
     kept = [s for s in surges if isinstance(s, dict) and isinstance(s.get("expected"), int | float)]
     same = [s for s in kept if s.get("ratio") == ratio] or kept
-    return float(same[0]["expected"]) if same else None
+    return same[0] if same else None
 
 
 def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str]]:
@@ -242,11 +249,18 @@ def trigger_rows(trigger: dict[str, Any], fmt: Formatter) -> list[tuple[str, str
             # "；" between figures in Chinese: the figures have thousands commas of their own.
             # A ratio of 0 is a rule that measures none (a high-reach post), not a peak at
             # "0 times the normal level" beside the brief's real one.
-            surges = peaks.get("negative_surge"), rules.get("negative_surge")
+            surge = _surge_of(
+                value.get("ratio"), peaks.get("negative_surge"), rules.get("negative_surge")
+            )
+            # against fewer than one expected story the row leads with the firing's count
+            # of stories (_figure_text), which is then not said again as 话题数（骤增）
+            counted: tuple[str, Any] | None = None
+            if surge and value.get("ratio") and not summaries.meaningful(surge["expected"]):
+                counted = (f"stories:{surge.get('shape')}", surge.get("stories"))
             text = i18n.gettext("; ").join(
-                _figure_text(k, v, _expected_of(v, *surges) if k == "ratio" else None)
+                _figure_text(k, v, surge if k == "ratio" else None)
                 for k, v in value.items()
-                if isinstance(v, int | float) and not (k == "ratio" and not v)
+                if isinstance(v, int | float) and not (k == "ratio" and not v) and (k, v) != counted
             )
         elif isinstance(value, list):
             text = ", ".join(_figure(v) for v in value[:10])

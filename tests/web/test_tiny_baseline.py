@@ -18,6 +18,7 @@ from tests.web.conftest import NOW, mention
 
 pytestmark = pytest.mark.anyio
 TINY = "平时几乎没有（预期不足 1 个）"
+PEAK = "13 个负面话题（平时几乎没有，预期不足 1 个）"
 
 
 def surge(expected: float, ratio: float) -> dict[str, object]:
@@ -33,7 +34,9 @@ def rows(trigger: dict[str, object]) -> dict[str, str]:
 def test_the_case_pages_peak_ratio_against_a_tiny_baseline() -> None:
     tiny = rows({"rules": {"negative_surge": surge(0.05, 265.8)}, "peak": {"ratio": 265.8}})
     assert "倍" not in "".join(tiny.values()) and "265.8" not in "".join(tiny.values())
-    assert TINY in tiny["峰值"] and TINY in tiny["负面激增"]
+    assert TINY in tiny["负面激增"]
+    # the peak row leads with a figure, the firing's count (it began 平时几乎没有…)
+    assert tiny["峰值"] == PEAK, tiny
     # the peak firing kept apart from the latest: the ratio's own firing decides
     both = rows(
         {
@@ -42,7 +45,17 @@ def test_the_case_pages_peak_ratio_against_a_tiny_baseline() -> None:
             "peak": {"ratio": 260.0},
         }
     )
-    assert both["峰值"] == TINY, both
+    assert both["峰值"] == PEAK, both
+    # the count is not said again among the peak's figures; another count is
+    figures = {"ratio": 265.8, "reach:sharp": 4584, "stories:sharp": 13}
+    full = rows({"rules": {"negative_surge": surge(0.05, 265.8)}, "peak": figures})
+    assert full["峰值"] == f"{PEAK}；覆盖（骤增） 4,584", full
+    more = rows({"rules": {"negative_surge": surge(0.05, 265.8)},
+                 "peak": {**figures, "stories:sharp": 40}})  # fmt: skip
+    assert more["峰值"] == f"{PEAK}；覆盖（骤增） 4,584；话题数（骤增） 40", more
+    # a firing kept without its count: the words alone
+    bare = {k: v for k, v in surge(0.05, 265.8).items() if k != "stories"}
+    assert rows({"rules": {"negative_surge": bare}, "peak": {"ratio": 265.8}})["峰值"] == TINY
     real = rows({"rules": {"negative_surge": surge(10.0, 54.4)}, "peak": {"ratio": 54.4}})
     assert real["峰值"] == "预期的 54.4 倍" and "（54.4 倍）" in real["负面激增"]
     # a case stored without the surge's figures keeps the ratio it has
