@@ -367,6 +367,18 @@ def _score_text(score: float, band: Band | None) -> str:
     return text
 
 
+# a repost chain typed into a post (我的话//@某人:转发的话), as sentiment/normalize.py reads it
+_REPOST_CHAIN = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
+
+
+def is_repost(m: Mention) -> bool:
+    """Whether the platform says ``m`` reposts another post (Weibo's retweeted_status: kind
+    ``repost``) or its text carries a repost chain (``//@某人:``). ``repost_of`` alone is no
+    repost: index/dedupe.py also sets it on a near-copy, e.g. a 黑猫投诉 complaint copying a
+    Weibo post, which the pages call similar content (相似内容), not 转发."""
+    return bool(m.repost_of) and (m.kind == "repost" or bool(_REPOST_CHAIN.search(m.text)))
+
+
 @pass_context
 def post_sentiment_note(context: Any, m: Mention) -> str:
     """The note under a card's post-as-a-whole badge: the verdict and the model's score,
@@ -713,6 +725,7 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["chip_note"] = chip_note  # a chip's note: the score, the band, the rule
     env.filters["post_sentiment_note"] = post_sentiment_note
     env.filters["mention_log"] = mention_log
+    env.filters["is_repost"] = is_repost  # repost_of is also set on a near-copy
     env.globals["tz_name"] = formatter.tz_name
     env.globals["zone_name"] = lambda: i18n.zone_name(formatter.tz_name)  # 北京时间 / the IANA name
     return Jinja2Templates(env=env)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse
 
 from config.i18n import _
 from index.base import Store
@@ -160,10 +161,22 @@ def story_copies(request: Request, user: Searcher, story_id: str):
     return render(request, "_story_copies.html", story=story)
 
 
-# a crisis post collects hundreds of comments (the demo's: 390, a 1 MB page taking over a
-# second) and hundreds of reposts: the page shows the first ones and a link to all of them
-COMMENTS_SHOWN = 100
+# a crisis post collects hundreds of comments and hundreds of reposts (the demo's: 390 and
+# 806; the page was 811 KB and 77,000 px tall on a phone with the first 100 comments, 200
+# spread rows and 200 copy cards). The page shows the comments 50 at a time with a pager,
+# the first SPREAD_OPEN spread rows (and tree lines) with the next ones folded in a
+# <details>, up to COPIES_SHOWN copies; each row links to the copy's own page (its text,
+# the care actions, the sentiment buttons). ?all=1 is the whole story on one page (every
+# copy, every comment unpaged: to save or print it); the pager keeps the order and ?all.
+COMMENTS_PER_PAGE = 50
+SPREAD_OPEN = 20
 COPIES_SHOWN = 200
+COMMENT_ORDERS = {
+    # newest first; most engaged first (reposts + comments + likes, then newest)
+    "new": lambda m: (m.published_at, m.id),
+    "top": lambda m: (m.engagement.reposts + m.engagement.comments + m.engagement.likes,
+                      m.published_at, m.id),
+}  # fmt: skip
 
 
 @pages.get("/stories/{story_id:path}")
@@ -172,12 +185,38 @@ def story_page(
     user: Searcher,
     story_id: str,
     show_all: Annotated[bool, Query(alias="all")] = False,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    order: Annotated[Literal["new", "top"], Query()] = "new",
 ):
     story = story_or_404(request.app.state.store, story_id)
+    path = "/stories/" + quote(story.id, safe="")
+    comments = sorted(story.comments, key=COMMENT_ORDERS[order], reverse=True)
+    pages_total = 1 if show_all else max(1, -(-len(comments) // COMMENTS_PER_PAGE))
+    if page > pages_total:  # a pager of a story that has since shrunk, a typed ?page=
+        last = {**request.query_params, "page": str(pages_total)}
+        return RedirectResponse(f"{path}?{urlencode(last)}", status_code=303)
+    if not show_all:
+        comments = comments[(page - 1) * COMMENTS_PER_PAGE : page * COMMENTS_PER_PAGE]
+
+    def here(**change: Any) -> str:
+        """This page's address with ``change`` (None drops a parameter; page 1 is no
+        parameter): the pager and the order links keep the others, and a correction on a
+        card comes back to the same page of comments."""
+        query = {**request.query_params, **change}
+        kept = {k: v for k, v in query.items() if v is not None and (k, str(v)) != ("page", "1")}
+        return path + ("?" + urlencode(kept) if kept else "")
+
     return render(
         request,
         "story.html",
         story=story,
-        shown=None if show_all else COMMENTS_SHOWN,
+        comments=comments,
+        page=page,
+        pages_total=pages_total,
+        order=order,
+        show_all=show_all,
+        per_page=COMMENTS_PER_PAGE,
+        here=here,
+        open_rows=None if show_all else SPREAD_OPEN,
         rows_shown=None if show_all else COPIES_SHOWN + 1,  # the first post and its copies
     )

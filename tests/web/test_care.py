@@ -158,6 +158,7 @@ async def test_a_copy_collected_before_an_earlier_post_is_not_called_its_origina
     earlier.repost_of = earlier.cluster_id = later.id
     repost = mention(32, "转发 极光汽车 X7 刹车失灵 车主维权 求扩散", minutes_ago=5)
     repost.repost_of = repost.cluster_id = later.id
+    repost.kind = "repost"  # as Weibo's retweeted_status (repost_of alone: a near-copy)
     store.upsert_mentions([later, earlier, repost])
     async with login("care") as c:
         first = (await c.get(f"/mentions/{earlier.id}")).text.split('class="this-post"')[0]

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from index.base import Store
-from index.models import Engagement
-from radar.web.stories import COMMENTS_SHOWN, COPIES_SHOWN
+from index.models import Engagement, SourceKind
+from radar.web.stories import COMMENTS_PER_PAGE, COPIES_SHOWN, SPREAD_OPEN
 from tests.web.conftest import CASE_ID, NOW, mention
 
 pytestmark = pytest.mark.anyio
@@ -169,6 +169,11 @@ async def test_a_forum_first_post_has_no_figures_of_0(login, store) -> None:  # 
     first = page.split('class="spread"')[1].split("</tr>")[1]  # the row after the header's
     figures = re.findall(r"<td[^>]*>([^<]*)</td>", first)
     assert figures == ["—", "—", "0"], first
+    # the row says what is known (who, where, when) and what the dash means: it read
+    # 首发 — — 0 before the same author's Weibo copy
+    assert "用户30</a> · demo-tieba · first post" in first, first
+    assert "<time " in first
+    assert "— : not given by the source" in page.split('class="story-spread"')[1]
     tree = page.split('class="tree"')[1].split("</ul>")[0]
     first_line = tree.split("</li>")[0]
     assert "reach" not in first_line and "reach 686" in tree.split("</li>")[1], tree
@@ -208,34 +213,65 @@ async def test_case_page_links_to_its_full_search(login, reposted) -> None:  # t
     assert NOW - timedelta(days=1)  # (the window starts a day before the case opened)
 
 
-async def test_a_story_with_hundreds_of_comments_shows_the_first_and_links_to_all(  # type: ignore[no-untyped-def]
-    login, store
-) -> None:
-    """A crisis post's comments (the demo's had 390, a 1 MB page) are shown a hundred at a
-    time, with a link to all of them."""
-    comments = [
-        mention(3000 + i, f"我的也漏油 {i}", minutes_ago=5, author=f"评论者{i}").model_copy(
-            update={"parent_id": ORIGINAL, "kind": "comment"}
-        )
-        for i in range(COMMENTS_SHOWN + 5)
-    ]
-    store.upsert_mentions(comments)
-    async with login("care") as client:
-        page = (await client.get(f"/stories/{ORIGINAL}")).text
-        every = (await client.get(f"/stories/{ORIGINAL}", params={"all": "true"})).text
-    section = page.split('id="comments"')[1]
-    assert section.count("<article") == COMMENTS_SHOWN
-    assert (
-        f"Show all {COMMENTS_SHOWN + 5} comments" in section and 'href="?all=1#comments"' in section
+def comments_of(html: str) -> list[str]:
+    """The ids of the comment cards of a story page, in order."""
+    return re.findall(
+        r'<article class="mention[^"]*" id="m-([^"]+)"', html.split('id="comments"')[1]
     )
-    rest = every.split('id="comments"')[1]
-    assert rest.count("<article") == COMMENTS_SHOWN + 5 and "Show all" not in rest
+
+
+async def test_a_story_pages_its_comments_newest_first_and_keeps_the_order(login, store) -> None:  # type: ignore[no-untyped-def]
+    """A crisis post's comments (the demo's: 390, 100 of them in an 811 KB page 77,000 px
+    tall on a phone) are shown 50 a page, newest or most engaged first; the pager keeps the
+    order, ?all=1 shows them all on one page, and a page past the last goes to the last."""
+    n = 2 * COMMENTS_PER_PAGE + 5
+    comments = [
+        mention(3000 + i, f"我的也漏油 {i}", author=f"评论者{i}").model_copy(
+            update={"parent_id": ORIGINAL, "kind": "comment",
+                    "published_at": NOW - timedelta(minutes=29) + timedelta(seconds=i),
+                    "engagement": Engagement(likes=(i * 37) % n)}
+        )
+        for i in range(n)
+    ]  # fmt: skip
+    store.upsert_mentions(comments)
+    newest = [c.id for c in sorted(comments, key=lambda c: c.published_at, reverse=True)]
+    top = [c.id for c in sorted(comments, key=lambda c: -c.engagement.likes)]
+    url = f"/stories/{ORIGINAL}"
+    async with login("care") as client:
+        first = (await client.get(url)).text
+        second = (await client.get(url, params={"page": "2"})).text
+        by_top = (await client.get(url, params={"order": "top", "page": "2"})).text
+        every = (await client.get(url, params={"all": "1"})).text
+        past = await client.get(url, params={"order": "top", "page": "9"})
+        bad = await client.get(url, params={"order": "best"})
+    assert comments_of(first) == newest[:COMMENTS_PER_PAGE]
+    assert comments_of(second) == newest[COMMENTS_PER_PAGE : 2 * COMMENTS_PER_PAGE]
+    assert comments_of(by_top) == top[COMMENTS_PER_PAGE : 2 * COMMENTS_PER_PAGE]
+    assert "page 1 of 3" in first and "page 2 of 3" in second
+    assert 'href="/stories/demo-weibo%3A1?page=2#comments"' in first
+    # the pager keeps the other parameters; page 1 is no parameter
+    assert 'href="/stories/demo-weibo%3A1?order=top&amp;page=3#comments"' in by_top
+    assert 'href="/stories/demo-weibo%3A1?order=top#comments"' in by_top
+    # a correction on a card of page 2 comes back to page 2
+    assert 'name="next" value="/stories/demo-weibo%3A1?page=2"' in second
+    assert (
+        f"Show all {n} comments" in first
+        and 'href="/stories/demo-weibo%3A1?all=1#comments"' in first
+    )
+    assert comments_of(every) == newest and "page 1 of" not in every
+    assert f"Show {COMMENTS_PER_PAGE} comments a page" in every
+    assert 'href="/stories/demo-weibo%3A1#comments"' in every  # back to the pages
+    assert past.status_code == 303
+    assert past.headers["location"] == "/stories/demo-weibo%3A1?order=top&page=3"
+    assert bad.status_code == 422
 
 
 async def test_a_story_with_more_reposts_than_shown_counts_them_all(login, store) -> None:  # type: ignore[no-untyped-def]
     """A real-browser session found a story card saying 806 reposts and its page 124: the
     store cut posts and comments together at 500, and comments came first. The page now
-    counts every repost, lists the first ones and links to all."""
+    counts every repost, lists the first SPREAD_OPEN, folds the next ones up to
+    COPIES_SHOWN in a <details> and links to all; a copy is a row linking to its own page,
+    not a card with its forms (the demo's story page carried 200 of them)."""
     n = COPIES_SHOWN + 5
     reposts = [
         mention(5000 + i, f"转发 极光汽车漏油 {i}", minutes_ago=20, author=f"转发者{i}").model_copy(
@@ -254,8 +290,67 @@ async def test_a_story_with_more_reposts_than_shown_counts_them_all(login, store
         page = (await client.get(f"/stories/{ORIGINAL}")).text
         every = (await client.get(f"/stories/{ORIGINAL}", params={"all": "1"})).text
     assert f"{n:,} reposts/similar" in page.split("</h1>")[0]
-    spread = page.split('class="spread"')[1].split("</table>")[0]
-    assert spread.count("<tr class=") == COPIES_SHOWN + 1  # the first post and the first copies
+    spread = page.split('class="story-spread"')[1].split("</section>")[0]
+    shown, folded = spread.split('<details class="story-more spread-more">')
+    assert shown.count("<tr class=") == SPREAD_OPEN  # the first post and the first copies
+    folded = folded.split("</details>")[0]
+    assert folded.count("<tr class=") == COPIES_SHOWN + 1 - SPREAD_OPEN
+    assert f"Show the next {COPIES_SHOWN + 1 - SPREAD_OPEN} reposts and similar posts" in folded
     assert f"Show all {n:,} reposts and similar posts" in page
-    assert every.split('class="spread"')[1].split("</table>")[0].count("<tr class=") == n + 1
+    assert '<a href="/mentions/demo-weibo%3A5000">' in shown  # a copy's row: its own page
+    assert '<a href="#m-demo-weibo:1">' in shown  # the first post's: its card above
+    # the first post and a page of comments are the only cards
+    assert page.count("<article") == 1 + COMMENTS_PER_PAGE
     assert "Show all 600 comments" in page
+    everything = every.split('class="story-spread"')[1].split("</section>")[0]
+    assert everything.count("<tr class=") == n + 1 and "<details" not in everything
+    assert every.count("<article") == 1 + 600
+
+
+async def test_a_complaint_copying_a_weibo_post_is_similar_content_not_a_repost(  # type: ignore[no-untyped-def]
+    login, store
+) -> None:
+    """index/dedupe.py sets repost_of on a near-copy too: a 黑猫投诉 complaint copying a
+    Weibo post was badged 转发 and its page said 转发自. A repost is what the platform says
+    is one (Weibo's retweeted_status: kind repost) or a typed //@ chain; a near-copy is
+    相似内容, 与 … 内容相近."""
+    original = mention(60, "极光X7 刹车失灵 高速上差点被追尾 4S店说正常", author="车主小王")
+    complaint = mention(61, "极光X7 刹车失灵 高速上差点被追尾 4S店说正常！", minutes_ago=20,
+                        source="demo-tousu", author="投诉人")  # fmt: skip
+    repost = mention(62, "转发微博 刹车失灵", minutes_ago=10, author="转发者")
+    chain = mention(
+        63, "顶//@车主小王:极光X7 刹车失灵 高速上差点被追尾", minutes_ago=5, author="顶帖者"
+    )
+    linked = {"repost_of": original.id, "cluster_id": original.id}
+    store.upsert_mentions(
+        [
+            original,
+            complaint.model_copy(
+                update={**linked, "kind": "complaint", "source_kind": SourceKind.tousu}
+            ),
+            repost.model_copy(update={**linked, "kind": "repost"}),
+            chain.model_copy(update=linked),
+        ]
+    )
+    async with login("care") as client:
+        search = (await client.get("/search", params={"q": "刹车失灵", "grouping": "chosen"})).text
+        post = (await client.get(f"/mentions/{complaint.id}")).text
+        repost_page = (await client.get(f"/mentions/{repost.id}")).text
+        story = (await client.get(f"/stories/{original.id}")).text
+
+    def badges(html: str, card: str) -> list[str]:
+        meta = html.split(f'id="m-{card}"', 1)[1].split('<div class="toward">', 1)[0]
+        return re.findall(r'<span class="badge repost[^"]*">([^<]*)</span>', meta)
+
+    assert badges(search, complaint.id) == ["similar content"]
+    assert badges(search, "demo-weibo:62") == ["repost"]
+    assert badges(search, "demo-weibo:63") == ["repost"]
+    assert badges(search, original.id) == []
+    heading = post.split('<section class="parent">')[1].split("</h2>")[0]
+    assert "Similar content to the post by 车主小王 on demo-weibo" in heading, heading
+    assert "Repost of" not in post
+    assert "Repost of" in repost_page.split('<section class="parent">')[1].split("</h2>")[0]
+    rows = story.split('class="spread"')[1].split("</table>")[0].split("</tr>")
+    assert "车主小王</a> · demo-weibo · first post" in rows[1], rows[1]
+    assert "投诉人</a> · demo-tousu · similar content" in rows[2], rows[2]
+    assert "转发者</a> · demo-weibo · repost" in rows[3], rows[3]
