@@ -4,13 +4,13 @@ message: the engine is handed a view of the store whose outbox refuses new entri
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from alerts.engine import AlertEngine
 from config.schema import RadarConfig
-from index.base import Notification, Store
+from index.base import Notification, SearchRequest, Store
 from radar.web.render import Formatter
 
 
@@ -71,3 +71,30 @@ def gap_ranges(
         names.update(titles.get(s, s) for s in sources)
     close()
     return out
+
+
+def stored(store: Store, since: datetime | None, until: datetime) -> bool:
+    """Whether any mention stored was published in [since, until): none before a digest
+    day's end is a day before the store's first mention, no collection gap."""
+    request = SearchRequest(since=since, until=until, limit=0, facets=False, highlight=False)
+    return store.search(request).total > 0
+
+
+def first_day(store: Store, tz: str, since: datetime, now: datetime) -> date | None:
+    """The first local day (zone ``tz``) in [``since``, ``now``] with a mention published
+    in it, found by halving the days; None when there is none."""
+    zone = ZoneInfo(tz)
+
+    def end_of(d: date) -> datetime:
+        return datetime.combine(d + timedelta(days=1), time(), zone).astimezone(UTC)
+
+    low, high = since.astimezone(zone).date(), now.astimezone(zone).date()
+    if not stored(store, since, end_of(high)):
+        return None
+    while low < high:
+        mid = low + (high - low) // 2
+        if stored(store, since, end_of(mid)):
+            high = mid
+        else:
+            low = mid + timedelta(days=1)
+    return low

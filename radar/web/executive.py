@@ -134,14 +134,22 @@ def digest_page(request: Request, user: ExecReader, date: str = ""):
     day = _parse_day(request, date)
     figures = digest.figures(request.app.state.config, request.app.state.store, day)
     fmt, config = request.app.state.formatter, request.app.state.config
-    latest = digest.day_end(request.app.state.clock(), config.timezone)
+    now, store = request.app.state.clock(), request.app.state.store
+    latest = fmt.local(digest.day_end(now, config.timezone) - timedelta(days=1), "%Y-%m-%d")
+    # a day before the store's first mention has no data at all (no collection gap): the
+    # page says so, and which day is the first with data
+    nodata = not digest.stored(store, None, day)
+    first = digest.first_day(store, config.timezone, day, now) if nodata else None
     return render(
         request,
         "digest.html",
         d=figures,
+        nodata=nodata,
+        first=fmt.parse_local(f"{first.isoformat()}T12:00") if first else None,
+        first_date=first.isoformat() if first else "",
         # the picker shows the day shown, and offers no day that is not over yet
         date=fmt.local(day - timedelta(days=1), "%Y-%m-%d"),
-        latest=fmt.local(latest - timedelta(days=1), "%Y-%m-%d"),
+        latest=latest,
         digest_time=request.app.state.config.scheduler.digest_time,
     )
 

@@ -36,8 +36,9 @@ def said(page: str) -> dict[str, str]:
 
 def add_events(store) -> None:  # type: ignore[no-untyped-def]
     at = NOW - timedelta(minutes=20)
-    what = {"rule": "negative_surge", "figures": {"shape": "sharp", "stories": 13,
-            "window_minutes": 10, "expected": 2.0, "ratio": 6.5, "negative_share": 0.9}}  # fmt: skip
+    figures = {"shape": "sharp", "stories": 13, "window_minutes": 10, "expected": 2.0,
+               "ratio": 6.5, "negative_share": 0.9}  # fmt: skip
+    what = {"rule": "negative_surge", "figures": figures}
     record(store, CASE_ID, "escalated", at, notify=False, line=lines.line(
         N_("⏫ Not acknowledged within %(waited)s: escalated to %(name)s"),
         waited=lines.line(N_("%(n)s min"), n=30), name="值班主管"))  # fmt: skip
@@ -66,8 +67,9 @@ async def test_each_timeline_line_says_its_kind_once(login, store) -> None:  # t
         assert shown["escalated"].count("升级") == 1, (name, shown)
         assert "⏫ 至「值班主管」（30 分钟内无人确认接手）" in shown["escalated"], (name, shown)
         assert shown["resolution_proposed"].count("建议结案") == 1, (name, shown)
-        assert "已平息：来源已恢复正常 30 分钟——处理完毕后请点“标记解决”确认。" in (
-            shown["resolution_proposed"]
+        assert (
+            "已平息：来源已恢复正常 30 分钟——处理完毕后请点“标记解决”确认。"
+            in (shown["resolution_proposed"])
         ), (name, shown)
     # what Slack and the robots read keeps the whole sentence
     texts = {e.kind: e.text for e in store.case_events(CASE_ID)}

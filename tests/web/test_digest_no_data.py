@@ -1,0 +1,77 @@
+"""/digest for a day before the store's first mention (2020-01-01 in the demo) showed a
+table of zeros under 采集不完整 banners, as if that day had been badly collected; it says
+there is no data for that day, and which day is the first that has some (linked)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from config.schema import RadarConfig
+from index import open_store
+from radar.web.app import create_app
+from radar.web.digest import first_day
+from tests.web.conftest import NOW, SEED, log_in, make_config, mention
+
+pytestmark = pytest.mark.anyio
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def config() -> RadarConfig:
+    return make_config(locale="zh_CN")
+
+
+def text(page: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+async def test_a_day_before_the_first_mention_says_there_is_no_data(login) -> None:  # type: ignore[no-untyped-def]
+    first = min(m.published_at for m in SEED).astimezone(ZONE).date()
+    async with login("exec") as c:
+        page = (await c.get("/digest", params={"date": "2020-01-01"})).text
+        shown = text(page)
+        assert "2020年1月1日 没有数据：库中没有当天及之前发布的任何内容。" in shown, shown
+        assert "collection-gaps" not in page and '<table class="digest">' not in page
+        link = re.search(r'<a href="(/digest\?date=[^"]+)">([^<]+)</a>', page)
+        assert link and link.group(1) == f"/digest?date={first.isoformat()}", page
+        assert link.group(2) == f"最早有数据的一天是 {first.year}年{first.month}月{first.day}日。"
+        # that day, and the day before it (before the first mention too), as they are
+        that_day = (await c.get(link.group(1))).text
+        before = (await c.get("/digest", params={"date": str(first - timedelta(days=1))})).text
+    assert '<table class="digest">' in that_day and "没有数据" not in that_day
+    assert "没有数据" in before and first.isoformat() in before
+
+
+def test_the_first_day_with_data_is_found_by_halving(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    end = NOW - timedelta(days=400)
+    for days_ago in (0, 1, 37, 399):
+        store = open_store(f"sqlite:///{tmp_path}/radar-{days_ago}.db")
+        store.upsert_mentions([mention(1, "极光汽车 漏油", minutes_ago=days_ago * 24 * 60 + 30)])
+        expected = (NOW - timedelta(days=days_ago, minutes=30)).astimezone(ZONE).date()
+        assert first_day(store, "Asia/Shanghai", end, NOW) == expected
+        store.close()
+
+
+@pytest.mark.parametrize("when", ["none", "today"])
+async def test_an_empty_store_and_a_store_collecting_since_today(config, tmp_path, when) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    store = open_store(f"sqlite:///{tmp_path}/radar.db")
+    if when == "today":
+        store.upsert_mentions([mention(1, "极光汽车 漏油", minutes_ago=30)])
+    app = create_app(config, store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "exec")
+        shown = text((await c.get("/digest", params={"date": "2020-01-01"})).text)
+    store.close()
+    assert "2020年1月1日 没有数据" in shown, shown
+    if when == "none":
+        assert "目前还没有采集到任何数据。" in shown, shown
+    else:
+        assert "最早的数据来自今天（2026年11月23日），当天的日报在午夜后生成。" in shown, shown
