@@ -53,6 +53,9 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+WHO_REACH = N_("%(who)s (%(reach)s)")  # an evidence post's author and reach
+
+
 def evidence_lines(facts: list[Fact], limit: int = 5) -> list[str]:
     lines = []
     for f in facts[:limit]:
@@ -61,7 +64,8 @@ def evidence_lines(facts: list[Fact], limit: int = 5) -> list[str]:
         if f.reposts:
             reach += _(", %(n)s reposts") % {"n": f"{f.reposts:,}"}
         signals = f" · ⚠ {', '.join(map(signal_label, f.signals))}" if f.signals else ""
-        lines.append(f"• {link(f.url, _clip(f.text, 80))} — {who} ({reach}){signals}")
+        source = _(WHO_REACH) % {"who": who, "reach": reach}  # Chinese brackets in zh
+        lines.append(f"• {link(f.url, _clip(f.text, 80))} — {source}{signals}")
     return lines
 
 

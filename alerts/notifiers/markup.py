@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from alerts.messages import RULE_TITLE
+from alerts.messages import RULE_TITLE, WHO_REACH
 from config.i18n import N_, format_datetime, zone_name
 
 Gettext = Callable[[str], str]
@@ -55,7 +55,6 @@ KIND_LABEL = {
     "digest": N_("Daily digest"),
 }
 CASE_LINK = N_("Open the case page (acknowledge / resolve)")
-WHO_REACH = N_("%(who)s (%(reach)s)")  # an evidence post's author and reach
 DIGEST_LINK = N_("Open the digest")
 
 

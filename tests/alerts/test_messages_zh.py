@@ -37,6 +37,8 @@ def test_a_case_message_in_chinese(store) -> None:  # type: ignore[no-untyped-de
     blocks = json.dumps(payload["blocks"], ensure_ascii=False)
     assert "极光汽车：负面激增" in blocks and "*触发原因*" in blocks and "确认接手" in blocks
     assert "Acknowledge" not in blocks and "&lt;b&gt;x&lt;/b&gt;" in blocks
+    # the evidence's author and reach in Chinese brackets, as robots and mail (was "(粉丝 …)")
+    assert "（粉丝 " in blocks and "(粉丝" not in blocks
 
 
 def test_a_case_title_takes_the_colon_of_its_language(store) -> None:  # type: ignore[no-untyped-def]
