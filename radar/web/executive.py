@@ -145,7 +145,9 @@ def digest_page(request: Request, user: ExecReader, date: str = ""):
         "digest.html",
         d=figures,
         nodata=nodata,
-        first=fmt.parse_local(f"{first.isoformat()}T12:00") if first else None,
+        # days, not moments: 2020年1月1日
+        day=fmt.when(day - timedelta(days=1), "date"),
+        first=fmt.when(fmt.parse_local(f"{first.isoformat()}T12:00"), "date") if first else "",
         first_date=first.isoformat() if first else "",
         # the picker shows the day shown, and offers no day that is not over yet
         date=fmt.local(day - timedelta(days=1), "%Y-%m-%d"),
