@@ -14,7 +14,7 @@ import pytest
 from index.base import Store
 from index.models import Engagement, SourceKind
 from radar.web.stories import COMMENTS_PER_PAGE, COPIES_SHOWN, SPREAD_OPEN
-from tests.web.conftest import CASE_ID, NOW, mention
+from tests.web.conftest import CASE_ID, NOW, form_post, mention
 
 pytestmark = pytest.mark.anyio
 
@@ -252,8 +252,18 @@ async def test_a_story_pages_its_comments_newest_first_and_keeps_the_order(login
     # the pager keeps the other parameters; page 1 is no parameter
     assert 'href="/stories/demo-weibo%3A1?order=top&amp;page=3#comments"' in by_top
     assert 'href="/stories/demo-weibo%3A1?order=top#comments"' in by_top
-    # a correction on a card of page 2 comes back to page 2
+    # a correction on a card of page 2 comes back to that card on page 2
     assert 'name="next" value="/stories/demo-weibo%3A1?page=2"' in second
+    card = comments_of(second)[0]
+    async with login("care") as client:
+        fixed = await form_post(
+            client,
+            f"{url}?page=2",
+            f"/mentions/{card}/sentiment",
+            {"brand": "极光汽车", "label": "neutral", "next": "/stories/demo-weibo%3A1?page=2"},
+        )
+    assert fixed.status_code == 303
+    assert fixed.headers["location"] == f"/stories/demo-weibo%3A1?page=2#m-{card}"
     assert (
         f"Show all {n} comments" in first
         and 'href="/stories/demo-weibo%3A1?all=1#comments"' in first
