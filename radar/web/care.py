@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
 from alerts import actions
@@ -146,8 +146,18 @@ def new_case_form(
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
+# a crisis post's page listed every reply the store held (the demo's: 200 cards with their
+# sentiment buttons, 450 KB): the first ones and a link to all (?all=1), as the story page
+REPLIES_SHOWN = 50
+
+
 @pages.get("/mentions/{mention_id:path}")
-def post_page(request: Request, user: Searcher, mention_id: str):
+def post_page(
+    request: Request,
+    user: Searcher,
+    mention_id: str,
+    show_all: Annotated[bool, Query(alias="all")] = False,
+):
     """One post in the app: its parent (the post a comment answers, the original a repost
     repeats), the post itself with the care actions, and the replies the store holds."""
     store: Store = request.app.state.store
@@ -172,6 +182,7 @@ def post_page(request: Request, user: Searcher, mention_id: str):
         m=mention,
         parent=parent,
         replies=replies,
+        replies_shown=None if show_all else REPLIES_SHOWN,
         copies=copies,
         open_cases=open_cases,
         story_url=f"/stories/{quote(story_id, safe='')}",

@@ -147,6 +147,32 @@ async def test_the_post_view_shows_parent_and_replies(login, store) -> None:  # 
         assert '<a href="/search">' in elsewhere
 
 
+async def test_a_post_with_hundreds_of_replies_shows_the_first_and_links_to_all(
+    login, store
+) -> None:  # type: ignore[no-untyped-def]
+    """The story page's rows link to each post's page; the demo crisis's posts' pages held
+    every reply (200 cards with their sentiment buttons, 450 KB). The first REPLIES_SHOWN
+    and a link to all; there a correction comes back to ?all=1."""
+    from radar.web.care import REPLIES_SHOWN
+
+    n = REPLIES_SHOWN + 3
+    replies = [
+        mention(4000 + i, f"我的也漏油 {i}", minutes_ago=29).model_copy(
+            update={"parent_id": "demo-weibo:1", "cluster_id": "demo-weibo:1", "kind": "comment"}
+        )
+        for i in range(n)
+    ]
+    store.upsert_mentions(replies)
+    async with login("care") as c:
+        page = (await c.get("/mentions/demo-weibo:1")).text.split('class="replies"')[1]
+        every = (await c.get("/mentions/demo-weibo:1", params={"all": "1"})).text
+    assert page.count("<article") == REPLIES_SHOWN
+    assert f"Show all {n} replies" in page and 'href="?all=1#replies"' in page
+    rest = every.split('class="replies"')[1]
+    assert rest.count("<article") == n and "Show all" not in rest
+    assert 'name="next" value="/mentions/demo-weibo:1?all=1"' in rest
+
+
 async def test_a_copy_collected_before_an_earlier_post_is_not_called_its_original(
     login, store
 ) -> None:  # type: ignore[no-untyped-def]
