@@ -500,14 +500,20 @@ def brief_page(request: Request, user: ExecReader, case_id: str):
 @pages.get("/cases/{case_id}/summary/terms")
 def brief_terms(request: Request, user: ExecReader, case_id: str) -> JSONResponse:
     """The crisis window's distinctive terms (slow: word segmentation; cached)."""
-    b = brief_or_404(request, case_id)
+    terms = crisis_terms(request, brief_or_404(request, case_id))
+    return JSONResponse(
+        {"terms": [[t, n] for t, n, _ in terms], "none": gettext("Nothing stands out.")}
+    )
+
+
+def crisis_terms(request: Request, b: Brief) -> list[tuple[str, int, float]]:
+    """(word, stories, z) of the crisis window's distinctive terms, from the app's cache:
+    the page's list (fetched by static/brief.js) and the PDF and Word briefs."""
     store: Store = request.app.state.store
-    terms = request.app.state.terms.get(
+    terms: list[tuple[str, int, float]] = request.app.state.terms.get(
         ("distinctive", b.case.brand),
         b.since,
         b.until,
         lambda start, end: distinctive_terms(store, b.case.brand, start, end),
     )
-    return JSONResponse(
-        {"terms": [[t, n] for t, n, _ in terms], "none": gettext("Nothing stands out.")}
-    )
+    return terms

@@ -670,6 +670,12 @@ def event_text(context: Any, event: CaseEvent) -> str:
     """A case event's line in the reader's language, people by display name
     (alerts/lines.py); an event kept before lines were kept: its text. Nothing for a line
     that only names the event's own actor; an assignment by its actor: → the assignee."""
+    return event_line(event, _people(context))
+
+
+def event_line(event: CaseEvent, people: Callable[[str], str]) -> str:
+    """:func:`event_text` outside a template (the brief's PDF and Word timeline);
+    ``people``: login name -> the name people read."""
     kept = event.data.get("line")
     values = kept.get("v") if isinstance(kept, dict) else None
     if event.kind in _SAID_BY_ACTOR and values == {"user": {"user": event.actor}}:
@@ -677,14 +683,14 @@ def event_text(context: Any, event: CaseEvent) -> str:
     assignee = event.data.get("assignee")
     by_actor = isinstance(values, dict) and values.get("user") == {"user": event.actor}
     if event.kind == "assigned" and assignee and by_actor:  # "👤 Assigned to B by A", A acted
-        return f"→ {_people(context)(str(assignee))}"
+        return f"→ {people(str(assignee))}"
     post = values.get("post") if isinstance(values, dict) else None
     if event.kind == "opened" and by_actor and isinstance(post, str):  # "A opened … from P"
         return i18n.gettext("from %(post)s") % {"post": post}
     said, short = _SAID_BY_KIND.get(event.kind, ("", ""))
     if isinstance(kept, dict) and kept.get("t") == said:
-        return lines.event_text(event.text, {"line": {**kept, "t": short}}, _people(context))
-    return lines.event_text(event.text, event.data, _people(context))
+        return lines.event_text(event.text, {"line": {**kept, "t": short}}, people)
+    return lines.event_text(event.text, event.data, people)
 
 
 def make_templates(formatter: Formatter) -> Jinja2Templates:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import threading
 import unicodedata
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -34,13 +34,15 @@ from fastapi.responses import Response
 
 from alerts.coverage import collection_gaps, enabled_sources
 from alerts.messages import headline
-from config.i18n import N_, format_number, gettext
+from config.i18n import N_, format_number, gettext, zone_name
 from index.base import SearchHit, SearchRequest, Store
+from index.models import CaseEvent
+from radar.web import timeline
 from radar.web.auth import ExecReader
-from radar.web.brief import Brief, Point, brief_or_404, search_url
+from radar.web.brief import Brief, Point, brief_or_404, crisis_terms, search_url
 from radar.web.figures import _align, cases_in_window, local_buckets, pick_interval, zone_shift
 from radar.web.filters import brand_named
-from radar.web.render import Formatter, label
+from radar.web.render import Formatter, display_names, event_line, label
 
 # loaded with the app, not by the first export (seconds on a busy machine); Agg draws
 # without a display
@@ -81,6 +83,8 @@ class Report:
     claims: list[tuple[str, str, str, str]]
     chart: bytes  # PNG
     tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)
+    # after the tables: (heading, a note under it, lines) — the brief's terms and timeline
+    sections: list[tuple[str, str, list[str]]] = field(default_factory=list)
     filename: str = "report"
 
 
@@ -230,8 +234,16 @@ def base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
-def case_report(b: Brief, fmt: Formatter, base: str) -> Report:
-    """The crisis brief as a document."""
+def case_report(
+    b: Brief,
+    fmt: Formatter,
+    base: str,
+    terms: Iterable[tuple[str, int, float]] = (),
+    people: Callable[[str], str] = str,
+) -> Report:
+    """The crisis brief as a document, in the page's order (brief.html): the account, the
+    chart, the stories and spreaders, the distinctive terms (``terms``: brief.crisis_terms)
+    and the timeline (``people``: login name -> the name people read)."""
     from radar.web.brief import TOPICS
 
     c = b.case
@@ -242,17 +254,56 @@ def case_report(b: Brief, fmt: Formatter, base: str) -> Report:
     ]
     chart = chart_png(b.points, b.baseline, [(m.label, m.text) for m in b.markers], b.title)
     stories, spreaders = _story_rows(b.top_stories), _author_rows(b.spreaders)
+    # each as static/brief.js lists it: "刹车 ×12、召回 ×12"
+    words = gettext(", ").join(f"{t} ×{n}" for t, n, _ in terms)
+    words = words or gettext("Nothing stands out.")
+    note, lines = timeline_lines(b.events, fmt, people)
+    zone = gettext("Times in %(zone)s") % {"zone": zone_name(fmt.tz_name, b.until)}
     return Report(
         title=title,
-        subtitle=f"{b.title} · {fmt.span(b.since, b.until)}",
+        subtitle=f"{b.title} · {fmt.span(b.since, b.until)} · {zone}",
         claims=claims,
         chart=chart,
         tables=[
             (gettext("Stories spreading furthest"), _story_columns(), stories),
             (gettext("Who is spreading it"), _author_columns(), spreaders),
         ],
+        sections=[
+            (gettext("What people say that they do not usually say"), "", [words]),
+            (gettext("What is being done"), note, lines),
+        ],
         filename=f"brief-{c.id}",
     )
+
+
+def timeline_lines(
+    events: list[CaseEvent], fmt: Formatter, people: Callable[[str], str] = str
+) -> tuple[str, list[str]]:
+    """(note, lines) of a timeline as _timeline.html writes them, one line per
+    timeline.rows row: time, kind, actor, the event's line, ×N, where it was sent."""
+    rows = timeline.rows(events)
+    logged = list(dict.fromkeys(channel for row in rows for channel in row.logged))
+    note = (
+        gettext("Not sent to %(channels)s: no Slack is connected, so the lines marked "
+                "“log only” are in the service log only.") % {"channels": ", ".join(logged)}
+        if logged
+        else ""
+    )  # fmt: skip
+    lines = []
+    for row in rows:
+        e = row.event
+        actor = label(e.actor, "actor")
+        words = [fmt.when(e.at), label(e.kind, "event"), people(actor) if actor else "",
+                 event_line(e, people)]  # fmt: skip
+        line = " ".join(w for w in words if w)
+        if row.times > 1:
+            line += f" ×{row.times}"
+        if row.sent_to:
+            line += " → " + gettext("sent to %(channels)s") % {"channels": ", ".join(row.sent_to)}
+        if row.logged:
+            line += " → " + gettext("log only")
+        lines.append(line)
+    return note, lines or [gettext("Nothing yet.")]
 
 
 def _story_rows(hits: list[SearchHit]) -> list[list[str]]:
@@ -480,6 +531,12 @@ def to_pdf(report: Report) -> bytes:
             )
         )
         flow.append(KeepTogether([Paragraph(escape(caption), head), table]))
+    for heading, note, lines in report.sections:
+        # the heading never ends a page: it goes to the next with its first line
+        first = [Paragraph(escape(heading), head)]
+        first += [Paragraph(escape(note), small)] if note else []
+        flow.append(KeepTogether(first + [Paragraph(escape(line), body) for line in lines[:1]]))
+        flow += [Paragraph(escape(line), body) for line in lines[1:]]
     doc.build(flow)
     return out.getvalue()
 
@@ -537,6 +594,12 @@ def to_docx(report: Report) -> bytes:
             for run in paragraph.runs:
                 run.font.size = Pt(9)
                 run.font.color.rgb = RGBColor(0x22, 0x22, 0x22)
+    for heading, note, lines in report.sections:
+        document.add_heading(heading, level=2)
+        if note:
+            document.add_paragraph(note).runs[0].font.size = Pt(9)
+        for line in lines:
+            document.add_paragraph(line)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -572,7 +635,10 @@ def case_report_file(request: Request, user: ExecReader, case_id: str, kind: str
         raise HTTPException(404, _no_format(kind))
     b = brief_or_404(request, case_id)
     try:
-        report = case_report(b, request.app.state.formatter, base_url(request))
+        report = case_report(
+            b, request.app.state.formatter, base_url(request), crisis_terms(request, b),
+            display_names(request),
+        )  # fmt: skip
     except ReportError as exc:
         raise HTTPException(503, str(exc)) from None
     return file_response(report, kind)

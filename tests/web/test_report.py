@@ -207,3 +207,69 @@ def test_a_table_in_the_pdf_never_leaves_a_row_alone_without_its_header() -> Non
         pages = [p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(content)).pages]
         for page in (p for p in pages if "号" in p):
             assert "谁在传播" in page and "粉丝数" in page, (n, page)
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx"])
+async def test_the_brief_file_holds_the_terms_and_the_timeline(login, store, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """The PDF and Word briefs lacked two sections of the page: what people say that they
+    do not usually say (热词) and the timeline (处置进展). Both follow the tables, in the
+    page's order and words, from the same data: the terms endpoint's words, the page's
+    timeline lines with times in the configured zone; crawled text escaped."""
+    from datetime import timedelta
+
+    from index.models import CaseEvent
+    from tests.web.conftest import NOW, mention
+
+    # words the brand's normal days (two days ago) do not have
+    store.upsert_mentions(
+        [mention(40 + i, f"极光汽车 刹车失灵 <b>召回</b> 第{i}位车主", minutes_ago=15 + i)
+         for i in range(12)]
+        + [mention(100 + i, "极光汽车 试驾 体验 舒服", label="positive",
+                   minutes_ago=2 * 24 * 60 + i) for i in range(60)]
+    )  # fmt: skip
+    for minutes, kind_, actor, text, data in (
+        (22, "updated", "system", "still P2", {"severity": "P2"}),
+        (20, "acknowledged", "pr", "ack", {}),
+        (15, "note", "pr", "已联系车主 <script>x</script> & 4S店", {}),
+        (12, "updated", "system", "severity raised P2 → P1", {"severity": "P1"}),
+        (10, "updated", "system", "growing: 60 stories", {"severity": "P1"}),
+        (5, "resolved", "pr", "resolved", {}),
+    ):
+        store.append_case_event(
+            CaseEvent(case_id=CASE_ID, at=NOW - timedelta(minutes=minutes), kind=kind_,
+                      actor=actor, text=text, data=data)
+        )  # fmt: skip
+    async with login("exec") as c:
+        terms = (await c.get(f"/cases/{CASE_ID}/summary/terms")).json()["terms"]
+        content = (await c.get(f"/cases/{CASE_ID}/report.{kind}")).content
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    assert terms, "the seeded crisis has distinctive words"
+    shown = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S)
+    assert shown is not None
+    page_lines = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", li)).split())
+                  for li in re.findall(r"<li[^>]*>(.*?)</li>", shown.group(1), re.S)]  # fmt: skip
+    assert len(page_lines) == 5, page_lines
+    text = (pdf_parts if kind == "pdf" else docx_parts)(content)[0]
+    flat = " ".join(text.split())
+    for word, n in terms:
+        assert f"{word} ×{n}" in flat, (word, flat)
+    # the page's sections after its tables, in its order
+    at = [flat.index(h) for h in ("Who is spreading it",
+                                  "What people say that they do not usually say")]  # fmt: skip
+    assert at == sorted(at)
+    timeline = flat[flat.rindex("What is being done") :]
+    assert at[-1] < flat.rindex("What is being done")
+    # times in the configured zone (Asia/Shanghai: 09:35 is 01:35 UTC), people by name
+    for line in (
+        "Nov 23, 2026 09:35 alerted system negative surge 4.5× baseline",
+        "Nov 23, 2026 09:40 acknowledged PR user",
+        "Nov 23, 2026 09:45 note PR user 已联系车主 <script>x</script> & 4S店",
+        "Nov 23, 2026 09:48 updated system severity raised P2 → P1",
+        "Nov 23, 2026 09:55 resolved PR user",
+    ):
+        assert line in timeline, (line, timeline)
+    for line in page_lines:  # word for word the page's lines
+        assert line in timeline, (line, timeline)
+    # as on the page: of the updates only the one that raised the severity
+    assert "still P2" not in timeline and "growing: 60 stories" not in timeline
+    assert "Times in Asia/Shanghai" in flat
