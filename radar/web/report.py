@@ -18,10 +18,11 @@ LibreOffice substitute.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import unicodedata
 from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -149,12 +150,16 @@ def readable(text: str, has: Container[int]) -> str:
     """``text`` with each character the font lacks (``has``: the code points it has)
     written as a word in brackets (``极光汽车😡`` → ``极光汽车[怒]``): a PDF would show
     an empty box. Whitespace stays; invisible marks the font lacks (a zero-width joiner or
-    space, a variation selector, a skin tone) are left out."""
-    if all(ord(ch) in has or ch.isspace() for ch in text):
+    space, a variation selector, a skin tone) and control characters are left out."""
+
+    def shown(ch: str) -> bool:  # a control character is never set (the font maps NUL)
+        return ch.isspace() or (ord(ch) in has and unicodedata.category(ch) != "Cc")
+
+    if all(shown(ch) for ch in text):
         return text
     out = []
     for ch in text:
-        if ord(ch) in has or ch.isspace():
+        if shown(ch):
             out.append(ch)
         elif ord(ch) not in SKIN_TONES and unicodedata.category(ch) not in ("Cc", "Cf", "Mn", "Me"):
             word = EMOJI_WORDS.get(ch) or unicodedata.name(ch, "").lower() or f"U+{ord(ch):04X}"
@@ -541,6 +546,20 @@ def to_pdf(report: Report) -> bytes:
     return out.getvalue()
 
 
+# characters XML 1.0 has no place for: a crawled post's control character (a backspace
+# pasted into a Weibo post) made python-docx raise, and the Word export answer 500
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: Any) -> Any:
+    """``value`` — a string, or lists and tuples of them — without what XML forbids."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_text(v) for v in value)
+    return value
+
+
 def to_docx(report: Report) -> bytes:
     import docx
     from docx.opc.constants import RELATIONSHIP_TYPE
@@ -548,6 +567,7 @@ def to_docx(report: Report) -> bytes:
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt, RGBColor
 
+    report = Report(**{f.name: _xml_text(getattr(report, f.name)) for f in fields(report)})
     document = docx.Document()
     style = document.styles["Normal"]
     style.font.name = DOCX_FONT

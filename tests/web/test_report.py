@@ -186,6 +186,7 @@ def test_a_character_the_font_lacks_reads_as_its_name() -> None:
     # invisible marks the font lacks go: a zero-width space, a skin tone, a joiner
     assert report.readable("好\u200b👍🏽", has) == "好[赞]"
     assert report.readable("👨\u200d🔧", has) == "[man][wrench]"
+    assert report.readable("好\x00好\x08", has | {0, 8}) == "好好"  # control characters
 
 
 def test_a_table_in_the_pdf_never_leaves_a_row_alone_without_its_header() -> None:
@@ -273,3 +274,22 @@ async def test_the_brief_file_holds_the_terms_and_the_timeline(login, store, kin
     # as on the page: of the updates only the one that raised the severity
     assert "still P2" not in timeline and "growing: 60 stories" not in timeline
     assert "Times in Asia/Shanghai" in flat
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx"])
+async def test_a_control_character_in_crawled_text_is_left_out(login, store, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """A backspace or NUL in a crawled post (or a note) made python-docx raise — the Word
+    brief answered 500; the PDF set NUL as a glyph of its font. Both leave them out."""
+    from index.models import CaseEvent
+    from tests.web.conftest import NOW, mention
+
+    store.upsert_mentions([mention(30, "极光汽车 漏油\x08刹车\x00失灵", followers=9_000_000,
+                                   minutes_ago=10, author="车主\x0b小李")])  # fmt: skip
+    store.append_case_event(
+        CaseEvent(case_id=CASE_ID, at=NOW, kind="note", actor="pr", text="已回复\x1b车主")
+    )
+    async with login("exec") as c:
+        r = await c.get(f"/cases/{CASE_ID}/report.{kind}")
+    assert r.status_code == 200, r.text
+    text = " ".join((pdf_parts if kind == "pdf" else docx_parts)(r.content)[0].split())
+    assert "漏油刹车失灵" in text and "已回复车主" in text, text
