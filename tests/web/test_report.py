@@ -210,6 +210,25 @@ def test_a_table_in_the_pdf_never_leaves_a_row_alone_without_its_header() -> Non
             assert "谁在传播" in page and "粉丝数" in page, (n, page)
 
 
+def test_a_section_heading_never_ends_a_page() -> None:
+    """The brief's terms and timeline follow its tables: a heading that would be the last
+    line of a page goes to the next with its first line."""
+    png = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (10, 4), "white").save(png, "PNG")
+    lines = [f"2026年11月23日 09:{i:02d} 备注 公关 第{i}行" for i in range(30)]
+    for n in range(8, 40):  # the heading ends page 1 at n = 14 without the rule
+        claims = [("发生了什么", "极光汽车出现负面激增。" * 6, "", "")] * n
+        content = report.to_pdf(
+            report.Report("危机简报", "副标题", claims, png.getvalue(),
+                          sections=[("处置进展", "", lines)])
+        )  # fmt: skip
+        pages = [p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(content)).pages]
+        for page in (p for p in pages if "处置进展" in p):
+            assert "第0行" in page, (n, page)
+
+
 @pytest.mark.parametrize("kind", ["pdf", "docx"])
 async def test_the_brief_file_holds_the_terms_and_the_timeline(login, store, kind: str) -> None:  # type: ignore[no-untyped-def]
     """The PDF and Word briefs lacked two sections of the page: what people say that they
