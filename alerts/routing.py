@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from config.alerting import EscalationStep, SlackConfig
 from config.schema import RadarConfig
 
@@ -46,6 +48,30 @@ def links_warning(config: RadarConfig) -> str | None:
         f"web.public_url: not set — the case links in Slack, robot and mail messages read "
         f"{local}/cases/…, which readers elsewhere cannot open"
     )
+
+
+def plain_http_warnings(config: RadarConfig) -> list[str]:
+    """Robots whose webhook URL is plain http to a host other than this machine: the
+    URL carries the robot's token (WeCom's key, DingTalk's access_token, Feishu's hook
+    id), which then crosses the network unencrypted. A warning, not an error: an
+    intranet relay may be plain http on purpose. The URL itself is never repeated."""
+    out = []
+    for kind in THREAD_KINDS:
+        for i, robot in enumerate(getattr(config.notify, kind)):
+            url = urlparse((robot.webhook.get() or "").strip())
+            local = url.hostname in ("localhost", "::1") or (url.hostname or "").startswith("127.")
+            if url.scheme == "http" and url.hostname and not local:
+                out.append(
+                    f"notify.{kind}[{i}].webhook: plain http to {url.hostname} — the robot's "
+                    f"token in the URL crosses the network unencrypted; use https://"
+                )
+    return out
+
+
+def delivery_warnings(config: RadarConfig) -> list[str]:
+    """What ``radar config check`` and the start-up banner warn about deliveries."""
+    links = links_warning(config)
+    return ([links] if links else []) + plain_http_warnings(config)
 
 
 def case_url(config: RadarConfig, case_id: str) -> str:

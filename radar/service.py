@@ -27,7 +27,7 @@ from typing import Any, TextIO
 import uvicorn
 from apscheduler.jobstores.base import JobLookupError
 
-from alerts.routing import links_warning
+from alerts.routing import delivery_warnings
 from config import DEFAULT_CONFIG, RadarConfig, load_config
 from config.schema import UserConfig
 from index import Store
@@ -272,8 +272,7 @@ class Service:
         notifier = "Slack" if cfg.slack.token else "console (no Slack token set)"
         targets = sorted(cfg.notify.known_targets())
         lines.append(f"  alerts     {notifier}{' + ' + ', '.join(targets) if targets else ''}")
-        if links := links_warning(cfg):
-            lines.append(f"  warning    {links}")
+        lines += [f"  warning    {w}" for w in delivery_warnings(cfg)]
         for s in cfg.sources:
             state = f"every {s.interval:g}s" if s.enabled else "disabled"
             lines.append(f"  source     {s.name:<16} {s.kind}/{s.mode} {state}")

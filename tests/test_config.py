@@ -259,7 +259,7 @@ def test_secret_from_env_is_read_not_written(tmp_path: Path, monkeypatch) -> Non
     assert cfg.slack.token is not None and cfg.slack.token.get() == "xoxb-secret"
 
 
-def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
+def test_cli_config_check_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     ok = runner.invoke(cli, ["config", "check"])
     assert ok.exit_code == 0, ok.output
@@ -291,6 +291,18 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     )
     robots.write_text(robots.read_text() + "web: {public_url: https://radar.example.com}\n")
     assert "public_url" not in runner.invoke(cli, ["config", "check", str(robots)]).output
+    # a robot's token in a plain-http URL to another host: said, without the URL
+    monkeypatch.setenv("RADAR_TEST_HOOK", "http://relay.example/cgi-bin/webhook/send?key=SECRET")
+    res = runner.invoke(cli, ["config", "check", str(robots)])
+    assert res.exit_code == 0, res.output
+    assert (
+        f"warning: {robots}: notify.wecom[0].webhook: plain http to relay.example — the "
+        "robot's token in the URL crosses the network unencrypted; use https://" in res.output
+    )
+    assert "SECRET" not in res.output
+    for fine in ("https://relay.example/send?key=SECRET", "http://127.0.0.1:9/send?key=SECRET"):
+        monkeypatch.setenv("RADAR_TEST_HOOK", fine)
+        assert "plain http" not in runner.invoke(cli, ["config", "check", str(robots)]).output
 
 
 def test_cli_config_check_reads_radar_config_like_every_command(

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from alerts.routing import links_warning
+from alerts.routing import delivery_warnings
 from config import DEFAULT_CONFIG, ConfigError, load_config
 
 
@@ -36,8 +36,8 @@ def check(file: str | None) -> None:
         click.echo(f"warning: {path}: brands: none configured — no mention is matched", err=True)
     if not cfg.sources:
         click.echo(f"warning: {path}: sources: none configured — nothing is crawled", err=True)
-    if links := links_warning(cfg):
-        click.echo(f"warning: {path}: {links}", err=True)
+    for warning in delivery_warnings(cfg):
+        click.echo(f"warning: {path}: {warning}", err=True)
 
 
 commands = [config_group]
