@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 
 from config.schema import RadarConfig
-from tests.web.conftest import CASE_ID, PASSWORD, make_config
-from tests.web.test_browser import browser, pytestmark, server, shot  # noqa: F401 - fixtures
+from tests.web.conftest import CASE_ID, make_config
+from tests.web.test_browser import (  # noqa: F401 - fixtures
+    browser,
+    open_as,
+    pytestmark,
+    server,
+    shot,
+)
 
 SCREENS = {"desktop": (1400, 900), "phone": (390, 844)}
 
@@ -23,19 +29,10 @@ def config() -> RadarConfig:
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_the_account_fits_above_the_fold(server: str, browser, tmp_path: Path, screen: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     width, height = SCREENS[screen]
-    context = browser.new_context(
-        viewport={"width": width, "height": height},
-        locale="zh-CN",
-        is_mobile=screen == "phone",
-        device_scale_factor=1,
-    )
-    page = context.new_page()
+    page = open_as(browser, server, "exec", {"width": width, "height": height})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/login?next=/cases/{CASE_ID}/summary")
-    page.fill("input[name=name]", "exec")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
+    page.goto(f"{server}/cases/{CASE_ID}/summary")
     page.wait_for_selector("body[data-brief-ready='1']")
     shot(page, tmp_path, f"brief-{screen}")
     account = page.locator("#account").bounding_box()
@@ -47,7 +44,7 @@ def test_the_account_fits_above_the_fold(server: str, browser, tmp_path: Path, s
     text = page.locator("#account").inner_text()
     assert "发生了什么" in text and "下一步" in text and "None" not in text
     assert errors == []
-    context.close()
+    page.context.close()
 
 
 LABEL_BOXES = """() => {
@@ -72,13 +69,8 @@ def test_marker_labels_stay_in_the_chart(server: str, browser, tmp_path: Path, s
     """The label 'P2 预警 · 已确认' was drawn along its marker over the peak bar and cut at
     the chart's top: each marker's label is whole inside the chart, above the plot."""
     width, height = SCREENS[screen]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                  is_mobile=screen == "phone", device_scale_factor=1)  # fmt: skip
-    page = context.new_page()
-    page.goto(f"{server}/login?next=/cases/{CASE_ID}/summary")
-    page.fill("input[name=name]", "exec")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
+    page = open_as(browser, server, "exec", {"width": width, "height": height})
+    page.goto(f"{server}/cases/{CASE_ID}/summary")
     page.wait_for_selector("body[data-brief-ready='1']")
     shot(page, tmp_path, f"brief-markers-{screen}")
     chart = page.evaluate(LABEL_BOXES)
@@ -87,4 +79,4 @@ def test_marker_labels_stay_in_the_chart(server: str, browser, tmp_path: Path, s
         assert box["h"] < 20, box  # one horizontal line, not along the marker
         assert box["x"] >= 0 and box["x"] + box["w"] <= chart["width"], (box, chart)
         assert box["y"] >= 0 and box["y"] + box["h"] <= chart["top"], (box, chart)
-    context.close()
+    page.context.close()

@@ -14,15 +14,20 @@ import pytest
 
 from config.schema import RadarConfig
 from index.models import CaseEvent
-from tests.web.conftest import CASE_ID, NOW, PASSWORD, make_config
-from tests.web.test_browser import browser, pytestmark, server, shot  # noqa: F401 - fixtures
+from tests.web.conftest import CASE_ID, NOW, make_config
+from tests.web.test_browser import (  # noqa: F401 - fixtures
+    browser,
+    open_as,
+    pytestmark,
+    server,
+    shot,
+)
 
 SCREENS = {"desktop": (1360, 900), "phone": (390, 844)}
 
-LABEL_BOXES = """() => {
-  const c = echarts.getInstanceByDom(document.getElementById('chart-volume'));
-  const marks = JSON.parse(document.getElementById('chart-data').textContent).moments
-    .map(m => m.text);
+BOXES_OF = """([chartId, dataId, key]) => {
+  const c = echarts.getInstanceByDom(document.getElementById(chartId));
+  const marks = JSON.parse(document.getElementById(dataId).textContent)[key].map(m => m.text);
   const out = [];
   c.getZr().storage.getDisplayList(true).forEach(el => {
     if (el.style && marks.includes(el.style.text)) {
@@ -40,6 +45,14 @@ def config() -> RadarConfig:
     return make_config("zh_CN")  # as deployed: Chinese
 
 
+def as_exec(chromium, base: str, screen: str, path: str):  # type: ignore[no-untyped-def]
+    """A page logged in as exec on ``screen`` (SCREENS), at ``path``."""
+    width, height = SCREENS[screen]
+    page = open_as(chromium, base, "exec", {"width": width, "height": height})
+    page.goto(base + path)
+    return page
+
+
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_a_marker_label_on_the_last_points_stays_in_the_chart(  # type: ignore[no-untyped-def]
     server: str,  # noqa: F811
@@ -53,22 +66,15 @@ def test_a_marker_label_on_the_last_points_stays_in_the_chart(  # type: ignore[n
         store.append_case_event(
             CaseEvent(case_id=CASE_ID, at=NOW - timedelta(minutes=24), kind=kind, text="")
         )
-    width, height = SCREENS[screen]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                  is_mobile=screen == "phone", device_scale_factor=1)  # fmt: skip
-    page = context.new_page()
-    page.goto(f"{server}/login?next=/overview%3Fbrand%3D%E6%9E%81%E5%85%89%E6%B1%BD%E8%BD%A6")
-    page.fill("input[name=name]", "exec")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
+    page = as_exec(browser, server, screen, "/overview?brand=极光汽车")
     page.wait_for_selector("body[data-charts-ready]")
     shot(page, tmp_path, f"overview-markers-{screen}")
-    chart = page.evaluate(LABEL_BOXES)
+    chart = page.evaluate(BOXES_OF, ["chart-volume", "chart-data", "moments"])
     assert any("重新打开" in m for m in chart["marks"]), chart
     assert chart["marks"] and len(chart["boxes"]) == len(chart["marks"]), chart
     for box in chart["boxes"]:
         assert box["x"] >= 0 and box["x"] + box["w"] <= chart["width"], (box, chart)
-    context.close()
+    page.context.close()
 
 
 BOXES_OF = """([chartId, dataId, key]) => {
@@ -101,14 +107,7 @@ def test_marker_labels_never_cover_each_other(  # type: ignore[no-untyped-def]
         store.append_case_event(
             CaseEvent(case_id=CASE_ID, at=NOW - timedelta(minutes=minutes), kind=kind, text="")
         )
-    width, height = SCREENS[screen]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                  is_mobile=screen == "phone", device_scale_factor=1)  # fmt: skip
-    page = context.new_page()
-    page.goto(f"{server}/login?next=/overview%3Fbrand%3D%E6%9E%81%E5%85%89%E6%B1%BD%E8%BD%A6")
-    page.fill("input[name=name]", "exec")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
+    page = as_exec(browser, server, screen, "/overview?brand=极光汽车")
     page.wait_for_selector("body[data-charts-ready]")
     shot(page, tmp_path, f"overview-marker-rows-{screen}")
     overview = page.evaluate(BOXES_OF, ["chart-volume", "chart-data", "moments"])
@@ -125,7 +124,7 @@ def test_marker_labels_never_cover_each_other(  # type: ignore[no-untyped-def]
                 apart = (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
                          or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])  # fmt: skip
                 assert apart, (a, b, screen)
-    context.close()
+    page.context.close()
 
 
 TERM_LABELS = """() => {
@@ -148,14 +147,7 @@ def test_every_top_term_bar_is_named(server: str, browser, tmp_path: Path, scree
     """The overview's 热词 chart named every other bar only (ECharts leaves out labels that
     crowd): 15 bars, 8 words, on the demo at 1360 px. Every bar is named now, and the words
     do not write over each other (a phone's shorter chart shows fewer of them)."""
-    width, height = SCREENS[screen]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                  is_mobile=screen == "phone", device_scale_factor=1)  # fmt: skip
-    page = context.new_page()
-    page.goto(f"{server}/login?next=/overview%3Fdays%3D7")
-    page.fill("input[name=name]", "exec")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
+    page = as_exec(browser, server, screen, "/overview?days=7")
     page.wait_for_function(
         "() => { const n = document.getElementById('chart-terms'); const c = n && "
         "window.echarts && echarts.getInstanceByDom(n); "
@@ -168,4 +160,4 @@ def test_every_top_term_bar_is_named(server: str, browser, tmp_path: Path, scree
     boxes = sorted(chart["shown"], key=lambda b: b["y"])
     for upper, lower in itertools.pairwise(boxes):
         assert lower["y"] >= upper["y"] + upper["h"] - 0.5, (upper, lower)
-    context.close()
+    page.context.close()
