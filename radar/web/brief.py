@@ -460,9 +460,11 @@ def _next(
         high = max(sums)
         if last >= 0.8 * high:
             trend = gettext("Negative posts are still at their peak.")
-        else:
+        elif not last:  # "减少了 100%" read as arithmetic, not as "none any more"
+            trend = gettext("Negative posts have dropped to 0 from the peak hour.")
+        else:  # a few posts left are no "100%" fewer
             trend = gettext("Negative posts are down %(pct)s from the peak hour.") % {
-                "pct": f"{round(100 * (1 - last / high))}%"
+                "pct": f"{min(round(100 * (1 - last / high)), 99)}%"
             }
     return Claim("next", " ".join(t for t in (trend, due) if t), timeline, gettext("the timeline"))
 

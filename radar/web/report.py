@@ -275,7 +275,9 @@ def case_report(
         ],
         sections=[
             (gettext("What people say that they do not usually say"), "", [words]),
-            (gettext("What is being done"), note, lines),
+            # "Timeline" (处置时间线), as on the case page: the account's claim above is
+            # already headed 处置进展, and the brief said it twice
+            (gettext("Timeline"), note, lines),
         ],
         filename=f"brief-{c.id}",
     )
@@ -410,8 +412,12 @@ def brand_report(
     }
     if gaps_before:
         volume += " " + gettext("The period before was not fully collected: no change shown.")
+    elif prev[1] and not total:  # "较上一周期 -100%": say it went to none
+        volume += " " + gettext("Down to 0 from %(before)s in the period before.") % {
+            "before": format_number(prev[1])
+        }
     elif prev[1]:
-        change = round(100 * (total - prev[1]) / prev[1])
+        change = max(round(100 * (total - prev[1]) / prev[1]), -99)  # some left: not -100%
         volume += " " + gettext("%(change)s against the period before.") % {
             "change": f"{change:+d}%"
         }

@@ -232,7 +232,7 @@ def test_a_section_heading_never_ends_a_page() -> None:
 @pytest.mark.parametrize("kind", ["pdf", "docx"])
 async def test_the_brief_file_holds_the_terms_and_the_timeline(login, store, kind: str) -> None:  # type: ignore[no-untyped-def]
     """The PDF and Word briefs lacked two sections of the page: what people say that they
-    do not usually say (热词) and the timeline (处置进展). Both follow the tables, in the
+    do not usually say (热词) and the timeline (处置时间线). Both follow the tables, in the
     page's order and words, from the same data: the terms endpoint's words, the page's
     timeline lines with times in the configured zone; crawled text escaped."""
     from datetime import timedelta
@@ -277,8 +277,8 @@ async def test_the_brief_file_holds_the_terms_and_the_timeline(login, store, kin
     at = [flat.index(h) for h in ("Who is spreading it",
                                   "What people say that they do not usually say")]  # fmt: skip
     assert at == sorted(at)
-    timeline = flat[flat.rindex("What is being done") :]
-    assert at[-1] < flat.rindex("What is being done")
+    timeline = flat[flat.rindex("Timeline") :]
+    assert at[-1] < flat.rindex("Timeline")
     # times in the configured zone (Asia/Shanghai: 09:35 is 01:35 UTC), people by name
     for line in (
         "Nov 23, 2026 09:35 alerted system negative surge 4.5× baseline",
