@@ -462,9 +462,11 @@ def brand_report(
         claims.append((gettext("Case"), gettext("No crisis case in this period."), "", ""))
     stories, authors = _story_rows(grouped.hits), _author_rows(spreaders)
     window = fmt.span(since, until)
+    # the zone its times are in, as the crisis brief says it (时间均为北京时间)
+    zone = gettext("Times in %(zone)s") % {"zone": zone_name(fmt.tz_name, until)}
     return Report(
         title=f"舆情简报 · {period} · {brand}",
-        subtitle=window,
+        subtitle=f"{window} · {zone}",
         claims=claims,
         chart=chart_png(points, baseline, [], f"{brand} · {window}"),
         tables=[
