@@ -4,11 +4,13 @@ message: the engine is handed a view of the store whose outbox refuses new entri
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from alerts.engine import AlertEngine
+from config.i18n import gettext
 from config.schema import RadarConfig
 from index.base import Notification, SearchRequest, Store
 from radar.web.render import Formatter
@@ -98,3 +100,46 @@ def first_day(store: Store, tz: str, since: datetime, now: datetime) -> date | N
         else:
             low = mid + timedelta(days=1)
     return low
+
+
+@dataclass
+class NoData:
+    """A digest day before the store's first mention: its zeros say nothing was collected
+    yet, not that nothing was said, and no hour of it is judged incomplete."""
+
+    day: str  # the digest's day, as people read it (2020年1月1日)
+    first: date | None  # the first local day with data; None when nothing is stored yet
+    first_day: str  # ... as people read it
+    ready: bool  # whether that first day is over, so that its digest can be read
+
+    def note(self) -> str:
+        """What the digest page says (digest.html), as plain sentences for the API."""
+        said = gettext(
+            "There is no data for %(day)s: nothing stored was published on or before that day."
+        ) % {"day": self.day}
+        if self.first is None:
+            more = gettext("Nothing has been stored yet.")
+        elif self.ready:
+            more = gettext("The earliest day with data is %(day)s.") % {"day": self.first_day}
+        else:
+            more = gettext(
+                "The earliest data is from today, %(day)s: its digest is ready after midnight."
+            ) % {"day": self.first_day}
+        return f"{said}{more}" if said.endswith("。") else f"{said} {more}"
+
+
+def no_data(store: Store, fmt: Formatter, tz: str, end: datetime, now: datetime) -> NoData | None:
+    """The digest day ending at ``end`` (:func:`day_end`) when nothing stored was published
+    on or before it, with the first day that has data; None for a day with data. The page
+    and ``GET /api/v1/digest`` say the same from it."""
+    if stored(store, None, end):
+        return None
+    first = first_day(store, tz, end, now)
+    latest = (day_end(now, tz) - timedelta(days=1)).astimezone(ZoneInfo(tz)).date()
+    return NoData(
+        # days, not moments: 2020年1月1日
+        day=fmt.when(end - timedelta(days=1), "date"),
+        first=first,
+        first_day=fmt.when(fmt.parse_local(f"{first.isoformat()}T12:00"), "date") if first else "",
+        ready=first is not None and first <= latest,
+    )

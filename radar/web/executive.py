@@ -138,17 +138,15 @@ def digest_page(request: Request, user: ExecReader, date: str = ""):
     latest = fmt.local(digest.day_end(now, config.timezone) - timedelta(days=1), "%Y-%m-%d")
     # a day before the store's first mention has no data at all (no collection gap): the
     # page says so, and which day is the first with data
-    nodata = not digest.stored(store, None, day)
-    first = digest.first_day(store, config.timezone, day, now) if nodata else None
+    nodata = digest.no_data(store, fmt, config.timezone, day, now)
     return render(
         request,
         "digest.html",
         d=figures,
-        nodata=nodata,
-        # days, not moments: 2020年1月1日
-        day=fmt.when(day - timedelta(days=1), "date"),
-        first=fmt.when(fmt.parse_local(f"{first.isoformat()}T12:00"), "date") if first else "",
-        first_date=first.isoformat() if first else "",
+        nodata=nodata is not None,
+        day=nodata.day if nodata else "",
+        first=nodata.first_day if nodata else "",
+        first_date=nodata.first.isoformat() if nodata and nodata.first else "",
         # the picker shows the day shown, and offers no day that is not over yet
         date=fmt.local(day - timedelta(days=1), "%Y-%m-%d"),
         latest=latest,
@@ -259,6 +257,20 @@ def api_digest(
     ] = None,
 ) -> Digest:
     day = _parse_day(request, date.isoformat() if date else "")
+    config, store = request.app.state.config, request.app.state.store
+    figures = digest.figures(config, store, day)
+    # a day before the store's first mention: zeros, no hour judged incomplete (nothing
+    # was collected yet) and the digest page's note, as the page shows it
+    nodata = digest.no_data(
+        store, request.app.state.formatter, config.timezone, day, request.app.state.clock()
+    )
+    if nodata:
+        figures["incomplete"] = {"day": [], "previous": []}
     return Digest.model_validate(
-        digest.figures(request.app.state.config, request.app.state.store, day)
+        {
+            **figures,
+            "no_data": nodata is not None,
+            "first_day": nodata.first if nodata else None,
+            "note": nodata.note() if nodata else "",
+        }
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
@@ -236,3 +236,17 @@ class Digest(BaseModel):
     brands: dict[str, DigestBrand] = Field(description="per brand, configured ones first")
     incomplete: DigestGaps
     open_cases: list[DigestCase] = Field(description="cases open at the day's end")
+    no_data: bool = Field(
+        description="true for a day before the store's first mention: its zeros say nothing "
+        "was collected yet, not that nothing was said, and incomplete is empty (no hour is "
+        "judged before the first data); false on every other day"
+    )
+    first_day: date | None = Field(
+        description="with no_data: the first day (configured timezone) with data; null when "
+        "nothing is stored yet, and on a day with data"
+    )
+    note: str = Field(
+        description="with no_data: what the digest page says, in the API's English (There "
+        "is no data for Jan 1, 2020: … The earliest day with data is …); empty on a day "
+        "with data"
+    )

@@ -216,7 +216,7 @@ async def test_the_digest_is_typed_in_the_document(anon: httpx.AsyncClient) -> N
     assert ok["schema"] == {"$ref": "#/components/schemas/Digest"}
     schemas = doc["components"]["schemas"]
     assert set(schemas["Digest"]["required"]) == {
-        "since", "until", "brands", "incomplete", "open_cases"
+        "since", "until", "brands", "incomplete", "open_cases", "no_data", "first_day", "note"
     }  # fmt: skip
     assert set(schemas["DigestBrand"]["required"]) >= {"mentions", "negative_change", "previous"}
     d = (await anon.get("/api/v1/digest", headers=auth("exec"))).json()

@@ -75,3 +75,60 @@ async def test_an_empty_store_and_a_store_collecting_since_today(config, tmp_pat
         assert "目前还没有采集到任何数据。" in shown, shown
     else:
         assert "最早的数据来自今天（2026年11月23日），当天的日报在午夜后生成。" in shown, shown
+
+
+async def test_the_api_digest_of_a_day_without_data_says_so(config, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """GET /api/v1/digest for a day before the store's first mention answered a normal
+    day of zeros — and, with a source crawled since, every hour of it 'incomplete' —
+    where the page says there is no data. The answer has a normal day's shape, zero
+    counts, no hour judged incomplete, and the page's words (the API's stay English)."""
+    import httpx
+
+    from config.sources import SourceConfig
+    from tests.web.conftest import api_token
+
+    weibo = SourceConfig(name="demo-weibo", kind="weibo", base_url="http://127.0.0.1:8765",
+                         interval=600, query=["极光汽车"])  # fmt: skip
+    store = open_store(f"sqlite:///{tmp_path}/radar.db")
+    store.upsert_mentions(SEED)
+    store.record_crawl_run("demo-weibo", {"finished_at": NOW.isoformat(), "completed": True})
+    app = create_app(config.model_copy(update={"sources": [weibo]}), store, clock=lambda: NOW)
+    first = min(m.published_at for m in SEED).astimezone(ZONE).date()
+    auth = {"Authorization": f"Bearer {api_token('exec')}"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        empty = await c.get("/api/v1/digest", params={"date": "2020-01-01"}, headers=auth)
+        normal = await c.get("/api/v1/digest", params={"date": str(first)}, headers=auth)
+        doc = (await c.get("/openapi.json", headers=auth)).json()
+    store.close()
+    assert empty.status_code == normal.status_code == 200
+    d, n = empty.json(), normal.json()
+    assert set(d) == set(n) == set(doc["components"]["schemas"]["Digest"]["properties"])
+    assert set(d["brands"]) == set(n["brands"]) == {"极光汽车", "清泉乳业"}
+    for brand in d["brands"].values():
+        assert (brand["mentions"], brand["negative"], brand["stories"]) == (0, 0, 0)
+        assert brand["negative_change"] is None
+    assert d["incomplete"] == {"day": [], "previous": []}
+    assert d["no_data"] is True and d["first_day"] == first.isoformat()
+    assert d["note"] == (
+        "There is no data for Jan 1, 2020: nothing stored was published on or before that "
+        f"day. The earliest day with data is {first.strftime('%b')} {first.day}, {first.year}."
+    )
+    # a day with data says nothing of the kind
+    assert (n["no_data"], n["first_day"], n["note"]) == (False, None, "")
+
+
+async def test_the_api_digest_of_an_empty_store(config, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from tests.web.conftest import api_token
+
+    store = open_store(f"sqlite:///{tmp_path}/radar.db")
+    app = create_app(config, store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        r = await c.get("/api/v1/digest", headers={"Authorization": f"Bearer {api_token('exec')}"})
+    store.close()
+    d = r.json()
+    assert r.status_code == 200 and d["no_data"] is True and d["first_day"] is None
+    assert d["note"].endswith("Nothing has been stored yet."), d["note"]
