@@ -367,16 +367,16 @@ def _score_text(score: float, band: Band | None) -> str:
     return text
 
 
-# a repost chain typed into a post (我的话//@某人:转发的话), as sentiment/normalize.py reads it
-_REPOST_CHAIN = re.compile(r"//\s*@[^:：\s]{1,30}[:：]")
-
-
 def is_repost(m: Mention) -> bool:
     """Whether the platform says ``m`` reposts another post (Weibo's retweeted_status: kind
     ``repost``) or its text carries a repost chain (``//@某人:``). ``repost_of`` alone is no
     repost: index/dedupe.py also sets it on a near-copy, e.g. a 黑猫投诉 complaint copying a
     Weibo post, which the pages call similar content (相似内容), not 转发."""
-    return bool(m.repost_of) and (m.kind == "repost" or bool(_REPOST_CHAIN.search(m.text)))
+    # the repost chain (我的话//@某人:转发的话) as the scorer reads it; imported here, as
+    # model_bands does, so that the web's start does not load the sentiment package
+    from sentiment.normalize import REPOST_SPLIT
+
+    return bool(m.repost_of) and (m.kind == "repost" or bool(REPOST_SPLIT.search(m.text)))
 
 
 @pass_context
