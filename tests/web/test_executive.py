@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
-from index.base import SearchRequest
+from config.schema import RadarConfig
+from index.base import SearchRequest, Store
 from index.models import Complaint
+from radar.web.app import create_app
 from radar.web.schemas import Figures
-from tests.web.conftest import CASE_ID, NOW, api_token, mention
+from tests.web.conftest import CASE_ID, NOW, SEED, api_token, log_in, make_config, mention
 
 pytestmark = pytest.mark.anyio
 ASSETS = (
@@ -24,6 +28,67 @@ ASSETS = (
     "/static/app.css",
 )
 EXEC = {"Authorization": f"Bearer {api_token('exec')}"}
+MIDNIGHT = datetime(2026, 11, 23, 16, 0, tzinfo=NOW.tzinfo)  # 11-24 00:00 in Shanghai
+DIGEST_DAY = {"date": "2026-11-23"}
+
+
+@pytest.fixture
+def client_at(
+    store: Store,
+) -> Callable[..., contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """``async with client_at(now, config) as c``: a client (not logged in) of an app on
+    the test store whose clock reads ``now``, with ``config`` (default the test one)."""
+
+    @contextlib.asynccontextmanager
+    async def _client(
+        now: datetime, config: RadarConfig | None = None
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(config or make_config(), store, clock=lambda: now)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+    return _client
+
+
+@pytest.fixture
+def alias_config() -> RadarConfig:
+    """The test deployment with 极光SUV an alias of 极光汽车."""
+    config = make_config()
+    aurora = config.brands[0].model_copy(update={"aliases": ["极光SUV"]})
+    return config.model_copy(update={"brands": [aurora, *config.brands[1:]]})
+
+
+@pytest.fixture
+def file_complaints(store: Store) -> Callable[..., None]:
+    """``file_complaints((n, status, minutes_ago), …)``: 黑猫投诉 complaints about 极光汽车,
+    filed that long before NOW, stored."""
+
+    def _file(*rows: tuple[int, str, int]) -> None:
+        complaints = []
+        for n, status, minutes in rows:
+            m = mention(n, f"极光汽车 投诉{n}", source="demo-tousu", minutes_ago=minutes)
+            m.kind = "complaint"
+            m.complaint = Complaint(status=status, company="极光汽车")
+            complaints.append(m)
+        store.upsert_mentions(complaints)
+
+    return _file
+
+
+@pytest.fixture
+def digest_day(client_at) -> Callable[[], Awaitable[tuple[dict, str]]]:  # type: ignore[no-untyped-def]
+    """``await digest_day()``: the API's digest and the digest page (zh_CN) of DIGEST_DAY,
+    asked at 10:00 the day after."""
+
+    async def _digest() -> tuple[dict, str]:
+        async with client_at(MIDNIGHT + timedelta(hours=10), make_config("zh_CN")) as c:
+            digest = (await c.get("/api/v1/digest", params=DIGEST_DAY, headers=EXEC)).json()
+            await log_in(c, "exec")
+            page = (await c.get("/digest", params=DIGEST_DAY)).text
+        return digest, page
+
+    return _digest
 
 
 def chart_json(page: str) -> dict:
@@ -105,16 +170,11 @@ async def test_top_terms_api_is_cached(anon: httpx.AsyncClient, app, store) -> N
 
 
 async def test_overview_counts_complaints_by_their_platform_status(  # type: ignore[no-untyped-def]
-    login, anon: httpx.AsyncClient, store
+    login, anon: httpx.AsyncClient, file_complaints
 ) -> None:
     """黑猫投诉 complaints filed in the window, by the status the platform shows now."""
-    complaints = []
-    for n, status in ((901, "处理中"), (902, "处理中"), (903, "已完成"), (904, "<b>已回复</b>")):
-        m = mention(n, f"极光汽车 投诉{n}", source="demo-tousu", minutes_ago=60)
-        m.kind = "complaint"
-        m.complaint = Complaint(status=status, company="极光汽车")
-        complaints.append(m)
-    store.upsert_mentions(complaints)
+    file_complaints((901, "处理中", 60), (902, "处理中", 60), (903, "已完成", 60),
+                    (904, "<b>已回复</b>", 60))  # fmt: skip
     o = (await anon.get("/api/overview", params={"brand": "极光汽车"}, headers=EXEC)).json()
     assert o["complaints"] == {"处理中": 2, "已完成": 1, "<b>已回复</b>": 1}
     other = (await anon.get("/api/overview", params={"brand": "清泉乳业"}, headers=EXEC)).json()
@@ -126,17 +186,14 @@ async def test_overview_counts_complaints_by_their_platform_status(  # type: ign
 
 
 async def test_the_overviews_complaints_link_searches_its_own_window(  # type: ignore[no-untyped-def]
-    login, store
+    login, file_complaints
 ) -> None:
     """The last day's complaints linked to the last 7 days' (range=7d): 4 complaints on
     the overview opened a search of 5 (real-browser walk of an executive)."""
-    complaints = []
-    for n, minutes in ((911, 60), (912, 120), (913, 600), (914, 1200), (915, 3 * 1440)):
-        m = mention(n, f"极光汽车 投诉{n}", source="demo-tousu", minutes_ago=minutes)
-        m.kind = "complaint"
-        m.complaint = Complaint(status="处理中", company="极光汽车")
-        complaints.append(m)
-    store.upsert_mentions(complaints)
+    file_complaints(
+        *((n, "处理中", minutes) for n, minutes in ((911, 60), (912, 120), (913, 600),
+                                                  (914, 1200), (915, 3 * 1440)))
+    )  # fmt: skip
     async with login("exec") as c:
         page = (await c.get("/overview", params={"brand": "极光汽车", "days": 1})).text
         assert "处理中 4" in page and "all 4 complaints →" in page
@@ -169,17 +226,11 @@ def test_overview_chart_markers_close_together_go_on_different_rows() -> None:
     assert drawn[0]["row"] != drawn[1]["row"]
 
 
-async def test_overview_counts_what_a_search_of_its_window_counts(store) -> None:  # type: ignore[no-untyped-def]
+async def test_overview_counts_what_a_search_of_its_window_counts(store, client_at) -> None:  # type: ignore[no-untyped-def]
     """The overview's mentions and stories over the window it shows are the search's over
     that window: a story whose copies span several chart points was counted once per point
     (the demo's day: 8,277 stories on the overview, 7,796 on the search page), and the
     window counted was widened to whole minutes while the one shown was not."""
-    from datetime import datetime
-
-    from index.base import SearchRequest
-    from radar.web.app import create_app
-    from tests.web.conftest import make_config
-
     first = mention(700, "极光汽车 异响 同一件事", minutes_ago=5)
     copies = [
         mention(701 + i, "转发 极光汽车 异响 同一件事", minutes_ago=45 + 40 * i).model_copy(
@@ -188,9 +239,7 @@ async def test_overview_counts_what_a_search_of_its_window_counts(store) -> None
         for i in range(3)
     ]
     store.upsert_mentions([first, *copies])
-    app = create_app(make_config(), store, clock=lambda: NOW + timedelta(seconds=30))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with client_at(NOW + timedelta(seconds=30)) as c:
         r = await c.get("/api/v1/overview", params={"days": 1}, headers=EXEC)
     f = r.json()["figures"]
     since, until = (datetime.fromisoformat(f[k]) for k in ("since", "until"))
@@ -219,19 +268,11 @@ async def test_every_brands_overview_counts_a_post_naming_two_brands_once(  # ty
     assert f["brands"]["极光汽车"]["mentions"] == 6 and f["brands"]["清泉乳业"]["mentions"] == 2
 
 
-async def test_the_overview_terms_and_report_take_a_brands_alias(store) -> None:  # type: ignore[no-untyped-def]
+async def test_the_overview_terms_and_report_take_a_brands_alias(client_at, alias_config) -> None:  # type: ignore[no-untyped-def]
     """A brand's alias names the brand on the overview, its terms and its report, as it
     does in search and corrections (it answered 404 "not configured"); a name that is
     neither is still named in the 404."""
-    from radar.web.app import create_app
-    from tests.web.conftest import make_config
-
-    config = make_config()
-    aurora = config.brands[0].model_copy(update={"aliases": ["极光SUV"]})
-    config = config.model_copy(update={"brands": [aurora, *config.brands[1:]]})
-    app = create_app(config, store, clock=lambda: NOW + timedelta(seconds=30))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with client_at(NOW + timedelta(seconds=30), alias_config) as c:
         by_alias = await c.get("/api/v1/overview", params={"brand": "极光SUV"}, headers=EXEC)
         by_name = await c.get("/api/v1/overview", params={"brand": "极光汽车"}, headers=EXEC)
         terms = await c.get(
@@ -247,18 +288,12 @@ async def test_the_overview_terms_and_report_take_a_brands_alias(store) -> None:
     assert unknown.status_code == 404 and "极光摩托" in unknown.text
 
 
-async def test_the_overview_page_of_an_alias_is_headed_by_its_brand(store) -> None:  # type: ignore[no-untyped-def]
+async def test_the_overview_page_of_an_alias_is_headed_by_its_brand(
+    client_at, alias_config
+) -> None:  # type: ignore[no-untyped-def]
     """/overview?brand=极光SUV showed 极光汽车's figures headed '极光SUV', the brand picker on
     全部品牌 and the report links for the alias."""
-    from radar.web.app import create_app
-    from tests.web.conftest import log_in, make_config
-
-    config = make_config()
-    aurora = config.brands[0].model_copy(update={"aliases": ["极光SUV"]})
-    config = config.model_copy(update={"brands": [aurora, *config.brands[1:]]})
-    app = create_app(config, store, clock=lambda: NOW + timedelta(seconds=30))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with client_at(NOW + timedelta(seconds=30), alias_config) as c:
         await log_in(c, "exec")
         page = (await c.get("/overview", params={"brand": "极光SUV"})).text
     assert "<h1>极光汽车</h1>" in page, page
@@ -288,16 +323,12 @@ async def test_the_overviews_timeline_names_its_cases_not_their_ids(login) -> No
 
 
 async def test_the_overviews_stories_and_the_digests_count_a_comment_in_its_posts_story(
-    store,
+    store, client_at, digest_day
 ) -> None:  # type: ignore[no-untyped-def]
     """The overview's 话题数 counted each comment as a story of its own, the digest (the
     alert engine's count_buckets) in its post's story: a post, its repost and 5 comments
     under it read 6 话题 on the overview, 1 in the digest. Over the digest's day both say
     the same, on the page and in the API."""
-    from radar.web.app import create_app
-    from tests.web.conftest import SEED, log_in, make_config
-
-    midnight = datetime(2026, 11, 23, 16, 0, tzinfo=NOW.tzinfo)  # 11-24 00:00 in Shanghai
     post = mention(900, "极光汽车 车机 黑屏 三次了", minutes_ago=30)
     repost = mention(901, "转发 极光汽车 车机 黑屏 三次了", minutes_ago=25).model_copy(
         update={"repost_of": post.id, "cluster_id": post.id}
@@ -309,16 +340,8 @@ async def test_the_overviews_stories_and_the_digests_count_a_comment_in_its_post
         for i in range(5)
     ]
     store.upsert_mentions([post, repost, *comments])
-    app = create_app(make_config("zh_CN"), store, clock=lambda: midnight + timedelta(hours=10))
-    transport = httpx.ASGITransport(app=app)
-    day = {"date": "2026-11-23"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        digest = (await c.get("/api/v1/digest", params=day, headers=EXEC)).json()
-        await log_in(c, "exec")
-        digest_page = (await c.get("/digest", params=day)).text
-    app = create_app(make_config("zh_CN"), store, clock=lambda: midnight)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    digest, digest_page = await digest_day()
+    async with client_at(MIDNIGHT, make_config("zh_CN")) as c:
         params = {"brand": "极光汽车", "days": 1}
         overview = (await c.get("/api/v1/overview", params=params, headers=EXEC)).json()
         await log_in(c, "exec")
@@ -336,16 +359,14 @@ async def test_the_overviews_stories_and_the_digests_count_a_comment_in_its_post
     assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[-2] == str(stories), row
 
 
-async def test_the_digest_counts_the_days_stories_as_the_overview(store) -> None:  # type: ignore[no-untyped-def]
+async def test_the_digest_counts_the_days_stories_as_the_overview(  # type: ignore[no-untyped-def]
+    store, client_at, digest_day
+) -> None:
     """The digest summed the alert engine's hourly new stories: a post and its repost
     three hours later read 2 stories, and angry comments under a post of two days ago
     read 0 (an hour of comments only has no new story) where the overview read 1. The
     digest now counts the day's distinct stories as the overview (and the brief and the
     search page) do, on the page and in the API."""
-    from radar.web.app import create_app
-    from tests.web.conftest import SEED, log_in, make_config
-
-    midnight = datetime(2026, 11, 23, 16, 0, tzinfo=NOW.tzinfo)  # 11-24 00:00 in Shanghai
     post = mention(930, "极光汽车 座椅 异味 很大", minutes_ago=300)
     repost = mention(931, "转发 极光汽车 座椅 异味 很大", minutes_ago=60).model_copy(
         update={"repost_of": post.id, "cluster_id": post.id}
@@ -358,16 +379,8 @@ async def test_the_digest_counts_the_days_stories_as_the_overview(store) -> None
         for i in range(3)
     ]  # fmt: skip
     store.upsert_mentions([post, repost, old, *comments])
-    app = create_app(make_config("zh_CN"), store, clock=lambda: midnight + timedelta(hours=10))
-    transport = httpx.ASGITransport(app=app)
-    day = {"date": "2026-11-23"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        digest = (await c.get("/api/v1/digest", params=day, headers=EXEC)).json()
-        await log_in(c, "exec")
-        digest_page = (await c.get("/digest", params=day)).text
-    app = create_app(make_config("zh_CN"), store, clock=lambda: midnight)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    digest, digest_page = await digest_day()
+    async with client_at(MIDNIGHT, make_config("zh_CN")) as c:
         for brand in ("极光汽车", "清泉乳业"):
             params = {"brand": brand, "days": 1}
             f = (await c.get("/api/v1/overview", params=params, headers=EXEC)).json()["figures"]
