@@ -357,7 +357,7 @@ def build_brief(
             )
         )  # fmt: skip
     claims.append(_done(fmt, case, events, people))
-    claims.append(_next(fmt, case, points, peak, interval))
+    claims.append(_next(fmt, case, points, peak, interval, events, people))
     return Brief(
         case=case,
         title=headline(case),
@@ -422,18 +422,31 @@ def _done(
 
 
 def _next(
-    fmt: Formatter, case: Case, points: list[Point], peak: int | None, interval: int
+    fmt: Formatter,
+    case: Case,
+    points: list[Point],
+    peak: int | None,
+    interval: int,
+    events: list[CaseEvent] | None = None,
+    people: Callable[[str], str] = str,
 ) -> Claim:
     timeline = f"/cases/{case.id}#timeline"
+    trend = _trend(points, peak, interval)
     if case.status in (CaseStatus.resolved, CaseStatus.closed):
+        # a person marks a case resolved, at any moment: the brief said "舆情已平息" (it
+        # calmed down) of a case resolved at its peak, beside a chart whose last bars were
+        # the highest. It tells the pace the chart ends on and who resolved it.
         at = case.resolved_at or case.closed_at or case.updated_at
-        return Claim(
-            "next",
-            gettext("It calmed down and was resolved at %(at)s; a new wave reopens the case.")
-            % {"at": fmt.when(at)},
-            timeline,
-            gettext("the timeline"),
+        by = next((e.actor for e in reversed(events or []) if e.kind in ("resolved", "closed")), "")
+        done = (
+            gettext("%(who)s marked it resolved at %(at)s; a new wave reopens the case.")
+            % {"who": people(by), "at": fmt.when(at)}
+            if by and by != "system"
+            else gettext("Marked resolved at %(at)s; a new wave reopens the case.")
+            % {"at": fmt.when(at)}
         )
+        return Claim("next", " ".join(t for t in (trend, done) if t), timeline,
+                     gettext("the timeline"))  # fmt: skip
     if case.status == CaseStatus.open and case.ack_due_at:
         due = gettext("Someone must take it by %(at)s, or it is escalated.") % {
             "at": fmt.when(case.ack_due_at)
@@ -448,25 +461,29 @@ def _next(
         due = gettext("Next update due by %(at)s.") % {"at": fmt.when(case.update_due_at)}
     else:
         due = ""
-    trend = ""
-    if peak is not None and points[peak].negative:
-        # the pace of the last quarter hour, as posts per hour, against the busiest hour
-        # of the window: the last whole hour held the peak itself for an hour after it,
-        # and the demo's brief read "still at their peak" beside bars down to a twentieth
-        k = max(1, 3600 // interval)
-        sums = [sum(p.negative for p in points[i : i + k]) for i in range(len(points))]
-        recent = min(k, max(1, 900 // interval))
-        last = sum(p.negative for p in points[-recent:]) * k / recent
-        high = max(sums)
-        if last >= 0.8 * high:
-            trend = gettext("Negative posts are still at their peak.")
-        elif not last:  # "减少了 100%" read as arithmetic, not as "none any more"
-            trend = gettext("Negative posts have dropped to 0 from the peak hour.")
-        else:  # a few posts left are no "100%" fewer
-            trend = gettext("Negative posts are down %(pct)s from the peak hour.") % {
-                "pct": f"{min(round(100 * (1 - last / high)), 99)}%"
-            }
     return Claim("next", " ".join(t for t in (trend, due) if t), timeline, gettext("the timeline"))
+
+
+def _trend(points: list[Point], peak: int | None, interval: int) -> str:
+    """Where negative posts stand at the chart's end against its busiest hour."""
+    if peak is None or not points[peak].negative:
+        return ""
+    # the pace of the last quarter hour, as posts per hour, against the busiest hour
+    # of the window: the last whole hour held the peak itself for an hour after it,
+    # and the demo's brief read "still at their peak" beside bars down to a twentieth
+    k = max(1, 3600 // interval)
+    sums = [sum(p.negative for p in points[i : i + k]) for i in range(len(points))]
+    recent = min(k, max(1, 900 // interval))
+    last = sum(p.negative for p in points[-recent:]) * k / recent
+    high = max(sums)
+    if last >= 0.8 * high:
+        return gettext("Negative posts are still at their peak.")
+    if not last:  # "减少了 100%" read as arithmetic, not as "none any more"
+        return gettext("Negative posts have dropped to 0 from the peak hour.")
+    # a few posts left are no "100%" fewer
+    return gettext("Negative posts are down %(pct)s from the peak hour.") % {
+        "pct": f"{min(round(100 * (1 - last / high)), 99)}%"
+    }
 
 
 # -- pages ----------------------------------------------------------------------------------

@@ -344,3 +344,48 @@ async def test_a_comment_with_a_large_reach_is_no_top_story(login, store) -> Non
     assert leading and "评论大V" not in leading[0], made.claims
     [stories] = [rows for heading, _, rows in made.tables if "stories" in heading]
     assert stories and all("评论大V" not in " ".join(row) for row in stories), stories
+
+
+async def test_a_case_resolved_at_its_peak_is_not_said_to_have_calmed_down(login, store) -> None:  # type: ignore[no-untyped-def]
+    """PR marked the demo's crisis resolved while its last bars were the highest: the
+    brief's next step read '舆情已平息，于 07:47 标记解决' (it calmed down) beside them. It
+    says where negative posts stand at the chart's end and who resolved it."""
+    from alerts import actions
+
+    store.upsert_mentions([mention(9300 + i, f"极光X7 刹车失灵 又一起 {i}", minutes_ago=1 + i % 12)
+                           for i in range(40)])  # fmt: skip
+    actions.acknowledge(store, CASE_ID, "pr", now=NOW - timedelta(minutes=3))
+    actions.resolve(store, CASE_ID, "pr", now=NOW - timedelta(minutes=1))
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    step = re.search(r'<li class="claim claim-next">(.*?)</li>', page, re.S)
+    assert step, page
+    said = re.sub(r"<[^>]+>", "", step.group(1))
+    assert "calmed" not in said
+    assert "Negative posts are still at their peak." in said, said
+    assert "PR user marked it resolved at Nov 23, 2026 09:59" in said, said
+
+
+def test_the_next_step_of_a_resolved_case_in_chinese() -> None:
+    """The same sentence in the Chinese catalogue: no '舆情已平息' of a case still at its
+    peak; a crisis that did calm down says so by its figures."""
+    from config.i18n import use_locale
+    from index.models import Case, Severity
+    from radar.web.brief import Point, _next
+
+    case = Case(id="c1", brand="极光汽车", rule="negative_surge", severity=Severity.P1,
+                status="resolved", opened_at=NOW, updated_at=NOW, resolved_at=NOW)  # fmt: skip
+    events = [CaseEvent(case_id="c1", at=NOW, kind="resolved", actor="pr")]
+    fmt = Formatter("Asia/Shanghai")
+    peaking = [0] * 24 + [10, 20, 40, 60, 90, 130, 180, 240, 300, 360, 420, 480]
+    calmed = [0] * 24 + [654, 340, 220, 180, 150, 100, 60, 0, 0, 0, 0, 0]
+    with use_locale("zh_CN"):
+        for series, said in ((peaking, "负面帖子仍处于高峰。"),
+                             (calmed, "负面帖子已从高峰时段降至 0")):  # fmt: skip
+            points = [Point(str(i), n, n) for i, n in enumerate(series)]
+            peak = max(range(len(points)), key=lambda i: points[i].negative)
+            text = _next(fmt, case, points, peak, 300, events, {"pr": "公关 PR"}.get).text
+            assert text.startswith(said), text
+            assert "舆情已平息" not in text
+            done = "公关 PR 于 2026年11月23日 10:00 标记解决；如出现新一轮发酵将重新打开事件。"
+            assert text.endswith(done), text
