@@ -50,7 +50,7 @@ class SearchRequest:
     since: datetime | None = None  # published_at >= since
     until: datetime | None = None  # published_at < until
     handled: bool | None = None
-    sort: str = "time"  # one of SORTS: "time" (newest first) | "relevance"
+    sort: str = "time"  # one of STORE_SORTS: "time" (newest first) | "relevance" | …
     offset: int = 0
     limit: int = 20
     facets: bool = True
@@ -71,6 +71,10 @@ class SearchRequest:
 # "reach": author followers + engagement, largest first (a story: the sum over its
 # matching mentions); "time": newest first (a story: by its newest matching mention)
 SORTS = ("time", "relevance", "reach")
+# and for the store's own callers, not offered by the API (its cursors page newest first):
+# "oldest": published first (a story: by its oldest matching mention) — the digest's
+# first day with data is the oldest mention's, one search instead of a count per halving
+STORE_SORTS = (*SORTS, "oldest")
 
 
 # the deepest hit and the longest page a search gives: far beyond any screen or export.
@@ -88,8 +92,10 @@ def paging(request: SearchRequest) -> tuple[int, int]:
 def checked_sort(request: SearchRequest) -> str:
     """The request's sort; a StoreError naming the choices for any other (both backends
     refuse it the same way instead of one sorting by time and the other failing)."""
-    if request.sort not in SORTS:
-        raise StoreError(f"unknown sort {request.sort!r}: use 'time', 'relevance' or 'reach'")
+    if request.sort not in STORE_SORTS:
+        raise StoreError(
+            f"unknown sort {request.sort!r}: use 'time', 'relevance', 'reach' or 'oldest'"
+        )
     return request.sort
 
 

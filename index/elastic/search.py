@@ -58,6 +58,8 @@ class ElasticMentionSearch(ElasticBase):
             sort: list[Any] = ["_score", {"published_at": "desc"}, {"id": "desc"}]
         elif order == "reach":
             sort = [{"reach": "desc"}, {"published_at": "desc"}, {"id": "desc"}]
+        elif order == "oldest":  # a story collapses where its oldest matching mention is
+            sort = [{"published_at": "asc"}, {"id": "asc"}]
         else:
             sort = [{"published_at": "desc"}, {"id": "desc"}]
         offset, limit = paging(request)

@@ -196,6 +196,8 @@ class SQLiteMentionSearch(SQLiteBase):
             order = f"score DESC, {key} DESC"
         elif sort == "reach":
             order = f"m.followers + m.engagement DESC, {key} DESC"
+        elif sort == "oldest":  # the rowid is the time key: index order, backwards
+            order = f"{key} ASC"
         else:
             order = f"{key} DESC"
         page = self._read(
@@ -237,6 +239,7 @@ class SQLiteMentionSearch(SQLiteBase):
             "reach": "reach DESC, last DESC",
             "relevance": "best DESC, last DESC",
             "time": "last DESC",
+            "oldest": "earliest ASC",
         }[request.sort]
         grouped = (
             f"SELECT {_STORY} AS story, {_COMMENT} AS c, m.rowid AS k, "
@@ -246,7 +249,8 @@ class SQLiteMentionSearch(SQLiteBase):
         # and the comments
         counts = "count(*) OVER (), sum(min(c) = 0) OVER (), sum(sum(c)) OVER ()"
         rows = self._read(
-            "SELECT story, count(*), sum(r) AS reach, min(k), max(k) AS last, max(s) AS best, "
+            "SELECT story, count(*), sum(r) AS reach, min(k) AS earliest, max(k) AS last, "
+            "max(s) AS best, "
             f"{counts} FROM ({grouped}) GROUP BY story ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, *reversed(paging(request))],
         )

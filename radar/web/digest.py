@@ -84,22 +84,14 @@ def stored(store: Store, since: datetime | None, until: datetime) -> bool:
 
 def first_day(store: Store, tz: str, since: datetime, now: datetime) -> date | None:
     """The first local day (zone ``tz``) in [``since``, ``now``] with a mention published
-    in it, found by halving the days; None when there is none."""
+    in it: the day of the oldest such mention, asked in one search (the Store's "oldest"
+    sort; it took a count per halving of the days); None when there is none."""
     zone = ZoneInfo(tz)
-
-    def end_of(d: date) -> datetime:
-        return datetime.combine(d + timedelta(days=1), time(), zone).astimezone(UTC)
-
-    low, high = since.astimezone(zone).date(), now.astimezone(zone).date()
-    if not stored(store, since, end_of(high)):
-        return None
-    while low < high:
-        mid = low + (high - low) // 2
-        if stored(store, since, end_of(mid)):
-            high = mid
-        else:
-            low = mid + timedelta(days=1)
-    return low
+    end = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(), zone)
+    request = SearchRequest(since=since, until=end.astimezone(UTC), sort="oldest", limit=1,
+                            facets=False, highlight=False)  # fmt: skip
+    hits = store.search(request).hits
+    return hits[0].mention.published_at.astimezone(zone).date() if hits else None
 
 
 @dataclass

@@ -352,6 +352,24 @@ def test_time_range_and_time_sort(store: Store) -> None:
     assert newest_first == [s(str(i)) for i in range(6)]
 
 
+def test_oldest_first_sort(store: Store) -> None:
+    """The "oldest" sort: published first, for the store's callers (the digest's first day with
+    data is the oldest mention's: one search); a story by its oldest matching mention."""
+    store.upsert_mentions(
+        [mention(str(i), f"退款 第{i}天", published=NOW - timedelta(days=i)) for i in range(6)]
+        + [mention("rp", "退款 转发", published=NOW - timedelta(hours=1), repost_of=s("5"),
+                   cluster_id=s("5"))]
+    )  # fmt: skip
+    oldest_first = ids(store.search(SearchRequest(query="退款", sort="oldest")))
+    assert oldest_first == [s("5"), s("4"), s("3"), s("2"), s("1"), s("rp"), s("0")]
+    window = {"since": NOW - timedelta(days=3), "until": NOW, "facets": False}
+    first = store.search(SearchRequest(sort="oldest", limit=1, highlight=False, **window))
+    assert ids(first) == [s("3")] and first.total == 4
+    stories = store.search(SearchRequest(query="退款", sort="oldest", group_stories=True))
+    assert ids(stories) == [s("5"), s("4"), s("3"), s("2"), s("1"), s("0")]
+    assert stories.hits[0].story_size == 2  # with its repost of an hour ago
+
+
 def test_relevance_sort(store: Store) -> None:
     store.upsert_mentions(
         [
@@ -904,9 +922,9 @@ def test_change_feed_cursor_survives_reopening_the_store(store: Store) -> None:
 
 def test_unknown_sort_is_an_error_naming_the_choices(store: Store) -> None:
     store.upsert_mentions([mention("1", "刹车异响")])
-    choices = "use 'time', 'relevance' or 'reach'"
-    with pytest.raises(StoreError, match=f"unknown sort 'oldest': {choices}"):
-        store.search(SearchRequest(sort="oldest"))
+    choices = "use 'time', 'relevance', 'reach' or 'oldest'"
+    with pytest.raises(StoreError, match=f"unknown sort 'newest': {choices}"):
+        store.search(SearchRequest(sort="newest"))
 
 
 def test_list_cases_with_no_status_lists_nothing(store: Store) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from html import unescape
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,14 +48,22 @@ async def test_a_day_before_the_first_mention_says_there_is_no_data(login) -> No
     assert "没有数据" in before and first.isoformat() in before
 
 
-def test_the_first_day_with_data_is_found_by_halving(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_first_day_with_data_is_the_oldest_mentions_day(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """In one search (oldest first), not a count per halving of the days."""
     end = NOW - timedelta(days=400)
     for days_ago in (0, 1, 37, 399):
         store = open_store(f"sqlite:///{tmp_path}/radar-{days_ago}.db")
         store.upsert_mentions([mention(1, "极光汽车 漏油", minutes_ago=days_ago * 24 * 60 + 30)])
         expected = (NOW - timedelta(days=days_ago, minutes=30)).astimezone(ZONE).date()
-        assert first_day(store, "Asia/Shanghai", end, NOW) == expected
+        with patch.object(store, "search", wraps=store.search) as search:
+            assert first_day(store, "Asia/Shanghai", end, NOW) == expected
+        assert [c.args[0].sort for c in search.call_args_list] == ["oldest"]
         store.close()
+    # a mention before ``since`` or after today is none of its days
+    store = open_store(f"sqlite:///{tmp_path}/radar-out.db")
+    store.upsert_mentions([mention(1, "极光汽车 漏油", minutes_ago=401 * 24 * 60)])
+    assert first_day(store, "Asia/Shanghai", end, NOW) is None
+    store.close()
 
 
 @pytest.mark.parametrize("when", ["none", "today"])
