@@ -36,6 +36,24 @@ SUMMARY_CHARS = 200
 # a time of day followed by a zone: "… 10:00:00 +0800", "…T10:00:00Z", "… 10:00 GMT"
 _ZONE = re.compile(r"\d:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})\s*$")
 _ELLIPSES = ("…", "...", "……", "[…]", "阅读全文", "查看全文")
+_EMAIL = r"[^\s@<>()]+@[^\s@<>()]+"
+# RSS 2.0's <author> is an e-mail address with the name in brackets ("news@x.cn (科技日报)");
+# feedparser writes Atom's <name> and <email> as "王五 (w@x.cn)", and some feeds "张三 <z@x.cn>"
+_EMAIL_THEN_NAME = re.compile(rf"<?{_EMAIL}>?\s*\((?P<name>[^()]+)\)")
+_NAME_THEN_EMAIL = re.compile(rf"(?P<name>.+?)\s*[<(]\s*(?:mailto:)?{_EMAIL}\s*[>)]")
+
+
+def feed_author(raw: str) -> str:
+    """The name an entry's author field carries, without its e-mail address: the cards,
+    the spreaders table and the brief read 'news@example.invalid (科技消费日报)'. A bare
+    address, the only name there is, stays. (feedparser's ``author_detail`` cuts an
+    address whose domain ends in a long suffix: '.invalid' gave the name 'lid (科技消费日报'.)"""
+    text = " ".join(raw.split())
+    for form in (_EMAIL_THEN_NAME, _NAME_THEN_EMAIL):
+        m = form.fullmatch(text)
+        if m and m.group("name").strip():
+            return m.group("name").strip()
+    return text
 
 
 class FeedSpider(RadarSpider):
@@ -119,7 +137,7 @@ class FeedSpider(RadarSpider):
             url=link,
             title=html_to_text(str(entry.get("title", "") or "")),
             text=text,
-            author=Author(name=str(entry.get("author", "") or "")),
+            author=Author(name=feed_author(str(entry.get("author", "") or ""))),
             published_at=self._published(entry),
             crawled_at=self.crawl_time,
         )

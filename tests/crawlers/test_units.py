@@ -538,3 +538,43 @@ def test_crawl_stats_count_like_scrapys_without_warnings() -> None:
         "radar/completed": True,
     }
     assert stats.get_value("missing", 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("news@example.invalid (科技消费日报)", "科技消费日报"),  # RSS 2.0 <author>, the demo's
+        ("<news@example.invalid> (科技消费日报)", "科技消费日报"),
+        ("王五 (w@x.cn)", "王五"),  # Atom <name> + <email> as feedparser writes them
+        ("张三 <z@x.cn>", "张三"),
+        ("张三 <mailto:z@x.cn>", "张三"),
+        ("科技消费日报", "科技消费日报"),
+        ("李四 (北京)", "李四 (北京)"),  # brackets without an address are the name
+        ("news@example.invalid", "news@example.invalid"),  # the only name there is
+        ("", ""),
+    ],
+)
+def test_a_feed_author_is_its_name_not_its_email(raw: str, name: str) -> None:
+    """The cards, the spreaders table and the crisis brief named the demo's news site
+    'news@example.invalid (科技消费日报)'."""
+    from crawlers.spiders.feed import feed_author
+
+    assert feed_author(raw) == name
+
+
+def test_a_feed_author_through_feedparser() -> None:
+    """What the spider reads: feedparser's ``author`` of an RSS item and an Atom entry."""
+    import feedparser
+
+    from crawlers.spiders.feed import feed_author
+
+    rss = feedparser.parse(
+        "<rss version='2.0'><channel><title>t</title><item><title>x</title>"
+        "<author>news@example.invalid (科技消费日报)</author></item></channel></rss>"
+    )
+    atom = feedparser.parse(
+        "<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>x</title>"
+        "<author><name>王五</name><email>w@x.cn</email></author></entry></feed>"
+    )
+    assert feed_author(rss.entries[0].author) == "科技消费日报"
+    assert feed_author(atom.entries[0].author) == "王五"
