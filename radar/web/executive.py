@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from alerts.coverage import collection_gaps, enabled_sources
 from alerts.messages import lead_rule
 from config.i18n import _
+from config.schema import RadarConfig
 from index.base import SearchRequest, Store
 from radar.web import digest
 from radar.web.auth import ExecReader
@@ -151,7 +152,18 @@ def digest_page(request: Request, user: ExecReader, date: str = ""):
         date=fmt.local(day - timedelta(days=1), "%Y-%m-%d"),
         latest=latest,
         digest_time=request.app.state.config.scheduler.digest_time,
+        digest_to=digest_destinations(config),
     )
+
+
+def digest_destinations(config: RadarConfig) -> list[str]:
+    """Where the scheduled digest goes: the Slack channel when a bot token is set (without
+    one the console stands in and nobody reads it), and the digest's robots and mail
+    lists. The page said 'posted to Slack each day' of the demo, which has no Slack."""
+    out = []
+    if config.slack.token is not None and config.slack.token.get():
+        out.append(config.slack.digest_channel or config.slack.default_channel)
+    return out + list(config.notify.digest)
 
 
 def _parse_day(request: Request, date: str) -> datetime:

@@ -107,7 +107,7 @@ async def test_the_footer_names_beijing_time_in_chinese(store) -> None:  # type:
     async with _client(app) as c:
         await log_in(c, "pr")
         assert "<footer>时间均为北京时间</footer>" in (await c.get("/cases")).text
-        assert "（北京时间）发送到 Slack" in (await c.get("/digest")).text
+        assert "（北京时间）生成" in (await c.get("/digest")).text
     async with _client(app) as c:
         await log_in(c, "care")
         assert "<footer>Times in Asia/Shanghai</footer>" in (await c.get("/search")).text
