@@ -53,6 +53,23 @@ async def test_a_closed_case_offers_no_action(login) -> None:  # type: ignore[no
     assert "<b>closed</b>" in page
 
 
+async def test_an_acknowledged_case_has_no_escalation_countdown(login) -> None:  # type: ignore[no-untyped-def]
+    """Once PR took the demo's crisis, the board's column '升级倒计时' (time before
+    escalation) held '需更新进展 23 小时 58 分钟内': a late update is a reminder, not an
+    escalation. The column is the next deadline, whichever it is."""
+    async with login("pr") as c:
+        before = (await c.get("/cases")).text
+        await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/acknowledge", {})
+        await form_post(c, f"/cases/{CASE_ID}", f"/cases/{CASE_ID}/note", {"value": "在跟进"})
+        after = (await c.get("/cases")).text
+    for board in (before, after):
+        assert "Before escalation" not in board
+        assert "<th>Next deadline</th>" in board
+    assert '<td data-label="Next deadline">acknowledge within 5m' in before.replace("\n", "")
+    cell = re.search(r'<td data-label="Next deadline">\s*(.*?)</td>', after, re.S)
+    assert cell and cell.group(1).strip().startswith("update within"), cell
+
+
 async def test_a_resolved_case_on_the_board_says_when_it_was_resolved(login) -> None:  # type: ignore[no-untyped-def]
     """The board's recently resolved table had a column without a heading holding '—'
     (the open cases' time before escalation): it is when the case was resolved."""
