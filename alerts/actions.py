@@ -251,11 +251,18 @@ def open_case(
     now: datetime | None = None,
     *,
     tz: str,
+    take: bool = True,
+    ack_within: float | None = None,
 ) -> Case:
     """A case opened by a person from a mention (rule ``manual``, P3, acknowledged and
     assigned to them: nobody needs to be paged to take it). One active case per brand, as
     the engine keeps it: when the brand has one, attach the mention to it instead. ``tz``
-    (the config's ``timezone``) stamps its id."""
+    (the config's ``timezone``) stamps its id.
+
+    ``take=False``: the opener cannot act on cases (care): the case waits for the PR team
+    to acknowledge it within ``ack_within`` seconds (then it escalates like any other). A
+    care agent's case was acknowledged by and assigned to them, who can neither note,
+    assign nor resolve it, and the board showed it as in hand."""
     now = now or utcnow()
     user = _user(user)
     mention = store.get_mention(mention_id)
@@ -284,14 +291,15 @@ def open_case(
         brand=brand,
         rule="manual",
         severity=Severity.P3,
-        status=CaseStatus.acknowledged,
+        status=CaseStatus.acknowledged if take else CaseStatus.open,
         title=title,
         opened_at=now,
         updated_at=now,
-        acknowledged_at=now,
-        acknowledged_by=user,
-        assignee=user,
+        acknowledged_at=now if take else None,
+        acknowledged_by=user if take else None,
+        assignee=user if take else None,
         evidence=[mention_id],
+        ack_due_at=None if take or ack_within is None else now + timedelta(seconds=ack_within),
         update_due_at=now + timedelta(seconds=DEFAULT_UPDATE_EVERY),
     )
     store.save_case(case)

@@ -136,13 +136,23 @@ def new_case_form(
             mention_id,
             now=request.app.state.clock(),
             tz=request.app.state.config.timezone,
+            # care cannot act on cases: theirs waits for the PR team, as an alert's does
+            take=user.can("case_action"),
+            ack_within=request.app.state.config.alerts.ack_deadline.P3,
         )
     except actions.ActionError as exc:
         flash(
             request, _("No case opened: %(why)s") % {"why": action_problem(request, exc)}, "error"
         )
         return RedirectResponse(back_to(next, mention_id), status_code=303)
-    flash(request, _("Case opened for %(brand)s.") % {"brand": brand})
+    if case.ack_due_at is not None:
+        flash(
+            request,
+            _("Case opened for %(brand)s: the PR team is to take it by %(at)s.")
+            % {"brand": brand, "at": request.app.state.formatter.when(case.ack_due_at)},
+        )
+    else:
+        flash(request, _("Case opened for %(brand)s.") % {"brand": brand})
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

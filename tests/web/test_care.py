@@ -289,3 +289,32 @@ async def test_in_the_unhandled_list_handling_lands_on_the_next_card(login) -> N
         assert handled_next(page, ids[-1]).endswith(f"#m-{ids[-1]}")  # the last: its place
         everything = (await c.get("/search", params={**params, "handled": ""})).text
         assert handled_next(everything, ids[0]).endswith(f"#m-{ids[0]}")  # stays listed
+
+
+async def test_a_case_care_opens_waits_for_the_pr_team(login, store, config) -> None:  # type: ignore[no-untyped-def]
+    """Care opened a case from a complaint and it was acknowledged by and assigned to care,
+    who can neither note, assign nor resolve it (case actions are PR's), and the board
+    showed it as in hand: it now waits for PR to take it within the P3 deadline, and
+    escalates like an alert's case when nobody does."""
+    async with login("care") as c:
+        r = await post(c, "/search", "/mentions/demo-tieba%3A4/new-case", {"brand": "清泉乳业"})
+        assert r.status_code == 303 and r.headers["location"].startswith("/cases/")
+        page = (await c.get(r.headers["location"])).text
+        assert "Case opened for 清泉乳业: the PR team is to take it by Nov 23, 2026 12:00." in page
+        assert "/acknowledge" not in page  # care still has no case buttons
+    [case] = store.list_cases(brand="清泉乳业")
+    assert case.status == "open" and case.assignee is None and case.acknowledged_by is None
+    assert case.ack_due_at == NOW + timedelta(hours=2)  # alerts.ack_deadline.P3
+    async with login("pr") as c:
+        board = (await c.get("/cases")).text
+        row = board.split(f'href="/cases/{case.id}"')[1].split("</tr>")[0]
+        assert "acknowledge within 2h" in row and "CARE user" not in row, row
+        page = (await c.get(f"/cases/{case.id}")).text
+        assert f'action="/cases/{case.id}/acknowledge"' in page
+    # nobody took it in time: it escalates to the channel like an alert's case
+    from alerts.engine import AlertEngine
+    from alerts.notifiers import ConsoleNotifier
+
+    engine = AlertEngine(config, store, ConsoleNotifier())
+    events = engine.check_escalations(NOW + timedelta(hours=2, minutes=1))
+    assert (case.id, "escalated") in [(e.case_id, e.kind) for e in events]
