@@ -318,3 +318,23 @@ async def test_a_case_care_opens_waits_for_the_pr_team(login, store, config) -> 
     engine = AlertEngine(config, store, ConsoleNotifier())
     events = engine.check_escalations(NOW + timedelta(hours=2, minutes=1))
     assert (case.id, "escalated") in [(e.case_id, e.kind) for e in events]
+
+
+async def test_a_timeline_line_naming_a_post_links_to_it(login, store) -> None:  # type: ignore[no-untyped-def]
+    """'已新建 客服 根据帖子 http://127.0.0.1:8775/weibo/status/…' and '📎 加入了 http://…'
+    were the post's address as text: the line links to the post's page in the app, its
+    crawled address still escaped."""
+    odd = mention(77, "清泉酸奶 有异味", brand="清泉乳业", url='https://x.cn/"><script>1</script>')
+    store.upsert_mentions([odd])
+    async with login("pr") as c:
+        r = await post(c, "/search", "/mentions/demo-tieba%3A4/new-case", {"brand": "清泉乳业"})
+        case_url = r.headers["location"]
+        await post(c, "/search", f"/mentions/{odd.id}/attach",
+                   {"case_id": case_url.removeprefix("/cases/")})  # fmt: skip
+        page = (await c.get(case_url)).text
+    timeline = page.split('<ol class="timeline">')[1].split("</ol>")[0]
+    opened = timeline.split('class="ev-opened"')[1].split("</li>")[0]
+    assert '<a class="post" href="/mentions/demo-tieba%3A4">' in opened, opened
+    attached = timeline.split('class="ev-evidence"')[1].split("</li>")[0]
+    assert '<a class="post" href="/mentions/demo-weibo%3A77">' in attached, attached
+    assert "<script>1" not in timeline and "&lt;script&gt;" in attached
