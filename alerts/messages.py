@@ -17,7 +17,7 @@ from alerts.activity import Fact
 from alerts.labels import signal_label
 from alerts.rules.base import Finding
 from alerts.trigger import CaseTrigger
-from config.i18n import N_, _, format_datetime, zone_name
+from config.i18n import N_, _, format_datetime, percent_change, zone_name
 from index.models import Case, CaseStatus
 
 SEVERITY_MARK = {"P1": "🔴", "P2": "🟠", "P3": "🟡"}
@@ -297,6 +297,18 @@ def escalation_message(
     }
 
 
+def digest_trend(change: float | None, before: int) -> str:
+    """The Slack digest line's change in negative against the day before (``before``
+    of them): "（较前一天 +25%）", a fall to nothing in words, as the brief and the report
+    say it, "（由前一天的 5 条降至 0）" — not "-100%"."""
+    if change is None:
+        return ""
+    pct = percent_change(change)
+    if pct is None:
+        return _(" (down to 0 from %(before)s the previous day)") % {"before": f"{before:,}"}
+    return _(" (%(change)s vs previous day)") % {"change": f"{pct:+d}%"}
+
+
 def digest_message(digest: dict[str, Any], local_until: datetime) -> dict[str, Any]:
     """``local_until``: the end of the digest's 24 h in the configured time zone."""
     tz = getattr(local_until.tzinfo, "key", "UTC")
@@ -305,12 +317,7 @@ def digest_message(digest: dict[str, Any], local_until: datetime) -> dict[str, A
         % {"until": format_datetime(local_until, tz), "zone": zone_name(tz, local_until)}
     ]
     for brand, row in digest["brands"].items():
-        change = row.get("negative_change")
-        trend = (
-            _(" (%(change)s vs previous day)") % {"change": f"{change:+.0%}"}
-            if change is not None
-            else ""
-        )
+        trend = digest_trend(row.get("negative_change"), row["previous"]["negative"])
         lines.append(
             "• "
             + _(

@@ -127,6 +127,17 @@ def format_number(n: float | int | None) -> str:
     return babel_numbers.format_decimal(n or 0, locale=_babel_locale())
 
 
+def percent_change(ratio: float) -> int | None:
+    """A relative change (``-0.5``: half as many as before) in whole percent as a reader
+    takes it, or None for a fall to nothing: say that in words (降至 0) — "减少了 100%" or
+    "较前一天 -100%" reads as arithmetic, not as "none any more". A fall that leaves a few
+    reads at most -99% (3 after 1,000 would round to -100%). One rule for the digest, the
+    crisis brief and the brand report."""
+    if ratio <= -1:
+        return None
+    return max(round(100 * ratio), -99)
+
+
 def format_datetime(value: datetime, tz: str, fmt: str = "medium") -> str:
     """A local date and/or time in the locale's conventions: ``medium`` 2026年11月23日 10:00
     (Nov 23, 2026 10:00), ``short`` 11月23日 10:00, ``date`` 2026年11月23日, ``day`` 11月23日,

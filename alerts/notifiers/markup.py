@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from alerts.messages import RULE_TITLE, WHO_REACH
-from config.i18n import N_, format_datetime, zone_name
+from config.i18n import N_, format_datetime, percent_change, zone_name
 
 Gettext = Callable[[str], str]
 _FULL_WIDTH = str.maketrans(
@@ -152,7 +152,17 @@ def lines(notice: dict[str, Any], tz: str, _: Gettext) -> list[str]:
 def _digest_line(row: dict[str, Any], _: Gettext) -> str:
     trend = ""
     if row.get("change") is not None:
-        trend = _(", %(change)s vs the previous day") % {"change": f"{row['change']:+.0%}"}
+        pct = percent_change(row["change"])
+        if pct is None:  # "较前日 -100%": said in words, as the brief and the report do
+            # "before": the day before's negative count (a notice queued without it: no number)
+            before = row.get("before")
+            trend = (
+                _(", down to 0 from %(before)s the previous day") % {"before": f"{before:,}"}
+                if before is not None
+                else _(", down to 0 from the previous day")
+            )
+        else:
+            trend = _(", %(change)s vs the previous day") % {"change": f"{pct:+d}%"}
     return _(
         "%(brand)s: %(mentions)s mentions, %(negative)s negative (%(share)s%(trend)s), "
         "%(open)s open cases"

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from alerts import summaries
 from alerts.messages import RULE_TITLE, headline, lead_rule
 from alerts.trigger import CaseTrigger
-from config.i18n import N_, _, format_number, gettext
+from config.i18n import N_, _, format_number, gettext, percent_change
 from index.base import SearchHit, SearchRequest, Store
 from index.models import Case, CaseEvent, CaseStatus
 from radar.web.auth import ExecReader
@@ -478,12 +478,10 @@ def _trend(points: list[Point], peak: int | None, interval: int) -> str:
     high = max(sums)
     if last >= 0.8 * high:
         return gettext("Negative posts are still at their peak.")
-    if not last:  # "减少了 100%" read as arithmetic, not as "none any more"
+    change = percent_change(last / high - 1)  # a few posts left are no "100%" fewer
+    if change is None:  # "减少了 100%" read as arithmetic, not as "none any more"
         return gettext("Negative posts have dropped to 0 from the peak hour.")
-    # a few posts left are no "100%" fewer
-    return gettext("Negative posts are down %(pct)s from the peak hour.") % {
-        "pct": f"{min(round(100 * (1 - last / high)), 99)}%"
-    }
+    return gettext("Negative posts are down %(pct)s from the peak hour.") % {"pct": f"{-change}%"}
 
 
 # -- pages ----------------------------------------------------------------------------------

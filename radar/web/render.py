@@ -727,6 +727,7 @@ def make_templates(formatter: Formatter) -> Jinja2Templates:
     env.filters["trigger_rows"] = lambda t: trigger_rows(t or {}, formatter)
     env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
     env.filters["percent"] = lambda x: f"{100 * float(x or 0):.0f}%"
+    env.filters["percent_change"] = i18n.percent_change  # None: fell to nothing, say "降至 0"
     env.filters["brand_chips"] = brand_chips
     env.filters["chip_note"] = chip_note  # a chip's note: the score, the band, the rule
     env.filters["post_sentiment_note"] = post_sentiment_note

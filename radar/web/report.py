@@ -35,7 +35,7 @@ from fastapi.responses import Response
 
 from alerts.coverage import collection_gaps, enabled_sources
 from alerts.messages import headline
-from config.i18n import N_, format_number, gettext, zone_name
+from config.i18n import N_, format_number, gettext, percent_change, zone_name
 from index.base import SearchHit, SearchRequest, Store
 from index.models import CaseEvent
 from radar.web import timeline
@@ -412,15 +412,16 @@ def brand_report(
     }
     if gaps_before:
         volume += " " + gettext("The period before was not fully collected: no change shown.")
-    elif prev[1] and not total:  # "较上一周期 -100%": say it went to none
-        volume += " " + gettext("Down to 0 from %(before)s in the period before.") % {
-            "before": format_number(prev[1])
-        }
     elif prev[1]:
-        change = max(round(100 * (total - prev[1]) / prev[1]), -99)  # some left: not -100%
-        volume += " " + gettext("%(change)s against the period before.") % {
-            "change": f"{change:+d}%"
-        }
+        change = percent_change(total / prev[1] - 1)  # some left: not -100%
+        if change is None:  # "较上一周期 -100%": say it went to none
+            volume += " " + gettext("Down to 0 from %(before)s in the period before.") % {
+                "before": format_number(prev[1])
+            }
+        else:
+            volume += " " + gettext("%(change)s against the period before.") % {
+                "change": f"{change:+d}%"
+            }
     if gaps_now:
         volume += " " + gettext("Collection was incomplete for %(n)s hours: counts are low.") % {
             "n": len(gaps_now)
