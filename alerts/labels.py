@@ -21,6 +21,23 @@ STATE_TITLE = {  # index.base.SourceHealth states that open a source-health case
 }
 
 
+# why a source is paused or failing (crawlers.health.Block.reason, radar/jobs.py,
+# alerts.coverage): the banner on every page and the source-health case read '已暂停
+# （captcha）' and 'is paused (http_429)'
+REASON_TITLE = {
+    "ban": N_("the site blocked the crawler"),
+    "captcha": N_("the site asks for a captcha"),
+    "login": N_("the site asks to log in"),
+    "rate_limited": N_("the site says too many requests"),
+    "http_403": N_("the site refused access, HTTP 403"),
+    "http_418": N_("the site refused access, HTTP 418"),
+    "http_429": N_("the site says too many requests, HTTP 429"),
+    "crashed": N_("the crawl crashed"),
+    "stopped": N_("the crawl was stopped"),
+    "no_complete_crawl": N_("no complete crawl"),
+}
+
+
 def signal_label(key: str) -> str:
     """A risk signal's name in the current language (an unknown key as it is)."""
     return _(SIGNAL_TITLE[key]) if key in SIGNAL_TITLE else key
@@ -28,3 +45,9 @@ def signal_label(key: str) -> str:
 
 def state_label(key: str) -> str:
     return _(STATE_TITLE[key]) if key in STATE_TITLE else key
+
+
+def reason_label(key: str) -> str:
+    """Why a source is paused or failing, in the current language (an unknown key as it
+    is: a reason the crawl wrote in words)."""
+    return _(REASON_TITLE[key]) if key in REASON_TITLE else key

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from alerts.labels import signal_label, state_label
+from alerts.labels import reason_label, signal_label, state_label
 from config.i18n import _, format_datetime, zone_name
 
 Figures = Mapping[str, Any]
@@ -125,7 +125,7 @@ def source_health(f: Figures) -> str:
     return _("source %(name)s is %(state)s (%(reason)s)%(until)s") % {
         "name": name,
         "state": state_label(state),
-        "reason": f["reason"] or _("no reason given"),
+        "reason": reason_label(f["reason"]) if f["reason"] else _("no reason given"),
         "until": _paused_until(f),
     }
 

@@ -33,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from alerts.coverage import stale_sources
+from alerts.labels import reason_label, state_label
 from config.i18n import _, use_locale
 from config.schema import RadarConfig
 from crawlers.health import unhealthy
@@ -123,6 +124,9 @@ def create_app(
     # a source as people read it: its title (微博（演示）), else its name (the API's id)
     titles = config.source_titles()
     app.state.templates.env.filters["source_title"] = lambda name: titles.get(name, name)
+    # why a source is paused or failing, and a state, in words (not 'captcha', 'failing')
+    app.state.templates.env.filters["source_reason"] = reason_label
+    app.state.templates.env.filters["source_state"] = state_label
     # the banner of unhealthy sources on every page (base.html)
     app.state.templates.env.globals["source_problems"] = lambda: _source_problems(app)
     app.state.clock = clock or (lambda: datetime.now(UTC))
