@@ -14,7 +14,7 @@ from rich.table import Table
 from config.schema import RadarConfig
 from config.types import parse_duration
 from index import StoreError
-from index.base import SearchRequest, SearchResult
+from index.base import SORTS, SearchRequest, SearchResult
 from index.models import BrandMatch, Mention, Sentiment, utcnow
 from index.query import QuerySyntaxError, canonical_brands, unknown_brands
 from radar.commands.options import config_option, load_or_exit
@@ -129,7 +129,7 @@ def _print_table(result: SearchResult, shown_from: int) -> None:
 )
 @click.option(
     "--sort",
-    type=click.Choice(["time", "relevance", "reach"]),
+    type=click.Choice(SORTS),  # the public sorts, as the API's: not the Store's own "oldest"
     default="time",
     show_default=True,
     help="time: newest first; relevance; reach: widest spread first.",

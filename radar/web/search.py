@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from alerts import actions
 from config.i18n import N_, _, current_locale, zone_name
-from index.base import SearchRequest, SearchResult, Store
+from index.base import SORTS, SearchRequest, SearchResult, Store
 from index.models import MAX_TITLE, Case, Mention, SentimentLabel
 from index.query import QuerySyntaxError
 from index.records import CSV_COLUMNS, csv_cell, csv_row
@@ -53,6 +53,16 @@ api = APIRouter(tags=["care"], responses=problem_responses(*COMMON, 403))
 DEFAULT_RANGE = "24h"
 PER_PAGE = 20
 EXPORT_LIMIT = 50_000  # rows in one CSV export
+# the orders the page offers: index.base.SORTS, the public ones (the API's Sort enum is
+# made from it too; the Store's own "oldest" is not one: the cursors page newest first),
+# each named as an order (a bare 覆盖 beside the filters read as one). A public sort
+# without a name here fails at import, not as a missing option
+SORT_NAMES = {
+    "time": N_("newest first"),
+    "relevance": N_("most relevant first"),
+    "reach": N_("widest reach first"),
+}
+SORT_OPTIONS = tuple((sort, SORT_NAMES[sort]) for sort in SORTS)
 
 
 @dataclass
@@ -116,7 +126,7 @@ def search_inputs(
     ),
     since: str | None = Query(None, description="ISO time; naive = the configured timezone"),
     until: str | None = Query(None, description="ISO time, exclusive"),
-    sort: str = Query("time", description="time (newest first) | relevance"),
+    sort: str = Query("time", description=f"{' | '.join(SORTS)} (time: newest first)"),
     handled: str = Query("", description="yes | no | empty for both"),
 ) -> SearchInputs:
     return SearchInputs(q, range, since, until, sort, handled)
@@ -144,8 +154,8 @@ def parse_params(request: Request, raw: SearchInputs, offset: int, limit: int) -
     # the page's messages in the reader's language; the API's stay as written (its locale)
     if since_dt and until_dt and until_dt <= since_dt:
         raise HTTPException(400, _("until: must be after since"))
-    if raw.sort not in ("time", "relevance", "reach"):
-        raise HTTPException(400, _("sort: must be 'time', 'relevance' or 'reach'"))
+    if raw.sort not in SORTS:  # the Store's own "oldest" is none: the cursors page newest first
+        raise HTTPException(400, _("sort: must be one of %(sorts)s") % {"sorts": ", ".join(SORTS)})
     handled_map = {"": None, "any": None, "yes": True, "true": True, "no": False, "false": False}
     if raw.handled not in handled_map:
         raise HTTPException(400, _("handled: must be yes, no or empty"))
@@ -474,6 +484,7 @@ def search_page(
         since=raw.since or "",
         until=raw.until or "",
         sort=raw.sort,
+        sorts=SORT_OPTIONS,
         handled=raw.handled,
         page=max(page, 1),
         pages_total=pages_total,
