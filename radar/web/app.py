@@ -51,6 +51,7 @@ from radar.web import (
     login,
     report,
     search,
+    sources,
     stories,
     tokens,
 )
@@ -145,6 +146,7 @@ def create_app(
         app.include_router(router)
     app.include_router(webhook_admin.pages)  # admin: outbound webhooks
     app.include_router(tokens.pages)  # admin: API tokens per integration
+    app.include_router(sources.pages)  # admin: each source's crawls and health
     # at /api/v1 (documented) and /api (aliases), with the per-token rate limit
     api.install(app, API_ROUTERS, config.web.api_rate_limit)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,86 @@
+"""The admin's page of the sources (``/admin/sources``): each source's last crawl, whether
+it completed, what it brought, its health in words and the posts stored from it — what
+``radar status`` tells on the command line. The banner on every page says only that a
+source is in trouble, and nothing showed an admin that the others crawl."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from alerts.coverage import stale_sources
+from crawlers.health import unhealthy
+from index.base import SearchRequest, SourceHealth
+from radar.status import next_runs
+from radar.web.auth import LoggedIn
+from radar.web.render import render
+from radar.web.tokens import _admin
+
+pages = APIRouter(include_in_schema=False)
+PAGE = "/admin/sources"
+
+
+@dataclass
+class SourceRow:
+    name: str
+    title: str
+    kind: str
+    interval: float
+    enabled: bool
+    mentions: int
+    last: dict[str, Any] | None = None  # the newest crawl run (index.base.CrawlState)
+    finished: datetime | None = None
+    age_seconds: float = 0.0  # since it finished
+    problem: SourceHealth | None = None  # paused, failing, crashing or stale: as the banner
+    next_run: datetime | None = None
+    items: dict[str, int] = field(default_factory=dict)
+
+
+def _at(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def source_rows(request: Request) -> list[SourceRow]:
+    config, store = request.app.state.config, request.app.state.store
+    now = request.app.state.clock()
+    counts = store.search(SearchRequest(limit=0, facets=True, highlight=False))
+    per_source = counts.facets.get("source", {})
+    problems = {h.source: h for h in unhealthy(store, now)}
+    for h in stale_sources(config, store, now):
+        problems.setdefault(h.source, h)
+    runs = next_runs(config)
+    rows = []
+    for s in config.sources:
+        last = store.crawl_runs(s.name, limit=1)
+        run = last[0] if last else None
+        items = (run or {}).get("items") or {}
+        finished = _at((run or {}).get("finished_at"))
+        rows.append(
+            SourceRow(
+                name=s.name,
+                title=s.shown,
+                kind=str(s.kind),
+                interval=float(s.interval),
+                enabled=bool(s.enabled),
+                mentions=int(per_source.get(s.name, 0)),
+                last=run,
+                finished=finished,
+                age_seconds=(now - finished).total_seconds() if finished else 0.0,
+                problem=problems.get(s.name),
+                next_run=_at(runs.get(f"crawl:{s.name}")),
+                items={k: int(v) for k, v in items.items() if isinstance(v, int)},
+            )
+        )
+    return rows
+
+
+@pages.get(PAGE)
+def sources_page(request: Request, user: LoggedIn):  # type: ignore[no-untyped-def]
+    _admin(user)
+    return render(request, "sources.html", rows=source_rows(request))

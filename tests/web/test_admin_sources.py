@@ -1,0 +1,67 @@
+"""The admin's page of the sources (/admin/sources): each source's last crawl, whether it
+completed, what it brought, its health in words and the posts stored from it. Nothing in
+the web showed an admin that the sources crawl (only `radar status` on the command line),
+and the banner says only that one is in trouble."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from index import Store
+from index.base import SourceHealth
+from radar.web.app import create_app
+from tests.web.conftest import NOW, log_in
+from tests.web.test_source_titles import titled_config
+
+pytestmark = pytest.mark.anyio
+
+
+def rows(page: str) -> dict[str, str]:
+    """Each source's row as text, by the source's name."""
+    body = page.split('<table class="board sources">')[1].split("</table>")[0]
+    out = {}
+    for row in re.findall(r"<tr class=\"source-[^\"]+\">(.*?)</tr>", body, re.S):
+        text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        name = re.search(r"<code>([^<]+)</code>", row)
+        out[name.group(1) if name else text.split()[0]] = text
+    return out
+
+
+async def test_the_admin_sees_each_sources_crawls_and_health(store: Store) -> None:
+    store.record_crawl_run("demo-weibo", {
+        "started_at": (NOW - timedelta(minutes=3)).isoformat(),
+        "finished_at": (NOW - timedelta(minutes=2)).isoformat(), "completed": True,
+        "items": {"new": 12, "updated": 30}, "errors": {"total": 0},
+    })  # fmt: skip
+    store.record_crawl_run("demo-tieba", {
+        "started_at": (NOW - timedelta(minutes=6)).isoformat(),
+        "finished_at": (NOW - timedelta(minutes=5)).isoformat(), "completed": False,
+        "items": {"new": 0, "updated": 0}, "errors": {"total": 3},
+    })  # fmt: skip
+    store.set_source_health(
+        SourceHealth("demo-tieba", "paused", "captcha", paused_until=NOW + timedelta(minutes=25))
+    )
+    app = create_app(titled_config(), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "admin")
+        page = (await c.get("/admin/sources")).text
+        assert '<a href="/admin/sources">数据源</a>' in page  # in the admin's header
+        for role in ("care", "pr", "exec"):
+            await c.post("/logout", data={"csrftoken": re.findall(
+                r'name="csrftoken" value="([^"]+)"', page)[0]})  # fmt: skip
+            await log_in(c, role)
+            assert (await c.get("/admin/sources")).status_code == 403, role
+            assert 'href="/admin/sources"' not in (await c.get("/cases")).text
+    got = rows(page)
+    assert set(got) == {"demo-weibo", "demo-tieba"}, got
+    weibo, tieba = got["demo-weibo"], got["demo-tieba"]
+    assert weibo.startswith("微博（演示）") and "2026年11月23日 09:58" in weibo
+    assert "完整 · 新增 12，更新 30" in weibo and "正常" in weibo
+    assert "未完成 · 新增 0，更新 0 · 3 个错误" in tieba
+    assert "已暂停（网站要求输入验证码），至 2026年11月23日 10:25 恢复。" in tieba
+    assert "captcha" not in tieba
