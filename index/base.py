@@ -93,9 +93,8 @@ def checked_sort(request: SearchRequest) -> str:
     """The request's sort; a StoreError naming the choices for any other (both backends
     refuse it the same way instead of one sorting by time and the other failing)."""
     if request.sort not in STORE_SORTS:
-        raise StoreError(
-            f"unknown sort {request.sort!r}: use 'time', 'relevance', 'reach' or 'oldest'"
-        )
+        *some, last = map(repr, STORE_SORTS)  # named from the list: a new sort is in it
+        raise StoreError(f"unknown sort {request.sort!r}: use {', '.join(some)} or {last}")
     return request.sort
 
 

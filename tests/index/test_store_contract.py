@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from index import StoreError, open_store
-from index.base import Notification, SearchRequest, SourceHealth, Store
+from index.base import STORE_SORTS, Notification, SearchRequest, SourceHealth, Store
 from index.models import Case, CaseEvent, CaseStatus, Mention
 from index.query import QuerySyntaxError
 
@@ -920,10 +920,16 @@ def test_change_feed_cursor_survives_reopening_the_store(store: Store) -> None:
 # -- backend differences found in review -------------------------------------------------
 
 
-def test_unknown_sort_is_an_error_naming_the_choices(store: Store) -> None:
+def test_unknown_sort_is_an_error_naming_the_choices(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.upsert_mentions([mention("1", "刹车异响")])
     choices = "use 'time', 'relevance', 'reach' or 'oldest'"
     with pytest.raises(StoreError, match=f"unknown sort 'newest': {choices}"):
+        store.search(SearchRequest(sort="newest"))
+    # the choices are index.base.STORE_SORTS, not a second list beside it
+    monkeypatch.setattr("index.base.STORE_SORTS", (*STORE_SORTS, "shortest"))
+    with pytest.raises(StoreError, match=r"'reach', 'oldest' or 'shortest'$"):
         store.search(SearchRequest(sort="newest"))
 
 
