@@ -61,6 +61,12 @@ def source_rows(request: Request) -> list[SourceRow]:
         run = last[0] if last else None
         items = (run or {}).get("items") or {}
         finished = _at((run or {}).get("finished_at"))
+        problem = problems.get(s.name)
+        next_run = _at(runs.get(f"crawl:{s.name}"))
+        # a paused source's scheduled runs are skipped until the pause ends: the page read
+        # '已暂停…至 08:23 恢复' beside '下次抓取 08:06'
+        if problem and problem.state == "paused" and problem.paused_until:
+            next_run = max(next_run or problem.paused_until, problem.paused_until)
         rows.append(
             SourceRow(
                 name=s.name,
@@ -72,8 +78,8 @@ def source_rows(request: Request) -> list[SourceRow]:
                 last=run,
                 finished=finished,
                 age_seconds=(now - finished).total_seconds() if finished else 0.0,
-                problem=problems.get(s.name),
-                next_run=_at(runs.get(f"crawl:{s.name}")),
+                problem=problem,
+                next_run=next_run,
                 items={k: int(v) for k, v in items.items() if isinstance(v, int)},
             )
         )

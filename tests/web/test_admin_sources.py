@@ -65,3 +65,5 @@ async def test_the_admin_sees_each_sources_crawls_and_health(store: Store) -> No
     assert "未完成 · 新增 0，更新 0 · 3 个错误" in tieba
     assert "已暂停（网站要求输入验证码），至 2026年11月23日 10:25 恢复。" in tieba
     assert "captcha" not in tieba
+    # its next crawl is when the pause ends, not the skipped run of the schedule
+    assert tieba.endswith("2026年11月23日 10:25"), tieba
