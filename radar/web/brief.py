@@ -167,6 +167,15 @@ def _quoted(value: str) -> str:
     return '"' + value.replace('"', " ") + '"' if any(c in value for c in ' ()"') else value
 
 
+def _sentences(*parts: str) -> str:
+    """Sentences one after the other: a space after an English one, none after a Chinese
+    one ('负面帖子仍处于高峰。 须在 … 前有人接手' had a space after its full stop)."""
+    out = ""
+    for part in (p for p in parts if p):
+        out += part if not out or out.endswith(("。", "！", "？", "）", "”")) else " " + part
+    return out
+
+
 def _clip(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -414,10 +423,14 @@ def _done(
     notes = [e for e in events if e.kind == "note" and e.text.strip()]
     if notes:
         last = notes[-1]
-        text += " " + gettext('Latest: "%(note)s" (%(at)s).') % {
-            "note": _clip(last.text, 60),
-            "at": fmt.when(last.at),
-        }
+        text = _sentences(
+            text,
+            gettext('Latest: "%(note)s" (%(at)s).')
+            % {
+                "note": _clip(last.text, 60),
+                "at": fmt.when(last.at),
+            },
+        )
     return Claim("done", text, timeline, gettext("the timeline"))
 
 
@@ -445,7 +458,7 @@ def _next(
             else gettext("Marked resolved at %(at)s; a new wave reopens the case.")
             % {"at": fmt.when(at)}
         )
-        return Claim("next", " ".join(t for t in (trend, done) if t), timeline,
+        return Claim("next", _sentences(trend, done), timeline,
                      gettext("the timeline"))  # fmt: skip
     if case.status == CaseStatus.open and case.ack_due_at:
         due = gettext("Someone must take it by %(at)s, or it is escalated.") % {
@@ -461,7 +474,7 @@ def _next(
         due = gettext("Next update due by %(at)s.") % {"at": fmt.when(case.update_due_at)}
     else:
         due = ""
-    return Claim("next", " ".join(t for t in (trend, due) if t), timeline, gettext("the timeline"))
+    return Claim("next", _sentences(trend, due), timeline, gettext("the timeline"))
 
 
 def _trend(points: list[Point], peak: int | None, interval: int) -> str:

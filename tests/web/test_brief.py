@@ -387,5 +387,20 @@ def test_the_next_step_of_a_resolved_case_in_chinese() -> None:
             text = _next(fmt, case, points, peak, 300, events, {"pr": "公关 PR"}.get).text
             assert text.startswith(said), text
             assert "舆情已平息" not in text
+            assert "。 " not in text, text  # no space after a Chinese full stop
             done = "公关 PR 于 2026年11月23日 10:00 标记解决；如出现新一轮发酵将重新打开事件。"
             assert text.endswith(done), text
+
+
+def test_chinese_sentences_follow_without_a_space() -> None:
+    """The brief's 处置进展 and 下一步 read '…负责处置。 最新进展：…' and '负面帖子仍处于
+    高峰。 须在 … 前有人接手': a space after a Chinese full stop; English keeps its space."""
+    from radar.web.brief import _sentences
+
+    assert _sentences("负面帖子仍处于高峰。", "", "须在 10:00 前有人接手。") == (
+        "负面帖子仍处于高峰。须在 10:00 前有人接手。"
+    )
+    assert _sentences("Still at the peak.", "Take it by 10:00.") == (
+        "Still at the peak. Take it by 10:00."
+    )
+    assert _sentences("", "只有一句。") == "只有一句。"
