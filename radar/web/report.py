@@ -270,7 +270,7 @@ def case_report(
         claims=claims,
         chart=chart,
         tables=[
-            (gettext("Stories spreading furthest"), _story_columns(), stories),
+            (gettext("Negative stories spreading furthest"), _story_columns(), stories),
             (gettext("Who is spreading it"), _author_columns(), spreaders),
         ],
         sections=[
@@ -338,7 +338,14 @@ def _author_rows(authors: list[dict[str, Any]]) -> list[list[str]]:
 
 
 def _story_columns() -> list[str]:
-    return [gettext("Post"), gettext("Author"), gettext("Posts"), gettext("Reach")]
+    # a grouped search of the negative posts: their count and reach, not the whole
+    # story's (its story page counts the neutral reposts too)
+    return [
+        gettext("Post"),
+        gettext("Author"),
+        gettext("Negative posts"),
+        gettext("Negative reach"),
+    ]
 
 
 def _author_columns() -> list[str]:
@@ -433,7 +440,7 @@ def brand_report(
         claims.append(
             (
                 gettext("Leading negative story"),
-                gettext('"%(text)s" (%(author)s): posts %(n)s, reach %(reach)s.')
+                gettext('"%(text)s" (%(author)s): %(n)s negative posts, reaching %(reach)s.')
                 % {
                     "text": _clip(h.mention.title or h.mention.text, 50),
                     "author": h.mention.author.name or h.mention.author.id or "",

@@ -404,3 +404,30 @@ def test_chinese_sentences_follow_without_a_space() -> None:
         "Still at the peak. Take it by 10:00."
     )
     assert _sentences("", "只有一句。") == "只有一句。"
+
+
+async def test_the_leading_stories_say_they_count_negative_posts(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The brief listed the demo's brake story as '404 条转发/相似 · 话题覆盖 574,076', the
+    story page as '682 条转发/相似 · 覆盖 5,429,948': the brief counts the story's negative
+    posts (a grouped search of them), the story page every post. It says so, and the
+    PDF/Word tables name their columns alike."""
+    neutral = mention(9400, "转发微博", label="neutral", followers=3_000_000, minutes_ago=5)
+    store.upsert_mentions(
+        [neutral.model_copy(update={"cluster_id": "demo-weibo:1", "repost_of": "demo-weibo:1"})]
+    )
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+        story = (await c.get("/stories/demo-weibo:1")).text
+    stories = page.split('<ol class="brief-stories">')[1].split("</ol>")[0]
+    assert "Negative stories spreading furthest" in page
+    first = re.sub(r"<[^>]+>", " ", stories.split("</li>")[0])
+    assert "negative posts" in first and "negative reach" in first, first
+    assert "story reach" not in stories and "reposts/similar" not in stories
+    reach = int(re.search(r"negative reach ([\d,]+)", first)[1].replace(",", ""))
+    assert reach < 3_000_000  # the neutral repost is the story page's, not the brief's
+    head = re.sub(r"<[^>]+>", " ", story.split("</h1>")[0])
+    whole = max(int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", head))
+    assert whole > 3_000_000, head  # …and counted there
+    from radar.web.report import _story_columns
+
+    assert _story_columns()[2:] == ["Negative posts", "Negative reach"]
