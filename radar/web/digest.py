@@ -52,7 +52,7 @@ def gap_ranges(
     gaps: dict[datetime, list[str]], fmt: Formatter, titles: dict[str, str] | None = None
 ) -> list[str]:
     """Hours without collection as readable ranges (:meth:`Formatter.span`):
-    ``2026年11月22日 03:00–06:00 (微博（演示）)``, the sources by ``titles`` (name -> what
+    ``2026年11月22日 03:00–06:00（微博（演示））``, the sources by ``titles`` (name -> what
     people read); a range that ends on a later day names both
     (``2026年11月22日 02:00 → 2026年11月23日 02:00``)."""
     titles = titles or {}
@@ -63,7 +63,12 @@ def gap_ranges(
     def close() -> None:
         if run:
             end = run[-1] + timedelta(hours=1)
-            out.append(f"{fmt.span(run[0], end)} ({', '.join(sorted(names))})")
+            # Chinese brackets and 、 in Chinese: '… 07:00–20:00（新闻（演示）、微博（演示））'
+            # read '(新闻（演示）, 微博（演示）)'
+            out.append(
+                gettext("%(span)s (%(sources)s)")
+                % {"span": fmt.span(run[0], end), "sources": gettext(", ").join(sorted(names))}
+            )
 
     for hour, sources in sorted(gaps.items()):
         if run and hour - run[-1] > timedelta(hours=1):

@@ -126,5 +126,10 @@ def test_a_collection_gap_names_the_sources_by_title() -> None:
     titles = titled_config().source_titles()
     with i18n.use_locale("zh_CN"):
         assert gap_ranges(gaps, Formatter("Asia/Shanghai"), titles) == [
-            "2026年12月3日 02:00–04:00 (demo-tieba, 微博（演示）)"
+            "2026年12月3日 02:00–04:00（demo-tieba、微博（演示））"
+        ]
+    # Chinese brackets and 、 in Chinese only: the page read '(新闻（演示）, 微博（演示）)'
+    with i18n.use_locale("en"):
+        assert gap_ranges(gaps, Formatter("Asia/Shanghai"), titles) == [
+            "Dec 3, 2026 02:00–04:00 (demo-tieba, 微博（演示）)"
         ]

@@ -134,11 +134,11 @@ def test_a_collection_gap_over_midnight_names_both_days() -> None:
     start = datetime(2026, 12, 2, 18, tzinfo=UTC)  # 12-03 02:00 in Shanghai
     morning = {start + timedelta(hours=h): ["demo-weibo"] for h in range(6)}
     with i18n.use_locale("zh_CN"):
-        assert gap_ranges(morning, fmt) == ["2026年12月3日 02:00–08:00 (demo-weibo)"]
+        assert gap_ranges(morning, fmt) == ["2026年12月3日 02:00–08:00（demo-weibo）"]
     whole_day = {start + timedelta(hours=h): ["demo-weibo"] for h in range(24)}
     with i18n.use_locale("zh_CN"):  # was 02:00–02:00
         assert gap_ranges(whole_day, fmt) == [
-            "2026年12月3日 02:00 → 2026年12月4日 02:00 (demo-weibo)"
+            "2026年12月3日 02:00 → 2026年12月4日 02:00（demo-weibo）"
         ]
 
 
