@@ -421,6 +421,9 @@ async def test_a_case_opened_by_hand_reads_in_chinese(login) -> None:  # type: i
     line = page.split('class="ev-opened"')[1].split("</li>")[0]
     assert "已新建" in line and line.count("CARE user") == 1 and "根据帖子 " in line, line
     assert "opened" not in line.replace('class="ev-opened"', ""), line
+    # its figures say why there are none, not '无记录' (nothing recorded)
+    figures = page.split('<table class="kv">')[1].split("</table>")[0]
+    assert "根据帖子人工新建，没有预警规则的触发数据" in figures and "无记录" not in figures
 
 
 async def test_a_tokens_scope_reads_in_chinese(login) -> None:  # type: ignore[no-untyped-def]
