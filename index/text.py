@@ -202,6 +202,7 @@ STOP_WORDS = frozenset(
     微博 回复 楼主 全文 原文 链接 视频 图片 哈哈 哈哈哈 啊啊 呵呵 http https www com
     记录 同款 坐等 不错 试试 随手 同问 分享 打卡 安利 求助 请问 有没有 蹲蹲 蹲一个 路过
     围观 顶顶 mark 一波 一下子 今日 日常 哈哈哈哈 点赞 收藏 转载 已转 必须
+    有人 差不多 答案 个人 需求
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # filler of posts that is no word: "x5", "v2", "a1" (a model/size/count code on its own)

@@ -104,6 +104,10 @@ def test_filler_is_no_term() -> None:
     assert dict(top_words(["已转，支持维权", "必须追责 召回"] * 2)) == {
         "支持": 2, "维权": 2, "追责": 2, "召回": 2,
     }  # fmt: skip
+    # the demo overview's 热词 read 差不多 ×45, 答案 ×42, 个人 ×37, 需求 ×37, 有人 ×28
+    # ('坐等答案', '看个人需求吧', '差不多吧', '有人开过吗') beside 刹车 and 召回
+    said = ["坐等答案", "看个人需求吧", "差不多吧", "有人 刹车 失灵"] * 2
+    assert dict(top_words(said)) == {"刹车": 2, "失灵": 2}
 
 
 def test_distinctive_terms_beat_always_frequent_ones() -> None:
