@@ -114,6 +114,12 @@ def case_title(case: Case) -> str:
     return titled(_case_brand(case), _rule(lead_rule(case)))
 
 
+def case_brand(case: Case) -> str:
+    """:func:`_case_brand` for pages that name a case beside others (the overview's
+    timeline read 'P3 source:demo-tieba · 数据源异常')."""
+    return _case_brand(case)
+
+
 def _case_brand(case: Case) -> str:
     """What a case is about as people read it: its brand, or for a source-health case
     (brand ``source:<name>``) the source's title when the finding recorded one."""

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from alerts.coverage import collection_gaps, enabled_sources
-from alerts.messages import lead_rule
+from alerts.messages import case_brand, lead_rule
 from config.i18n import _
 from config.schema import RadarConfig
 from index.base import SearchRequest, Store
@@ -116,7 +116,7 @@ def overview_page(request: Request, user: ExecReader, brand: str = "", days: int
         complaints_url=complaints_url(request.app.state.formatter, name, o.figures),
         # the handling timeline names each case as people do, not by its id
         case_names={
-            c.id: f"{c.severity} {c.brand} · {label(lead_rule(c), 'rule')}" for c in o.cases
+            c.id: f"{c.severity} {case_brand(c)} · {label(lead_rule(c), 'rule')}" for c in o.cases
         },
     )
 

@@ -322,6 +322,31 @@ async def test_the_overviews_timeline_names_its_cases_not_their_ids(login) -> No
     assert links and set(links) == {"P1 极光汽车 · Negative surge"}, timeline
 
 
+async def test_the_overviews_timeline_names_a_source_case_by_its_title(login, store) -> None:  # type: ignore[no-untyped-def]
+    """A source-health case read 'P3 source:demo-tieba · 数据源异常' in the overview's
+    handling timeline (the case's brand key): it is the source as the rest of the page
+    names it."""
+    from alerts.trigger import CaseTrigger
+    from index.models import Case, CaseEvent, Severity
+
+    case = Case(id="case-src", brand="source:demo-tieba", rule="source_health",
+                severity=Severity.P3, opened_at=NOW - timedelta(minutes=20))  # fmt: skip
+    trig = CaseTrigger.of(case)
+    trig.rules["source_health"] = {
+        "source": "demo-tieba", "source_title": "百度贴吧（演示）", "state": "paused",
+        "reason": "captcha", "paused_until": "",
+    }  # fmt: skip
+    trig.save_to(case)
+    store.save_case(case)
+    store.append_case_event(CaseEvent(case_id=case.id, at=NOW - timedelta(minutes=20),
+                                      kind="alerted", text="P3 paused"))  # fmt: skip
+    async with login("exec") as c:
+        page = (await c.get("/overview", params={"days": 1})).text
+    timeline = page.split('class="timeline"')[1].split("</ol>")[0]
+    links = re.findall(r'<a href="/cases/case-src" title="case-src">([^<]*)</a>', timeline)
+    assert links and "source:" not in links[0] and "百度贴吧（演示）" in links[0], timeline
+
+
 async def test_the_overviews_stories_and_the_digests_count_a_comment_in_its_posts_story(
     store, client_at, digest_day
 ) -> None:  # type: ignore[no-untyped-def]
