@@ -34,6 +34,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from alerts.coverage import stale_sources
 from alerts.labels import reason_label, state_label
+from alerts.messages import case_brand
 from config.i18n import _, use_locale
 from config.schema import RadarConfig
 from crawlers.health import unhealthy
@@ -128,6 +129,9 @@ def create_app(
     # why a source is paused or failing, and a state, in words (not 'captcha', 'failing')
     app.state.templates.env.filters["source_reason"] = reason_label
     app.state.templates.env.filters["source_state"] = state_label
+    # a case as people name it: its brand, or a source-health case's source by its title
+    # (the board's 品牌 column read 'source:demo-tieba')
+    app.state.templates.env.filters["case_brand"] = case_brand
     # the banner of unhealthy sources on every page (base.html)
     app.state.templates.env.globals["source_problems"] = lambda: _source_problems(app)
     app.state.clock = clock or (lambda: datetime.now(UTC))

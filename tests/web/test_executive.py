@@ -342,9 +342,20 @@ async def test_the_overviews_timeline_names_a_source_case_by_its_title(login, st
                                       kind="alerted", text="P3 paused"))  # fmt: skip
     async with login("exec") as c:
         page = (await c.get("/overview", params={"days": 1})).text
+        board = (await c.get("/cases")).text
+        case_page = (await c.get("/cases/case-src")).text
+        brief = (await c.get("/cases/case-src/summary")).text
     timeline = page.split('class="timeline"')[1].split("</ol>")[0]
     links = re.findall(r'<a href="/cases/case-src" title="case-src">([^<]*)</a>', timeline)
     assert links and "source:" not in links[0] and "百度贴吧（演示）" in links[0], timeline
+    # the board's brand column, the case page and the brief too (no 'source:demo-tieba',
+    # and no link to 'every negative mention of source:demo-tieba')
+    row = board.split('href="/cases/case-src"')[1].split("</tr>")[0]
+    assert "百度贴吧（演示）" in row and "source:" not in row, row
+    info = case_page.split('<p class="caseinfo">')[1].split("</p>")[0]
+    assert info.startswith("source 百度贴吧（演示） ·"), info
+    assert "Every negative mention of" not in case_page
+    assert "source:demo-tieba" not in brief.split("<main>")[1], brief
 
 
 async def test_the_overviews_stories_and_the_digests_count_a_comment_in_its_posts_story(
