@@ -146,6 +146,11 @@ def headline(case: Case) -> str:
     figures = CaseTrigger.of(case).peak_figures(rule)
     if figures is None:
         return case.title or case.id
+    if rule == "source_health" and figures.get("detail"):
+        # a crash's own words (a traceback's last lines) are for the case's figures and
+        # the alert's lines: the board, the overview and the brief titled a crash
+        # '…目前没有采集： type=click.Choice(SORTS), # the public sorts … NameError'
+        figures = {**figures, "detail": ""}
     return f"{case_title(case)} — {summaries.shown(rule, figures)}"[:200]
 
 

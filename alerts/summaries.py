@@ -117,6 +117,10 @@ def source_health(f: Figures) -> str:
             "name": name,
             "hours": f"{f['silent_seconds'] / 3600:.1f}",
         }
+    if state == "crashing" and not f.get("detail"):  # a title (messages.headline)
+        return _(
+            "source %(name)s: its crawl crashed %(streak)s time(s) in a row, nothing is crawled"
+        ) % {"name": name, "streak": f["crashes"]}
     if state == "crashing":
         return _(
             "source %(name)s: its crawl crashed %(streak)s time(s) in a row, "

@@ -81,3 +81,39 @@ async def test_why_a_source_stopped_reads_in_words(store: Store) -> None:
     with use_locale("zh_CN"):
         said = summaries.source_health(figures)
     assert "网站要求输入验证码" in said and "captcha" not in said, said
+
+
+async def test_a_crash_case_is_titled_without_the_traceback(login, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """The board, the overview and the brief titled the demo's crashing source
+    '来源 黑猫投诉（演示）：采集连续崩溃 1 次，目前没有采集： type=click.Choice(SORTS), # the
+    public sorts … NameError': the title says what happened; the crash's own words stay in
+    the case's figures and the alert's lines."""
+    from datetime import timedelta
+
+    from alerts import messages, summaries
+    from alerts.trigger import CaseTrigger
+    from config.i18n import use_locale
+    from index.models import Case, Severity
+    from tests.web.conftest import NOW
+
+    detail = "NameError: name 'SORTS' is not defined"
+    case = Case(id="case-crash", brand="source:demo-tousu", rule="source_health",
+                severity=Severity.P3, opened_at=NOW - timedelta(minutes=5))  # fmt: skip
+    trig = CaseTrigger.of(case)
+    figures = {"source": "demo-tousu", "source_title": "黑猫投诉（演示）", "state": "crashing",
+               "reason": "crashed", "crashes": 1, "detail": detail, "paused_until": ""}  # fmt: skip
+    trig.rules["source_health"] = figures
+    trig.save_to(case)
+    store.save_case(case)
+    with use_locale("zh_CN"):
+        title = messages.headline(case)
+        said = summaries.line("source_health", figures) or ""
+    source = "来源 黑猫投诉（演示）"
+    assert title == f"{source}：数据源异常 — {source}：采集连续崩溃 1 次，目前没有采集", title
+    assert detail in said  # the alert's line keeps it
+    async with login("pr") as c:
+        board = (await c.get("/cases")).text
+        page = (await c.get("/cases/case-crash")).text
+    row = board.split('href="/cases/case-crash"')[1].split("</tr>")[0]
+    assert "NameError" not in row, row
+    assert "NameError" in page.split('<table class="kv">')[1].split("</table>")[0]
