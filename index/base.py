@@ -223,6 +223,11 @@ class MentionStore(abc.ABC):
         caller's clock; None: now)."""
 
     @abc.abstractmethod
+    def mark_unhandled(self, mention_id: str) -> Mention:
+        """Undo :meth:`mark_handled` (a care agent's mis-click, a post that needs more
+        work): not handled, by nobody; its notes stay. KeyError for an unknown mention."""
+
+    @abc.abstractmethod
     def add_mention_note(
         self, mention_id: str, by: str, text: str, at: datetime | None = None
     ) -> Mention:

@@ -314,6 +314,12 @@ class ElasticMentions(ElasticBase):
         return self._care_update(mention_id, change)
 
     @_guarded
+    def mark_unhandled(self, mention_id: str) -> Mention:
+        return self._care_update(
+            mention_id, lambda doc: doc.update(handled=False, handled_by=None, handled_at=None)
+        )
+
+    @_guarded
     def add_mention_note(
         self, mention_id: str, by: str, text: str, at: datetime | None = None
     ) -> Mention:

@@ -302,6 +302,10 @@ class SQLiteMentions(SQLiteBase):
 
         return self._update_doc(mention_id, change)
 
+    def mark_unhandled(self, mention_id: str) -> Mention:
+        cleared = {"handled": False, "handled_by": None, "handled_at": None}
+        return self._update_doc(mention_id, lambda m: m.model_copy(update=cleared))
+
     def add_mention_note(
         self, mention_id: str, by: str, text: str, at: datetime | None = None
     ) -> Mention:

@@ -536,7 +536,25 @@ def handled_form(
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
     store.mark_handled(mention_id, user.name, note.strip(), at=request.app.state.clock())
-    flash(request, _("Marked handled."))
+    # a list of unhandled posts loses the card: its page shows it, and undoes a mis-click
+    flash(request, _("Marked handled."), link=(f"/mentions/{quote(mention_id, safe='')}",
+                                               _("the post (undo there)")))  # fmt: skip
+    return RedirectResponse(local_next(next), status_code=303)
+
+
+@pages.post("/mentions/{mention_id:path}/unhandled")
+def unhandled_form(
+    request: Request,
+    user: Handler,
+    mention_id: str,
+    next: Annotated[str, Form()] = "/search",
+):
+    """Undo 'mark handled' (a mis-click; a post that needs more work): there was no way
+    back, a whole page marked by the bulk bar included."""
+    store: Store = request.app.state.store
+    _mention_or_404(store, mention_id)
+    store.mark_unhandled(mention_id)
+    flash(request, _("Marked not handled again."))
     return RedirectResponse(local_next(next), status_code=303)
 
 

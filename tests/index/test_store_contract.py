@@ -148,6 +148,23 @@ def test_handled_state_and_notes_survive_recrawl(store: Store) -> None:
     assert search(store, "", handled=False) == []
 
 
+def test_handled_can_be_undone_notes_stay(store: Store) -> None:
+    """A care agent's mis-click on 标记已处理 (or on a whole page of them) is undone: the
+    post is unhandled again, in the handled filter too; its notes stay."""
+    m = mention("1", "客服态度差，要求退款")
+    store.upsert_mentions([m])
+    store.mark_handled(m.id, by="alice", note="已私信联系")
+    undone = store.mark_unhandled(m.id)
+    assert not undone.handled and undone.handled_by is None and undone.handled_at is None
+    got = store.get_mention(m.id)
+    assert got is not None and not got.handled and got.handled_by is None
+    assert [n.get("text") for n in got.notes] == ["已私信联系"]
+    assert search(store, "", handled=False) == [m.id]
+    assert search(store, "", handled=True) == []
+    with pytest.raises(KeyError):
+        store.mark_unhandled("weibo-search:nope")
+
+
 def test_reupsert_moves_time_brand_and_text(store: Store) -> None:
     """A re-crawl may correct the time, brands or text: every index follows."""
     old_time = NOW - timedelta(days=10)

@@ -338,3 +338,26 @@ async def test_a_timeline_line_naming_a_post_links_to_it(login, store) -> None: 
     attached = timeline.split('class="ev-evidence"')[1].split("</li>")[0]
     assert '<a class="post" href="/mentions/demo-weibo%3A77">' in attached, attached
     assert "<script>1" not in timeline and "&lt;script&gt;" in attached
+
+
+async def test_marking_handled_can_be_undone(login, store) -> None:  # type: ignore[no-untyped-def]
+    """A mis-click on 标记已处理 had no way back (the card leaves the unhandled list, and a
+    handled card offered nothing): the flash links the post, whose card undoes it."""
+    async with login("care") as c:
+        r = await post(c, "/search", "/mentions/demo-weibo%3A1/handled",
+                       {"next": "/search?handled=no"})  # fmt: skip
+        listed = (await c.get(r.headers["location"])).text
+        assert '<a href="/mentions/demo-weibo%3A1">the post (undo there) →</a>' in listed
+        page = (await c.get("/mentions/demo-weibo:1")).text
+        assert 'action="/mentions/demo-weibo%3A1/unhandled"' in page
+        r = await post(c, "/mentions/demo-weibo:1", "/mentions/demo-weibo%3A1/unhandled",
+                       {"next": "/mentions/demo-weibo:1"})  # fmt: skip
+        assert r.status_code == 303
+        page = (await c.get(r.headers["location"])).text
+        assert "Marked not handled again." in page
+        assert 'action="/mentions/demo-weibo%3A1/unhandled"' not in page
+    got = store.get_mention("demo-weibo:1")
+    assert got is not None and not got.handled and got.handled_by is None
+    async with login("exec") as c:  # readers cannot
+        r = await post(c, "/search", "/mentions/demo-weibo%3A1/unhandled", {})
+        assert r.status_code == 403
