@@ -86,7 +86,44 @@ def source_rows(request: Request) -> list[SourceRow]:
     return rows
 
 
+@dataclass
+class ChannelRow:
+    name: str  # #radar-alerts, wecom:pr-group, email:duty, webhook:wh…
+    connected: bool  # Slack without a token: the console stands in, nobody reads it
+    pending: int = 0
+    failures: int = 0
+    error: str = ""  # the last error of the entry that failed most (radar status's)
+
+
+def channel_rows(request: Request) -> list[ChannelRow]:
+    """Where alerts go and whether they get there: nothing showed an admin that the demo's
+    alerts only reach the service log, or that a robot refuses every message."""
+    from alerts.outbox import failing_by_target, pending_by_target
+
+    config, store = request.app.state.config, request.app.state.store
+    pending, failing = pending_by_target(store), failing_by_target(store)
+    slack = bool(config.slack.token is not None and config.slack.token.get())
+    default = config.slack.default_channel
+    rows = [ChannelRow(default, slack)]
+    rows += [ChannelRow(t, True) for t in sorted(config.notify.known_targets())]
+    listed = {"slack", default, *config.notify.known_targets()}
+    # other Slack channels (routes, escalation steps) and webhook subscribers with entries
+    rows += [
+        ChannelRow(t, slack if t.startswith("#") else True)
+        for t in sorted(set(pending) | set(failing))
+        if t not in listed
+    ]
+    for row in rows:
+        keys = ("slack", default) if row.name == default else (row.name,)
+        row.pending = sum(pending.get(k, 0) for k in keys)
+        failed = max((failing.get(k) or {} for k in keys), key=lambda f: f.get("failures", 0))
+        row.failures, row.error = int(failed.get("failures", 0)), str(failed.get("error", ""))
+    return rows
+
+
 @pages.get(PAGE)
 def sources_page(request: Request, user: LoggedIn):  # type: ignore[no-untyped-def]
     _admin(user)
-    return render(request, "sources.html", rows=source_rows(request))
+    return render(
+        request, "sources.html", rows=source_rows(request), channels=channel_rows(request)
+    )

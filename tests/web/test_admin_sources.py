@@ -67,3 +67,26 @@ async def test_the_admin_sees_each_sources_crawls_and_health(store: Store) -> No
     assert "captcha" not in tieba
     # its next crawl is when the pause ends, not the skipped run of the schedule
     assert tieba.endswith("2026年11月23日 10:25"), tieba
+
+
+async def test_the_admin_sees_where_alerts_go_and_whether_they_get_there(store: Store) -> None:
+    """The demo's alerts reach only the service log (no Slack token) and nothing in the web
+    said so; a robot refusing every message showed only in `radar status`."""
+    from alerts import outbox
+
+    outbox.enqueue(store, "c1:alert", "#radar-alerts", {"text": "P1"}, NOW)
+    outbox.enqueue(store, "c1:alert@webhook:wh1", "webhook:wh1", {"text": "P1"}, NOW)
+    [n] = [n for n in store.due_notifications(NOW) if n.channel == "webhook:wh1"]
+    store.mark_notification_failed(n.key, "[failure 3] RuntimeError: webhook:wh1: HTTP 404",
+                                   NOW + timedelta(minutes=1))  # fmt: skip
+    app = create_app(titled_config(), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "admin")
+        page = (await c.get("/admin/sources")).text
+    table = page.split('<table class="board channels">')[1].split("</table>")[0]
+    found = re.findall(r'<tr class="channel-[^"]+">(.*?)</tr>', table, re.S)
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", r).split()) for r in found]
+    assert rows[0].startswith("#radar-alerts 未接入 Slack：预警只记入服务日志 1"), rows
+    assert rows[1].startswith("webhook:wh1 投递失败 1 已失败 3 次"), rows
+    assert "HTTP 404" in rows[1]
