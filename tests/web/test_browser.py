@@ -453,12 +453,20 @@ def test_the_story_digest_and_header_fit_a_phone(browser, store, tmp_path: Path)
             assert brand is not None and switch is not None and nav is not None
             assert abs(switch["y"] - brand["y"]) < 12, (brand, switch)  # one line, the first
             assert switch["x"] + switch["width"] <= PHONE["width"] and switch["y"] < nav["y"]
+            # the name whole: the role is left out on a phone, not the name cut (it read
+            # '高管 Exec (demo) · 管…')
+            name = phone.locator("header.top .who > span").first
+            assert name.inner_text() == "高管 Exec (demo)", name.inner_text()
+            assert name.evaluate("e => e.scrollWidth <= e.clientWidth"), path
             labels = phone.locator("main table td[data-label]").evaluate_all(
                 "cells => cells.map(c => c.dataset.label)"
             )
             assert labels and all(labels), (path, labels)
         assert "前一天" not in phone.locator("table.digest").inner_text()  # left to 负面变化
         assert phone.errors == [], phone.errors
+        desk = open_as(browser, server, "exec")  # a desktop names the role too
+        who = desk.locator("header.top .who > span").first.inner_text()
+        assert who == "高管 Exec (demo) · 管理层", who
 
 
 def test_why_a_chip_reads_so_opens_on_a_tap_a_click_and_enter(
