@@ -19,6 +19,7 @@ from config.types import (
     EnvRef,
     PositiveDuration,
     Strict,
+    TimeOfDay,
     TimeZoneName,
     check_http_url,
 )
@@ -206,7 +207,7 @@ class WebConfig(Strict):
 class SchedulerConfig(Strict):
     alert_interval: PositiveDuration = 60.0
     outbox_interval: PositiveDuration = 15.0
-    digest_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    digest_time: TimeOfDay = "09:00"
     timezone: TimeZoneName = "Asia/Shanghai"
     max_concurrent_crawls: int = Field(default=2, ge=1)
     crawl_timeout: PositiveDuration = 600.0
@@ -268,7 +269,7 @@ class ReportSchedule(Strict):
     to: str = Field(pattern=r"^email:")  # a mailing list of notify.email, e.g. email:execs
     brands: list[str] = Field(default_factory=list)  # empty: every configured brand
     days: int = Field(default=1, ge=1, le=31)  # the period: 1 a daily report, 7 a weekly one
-    at: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # scheduler.timezone
+    at: TimeOfDay = "08:30"  # in scheduler.timezone
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None  # None: daily
     formats: list[ReportFormat] = Field(default_factory=_pdf_only, min_length=1)
 

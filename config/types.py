@@ -67,6 +67,30 @@ def check_time_zone(value: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
 
 
+_TIME_OF_DAY = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def parse_time_of_day(value: Any) -> str:
+    """A clock time ``"HH:MM"`` (``scheduler.digest_time``, ``reports[].at``) as
+    ``"09:00"``; ``"9:00"`` is taken too. YAML 1.1 reads an unquoted ``9:30`` or
+    ``25:00`` as a number in base 60 (570, 1500): that number is named with the time it
+    came from and the fix (quote it), not as "Input should be a valid string"."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 60:
+        written = f"{value // 60}:{value % 60:02d}"
+        raise ValueError(
+            f"YAML read the unquoted time {written} as the number {value}: write it in "
+            f'quotes, like "09:00" (HH:MM, 00:00 to 23:59)'
+        )
+    if isinstance(value, str) and (m := _TIME_OF_DAY.match(value)):
+        return f"{int(m[1]):02d}:{m[2]}"
+    raise ValueError(
+        f'expected a time of day "HH:MM" from 00:00 to 23:59, like "09:00"; got {value!r}'
+    )
+
+
+TimeOfDay = Annotated[str, BeforeValidator(parse_time_of_day)]
+
+
 def check_http_url(value: str) -> str:
     """An http(s) URL with a host (a source's base URL, the web UI's public URL)."""
     u = urlparse(value)

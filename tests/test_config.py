@@ -364,3 +364,42 @@ def test_config_check_refuses_a_shared_api_token(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["config", "check", str(f)])
     assert result.exit_code == 1
     assert f"{f}: web.users: the same api_token_hash is given to 'care' and 'pr'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        # YAML 1.1 reads an unquoted 9:30 / 25:00 as a number in base 60: it said
+        # "Input should be a valid string (got int 570)" for a time the admin never wrote
+        ("9:30", "YAML read the unquoted time 9:30 as the number 570: write it in quotes"),
+        ("25:00", "YAML read the unquoted time 25:00 as the number 1500"),
+        # it read "String should match pattern '^([01]\\d|2[0-3]):[0-5]\\d$'"
+        ("'9点'", 'expected a time of day "HH:MM" from 00:00 to 23:59, like "09:00"; got \'9点\''),
+        ("'24:00'", 'expected a time of day "HH:MM"'),
+        ("9", 'expected a time of day "HH:MM"'),
+    ],
+)
+def test_a_wrong_time_of_day_says_how_to_write_it(
+    tmp_path: Path, written: str, message: str
+) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(
+        f"scheduler: {{digest_time: {written}}}\n"
+        "notify: {email: {host: localhost, security: none, sender: r@x.cn,"
+        " lists: [{name: x, to: [a@x.cn]}]}}\n"
+        f"reports: [{{name: daily, to: 'email:x', at: {written}}}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    found = {i.key: i.message for i in err.value.issues}
+    assert set(found) == {"scheduler.digest_time", "reports[0].at"}, found
+    assert all(message in m for m in found.values()), found
+
+
+def test_a_time_of_day_reads_with_or_without_its_leading_zero(tmp_path: Path) -> None:
+    f = tmp_path / "ok.yaml"
+    f.write_text("scheduler: {digest_time: '9:05'}\n", encoding="utf-8")
+    assert load_config(f).scheduler.digest_time == "09:05"
+    f.write_text("scheduler: {digest_time: '18:30'}\n", encoding="utf-8")
+    assert load_config(f).scheduler.digest_time == "18:30"
