@@ -146,12 +146,22 @@ def headline(case: Case) -> str:
     figures = CaseTrigger.of(case).peak_figures(rule)
     if figures is None:
         return case.title or case.id
-    if rule == "source_health" and figures.get("detail"):
-        # a crash's own words (a traceback's last lines) are for the case's figures and
-        # the alert's lines: the board, the overview and the brief titled a crash
-        # '…目前没有采集： type=click.Choice(SORTS), # the public sorts … NameError'
-        figures = {**figures, "detail": ""}
+    if rule == "source_health":
+        return f"{case_title(case)} — {_source_finding(case, figures)}"[:200]
     return f"{case_title(case)} — {summaries.shown(rule, figures)}"[:200]
+
+
+def _source_finding(case: Case, figures: dict[str, Any]) -> str:
+    """A source-health finding after its title, without the crash's own words (a
+    traceback's last lines: the board, the overview and the brief titled a crash '…目前没有
+    采集： type=click.Choice(SORTS), # the public sorts … NameError'; they stay in the
+    case's figures and the alert's lines) and without naming the source twice ('来源 百度
+    贴吧（演示）：数据源异常 — 来源 百度贴吧（演示） 已暂停…')."""
+    said = summaries.shown("source_health", {**figures, "detail": ""})
+    named = _case_brand(case)
+    if said.startswith(named) and said != named:
+        said = said[len(named) :].lstrip(" ：:")
+    return said
 
 
 def local_moment(at: datetime, tz: str) -> str:

@@ -109,7 +109,15 @@ async def test_a_crash_case_is_titled_without_the_traceback(login, store: Store)
         title = messages.headline(case)
         said = summaries.line("source_health", figures) or ""
     source = "来源 黑猫投诉（演示）"
-    assert title == f"{source}：数据源异常 — {source}：采集连续崩溃 1 次，目前没有采集", title
+    # …and names the source once (it read '{source}：数据源异常 — {source}：采集连续崩溃…')
+    assert title == f"{source}：数据源异常 — 采集连续崩溃 1 次，目前没有采集", title
+    paused = case.model_copy(deep=True)
+    trig = CaseTrigger.of(paused)
+    trig.rules["source_health"] = {**figures, "state": "paused", "reason": "captcha"}
+    trig.save_to(paused)
+    with use_locale("zh_CN"):
+        title = messages.headline(paused)
+    assert title == f"{source}：数据源异常 — 已暂停（网站要求输入验证码）", title
     assert detail in said  # the alert's line keeps it
     async with login("pr") as c:
         board = (await c.get("/cases")).text
