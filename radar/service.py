@@ -30,7 +30,7 @@ from apscheduler.jobstores.base import JobLookupError
 from alerts.routing import delivery_warnings
 from config import DEFAULT_CONFIG, RadarConfig, load_config
 from config.schema import UserConfig
-from index import Store
+from index import Store, StoreError
 from radar import jobs
 from radar.scheduler import build_scheduler, jobs_db_path, sync_jobs, wanted_jobs
 
@@ -102,6 +102,10 @@ class Service:
         self._take_lock()
         cfg = self.config
         self.store = cfg.store.open()
+        # an unreachable or read-only store stops start-up here, named, rather than the
+        # service announcing itself and every job then failing with a traceback a minute
+        if (why := self.store.check_writable()) is not None:
+            raise StoreError(f"{cfg.store.url} refuses writes: {why}")
         ctx = jobs.ServiceContext(self.config_path, cfg, self.store)
         ctx.engine = jobs.make_engine(cfg, self.store)
         ctx.on_crawl_done = self._crawl_done
@@ -120,8 +124,16 @@ class Service:
 
     def _take_lock(self) -> None:
         path = lock_path(self.config)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fh = path.open("a+")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fh = path.open("a+")
+        except OSError as exc:
+            # it lives beside the job store: scheduler.jobs_db, by default beside the store
+            key = "scheduler.jobs_db" if self.config.scheduler.jobs_db else "store.url"
+            raise ServiceError(
+                f"{self.config_path}: {key}: cannot create the service's lock file {path} "
+                f"there: {exc.strerror or exc}"
+            ) from None
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -26,8 +26,10 @@ def run(config_path: str | None) -> None:
     try:
         service.start()
     except (ServiceError, StoreError) as exc:
+        # a store error names the file and key to fix: the store is store.url's
+        where = f"{service.config_path}: store.url: " if isinstance(exc, StoreError) else ""
         kind = "store error" if isinstance(exc, StoreError) else "error"
-        click.echo(f"{kind}: {exc}", err=True)
+        click.echo(f"{kind}: {where}{exc}", err=True)
         service.stop()
         sys.exit(1)
     try:
