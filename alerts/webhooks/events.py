@@ -5,7 +5,11 @@ exactly-once key, sent as the ``Idempotency-Key`` header.
 
 The body is fixed when the event happens (a retry sends the same JSON; only the
 timestamp and signature are made at each send). The case page link is added at send
-time (alerts/notifiers/webhook.py), from the config of the process that delivers."""
+time (alerts/notifiers/webhook.py), from the config of the process that delivers.
+
+Every time in a body is UTC written with ``Z`` (``2026-11-23T02:00:00Z``), as in the
+API's answers: a receiver that also reads ``GET /api/v1/cases/{id}`` compares the same
+strings (the bodies had ``+00:00``, the API ``Z``)."""
 
 from __future__ import annotations
 
@@ -15,9 +19,27 @@ from typing import Any
 from alerts import outbox
 from alerts.webhooks import registry
 from index.base import Store
-from index.models import Case, CaseEvent
+from index.models import Case, CaseEvent, as_utc
 
 RESOLVED = {"resolved"}
+
+
+def utc_text(at: datetime | str) -> str:
+    """``at`` (a datetime or the ISO text the digest holds) as UTC with ``Z``."""
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return as_utc(moment).isoformat().replace("+00:00", "Z")
+
+
+def digest_body(digest: dict[str, Any]) -> dict[str, Any]:
+    """The digest as the engine made it, its times written as the API's are."""
+    body = {k: v for k, v in digest.items() if k not in ("queued", "key")}
+    for key in ("since", "until"):
+        if body.get(key):
+            body[key] = utc_text(body[key])
+    incomplete = body.get("incomplete")
+    if isinstance(incomplete, dict):
+        body["incomplete"] = {k: [utc_text(h) for h in v] for k, v in incomplete.items()}
+    return body
 
 
 def event_kind(case: Case, event: CaseEvent) -> str:
@@ -35,7 +57,7 @@ def event_kind(case: Case, event: CaseEvent) -> str:
 def case_body(case: Case, event: CaseEvent, kind: str) -> dict[str, Any]:
     return {
         "type": kind,
-        "created_at": event.at.isoformat(),
+        "created_at": utc_text(event.at),
         "case": {
             "id": case.id,
             "brand": case.brand,
@@ -43,7 +65,7 @@ def case_body(case: Case, event: CaseEvent, kind: str) -> dict[str, Any]:
             "status": case.status.value,
             "rule": case.rule,
             "title": case.title,
-            "opened_at": case.opened_at.isoformat(),
+            "opened_at": utc_text(case.opened_at),
             "evidence": list(case.evidence),
         },
         "event": {
@@ -51,7 +73,7 @@ def case_body(case: Case, event: CaseEvent, kind: str) -> dict[str, Any]:
             "kind": event.kind,
             "actor": event.actor,
             "text": event.text,
-            "at": event.at.isoformat(),
+            "at": utc_text(event.at),
         },
     }
 
@@ -92,8 +114,8 @@ def publish_digest(store: Store, day: str, digest: dict[str, Any], now: datetime
         body = {
             "id": key,
             "type": "digest.ready",
-            "created_at": now.isoformat(),
-            "digest": {k: v for k, v in digest.items() if k not in ("queued", "key")},
+            "created_at": utc_text(now),
+            "digest": digest_body(digest),
         }
         queued += outbox.enqueue(
             store, key, f"webhook:{sub.id}", {"kind": "webhook", "webhook": body}, now

@@ -164,3 +164,24 @@ def test_digest_ready_event(receiver, store) -> None:
     run(config, store, T0 + timedelta(minutes=5), T0 + timedelta(minutes=5))
     [event] = state.events
     assert event["type"] == "digest.ready" and "极光汽车" in event["digest"]["brands"]
+
+
+def test_times_in_a_body_are_utc_with_z_as_in_the_api(receiver, store) -> None:
+    """A receiver that also reads the API compares the same strings: the bodies wrote
+    ``+00:00`` (isoformat) where the API's answers write ``Z``."""
+    url, state = receiver
+    config = make_config()
+    subscribe(store, url, state)
+    case = open_case(config, store)
+    engine = AlertEngine(config, store, ConsoleNotifier())
+    engine.daily_digest(T0)
+    run(config, store, T0, T0)
+    opened = next(e for e in state.events if e["type"] == "case.opened")
+    api_case = case.model_dump(mode="json")  # what GET /api/v1/cases/{id} answers
+    assert opened["case"]["opened_at"] == api_case["opened_at"]
+    assert opened["case"]["opened_at"].endswith("Z")
+    assert opened["created_at"].endswith("Z") and opened["event"]["at"].endswith("Z")
+    digest = next(e for e in state.events if e["type"] == "digest.ready")
+    times = [digest["created_at"], digest["digest"]["since"], digest["digest"]["until"]]
+    times += digest["digest"]["incomplete"]["day"] + digest["digest"]["incomplete"]["previous"]
+    assert all(t.endswith("Z") and "+00:00" not in t for t in times), times
