@@ -89,6 +89,13 @@ class BrandConfig(Strict):
         return list(seen)
 
 
+# an argon2 hash as `radar web hash-password` writes it, and one cut at its first comma
+_ARGON2 = re.compile(
+    r"^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$"
+)
+_ARGON2_CUT = re.compile(r"^\$argon2(id|i|d)\$v=\d+\$m=\d+$")
+
+
 class UserConfig(Strict):
     name: str = Field(min_length=1)
     role: Literal["care", "pr", "exec", "admin"]
@@ -103,7 +110,15 @@ class UserConfig(Strict):
     def _argon2(cls, v: str | EnvRef | None) -> str | EnvRef | None:
         # anything else would only show as "wrong password" at every login
         value = v.get() if isinstance(v, EnvRef) else v
-        if value and not value.startswith("$argon2"):
+        if value and _ARGON2_CUT.match(value):
+            # {name: a, password_hash: $argon2id$v=19$m=65536,t=3,p=4$…}: inside { } YAML
+            # splits the hash at its commas (loader.py drops the 't=3', 'p=4$…' keys)
+            raise ValueError(
+                "the argon2 hash is cut at its first comma (inside { } YAML splits "
+                "$argon2id$v=19$m=65536,t=3,p=4$… at its commas): put the whole hash in "
+                "quotes: password_hash: '$argon2id$…'"
+            )
+        if value and not _ARGON2.match(value.strip()):
             raise ValueError("not an argon2 hash: make one with `radar web hash-password`")
         return v
 

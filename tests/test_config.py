@@ -403,3 +403,31 @@ def test_a_time_of_day_reads_with_or_without_its_leading_zero(tmp_path: Path) ->
     assert load_config(f).scheduler.digest_time == "09:05"
     f.write_text("scheduler: {digest_time: '18:30'}\n", encoding="utf-8")
     assert load_config(f).scheduler.digest_time == "18:30"
+
+
+def test_a_hash_split_at_its_commas_says_to_quote_it(tmp_path: Path) -> None:
+    """`radar web hash-password` pasted into a {…} line as the example config writes its
+    users: YAML cut the hash at its commas, and config check listed 'web.users[0].t=3:
+    unknown key' and 'web.users[0].p=4$…: unknown key' (while the stump '$argon2id$v=19$
+    m=65536' passed as a hash)."""
+    f = tmp_path / "users.yaml"
+    f.write_text(f"web: {{users: [{{name: a, role: pr, password_hash: {ARGON2_HASH}}}]}}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert [(i.key, i.message) for i in err.value.issues] == [
+        (
+            "web.users[0].password_hash",
+            "the argon2 hash is cut at its first comma (inside { } YAML splits "
+            "$argon2id$v=19$m=65536,t=3,p=4$… at its commas): put the whole hash in quotes: "
+            "password_hash: '$argon2id$…'",
+        )
+    ]
+    f.write_text(f"web: {{users: [{{name: a, role: pr, password_hash: '{ARGON2_HASH}'}}]}}\n")
+    assert load_config(f).web.users[0].password_hash == ARGON2_HASH
+    f.write_text(
+        f"web:\n  users:\n    - name: a\n      role: pr\n      password_hash: {ARGON2_HASH}\n"
+    )
+    assert load_config(f).web.users[0].password_hash == ARGON2_HASH  # a block needs no quotes
+    f.write_text("web: {users: [{name: a, role: pr, password_hash: '$argon2id$v=19$x'}]}\n")
+    with pytest.raises(ConfigError, match="not an argon2 hash"):
+        load_config(f)
