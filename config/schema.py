@@ -4,6 +4,7 @@ config/example-production.yaml for commented examples."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlparse
@@ -72,12 +73,37 @@ class StoreConfig(Strict):
         return open_store(self.url, **self.open_options())
 
 
+def _folded(text: str) -> str:
+    """A term as brand matching compares it (NFKC, case-folded; crawlers/brands.py)."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
 class BrandConfig(Strict):
     name: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)  # phrases that mean this brand
     exclude: list[str] = Field(default_factory=list)  # phrases that look like it but are not
     description: str = ""
+
+    @model_validator(mode="after")
+    def _terms(self) -> BrandConfig:
+        """A brand matches posts by its terms: a blank name, a blank entry or an
+        exclusion that is one of the terms is a brand (or a term) that never matches,
+        which nothing would say until the first crisis went unseen."""
+        if not self.name.strip():
+            raise ValueError("name: a brand needs a name (it is blank)")
+        for key in ("aliases", "keywords", "exclude"):
+            if any(not t.strip() for t in getattr(self, key)):
+                raise ValueError(f"{key}: a blank entry matches nothing; remove it")
+        terms = {_folded(t): t for t in self.match_terms}
+        for i, phrase in enumerate(self.exclude):
+            if (term := terms.get(_folded(phrase))) is not None:
+                raise ValueError(
+                    f"exclude[{i}]: {phrase!r} is this brand's own term {term!r}: a post "
+                    "naming it would never count; exclude longer phrases that contain a "
+                    "term but mean something else (北极光 for 极光)"
+                )
+        return self
 
     @property
     def match_terms(self) -> list[str]:

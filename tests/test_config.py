@@ -431,3 +431,40 @@ def test_a_hash_split_at_its_commas_says_to_quote_it(tmp_path: Path) -> None:
     f.write_text("web: {users: [{name: a, role: pr, password_hash: '$argon2id$v=19$x'}]}\n")
     with pytest.raises(ConfigError, match="not an argon2 hash"):
         load_config(f)
+
+
+@pytest.mark.parametrize(
+    ("brand", "key", "message"),
+    [
+        # a brand that can match nothing passed config check: watched, never matched
+        ("{name: '  '}", "brands[0].name", "a brand needs a name (it is blank)"),
+        ("{name: 清泉乳业, aliases: ['']}", "brands[0].aliases", "a blank entry matches nothing"),
+        ("{name: 清泉乳业, keywords: [' ']}", "brands[0].keywords", "a blank entry"),
+        ("{name: 清泉乳业, exclude: ['']}", "brands[0].exclude", "a blank entry"),
+        # an exclusion equal to a term (as matching compares them) silences that term
+        (
+            "{name: 清泉乳业, aliases: [清泉牛奶], exclude: [清泉石上流, 清泉牛奶]}",
+            "brands[0].exclude[1]",
+            "'清泉牛奶' is this brand's own term '清泉牛奶': a post naming it would never count",
+        ),
+        (
+            "{name: 星辰Pro, exclude: [星辰ＰＲＯ]}",
+            "brands[0].exclude[0]",
+            "'星辰ＰＲＯ' is this brand's own term '星辰Pro'",
+        ),
+    ],
+)
+def test_a_brand_that_would_match_nothing_is_an_error(
+    tmp_path: Path, brand: str, key: str, message: str
+) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(f"brands: [{brand}]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert [(i.key, i.message[: len(message)]) for i in err.value.issues] == [(key, message)]
+
+
+def test_an_exclusion_containing_a_term_is_fine(tmp_path: Path) -> None:
+    f = tmp_path / "ok.yaml"
+    f.write_text("brands: [{name: 极光, exclude: [北极光, 看极光]}]\n", encoding="utf-8")
+    assert load_config(f).brands[0].exclude == ["北极光", "看极光"]
