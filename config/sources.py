@@ -117,4 +117,15 @@ class SourceConfig(Strict):
             raise ValueError("user_ids: a tousu company source needs at least one couid")
         if self.kind == "weibo" and self.mode == "timeline" and not self.user_ids:
             raise ValueError("user_ids: a weibo timeline source needs at least one user id")
+        # without them the crawl requests nothing and ends 'finished', 0 new, health ok
+        if self.kind == "weibo" and self.mode == "comments" and not self.query:
+            raise ValueError(
+                "query: a weibo comments source needs the ids of the posts whose comments "
+                "it follows"
+            )
+        if self.kind == "forum" and self.mode in ("tieba", "discuz") and not self.forum_ids:
+            what = "a 吧 name (贴吧 kw=…)" if self.mode == "tieba" else "a board's fid"
+            raise ValueError(
+                f"forum_ids: a {self.mode} forum source needs at least one board: {what}"
+            )
         return self

@@ -468,3 +468,34 @@ def test_an_exclusion_containing_a_term_is_fine(tmp_path: Path) -> None:
     f = tmp_path / "ok.yaml"
     f.write_text("brands: [{name: 极光, exclude: [北极光, 看极光]}]\n", encoding="utf-8")
     assert load_config(f).brands[0].exclude == ["北极光", "看极光"]
+
+
+@pytest.mark.parametrize(
+    ("source", "key", "message"),
+    [
+        # each crawled nothing, ended 'finished' with 0 new, health ok: a silent blind spot
+        (
+            "{name: s, kind: forum, mode: tieba, base_url: 'https://tieba.baidu.com'}",
+            "sources[0].forum_ids",
+            "a tieba forum source needs at least one board: a 吧 name",
+        ),
+        (
+            "{name: s, kind: forum, mode: discuz, base_url: 'https://bbs.x.cn'}",
+            "sources[0].forum_ids",
+            "a discuz forum source needs at least one board: a board's fid",
+        ),
+        (
+            "{name: s, kind: weibo, mode: comments, base_url: 'https://m.weibo.cn'}",
+            "sources[0].query",
+            "a weibo comments source needs the ids of the posts",
+        ),
+    ],
+)
+def test_a_source_that_would_crawl_nothing_is_an_error(
+    tmp_path: Path, source: str, key: str, message: str
+) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(f"sources: [{source}]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert [(i.key, i.message[: len(message)]) for i in err.value.issues] == [(key, message)]
