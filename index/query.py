@@ -18,6 +18,40 @@ import re
 from dataclasses import dataclass, field
 
 FILTER_FIELDS = ("brand", "sentiment", "source", "author", "category", "signal", "kind")
+# the filters by the words the cards and the facets show (a care agent typed 情感:负面 and
+# 品牌：极光汽车, with the input method's full-width colon): read as the English names
+FIELD_NAMES_ZH = {
+    "品牌": "brand",
+    "情感": "sentiment",
+    "来源": "source",
+    "数据源": "source",
+    "作者": "author",
+    "类别": "category",
+    "问题类别": "category",
+    "投诉类别": "category",
+    "风险信号": "signal",
+    "信号": "signal",
+    "类型": "kind",
+}
+_FIELD_NAME = re.compile(
+    r"(?:(?<=^)|(?<=[\s(\-]))("
+    + "|".join(sorted((*FIELD_NAMES_ZH, *FILTER_FIELDS), key=len, reverse=True))
+    + r")[:：]"
+)
+
+
+def english_fields(q: str) -> str:
+    """``q`` with each filter named in Chinese (``情感:负面``, ``品牌：极光汽车``) or with a
+    full-width colon (``brand：极光汽车``) written as the English filter (``sentiment:负面``);
+    quoted phrases are left as they are."""
+    if q.count('"') % 2 or not any(c in q for c in ":："):
+        return q
+    parts = q.split('"')
+    for i in range(0, len(parts), 2):  # outside the quotes
+        parts[i] = _FIELD_NAME.sub(lambda m: FIELD_NAMES_ZH.get(m[1], m[1]) + ":", parts[i])
+    return '"'.join(parts)
+
+
 MAX_DEPTH = 32  # nested ( ) and NOT; deeper is no real query and would exhaust the stack
 
 
@@ -149,6 +183,7 @@ def canonical_values(q: str, lookups: dict[str, dict[str, str]]) -> str:
     by the value stripped and casefolded) written as the value it maps to: a brand's
     alias as its name, a label people read (``category:安全问题``) as the stored key
     (``category:safety``). Other values are left as they are."""
+    q = english_fields(q)
     if not any(f"{field}:" in q for field in lookups):
         return q
     out, pos = [], 0
@@ -179,7 +214,9 @@ def filter_values(q: str, field: str) -> list[str]:
 
 def _spans(q: str) -> list[tuple[str, str, tuple[int, int]]]:
     """(filter name, value, (start, end)) of every ``name:value`` / ``name:"value"`` token
-    of ``q`` (a leading ``-`` is kept outside the span)."""
+    of ``q`` (a leading ``-`` is kept outside the span); ``q`` as :func:`english_fields`
+    writes it."""
+    q = english_fields(q)
     if q.count('"') % 2:
         raise QuerySyntaxError('unbalanced quote (") in the query')
     found = []
@@ -318,7 +355,7 @@ class _Parser:
 
 def parse_query(q: str) -> ParsedQuery:
     """Parse a search-box string; raises QuerySyntaxError naming what is wrong."""
-    q = (q or "").strip()
+    q = english_fields((q or "").strip())
     parser = _Parser(_tokens(q))
     tree = parser.parse()
     return ParsedQuery(tree=tree, raw=q, text_terms=[t for t in parser.terms if t])

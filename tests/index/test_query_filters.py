@@ -79,3 +79,29 @@ def test_canonical_values_rewrites_only_the_known_values_of_the_named_fields() -
         '刹车 category:safety OR (sentiment:negative -category:其他) author:安全 "category:安全"'
     )
     assert canonical_values("sentiment:负面", {}) == "sentiment:负面"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("情感:负面", "sentiment:负面"),
+        ("品牌：极光汽车 情感:负面", "brand:极光汽车 sentiment:负面"),  # the IME's ：
+        ("brand：极光汽车", "brand:极光汽车"),
+        ("漏油 -来源:微博（演示）", "漏油 -source:微博（演示）"),
+        ("(作者:张三 OR 类型:complaint)", "(author:张三 OR kind:complaint)"),
+        ("风险信号:维权 类别:安全问题", "signal:维权 category:安全问题"),
+        ('"情感:负面" 漏油', '"情感:负面" 漏油'),  # a quoted phrase is text
+        ("时间:下午", "时间:下午"),  # no filter of that name: text, as before
+        ("看极光汽车:好", "看极光汽车:好"),
+    ],
+)
+def test_filters_named_in_chinese(typed: str, read: str) -> None:
+    """A care agent typed the facets' words, 情感:负面 or 品牌：极光汽车 (the input method's
+    full-width colon): the search read them as text and found nothing."""
+    from index.query import english_fields
+
+    assert english_fields(typed) == read
+    lookups = {"sentiment": {"负面": "negative"}, "brand": {"极光汽车": "极光汽车"}}
+    said = canonical_values("品牌：极光汽车 情感:负面", lookups)
+    assert said == "brand:极光汽车 sentiment:negative"
+    assert parse_query("品牌：极光汽车 情感:negative").tree == parse_query(said).tree

@@ -93,7 +93,7 @@ async def test_the_search_page_takes_a_chinese_label(login) -> None:  # type: ig
         page = (await c.get("/search", params={"q": "sentiment:负面", "range": "all"})).text
         assert "无法识别检索式" not in page and 'data-id="demo-weibo:7"' in page
         # and the hint under the box says so
-        assert "值可写卡片上的中文，如 sentiment:负面。" in page
+        assert "值可写卡片上的中文，如 情感:负面。" in page and "筛选条件 品牌: 来源:" in page
 
 
 async def test_time_range(anon: httpx.AsyncClient) -> None:
@@ -511,3 +511,21 @@ async def test_the_pages_export_keeps_the_pages_order(login, anon, store) -> Non
     )
     rows = [r["id"] for r in csv.DictReader(io.StringIO(api.content.decode("utf-8-sig")))]
     assert rows == [i for i in by_time if i in rows] != [i for i in by_reach if i in rows]
+
+
+@pytest.mark.parametrize(
+    ("zh_q", "key_q"),
+    [
+        ("情感:负面", "sentiment:negative"),
+        ("品牌：极光汽车 情感：负面", "brand:极光汽车 sentiment:negative"),
+        ("风险信号:向监管投诉", "signal:regulator"),
+        ("-情感:负面", "-sentiment:negative"),
+    ],
+)  # fmt: skip
+async def test_filters_take_the_names_people_read(
+    anon: httpx.AsyncClient, zh_q: str, key_q: str
+) -> None:
+    """A care agent typed 情感:负面 and 品牌：极光汽车 (the facets' words, the input method's
+    full-width colon): the search read them as text and found nothing."""
+    found = await ids(anon, q=zh_q, range="all")
+    assert found and found == await ids(anon, q=key_q, range="all")
