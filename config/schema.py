@@ -355,6 +355,12 @@ class RadarConfig(Strict):
             unknown = [b for b in report.brands if b not in names]
             if unknown:
                 raise ValueError(f"reports[{i}].brands: unknown brand(s) {unknown}")
+        if self.demo.enabled and self.web.port and self.web.port == self.demo.port:
+            # the demo binds first; the web UI then failed with "port in use?"
+            raise ValueError(
+                f"web.port: {self.web.port} is also demo.port: the web UI and the demo "
+                "sources need a port each"
+            )
         if self.demo.crisis_brand and self.demo.crisis_brand not in names:
             raise ValueError(f"demo.crisis_brand: unknown brand {self.demo.crisis_brand!r}")
         key = self.web.secret_key_value()

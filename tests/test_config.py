@@ -499,3 +499,17 @@ def test_a_source_that_would_crawl_nothing_is_an_error(
     with pytest.raises(ConfigError) as err:
         load_config(f)
     assert [(i.key, i.message[: len(message)]) for i in err.value.issues] == [(key, message)]
+
+
+def test_the_web_ui_and_the_demo_sources_need_a_port_each(tmp_path: Path) -> None:
+    """A copy of the demo given web.port = demo.port started the demo, then stopped with
+    'web UI could not start on 127.0.0.1:8765 (port in use?)' — in use by itself."""
+    f = tmp_path / "bad.yaml"
+    f.write_text("demo: {enabled: true, port: 18765}\nweb: {port: 18765}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert [(i.key, i.message) for i in err.value.issues] == [
+        ("web.port", "18765 is also demo.port: the web UI and the demo sources need a port each")
+    ]
+    f.write_text("demo: {enabled: false, port: 18765}\nweb: {port: 18765}\n", encoding="utf-8")
+    assert load_config(f).web.port == 18765  # no demo sources: nothing to share
