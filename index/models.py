@@ -340,17 +340,29 @@ class Mention(_Doc):
         return self.author.followers + self.engagement.total
 
 
+# what the API's document says of a case event's kind and of the engine's free-form records
+EVENT_KINDS = (
+    "what happened: alerted (a rule opened the case), opened (opened by hand from a post), "
+    "updated, escalated, reminder, notified (a message was sent), acknowledged, assigned, "
+    "note, evidence (a post attached), resolution_proposed, resolved, closed, reopened; "
+    "a later version may add kinds"
+)
+ENGINE_RECORD = (
+    "the alert engine's own record (rules, figures, peaks), shown on the case page; its "
+    "keys may change between versions (its times are UTC with Z, as the answer's own)"
+)
+
+
 class CaseEvent(_Doc):
     """One entry of a case's append-only timeline."""
 
     case_id: str
     seq: int = 0  # assigned by the store, 1-based, strictly increasing per case
     at: datetime = Field(default_factory=utcnow)
-    kind: str  # alerted | updated | escalated | acknowledged | assigned | note |
-    #            resolution_proposed | resolved | closed | reopened | notified | reminder
+    kind: str = Field(description=EVENT_KINDS)
     actor: str = "system"
     text: str = ""
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict, description=ENGINE_RECORD)
 
     @field_validator("at")
     @classmethod
@@ -374,7 +386,8 @@ class Case(_Doc):
     assignee: str | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
-    trigger: dict[str, Any] = Field(default_factory=dict)  # figures that fired the rule
+    # figures that fired the rule
+    trigger: dict[str, Any] = Field(default_factory=dict, description=ENGINE_RECORD)
     evidence: list[str] = Field(default_factory=list)  # mention ids, most important first
     escalation_level: int = 0
     ack_due_at: datetime | None = None  # SLA: acknowledge before this or escalate

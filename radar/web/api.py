@@ -21,6 +21,7 @@ from starlette.datastructures import MutableHeaders
 
 from config.i18n import _
 from radar.web.auth import Forbidden, LoggedIn, current_user
+from radar.web.engine_times import EngineTimesJSON, carries_records
 from radar.web.problems import PROBLEM_JSON, Problem, problem, problem_responses
 
 PREFIX = "/api/v1"
@@ -235,6 +236,10 @@ def install(app: FastAPI, routers: Any, rate: str = DEFAULT_RATE_LIMIT) -> None:
     app.state.rate_limit = limit
     app.add_middleware(RateLimitHeaders)  # type: ignore[arg-type]
     checks = [Depends(limit), Depends(resolved), Depends(known_query)]
+    for router in routers:
+        for route in router.routes:  # a case's trigger and its events' data: times with Z
+            if isinstance(route, APIRoute) and carries_records(route.response_model):
+                route.response_class = EngineTimesJSON
     for router in routers:
         app.include_router(
             router,

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from index import Store
+from index.models import CaseEvent
 from tests.web.conftest import CASE_ID, api_token
 
 pytestmark = pytest.mark.anyio
@@ -64,3 +65,58 @@ async def test_a_note_stored_with_an_offset_is_answered_in_utc(
         "2026-11-23T01:30:00Z",
         "2026-11-23T01:40:00.250000Z",
     ]
+
+
+ENGINE_TIMES = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+([+-]\d\d:\d\d|Z)")
+
+
+def record_times(value: object) -> list[str]:
+    """Every string shaped like a time in an answer, under whatever key."""
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in record_times(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in record_times(v)]
+    return [value] if isinstance(value, str) and ENGINE_TIMES.fullmatch(value) else []
+
+
+async def test_times_in_the_engines_records_read_like_every_other_time(
+    anon: httpx.AsyncClient, store: Store
+) -> None:
+    """A case's ``trigger`` and its events' ``data`` are the engine's records, written with
+    ``isoformat()``: the demo's crisis case answered ``fired_at``, ``peak_at`` …
+    ``2026-12-05T00:29:42.764830+00:00`` beside its ``opened_at`` ``…42.764830Z``, on the
+    board, the case, its summary, the overview and every case action. The stored records
+    stay as the engine wrote them (it compares some of their strings)."""
+    case = store.get_case(CASE_ID)
+    assert case is not None
+    fired = {
+        "fired_at": "2026-11-23T01:35:00.250000+00:00",
+        "summary": "2026-11-23T01:35:00+00:00 起",
+    }
+    trigger = {
+        "rules": {"negative_surge": {**fired, "severity_since": "2026-11-23T09:35:00+08:00"}},
+        "peak_at": "2026-11-23T01:35:00+00:00",
+        "notified": {"at": "2026-11-23T01:36:00+00:00", "keys": ["negative_surge:x"]},
+    }
+    store.save_case(case.model_copy(update={"trigger": trigger}))
+    store.append_case_event(
+        CaseEvent(case_id=CASE_ID, kind="updated", text="进展", data={"rules": trigger["rules"]})
+    )
+    url = f"/api/v1/cases/{CASE_ID}"
+    answers = {
+        "board": await anon.get("/api/v1/cases", headers=AUTH),
+        "case": await anon.get(url, headers=AUTH),
+        "summary": await anon.get(f"{url}/summary", params={"terms": "false"}, headers=AUTH),
+        "overview": await anon.get("/api/v1/overview", params={"terms": "false"}, headers=AUTH),
+        "note": await anon.post(f"{url}/notes", json={"text": "已发声明"}, headers=AUTH),
+    }
+    for name, r in answers.items():
+        assert r.status_code == 200, (name, r.text)
+        found = record_times(r.json())
+        assert "2026-11-23T01:35:00.250000Z" in found, name  # fired_at, as UTC with Z
+        assert [t for t in found if not UTC_Z.fullmatch(t)] == [], name
+    rules = answers["case"].json()["case"]["trigger"]["rules"]["negative_surge"]
+    assert rules["severity_since"] == "2026-11-23T01:35:00Z"  # +08:00 read in UTC
+    assert rules["summary"] == "2026-11-23T01:35:00+00:00 起"  # a sentence is not a time
+    stored = store.get_case(CASE_ID)
+    assert stored is not None and stored.trigger["peak_at"] == "2026-11-23T01:35:00+00:00"
