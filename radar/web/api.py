@@ -309,7 +309,14 @@ LINKS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     ("/search", "get"): (
         "mention_id",
         "$response.body#/hits/0/mention/id",
-        ("mention", "mark_handled", "mention_note", "correct_sentiment", "attach"),
+        (
+            "mention",
+            "mark_handled",
+            "mark_unhandled",
+            "mention_note",
+            "correct_sentiment",
+            "attach",
+        ),
     ),
     ("/cases", "get"): (
         "case_id",

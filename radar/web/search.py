@@ -780,6 +780,21 @@ def api_mark_handled(
 
 
 @api.post(
+    "/mentions/{mention_id:path}/unhandled",
+    response_model=Mention,
+    summary="Undo mark handled",
+    responses=problem_responses(400, 404, 422),
+)
+def api_mark_unhandled(request: Request, user: Handler, mention_id: str) -> Mention:
+    """Not handled, by nobody, again (a mis-click, a post that needs more work); the
+    notes stay. The care desk's 撤销已处理: an integration that marked a mention handled
+    had no way back."""
+    store: Store = request.app.state.store
+    _mention_or_404(store, mention_id)
+    return store.mark_unhandled(mention_id)
+
+
+@api.post(
     "/mentions/{mention_id:path}/notes",
     response_model=Mention,
     summary="Note a mention",
@@ -862,4 +877,4 @@ def api_mention(request: Request, user: Searcher, mention_id: str) -> Mention:
 
 
 # the POST paths under a mention (above)
-MENTION_ACTIONS = ("handled", "notes", "sentiment", "attach")
+MENTION_ACTIONS = ("handled", "unhandled", "notes", "sentiment", "attach")

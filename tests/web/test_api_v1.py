@@ -396,3 +396,31 @@ async def test_the_security_scheme_names_where_tokens_come_from(anon: httpx.Asyn
     assert scheme["scheme"] == "bearer"
     assert "/admin/tokens" in scheme["description"]
     assert "radar web token create" in scheme["description"]
+
+
+async def test_marking_handled_can_be_undone(anon: httpx.AsyncClient) -> None:
+    """The care desk's 撤销已处理 had no API call: an integration that marked a mention
+    handled (a rule of its own gone wrong, a whole page of them) had no way back."""
+    url = "/api/v1/mentions/demo-weibo:1"
+    r = await anon.post(f"{url}/handled", json={"note": "已回复车主"}, headers=auth())
+    assert r.status_code == 200 and r.json()["handled"] is True
+    r = await anon.post(f"{url}/unhandled", headers=auth())
+    assert r.status_code == 200, r.text
+    undone = r.json()
+    assert (undone["handled"], undone["handled_by"], undone["handled_at"]) == (False, None, None)
+    assert [n["text"] for n in undone["notes"]] == ["已回复车主"]  # the notes stay
+    assert (await anon.get(url, headers=auth())).json()["handled"] is False
+    r = await anon.get("/api/v1/search", params={"q": "漏油", "range": "all"}, headers=auth())
+    assert r.status_code == 200
+    # who may, what does not exist, a GET on the action path
+    r = await anon.post(f"{url}/unhandled", headers=auth("exec"))
+    assert r.status_code == 403 and "handle" in r.json()["detail"]
+    r = await anon.post("/api/v1/mentions/demo-weibo:404/unhandled", headers=auth())
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    r = await anon.get(f"{url}/unhandled", headers=auth())
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    operation = doc["paths"]["/api/v1/mentions/{mention_id}/unhandled"]["post"]
+    assert operation["operationId"] == "mark_unhandled"
+    links = doc["paths"]["/api/v1/search"]["get"]["responses"]["200"]["links"]
+    assert links["mark_unhandled"]["operationId"] == "mark_unhandled"
