@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from alerts.activity import Fact
-from alerts.messages import local_moment
+from alerts.messages import lead_rule, local_moment
 from alerts.rules.base import Finding
 from index.models import Case
 
@@ -25,7 +25,9 @@ def _case_part(case: Case, url: str) -> dict[str, Any]:
         "case_id": case.id,
         "brand": case.brand,
         "severity": case.severity.value,
-        "rule": case.rule,
+        # the rule the case is about now, as its title (a surge that raised a case a 大V
+        # post opened): the robots' and mail's header read 高传播帖子 above 案件：…负面激增
+        "rule": lead_rule(case),
         "title": case.title,
         "url": url,
     }
