@@ -13,6 +13,7 @@ from typing import Any
 from alerts.activity import Fact
 from alerts.messages import lead_rule, local_moment
 from alerts.rules.base import Finding
+from alerts.trigger import CaseTrigger
 from index.models import Case
 
 
@@ -21,9 +22,12 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def _case_part(case: Case, url: str) -> dict[str, Any]:
+    health = CaseTrigger.of(case).rules.get("source_health") or {}
     return {
         "case_id": case.id,
         "brand": case.brand,
+        # a source-health case (brand source:NAME) is read by its source's title
+        "source_title": str(health.get("source_title") or ""),
         "severity": case.severity.value,
         # the rule the case is about now, as its title (a surge that raised a case a 大V
         # post opened): the robots' and mail's header read 高传播帖子 above 案件：…负面激增

@@ -116,10 +116,14 @@ def title(notice: dict[str, Any], _: Gettext) -> str:
     if kind == "digest":
         return _("Daily digest until %(until)s") % {"until": notice.get("until", "")}
     rule = notice.get("rule", "")
+    brand = notice.get("brand", "")
+    if brand.startswith("source:") and notice.get("source_title"):
+        # as the case's title and the pages name it (was 'P3 source:demo-tieba：数据源异常')
+        brand = _("source %(name)s") % {"name": notice["source_title"]}
     head = _("[%(label)s] %(severity)s %(brand)s: %(rule)s") % {
         "label": _(KIND_LABEL.get(kind, "Alert")),
         "severity": notice.get("severity", ""),
-        "brand": notice.get("brand", ""),
+        "brand": brand,
         "rule": _(RULE_TITLE[rule]) if rule in RULE_TITLE else rule,
     }
     return neutralise(f"{SEVERITY_MARK.get(notice.get('severity', ''), '')}{head}", 100)

@@ -30,3 +30,32 @@ def test_the_header_names_the_rule_the_case_is_about_now(store) -> None:  # type
     for later in (update, escalation, notice.case_notice(case, [], [], "https://r/c")):
         head = title(later, gettext)
         assert head.endswith("P1 极光汽车：负面激增") and "高传播帖子" not in head, head
+
+
+def test_a_source_case_header_names_the_source_by_its_title(store) -> None:  # type: ignore[no-untyped-def]
+    """The robots' and mail's header read '【舆情告警】P3 source:demo-tieba：数据源异常' (the
+    case's brand key) above '案件：来源 百度贴吧（演示）：数据源异常 — …'."""
+    from alerts.rules.base import Finding
+
+    finding = Finding(
+        rule="source_health",
+        brand="source:demo-tieba",
+        key="source_health:paused",
+        summary="数据源 百度贴吧（演示）已暂停",
+        figures={
+            "source": "demo-tieba",
+            "source_title": "百度贴吧（演示）",
+            "state": "paused",
+            "reason": "captcha",
+        },
+    )
+    with use_locale("zh_CN"):
+        [opened] = CaseManager(make_config(locale="zh_CN"), store).apply(
+            "source:demo-tieba", [finding], T0, None
+        )
+        case = store.get_case(opened.case_id)
+    head = title(
+        notice.case_notice(case, [finding], [], "https://r/c"), translations("zh_CN").gettext
+    )
+    assert "来源 百度贴吧（演示）：数据源异常" in head and "source:" not in head, head
+    assert case.title.startswith("来源 百度贴吧（演示）")  # what the 案件 line and pages read
