@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import click
@@ -11,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from config import ConfigError, RadarConfig, load_config
+from index.models import as_utc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +24,17 @@ config_option = click.option(
     default=None,
     help="Config file (default: $RADAR_CONFIG or the bundled config/demo.yaml).",
 )
+
+
+def utc_minute(iso: str) -> str:
+    """A stored time (ISO) to the minute, named UTC (``2026-12-05 00:26 UTC``), as
+    ``radar search`` heads its column: ``made 2026-12-05T00:26`` read as local time in
+    Shanghai, eight hours off."""
+    try:
+        at = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{as_utc(at):%Y-%m-%d %H:%M} UTC"
 
 
 def load_or_exit(path: str | None) -> RadarConfig:

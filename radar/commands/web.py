@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from radar.commands.options import config_option, load_or_exit
+from radar.commands.options import config_option, load_or_exit, utc_minute
 
 
 @click.group("web")
@@ -78,8 +78,10 @@ def token_list_cmd(config_path: str | None) -> None:
     with config.store.open() as store:
         records = tokens.load(store)
     for t in records:
-        state = f"revoked {t.revoked_at[:16]} by {t.revoked_by}" if t.revoked_at else "active"
-        click.echo(f"{t.id}  {t.name}  {t.scope}  {t.hint}  made {t.created_at[:16]}  {state}")
+        revoked = f"revoked {utc_minute(t.revoked_at)} by {t.revoked_by}"
+        state = revoked if t.revoked_at else "active"
+        made = utc_minute(t.created_at)
+        click.echo(f"{t.id}  {t.name}  {t.scope}  {t.hint}  made {made}  {state}")
     if not records:
         click.echo("no API tokens")
 

@@ -8,7 +8,7 @@ import click
 
 from alerts.outbox import dead_letters
 from alerts.webhooks import registry
-from radar.commands.options import config_option, load_or_exit
+from radar.commands.options import config_option, load_or_exit, utc_minute
 
 
 @click.group("webhooks")
@@ -121,7 +121,8 @@ def rotate_cmd(config_path: str | None, sub_id: str, grace: str | None) -> None:
             sub = registry.rotate(store, sub_id, seconds)
         except KeyError as exc:
             raise click.BadParameter(str(exc.args[0]), param_hint="SUB_ID") from None
-    click.echo(f"secret: {sub.secret}\nthe old secret signs too until {sub.previous_until}")
+    until = utc_minute(sub.previous_until or "")
+    click.echo(f"secret: {sub.secret}\nthe old secret signs too until {until}")
 
 
 commands = [webhooks_group]

@@ -4,6 +4,7 @@ dead letter."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def test_webhooks_commands(tmp_path: Path) -> None:
     assert secret not in json.dumps(listed)  # never shown again
     rotated = radar("webhooks", "rotate-secret", sub_id, "--grace", "2h")
     assert "secret:" in rotated and secret not in rotated
+    # the grace's end named UTC, to the minute (it read '…T01:34:15.470895+00:00')
+    assert re.search(r"signs too until \d{4}-\d\d-\d\d \d\d:\d\d UTC$", rotated.strip())
 
     bad = CliRunner().invoke(
         cli, ["webhooks", "add", "ftp://x", "--event", "case.lost", "--config", str(config)]

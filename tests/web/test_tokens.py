@@ -95,9 +95,12 @@ def test_the_cli_makes_lists_and_revokes_tokens(tmp_path: Path) -> None:
     assert re.search(r"token: (\S+)", made.output)
     listed = run(cli, ["web", "token", "list", "--config", str(config)])
     assert "zendesk  cases" in listed.output and "active" in listed.output
+    # named UTC: 'made 2026-12-05T00:26' read as local time in Shanghai, eight hours off
+    assert re.search(r"made \d{4}-\d\d-\d\d \d\d:\d\d UTC  active", listed.output)
     revoked = run(cli, ["web", "token", "revoke", token_id, "--config", str(config)])
     assert revoked.exit_code == 0 and "revoked" in revoked.output
-    assert "revoked" in run(cli, ["web", "token", "list", "--config", str(config)]).output
+    relisted = run(cli, ["web", "token", "list", "--config", str(config)]).output
+    assert re.search(r"revoked \d{4}-\d\d-\d\d \d\d:\d\d UTC by cli", relisted)
     unknown = run(cli, ["web", "token", "revoke", "tok-none", "--config", str(config)])
     assert unknown.exit_code != 0 and "no API token" in unknown.output
     bad = run(cli, ["web", "token", "create", "x", "--scope", "all", "--config", str(config)])
