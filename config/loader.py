@@ -57,6 +57,19 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def _full_width_colon_hint(text: str, line: int | None) -> str:
+    """A key typed with a Chinese input method (``aliases：[…]``) is no key to YAML, whose
+    error ("could not find expected ':'", "mapping values are not allowed here") points
+    at that line or the next: name the '：' and its line."""
+    if line is None:
+        return ""
+    lines = text.splitlines()
+    for n in (line, line - 1):
+        if 0 <= n < len(lines) and "：" in lines[n].split("#")[0]:
+            return f" (line {n + 1} has a full-width colon '：': YAML needs ':' and a space)"
+    return ""
+
+
 def _key_path(loc: tuple[Any, ...], data: Any) -> str:
     """pydantic's error location as a dotted key path of the user's file; union-branch
     tags that pydantic adds (``EnvRef``, ``str``, ``function-after[...]``) are dropped."""
@@ -190,6 +203,7 @@ def load_config(path: str | Path | None = None) -> RadarConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        problem += _full_width_colon_hint(text, mark.line if mark else None)
         raise ConfigError([ConfigIssue(name, where, f"YAML syntax error: {problem}")]) from None
     cfg = validate_data(data, name)
     return _resolve_paths(cfg, p)

@@ -23,6 +23,7 @@ from config.types import (
     TimeOfDay,
     TimeZoneName,
     check_http_url,
+    check_list_items,
 )
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class BrandConfig(Strict):
         for key in ("aliases", "keywords", "exclude"):
             if any(not t.strip() for t in getattr(self, key)):
                 raise ValueError(f"{key}: a blank entry matches nothing; remove it")
+            check_list_items(key, getattr(self, key))
         terms = {_folded(t): t for t in self.match_terms}
         for i, phrase in enumerate(self.exclude):
             if (term := terms.get(_folded(phrase))) is not None:

@@ -13,6 +13,7 @@ from config.types import (
     Strict,
     TimeZoneName,
     check_http_url,
+    check_list_items,
 )
 
 
@@ -101,6 +102,8 @@ class SourceConfig(Strict):
             "bilibili": ("search",),
             "zhihu": ("search",),
         }[self.kind]
+        for key in ("query", "user_ids", "forum_ids"):
+            check_list_items(key, getattr(self, key))
         if not self.mode:
             self.mode = modes[0]
         if self.mode not in modes:

@@ -67,6 +67,23 @@ def check_time_zone(value: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
 
 
+# a Chinese input method's comma and enumeration comma: inside [a，b] YAML reads one item
+_FULL_WIDTH_SEPARATORS = ("，", "、")
+
+
+def check_list_items(key: str, items: list[str]) -> None:
+    """``[清泉牛奶，清泉奶]`` typed with a Chinese input method is ONE item '清泉牛奶，清泉奶'
+    (YAML separates items with ``,`` only): a term or keyword that never matches, which
+    config check passed. Named with the fix."""
+    for i, item in enumerate(items):
+        if sep := next((c for c in _FULL_WIDTH_SEPARATORS if c in item), None):
+            parts = ", ".join(p.strip() for p in item.split(sep))
+            raise ValueError(
+                f"{key}[{i}]: {item!r} holds the full-width {sep!r}: YAML separates list "
+                f"items with ',' only, so this is one item; write [{parts}]"
+            )
+
+
 _TIME_OF_DAY = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 
 

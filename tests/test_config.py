@@ -513,3 +513,56 @@ def test_the_web_ui_and_the_demo_sources_need_a_port_each(tmp_path: Path) -> Non
     ]
     f.write_text("demo: {enabled: false, port: 18765}\nweb: {port: 18765}\n", encoding="utf-8")
     assert load_config(f).web.port == 18765  # no demo sources: nothing to share
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "key", "message"),
+    [
+        # typed with a Chinese input method: one alias '清泉牛奶，清泉奶' that never matches,
+        # and config check said OK
+        (
+            "brands: [{name: 清泉乳业, aliases: [清泉牛奶，清泉奶]}]",
+            "brands[0].aliases[0]",
+            "'清泉牛奶，清泉奶' holds the full-width '，': YAML separates list items with ',' "
+            "only, so this is one item; write [清泉牛奶, 清泉奶]",
+        ),
+        (
+            "brands: [{name: a, keywords: [x, 清泉酸奶、清泉奶粉]}]",
+            "brands[0].keywords[1]",
+            "write [清泉酸奶, 清泉奶粉]",
+        ),
+        (
+            "sources: [{name: s, kind: weibo, base_url: 'https://m.weibo.cn',"
+            " query: [极光汽车，清泉乳业]}]",
+            "sources[0].query[0]",
+            "holds the full-width '，'",
+        ),
+    ],
+)
+def test_a_full_width_comma_in_a_list_is_named(
+    tmp_path: Path, yaml_text: str, key: str, message: str
+) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(yaml_text + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    assert [(i.key, message in i.message) for i in err.value.issues] == [(key, True)], [
+        str(i) for i in err.value.issues
+    ]
+
+
+def test_a_full_width_colon_is_named_with_its_line(tmp_path: Path) -> None:
+    """'could not find expected ':'' at the line after the one with the '：'."""
+    f = tmp_path / "bad.yaml"
+    f.write_text("brands:\n  - name: 清泉乳业\n    aliases：[清泉牛奶]\n    keywords: [x]\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    [issue] = err.value.issues
+    assert issue.message.startswith("YAML syntax error: ")
+    assert issue.message.endswith(
+        "(line 3 has a full-width colon '：': YAML needs ':' and a space)"
+    ), issue.message
+    f.write_text("brands:\n  - name: 清泉乳业  # 注释：不是键\n    aliases: [x\n")
+    with pytest.raises(ConfigError) as err:  # a '：' in a comment is not the cause
+        load_config(f)
+    assert "full-width" not in err.value.issues[0].message
