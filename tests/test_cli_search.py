@@ -80,3 +80,29 @@ def test_an_unconfigured_brand_is_named_with_the_configured_ones(
 def test_sort_by_reach(config: Path) -> None:
     ids, _ = _search(config, "--sort", "reach")
     assert ids[0] == "s:2"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sentiment:负面",
+        "情感:负面",
+        "情感：负面",
+        "sentiment：negative",
+        "情感:负面 品牌：极光SUV",
+        '情感:"负面"',
+    ],
+)
+def test_filters_named_in_chinese_read_as_in_the_search_box(config: Path, query: str) -> None:
+    """The search box and the API take the facets' words and the full-width colon (6075bf5);
+    the CLI reads its QUERY through the same code, not refusing 'sentiment: must be …'."""
+    ids, err = _search(config, query)
+    expected = ["s:1", "s:2"] if "品牌" in query else ["s:1", "s:2", "s:3"]
+    assert ids == expected
+    assert err == ""
+
+
+def test_a_chinese_filter_with_no_such_label_is_still_refused(config: Path) -> None:
+    result = CliRunner().invoke(cli, ["search", "情感:很差", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "query error: sentiment: must be negative, neutral or positive" in result.stderr

@@ -16,9 +16,9 @@ from config.types import parse_duration
 from index import StoreError
 from index.base import SORTS, SearchRequest, SearchResult
 from index.models import BrandMatch, Mention, Sentiment, utcnow
-from index.query import QuerySyntaxError, canonical_brands, unknown_brands
+from index.query import QuerySyntaxError, unknown_brands
 from radar.commands.options import config_option, load_or_exit
-from radar.web.filters import brand_aliases, configured_brand
+from radar.web.filters import brand_aliases, checked_query, configured_brand
 
 
 def _since(value: str | None) -> datetime | None:
@@ -37,11 +37,14 @@ def _since(value: str | None) -> datetime | None:
 
 
 def _brands(cfg: RadarConfig, query: str, brand: str | None) -> tuple[str, str | None]:
-    """``query`` and ``--brand`` with a configured alias meaning its brand, as in the search
-    box (``brand:极光SUV`` is 极光汽车); a brand that is neither is still searched (the store
-    may hold brands no longer configured) and named on stderr with the configured ones."""
+    """``query`` read as the search box and the API read it (radar.web.filters.checked_query:
+    filters named in Chinese or with a full-width colon, ``情感:负面``, ``sentiment：负面``,
+    labels as the cards show them, a source's title, ``brand:`` aliases) and ``--brand`` with
+    a configured alias meaning its brand (``极光SUV`` is 极光汽车); a brand that is neither is
+    still searched (the store may hold brands no longer configured) and named on stderr with
+    the configured ones."""
     aliases = brand_aliases(cfg)
-    query = canonical_brands(query, aliases)
+    query = checked_query(cfg, query)
     unknown = unknown_brands(query, aliases) if aliases else []
     if brand is not None:
         named = configured_brand(cfg, brand)
