@@ -76,6 +76,28 @@ def _field(error: Any) -> str:
     return ".".join(str(p) for p in error["loc"] if p != "body") or "request body"
 
 
+def _message(error: Any, content_type: str) -> str:
+    """What is wrong, for the body as a whole in words that name the fix: a body sent as a
+    form (curl -d) or as text/plain read 'Input should be a valid dictionary or object
+    to extract fields from', and none 'Field required', naming neither JSON nor the
+    content type it came as."""
+    if list(error.get("loc", ())) != ["body"]:
+        return str(error["msg"])
+    media = content_type.split(";")[0].strip().lower()
+    is_json = media == "application/json" or media.endswith("+json")
+    if error.get("type") == "missing":
+        return "required: a JSON object (Content-Type: application/json)"
+    if error.get("type") == "model_attributes_type" and not is_json:
+        got = f"it came as {media!r}" if media else "it came without a Content-Type"
+        return f"must be a JSON object sent with Content-Type: application/json ({got})"
+    if error.get("type") == "model_attributes_type":
+        kind = type(error.get("input")).__name__
+        kind = {"str": "a string", "list": "an array", "int": "a number", "float": "a number",
+                "bool": "true or false", "bytes": "not JSON"}.get(kind, kind)  # fmt: skip
+        return f"must be a JSON object ({{...}}), not {kind}"
+    return str(error["msg"])
+
+
 SESSION_COOKIE = "radar_session"
 SESSION_MAX_AGE = 12 * 3600
 
@@ -326,7 +348,8 @@ def _install_error_handlers(app: FastAPI) -> None:
                 return await forbidden(request, error)
             except StarletteHTTPException as error:
                 return await http_error(request, error)
-        problems = "; ".join(f"{_field(e)}: {e['msg']}" for e in exc.errors())
+        ctype = request.headers.get("content-type", "")
+        problems = "; ".join(f"{_field(e)}: {_message(e, ctype)}" for e in exc.errors())
         if not _wants_json(request) and request.method == "GET":
             # a page's address edited by hand (?days=abc): the error page, not JSON
             named = _("; ").join(_given(e) for e in exc.errors())

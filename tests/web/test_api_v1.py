@@ -424,3 +424,42 @@ async def test_marking_handled_can_be_undone(anon: httpx.AsyncClient) -> None:
     assert operation["operationId"] == "mark_unhandled"
     links = doc["paths"]["/api/v1/search"]["get"]["responses"]["200"]["links"]
     assert links["mark_unhandled"]["operationId"] == "mark_unhandled"
+
+
+@pytest.mark.parametrize(
+    ("sent", "detail"),
+    [
+        # curl -d: a form
+        (
+            {"data": {"text": "已回复"}},
+            "must be a JSON object sent with Content-Type: application/json "
+            "(it came as 'application/x-www-form-urlencoded')",
+        ),
+        # JSON, but sent as text/plain (a fetch() without headers)
+        (
+            {"content": '{"text": "已回复"}'.encode(), "headers": {"content-type": "text/plain"}},
+            "must be a JSON object sent with Content-Type: application/json "
+            "(it came as 'text/plain')",
+        ),
+        ({"json": "已回复"}, "must be a JSON object ({...}), not a string"),
+        ({"json": ["已回复"]}, "must be a JSON object ({...}), not an array"),
+        ({}, "required: a JSON object (Content-Type: application/json)"),
+    ],
+)
+async def test_a_body_that_is_no_json_object_is_named_with_the_fix(
+    anon: httpx.AsyncClient, sent: dict, detail: str
+) -> None:
+    """A body sent as a form or as text/plain read 'request body: Input should be a valid
+    dictionary or object to extract fields from', and none 'request body: Field
+    required': neither named JSON nor the content type it came as."""
+    headers = {**auth(), **sent.pop("headers", {})}
+    r = await anon.post("/api/v1/mentions/demo-weibo:1/notes", headers=headers, **sent)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+    assert r.json()["detail"] == f"request body: {detail}"
+    assert r.json()["errors"][0]["loc"] == ["body"]  # the fields list stays FastAPI's
+    r = await anon.post(
+        "/api/v1/mentions/demo-weibo:1/notes",
+        content='{"text": "已回复"}'.encode(),
+        headers={**auth(), "content-type": "application/json; charset=utf-8"},
+    )
+    assert r.status_code == 200 and r.json()["notes"][-1]["text"] == "已回复"

@@ -344,7 +344,11 @@ async def test_mention_api_actions(anon: httpx.AsyncClient, store) -> None:  # t
     r = await anon.post("/api/mentions/demo-weibo:2/handled", headers=auth())
     assert r.status_code == 200 and r.json()["handled"] and r.json()["notes"] == []
     r = await anon.post("/api/mentions/demo-weibo:3/notes", headers=auth())
-    assert r.status_code == 422 and r.json()["detail"] == "request body: Field required"
+    assert r.status_code == 422
+    assert (
+        r.json()["detail"]
+        == "request body: required: a JSON object (Content-Type: application/json)"
+    )
     r = await anon.post(
         "/api/mentions/demo-weibo:3/notes",
         content=b"{not json",
