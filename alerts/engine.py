@@ -401,9 +401,13 @@ class AlertEngine:
         return self.store.search(request).stories or 0
 
     @_in_deployment_language
-    def daily_digest(self, now: datetime, queue: bool = True) -> dict[str, Any]:
+    def daily_digest(
+        self, now: datetime, queue: bool = True, made_at: datetime | None = None
+    ) -> dict[str, Any]:
         """Figures per brand for the last 24 h vs the 24 h before; queued to Slack once
-        per day (key ``digest:<date>``) unless ``queue`` is False (a page view)."""
+        per day (key ``digest:<date>``) unless ``queue`` is False (a page view).
+        ``made_at``: when it is made (the callers pass the day's end as ``now``), the
+        webhook event's ``created_at``; default ``now``."""
         now = as_utc(now)
         until = now.replace(minute=0, second=0, microsecond=0)
         start = until - timedelta(days=2)
@@ -485,5 +489,6 @@ class AlertEngine:
         if queue:  # the same day's digest to the robots, mail lists and webhooks, once each
             payload["notice"] = notice.digest_notice(out, local_until, digest_url(self.config))
             outbox.fan_out(self.store, key, self.config.notify.digest, payload, now)
-            publish_digest(self.store, f"{local_until:%Y-%m-%d}", out, now)
+            made = as_utc(made_at) if made_at else now
+            publish_digest(self.store, f"{local_until:%Y-%m-%d}", out, now, made)
         return out

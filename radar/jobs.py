@@ -368,7 +368,8 @@ def daily_digest(config_path: str) -> dict[str, Any]:
     ctx = context(config_path)
     if ctx.engine is None:
         return {}
-    return dict(ctx.engine.daily_digest(day_end(now_utc(), ctx.config.timezone)))
+    now = now_utc()
+    return dict(ctx.engine.daily_digest(day_end(now, ctx.config.timezone), made_at=now))
 
 
 def send_report(config_path: str, name: str) -> dict[str, Any]:

@@ -105,7 +105,11 @@ def publish_case_event(store: Store, event: CaseEvent, now: datetime) -> int:
     return queued
 
 
-def publish_digest(store: Store, day: str, digest: dict[str, Any], now: datetime) -> int:
+def publish_digest(
+    store: Store, day: str, digest: dict[str, Any], now: datetime, made_at: datetime | None = None
+) -> int:
+    """Queue ``digest.ready`` for every subscriber that wants it; ``created_at`` is
+    ``made_at`` (when the digest was made; ``now`` is the end of its day)."""
     queued = 0
     for sub in registry.load(store):
         if not sub.wants("digest.ready", None, None):
@@ -114,7 +118,7 @@ def publish_digest(store: Store, day: str, digest: dict[str, Any], now: datetime
         body = {
             "id": key,
             "type": "digest.ready",
-            "created_at": utc_text(now),
+            "created_at": utc_text(made_at or now),
             "digest": digest_body(digest),
         }
         queued += outbox.enqueue(

@@ -186,7 +186,8 @@ def digest_cmd(config_path: str | None, as_json: bool) -> None:
 
     engine = _engine(config_path)
     try:
-        digest = engine.daily_digest(day_end(_now(), engine.config.timezone))
+        now = _now()
+        digest = engine.daily_digest(day_end(now, engine.config.timezone), made_at=now)
     finally:
         engine.store.close()
     if as_json:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -185,3 +185,38 @@ def test_times_in_a_body_are_utc_with_z_as_in_the_api(receiver, store) -> None:
     times = [digest["created_at"], digest["digest"]["since"], digest["digest"]["until"]]
     times += digest["digest"]["incomplete"]["day"] + digest["digest"]["incomplete"]["previous"]
     assert all(t.endswith("Z") and "+00:00" not in t for t in times), times
+
+
+def test_digest_ready_is_created_when_made_not_at_the_days_end(receiver, store) -> None:
+    """The service and ``radar alerts digest`` pass the digest's day end as ``now``: the
+    demo's digest.ready made at 08:43 in Shanghai read created_at '2026-12-04T16:00:00Z'
+    (that midnight), hours before the event was made."""
+    url, state = receiver
+    config = make_config()
+    subscribe(store, url, state, events=["digest.ready"])
+    day_end = datetime(2026, 9, 14, 16, 0, tzinfo=UTC)  # midnight in Shanghai
+    made = day_end + timedelta(hours=8, minutes=3)  # the scheduled digest's hour
+    AlertEngine(config, store, ConsoleNotifier()).daily_digest(day_end, made_at=made)
+    run(config, store, made, made)
+    [event] = state.events
+    assert event["created_at"] == "2026-09-15T00:03:00Z"
+    assert event["digest"]["until"] == "2026-09-14T16:00:00Z"  # the day it reports
+
+
+def test_the_scheduled_digest_is_made_now(monkeypatch, store) -> None:
+    """radar.jobs.daily_digest passes the clock beside the day's end."""
+    from radar import jobs
+
+    seen: dict[str, Any] = {}
+
+    class Engine:
+        def daily_digest(self, now: datetime, made_at: datetime | None = None) -> dict:
+            seen.update(now=now, made_at=made_at)
+            return {}
+
+    clock = datetime(2026, 9, 15, 0, 3, tzinfo=UTC)
+    ctx = type("Ctx", (), {"engine": Engine(), "config": make_config()})()
+    monkeypatch.setattr(jobs, "context", lambda path: ctx)
+    monkeypatch.setattr(jobs, "now_utc", lambda: clock)
+    jobs.daily_digest("radar.yaml")
+    assert seen["made_at"] == clock and seen["now"] < clock
