@@ -171,7 +171,9 @@ def api_changes(
     """The change feed: mentions inserted or materially changed (engagement, sentiment,
     a correction, brands, text) after ``cursor``, oldest change first, each once as it
     is stored now. Keep ``next_cursor`` and ask again to get only what changed since;
-    mention ids are stable, so an upsert by id keeps a copy in step."""
+    mention ids are stable, so an upsert by id keeps a copy in step. Marking handled (or
+    undoing it) and notes are not changes here: a copy that needs them reads the
+    mention (``GET /mentions/{mention_id}``)."""
     seq = 0
     if cursor:
         fields = paging.decode("changes", cursor)

@@ -463,3 +463,20 @@ async def test_a_body_that_is_no_json_object_is_named_with_the_fix(
         headers={**auth(), "content-type": "application/json; charset=utf-8"},
     )
     assert r.status_code == 200 and r.json()["notes"][-1]["text"] == "已回复"
+
+
+async def test_handling_and_notes_are_not_in_the_change_feed_and_it_says_so(anon) -> None:  # type: ignore[no-untyped-def]
+    """An integration copying handled state through /changes saw nothing move and could
+    not tell why: the feed carries material changes only (docs/storage.md), which the
+    API's own description did not say."""
+    r = await anon.get("/api/v1/changes", params={"limit": 1000}, headers=auth())
+    cursor = r.json()["next_cursor"]
+    url = "/api/v1/mentions/demo-weibo:2"
+    await anon.post(f"{url}/handled", json={"note": "已回复"}, headers=auth())
+    await anon.post(f"{url}/notes", json={"text": "客户已满意"}, headers=auth())
+    await anon.post(f"{url}/unhandled", headers=auth())
+    r = await anon.get("/api/v1/changes", params={"cursor": cursor}, headers=auth())
+    assert r.json()["changes"] == []
+    doc = (await anon.get("/openapi.json", headers=auth())).json()
+    described = doc["paths"]["/api/v1/changes"]["get"]["description"]
+    assert "Marking handled" in described and "notes are not changes" in described
