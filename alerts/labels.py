@@ -4,6 +4,8 @@ tables (nothing below ``radar/`` imports from it), so the web reads the signals 
 
 from __future__ import annotations
 
+from typing import Any
+
 from config.i18n import N_, _
 
 SIGNAL_TITLE = {  # sentiment.complaints.SIGNALS
@@ -35,6 +37,15 @@ REASON_TITLE = {
     "crashed": N_("the crawl crashed"),
     "stopped": N_("the crawl was stopped"),
     "no_complete_crawl": N_("no complete crawl"),
+    # why a crawl run ended incomplete (its finish_reason: crawlers/pipelines.py,
+    # radar/jobs.py, Scrapy's shutdown): /admin/sources read a bare 未完成
+    "timeout": N_("the crawl took too long and was stopped"),
+    "unreachable": N_("the site could not be reached"),
+    "store_failed": N_("the posts could not be stored"),
+    "score_failed": N_("the sentiment scorer failed"),
+    "did_not_start": N_("the crawl did not start"),
+    "shutdown": N_("the crawl was stopped"),
+    "service stopping": N_("the crawl was stopped"),
 }
 
 
@@ -51,3 +62,15 @@ def reason_label(key: str) -> str:
     """Why a source is paused or failing, in the current language (an unknown key as it
     is: a reason the crawl wrote in words)."""
     return _(REASON_TITLE[key]) if key in REASON_TITLE else key
+
+
+def run_reason(run: dict[str, Any]) -> str | None:
+    """The REASON_TITLE key of why a crawl run (Store.crawl_runs) did not complete: the
+    block that stopped it (``captcha``; finish_reason ``blocked_captcha``), else its
+    finish_reason (``timeout``, ``store_failed`` …); None for a complete run or one that
+    gives no reason. Read with :func:`reason_label`."""
+    if run.get("completed"):
+        return None
+    reason = str(run.get("blocked") or run.get("finish_reason") or "")
+    reason = reason.removeprefix("blocked_")
+    return reason if reason and reason != "finished" else None

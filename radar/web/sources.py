@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from alerts.coverage import stale_sources
+from alerts.labels import run_reason
 from crawlers.health import unhealthy
 from index.base import SearchRequest, SourceHealth
 from radar.status import next_runs
@@ -37,6 +38,7 @@ class SourceRow:
     problem: SourceHealth | None = None  # paused, failing, crashing or stale: as the banner
     next_run: datetime | None = None
     items: dict[str, int] = field(default_factory=dict)
+    why: str | None = None  # why the last run is incomplete (alerts.labels.run_reason)
 
 
 def _at(value: Any) -> datetime | None:
@@ -81,6 +83,7 @@ def source_rows(request: Request) -> list[SourceRow]:
                 problem=problem,
                 next_run=next_run,
                 items={k: int(v) for k, v in items.items() if isinstance(v, int)},
+                why=run_reason(run) if run else None,
             )
         )
     return rows

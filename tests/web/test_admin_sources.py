@@ -90,3 +90,35 @@ async def test_the_admin_sees_where_alerts_go_and_whether_they_get_there(store: 
     assert rows[0].startswith("#radar-alerts 未接入 Slack：预警只记入服务日志 1"), rows
     assert rows[1].startswith("webhook:wh1 投递失败 1 已失败 3 次"), rows
     assert "HTTP 404" in rows[1]
+
+
+@pytest.mark.parametrize(
+    ("run", "shown"),
+    [
+        ({"finish_reason": "blocked_captcha", "blocked": "captcha"}, "未完成（网站要求输入验证码"),
+        ({"finish_reason": "blocked_http_429"}, "未完成（网站返回 429，提示访问过于频繁）"),
+        ({"finish_reason": "crashed"}, "未完成（抓取程序崩溃）"),
+        ({"finish_reason": "timeout"}, "未完成（抓取超时，已被中止）"),
+        ({"finish_reason": "unreachable"}, "未完成（网站无法访问）"),
+        ({"finish_reason": "store_failed"}, "未完成（帖子未能写入存储）"),
+        ({"finish_reason": "shutdown"}, "未完成（抓取被中止）"),
+        ({"finish_reason": "finished"}, "未完成 · 新增"),  # no reason given: none made up
+    ],
+)
+async def test_an_incomplete_crawl_says_why_in_words(
+    store: Store, run: dict[str, str], shown: str
+) -> None:
+    """The page read a bare 未完成 (the run's finish_reason, 'blocked_captcha' or 'timeout',
+    nowhere): the reason reads as the source-health banner words it (alerts.labels)."""
+    store.record_crawl_run("demo-tieba", {
+        "started_at": (NOW - timedelta(minutes=6)).isoformat(),
+        "finished_at": (NOW - timedelta(minutes=5)).isoformat(), "completed": False,
+        "items": {"new": 0, "updated": 0}, "errors": {"total": 0}, **run,
+    })  # fmt: skip
+    app = create_app(titled_config(), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "admin")
+        tieba = rows((await c.get("/admin/sources")).text)["demo-tieba"]
+    assert shown in tieba, tieba
+    assert run["finish_reason"] not in tieba and "blocked" not in tieba
