@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import httpx
 
 from alerts.notifiers import markup
-from alerts.notifiers.base import Notifier, Refused, RetryLater
+from alerts.notifiers.base import Notifier, Refused, RetryLater, retry_after
 from config.i18n import gettext_for, use_locale
 from config.notify import Robot
 from index.base import Notification
@@ -114,7 +114,4 @@ class RobotNotifier(Notifier):
 
 
 def _retry_after(response: httpx.Response) -> float:
-    try:
-        return max(1.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
+    return retry_after(response.headers.get("Retry-After"), DEFAULT_RETRY_AFTER)

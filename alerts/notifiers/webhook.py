@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from alerts.notifiers.base import Notifier, RetryLater
+from alerts.notifiers.base import Notifier, RetryLater, retry_after
 from alerts.webhooks.registry import Subscriber
 from index.base import Notification
 
@@ -88,10 +88,7 @@ class WebhookNotifier(Notifier):
         }
         response = self.client.post(self.sub.url, content=body, headers=headers)
         if response.status_code == 429:
-            try:
-                wait = max(1.0, float(response.headers.get("Retry-After", "")))
-            except ValueError:
-                wait = 60.0
+            wait = retry_after(response.headers.get("Retry-After"), 60.0)
             raise RetryLater(wait, f"{self.name}: HTTP 429")
         if not 200 <= response.status_code < 300:
             raise RuntimeError(f"{self.name}: HTTP {response.status_code}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -220,3 +221,41 @@ def test_the_scheduled_digest_is_made_now(monkeypatch, store) -> None:
     monkeypatch.setattr(jobs, "now_utc", lambda: clock)
     jobs.daily_digest("radar.yaml")
     assert seen["made_at"] == clock and seen["now"] < clock
+
+
+def _in_an_hour() -> str:
+    return format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [
+        ("1e12", 24 * 3600),  # 31,700 years: the retry time overflowed
+        ("inf", 24 * 3600),
+        ("0", 1),
+        ("30", 30),
+        (None, 60),  # none: a minute
+        ("soon", 60),
+        (_in_an_hour, 3600),  # an HTTP date (RFC 9110) was read as no number: 60 s
+    ],
+)
+def test_a_429_waits_what_it_asks_within_a_day_and_stops_nothing_else(
+    store, retry_after: Any, wait: float
+) -> None:
+    """A receiver answering 429 with 'Retry-After: 1e12' (or inf) made the outbox's retry
+    time overflow ('OverflowError: date value out of range'): every delivery run died on
+    that event, and the other subscribers' events and the other targets' messages with it
+    (seen on the demo with a local receiver)."""
+    config = make_config()
+    with webhook_receiver() as (slow_url, slow), webhook_receiver() as (url, state):
+        slow.status, slow.retry_after = 429, retry_after() if callable(retry_after) else retry_after
+        slow_sub = subscribe(store, slow_url, slow)
+        subscribe(store, url, state)
+        case = open_case(config, store)
+        run(config, store, T0, T0)  # raised OverflowError
+        assert [e["type"] for e in state.events] == ["case.opened"]  # the other one has it
+        key = outbox.target_key(outbox.event_key(case.id, 1), f"webhook:{slow_sub.id}")
+        waiting = store.get_notification(key)
+        assert waiting is not None and waiting.delivered_at is None
+        assert waiting.next_attempt_at is not None
+        assert abs((waiting.next_attempt_at - T0).total_seconds() - wait) < 5

@@ -23,7 +23,8 @@ class ReceiverState:
     headers: list[dict[str, str]] = field(default_factory=list)
     duplicates: int = 0
     rejected: int = 0  # bad signature
-    status: int = 200  # 503 = down, 500 = broken
+    status: int = 200  # 503 = down, 500 = broken, 429 = slow down
+    retry_after: str | None = None  # the Retry-After header of a 429
     attempts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -35,6 +36,8 @@ def _handler(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, status: int) -> None:
             self.send_response(status)
+            if status == 429 and state.retry_after is not None:
+                self.send_header("Retry-After", state.retry_after)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
