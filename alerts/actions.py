@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from alerts import lines, messages
+from alerts.severity import RANK
 from alerts.timeline import record
 from alerts.trigger import CaseTrigger
 from config.i18n import N_, channel_locale, use_locale
+from config.schema import RadarConfig
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity, utcnow
 
@@ -174,6 +176,64 @@ def resolve(store: Store, case_id: str, user: str, now: datetime | None = None) 
         now,
         actor=user,
         line=lines.line(N_("☑️ Resolved by %(user)s"), user=lines.user(user)),
+    )
+
+
+def raise_severity(
+    store: Store,
+    config: RadarConfig,
+    case_id: str,
+    user: str,
+    severity: str,
+    reason: str,
+    now: datetime | None = None,
+) -> CaseEvent:
+    """A person (the PR lead) raises the case's severity, P3 → P2 → P1, saying why: the
+    rules only ever raised it. As a raise by the rules, the case message goes to the
+    channel routed for the new severity (alerts.cases.CaseManager.raise_by_hand) and the
+    thread update is broadcast; the timeline records who, when and why."""
+    now = now or utcnow()
+    user = _user(user)
+    if not reason or not reason.strip():
+        raise ActionError(N_("reason: say why the case is raised"))
+    try:
+        new = Severity(severity.strip().upper())
+    except ValueError:
+        raise ActionError(
+            N_("severity: '%(severity)s' is not a severity (P1, P2 or P3)"), severity=severity
+        ) from None
+    case = _case(store, case_id)
+    if case.status not in ACTIVE:
+        raise ActionError(
+            N_("case %(case)s is %(status)s: only an open or acknowledged case can be raised"),
+            case=case_id,
+            status=case.status.value,
+        )
+    old = case.severity
+    if RANK[new] >= RANK[old]:
+        raise ActionError(
+            N_("case %(case)s is %(severity)s: it can only be raised (P3 → P2 → P1)"),
+            case=case_id,
+            severity=old.value,
+        )
+    from alerts.cases import CaseManager  # cases imports this module
+
+    CaseManager(config, store).raise_by_hand(case, new, now)
+    return record(
+        store,
+        case_id,
+        "raised",
+        now,
+        actor=user,
+        line=lines.line(
+            N_("⏫ %(user)s raised the severity %(old)s → %(new)s: %(reason)s"),
+            user=lines.user(user),
+            old=old.value,
+            new=new.value,
+            reason=reason.strip(),
+        ),
+        data={"severity": new.value, "from": old.value, "reason": reason.strip()},
+        broadcast=True,
     )
 
 

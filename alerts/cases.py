@@ -295,6 +295,33 @@ class CaseManager:
         facts = [f for finding in findings for f in finding.evidence]
         self._queue_case_message(case, findings, facts, now)
 
+    def raise_by_hand(self, case: Case, severity: Severity, now: datetime) -> None:
+        """A person raised ``case`` to ``severity`` (alerts.actions.raise_severity): as when
+        the rules raise it (:meth:`_update`), an open case's acknowledgement deadline
+        shortens to the new severity's and the case message goes to the channel and the
+        ``notify.routes`` targets routed for the new severity (:meth:`_route_raised`), with
+        the rules' figures so far as what fired."""
+        old = case.severity
+        case.severity = severity
+        if case.status == CaseStatus.open:
+            due = now + self._deadline(severity)
+            case.ack_due_at = min(case.ack_due_at, due) if case.ack_due_at else due
+        case.updated_at = now
+        self.store.save_case(case)
+        rules = CaseTrigger.of(case).rules
+        findings = [
+            Finding(
+                rule=rule,
+                brand=case.brand,
+                key=str(figures.get("key") or rule),
+                summary=str(figures.get("summary") or ""),
+                figures=dict(figures),
+            )
+            for rule, figures in rules.items()
+            if isinstance(figures, dict)
+        ]
+        self._route_raised(case, findings, old, now)
+
     def _reopen(self, case: Case, findings: list[Finding], now: datetime) -> list[CaseEvent]:
         cfg = self.config.alerts
         old_severity = case.severity

@@ -343,7 +343,8 @@ class Mention(_Doc):
 # what the API's document says of a case event's kind and of the engine's free-form records
 EVENT_KINDS = (
     "what happened: alerted (a rule opened the case), opened (opened by hand from a post), "
-    "updated, escalated, reminder, notified (a message was sent), acknowledged, assigned, "
+    "updated, raised (a person raised the severity: data.severity, data.from, data.reason), "
+    "escalated, reminder, notified (a message was sent), acknowledged, assigned, "
     "note, evidence (a post attached), resolution_proposed, resolved, closed, reopened; "
     "a later version may add kinds"
 )

@@ -48,7 +48,7 @@ BASELINE_DAYS = 7  # the brand's normal level: the days before the chart's windo
 # that raised the severity (shown_events)
 SHOWN_EVENTS = {
     "alerted", "opened", "escalated", "acknowledged", "assigned", "note", "resolution_proposed",
-    "resolved", "closed", "reopened",
+    "resolved", "closed", "reopened", "raised",
 }  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from radar.web.auth import CaseReader, CaseWorker, User
 from radar.web.filters import brand_filter
 from radar.web.problems import COMMON, problem_responses
 from radar.web.render import display_names, flash, label, render
-from radar.web.schemas import AssignIn, Board, BoardItem, CaseDetail, NoteIn
+from radar.web.schemas import AssignIn, Board, BoardItem, CaseDetail, NoteIn, RaiseIn
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["pr"], responses=problem_responses(*COMMON, 403))
@@ -154,9 +154,12 @@ def case_worker(request: Request, value: str) -> str:
     )
 
 
-def apply_action(request: Request, case_id: str, user: User, action: str, value: str = "") -> bool:
+def apply_action(
+    request: Request, case_id: str, user: User, action: str, value: str = "", severity: str = ""
+) -> bool:
     """Run one case action through alerts.actions; raises ActionError or HTTPException.
-    False when it changed nothing (assigning the case to its assignee)."""
+    False when it changed nothing (assigning the case to its assignee). ``raise``: to
+    ``severity``, ``value`` saying why."""
     store: Store = request.app.state.store
     now = request.app.state.clock()
     if store.get_case(case_id) is None:
@@ -172,6 +175,9 @@ def apply_action(request: Request, case_id: str, user: User, action: str, value:
         if not value.strip():
             raise actions.ActionError(N_("note: a note needs some text"))
         actions.add_note(store, case_id, user.name, value.strip(), now=now)
+    elif action == "raise":
+        config = request.app.state.config
+        actions.raise_severity(store, config, case_id, user.name, severity, value, now=now)
     elif action == "resolve":
         actions.resolve(store, case_id, user.name, now=now)
     elif action == "close":
@@ -203,6 +209,7 @@ ACTION_DONE = {
     "acknowledge": N_("Acknowledged: the case is yours."),
     "assign": N_("Assigned."),
     "note": N_("Note added to the timeline."),
+    "raise": N_("Severity raised: the channel of the new severity is told."),
     "resolve": N_("Resolved."),
     "close": N_("Closed."),
 }
@@ -215,9 +222,10 @@ def case_action_form(
     case_id: str,
     action: str,
     value: Annotated[str, Form(max_length=5000)] = "",
+    severity: Annotated[str, Form(max_length=10)] = "",
 ):
     try:
-        if apply_action(request, case_id, user, action, value):
+        if apply_action(request, case_id, user, action, value, severity):
             done = ACTION_DONE.get(action)
             flash(request, _(done) if done else f"{action}: done.")
         else:
@@ -314,10 +322,12 @@ ACTION_ERRORS = problem_responses(404, 409, 422)
 BODY_ACTION_ERRORS = problem_responses(400, 404, 409, 422)  # 400: a body that is not UTF-8
 
 
-def _api_action(request: Request, case_id: str, user: User, action: str, value: str = "") -> Case:
+def _api_action(
+    request: Request, case_id: str, user: User, action: str, value: str = "", severity: str = ""
+) -> Case:
     store: Store = request.app.state.store
     try:
-        apply_action(request, case_id, user, action, value)
+        apply_action(request, case_id, user, action, value, severity)
     except NotACaseWorker as exc:
         raise HTTPException(400, str(exc)) from None
     except actions.ActionError as exc:
@@ -355,6 +365,20 @@ def api_assign(request: Request, user: CaseWorker, case_id: str, body: AssignIn)
 )
 def api_case_note(request: Request, user: CaseWorker, case_id: str, body: NoteIn) -> Case:
     return _api_action(request, case_id, user, "note", body.text)
+
+
+@api.post(
+    "/cases/{case_id}/raise",
+    response_model=Case,
+    summary="Raise a case's severity by hand",
+    responses=BODY_ACTION_ERRORS,
+)
+def api_raise(request: Request, user: CaseWorker, case_id: str, body: RaiseIn) -> Case:
+    """Raise an open or acknowledged case to a higher severity (P3 → P2 → P1), saying why:
+    recorded in its timeline (kind ``raised``: who, when, ``data.reason``), the case
+    message sent to the channels routed for the new severity, as when the rules raise it.
+    A severity that is not higher than the case's is a 409."""
+    return _api_action(request, case_id, user, "raise", body.reason, body.severity)
 
 
 @api.post(

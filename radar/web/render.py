@@ -521,6 +521,7 @@ LABELS: dict[str, dict[str, str]] = {
         "updated": N_("updated"),
         "resolution_proposed": N_("resolution proposed"),
         "escalated": N_("escalated"),
+        "raised": N_("raised by hand"),  # the severity, by a person (alerts.actions)
         "reminder": N_("reminder"),
         "acknowledged": N_("acknowledged"),
         "assigned": N_("assigned"),
@@ -657,6 +658,10 @@ _SAID_BY_KIND = {
     "escalated": (
         "⏫ Not acknowledged within %(waited)s: escalated to %(name)s",
         N_("⏫ to %(name)s (not acknowledged within %(waited)s)"),
+    ),
+    "raised": (
+        "⏫ %(user)s raised the severity %(old)s → %(new)s: %(reason)s",
+        N_("%(old)s → %(new)s: %(reason)s"),
     ),
     "resolution_proposed": (
         "Calm: %(why)s. Resolution proposed — confirm with Resolve when done.",

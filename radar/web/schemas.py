@@ -89,6 +89,19 @@ class AttachIn(BaseModel):
     case_id: str = Field(min_length=1)
 
 
+class RaiseIn(BaseModel):
+    severity: Literal["P1", "P2"] = Field(
+        description="the case's new severity, higher than its own (P3 → P2 → P1; 409 otherwise)"
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=5000,
+        pattern=SOME_TEXT,
+        examples=["央视记者来电核实"],
+        description="why it is raised: kept in the case's timeline and told to the channels",
+    )
+
+
 class AssignIn(BaseModel):
     assignee: str = Field(
         min_length=1,

@@ -118,7 +118,7 @@ async def test_the_address_is_resolved_before_what_is_sent_is_judged(
                 r = await anon.request(method, url, params=params, json=body)
                 assert r.status_code == 401, (method, path)
             checked += 1
-    assert checked == 13  # the mention and case calls with an id in their path
+    assert checked == 14  # the mention and case calls with an id in their path
     # the permission first: care may not acknowledge, whatever the case and parameters
     r = await anon.post("/api/v1/cases/case-nope/acknowledge?bogus=1", headers=care)
     assert r.status_code == 403, r.text
