@@ -424,6 +424,17 @@ class RadarConfig(Strict):
             return store_file.with_name(f"{store_file.stem}-{kind}.db")
         return Path(f"var/radar-{kind}.db")
 
+    def login_warnings(self) -> list[str]:
+        """Users who can neither sign in nor call the API (no password_hash, no
+        api_token_hash): valid — a login kept but switched off — yet the start-up banner
+        listed them as logins, and an admin who forgot the hash learnt it from the user."""
+        return [
+            f"web.users[{i}]: {u.name!r} has neither password_hash nor api_token_hash — "
+            "this user cannot sign in (make a hash with `radar web hash-password`)"
+            for i, u in enumerate(self.web.users)
+            if u.password_hash is None and u.api_token_hash is None
+        ]
+
     def brand(self, name: str) -> BrandConfig | None:
         return next((b for b in self.brands if b.name == name), None)
 

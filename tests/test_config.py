@@ -566,3 +566,23 @@ def test_a_full_width_colon_is_named_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:  # a '：' in a comment is not the cause
         load_config(f)
     assert "full-width" not in err.value.issues[0].message
+
+
+def test_a_user_who_cannot_sign_in_is_warned_of(tmp_path: Path) -> None:
+    """{name: newguy, role: care} without a hash passed config check silently and the
+    start-up banner listed 'login newguy (care)': the admin learnt it from the user."""
+    f = tmp_path / "users.yaml"
+    f.write_text(
+        "web:\n  users:\n"
+        f"    - {{name: zhang, role: care, password_hash: '{ARGON2_HASH}'}}\n"
+        f"    - {{name: bot, role: pr, api_token_hash: '{'ab' * 32}'}}\n"
+        "    - {name: newguy, role: care}\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(cli, ["config", "check", str(f)])
+    assert res.exit_code == 0, res.output  # valid: a login may be kept switched off
+    users = [line for line in res.output.splitlines() if "web.users" in line]
+    assert users == [
+        f"warning: {f}: web.users[2]: 'newguy' has neither password_hash nor api_token_hash "
+        "— this user cannot sign in (make a hash with `radar web hash-password`)"
+    ], res.output
