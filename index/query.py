@@ -4,7 +4,7 @@
     漏油 OR 异响              either
     NOT 广告   /  -广告        without
     "发动机 漏油"              the exact phrase
-    (漏油 OR 异响) 投诉        grouping
+    (漏油 OR 异响) 投诉        grouping (also （ ） as a Chinese input method types them)
     brand:极光汽车 sentiment:negative source:weibo-search author:某某   filters
 
 Field filters may be quoted (``author:"Li Lei"``). ``AND``, ``OR`` and ``NOT`` are
@@ -40,15 +40,64 @@ _FIELD_NAME = re.compile(
 )
 
 
+def group_brackets(q: str) -> str:
+    """``q`` with each full-width bracket that opens or closes a group (typed with a
+    Chinese input method: ``（刹车 OR 漏油） 极光``) written as ``(`` or ``)``; the same
+    length, so a position in one is the same in the other.
+
+    A ``（`` opens a group only where a term starts (at the start, after a space, a
+    bracket, a quoted phrase or a lone ``-``, as ``-(`` reads); inside a word or a filter's
+    value it is text, and so is the ``）`` that closes it (``source:微博（演示）``). A ``）``
+    not closing one of those closes a group when one is open, else it is text. Nothing
+    between quotes changes."""
+    if "（" not in q and "）" not in q:
+        return q
+    out = list(q)
+    depth = 0  # groups open, of either kind of bracket
+    inner = 0  # full-width brackets opened inside the current word
+    word = ""  # the current word so far (only whether it is empty or "-" matters)
+    quoted = False
+    for i, c in enumerate(q):
+        if c == '"':
+            quoted = not quoted
+            word, inner = "", 0
+        elif quoted:
+            continue
+        elif c.isspace():
+            word, inner = "", 0
+        elif c == "(" or (c == "（" and word in ("", "-")):
+            out[i] = "("
+            depth += 1
+            word, inner = "", 0
+        elif c == "（":
+            inner += 1
+            word += c
+        elif c == ")" or (c == "）" and not inner and depth):
+            out[i] = ")"
+            depth = max(depth - 1, 0)
+            word, inner = "", 0
+        else:
+            if c == "）" and inner:
+                inner -= 1
+            word += c
+    return "".join(out)
+
+
 def english_fields(q: str) -> str:
     """``q`` with each filter named in Chinese (``情感:负面``, ``品牌：极光汽车``) or with a
     full-width colon (``brand：极光汽车``) written as the English filter (``sentiment:负面``);
-    quoted phrases are left as they are."""
+    quoted phrases are left as they are, and so are full-width brackets (a filter after
+    one that opens a group, ``（品牌：极光汽车 OR …）``, is written in English too)."""
     if q.count('"') % 2 or not any(c in q for c in ":："):
         return q
     parts = q.split('"')
+    grouped = group_brackets(q).split('"')  # the same lengths: quotes never move
     for i in range(0, len(parts), 2):  # outside the quotes
-        parts[i] = _FIELD_NAME.sub(lambda m: FIELD_NAMES_ZH.get(m[1], m[1]) + ":", parts[i])
+        text, pos = [], 0
+        for m in _FIELD_NAME.finditer(grouped[i]):
+            text += [parts[i][pos : m.start()], FIELD_NAMES_ZH.get(m[1], m[1]), ":"]
+            pos = m.end()
+        parts[i] = "".join(text) + parts[i][pos:]
     return '"'.join(parts)
 
 
@@ -216,7 +265,7 @@ def _spans(q: str) -> list[tuple[str, str, tuple[int, int]]]:
     """(filter name, value, (start, end)) of every ``name:value`` / ``name:"value"`` token
     of ``q`` (a leading ``-`` is kept outside the span); ``q`` as :func:`english_fields`
     writes it."""
-    q = english_fields(q)
+    q = group_brackets(english_fields(q))  # the same positions as english_fields(q)
     if q.count('"') % 2:
         raise QuerySyntaxError('unbalanced quote (") in the query')
     found = []
@@ -356,7 +405,7 @@ class _Parser:
 def parse_query(q: str) -> ParsedQuery:
     """Parse a search-box string; raises QuerySyntaxError naming what is wrong."""
     q = english_fields((q or "").strip())
-    parser = _Parser(_tokens(q))
+    parser = _Parser(_tokens(group_brackets(q)))
     tree = parser.parse()
     return ParsedQuery(tree=tree, raw=q, text_terms=[t for t in parser.terms if t])
 

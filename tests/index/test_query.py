@@ -12,6 +12,7 @@ from index.query import (
     Phrase,
     QuerySyntaxError,
     Term,
+    canonical_values,
     parse_query,
 )
 
@@ -65,6 +66,50 @@ def test_parse(query: str, tree: object) -> None:
     assert parse_query(query).tree == tree
 
 
+@pytest.mark.parametrize(
+    ("query", "tree"),
+    [
+        # typed with a Chinese input method: （ ） group where a term starts or ends
+        ("（漏油 OR 异响） 投诉", And((Or((Term("漏油"), Term("异响"))), Term("投诉")))),
+        ("（漏油 OR 异响 ） 投诉", And((Or((Term("漏油"), Term("异响"))), Term("投诉")))),
+        ("投诉 （（漏油） OR 异响）", And((Term("投诉"), Or((Term("漏油"), Term("异响")))))),
+        ("NOT （漏油 OR 异响）", Not(Or((Term("漏油"), Term("异响"))))),
+        ("(漏油 OR 异响） 投诉", And((Or((Term("漏油"), Term("异响"))), Term("投诉")))),
+        (
+            '（"发动机 漏油"）投诉',
+            And((Phrase("发动机 漏油"), Term("投诉"))),
+        ),
+        (
+            "（品牌：极光汽车 OR 来源:微博） 漏油",
+            And((Or((Filter("brand", "极光汽车"), Filter("source", "微博"))), Term("漏油"))),
+        ),
+        # inside a value, a word or a quoted phrase they are text
+        ("source:微博（演示）", Filter("source", "微博（演示）")),
+        ("来源：微博（演示）", Filter("source", "微博（演示）")),
+        (
+            "（source:微博（演示） OR 漏油）",
+            Or((Filter("source", "微博（演示）"), Term("漏油"))),
+        ),
+        (
+            "（漏油 OR source:微博（演示））",
+            Or((Term("漏油"), Filter("source", "微博（演示）"))),
+        ),
+        ('author:"（某）" 漏油', And((Filter("author", "（某）"), Term("漏油")))),
+        ('"（漏油 OR 异响）"', Phrase("（漏油 OR 异响）")),
+        ("极光（北京）", Term("极光（北京）")),
+        ("漏油）", Term("漏油）")),  # no group is open: text, as it always was
+    ],
+)
+def test_full_width_brackets_group_where_a_term_starts(query: str, tree: object) -> None:
+    assert parse_query(query).tree == tree
+
+
+def test_full_width_brackets_keep_filter_positions_for_canonical_values() -> None:
+    lookups = {"source": {"微博（演示）": "demo-weibo"}, "brand": {"极光suv": "极光汽车"}}
+    typed = "（source:微博（演示） OR brand:极光SUV） 漏油"
+    assert canonical_values(typed, lookups) == "（source:demo-weibo OR brand:极光汽车） 漏油"
+
+
 def test_nesting_up_to_the_limit_parses() -> None:
     assert parse_query("(" * 32 + "漏油" + ")" * 32).tree == Term("漏油")
     assert parse_query("NOT " * 32 + "漏油").tree is not None
@@ -93,6 +138,8 @@ def test_highlight_terms_leave_out_excluded_words() -> None:
         ("(", "missing ')'"),
         (")", "unmatched ')'"),
         ("漏油 ( )", "empty ( )"),
+        ("（漏油 OR 异响", "missing ')'"),
+        ("漏油 （ ）", "empty ( )"),
         ("(" * 33 + "漏油" + ")" * 33, "more than 32 deep"),
         ("NOT " * 33 + "漏油", "more than 32 deep"),
         ("(" * 5000 + "漏油" + ")" * 5000, "more than 32 deep"),  # was a RecursionError

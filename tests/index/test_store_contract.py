@@ -315,6 +315,14 @@ def test_boolean_operators(corpus: Store) -> None:
     assert len(search(corpus, "NOT 广告")) == 8
 
 
+def test_full_width_brackets_group_like_ascii_ones(corpus: Store) -> None:
+    # typed with a Chinese input method; read as the words （异响 and 绿线） they found more
+    assert search(corpus, "（异响 OR 绿线） 屏幕") == search(corpus, "(异响 OR 绿线) 屏幕")
+    assert search(corpus, "（异响 OR 绿线） 屏幕") == [s("iphone")]
+    assert search(corpus, "（（异响） OR 绿线） 屏幕") == [s("iphone")]
+    assert search(corpus, "source:微博（演示）") == []  # a value, not a group
+
+
 def test_query_filters(corpus: Store) -> None:
     assert search(corpus, f"brand:{OTHER}") == sorted(
         [s("noise", "tieba-car"), s("good"), s("iphone")]
