@@ -30,6 +30,16 @@ RULE_TITLE = {  # translated where shown: _(RULE_TITLE[rule])
 }
 MAX_SECTION = 2900  # Slack refuses section text over 3000 characters
 
+# What the product calls things, as the web UI names them (the nav and the /digest page's
+# heading, the case board, docs/user-guide.md): every channel — Slack, the group robots,
+# email — takes these msgids, so a reader meets 每日简报 and 事件 in a chat or a mail as on
+# the pages (Slack said 每日舆情简报 and 待处理事件, the robots and mail 舆情日报 and
+# 案件). The sentences around them translate the case noun as _(CASE) does;
+# tests/alerts/test_channel_terms.py holds every channel to these.
+DIGEST = N_("Daily digest")  # 每日简报
+CASE = N_("Case")  # 事件
+OPEN_CASES = N_("Open cases")  # 待处理的危机事件
+
 
 def escape(text: str) -> str:
     """Escape text for Slack mrkdwn (the three characters Slack asks to escape)."""
@@ -222,7 +232,7 @@ def case_message(
                 },
             }
         )
-    context = _("Case") + f" `{case.id}` · " + link(case_url, _("open the case page"))
+    context = _(CASE) + f" `{case.id}` · " + link(case_url, _("open the case page"))
     if mentions:
         context += f" · {mentions}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
@@ -334,8 +344,12 @@ def digest_message(digest: dict[str, Any], local_until: datetime) -> dict[str, A
     """``local_until``: the end of the digest's 24 h in the configured time zone."""
     tz = getattr(local_until.tzinfo, "key", "UTC")
     lines = [
-        _("*Daily digest* — 24 h to %(until)s %(zone)s")
-        % {"until": format_datetime(local_until, tz), "zone": zone_name(tz, local_until)}
+        _("*%(digest)s* — 24 h to %(until)s %(zone)s")
+        % {
+            "digest": _(DIGEST),
+            "until": format_datetime(local_until, tz),
+            "zone": zone_name(tz, local_until),
+        }
     ]
     for brand, row in digest["brands"].items():
         trend = digest_trend(row.get("negative_change"), row["previous"]["negative"])

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from alerts.messages import RULE_TITLE, WHO_REACH
+from alerts.messages import DIGEST, RULE_TITLE, WHO_REACH
 from config.i18n import N_, format_datetime, percent_change, zone_name
 
 Gettext = Callable[[str], str]
@@ -52,7 +52,7 @@ KIND_LABEL = {
     "case": N_("Alert"),
     "thread": N_("Case update"),
     "escalation": N_("Escalation"),
-    "digest": N_("Daily digest"),
+    "digest": DIGEST,  # the web's name, as Slack's digest says it
 }
 CASE_LINK = N_("Open the case page (acknowledge / resolve)")
 DIGEST_LINK = N_("Open the digest")
@@ -114,7 +114,10 @@ def title(notice: dict[str, Any], _: Gettext) -> str:
     """A one-line title (DingTalk's ``title``, the Feishu card header, the mail subject)."""
     kind = notice.get("kind", "")
     if kind == "digest":
-        return _("Daily digest until %(until)s") % {"until": notice.get("until", "")}
+        return _("%(digest)s until %(until)s") % {
+            "digest": _(DIGEST),
+            "until": notice.get("until", ""),
+        }
     rule = notice.get("rule", "")
     brand = notice.get("brand", "")
     if brand.startswith("source:") and notice.get("source_title"):
@@ -215,7 +218,7 @@ def body(
 
 
 def case_link(notice: dict[str, Any], _: Gettext) -> str:
-    """``[打开案件页面…](url)``, or "" when the notice has no http(s) link."""
+    """``[打开事件页面…](url)``, or "" when the notice has no http(s) link."""
     url = safe_link(notice.get("url", ""))
     return f"[{link_label(notice, _)}]({url})" if url else ""
 

@@ -76,7 +76,7 @@ def test_case_escalation_and_digest_by_mail(cert, store) -> None:
     assert mail.logins == [USER, USER, USER]
     subjects = [m["Subject"] for m in mail.messages]
     assert len(subjects) == 3, subjects  # case message, escalation, digest: no updates
-    assert "舆情告警" in subjects[0] and "升级提醒" in subjects[1] and "舆情日报" in subjects[2]
+    assert "舆情告警" in subjects[0] and "升级提醒" in subjects[1] and "每日简报" in subjects[2]
     assert mail.envelopes[0] == ("radar@radar.example", ["ceo@brand.example", "pr@brand.example"])
     first = mail.messages[0]
     rich = first.get_body(("html",)).get_content()

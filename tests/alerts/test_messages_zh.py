@@ -63,7 +63,7 @@ def test_the_engine_queues_the_digest_in_the_deployment_language(store) -> None:
     AlertEngine(make_config(locale="zh_CN"), store).daily_digest(T0)
     [digest] = [n for n in store.due_notifications(T0 + timedelta(days=1)) if "digest" in n.key]
     text = json.dumps(digest.payload, ensure_ascii=False)
-    assert "每日舆情简报" in text and "Daily digest" not in text
+    assert "*每日简报*" in text and "Daily digest" not in text
     # the end of the day as the web writes it, the zone as its footer names it (was
     # 2026-09-15 14:00（Asia/Shanghai）)
     assert "截至 2026年9月15日 14:00（北京时间）的 24 小时" in text

@@ -222,7 +222,7 @@ def test_a_robot_keeps_its_documented_pace(robots, store) -> None:
     assert len(state.accepted["wecom"]) == 25  # the case message and 24 notes, once each
     assert state.over_pace == 0
     contents = [b["markdown"]["content"] for b in state.accepted["wecom"][1:]]
-    assert len(set(contents)) == 24 and "案件更新" in contents[0]
+    assert len(set(contents)) == 24 and "事件更新" in contents[0]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -240,12 +240,12 @@ def test_updates_escalations_and_digest_reach_the_robot(kind, robots, store) -> 
     shown = [text_of(kind, b) for b in state.accepted[kind]]
     assert len(shown) == 5, shown  # case, escalated (update), escalation, acknowledged, digest
     assert any("升级提醒" in s and "PR manager" in s for s in shown)
-    assert any("案件未在 2 小时内确认" in s for s in shown), shown  # was "2 小时 内"
+    assert any("事件未在 2 小时内确认" in s for s in shown), shown  # was "2 小时 内"
     # the keywords docs/alerts.md gives for a robot secured by keywords: one in each
-    assert all("案件" in s or "日报" in s for s in shown), shown
+    assert all("事件" in s or "简报" in s for s in shown), shown
     assert any("Acknowledged by alice" in s for s in shown)
-    assert any("舆情日报" in s and "radar.example/digest" in s for s in shown)
-    assert any("舆情日报 · 截至 2026年9月16日 10:00 北京时间" in s for s in shown), shown[-1]
+    assert any("打开每日简报" in s and "radar.example/digest" in s for s in shown)
+    assert any("每日简报 · 截至 2026年9月16日 10:00 北京时间" in s for s in shown), shown[-1]
 
 
 def test_messages_follow_the_deployment_language(robots, store) -> None:
@@ -313,7 +313,7 @@ def test_a_long_case_message_keeps_within_the_limit_and_keeps_the_link(kind, rob
     assert "负面激增" in text_of(kind, body)
     url = f"https://radar.example/cases/{case.id}"
     if kind == "wecom":
-        assert text.endswith(f"[打开案件页面（确认 / 解决）]({url})\n\n<@zhangsan>")
+        assert text.endswith(f"[打开事件页面（确认 / 解决）]({url})\n\n<@zhangsan>")
     elif kind == "dingtalk":
         assert body["actionCard"]["singleURL"] == url
     else:
@@ -328,7 +328,7 @@ def test_a_long_update_keeps_its_link_on_dingtalk(robots, store) -> None:
     notice = {"kind": "thread", "case_id": "c1", "brand": "极光汽车", "url": url, "lines": lines}
     text = notifier.render(notice)["markdown"]["text"]
     assert len(text.encode()) <= 20_000
-    assert text.endswith(f"[打开案件页面（确认 / 解决）]({url})")
+    assert text.endswith(f"[打开事件页面（确认 / 解决）]({url})")
 
 
 def test_a_fallback_robot_keeps_its_pace(robots, store) -> None:
