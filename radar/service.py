@@ -23,12 +23,14 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from apscheduler.jobstores.base import JobLookupError
 
 from alerts.routing import delivery_warnings
 from config import DEFAULT_CONFIG, RadarConfig, load_config
+from config.i18n import use_locale, zone_name
 from config.schema import UserConfig
 from index import Store, StoreError
 from radar import jobs
@@ -64,6 +66,20 @@ def running_pid(config: RadarConfig) -> int | None:
             return int(text) if text.isdigit() else -1
         fcntl.flock(fh, fcntl.LOCK_UN)
     return None
+
+
+def local_clock(at: datetime, tz: str, locale: str) -> str:
+    """``09:31:30 北京时间 (+08:00)``: a moment in the configured zone, named as the pages
+    and the digests name it (``Asia/Shanghai`` in English), with its offset; the banner
+    printed the demo's crisis in the machine's time with no zone (a server on UTC read
+    01:31:30 for a crisis the web UI showed at 09:31)."""
+    local = at.astimezone(ZoneInfo(tz))
+    with use_locale(locale):
+        zone = zone_name(tz, local)
+    offset = local.isoformat()[-6:]
+    if zone.startswith("UTC"):  # a zone without a place is named by its offset already
+        return f"{local:%H:%M:%S} {zone}"
+    return f"{local:%H:%M:%S} {zone} ({offset})"
 
 
 def demo_password(config: RadarConfig, user: UserConfig) -> str | None:
@@ -279,7 +295,7 @@ class Service:
             lines.append(
                 f"  demo       sources on {self.demo.url}; crisis for "
                 f"{cfg.demo.crisis_brand or '-'} at "
-                f"{self.demo.world.crisis_start.astimezone().strftime('%H:%M:%S')}"
+                + local_clock(self.demo.world.crisis_start, cfg.scheduler.timezone, cfg.locale)
             )
         notifier = "Slack" if cfg.slack.token else "console (no Slack token set)"
         targets = sorted(cfg.notify.known_targets())

@@ -1,0 +1,78 @@
+"""The ``radar run`` banner printed the demo's crisis in the machine's time with no zone
+('crisis for 极光汽车 at 01:31:30' on a server kept on UTC, for a crisis the web UI showed
+at 09:31 北京时间). It now prints it in ``scheduler.timezone``, the zone named as the pages
+and digests name it, with its offset."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from radar.service import Service, local_clock
+
+from .conftest import demo_config, free_port
+
+CRISIS = datetime(2026, 12, 5, 1, 31, 30, tzinfo=UTC)  # 09:31:30 in Beijing
+
+
+@pytest.fixture
+def machine_on_utc() -> Iterator[None]:
+    """The machine's own zone is UTC (as on most servers), not the configured one."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def _banner(tmp_path: Path, **config: object) -> str:
+    data = {**demo_config(tmp_path, free_port()), **config}
+    path = tmp_path / "radar.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = io.StringIO()
+    service = Service(str(path), out=out)
+    service.demo = SimpleNamespace(
+        url="http://127.0.0.1:1", world=SimpleNamespace(crisis_start=CRISIS)
+    )
+    service._banner({"kept": [], "added": [], "removed": []})
+    return out.getvalue()
+
+
+@pytest.mark.usefixtures("machine_on_utc")
+def test_the_banner_gives_the_demo_crisis_in_the_configured_zone_named(tmp_path: Path) -> None:
+    shown = _banner(tmp_path)
+    assert "crisis for 极光汽车 at 09:31:30 北京时间 (+08:00)" in shown, shown
+    assert "01:31:30" not in shown
+
+
+@pytest.mark.parametrize(
+    ("tz", "locale", "said"),
+    [
+        ("Asia/Shanghai", "zh_CN", "09:31:30 北京时间 (+08:00)"),
+        ("Asia/Shanghai", "en", "09:31:30 Asia/Shanghai (+08:00)"),
+        ("Asia/Tokyo", "zh_CN", "10:31:30 日本时间 (+09:00)"),
+        ("UTC", "zh_CN", "01:31:30 UTC+00:00"),  # the offset is its name
+        ("UTC", "en", "01:31:30 UTC"),
+        ("America/New_York", "en", "20:31:30 America/New_York (-05:00)"),
+    ],
+)
+def test_local_clock(tz: str, locale: str, said: str) -> None:
+    assert local_clock(CRISIS, tz, locale) == said
+
+
+@pytest.mark.usefixtures("machine_on_utc")
+def test_the_scheduler_zone_is_the_one_shown(tmp_path: Path) -> None:
+    shown = _banner(tmp_path, scheduler={"timezone": "Asia/Tokyo"}, locale="en")
+    assert "crisis for 极光汽车 at 10:31:30 Asia/Tokyo (+09:00)" in shown, shown
