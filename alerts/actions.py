@@ -19,6 +19,7 @@ from config.i18n import N_, channel_locale, use_locale
 from config.schema import RadarConfig
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity, utcnow
+from index.text import without_controls
 
 ACTIVE = (CaseStatus.open, CaseStatus.acknowledged)
 DEFAULT_UPDATE_EVERY = 86400.0  # the engine stores the configured one in case.trigger
@@ -129,7 +130,8 @@ def add_note(
     """A note is an update: it also resets the daily-update reminder."""
     now = now or utcnow()
     user = _user(user)
-    if not text or not text.strip():
+    text = without_controls(text or "")
+    if not text.strip():
         raise ActionError(N_("text: a note cannot be empty"))
     case = _case(store, case_id)
     if case.status == CaseStatus.closed:
@@ -194,7 +196,8 @@ def raise_severity(
     thread update is broadcast; the timeline records who, when and why."""
     now = now or utcnow()
     user = _user(user)
-    if not reason or not reason.strip():
+    reason = without_controls(reason or "")
+    if not reason.strip():
         raise ActionError(N_("reason: say why the case is raised"))
     try:
         new = Severity(severity.strip().upper())

@@ -31,6 +31,18 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+# the C0 control characters but tab, line feed and carriage return (a browser's line break
+# is CR LF), and DEL: a NUL pasted into a note was stored and reached the channels, the
+# exports and the brief (which leave such characters out as they show crawled text)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """``text`` without control characters (tab and line breaks are kept): what a person
+    types into a note, a reason, before it is stored."""
+    return _CONTROL.sub("", text)
+
+
 # CJK radicals/punctuation-free ideographs, kana, CJK unified ideographs (+ ext. A, B-F),
 # compatibility ideographs
 CJK_RANGES = (

@@ -17,6 +17,7 @@ from alerts import actions
 from config.i18n import _, ngettext
 from index.base import Store
 from index.models import Case, Mention
+from index.text import without_controls
 from radar.web.auth import Attacher, Handler, Searcher
 from radar.web.cases import action_problem
 from radar.web.render import flash, local_next, render
@@ -70,7 +71,7 @@ def bulk_form(
     if action == "handle":
         now = request.app.state.clock()
         for m in found:
-            store.mark_handled(m.id, user.name, note.strip(), at=now)
+            store.mark_handled(m.id, user.name, without_controls(note).strip(), at=now)
         flash(
             request,
             ngettext("%(num)s post marked handled.", "%(num)s posts marked handled.", len(found))

@@ -18,6 +18,7 @@ from alerts import actions
 from config.i18n import N_, _
 from index.base import Store
 from index.models import Case, CaseStatus
+from index.text import without_controls
 from radar.web import stories
 from radar.web.auth import CaseReader, CaseWorker, User
 from radar.web.filters import brand_filter
@@ -172,9 +173,10 @@ def apply_action(
         assignee = case_worker(request, value)
         return actions.assign(store, case_id, user.name, assignee, now=now) is not None
     elif action == "note":
-        if not value.strip():
+        value = without_controls(value).strip()  # so does actions.add_note
+        if not value:
             raise actions.ActionError(N_("note: a note needs some text"))
-        actions.add_note(store, case_id, user.name, value.strip(), now=now)
+        actions.add_note(store, case_id, user.name, value, now=now)
     elif action == "raise":
         config = request.app.state.config
         actions.raise_severity(store, config, case_id, user.name, severity, value, now=now)

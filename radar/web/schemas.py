@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from index.models import Case, CaseEvent, CaseStatus, Mention, SentimentLabel, Severity
+from index.text import without_controls
 
 # (word, number of posts): a JSON array of two. Described without prefixItems, which
 # Schemathesis 4.32 rewrites into the draft-4 array form that OpenAPI 3.1 refuses.
@@ -70,12 +71,32 @@ class SearchOut(BaseModel):
 SOME_TEXT = r"\S"
 
 
+# a text a person writes (a note, a reason) is read without control characters (a NUL
+# pasted in, tab and line breaks kept) before it is checked: one of only those is a 422
+# naming the field, as an empty one is; the web's forms read theirs the same way
+def _written(value: object) -> object:
+    return without_controls(value) if isinstance(value, str) else value
+
+
+Written = Annotated[str, BeforeValidator(_written)]
+
+
 class NoteIn(BaseModel):
-    text: str = Field(min_length=1, max_length=5000, pattern=SOME_TEXT, examples=["已联系车主"])
+    text: Written = Field(
+        min_length=1,
+        max_length=5000,
+        pattern=SOME_TEXT,
+        examples=["已联系车主"],
+        description="control characters but tab and line breaks are left out",
+    )
 
 
 class HandledIn(BaseModel):
-    note: str = Field(default="", max_length=5000)
+    note: Written = Field(
+        default="",
+        max_length=5000,
+        description="control characters but tab and line breaks are left out",
+    )
 
 
 class SentimentIn(BaseModel):
@@ -93,12 +114,13 @@ class RaiseIn(BaseModel):
     severity: Literal["P1", "P2"] = Field(
         description="the case's new severity, higher than its own (P3 → P2 → P1; 409 otherwise)"
     )
-    reason: str = Field(
+    reason: Written = Field(
         min_length=1,
         max_length=5000,
         pattern=SOME_TEXT,
         examples=["央视记者来电核实"],
-        description="why it is raised: kept in the case's timeline and told to the channels",
+        description="why it is raised: kept in the case's timeline and told to the channels "
+        "(control characters but tab and line breaks are left out)",
     )
 
 

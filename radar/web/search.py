@@ -23,6 +23,7 @@ from index.models import MAX_TITLE, Case, Mention, SentimentLabel
 from index.query import QuerySyntaxError
 from index.records import CSV_COLUMNS, csv_cell, csv_row
 from index.records import brand_sentiment_cell as records_brand_cell
+from index.text import without_controls
 from radar.web import paging
 from radar.web.auth import Attacher, Handler, Searcher, SentimentCorrector, User
 from radar.web.cases import action_problem
@@ -535,7 +536,8 @@ def handled_form(
 ):
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
-    store.mark_handled(mention_id, user.name, note.strip(), at=request.app.state.clock())
+    note = without_controls(note).strip()
+    store.mark_handled(mention_id, user.name, note, at=request.app.state.clock())
     # a list of unhandled posts loses the card: its page shows it, and undoes a mis-click
     flash(request, _("Marked handled."), link=(f"/mentions/{quote(mention_id, safe='')}",
                                                _("the post (undo there)")))  # fmt: skip
@@ -568,10 +570,11 @@ def note_form(
 ):
     store: Store = request.app.state.store
     _mention_or_404(store, mention_id)
-    if not text.strip():
+    text = without_controls(text).strip()
+    if not text:
         flash(request, _("A note needs some text."), "error")
     else:
-        store.add_mention_note(mention_id, user.name, text.strip(), at=request.app.state.clock())
+        store.add_mention_note(mention_id, user.name, text, at=request.app.state.clock())
         flash(request, _("Note added."))
     return RedirectResponse(local_next(next), status_code=303)
 
