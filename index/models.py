@@ -354,6 +354,12 @@ ENGINE_RECORD = (
 )
 
 
+EVENT_DATA = (
+    ENGINE_RECORD + "; `line`, when there is one, is what the event says, in English (`text` "
+    "says it in the team's language, as the channels were told)"
+)
+
+
 class CaseEvent(_Doc):
     """One entry of a case's append-only timeline."""
 
@@ -363,7 +369,7 @@ class CaseEvent(_Doc):
     kind: str = Field(description=EVENT_KINDS)
     actor: str = "system"
     text: str = ""
-    data: dict[str, Any] = Field(default_factory=dict, description=ENGINE_RECORD)
+    data: dict[str, Any] = Field(default_factory=dict, description=EVENT_DATA)
 
     @field_validator("at")
     @classmethod

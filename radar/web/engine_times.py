@@ -1,21 +1,32 @@
 """The times inside a case's ``trigger`` and a timeline event's ``data`` as every other
-time of an API answer: UTC with ``Z``.
+time of an API answer: UTC with ``Z``; and an event's kept line (``data.line``) as the
+line it says, in the API's English.
 
 Those two are the alert engine's own free-form records, kept as the engine wrote them
 (``datetime.isoformat()``: ``2026-12-05T00:29:42.764830+00:00``); the API answered them so
 beside ``opened_at`` ``…42.764830Z`` of the same case, though the document says every time
 is written with ``Z``. The stored records stay as they are (the engine compares some of
 their strings), only the answers are rewritten: the JSON response class of the calls whose
-answer holds a case or its timeline (:data:`CARRIERS`, set by ``radar.web.api.install``)."""
+answer holds a case or its timeline (:data:`CARRIERS`, set by ``radar.web.api.install``).
+
+``data.line`` is kept as a translation template with its values (alerts/lines.py:
+``{"t": "%(severity)s %(what)s", "v": {…}}``) so that each page says it in its reader's
+language; the API answered that template, which a program can only fill by copying
+alerts.lines.render. It answers the line rendered, in English as all its messages
+(radar/web/i18n.py), people by the names the team reads; a line this version cannot
+fill is left out (``text`` says the same in the team's language)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from alerts import lines
+from config.i18n import SOURCE_LOCALE, use_locale
 from index.models import Case, CaseEvent, as_utc
 from radar.web.schemas import Board, CaseDetail, CaseSummary, Overview
 
@@ -45,11 +56,38 @@ def with_z_times(value: Any, inside: bool = False) -> Any:
     return value
 
 
+def rendered_line(line: Any) -> str | None:
+    """A kept line (alerts/lines.py) as English text; None when it cannot be filled."""
+    if not isinstance(line, Mapping) or "t" not in line:
+        return line if isinstance(line, str) else None
+    with use_locale(SOURCE_LOCALE):
+        try:
+            return lines.render(line, lines.team_names())
+        except (KeyError, TypeError, ValueError):  # a line this version cannot fill
+            return None
+
+
+def with_rendered_lines(value: Any) -> Any:
+    """``value`` (a JSON answer) with each event's ``data.line`` rendered, or left out."""
+    if isinstance(value, dict):
+        out = {k: with_rendered_lines(v) for k, v in value.items()}
+        data = out.get("data")
+        if "kind" in out and isinstance(data, dict) and "line" in data:
+            line = rendered_line(data["line"])
+            rest = {k: v for k, v in data.items() if k != "line"}
+            out["data"] = rest if line is None else {**rest, "line": line}
+        return out
+    if isinstance(value, list):
+        return [with_rendered_lines(v) for v in value]
+    return value
+
+
 class EngineTimesJSON(JSONResponse):
-    """JSON whose engine records' times read as the answer's own (:func:`with_z_times`)."""
+    """JSON whose engine records' times read as the answer's own (:func:`with_z_times`)
+    and whose events' lines are text (:func:`with_rendered_lines`)."""
 
     def render(self, content: Any) -> bytes:
-        return super().render(with_z_times(content))
+        return super().render(with_z_times(with_rendered_lines(content)))
 
 
 def carries_records(response_model: Any) -> bool:
