@@ -107,14 +107,26 @@ def api_export(
     request: Request,
     user: Searcher,
     since: Annotated[
-        ApiTime | None, Query(description="published at or after (required without cursor)")
+        ApiTime | None,
+        Query(
+            description="published at or after (required without cursor; with one, only the "
+            "cursor's own since, else 400)"
+        ),
     ] = None,
     until: Annotated[
-        ApiTime | None, Query(description="published before (default: since + 1 day)")
+        ApiTime | None,
+        Query(
+            description="published before (default: since + 1 day; with a cursor, only the "
+            "cursor's own until, else 400)"
+        ),
     ] = None,
     cursor: Annotated[
         str | None,
-        Query(max_length=2000, description="a line's cursor: continue after that line"),
+        Query(
+            max_length=2000,
+            description="a line's cursor: continue after that line, in the window of its "
+            "export (the cursor carries since and until)",
+        ),
     ] = None,
     limit: Annotated[
         int | None, Query(ge=1, le=1_000_000, description="at most this many lines")
@@ -122,10 +134,14 @@ def api_export(
 ) -> StreamingResponse:
     """Every mention published in [since, until), oldest first, streamed: a whole day
     in one response. Each line carries a cursor; after an interrupted download, ask
-    again with the last line's cursor. Windows up to 31 days."""
+    again with the last line's cursor. Windows up to 31 days. The cursor carries its
+    export's window: a ``since`` or ``until`` sent with it must be that window's (the
+    first request's URL with the cursor added), another is a 400 naming the conflict — it
+    was silently ignored."""
     after = None
     if cursor:
         start, end, after = paging.export_from_cursor(cursor)
+        _same_window(request, ("since", since, start), ("until", until, end))
     else:
         if since is None:
             raise HTTPException(400, "since: required (or pass a cursor)")
@@ -151,6 +167,24 @@ def api_export(
     if getattr(request.state, "head_only", False):  # HEAD: the headers, not the lines
         return StreamingResponse(iter(()), media_type=NDJSON)
     return StreamingResponse(_lines(store, start, end, after, limit), media_type=NDJSON)
+
+
+def _same_window(request: Request, *sent: tuple[str, datetime | None, datetime]) -> None:
+    """400 when a ``since``/``until`` sent with a cursor is not the cursor's own."""
+    tz = request.app.state.formatter.tz
+    for name, value, carried in sent:
+        if value is not None and in_zone(value, tz) != carried:
+            raise HTTPException(
+                400,
+                f"{name}: {_z(in_zone(value, tz))} is not the cursor's {name} "
+                f"({_z(carried)}): a cursor carries its export's window (since, until) and "
+                f"continues in it; pass the cursor alone, or {name} without a cursor for "
+                "another window",
+            )
+
+
+def _z(moment: datetime | None) -> str:
+    return moment.isoformat().replace("+00:00", "Z") if moment else ""
 
 
 @api.get(
