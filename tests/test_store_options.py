@@ -112,7 +112,7 @@ def test_alert_jobs_log_one_line_while_the_store_is_down(
     from radar import jobs
 
     class DownEngine:
-        def _down(self, *args: object) -> Any:
+        def _down(self, *args: object, **kwargs: object) -> Any:
             raise StoreUnavailable("Elasticsearch at http://es:9200 is unreachable")
 
         evaluate = deliver_outbox = check_escalations = daily_digest = _down
