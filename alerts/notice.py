@@ -82,7 +82,7 @@ def digest_notice(digest: dict[str, Any], local_until: datetime, url: str) -> di
                 "negative": row["negative"],
                 "share": row["negative_share"],
                 "change": row.get("negative_change"),
-                "before": row["previous"]["negative"],  # "由前日的 N 条降至 0"
+                "before": row["previous"]["negative"],  # "由前一天的 N 条降至 0"
                 "open": row["open_cases"],
             }
             for brand, row in digest["brands"].items()

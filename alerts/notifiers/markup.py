@@ -160,7 +160,7 @@ def _digest_line(row: dict[str, Any], _: Gettext) -> str:
     trend = ""
     if row.get("change") is not None:
         pct = percent_change(row["change"])
-        if pct is None:  # "较前日 -100%": said in words, as the brief and the report do
+        if pct is None:  # "较前一天 -100%": said in words, as the brief and the report do
             # "before": the day before's negative count (a notice queued without it: no number)
             before = row.get("before")
             trend = (

@@ -73,10 +73,10 @@ def test_robots_and_email_say_a_fall_to_nothing_in_words() -> None:
     notice = digest_notice(DIGEST, UNTIL, "https://radar.example/digest")
     zh = gettext_for("zh_CN")
     aurora, spring, phone = markup.lines(notice, "Asia/Shanghai", zh)
-    assert "（0%，由前日的 1,200 条降至 0）" in aurora, aurora
-    assert "（23%，较前日 -99%）" in spring, spring
-    assert "，较前日 +25%）" in phone, phone
+    assert "（0%，由前一天的 1,200 条降至 0）" in aurora, aurora
+    assert "（23%，较前一天 -99%）" in spring, spring
+    assert "，较前一天 +25%）" in phone, phone
     # a notice queued before it carried the count (retried after an upgrade): no number
     for row in notice["rows"]:
         del row["before"]
-    assert "（0%，较前日降至 0）" in markup.lines(notice, "Asia/Shanghai", zh)[0]
+    assert "（0%，较前一天降至 0）" in markup.lines(notice, "Asia/Shanghai", zh)[0]

@@ -83,7 +83,7 @@ async def test_an_empty_store_and_a_store_collecting_since_today(config, tmp_pat
     if when == "none":
         assert "目前还没有采集到任何数据。" in shown, shown
     else:
-        assert "最早的数据来自今天（2026年11月23日），当天的日报在午夜后生成。" in shown, shown
+        assert "最早的数据来自今天（2026年11月23日），当天的每日简报在午夜后生成。" in shown, shown
 
 
 async def test_the_api_digest_of_a_day_without_data_says_so(config, tmp_path) -> None:  # type: ignore[no-untyped-def]
