@@ -140,6 +140,8 @@ def add_note(
         every = float(case.trigger.get("update_every", DEFAULT_UPDATE_EVERY))
         case.update_due_at = now + timedelta(seconds=every)
     _save(store, case, now)
+    with use_locale(channel_locale()):  # an integration's name in the team's language
+        writer = lines.person(user, lines.team_names())
     return record(
         store,
         case_id,
@@ -148,8 +150,7 @@ def add_note(
         actor=user,
         text=text.strip(),
         # the team's channels name the writer as the team knows them (the web sets it)
-        thread_text=f"📝 *{messages.escape((lines.team_names() or str)(user))}*: "
-        f"{messages.escape(text.strip())}",
+        thread_text=f"📝 *{messages.escape(writer)}*: {messages.escape(text.strip())}",
     )
 
 

@@ -56,6 +56,18 @@ def user(name: str) -> dict[str, Any]:
     return {"user": name}
 
 
+# an integration's API token acts as "token:<its name>" (radar.web.tokens.user_for)
+TOKEN_ACTOR = "token:"
+
+
+def person(login: str, names: Callable[[str], str] | None = None) -> str:
+    """A login name as people read it: an API token's actor as the integration it is
+    ("集成 integ-cases", not "token:integ-cases"), a person by ``names`` where given."""
+    if login.startswith(TOKEN_ACTOR):
+        return _("integration %(name)s") % {"name": login[len(TOKEN_ACTOR) :]}
+    return names(login) if names else login
+
+
 def joined(values: Sequence[Any], sep: str = "; ") -> dict[str, Any]:
     """Values joined with ``sep`` in the reader's language ("; " is "；" in Chinese)."""
     return {"join": list(values), "sep": sep}
@@ -75,7 +87,7 @@ def render(value: Any, names: Callable[[str], str] | None = None) -> str:
             sep = _(str(value.get("sep", "; ")))
             return sep.join(render(v, names) for v in value["join"])
         if "user" in value:
-            return names(str(value["user"])) if names else str(value["user"])
+            return person(str(value["user"]), names)
     return str(value)
 
 

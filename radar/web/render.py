@@ -630,7 +630,7 @@ def names_of(users: Any) -> Callable[[str], str]:
 
     def name(login: str) -> str:
         user = users.get(login) if users is not None else None
-        return str(user.label) if user is not None else login
+        return str(user.label) if user is not None else lines.person(login)
 
     return name
 
