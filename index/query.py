@@ -3,6 +3,7 @@
     漏油 退款                 both words (AND is implicit)
     漏油 OR 异响              either
     NOT 广告   /  -广告        without
+    -(广告 OR 抽奖)            without any of the group (NOT (广告 OR 抽奖)); also -（ ）
     "发动机 漏油"              the exact phrase
     (漏油 OR 异响) 投诉        grouping (also （ ） as a Chinese input method types them)
     brand:极光汽车 sentiment:negative source:weibo-search author:某某   filters
@@ -172,7 +173,7 @@ class ParsedQuery:
 
 
 _TOKEN = re.compile(
-    r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<fneg>-)?(?P<field>[a-z]+):"(?P<fq>[^"]*)"'
+    r'\s*(?:(?P<nlp>-\()|(?P<lp>\()|(?P<rp>\))|(?P<fneg>-)?(?P<field>[a-z]+):"(?P<fq>[^"]*)"'
     r'|(?P<neg>-)?"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]+))'
 )
 
@@ -193,7 +194,9 @@ def _tokens(q: str) -> list[tuple[str, str, str]]:
                 text=repr(q[pos : pos + 20]),
             )
         pos = m.end()
-        if m.group("lp"):
+        if m.group("nlp"):  # -(刹车 OR 漏油): NOT (刹车 OR 漏油)
+            out.append(("-(", "", ""))
+        elif m.group("lp"):
             out.append(("(", "", ""))
         elif m.group("rp"):
             out.append((")", "", ""))
@@ -351,6 +354,12 @@ class _Parser:
             self.i += 1
             self.toks.insert(self.i, ("word", t[1][1:], ""))
             return Not(self._negated_atom())
+        if t[0] == "-(":  # the group that follows, excluded
+            self.toks[self.i] = ("(", "", "")
+            self._nest()
+            node = self._negated_atom()
+            self.depth -= 1
+            return Not(node)
         return self.atom()
 
     def _negated_atom(self) -> Node:

@@ -104,6 +104,32 @@ def test_full_width_brackets_group_where_a_term_starts(query: str, tree: object)
     assert parse_query(query).tree == tree
 
 
+@pytest.mark.parametrize(
+    ("query", "tree"),
+    [
+        ("-(刹车 OR 漏油)", Not(Or((Term("刹车"), Term("漏油"))))),
+        ("-（刹车 OR 漏油）", Not(Or((Term("刹车"), Term("漏油"))))),
+        ("极光 -（刹车 OR 漏油）", And((Term("极光"), Not(Or((Term("刹车"), Term("漏油"))))))),
+        ("极光 -(刹车 漏油)", And((Term("极光"), Not(And((Term("刹车"), Term("漏油"))))))),
+        (
+            "-(brand:极光汽车 OR 来源:微博) 漏油",
+            And((Not(Or((Filter("brand", "极光汽车"), Filter("source", "微博")))), Term("漏油"))),
+        ),
+        ("-(漏油)", Not(Term("漏油"))),
+    ],
+)
+def test_a_minus_before_a_group_excludes_the_group(query: str, tree: object) -> None:
+    # was the word '-' and the group, which the store refused ("'-' has no letters")
+    assert parse_query(query).tree == tree
+    assert parse_query(query.replace("-", "NOT ", 1)).tree == tree
+    assert parse_query('"-(漏油)"').tree == Phrase("-(漏油)")  # quoted: text
+
+
+def test_a_negated_group_is_not_highlighted() -> None:
+    assert parse_query("极光 -(刹车 OR 漏油)").text_terms == ["极光"]
+    assert parse_query("-（刹车 OR 漏油） 异响").text_terms == ["异响"]
+
+
 def test_full_width_brackets_keep_filter_positions_for_canonical_values() -> None:
     lookups = {"source": {"微博（演示）": "demo-weibo"}, "brand": {"极光suv": "极光汽车"}}
     typed = "（source:微博（演示） OR brand:极光SUV） 漏油"
@@ -140,6 +166,11 @@ def test_highlight_terms_leave_out_excluded_words() -> None:
         ("漏油 ( )", "empty ( )"),
         ("（漏油 OR 异响", "missing ')'"),
         ("漏油 （ ）", "empty ( )"),
+        ("漏油 -()", "empty ( )"),
+        ("漏油 -（ ）", "empty ( )"),
+        ("漏油 -(异响", "missing ')'"),
+        ("漏油 -（异响", "missing ')'"),
+        ("-(" * 33 + "漏油" + ")" * 33, "more than 32 deep"),
         ("(" * 33 + "漏油" + ")" * 33, "more than 32 deep"),
         ("NOT " * 33 + "漏油", "more than 32 deep"),
         ("(" * 5000 + "漏油" + ")" * 5000, "more than 32 deep"),  # was a RecursionError

@@ -323,6 +323,20 @@ def test_full_width_brackets_group_like_ascii_ones(corpus: Store) -> None:
     assert search(corpus, "source:微博（演示）") == []  # a value, not a group
 
 
+def test_a_minus_before_a_group_excludes_the_group(corpus: Store) -> None:
+    # read as the word '-' and the group, the store refused it ("'-' has no letters")
+    assert search(corpus, "漏油 -(广告 OR 投诉)") == [s("leak2")]
+    assert search(corpus, "漏油 -(广告 OR 投诉)") == search(corpus, "漏油 NOT (广告 OR 投诉)")
+    assert search(corpus, "漏油 -（广告 OR 投诉）") == [s("leak2")]
+    assert search(corpus, "漏油 -(发动机 投诉)") == sorted([s("leak2"), s("ad")])
+    # on its own (no positive part to drive the search) and with a filter inside
+    alone = search(corpus, "-(广告 OR 投诉)")
+    assert alone == search(corpus, "NOT (广告 OR 投诉)")
+    assert not {s("ad"), s("leak"), s("media", "news-feed")} & set(alone)
+    assert len(alone) == len(search(corpus, "NOT 广告")) - 2  # less leak and media
+    assert search(corpus, f"漏油 -(brand:{OTHER} OR 广告)") == search(corpus, "漏油 -广告")
+
+
 def test_query_filters(corpus: Store) -> None:
     assert search(corpus, f"brand:{OTHER}") == sorted(
         [s("noise", "tieba-car"), s("good"), s("iphone")]
