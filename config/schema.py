@@ -435,6 +435,31 @@ class RadarConfig(Strict):
             if u.password_hash is None and u.api_token_hash is None
         ]
 
+    def brand_warnings(self) -> list[str]:
+        """A term (name, alias or keyword) two brands share, as brand matching compares
+        terms: valid, yet a mention naming it counts for both brands (a complaint about one
+        lifts the other's negative share and may open its case)."""
+        first: dict[str, tuple[str, str]] = {}  # folded term -> (brand, where)
+        out: list[str] = []
+        for i, b in enumerate(self.brands):
+            mine: set[str] = set()
+            places = [("name", b.name)]
+            for k in ("aliases", "keywords"):
+                places += [(f"{k}[{j}]", t) for j, t in enumerate(getattr(b, k))]
+            for where, term in places:
+                key = _folded(term)
+                if not key or key in mine:
+                    continue
+                mine.add(key)
+                other = first.setdefault(key, (b.name, f"brands[{i}].{where}"))
+                if other[0] != b.name:
+                    out.append(
+                        f"brands[{i}].{where}: {term.strip()!r} is a term of both {other[0]!r} "
+                        f"({other[1]}) and {b.name!r} — a mention naming it counts for both "
+                        "brands; keep it in one, or use longer phrases"
+                    )
+        return out
+
     def brand(self, name: str) -> BrandConfig | None:
         return next((b for b in self.brands if b.name == name), None)
 

@@ -586,3 +586,27 @@ def test_a_user_who_cannot_sign_in_is_warned_of(tmp_path: Path) -> None:
         f"warning: {f}: web.users[2]: 'newguy' has neither password_hash nor api_token_hash "
         "— this user cannot sign in (make a hash with `radar web hash-password`)"
     ], res.output
+
+
+def test_a_term_two_brands_share_is_warned_of(tmp_path: Path) -> None:
+    """A keyword or alias of two brands passed config check silently, and a mention naming
+    it counted for both: a warning (not an error) names both brands and the term."""
+    f = tmp_path / "brands.yaml"
+    f.write_text(
+        "brands:\n"
+        "  - {name: 极光, aliases: [Aurora], keywords: [极光汽车, 新能源]}\n"
+        "  - {name: 星河, aliases: [aurora ], keywords: [新能源, 星河]}\n"
+        "  - {name: 北辰, keywords: [北辰汽车]}\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(cli, ["config", "check", str(f)])
+    assert res.exit_code == 0, res.output  # valid: a warning, not an error
+    brands = [line for line in res.output.splitlines() if "brands[" in line]
+    assert brands == [
+        f"warning: {f}: brands[1].aliases[0]: 'aurora' is a term of both '极光' "
+        "(brands[0].aliases[0]) and '星河' — a mention naming it counts for both brands; "
+        "keep it in one, or use longer phrases",
+        f"warning: {f}: brands[1].keywords[0]: '新能源' is a term of both '极光' "
+        "(brands[0].keywords[1]) and '星河' — a mention naming it counts for both brands; "
+        "keep it in one, or use longer phrases",
+    ], res.output  # 星河's keyword 星河 is its own name: one brand, no warning

@@ -36,7 +36,7 @@ def check(file: str | None) -> None:
         click.echo(f"warning: {path}: brands: none configured — no mention is matched", err=True)
     if not cfg.sources:
         click.echo(f"warning: {path}: sources: none configured — nothing is crawled", err=True)
-    for warning in [*cfg.login_warnings(), *delivery_warnings(cfg)]:
+    for warning in [*cfg.brand_warnings(), *cfg.login_warnings(), *delivery_warnings(cfg)]:
         click.echo(f"warning: {path}: {warning}", err=True)
 
 
