@@ -106,3 +106,17 @@ def test_a_chinese_filter_with_no_such_label_is_still_refused(config: Path) -> N
     result = CliRunner().invoke(cli, ["search", "情感:很差", "--config", str(config)])
     assert result.exit_code == 2
     assert "query error: sentiment: must be negative, neutral or positive" in result.stderr
+
+
+@pytest.mark.parametrize("label", ["负面", "negative", " 负面 ", "Negative"])
+def test_the_sentiment_option_takes_the_labels_the_cards_show(config: Path, label: str) -> None:
+    """--sentiment reads 负面/中性/正面 as sentiment:负面 in the query does (32a817a)."""
+    assert _search(config, "--sentiment", label)[0] == ["s:1", "s:2", "s:3"]
+    assert _search(config, "--sentiment", "正面")[0] == []
+    assert _search(config, "--sentiment", "中性")[0] == []
+
+
+def test_the_sentiment_option_refuses_another_word(config: Path) -> None:
+    result = CliRunner().invoke(cli, ["search", "--sentiment", "很差", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "'很差' is not one of 负面, negative, 中性, neutral, 正面, positive" in result.stderr

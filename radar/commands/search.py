@@ -18,7 +18,7 @@ from index.base import SORTS, SearchRequest, SearchResult
 from index.models import BrandMatch, Mention, Sentiment, utcnow
 from index.query import QuerySyntaxError, unknown_brands
 from radar.commands.options import config_option, load_or_exit
-from radar.web.filters import brand_aliases, checked_query, configured_brand
+from radar.web.filters import brand_aliases, checked_query, configured_brand, label_lookups
 
 
 def _since(value: str | None) -> datetime | None:
@@ -59,6 +59,19 @@ def _brands(cfg: RadarConfig, query: str, brand: str | None) -> tuple[str, str |
             err=True,
         )
     return query, brand
+
+
+def _sentiment(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--sentiment`` as the stored label: the label itself or as the cards show it
+    (``负面``), through the lookup ``sentiment:负面`` in the query is read with
+    (radar.web.filters.label_lookups)."""
+    if value is None:
+        return None
+    labels = label_lookups()["sentiment"]
+    key = labels.get(value.strip().casefold())
+    if key is None:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(labels)}")
+    return key
 
 
 def _as_json(result: SearchResult) -> str:
@@ -120,7 +133,10 @@ def _print_table(result: SearchResult, shown_from: int) -> None:
 @click.argument("query", default="")
 @click.option("--brand", help="Only mentions of this brand.")
 @click.option(
-    "--sentiment", type=click.Choice(["negative", "neutral", "positive"]), help="Only this label."
+    "--sentiment",
+    metavar="LABEL",
+    callback=_sentiment,
+    help="Only this label: negative, neutral or positive, or as the cards show it (负面 …).",
 )
 @click.option("--since", "since", help="Only mentions published in this period, e.g. 24h, 7d.")
 @click.option("--source", help="Only mentions from this configured source.")
