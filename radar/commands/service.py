@@ -165,7 +165,7 @@ def demo_sources(config_path: str | None, port: int | None) -> None:
     """Serve only the bundled demo sources (Weibo-, Tieba-, RSS- and 黑猫投诉-style)
     until Ctrl-C."""
     from radar.demo.server import DemoSources
-    from radar.service import demo_state_path
+    from radar.service import demo_state_path, local_clock
 
     config = load_or_exit(config_path)
     if port is not None:
@@ -179,7 +179,9 @@ def demo_sources(config_path: str | None, port: int | None) -> None:
     world = sources.world
     click.echo(f"demo sources on {sources.url} (weibo /weibo, tieba /tieba, news /news/rss.xml)")
     if world.crisis_brand:
-        click.echo(f"scripted crisis for {world.crisis_brand} at {world.crisis_start.isoformat()}")
+        # in scheduler.timezone, the zone named, as `radar run`'s banner and the pages say it
+        at = local_clock(world.crisis_start, config.scheduler.timezone, config.locale)
+        click.echo(f"scripted crisis for {world.crisis_brand} at {at}")
     stop = threading.Event()
     try:
         import signal

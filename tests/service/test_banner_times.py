@@ -76,3 +76,54 @@ def test_local_clock(tz: str, locale: str, said: str) -> None:
 def test_the_scheduler_zone_is_the_one_shown(tmp_path: Path) -> None:
     shown = _banner(tmp_path, scheduler={"timezone": "Asia/Tokyo"}, locale="en")
     assert "crisis for 极光汽车 at 10:31:30 Asia/Tokyo (+09:00)" in shown, shown
+
+
+class _StoppedAtOnce:
+    """threading.Event for `radar demo-sources`: its serve loop ends at the first wait."""
+
+    def set(self) -> None:
+        pass
+
+    def wait(self, timeout: float) -> bool:
+        return True
+
+
+@pytest.mark.usefixtures("machine_on_utc")
+def test_demo_sources_gives_the_crisis_as_the_banner_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`radar demo-sources` printed the crisis as a UTC ISO timestamp
+    (2026-12-05T01:31:30+00:00) where `radar run` says 09:31:30 北京时间 (+08:00)."""
+    from click.testing import CliRunner
+
+    from radar.cli import cli
+    from radar.commands import service as command
+    from radar.demo import server
+
+    class Sources:
+        url = "http://127.0.0.1:1"
+        world = SimpleNamespace(crisis_brand="极光汽车", crisis_start=CRISIS)
+
+        def __init__(self, *_: object) -> None:
+            pass
+
+        def start(self) -> None:
+            pass
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(server, "DemoSources", Sources)
+    monkeypatch.setattr(command, "threading", SimpleNamespace(Event=_StoppedAtOnce))
+    cases: list[tuple[dict[str, str], str]] = [
+        ({}, "09:31:30 北京时间 (+08:00)"),
+        ({"locale": "en"}, "09:31:30 Asia/Shanghai (+08:00)"),
+    ]
+    for config, said in cases:
+        path = tmp_path / "radar.yaml"
+        data = {**demo_config(tmp_path, free_port()), **config}
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        res = CliRunner().invoke(cli, ["demo-sources", "--config", str(path)])
+        assert res.exit_code == 0, res.output
+        assert f"scripted crisis for 极光汽车 at {said}" in res.output, res.output
+        assert "01:31:30" not in res.output
