@@ -47,8 +47,10 @@ token (401), the permission (403), the case or mention the path names (404), the
 parameters (400), the body (422).
 
 **Rate limit**: {rate} per token (per user for a browser session), a moving window kept
-by each web process. Every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and
-`RateLimit-Reset` (seconds); over the limit the answer is 429 with `Retry-After`.
+by each web process. Every answer to a token or session carries `RateLimit-Limit`,
+`RateLimit-Remaining` and `RateLimit-Reset` (seconds), a 405 or an unknown path under
+`/api/` too (each counts); an answer without either (401) is not counted. Over the limit
+the answer is 429 with `Retry-After`.
 
 **Times**: every time in an answer is UTC, RFC 3339 with `Z` (show it in your own zone);
 a time parameter without an offset is read in the configured timezone.
@@ -79,9 +81,17 @@ class RateLimit:
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def __call__(self, request: Request, response: Response) -> None:
+        headers = self.count(request)
+        if headers:
+            response.headers.update(headers)
+
+    def count(self, request: Request) -> dict[str, str]:
+        """Count a call of the caller: its ``RateLimit-*`` headers (none without a token or
+        session), kept on ``request.state`` for :class:`RateLimitHeaders`; RateLimited
+        when over the limit."""
         key = _caller(request)
         if key is None:  # not logged in: the route answers 401
-            return
+            return {}
         allowed = self.limiter.hit(self.item, key)
         stats = self.limiter.get_window_stats(self.item, key)
         reset = max(0, int(stats.reset_time - time.time()) + 1)
@@ -94,7 +104,21 @@ class RateLimit:
         request.state.rate_limit_headers = headers
         if not allowed:
             raise RateLimited(self.rate, reset, headers)
-        response.headers.update(headers)
+        return headers
+
+    def count_unrouted(self, request: Request) -> Response | None:
+        """The router's own 404 (no call at the path) or 405 (not with that method) under
+        /api/: no route ran, so the limit had not counted it and the answer went out
+        without ``RateLimit-*``. It is counted as any call; the 429 when over the limit."""
+        path = request.url.path
+        counted = getattr(request.state, "rate_limit_headers", None) is not None
+        if counted or not path.startswith(LEGACY_PREFIX + "/"):
+            return None
+        try:
+            self.count(request)
+        except RateLimited as exc:
+            return rate_limited_problem(exc)
+        return None
 
 
 class RateLimitHeaders:
@@ -225,6 +249,11 @@ def router_detail(request: Request, exc: Any) -> str:
     return detail
 
 
+def rate_limited_problem(exc: RateLimited) -> Response:
+    detail = f"rate limit of {exc.rate} per token reached: retry in {exc.headers['Retry-After']} s"
+    return problem_json(429, detail, exc.headers)
+
+
 def problem_json(status: int, detail: str, headers: Any = None, errors: Any = None) -> Response:
     body = problem(status, detail, errors).model_dump(mode="json")
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
@@ -255,10 +284,7 @@ def install(app: FastAPI, routers: Any, rate: str = DEFAULT_RATE_LIMIT) -> None:
 
     @app.exception_handler(RateLimited)
     async def rate_limited(request: Request, exc: RateLimited) -> Response:
-        detail = (
-            f"rate limit of {exc.rate} per token reached: retry in {exc.headers['Retry-After']} s"
-        )
-        return problem_json(429, detail, exc.headers)
+        return rate_limited_problem(exc)
 
     app.openapi = lambda: openapi(app, rate)  # type: ignore[method-assign]
 

@@ -332,6 +332,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405 and exc.headers:
             exc.headers = allow_head(exc.headers)
+        if exc.status_code in (404, 405):  # the router's own, under /api/: counted too
+            over = request.app.state.rate_limit.count_unrouted(request)
+            if over is not None:
+                return over
         anonymous_post = getattr(request.state, "user", None) is None and request.method != "GET"
         if _wants_json(request) or anonymous_post:
             return api.problem_json(exc.status_code, api.router_detail(request, exc), exc.headers)

@@ -283,6 +283,31 @@ async def test_error_answers_carry_the_rate_limit_headers_too(config, store) -> 
     assert "RateLimit-Limit" not in anonymous.headers  # nobody to count: 401
 
 
+async def test_405_and_unknown_path_answers_carry_the_rate_limit_headers(config, store) -> None:  # type: ignore[no-untyped-def]
+    """The router's own 405 (a method the path does not serve) and 404 (no call at the
+    path) under /api/ ran no route: they went out without RateLimit-* and uncounted."""
+    config.web.api_rate_limit = "3/minute"
+    app = create_app(config, store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        answers = [
+            await c.delete("/api/v1/me", headers=auth()),
+            await c.get("/api/v1/no-such-call", headers=auth()),
+            await c.get("/api/no-such-call", headers=auth()),  # the legacy prefix too
+            await c.put("/api/v1/search", headers=auth()),
+        ]
+        anonymous = await c.get("/api/v1/no-such-call")
+        page = await c.get("/no-such-page", headers=auth())
+    assert [r.status_code for r in answers] == [405, 404, 404, 429]
+    assert [r.headers["RateLimit-Remaining"] for r in answers] == ["2", "1", "0", "0"]
+    for r in answers:
+        assert r.headers["RateLimit-Limit"] == "3" and "RateLimit-Reset" in r.headers
+    assert answers[0].headers["allow"] == "GET, HEAD"
+    assert answers[3].json()["code"] == "rate_limited" and int(answers[3].headers["Retry-After"])
+    assert "RateLimit-Limit" not in anonymous.headers  # nobody to count
+    assert page.status_code == 404 and "RateLimit-Limit" not in page.headers  # not the API
+
+
 async def test_get_on_a_mentions_action_path_is_a_405(anon: httpx.AsyncClient) -> None:
     """GET /api/v1/mentions/{id}/notes answered 404 'no mention with id '…/notes'' for a
     mention that exists: the GET route's {mention_id:path} took the action path."""
