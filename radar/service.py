@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 import uvicorn
 from apscheduler.jobstores.base import JobLookupError
 
-from alerts.routing import delivery_warnings
 from config import DEFAULT_CONFIG, RadarConfig, load_config
 from config.i18n import use_locale, zone_name
 from config.schema import UserConfig
 from index import Store, StoreError
 from radar import jobs
+from radar.checks import config_warnings
 from radar.scheduler import build_scheduler, jobs_db_path, sync_jobs, wanted_jobs
 
 log = logging.getLogger(__name__)
@@ -300,7 +300,7 @@ class Service:
         notifier = "Slack" if cfg.slack.token else "console (no Slack token set)"
         targets = sorted(cfg.notify.known_targets())
         lines.append(f"  alerts     {notifier}{' + ' + ', '.join(targets) if targets else ''}")
-        lines += [f"  warning    {w}" for w in delivery_warnings(cfg)]
+        lines += [f"  warning    {w}" for w in config_warnings(cfg)]
         for s in cfg.sources:
             state = f"every {s.interval:g}s" if s.enabled else "disabled"
             lines.append(f"  source     {s.name:<16} {s.kind}/{s.mode} {state}")

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from alerts.routing import delivery_warnings
 from config import DEFAULT_CONFIG, ConfigError, load_config
+from radar.checks import config_warnings
 
 
 @click.group("config")
@@ -31,12 +31,7 @@ def check(file: str | None) -> None:
     click.echo(
         f"{path}: OK — {len(cfg.brands)} brands, {len(cfg.sources)} sources, store {cfg.store.url}"
     )
-    # valid, but a service run on it watches nothing: say so (the file may be a fragment)
-    if not cfg.brands:
-        click.echo(f"warning: {path}: brands: none configured — no mention is matched", err=True)
-    if not cfg.sources:
-        click.echo(f"warning: {path}: sources: none configured — nothing is crawled", err=True)
-    for warning in [*cfg.brand_warnings(), *cfg.login_warnings(), *delivery_warnings(cfg)]:
+    for warning in config_warnings(cfg):
         click.echo(f"warning: {path}: {warning}", err=True)
 
 
