@@ -29,7 +29,7 @@ import uvicorn
 from apscheduler.jobstores.base import JobLookupError
 
 from config import DEFAULT_CONFIG, RadarConfig, load_config
-from config.i18n import use_locale, zone_name
+from config.i18n import format_datetime, use_locale, zone_name
 from config.schema import UserConfig
 from index import Store, StoreError
 from radar import jobs
@@ -68,18 +68,26 @@ def running_pid(config: RadarConfig) -> int | None:
     return None
 
 
-def local_clock(at: datetime, tz: str, locale: str) -> str:
-    """``09:31:30 北京时间 (+08:00)``: a moment in the configured zone, named as the pages
-    and the digests name it (``Asia/Shanghai`` in English), with its offset; the banner
-    printed the demo's crisis in the machine's time with no zone (a server on UTC read
-    01:31:30 for a crisis the web UI showed at 09:31)."""
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def local_clock(at: datetime, tz: str, locale: str, now: datetime | None = None) -> str:
+    """``12月5日 09:31:30 北京时间 (+08:00)`` (``Dec 5 09:31:30 Asia/Shanghai (+08:00)``): a
+    moment in the configured zone, dated as the pages date it (config.i18n.format_datetime;
+    the year too when it is not ``now``'s year there) and the zone named as the pages and
+    the digests name it, with its offset. The banner printed the demo's crisis in the
+    machine's time with no zone (a server on UTC read 01:31:30 for a crisis the web UI
+    showed at 09:31), then the time of day only (a crisis after midnight read as today)."""
     local = at.astimezone(ZoneInfo(tz))
+    this_year = (now or _now()).astimezone(ZoneInfo(tz)).year
     with use_locale(locale):
         zone = zone_name(tz, local)
+        day = format_datetime(local, tz, "day" if local.year == this_year else "date")
     offset = local.isoformat()[-6:]
     if zone.startswith("UTC"):  # a zone without a place is named by its offset already
-        return f"{local:%H:%M:%S} {zone}"
-    return f"{local:%H:%M:%S} {zone} ({offset})"
+        return f"{day} {local:%H:%M:%S} {zone}"
+    return f"{day} {local:%H:%M:%S} {zone} ({offset})"
 
 
 def demo_password(config: RadarConfig, user: UserConfig) -> str | None:

@@ -16,11 +16,19 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
+from radar import service
 from radar.service import Service, local_clock
 
 from .conftest import demo_config, free_port
 
 CRISIS = datetime(2026, 12, 5, 1, 31, 30, tzinfo=UTC)  # 09:31:30 in Beijing
+NOW = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # the same year everywhere
+
+
+@pytest.fixture(autouse=True)
+def today_is_the_crisis_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The banner dates the crisis without its year in the year it is read in."""
+    monkeypatch.setattr(service, "_now", lambda: NOW)
 
 
 @pytest.fixture
@@ -53,29 +61,43 @@ def _banner(tmp_path: Path, **config: object) -> str:
 @pytest.mark.usefixtures("machine_on_utc")
 def test_the_banner_gives_the_demo_crisis_in_the_configured_zone_named(tmp_path: Path) -> None:
     shown = _banner(tmp_path)
-    assert "crisis for 极光汽车 at 09:31:30 北京时间 (+08:00)" in shown, shown
+    assert "crisis for 极光汽车 at 12月5日 09:31:30 北京时间 (+08:00)" in shown, shown
     assert "01:31:30" not in shown
 
 
 @pytest.mark.parametrize(
     ("tz", "locale", "said"),
     [
-        ("Asia/Shanghai", "zh_CN", "09:31:30 北京时间 (+08:00)"),
-        ("Asia/Shanghai", "en", "09:31:30 Asia/Shanghai (+08:00)"),
-        ("Asia/Tokyo", "zh_CN", "10:31:30 日本时间 (+09:00)"),
-        ("UTC", "zh_CN", "01:31:30 UTC+00:00"),  # the offset is its name
-        ("UTC", "en", "01:31:30 UTC"),
-        ("America/New_York", "en", "20:31:30 America/New_York (-05:00)"),
+        ("Asia/Shanghai", "zh_CN", "12月5日 09:31:30 北京时间 (+08:00)"),
+        ("Asia/Shanghai", "en", "Dec 5 09:31:30 Asia/Shanghai (+08:00)"),
+        ("Asia/Tokyo", "zh_CN", "12月5日 10:31:30 日本时间 (+09:00)"),
+        ("UTC", "zh_CN", "12月5日 01:31:30 UTC+00:00"),  # the offset is its name
+        ("UTC", "en", "Dec 5 01:31:30 UTC"),
+        ("America/New_York", "en", "Dec 4 20:31:30 America/New_York (-05:00)"),  # the day before,
     ],
 )
 def test_local_clock(tz: str, locale: str, said: str) -> None:
-    assert local_clock(CRISIS, tz, locale) == said
+    assert local_clock(CRISIS, tz, locale, now=NOW) == said
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("zh_CN", "2026年12月5日 09:31:30 北京时间 (+08:00)"),
+        ("en", "Dec 5, 2026 09:31:30 Asia/Shanghai (+08:00)"),
+    ],
+)
+def test_local_clock_gives_the_year_when_it_is_not_this_year(locale: str, said: str) -> None:
+    """A moment of another year there (the banner's clock read on 2 January) is dated with
+    its year, as the pages date one."""
+    next_year = datetime(2027, 1, 1, 16, 30, tzinfo=UTC)  # 00:30 on 2 January in Beijing
+    assert local_clock(CRISIS, "Asia/Shanghai", locale, now=next_year) == said
 
 
 @pytest.mark.usefixtures("machine_on_utc")
 def test_the_scheduler_zone_is_the_one_shown(tmp_path: Path) -> None:
     shown = _banner(tmp_path, scheduler={"timezone": "Asia/Tokyo"}, locale="en")
-    assert "crisis for 极光汽车 at 10:31:30 Asia/Tokyo (+09:00)" in shown, shown
+    assert "crisis for 极光汽车 at Dec 5 10:31:30 Asia/Tokyo (+09:00)" in shown, shown
 
 
 class _StoppedAtOnce:
@@ -116,8 +138,8 @@ def test_demo_sources_gives_the_crisis_as_the_banner_does(
     monkeypatch.setattr(server, "DemoSources", Sources)
     monkeypatch.setattr(command, "threading", SimpleNamespace(Event=_StoppedAtOnce))
     cases: list[tuple[dict[str, str], str]] = [
-        ({}, "09:31:30 北京时间 (+08:00)"),
-        ({"locale": "en"}, "09:31:30 Asia/Shanghai (+08:00)"),
+        ({}, "12月5日 09:31:30 北京时间 (+08:00)"),
+        ({"locale": "en"}, "Dec 5 09:31:30 Asia/Shanghai (+08:00)"),
     ]
     for config, said in cases:
         path = tmp_path / "radar.yaml"
