@@ -8,7 +8,7 @@ handled does not lose the reader's place in a long result list.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
@@ -35,6 +35,17 @@ def back_to(next_: str, mention_id: str | None = None) -> str:
     """``next_`` (same-site only) with the card's anchor, so the browser scrolls back."""
     target = local_next(next_).split("#", 1)[0]
     return f"{target}#{mention_anchor(mention_id)}" if mention_id else target
+
+
+def handled_view(next_: str) -> str | None:
+    """The search ``next_`` came from with 已处理 chosen instead of 未处理, when it showed
+    only unhandled posts: the bulk-marked cards left it, and there each has its undo."""
+    parts = urlsplit(local_next(next_))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if parts.path != "/search" or ("handled", "no") not in query:
+        return None
+    query = [(k, "yes" if k == "handled" else v) for k, v in query if k != "page"]
+    return f"/search?{urlencode(query)}"
 
 
 def cases_for(mention: Mention, open_cases: list[Case]) -> list[Case]:
@@ -72,10 +83,13 @@ def bulk_form(
         now = request.app.state.clock()
         for m in found:
             store.mark_handled(m.id, user.name, without_controls(note).strip(), at=now)
+        # a list of unhandled posts loses the ticked cards: say where they are to undo it
+        view = handled_view(next)
         flash(
             request,
             ngettext("%(num)s post marked handled.", "%(num)s posts marked handled.", len(found))
             % {"num": len(found)},
+            link=(view, _("the handled posts (undo there)")) if view else None,
         )
     elif action == "attach":
         if not user.can("attach"):

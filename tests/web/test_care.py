@@ -4,6 +4,7 @@ view shows a post with its parent and replies."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 from datetime import timedelta
@@ -57,6 +58,33 @@ async def test_bulk_handle_marks_every_ticked_card(login, store) -> None:  # typ
         "demo-weibo:1",
         "demo-weibo:2",
     }
+
+
+async def test_bulk_handle_in_an_unhandled_list_links_to_where_to_undo(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The ticked cards leave a 未处理 list: the message links to the same search with
+    已处理 chosen, where each card has its undo (the flash was a dead end)."""
+    async with login("care") as c:
+        here = "/search?q=%E6%9E%81%E5%85%89%E6%B1%BD%E8%BD%A6&range=all&handled=no&page=2"
+        r = await post(
+            c, "/search", "/mentions/bulk",
+            {"ids": ["demo-weibo:1", "demo-weibo:2"], "action": "handle", "next": here},
+        )  # fmt: skip
+        assert r.status_code == 303
+        assert r.headers["location"] == here
+        page = (await c.get("/cases")).text  # the message shows on the next page
+        flash = re.search(r'<p class="flash ok">(.*?)</p>', page, re.S)
+        assert flash, page
+        link = re.search(r'href="([^"]+)"', flash.group(1))
+        assert link and "the handled posts (undo there)" in flash.group(1)
+        view = html.unescape(link.group(1))
+        assert "handled=yes" in view and "range=all" in view and "page=" not in view
+        shown = (await c.get(view)).text
+        assert 'action="/mentions/demo-weibo%3A1/unhandled"' in shown
+        # a list that keeps handled cards needs no link
+        bulk = {"ids": ["demo-weibo:3"], "action": "handle", "next": "/search?q=x"}
+        await post(c, "/search", "/mentions/bulk", bulk)
+        page = (await c.get("/search?q=x")).text
+        assert "undo there" not in page
 
 
 async def test_bulk_attach_skips_posts_of_another_brand(login, store) -> None:  # type: ignore[no-untyped-def]
