@@ -420,6 +420,21 @@ def _done(
             if holder
             else gettext("The case is being handled.")
         )
+    # a PR lead who raised the case by hand, saying why, has acted: "nobody has taken the
+    # case yet" alone read as if the team had not, and the reason was only on the case page
+    raised = [e for e in events if e.kind == "raised" and e.data.get("reason")]
+    if raised:
+        last_raise = raised[-1]
+        text = _sentences(
+            text,
+            gettext('%(who)s raised it to %(severity)s at %(at)s: "%(reason)s".')
+            % {
+                "who": people(last_raise.actor),
+                "severity": str(last_raise.data.get("severity", "")),
+                "at": fmt.when(last_raise.at),
+                "reason": _clip(str(last_raise.data["reason"]), 60),
+            },
+        )
     notes = [e for e in events if e.kind == "note" and e.text.strip()]
     if notes:
         last = notes[-1]

@@ -244,6 +244,24 @@ async def test_an_assignee_has_the_case_since_it_was_assigned(login, store) -> N
     assert done and "ADMIN user has the case since Nov 23, 2026 09:55." in done.group(1), page
 
 
+async def test_a_raise_by_hand_is_told_with_its_reason(login, store) -> None:  # type: ignore[no-untyped-def]
+    """The PR lead raised the case P2 → P1 saying why: the brief's 处置进展 still said only
+    'nobody has taken the case yet', as if the team had not acted, and left out the reason
+    (only on the case page). Crawled or typed, the reason is escaped."""
+    store.append_case_event(
+        CaseEvent(case_id=CASE_ID, at=NOW - timedelta(minutes=5), kind="raised", actor="pr",
+                  text="raised", data={"severity": "P1", "from": "P2",
+                                       "reason": "<b>CCTV</b> called"})
+    )  # fmt: skip
+    async with login("exec") as c:
+        page = (await c.get(f"/cases/{CASE_ID}/summary")).text
+    done = re.search(r'<li class="claim claim-done">(.*?)</li>', page, re.S)
+    assert done, page
+    said = html.unescape(re.sub(r"<[^>]+>", "", done.group(1)))
+    assert 'PR user raised it to P1 at Nov 23, 2026 09:55: "<b>CCTV</b> called".' in said, said
+    assert "<b>CCTV" not in done.group(1)  # escaped
+
+
 async def test_the_spreaders_named_are_those_who_posted_negatively(login, store) -> None:  # type: ignore[no-untyped-def]
     """The demo's brief said 'spread mostly by 汽车圈老炮儿、用户3601005801、橙子不吃香菜'
     where 橙子不吃香菜 had no negative post (the table beside it says 负面 0)."""
