@@ -222,20 +222,24 @@ def raise_severity(
         )
     from alerts.cases import CaseManager  # cases imports this module
 
-    CaseManager(config, store).raise_by_hand(case, new, now)
+    said = lines.line(
+        N_("⏫ %(user)s raised the severity %(old)s → %(new)s: %(reason)s"),
+        user=lines.user(user),
+        old=old.value,
+        new=new.value,
+        reason=reason.strip(),
+    )
+    with use_locale(channel_locale()):  # the case message and the thread: the team's language
+        text = lines.render(said, lines.team_names())
+    CaseManager(config, store).raise_by_hand(case, new, now, said=text)
     return record(
         store,
         case_id,
         "raised",
         now,
         actor=user,
-        line=lines.line(
-            N_("⏫ %(user)s raised the severity %(old)s → %(new)s: %(reason)s"),
-            user=lines.user(user),
-            old=old.value,
-            new=new.value,
-            reason=reason.strip(),
-        ),
+        text=text,
+        line=said,
         data={"severity": new.value, "from": old.value, "reason": reason.strip()},
         broadcast=True,
     )

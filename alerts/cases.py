@@ -39,7 +39,7 @@ from alerts.severity import RANK, more_severe, severity_of
 from alerts.timeline import record
 from alerts.trigger import CaseTrigger, Notified
 from config.alerting import SeverityConfig
-from config.i18n import N_
+from config.i18n import N_, channel_locale, use_locale
 from config.schema import RadarConfig
 from index.base import Store
 from index.models import Case, CaseEvent, CaseStatus, Severity
@@ -239,12 +239,18 @@ class CaseManager:
         return [event]
 
     def _queue_case_message(
-        self, case: Case, findings: list[Finding], facts: list[Fact], now: datetime
+        self,
+        case: Case,
+        findings: list[Finding],
+        facts: list[Fact],
+        now: datetime,
+        said: str = "",
     ) -> None:
         """The case message, in the channel routed for the case's brand and severity;
         queued again (once per channel) when a raised severity routes elsewhere — the
         thread stays with the first message. Likewise once per target of
-        ``notify.routes`` (robots, mail lists)."""
+        ``notify.routes`` (robots, mail lists). ``said``: plain text the message leads
+        with (a raise by hand: who raised it, from what to what, why)."""
         slack = self.config.slack
         channel = case_channel(slack, case.brand, case.severity.value)
         trig = CaseTrigger.of(case)
@@ -276,16 +282,17 @@ class CaseManager:
             url,
             mentions=mention_markup(step.mention) if step else "",
             tz=self.config.timezone,
+            said=said,
         )
         if channel not in routed:
             outbox.enqueue(self.store, key, channel, payload, now, case_id=case.id)
         if new_targets:
-            payload["notice"] = notice.case_notice(case, findings, evidence, url)
+            payload["notice"] = notice.case_notice(case, findings, evidence, url, said)
             base = outbox.alert_key(case.id)
             outbox.fan_out(self.store, base, new_targets, payload, now, case_id=case.id)
 
     def _route_raised(
-        self, case: Case, findings: list[Finding], old: Severity, now: datetime
+        self, case: Case, findings: list[Finding], old: Severity, now: datetime, said: str = ""
     ) -> None:
         # cases opened before "routed" was kept went to the old severity's channel
         trig = CaseTrigger.of(case)
@@ -293,14 +300,16 @@ class CaseManager:
             trig.routed = [case_channel(self.config.slack, case.brand, old.value)]
             trig.save_to(case)
         facts = [f for finding in findings for f in finding.evidence]
-        self._queue_case_message(case, findings, facts, now)
+        self._queue_case_message(case, findings, facts, now, said)
 
-    def raise_by_hand(self, case: Case, severity: Severity, now: datetime) -> None:
+    def raise_by_hand(self, case: Case, severity: Severity, now: datetime, said: str = "") -> None:
         """A person raised ``case`` to ``severity`` (alerts.actions.raise_severity): as when
         the rules raise it (:meth:`_update`), an open case's acknowledgement deadline
         shortens to the new severity's and the case message goes to the channel and the
         ``notify.routes`` targets routed for the new severity (:meth:`_route_raised`), with
-        the rules' figures so far as what fired."""
+        the rules' figures so far as what fired. ``said`` (plain: who raised it, from what
+        to what, why) leads that message in every channel kind: the new channel's readers
+        never see the thread reply that says it, and a case opened by hand has no figures."""
         old = case.severity
         case.severity = severity
         if case.status == CaseStatus.open:
@@ -320,7 +329,8 @@ class CaseManager:
             for rule, figures in rules.items()
             if isinstance(figures, dict)
         ]
-        self._route_raised(case, findings, old, now)
+        with use_locale(channel_locale()):  # the case message: the team's language
+            self._route_raised(case, findings, old, now, said)
 
     def _reopen(self, case: Case, findings: list[Finding], now: datetime) -> list[CaseEvent]:
         cfg = self.config.alerts

@@ -195,22 +195,36 @@ def case_message(
     case_url: str,
     mentions: str = "",
     tz: str = "UTC",
+    said: str = "",
 ) -> dict[str, Any]:
     """The top-level message of a case: payload for the outbox; ``tz``: the configured
-    time zone, the zone of the times' fallback text."""
+    time zone, the zone of the times' fallback text. ``said``: plain text (escaped here)
+    the message leads with — a raise by hand's who, from what to what and why."""
     mark = SEVERITY_MARK.get(case.severity, "")
     header = _clip(f"{mark} {case.severity} · {case_title(case)}", 150)
     fired = "\n".join(f"• *{_rule(f.rule)}*: {escape(f.summary)}" for f in findings)
     due = _fmt(case.ack_due_at, tz)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": header}},
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": _clip(_bold("What fired") + f"\n{fired}", MAX_SECTION),
-            },
-        },
+        {"type": "header", "text": {"type": "plain_text", "text": header}}
+    ]
+    if said:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _clip(escape(said), MAX_SECTION)},
+            }
+        )
+    if findings or not said:  # a case opened by hand has no figures: no empty list
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": _clip(_bold("What fired") + f"\n{fired}", MAX_SECTION),
+                },
+            }
+        )
+    blocks += [
         {
             "type": "section",
             "fields": [
@@ -273,7 +287,8 @@ def case_message(
                 "text": {"type": "plain_text", "text": _("Case page")},
             }
         )
-    text = f"{case.severity} " + titled(case.brand, _("; ").join(f.summary for f in findings))
+    told = [*([said] if said else []), *(f.summary for f in findings)]
+    text = f"{case.severity} " + titled(case.brand, _("; ").join(told))
     return {"kind": "case", "case_id": case.id, "text": escape(_clip(text, 300)), "blocks": blocks}
 
 

@@ -38,12 +38,13 @@ def _case_part(case: Case, url: str) -> dict[str, Any]:
 
 
 def case_notice(
-    case: Case, findings: list[Finding], evidence: list[Fact], url: str
+    case: Case, findings: list[Finding], evidence: list[Fact], url: str, said: str = ""
 ) -> dict[str, Any]:
+    """``said``: a timeline text the message leads with (a raise by hand's reason)."""
     return {
         "kind": "case",
         **_case_part(case, url),
-        "lines": [f.summary for f in findings],
+        "lines": [*([said] if said else []), *(f.summary for f in findings)],
         "opened_at": _iso(case.opened_at),
         "ack_due_at": _iso(case.ack_due_at),
         "evidence": [

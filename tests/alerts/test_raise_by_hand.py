@@ -12,7 +12,13 @@ import pytest
 from alerts import actions
 from alerts.cases import CaseManager
 from alerts.engine import AlertEngine
+from alerts.notifiers import ConsoleNotifier
+from config.i18n import use_channel_locale
+from index.models import BrandMatch, Mention
 from tests.alerts.conftest import T0, make_config, slack_config, surge_finding
+from tests.alerts.smtp_server import smtp_stand_in
+from tests.alerts.test_email import cert, email_notify  # noqa: F401 (a fixture)
+from tests.alerts.test_robots import KINDS, robot, robots  # noqa: F401 (a fixture)
 
 
 def test_a_case_raised_by_hand_reaches_the_p1_channel(slack, store) -> None:  # type: ignore[no-untyped-def]
@@ -88,3 +94,94 @@ def test_a_raise_that_is_not_one_is_refused(store, steps, severity, reason, mess
         actions.raise_severity(store, config, opened.case_id, "pr", severity, reason, now=T0)
     assert store.get_case(opened.case_id).severity == before.severity
     assert len(store.case_events(opened.case_id)) == events  # nothing recorded
+
+
+# -- the reason in the case message the new severity's channel gets ---------------------
+# the new channel's readers never see the thread reply that gives the reason; a case
+# opened by hand has no rule's figures, so its "What fired" was an empty list
+REASON = "<!channel> 记者 & <https://evil.example|点我> *上了热搜* @all @所有人 <at id=all></at>"
+
+
+def _manual_case(store, at):  # type: ignore[no-untyped-def]
+    mention = Mention(
+        id="weibo:78",
+        source="weibo",
+        text="极光汽车 刹车失灵",
+        published_at=at,
+        url="https://weibo.example/78",
+        brands=[BrandMatch(brand="极光汽车")],
+    )
+    store.upsert_mentions([mention])
+    return actions.open_case(store, "极光汽车", "pr", "weibo:78", now=at, tz="Asia/Shanghai")
+
+
+def test_the_p1_channel_gets_who_raised_it_and_why_escaped(slack, store) -> None:  # type: ignore[no-untyped-def]
+    url, state = slack
+    config = slack_config(url)
+    engine = AlertEngine(config, store)
+    [opened] = CaseManager(config, store).apply("极光汽车", [surge_finding()], T0, None)
+    engine.deliver_outbox(T0)
+    actions.raise_severity(store, config, opened.case_id, "pr", "P1", REASON, now=T0)
+    engine.deliver_outbox(T0)
+    [p1] = [r for r in state.requests if r["channel"] == "#crisis-p1"]
+    blocks = json.dumps(p1["blocks"], ensure_ascii=False)
+    said = (
+        "⏫ pr raised the severity P3 → P1: &lt;!channel&gt; 记者 &amp; &lt;https://evil.example|"
+    )
+    assert said in blocks and said in p1["text"], blocks
+    assert "<!channel>" not in blocks and "<https://evil" not in blocks
+    assert "<!channel>" not in p1["text"]
+    assert "12 new negative stories" in blocks  # the rules' figures are still listed
+
+
+def test_a_case_opened_by_hand_and_raised_says_why_not_an_empty_list(slack, store) -> None:  # type: ignore[no-untyped-def]
+    url, state = slack
+    config = slack_config(url)
+    case = _manual_case(store, T0)
+    actions.raise_severity(store, config, case.id, "pr", "P1", "央视记者来电核实", now=T0)
+    AlertEngine(config, store).deliver_outbox(T0)
+    # the case message (no Slack message before: opened by hand), then the thread reply
+    [p1, reply] = state.requests
+    assert p1["channel"] == "#crisis-p1" and "thread_ts" not in p1
+    assert reply["thread_ts"] == p1["ts"]
+    texts = [b["text"]["text"] for b in p1["blocks"] if b["type"] == "section" and "text" in b]
+    assert texts == ["⏫ pr raised the severity P3 → P1: 央视记者来电核实"], texts  # no What fired
+    assert "央视记者来电核实" in p1["text"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_robot_routed_for_p1_gets_the_reason_neutralised(kind, robots, store) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    _, state = robots
+    notify = {kind: [robot(kind)], "routes": [{"targets": [f"{kind}:pr"], "severities": ["P1"]}]}
+    config = make_config(locale="zh_CN", notify=notify)
+    case = _manual_case(store, T0)
+    with use_channel_locale("zh_CN"):  # as the web raises it (radar/web/i18n.py)
+        actions.raise_severity(store, config, case.id, "pr", "P1", REASON, now=T0)
+    AlertEngine(config, store, ConsoleNotifier()).deliver_outbox(T0)
+    [body, _update] = state.accepted[kind]  # the case message, then the timeline's line
+    shown = json.dumps(body, ensure_ascii=False)
+    assert "舆情告警" in shown and "案件更新" not in shown, shown  # the case message
+    assert "⏫ pr 将级别上调 P3 → P1：" in shown and "上了热搜" in shown, shown
+    for trigger in ("@all", "<!channel>", "@所有人", "<at id=all>", "](https://evil", "*上了热搜*"):
+        assert trigger not in shown, trigger
+    assert "＠所有人" in shown
+
+
+def test_a_mail_list_routed_for_p1_gets_the_reason_escaped(cert, store) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    with smtp_stand_in(*cert) as (port, mail):
+        notify = {
+            **email_notify(port),
+            "routes": [{"targets": ["email:execs"], "severities": ["P1"]}],
+        }
+        config = make_config(locale="zh_CN", notify=notify)
+        case = _manual_case(store, T0)
+        reason = '<script>alert(1)</script> 央视记者来电 "><img src=x onerror=alert(2)>'
+        with use_channel_locale("zh_CN"):
+            actions.raise_severity(store, config, case.id, "pr", "P1", reason, now=T0)
+        AlertEngine(config, store, ConsoleNotifier()).deliver_outbox(T0)
+    [message] = mail.messages
+    rich = message.get_body(("html",)).get_content()
+    plain = message.get_body(("plain",)).get_content()
+    assert f"⏫ pr 将级别上调 P3 → P1：{reason}" in plain
+    assert "<script>" not in rich and "<img" not in rich
+    assert "⏫ pr 将级别上调 P3 → P1：&lt;script&gt;alert(1)&lt;/script&gt; 央视记者来电" in rich
