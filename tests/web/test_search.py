@@ -533,3 +533,16 @@ async def test_filters_take_the_names_people_read(
     full-width colon): the search read them as text and found nothing."""
     found = await ids(anon, q=zh_q, range="all")
     assert found and found == await ids(anon, q=key_q, range="all")
+
+
+async def test_a_wrong_sentiment_value_is_named_as_the_box_takes_it(store) -> None:  # type: ignore[no-untyped-def]
+    """情感:很差 in a Chinese search box was answered 'sentiment: 只能是 negative（负面）…',
+    the English key and values first, though the box takes 情感:负面 (and the hint under it
+    says so): the Chinese filter name and the card labels come first, the keys after."""
+    app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "care")
+        page = (await c.get("/search", params={"q": "情感:很差", "range": "all"})).text
+    assert "情感: 只能是 负面、中性或正面" in html.unescape(page), page
+    assert "sentiment: 只能是" not in html.unescape(page)
