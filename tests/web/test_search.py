@@ -546,3 +546,17 @@ async def test_a_wrong_sentiment_value_is_named_as_the_box_takes_it(store) -> No
         page = (await c.get("/search", params={"q": "情感:很差", "range": "all"})).text
     assert "情感: 只能是 负面、中性或正面" in html.unescape(page), page
     assert "sentiment: 只能是" not in html.unescape(page)
+
+
+async def test_a_brand_that_names_none_is_named_in_chinese(store) -> None:  # type: ignore[no-untyped-def]
+    """品牌：不存在 found nothing and the notice said 'brand:不存在 不是已配置的品牌或别名',
+    the English filter name in a Chinese sentence the reader did not type."""
+    app = create_app(make_config(locale="zh_CN"), store, clock=lambda: NOW)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        await log_in(c, "care")
+        page = (await c.get("/search", params={"q": "品牌：不存在", "range": "all"})).text
+    notice = re.search(r'<p class="flash notice">(.*?)</p>', page, re.S)
+    assert notice and html.unescape(notice.group(1)).startswith(
+        "品牌:不存在 不是已配置的品牌或别名。已配置的品牌："
+    ), page

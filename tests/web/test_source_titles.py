@@ -83,7 +83,7 @@ async def test_a_source_that_names_none_says_which_there_are(care: httpx.AsyncCl
     page = (await care.get("/search", params={"q": "source:微博", "range": "7d"})).text
     notice = re.search(r'<p class="flash notice">(.*?)</p>', page, re.S)
     assert notice and _text(notice.group(1)) == (
-        "source:微博 不是已配置的来源。已配置的来源：微博（演示）、demo-tieba。"
+        "来源:微博 不是已配置的来源。已配置的来源：微博（演示）、demo-tieba。"
     )
     api = await care.get("/api/v1/search", params={"q": "source:微博"}, headers=AUTH)
     assert api.json()["notes"] == [
