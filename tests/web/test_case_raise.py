@@ -144,7 +144,9 @@ async def test_the_raise_reads_in_chinese(store) -> None:  # type: ignore[no-unt
         assert "上调级别" in page and "上调理由" in page and "上调至 P1" in page
         r = await form_post(c, PAGE, f"{PAGE}/raise", {"severity": "P1", "value": "上了热搜"})
         page = (await c.get(r.headers["location"])).text
-    assert "级别已上调：已通知该级别对应的频道。" in page
+    # the case message is queued for the channel (sent, or logged with no Slack connected):
+    # 已通知 (already told) sat above the demo timeline's 未发送至 …：未接入 Slack
+    assert "级别已上调：将通知该级别对应的频道。" in page and "已通知" not in page
     line = page.split('class="ev-raised"')[1].split("</li>")[0]
     assert "手动上调级别" in line and "P3 → P1：上了热搜" in line, line
 
