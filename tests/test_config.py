@@ -433,6 +433,17 @@ def test_a_hash_split_at_its_commas_says_to_quote_it(tmp_path: Path) -> None:
         load_config(f)
 
 
+def _only_issue(tmp_path: Path, text: str, width: int) -> tuple[str, str]:
+    """The one issue a config of ``text`` stops with: its key and the first ``width``
+    characters of its message."""
+    f = tmp_path / "bad.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(f)
+    (issue,) = err.value.issues
+    return issue.key, issue.message[:width]
+
+
 @pytest.mark.parametrize(
     ("brand", "key", "message"),
     [
@@ -457,11 +468,7 @@ def test_a_hash_split_at_its_commas_says_to_quote_it(tmp_path: Path) -> None:
 def test_a_brand_that_would_match_nothing_is_an_error(
     tmp_path: Path, brand: str, key: str, message: str
 ) -> None:
-    f = tmp_path / "bad.yaml"
-    f.write_text(f"brands: [{brand}]\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as err:
-        load_config(f)
-    assert [(i.key, i.message[: len(message)]) for i in err.value.issues] == [(key, message)]
+    assert _only_issue(tmp_path, f"brands: [{brand}]\n", len(message)) == (key, message)
 
 
 def test_an_exclusion_containing_a_term_is_fine(tmp_path: Path) -> None:
@@ -494,11 +501,7 @@ def test_an_exclusion_containing_a_term_is_fine(tmp_path: Path) -> None:
 def test_a_source_that_would_crawl_nothing_is_an_error(
     tmp_path: Path, source: str, key: str, message: str
 ) -> None:
-    f = tmp_path / "bad.yaml"
-    f.write_text(f"sources: [{source}]\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as err:
-        load_config(f)
-    assert [(i.key, i.message[: len(message)]) for i in err.value.issues] == [(key, message)]
+    assert _only_issue(tmp_path, f"sources: [{source}]\n", len(message)) == (key, message)
 
 
 def test_the_web_ui_and_the_demo_sources_need_a_port_each(tmp_path: Path) -> None:
