@@ -32,14 +32,20 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def z_time(at: datetime | str) -> str:
+    """``at`` (a datetime, or ISO text with an offset) in UTC written with ``Z``, as every
+    time of an API answer and a webhook body is."""
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return as_utc(moment).isoformat().replace("+00:00", "Z")
+
+
 def _note_time(value: Any) -> Any:
     """A care note's ``at`` as every other time of an answer: UTC with ``Z`` (the stores
     keep notes as plain dicts and wrote ``+00:00``); an unreadable one is kept."""
     try:
-        at = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        return z_time(value)
     except (TypeError, ValueError):
         return value
-    return as_utc(at).isoformat().replace("+00:00", "Z")
 
 
 class SentimentLabel(StrEnum):

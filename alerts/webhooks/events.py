@@ -19,15 +19,9 @@ from typing import Any
 from alerts import outbox
 from alerts.webhooks import registry
 from index.base import Store
-from index.models import Case, CaseEvent, as_utc
+from index.models import Case, CaseEvent, z_time
 
 RESOLVED = {"resolved"}
-
-
-def utc_text(at: datetime | str) -> str:
-    """``at`` (a datetime or the ISO text the digest holds) as UTC with ``Z``."""
-    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
-    return as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def digest_body(digest: dict[str, Any]) -> dict[str, Any]:
@@ -35,10 +29,10 @@ def digest_body(digest: dict[str, Any]) -> dict[str, Any]:
     body = {k: v for k, v in digest.items() if k not in ("queued", "key")}
     for key in ("since", "until"):
         if body.get(key):
-            body[key] = utc_text(body[key])
+            body[key] = z_time(body[key])
     incomplete = body.get("incomplete")
     if isinstance(incomplete, dict):
-        body["incomplete"] = {k: [utc_text(h) for h in v] for k, v in incomplete.items()}
+        body["incomplete"] = {k: [z_time(h) for h in v] for k, v in incomplete.items()}
     return body
 
 
@@ -57,7 +51,7 @@ def event_kind(case: Case, event: CaseEvent) -> str:
 def case_body(case: Case, event: CaseEvent, kind: str) -> dict[str, Any]:
     return {
         "type": kind,
-        "created_at": utc_text(event.at),
+        "created_at": z_time(event.at),
         "case": {
             "id": case.id,
             "brand": case.brand,
@@ -65,7 +59,7 @@ def case_body(case: Case, event: CaseEvent, kind: str) -> dict[str, Any]:
             "status": case.status.value,
             "rule": case.rule,
             "title": case.title,
-            "opened_at": utc_text(case.opened_at),
+            "opened_at": z_time(case.opened_at),
             "evidence": list(case.evidence),
         },
         "event": {
@@ -73,7 +67,7 @@ def case_body(case: Case, event: CaseEvent, kind: str) -> dict[str, Any]:
             "kind": event.kind,
             "actor": event.actor,
             "text": event.text,
-            "at": utc_text(event.at),
+            "at": z_time(event.at),
         },
     }
 
@@ -118,7 +112,7 @@ def publish_digest(
         body = {
             "id": key,
             "type": "digest.ready",
-            "created_at": utc_text(made_at or now),
+            "created_at": z_time(made_at or now),
             "digest": digest_body(digest),
         }
         queued += outbox.enqueue(

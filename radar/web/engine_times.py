@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from fastapi.responses import JSONResponse
 
 from alerts import lines
 from config.i18n import SOURCE_LOCALE, use_locale
-from index.models import Case, CaseEvent, as_utc
+from index.models import Case, CaseEvent, z_time
 from radar.web.schemas import Board, CaseDetail, CaseSummary, Overview
 
 RECORDS = ("trigger", "data")  # the keys whose values are the engine's records
@@ -39,10 +38,9 @@ def utc_z(value: str) -> str:
     if not ISO_WITH_OFFSET.fullmatch(value):
         return value
     try:
-        moment = datetime.fromisoformat(value)
+        return z_time(value)
     except ValueError:
         return value
-    return as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def with_z_times(value: Any, inside: bool = False) -> Any:
