@@ -48,6 +48,15 @@ def _case(store: Store, case_id: str) -> Case:
     return case
 
 
+def _active_case(store: Store, case_id: str, not_active: str) -> Case:
+    """The case, open or acknowledged; else ``not_active`` (a message naming the action,
+    with the case and its status) as the error."""
+    case = _case(store, case_id)
+    if case.status not in ACTIVE:
+        raise ActionError(not_active, case=case_id, status=case.status.value)
+    return case
+
+
 def _user(user: str) -> str:
     if not user or not user.strip():
         raise ActionError(N_("user: who is acting must be given"))
@@ -98,13 +107,11 @@ def assign(
     user = _user(user)
     if not assignee or not assignee.strip():
         raise ActionError(N_("assignee: must be given"))
-    case = _case(store, case_id)
-    if case.status not in ACTIVE:
-        raise ActionError(
-            N_("case %(case)s is %(status)s: only an open or acknowledged case can be assigned"),
-            case=case_id,
-            status=case.status.value,
-        )
+    case = _active_case(
+        store,
+        case_id,
+        N_("case %(case)s is %(status)s: only an open or acknowledged case can be assigned"),
+    )
     if case.assignee == assignee.strip():
         return None
     case.assignee = assignee.strip()
@@ -157,13 +164,11 @@ def add_note(
 def resolve(store: Store, case_id: str, user: str, now: datetime | None = None) -> CaseEvent:
     now = now or utcnow()
     user = _user(user)
-    case = _case(store, case_id)
-    if case.status not in ACTIVE:
-        raise ActionError(
-            N_("case %(case)s is %(status)s: only an open or acknowledged case can be resolved"),
-            case=case_id,
-            status=case.status.value,
-        )
+    case = _active_case(
+        store,
+        case_id,
+        N_("case %(case)s is %(status)s: only an open or acknowledged case can be resolved"),
+    )
     trig, rule = CaseTrigger.of(case), messages.lead_rule(case)
     if rule in trig.rules:  # its title stays the one it closed with (messages.headline)
         trig.title_rule = rule
@@ -206,13 +211,11 @@ def raise_severity(
         raise ActionError(
             N_("severity: '%(severity)s' is not a severity (P1, P2 or P3)"), severity=severity
         ) from None
-    case = _case(store, case_id)
-    if case.status not in ACTIVE:
-        raise ActionError(
-            N_("case %(case)s is %(status)s: only an open or acknowledged case can be raised"),
-            case=case_id,
-            status=case.status.value,
-        )
+    case = _active_case(
+        store,
+        case_id,
+        N_("case %(case)s is %(status)s: only an open or acknowledged case can be raised"),
+    )
     old = case.severity
     if RANK[new] >= RANK[old]:
         raise ActionError(
